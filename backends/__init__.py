@@ -1,0 +1,78 @@
+"""Backend registry: ``kshim.backends.get(name)`` returns a live backend object.
+
+Backends are values: several can be used in one process. Built-ins are ``numpy``, ``jax`` and
+``torch``; third parties register more under the ``kshim.backends`` entry-point group (the entry
+point must load a zero-argument callable returning a backend object).
+"""
+from __future__ import annotations
+
+import importlib
+import threading
+from typing import Any, Callable
+
+from ._protocol import Backend, BINARY_OPS, REDUCE_OPS, UNARY_OPS  # noqa: F401
+
+_BUILTIN = {
+    "numpy": ("kshim.backends.numpy", "NumpyBackend", "numpy", None),
+    "jax": ("kshim.backends.jax", "JaxBackend", "jax", "jax"),
+    "torch": ("kshim.backends.torch", "TorchBackend", "torch", "torch"),
+}
+_cache: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def _entry_points() -> dict[str, Any]:
+    from importlib.metadata import entry_points
+    try:
+        return {ep.name: ep for ep in entry_points(group="kshim.backends") if ep.name not in _BUILTIN}
+    except Exception:  # broken metadata of an unrelated distribution
+        return {}
+
+
+def names() -> list[str]:
+    """All known backend names (built-in and registered), installed or not."""
+    return list(_BUILTIN) + sorted(_entry_points())
+
+
+def is_available(name: str) -> bool:
+    """Whether backend ``name`` can be loaded (its array library is importable)."""
+    if name in _BUILTIN:
+        lib = _BUILTIN[name][2]
+        return importlib.util.find_spec(lib) is not None
+    return name in _entry_points()
+
+
+def available() -> list[str]:
+    """Names of the backends whose libraries are installed."""
+    return [n for n in names() if is_available(n)]
+
+
+def get(name: str) -> Backend:
+    """The backend object for ``name``, importing its library on first use.
+
+    Raises:
+        ValueError: unknown name (the message lists the valid ones).
+        ImportError: known backend whose library is not installed (names the pip extra).
+    """
+    b = _cache.get(name)
+    if b is not None:
+        return b
+    with _lock:
+        if name in _cache:
+            return _cache[name]
+        if name in _BUILTIN:
+            module, cls, lib, extra = _BUILTIN[name]
+            if importlib.util.find_spec(lib) is None:
+                raise ImportError(
+                    f"kshim backend {name!r} needs the {lib!r} package, which is not installed. "
+                    f"Install it with: pip install 'kshim[{extra}]'")
+            b = getattr(importlib.import_module(module), cls)()
+        else:
+            eps = _entry_points()
+            if name not in eps:
+                raise ValueError(
+                    f"Unknown kshim backend {name!r}. Valid names: {', '.join(names())}.")
+            factory: Callable[[], Backend] = eps[name].load()
+            b = factory()
+        _cache[name] = b
+        return b

@@ -1,0 +1,51 @@
+"""Shared implementation pieces every backend inherits (written once over the primitives)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._protocol import BINARY_OPS, REDUCE_OPS, UNARY_OPS  # noqa: F401
+
+DTYPES = ("bool", "uint8", "uint16", "uint32", "int8", "int16", "int32", "int64",
+          "float16", "bfloat16", "float32", "float64")
+FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
+
+
+def canonical_dtype(dtype: Any) -> str:
+    """Canonical dtype string from a string, NumPy dtype or Python type."""
+    if dtype is None:
+        raise TypeError("dtype must not be None here")
+    if isinstance(dtype, str):
+        name = dtype
+    elif dtype is bool:
+        name = "bool"
+    elif dtype is int:
+        name = "int64"
+    elif dtype is float:
+        name = "float64"
+    else:
+        name = getattr(dtype, "name", None) or str(dtype)
+    name = name.replace("torch.", "")
+    aliases = {"float": "float32", "double": "float64", "half": "float16", "int": "int64",
+               "long": "int64", "bool_": "bool"}
+    name = aliases.get(name, name)
+    if name not in DTYPES:
+        raise ValueError(f"Unsupported dtype {dtype!r}. Supported: {', '.join(DTYPES)}.")
+    return name
+
+
+class BaseBackend:
+    """Base class: helpers shared by all backends. Subclasses implement the protocol."""
+
+    name = "base"
+
+    def __repr__(self) -> str:
+        return f"<kshim backend {self.name!r}>"
+
+    def numpy_dtype(self, dtype: str) -> np.dtype:
+        """NumPy dtype for a canonical name (bfloat16 through ml_dtypes)."""
+        if dtype == "bfloat16":
+            import ml_dtypes
+            return np.dtype(ml_dtypes.bfloat16)
+        return np.dtype(dtype)

@@ -1,0 +1,199 @@
+"""The backend protocol: the primitives every kshim backend implements.
+
+Conventions (they are the contract the frontend relies on):
+
+* Tensors are the backend's native arrays (``np.ndarray`` or the NumPy tape's ``Tensor``,
+  ``jax.Array``, ``torch.Tensor``). ``convert_to_tensor`` is the only entry point for foreign data.
+* dtypes are canonical strings: ``bool, uint8, uint16, uint32, int8, int16, int32, int64,
+  float16, bfloat16, float32, float64``. Primitives never promote: the frontend (``kshim.ops``)
+  casts operands to a common dtype first. Binary elementwise ops broadcast like NumPy.
+* ``axis`` arguments of reductions are ``None`` or a tuple of non-negative ints.
+* Convolution/pooling ``padding`` is explicit: a sequence of ``(low, high)`` int pairs, one per
+  spatial dim; the frontend turns Keras' ``"valid"``/``"same"`` into pairs.
+  ``data_format`` is ``"channels_last"`` (N, *spatial, C) or ``"channels_first"`` (N, C, *spatial).
+  Conv kernels use Keras' layout ``(*spatial, in_channels // groups, out_channels)``.
+* Control flow takes Python callables over pytrees (nested tuples/lists/dicts of tensors).
+* Gradients: ``value_and_grad(fn, argnums, has_aux)`` mirrors ``jax.value_and_grad`` over pytrees.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+
+Tensor = Any
+DType = str
+Shape = tuple
+Axis = "tuple[int, ...] | None"
+
+UNARY_OPS = (
+    "negative", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt", "square", "reciprocal",
+    "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+    "arcsinh", "arccosh", "arctanh", "erf", "erfinv", "sigmoid", "softplus",
+    "floor", "ceil", "round", "logical_not", "isnan", "isinf", "isfinite", "bitwise_not",
+)
+"""Elementwise unary primitives, each a method ``name(x)``. ``round`` rounds half to even."""
+
+BINARY_OPS = (
+    "add", "subtract", "multiply", "divide", "floor_divide", "mod", "power",
+    "maximum", "minimum", "arctan2",
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+    "logical_and", "logical_or", "logical_xor",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_shift",
+)
+"""Elementwise binary primitives, each a method ``name(x1, x2)`` with NumPy broadcasting.
+``divide`` is true division; ``mod`` and ``floor_divide`` follow Python's sign rules;
+``maximum``/``minimum`` propagate NaN; comparisons return bool. Gradients of ``maximum``/
+``minimum`` at ties go half to each input (JAX's convention)."""
+
+REDUCE_OPS = ("sum", "prod", "max", "min", "any", "all")
+"""Reductions ``name(x, axis=None, keepdims=False)``; ``axis`` is None or a tuple of ints.
+``max``/``min`` gradients at ties are split evenly among the tied elements (JAX)."""
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What a backend object provides. See the module docstring for conventions."""
+
+    name: str
+    """Short name: ``"numpy"``, ``"jax"`` or ``"torch"``."""
+
+    # ---- conversion and dtypes -------------------------------------------------------------
+    def convert_to_tensor(self, x: Any, dtype: DType | None = None) -> Tensor:
+        """Array-like (NumPy array, scalar, nested list, own tensor) -> tensor. With ``dtype``
+        None, keeps the dtype of arrays and maps Python bool/int/float to bool/int64/float64
+        (the frontend handles weak typing). Must raise TypeError for another backend's tensor."""
+
+    def to_numpy(self, x: Tensor) -> "np.ndarray":
+        """Tensor -> ``np.ndarray`` (copy allowed). The only way results leave a backend."""
+
+    def is_tensor(self, x: Any) -> bool:
+        """True for this backend's own tensor types."""
+
+    def dtype(self, x: Tensor) -> DType:
+        """Canonical dtype name of a tensor."""
+
+    def shape(self, x: Tensor) -> tuple[int, ...]:
+        """Static shape as a tuple of Python ints."""
+
+    def cast(self, x: Tensor, dtype: DType) -> Tensor:
+        """Convert to ``dtype`` (float->int truncates toward zero, like NumPy)."""
+
+    # ---- creation ---------------------------------------------------------------------------
+    def zeros(self, shape: Shape, dtype: DType) -> Tensor: ...
+    def ones(self, shape: Shape, dtype: DType) -> Tensor: ...
+    def full(self, shape: Shape, fill_value: float | int | bool, dtype: DType) -> Tensor: ...
+    def arange(self, start: float, stop: float, step: float, dtype: DType) -> Tensor: ...
+    def eye(self, n: int, m: int, k: int, dtype: DType) -> Tensor: ...
+
+    # ---- elementwise (see UNARY_OPS / BINARY_OPS for the method names) ---------------------
+    def where(self, condition: Tensor, x1: Tensor, x2: Tensor) -> Tensor:
+        """Broadcasting select; ``condition`` is bool; ``x1``/``x2`` share a dtype."""
+
+    # ---- reductions and scans (see REDUCE_OPS) ----------------------------------------------
+    def argmax(self, x: Tensor, axis: int | None, keepdims: bool = False) -> Tensor:
+        """int64 index of the first maximum (flattened when axis is None)."""
+
+    def argmin(self, x: Tensor, axis: int | None, keepdims: bool = False) -> Tensor: ...
+    def cumsum(self, x: Tensor, axis: int) -> Tensor: ...
+    def cumprod(self, x: Tensor, axis: int) -> Tensor: ...
+
+    def sort(self, x: Tensor, axis: int) -> Tensor:
+        """Ascending sort along ``axis``."""
+
+    def argsort(self, x: Tensor, axis: int) -> Tensor:
+        """Stable ascending argsort along ``axis`` (int64)."""
+
+    def top_k(self, x: Tensor, k: int) -> tuple[Tensor, Tensor]:
+        """Largest ``k`` along the last axis, sorted descending; ties keep the lower index first.
+        Returns (values, int64 indices)."""
+
+    # ---- shape, indexing, gather/scatter ------------------------------------------------------
+    def reshape(self, x: Tensor, shape: Shape) -> Tensor:
+        """Row-major reshape; ``shape`` is fully specified (no -1)."""
+
+    def transpose(self, x: Tensor, axes: tuple[int, ...]) -> Tensor: ...
+    def broadcast_to(self, x: Tensor, shape: Shape) -> Tensor: ...
+    def concatenate(self, xs: Sequence[Tensor], axis: int) -> Tensor: ...
+
+    def pad(self, x: Tensor, pad_width: Sequence[tuple[int, int]], mode: str = "constant",
+            constant_values: float = 0) -> Tensor:
+        """``mode`` in {"constant", "reflect", "symmetric", "edge"}; one (lo, hi) per axis."""
+
+    def getitem(self, x: Tensor, key: tuple) -> Tensor:
+        """Basic indexing only: ``key`` is a tuple of ints, slices (any step), None and at most
+        one Ellipsis. Ints are already in range (the frontend checks them)."""
+
+    def slice_update(self, x: Tensor, key: tuple, update: Tensor) -> Tensor:
+        """Functional ``x[key] = update`` (basic indexing as in ``getitem``); returns a new tensor."""
+
+    def take(self, x: Tensor, indices: Tensor, axis: int) -> Tensor:
+        """``np.take`` along ``axis`` with integer ``indices`` of any shape (in range)."""
+
+    def take_along_axis(self, x: Tensor, indices: Tensor, axis: int) -> Tensor:
+        """``np.take_along_axis``; ``indices`` broadcasts against ``x`` except on ``axis``."""
+
+    def scatter_add(self, x: Tensor, indices: Tensor, updates: Tensor) -> Tensor:
+        """Functional ``x[tuple(indices[..., i] for i)] += updates`` with duplicates accumulated.
+        ``indices`` has shape (..., k) indexing the first k dims of ``x``; ``updates`` has shape
+        ``indices.shape[:-1] + x.shape[k:]``."""
+
+    def scatter_update(self, x: Tensor, indices: Tensor, updates: Tensor) -> Tensor:
+        """As ``scatter_add`` but assigning (with duplicates the result is one of the values)."""
+
+    # ---- linear algebra -------------------------------------------------------------------
+    def matmul(self, x1: Tensor, x2: Tensor) -> Tensor:
+        """``np.matmul`` semantics (1-d promotion, batch broadcasting), full float precision."""
+
+    def einsum(self, subscripts: str, *operands: Tensor) -> Tensor: ...
+
+    # ---- convolution and pooling ----------------------------------------------------------------
+    def conv(self, x: Tensor, kernel: Tensor, strides: Sequence[int],
+             padding: Sequence[tuple[int, int]], dilation: Sequence[int], groups: int,
+             data_format: str) -> Tensor:
+        """N-d (1, 2 or 3 spatial dims) cross-correlation. ``kernel``:
+        ``(*k, in // groups, out)``. Output spatial size per dim:
+        ``(n + lo + hi - d*(k-1) - 1) // s + 1``."""
+
+    def conv_transpose(self, x: Tensor, kernel: Tensor, strides: Sequence[int],
+                       padding: Sequence[tuple[int, int]], dilation: Sequence[int],
+                       data_format: str) -> Tensor:
+        """Transposed convolution, kernel in Keras' transpose layout ``(*k, out, in)``.
+        Defined as: insert ``s-1`` zeros between input elements (lhs dilation by ``strides``),
+        pad each spatial dim by ``(lo, hi)`` (negative crops), then a stride-1 convolution with
+        the spatially flipped kernel and the given ``dilation``. Output size per dim:
+        ``(n-1)*s + 1 + lo + hi - d*(k-1)``. Equals ``lax.conv_general_dilated`` with
+        ``lhs_dilation=strides`` and a flipped kernel."""
+
+    def max_pool(self, x: Tensor, pool_size: Sequence[int], strides: Sequence[int],
+                 padding: Sequence[tuple[int, int]], data_format: str) -> Tensor:
+        """Max over windows; padded cells count as -inf. Gradient goes to the first max."""
+
+    def avg_pool(self, x: Tensor, pool_size: Sequence[int], strides: Sequence[int],
+                 padding: Sequence[tuple[int, int]], data_format: str) -> Tensor:
+        """Mean over windows, excluding padded cells from the count (Keras ``same``)."""
+
+    # ---- control flow --------------------------------------------------------------------------
+    def cond(self, pred: Tensor | bool, true_fn: Callable, false_fn: Callable, *operands: Any) -> Any:
+        """``true_fn(*operands)`` if pred else ``false_fn(*operands)``; both return the same
+        pytree structure/shapes/dtypes. Differentiable."""
+
+    def scan(self, f: Callable, init: Any, xs: Any = None, length: int | None = None,
+             reverse: bool = False) -> tuple[Any, Any]:
+        """``jax.lax.scan`` semantics: ``f(carry, x) -> (carry, y)``; ``xs`` and the stacked
+        ``ys`` are pytrees with a leading time axis. Differentiable (backprop through time)."""
+
+    # ---- autodiff and compilation -----------------------------------------------------------
+    def stop_gradient(self, x: Tensor) -> Tensor: ...
+
+    def value_and_grad(self, fn: Callable, argnums: int | Sequence[int] = 0,
+                       has_aux: bool = False) -> Callable:
+        """Like ``jax.value_and_grad``: returns ``g(*args) -> (value, grads)`` or
+        ``((value, aux), grads)``; ``value`` is a scalar tensor; ``grads`` mirrors the pytree
+        structure of the selected args (a tuple when ``argnums`` is a sequence). Non-float
+        leaves and unused inputs get zero gradients of the right shape and dtype."""
+
+    def jit(self, fn: Callable, donate_argnums: Sequence[int] = (), static_argnums: Sequence[int] = ()) -> Callable:
+        """Compile ``fn`` where the backend can (jax); may return ``fn`` unchanged."""
+
+    # ---- device ------------------------------------------------------------------------------
+    def device_name(self) -> str:
+        """Human-readable device the backend computes on (e.g. ``"cpu"``)."""

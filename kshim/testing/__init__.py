@@ -1,0 +1,1 @@
+"""Test helpers for kshim and downstream projects."""
