@@ -14,6 +14,7 @@ from . import backends as _registry
 from .config import _read_file_config
 
 _ACTIVE: contextvars.ContextVar[Any] = contextvars.ContextVar("kshim_backend", default=None)
+_DEFAULT: Any = None
 
 
 def default_name() -> str:
@@ -30,7 +31,10 @@ def current() -> Any:
     """The active backend object."""
     b = _ACTIVE.get()
     if b is None:
-        b = _registry.get(default_name())
+        global _DEFAULT
+        if _DEFAULT is None:
+            _DEFAULT = _registry.get(default_name())
+        b = _DEFAULT
     return b
 
 
@@ -62,5 +66,6 @@ def use(name_or_backend: Any) -> Iterator[Any]:
 
 
 def set_backend(name: str) -> None:
-    """Set the process-wide active backend outside any ``use`` block."""
-    _ACTIVE.set(_registry.get(name))
+    """Set the process-wide default backend (used outside any ``use`` block)."""
+    global _DEFAULT
+    _DEFAULT = _registry.get(name)

@@ -1,0 +1,80 @@
+"""Dtype names and the promotion table (JAX/Keras 3 lattice, written once for all backends)."""
+from __future__ import annotations
+
+from typing import Any
+
+from .backends._base import DTYPES, FLOAT_DTYPES, canonical_dtype  # noqa: F401
+from . import config
+
+INT_DTYPES = ("int8", "int16", "int32", "int64")
+UINT_DTYPES = ("uint8", "uint16", "uint32")
+_BITS = {"bool": 1, "uint8": 8, "uint16": 16, "uint32": 32, "int8": 8, "int16": 16, "int32": 32,
+         "int64": 64, "float16": 16, "bfloat16": 16, "float32": 32, "float64": 64}
+
+
+def standardize_dtype(dtype: Any) -> str:
+    """Canonical dtype string; ``None`` means ``floatx()``."""
+    if dtype is None:
+        return config.floatx()
+    return canonical_dtype(dtype)
+
+
+def is_float(dtype: str) -> bool:
+    return dtype in FLOAT_DTYPES
+
+
+def is_int(dtype: str) -> bool:
+    return dtype in INT_DTYPES or dtype in UINT_DTYPES
+
+
+def _promote2(a: str, b: str) -> str:
+    if a == b:
+        return a
+    if a == "bool":
+        return b
+    if b == "bool":
+        return a
+    fa, fb = is_float(a), is_float(b)
+    if fa and fb:
+        if {a, b} == {"float16", "bfloat16"}:
+            return "float32"
+        return a if _BITS[a] >= _BITS[b] else b
+    if fa:
+        return a
+    if fb:
+        return b
+    ua, ub = a in UINT_DTYPES, b in UINT_DTYPES
+    if ua == ub:
+        return a if _BITS[a] >= _BITS[b] else b
+    u, s = (a, b) if ua else (b, a)
+    if _BITS[s] > _BITS[u]:
+        return s
+    return {8: "int16", 16: "int32", 32: "int64"}[_BITS[u]]
+
+
+def result_type(*dtypes: str) -> str:
+    """Promoted dtype of several canonical dtypes (no Python scalars)."""
+    out = dtypes[0]
+    for d in dtypes[1:]:
+        out = _promote2(out, d)
+    return out
+
+
+def scalar_dtype(value: Any) -> str:
+    """The dtype a Python scalar takes when it is not combined with a tensor."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int32"
+    return config.floatx()
+
+
+def weak_result(dtype: str, value: Any) -> str:
+    """Dtype of ``tensor(dtype) op python_scalar`` (Python scalars are weakly typed)."""
+    if isinstance(value, bool):
+        return dtype
+    if isinstance(value, int):
+        return dtype if dtype != "bool" else "int32"
+    if isinstance(value, float):
+        return dtype if is_float(dtype) else config.floatx()
+    return dtype

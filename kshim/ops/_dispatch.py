@@ -1,0 +1,152 @@
+"""Conversion, dtype promotion and symbolic dispatch shared by every public op."""
+from __future__ import annotations
+
+import functools
+import numbers
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import dtypes as _dt
+from .._symbolic import KerasTensor, any_symbolic
+from ..backend import current
+from ..variables import Variable
+
+_PY_SCALARS = (bool, int, float)
+
+
+def op(fn: Callable) -> Callable:
+    """Make ``fn`` a public op: on KerasTensor arguments it records a graph node instead."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if any_symbolic(args, kwargs):
+            from ..layers.op_layer import symbolic_call
+            return symbolic_call(fn, args, kwargs)
+        return fn(*args, **kwargs)
+    wrapper.__wrapped__ = fn
+    return wrapper
+
+
+def _foreign_check(b: Any, x: Any) -> None:
+    raise TypeError(
+        f"Got a Variable created under the {x.backend.name!r} backend inside an op running on the "
+        f"{b.name!r} backend. Objects of two backends cannot be mixed; move values across with "
+        f"get_weights()/set_weights() or convert through NumPy explicitly.")
+
+
+def tensor(x: Any, dtype: str | None = None) -> Any:
+    """Convert ``x`` to a tensor of the active backend (``dtype`` optional, canonical name)."""
+    b = current()
+    if isinstance(x, Variable):
+        if x.backend is not b:
+            _foreign_check(b, x)
+        x = x.value
+    if b.is_tensor(x):
+        if dtype is not None and b.dtype(x) != dtype:
+            return b.cast(x, dtype)
+        return x
+    if isinstance(x, KerasTensor):
+        raise TypeError("A symbolic KerasTensor reached an eager op; call the op through a layer or "
+                        "kshim.ops inside a functional model.")
+    if dtype is None:
+        if isinstance(x, _PY_SCALARS):
+            dtype = _dt.scalar_dtype(x)
+        elif isinstance(x, np.ndarray):
+            dtype = _dt.canonical_dtype(x.dtype) if x.dtype != object else None
+        elif isinstance(x, np.generic):
+            dtype = _dt.canonical_dtype(x.dtype)
+            if dtype == "float64":
+                dtype = _dt.config.floatx()
+        elif isinstance(x, (list, tuple)):
+            arr = np.asarray(_unwrap_list(b, x))
+            if arr.dtype.kind == "f":
+                return b.convert_to_tensor(arr, _dt.config.floatx())
+            if arr.dtype.kind in "iu":
+                return b.convert_to_tensor(arr, "int32" if arr.dtype == np.int64 else _dt.canonical_dtype(arr.dtype))
+            return b.convert_to_tensor(arr)
+    return b.convert_to_tensor(x, dtype)
+
+
+def _unwrap_list(b: Any, x: Any) -> Any:
+    if isinstance(x, (list, tuple)):
+        return [_unwrap_list(b, e) for e in x]
+    if isinstance(x, Variable):
+        return x.numpy()
+    if b.is_tensor(x):
+        return b.to_numpy(x)
+    return x
+
+
+def dtype_of(x: Any) -> str:
+    """Canonical dtype of a tensor-like (Python scalars give their standalone dtype)."""
+    if isinstance(x, (Variable, KerasTensor)):
+        return x.dtype
+    b = current()
+    if b.is_tensor(x):
+        return b.dtype(x)
+    if isinstance(x, _PY_SCALARS):
+        return _dt.scalar_dtype(x)
+    return _dt.canonical_dtype(np.asarray(x).dtype)
+
+
+def promote(*xs: Any, dtype: str | None = None) -> list:
+    """Convert operands to tensors of one common dtype (Python scalars are weakly typed)."""
+    b = current()
+    strong = []
+    for x in xs:
+        if isinstance(x, _PY_SCALARS) or x is None:
+            continue
+        strong.append(dtype_of(x))
+    if dtype is None:
+        if strong:
+            dtype = _dt.result_type(*strong)
+            for x in xs:
+                if isinstance(x, _PY_SCALARS):
+                    dtype = _dt.weak_result(dtype, x)
+        else:
+            dtype = _dt.result_type(*[_dt.scalar_dtype(x) for x in xs])
+    return [tensor(x, dtype) for x in xs]
+
+
+def binary(name: str, x1: Any, x2: Any) -> Any:
+    a, c = promote(x1, x2)
+    return getattr(current(), name)(a, c)
+
+
+def unary_float(name: str, x: Any) -> Any:
+    """Unary math op: integer inputs are computed in floatx (Keras semantics)."""
+    x = tensor(x)
+    b = current()
+    if not _dt.is_float(b.dtype(x)):
+        x = b.cast(x, _dt.config.floatx())
+    return getattr(b, name)(x)
+
+
+def axis_tuple(axis: Any, ndim: int) -> tuple | None:
+    """Normalize ``axis`` (None, int or sequence; negatives allowed) to a sorted tuple or None."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of bounds for a tensor of rank {ndim}")
+        out.append(a % ndim if ndim else 0)
+    return tuple(sorted(set(out)))
+
+
+def norm_axis(axis: int, ndim: int) -> int:
+    a = int(axis)
+    if not -ndim <= a < max(ndim, 1):
+        raise ValueError(f"axis {axis} is out of bounds for a tensor of rank {ndim}")
+    return a % ndim if ndim else 0
+
+
+def shape_of(x: Any) -> tuple:
+    if isinstance(x, (Variable, KerasTensor)):
+        return tuple(x.shape)
+    b = current()
+    if b.is_tensor(x):
+        return tuple(b.shape(x))
+    return np.shape(x)

@@ -1,0 +1,79 @@
+"""``keras.ops`` math namespace: top_k, in_top_k, erf, erfinv, segment reductions, logsumexp."""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes as _dt
+from ..backend import current
+from ._dispatch import op, tensor, unary_float
+from .nn import logsumexp  # noqa: F401  (re-exported: keras.ops.logsumexp)
+
+
+@op
+def top_k(x: Any, k: int, sorted: bool = True) -> tuple:  # noqa: A002
+    """Largest ``k`` entries along the last axis: ``(values, int32 indices)``."""
+    b = current()
+    x = tensor(x)
+    n = b.shape(x)[-1]
+    if not 0 <= k <= n:
+        raise ValueError(f"top_k: k={k} must be in [0, {n}] for input shape {b.shape(x)}.")
+    v, i = b.top_k(x, int(k))
+    return v, b.cast(i, "int32")
+
+
+@op
+def in_top_k(targets: Any, predictions: Any, k: int) -> Any:
+    """Whether each target's score is among the top ``k`` predictions of its row."""
+    b = current()
+    p = tensor(predictions)
+    t = tensor(targets)
+    if not _dt.is_int(b.dtype(t)):
+        t = b.cast(t, "int64")
+    score = b.reshape(b.take_along_axis(p, b.reshape(t, (-1, 1)), 1), (-1, 1))
+    higher = b.sum(b.cast(b.greater(p, score), "int32"), (1,), False)
+    return b.less(higher, b.full((), int(k), "int32"))
+
+
+@op
+def erf(x: Any) -> Any:
+    return unary_float("erf", x)
+
+
+@op
+def erfinv(x: Any) -> Any:
+    return unary_float("erfinv", x)
+
+
+def _segment(x: Any, segment_ids: Any, num_segments: int | None) -> tuple:
+    b = current()
+    x = tensor(x)
+    ids = tensor(segment_ids)
+    if num_segments is None:
+        num_segments = int(b.to_numpy(b.max(ids, None, False))) + 1
+    return b, x, ids, int(num_segments)
+
+
+@op
+def segment_sum(data: Any, segment_ids: Any, num_segments: int | None = None, sorted: bool = False) -> Any:  # noqa: A002
+    """Sum of ``data`` rows per segment id."""
+    b, x, ids, n = _segment(data, segment_ids, num_segments)
+    zeros = b.zeros((n,) + tuple(b.shape(x)[1:]), b.dtype(x))
+    return b.scatter_add(zeros, b.reshape(ids, (-1, 1)), x)
+
+
+@op
+def segment_max(data: Any, segment_ids: Any, num_segments: int | None = None, sorted: bool = False) -> Any:  # noqa: A002
+    """Max of ``data`` rows per segment id (empty segments give the dtype's lowest value)."""
+    import numpy as np
+    b, x, ids, n = _segment(data, segment_ids, num_segments)
+    onehot = b.equal(b.reshape(ids, (-1, 1)), b.reshape(b.arange(0, n, 1, b.dtype(ids)), (1, n)))
+    d = b.dtype(x)
+    low = float(np.finfo(b.numpy_dtype(d)).min) if _dt.is_float(d) else int(np.iinfo(d).min)
+    extra = len(b.shape(x)) - 1
+    mask = b.reshape(onehot, tuple(b.shape(onehot)) + (1,) * extra)
+    xe = b.reshape(x, (b.shape(x)[0], 1) + tuple(b.shape(x)[1:]))
+    return b.max(b.where(mask, xe, b.full((), low, d)), (0,), False)
+
+
+__all__ = [_n for _n, _v in list(globals().items())
+           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

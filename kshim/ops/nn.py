@@ -1,0 +1,342 @@
+"""Neural-network ops (``keras.ops.nn``): activations, convolution, pooling, normalization, losses."""
+from __future__ import annotations
+
+import math as _math
+from typing import Any
+
+from .. import config
+from .. import dtypes as _dt
+from ..backend import current
+from ._conv_utils import conv_padding, conv_transpose_padding, tuplify
+from ._dispatch import axis_tuple, norm_axis, op, promote, tensor
+
+
+def _f(x: Any) -> Any:
+    """Tensor in a float dtype (integers become floatx)."""
+    b = current()
+    x = tensor(x)
+    return x if _dt.is_float(b.dtype(x)) else b.cast(x, config.floatx())
+
+
+def _c(x: Any, v: float) -> Any:
+    """Scalar constant in ``x``'s dtype."""
+    b = current()
+    return b.full((), v, b.dtype(x))
+
+
+# ---- activations ----------------------------------------------------------------------------
+@op
+def relu(x: Any) -> Any:
+    """``max(x, 0)``; the gradient at 0 is 0 on every backend."""
+    b = current()
+    x = _f(x)
+    return b.where(b.greater(x, _c(x, 0.0)), x, _c(x, 0.0))
+
+
+@op
+def relu6(x: Any) -> Any:
+    b = current()
+    x = _f(x)
+    return b.minimum(relu(x), _c(x, 6.0))
+
+
+@op
+def sigmoid(x: Any) -> Any:
+    return current().sigmoid(_f(x))
+
+
+@op
+def hard_sigmoid(x: Any) -> Any:
+    """``relu6(x + 3) / 6``."""
+    b = current()
+    x = _f(x)
+    return b.divide(relu6(b.add(x, _c(x, 3.0))), _c(x, 6.0))
+
+
+@op
+def hard_silu(x: Any) -> Any:
+    b = current()
+    x = _f(x)
+    return b.multiply(x, hard_sigmoid(x))
+
+
+hard_swish = hard_silu
+
+
+@op
+def silu(x: Any) -> Any:
+    b = current()
+    x = _f(x)
+    return b.multiply(x, b.sigmoid(x))
+
+
+swish = silu
+
+
+@op
+def log_sigmoid(x: Any) -> Any:
+    b = current()
+    x = _f(x)
+    return b.negative(b.softplus(b.negative(x)))
+
+
+@op
+def softplus(x: Any) -> Any:
+    return current().softplus(_f(x))
+
+
+@op
+def softsign(x: Any) -> Any:
+    b = current()
+    x = _f(x)
+    return b.divide(x, b.add(b.abs(x), _c(x, 1.0)))
+
+
+@op
+def tanh_shrink(x: Any) -> Any:
+    b = current()
+    x = _f(x)
+    return b.subtract(x, b.tanh(x))
+
+
+@op
+def soft_shrink(x: Any, threshold: float = 0.5) -> Any:
+    b = current()
+    x = _f(x)
+    t = _c(x, threshold)
+    return b.where(b.greater(x, t), b.subtract(x, t),
+                   b.where(b.less(x, b.negative(t)), b.add(x, t), _c(x, 0.0)))
+
+
+@op
+def hard_shrink(x: Any, threshold: float = 0.5) -> Any:
+    b = current()
+    x = _f(x)
+    return b.where(b.greater(b.abs(x), _c(x, threshold)), x, _c(x, 0.0))
+
+
+@op
+def hard_tanh(x: Any) -> Any:
+    b = current()
+    x = _f(x)
+    return b.minimum(b.maximum(x, _c(x, -1.0)), _c(x, 1.0))
+
+
+@op
+def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:
+    b = current()
+    x = _f(x)
+    return b.where(b.greater_equal(x, _c(x, 0.0)), x, b.multiply(x, _c(x, negative_slope)))
+
+
+@op
+def elu(x: Any, alpha: float = 1.0) -> Any:
+    b = current()
+    x = _f(x)
+    neg = b.multiply(_c(x, alpha), b.expm1(b.minimum(x, _c(x, 0.0))))
+    return b.where(b.greater(x, _c(x, 0.0)), x, neg)
+
+
+@op
+def selu(x: Any) -> Any:
+    b = current()
+    x = _f(x)
+    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    return b.multiply(_c(x, scale), elu(x, alpha))
+
+
+@op
+def celu(x: Any, alpha: float = 1.0) -> Any:
+    b = current()
+    x = _f(x)
+    neg = b.multiply(_c(x, alpha), b.expm1(b.divide(b.minimum(x, _c(x, 0.0)), _c(x, alpha))))
+    return b.add(relu(x), b.minimum(neg, _c(x, 0.0)))
+
+
+@op
+def gelu(x: Any, approximate: bool = True) -> Any:
+    """GELU; ``approximate=True`` (the ``keras.ops`` default) uses the tanh form."""
+    b = current()
+    x = _f(x)
+    half = _c(x, 0.5)
+    if approximate:
+        inner = b.multiply(_c(x, _math.sqrt(2.0 / _math.pi)),
+                           b.add(x, b.multiply(_c(x, 0.044715), b.multiply(b.square(x), x))))
+        return b.multiply(b.multiply(half, x), b.add(_c(x, 1.0), b.tanh(inner)))
+    return b.multiply(b.multiply(half, x), b.add(_c(x, 1.0), b.erf(b.divide(x, _c(x, _math.sqrt(2.0))))))
+
+
+@op
+def glu(x: Any, axis: int = -1) -> Any:
+    b = current()
+    x = _f(x)
+    ax = norm_axis(axis, len(b.shape(x)))
+    n = b.shape(x)[ax]
+    if n % 2:
+        raise ValueError(f"glu: axis {axis} must have an even size, got shape {b.shape(x)}.")
+    lead = (slice(None),) * ax
+    a, g = b.getitem(x, lead + (slice(0, n // 2),)), b.getitem(x, lead + (slice(n // 2, n),))
+    return b.multiply(a, b.sigmoid(g))
+
+
+@op
+def squareplus(x: Any, b_: float = 4.0) -> Any:
+    b = current()
+    x = _f(x)
+    return b.divide(b.add(x, b.sqrt(b.add(b.square(x), _c(x, b_)))), _c(x, 2.0))
+
+
+@op
+def sparse_plus(x: Any) -> Any:
+    b = current()
+    x = _f(x)
+    mid = b.multiply(_c(x, 0.25), b.square(b.add(x, _c(x, 1.0))))
+    return b.where(b.less_equal(x, _c(x, -1.0)), _c(x, 0.0), b.where(b.greater_equal(x, _c(x, 1.0)), x, mid))
+
+
+@op
+def mish(x: Any) -> Any:
+    b = current()
+    x = _f(x)
+    return b.multiply(x, b.tanh(b.softplus(x)))
+
+
+@op
+def softmax(x: Any, axis: int = -1) -> Any:
+    """Softmax along ``axis`` (max-shifted; a backend may supply a fused kernel)."""
+    b = current()
+    x = _f(x)
+    ax = norm_axis(axis, len(b.shape(x)))
+    fused = getattr(b, "softmax", None)
+    if fused is not None:
+        return fused(x, ax)
+    e = b.exp(b.subtract(x, b.stop_gradient(b.max(x, (ax,), True))))
+    return b.divide(e, b.sum(e, (ax,), True))
+
+
+@op
+def log_softmax(x: Any, axis: int = -1) -> Any:
+    """Log-softmax along ``axis``."""
+    b = current()
+    x = _f(x)
+    ax = norm_axis(axis, len(b.shape(x)))
+    fused = getattr(b, "log_softmax", None)
+    if fused is not None:
+        return fused(x, ax)
+    return b.subtract(x, logsumexp(x, axis=ax, keepdims=True))
+
+
+@op
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """``log(sum(exp(x)))`` computed stably."""
+    b = current()
+    x = _f(x)
+    axes = axis_tuple(axis, len(b.shape(x)))
+    fused = getattr(b, "logsumexp", None)
+    if fused is not None:
+        return fused(x, axes, keepdims)
+    m = b.stop_gradient(b.max(x, axes, True))
+    m = b.where(b.isfinite(m), m, _c(x, 0.0))
+    out = b.add(b.log(b.sum(b.exp(b.subtract(x, m)), axes, True)), m)
+    if not keepdims:
+        shp = b.shape(out)
+        out = b.reshape(out, tuple(s for i, s in enumerate(shp) if axes is not None and i not in axes))
+    return out
+
+
+# ---- convolution and pooling -------------------------------------------------------------------
+def _spatial(x: Any, nd: int, data_format: str) -> tuple:
+    shp = current().shape(x)
+    return tuple(shp[1:-1]) if data_format == "channels_last" else tuple(shp[2:])
+
+
+def _channels(x: Any, data_format: str) -> int:
+    shp = current().shape(x)
+    return shp[-1] if data_format == "channels_last" else shp[1]
+
+
+@op
+def conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", data_format: str | None = None,
+         dilation_rate: Any = 1) -> Any:
+    """N-d convolution; kernel ``(*k, in // groups, out)``; groups inferred from the channels."""
+    b = current()
+    x, w = promote(_f(inputs), kernel)
+    df = config.standardize_data_format(data_format)
+    nd = len(b.shape(w)) - 2
+    if len(b.shape(x)) != nd + 2:
+        raise ValueError(f"conv: inputs of shape {b.shape(x)} need rank {nd + 2} for a kernel of shape {b.shape(w)}.")
+    cin, kin = _channels(x, df), b.shape(w)[-2]
+    if kin == 0 or cin % kin:
+        raise ValueError(f"conv: input channels {cin} (inputs {b.shape(x)}, {df}) are not a multiple of the "
+                         f"kernel's input channels {kin} (kernel {b.shape(w)}).")
+    groups = cin // kin
+    if b.shape(w)[-1] % groups:
+        raise ValueError(f"conv: output channels {b.shape(w)[-1]} not divisible by groups {groups}.")
+    s, d = tuplify(strides, nd, "strides"), tuplify(dilation_rate, nd, "dilation_rate")
+    pads = conv_padding(padding, _spatial(x, nd, df), b.shape(w)[:-2], s, d)
+    return b.conv(x, w, s, pads, d, groups, df)
+
+
+@op
+def depthwise_conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid",
+                   data_format: str | None = None, dilation_rate: Any = 1) -> Any:
+    """Depthwise convolution; kernel ``(*k, in, multiplier)``."""
+    b = current()
+    x, w = promote(_f(inputs), kernel)
+    shp = b.shape(w)
+    w = b.reshape(w, tuple(shp[:-2]) + (1, shp[-2] * shp[-1]))
+    return conv(x, w, strides, padding, data_format, dilation_rate)
+
+
+@op
+def separable_conv(inputs: Any, depthwise_kernel: Any, pointwise_kernel: Any, strides: Any = 1,
+                   padding: str = "valid", data_format: str | None = None, dilation_rate: Any = 1) -> Any:
+    """Depthwise conv followed by a 1x1 pointwise conv."""
+    y = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    return conv(y, pointwise_kernel, 1, "valid", data_format, 1)
+
+
+@op
+def conv_transpose(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", output_padding: Any = None,
+                   data_format: str | None = None, dilation_rate: Any = 1) -> Any:
+    """Transposed convolution; kernel ``(*k, out, in)`` as in Keras."""
+    b = current()
+    x, w = promote(_f(inputs), kernel)
+    df = config.standardize_data_format(data_format)
+    nd = len(b.shape(w)) - 2
+    if _channels(x, df) != b.shape(w)[-1]:
+        raise ValueError(f"conv_transpose: input channels {_channels(x, df)} (inputs {b.shape(x)}) do not match "
+                         f"the kernel's last dim (kernel {b.shape(w)}, layout (*k, out, in)).")
+    s, d = tuplify(strides, nd, "strides"), tuplify(dilation_rate, nd, "dilation_rate")
+    op_ = (None,) * nd if output_padding is None else tuplify(output_padding, nd, "output_padding")
+    pads = conv_transpose_padding(padding, b.shape(w)[:-2], s, d, op_)
+    return b.conv_transpose(x, w, s, pads, d, df)
+
+
+def _pool(kind: str, inputs: Any, pool_size: Any, strides: Any, padding: str, data_format: str | None) -> Any:
+    b = current()
+    x = _f(inputs) if kind == "avg" else tensor(inputs)
+    df = config.standardize_data_format(data_format)
+    nd = len(b.shape(x)) - 2
+    k = tuplify(pool_size, nd, "pool_size")
+    s = k if strides is None else tuplify(strides, nd, "strides")
+    pads = conv_padding(padding, _spatial(x, nd, df), k, s, (1,) * nd)
+    fn = b.max_pool if kind == "max" else b.avg_pool
+    return fn(x, k, s, pads, df)
+
+
+@op
+def max_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid",
+             data_format: str | None = None) -> Any:
+    return _pool("max", inputs, pool_size, strides, padding, data_format)
+
+
+@op
+def average_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid",
+                 data_format: str | None = None) -> Any:
+    """Average pooling; with ``same`` padding the padded cells are not counted."""
+    return _pool("avg", inputs, pool_size, strides, padding, data_format)
+
+
+__all__ = [_n for _n, _v in list(globals().items())
+           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

@@ -1,0 +1,107 @@
+"""Moments, batch normalization, normalize and dot-product attention (``keras.ops.nn``)."""
+from __future__ import annotations
+
+import math as _math
+from typing import Any
+
+from .. import config
+from ..backend import current
+from ._dispatch import axis_tuple, norm_axis, op, promote, tensor
+from .nn import _c, _f, softmax
+
+
+@op
+def moments(x: Any, axes: Any, keepdims: bool = False, synchronized: bool = False) -> tuple:
+    """Mean and (population) variance over ``axes``."""
+    b = current()
+    x = _f(x)
+    ax = axis_tuple(axes, len(b.shape(x)))
+    count = 1
+    for a in ax:
+        count *= b.shape(x)[a]
+    low = b.dtype(x) in ("float16", "bfloat16")
+    xc = b.cast(x, "float32") if low else x
+    n = _c(xc, float(count))
+    mean = b.divide(b.sum(xc, ax, True), n)
+    var = b.divide(b.sum(b.square(b.subtract(xc, b.stop_gradient(mean))), ax, True), n)
+    # NOTE: var uses the stop-gradient'ed mean only in the forward value; its gradient through
+    # the mean is zero anyway (sum of centered values is 0), so this is exact.
+    if not keepdims:
+        shp = tuple(s for i, s in enumerate(b.shape(mean)) if i not in ax)
+        mean, var = b.reshape(mean, shp), b.reshape(var, shp)
+    if low:
+        mean, var = b.cast(mean, b.dtype(x)), b.cast(var, b.dtype(x))
+    return mean, var
+
+
+@op
+def batch_normalization(x: Any, mean: Any, variance: Any, axis: int, offset: Any = None, scale: Any = None,
+                        epsilon: float = 1e-3) -> Any:
+    """``(x - mean) / sqrt(variance + epsilon) * scale + offset`` with 1-d stats on ``axis``."""
+    b = current()
+    x = _f(x)
+    d = b.dtype(x)
+    nd = len(b.shape(x))
+    ax = norm_axis(axis, nd)
+
+    def bshape(v):
+        v = tensor(v, d)
+        if len(b.shape(v)) == 1:
+            shp = [1] * nd
+            shp[ax] = b.shape(v)[0]
+            v = b.reshape(v, tuple(shp))
+        return v
+    inv = b.reciprocal(b.sqrt(b.add(bshape(variance), _c(x, epsilon))))
+    if scale is not None:
+        inv = b.multiply(inv, bshape(scale))
+    res = b.negative(b.multiply(bshape(mean), inv))
+    if offset is not None:
+        res = b.add(res, bshape(offset))
+    return b.add(b.multiply(x, inv), res)
+
+
+@op
+def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = None) -> Any:
+    """``x / max(norm(x), epsilon)`` along ``axis``."""
+    b = current()
+    x = _f(x)
+    ax = norm_axis(axis, len(b.shape(x)))
+    eps = config.epsilon() if epsilon is None else epsilon
+    if order == 2:
+        sq = b.sum(b.square(x), (ax,), True)
+        return b.multiply(x, b.reciprocal(b.sqrt(b.maximum(sq, _c(x, eps * eps)))))
+    n = b.power(b.sum(b.power(b.abs(x), _c(x, float(order))), (ax,), True), _c(x, 1.0 / order))
+    return b.divide(x, b.maximum(n, _c(x, eps)))
+
+
+@op
+def dot_product_attention(query: Any, key: Any, value: Any, bias: Any = None, mask: Any = None,
+                          scale: float | None = None, is_causal: bool = False, flash_attention: Any = None,
+                          attn_logits_soft_cap: float | None = None) -> Any:
+    """Scaled dot-product attention over ``(batch, seq, heads, head_dim)`` tensors."""
+    b = current()
+    q, k, v = promote(_f(query), key, value)
+    if len(b.shape(q)) != 4:
+        raise ValueError(f"dot_product_attention expects (batch, seq, heads, dim) inputs, got {b.shape(q)}.")
+    h = b.shape(q)[-1]
+    sc = 1.0 / _math.sqrt(h) if scale is None else scale
+    logits = b.multiply(b.einsum("btnh,bsnh->bnts", q, k), _c(q, sc))
+    if bias is not None:
+        logits = b.add(logits, tensor(bias, b.dtype(q)))
+    if attn_logits_soft_cap is not None:
+        cap = _c(q, attn_logits_soft_cap)
+        logits = b.multiply(b.tanh(b.divide(logits, cap)), cap)
+    big_neg = _c(q, -1e9 if b.dtype(q) != "float16" else -6e4)
+    if mask is not None:
+        logits = b.where(tensor(mask, "bool"), logits, big_neg)
+    if is_causal:
+        t, s = b.shape(q)[1], b.shape(k)[1]
+        r = b.reshape(b.arange(0, t, 1, "int32"), (t, 1))
+        c = b.reshape(b.arange(0, s, 1, "int32"), (1, s))
+        logits = b.where(b.greater_equal(r, c), logits, big_neg)
+    w = softmax(logits, axis=-1)
+    return b.einsum("bnts,bsnh->btnh", w, v)
+
+
+__all__ = [_n for _n, _v in list(globals().items())
+           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

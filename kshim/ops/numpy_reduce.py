@@ -1,0 +1,252 @@
+"""Reductions, scans and sorting of the ``keras.ops`` NumPy namespace."""
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from .. import dtypes as _dt
+from ..backend import current
+from ._dispatch import axis_tuple, norm_axis, op, tensor
+
+
+def _sum_dtype(d: str) -> str:
+    # Keras/JAX: bool and small ints accumulate in int32; uints in uint32.
+    if d in ("bool", "int8", "int16"):
+        return "int32"
+    if d in ("uint8", "uint16"):
+        return "uint32"
+    return d
+
+
+@op
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Sum over ``axis`` (None: all axes)."""
+    b = current()
+    x = tensor(x)
+    d = b.dtype(x)
+    if _sum_dtype(d) != d:
+        x = b.cast(x, _sum_dtype(d))
+    return b.sum(x, axis_tuple(axis, len(b.shape(x))), keepdims)
+
+
+@op
+def prod(x: Any, axis: Any = None, keepdims: bool = False, dtype: Any = None) -> Any:
+    """Product over ``axis``."""
+    b = current()
+    x = tensor(x)
+    d = _dt.standardize_dtype(dtype) if dtype is not None else _sum_dtype(b.dtype(x))
+    if d != b.dtype(x):
+        x = b.cast(x, d)
+    return b.prod(x, axis_tuple(axis, len(b.shape(x))), keepdims)
+
+
+def _minmax(name: str, x: Any, axis: Any, keepdims: bool, initial: Any) -> Any:
+    b = current()
+    x = tensor(x)
+    shp = b.shape(x)
+    axes = axis_tuple(axis, len(shp))
+    red = range(len(shp)) if axes is None else axes
+    if builtins.any(shp[a] == 0 for a in red):
+        if initial is None:
+            raise ValueError(f"Cannot compute {name} of an empty tensor of shape {shp} without `initial`.")
+        out_shape = tuple(1 if (axes is None or i in axes) else s for i, s in enumerate(shp)) if keepdims \
+            else tuple(s for i, s in enumerate(shp) if axes is not None and i not in axes)
+        return b.full(out_shape, initial, b.dtype(x))
+    out = getattr(b, name)(x, axes, keepdims)
+    if initial is not None:
+        fn = b.maximum if name == "max" else b.minimum
+        out = fn(out, b.full((), initial, b.dtype(x)))
+    return out
+
+
+@op
+def max(x: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Any:  # noqa: A001
+    """Maximum over ``axis``."""
+    return _minmax("max", x, axis, keepdims, initial)
+
+
+@op
+def min(x: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Any:  # noqa: A001
+    """Minimum over ``axis``."""
+    return _minmax("min", x, axis, keepdims, initial)
+
+
+amax, amin = max, min
+
+
+@op
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Arithmetic mean (integers give floatx)."""
+    b = current()
+    x = tensor(x)
+    d = b.dtype(x)
+    if not _dt.is_float(d):
+        x = b.cast(x, _dt.config.floatx())
+        d = b.dtype(x)
+    shp = b.shape(x)
+    axes = axis_tuple(axis, len(shp))
+    count = 1
+    for a in (range(len(shp)) if axes is None else axes):
+        count *= shp[a]
+    # NOTE: float16 sums accumulate in float32 to avoid overflow, then cast back.
+    acc = b.cast(x, "float32") if d in ("float16", "bfloat16") else x
+    s = b.sum(acc, axes, keepdims)
+    out = b.divide(s, b.full((), float(count) if count else float("nan"), b.dtype(s)))
+    return b.cast(out, d) if d in ("float16", "bfloat16") else out
+
+
+@op
+def var(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Population variance."""
+    b = current()
+    m = mean(x, axis=axis, keepdims=True)
+    x = tensor(x, b.dtype(m))
+    return mean(b.square(b.subtract(x, m)), axis=axis, keepdims=keepdims)
+
+
+@op
+def std(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Population standard deviation."""
+    return current().sqrt(var(x, axis=axis, keepdims=keepdims))
+
+
+@op
+def any(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    b = current()
+    x = tensor(x, "bool")
+    return b.any(x, axis_tuple(axis, len(b.shape(x))), keepdims)
+
+
+@op
+def all(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    b = current()
+    x = tensor(x, "bool")
+    return b.all(x, axis_tuple(axis, len(b.shape(x))), keepdims)
+
+
+@op
+def count_nonzero(x: Any, axis: Any = None) -> Any:
+    b = current()
+    x = tensor(x)
+    nz = b.cast(b.not_equal(x, b.zeros((), b.dtype(x))), "int32")
+    return b.sum(nz, axis_tuple(axis, len(b.shape(x))), False)
+
+
+def _arg(name: str, x: Any, axis: Any, keepdims: bool) -> Any:
+    b = current()
+    x = tensor(x)
+    ax = None if axis is None else norm_axis(axis, len(b.shape(x)))
+    out = getattr(b, name)(x, ax, keepdims)
+    return b.cast(out, "int32")
+
+
+@op
+def argmax(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Index of the first maximum (int32)."""
+    return _arg("argmax", x, axis, keepdims)
+
+
+@op
+def argmin(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Index of the first minimum (int32)."""
+    return _arg("argmin", x, axis, keepdims)
+
+
+def _flat_or_axis(x: Any, axis: Any) -> tuple:
+    b = current()
+    x = tensor(x)
+    if axis is None:
+        n = 1
+        for s in b.shape(x):
+            n *= s
+        return b.reshape(x, (n,)), 0
+    return x, norm_axis(axis, len(b.shape(x)))
+
+
+@op
+def cumsum(x: Any, axis: Any = None, dtype: Any = None) -> Any:
+    b = current()
+    x, ax = _flat_or_axis(x, axis)
+    d = _dt.standardize_dtype(dtype) if dtype is not None else _sum_dtype(b.dtype(x))
+    return b.cumsum(b.cast(x, d) if d != b.dtype(x) else x, ax)
+
+
+@op
+def cumprod(x: Any, axis: Any = None, dtype: Any = None) -> Any:
+    b = current()
+    x, ax = _flat_or_axis(x, axis)
+    d = _dt.standardize_dtype(dtype) if dtype is not None else _sum_dtype(b.dtype(x))
+    return b.cumprod(b.cast(x, d) if d != b.dtype(x) else x, ax)
+
+
+@op
+def sort(x: Any, axis: int = -1) -> Any:
+    """Ascending sort along ``axis``."""
+    x, ax = _flat_or_axis(x, axis)
+    return current().sort(x, ax)
+
+
+@op
+def argsort(x: Any, axis: int = -1) -> Any:
+    """Stable ascending argsort (int32)."""
+    b = current()
+    x, ax = _flat_or_axis(x, axis)
+    return b.cast(b.argsort(x, ax), "int32")
+
+
+@op
+def average(x: Any, axis: Any = None, weights: Any = None) -> Any:
+    """Weighted mean along ``axis``."""
+    if weights is None:
+        return mean(x, axis=axis)
+    b = current()
+    x = tensor(x)
+    if not _dt.is_float(b.dtype(x)):
+        x = b.cast(x, _dt.config.floatx())
+    w = tensor(weights, b.dtype(x))
+    if axis is not None and len(b.shape(w)) == 1 and len(b.shape(x)) > 1:
+        ax = norm_axis(axis, len(b.shape(x)))
+        w = b.reshape(w, tuple(b.shape(w)[0] if i == ax else 1 for i in range(len(b.shape(x)))))
+    w = b.broadcast_to(w, b.shape(x))
+    axes = axis_tuple(axis, len(b.shape(x)))
+    return b.divide(b.sum(b.multiply(x, w), axes, False), b.sum(w, axes, False))
+
+
+@op
+def median(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Median along ``axis`` (mean of the two middle values for even counts)."""
+    b = current()
+    x = tensor(x)
+    if not _dt.is_float(b.dtype(x)):
+        x = b.cast(x, _dt.config.floatx())
+    nd = len(b.shape(x))
+    if axis is None:
+        flat, ax = _flat_or_axis(x, None)
+    else:
+        flat, ax = x, norm_axis(axis, nd)
+    s = b.sort(flat, ax)
+    n = b.shape(s)[ax]
+    lead = (slice(None),) * ax
+    lo = b.getitem(s, lead + (slice((n - 1) // 2, (n - 1) // 2 + 1),))
+    hi = b.getitem(s, lead + (slice(n // 2, n // 2 + 1),))
+    med = b.divide(b.add(lo, hi), b.full((), 2.0, b.dtype(s)))
+    if keepdims:
+        return b.reshape(med, tuple(1 for _ in range(nd))) if axis is None else med
+    return b.reshape(med, ()) if axis is None else b.reshape(
+        med, tuple(d for i, d in enumerate(b.shape(med)) if i != ax))
+
+
+@op
+def diff(a: Any, n: int = 1, axis: int = -1) -> Any:
+    """n-th discrete difference along ``axis``."""
+    b = current()
+    x = tensor(a)
+    ax = norm_axis(axis, len(b.shape(x)))
+    lead = (slice(None),) * ax
+    for _ in range(n):
+        x = b.subtract(b.getitem(x, lead + (slice(1, None),)), b.getitem(x, lead + (slice(None, -1),)))
+    return x
+
+
+__all__ = [_n for _n, _v in list(globals().items())
+           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

@@ -1,0 +1,485 @@
+"""Creation and shape-manipulation ops of the ``keras.ops`` NumPy namespace."""
+from __future__ import annotations
+
+import builtins
+import math as _math
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..backend import current
+from ._dispatch import axis_tuple, norm_axis, op, promote, shape_of, tensor
+
+_sl = builtins.slice
+
+
+def _dt_or(dtype: Any, default: str) -> str:
+    return default if dtype is None else _dt.standardize_dtype(dtype)
+
+
+def _shape(shape: Any) -> tuple:
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(s) for s in shape)
+
+
+# ---- creation ---------------------------------------------------------------------------------
+def zeros(shape: Any, dtype: Any = None) -> Any:
+    return current().zeros(_shape(shape), _dt_or(dtype, _dt.config.floatx()))
+
+
+def ones(shape: Any, dtype: Any = None) -> Any:
+    return current().ones(_shape(shape), _dt_or(dtype, _dt.config.floatx()))
+
+
+def empty(shape: Any, dtype: Any = None) -> Any:
+    return zeros(shape, dtype)
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
+    if not isinstance(fill_value, (bool, int, float)):
+        v = tensor(fill_value)
+        return current().broadcast_to(tensor(v, _dt_or(dtype, current().dtype(v))), _shape(shape))
+    return current().full(_shape(shape), fill_value, _dt_or(dtype, _dt.scalar_dtype(fill_value)))
+
+
+def _like(x: Any, dtype: Any) -> tuple:
+    return shape_of(x), _dt_or(dtype, _dt.canonical_dtype(current().dtype(tensor(x))))
+
+
+@op
+def zeros_like(x: Any, dtype: Any = None) -> Any:
+    s, d = _like(x, dtype)
+    return current().zeros(s, d)
+
+
+@op
+def ones_like(x: Any, dtype: Any = None) -> Any:
+    s, d = _like(x, dtype)
+    return current().ones(s, d)
+
+
+@op
+def full_like(x: Any, fill_value: Any, dtype: Any = None) -> Any:
+    s, d = _like(x, dtype)
+    return current().full(s, fill_value, d)
+
+
+def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> Any:
+    """Evenly spaced values in ``[start, stop)``."""
+    if stop is None:
+        start, stop = 0, start
+    if dtype is None:
+        is_f = builtins.any(isinstance(v, float) for v in (start, stop, step))
+        dtype = _dt.config.floatx() if is_f else "int32"
+    return current().arange(start, stop, step, _dt.standardize_dtype(dtype))
+
+
+def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, retstep: bool = False,
+             dtype: Any = None, axis: int = 0) -> Any:
+    vals = np.linspace(start, stop, num, endpoint=endpoint, retstep=retstep)
+    arr = vals[0] if retstep else vals
+    out = current().convert_to_tensor(arr, _dt_or(dtype, _dt.config.floatx()))
+    return (out, vals[1]) if retstep else out
+
+
+def logspace(start: float, stop: float, num: int = 50, endpoint: bool = True, base: float = 10.0,
+             dtype: Any = None, axis: int = 0) -> Any:
+    arr = np.logspace(start, stop, num, endpoint=endpoint, base=base)
+    return current().convert_to_tensor(arr, _dt_or(dtype, _dt.config.floatx()))
+
+
+def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Any:  # noqa: N803
+    return current().eye(int(N), int(N if M is None else M), int(k), _dt_or(dtype, _dt.config.floatx()))
+
+
+def identity(n: int, dtype: Any = None) -> Any:
+    return eye(n, dtype=dtype)
+
+
+def array(x: Any, dtype: Any = None) -> Any:
+    return tensor(x, None if dtype is None else _dt.standardize_dtype(dtype))
+
+
+@op
+def copy(x: Any) -> Any:
+    b = current()
+    x = tensor(x)
+    return b.add(x, b.zeros((), b.dtype(x))) if b.dtype(x) != "bool" else b.logical_or(x, x)
+
+
+@op
+def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Any:  # noqa: N803
+    b = current()
+    M = N if M is None else M
+    r = b.reshape(b.arange(0, N, 1, "int32"), (N, 1))
+    c = b.reshape(b.arange(0, M, 1, "int32"), (1, M))
+    mask = b.less_equal(b.subtract(c, r), b.full((), k, "int32"))
+    return b.cast(mask, _dt_or(dtype, _dt.config.floatx()))
+
+
+def _tri_mask(x: Any, k: int, lower: bool) -> Any:
+    b = current()
+    n, m = b.shape(x)[-2:]
+    r = b.reshape(b.arange(0, n, 1, "int32"), (n, 1))
+    c = b.reshape(b.arange(0, m, 1, "int32"), (1, m))
+    d = b.subtract(c, r)
+    kk = b.full((), k, "int32")
+    return b.less_equal(d, kk) if lower else b.greater_equal(d, kk)
+
+
+@op
+def tril(x: Any, k: int = 0) -> Any:
+    b = current()
+    x = tensor(x)
+    return b.where(_tri_mask(x, k, True), x, b.zeros((), b.dtype(x)))
+
+
+@op
+def triu(x: Any, k: int = 0) -> Any:
+    b = current()
+    x = tensor(x)
+    return b.where(_tri_mask(x, k, False), x, b.zeros((), b.dtype(x)))
+
+
+# ---- shape ------------------------------------------------------------------------------------
+def _resolve_shape(shape: Any, size: int, src: tuple) -> tuple:
+    shape = _shape(shape)
+    if shape.count(-1) > 1:
+        raise ValueError(f"reshape: at most one -1 allowed in new shape {shape}")
+    known = _math.prod(s for s in shape if s != -1)
+    if -1 in shape:
+        if known == 0 or size % known:
+            raise ValueError(f"Cannot reshape a tensor of shape {src} (size {size}) into {shape}.")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    if _math.prod(shape) != size:
+        raise ValueError(f"Cannot reshape a tensor of shape {src} (size {size}) into {shape}.")
+    return shape
+
+
+@op
+def reshape(x: Any, newshape: Any) -> Any:
+    """Reshape (one ``-1`` allowed)."""
+    b = current()
+    x = tensor(x)
+    src = tuple(b.shape(x))
+    return b.reshape(x, _resolve_shape(newshape, _math.prod(src), src))
+
+
+@op
+def ravel(x: Any) -> Any:
+    return reshape(x, (-1,))
+
+
+@op
+def transpose(x: Any, axes: Any = None) -> Any:
+    b = current()
+    x = tensor(x)
+    nd = len(b.shape(x))
+    axes = tuple(reversed(range(nd))) if axes is None else tuple(norm_axis(a, nd) for a in axes)
+    if sorted(axes) != list(range(nd)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation for shape {b.shape(x)}")
+    return b.transpose(x, axes)
+
+
+@op
+def moveaxis(x: Any, source: Any, destination: Any) -> Any:
+    b = current()
+    x = tensor(x)
+    nd = len(b.shape(x))
+    src = [norm_axis(a, nd) for a in (source if isinstance(source, (list, tuple)) else [source])]
+    dst = [norm_axis(a, nd) for a in (destination if isinstance(destination, (list, tuple)) else [destination])]
+    order = [a for a in range(nd) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return b.transpose(x, tuple(order))
+
+
+@op
+def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
+    b = current()
+    x = tensor(x)
+    nd = len(b.shape(x))
+    p = list(range(nd))
+    a1, a2 = norm_axis(axis1, nd), norm_axis(axis2, nd)
+    p[a1], p[a2] = p[a2], p[a1]
+    return b.transpose(x, tuple(p))
+
+
+@op
+def expand_dims(x: Any, axis: Any) -> Any:
+    b = current()
+    x = tensor(x)
+    shp = list(b.shape(x))
+    axes = axis if isinstance(axis, (list, tuple)) else [axis]
+    out_nd = len(shp) + len(axes)
+    for a in sorted(norm_axis(a, out_nd) for a in axes):
+        shp.insert(a, 1)
+    return b.reshape(x, tuple(shp))
+
+
+@op
+def squeeze(x: Any, axis: Any = None) -> Any:
+    b = current()
+    x = tensor(x)
+    shp = b.shape(x)
+    axes = axis_tuple(axis, len(shp))
+    if axes is None:
+        axes = tuple(i for i, s in enumerate(shp) if s == 1)
+    for a in axes:
+        if shp[a] != 1:
+            raise ValueError(f"Cannot squeeze axis {a} of shape {shp}: its size is {shp[a]}, not 1.")
+    return b.reshape(x, tuple(s for i, s in enumerate(shp) if i not in axes))
+
+
+@op
+def broadcast_to(x: Any, shape: Any) -> Any:
+    b = current()
+    x = tensor(x)
+    try:
+        np.broadcast_shapes(tuple(b.shape(x)), _shape(shape))
+    except ValueError:
+        raise ValueError(f"Cannot broadcast a tensor of shape {tuple(b.shape(x))} to {tuple(shape)}.") from None
+    return b.broadcast_to(x, _shape(shape))
+
+
+@op
+def concatenate(xs: Sequence[Any], axis: int = 0) -> Any:
+    """Join tensors along an existing axis."""
+    b = current()
+    ts = promote(*xs)
+    if axis is None:
+        ts = [b.reshape(t, (_math.prod(b.shape(t)),)) for t in ts]
+        axis = 0
+    nd = len(b.shape(ts[0]))
+    ax = norm_axis(axis, nd)
+    ref = b.shape(ts[0])
+    for t in ts[1:]:
+        s = b.shape(t)
+        if len(s) != nd or builtins.any(s[i] != ref[i] for i in range(nd) if i != ax):
+            raise ValueError(f"concatenate: shapes {[tuple(b.shape(t)) for t in ts]} differ outside axis {axis}.")
+    return b.concatenate(ts, ax)
+
+
+append = op(lambda x1, x2, axis=None: concatenate([x1, x2], axis=axis))
+append.__name__ = "append"
+
+
+@op
+def stack(x: Sequence[Any], axis: int = 0) -> Any:
+    b = current()
+    ts = promote(*x)
+    nd = len(b.shape(ts[0])) + 1
+    ax = norm_axis(axis, nd)
+    return b.concatenate([expand_dims(t, ax) for t in ts], ax)
+
+
+@op
+def hstack(xs: Sequence[Any]) -> Any:
+    b = current()
+    ts = promote(*xs)
+    return concatenate(ts, axis=0 if len(b.shape(ts[0])) == 1 else 1)
+
+
+@op
+def vstack(xs: Sequence[Any]) -> Any:
+    b = current()
+    ts = [t if len(b.shape(t)) > 1 else b.reshape(t, (1,) + tuple(b.shape(t))) for t in promote(*xs)]
+    return concatenate(ts, axis=0)
+
+
+@op
+def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list:
+    """Split into equal sections or at the given indices."""
+    b = current()
+    x = tensor(x)
+    nd = len(b.shape(x))
+    ax = norm_axis(axis, nd)
+    n = b.shape(x)[ax]
+    if isinstance(indices_or_sections, int):
+        if n % indices_or_sections:
+            raise ValueError(f"split: axis {axis} of size {n} does not divide into {indices_or_sections} sections.")
+        step = n // indices_or_sections
+        bounds = [i * step for i in range(indices_or_sections + 1)]
+    else:
+        bounds = [0] + [int(i) for i in indices_or_sections] + [n]
+    lead = (_sl(None),) * ax
+    return [b.getitem(x, lead + (_sl(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+@op
+def flip(x: Any, axis: Any = None) -> Any:
+    b = current()
+    x = tensor(x)
+    nd = len(b.shape(x))
+    axes = axis_tuple(axis, nd)
+    axes = range(nd) if axes is None else axes
+    return b.getitem(x, tuple(_sl(None, None, -1) if i in axes else _sl(None) for i in range(nd)))
+
+
+@op
+def roll(x: Any, shift: Any, axis: Any = None) -> Any:
+    b = current()
+    x = tensor(x)
+    if axis is None:
+        shp = b.shape(x)
+        return reshape(roll(ravel(x), shift, 0), shp)
+    shifts = shift if isinstance(shift, (list, tuple)) else [shift]
+    axes = axis if isinstance(axis, (list, tuple)) else [axis]
+    for s, a in zip(shifts, axes):
+        a = norm_axis(a, len(b.shape(x)))
+        n = b.shape(x)[a]
+        if n == 0:
+            continue
+        s = int(s) % n
+        if s:
+            lead = (_sl(None),) * a
+            x = b.concatenate([b.getitem(x, lead + (_sl(n - s, None),)), b.getitem(x, lead + (_sl(0, n - s),))], a)
+    return x
+
+
+@op
+def repeat(x: Any, repeats: Any, axis: Any = None) -> Any:
+    """Repeat each element ``repeats`` times (an int) along ``axis`` (None: flattened)."""
+    b = current()
+    x = tensor(x)
+    if axis is None:
+        x, axis = ravel(x), 0
+    ax = norm_axis(axis, len(b.shape(x)))
+    shp = tuple(b.shape(x))
+    if not isinstance(repeats, (int, np.integer)):
+        reps = np.asarray(repeats if not b.is_tensor(repeats) else b.to_numpy(repeats)).reshape(-1)
+        if reps.size == 1:
+            repeats = int(reps[0])
+        else:
+            idx = np.repeat(np.arange(shp[ax]), reps)
+            return b.take(x, b.convert_to_tensor(idx, "int64"), ax)
+    r = int(repeats)
+    y = b.reshape(x, shp[:ax + 1] + (1,) + shp[ax + 1:])
+    y = b.broadcast_to(y, shp[:ax + 1] + (r,) + shp[ax + 1:])
+    return b.reshape(y, shp[:ax] + (shp[ax] * r,) + shp[ax + 1:])
+
+
+@op
+def tile(x: Any, repeats: Any) -> Any:
+    b = current()
+    x = tensor(x)
+    reps = [int(r) for r in (repeats if isinstance(repeats, (list, tuple)) else [repeats])]
+    shp = tuple(b.shape(x))
+    nd = builtins.max(len(shp), len(reps))
+    shp = (1,) * (nd - len(shp)) + shp
+    reps = [1] * (nd - len(reps)) + reps
+    y = b.reshape(x, tuple(v for s in shp for v in (1, s)))
+    y = b.broadcast_to(y, tuple(v for r, s in zip(reps, shp) for v in (r, s)))
+    return b.reshape(y, tuple(r * s for r, s in zip(reps, shp)))
+
+
+@op
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = None) -> Any:
+    """Pad with ``mode`` in constant, reflect, symmetric, edge."""
+    b = current()
+    x = tensor(x)
+    nd = len(b.shape(x))
+    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2) if np.ndim(pad_width) else
+                         np.full((1, 2), int(pad_width)), (nd, 2))
+    if mode not in ("constant", "reflect", "symmetric", "edge"):
+        raise ValueError(f"pad: unsupported mode {mode!r}; use constant, reflect, symmetric or edge.")
+    if constant_values is not None and mode != "constant":
+        raise ValueError("pad: constant_values is only valid with mode='constant'.")
+    return b.pad(x, [tuple(int(v) for v in p) for p in pw], mode, 0 if constant_values is None else constant_values)
+
+
+@op
+def take(x: Any, indices: Any, axis: Any = None) -> Any:
+    """Gather ``indices`` along ``axis`` (None: from the flattened tensor); negatives wrap."""
+    b = current()
+    x = tensor(x)
+    if axis is None:
+        x, axis = ravel(x), 0
+    ax = norm_axis(axis, len(b.shape(x)))
+    idx = tensor(indices)
+    if not _dt.is_int(b.dtype(idx)):
+        idx = b.cast(idx, "int32")
+    n = b.shape(x)[ax]
+    idx = b.where(b.less(idx, b.zeros((), b.dtype(idx))), b.add(idx, b.full((), n, b.dtype(idx))), idx)
+    return b.take(x, idx, ax)
+
+
+@op
+def take_along_axis(x: Any, indices: Any, axis: Any = None) -> Any:
+    b = current()
+    x = tensor(x)
+    if axis is None:
+        x, axis = ravel(x), 0
+    ax = norm_axis(axis, len(b.shape(x)))
+    idx = tensor(indices)
+    n = b.shape(x)[ax]
+    idx = b.where(b.less(idx, b.zeros((), b.dtype(idx))), b.add(idx, b.full((), n, b.dtype(idx))), idx)
+    return b.take_along_axis(x, idx, ax)
+
+
+@op
+def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    b = current()
+    x = tensor(x)
+    nd = len(b.shape(x))
+    x = moveaxis(x, [norm_axis(axis1, nd), norm_axis(axis2, nd)], [nd - 2, nd - 1])
+    n, m = b.shape(x)[-2:]
+    rows = np.arange(builtins.max(0, -offset), builtins.min(n, m - offset))
+    if rows.size == 0:
+        return b.zeros(tuple(b.shape(x)[:-2]) + (0,), b.dtype(x))
+    flat = b.reshape(x, tuple(b.shape(x)[:-2]) + (n * m,))
+    return b.take(flat, b.convert_to_tensor(rows * m + rows + offset, "int64"), nd - 2)
+
+
+@op
+def diag(x: Any, k: int = 0) -> Any:
+    b = current()
+    x = tensor(x)
+    if len(b.shape(x)) == 2:
+        return diagonal(x, k)
+    n = b.shape(x)[0] + builtins.abs(k)
+    e = b.eye(n, n, k, b.dtype(x) if b.dtype(x) != "bool" else "int32")
+    v = b.pad(x if b.dtype(x) != "bool" else b.cast(x, "int32"), [(0, builtins.abs(k))], "constant", 0)
+    # NOTE: row i holds x[i] for k >= 0; column j holds x[j] for k < 0.
+    out = b.multiply(e, b.reshape(v, (n, 1) if k >= 0 else (1, n)))
+    return b.cast(out, "bool") if b.dtype(x) == "bool" else out
+
+
+@op
+def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    b = current()
+    d = diagonal(x, offset, axis1, axis2)
+    return b.sum(d, (len(b.shape(d)) - 1,), False)
+
+
+@op
+def meshgrid(*x: Any, indexing: str = "xy") -> list:
+    b = current()
+    ts = [tensor(t) for t in x]
+    n = len(ts)
+    shapes = [b.shape(t)[0] for t in ts]
+    if indexing == "xy" and n >= 2:
+        shapes[0], shapes[1] = shapes[1], shapes[0]
+    out = []
+    for i, t in enumerate(ts):
+        pos = i
+        if indexing == "xy" and n >= 2 and i < 2:
+            pos = 1 - i
+        shp = [1] * n
+        shp[pos] = b.shape(t)[0]
+        out.append(b.broadcast_to(b.reshape(t, tuple(shp)), tuple(shapes)))
+    return out
+
+
+def ndim(x: Any) -> int:
+    return len(shape_of(x))
+
+
+def size(x: Any) -> int:
+    return int(_math.prod(shape_of(x)))
+
+
+__all__ = [_n for _n, _v in list(globals().items())
+           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

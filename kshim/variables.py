@@ -1,0 +1,156 @@
+"""``Variable``: a named, mutable tensor bound to the backend it was created under."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from . import backend as _backend
+from ._scope import current_scope
+from .dtypes import standardize_dtype
+
+_AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")
+
+
+class Variable:
+    """A stateful tensor (Keras ``keras.Variable``).
+
+    Args:
+        initializer: array-like, or a callable ``(shape, dtype) -> array``.
+        shape: required when ``initializer`` is callable.
+        dtype: dtype name (default ``floatx()`` for floats).
+        trainable: whether optimizers update it.
+        name: short name; ``path`` adds the owning layer's name.
+    """
+
+    def __init__(self, initializer: Any, shape: Any = None, dtype: Any = None, trainable: bool = True,
+                 autocast: bool = True, aggregation: str = "none", synchronization: str = "auto",
+                 name: str | None = None):
+        self._backend = _backend.current()
+        self.name = name or "variable"
+        self.path = self.name
+        self.trainable = bool(trainable)
+        self.autocast = autocast
+        if aggregation not in _AGGREGATIONS:
+            raise ValueError(f"Invalid aggregation {aggregation!r}; expected one of {_AGGREGATIONS}.")
+        self.aggregation = aggregation
+        self.synchronization = synchronization
+        if callable(initializer):
+            if shape is None:
+                raise ValueError(f"Variable {self.name!r}: a callable initializer needs `shape`.")
+            self._dtype = standardize_dtype(dtype)
+            value = initializer(tuple(shape), self._dtype)
+        else:
+            value = initializer
+            if isinstance(value, Variable):
+                value = value.value
+            if dtype is None:
+                if self._backend.is_tensor(value):
+                    d = self._backend.dtype(value)
+                else:  # host data: floats become floatx, as Keras does
+                    d = str(np.asarray(value).dtype)
+                    d = None if d.startswith("float") else d
+                self._dtype = standardize_dtype(d)
+            else:
+                self._dtype = standardize_dtype(dtype)
+        self._value = self._convert(value)
+        if shape is not None and tuple(self.shape) != tuple(shape):
+            raise ValueError(f"Variable {self.name!r}: initial value has shape {self.shape}, expected {tuple(shape)}.")
+
+    def _convert(self, value: Any) -> Any:
+        b = self._backend
+        if isinstance(value, Variable):
+            value = value.value
+        if b.is_tensor(value):
+            return value if b.dtype(value) == self._dtype else b.cast(value, self._dtype)
+        return b.convert_to_tensor(np.asarray(value), self._dtype)
+
+    # ---- reading --------------------------------------------------------------------------
+    @property
+    def value(self) -> Any:
+        """Current value (the substituted one inside a stateless scope)."""
+        scope = current_scope()
+        if scope is not None:
+            v = scope.get(self)
+            if v is not None:
+                return v
+        return self._value
+
+    @property
+    def backend(self) -> Any:
+        return self._backend
+
+    @property
+    def dtype(self) -> str:
+        return self._dtype
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self._backend.shape(self._value))
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def numpy(self) -> np.ndarray:
+        """The value as a NumPy array."""
+        return self._backend.to_numpy(self.value)
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a.astype(dtype) if dtype is not None else a
+
+    # ---- writing ----------------------------------------------------------------------------
+    def assign(self, value: Any) -> "Variable":
+        """Set a new value (recorded instead inside a stateless scope)."""
+        value = self._convert(value)
+        if tuple(self._backend.shape(value)) != self.shape:
+            raise ValueError(f"Cannot assign a value of shape {tuple(self._backend.shape(value))} "
+                             f"to variable {self.path!r} of shape {self.shape}.")
+        scope = current_scope()
+        if scope is not None and id(self) in scope.values:
+            scope.assign(self, value)
+        else:
+            self._value = value
+        return self
+
+    def assign_add(self, delta: Any) -> "Variable":
+        from . import ops
+        return self.assign(ops.add(self.value, delta))
+
+    def assign_sub(self, delta: Any) -> "Variable":
+        from . import ops
+        return self.assign(ops.subtract(self.value, delta))
+
+    def __repr__(self) -> str:
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, backend={self._backend.name}>"
+
+    # ---- arithmetic goes through kshim.ops ------------------------------------------------------
+    def _op(name: str, reverse: bool = False) -> Callable:  # noqa: N805
+        def f(self, other):
+            from . import ops
+            fn = getattr(ops, name)
+            return fn(other, self) if reverse else fn(self, other)
+        return f
+
+    __add__, __radd__ = _op("add"), _op("add", True)
+    __sub__, __rsub__ = _op("subtract"), _op("subtract", True)
+    __mul__, __rmul__ = _op("multiply"), _op("multiply", True)
+    __truediv__, __rtruediv__ = _op("divide"), _op("divide", True)
+    __floordiv__, __rfloordiv__ = _op("floor_divide"), _op("floor_divide", True)
+    __mod__, __rmod__ = _op("mod"), _op("mod", True)
+    __pow__, __rpow__ = _op("power"), _op("power", True)
+    __matmul__, __rmatmul__ = _op("matmul"), _op("matmul", True)
+    __lt__, __le__ = _op("less"), _op("less_equal")
+    __gt__, __ge__ = _op("greater"), _op("greater_equal")
+    del _op
+
+    def __neg__(self):
+        from . import ops
+        return ops.negative(self)
+
+    def __getitem__(self, key):
+        from . import ops
+        return ops.get_item(self, key)
+
+    __hash__ = object.__hash__
