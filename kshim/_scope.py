@@ -11,11 +11,13 @@ class StatelessScope:
     """Inside ``with StatelessScope(mapping):`` reading a variable gives its mapped value and
     ``assign`` records the new value in ``updates`` instead of changing the variable."""
 
-    def __init__(self, state_mapping: Iterable[tuple[Any, Any]] = (), collect_losses: bool = False):
+    def __init__(self, state_mapping: Iterable[tuple[Any, Any]] = (), collect_losses: bool = False,
+                 record_all: bool = False):
         self.values: dict[int, Any] = {id(v): val for v, val in state_mapping}
         self.updates: dict[int, Any] = {}
         self.losses: list[Any] = []
         self.collect_losses = collect_losses
+        self.record_all = record_all  # record assignments to every variable, not only mapped ones
         self._token = None
 
     def get(self, variable: Any) -> Any:

@@ -108,7 +108,7 @@ class Variable:
             raise ValueError(f"Cannot assign a value of shape {tuple(self._backend.shape(value))} "
                              f"to variable {self.path!r} of shape {self.shape}.")
         scope = current_scope()
-        if scope is not None and id(self) in scope.values:
+        if scope is not None and (scope.record_all or id(self) in scope.values):
             scope.assign(self, value)
         else:
             self._value = value

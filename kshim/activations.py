@@ -1,0 +1,117 @@
+"""``kshim.activations``: Keras activation functions by name (with Keras' activation defaults)."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from . import ops
+
+
+def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0) -> Any:
+    """Rectified linear unit with Keras' optional slope, cap and threshold."""
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return ops.relu(x)
+    x = ops.convert_to_tensor(x)
+    above = ops.greater(x, threshold)
+    y = ops.where(above, x, ops.multiply(negative_slope, ops.subtract(x, threshold)))
+    if max_value is not None:
+        y = ops.minimum(y, max_value)
+    return y
+
+
+def linear(x: Any) -> Any:
+    return x
+
+
+def gelu(x: Any, approximate: bool = False) -> Any:
+    """GELU; the activation defaults to the exact erf form."""
+    return ops.gelu(x, approximate=approximate)
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:
+    return ops.leaky_relu(x, negative_slope)
+
+
+def softmax(x: Any, axis: int = -1) -> Any:
+    return ops.softmax(x, axis)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Any:
+    return ops.log_softmax(x, axis)
+
+
+def elu(x: Any, alpha: float = 1.0) -> Any:
+    return ops.elu(x, alpha)
+
+
+def exponential(x: Any) -> Any:
+    return ops.exp(x)
+
+
+def _wrap(name: str, fn: Callable) -> Callable:
+    def f(x: Any) -> Any:
+        return fn(x)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"The {name} activation."
+    return f
+
+
+sigmoid = _wrap("sigmoid", ops.sigmoid)
+tanh = _wrap("tanh", ops.tanh)
+softplus = _wrap("softplus", ops.softplus)
+softsign = _wrap("softsign", ops.softsign)
+selu = _wrap("selu", ops.selu)
+silu = _wrap("silu", ops.silu)
+swish = silu
+hard_sigmoid = _wrap("hard_sigmoid", ops.hard_sigmoid)
+hard_silu = _wrap("hard_silu", ops.hard_silu)
+hard_swish = hard_silu
+relu6 = _wrap("relu6", ops.relu6)
+mish = _wrap("mish", ops.mish)
+log_sigmoid = _wrap("log_sigmoid", ops.log_sigmoid)
+celu = _wrap("celu", ops.celu)
+glu = _wrap("glu", ops.glu)
+hard_tanh = _wrap("hard_tanh", ops.hard_tanh)
+tanh_shrink = _wrap("tanh_shrink", ops.tanh_shrink)
+soft_shrink = _wrap("soft_shrink", ops.soft_shrink)
+hard_shrink = _wrap("hard_shrink", ops.hard_shrink)
+squareplus = _wrap("squareplus", ops.squareplus)
+sparse_plus = _wrap("sparse_plus", ops.sparse_plus)
+
+ALL = {f.__name__: f for f in (relu, linear, gelu, leaky_relu, softmax, log_softmax, elu, exponential, sigmoid,
+                               tanh, softplus, softsign, selu, silu, hard_sigmoid, hard_silu, relu6, mish,
+                               log_sigmoid, celu, glu, hard_tanh, tanh_shrink, soft_shrink, hard_shrink,
+                               squareplus, sparse_plus)}
+ALL.update({"swish": silu, "hard_swish": hard_silu})
+_NAMES = {id(f): n for n, f in ALL.items() if n not in ("swish", "hard_swish")}
+
+
+def get(identifier: Any) -> Callable:
+    """Activation function from a name, a callable or None (linear)."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, str):
+        fn = ALL.get(identifier)
+        if fn is None:
+            raise ValueError(f"Unknown activation {identifier!r}. Valid names: {', '.join(sorted(ALL))}.")
+        return fn
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret activation identifier: {identifier!r}")
+
+
+def serialize(activation: Callable) -> Any:
+    """Name for built-in activations (as Keras writes them in configs); else the registered object."""
+    name = _NAMES.get(id(activation))
+    if name is not None:
+        return name
+    from .saving.serialization import serialize_keras_object
+    return serialize_keras_object(activation)
+
+
+def deserialize(config: Any, custom_objects: dict | None = None) -> Callable:
+    if isinstance(config, str):
+        return get(config)
+    from .saving.serialization import deserialize_keras_object
+    return deserialize_keras_object(config, custom_objects=custom_objects)

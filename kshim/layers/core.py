@@ -1,0 +1,244 @@
+"""Core layers: Dense, EinsumDense, Activation, Embedding, Lambda, Identity."""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from .. import activations, constraints, initializers, ops, regularizers
+from .layer import Layer
+
+
+def _ser(mod: Any, obj: Any) -> Any:
+    return None if obj is None else mod.serialize(obj)
+
+
+class Dense(Layer):
+    """``activation(inputs @ kernel + bias)`` on the last axis; kernel shape (in, units)."""
+
+    def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, lora_rank: int | None = None,
+                 **kwargs: Any):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if not isinstance(units, int) or units <= 0:
+            raise ValueError(f"Dense: `units` must be a positive int, got {units!r}.")
+        self.units = units
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.supports_masking = True
+
+    def build(self, input_shape: Any) -> None:
+        in_dim = input_shape[-1]
+        if in_dim is None:
+            raise ValueError(f"Dense layer {self.name!r}: the last dimension of the input must be known, "
+                             f"got input shape {tuple(input_shape)}.")
+        self.kernel = self.add_weight((in_dim, self.units), self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
+                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint) \
+            if self.use_bias else None
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        shp = ops.shape(inputs)
+        if shp[-1] != self.kernel.shape[0]:
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected last "
+                             f"dimension {self.kernel.shape[0]}, got input shape {tuple(shp)}.")
+        y = ops.matmul(inputs, self.kernel)
+        if self.bias is not None:
+            y = ops.add(y, self.bias)
+        return self.activation(y)
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.update({
+            "units": self.units, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
+            "bias_regularizer": _ser(regularizers, self.bias_regularizer),
+            "kernel_constraint": _ser(constraints, self.kernel_constraint),
+            "bias_constraint": _ser(constraints, self.bias_constraint),
+        })
+        return cfg
+
+
+class EinsumDense(Layer):
+    """Dense layer expressed as an einsum, e.g. ``"abc,cd->abd"`` with ``output_shape`` (no batch)."""
+
+    def __init__(self, equation: str, output_shape: Any, activation: Any = None, bias_axes: str | None = None,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, lora_rank: int | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.equation = equation
+        self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
+        self.activation = activations.get(activation)
+        self.bias_axes = bias_axes
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def build(self, input_shape: Any) -> None:
+        m = re.match(r"([a-zA-Z.]+),([a-zA-Z.]+)->([a-zA-Z.]+)", self.equation.replace(" ", ""))
+        if not m:
+            raise ValueError(f"EinsumDense: invalid equation {self.equation!r}; expected 'in,kernel->out'.")
+        lin, lk, lout = m.groups()
+        if "." in lin or "." in lout:
+            raise ValueError("EinsumDense: ellipsis equations are not supported; spell out every axis.")
+        dims = dict(zip(lin, input_shape))
+        out_full = tuple(input_shape[:len(lout) - len(self.partial_output_shape)]) + self.partial_output_shape
+        for c, d in zip(lout, out_full):
+            dims.setdefault(c, d)
+        kshape = tuple(dims[c] for c in lk)
+        self.full_output_shape = tuple(dims.get(c) for c in lout)
+        self.kernel = self.add_weight(kshape, self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        if self.bias_axes:
+            first = min(lout.index(c) for c in self.bias_axes)
+            bshape = tuple(dims[c] if c in self.bias_axes else 1 for c in lout[first:])
+            self.bias = self.add_weight(bshape, self.bias_initializer, name="bias",
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        else:
+            self.bias = None
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        y = ops.einsum(self.equation, inputs, self.kernel)
+        if self.bias is not None:
+            y = ops.add(y, self.bias)
+        return self.activation(y)
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.update({
+            "output_shape": list(self.partial_output_shape), "equation": self.equation,
+            "activation": activations.serialize(self.activation), "bias_axes": self.bias_axes,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
+            "bias_regularizer": _ser(regularizers, self.bias_regularizer),
+            "kernel_constraint": _ser(constraints, self.kernel_constraint),
+            "bias_constraint": _ser(constraints, self.bias_constraint),
+        })
+        return cfg
+
+
+class Activation(Layer):
+    """Applies an activation function."""
+
+    def __init__(self, activation: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        return self.activation(inputs)
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg["activation"] = activations.serialize(self.activation)
+        return cfg
+
+
+class Identity(Layer):
+    """Returns its input unchanged."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        return inputs
+
+
+class Embedding(Layer):
+    """Lookup table ``(input_dim, output_dim)``; ``mask_zero`` makes index 0 a padding mask."""
+
+    def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
+                 embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
+                 weights: Any = None, lora_rank: int | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = mask_zero
+        self.supports_masking = mask_zero
+        self.autocast = False
+        self._initial_weights = weights
+
+    def build(self, input_shape: Any = None) -> None:
+        self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
+                                          name="embeddings", regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+
+    def call(self, inputs: Any) -> Any:
+        idx = ops.convert_to_tensor(inputs)
+        if ops.dtype(idx) not in ("int32", "int64"):
+            idx = ops.cast(idx, "int32")
+        return ops.take(self.embeddings, idx, axis=0)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        if not self.mask_zero:
+            return None
+        return ops.not_equal(inputs, 0)
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.update({"input_dim": self.input_dim, "output_dim": self.output_dim,
+                    "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                    "embeddings_regularizer": _ser(regularizers, self.embeddings_regularizer),
+                    "embeddings_constraint": _ser(constraints, self.embeddings_constraint),
+                    "mask_zero": self.mask_zero})
+        return cfg
+
+
+class Lambda(Layer):
+    """Wraps a Python function as a layer (not loadable from a file unless ``safe_mode=False``)."""
+
+    def __init__(self, function: Callable, output_shape: Any = None, mask: Any = None, arguments: dict | None = None,
+                 **kwargs: Any):
+        super().__init__(**kwargs)
+        self.function = function
+        self.arguments = arguments or {}
+        self._output_shape = output_shape
+        self._mask = mask
+        self.built = True
+
+    def call(self, inputs: Any, mask: Any = None, training: Any = None) -> Any:
+        return self.function(inputs, **self.arguments)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        if callable(self._mask):
+            return self._mask(inputs, mask)
+        return self._mask
+
+    def get_config(self) -> dict:
+        from ..saving.lambda_code import serialize_function
+        cfg = super().get_config()
+        cfg.update({"function": serialize_function(self.function), "arguments": self.arguments,
+                    "output_shape": self._output_shape})
+        return cfg
+
+    @classmethod
+    def from_config(cls, config: dict, safe_mode: bool | None = None) -> "Lambda":
+        from ..saving.lambda_code import deserialize_function
+        cfg = dict(config)
+        cfg["function"] = deserialize_function(cfg["function"], safe_mode=safe_mode)
+        return super().from_config(cfg)

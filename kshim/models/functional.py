@@ -1,0 +1,191 @@
+"""Functional models: a graph of layer calls recorded on KerasTensors, replayed on real data."""
+from __future__ import annotations
+
+from typing import Any
+
+import optree
+
+from .._symbolic import KerasTensor
+from ..layers.input_layer import InputLayer
+from ..layers.layer import Layer
+from .model import Model
+
+
+def _flatten(struct: Any) -> list:
+    return optree.tree_leaves(struct, namespace="kshim")
+
+
+def _check_tensors(struct: Any, what: str) -> None:
+    for t in _flatten(struct):
+        if isinstance(t, Layer):
+            raise TypeError(
+                f"Model {what} must be KerasTensors (e.g. from kshim.Input(...) or from calling a layer on one), "
+                f"but got the layer {t.name!r} ({type(t).__name__}) itself. Call the layer on a tensor: "
+                f"`x = {type(t).__name__}(...)(inputs)`.")
+        if not isinstance(t, KerasTensor):
+            raise TypeError(f"Model {what} must be KerasTensors, got {type(t).__name__}: {t!r}.")
+
+
+def _topological_nodes(outputs: list, inputs: list) -> list:
+    """Nodes needed to compute ``outputs`` from ``inputs``, parents before children."""
+    input_ids = {id(t) for t in inputs}
+    order, state = [], {}
+    stack = [(t._history[0], False) for t in reversed(outputs)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            if state.get(id(node)) != 2:
+                state[id(node)] = 2
+                order.append(node)
+            continue
+        if state.get(id(node)):
+            continue
+        state[id(node)] = 1
+        stack.append((node, True))
+        for t in reversed(node.input_tensors):
+            if id(t) in input_ids:
+                stack.append((t._history[0], False))
+                continue
+            if t._history is None:
+                raise ValueError(f"Graph disconnected: tensor {t} has no producing layer.")
+            stack.append((t._history[0], False))
+    for node in order:
+        if isinstance(node.layer, InputLayer) and not any(id(t) in input_ids for t in node.output_tensors):
+            raise ValueError(f"Graph disconnected: the output depends on input {node.layer.name!r}, which is not "
+                             f"among the model's inputs.")
+    return order
+
+
+class Functional(Model):
+    """A model defined by ``Model(inputs, outputs)``."""
+
+    def __init__(self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True, **kwargs: Any):
+        _check_tensors(inputs, "inputs")
+        _check_tensors(outputs, "outputs")
+        super().__init__(name=name or _default_name(), trainable=trainable, **kwargs)
+        if isinstance(inputs, dict):
+            self._input_names = list(inputs.keys())
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self._inputs = _flatten(inputs)
+        self._outputs = _flatten(outputs)
+        self._nodes = _topological_nodes(self._outputs, self._inputs)
+        layers = []
+        for node in self._nodes:
+            if not any(node.layer is l for l in layers):
+                layers.append(node.layer)
+        for l in layers:
+            self._track(l)
+        self.built = True
+
+    @property
+    def inputs(self) -> list:
+        return list(self._inputs)
+
+    @property
+    def outputs(self) -> list:
+        return list(self._outputs)
+
+    @property
+    def input(self) -> Any:
+        return self._inputs_struct
+
+    @property
+    def output(self) -> Any:
+        return self._outputs_struct
+
+    @property
+    def input_shape(self) -> Any:
+        shapes = [t.shape for t in self._inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self) -> Any:
+        shapes = [t.shape for t in self._outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def _flatten_inputs(self, inputs: Any) -> list:
+        if isinstance(inputs, dict):
+            if isinstance(self._inputs_struct, dict):
+                missing = [k for k in self._inputs_struct if k not in inputs]
+                if missing:
+                    raise ValueError(f"Model {self.name!r}: missing inputs {missing}; expected keys "
+                                     f"{list(self._inputs_struct)}.")
+                return [inputs[k] for k in self._inputs_struct]
+            names = [t._history[0].layer.name for t in self._inputs]
+            if all(n in inputs for n in names):
+                return [inputs[n] for n in names]
+            raise ValueError(f"Model {self.name!r}: input dict keys {sorted(inputs)} do not match the input "
+                             f"names {names}.")
+        flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(flat) != len(self._inputs):
+            raise ValueError(f"Model {self.name!r} expects {len(self._inputs)} input(s), but it received "
+                             f"{len(flat)} input tensors.")
+        return flat
+
+    def call(self, inputs: Any, training: bool = False, mask: Any = None) -> Any:
+        from .. import ops
+        values: dict[int, Any] = {}
+        masks: dict[int, Any] = {}
+        flat = self._flatten_inputs(inputs)
+        in_masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(flat)
+        for t, v, m in zip(self._inputs, flat, in_masks):
+            v = ops.convert_to_tensor(v) if not ops.is_tensor(v) else v
+            _check_input(self, t, v)
+            if ops.dtype(v) != t.dtype and t.dtype is not None:
+                v = ops.cast(v, t.dtype)
+            values[id(t)] = v
+            masks[id(t)] = m
+
+        def sub(x):
+            return values[id(x)] if isinstance(x, KerasTensor) else x
+        for node in self._nodes:
+            layer = node.layer
+            if isinstance(layer, InputLayer):
+                continue
+            args, kwargs = optree.tree_map(sub, (node.args, node.kwargs), namespace="kshim")
+            first = node.input_tensors[0] if node.input_tensors else None
+            in_mask = None
+            if first is not None:
+                ms = [masks.get(id(t)) for t in node.input_tensors]
+                in_mask = ms[0] if len(ms) == 1 else (None if all(m is None for m in ms) else ms)
+            if in_mask is not None and layer._call_has_mask and "mask" not in kwargs:
+                kwargs["mask"] = in_mask
+            kwargs["training"] = training
+            out = layer(*args, **kwargs)
+            out_flat = _flatten(out)
+            out_mask = layer.compute_mask(args[0] if args else None, in_mask)
+            out_masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(out_flat)
+            for t, v, m in zip(node.output_tensors, out_flat, out_masks):
+                values[id(t)] = v
+                masks[id(t)] = m
+        return optree.tree_map(lambda t: values[id(t)], self._outputs_struct, namespace="kshim")
+
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        return optree.tree_map(lambda t: KerasTensor(t.shape, t.dtype), self._outputs_struct, namespace="kshim")
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        return Model.get_layer(self, name, index)
+
+    def get_config(self) -> dict:
+        from ..saving.functional_config import functional_config
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Functional":
+        from ..saving.functional_config import functional_from_config
+        return functional_from_config(cls, config, custom_objects)
+
+
+def _check_input(model: Model, spec: KerasTensor, value: Any) -> None:
+    from .. import ops
+    shp = tuple(ops.shape(value))
+    if len(shp) != len(spec.shape) or any(d is not None and d != s for d, s in zip(spec.shape, shp)):
+        name = spec._history[0].layer.name if spec._history else "input"
+        raise ValueError(f"Input {name!r} of model {model.name!r} is incompatible: expected shape {spec.shape}, "
+                         f"received shape {shp}.")
+
+
+def _default_name() -> str:
+    from ..layers.naming import uniquify
+    return uniquify("functional")
