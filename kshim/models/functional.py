@@ -27,33 +27,46 @@ def _check_tensors(struct: Any, what: str) -> None:
 
 
 def _topological_nodes(outputs: list, inputs: list) -> list:
-    """Nodes needed to compute ``outputs`` from ``inputs``, parents before children."""
+    """Nodes needed to compute ``outputs`` from ``inputs``, ordered as Keras orders them: by
+    decreasing depth (longest path to an output), ties by first discovery from the outputs."""
     input_ids = {id(t) for t in inputs}
-    order, state = [], {}
-    stack = [(t._history[0], False) for t in reversed(outputs)]
+    discovered: dict[int, int] = {}
+    by_id: dict[int, Any] = {}
+    depth: dict[int, int] = {}
+    stack = [(t._history[0], 0) for t in reversed(outputs) if t._history is not None]
+    if len(stack) != len(outputs):
+        raise ValueError("Graph disconnected: an output tensor has no producing layer.")
     while stack:
-        node, done = stack.pop()
-        if done:
-            if state.get(id(node)) != 2:
-                state[id(node)] = 2
-                order.append(node)
+        node, d = stack.pop()
+        key = id(node)
+        if key not in discovered:
+            discovered[key] = len(discovered)
+            by_id[key] = node
+        if depth.get(key, -1) >= d:
             continue
-        if state.get(id(node)):
-            continue
-        state[id(node)] = 1
-        stack.append((node, True))
+        depth[key] = d
         for t in reversed(node.input_tensors):
-            if id(t) in input_ids:
-                stack.append((t._history[0], False))
+            if id(t) in input_ids and isinstance(t._history[0].layer, InputLayer):
+                stack.append((t._history[0], d + 1))
                 continue
             if t._history is None:
                 raise ValueError(f"Graph disconnected: tensor {t} has no producing layer.")
-            stack.append((t._history[0], False))
+            stack.append((t._history[0], d + 1))
+    order = sorted(by_id.values(), key=lambda n: (-depth[id(n)], discovered[id(n)]))
     for node in order:
         if isinstance(node.layer, InputLayer) and not any(id(t) in input_ids for t in node.output_tensors):
             raise ValueError(f"Graph disconnected: the output depends on input {node.layer.name!r}, which is not "
                              f"among the model's inputs.")
     return order
+
+
+def _ordered_layers(nodes: list) -> list:
+    """Layers by their deepest node (Keras' order), each once."""
+    layers: list = []
+    for node in nodes:
+        if not any(node.layer is l for l in layers):
+            layers.append(node.layer)
+    return layers
 
 
 class Functional(Model):
@@ -70,11 +83,7 @@ class Functional(Model):
         self._inputs = _flatten(inputs)
         self._outputs = _flatten(outputs)
         self._nodes = _topological_nodes(self._outputs, self._inputs)
-        layers = []
-        for node in self._nodes:
-            if not any(node.layer is l for l in layers):
-                layers.append(node.layer)
-        for l in layers:
+        for l in _ordered_layers(self._nodes):
             self._track(l)
         self.built = True
 

@@ -1,0 +1,130 @@
+"""Untraced NumPy implementations of the primitives NumPy lacks as a single call."""
+from __future__ import annotations
+
+import numpy as np
+
+_special = None
+
+
+def _sp():
+    global _special
+    if _special is None:
+        import scipy.special as sp
+        _special = sp
+    return _special
+
+
+_SP_OK = frozenset((np.dtype("float32"), np.dtype("float64")))
+
+
+def _via_float32(fn, x):
+    return fn(x.astype(np.float32)).astype(x.dtype)
+
+
+def sigmoid(x):
+    x = np.asarray(x)
+    if x.dtype in _SP_OK:
+        return _sp().expit(x)
+    return _via_float32(sigmoid, x)
+
+
+def softplus(x):
+    return np.logaddexp(0, x)
+
+
+def erf(x):
+    x = np.asarray(x)
+    if x.dtype in _SP_OK:
+        return _sp().erf(x)
+    return _via_float32(erf, x)
+
+
+def erfinv(x):
+    x = np.asarray(x)
+    if x.dtype in _SP_OK:
+        return _sp().erfinv(x)
+    return _via_float32(erfinv, x)
+
+
+def logical_not(x):
+    return np.logical_not(x)
+
+
+def bitwise_not(x):
+    return np.invert(x)
+
+
+def sum_(x, axis=None, keepdims=False):
+    dt = x.dtype
+    if dt.kind in "iu":
+        return np.sum(x, axis=axis, keepdims=keepdims, dtype=dt)
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def prod_(x, axis=None, keepdims=False):
+    dt = x.dtype
+    if dt.kind in "iu":
+        return np.prod(x, axis=axis, keepdims=keepdims, dtype=dt)
+    return np.prod(x, axis=axis, keepdims=keepdims)
+
+
+def cumsum(x, axis):
+    x = np.asarray(x)
+    dt = x.dtype
+    return np.cumsum(x, axis=axis, dtype=dt if dt.kind in "iuf" else None)
+
+
+def cumprod(x, axis):
+    x = np.asarray(x)
+    dt = x.dtype
+    return np.cumprod(x, axis=axis, dtype=dt if dt.kind in "iuf" else None)
+
+
+def top_k_indices(x, k):
+    """Indices of the ``k`` largest along the last axis, descending, ties lower index first."""
+    n = x.shape[-1]
+    idx = np.argsort(x[..., ::-1], axis=-1, kind="stable")[..., ::-1]
+    return (n - 1 - idx[..., :k]).astype(np.int64)
+
+
+def scatter_index(indices):
+    indices = np.asarray(indices)
+    return tuple(indices[..., i] for i in range(indices.shape[-1]))
+
+
+def scatter_add(x, indices, updates):
+    out = np.array(x, copy=True)
+    np.add.at(out, scatter_index(indices), updates)
+    return out
+
+
+def scatter_update(x, indices, updates):
+    out = np.array(x, copy=True)
+    out[scatter_index(indices)] = updates
+    return out
+
+
+def slice_update(x, key, update):
+    out = np.array(x, copy=True)
+    out[key] = update
+    return out
+
+
+def softmax(x, axis):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+def log_softmax(x, axis):
+    s = x - np.max(x, axis=axis, keepdims=True)
+    return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = np.squeeze(out, axis=axis)
+    return out

@@ -1,0 +1,502 @@
+"""The PyTorch backend object: conversion, elementwise ops, reductions, indexing, linalg."""
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .._base import BaseBackend, canonical_dtype
+from .._protocol import BINARY_OPS, REDUCE_OPS, UNARY_OPS
+from ._common import FROM_TORCH, TO_TORCH, WIDE_UNSIGNED, make_op, widen_retry, widening
+from .control import ControlMixin
+from .nn import NNMixin
+
+_FOREIGN = (("jaxlib", "jax"), ("jax", "jax"), ("kshim.backends.numpy", "numpy"),
+            ("kshim.backends.jax", "jax"))
+_PAD_MODES = {"reflect": "reflect", "symmetric": "symmetric", "edge": "edge"}
+
+
+def _softplus(x):
+    # threshold: where log1p(exp(-x)) drops below the dtype's resolution relative to x.
+    return F.softplus(x, 1.0, 40.0 if x.dtype == torch.float64 else 20.0)
+
+
+def _floor_divide(x1, x2):
+    return torch.div(x1, x2, rounding_mode="floor")
+
+
+_UNARY = {
+    "negative": torch.neg, "abs": torch.abs, "sign": torch.sign, "exp": torch.exp,
+    "log": torch.log, "log1p": torch.log1p, "expm1": torch.expm1, "sqrt": torch.sqrt,
+    "square": torch.square, "reciprocal": torch.reciprocal, "sin": torch.sin, "cos": torch.cos,
+    "tan": torch.tan, "arcsin": torch.asin, "arccos": torch.acos, "arctan": torch.atan,
+    "sinh": torch.sinh, "cosh": torch.cosh, "tanh": torch.tanh, "arcsinh": torch.asinh,
+    "arccosh": torch.acosh, "arctanh": torch.atanh, "erf": torch.erf, "erfinv": torch.erfinv,
+    "sigmoid": torch.sigmoid, "softplus": _softplus, "floor": torch.floor, "ceil": torch.ceil,
+    "round": torch.round, "logical_not": torch.logical_not, "isnan": torch.isnan,
+    "isinf": torch.isinf, "isfinite": torch.isfinite, "bitwise_not": torch.bitwise_not,
+}
+_BINARY = {
+    "add": torch.add, "subtract": torch.sub, "multiply": torch.mul, "divide": torch.true_divide,
+    "floor_divide": _floor_divide, "mod": torch.remainder, "power": torch.pow,
+    "maximum": torch.maximum, "minimum": torch.minimum, "arctan2": torch.atan2,
+    "equal": torch.eq, "not_equal": torch.ne, "less": torch.lt, "less_equal": torch.le,
+    "greater": torch.gt, "greater_equal": torch.ge, "logical_and": torch.logical_and,
+    "logical_or": torch.logical_or, "logical_xor": torch.logical_xor,
+    "bitwise_and": torch.bitwise_and, "bitwise_or": torch.bitwise_or,
+    "bitwise_xor": torch.bitwise_xor, "left_shift": torch.bitwise_left_shift,
+    "right_shift": torch.bitwise_right_shift,
+}
+assert set(_UNARY) == set(UNARY_OPS) and set(_BINARY) == set(BINARY_OPS)
+
+
+def _leaves(x):
+    for e in x:
+        if isinstance(e, (list, tuple)):
+            yield from _leaves(e)
+        else:
+            yield e
+
+
+def _tdtype(dtype: Any) -> torch.dtype:
+    t = TO_TORCH.get(dtype)
+    if t is None:
+        t = TO_TORCH[canonical_dtype(dtype)]
+    return t
+
+
+class TorchBackend(NNMixin, ControlMixin, BaseBackend):
+    """kshim backend over ``torch.Tensor`` (see the package docstring for limitations)."""
+
+    name = "torch"
+
+    def __init__(self, device: str | None = None):
+        dev = device or os.environ.get("KSHIM_TORCH_DEVICE", "") or "cpu"
+        self._device = torch.device(dev)
+        if self._device.type == "cuda" and self._device.index is None:
+            self._device = torch.device("cuda", torch.cuda.current_device())
+        # Full float precision for matmul/conv (the protocol asks for it).
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+
+    # ---- conversion and dtypes -------------------------------------------------------------
+    def _foreign(self, x: Any) -> None:
+        mod = type(x).__module__ or ""
+        for prefix, owner in _FOREIGN:
+            if mod == prefix or mod.startswith(prefix + "."):
+                raise TypeError(
+                    f"Cannot convert a {type(x).__module__}.{type(x).__name__} to a torch tensor: "
+                    f"it belongs to the {owner!r} backend. Objects of two backends cannot be "
+                    f"mixed; convert through NumPy explicitly (e.g. with that backend's to_numpy).")
+
+    def convert_to_tensor(self, x: Any, dtype: str | None = None) -> torch.Tensor:
+        tdt = None if dtype is None else _tdtype(dtype)
+        dev = self._device
+        if isinstance(x, torch.Tensor):
+            if x.device != dev:
+                x = x.to(dev)
+            if tdt is not None and x.dtype != tdt:
+                x = x.to(tdt)
+            return x
+        if isinstance(x, bool):
+            return torch.tensor(x, dtype=tdt or torch.bool, device=dev)
+        if isinstance(x, int):
+            if tdt is not None and tdt in WIDE_UNSIGNED:
+                return torch.tensor(x, dtype=torch.int64, device=dev).to(tdt)
+            return torch.tensor(x, dtype=tdt or torch.int64, device=dev)
+        if isinstance(x, float):
+            if tdt is not None and not tdt.is_floating_point and tdt != torch.bool:
+                return torch.tensor(x, dtype=torch.float64, device=dev).to(tdt)
+            return torch.tensor(x, dtype=tdt or torch.float64, device=dev)
+        self._foreign(x)
+        if isinstance(x, (list, tuple)) and x and any(isinstance(e, (torch.Tensor, list, tuple)) for e in x) \
+                and any(isinstance(e, torch.Tensor) for e in _leaves(x)):
+            # Nested sequences holding tensors (possibly on an accelerator): stack on device.
+            parts = [self.convert_to_tensor(e) for e in x]
+            dt = tdt or functools.reduce(torch.promote_types, [p.dtype for p in parts])
+            return torch.stack([p.to(dt) for p in parts])
+        arr = np.asarray(x)
+        return self._from_numpy(arr, tdt)
+
+    def _from_numpy(self, arr: np.ndarray, tdt) -> torch.Tensor:
+        if arr.dtype == object or arr.dtype.kind in "USOc":
+            raise TypeError(f"Cannot convert an array of dtype {arr.dtype} to a torch tensor")
+        if arr.dtype.name == "bfloat16":
+            t = torch.from_numpy(np.ascontiguousarray(arr).view(np.uint16)).view(torch.bfloat16)
+        else:
+            if not arr.flags.writeable or any(s < 0 for s in arr.strides):
+                arr = np.array(arr)
+            if arr.dtype.byteorder not in "=|":
+                arr = arr.astype(arr.dtype.newbyteorder("="))
+            t = torch.from_numpy(arr)
+        # Always copy: the tensor must not alias the caller's NumPy buffer.
+        if tdt is not None and tdt in WIDE_UNSIGNED and t.dtype.is_floating_point:
+            t = t.to(torch.int64)
+        return t.to(device=self._device, dtype=tdt or t.dtype, copy=True)
+
+    def to_numpy(self, x: Any) -> np.ndarray:
+        if not isinstance(x, torch.Tensor):
+            return np.asarray(x)
+        x = x.detach()
+        if x.dtype == torch.bfloat16:
+            import ml_dtypes
+            return x.to(torch.float32).cpu().numpy().astype(ml_dtypes.bfloat16)
+        if x.device.type != "cpu":
+            return x.cpu().numpy()
+        return x.resolve_conj().resolve_neg().numpy().copy()
+
+    def is_tensor(self, x: Any) -> bool:
+        return isinstance(x, torch.Tensor)
+
+    def dtype(self, x: torch.Tensor) -> str:
+        return FROM_TORCH[x.dtype]
+
+    def shape(self, x: torch.Tensor) -> tuple:
+        return tuple(x.shape)
+
+    def cast(self, x: torch.Tensor, dtype: str) -> torch.Tensor:
+        tdt = _tdtype(dtype)
+        if x.dtype == tdt:
+            return x
+        if tdt in WIDE_UNSIGNED and x.dtype.is_floating_point:
+            x = x.to(torch.int64)
+        return x.to(tdt)
+
+    # ---- creation ---------------------------------------------------------------------------
+    def zeros(self, shape, dtype):
+        return torch.zeros(tuple(shape), dtype=_tdtype(dtype), device=self._device)
+
+    def ones(self, shape, dtype):
+        return torch.ones(tuple(shape), dtype=_tdtype(dtype), device=self._device)
+
+    def full(self, shape, fill_value, dtype):
+        tdt = _tdtype(dtype)
+        if isinstance(fill_value, torch.Tensor):
+            return fill_value.to(device=self._device, dtype=tdt).expand(tuple(shape)).clone()
+        if tdt in WIDE_UNSIGNED:
+            return torch.full(tuple(shape), int(fill_value), dtype=torch.int64,
+                              device=self._device).to(tdt)
+        return torch.full(tuple(shape), fill_value, dtype=tdt, device=self._device)
+
+    def arange(self, start, stop, step, dtype):
+        tdt = _tdtype(dtype)
+        if tdt in WIDE_UNSIGNED:
+            return torch.arange(start, stop, step, dtype=torch.int64, device=self._device).to(tdt)
+        if tdt in (torch.float16, torch.bfloat16):
+            return torch.arange(start, stop, step, dtype=torch.float64, device=self._device).to(tdt)
+        return torch.arange(start, stop, step, dtype=tdt, device=self._device)
+
+    def eye(self, n, m, k, dtype):
+        tdt = _tdtype(dtype)
+        m = n if m is None else m
+        k = int(k or 0)
+        if k == 0 and tdt not in WIDE_UNSIGNED:
+            return torch.eye(n, m, dtype=tdt, device=self._device)
+        r = torch.arange(n, device=self._device)[:, None]
+        c = torch.arange(m, device=self._device)[None, :]
+        return (c - r == k).to(tdt)
+
+    # ---- elementwise ------------------------------------------------------------------------
+    @widening
+    def where(self, condition, x1, x2):
+        return torch.where(condition, x1, x2)
+
+    # ---- reductions -------------------------------------------------------------------------
+    @staticmethod
+    def _reduce_dims(x, axis, keepdims):
+        """(dims, done): dims for torch; done is the result when nothing is reduced."""
+        if axis is None:
+            if x.ndim == 0:
+                return None, True
+            return (tuple(range(x.ndim)) if keepdims else None), False
+        if len(axis) == 0:
+            return None, True
+        return tuple(axis), False
+
+    def sum(self, x, axis=None, keepdims=False):
+        dims, done = self._reduce_dims(x, axis, keepdims)
+        if done:
+            return x
+        dt = None if x.is_floating_point() else x.dtype
+        try:
+            if dims is None:
+                return torch.sum(x, dtype=dt)
+            return torch.sum(x, dims, keepdims, dtype=dt)
+        except (RuntimeError, NotImplementedError) as e:
+            return widen_retry(lambda v: self.sum(v, axis, keepdims), (x,), e)
+
+    def prod(self, x, axis=None, keepdims=False):
+        dims, done = self._reduce_dims(x, axis, keepdims)
+        if done:
+            return x
+        dt = None if x.is_floating_point() else x.dtype
+        try:
+            if dims is None:
+                return torch.prod(x, dtype=dt)
+            for d in sorted(dims, reverse=True):
+                x = torch.prod(x, d, keepdims, dtype=dt)
+            return x
+        except (RuntimeError, NotImplementedError) as e:
+            return widen_retry(lambda v: self.prod(v, axis, keepdims), (x,), e)
+
+    def _minmax(self, fn, boolfn, x, axis, keepdims):
+        dims, done = self._reduce_dims(x, axis, keepdims)
+        if done:
+            return x
+        if x.dtype == torch.bool:
+            fn = boolfn
+        try:
+            if dims is None:
+                return fn(x)
+            return fn(x, dims, keepdims)
+        except (RuntimeError, NotImplementedError) as e:
+            return widen_retry(lambda v: self._minmax(fn, boolfn, v, axis, keepdims), (x,), e)
+
+    def max(self, x, axis=None, keepdims=False):
+        return self._minmax(torch.amax, torch.any, x, axis, keepdims)
+
+    def min(self, x, axis=None, keepdims=False):
+        return self._minmax(torch.amin, torch.all, x, axis, keepdims)
+
+    def any(self, x, axis=None, keepdims=False):
+        if x.dtype != torch.bool:
+            x = x != 0
+        dims, done = self._reduce_dims(x, axis, keepdims)
+        if done:
+            return x
+        return torch.any(x) if dims is None else torch.any(x, dims, keepdims)
+
+    def all(self, x, axis=None, keepdims=False):
+        if x.dtype != torch.bool:
+            x = x != 0
+        dims, done = self._reduce_dims(x, axis, keepdims)
+        if done:
+            return x
+        return torch.all(x) if dims is None else torch.all(x, dims, keepdims)
+
+    def _arg(self, fn, x, axis, keepdims):
+        if x.dtype == torch.bool or x.dtype in WIDE_UNSIGNED:
+            x = x.to(torch.int64) if x.dtype in WIDE_UNSIGNED else x.to(torch.uint8)
+        if axis is None:
+            r = fn(x.reshape(-1), 0)
+            return r.reshape((1,) * x.ndim) if keepdims else r
+        return fn(x, axis, keepdims)
+
+    def argmax(self, x, axis, keepdims=False):
+        return self._arg(torch.argmax, x, axis, keepdims)
+
+    def argmin(self, x, axis, keepdims=False):
+        return self._arg(torch.argmin, x, axis, keepdims)
+
+    def cumsum(self, x, axis):
+        dt = None if x.is_floating_point() else x.dtype
+        try:
+            return torch.cumsum(x, axis, dtype=dt)
+        except (RuntimeError, NotImplementedError) as e:
+            return widen_retry(lambda v: self.cumsum(v, axis), (x,), e)
+
+    def cumprod(self, x, axis):
+        dt = None if x.is_floating_point() else x.dtype
+        try:
+            return torch.cumprod(x, axis, dtype=dt)
+        except (RuntimeError, NotImplementedError) as e:
+            return widen_retry(lambda v: self.cumprod(v, axis), (x,), e)
+
+    def sort(self, x, axis):
+        try:
+            return torch.sort(x, dim=axis, stable=True)[0]
+        except (RuntimeError, NotImplementedError) as e:
+            return widen_retry(lambda v: self.sort(v, axis), (x,), e)
+
+    def argsort(self, x, axis):
+        if x.dtype in WIDE_UNSIGNED:
+            x = x.to(torch.int64)
+        return torch.argsort(x, dim=axis, stable=True)
+
+    def top_k(self, x, k):
+        # torch.topk does not order ties by index; a stable descending sort does.
+        if x.dtype in WIDE_UNSIGNED:
+            v, i = torch.sort(x.to(torch.int64), dim=-1, descending=True, stable=True)
+            return v[..., :k].to(x.dtype), i[..., :k]
+        v, i = torch.sort(x, dim=-1, descending=True, stable=True)
+        return v[..., :k], i[..., :k]
+
+    # ---- fused (optional) -------------------------------------------------------------------
+    def softmax(self, x, axis: int):
+        return torch.softmax(x, axis)
+
+    def log_softmax(self, x, axis: int):
+        return torch.log_softmax(x, axis)
+
+    def logsumexp(self, x, axis=None, keepdims=False):
+        if axis is None:
+            if x.ndim == 0:
+                return x
+            axis = tuple(range(x.ndim))
+        elif len(axis) == 0:
+            return x
+        return torch.logsumexp(x, tuple(axis), keepdims)
+
+    # ---- shape, indexing --------------------------------------------------------------------
+    def reshape(self, x, shape):
+        return x.reshape(tuple(shape))
+
+    def transpose(self, x, axes):
+        return x.permute(tuple(axes))
+
+    def broadcast_to(self, x, shape):
+        return x.expand(tuple(shape))
+
+    def concatenate(self, xs, axis):
+        try:
+            return torch.cat(list(xs), axis)
+        except (RuntimeError, NotImplementedError) as e:
+            return widen_retry(lambda *v: torch.cat(list(v), axis), tuple(xs), e)
+
+    @widening
+    def pad(self, x, pad_width, mode="constant", constant_values=0):
+        pad_width = [(int(lo), int(hi)) for lo, hi in pad_width]
+        if mode == "constant":
+            flat = []
+            for lo, hi in reversed(pad_width):
+                flat += (lo, hi)
+            if not any(flat):
+                return x
+            return F.pad(x, flat, value=constant_values)
+        np_mode = _PAD_MODES.get(mode)
+        if np_mode is None:
+            raise ValueError(f"Unsupported pad mode {mode!r}")
+        for ax, (lo, hi) in enumerate(pad_width):
+            if lo == 0 and hi == 0:
+                continue
+            idx = np.pad(np.arange(x.shape[ax]), (lo, hi), mode=np_mode)
+            x = torch.index_select(x, ax, torch.as_tensor(idx, device=x.device))
+        return x
+
+    @staticmethod
+    def _positive_key(shape, key):
+        """Rewrite negative-step slices (torch has none) as positive ones + output flips."""
+        for k in key:
+            if isinstance(k, slice) and k.step is not None and k.step < 0:
+                break
+        else:
+            return key, ()
+        consumed = sum(1 for k in key if k is not None and k is not Ellipsis)
+        new, flips, dim, out = [], [], 0, 0
+        for k in key:
+            if k is Ellipsis:
+                n = len(shape) - consumed
+                dim += n
+                out += n
+                new.append(k)
+            elif k is None:
+                new.append(None)
+                out += 1
+            elif isinstance(k, slice):
+                if k.step is not None and k.step < 0:
+                    r = range(*k.indices(shape[dim]))
+                    if len(r) == 0:
+                        new.append(slice(0, 0))
+                    else:
+                        new.append(slice(r[-1], r[0] + 1, -k.step))
+                        flips.append(out)
+                else:
+                    new.append(k)
+                dim += 1
+                out += 1
+            else:
+                new.append(k)
+                dim += 1
+        return tuple(new), tuple(flips)
+
+    def getitem(self, x, key):
+        if not isinstance(key, tuple):
+            key = (key,)
+        key, flips = self._positive_key(x.shape, key)
+        r = x[key]
+        return r.flip(flips) if flips else r
+
+    @widening
+    def slice_update(self, x, key, update):
+        if not isinstance(key, tuple):
+            key = (key,)
+        key, flips = self._positive_key(x.shape, key)
+        y = x.clone()
+        if flips:
+            update = update.expand(y[key].shape).flip(flips)
+        y[key] = update
+        return y
+
+    @staticmethod
+    def _index(indices, n):
+        if indices.dtype != torch.int64 and indices.dtype != torch.int32:
+            indices = indices.to(torch.int64)
+        return torch.where(indices < 0, indices + n, indices)
+
+    @widening
+    def take(self, x, indices, axis):
+        axis = axis % x.ndim
+        indices = self._index(indices, x.shape[axis])
+        if indices.ndim == 1:
+            return torch.index_select(x, axis, indices)
+        out = torch.index_select(x, axis, indices.reshape(-1))
+        return out.reshape(x.shape[:axis] + indices.shape + x.shape[axis + 1:])
+
+    @widening
+    def take_along_axis(self, x, indices, axis):
+        axis = axis % x.ndim
+        indices = self._index(indices, x.shape[axis])
+        xs, ishape = list(x.shape), list(indices.shape)
+        xs[axis] = ishape[axis] = 1
+        b = list(torch.broadcast_shapes(tuple(xs), tuple(ishape)))
+        bi, bx = list(b), list(b)
+        bi[axis], bx[axis] = indices.shape[axis], x.shape[axis]
+        return torch.gather(x.expand(bx), axis, indices.expand(bi))
+
+    @staticmethod
+    def _scatter_idx(indices):
+        if indices.dtype != torch.int64:
+            indices = indices.to(torch.int64)
+        return tuple(indices.unbind(-1))
+
+    @widening
+    def scatter_add(self, x, indices, updates):
+        return x.index_put(self._scatter_idx(indices), updates, accumulate=True)
+
+    @widening
+    def scatter_update(self, x, indices, updates):
+        return x.index_put(self._scatter_idx(indices), updates, accumulate=False)
+
+    # ---- linear algebra -----------------------------------------------------------------------
+    @widening
+    def matmul(self, x1, x2):
+        return torch.matmul(x1, x2)
+
+    @widening
+    def einsum(self, subscripts, *operands):
+        return torch.einsum(subscripts, *operands)
+
+    # ---- device ---------------------------------------------------------------------------------
+    @property
+    def device(self) -> torch.device:
+        return self._device
+
+    def device_name(self) -> str:
+        d = self._device
+        if d.type == "cuda":
+            return f"cuda:{d.index} ({torch.cuda.get_device_name(d.index)})"
+        return str(d)
+
+
+for _n, _f in _UNARY.items():
+    setattr(TorchBackend, _n, make_op(_f, 1))
+for _n, _f in _BINARY.items():
+    setattr(TorchBackend, _n, make_op(_f, 2))
+del _n, _f
+
+_missing = [n for n in (*UNARY_OPS, *BINARY_OPS, *REDUCE_OPS) if not hasattr(TorchBackend, n)]
+assert not _missing, _missing

@@ -1,0 +1,124 @@
+"""Convolution and pooling for the torch backend (Keras kernel layouts, explicit padding)."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+_CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+_MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
+_AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+
+
+def _flat(pairs):
+    """F.pad argument for (lo, hi) pairs of the trailing dims (last dim first)."""
+    out = []
+    for lo, hi in reversed(pairs):
+        out += (int(lo), int(hi))
+    return out
+
+
+def _to_first(x, nd):
+    # (N, *sp, C) -> (N, C, *sp) as a view; for 2-d this is torch.channels_last memory format.
+    return x.permute(0, nd + 1, *range(1, nd + 1))
+
+
+def _to_last(y, nd):
+    return y.permute(0, *range(2, nd + 2), 1)
+
+
+def _symmetric(padding):
+    return all(lo == hi and lo >= 0 for lo, hi in padding)
+
+
+def _pad_spatial(x, padding, nd, channels_last, value=0.0):
+    """Pad the spatial dims of x (in its own layout) with (lo, hi) pairs (negative crops)."""
+    flat = _flat(padding)
+    if channels_last:
+        flat = [0, 0] + flat
+    return F.pad(x, flat, value=value)
+
+
+class NNMixin:
+    """conv, conv_transpose, max_pool, avg_pool."""
+
+    def conv(self, x, kernel, strides, padding, dilation, groups, data_format):
+        nd = kernel.ndim - 2
+        cl = data_format == "channels_last"
+        padding = [(int(lo), int(hi)) for lo, hi in padding]
+        if _symmetric(padding):
+            tpad = tuple(lo for lo, _ in padding)
+        else:
+            x = _pad_spatial(x, padding, nd, cl)
+            tpad = 0
+        if cl:
+            x = _to_first(x, nd)
+        w = kernel.permute(nd + 1, nd, *range(nd))  # (*k, in/g, out) -> (out, in/g, *k)
+        y = _CONV[nd](x, w, None, tuple(strides), tpad, tuple(dilation), int(groups))
+        return _to_last(y, nd) if cl else y
+
+    def conv_transpose(self, x, kernel, strides, padding, dilation, data_format):
+        nd = kernel.ndim - 2
+        cl = data_format == "channels_last"
+        if cl:
+            x = _to_first(x, nd)
+        w = kernel.permute(nd + 1, nd, *range(nd))  # (*k, out, in) -> (in, out, *k)
+        # torch's conv_transpose with padding p / output_padding op yields the "full" transposed
+        # conv (lhs-dilated input padded by P = d*(k-1) each side) cropped by p at the start and
+        # p - op at the end. Pick p/op to hit (lo, hi) and fix the rest with F.pad.
+        tp, top, resid = [], [], []
+        for i in range(nd):
+            k, s, d = kernel.shape[i], int(strides[i]), int(dilation[i])
+            lo, hi = int(padding[i][0]), int(padding[i][1])
+            P = d * (k - 1)
+            p = max(0, min(P - lo, P - hi))
+            op = hi - P + p
+            if op < 0 or op >= max(s, d):
+                op = 0
+            tp.append(p)
+            top.append(op)
+            resid.append((lo - P + p, hi - P + p - op))
+        y = _CONV_T[nd](x, w, None, tuple(int(s) for s in strides), tuple(tp), tuple(top), 1,
+                        tuple(int(d) for d in dilation))
+        if any(a or b for a, b in resid):
+            y = F.pad(y, _flat(resid))
+        return _to_last(y, nd) if cl else y
+
+    def max_pool(self, x, pool_size, strides, padding, data_format):
+        nd = len(pool_size)
+        cl = data_format == "channels_last"
+        pool_size = tuple(int(k) for k in pool_size)
+        padding = [(int(lo), int(hi)) for lo, hi in padding]
+        if _symmetric(padding) and all(lo <= k // 2 for (lo, _), k in zip(padding, pool_size)):
+            tpad = tuple(lo for lo, _ in padding)
+        else:
+            fill = float("-inf") if x.is_floating_point() else torch.iinfo(x.dtype).min
+            x = _pad_spatial(x, padding, nd, cl, fill)
+            tpad = 0
+        if cl:
+            x = _to_first(x, nd)
+        y = _MAX[nd](x, pool_size, tuple(int(s) for s in strides), tpad)
+        return _to_last(y, nd) if cl else y
+
+    def avg_pool(self, x, pool_size, strides, padding, data_format):
+        nd = len(pool_size)
+        cl = data_format == "channels_last"
+        pool_size = tuple(int(k) for k in pool_size)
+        strides = tuple(int(s) for s in strides)
+        padding = [(int(lo), int(hi)) for lo, hi in padding]
+        pool = _AVG[nd]
+        if _symmetric(padding) and all(lo <= k // 2 for (lo, _), k in zip(padding, pool_size)):
+            if cl:
+                x = _to_first(x, nd)
+            y = pool(x, pool_size, strides, tuple(lo for lo, _ in padding), False, False)
+            return _to_last(y, nd) if cl else y
+        # Asymmetric: mean over the zero-padded input, rescaled by the fraction of real cells.
+        spatial = x.shape[1:-1] if cl else x.shape[2:]
+        x = _pad_spatial(x, padding, nd, cl)
+        if cl:
+            x = _to_first(x, nd)
+        y = pool(x, pool_size, strides, 0, False, True)
+        ones = torch.ones((1, 1, *spatial), dtype=x.dtype, device=x.device)
+        frac = pool(F.pad(ones, _flat(padding)), pool_size, strides, 0, False, True)
+        y = y / frac
+        return _to_last(y, nd) if cl else y

@@ -1,0 +1,383 @@
+"""Convolution layers: Conv, ConvTranspose, DepthwiseConv and SeparableConv in 1-3 spatial dims.
+
+All the N-d logic (argument checks, weight arguments, rank checks, bias, activation, config) lives
+once in ``BaseConv``; each family (``Conv``, ``ConvTranspose``, ``DepthwiseConv``,
+``SeparableConv``) only states its weights and which ``kshim.ops`` convolution it calls, and the
+public ``Conv2D`` etc. are one-line subclasses that fix ``rank``. Kernel layouts are Keras':
+
+- Conv: kernel ``(*k, in // groups, filters)``, bias ``(filters,)``
+- ConvTranspose: kernel ``(*k, filters, in)``, bias ``(filters,)``
+- DepthwiseConv: kernel ``(*k, in, depth_multiplier)``, bias ``(in * depth_multiplier,)``
+- SeparableConv: depthwise_kernel ``(*k, in, mult)``, pointwise_kernel ``(1,.., in * mult, filters)``,
+  bias ``(filters,)``
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import activations, config, constraints, initializers, ops, regularizers
+from .layer import Layer
+
+
+def _ser(mod: Any, obj: Any) -> Any:
+    return None if obj is None else mod.serialize(obj)
+
+
+def standardize_tuple(value: Any, n: int, name: str, allow_zero: bool = False) -> tuple:
+    """An int or ``n`` ints -> tuple of ``n`` ints, each > 0 (>= 0 with ``allow_zero``)."""
+    msg = f"The `{name}` argument must be an int or a tuple of {n} integers. Received {name}={value!r}"
+    if isinstance(value, bool):
+        raise ValueError(msg)
+    if isinstance(value, int):
+        t = (value,) * n
+    else:
+        try:
+            t = tuple(value)
+        except TypeError:
+            raise ValueError(msg) from None
+        if len(t) != n or any(isinstance(v, bool) or not isinstance(v, int) and not float(v).is_integer()
+                              for v in t):
+            raise ValueError(msg)
+        t = tuple(int(v) for v in t)
+    bad = [v for v in t if (v < 0 if allow_zero else v <= 0)]
+    if bad:
+        raise ValueError(f"{msg}, including values {bad} that are not {'>= 0' if allow_zero else '> 0'}.")
+    return t
+
+
+def standardize_padding(value: Any, allowed: tuple = ("valid", "same"), layer: str = "") -> str:
+    """Lower-cased padding string, checked against ``allowed``."""
+    p = value.lower() if isinstance(value, str) else value
+    if p not in allowed:
+        where = f"{layer}: " if layer else ""
+        raise ValueError(f"{where}the `padding` argument must be one of {list(allowed)} (case-insensitive). "
+                         f"Received: padding={value!r}.")
+    return p
+
+
+def check_input_rank(layer: Layer, shape: Any, ndim: int) -> None:
+    """Raise a clear error when an input of ``shape`` does not have rank ``ndim``."""
+    shape = tuple(shape)
+    if len(shape) != ndim:
+        raise ValueError(f"Input 0 of layer {layer.name!r} ({type(layer).__name__}) is incompatible with the "
+                         f"layer: expected rank {ndim} (ndim={ndim}), found rank {len(shape)}. "
+                         f"Full shape received: {shape}.")
+
+
+class BaseConv(Layer):
+    """Shared N-d convolution logic. Subclasses set ``rank`` and implement ``_build_kernels`` and
+    ``_conv``; ``_kernel_names`` lists the prefixes of their ``*_initializer/regularizer/constraint``
+    arguments (e.g. ``("kernel",)`` or ``("depthwise", "pointwise")``)."""
+
+    rank: int = 0
+    _kernel_names: tuple = ("kernel",)
+    _paddings: tuple = ("valid", "same")
+    _allow_causal: bool = False  # "causal" padding is accepted only by rank-1 layers that set this
+
+    def _setup(self, kernel_size: Any, strides: Any, padding: Any, data_format: Any, dilation_rate: Any,
+               activation: Any, use_bias: bool, bias_initializer: Any, bias_regularizer: Any,
+               bias_constraint: Any, filters: Any = None, kernels: dict | None = None) -> None:
+        cls = type(self).__name__
+        if not self.rank:
+            raise TypeError(f"{cls} is an abstract convolution base; use its 1D/2D/3D subclasses.")
+        r = self.rank
+        if filters is not None:
+            if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
+                raise ValueError(f"{cls}: invalid value for argument `filters`. Expected a strictly positive "
+                                 f"integer. Received filters={filters!r}.")
+        self.filters = filters
+        self.kernel_size = standardize_tuple(kernel_size, r, "kernel_size")
+        self.strides = standardize_tuple(strides, r, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, r, "dilation_rate")
+        allowed = self._paddings + (("causal",) if r == 1 and self._allow_causal else ())
+        self.padding = standardize_padding(padding, allowed, cls)
+        self.data_format = config.standardize_data_format(data_format)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        for prefix, (init, reg, con) in (kernels or {}).items():
+            setattr(self, f"{prefix}_initializer", initializers.get(init))
+            setattr(self, f"{prefix}_regularizer", regularizers.get(reg))
+            setattr(self, f"{prefix}_constraint", constraints.get(con))
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.bias_constraint = constraints.get(bias_constraint)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{cls}: `strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                             f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}.")
+
+    # ---- helpers --------------------------------------------------------------------------------
+    def _channel_axis(self) -> int:
+        return -1 if self.data_format == "channels_last" else 1
+
+    def _in_channels(self, input_shape: Any) -> int:
+        check_input_rank(self, input_shape, self.rank + 2)
+        c = input_shape[self._channel_axis()]
+        if c is None:
+            raise ValueError(f"Layer {self.name!r} ({type(self).__name__}): the channel dimension of the input "
+                             f"must be known ({self.data_format}), got input shape {tuple(input_shape)}.")
+        return int(c)
+
+    def _kernel_weight(self, prefix: str, shape: tuple, name: str | None = None) -> Any:
+        return self.add_weight(shape, getattr(self, f"{prefix}_initializer"), name=name or prefix,
+                               regularizer=getattr(self, f"{prefix}_regularizer"),
+                               constraint=getattr(self, f"{prefix}_constraint"))
+
+    def build(self, input_shape: Any) -> None:
+        cin = self._in_channels(input_shape)
+        self._built_channels = cin
+        n_out = self._build_kernels(cin)
+        self.bias = self.add_weight((n_out,), self.bias_initializer, name="bias",
+                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint) \
+            if self.use_bias else None
+        self.built = True
+
+    def _build_kernels(self, cin: int) -> int:  # returns the number of output channels
+        raise NotImplementedError
+
+    def _conv(self, inputs: Any) -> Any:
+        raise NotImplementedError
+
+    def call(self, inputs: Any) -> Any:
+        shp = tuple(ops.shape(inputs))
+        cin = self._in_channels(shp)
+        if cin != self._built_channels:
+            raise ValueError(f"Input 0 of layer {self.name!r} ({type(self).__name__}) is incompatible with the "
+                             f"layer: expected {self._built_channels} channels on axis {self._channel_axis()}, "
+                             f"got input shape {shp}.")
+        y = self._conv(inputs)
+        if self.bias is not None:
+            n = self.bias.shape[0]
+            bshape = (1,) * (self.rank + 1) + (n,) if self.data_format == "channels_last" \
+                else (1, n) + (1,) * self.rank
+            y = ops.add(y, ops.reshape(self.bias, bshape))
+        return self.activation(y) if self.activation is not None else y
+
+    # ---- config ---------------------------------------------------------------------------------
+    def _head_config(self) -> dict:
+        """Family-specific keys (placed as Keras places them)."""
+        return {}
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.update(self._head_config())
+        cfg.update({"activation": activations.serialize(self.activation), "use_bias": self.use_bias})
+        names = self._kernel_names + ("bias",)
+        for kind, mod in (("initializer", initializers), ("regularizer", regularizers)):
+            for p in names:
+                v = getattr(self, f"{p}_{kind}")
+                cfg[f"{p}_{kind}"] = mod.serialize(v) if kind == "initializer" else _ser(mod, v)
+        cfg["activity_regularizer"] = _ser(regularizers, self.activity_regularizer)
+        for p in names:
+            cfg[f"{p}_constraint"] = _ser(constraints, getattr(self, f"{p}_constraint"))
+        return cfg
+
+
+# ---- families -------------------------------------------------------------------------------------
+class Conv(BaseConv):
+    """N-d convolution (``keras.layers.ConvND``); ``groups`` splits the channels into groups."""
+
+    _allow_causal = True
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1, activation: Any = None,
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, lora_rank: Any = None,
+                 lora_alpha: Any = None, **kwargs: Any):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._setup(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                    bias_initializer, bias_regularizer, bias_constraint, filters=filters,
+                    kernels={"kernel": (kernel_initializer, kernel_regularizer, kernel_constraint)})
+        if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
+            raise ValueError(f"{type(self).__name__}: the number of groups must be a positive integer. "
+                             f"Received: groups={groups!r}.")
+        if filters % groups:
+            raise ValueError(f"{type(self).__name__}: the number of filters must be evenly divisible by the "
+                             f"number of groups. Received: groups={groups}, filters={filters}.")
+        self.groups = groups
+
+    def _build_kernels(self, cin: int) -> int:
+        if cin % self.groups:
+            raise ValueError(f"Layer {self.name!r} ({type(self).__name__}): the number of input channels must "
+                             f"be evenly divisible by the number of groups. Received groups={self.groups}, "
+                             f"but the input has {cin} channels.")
+        self.kernel = self._kernel_weight("kernel", self.kernel_size + (cin // self.groups, self.filters))
+        return self.filters
+
+    def _conv(self, inputs: Any) -> Any:
+        return ops.conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
+                        data_format=self.data_format, dilation_rate=self.dilation_rate)
+
+    def _head_config(self) -> dict:
+        return {"filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
+                "groups": self.groups}
+
+
+class ConvTranspose(BaseConv):
+    """N-d transposed convolution (``keras.layers.ConvNDTranspose``); kernel ``(*k, filters, in)``."""
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 output_padding: Any = None, data_format: str | None = None, dilation_rate: Any = 1,
+                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
+                 **kwargs: Any):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._setup(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                    bias_initializer, bias_regularizer, bias_constraint, filters=filters,
+                    kernels={"kernel": (kernel_initializer, kernel_regularizer, kernel_constraint)})
+        self.output_padding = None if output_padding is None else \
+            standardize_tuple(output_padding, self.rank, "output_padding", allow_zero=True)
+        if self.output_padding is not None:
+            for p, s, d in zip(self.output_padding, self.strides, self.dilation_rate):
+                if p >= max(s, d):
+                    raise ValueError(f"{type(self).__name__}: each `output_padding` value must be smaller than "
+                                     f"the stride or the dilation rate. Received output_padding="
+                                     f"{self.output_padding}, strides={self.strides}, "
+                                     f"dilation_rate={self.dilation_rate}.")
+
+    def _build_kernels(self, cin: int) -> int:
+        self.kernel = self._kernel_weight("kernel", self.kernel_size + (self.filters, cin))
+        return self.filters
+
+    def _conv(self, inputs: Any) -> Any:
+        return ops.conv_transpose(inputs, self.kernel, strides=self.strides, padding=self.padding,
+                                  output_padding=self.output_padding, data_format=self.data_format,
+                                  dilation_rate=self.dilation_rate)
+
+    def _head_config(self) -> dict:
+        return {"filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "output_padding": self.output_padding, "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate}
+
+
+def _check_multiplier(layer: Layer, depth_multiplier: Any) -> int:
+    if isinstance(depth_multiplier, bool) or not isinstance(depth_multiplier, int) or depth_multiplier <= 0:
+        raise ValueError(f"{type(layer).__name__}: invalid value for argument `depth_multiplier`. Expected a "
+                         f"strictly positive integer. Received depth_multiplier={depth_multiplier!r}.")
+    return depth_multiplier
+
+
+class DepthwiseConv(BaseConv):
+    """N-d depthwise convolution (``keras.layers.DepthwiseConvND``); kernel ``(*k, in, mult)``."""
+
+    _kernel_names = ("depthwise",)
+
+    def __init__(self, kernel_size: Any, strides: Any = 1, padding: str = "valid", depth_multiplier: int = 1,
+                 data_format: str | None = None, dilation_rate: Any = 1, activation: Any = None,
+                 use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", depthwise_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, depthwise_constraint: Any = None, bias_constraint: Any = None,
+                 **kwargs: Any):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._setup(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                    bias_initializer, bias_regularizer, bias_constraint,
+                    kernels={"depthwise": (depthwise_initializer, depthwise_regularizer, depthwise_constraint)})
+        self.depth_multiplier = _check_multiplier(self, depth_multiplier)
+
+    def _build_kernels(self, cin: int) -> int:
+        self.kernel = self._kernel_weight("depthwise", self.kernel_size + (cin, self.depth_multiplier), "kernel")
+        return cin * self.depth_multiplier
+
+    def _conv(self, inputs: Any) -> Any:
+        return ops.depthwise_conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
+                                  data_format=self.data_format, dilation_rate=self.dilation_rate)
+
+    def _head_config(self) -> dict:
+        return {"depth_multiplier": self.depth_multiplier, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding, "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate}
+
+
+class SeparableConv(BaseConv):
+    """N-d separable convolution (``keras.layers.SeparableConvND``): depthwise then 1x1 pointwise."""
+
+    _kernel_names = ("depthwise", "pointwise")
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: str | None = None, dilation_rate: Any = 1, depth_multiplier: int = 1,
+                 activation: Any = None, use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform",
+                 pointwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 depthwise_regularizer: Any = None, pointwise_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, depthwise_constraint: Any = None, pointwise_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._setup(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                    bias_initializer, bias_regularizer, bias_constraint, filters=filters,
+                    kernels={"depthwise": (depthwise_initializer, depthwise_regularizer, depthwise_constraint),
+                             "pointwise": (pointwise_initializer, pointwise_regularizer, pointwise_constraint)})
+        self.depth_multiplier = _check_multiplier(self, depth_multiplier)
+
+    def _build_kernels(self, cin: int) -> int:
+        m = self.depth_multiplier
+        self.depthwise_kernel = self._kernel_weight("depthwise", self.kernel_size + (cin, m), "depthwise_kernel")
+        self.pointwise_kernel = self._kernel_weight("pointwise", (1,) * self.rank + (cin * m, self.filters),
+                                                    "pointwise_kernel")
+        return self.filters
+
+    def _conv(self, inputs: Any) -> Any:
+        return ops.separable_conv(inputs, self.depthwise_kernel, self.pointwise_kernel, strides=self.strides,
+                                  padding=self.padding, data_format=self.data_format,
+                                  dilation_rate=self.dilation_rate)
+
+    def _head_config(self) -> dict:
+        return {"depth_multiplier": self.depth_multiplier, "filters": self.filters,
+                "kernel_size": self.kernel_size, "strides": self.strides, "padding": self.padding,
+                "data_format": self.data_format, "dilation_rate": self.dilation_rate}
+
+
+# ---- public N-d layers ----------------------------------------------------------------------------
+class Conv1D(Conv):
+    """1D convolution over ``(batch, steps, channels)``; also supports ``padding="causal"``."""
+    rank = 1
+
+
+class Conv2D(Conv):
+    """2D convolution over ``(batch, h, w, channels)``."""
+    rank = 2
+
+
+class Conv3D(Conv):
+    """3D convolution over ``(batch, d, h, w, channels)``."""
+    rank = 3
+
+
+class Conv1DTranspose(ConvTranspose):
+    rank = 1
+
+
+class Conv2DTranspose(ConvTranspose):
+    rank = 2
+
+
+class Conv3DTranspose(ConvTranspose):
+    """Note Keras' positional order here: ``data_format`` comes before ``output_padding``."""
+    rank = 3
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: str | None = None, output_padding: Any = None, dilation_rate: Any = 1,
+                 **kwargs: Any):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding, output_padding=output_padding,
+                         data_format=data_format, dilation_rate=dilation_rate, **kwargs)
+
+
+class DepthwiseConv1D(DepthwiseConv):
+    rank = 1
+
+
+class DepthwiseConv2D(DepthwiseConv):
+    rank = 2
+
+
+class SeparableConv1D(SeparableConv):
+    rank = 1
+
+
+class SeparableConv2D(SeparableConv):
+    rank = 2
+
+
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
+Convolution2DTranspose, Convolution3DTranspose = Conv2DTranspose, Conv3DTranspose
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D

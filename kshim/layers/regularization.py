@@ -1,0 +1,258 @@
+"""Regularization layers: Dropout, SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout,
+AlphaDropout, ActivityRegularization.
+
+The random layers draw from ``kshim.random`` with their own ``SeedGenerator`` (tracked as layer
+state), so a given seed produces the same masks on every backend. All are the identity unless
+called with ``training=True``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import config as _config
+from .. import ops
+from .. import random as _random
+from .. import regularizers
+from .layer import Layer
+
+
+def _check_rate(rate: Any) -> None:
+    if not 0 <= rate <= 1:
+        raise ValueError("Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
+                         f"Received: rate={rate}")
+
+
+def _validate_noise_shape(noise_shape: Any) -> tuple | None:
+    if noise_shape is None:
+        return None
+    if isinstance(noise_shape, str):
+        raise ValueError("Invalid value received for argument `noise_shape`. Expected a tuple or list of "
+                         f"integers. Received: noise_shape={noise_shape}")
+    try:
+        noise_shape = tuple(noise_shape)
+    except TypeError:
+        raise ValueError("Invalid value received for argument `noise_shape`. Expected an iterable of integers "
+                         f"(e.g., a tuple or list). Received: noise_shape={noise_shape}") from None
+    for i, dim in enumerate(noise_shape):
+        if dim is None:
+            continue
+        if not isinstance(dim, int) or isinstance(dim, bool):
+            raise ValueError("Invalid value received for argument `noise_shape`. Expected all elements to be "
+                             f"integers or None. Received element at index {i}: {dim} (type: {type(dim).__name__})")
+        if dim <= 0:
+            raise ValueError("Invalid value received for argument `noise_shape`. Expected all dimensions to be "
+                             f"positive integers or None. Received negative or zero value at index {i}: {dim}")
+    return noise_shape
+
+
+def _dropout(layer: Layer, inputs: Any, noise_shape: Any) -> Any:
+    if layer.rate >= 1.0:  # everything dropped (kshim.random.dropout rejects rate 1)
+        return ops.zeros_like(inputs)
+    return _random.dropout(inputs, layer.rate, noise_shape=noise_shape, seed=layer.seed_generator)
+
+
+class Dropout(Layer):
+    """Zero each input with probability ``rate`` while training and scale the rest by
+    ``1 / (1 - rate)``; ``noise_shape`` (``None`` entries take the input's size) shares the mask
+    along axes of size 1."""
+
+    def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        _check_rate(rate)
+        self.rate = rate
+        self.seed = seed
+        self.noise_shape = _validate_noise_shape(noise_shape)
+        if rate > 0:
+            self.seed_generator = _random.SeedGenerator(seed)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        if training and self.rate > 0:
+            return _dropout(self, inputs, self.noise_shape)
+        return inputs
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.update({"rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape})
+        return cfg
+
+
+class _SpatialDropout(Dropout):
+    _ndim = 3
+
+    def __init__(self, rate: float, seed: int | None = None, name: str | None = None, dtype: Any = None,
+                 **kwargs: Any):
+        kwargs.pop("trainable", None)
+        super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        shape = tuple(ops.shape(inputs))
+        if len(shape) != self._ndim:
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected "
+                             f"ndim={self._ndim}, found ndim={len(shape)}. Full shape received: {shape}")
+        if training and self.rate > 0:
+            return _dropout(self, inputs, self._noise_shape(shape))
+        return inputs
+
+    def get_config(self) -> dict:
+        # Keras' spatial dropouts return this short config (dtype as its name, no `trainable`).
+        return {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": self.dtype_policy.name}
+
+
+class SpatialDropout1D(_SpatialDropout):
+    """Drops whole feature maps of a ``(batch, steps, channels)`` input."""
+    _ndim = 3
+
+    def _noise_shape(self, shape: tuple) -> tuple:
+        return (shape[0], 1, shape[2])
+
+
+class _SpatialDropoutND(_SpatialDropout):
+    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None,
+                 name: str | None = None, dtype: Any = None, **kwargs: Any):
+        super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
+        data_format = _config.image_data_format() if data_format is None else str(data_format).lower()
+        if data_format not in ("channels_first", "channels_last"):
+            raise ValueError("The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+                             f"Received: data_format={data_format}")
+        self.data_format = data_format
+
+    def _noise_shape(self, shape: tuple) -> tuple:
+        spatial = (1,) * (self._ndim - 2)
+        if self.data_format == "channels_first":
+            return (shape[0], shape[1]) + spatial
+        return (shape[0],) + spatial + (shape[-1],)
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg["data_format"] = self.data_format
+        return cfg
+
+
+class SpatialDropout2D(_SpatialDropoutND):
+    """Drops whole channels of a 4-D input (``data_format`` says where the channels are)."""
+    _ndim = 4
+
+
+class SpatialDropout3D(_SpatialDropoutND):
+    """Drops whole channels of a 5-D input (``data_format`` says where the channels are)."""
+    _ndim = 5
+
+
+class GaussianNoise(Layer):
+    """Adds zero-mean Gaussian noise of standard deviation ``stddev`` while training."""
+
+    def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        if not 0 <= stddev <= 1:
+            raise ValueError("Invalid value received for argument `stddev`. Expected a float value between 0 "
+                             f"and 1. Received: stddev={stddev}")
+        self.stddev = stddev
+        self.seed = seed
+        if stddev > 0:
+            self.seed_generator = _random.SeedGenerator(seed)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        if training and self.stddev > 0:
+            noise = _random.normal(tuple(ops.shape(inputs)), mean=0.0, stddev=self.stddev,
+                                   dtype=self.compute_dtype, seed=self.seed_generator)
+            return ops.add(inputs, noise)
+        return inputs
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.update({"stddev": self.stddev, "seed": self.seed})
+        return cfg
+
+
+class GaussianDropout(Layer):
+    """Multiplies the input by Gaussian noise of mean 1 and standard deviation
+    ``sqrt(rate / (1 - rate))`` while training."""
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        _check_rate(rate)
+        self.rate = rate
+        self.seed = seed
+        if rate > 0:
+            self.seed_generator = _random.SeedGenerator(seed)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        if training and self.rate > 0:
+            stddev = math.sqrt(self.rate / (1.0 - self.rate))
+            noise = _random.normal(tuple(ops.shape(inputs)), mean=1.0, stddev=stddev, dtype=self.compute_dtype,
+                                   seed=self.seed_generator)
+            return ops.multiply(inputs, noise)
+        return inputs
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.update({"rate": self.rate, "seed": self.seed})
+        return cfg
+
+
+class AlphaDropout(Layer):
+    """Dropout for SELU networks: dropped units are set to SELU's negative saturation value and an
+    affine correction keeps the mean and variance of the inputs."""
+
+    _ALPHA = 1.6732632423543772848170429916717
+    _SCALE = 1.0507009873554804934193349852946
+
+    def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        _check_rate(rate)
+        self.rate = rate
+        self.seed = seed
+        self.noise_shape = noise_shape
+        if rate > 0:
+            self.seed_generator = _random.SeedGenerator(seed)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        if not (training and self.rate > 0):
+            return inputs
+        shape = tuple(ops.shape(inputs))
+        ns = shape if self.noise_shape is None else tuple(
+            s if n is None else int(n) for s, n in zip(shape, self.noise_shape))
+        alpha_p = -self._ALPHA * self._SCALE
+        u = _random.uniform(ns, dtype="float32", seed=self.seed_generator)
+        kept = ops.cast(ops.greater_equal(u, self.rate), ops.dtype(inputs))
+        a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
+        b = -a * alpha_p * self.rate
+        x = ops.add(ops.multiply(inputs, kept), ops.multiply(alpha_p, ops.subtract(1.0, kept)))
+        return ops.add(ops.multiply(a, x), b)
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.update({"rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape})
+        return cfg
+
+
+class ActivityRegularization(Layer):
+    """Identity that adds ``l1 * sum(|x|) + l2 * sum(x**2)`` of its output to the layer's losses."""
+
+    def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs: Any):
+        kwargs.pop("activity_regularizer", None)
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.l1 = l1
+        self.l2 = l2
+        self._reg = regularizers.L1L2(l1=l1, l2=l2)
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        self.add_loss(self._reg(inputs))
+        return inputs
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.pop("activity_regularizer", None)
+        cfg.update({"l1": self.l1, "l2": self.l2})
+        return cfg

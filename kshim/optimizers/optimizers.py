@@ -1,0 +1,310 @@
+"""Keras 3's optimizers with their exact update rules and defaults, each written once with ``kshim.ops``."""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import ops
+from ..variables import Variable
+from .base import Optimizer
+
+_BASE_KEYS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema", "ema_momentum",
+              "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps", "name")
+
+
+def _step(opt: Optimizer, dtype: str, offset: int = 1) -> Any:
+    return ops.cast(ops.add(opt.iterations, offset), dtype)
+
+
+class SGD(Optimizer):
+    """Gradient descent with optional (Nesterov) momentum."""
+
+    def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False, **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        if not isinstance(momentum, (int, float)) or momentum < 0 or momentum > 1:
+            raise ValueError("`momentum` must be a float between [0, 1].")
+        self.momentum, self.nesterov = momentum, nesterov
+
+    def build(self, variables: list) -> None:
+        if self.built:
+            return
+        super().build(variables)
+        self.momentums = self.add_optimizer_variables(variables, "momentum") if self.momentum != 0 else []
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        lr = ops.cast(learning_rate, variable.dtype)
+        g = ops.cast(gradient, variable.dtype)
+        if self.momentum == 0:
+            variable.assign_sub(ops.multiply(g, lr))
+            return
+        m = self.momentums[self._index(variable)]
+        mom = ops.cast(self.momentum, variable.dtype)
+        m.assign(ops.subtract(ops.multiply(m, mom), ops.multiply(g, lr)))
+        if self.nesterov:
+            variable.assign_add(ops.subtract(ops.multiply(m, mom), ops.multiply(g, lr)))
+        else:
+            variable.assign_add(m)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adam(Optimizer):
+    """Adam; ``eps`` is added to the uncorrected ``sqrt(v)``, the bias correction goes into the step size."""
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+
+    def build(self, variables: list) -> None:
+        if self.built:
+            return
+        super().build(variables)
+        self._momentums, self._velocities = self.add_optimizer_variables(variables, ["momentum", "velocity"])
+        if self.amsgrad:
+            self._velocity_hats = self.add_optimizer_variables(variables, "velocity_hat")
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        d = variable.dtype
+        lr = ops.cast(learning_rate, d)
+        g = ops.cast(gradient, d)
+        t = _step(self, d)
+        b1p = ops.power(ops.cast(self.beta_1, d), t)
+        b2p = ops.power(ops.cast(self.beta_2, d), t)
+        i = self._index(variable)
+        m, v = self._momentums[i], self._velocities[i]
+        alpha = ops.divide(ops.multiply(lr, ops.sqrt(ops.subtract(1, b2p))), ops.subtract(1, b1p))
+        m.assign_add(ops.multiply(ops.subtract(g, m), 1 - self.beta_1))
+        v.assign_add(ops.multiply(ops.subtract(ops.square(g), v), 1 - self.beta_2))
+        if self.amsgrad:
+            v_hat = self._velocity_hats[i]
+            v_hat.assign(ops.maximum(v_hat, v))
+            v = v_hat
+        variable.assign_sub(ops.divide(ops.multiply(m, alpha), ops.add(ops.sqrt(v), self.epsilon)))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "amsgrad": self.amsgrad}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (default 0.004)."""
+
+    def __init__(self, learning_rate: Any = 0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         amsgrad=amsgrad, weight_decay=weight_decay, **kwargs)
+        if self.weight_decay is None:
+            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
+
+
+class RMSprop(Optimizer):
+    """RMSprop (``eps`` inside the square root), with optional momentum and centering."""
+
+    def __init__(self, learning_rate: Any = 0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,
+                 centered: bool = False, **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
+
+    def build(self, variables: list) -> None:
+        if self.built:
+            return
+        super().build(variables)
+        self._velocities = self.add_optimizer_variables(variables, "velocity")
+        self._momentums = self.add_optimizer_variables(variables, "momentum") if self.momentum > 0 else []
+        self._average_gradients = (self.add_optimizer_variables(variables, "average_gradient")
+                                   if self.centered else [])
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        lr = ops.cast(learning_rate, variable.dtype)
+        g = ops.cast(gradient, variable.dtype)
+        i = self._index(variable)
+        vel = self._velocities[i]
+        rho = self.rho
+        vel.assign(ops.add(ops.multiply(rho, vel), ops.multiply(1 - rho, ops.square(g))))
+        if self.centered:
+            avg = self._average_gradients[i]
+            avg.assign(ops.add(ops.multiply(rho, avg), ops.multiply(1 - rho, g)))
+            denom = ops.add(ops.subtract(vel, ops.square(avg)), self.epsilon)
+        else:
+            denom = ops.add(vel, self.epsilon)
+        inc = ops.divide(ops.multiply(lr, g), ops.sqrt(denom))
+        if self.momentum > 0:
+            mom = self._momentums[i]
+            mom.assign(ops.add(ops.multiply(self.momentum, mom), inc))
+            variable.assign_sub(mom)
+        else:
+            variable.assign_sub(inc)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered}
+
+
+class Adagrad(Optimizer):
+    """Adagrad (accumulator starts at ``initial_accumulator_value``; ``eps`` inside the root)."""
+
+    def __init__(self, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
+                 **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+
+    def build(self, variables: list) -> None:
+        if self.built:
+            return
+        super().build(variables)
+        from .. import initializers
+        self._accumulators = self.add_optimizer_variables(
+            variables, "accumulator", initializer=initializers.Constant(self.initial_accumulator_value))
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        lr = ops.cast(learning_rate, variable.dtype)
+        g = ops.cast(gradient, variable.dtype)
+        acc = self._accumulators[self._index(variable)]
+        acc.assign_add(ops.square(g))
+        variable.assign_sub(ops.divide(ops.multiply(lr, g), ops.sqrt(ops.add(acc, self.epsilon))))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
+
+
+class Adadelta(Optimizer):
+    """Adadelta (rho 0.95)."""
+
+    def __init__(self, learning_rate: Any = 0.001, rho: float = 0.95, epsilon: float = 1e-7, **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho, self.epsilon = rho, epsilon
+
+    def build(self, variables: list) -> None:
+        if self.built:
+            return
+        super().build(variables)
+        self._accumulated_grads, self._accumulated_delta_vars = self.add_optimizer_variables(
+            variables, ["accumulated_grad", "accumulated_delta_var"])
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        lr = ops.cast(learning_rate, variable.dtype)
+        g = ops.cast(gradient, variable.dtype)
+        rho = self.rho
+        i = self._index(variable)
+        acc_g, acc_d = self._accumulated_grads[i], self._accumulated_delta_vars[i]
+
+        def rms(x: Any) -> Any:
+            return ops.sqrt(ops.add(x, self.epsilon))
+
+        acc_g.assign(ops.add(ops.multiply(rho, acc_g), ops.multiply(1 - rho, ops.square(g))))
+        delta = ops.negative(ops.divide(ops.multiply(rms(acc_d), g), rms(acc_g)))
+        acc_d.assign(ops.add(ops.multiply(rho, acc_d), ops.multiply(1 - rho, ops.square(delta))))
+        variable.assign_add(ops.multiply(lr, delta))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adamax(Optimizer):
+    """Adamax (infinity-norm Adam)."""
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def build(self, variables: list) -> None:
+        if self.built:
+            return
+        super().build(variables)
+        self._m, self._u = self.add_optimizer_variables(variables, ["momentum", "norm"])
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        d = variable.dtype
+        lr = ops.cast(learning_rate, d)
+        g = ops.cast(gradient, d)
+        b1p = ops.power(ops.cast(self.beta_1, d), _step(self, d))
+        i = self._index(variable)
+        m, u = self._m[i], self._u[i]
+        m.assign_add(ops.multiply(ops.subtract(g, m), 1 - self.beta_1))
+        u.assign(ops.maximum(ops.multiply(self.beta_2, u), ops.abs(g)))
+        variable.assign_sub(ops.divide(ops.multiply(lr, m),
+                                       ops.multiply(ops.subtract(1, b1p), ops.add(u, self.epsilon))))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Nadam(Optimizer):
+    """Nesterov Adam with Keras' momentum schedule (``u_t = b1 (1 - 0.5 * 0.96^t)``)."""
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def build(self, variables: list) -> None:
+        if self.built:
+            return
+        dtype = variables[0].dtype if variables else None
+        super().build(variables)
+        self._momentums, self._velocities = self.add_optimizer_variables(variables, ["momentum", "velocity"])
+        self._u_product = self.add_variable((), initializer=1.0, dtype=dtype or "float32", name="variable")
+        self._u_product.path = "variable"
+
+    def _backend_update_step(self, grads: list, variables: list, learning_rate: Any) -> None:
+        d = self._u_product.dtype
+        factor = ops.subtract(1.0, ops.multiply(0.5, ops.power(0.96, _step(self, d))))
+        self._u_product.assign(ops.multiply(ops.multiply(self._u_product, self.beta_1), factor))
+        super()._backend_update_step(grads, variables, learning_rate)
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        d = variable.dtype
+        lr = ops.cast(learning_rate, d)
+        g = ops.cast(gradient, d)
+        t, t1 = _step(self, d), _step(self, d, 2)
+        decay = ops.cast(0.96, d)
+        b1, b2 = ops.cast(self.beta_1, d), ops.cast(self.beta_2, d)
+        u_t = ops.multiply(b1, ops.subtract(1.0, ops.multiply(0.5, ops.power(decay, t))))
+        u_t_1 = ops.multiply(b1, ops.subtract(1.0, ops.multiply(0.5, ops.power(decay, t1))))
+        u_prod = ops.cast(self._u_product, d)
+        u_prod_1 = ops.multiply(u_prod, u_t_1)
+        b2p = ops.power(b2, t)
+        i = self._index(variable)
+        m, v = self._momentums[i], self._velocities[i]
+        m.assign_add(ops.multiply(ops.subtract(g, m), ops.subtract(1, b1)))
+        v.assign_add(ops.multiply(ops.subtract(ops.square(g), v), ops.subtract(1, b2)))
+        m_hat = ops.add(ops.divide(ops.multiply(u_t_1, m), ops.subtract(1, u_prod_1)),
+                        ops.divide(ops.multiply(ops.subtract(1, u_t), g), ops.subtract(1, u_prod)))
+        v_hat = ops.divide(v, ops.subtract(1, b2p))
+        variable.assign_sub(ops.divide(ops.multiply(m_hat, lr), ops.add(ops.sqrt(v_hat), self.epsilon)))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Lion(Optimizer):
+    """Lion: sign of an interpolated momentum (beta_1 0.9, beta_2 0.99)."""
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.99, **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        if beta_1 <= 0 or beta_1 > 1:
+            raise ValueError("Argument `beta_1` must be in the [0, 1] range. Otherwise, the optimizer "
+                             f"degenerates to SignSGD. Received: beta_1={beta_1}.")
+        self.beta_1, self.beta_2 = beta_1, beta_2
+
+    def build(self, variables: list) -> None:
+        if self.built:
+            return
+        super().build(variables)
+        self._momentums = self.add_optimizer_variables(variables, "momentum")
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        d = variable.dtype
+        lr = ops.cast(learning_rate, d)
+        g = ops.cast(gradient, d)
+        b1, b2 = ops.cast(self.beta_1, d), ops.cast(self.beta_2, d)
+        m = self._momentums[self._index(variable)]
+        variable.assign_sub(ops.multiply(lr, ops.sign(ops.add(ops.multiply(m, b1),
+                                                              ops.multiply(g, ops.subtract(1.0, b1))))))
+        m.assign(ops.add(ops.multiply(m, b2), ops.multiply(g, ops.subtract(1.0, b2))))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}

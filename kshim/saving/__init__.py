@@ -1,0 +1,3 @@
+"""``kshim.saving``: Keras 3 serialization and the ``.keras`` format."""
+from .registry import get_custom_objects, get_registered_name, register_keras_serializable  # noqa: F401
+from .serialization import deserialize_keras_object, serialize_keras_object  # noqa: F401

@@ -1,0 +1,171 @@
+"""Keras 3 object serialization: ``{"module", "class_name", "config", "registered_name", ...}``."""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .registry import get_registered, get_registered_name
+
+# Keras module path -> the kshim modules holding those classes.
+_MODULES = {
+    "keras.layers": ("kshim.layers",),
+    "keras.models": ("kshim.models",),
+    "keras.src.models.functional": ("kshim.models",),
+    "keras.src.models.sequential": ("kshim.models",),
+    "keras.initializers": ("kshim.initializers",),
+    "keras.regularizers": ("kshim.regularizers",),
+    "keras.constraints": ("kshim.constraints",),
+    "keras.optimizers": ("kshim.optimizers",),
+    "keras.optimizers.schedules": ("kshim.optimizers.schedules", "kshim.optimizers"),
+    "keras.losses": ("kshim.losses",),
+    "keras.metrics": ("kshim.metrics",),
+    "keras": ("kshim", "kshim.layers.dtype_policy"),
+}
+_KSHIM_TO_KERAS = {
+    "kshim.layers": "keras.layers", "kshim.initializers": "keras.initializers",
+    "kshim.regularizers": "keras.regularizers", "kshim.constraints": "keras.constraints",
+    "kshim.optimizers": "keras.optimizers", "kshim.losses": "keras.losses", "kshim.metrics": "keras.metrics",
+}
+
+
+def _keras_module(obj: Any) -> str:
+    mod = type(obj).__module__
+    from ..models.functional import Functional
+    from ..models.sequential import Sequential
+    if isinstance(obj, Functional) and type(obj) is Functional:
+        return "keras.src.models.functional"
+    if isinstance(obj, Sequential) and type(obj) is Sequential:
+        return "keras"
+    for prefix, keras_mod in _KSHIM_TO_KERAS.items():
+        if mod.startswith(prefix):
+            return "keras.optimizers.schedules" if ".schedules" in mod else keras_mod
+    return mod
+
+
+def serialize_keras_object(obj: Any) -> Any:
+    """Config dict for a kshim object (Keras 3 layout), or a plain value."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return [serialize_keras_object(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: serialize_keras_object(v) for k, v in obj.items()}
+    registered = get_registered_name(obj if isinstance(obj, type) or callable(obj) and not hasattr(obj, "get_config")
+                                     else type(obj))
+    if callable(obj) and not hasattr(obj, "get_config"):
+        from .. import activations
+        name = getattr(obj, "__name__", None)
+        if name in activations.ALL and activations.ALL[name] is obj:
+            return name
+        if registered is None:
+            raise ValueError(f"Cannot serialize the function {obj!r}: register it with "
+                             f"@kshim.saving.register_keras_serializable() to save it.")
+        return {"module": obj.__module__, "class_name": "function", "config": registered.split(">")[-1],
+                "registered_name": registered}
+    cfg = {"module": _keras_module(obj) if registered is None else None, "class_name": type(obj).__name__,
+           "config": obj.get_config(), "registered_name": registered}
+    if registered is not None:
+        cfg["module"] = registered.split(">")[0]
+    build = getattr(obj, "get_build_config", None)
+    from ..layers.layer import Layer
+    if isinstance(obj, Layer) and build is not None:
+        bc = build()
+        if bc is not None:
+            cfg["build_config"] = bc
+    compile_cfg = getattr(obj, "get_compile_config", None)
+    if compile_cfg is not None:
+        cc = compile_cfg()
+        if cc is not None:
+            cfg["compile_config"] = cc
+    return cfg
+
+
+def _find_class(module: str | None, class_name: str, registered: str | None, custom_objects: dict | None) -> Any:
+    custom = custom_objects or {}
+    for key in (registered, class_name):
+        if key and key in custom:
+            return custom[key]
+    reg = get_registered(registered) or (get_registered(class_name) if registered else None)
+    if reg is not None:
+        return reg
+    candidates = list(_MODULES.get(module or "", ()))
+    candidates += ["kshim.layers", "kshim.models", "kshim"]
+    for modname in candidates:
+        try:
+            mod = importlib.import_module(modname)
+        except ImportError:
+            continue
+        cls = getattr(mod, class_name, None)
+        if cls is not None:
+            return cls
+    if class_name in ("Functional",):
+        from ..models.functional import Functional
+        return Functional
+    return None
+
+
+def deserialize_keras_object(config: Any, custom_objects: dict | None = None, safe_mode: bool = True) -> Any:
+    """Rebuild an object from its Keras 3 config dict (builds and compiles when recorded)."""
+    if config is None or isinstance(config, (bool, int, float)):
+        return config
+    if isinstance(config, str):
+        from .. import activations
+        if config in activations.ALL:
+            return activations.ALL[config]
+        return config
+    if isinstance(config, list):
+        return [deserialize_keras_object(c, custom_objects, safe_mode) for c in config]
+    if not isinstance(config, dict) or "class_name" not in config:
+        return config
+    class_name = config["class_name"]
+    if class_name == "function":
+        fn = get_registered(config.get("registered_name")) or (custom_objects or {}).get(config.get("config"))
+        if fn is None:
+            from .. import activations
+            fn = activations.ALL.get(config.get("config"))
+        if fn is None:
+            raise ValueError(f"Could not find the function {config.get('config')!r}; pass it in custom_objects "
+                             f"or register it with @register_keras_serializable.")
+        return fn
+    if class_name == "__tensor__":
+        import numpy as np
+        return np.asarray(config["config"]["value"], dtype=config["config"].get("dtype"))
+    cls = _find_class(config.get("module"), class_name, config.get("registered_name"), custom_objects)
+    if cls is None:
+        raise TypeError(f"Could not locate class {class_name!r} (module {config.get('module')!r}). Make sure "
+                        f"custom classes are registered with @kshim.saving.register_keras_serializable() or "
+                        f"passed via custom_objects.")
+    inner = config.get("config", {})
+    from ..layers.core import Lambda
+    if isinstance(cls, type) and issubclass(cls, Lambda):
+        obj = cls.from_config(inner, safe_mode=safe_mode)
+    else:
+        try:
+            obj = cls.from_config(inner, custom_objects=custom_objects)
+        except TypeError as e:
+            if "custom_objects" not in str(e):
+                raise
+            obj = cls.from_config(inner)
+    bc = config.get("build_config")
+    if bc and hasattr(obj, "build_from_config") and not getattr(obj, "built", True):
+        obj.build_from_config(bc)
+    cc = config.get("compile_config")
+    if cc and hasattr(obj, "compile_from_config"):
+        obj.compile_from_config(cc)
+    return obj
+
+
+def serialize_compile_config(cfg: dict) -> dict:
+    out = {}
+    for k, v in cfg.items():
+        out[k] = serialize_keras_object(v) if k in ("optimizer", "loss", "metrics", "weighted_metrics",
+                                                    "loss_weights") else v
+    return out
+
+
+def deserialize_compile_config(cfg: dict) -> dict:
+    out = dict(cfg)
+    for k in ("optimizer", "loss", "metrics", "weighted_metrics"):
+        if k in out and out[k] is not None:
+            out[k] = deserialize_keras_object(out[k])
+    return out

@@ -1,0 +1,116 @@
+"""Resolving ``compile(loss=..., metrics=...)`` against the model's outputs."""
+from __future__ import annotations
+
+from typing import Any
+
+import optree
+
+from .. import ops
+
+
+def _flat(x: Any) -> list:
+    return optree.tree_leaves(x, namespace="kshim")
+
+
+def match_outputs(spec: Any, output_names: list[str], what: str) -> list:
+    """Per-output list from a single object, a list/tuple, or a dict keyed by output names."""
+    n = len(output_names)
+    if isinstance(spec, dict):
+        unknown = [k for k in spec if k not in output_names]
+        if unknown:
+            raise ValueError(f"compile({what}=...): keys {unknown} do not match the model's output names "
+                             f"{output_names}.")
+        return [spec.get(name) for name in output_names]
+    if isinstance(spec, (list, tuple)) and n > 1:
+        if len(spec) != n:
+            raise ValueError(f"compile({what}=...): got {len(spec)} entries for a model with {n} outputs "
+                             f"{output_names}.")
+        return list(spec)
+    if isinstance(spec, (list, tuple)) and n == 1 and what == "loss" and len(spec) == 1:
+        return list(spec)
+    return [spec] * n
+
+
+class CompileLoss:
+    """Weighted sum of one loss per output; also reports per-output losses."""
+
+    def __init__(self, loss: Any, loss_weights: Any, output_names: list[str]):
+        from .. import losses
+        self.output_names = output_names
+        per = match_outputs(loss, output_names, "loss")
+        self.losses = [None if l is None else losses.get(l) for l in per]
+        if all(l is None for l in self.losses):
+            raise ValueError("compile(loss=...) is required to train: pass a loss name, function or object.")
+        if loss_weights is None:
+            self.weights = [1.0] * len(output_names)
+        else:
+            self.weights = [1.0 if w is None else float(w) for w in match_outputs(loss_weights, output_names,
+                                                                                  "loss_weights")]
+        self.spec = loss
+
+    def __call__(self, y_true: list, y_pred: list, sample_weight: list) -> tuple[Any, list]:
+        total, parts = None, []
+        for fn, w, yt, yp, sw in zip(self.losses, self.weights, y_true, y_pred, sample_weight):
+            if fn is None or yt is None:
+                parts.append(None)
+                continue
+            value = fn(yt, yp, sample_weight=sw)
+            if len(ops.shape(value)) != 0:
+                raise ValueError(f"The loss {getattr(fn, 'name', fn)!r} returned a tensor of shape "
+                                 f"{ops.shape(value)}; a loss must reduce to a scalar.")
+            parts.append(value)
+            value = ops.multiply(value, w) if w != 1.0 else value
+            total = value if total is None else ops.add(total, value)
+        return total, parts
+
+
+def resolve_metric(identifier: Any, loss_fn: Any, y_true: Any, y_pred: Any) -> Any:
+    """Turn a metric identifier into a Metric, resolving "accuracy"/"crossentropy" like Keras."""
+    from .. import metrics
+    if isinstance(identifier, str) and identifier in ("accuracy", "acc", "crossentropy", "ce"):
+        loss_name = getattr(loss_fn, "name", None) or getattr(loss_fn, "__name__", "") or ""
+        yt_shape, yp_shape = ops.shape(y_true), ops.shape(y_pred)
+        is_binary = (yp_shape[-1] == 1 if yp_shape else True) or "binary" in loss_name
+        is_sparse = len(yt_shape) < len(yp_shape) or (yt_shape and yt_shape[-1] == 1 and yp_shape[-1] > 1) \
+            or "sparse" in loss_name
+        if identifier in ("accuracy", "acc"):
+            cls = metrics.BinaryAccuracy if is_binary else (
+                metrics.SparseCategoricalAccuracy if is_sparse else metrics.CategoricalAccuracy)
+        else:
+            cls = metrics.BinaryCrossentropy if is_binary else (
+                metrics.SparseCategoricalCrossentropy if is_sparse else metrics.CategoricalCrossentropy)
+        return cls(name=identifier)
+    return metrics.get(identifier)
+
+
+class CompileMetrics:
+    """Metric objects per output; built lazily on the first batch (shapes decide "accuracy")."""
+
+    def __init__(self, metrics: Any, weighted_metrics: Any, output_names: list[str]):
+        self.output_names = output_names
+        self.spec = metrics
+        self.weighted_spec = weighted_metrics
+        self.built = False
+        self.entries: list[tuple[int, Any, bool, str]] = []  # (output index, metric, weighted, log name)
+
+    def build(self, y_true: list, y_pred: list, loss_fns: list) -> None:
+        multi = len(self.output_names) > 1
+        for spec, weighted in ((self.spec, False), (self.weighted_spec, True)):
+            if spec is None:
+                continue
+            per = match_outputs(spec, self.output_names, "metrics")
+            for i, ms in enumerate(per):
+                if ms is None:
+                    continue
+                ms = ms if isinstance(ms, (list, tuple)) else [ms]
+                for m in ms:
+                    metric = resolve_metric(m, loss_fns[i], y_true[i], y_pred[i])
+                    name = metric.name if not weighted or not isinstance(m, str) else f"weighted_{metric.name}"
+                    if multi:
+                        name = f"{self.output_names[i]}_{name}"
+                    self.entries.append((i, metric, weighted, name))
+        self.built = True
+
+    @property
+    def metrics(self) -> list:
+        return [m for _, m, _, _ in self.entries]

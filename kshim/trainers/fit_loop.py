@@ -1,0 +1,144 @@
+"""The epoch/batch loops of ``fit``, ``evaluate`` and ``predict`` (callbacks, validation, logs)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import optree
+
+from .. import ops
+from .data_adapter import DataHandler, train_validation_split, unpack
+
+
+def _verbose(verbose: Any) -> int:
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be 0, 1, 2 or 'auto', got {verbose!r}.")
+    return int(verbose)
+
+
+def _wants_batch_logs(cbks: Any, hook: str) -> bool:
+    from ..callbacks import Callback, History, ProgbarLogger
+    for cb in cbks.callbacks:
+        if isinstance(cb, History):
+            continue
+        if isinstance(cb, ProgbarLogger):
+            if cb.verbose == 1 or getattr(cb, "_verbose", 1) == 1:
+                return True
+            continue
+        if type(cb).__dict__.get(hook) is not None or getattr(type(cb), hook) is not getattr(Callback, hook):
+            return True
+    return False
+
+
+def _callbacks(model: Any, callbacks: Any, verbose: int, epochs: int, steps: Any) -> Any:
+    from ..callbacks import CallbackList
+    if isinstance(callbacks, CallbackList):
+        return callbacks
+    return CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model, verbose=verbose,
+                        epochs=epochs, steps=steps)
+
+
+def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
+            class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps, validation_batch_size,
+            validation_freq):
+    model._assert_compiled("fit")
+    if model._compile_loss is None:
+        raise ValueError("compile() was called without a loss; pass `loss=` to compile() before fit().")
+    verbose = _verbose(verbose)
+    if validation_split and validation_data is None:
+        if DataHandler._kind(x) != "arrays":
+            raise ValueError("validation_split is only supported for array inputs; pass validation_data instead.")
+        (x, y, sample_weight), validation_data = train_validation_split(x, y, sample_weight, validation_split)
+    handler = DataHandler(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight)
+    val_handler = None
+    if validation_data is not None:
+        vx, vy, vsw = unpack(tuple(validation_data)) if isinstance(validation_data, (tuple, list)) \
+            else (validation_data, None, None)
+        val_handler = DataHandler(vx, vy, vsw, validation_batch_size or batch_size, validation_steps)
+    cbks = _callbacks(model, callbacks, verbose, epochs, handler.num_batches)
+    model.stop_training = False
+    built = False
+    batch_logs_wanted = _wants_batch_logs(cbks, "on_train_batch_end")
+    cbks.on_train_begin()
+    initial_epoch = max(initial_epoch, int(getattr(cbks, "initial_epoch_override", None) or 0))
+    logs: dict = {}
+    epoch = initial_epoch
+    for epoch in range(initial_epoch, epochs):
+        model.reset_metrics()
+        cbks.on_epoch_begin(epoch)
+        seen = 0
+        for step, batch in handler.epoch(epoch):
+            if not built:
+                model._build_for(batch[0], batch[1])
+                built = True
+            cbks.on_train_batch_begin(step)
+            loss = model._train_batch(batch)
+            seen += 1
+            batch_logs = model.get_metrics_result() if batch_logs_wanted else {}
+            cbks.on_train_batch_end(step, batch_logs)
+            if model.stop_training:
+                break
+        if seen == 0:
+            raise ValueError("The training data produced no batches; check steps_per_epoch and the data size.")
+        del loss
+        logs = model.get_metrics_result()
+        if val_handler is not None and (epoch + 1) % validation_freq == 0:
+            val_logs = _evaluate_loop(model, val_handler, None)
+            logs.update({f"val_{k}": v for k, v in val_logs.items()})
+        cbks.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    cbks.on_train_end(logs)
+    return model.history
+
+
+def _evaluate_loop(model: Any, handler: DataHandler, cbks: Any) -> dict:
+    model.reset_metrics()
+    want = cbks is not None and _wants_batch_logs(cbks, "on_test_batch_end")
+    any_batch = False
+    for step, batch in handler.epoch(0):
+        model._build_for(batch[0], batch[1])
+        if cbks is not None:
+            cbks.on_test_batch_begin(step)
+        model._test_batch(batch)
+        any_batch = True
+        if cbks is not None:
+            cbks.on_test_batch_end(step, model.get_metrics_result() if want else {})
+    if not any_batch:
+        raise ValueError("The evaluation data produced no batches.")
+    return model.get_metrics_result()
+
+
+def run_evaluate(model, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict):
+    model._assert_compiled("evaluate")
+    verbose = _verbose(verbose)
+    handler = DataHandler(x, y, sample_weight, batch_size, steps)
+    cbks = _callbacks(model, callbacks, verbose, 1, handler.num_batches)
+    cbks.on_test_begin()
+    logs = _evaluate_loop(model, handler, cbks)
+    cbks.on_test_end(logs)
+    if return_dict:
+        return logs
+    values = model._ordered_results(logs)
+    return values[0] if len(values) == 1 else values
+
+
+def run_predict(model, x, batch_size, verbose, steps, callbacks):
+    verbose = _verbose(verbose)
+    handler = DataHandler(x, None, None, batch_size, steps)
+    cbks = _callbacks(model, callbacks, verbose, 1, handler.num_batches)
+    cbks.on_predict_begin()
+    outs = []
+    for step, (bx, _, _) in handler.epoch(0):
+        model._build_for(bx, None)
+        cbks.on_predict_batch_begin(step)
+        y = model._predict_batch(bx)
+        y = optree.tree_map(ops.convert_to_numpy, y, namespace="kshim")
+        outs.append(y)
+        cbks.on_predict_batch_end(step, {"outputs": y})
+    cbks.on_predict_end()
+    if not outs:
+        raise ValueError("The prediction data produced no batches.")
+    return optree.tree_map(lambda *parts: np.concatenate(parts, axis=0), outs[0], *outs[1:], namespace="kshim")

@@ -1,0 +1,114 @@
+"""The pure steps: ``train_step(state, batch) -> (state, loss)``, ``test_step``, ``predict_step``.
+
+Written once for every backend. ``state`` is ``(trainable, non_trainable, optimizer, metrics)``
+lists of tensors in the order of the model's variable lists; the backend contributes only
+``value_and_grad`` (NumPy tape, ``jax.value_and_grad``, ``torch.autograd``) and ``jit``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import optree
+
+from .. import ops
+from .._scope import StatelessScope
+from ..backend import current
+
+
+def _flat(x: Any) -> list:
+    return optree.tree_leaves(x, none_is_leaf=True, namespace="kshim")
+
+
+def _as_list(struct: Any, n: int) -> list:
+    if struct is None:
+        return [None] * n
+    if n == 1 and not (isinstance(struct, (list, tuple)) and len(struct) == 1):
+        return [struct]
+    if isinstance(struct, dict):
+        return list(struct.values())
+    return list(struct)
+
+
+class StepFunctions:
+    """Builds the pure step functions for one compiled model."""
+
+    def __init__(self, model: Any):
+        self.model = model
+
+    # ---- pieces --------------------------------------------------------------------------
+    def _outputs(self, y_pred: Any, y: Any, sw: Any) -> tuple[list, list, list]:
+        m = self.model
+        names = m._output_names()
+        if isinstance(y_pred, dict):
+            yp = [y_pred[k] for k in names]
+            yt = [y.get(k) for k in names] if isinstance(y, dict) else _as_list(y, len(names))
+        else:
+            yp = _as_list(y_pred, len(names))
+            if isinstance(y, dict):
+                yt = [y.get(k) for k in names]
+            else:
+                yt = _as_list(y, len(names))
+        if isinstance(sw, dict):
+            sws = [sw.get(k) for k in names]
+        elif isinstance(sw, (list, tuple)) and len(names) > 1:
+            sws = list(sw)
+        else:
+            sws = [sw] * len(names)
+        return yt, yp, sws
+
+    def _metrics_update(self, metric_values: list, loss: Any, parts: list, yt: list, yp: list, sws: list,
+                        batch_size: int) -> list:
+        m = self.model
+        mvars = m._metric_variables()
+        with StatelessScope(list(zip(mvars, metric_values))) as scope:
+            m._loss_tracker.update_state(loss, sample_weight=batch_size)
+            for tracker, part in zip(m._output_loss_trackers, parts):
+                if tracker is not None and part is not None:
+                    tracker.update_state(part, sample_weight=batch_size)
+            for i, metric, weighted, _ in m._compile_metrics.entries:
+                if yt[i] is None:
+                    continue
+                metric.update_state(yt[i], yp[i], sample_weight=sws[i] if weighted else None)
+        return [scope.update_for(v, val) for v, val in zip(mvars, metric_values)]
+
+    def _loss(self, y: Any, y_pred: Any, sw: Any, extra_losses: list) -> tuple[Any, list, list, list, list]:
+        yt, yp, sws = self._outputs(y_pred, y, sw)
+        total, parts = self.model._compile_loss(yt, yp, sws)
+        for l in extra_losses:
+            total = ops.add(total, ops.cast(l, ops.dtype(total)))
+        return total, parts, yt, yp, sws
+
+    # ---- steps ---------------------------------------------------------------------------
+    def train_step(self, state: tuple, data: tuple) -> tuple:
+        m = self.model
+        b = current()
+        trainable, non_trainable, opt_values, metric_values = state
+        x, y, sw = data
+
+        def loss_fn(tv, ntv):
+            y_pred, new_ntv, losses = m.stateless_call(tv, ntv, x, training=True, return_losses=True)
+            total, parts, yt, yp, sws = self._loss(y, y_pred, sw, losses)
+            return total, (new_ntv, parts, yt, yp, sws)
+
+        (loss, (new_ntv, parts, yt, yp, sws)), grads = b.value_and_grad(loss_fn, argnums=0, has_aux=True)(
+            list(trainable), list(non_trainable))
+        new_tv, new_opt = m.optimizer.stateless_apply(list(opt_values), list(grads), list(trainable))
+        new_tv = m._apply_constraints(new_tv)
+        batch_size = ops.shape(_flat(x)[0])[0]
+        new_metrics = self._metrics_update(list(metric_values), loss, parts, yt, yp, sws, batch_size)
+        return (list(new_tv), list(new_ntv), list(new_opt), new_metrics), loss
+
+    def test_step(self, state: tuple, data: tuple) -> tuple:
+        m = self.model
+        trainable, non_trainable, metric_values = state
+        x, y, sw = data
+        y_pred, _, losses = m.stateless_call(list(trainable), list(non_trainable), x, training=False,
+                                             return_losses=True)
+        loss, parts, yt, yp, sws = self._loss(y, y_pred, sw, losses)
+        batch_size = ops.shape(_flat(x)[0])[0]
+        return self._metrics_update(list(metric_values), loss, parts, yt, yp, sws, batch_size), loss
+
+    def predict_step(self, state: tuple, x: Any) -> Any:
+        trainable, non_trainable = state
+        y_pred, _ = self.model.stateless_call(list(trainable), list(non_trainable), x, training=False)
+        return y_pred

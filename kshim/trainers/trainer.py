@@ -1,0 +1,271 @@
+"""``Trainer``: compile / fit / evaluate / predict and the ``*_on_batch`` methods (mixed into Model)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import optree
+
+from .. import ops
+from .._scope import StatelessScope
+from ..backend import current
+from .compile_utils import CompileLoss, CompileMetrics
+from .data_adapter import DataHandler, train_validation_split, unpack
+from .step import StepFunctions
+
+
+def _to_tensors(struct: Any) -> Any:
+    return optree.tree_map(lambda a: ops.convert_to_tensor(a), struct, none_is_leaf=False, namespace="kshim")
+
+
+class Trainer:
+    """Training features of ``Model``; one pure step for all backends (see ``step.py``)."""
+
+    def __init__(self) -> None:
+        self.compiled = False
+        self.optimizer = None
+        self.stop_training = False
+        self.history = None
+        self._compile_loss = None
+        self._compile_metrics = None
+        self._loss_tracker = None
+        self._output_loss_trackers: list = []
+        self._fns: dict[str, Any] = {}
+        self._compile_config: dict | None = None
+
+    # ---- compile -------------------------------------------------------------------------
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None, metrics: Any = None,
+                weighted_metrics: Any = None, run_eagerly: bool = False, steps_per_execution: int = 1,
+                jit_compile: Any = "auto", auto_scale_loss: bool = True) -> None:
+        """Configure the model for training (Keras 3 arguments)."""
+        from .. import metrics as metrics_mod
+        from .. import optimizers
+        self.optimizer = optimizers.get(optimizer)
+        names = self._output_names()
+        self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics, names)
+        self._loss_tracker = metrics_mod.Mean(name="loss")
+        self._output_loss_trackers = [metrics_mod.Mean(name=f"{n}_loss") for n in names] if len(names) > 1 else []
+        if int(steps_per_execution) < 1:
+            raise ValueError(f"steps_per_execution must be >= 1, got {steps_per_execution}.")
+        self.steps_per_execution = int(steps_per_execution)
+        self.run_eagerly = bool(run_eagerly)
+        if jit_compile not in ("auto", True, False):
+            raise ValueError(f"jit_compile must be 'auto', True or False, got {jit_compile!r}.")
+        self.jit_compile = jit_compile
+        self._fns = {}
+        self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
+                                "metrics": metrics, "weighted_metrics": weighted_metrics,
+                                "run_eagerly": run_eagerly, "steps_per_execution": steps_per_execution,
+                                "jit_compile": jit_compile}
+        self.compiled = True
+
+    def _output_names(self) -> list[str]:
+        outs = getattr(self, "_outputs", None)
+        if outs and len(outs) > 1:
+            if isinstance(getattr(self, "_outputs_struct", None), dict):
+                return list(self._outputs_struct.keys())
+            return [t._history[0].layer.name for t in outs]
+        return ["output"]
+
+    @property
+    def output_names(self) -> list[str]:
+        return self._output_names()
+
+    def _assert_compiled(self, what: str) -> None:
+        if not self.compiled:
+            raise RuntimeError(f"You must call compile() on model {self.name!r} before calling {what}().")
+
+    def _use_jit(self) -> bool:
+        if self.run_eagerly:
+            return False
+        b = current()
+        if self.jit_compile == "auto":
+            return b.name == "jax"
+        return bool(self.jit_compile)
+
+    # ---- variable groups -----------------------------------------------------------------
+    def _all_metric_objects(self) -> list:
+        out = [self._loss_tracker] + list(self._output_loss_trackers)
+        if self._compile_metrics is not None:
+            out += self._compile_metrics.metrics
+        return [m for m in out if m is not None]
+
+    def _metric_variables(self) -> list:
+        return [v for m in self._all_metric_objects() for v in m.variables]
+
+    @property
+    def metrics(self) -> list:
+        return self._all_metric_objects() if self.compiled else []
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return [m.name for m in self.metrics]
+
+    def _apply_constraints(self, values: list) -> list:
+        tv = self.trainable_variables
+        out = []
+        for v, val in zip(tv, values):
+            c = getattr(v, "constraint", None)
+            out.append(c(val) if c is not None else val)
+        return out
+
+    def _write_back(self, variables: list, values: list) -> None:
+        for v, val in zip(variables, values):
+            v._value = val
+
+    # ---- building ------------------------------------------------------------------------
+    def _build_for(self, x: Any, y: Any) -> None:
+        """Create variables (forward pass on the first batch) and resolve compiled metrics."""
+        xt = _to_tensors(x)
+        with StatelessScope(record_all=True, collect_losses=True):
+            y_pred = self(xt, training=False)
+        if self.compiled and self.optimizer is not None and not getattr(self.optimizer, "built", False):
+            self.optimizer.build(self.trainable_variables)
+        if self._compile_metrics is not None and not self._compile_metrics.built and y is not None:
+            steps = StepFunctions(self)
+            yt, yp, _ = steps._outputs(y_pred, _to_tensors(y), None)
+            self._compile_metrics.build(yt, yp, self._compile_loss.losses if self._compile_loss else [None] * len(yp))
+
+    def _fn(self, kind: str) -> Any:
+        key = (kind, current().name, self._use_jit())
+        fn = self._fns.get(key)
+        if fn is None:
+            steps = StepFunctions(self)
+            raw = {"train": steps.train_step, "test": steps.test_step, "predict": steps.predict_step}[kind]
+            fn = current().jit(raw, donate_argnums=(0,) if kind == "train" else ()) if self._use_jit() else raw
+            self._fns[key] = fn
+        return fn
+
+    # ---- single steps ---------------------------------------------------------------------
+    def _train_batch(self, batch: tuple) -> Any:
+        x, y, sw = batch
+        tv, ntv = self.trainable_variables, self.non_trainable_variables
+        ov, mv = self.optimizer.variables, self._metric_variables()
+        state = ([v.value for v in tv], [v.value for v in ntv], [v.value for v in ov], [v.value for v in mv])
+        (ntv_vals, ntv_new, ov_new, mv_new), loss = self._fn("train")(state, (_to_tensors(x), _to_tensors(y),
+                                                                              _to_tensors(sw)))
+        self._write_back(tv, ntv_vals)
+        self._write_back(ntv, ntv_new)
+        self._write_back(ov, ov_new)
+        self._write_back(mv, mv_new)
+        return loss
+
+    def _test_batch(self, batch: tuple) -> Any:
+        x, y, sw = batch
+        tv, ntv, mv = self.trainable_variables, self.non_trainable_variables, self._metric_variables()
+        state = ([v.value for v in tv], [v.value for v in ntv], [v.value for v in mv])
+        mv_new, loss = self._fn("test")(state, (_to_tensors(x), _to_tensors(y), _to_tensors(sw)))
+        self._write_back(mv, mv_new)
+        return loss
+
+    def _predict_batch(self, x: Any) -> Any:
+        state = ([v.value for v in self.trainable_variables], [v.value for v in self.non_trainable_variables])
+        return self._fn("predict")(state, _to_tensors(x))
+
+    # ---- metrics results -----------------------------------------------------------------
+    def reset_metrics(self) -> None:
+        for m in self._all_metric_objects():
+            m.reset_state()
+
+    def get_metrics_result(self) -> dict:
+        """Current metric values as Python floats, in Keras' (alphabetical) key order."""
+        logs = {}
+        for m in self._all_metric_objects():
+            r = m.result()
+            if isinstance(r, dict):
+                for k, v in r.items():
+                    logs[k] = _to_float(v)
+            else:
+                logs[m.name] = _to_float(r)
+        if self._compile_metrics is not None:
+            for _, metric, _, name in self._compile_metrics.entries:
+                if name != metric.name and metric.name in logs:
+                    logs[name] = logs.pop(metric.name)
+        return dict(sorted(logs.items()))
+
+    def _ordered_results(self, logs: dict) -> list:
+        names = ["loss"] + [t.name for t in self._output_loss_trackers]
+        names += [n for _, _, _, n in (self._compile_metrics.entries if self._compile_metrics else [])]
+        return [logs[n] for n in names if n in logs]
+
+    # ---- public loop API --------------------------------------------------------------------
+    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1, verbose: Any = "auto",
+            callbacks: Any = None, validation_split: float = 0.0, validation_data: Any = None, shuffle: Any = True,
+            class_weight: dict | None = None, sample_weight: Any = None, initial_epoch: int = 0,
+            steps_per_epoch: int | None = None, validation_steps: int | None = None,
+            validation_batch_size: int | None = None, validation_freq: int = 1) -> Any:
+        """Train for ``epochs`` epochs; returns the ``History`` callback."""
+        from .fit_loop import run_fit
+        return run_fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
+                       shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps,
+                       validation_batch_size, validation_freq)
+
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: Any = "auto",
+                 sample_weight: Any = None, steps: int | None = None, callbacks: Any = None,
+                 return_dict: bool = False, **kwargs: Any) -> Any:
+        """Loss and metrics on the given data."""
+        from .fit_loop import run_evaluate
+        return run_evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict)
+
+    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
+                callbacks: Any = None) -> Any:
+        """Model outputs for ``x`` as NumPy arrays."""
+        from .fit_loop import run_predict
+        return run_predict(self, x, batch_size, verbose, steps, callbacks)
+
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict | None = None,
+                       return_dict: bool = False) -> Any:
+        """One gradient step; returns the loss (computed before the update) and metrics."""
+        self._assert_compiled("train_on_batch")
+        h = DataHandler(x, y, sample_weight, batch_size=None, class_weight=class_weight)
+        _, batch = next(h.epoch(0)) if h.kind != "arrays" else (0, (h.x, h.y, h.sw))
+        self._build_for(batch[0], batch[1])
+        self.reset_metrics()
+        self._train_batch(batch)
+        logs = self.get_metrics_result()
+        return logs if return_dict else _single_or_list(self._ordered_results(logs))
+
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
+        self._assert_compiled("test_on_batch")
+        h = DataHandler(x, y, sample_weight)
+        batch = (h.x, h.y, h.sw)
+        self._build_for(batch[0], batch[1])
+        self.reset_metrics()
+        self._test_batch(batch)
+        logs = self.get_metrics_result()
+        return logs if return_dict else _single_or_list(self._ordered_results(logs))
+
+    def predict_on_batch(self, x: Any) -> Any:
+        h = DataHandler(x)
+        self._build_for(h.x, None)
+        out = self._predict_batch(h.x)
+        return optree.tree_map(ops.convert_to_numpy, out, namespace="kshim")
+
+    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
+                     training: bool = True) -> Any:
+        """The compiled loss (plus layer losses) for a batch."""
+        steps = StepFunctions(self)
+        total, *_ = steps._loss(y, y_pred, sample_weight, self.losses)
+        return total
+
+    def get_compile_config(self) -> dict | None:
+        if not self.compiled or self._compile_config is None:
+            return None
+        from ..saving.serialization import serialize_compile_config
+        return serialize_compile_config(self._compile_config)
+
+    def compile_from_config(self, config: dict) -> None:
+        from ..saving.serialization import deserialize_compile_config
+        self.compile(**deserialize_compile_config(config))
+
+
+def _to_float(v: Any) -> float:
+    return float(np.asarray(ops.convert_to_numpy(v)))
+
+
+def _single_or_list(values: list) -> Any:
+    return values[0] if len(values) == 1 else values
+
+
+__all__ = ["Trainer", "unpack", "train_validation_split"]
