@@ -78,7 +78,12 @@ def _np(x):
 def test_loss_class_matches_keras(backend, name, kw, yt, yp):
     for reduction in REDUCTIONS:
         for sw in (None, SW, SW[:, None]):
-            want = np.asarray(getattr(keras.losses, name)(reduction=reduction, **kw)(yt, yp, sample_weight=sw))
+            try:
+                want = np.asarray(getattr(keras.losses, name)(reduction=reduction, **kw)(yt, yp, sample_weight=sw))
+            except Exception:  # e.g. axis=0 losses cannot take per-sample weights in Keras either
+                with pytest.raises(Exception):
+                    getattr(losses, name)(reduction=reduction, **kw)(yt, yp, sample_weight=sw)
+                continue
             got = _np(getattr(losses, name)(reduction=reduction, **kw)(yt, yp, sample_weight=sw))
             assert got.shape == want.shape, (reduction, sw)
             np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL, err_msg=f"{reduction} {sw}")
@@ -161,10 +166,12 @@ def test_loss_function_wrapper(backend):
                                    "CategoricalCrossentropy", "MeanSquaredError"])
 def test_get_aliases(backend, alias):
     ours, theirs = losses.get(alias), keras.losses.get(alias)
-    assert ours.__name__ == theirs.__name__ if not isinstance(theirs, type) else True
     assert callable(ours)
     if isinstance(theirs, keras.losses.Loss):
         assert type(ours).__name__ == type(theirs).__name__
+    else:
+        assert ours.__name__ == theirs.__name__
+        np.testing.assert_allclose(_np(ours(BIN_T, BIN_P)), np.asarray(theirs(BIN_T, BIN_P)), rtol=RTOL)
 
 
 def test_get_other_identifiers(backend):

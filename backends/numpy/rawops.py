@@ -1,20 +1,27 @@
 """Untraced NumPy implementations of the primitives NumPy lacks as a single call."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-_special = None
+_special: object = None
 
 
 def _sp():
+    """scipy.special when installed (fast, vectorized); False otherwise."""
     global _special
     if _special is None:
-        import scipy.special as sp
-        _special = sp
+        try:
+            import scipy.special as sp
+            _special = sp
+        except ImportError:  # NumPy-only install: exact but slower fallbacks below
+            _special = False
     return _special
 
 
 _SP_OK = frozenset((np.dtype("float32"), np.dtype("float64")))
+_math_erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
 def _via_float32(fn, x):
@@ -23,9 +30,11 @@ def _via_float32(fn, x):
 
 def sigmoid(x):
     x = np.asarray(x)
-    if x.dtype in _SP_OK:
-        return _sp().expit(x)
-    return _via_float32(sigmoid, x)
+    if x.dtype not in _SP_OK:
+        return _via_float32(sigmoid, x)
+    # NOTE: exp(-|x|) never overflows; both branches are exact to rounding.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
 def softplus(x):
@@ -34,16 +43,37 @@ def softplus(x):
 
 def erf(x):
     x = np.asarray(x)
-    if x.dtype in _SP_OK:
-        return _sp().erf(x)
-    return _via_float32(erf, x)
+    if x.dtype not in _SP_OK:
+        return _via_float32(erf, x)
+    sp = _sp()
+    if sp:
+        return sp.erf(x)
+    return _math_erf(x).astype(x.dtype, copy=False)
+
+
+def _erfinv_newton(x):
+    """erfinv in float64 from a Winitzki start and Newton steps on math.erf (|err| ~ 1 ulp)."""
+    x = np.asarray(x, np.float64)
+    a = 0.147
+    ln = np.log1p(-x * x)
+    t = 2 / (np.pi * a) + ln / 2
+    with np.errstate(invalid="ignore"):
+        y = np.sign(x) * np.sqrt(np.sqrt(t * t - ln / a) - t)
+        for _ in range(4):
+            err = _math_erf(y) - x
+            y = y - err / (2 / np.sqrt(np.pi) * np.exp(-y * y))
+    y = np.where(x == 1, np.inf, np.where(x == -1, -np.inf, y))
+    return np.where(np.abs(x) > 1, np.nan, y)
 
 
 def erfinv(x):
     x = np.asarray(x)
-    if x.dtype in _SP_OK:
-        return _sp().erfinv(x)
-    return _via_float32(erfinv, x)
+    if x.dtype not in _SP_OK:
+        return _via_float32(erfinv, x)
+    sp = _sp()
+    if sp:
+        return sp.erfinv(x)
+    return _erfinv_newton(x).astype(x.dtype, copy=False)
 
 
 def logical_not(x):

@@ -1,0 +1,172 @@
+"""``BackupAndRestore``: resume an interrupted ``fit`` from its last backup."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+from .callback import Callback
+
+
+class BackupAndRestore(Callback):
+    """Back up the weights and the training progress during ``fit``; a later ``fit``
+    with the same ``backup_dir`` restores them and resumes after the last finished
+    epoch.
+
+    Files in ``backup_dir`` (which nothing else should use): ``latest.weights.h5``
+    (``model.save_weights``) and ``training_metadata.json``
+    (``{"epoch": <next epoch to run, 0-based>, "batch": <last batch seen>}``), plus
+    ``*.bkp`` copies of the previous pair with ``double_checkpoint=True``.
+
+    Args:
+        backup_dir: Directory for the backup files (created when needed).
+        save_freq: ``"epoch"`` (back up at every epoch end), an int ``N`` (every ``N``
+            training batches; resuming restarts the interrupted epoch), or ``False``
+            (never back up).
+        double_checkpoint: Keep the previous backup too; if the latest one cannot be
+            read (``OSError``, corrupt JSON), restore the previous one.
+        delete_checkpoint: Delete ``backup_dir`` when ``fit`` ends normally
+            (``on_train_end``). An interrupted ``fit`` (exception) leaves it in place.
+
+    Trainer contract (what ``model.fit`` must do):
+
+    1. Call ``callbacks.on_train_begin()`` *before* choosing the first epoch. There,
+       this callback loads the backed-up weights (``model.load_weights``) if a backup
+       exists, and reads the epoch to resume from.
+    2. Read the resume epoch back, then run ``range(initial_epoch, epochs)``::
+
+           model._initial_epoch = None           # clear any stale value first
+           callbacks.on_train_begin()
+           initial_epoch = model._initial_epoch or initial_epoch
+
+       The same value is on the callback as ``callback._initial_epoch`` (``None``
+       when nothing was restored; else the 0-based index of the first epoch still to
+       run, i.e. one past the last epoch that finished). ``model._initial_epoch`` is
+       set only when a backup was restored (mirroring Keras), and reset to ``None`` by
+       this callback's ``on_train_end``.
+    3. Call ``on_epoch_begin/end`` with the real (absolute) epoch indices, and
+       ``on_train_end`` only when training completes (not on an exception), so the
+       backup survives an interruption.
+    4. The model must be built before ``fit`` (``model.built`` false raises
+       ``ValueError``); an optimizer with ``built`` false and a ``build`` method is
+       built on ``model.trainable_variables`` before the weights are loaded.
+    """
+
+    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
+        super().__init__()
+        if not backup_dir:
+            raise ValueError("Empty `backup_dir` argument passed")
+        if save_freq is not False and save_freq != "epoch" and (
+                not isinstance(save_freq, int) or isinstance(save_freq, bool) or save_freq <= 0):
+            raise ValueError("Invalid value for argument `save_freq`. "
+                             f"Received: save_freq={save_freq}. "
+                             "Expected either 'epoch' or an integer value.")
+        self.save_freq = save_freq
+        self.double_checkpoint = double_checkpoint
+        self.delete_checkpoint = delete_checkpoint
+        self.backup_dir = os.fspath(backup_dir)
+        self._batches_seen_since_last_saving = 0
+        self._last_batch_seen = -1
+        self._current_epoch = 0
+        self._initial_epoch: int | None = None
+        self._set_model_initial_epoch = False
+        self._weights_path = os.path.join(self.backup_dir, "latest.weights.h5")
+        self._training_metadata_path = os.path.join(self.backup_dir, "training_metadata.json")
+        self._prev_weights_path = f"{self._weights_path}.bkp"
+        self._prev_training_metadata_path = f"{self._training_metadata_path}.bkp"
+
+    # -------------------------------------------------------------- restore
+    def on_train_begin(self, logs=None):
+        self._initial_epoch = None
+        self._set_model_initial_epoch = False
+        self._batches_seen_since_last_saving = 0
+        self._last_batch_seen = -1
+        try:
+            self._load_model()
+        except (OSError, json.JSONDecodeError):
+            # The latest backup is unreadable: fall back to the previous one.
+            if not os.path.exists(self._prev_weights_path):
+                raise
+            shutil.copyfile(self._prev_weights_path, self._weights_path)
+            if os.path.exists(self._prev_training_metadata_path):
+                shutil.copyfile(self._prev_training_metadata_path, self._training_metadata_path)
+            elif os.path.exists(self._training_metadata_path):
+                os.remove(self._training_metadata_path)
+            self._load_model()
+        self._current_epoch = self._initial_epoch or 0
+
+    def _load_model(self):
+        model = self.model
+        if not getattr(model, "built", True):
+            raise ValueError("To use the BackupAndRestore callback, your model must be built before you "
+                             f"call `fit()`. Model {model} is unbuilt. You can build it beforehand by "
+                             "calling it on a batch of data.")
+        if os.path.exists(self._weights_path):
+            optimizer = getattr(model, "optimizer", None)
+            if optimizer is not None and getattr(optimizer, "built", True) is False \
+                    and hasattr(optimizer, "build"):
+                optimizer.build(model.trainable_variables)
+            model.load_weights(self._weights_path)
+        if os.path.exists(self._training_metadata_path):
+            with open(self._training_metadata_path) as f:
+                metadata = json.loads(f.read())
+            epoch = int(metadata["epoch"])
+            self._initial_epoch = epoch
+            try:
+                model._initial_epoch = epoch
+                self._set_model_initial_epoch = True
+            except AttributeError:
+                pass
+
+    # ---------------------------------------------------------------- backup
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._current_epoch = epoch + 1
+        self._last_batch_seen = -1
+        if self.save_freq == "epoch":
+            self._save_model()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._should_save_on_batch(batch):
+            self._save_model()
+
+    def _should_save_on_batch(self, batch) -> bool:
+        if self.save_freq == "epoch" or self.save_freq is False:
+            return False
+        if batch <= self._last_batch_seen:  # a new epoch began
+            add_batches = batch + 1
+        else:
+            add_batches = batch - self._last_batch_seen
+        self._batches_seen_since_last_saving += add_batches
+        self._last_batch_seen = batch
+        if self._batches_seen_since_last_saving >= self.save_freq:
+            self._batches_seen_since_last_saving = 0
+            return True
+        return False
+
+    def _save_model(self):
+        os.makedirs(self.backup_dir, exist_ok=True)
+        if self.double_checkpoint:
+            if os.path.exists(self._weights_path):
+                shutil.copyfile(self._weights_path, self._prev_weights_path)
+            if os.path.exists(self._training_metadata_path):
+                shutil.copyfile(self._training_metadata_path, self._prev_training_metadata_path)
+        self.model.save_weights(self._weights_path)
+        # Write the metadata atomically so an interruption never leaves half a file.
+        tmp = self._training_metadata_path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(json.dumps({"epoch": self._current_epoch, "batch": max(self._last_batch_seen, 0)}))
+        os.replace(tmp, self._training_metadata_path)
+
+    # ----------------------------------------------------------------- finish
+    def on_train_end(self, logs=None):
+        if self._set_model_initial_epoch:
+            try:
+                self.model._initial_epoch = None
+            except AttributeError:
+                pass
+            self._set_model_initial_epoch = False
+        if self.delete_checkpoint and os.path.exists(self.backup_dir):
+            shutil.rmtree(self.backup_dir)
