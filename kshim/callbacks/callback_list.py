@@ -64,6 +64,16 @@ class CallbackList(Callback):
     def __len__(self) -> int:
         return len(self.callbacks)
 
+    @property
+    def initial_epoch_override(self):
+        """The epoch ``fit`` should start from, read after ``on_train_begin``: the one a
+        ``BackupAndRestore`` restored (its ``_initial_epoch``), else ``None``."""
+        from .backup_and_restore import BackupAndRestore
+        for cb in self.callbacks:
+            if isinstance(cb, BackupAndRestore) and cb._initial_epoch is not None:
+                return cb._initial_epoch
+        return None
+
     def set_params(self, params):
         self.params = params
         if params:

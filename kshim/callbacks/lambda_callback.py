@@ -25,28 +25,45 @@ class LambdaCallback(Callback):
     ``logs`` is passed as a keyword argument (``fn(epoch, logs=logs)``,
     ``fn(logs=logs)``) when the function has a ``logs`` parameter (or ``**kwargs``);
     otherwise positionally, so ``lambda epoch, l: ...`` works too. Extra keyword
-    arguments become attributes (as in Keras).
+    arguments become attributes (as in Keras; a callable named after another hook,
+    e.g. ``on_test_end=fn``, replaces that hook and is called as Keras would).
     """
 
     def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
                  on_train_batch_begin=None, on_train_batch_end=None, **kwargs):
         super().__init__()
         self.__dict__.update(kwargs)
-        given = dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
-                     on_train_begin=on_train_begin, on_train_end=on_train_end,
-                     on_train_batch_begin=on_train_batch_begin, on_train_batch_end=on_train_batch_end)
-        for name, fn in given.items():
+        self._fns = {}
+        for name, fn in dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
+                             on_train_begin=on_train_begin, on_train_end=on_train_end,
+                             on_train_batch_begin=on_train_batch_begin,
+                             on_train_batch_end=on_train_batch_end).items():
             if fn is not None:
-                setattr(self, name, self._wrap(fn, name in ("on_train_begin", "on_train_end")))
+                self._fns[name] = (fn, _takes_logs_keyword(fn))
 
-    @staticmethod
-    def _wrap(fn, no_index: bool):
-        keyword = _takes_logs_keyword(fn)
-        if no_index:
-            def hook(logs=None):
-                return fn(logs=logs) if keyword else fn(logs)
-        else:
-            def hook(index, logs=None):
-                return fn(index, logs=logs) if keyword else fn(index, logs)
-        hook.__wrapped__ = fn
-        return hook
+    def _call(self, name, *index, logs=None):
+        entry = self._fns.get(name)
+        if entry is None:
+            return None
+        fn, keyword = entry
+        return fn(*index, logs=logs) if keyword else fn(*index, logs)
+
+    # The six hooks are real methods (not instance attributes) so a trainer can see
+    # from the class that this callback wants epoch/batch logs.
+    def on_epoch_begin(self, epoch, logs=None):
+        return self._call("on_epoch_begin", epoch, logs=logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        return self._call("on_epoch_end", epoch, logs=logs)
+
+    def on_train_begin(self, logs=None):
+        return self._call("on_train_begin", logs=logs)
+
+    def on_train_end(self, logs=None):
+        return self._call("on_train_end", logs=logs)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        return self._call("on_train_batch_begin", batch, logs=logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        return self._call("on_train_batch_end", batch, logs=logs)

@@ -21,7 +21,15 @@ class TerminateOnNaN(Callback):
         super().__init__()
         self.raise_error = raise_error
 
+    def on_train_batch_end(self, batch, logs=None):
+        # Overridden directly (not only the legacy ``on_batch_end``) so a trainer that
+        # skips computing batch logs for callbacks without this hook still feeds us.
+        self._check(batch, logs)
+
     def on_batch_end(self, batch, logs=None):
+        self._check(batch, logs)
+
+    def _check(self, batch, logs):
         logs = logs or {}
         loss = logs.get("loss")
         if loss is None:

@@ -230,12 +230,11 @@ class ConvTranspose(BaseConv):
         self.output_padding = None if output_padding is None else \
             standardize_tuple(output_padding, self.rank, "output_padding", allow_zero=True)
         if self.output_padding is not None:
-            for p, s, d in zip(self.output_padding, self.strides, self.dilation_rate):
-                if p >= max(s, d):
-                    raise ValueError(f"{type(self).__name__}: each `output_padding` value must be smaller than "
-                                     f"the stride or the dilation rate. Received output_padding="
-                                     f"{self.output_padding}, strides={self.strides}, "
-                                     f"dilation_rate={self.dilation_rate}.")
+            for p, s in zip(self.output_padding, self.strides):
+                if p >= s:
+                    raise ValueError(f"{type(self).__name__}: `output_padding` must be strictly less than "
+                                     f"`strides` on every axis. Received output_padding={self.output_padding}, "
+                                     f"strides={self.strides}.")
 
     def _build_kernels(self, cin: int) -> int:
         self.kernel = self._kernel_weight("kernel", self.kernel_size + (self.filters, cin))

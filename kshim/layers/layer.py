@@ -68,6 +68,10 @@ class Layer:
     def __setattr__(self, name: str, value: Any) -> None:
         if getattr(self, "_tracking", False) and not name.startswith("_"):
             self._track(value)
+            if _holds_layers(value):
+                self.__dict__.setdefault("_tracked_attrs", {})[name] = True
+            elif name in self.__dict__.get("_tracked_attrs", {}):
+                del self.__dict__["_tracked_attrs"][name]
         object.__setattr__(self, name, value)
 
     def _track(self, value: Any) -> None:
@@ -410,6 +414,16 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _holds_layers(value: Any) -> bool:
+    if isinstance(value, Layer):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(isinstance(v, Layer) for v in value)
+    if isinstance(value, dict):
+        return any(isinstance(v, Layer) for v in value.values())
+    return False
 
 
 def _shapes_of(x: Any) -> Any:

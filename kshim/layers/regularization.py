@@ -236,7 +236,8 @@ class AlphaDropout(Layer):
 
 
 class ActivityRegularization(Layer):
-    """Identity that adds ``l1 * sum(|x|) + l2 * sum(x**2)`` of its output to the layer's losses."""
+    """Identity that adds ``(l1 * sum(|x|) + l2 * sum(x**2)) / batch_size`` of its input to the
+    layer's losses (the batch-size normalization is Keras 3's)."""
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs: Any):
         kwargs.pop("activity_regularizer", None)
@@ -248,7 +249,11 @@ class ActivityRegularization(Layer):
         self.built = True
 
     def call(self, inputs: Any) -> Any:
-        self.add_loss(self._reg(inputs))
+        loss = self._reg(inputs)
+        shape = ops.shape(inputs)
+        if len(shape) > 0:  # Keras 3 normalizes activity penalties by the batch size
+            loss = ops.divide_no_nan(loss, ops.cast(shape[0], ops.dtype(loss)))
+        self.add_loss(loss)
         return inputs
 
     def get_config(self) -> dict:

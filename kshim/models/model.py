@@ -24,6 +24,15 @@ class Model(Trainer, Layer):
         Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
         Trainer.__init__(self)
 
+    def build(self, input_shape: Any = None) -> None:
+        """Create a subclassed model's variables by running it once on small probe inputs."""
+        self.built = True
+        if input_shape is None:
+            return
+        from ..layers.layer import _shape_to_spec
+        spec = _shape_to_spec(input_shape, self.compute_dtype)
+        self.compute_output_spec(spec) if not isinstance(spec, list) else self.compute_output_spec(spec)
+
     def add(self, layer: Any) -> None:
         raise TypeError(f"Model {self.name!r} is not a Sequential model: `add` only exists on "
                         f"kshim.Sequential. Use Sequential([...]) or build the graph with the functional API.")

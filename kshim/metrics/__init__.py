@@ -1,0 +1,88 @@
+"""``kshim.metrics``: Keras 3 metrics (stateful classes with a stateless API) and metric functions."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..layers.naming import to_snake_case
+from ..losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge,  # noqa: F401
+                      kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
+                      mean_squared_error, mean_squared_logarithmic_error, poisson,
+                      sparse_categorical_crossentropy, squared_hinge)
+from .metric import Mean, MeanMetricWrapper, Metric, Sum, reduce_to_samplewise_values  # noqa: F401
+from .metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy, MeanAbsoluteError,
+                      MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Precision, Recall,
+                      RootMeanSquaredError, SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy,
+                      TopKCategoricalAccuracy, accuracy, binary_accuracy, categorical_accuracy,
+                      sparse_categorical_accuracy, sparse_top_k_categorical_accuracy, top_k_categorical_accuracy,
+                      update_confusion_matrix)
+from .score_metrics import AUC, F1Score, FBetaScore, R2Score
+
+ALL_OBJECTS = (Metric, Mean, Sum, MeanMetricWrapper, MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError,
+               MeanAbsolutePercentageError, MeanSquaredLogarithmicError, R2Score, AUC, Precision, Recall,
+               Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
+               SparseTopKCategoricalAccuracy, F1Score, FBetaScore)
+_FUNCTIONS = (accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
+              top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, mean_squared_error,
+              mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error, hinge,
+              squared_hinge, categorical_hinge, kl_divergence, poisson, log_cosh, binary_crossentropy,
+              categorical_crossentropy, sparse_categorical_crossentropy)
+ALL_OBJECTS_DICT: dict[str, Any] = {c.__name__: c for c in ALL_OBJECTS}
+ALL_OBJECTS_DICT.update({to_snake_case(c.__name__): c for c in ALL_OBJECTS})
+ALL_OBJECTS_DICT.update({"auc": AUC, "r2_score": R2Score, "f1_score": F1Score, "f_beta_score": FBetaScore,
+                         "fbeta_score": FBetaScore})
+ALL_OBJECTS_DICT.update({"mse": MeanSquaredError, "MSE": MeanSquaredError, "mae": MeanAbsoluteError,
+                         "MAE": MeanAbsoluteError, "mape": MeanAbsolutePercentageError,
+                         "MAPE": MeanAbsolutePercentageError, "msle": MeanSquaredLogarithmicError,
+                         "MSLE": MeanSquaredLogarithmicError, "acc": Accuracy})
+# Names resolve to classes first (as Keras' ``metrics.get``); other metric functions are a fallback.
+_FUNCTIONS_DICT = {f.__name__: f for f in _FUNCTIONS}
+
+
+def serialize(metric: Any) -> Any:
+    """A ``Metric`` as ``{"module", "class_name", "config", "registered_name"}``; a function as its name."""
+    if isinstance(metric, Metric):
+        return {"module": "keras.metrics", "class_name": type(metric).__name__, "config": metric.get_config(),
+                "registered_name": None}
+    if callable(metric) and getattr(metric, "__name__", None):
+        return metric.__name__
+    raise ValueError(f"Cannot serialize metric {metric!r}.")
+
+
+def _valid_names() -> str:
+    return ", ".join(sorted(set(ALL_OBJECTS_DICT) | set(_FUNCTIONS_DICT)))
+
+
+def deserialize(config: Any, custom_objects: dict | None = None) -> Any:
+    """Inverse of :func:`serialize`."""
+    if isinstance(config, dict):
+        name = config.get("class_name")
+        cls = (custom_objects or {}).get(name) or ALL_OBJECTS_DICT.get(name)
+        if cls is None:
+            raise ValueError(f"Unknown metric {name!r}. Valid names: {_valid_names()}.")
+        return cls.from_config(dict(config.get("config", {})))
+    if isinstance(config, str):
+        obj = ((custom_objects or {}).get(config) or ALL_OBJECTS_DICT.get(config)
+               or _FUNCTIONS_DICT.get(config))
+        if obj is None:
+            raise ValueError(f"Unknown metric {config!r}. Valid names: {_valid_names()}.")
+        return obj
+    raise ValueError(f"Could not interpret metric identifier: {config!r}")
+
+
+def get(identifier: Any) -> Callable | Metric | None:
+    """A metric function or ``Metric`` instance from a name, config dict, class, instance or callable.
+
+    ``"accuracy"``/``"acc"`` give ``Accuracy``-style exact match (the trainer picks the right
+    accuracy for the loss itself)."""
+    if identifier is None:
+        return None
+    obj = deserialize(identifier) if isinstance(identifier, (dict, str)) else identifier
+    if isinstance(obj, type) and issubclass(obj, Metric):
+        obj = obj()
+    if callable(obj):
+        return obj
+    raise ValueError(f"Could not interpret metric identifier: {identifier}")
+
+
+__all__ = [c.__name__ for c in ALL_OBJECTS] + [f.__name__ for f in _FUNCTIONS] + [
+    "get", "serialize", "deserialize"]

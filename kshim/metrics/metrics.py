@@ -1,0 +1,253 @@
+"""Keras 3 metrics: accuracies, regression errors, confusion-matrix metrics, AUC, F-scores, R2."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import config, losses, ops
+from ..losses.loss import squeeze_or_expand_to_same_rank
+from .metric import Mean, MeanMetricWrapper, Metric
+
+NEG_INF = -1e10
+
+
+# ---- accuracy functions ---------------------------------------------------------------------------
+def accuracy(y_true: Any, y_pred: Any) -> Any:
+    """1.0 where ``y_true == y_pred``."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.convert_to_tensor(y_true, ops.dtype(y_pred))
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    return ops.cast(ops.equal(y_true, y_pred), config.floatx())
+
+
+def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Any:
+    """1.0 where ``(y_pred > threshold) == y_true``."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.convert_to_tensor(y_true)
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    y_pred = ops.cast(ops.greater(y_pred, threshold), ops.dtype(y_true))
+    return ops.cast(ops.equal(y_true, y_pred), config.floatx())
+
+
+def categorical_accuracy(y_true: Any, y_pred: Any) -> Any:
+    """1.0 where ``argmax(y_true) == argmax(y_pred)``."""
+    return ops.cast(ops.equal(ops.argmax(y_true, axis=-1), ops.argmax(y_pred, axis=-1)), config.floatx())
+
+
+def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> Any:
+    """1.0 where ``y_true == argmax(y_pred)`` (labels may carry a trailing axis of 1)."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.convert_to_tensor(y_true, ops.dtype(y_pred))
+    shape = ops.shape(y_true)
+    reshape = len(shape) == len(ops.shape(y_pred)) and shape[-1] == 1
+    if reshape:
+        y_true = ops.squeeze(y_true, -1)
+    pred = ops.cast(ops.argmax(y_pred, axis=-1), ops.dtype(y_true))
+    matches = ops.cast(ops.equal(y_true, pred), config.floatx())
+    if reshape:
+        matches = ops.reshape(matches, shape)
+    if len(ops.shape(matches)) > 1 and ops.shape(matches)[-1] == 1:
+        matches = ops.squeeze(matches, -1)
+    return matches
+
+
+def _in_top_k(labels: Any, y_pred: Any, k: int) -> Any:
+    shape = ops.shape(labels)
+    if len(ops.shape(y_pred)) > 2:
+        y_pred = ops.reshape(y_pred, (-1, ops.shape(y_pred)[-1]))
+    if len(shape) > 1:
+        labels = ops.reshape(labels, (-1,))
+    matches = ops.cast(ops.in_top_k(ops.cast(labels, "int32"), y_pred, k=k), config.floatx())
+    return ops.reshape(matches, shape) if len(shape) > 1 else matches
+
+
+def top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> Any:
+    """1.0 where the true class (one-hot) is among the ``k`` highest scores."""
+    return _in_top_k(ops.argmax(y_true, axis=-1), ops.convert_to_tensor(y_pred), k)
+
+
+def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5, from_sorted_ids: bool = False) -> Any:
+    """1.0 where the integer label is among the ``k`` highest scores (or the first ``k`` sorted ids)."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    if from_sorted_ids:
+        y_true = ops.convert_to_tensor(y_true, ops.dtype(y_pred))
+        hit = ops.any(ops.equal(ops.expand_dims(ops.reshape(y_true, (-1,)), 1), y_pred[:, :k]), axis=1)
+        return ops.reshape(ops.cast(hit, config.floatx()), ops.shape(y_true))
+    return _in_top_k(ops.convert_to_tensor(y_true, "int32"), y_pred, k)
+
+
+# ---- mean-metric classes ---------------------------------------------------------------------------
+class _FnMetric(MeanMetricWrapper):
+    """A ``MeanMetricWrapper`` with a fixed function and keyword options (set as attributes)."""
+    _fn_default: Any = None
+    _default_name = ""
+    _options: dict = {}
+
+    def __init__(self, name: str | None = None, dtype: str | None = None, **kwargs: Any):
+        unknown = set(kwargs) - set(self._options)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unexpected arguments {sorted(unknown)}")
+        opts = {**self._options, **kwargs}
+        super().__init__(type(self)._fn_default, name=name or self._default_name, dtype=dtype, **opts)
+        for k, v in opts.items():
+            setattr(self, k, v)
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype, **self._fn_kwargs}
+
+
+def _fn_metric(cls_name: str, fn: Any, default_name: str, doc: str, **options: Any) -> type:
+    cls = type(cls_name, (_FnMetric,), {"_fn_default": staticmethod(fn), "_default_name": default_name,
+                                        "_options": options, "__doc__": doc, "__module__": __name__})
+    return cls
+
+
+Accuracy = _fn_metric("Accuracy", accuracy, "accuracy", "How often predictions equal labels.")
+BinaryAccuracy = _fn_metric("BinaryAccuracy", binary_accuracy, "binary_accuracy",
+                            "How often ``y_pred > threshold`` matches binary labels.", threshold=0.5)
+CategoricalAccuracy = _fn_metric("CategoricalAccuracy", categorical_accuracy, "categorical_accuracy",
+                                 "How often the argmax matches one-hot labels.")
+SparseCategoricalAccuracy = _fn_metric("SparseCategoricalAccuracy", sparse_categorical_accuracy,
+                                       "sparse_categorical_accuracy", "How often the argmax matches integer labels.")
+TopKCategoricalAccuracy = _fn_metric("TopKCategoricalAccuracy", top_k_categorical_accuracy,
+                                     "top_k_categorical_accuracy", "Top-k accuracy with one-hot labels.", k=5)
+MeanSquaredError = _fn_metric("MeanSquaredError", losses.mean_squared_error, "mean_squared_error",
+                              "Mean of squared errors.")
+MeanAbsoluteError = _fn_metric("MeanAbsoluteError", losses.mean_absolute_error, "mean_absolute_error",
+                               "Mean of absolute errors.")
+MeanAbsolutePercentageError = _fn_metric("MeanAbsolutePercentageError", losses.mean_absolute_percentage_error,
+                                         "mean_absolute_percentage_error", "Mean absolute percentage error.")
+MeanSquaredLogarithmicError = _fn_metric("MeanSquaredLogarithmicError", losses.mean_squared_logarithmic_error,
+                                         "mean_squared_logarithmic_error", "Mean squared logarithmic error.")
+
+
+class SparseTopKCategoricalAccuracy(_FnMetric):
+    """Top-k accuracy with integer labels."""
+    _fn_default = staticmethod(sparse_top_k_categorical_accuracy)
+    _default_name = "sparse_top_k_categorical_accuracy"
+    _options = {"k": 5, "from_sorted_ids": False}
+
+    def get_config(self) -> dict:
+        cfg = {"name": self.name, "dtype": self.dtype, "k": self.k}
+        if self.from_sorted_ids:
+            cfg["from_sorted_ids"] = True
+        return cfg
+
+
+class RootMeanSquaredError(Mean):
+    """Square root of the weighted mean of squared errors."""
+
+    def __init__(self, name: str = "root_mean_squared_error", dtype: str | None = None):
+        super().__init__(name=name, dtype=dtype)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        y_true = ops.convert_to_tensor(y_true, self.dtype)
+        y_pred = ops.convert_to_tensor(y_pred, self.dtype)
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+        super().update_state(ops.square(ops.subtract(y_pred, y_true)), sample_weight=sample_weight)
+
+    def result(self) -> Any:
+        return ops.sqrt(super().result())
+
+
+# ---- confusion-matrix metrics ----------------------------------------------------------------------
+def _filter_top_k(x: Any, k: int) -> Any:
+    _, idx = ops.top_k(x, k)
+    mask = ops.sum(ops.one_hot(idx, ops.shape(x)[-1], axis=-1), axis=-2)
+    return ops.add(ops.multiply(x, mask), ops.multiply(NEG_INF, ops.subtract(1, mask)))
+
+
+def update_confusion_matrix(variables: dict, y_true: Any, y_pred: Any, thresholds: Sequence[float],
+                            top_k: int | None = None, class_id: int | None = None, sample_weight: Any = None,
+                            multi_label: bool = False, label_weights: Any = None) -> None:
+    """Add weighted counts of ``y_pred > threshold`` vs ``y_true`` to ``variables``
+    (keys ``tp``, ``fp``, ``tn``, ``fn``; shape ``(T,)`` or ``(T, labels)`` if ``multi_label``)."""
+    dtype = next(iter(variables.values())).dtype
+    y_true = ops.cast(y_true, dtype)
+    y_pred = ops.cast(y_pred, dtype)
+    thr = ops.convert_to_tensor(np.asarray(thresholds, dtype=dtype))
+    y_pred, y_true = squeeze_or_expand_to_same_rank(y_pred, y_true)
+    if sample_weight is not None:
+        sample_weight = ops.expand_dims(ops.cast(sample_weight, dtype), -1)
+        _, sample_weight = squeeze_or_expand_to_same_rank(y_true, sample_weight, expand_rank_1=False)
+    if top_k is not None:
+        y_pred = _filter_top_k(y_pred, top_k)
+    if class_id is not None:
+        if len(ops.shape(y_pred)) == 1:
+            raise ValueError("When class_id is provided, y_pred must be a 2D array with shape "
+                             f"(num_samples, num_classes), found shape: {ops.shape(y_pred)}")
+        y_true = ops.expand_dims(y_true[..., class_id], -1)
+        y_pred = ops.expand_dims(y_pred[..., class_id], -1)
+    weights = None
+    if sample_weight is not None:
+        weights = ops.broadcast_to(sample_weight, ops.shape(y_pred))
+    if label_weights is not None and not multi_label:
+        lw = ops.broadcast_to(ops.expand_dims(ops.cast(label_weights, dtype), 0), ops.shape(y_pred))
+        weights = lw if weights is None else ops.multiply(weights, lw)
+    if multi_label:  # (N, L) -> compare against (T, 1, 1); reduce over samples
+        preds, labels = ops.expand_dims(y_pred, 0), ops.expand_dims(ops.cast(y_true, "bool"), 0)
+        thr_b = ops.reshape(thr, (-1, 1, 1))
+        w = None if weights is None else ops.expand_dims(weights, 0)
+    else:  # flatten everything -> (1, N*L) against (T, 1)
+        preds, labels = ops.reshape(y_pred, (1, -1)), ops.reshape(ops.cast(y_true, "bool"), (1, -1))
+        thr_b = ops.reshape(thr, (-1, 1))
+        w = None if weights is None else ops.reshape(weights, (1, -1))
+    pred_pos = ops.greater(preds, thr_b)
+    label_pos = ops.broadcast_to(labels, ops.shape(pred_pos))
+    pairs = {"tp": (label_pos, pred_pos), "fn": (label_pos, ops.logical_not(pred_pos)),
+             "fp": (ops.logical_not(label_pos), pred_pos),
+             "tn": (ops.logical_not(label_pos), ops.logical_not(pred_pos))}
+    for key, var in variables.items():
+        lab, pr = pairs[key]
+        both = ops.logical_and(lab, pr)
+        vals = ops.cast(both, dtype) if w is None else ops.where(both, ops.broadcast_to(w, ops.shape(both)),
+                                                                 ops.cast(0, dtype))
+        var.assign(ops.add(var, ops.sum(vals, axis=1)))
+
+
+def _parse_thresholds(thresholds: Any, default: float) -> list:
+    if thresholds is None:
+        return [default]
+    ts = list(thresholds) if isinstance(thresholds, (list, tuple)) else [thresholds]
+    if any(t is not None and not 0 <= t <= 1 for t in ts):
+        raise ValueError(f"Threshold values must be in [0, 1]. Received: {ts}")
+    return [float(t) for t in ts]
+
+
+class _PrecisionRecall(Metric):
+    _second = ""
+
+    def __init__(self, thresholds: Any = None, top_k: int | None = None, class_id: int | None = None,
+                 name: str | None = None, dtype: str | None = None):
+        super().__init__(name=name, dtype=dtype)
+        self.init_thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
+        self.thresholds = _parse_thresholds(thresholds, 0.5 if top_k is None else NEG_INF)
+        n = (len(self.thresholds),)
+        self.true_positives = self.add_variable(n, "zeros", name="true_positives")
+        setattr(self, self._second, self.add_variable(n, "zeros", name=self._second))
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        key = "fp" if self._second == "false_positives" else "fn"
+        update_confusion_matrix({"tp": self.true_positives, key: getattr(self, self._second)}, y_true, y_pred,
+                                self.thresholds, top_k=self.top_k, class_id=self.class_id,
+                                sample_weight=sample_weight)
+
+    def result(self) -> Any:
+        tp = self.true_positives.value
+        r = ops.divide_no_nan(tp, ops.add(tp, getattr(self, self._second).value))
+        return r[0] if len(self.thresholds) == 1 else r
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "thresholds": self.init_thresholds, "top_k": self.top_k,
+                "class_id": self.class_id}
+
+
+class Precision(_PrecisionRecall):
+    """``tp / (tp + fp)`` at each threshold (optionally top-k or for one ``class_id``)."""
+    _second = "false_positives"
+
+
+class Recall(_PrecisionRecall):
+    """``tp / (tp + fn)`` at each threshold (optionally top-k or for one ``class_id``)."""
+    _second = "false_negatives"

@@ -1,0 +1,129 @@
+"""Weights in Keras 3's h5 layout: the object tree walked as Keras walks it.
+
+A model's children are its public attributes holding layers (sorted by name; Functional and
+Sequential models expose ``layers``), plus ``optimizer`` at the top. A list becomes a group whose
+members are named by snake_case class name, made unique (``dense``, ``dense_1``). Each object's
+own variables go to ``<path>/vars/<i>``; an object reached twice is saved once (first path wins).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+
+from ..layers.layer import Layer
+from ..layers.naming import to_snake_case
+
+
+def _children(obj: Any, top: bool) -> list[tuple[str, Any]]:
+    out: dict[str, Any] = {}
+    if isinstance(obj, Layer):
+        for name in obj.__dict__.get("_tracked_attrs", {}):
+            out[name] = getattr(obj, name, None)
+        from ..models.model import Model
+        if isinstance(obj, Model):
+            out["layers"] = obj.layers
+            if top and getattr(obj, "optimizer", None) is not None:
+                out["optimizer"] = obj.optimizer
+    return sorted(out.items())
+
+
+def _own_vars(obj: Any) -> list:
+    if isinstance(obj, Layer):
+        return list(obj._trainable_variables) + list(obj._non_trainable_variables)
+    if hasattr(obj, "variables") and not isinstance(obj, (list, tuple, dict)):
+        if not getattr(obj, "built", True):
+            return []
+        return list(obj.variables)
+    return []
+
+
+def walk(obj: Any, path: str = "", top: bool = True, seen: set | None = None) -> Iterator[tuple[str, Any, bool]]:
+    """Yield ``(path, object, is_container)`` in save order; containers are lists (no vars)."""
+    seen = set() if seen is None else seen
+    if isinstance(obj, (list, tuple, dict)):
+        yield path, obj, True
+        items = obj.values() if isinstance(obj, dict) else obj
+        used: dict[str, int] = {}
+        for child in items:
+            if not (isinstance(child, Layer) or hasattr(child, "variables")):
+                continue
+            base = to_snake_case(type(child).__name__)
+            n = used.get(base, 0)
+            used[base] = n + 1
+            name = base if n == 0 else f"{base}_{n}"
+            yield from walk(child, f"{path}/{name}" if path else name, False, seen)
+        return
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    yield path, obj, False
+    for name, child in _children(obj, top):
+        if child is None:
+            continue
+        if not isinstance(child, (list, tuple, dict)) and id(child) in seen:
+            continue
+        yield from walk(child, f"{path}/{name}" if path else name, False, seen)
+
+
+def save_to_h5(model: Any, h5: Any, include_optimizer: bool = True) -> None:
+    for path, obj, container in walk(model):
+        if not include_optimizer and (path == "optimizer" or path.startswith("optimizer/")):
+            continue
+        group = h5.require_group(path) if path else h5
+        if container:
+            continue
+        vars_group = group.require_group("vars")
+        for i, v in enumerate(_own_vars(obj)):
+            arr = v.numpy()
+            if arr.dtype.name == "bfloat16":
+                arr = arr.astype(np.float32)
+            vars_group.create_dataset(str(i), data=arr)
+
+
+class WeightsMismatch(ValueError):
+    """A weights file does not fit the model (missing groups, counts or shapes)."""
+
+
+def load_from_h5(model: Any, h5: Any, skip_mismatch: bool = False, load_optimizer: bool = True) -> None:
+    """Assign every variable from ``h5``; validates all shapes before changing anything."""
+    if load_optimizer and getattr(model, "optimizer", None) is not None and "optimizer" in h5 and \
+            not getattr(model.optimizer, "built", False):
+        model.optimizer.build(model.trainable_variables)
+    plan = []
+    for path, obj, container in walk(model):
+        if container:
+            continue
+        if path.startswith("optimizer") and (not load_optimizer or "optimizer" not in h5):
+            continue
+        vars_ = _own_vars(obj)
+        if not vars_:
+            continue
+        key = f"{path}/vars" if path else "vars"
+        if key not in h5:
+            if skip_mismatch:
+                continue
+            raise WeightsMismatch(f"The weights file has no group {key!r} for {_describe(obj)} "
+                                  f"({len(vars_)} variables). Is it from a different model?")
+        group = h5[key]
+        if len(group.keys()) != len(vars_):
+            if skip_mismatch:
+                continue
+            raise WeightsMismatch(f"{_describe(obj)} expects {len(vars_)} variables but the file has "
+                                  f"{len(group.keys())} at {key!r}.")
+        for i, v in enumerate(vars_):
+            ds = group[str(i)]
+            if tuple(ds.shape) != tuple(v.shape):
+                if skip_mismatch:
+                    break
+                raise WeightsMismatch(f"Shape mismatch for {_describe(obj)} variable {i} ({v.path}): the model "
+                                      f"has {tuple(v.shape)}, the file has {tuple(ds.shape)} at {key}/{i}.")
+            plan.append((v, ds))
+    values = [(v, np.asarray(ds[()])) for v, ds in plan]
+    for v, arr in values:
+        v.assign(arr.astype(np.dtype(v.dtype) if v.dtype != "bfloat16" else arr.dtype))
+
+
+def _describe(obj: Any) -> str:
+    name = getattr(obj, "name", None)
+    return f"{type(obj).__name__} {name!r}" if name else type(obj).__name__

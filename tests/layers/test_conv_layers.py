@@ -1,0 +1,267 @@
+"""Convolution layers checked against real Keras 3 (JAX backend) as the oracle.
+
+For every case: the Keras layer's weights are copied into the kshim layer with ``set_weights``
+(checking weight count, order and shapes), outputs are compared on the same input, output shapes
+against Keras' ``compute_output_shape``, ``get_config`` against Keras' config, and the
+``from_config`` round trip and symbolic call on ``Input`` are checked.
+
+Tolerance: float32 with rtol=atol=1e-5. The backends compute convolutions with different
+algorithms (XLA, numpy im2col/einsum, torch/oneDNN), so sums of up to a few hundred float32
+products are accumulated in different orders; the rounding differences are ~1e-7 relative per
+term, well below 1e-5 for these small, unit-scale inputs, while any indexing/padding error gives
+O(1) differences.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+keras = pytest.importorskip("keras")
+
+import kshim  # noqa: E402
+from kshim import ops  # noqa: E402
+from kshim.layers import Input  # noqa: E402
+from kshim.layers import convolutional as C  # noqa: E402
+
+RTOL = ATOL = 1e-5
+# Keras 3.15 initializer configs carry `input_axes`/`output_axes` (None by default) for its
+# variance-scaling initializers; kshim's initializers (another module) do not have them.
+_IGNORED_INIT_KEYS = ("input_axes", "output_axes")
+
+
+def _norm_cfg(cfg):
+    """Normalize a layer config for comparison: drop the documented Keras-only initializer keys,
+    and compare floats inside nested objects at float32 precision (Keras' regularizers store their
+    factor as a float32 tensor, so ``L1(0.01).get_config()`` gives ``0.009999999776482582``)."""
+    out = {}
+    for k, v in cfg.items():
+        if isinstance(v, dict) and "class_name" in v and isinstance(v.get("config"), dict):
+            v = dict(v, config={ck: (float(np.float32(cv)) if isinstance(cv, float) else cv)
+                                for ck, cv in v["config"].items()
+                                if not (ck in _IGNORED_INIT_KEYS and cv is None)})
+        out[k] = v
+    return out
+
+
+def _tuple_shape(s):
+    return tuple(None if d is None else int(d) for d in s)
+
+
+def check_against_keras(cls_name, kwargs, input_shape, module, seed=0, call_kwargs=None):
+    """Build the layer in Keras and kshim, copy weights, compare outputs/shapes/config/symbolic."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(input_shape).astype("float32")
+    call_kwargs = call_kwargs or {}
+    klayer = getattr(keras.layers, cls_name)(**kwargs, name="lyr")
+    ky = np.asarray(klayer(x, **call_kwargs))
+    # make biases non-zero so the bias path is really compared
+    kw = klayer.get_weights()
+    kw = [w + rng.standard_normal(w.shape).astype("float32") * 0.1 if w.ndim == 1 else w for w in kw]
+    if kw:
+        klayer.set_weights(kw)
+        ky = np.asarray(klayer(x, **call_kwargs))
+
+    layer = getattr(module, cls_name)(**kwargs, name="lyr")
+    layer(x, **call_kwargs)  # builds
+    assert [tuple(w.shape) for w in layer.get_weights()] == [w.shape for w in kw]
+    layer.set_weights(kw)
+    y = ops.convert_to_numpy(layer(x, **call_kwargs))
+    assert y.shape == ky.shape
+    np.testing.assert_allclose(y, ky, rtol=RTOL, atol=ATOL)
+
+    # shapes: kshim output vs Keras compute_output_shape, also with an unknown batch
+    assert y.shape == _tuple_shape(klayer.compute_output_shape(input_shape))
+    kshape_none = _tuple_shape(klayer.compute_output_shape((None,) + tuple(input_shape[1:])))
+    sym = getattr(module, cls_name)(**kwargs)(Input(shape=tuple(input_shape[1:]), batch_size=None))
+    assert _tuple_shape(sym.shape) == kshape_none
+
+    # config: equal to Keras', and from_config round trip
+    cfg = layer.get_config()
+    assert _norm_cfg(cfg) == _norm_cfg(klayer.get_config())
+    clone = type(layer).from_config(cfg)
+    assert clone.get_config() == cfg
+    clone(x, **call_kwargs)
+    clone.set_weights(kw)
+    np.testing.assert_allclose(ops.convert_to_numpy(clone(x, **call_kwargs)), ky, rtol=RTOL, atol=ATOL)
+    return layer
+
+
+CASES = [
+    # Conv1D
+    ("Conv1D", dict(filters=4, kernel_size=3), (2, 9, 3)),
+    ("Conv1D", dict(filters=4, kernel_size=4, strides=2, padding="same"), (2, 9, 3)),
+    ("Conv1D", dict(filters=4, kernel_size=2, strides=3, padding="same", activation="relu"), (2, 10, 3)),
+    ("Conv1D", dict(filters=4, kernel_size=3, padding="causal", dilation_rate=2), (2, 9, 3)),
+    ("Conv1D", dict(filters=4, kernel_size=3, padding="causal", strides=2), (2, 9, 3)),
+    ("Conv1D", dict(filters=6, kernel_size=3, groups=3, padding="same"), (2, 8, 6)),
+    ("Conv1D", dict(filters=4, kernel_size=3, data_format="channels_first", strides=2), (2, 3, 9)),
+    ("Conv1D", dict(filters=4, kernel_size=3, use_bias=False), (2, 7, 3)),
+    # Conv2D
+    ("Conv2D", dict(filters=5, kernel_size=3), (2, 7, 8, 3)),
+    ("Conv2D", dict(filters=5, kernel_size=(2, 4), strides=(2, 3), padding="same"), (2, 7, 8, 3)),
+    ("Conv2D", dict(filters=5, kernel_size=2, strides=2, padding="same"), (2, 6, 6, 3)),
+    ("Conv2D", dict(filters=4, kernel_size=3, dilation_rate=(2, 1), padding="same"), (2, 9, 8, 3)),
+    ("Conv2D", dict(filters=4, kernel_size=3, dilation_rate=2), (2, 9, 8, 3)),
+    ("Conv2D", dict(filters=6, kernel_size=3, groups=2, padding="same", activation="tanh"), (2, 6, 6, 4)),
+    ("Conv2D", dict(filters=5, kernel_size=(3, 2), strides=2, padding="same", data_format="channels_first"),
+     (2, 3, 7, 8)),
+    ("Conv2D", dict(filters=6, kernel_size=3, groups=3, data_format="channels_first"), (2, 6, 6, 6)),
+    ("Conv2D", dict(filters=3, kernel_size=3, kernel_regularizer="l2", bias_regularizer="l1",
+                    activity_regularizer="l2", kernel_constraint="max_norm", bias_constraint="non_neg",
+                    kernel_initializer="he_normal", bias_initializer="ones"), (2, 6, 6, 2)),
+    # Conv3D
+    ("Conv3D", dict(filters=3, kernel_size=2), (2, 4, 5, 6, 2)),
+    ("Conv3D", dict(filters=3, kernel_size=(2, 3, 2), strides=2, padding="same"), (2, 5, 6, 7, 2)),
+    ("Conv3D", dict(filters=3, kernel_size=3, padding="same", data_format="channels_first"), (2, 2, 4, 5, 6)),
+    ("Conv3D", dict(filters=4, kernel_size=2, groups=2, dilation_rate=2), (2, 5, 5, 5, 4)),
+    # Transposed
+    ("Conv1DTranspose", dict(filters=4, kernel_size=3), (2, 6, 3)),
+    ("Conv1DTranspose", dict(filters=4, kernel_size=4, strides=2, padding="same"), (2, 6, 3)),
+    ("Conv1DTranspose", dict(filters=4, kernel_size=3, strides=3, padding="valid", output_padding=2), (2, 6, 3)),
+    ("Conv1DTranspose", dict(filters=4, kernel_size=2, strides=3), (2, 5, 3)),
+    ("Conv1DTranspose", dict(filters=4, kernel_size=3, dilation_rate=2, padding="same"), (2, 6, 3)),
+    ("Conv2DTranspose", dict(filters=4, kernel_size=3, strides=2, padding="same"), (2, 5, 6, 3)),
+    ("Conv2DTranspose", dict(filters=4, kernel_size=(2, 4), strides=(2, 3), padding="same"), (2, 5, 6, 3)),
+    ("Conv2DTranspose", dict(filters=4, kernel_size=3, strides=2, padding="valid", output_padding=1),
+     (2, 5, 6, 3)),
+    ("Conv2DTranspose", dict(filters=4, kernel_size=3, strides=2, padding="same", output_padding=(0, 1)),
+     (2, 5, 6, 3)),
+    ("Conv2DTranspose", dict(filters=4, kernel_size=3, strides=2, data_format="channels_first",
+                             activation="relu"), (2, 3, 5, 6)),
+    ("Conv3DTranspose", dict(filters=2, kernel_size=2, strides=2), (2, 3, 4, 3, 2)),
+    ("Conv3DTranspose", dict(filters=2, kernel_size=3, strides=(1, 2, 2), padding="same",
+                             data_format="channels_first"), (2, 2, 3, 4, 3)),
+    # Depthwise
+    ("DepthwiseConv1D", dict(kernel_size=3), (2, 8, 3)),
+    ("DepthwiseConv1D", dict(kernel_size=4, strides=2, padding="same", depth_multiplier=2), (2, 9, 3)),
+    ("DepthwiseConv1D", dict(kernel_size=3, dilation_rate=2, data_format="channels_first"), (2, 3, 9)),
+    ("DepthwiseConv2D", dict(kernel_size=3), (2, 6, 7, 3)),
+    ("DepthwiseConv2D", dict(kernel_size=2, strides=2, padding="same", depth_multiplier=3), (2, 7, 7, 2)),
+    ("DepthwiseConv2D", dict(kernel_size=3, dilation_rate=2, padding="same", use_bias=False), (2, 7, 7, 2)),
+    ("DepthwiseConv2D", dict(kernel_size=(3, 2), strides=(1, 2), data_format="channels_first",
+                             depth_multiplier=2, depthwise_regularizer="l2"), (2, 3, 6, 7)),
+    # Separable
+    ("SeparableConv1D", dict(filters=4, kernel_size=3), (2, 8, 3)),
+    ("SeparableConv1D", dict(filters=4, kernel_size=4, strides=2, padding="same", depth_multiplier=2),
+     (2, 9, 3)),
+    ("SeparableConv1D", dict(filters=4, kernel_size=3, data_format="channels_first", dilation_rate=2),
+     (2, 3, 9)),
+    ("SeparableConv2D", dict(filters=5, kernel_size=3), (2, 6, 7, 3)),
+    ("SeparableConv2D", dict(filters=5, kernel_size=2, strides=2, padding="same", depth_multiplier=2,
+                             activation="relu", pointwise_regularizer="l1"), (2, 7, 7, 3)),
+    ("SeparableConv2D", dict(filters=5, kernel_size=3, padding="same", data_format="channels_first",
+                             use_bias=False), (2, 3, 6, 5)),
+]
+
+
+def _id(case):
+    name, kw, shape = case
+    return name + "-" + "-".join(f"{k}={v}" for k, v in kw.items())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_conv_matches_keras(backend, case):
+    name, kwargs, shape = case
+    check_against_keras(name, kwargs, shape, C)
+
+
+def test_weight_names_and_shapes(backend):
+    x = np.zeros((1, 6, 6, 3), "float32")
+    layer = C.SeparableConv2D(4, 3, depth_multiplier=2)
+    layer(x)
+    assert [v.name for v in layer.weights] == ["depthwise_kernel", "pointwise_kernel", "bias"]
+    assert [tuple(v.shape) for v in layer.weights] == [(3, 3, 3, 2), (1, 1, 6, 4), (4,)]
+    layer = C.DepthwiseConv2D(3, depth_multiplier=2)
+    layer(x)
+    assert [(v.name, tuple(v.shape)) for v in layer.weights] == [("kernel", (3, 3, 3, 2)), ("bias", (6,))]
+    layer = C.Conv2DTranspose(5, 3)
+    layer(x)
+    assert [(v.name, tuple(v.shape)) for v in layer.weights] == [("kernel", (3, 3, 5, 3)), ("bias", (5,))]
+    layer = C.Conv2D(6, 3, groups=3, use_bias=False)
+    layer(x)
+    assert [(v.name, tuple(v.shape)) for v in layer.weights] == [("kernel", (3, 3, 1, 6))]
+
+
+def test_conv3d_transpose_positional_order(backend):
+    # Keras' Conv3DTranspose takes data_format before output_padding positionally.
+    layer = C.Conv3DTranspose(2, 3, 2, "valid", "channels_first", 1)
+    assert layer.data_format == "channels_first" and layer.output_padding == (1, 1, 1)
+
+
+def test_regularization_losses(backend):
+    x = np.ones((1, 5, 5, 2), "float32")
+    layer = C.Conv2D(3, 3, kernel_regularizer="l2", bias_regularizer="l2")
+    layer(x)
+    assert len(layer.losses) == 2
+
+
+def test_uppercase_padding_accepted(backend):
+    layer = C.Conv2D(3, 3, padding="SAME")
+    assert layer.padding == "same"
+    assert layer(np.zeros((1, 5, 5, 2), "float32")).shape == (1, 5, 5, 3)
+
+
+@pytest.mark.parametrize("cls,args", [(C.Conv1D, (3, 3)), (C.Conv2D, (3, 3)), (C.Conv3D, (3, 3)),
+                                      (C.Conv2DTranspose, (3, 3)), (C.DepthwiseConv2D, (3,)),
+                                      (C.SeparableConv1D, (3, 3))])
+def test_wrong_rank_error(backend, cls, args):
+    layer = cls(*args, name="my_conv")
+    want = layer.rank + 2
+    shape = (2, 8, 8, 8, 8, 3)[:want + 1]
+    with pytest.raises(ValueError) as ei:
+        layer(np.zeros(shape, "float32"))
+    msg = str(ei.value)
+    assert "my_conv" in msg and f"rank {want}" in msg and str(shape) in msg
+
+
+def test_argument_errors(backend):
+    with pytest.raises(ValueError, match="filters"):
+        C.Conv2D(0, 3)
+    with pytest.raises(ValueError, match="filters"):
+        C.Conv1DTranspose(-2, 3)
+    with pytest.raises(ValueError, match="filters"):
+        C.SeparableConv2D(0, 3)
+    with pytest.raises(ValueError, match="padding"):
+        C.Conv2D(4, 3, padding="full")
+    with pytest.raises(ValueError, match="padding"):
+        C.Conv2D(4, 3, padding="causal")  # causal only for Conv1D
+    with pytest.raises(ValueError, match="padding"):
+        C.Conv1DTranspose(4, 3, padding="causal")
+    with pytest.raises(ValueError, match="padding"):
+        C.DepthwiseConv2D(3, padding="bogus")
+    with pytest.raises(ValueError, match="groups"):
+        C.Conv2D(5, 3, groups=2)
+    with pytest.raises(ValueError, match="kernel_size"):
+        C.Conv2D(4, (3, 3, 3))
+    with pytest.raises(ValueError, match="kernel_size"):
+        C.Conv2D(4, 0)
+    with pytest.raises(ValueError, match="dilation_rate"):
+        C.Conv2D(4, 3, strides=2, dilation_rate=2)
+    with pytest.raises(ValueError, match="output_padding"):
+        C.Conv2DTranspose(4, 3, strides=2, output_padding=2)
+    with pytest.raises(ValueError, match="depth_multiplier"):
+        C.DepthwiseConv2D(3, depth_multiplier=0)
+    with pytest.raises(ValueError, match="groups"):
+        C.Conv2D(4, 3, groups=2)(np.zeros((1, 5, 5, 3), "float32"))
+    with pytest.raises(TypeError):
+        C.Conv(4, 3)
+
+
+def test_channel_mismatch_after_build(backend):
+    layer = C.Conv2D(4, 3, name="cc")
+    layer(np.zeros((1, 5, 5, 3), "float32"))
+    with pytest.raises(ValueError, match="channels"):
+        layer(np.zeros((1, 5, 5, 2), "float32"))
+
+
+def test_unknown_spatial_dims_symbolic(backend):
+    out = C.Conv2D(4, 3, strides=2, padding="same")(Input(shape=(None, None, 3)))
+    assert tuple(out.shape) == (None, None, None, 4)
+
+
+def test_aliases():
+    assert C.Convolution2D is C.Conv2D and C.SeparableConvolution2D is C.SeparableConv2D
+    assert kshim  # imported for side effects (backend registry)

@@ -1,0 +1,117 @@
+"""Rescaling and Normalization against real Keras 3 (JAX backend).
+
+Rescaling is one multiply-add per element (rtol=1e-6). Normalization's adapted statistics come
+from NumPy float32/float64 reductions on both sides (rtol=1e-5 allows different summation order);
+outputs are O(1) after normalization (rtol=1e-5, atol=1e-6 as in the normalization tests).
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+keras = pytest.importorskip("keras")
+
+from kshim import ops  # noqa: E402
+from kshim.layers import Input  # noqa: E402
+from kshim.layers.preprocessing import Normalization, Rescaling  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+rng = np.random.default_rng(0)
+TOL = dict(rtol=1e-5, atol=1e-6)
+
+
+def npy(t):
+    return np.asarray(ops.convert_to_numpy(t))
+
+
+def same_config(klayer, slayer):
+    kc, sc = klayer.get_config(), slayer.get_config()
+    assert kc == sc, (kc, sc)
+    assert type(slayer).from_config(sc).get_config() == sc
+
+
+@pytest.mark.parametrize("kw", [dict(scale=1 / 255.0), dict(scale=2.0, offset=-1.0),
+                                dict(scale=[1.0, 2.0, 0.5], offset=[0.0, 1.0, 2.0])])
+def test_rescaling_matches_keras(backend, kw):
+    x = rng.uniform(0, 255, (2, 4, 4, 3)).astype("float32")
+    k = keras.layers.Rescaling(name="r", **kw)
+    s = Rescaling(name="r", **kw)
+    same_config(k, s)
+    np.testing.assert_allclose(npy(s(x)), np.asarray(k(x)), rtol=1e-6)
+    np.testing.assert_allclose(npy(s(x.astype("int32"))), np.asarray(k(x.astype("int32"))), rtol=1e-6)
+    assert tuple(s(Input(shape=(4, 4, 3))).shape) == (None, 4, 4, 3)
+
+
+@pytest.mark.parametrize("kw", [dict(mean=2.0, variance=4.0), dict(mean=[1.0, 2.0, 3.0], variance=[1.0, 4.0, 9.0]),
+                                dict(axis=1, mean=[1.0, 2.0, 3.0, 4.0], variance=[1.0, 2.0, 3.0, 4.0], invert=True),
+                                dict(axis=None, mean=1.0, variance=2.0)])
+def test_normalization_fixed_stats_matches_keras(backend, kw):
+    x = rng.normal(2.0, 3.0, (5, 4, 3)).astype("float32")
+    k = keras.layers.Normalization(name="n", **kw)
+    s = Normalization(name="n", **kw)
+    same_config(k, s)
+    np.testing.assert_allclose(npy(s(x)), np.asarray(k(x)), **TOL)
+    assert s.get_weights() == [] == k.get_weights()
+    same_config(k, s)
+
+
+@pytest.mark.parametrize("axis,shape", [(-1, (20, 3)), ((1, 2), (10, 3, 4)), (None, (10, 3)), (1, (8, 4, 2))])
+@pytest.mark.parametrize("kind", ["array", "batches"])
+def test_normalization_adapt_matches_keras(backend, axis, shape, kind):
+    data = rng.normal(5.0, 2.0, shape).astype("float32")
+    k = keras.layers.Normalization(axis=axis, name="n")
+    s = Normalization(axis=axis, name="n")
+    k.adapt(data)
+    if kind == "array":
+        s.adapt(data)
+    else:
+        # Keras' iterable path needs TensorFlow installed; its running update is exact, so the
+        # whole-array adapt is the reference for the batched one.
+        s.adapt(iter([data[:3], data[3:7], data[7:]]))
+    kw_, sw = k.get_weights(), s.get_weights()
+    assert [w.shape for w in sw] == [w.shape for w in kw_]
+    assert [w.dtype for w in sw] == [w.dtype for w in kw_]
+    assert [v.name for v in s.weights] == ["mean", "variance", "count"]
+    for a, b in zip(sw, kw_):
+        np.testing.assert_allclose(a, b, **TOL)
+    x = rng.normal(5.0, 2.0, shape).astype("float32")
+    np.testing.assert_allclose(npy(s(x)), np.asarray(k(x)), **TOL)
+    same_config(k, s)
+    assert s.get_build_config() == {"input_shape": shape}
+
+
+def test_normalization_adapt_tuples_set_weights_and_invert(backend):
+    data = rng.normal(1.0, 3.0, (12, 2)).astype("float32")
+    s = Normalization()
+    s.adapt([(data[:6], None), (data[6:], None)])
+    np.testing.assert_allclose(s.get_weights()[0], data.mean(0), **TOL)
+    np.testing.assert_allclose(s.get_weights()[1], data.var(0), rtol=1e-5)
+    inv = Normalization(invert=True)
+    inv.build((None, 2))
+    inv.set_weights(s.get_weights())  # takes effect without re-adapting
+    np.testing.assert_allclose(npy(inv(s(data))), data, rtol=1e-5, atol=1e-5)
+    t = Normalization()
+    t.adapt(ops.convert_to_tensor(data))
+    np.testing.assert_allclose(t.get_weights()[0], data.mean(0), **TOL)
+
+
+def test_normalization_errors_and_symbolic(backend):
+    with pytest.raises(ValueError, match="both `mean` and `variance`"):
+        Normalization(mean=1.0)
+    with pytest.raises(ValueError, match="same shape"):
+        Normalization(mean=[1.0, 2.0], variance=[1.0])
+    with pytest.raises(ValueError, match="empty iterable"):
+        Normalization().adapt([])
+    s = Normalization()
+    s.adapt(np.ones((4, 3), np.float32))
+    with pytest.raises(ValueError, match="incompatible shape"):
+        s.adapt(np.ones((4, 5), np.float32))
+    s2 = Normalization(axis=-1)
+    assert tuple(s2(Input(shape=(7,))).shape) == (None, 7)
+    assert s2.adapt_mean.shape == (7,)
+    r = Normalization.from_config(s2.get_config())
+    r.build_from_config(s2.get_build_config())
+    assert r.built and r.adapt_mean.shape == (7,)
