@@ -78,7 +78,9 @@ def _load() -> None:
     global _LOADED
     if not _LOADED:
         _LOADED = True
-        from .cases import layers, models, ops  # noqa: F401  (register on import)
+        import importlib
+        for mod in ("ops", "layers", "models"):  # register on import
+            importlib.import_module(f".cases.{mod}", __package__)
 
 
 def all_cases(kinds: Any = None, filter: str | None = None) -> list[Case]:  # noqa: A002

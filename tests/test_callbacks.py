@@ -629,8 +629,21 @@ def test_backup_and_restore_errors(tmp_path):
         kc.BackupAndRestore(tmp_path, save_freq="batch")
     model = FakeModel()
     model.built = False
+    run_fit(model, [kc.BackupAndRestore(tmp_path / "b")], seq("loss", [1.0]))  # nothing to restore: fine
+    with pytest.raises(Interrupt):
+        run_fit(FakeModel(), [kc.BackupAndRestore(tmp_path / "b")], seq("loss", [1.0] * 3), interrupt_at=(2, 0))
     with pytest.raises(ValueError, match="must be built"):
-        run_fit(model, [kc.BackupAndRestore(tmp_path)], seq("loss", [1.0]))
+        run_fit(model, [kc.BackupAndRestore(tmp_path / "b")], seq("loss", [1.0]))
+
+
+def test_callback_list_initial_epoch_override(tmp_path):
+    model = FakeModel()
+    with pytest.raises(Interrupt):
+        run_fit(model, [kc.BackupAndRestore(tmp_path)], seq("loss", [1.0] * 4), interrupt_at=(2, 0))
+    cbs = kc.CallbackList([kc.History(), kc.BackupAndRestore(tmp_path)], model=FakeModel())
+    assert cbs.initial_epoch_override is None
+    cbs.on_train_begin()
+    assert cbs.initial_epoch_override == 2
 
 
 @pytest.mark.oracle
@@ -648,3 +661,64 @@ def test_backup_and_restore_matches_keras(tmp_path):
         ran = run_fit(fresh, [mod.BackupAndRestore(d)], seq("loss", [1.0] * 6), cbl=mod.CallbackList)
         out.append((meta, ran, fresh.history.history, d.exists()))
     assert out[1] == out[0]
+
+
+# ------------------------------------------------- with kshim's own trainer
+def _small_model(keras):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05), loss=keras.losses.MeanSquaredError())
+    return model
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    x = rng.random((32, 3)).astype("float32")
+    return x, (x @ np.array([1.0, -2.0, 0.5], "float32"))[:, None]
+
+
+def test_with_kshim_fit_backup_resume_and_history(backend, tmp_path):
+    import kshim as keras
+
+    class Boom(kc.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                raise Interrupt()
+
+    x, y = _data()
+    model = _small_model(keras)
+    with pytest.raises(Interrupt):
+        model.fit(x, y, epochs=4, batch_size=8, verbose=0, callbacks=[kc.BackupAndRestore(tmp_path), Boom()])
+    saved = [w.copy() for w in model.get_weights()]
+    model2 = _small_model(keras)
+    lrs = []
+    history = model2.fit(x, y, epochs=4, batch_size=8, verbose=0, callbacks=[
+        kc.BackupAndRestore(tmp_path),
+        kc.LambdaCallback(on_epoch_begin=lambda e, logs: lrs.append((e, [w.copy() for w in model2.get_weights()])))])
+    assert history.epoch == [2, 3] and len(history.history["loss"]) == 2
+    for a, b in zip(lrs[0][1], saved):
+        np.testing.assert_allclose(a, b)
+    assert not tmp_path.exists()
+
+
+def test_with_kshim_fit_terminate_on_nan_gets_batch_logs(backend):
+    import kshim as keras
+    x, y = _data()
+    y[:] = np.nan
+    model = _small_model(keras)
+    history = model.fit(x, y, epochs=3, batch_size=8, verbose=0, callbacks=[kc.TerminateOnNaN()])
+    assert model.stop_training and len(history.history["loss"]) == 1
+
+
+def test_with_kshim_fit_early_stopping_and_lr(backend):
+    import kshim as keras
+    x, y = _data()
+    model = _small_model(keras)
+    es = kc.EarlyStopping(monitor="loss", patience=0, min_delta=1e9, restore_best_weights=True)
+    first = []
+    history = model.fit(x, y, epochs=5, batch_size=8, verbose=0, callbacks=[
+        es, kc.LearningRateScheduler(lambda e, lr: 0.01 * (e + 1)),
+        kc.LambdaCallback(on_epoch_end=lambda e, logs: first.append(model.get_weights()) if e == 0 else None)])
+    assert history.epoch == [0, 1] and es.stopped_epoch == 1
+    assert history.history["learning_rate"] == pytest.approx([0.01, 0.02])
+    for a, b in zip(model.get_weights(), first[0]):
+        np.testing.assert_allclose(a, b)

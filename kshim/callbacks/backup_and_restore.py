@@ -35,21 +35,23 @@ class BackupAndRestore(Callback):
        exists, and reads the epoch to resume from.
     2. Read the resume epoch back, then run ``range(initial_epoch, epochs)``::
 
-           model._initial_epoch = None           # clear any stale value first
            callbacks.on_train_begin()
-           initial_epoch = model._initial_epoch or initial_epoch
+           initial_epoch = callbacks.initial_epoch_override or initial_epoch
 
-       The same value is on the callback as ``callback._initial_epoch`` (``None``
-       when nothing was restored; else the 0-based index of the first epoch still to
-       run, i.e. one past the last epoch that finished). ``model._initial_epoch`` is
-       set only when a backup was restored (mirroring Keras), and reset to ``None`` by
-       this callback's ``on_train_end``.
+       ``CallbackList.initial_epoch_override`` returns this callback's
+       ``_initial_epoch``: ``None`` when nothing was restored, else the 0-based index
+       of the first epoch still to run (one past the last finished epoch; the
+       interrupted epoch itself after a mid-epoch ``save_freq=N`` backup). As in Keras
+       the value is also put on ``model._initial_epoch`` (only when a backup was
+       restored; reset to ``None`` by this callback's ``on_train_end``), so a trainer
+       may read ``model._initial_epoch or initial_epoch`` instead.
     3. Call ``on_epoch_begin/end`` with the real (absolute) epoch indices, and
        ``on_train_end`` only when training completes (not on an exception), so the
        backup survives an interruption.
-    4. The model must be built before ``fit`` (``model.built`` false raises
-       ``ValueError``); an optimizer with ``built`` false and a ``build`` method is
-       built on ``model.trainable_variables`` before the weights are loaded.
+    4. When a backup exists the model must be built by ``on_train_begin`` (Keras
+       builds it symbolically before; ``model.built`` false raises ``ValueError``); an
+       optimizer with ``built`` false and a ``build`` method is built on
+       ``model.trainable_variables`` before the weights are loaded.
     """
 
     def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
@@ -97,7 +99,7 @@ class BackupAndRestore(Callback):
 
     def _load_model(self):
         model = self.model
-        if not getattr(model, "built", True):
+        if os.path.exists(self._weights_path) and not getattr(model, "built", True):
             raise ValueError("To use the BackupAndRestore callback, your model must be built before you "
                              f"call `fit()`. Model {model} is unbuilt. You can build it beforehand by "
                              "calling it on a batch of data.")

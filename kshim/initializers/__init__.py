@@ -171,11 +171,12 @@ class VarianceScaling(_Seeded):
 
 
 def _fixed(name: str, scale: float, mode: str, distribution: str) -> type:
-    def __init__(self, seed: int | None = None):
+    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None):
         VarianceScaling.__init__(self, scale, mode, distribution, seed)
+        self.input_axes, self.output_axes = input_axes, output_axes
 
     def get_config(self):
-        return {"seed": self.seed}
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
     return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
                                            "__doc__": f"VarianceScaling({scale}, {mode!r}, {distribution!r})."})
 

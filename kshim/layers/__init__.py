@@ -1,4 +1,47 @@
 """``kshim.layers``: the Keras 3 layer catalogue."""
+from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax  # noqa: F401
+from .convolutional import (  # noqa: F401
+    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, DepthwiseConv1D, DepthwiseConv2D,
+    SeparableConv1D, SeparableConv2D,
+)
 from .core import Activation, Dense, EinsumDense, Embedding, Identity, Lambda  # noqa: F401
+from .dtype_policy import DTypePolicy  # noqa: F401
 from .input_layer import Input, InputLayer  # noqa: F401
 from .layer import Layer  # noqa: F401
+from .merging import (  # noqa: F401
+    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average, concatenate, dot, maximum,
+    minimum, multiply, subtract,
+)
+from .normalization import BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization  # noqa: F401
+from .pooling import (  # noqa: F401
+    AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+    GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D,
+    MaxPooling2D, MaxPooling3D,
+)
+from .preprocessing import Normalization, Rescaling  # noqa: F401
+from .regularization import (  # noqa: F401
+    ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
+    SpatialDropout2D, SpatialDropout3D,
+)
+from .reshaping import (  # noqa: F401
+    Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, UpSampling2D,
+    UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D,
+)
+
+# Keras aliases
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
+MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
+AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (GlobalAveragePooling1D, GlobalAveragePooling2D,
+                                                     GlobalAveragePooling3D)
+
+
+def serialize(layer: Layer) -> dict:
+    from ..saving.serialization import serialize_keras_object
+    return serialize_keras_object(layer)
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+    from ..saving.serialization import deserialize_keras_object
+    return deserialize_keras_object(config, custom_objects=custom_objects)

@@ -66,6 +66,7 @@ class Dense(Layer):
             "bias_regularizer": _ser(regularizers, self.bias_regularizer),
             "kernel_constraint": _ser(constraints, self.kernel_constraint),
             "bias_constraint": _ser(constraints, self.bias_constraint),
+            "quantization_config": None,
         })
         return cfg
 

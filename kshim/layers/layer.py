@@ -37,6 +37,9 @@ class Layer:
         input_dim = kwargs.pop("input_dim", None)
         batch_size = kwargs.pop("batch_size", None)
         kwargs.pop("input_length", None)
+        if kwargs.pop("quantization_config", None) is not None:
+            raise ValueError(f"{type(self).__name__}: quantized layers are not supported by kshim "
+                             f"(quantization_config must be None).")
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}.")
         object.__setattr__(self, "_tracking", True)
