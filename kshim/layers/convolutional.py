@@ -76,16 +76,16 @@ class BaseConv(Layer):
 
     def _setup(self, kernel_size: Any, strides: Any, padding: Any, data_format: Any, dilation_rate: Any,
                activation: Any, use_bias: bool, bias_initializer: Any, bias_regularizer: Any,
-               bias_constraint: Any, filters: Any = None, kernels: dict | None = None) -> None:
+               bias_constraint: Any, filters: Any = "unused", kernels: dict | None = None) -> None:
         cls = type(self).__name__
         if not self.rank:
             raise TypeError(f"{cls} is an abstract convolution base; use its 1D/2D/3D subclasses.")
         r = self.rank
-        if filters is not None:
+        if filters != "unused":  # depthwise layers have no `filters` argument
             if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
                 raise ValueError(f"{cls}: invalid value for argument `filters`. Expected a strictly positive "
                                  f"integer. Received filters={filters!r}.")
-        self.filters = filters
+            self.filters = filters
         self.kernel_size = standardize_tuple(kernel_size, r, "kernel_size")
         self.strides = standardize_tuple(strides, r, "strides")
         self.dilation_rate = standardize_tuple(dilation_rate, r, "dilation_rate")
@@ -185,6 +185,8 @@ class Conv(BaseConv):
                  kernel_constraint: Any = None, bias_constraint: Any = None, lora_rank: Any = None,
                  lora_alpha: Any = None, **kwargs: Any):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if lora_rank:
+            raise NotImplementedError(f"{type(self).__name__}: LoRA (`lora_rank`) is not supported by kshim.")
         self._setup(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                     bias_initializer, bias_regularizer, bias_constraint, filters=filters,
                     kernels={"kernel": (kernel_initializer, kernel_regularizer, kernel_constraint)})

@@ -31,6 +31,16 @@ def match_outputs(spec: Any, output_names: list[str], what: str) -> list:
     return [spec] * n
 
 
+def _as_loss(identifier: Any) -> Any:
+    """A Loss object; plain functions (e.g. from the string "mse") get Keras' wrapper."""
+    from .. import losses
+    fn = losses.get(identifier)
+    if isinstance(fn, losses.Loss):
+        return fn
+    name = identifier if isinstance(identifier, str) else getattr(fn, "__name__", "loss")
+    return losses.LossFunctionWrapper(fn, name=name)
+
+
 class CompileLoss:
     """Weighted sum of one loss per output; also reports per-output losses."""
 
@@ -38,7 +48,7 @@ class CompileLoss:
         from .. import losses
         self.output_names = output_names
         per = match_outputs(loss, output_names, "loss")
-        self.losses = [None if l is None else losses.get(l) for l in per]
+        self.losses = [None if l is None else _as_loss(l) for l in per]
         if all(l is None for l in self.losses):
             raise ValueError("compile(loss=...) is required to train: pass a loss name, function or object.")
         if loss_weights is None:
@@ -80,7 +90,13 @@ def resolve_metric(identifier: Any, loss_fn: Any, y_true: Any, y_pred: Any) -> A
             cls = metrics.BinaryCrossentropy if is_binary else (
                 metrics.SparseCategoricalCrossentropy if is_sparse else metrics.CategoricalCrossentropy)
         return cls(name=identifier)
-    return metrics.get(identifier)
+    m = metrics.get(identifier)
+    if isinstance(m, metrics.Metric):
+        if isinstance(identifier, str):
+            m.name = identifier
+        return m
+    name = identifier if isinstance(identifier, str) else getattr(m, "__name__", "metric")
+    return metrics.MeanMetricWrapper(m, name=name)
 
 
 class CompileMetrics:

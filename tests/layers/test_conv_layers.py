@@ -185,10 +185,23 @@ def test_weight_names_and_shapes(backend):
     assert [(v.name, tuple(v.shape)) for v in layer.weights] == [("kernel", (3, 3, 1, 6))]
 
 
-def test_conv3d_transpose_positional_order(backend):
+def test_positional_argument_order(backend):
     # Keras' Conv3DTranspose takes data_format before output_padding positionally.
     layer = C.Conv3DTranspose(2, 3, 2, "valid", "channels_first", 1)
     assert layer.data_format == "channels_first" and layer.output_padding == (1, 1, 1)
+    layer = C.Conv2DTranspose(2, 3, 2, "valid", 1, "channels_first")
+    assert layer.data_format == "channels_first" and layer.output_padding == (1, 1)
+    layer = C.DepthwiseConv2D(3, 2, "same", 4)
+    assert layer.depth_multiplier == 4 and layer.strides == (2, 2)
+    layer = C.SeparableConv1D(3, 3, 1, "valid", "channels_first", 2, 5)
+    assert layer.dilation_rate == (2,) and layer.depth_multiplier == 5
+    layer = C.Conv1D(3, 3, 1, "causal", "channels_last", 1, 3)
+    assert layer.padding == "causal" and layer.groups == 3
+
+
+def test_input_shape_kwarg(backend):
+    layer = C.Conv2D(4, 3, input_shape=(6, 6, 2))
+    assert layer._batch_input_shape == (None, 6, 6, 2)
 
 
 def test_regularization_losses(backend):
@@ -224,6 +237,12 @@ def test_argument_errors(backend):
         C.Conv1DTranspose(-2, 3)
     with pytest.raises(ValueError, match="filters"):
         C.SeparableConv2D(0, 3)
+    with pytest.raises(ValueError, match="filters"):
+        C.Conv2D(None, 3)
+    with pytest.raises(ValueError, match="filters"):
+        C.Conv2D(2.5, 3)
+    with pytest.raises(NotImplementedError, match="lora"):
+        C.Conv2D(4, 3, lora_rank=2)
     with pytest.raises(ValueError, match="padding"):
         C.Conv2D(4, 3, padding="full")
     with pytest.raises(ValueError, match="padding"):

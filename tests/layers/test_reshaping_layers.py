@@ -1,0 +1,203 @@
+"""Reshaping layers checked against real Keras 3 (JAX backend) as the oracle.
+
+Same procedure as tests/layers/test_conv_layers.py: outputs on the same random input, output shapes
+against Keras' ``compute_output_shape`` (also with batch None through a symbolic ``Input``),
+``get_config`` equal to Keras', and the ``from_config`` round trip.
+
+Tolerance: float32 with rtol=atol=1e-5 for uniformity; every layer here only moves/copies values
+(exact) except bilinear UpSampling2D, whose interpolation weights are computed in float64 here and
+in float32 by Keras (a few ulps, ~1e-7), far below 1e-5.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+keras = pytest.importorskip("keras")
+
+from kshim import ops  # noqa: E402
+from kshim.layers import Input  # noqa: E402
+from kshim.layers import reshaping as R  # noqa: E402
+
+RTOL = ATOL = 1e-5
+# Keras 3.15 initializer configs carry `input_axes`/`output_axes` (None by default) for its
+# variance-scaling initializers; kshim's initializers (another module) do not have them.
+_IGNORED_INIT_KEYS = ("input_axes", "output_axes")
+
+
+def _norm_cfg(cfg):
+    """Normalize a layer config for comparison: drop the documented Keras-only initializer keys,
+    and compare floats inside nested objects at float32 precision (Keras' regularizers store their
+    factor as a float32 tensor, so ``L1(0.01).get_config()`` gives ``0.009999999776482582``)."""
+    out = {}
+    for k, v in cfg.items():
+        if isinstance(v, dict) and "class_name" in v and isinstance(v.get("config"), dict):
+            v = dict(v, config={ck: (float(np.float32(cv)) if isinstance(cv, float) else cv)
+                                for ck, cv in v["config"].items()
+                                if not (ck in _IGNORED_INIT_KEYS and cv is None)})
+        out[k] = v
+    return out
+
+
+def _tuple_shape(s):
+    return tuple(None if d is None else int(d) for d in s)
+
+
+def check_against_keras(cls_name, kwargs, input_shape, module, seed=0, call_kwargs=None):
+    """Build the layer in Keras and kshim, copy weights, compare outputs/shapes/config/symbolic."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(input_shape).astype("float32")
+    call_kwargs = call_kwargs or {}
+    klayer = getattr(keras.layers, cls_name)(**kwargs, name="lyr")
+    ky = np.asarray(klayer(x, **call_kwargs))
+    # make biases non-zero so the bias path is really compared
+    kw = klayer.get_weights()
+    kw = [w + rng.standard_normal(w.shape).astype("float32") * 0.1 if w.ndim == 1 else w for w in kw]
+    if kw:
+        klayer.set_weights(kw)
+        ky = np.asarray(klayer(x, **call_kwargs))
+
+    layer = getattr(module, cls_name)(**kwargs, name="lyr")
+    layer(x, **call_kwargs)  # builds
+    assert [tuple(w.shape) for w in layer.get_weights()] == [w.shape for w in kw]
+    layer.set_weights(kw)
+    y = ops.convert_to_numpy(layer(x, **call_kwargs))
+    assert y.shape == ky.shape
+    np.testing.assert_allclose(y, ky, rtol=RTOL, atol=ATOL)
+
+    # shapes: kshim output vs Keras compute_output_shape, also with an unknown batch
+    assert y.shape == _tuple_shape(klayer.compute_output_shape(input_shape))
+    kshape_none = _tuple_shape(klayer.compute_output_shape((None,) + tuple(input_shape[1:])))
+    sym = getattr(module, cls_name)(**kwargs)(Input(shape=tuple(input_shape[1:]), batch_size=None))
+    assert _tuple_shape(sym.shape) == kshape_none
+
+    # config: equal to Keras', and from_config round trip
+    cfg = layer.get_config()
+    assert _norm_cfg(cfg) == _norm_cfg(klayer.get_config())
+    clone = type(layer).from_config(cfg)
+    assert clone.get_config() == cfg
+    clone(x, **call_kwargs)
+    clone.set_weights(kw)
+    np.testing.assert_allclose(ops.convert_to_numpy(clone(x, **call_kwargs)), ky, rtol=RTOL, atol=ATOL)
+    return layer
+
+
+CASES = [
+    ("Flatten", dict(), (2, 3, 4, 5)),
+    ("Flatten", dict(data_format="channels_first"), (2, 3, 4, 5)),
+    ("Flatten", dict(data_format="channels_first"), (2, 3, 4, 5, 2)),
+    ("Flatten", dict(data_format="channels_first"), (2, 6)),
+    ("Flatten", dict(), (2, 7)),
+    ("Reshape", dict(target_shape=(4, -1)), (2, 3, 4, 2)),
+    ("Reshape", dict(target_shape=(2, 3, 4)), (2, 24)),
+    ("Reshape", dict(target_shape=(-1,)), (2, 3, 4)),
+    ("Permute", dict(dims=(2, 1)), (2, 3, 4)),
+    ("Permute", dict(dims=(3, 1, 2)), (2, 3, 4, 5)),
+    ("RepeatVector", dict(n=3), (2, 5)),
+    ("Cropping1D", dict(), (2, 6, 3)),
+    ("Cropping1D", dict(cropping=(2, 0)), (2, 6, 3)),
+    ("Cropping1D", dict(cropping=2), (2, 6, 3)),
+    ("Cropping2D", dict(cropping=1), (2, 6, 7, 3)),
+    ("Cropping2D", dict(cropping=(1, 2)), (2, 6, 7, 3)),
+    ("Cropping2D", dict(cropping=((1, 0), (0, 2))), (2, 6, 7, 3)),
+    ("Cropping2D", dict(cropping=((1, 2), (3, 0)), data_format="channels_first"), (2, 3, 6, 7)),
+    ("Cropping3D", dict(), (2, 4, 5, 6, 2)),
+    ("Cropping3D", dict(cropping=((1, 0), (0, 2), (1, 1)), data_format="channels_first"), (2, 2, 4, 5, 6)),
+    ("Cropping3D", dict(cropping=(0, 1, 2)), (2, 4, 5, 6, 2)),
+    ("ZeroPadding1D", dict(), (2, 5, 3)),
+    ("ZeroPadding1D", dict(padding=(2, 0)), (2, 5, 3)),
+    ("ZeroPadding1D", dict(padding=(0, 3), data_format="channels_first"), (2, 3, 5)),
+    ("ZeroPadding2D", dict(), (2, 4, 5, 3)),
+    ("ZeroPadding2D", dict(padding=2), (2, 4, 5, 3)),
+    ("ZeroPadding2D", dict(padding=(1, 2)), (2, 4, 5, 3)),
+    ("ZeroPadding2D", dict(padding=((1, 0), (0, 2)), data_format="channels_first"), (2, 3, 4, 5)),
+    ("ZeroPadding3D", dict(), (2, 3, 4, 5, 2)),
+    ("ZeroPadding3D", dict(padding=(1, 0, 2)), (2, 3, 4, 5, 2)),
+    ("ZeroPadding3D", dict(padding=((0, 1), (2, 0), (1, 1)), data_format="channels_first"), (2, 2, 3, 4, 5)),
+    ("UpSampling1D", dict(), (2, 4, 3)),
+    ("UpSampling1D", dict(size=3), (2, 4, 3)),
+    ("UpSampling2D", dict(), (2, 3, 4, 2)),
+    ("UpSampling2D", dict(size=(3, 1)), (2, 3, 4, 2)),
+    ("UpSampling2D", dict(size=(2, 3), data_format="channels_first"), (2, 2, 3, 4)),
+    ("UpSampling2D", dict(interpolation="bilinear"), (2, 3, 4, 2)),
+    ("UpSampling2D", dict(size=(3, 4), interpolation="bilinear"), (2, 5, 3, 2)),
+    ("UpSampling2D", dict(size=(2, 3), interpolation="bilinear", data_format="channels_first"), (2, 2, 4, 3)),
+    ("UpSampling2D", dict(size=(1, 2), interpolation="bilinear"), (2, 1, 3, 2)),
+    ("UpSampling3D", dict(), (2, 2, 3, 4, 2)),
+    ("UpSampling3D", dict(size=(1, 2, 3), data_format="channels_first"), (2, 2, 2, 3, 4)),
+]
+
+
+def _id(case):
+    name, kw, shape = case
+    return name + "-" + "-".join(f"{k}={v}" for k, v in kw.items()) + f"-{shape}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_reshaping_matches_keras(backend, case):
+    name, kwargs, shape = case
+    check_against_keras(name, kwargs, shape, R)
+
+
+def test_flatten_order_channels_last(backend):
+    x = np.arange(2 * 2 * 3 * 4, dtype="float32").reshape(2, 2, 3, 4)
+    np.testing.assert_array_equal(ops.convert_to_numpy(R.Flatten()(x)), x.reshape(2, -1))
+    xcf = np.transpose(x, (0, 3, 1, 2))
+    np.testing.assert_array_equal(ops.convert_to_numpy(R.Flatten(data_format="channels_first")(xcf)),
+                                  x.reshape(2, -1))
+
+
+def test_symbolic_unknown_dims(backend):
+    assert tuple(R.Flatten()(Input(shape=(3, 4))).shape) == (None, 12)
+    assert tuple(R.Reshape((-1, 2))(Input(shape=(3, 4))).shape) == (None, 6, 2)
+    assert tuple(R.UpSampling2D((2, 3))(Input(shape=(None, 4, 2))).shape) == (None, None, 12, 2)
+    assert tuple(R.ZeroPadding1D(2)(Input(shape=(None, 3))).shape) == (None, None, 3)
+
+
+@pytest.mark.parametrize("layer,want", [
+    (lambda: R.RepeatVector(2, name="lyr_x"), 2), (lambda: R.Cropping1D(name="lyr_x"), 3),
+    (lambda: R.Cropping2D(name="lyr_x"), 4), (lambda: R.Cropping3D(name="lyr_x"), 5),
+    (lambda: R.ZeroPadding1D(name="lyr_x"), 3), (lambda: R.ZeroPadding2D(name="lyr_x"), 4),
+    (lambda: R.ZeroPadding3D(name="lyr_x"), 5), (lambda: R.UpSampling1D(name="lyr_x"), 3),
+    (lambda: R.UpSampling2D(name="lyr_x"), 4), (lambda: R.UpSampling3D(name="lyr_x"), 5),
+    (lambda: R.Permute((2, 1), name="lyr_x"), 3)])
+def test_wrong_rank_error(backend, layer, want):
+    shape = (2, 6, 6, 6, 6, 3)[:want + 1]
+    with pytest.raises(ValueError) as ei:
+        layer()(np.zeros(shape, "float32"))
+    msg = str(ei.value)
+    assert "lyr_x" in msg and f"rank {want}" in msg and str(shape) in msg
+
+
+def test_argument_errors(backend):
+    with pytest.raises(ValueError, match="target_shape"):
+        R.Reshape((-1, -1))
+    with pytest.raises(ValueError, match="target_shape"):
+        R.Reshape((0, 3))
+    with pytest.raises(ValueError, match="Reshape"):
+        R.Reshape((5,))(np.zeros((2, 3, 4), "float32"))
+    with pytest.raises(ValueError, match="dims"):
+        R.Permute((0, 1))
+    with pytest.raises(ValueError, match="dims"):
+        R.Permute((1, 3))
+    with pytest.raises(TypeError):
+        R.RepeatVector(2.0)
+    with pytest.raises(ValueError):
+        R.RepeatVector(0)
+    with pytest.raises(TypeError):
+        R.UpSampling1D((2,))
+    with pytest.raises(ValueError, match="interpolation"):
+        R.UpSampling2D(interpolation="bicubic")
+    with pytest.raises(ValueError, match="cropping"):
+        R.Cropping2D(-1)
+    with pytest.raises(ValueError, match="cropping"):
+        R.Cropping2D((1, 2, 3))
+    with pytest.raises(ValueError, match="padding"):
+        R.ZeroPadding2D(((1, 2, 3), 1))
+    with pytest.raises(ValueError, match="cropping"):
+        R.Cropping1D((3, 3))(np.zeros((1, 6, 2), "float32"))
+    with pytest.raises(ValueError, match="data_format"):
+        R.Flatten(data_format="nchw")
