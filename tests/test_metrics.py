@@ -176,7 +176,7 @@ def test_metric_functions_match_keras(backend):
     for fn, t, p in pairs:
         np.testing.assert_allclose(_np(getattr(metrics, fn)(b[t], b[p])),
                                    np.asarray(getattr(keras.metrics, fn)(b[t], b[p])))
-    np.testing.assert_array_equal(_np(metrics.accuracy(b["int_t"], b["int_p"])), (b["int_t"] == b["int_p"])[:, 0])
+    np.testing.assert_array_equal(_np(metrics.accuracy(b["int_t"], b["int_p"])), (b["int_t"] == b["int_p"]))
     np.testing.assert_allclose(_np(metrics.top_k_categorical_accuracy(b["onehot"], b["probs"], k=2)),
                                np.asarray(keras.metrics.top_k_categorical_accuracy(b["onehot"], b["probs"], k=2)))
     np.testing.assert_allclose(

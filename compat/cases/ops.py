@@ -52,7 +52,7 @@ class C:
         self.value = value
 
     def build(self, rng, dtype):
-        return dtype if self.value == DT else self.value
+        return dtype if isinstance(self.value, str) and self.value == DT else self.value
 
 
 def _sub(v, dtype):
@@ -60,8 +60,10 @@ def _sub(v, dtype):
 
 
 def op(name: str, *inputs: Any, kw: dict | None = None, fn: Any = None, grad: bool = True,
-       tol: str = "elementwise", dtypes: tuple = FLOATS, check: str = "values", note: str = "") -> Case:
-    """Register the case ``ops.<name>`` (``fn(ops, *args)`` overrides the plain call)."""
+       tol: str = "elementwise", dtypes: tuple = FLOATS, check: str = "values", note: str = "",
+       base: str | None = None) -> Case:
+    """Register the case ``ops.<name>`` (``fn(ops, *args)`` overrides the plain call; a variant
+    case of op ``base`` has its own name)."""
     kw = dict(kw or {})
     case_name = f"ops.{name}"
 
@@ -83,7 +85,7 @@ def op(name: str, *inputs: Any, kw: dict | None = None, fn: Any = None, grad: bo
             res.update(grads(b, call, args, argnums, out, seed=len(case_name)))
         return res
 
-    return register(Case(case_name, "op", run, dtypes=dtypes, tol=tol, requires=(f"ops.{name}",), note=note))
+    return register(Case(case_name, "op", run, dtypes=dtypes, tol=tol, requires=(f"ops.{base or name}",), note=note))
 
 
 # ---- elementwise unary --------------------------------------------------------------------------
@@ -93,9 +95,7 @@ for _n in ("abs", "absolute", "negative", "sign", "exp", "exp2", "expm1", "sin",
            "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink",
            "sparse_plus", "squareplus", "log_sigmoid", "deg2rad", "rad2deg", "arcsinh", "copy", "ravel",
            "stop_gradient", "zeros_like", "ones_like", "nan_to_num", "signbit", "isnan", "isinf", "isfinite",
-           "sort", "flip", "transpose", "squeeze", "softmax", "log_softmax", "glu", "normalize", "identity_like"):
-    if _n == "identity_like":
-        continue
+           "sort", "flip", "transpose", "squeeze", "softmax", "log_softmax", "glu", "normalize"):
     op(_n, F())
 op("tan", F(lo=-1.2, hi=1.2))
 for _n in ("log", "log10", "log2", "sqrt", "rsqrt", "reciprocal"):
@@ -105,7 +105,7 @@ for _n in ("arcsin", "arccos", "arctanh", "erfinv"):
     op(_n, F(lo=-0.9, hi=0.9))
 op("arccosh", F(lo=1.1, hi=4.0))
 op("clip", F(), C(-0.5), C(0.7))
-op("gelu_exact", F(), fn=lambda o, x: o.gelu(x, approximate=False)) if False else None
+op("gelu_exact", F(), fn=lambda o, x: o.gelu(x, approximate=False), base="gelu")
 
 # ---- elementwise binary -------------------------------------------------------------------------
 for _n in ("add", "subtract", "multiply", "maximum", "minimum", "arctan2", "hypot", "logaddexp"):
@@ -133,9 +133,9 @@ op("where", B(), F(), F())
 R = "reduction"
 for _n in ("sum", "mean", "max", "min", "amax", "amin", "std", "var", "logsumexp", "median", "norm"):
     op(_n, F((4, 5, 6)), kw={"axis": 1}, tol=R)
-    op(f"{_n}_all", F((4, 5, 6)), fn=lambda o, x, _n=_n: getattr(o, _n)(x), tol=R)
+    op(f"{_n}_all", F((4, 5, 6)), fn=lambda o, x, _n=_n: getattr(o, _n)(x), tol=R, base=_n)
 op("prod", F((3, 5), lo=0.5, hi=1.5), kw={"axis": 1}, tol=R)
-op("average", F((4, 5)), F((5,), lo=0.1, hi=1.0), kw={"axis": 1}, tol=R)
+op("average", F((4, 5)), F((5,), lo=0.1, hi=1.0), fn=lambda o, x, w: o.average(x, axis=1, weights=w), tol=R)
 op("cumsum", F((4, 6)), kw={"axis": 1}, tol=R)
 op("cumprod", F((4, 6), lo=0.5, hi=1.5), kw={"axis": 1}, tol=R)
 op("moments", F((4, 5, 6)), kw={"axes": (0, 1)}, tol=R)
@@ -176,7 +176,7 @@ op("split", F((4, 6)), C(3), kw={"axis": 1})
 op("unstack", F((3, 4)), kw={"axis": 1})
 op("broadcast_to", F((1, 4)), C((3, 4)))
 op("pad", F(), C(((1, 2), (0, 1))))
-op("pad_reflect", F(), fn=lambda o, x: o.pad(x, ((1, 1), (2, 2)), mode="reflect"))
+op("pad_reflect", F(), fn=lambda o, x: o.pad(x, ((1, 1), (2, 2)), mode="reflect"), base="pad")
 op("diag", F((4, 4)))
 op("diagonal", F((3, 4, 4)), kw={"axis1": 1, "axis2": 2})
 op("tril", F((4, 4)))
@@ -218,7 +218,8 @@ op("logspace", C(-1.0), C(2.0), C(7), kw={"dtype": DT})
 
 # ---- neural-network ops ---------------------------------------------------------------------------
 op("conv", F((2, 7, 7, 3)), F((3, 3, 3, 4)), kw={"strides": 2, "padding": "same"}, tol=R)
-op("conv1d_dilated", F((2, 9, 3)), F((3, 3, 4)), fn=lambda o, x, k: o.conv(x, k, dilation_rate=2), tol=R)
+op("conv1d_dilated", F((2, 9, 3)), F((3, 3, 4)), fn=lambda o, x, k: o.conv(x, k, dilation_rate=2), tol=R,
+   base="conv")
 op("conv_transpose", F((2, 4, 4, 3)), F((3, 3, 5, 3)), kw={"strides": 2, "padding": "same"}, tol=R)
 op("depthwise_conv", F((2, 6, 6, 3)), F((3, 3, 3, 2)), kw={"padding": "valid"}, tol=R)
 op("separable_conv", F((2, 6, 6, 3)), F((3, 3, 3, 2)), F((1, 1, 6, 4)), kw={"padding": "same"}, tol=R)
@@ -241,14 +242,17 @@ op("while_loop", F(), fn=lambda o, x: o.while_loop(lambda i, v: i < 3, lambda i,
 
 
 # ---- portable randomness (bit-identical across backends by design) -------------------------------
-def _random_case(name: str, fn: Any) -> None:
+def _random_case(name: str, fn: Any, tol: str = "exact") -> None:
+    """Uniform bits, integers and dropout masks are bit-identical by design (Threefry on integer ops,
+    compared exactly); ``normal`` maps those bits through log/sqrt/erfinv, whose last-ulp results
+    differ between libm and XLA, so it gets the elementwise tolerance."""
     def run(b, dtype):
         from kshim import random
-        return {f"exact/{k}": v for k, v in flat(b, "out", fn(random, dtype)).items()}
-    register(Case(f"random.{name}", "random", run, tol="exact", requires=(f"random.{name}",)))
+        return flat(b, "exact" if tol == "exact" else "forward", fn(random, dtype))
+    register(Case(f"random.{name}", "random", run, tol=tol, requires=(f"random.{name}",)))
 
 
 _random_case("uniform", lambda r, d: r.uniform((3, 5), dtype=d, seed=7))
-_random_case("normal", lambda r, d: r.normal((3, 5), dtype=d, seed=7))
+_random_case("normal", lambda r, d: r.normal((3, 5), dtype=d, seed=7), tol="elementwise")
 _random_case("randint", lambda r, d: r.randint((3, 5), 0, 10, seed=7))
 _random_case("dropout", lambda r, d: r.dropout(np.ones((4, 6), d), 0.5, seed=3))

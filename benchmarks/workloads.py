@@ -1,0 +1,47 @@
+"""The benchmark workloads: model shapes, batch sizes, losses and the fixed synthetic data.
+
+Every contender builds the *same* model (same layer sizes, Adam(1e-3), same loss) on the *same*
+data, which is generated here from a fixed seed and is identical in every subprocess.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    description: str
+    input_shape: tuple          # per sample, channels-last (the Keras convention)
+    batch_size: int
+    loss: str                   # "sparse_ce_logits" | "mse"
+    num_outputs: int            # classes for sparse_ce_logits, units for mse
+    max_steps: int              # dataset size in batches (upper bound on steps timed per repetition)
+    min_steps: int              # lower bound on steps timed per repetition
+
+
+WORKLOADS: dict[str, Workload] = {w.name: w for w in [
+    Workload("mlp", "MLP 784-256-256-10 (relu), batch 128, sparse CE from logits",
+             (784,), 128, "sparse_ce_logits", 10, max_steps=100, min_steps=3),
+    Workload("cnn", "CNN 28x28x1: conv32(3x3,relu)-maxpool2-conv64(3x3,relu)-maxpool2-flatten-dropout(0.5)-"
+             "dense10, batch 128, sparse CE from logits",
+             (28, 28, 1), 128, "sparse_ce_logits", 10, max_steps=20, min_steps=2),
+    Workload("tiny", "tiny MLP 8-16(relu)-1, batch 32, MSE (per-step overhead)",
+             (8,), 32, "mse", 1, max_steps=600, min_steps=20),
+]}
+
+LEARNING_RATE = 1e-3
+
+
+def make_data(w: Workload, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``max_steps * batch_size`` samples; the first k batches do not depend on ``max_steps``."""
+    n = w.max_steps * w.batch_size
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n,) + tuple(w.input_shape), dtype=np.float32)
+    if w.loss == "sparse_ce_logits":
+        y = rng.integers(0, w.num_outputs, size=(n,)).astype(np.int32)
+    else:
+        y = (x.reshape(n, -1)[:, :1] * 0.5 + 0.1 * rng.standard_normal((n, 1))).astype(np.float32)
+    return x, y
