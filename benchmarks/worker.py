@@ -25,6 +25,9 @@ def main(argv: list[str]) -> int:
         proto.write(json.dumps(obj) + "\n")
         proto.flush()
 
+    if os.environ.get("KSHIM_BENCH_TORCH_THREADS"):
+        import torch
+        torch.set_num_threads(int(os.environ["KSHIM_BENCH_TORCH_THREADS"]))
     from .contenders import make
     from .workloads import WORKLOADS, make_data
 

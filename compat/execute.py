@@ -66,21 +66,49 @@ def weighted_sum(b: Any, outputs: Any, ws: list) -> Any:
     return total
 
 
-def grads(b: Any, fn: Callable, args: Sequence, argnums: Sequence[int], outputs: Any, seed: int,
-          prefix: str = "grad") -> dict:
-    """``d sum(w * fn(*args)) / d args[argnums]`` through ``b.value_and_grad``, flattened."""
+def grad_tree(b: Any, fn: Callable, args: Sequence, argnums: Sequence[int], outputs: Any, seed: int) -> Any:
+    """Raw gradients ``d sum(w * fn(*args)) / d args[argnums]`` (a tuple) or None."""
     argnums = tuple(argnums)
     if not argnums:
-        return {}
+        return None
     ws = cotangents(b, outputs, seed)
     if all(w is None for w in ws):
-        return {}
+        return None
 
     def loss(*a):
         return weighted_sum(b, fn(*a), ws)
 
-    _, g = b.value_and_grad(loss, argnums=argnums)(*args)
+    return tuple(b.value_and_grad(loss, argnums=argnums)(*args)[1])
+
+
+def flat_grads(b: Any, argnums: Sequence[int], g: Any, prefix: str = "grad") -> dict:
     res: dict = {}
-    for i, gi in zip(argnums, g):
-        res.update(flat(b, f"{prefix}/arg{i}", gi))
+    if g is not None:
+        for i, gi in zip(argnums, g):
+            res.update(flat(b, f"{prefix}/arg{i}", gi))
     return res
+
+
+def grads(b: Any, fn: Callable, args: Sequence, argnums: Sequence[int], outputs: Any, seed: int,
+          prefix: str = "grad") -> dict:
+    """``d sum(w * fn(*args)) / d args[argnums]`` through ``b.value_and_grad``, flattened."""
+    return flat_grads(b, argnums, grad_tree(b, fn, args, argnums, outputs, seed), prefix)
+
+
+def run_compiled(b: Any, fn: Callable, args: Sequence) -> Any:
+    """``fn(*args)``; on JAX as one jitted program over the tensor arguments (one XLA compile per
+    case instead of one per primitive and shape -- the same thing the trainer does on JAX), falling
+    back to eager for functions that return host values (shapes, dtypes)."""
+    if b.name != "jax":
+        return fn(*args)
+    pos = [i for i, a in enumerate(args) if b.is_tensor(a)]
+
+    def inner(*tensors):
+        full = list(args)
+        for i, t in zip(pos, tensors):
+            full[i] = t
+        return fn(*full)
+    try:
+        return b.jit(inner)(*[args[i] for i in pos])
+    except Exception:  # noqa: BLE001 - not traceable (host values): run eagerly
+        return fn(*args)

@@ -82,6 +82,12 @@ def standardize_data_format(data_format: str | None) -> str:
     return df
 
 
+def enable_unsafe_deserialization() -> None:
+    """Allow loading Lambda layers' Python code from files (as ``safe_mode=False`` does)."""
+    from .saving.lambda_code import enable_unsafe_deserialization as _enable
+    _enable()
+
+
 def backend() -> str:
     """Name of the active backend (same as ``kshim.backend.backend()``)."""
     from . import backend as _b

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..execute import flat, grads
+from ..execute import flat, flat_grads, grad_tree, run_compiled
 from ..registry import FLOATS, Case, register, rng_for
 
 S = (3, 4)
@@ -61,7 +61,7 @@ def _sub(v, dtype):
 
 def op(name: str, *inputs: Any, kw: dict | None = None, fn: Any = None, grad: bool = True,
        tol: str = "elementwise", dtypes: tuple = FLOATS, check: str = "values", note: str = "",
-       base: str | None = None) -> Case:
+       base: str | None = None, eager: bool = False) -> Case:
     """Register the case ``ops.<name>`` (``fn(ops, *args)`` overrides the plain call; a variant
     case of op ``base`` has its own name)."""
     kw = dict(kw or {})
@@ -76,13 +76,16 @@ def op(name: str, *inputs: Any, kw: dict | None = None, fn: Any = None, grad: bo
 
         def call(*a):
             return fn(ops, *a) if fn is not None else getattr(ops, name)(*a, **kwargs)
-        out = call(*args)
+        argnums = [i for i, s in enumerate(inputs) if isinstance(s, F)] if grad and check == "values" else []
+
+        def both(*a):
+            out = call(*a)
+            return out, grad_tree(b, call, a, argnums, out, seed=len(case_name))
+        out, g = both(*args) if eager else run_compiled(b, both, args)
         res = flat(b, "forward", out)
         if check == "shape":
             return {k: np.asarray(np.shape(v)) for k, v in res.items()}
-        if grad:
-            argnums = [i for i, s in enumerate(inputs) if isinstance(s, F)]
-            res.update(grads(b, call, args, argnums, out, seed=len(case_name)))
+        res.update(flat_grads(b, argnums, g))
         return res
 
     return register(Case(case_name, "op", run, dtypes=dtypes, tol=tol, requires=(f"ops.{base or name}",), note=note))
@@ -195,13 +198,13 @@ op("multi_hot", I((3, 2), 0, 4), C(4))
 op("meshgrid", F((3,)), F((4,)))
 op("cast", F(), C("float16"), grad=False, note="float16 cast compared exactly after rounding")
 op("convert_to_tensor", F())
-op("convert_to_numpy", F(), grad=False)
+op("convert_to_numpy", F(), grad=False, eager=True)
 op("array", F(), grad=False)
-op("is_tensor", F(), grad=False)
-op("dtype", F(), grad=False)
-op("shape", F(), grad=False)
-op("ndim", F(), grad=False)
-op("size", F(), grad=False)
+op("is_tensor", F(), grad=False, eager=True)
+op("dtype", F(), grad=False, eager=True)
+op("shape", F(), grad=False, eager=True)
+op("ndim", F(), grad=False, eager=True)
+op("size", F(), grad=False, eager=True)
 
 # ---- creation -------------------------------------------------------------------------------------
 op("zeros", C((2, 3)), kw={"dtype": DT})
@@ -248,7 +251,7 @@ def _random_case(name: str, fn: Any, tol: str = "exact") -> None:
     differ between libm and XLA, so it gets the elementwise tolerance."""
     def run(b, dtype):
         from kshim import random
-        return flat(b, "exact" if tol == "exact" else "forward", fn(random, dtype))
+        return flat(b, "exact" if tol == "exact" else "forward", run_compiled(b, lambda: fn(random, dtype), ()))
     register(Case(f"random.{name}", "random", run, tol=tol, requires=(f"random.{name}",)))
 
 

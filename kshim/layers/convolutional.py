@@ -64,6 +64,9 @@ def check_input_rank(layer: Layer, shape: Any, ndim: int) -> None:
                          f"Full shape received: {shape}.")
 
 
+_NO_FILTERS = object()  # marks the families without a `filters` argument (depthwise)
+
+
 class BaseConv(Layer):
     """Shared N-d convolution logic. Subclasses set ``rank`` and implement ``_build_kernels`` and
     ``_conv``; ``_kernel_names`` lists the prefixes of their ``*_initializer/regularizer/constraint``
@@ -76,12 +79,12 @@ class BaseConv(Layer):
 
     def _setup(self, kernel_size: Any, strides: Any, padding: Any, data_format: Any, dilation_rate: Any,
                activation: Any, use_bias: bool, bias_initializer: Any, bias_regularizer: Any,
-               bias_constraint: Any, filters: Any = "unused", kernels: dict | None = None) -> None:
+               bias_constraint: Any, filters: Any = _NO_FILTERS, kernels: dict | None = None) -> None:
         cls = type(self).__name__
         if not self.rank:
             raise TypeError(f"{cls} is an abstract convolution base; use its 1D/2D/3D subclasses.")
         r = self.rank
-        if filters != "unused":  # depthwise layers have no `filters` argument
+        if filters is not _NO_FILTERS:  # depthwise layers have no `filters` argument
             if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
                 raise ValueError(f"{cls}: invalid value for argument `filters`. Expected a strictly positive "
                                  f"integer. Received filters={filters!r}.")

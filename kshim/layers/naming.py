@@ -7,9 +7,11 @@ _COUNTS: dict[str, int] = {}
 
 
 def to_snake_case(name: str) -> str:
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
-    return s.lstrip("_")
+    """Keras' rule: ``Conv2DTranspose`` -> ``conv2d_transpose``, ``BatchNormalization`` -> ``batch_normalization``."""
+    s = re.sub(r"\W+", "", name)
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", s)
+    s = re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+    return s
 
 
 def uniquify(base: str) -> str:

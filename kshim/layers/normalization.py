@@ -1,8 +1,10 @@
 """Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization, UnitNormalization.
 
 Statistics are computed in the input's dtype, except that float16/bfloat16 inputs are promoted to
-float32 for the computation and cast back (as Keras). Unlike Keras, float64 inputs (under a float64
-dtype policy) are computed in float64 end to end.
+float32; the output is cast to the layer's compute dtype (as Keras). Unlike Keras, float64 inputs
+(under a float64 dtype policy) are computed in float64 end to end. As in Keras, Layer- and
+GroupNormalization do not autocast their inputs (``autocast=False``), so under ``mixed_float16`` they
+normalize the float32 input before casting the result to float16.
 """
 from __future__ import annotations
 
@@ -158,7 +160,6 @@ class BatchNormalization(Layer):
         if mask is not None and len(ops.shape(mask)) != len(ops.shape(inputs)) - 1:
             raise ValueError("The mask provided should be one dimension less than the inputs. Received: "
                              f"mask.shape={tuple(ops.shape(mask))}, inputs.shape={tuple(ops.shape(inputs))}")
-        in_dtype = ops.dtype(inputs)
         cd = _compute_dtype(inputs)
         x = ops.cast(inputs, cd)
         moving_mean = ops.cast(self.moving_mean, cd)
@@ -185,7 +186,7 @@ class BatchNormalization(Layer):
             mean, variance = moving_mean, moving_variance
         out = ops.batch_normalization(x, mean, variance, axis=self.axis, offset=beta, scale=gamma,
                                       epsilon=self.epsilon)
-        return ops.cast(out, in_dtype) if in_dtype != cd and in_dtype in _LOW else out
+        return out if ops.dtype(out) == self.compute_dtype else ops.cast(out, self.compute_dtype)
 
     # ---- batch renormalization ------------------------------------------------------------------
     def _renorm_correction(self, mean: Any, variance: Any) -> tuple:
@@ -262,6 +263,7 @@ class LayerNormalization(Layer):
         _init_gamma_beta(self, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
                          beta_constraint, gamma_constraint)
         self.supports_masking = True
+        self.autocast = False  # as Keras: inputs keep their dtype; the output is cast to compute_dtype
 
     def build(self, input_shape: Any) -> None:
         axes = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
@@ -273,7 +275,6 @@ class LayerNormalization(Layer):
         self.built = True
 
     def call(self, inputs: Any) -> Any:
-        in_dtype = ops.dtype(inputs)
         cd = _compute_dtype(inputs)
         x = ops.cast(inputs, cd)
         nd = len(ops.shape(x))
@@ -298,7 +299,7 @@ class LayerNormalization(Layer):
             if beta is not None:
                 res = ops.add(res, beta)
             out = ops.add(ops.multiply(x, inv), res)
-        return ops.cast(out, in_dtype) if in_dtype != cd and in_dtype in _LOW else out
+        return out if ops.dtype(out) == self.compute_dtype else ops.cast(out, self.compute_dtype)
 
     def get_config(self) -> dict:
         cfg = super().get_config()
@@ -322,6 +323,7 @@ class GroupNormalization(Layer):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.groups = groups
+        self.autocast = False  # as Keras: inputs keep their dtype; the output is cast to compute_dtype
         self.axis = axis
         self.epsilon = epsilon
         self.center = center
@@ -348,7 +350,6 @@ class GroupNormalization(Layer):
         self.built = True
 
     def call(self, inputs: Any) -> Any:
-        in_dtype = ops.dtype(inputs)
         cd = _compute_dtype(inputs)
         x = ops.cast(inputs, cd)
         shape = tuple(ops.shape(x))
@@ -368,7 +369,7 @@ class GroupNormalization(Layer):
         if self.beta is not None:
             res = ops.add(res, ops.reshape(ops.cast(self.beta, cd), tuple(pshape)))
         out = ops.reshape(ops.add(ops.multiply(xg, inv), res), shape)
-        return ops.cast(out, in_dtype) if in_dtype != cd and in_dtype in _LOW else out
+        return out if ops.dtype(out) == self.compute_dtype else ops.cast(out, self.compute_dtype)
 
     def get_config(self) -> dict:
         cfg = super().get_config()

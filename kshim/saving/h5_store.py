@@ -87,14 +87,16 @@ class WeightsMismatch(ValueError):
 
 def load_from_h5(model: Any, h5: Any, skip_mismatch: bool = False, load_optimizer: bool = True) -> None:
     """Assign every variable from ``h5``; validates all shapes before changing anything."""
-    if load_optimizer and getattr(model, "optimizer", None) is not None and "optimizer" in h5 and \
+    file_has_opt = "optimizer/vars" in h5 and len(h5["optimizer/vars"].keys()) > 0
+    load_optimizer = load_optimizer and file_has_opt
+    if load_optimizer and getattr(model, "optimizer", None) is not None and \
             not getattr(model.optimizer, "built", False):
         model.optimizer.build(model.trainable_variables)
     plan = []
     for path, obj, container in walk(model):
         if container:
             continue
-        if path.startswith("optimizer") and (not load_optimizer or "optimizer" not in h5):
+        if path.startswith("optimizer") and not load_optimizer:
             continue
         vars_ = _own_vars(obj)
         if not vars_:

@@ -31,7 +31,8 @@ def deserialize_function(config: Any, safe_mode: bool | None = None) -> Callable
         from .serialization import deserialize_keras_object
         return deserialize_keras_object(config)
     if isinstance(config, dict) and config.get("class_name") == "__lambda__":
-        safe = True if safe_mode is None else safe_mode
+        from .serialization import SAFE_MODE
+        safe = SAFE_MODE.get() if safe_mode is None else safe_mode
         if safe and not _UNSAFE["value"]:
             raise ValueError(
                 "Refusing to deserialize a Lambda layer's Python bytecode: this can run arbitrary code. If you "

@@ -1,6 +1,7 @@
 """Keras 3 object serialization: ``{"module", "class_name", "config", "registered_name", ...}``."""
 from __future__ import annotations
 
+import contextvars
 import importlib
 from typing import Any
 
@@ -104,8 +105,21 @@ def _find_class(module: str | None, class_name: str, registered: str | None, cus
     return None
 
 
-def deserialize_keras_object(config: Any, custom_objects: dict | None = None, safe_mode: bool = True) -> Any:
-    """Rebuild an object from its Keras 3 config dict (builds and compiles when recorded)."""
+SAFE_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar("kshim_safe_mode", default=True)
+
+
+def deserialize_keras_object(config: Any, custom_objects: dict | None = None, safe_mode: bool | None = None) -> Any:
+    """Rebuild an object from its Keras 3 config dict (builds and compiles when recorded).
+
+    ``safe_mode`` (default: inherited, True at top level) applies to everything nested inside.
+    """
+    if safe_mode is not None:
+        token = SAFE_MODE.set(bool(safe_mode))
+        try:
+            return deserialize_keras_object(config, custom_objects, None)
+        finally:
+            SAFE_MODE.reset(token)
+    safe_mode = SAFE_MODE.get()
     if config is None or isinstance(config, (bool, int, float)):
         return config
     if isinstance(config, str):

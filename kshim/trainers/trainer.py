@@ -32,6 +32,9 @@ class Trainer:
         self._output_loss_trackers: list = []
         self._fns: dict[str, Any] = {}
         self._compile_config: dict | None = None
+        self.run_eagerly = False
+        self.jit_compile: Any = "auto"
+        self.steps_per_execution = 1
 
     # ---- compile -------------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None, metrics: Any = None,

@@ -250,3 +250,18 @@ def test_unitnorm_matches_keras(backend, axis):
     np.testing.assert_allclose(npy(s(x)), kcall(k, x), **TOL)
     assert tuple(s(Input(shape=(4, 5))).shape) == (None, 4, 5)
     assert s.get_weights() == []
+
+
+@pytest.mark.parametrize("cls_name", ["BatchNormalization", "LayerNormalization", "GroupNormalization"])
+def test_mixed_float16_computes_in_float32(backend, cls_name):
+    """float16 inputs: statistics in float32, float32 weights, float16 output (as Keras).
+    Tolerance is float16 rounding of O(1) outputs (~1e-3)."""
+    from kshim.layers import normalization as N
+    x = rng.normal(100.0, 3.0, (4, 6)).astype("float32")  # large mean: float16 moments would lose it
+    kw = dict(groups=2) if cls_name == "GroupNormalization" else {}
+    k = getattr(keras.layers, cls_name)(dtype="mixed_float16", **kw)
+    s = getattr(N, cls_name)(dtype="mixed_float16", **kw)
+    ky = k(x, training=True)
+    sy = s(x, training=True)
+    assert ops.dtype(sy) == "float16" and all(v.dtype == "float32" for v in s.weights)
+    np.testing.assert_allclose(npy(sy).astype("float32"), np.asarray(ky).astype("float32"), rtol=2e-3, atol=2e-3)
