@@ -14,7 +14,8 @@ from .contenders import CONTENDERS
 from .workloads import WORKLOADS
 
 # ratio columns: (column title, baseline contender or a function of the row's contender)
-_KERAS_SAME_BACKEND = {"kshim-jax": "keras-jax", "kshim-torch": "keras-torch"}
+_KERAS_SAME_BACKEND = {"kshim-jax": "keras-jax", "kshim-torch": "keras-torch", "keras-jax": "keras-jax",
+                       "keras-torch": "keras-torch"}
 BASELINES = [("× PyTorch loop", lambda c: "torch-loop"), ("× JAX loop", lambda c: "jax-loop"),
              ("× Keras 3 (same backend)", lambda c: _KERAS_SAME_BACKEND.get(c))]
 

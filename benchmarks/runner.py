@@ -42,9 +42,9 @@ def settings_for(quick: bool) -> Settings:
     if quick:
         return Settings(True, reps=3, train_target_s=0.2, predict_target_s=0.1, calib_steps=1,
                         min_steps_scale=0.5, import_runs={"kshim-numpy": 3})
-    return Settings(False, reps=5, train_target_s=0.8, predict_target_s=0.3, calib_steps=2, min_steps_scale=1.0,
-                    import_runs={"kshim-numpy": 7, "kshim-jax": 3, "kshim-torch": 3, "keras-jax": 3,
-                                 "keras-torch": 3, "torch": 3, "jax": 3})
+    return Settings(False, reps=5, train_target_s=0.5, predict_target_s=0.25, calib_steps=2, min_steps_scale=1.0,
+                    import_runs={"kshim-numpy": 5, "kshim-jax": 2, "kshim-torch": 2, "keras-jax": 2,
+                                 "keras-torch": 2, "torch": 2, "jax": 2})
 
 
 # ---- workers ---------------------------------------------------------------------------------------

@@ -57,7 +57,10 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
         vx, vy, vsw = unpack(tuple(validation_data)) if isinstance(validation_data, (tuple, list)) \
             else (validation_data, None, None)
         val_handler = DataHandler(vx, vy, vsw, validation_batch_size or batch_size, validation_steps)
-    cbks = _callbacks(model, callbacks, verbose, epochs, handler.num_batches)
+    steps = handler.num_batches
+    if steps is not None and model.steps_per_execution > 1:
+        steps = -(-steps // model.steps_per_execution)
+    cbks = _callbacks(model, callbacks, verbose, epochs, steps)
     model.stop_training = False
     built = False
     batch_logs_wanted = _wants_batch_logs(cbks, "on_train_batch_end")
@@ -69,20 +72,24 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
         model.reset_metrics()
         cbks.on_epoch_begin(epoch)
         seen = 0
+        spe = model.steps_per_execution
         for step, batch in handler.epoch(epoch):
             if not built:
                 model._build_for(batch[0], batch[1])
                 built = True
-            cbks.on_train_batch_begin(step)
-            loss = model._train_batch(batch)
+            # With steps_per_execution=N, callbacks see one "batch" per N steps, as in Keras.
+            if step % spe == 0:
+                cbks.on_train_batch_begin(step // spe if spe > 1 else step)
+            model._train_batch(batch)
             seen += 1
-            batch_logs = model.get_metrics_result() if batch_logs_wanted else {}
-            cbks.on_train_batch_end(step, batch_logs)
+            last = handler.num_batches is not None and step + 1 == handler.num_batches
+            if (step + 1) % spe == 0 or last:
+                batch_logs = model.get_metrics_result() if batch_logs_wanted else {}
+                cbks.on_train_batch_end(step // spe if spe > 1 else step, batch_logs)
             if model.stop_training:
                 break
         if seen == 0:
             raise ValueError("The training data produced no batches; check steps_per_epoch and the data size.")
-        del loss
         logs = model.get_metrics_result()
         if val_handler is not None and (epoch + 1) % validation_freq == 0:
             val_logs = _evaluate_loop(model, val_handler, None)

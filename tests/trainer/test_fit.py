@@ -188,3 +188,23 @@ def test_dropout_training_flag_in_fit_vs_predict(backend):
     np.testing.assert_array_equal(m.predict(x, verbose=0), x)
     out = keras.ops.convert_to_numpy(m(x, training=True))
     assert set(np.unique(out)) <= {0.0, 2.0} and 0 < (out == 0).mean() < 1
+
+
+def test_steps_per_execution_groups_callbacks(backend):
+    x, y = _data(16)
+    m = _linear(steps_per_execution=2)
+    calls = []
+    cb = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: calls.append(batch))
+    m.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[cb])
+    assert calls == [0, 1] and int(m.optimizer.iterations.numpy()) == 4
+
+
+def test_run_eagerly_and_jit_compile_flags(backend):
+    x, y = _data(8)
+    results = []
+    for kw in (dict(run_eagerly=True), dict(jit_compile=False), dict(jit_compile="auto")):
+        m = _linear(**kw)
+        results.append(m.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False).history["loss"])
+        assert m._use_jit() == (backend.name == "jax" and "run_eagerly" not in kw and kw.get("jit_compile") != False)  # noqa: E712
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
+    np.testing.assert_allclose(results[0], results[2], rtol=1e-5)
