@@ -16,6 +16,8 @@ from .registry import Unavailable
 def import_keras() -> Any:
     os.environ["KERAS_BACKEND"] = "jax"
     try:
+        import jax
+        jax.config.update("jax_enable_x64", True)  # float64 cases (kshim's JAX backend does the same)
         import keras
     except ImportError as e:
         raise Unavailable(f"keras is not installed ({e}); pip install 'kshim[oracle]'") from e

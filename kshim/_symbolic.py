@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._operators import OpsOperators
 
-class KerasTensor:
+
+class KerasTensor(OpsOperators):
     """Symbolic placeholder with a static ``shape`` (``None`` for unknown dims) and ``dtype``.
 
     Produced by ``kshim.Input`` and by calling layers or ops on other KerasTensors; records the
@@ -34,38 +36,6 @@ class KerasTensor:
     def __bool__(self):
         raise TypeError("A symbolic KerasTensor has no truth value; use kshim.ops.cond or build the model eagerly.")
 
-    def _op(name: str, reverse: bool = False):  # noqa: N805
-        def f(self, other):
-            from . import ops
-            fn = getattr(ops, name)
-            return fn(other, self) if reverse else fn(self, other)
-        return f
-
-    __add__, __radd__ = _op("add"), _op("add", True)
-    __sub__, __rsub__ = _op("subtract"), _op("subtract", True)
-    __mul__, __rmul__ = _op("multiply"), _op("multiply", True)
-    __truediv__, __rtruediv__ = _op("divide"), _op("divide", True)
-    __floordiv__, __rfloordiv__ = _op("floor_divide"), _op("floor_divide", True)
-    __mod__, __rmod__ = _op("mod"), _op("mod", True)
-    __pow__, __rpow__ = _op("power"), _op("power", True)
-    __matmul__, __rmatmul__ = _op("matmul"), _op("matmul", True)
-    __lt__, __le__ = _op("less"), _op("less_equal")
-    __gt__, __ge__ = _op("greater"), _op("greater_equal")
-    del _op
-
-    def __neg__(self):
-        from . import ops
-        return ops.negative(self)
-
-    def __abs__(self):
-        from . import ops
-        return ops.abs(self)
-
-    def __getitem__(self, key):
-        from . import ops
-        return ops.get_item(self, key)
-
-    __hash__ = object.__hash__
 
 
 def any_symbolic(args: tuple, kwargs: dict) -> bool:

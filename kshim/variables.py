@@ -6,13 +6,14 @@ from typing import Any, Callable
 import numpy as np
 
 from . import backend as _backend
+from ._operators import OpsOperators
 from ._scope import current_scope
 from .dtypes import standardize_dtype
 
 _AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")
 
 
-class Variable:
+class Variable(OpsOperators):
     """A stateful tensor (Keras ``keras.Variable``).
 
     Args:
@@ -124,33 +125,3 @@ class Variable:
 
     def __repr__(self) -> str:
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, backend={self._backend.name}>"
-
-    # ---- arithmetic goes through kshim.ops ------------------------------------------------------
-    def _op(name: str, reverse: bool = False) -> Callable:  # noqa: N805
-        def f(self, other):
-            from . import ops
-            fn = getattr(ops, name)
-            return fn(other, self) if reverse else fn(self, other)
-        return f
-
-    __add__, __radd__ = _op("add"), _op("add", True)
-    __sub__, __rsub__ = _op("subtract"), _op("subtract", True)
-    __mul__, __rmul__ = _op("multiply"), _op("multiply", True)
-    __truediv__, __rtruediv__ = _op("divide"), _op("divide", True)
-    __floordiv__, __rfloordiv__ = _op("floor_divide"), _op("floor_divide", True)
-    __mod__, __rmod__ = _op("mod"), _op("mod", True)
-    __pow__, __rpow__ = _op("power"), _op("power", True)
-    __matmul__, __rmatmul__ = _op("matmul"), _op("matmul", True)
-    __lt__, __le__ = _op("less"), _op("less_equal")
-    __gt__, __ge__ = _op("greater"), _op("greater_equal")
-    del _op
-
-    def __neg__(self):
-        from . import ops
-        return ops.negative(self)
-
-    def __getitem__(self, key):
-        from . import ops
-        return ops.get_item(self, key)
-
-    __hash__ = object.__hash__

@@ -320,8 +320,12 @@ class Layer:
         finally:
             _CALL_CTX.reset(token)
         if self.activity_regularizer is not None:
+            from .. import ops
             for o in _tree_leaves(outputs):
-                self.add_loss(self.activity_regularizer(o))
+                loss = self.activity_regularizer(o)
+                if len(ops.shape(o)) > 0:  # Keras normalizes by the batch size
+                    loss = ops.divide(loss, ops.cast(ops.shape(o)[0], ops.dtype(loss)))
+                self.add_loss(loss)
         return outputs
 
     def _convert_inputs(self, args: tuple) -> tuple:

@@ -61,24 +61,42 @@ def _close(a, b, rtol=RTOL, atol=ATOL):
     np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
 
 
-def _mha_pair(kwargs, shapes, rng, **build_kw):
+_KERAS_CACHE: dict = {}
+
+
+def _keras_cached(key, fn):
+    """Keras results are the same for every kshim backend: compute them once per test case (Keras'
+    first call at a new shape costs seconds of XLA compilation)."""
+    if key not in _KERAS_CACHE:
+        _KERAS_CACHE[key] = fn()
+    return _KERAS_CACHE[key]
+
+
+def _mha_pair(kwargs, shapes, seed):
     """Keras and kshim MHA with identical random weights; ``shapes`` = (query, value[, key])."""
-    kl = keras.layers.MultiHeadAttention(**kwargs)
-    xs = [rng.standard_normal(s).astype("float32") for s in shapes]
-    key = xs[2] if len(xs) > 2 else None
-    kl(xs[0], xs[1], key=key)
-    ws = _randomize(kl, rng)
+    def make():
+        rng = np.random.default_rng(seed)
+        # zeros initializers: the weights are overwritten, and Keras' random initializers compile slowly
+        kl = keras.layers.MultiHeadAttention(**{"kernel_initializer": "zeros", **kwargs})
+        xs = [rng.standard_normal(s).astype("float32") for s in shapes]
+        kl(xs[0], xs[1], key=xs[2] if len(xs) > 2 else None)
+        ws = _randomize(kl, rng)
+        return kl, xs, ws
+    kl, xs, ws = _keras_cached(("mha", repr(sorted(kwargs.items())), repr(shapes), seed), make)
     ml = MultiHeadAttention(**kwargs)
-    ml(xs[0], xs[1], key=key)
+    ml(xs[0], xs[1], key=xs[2] if len(xs) > 2 else None)
     assert [w.shape for w in ml.get_weights()] == [w.shape for w in ws]
     ml.set_weights(ws)
-    return kl, ml, xs
+    return kl, ml, list(xs)
 
 
-def _both(kl, ml, xs, **call_kw):
+def _both(kl, ml, xs, tag="", **call_kw):
+    """Compare outputs with and without ``return_attention_scores``; ``tag`` names the call (and
+    the inputs, where ``xs`` was changed) for the Keras cache."""
     key = xs[2] if len(xs) > 2 else None
     for scores in (False, True):
-        ky = kl(xs[0], xs[1], key=key, return_attention_scores=scores, **call_kw)
+        ky = _keras_cached((id(kl), tag, scores), lambda: kl(xs[0], xs[1], key=key, return_attention_scores=scores,
+                                                              **call_kw))
         y = ml(xs[0], xs[1], key=key, return_attention_scores=scores, **call_kw)
         if scores:
             _close(N(y[0]), ky[0])
