@@ -33,6 +33,7 @@ class Settings:
     predict_target_s: float
     calib_steps: int
     min_steps_scale: float
+    warmup: str                      # "rounds,steps" of warm-up train/predict calls in each worker
     import_runs: dict[str, int]      # import-probe name -> number of fresh-process runs (min is reported)
     setup_timeout_s: float = 900.0
     request_timeout_s: float = 600.0
@@ -41,8 +42,9 @@ class Settings:
 def settings_for(quick: bool) -> Settings:
     if quick:
         return Settings(True, reps=3, train_target_s=0.2, predict_target_s=0.1, calib_steps=1,
-                        min_steps_scale=0.5, import_runs={"kshim-numpy": 3})
+                        min_steps_scale=0.5, warmup="1,1", import_runs={"kshim-numpy": 3})
     return Settings(False, reps=5, train_target_s=0.5, predict_target_s=0.25, calib_steps=2, min_steps_scale=1.0,
+                    warmup="2,2",
                     import_runs={"kshim-numpy": 5, "kshim-jax": 2, "kshim-torch": 2, "keras-jax": 2,
                                  "keras-torch": 2, "torch": 2, "jax": 2})
 
@@ -132,6 +134,7 @@ def run_workloads(contenders: list[str], workloads: list[str], s: Settings, log)
         return results, meta
     log(f"starting {len(contenders)} workers (setup and warm-up run in parallel) ...")
     t0 = time.perf_counter()
+    EXTRA_ENV["KSHIM_BENCH_WARMUP"] = s.warmup
     workers = {c: Worker(c, workloads) for c in contenders}
     try:
         for c, w in workers.items():

@@ -35,6 +35,16 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in [
 LEARNING_RATE = 1e-3
 
 
+def warm_up(contender) -> None:
+    """Trace/compile and reach steady state: ``KSHIM_BENCH_WARMUP="rounds,steps"`` (default 2 rounds of 2
+    steps of train and predict; the first call compiles, the second one checks nothing recompiles)."""
+    import os
+    rounds, steps = (int(v) for v in os.environ.get("KSHIM_BENCH_WARMUP", "2,2").split(","))
+    for _ in range(rounds):
+        contender.train(steps)
+        contender.predict(steps)
+
+
 def make_data(w: Workload, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``max_steps * batch_size`` samples; the first k batches do not depend on ``max_steps``."""
     n = w.max_steps * w.batch_size

@@ -22,7 +22,10 @@ Why these numbers (eps32 = 1.2e-7, eps64 = 2.2e-16):
   divide by small second moments); float32 rtol 1e-3/atol 1e-4 over a handful of steps, float64
   rtol 1e-8/atol 1e-10.
 * ``oracle`` -- real Keras 3 on JAX uses its own composites (e.g. its own gelu/softmax formulas),
-  so it gets the reduction tolerance.
+  so it gets the float32 reduction tolerance -- in float64 too: Keras 3.15 on JAX, given float64
+  layers, float64 weights and inputs (x64 on, floatx float64), still returned results that differ
+  from three agreeing float64 kshim backends by ~1e-7 relative (float32 rounding somewhere in
+  Keras' path), so the oracle column checks float64 cases at float32 precision.
 """
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ TOLERANCES: dict[str, dict[str, tuple[float, float]]] = {
     "reduction": {"float32": (1e-4, 1e-5), "float64": (1e-9, 1e-12)},
     "gradient": {"float32": (3e-4, 3e-5), "float64": (1e-8, 1e-11)},
     "training": {"float32": (1e-3, 1e-4), "float64": (1e-8, 1e-10)},
-    "oracle": {"float32": (1e-4, 1e-5), "float64": (1e-9, 1e-12)},
+    "oracle": {"float32": (1e-4, 1e-5), "float64": (1e-4, 1e-5)},
 }
 
 

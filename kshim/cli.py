@@ -50,9 +50,12 @@ def _public(mod: Any) -> set[str]:
 def coverage() -> dict:
     """``{namespace: {"keras": n, "kshim": n, "missing": [...]}}``; needs real Keras installed."""
     import importlib
-    import os
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    keras = importlib.import_module("keras")
+    from .compat.oracle import import_keras
+    from .compat.registry import Unavailable
+    try:
+        keras = import_keras()
+    except Unavailable as e:
+        raise ImportError(str(e)) from e
     out = {}
     for ns in NAMESPACES:
         k = _public(getattr(keras, ns))

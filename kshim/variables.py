@@ -97,6 +97,12 @@ class Variable(OpsOperators):
         """The value as a NumPy array."""
         return self._backend.to_numpy(self.value)
 
+    def __float__(self) -> float:
+        return float(self.numpy())
+
+    def __int__(self) -> int:
+        return int(self.numpy())
+
     def __array__(self, dtype=None, copy=None):
         a = self.numpy()
         return a.astype(dtype) if dtype is not None else a

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..workloads import LEARNING_RATE, Workload
+from ..workloads import LEARNING_RATE, Workload, warm_up
 
 B1, B2, EPS = 0.9, 0.999, 1e-7           # Keras' Adam defaults
 
@@ -108,9 +108,7 @@ class JaxLoopContender:
         b = w.batch_size
         self.xb = [jax.device_put(x[i * b:(i + 1) * b]) for i in range(w.max_steps)]
         self.yb = [jax.device_put(y[i * b:(i + 1) * b]) for i in range(w.max_steps)]
-        for _ in range(2):
-            self.train(2)
-            self.predict(2)
+        warm_up(self)
 
     def train(self, n: int) -> float:
         step, p, opt, key, xb, yb = self.train_step, self.params, self.opt, self.key, self.xb, self.yb

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..workloads import LEARNING_RATE, Workload
+from ..workloads import LEARNING_RATE, Workload, warm_up
 
 
 class KerasAPIContender:
@@ -47,9 +47,7 @@ class KerasAPIContender:
         self.K.utils.set_random_seed(0)
         self.w, self.x, self.y = w, x, y
         self.model = self.build(w)
-        for _ in range(2):                       # first call traces/compiles, second one is steady state
-            self.train(2)
-            self.predict(2)
+        warm_up(self)
 
     def train(self, n: int) -> float:
         b = self.w.batch_size

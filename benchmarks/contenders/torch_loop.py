@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..workloads import LEARNING_RATE, Workload
+from ..workloads import LEARNING_RATE, Workload, warm_up
 
 
 def build(w: Workload) -> nn.Module:
@@ -41,9 +41,7 @@ class TorchLoopContender:
         yt = torch.from_numpy(y).long() if w.loss == "sparse_ce_logits" else torch.from_numpy(y)
         self.xb = list(xt.split(w.batch_size))
         self.yb = list(yt.split(w.batch_size))
-        for _ in range(2):
-            self.train(2)
-            self.predict(2)
+        warm_up(self)
 
     def train(self, n: int) -> float:
         model, opt, loss_fn, xb, yb = self.model, self.opt, self.loss_fn, self.xb, self.yb

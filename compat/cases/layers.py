@@ -173,13 +173,17 @@ def _keras_oracle(name: str, kwargs: dict, shapes: Any, opts: dict):
         if cls is None:
             raise Unavailable(f"keras.layers.{name} does not exist")
         host = _inputs(rng_for(case_name, dtype), shapes, opts, dtype)
-        layer = cls(**kwargs, dtype=dtype)
-        _call_layer(layer, host, opts)
-        weights = [ref[k] for k in sorted((k for k in ref if k.startswith("init/")), key=lambda k: int(k[5:]))]
-        if weights or layer.weights:
-            layer.set_weights(weights)
-        out = _call_layer(layer, host, opts, training=opts.get("training", False))
-        return oracle.flat_numpy("forward", out)
+        keras.config.set_floatx(dtype)  # with floatx float32, Keras' float64 layers return float32
+        try:
+            layer = cls(**kwargs, dtype=dtype)
+            _call_layer(layer, host, opts)
+            weights = [ref[k] for k in sorted((k for k in ref if k.startswith("init/")), key=lambda k: int(k[5:]))]
+            if weights or layer.weights:
+                layer.set_weights(weights)
+            out = _call_layer(layer, host, opts, training=opts.get("training", False))
+            return oracle.flat_numpy("forward", out)
+        finally:
+            keras.config.set_floatx("float32")
     return run
 
 

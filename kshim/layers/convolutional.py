@@ -135,10 +135,10 @@ class BaseConv(Layer):
         self.built = True
 
     def _build_kernels(self, cin: int) -> int:  # returns the number of output channels
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must implement _build_kernels().")
 
     def _conv(self, inputs: Any) -> Any:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must implement _conv().")
 
     def call(self, inputs: Any) -> Any:
         shp = tuple(ops.shape(inputs))
@@ -189,7 +189,7 @@ class Conv(BaseConv):
                  lora_alpha: Any = None, **kwargs: Any):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if lora_rank:
-            raise NotImplementedError(f"{type(self).__name__}: LoRA (`lora_rank`) is not supported by kshim.")
+            raise ValueError(f"{type(self).__name__}: LoRA (`lora_rank`) is not supported by kshim.")
         self._setup(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                     bias_initializer, bias_regularizer, bias_constraint, filters=filters,
                     kernels={"kernel": (kernel_initializer, kernel_regularizer, kernel_constraint)})

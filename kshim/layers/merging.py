@@ -131,7 +131,7 @@ class Merge(Layer):
         return output
 
     def _merge_function(self, inputs: list) -> Any:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must implement _merge_function().")
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         if mask is None:

@@ -129,7 +129,7 @@ class Loss:
                                       dtype=self.dtype)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must implement call(y_true, y_pred).")
 
     def get_config(self) -> dict:
         return {"name": self.name, "reduction": self.reduction}

@@ -61,10 +61,10 @@ class Metric:
             v.assign(ops.zeros(v.shape, dtype=v.dtype))
 
     def update_state(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must implement update_state().")
 
     def result(self) -> Any:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must implement result().")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self.update_state(*args, **kwargs)

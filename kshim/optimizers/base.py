@@ -46,9 +46,9 @@ class Optimizer:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
                              f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
         if use_ema:
-            raise NotImplementedError("kshim optimizers do not implement use_ema=True.")
+            raise ValueError("kshim optimizers do not support use_ema=True; leave it False.")
         if gradient_accumulation_steps:
-            raise NotImplementedError("kshim optimizers do not implement gradient_accumulation_steps.")
+            raise ValueError("kshim optimizers do not support gradient_accumulation_steps; leave it None.")
         self.name = name or _auto_name(type(self).__name__)
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
@@ -210,7 +210,7 @@ class Optimizer:
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         """Apply one gradient to one variable (override in subclasses)."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must implement update_step().")
 
     def stateless_apply(self, optimizer_variables: Sequence[Any], grads: Sequence[Any],
                         trainable_variables: Sequence[Any]) -> tuple[list, list]:

@@ -11,11 +11,11 @@ class LearningRateSchedule:
     """Base class: ``schedule(step) -> learning rate`` (a scalar tensor)."""
 
     def __call__(self, step: Any) -> Any:
-        raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must override "
+        raise TypeError(f"Learning rate schedule '{type(self).__name__}' must override "
                                   "`__call__(self, step)`.")
 
     def get_config(self) -> dict:
-        raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must override `get_config()`.")
+        raise TypeError(f"Learning rate schedule '{type(self).__name__}' must override `get_config()`.")
 
     @classmethod
     def from_config(cls, config: dict) -> "LearningRateSchedule":

@@ -129,6 +129,12 @@ class Trainer:
             steps = StepFunctions(self)
             yt, yp, _ = steps._outputs(y_pred, _to_tensors(y), None)
             self._compile_metrics.build(yt, yp, self._compile_loss.losses if self._compile_loss else [None] * len(yp))
+            # Some metrics (R2Score, F1Score, ...) create their state on the first update: do it
+            # eagerly here, outside any traced step, then reset.
+            for i, metric, _, _ in self._compile_metrics.entries:
+                if yt[i] is not None:
+                    metric.update_state(yt[i], yp[i])
+                    metric.reset_state()
 
     def _fn(self, kind: str) -> Any:
         key = (kind, current().name, self._use_jit())

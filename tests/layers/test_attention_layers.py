@@ -106,100 +106,99 @@ def _both(kl, ml, xs, tag="", **call_kw):
 
 
 # ---- MultiHeadAttention vs Keras ------------------------------------------------------------------
+Q, V, K = (2, 4, 8), (2, 5, 6), (2, 5, 7)  # shared shapes: Keras/JAX compile once per shape
+
+
 def test_mha_self_attention(backend):
-    rng = np.random.default_rng(0)
-    kl, ml, xs = _mha_pair(dict(num_heads=3, key_dim=4), [(2, 5, 8), (2, 5, 8)], rng)
+    kl, ml, xs = _mha_pair(dict(num_heads=3, key_dim=4), [Q, Q], 0)
     xs[1] = xs[0]
-    _both(kl, ml, xs)
+    _both(kl, ml, xs, "self")
     names = [v.name for v in ml.weights]
     assert names == ["kernel", "bias"] * 4
     assert [l.name for l in ml.layers[:3]] == ["query", "key", "value"] and ml.output_dense.name == "attention_output"
 
 
 def test_mha_cross_attention_with_distinct_key(backend):
-    rng = np.random.default_rng(1)
-    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3), [(2, 4, 8), (2, 6, 5), (2, 6, 7)], rng)
+    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3), [Q, V, K], 1)
     _both(kl, ml, xs)
 
 
 def test_mha_no_bias_and_dropout_inference(backend):
-    rng = np.random.default_rng(2)
-    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3, use_bias=False, dropout=0.3), [(2, 4, 6), (2, 5, 6)], rng)
+    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3, use_bias=False, dropout=0.3), [Q, V], 2)
     assert len(ml.get_weights()) == 4
     _both(kl, ml, xs)  # dropout > 0 takes the einsum path; identity when not training
 
 
 def test_mha_attention_mask(backend):
+    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3), [Q, V], 3)
     rng = np.random.default_rng(3)
-    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3), [(2, 4, 8), (2, 5, 6)], rng)
     am = rng.random((2, 4, 5)) > 0.4
     am[:, :, 0] = True
-    _both(kl, ml, xs, attention_mask=am)
+    _both(kl, ml, xs, "am", attention_mask=am)
     # a fully masked query row: Keras' fused path (no scores) and einsum path (scores) differ there
     am[1, 2, :] = False
-    _both(kl, ml, xs, attention_mask=am)
-    # broadcast (T, S) mask
-    _both(kl, ml, xs, attention_mask=am[0])
+    _both(kl, ml, xs, "am-row", attention_mask=am)
+    _both(kl, ml, xs, "am-2d", attention_mask=am[0])  # broadcast (T, S) mask
 
 
 def test_mha_explicit_value_and_key_masks_and_ignored_query_mask(backend):
-    rng = np.random.default_rng(4)
-    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3), [(2, 4, 8), (2, 5, 6), (2, 5, 7)], rng)
+    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3), [Q, V, K], 1)
     vm = np.array([[1, 1, 1, 0, 0], [1, 0, 1, 1, 1]], bool)
     km = np.array([[1, 1, 0, 1, 1], [1, 1, 1, 1, 0]], bool)
     qm = np.array([[1, 1, 0, 0], [1, 0, 0, 0]], bool)
-    _both(kl, ml, xs, value_mask=vm)
-    _both(kl, ml, xs, value_mask=vm, key_mask=km)
+    _both(kl, ml, xs, "vm", value_mask=vm)
+    _both(kl, ml, xs, "vm-km", value_mask=vm, key_mask=km)
     # Keras takes the query mask from the query tensor's own mask; an explicit one is ignored
-    _both(kl, ml, xs, query_mask=qm, value_mask=vm)
+    _both(kl, ml, xs, "qm-vm", query_mask=qm, value_mask=vm)
     _close(N(ml(xs[0], xs[1], key=xs[2], query_mask=qm)), N(ml(xs[0], xs[1], key=xs[2])))
+    # ... but `call` itself (used by subclasses) honours it
+    y = N(ml.call(xs[0], xs[1], key=xs[2], query_mask=qm, return_attention_scores=True)[1])
+    assert (y[1, :, 1:] == 0).all() and (y[1, :, 0] != 0).any()
 
 
 @pytest.mark.parametrize("cross", [False, True])
 def test_mha_causal_mask(backend, cross):
-    rng = np.random.default_rng(5)
-    vshape = (2, 7, 6) if cross else (2, 5, 6)
-    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3), [(2, 5, 6), vshape], rng)
+    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3), [Q, V] if cross else [Q, Q], 5)
     if not cross:
         xs[1] = xs[0]
-    _both(kl, ml, xs, use_causal_mask=True)
-    vm = np.ones(vshape[:2], bool)
+    tv = xs[1].shape[1]
+    _both(kl, ml, xs, "causal", use_causal_mask=True)
+    vm = np.ones((2, tv), bool)
     vm[0, -2:] = False
-    _both(kl, ml, xs, use_causal_mask=True, value_mask=vm)
-    am = rng.random((2, 5, vshape[1])) > 0.3
+    _both(kl, ml, xs, "causal-vm", use_causal_mask=True, value_mask=vm)
+    am = np.random.default_rng(5).random((2, 4, tv)) > 0.3
     am[:, :, 0] = True
-    _both(kl, ml, xs, use_causal_mask=True, attention_mask=am)
+    _both(kl, ml, xs, "causal-am", use_causal_mask=True, attention_mask=am)
 
 
 @pytest.mark.parametrize("output_shape,expect", [(5, (2, 4, 5)), ((2, 3), (2, 4, 2, 3)), ([7], (2, 4, 7))])
 def test_mha_output_shape(backend, output_shape, expect):
-    rng = np.random.default_rng(6)
-    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3, output_shape=output_shape), [(2, 4, 8), (2, 5, 6)], rng)
+    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3, output_shape=output_shape), [Q, V], 6)
     _both(kl, ml, xs)
     assert tuple(N(ml(xs[0], xs[1])).shape) == expect
-    assert ml.compute_output_shape((2, 4, 8), (2, 5, 6)) == expect
-    assert _norm_cfg(ml.get_config()) == _norm_cfg(kl.get_config())
+    assert ml.compute_output_shape(Q, V) == expect
+    kcfg = dict(kl.get_config(), kernel_initializer=ml.get_config()["kernel_initializer"])
+    assert _norm_cfg(ml.get_config()) == _norm_cfg(kcfg)
 
 
 @pytest.mark.parametrize("axes", [(1, 2), (2,), (-2,)])
 def test_mha_attention_axes(backend, axes):
-    rng = np.random.default_rng(7)
-    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3, attention_axes=axes), [(2, 3, 4, 8), (2, 3, 5, 6)]
-                           if axes != (1, 2) else [(2, 3, 4, 8), (2, 2, 5, 6)], rng)
+    shapes = [(2, 3, 4, 8), (2, 2, 5, 6)] if axes == (1, 2) else [(2, 3, 4, 8), (2, 3, 5, 6)]
+    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3, attention_axes=axes), shapes, 7)
     _both(kl, ml, xs)
     if axes == (1, 2):
-        am = rng.random((2, 3, 4, 2, 5)) > 0.3
+        am = np.random.default_rng(7).random((2, 3, 4, 2, 5)) > 0.3
         am[..., 0, 0] = True
-        _both(kl, ml, xs, attention_mask=am)
+        _both(kl, ml, xs, "am", attention_mask=am)
     assert ml.get_config()["attention_axes"] == kl.get_config()["attention_axes"]
 
 
 def test_mha_gate_and_sliding_window(backend):
-    rng = np.random.default_rng(8)
-    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3, use_gate=True, sliding_window=2), [(2, 6, 8), (2, 6, 8)], rng)
+    kl, ml, xs = _mha_pair(dict(num_heads=2, key_dim=3, use_gate=True, sliding_window=2), [Q, Q], 8)
+    xs[1] = xs[0]
     assert len(ml.get_weights()) == 10
-    _both(kl, ml, xs)
-    _both(kl, ml, xs, use_causal_mask=True)
+    _both(kl, ml, xs, "self")
+    _both(kl, ml, xs, "self-causal", use_causal_mask=True)
 
 
 def test_mha_functional_embedding_masks(backend):
@@ -216,22 +215,23 @@ def test_mha_functional_embedding_masks(backend):
         y2 = mha_cls(num_heads=2, key_dim=4)(y, y)
         pooled = lib.layers.GlobalAveragePooling1D()(y2)
         return lib.Model([qi, vi], [pooled, y2, s])
-    km = build(keras, keras.layers.MultiHeadAttention)
-    m = build(kshim, MultiHeadAttention)
-    rng = np.random.default_rng(9)
-    ws = [rng.standard_normal(w.shape).astype("float32") * 0.5 for w in km.get_weights()]
-    km.set_weights(ws)
-    m.set_weights(ws)
     qt = np.array([[3, 4, 0, 0, 0], [1, 2, 3, 4, 5]], "int32")
-    vt = np.array([[5, 6, 7, 0, 0, 0], [9, 0, 0, 0, 0, 0]], "int32")
-    ky = km([qt, vt])
+    vt = np.array([[5, 6, 7, 0, 0, 0], [8, 0, 0, 0, 0, 0]], "int32")
+
+    def keras_side():
+        km = build(keras, keras.layers.MultiHeadAttention)
+        rng = np.random.default_rng(9)
+        ws = [rng.standard_normal(w.shape).astype("float32") * 0.5 for w in km.get_weights()]
+        km.set_weights(ws)
+        return ws, [np.asarray(t) for t in km([qt, vt])]
+    ws, ky = _keras_cached("mha-functional", keras_side)
+    m = build(kshim, MultiHeadAttention)
+    m.set_weights(ws)
     y = m([qt, vt])
     for a, b in zip(y, ky):
         _close(N(a), b)
-    # the masks really act: without them the pooled output differs
-    m_unmasked = build(kshim, MultiHeadAttention)
-    m_unmasked.set_weights(ws)
-    assert np.abs(N(m_unmasked([qt + 1, vt + 1])[0]) - N(y[0])).max() > 1e-3
+    # the masks really act: with the padding tokens replaced by real ones the output differs
+    assert np.abs(N(m([qt + 1, vt + 1])[0]) - N(y[0])).max() > 1e-3
 
 
 def test_mha_shared_value_keeps_its_mask_for_every_consumer(backend):
@@ -439,15 +439,18 @@ def _h5_datasets(path):
 
 
 def test_mha_save_load_roundtrip_and_keras_h5_layout(backend, tmp_path):
-    rng = np.random.default_rng(13)
-    km = _model(keras, keras.layers.MultiHeadAttention)
+    def keras_side():
+        rng = np.random.default_rng(13)
+        km = _model(keras, keras.layers.MultiHeadAttention)
+        ws = [rng.standard_normal(w.shape).astype("float32") * 0.5 for w in km.get_weights()]
+        km.set_weights(ws)
+        x = [rng.standard_normal((2, 5, 8)).astype("float32"), rng.standard_normal((2, 6, 4)).astype("float32")]
+        return km, ws, x, np.asarray(km(x))
+    km, ws, x, ky = _keras_cached("mha-save", keras_side)
     m = _model(kshim, MultiHeadAttention)
-    ws = [rng.standard_normal(w.shape).astype("float32") * 0.5 for w in km.get_weights()]
-    km.set_weights(ws)
     m.set_weights(ws)
-    x = [rng.standard_normal((2, 5, 8)).astype("float32"), rng.standard_normal((2, 6, 4)).astype("float32")]
     y = N(m(x))
-    _close(y, km(x))
+    _close(y, ky)
 
     path = str(tmp_path / "m.keras")
     m.save(path)
@@ -502,13 +505,17 @@ def test_mha_model_trains(backend):
 
 
 # ---- Attention / AdditiveAttention --------------------------------------------------------------------
-def _att_pair(cls_name, kwargs, shapes, rng):
-    kl = getattr(keras.layers, cls_name)(**kwargs)
-    xs = [rng.standard_normal(s).astype("float32") for s in shapes]
-    kl(xs)
-    ws = [rng.standard_normal(w.shape).astype("float32") * 0.5 + (1.0 if w.ndim == 0 else 0.0)
-          for w in kl.get_weights()]
-    kl.set_weights(ws)
+def _att_pair(cls_name, kwargs, shapes, seed):
+    def make():
+        rng = np.random.default_rng(seed)
+        kl = getattr(keras.layers, cls_name)(**kwargs)
+        xs = [rng.standard_normal(s).astype("float32") for s in shapes]
+        kl(xs)
+        ws = [rng.standard_normal(w.shape).astype("float32") * 0.5 + (1.0 if w.ndim == 0 else 0.0)
+              for w in kl.get_weights()]
+        kl.set_weights(ws)
+        return kl, xs, ws
+    kl, xs, ws = _keras_cached(("att", cls_name, repr(sorted(kwargs.items())), repr(shapes), seed), make)
     ml = {"Attention": Attention, "AdditiveAttention": AdditiveAttention}[cls_name](**kwargs)
     ml(xs)
     assert [w.shape for w in ml.get_weights()] == [w.shape for w in ws]
@@ -523,17 +530,17 @@ def _att_pair(cls_name, kwargs, shapes, rng):
 ])
 @pytest.mark.parametrize("with_key", [False, True])
 def test_attention_layers_match_keras(backend, cls_name, kwargs, with_key):
-    rng = np.random.default_rng(15)
     shapes = [(2, 4, 6), (2, 5, 6)] + ([(2, 5, 6)] if with_key else [])
-    kl, ml, xs = _att_pair(cls_name, kwargs, shapes, rng)
+    kl, ml, xs = _att_pair(cls_name, kwargs, shapes, 15)
     qm = np.array([[1, 1, 1, 0], [1, 0, 0, 0]], bool)
     vm = np.array([[1, 1, 0, 0, 0], [1, 1, 1, 1, 0]], bool)
-    for mask in (None, [None, vm], [qm, None], [qm, vm]):
+    for mi, mask in enumerate((None, [None, vm], [qm, None], [qm, vm])):
         for causal in (False, True):
             call_kw = dict(mask=mask, use_causal_mask=causal)
-            _close(N(ml(xs, **call_kw)), kl(xs, **call_kw))
+            ky, ks = _keras_cached((id(kl), mi, causal), lambda: [
+                np.asarray(t) for t in kl(xs, return_attention_scores=True, **call_kw)])
+            _close(N(ml(xs, **call_kw)), ky)
             y, s = ml(xs, return_attention_scores=True, **call_kw)
-            ky, ks = kl(xs, return_attention_scores=True, **call_kw)
             _close(N(y), ky)
             _close(N(s), ks)
     m = ml.compute_mask(xs, [qm, vm])
@@ -567,15 +574,19 @@ def test_attention_functional_embedding_masks(backend, cls_name):
         a = cls()([qe, ve])
         pooled = lib.layers.GlobalAveragePooling1D()(a)  # consumes the query mask Attention passes on
         return lib.Model([qi, vi], [a, pooled])
-    km = build(keras, getattr(keras.layers, cls_name))
-    m = build(kshim, {"Attention": Attention, "AdditiveAttention": AdditiveAttention}[cls_name])
-    rng = np.random.default_rng(17)
-    ws = [rng.standard_normal(w.shape).astype("float32") * 0.5 for w in km.get_weights()]
-    km.set_weights(ws)
-    m.set_weights(ws)
     qt = np.array([[3, 4, 0, 0], [1, 2, 3, 4]], "int32")
     vt = np.array([[5, 6, 7, 0, 0], [9, 0, 0, 0, 0]], "int32")
-    for a, b in zip(m([qt, vt]), km([qt, vt])):
+
+    def keras_side():
+        km = build(keras, getattr(keras.layers, cls_name))
+        rng = np.random.default_rng(17)
+        ws = [rng.standard_normal(w.shape).astype("float32") * 0.5 for w in km.get_weights()]
+        km.set_weights(ws)
+        return ws, [np.asarray(t) for t in km([qt, vt])]
+    ws, ky = _keras_cached(("att-functional", cls_name), keras_side)
+    m = build(kshim, {"Attention": Attention, "AdditiveAttention": AdditiveAttention}[cls_name])
+    m.set_weights(ws)
+    for a, b in zip(m([qt, vt]), ky):
         _close(N(a), b)
 
 

@@ -208,3 +208,10 @@ def test_run_eagerly_and_jit_compile_flags(backend):
         assert m._use_jit() == (backend.name == "jax" and "run_eagerly" not in kw and kw.get("jit_compile") != False)  # noqa: E712
     np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
     np.testing.assert_allclose(results[0], results[2], rtol=1e-5)
+
+
+def test_lazily_built_metrics_work_in_fit(backend):
+    x, y = _data(12)
+    m = _linear(metrics=[keras.metrics.R2Score()])
+    h = m.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    assert "r2_score" in h.history and np.isfinite(h.history["r2_score"][0])
