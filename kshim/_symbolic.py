@@ -41,15 +41,16 @@ class KerasTensor(OpsOperators):
 def any_symbolic(args: tuple, kwargs: dict) -> bool:
     """True when any argument (or an element of a list/tuple/dict argument) is a KerasTensor."""
     for a in args:
-        if isinstance(a, KerasTensor):
+        t = type(a)
+        if t is KerasTensor:
             return True
-        if isinstance(a, (list, tuple)) and any(isinstance(e, KerasTensor) for e in a):
+        if (t is list or t is tuple) and any(isinstance(e, KerasTensor) for e in a):
             return True
-        if isinstance(a, dict) and any(isinstance(e, KerasTensor) for e in a.values()):
+        if t is dict and any(isinstance(e, KerasTensor) for e in a.values()):
             return True
-    for a in kwargs.values():
-        if isinstance(a, KerasTensor):
-            return True
-        if isinstance(a, (list, tuple)) and any(isinstance(e, KerasTensor) for e in a):
-            return True
+    if kwargs:
+        for a in kwargs.values():
+            t = type(a)
+            if t is KerasTensor or ((t is list or t is tuple) and any(isinstance(e, KerasTensor) for e in a)):
+                return True
     return False

@@ -352,18 +352,23 @@ class Layer:
                        return_losses: bool = False, **kwargs: Any) -> Any:
         """Run ``__call__`` with the given variable values; returns ``(outputs, new_non_trainable)``
         (plus the list of added losses when ``return_losses``). Nothing is mutated."""
-        tv, ntv = self.trainable_variables, self.non_trainable_variables
-        if len(trainable_variables) != len(tv) or len(non_trainable_variables) != len(ntv):
+        return self._stateless_call(self.trainable_variables, self.non_trainable_variables, trainable_variables,
+                                    non_trainable_variables, args, kwargs, return_losses)
+
+    def _stateless_call(self, tv: list, ntv: list, trainable_values: list, non_trainable_values: list,
+                        args: tuple, kwargs: dict, return_losses: bool) -> Any:
+        if len(trainable_values) != len(tv) or len(non_trainable_values) != len(ntv):
             raise ValueError(f"stateless_call on {self.name!r}: expected {len(tv)} trainable and {len(ntv)} "
-                             f"non-trainable values, got {len(trainable_variables)} and {len(non_trainable_variables)}.")
-        mapping = list(zip(tv, trainable_variables)) + list(zip(ntv, non_trainable_variables))
+                             f"non-trainable values, got {len(trainable_values)} and {len(non_trainable_values)}.")
+        mapping = list(zip(tv, trainable_values)) + list(zip(ntv, non_trainable_values))
         with StatelessScope(mapping, collect_losses=True) as scope:
             outputs = self(*args, **kwargs)
             losses = list(scope.losses)
-            for layer in self._flatten_layers():
-                for var, reg in layer._regularizers:
-                    losses.append(reg(var.value))
-        new_ntv = [scope.update_for(v, val) for v, val in zip(ntv, non_trainable_variables)]
+            if return_losses:
+                for layer in self._flatten_layers():
+                    for var, reg in layer._regularizers:
+                        losses.append(reg(var.value))
+        new_ntv = [scope.update_for(v, val) for v, val in zip(ntv, non_trainable_values)]
         if return_losses:
             return outputs, new_ntv, losses
         return outputs, new_ntv

@@ -37,11 +37,14 @@ def _foreign_check(b: Any, x: Any) -> None:
 def tensor(x: Any, dtype: str | None = None) -> Any:
     """Convert ``x`` to a tensor of the active backend (``dtype`` optional, canonical name)."""
     b = current()
+    if b.is_tensor(x):
+        if dtype is not None and b.dtype(x) != dtype:
+            return b.cast(x, dtype)
+        return x
     if isinstance(x, Variable):
         if x.backend is not b:
             _foreign_check(b, x)
         x = x.value
-    if b.is_tensor(x):
         if dtype is not None and b.dtype(x) != dtype:
             return b.cast(x, dtype)
         return x
@@ -64,7 +67,24 @@ def tensor(x: Any, dtype: str | None = None) -> Any:
             if arr.dtype.kind in "iu":
                 return b.convert_to_tensor(arr, "int32" if arr.dtype == np.int64 else _dt.canonical_dtype(arr.dtype))
             return b.convert_to_tensor(arr)
+    if type(x) in _PY_SCALARS:
+        return constant(b, x, dtype)
     return b.convert_to_tensor(x, dtype)
+
+
+_CONSTANTS: dict = {}
+
+
+def constant(b: Any, value: Any, dtype: str) -> Any:
+    """A 0-d tensor for a Python scalar, cached per (backend, value, dtype): ops use the same few
+    constants every step, and creating a device tensor each time is measurable overhead."""
+    key = (b.name, type(value), value, dtype)
+    t = _CONSTANTS.get(key)
+    if t is None:
+        if len(_CONSTANTS) > 4096:
+            _CONSTANTS.clear()
+        t = _CONSTANTS[key] = b.full((), value, dtype)
+    return t
 
 
 def _unwrap_list(b: Any, x: Any) -> Any:
@@ -109,8 +129,20 @@ def promote(*xs: Any, dtype: str | None = None) -> list:
 
 
 def binary(name: str, x1: Any, x2: Any) -> Any:
+    b = current()
+    if b.is_tensor(x1):
+        d1 = b.dtype(x1)
+        if b.is_tensor(x2):
+            if b.dtype(x2) == d1:  # fast path: same backend, same dtype
+                return getattr(b, name)(x1, x2)
+        elif type(x2) in _PY_SCALARS and _dt.weak_result(d1, x2) == d1:
+            return getattr(b, name)(x1, constant(b, x2, d1))
+    elif b.is_tensor(x2) and type(x1) in _PY_SCALARS:
+        d2 = b.dtype(x2)
+        if _dt.weak_result(d2, x1) == d2:
+            return getattr(b, name)(constant(b, x1, d2), x2)
     a, c = promote(x1, x2)
-    return getattr(current(), name)(a, c)
+    return getattr(b, name)(a, c)
 
 
 def unary_float(name: str, x: Any) -> Any:

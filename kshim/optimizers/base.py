@@ -196,6 +196,7 @@ class Optimizer:
         if self.loss_scale_factor is not None:
             grads = [ops.divide(g, self.loss_scale_factor) for g in grads]
         grads = self._clip_gradients(grads)
+        self._per_step: dict = {}  # scalars shared by every variable's update in this step
         self._apply_weight_decay(variables)
         self._backend_update_step(grads, variables, self.learning_rate)
         for v in variables:
@@ -203,6 +204,13 @@ class Optimizer:
             if constraint is not None:
                 v.assign(constraint(v))
         self._iterations.assign_add(1)
+
+    def per_step(self, key: Any, compute: Any) -> Any:
+        """``compute()`` once per ``apply`` call (e.g. bias corrections that depend only on the step)."""
+        cache = self.__dict__.setdefault("_per_step", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
 
     def _backend_update_step(self, grads: list, variables: list, learning_rate: Any) -> None:
         for g, v in zip(grads, variables):

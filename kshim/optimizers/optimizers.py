@@ -66,14 +66,17 @@ class Adam(Optimizer):
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         d = variable.dtype
-        lr = ops.cast(learning_rate, d)
         g = ops.cast(gradient, d)
-        t = _step(self, d)
-        b1p = ops.power(ops.cast(self.beta_1, d), t)
-        b2p = ops.power(ops.cast(self.beta_2, d), t)
+
+        def step_size():
+            lr = ops.cast(learning_rate, d)
+            t = _step(self, d)
+            b1p = ops.power(ops.cast(self.beta_1, d), t)
+            b2p = ops.power(ops.cast(self.beta_2, d), t)
+            return ops.divide(ops.multiply(lr, ops.sqrt(ops.subtract(1, b2p))), ops.subtract(1, b1p))
+        alpha = self.per_step(("adam_alpha", d), step_size)
         i = self._index(variable)
         m, v = self._momentums[i], self._velocities[i]
-        alpha = ops.divide(ops.multiply(lr, ops.sqrt(ops.subtract(1, b2p))), ops.subtract(1, b1p))
         m.assign_add(ops.multiply(ops.subtract(g, m), 1 - self.beta_1))
         v.assign_add(ops.multiply(ops.subtract(ops.square(g), v), 1 - self.beta_2))
         if self.amsgrad:

@@ -59,7 +59,7 @@ class StepFunctions:
     def _metrics_update(self, metric_values: list, loss: Any, parts: list, yt: list, yp: list, sws: list,
                         batch_size: int) -> list:
         m = self.model
-        mvars = m._metric_variables()
+        mvars = m._state_lists()[3]
         with StatelessScope(list(zip(mvars, metric_values))) as scope:
             m._loss_tracker.update_state(loss, sample_weight=batch_size)
             for tracker, part in zip(m._output_loss_trackers, parts):
@@ -85,8 +85,10 @@ class StepFunctions:
         trainable, non_trainable, opt_values, metric_values = state
         x, y, sw = data
 
+        tvars, ntvars = m._state_lists()[:2]
+
         def loss_fn(tv, ntv):
-            y_pred, new_ntv, losses = m.stateless_call(tv, ntv, x, training=True, return_losses=True)
+            y_pred, new_ntv, losses = m._stateless_call(tvars, ntvars, tv, ntv, (x,), {"training": True}, True)
             total, parts, yt, yp, sws = self._loss(y, y_pred, sw, losses)
             return total, (new_ntv, parts, yt, yp, sws)
 
@@ -102,13 +104,16 @@ class StepFunctions:
         m = self.model
         trainable, non_trainable, metric_values = state
         x, y, sw = data
-        y_pred, _, losses = m.stateless_call(list(trainable), list(non_trainable), x, training=False,
-                                             return_losses=True)
+        tvars, ntvars = m._state_lists()[:2]
+        y_pred, _, losses = m._stateless_call(tvars, ntvars, list(trainable), list(non_trainable), (x,),
+                                              {"training": False}, True)
         loss, parts, yt, yp, sws = self._loss(y, y_pred, sw, losses)
         batch_size = ops.shape(_flat(x)[0])[0]
         return self._metrics_update(list(metric_values), loss, parts, yt, yp, sws, batch_size), loss
 
     def predict_step(self, state: tuple, x: Any) -> Any:
         trainable, non_trainable = state
-        y_pred, _ = self.model.stateless_call(list(trainable), list(non_trainable), x, training=False)
+        tvars, ntvars = self.model._state_lists()[:2]
+        y_pred, _ = self.model._stateless_call(tvars, ntvars, list(trainable), list(non_trainable), (x,),
+                                               {"training": False}, False)
         return y_pred

@@ -35,6 +35,7 @@ class Trainer:
         self.run_eagerly = False
         self.jit_compile: Any = "auto"
         self.steps_per_execution = 1
+        self._state_cache: tuple | None = None
 
     # ---- compile -------------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None, metrics: Any = None,
@@ -105,8 +106,22 @@ class Trainer:
     def metrics_names(self) -> list[str]:
         return [m.name for m in self.metrics]
 
+    def _state_lists(self) -> tuple:
+        """(trainable, non-trainable, optimizer, metric) variable lists, cached during a loop call
+        (walking the layer tree on every step is measurable per-step overhead)."""
+        c = self._state_cache
+        if c is None:
+            opt = self.optimizer
+            ov = list(opt.variables) if opt is not None and getattr(opt, "built", False) else []
+            c = self._state_cache = (self.trainable_variables, self.non_trainable_variables, ov,
+                                     self._metric_variables() if self.compiled else [])
+        return c
+
+    def _invalidate_state(self) -> None:
+        self._state_cache = None
+
     def _apply_constraints(self, values: list) -> list:
-        tv = self.trainable_variables
+        tv = self._state_lists()[0]
         out = []
         for v, val in zip(tv, values):
             c = getattr(v, "constraint", None)
@@ -119,13 +134,20 @@ class Trainer:
 
     # ---- building ------------------------------------------------------------------------
     def _build_for(self, x: Any, y: Any) -> None:
-        """Create variables (forward pass on the first batch) and resolve compiled metrics."""
-        xt = _to_tensors(x)
-        with StatelessScope(record_all=True, collect_losses=True):
-            y_pred = self(xt, training=False)
-        if self.compiled and self.optimizer is not None and not getattr(self.optimizer, "built", False):
+        """Create variables (forward pass on the first batch) and resolve compiled metrics.
+        Does nothing once the model, optimizer and metrics are built."""
+        metrics_pending = self._compile_metrics is not None and not self._compile_metrics.built and y is not None
+        opt_pending = self.compiled and self.optimizer is not None and not getattr(self.optimizer, "built", False)
+        if self.built and not metrics_pending and not opt_pending:
+            return
+        self._invalidate_state()
+        y_pred = None
+        if not self.built or metrics_pending:
+            with StatelessScope(record_all=True, collect_losses=True):
+                y_pred = self(_to_tensors(x), training=False)
+        if opt_pending:
             self.optimizer.build(self.trainable_variables)
-        if self._compile_metrics is not None and not self._compile_metrics.built and y is not None:
+        if metrics_pending:
             steps = StepFunctions(self)
             yt, yp, _ = steps._outputs(y_pred, _to_tensors(y), None)
             self._compile_metrics.build(yt, yp, self._compile_loss.losses if self._compile_loss else [None] * len(yp))
@@ -135,6 +157,7 @@ class Trainer:
                 if yt[i] is not None:
                     metric.update_state(yt[i], yp[i])
                     metric.reset_state()
+        self._invalidate_state()
 
     def _fn(self, kind: str) -> Any:
         key = (kind, current().name, self._use_jit())
@@ -149,8 +172,7 @@ class Trainer:
     # ---- single steps ---------------------------------------------------------------------
     def _train_batch(self, batch: tuple) -> Any:
         x, y, sw = batch
-        tv, ntv = self.trainable_variables, self.non_trainable_variables
-        ov, mv = self.optimizer.variables, self._metric_variables()
+        tv, ntv, ov, mv = self._state_lists()
         state = ([v.value for v in tv], [v.value for v in ntv], [v.value for v in ov], [v.value for v in mv])
         (ntv_vals, ntv_new, ov_new, mv_new), loss = self._fn("train")(state, (_to_tensors(x), _to_tensors(y),
                                                                               _to_tensors(sw)))
@@ -162,14 +184,15 @@ class Trainer:
 
     def _test_batch(self, batch: tuple) -> Any:
         x, y, sw = batch
-        tv, ntv, mv = self.trainable_variables, self.non_trainable_variables, self._metric_variables()
+        tv, ntv, _, mv = self._state_lists()
         state = ([v.value for v in tv], [v.value for v in ntv], [v.value for v in mv])
         mv_new, loss = self._fn("test")(state, (_to_tensors(x), _to_tensors(y), _to_tensors(sw)))
         self._write_back(mv, mv_new)
         return loss
 
     def _predict_batch(self, x: Any) -> Any:
-        state = ([v.value for v in self.trainable_variables], [v.value for v in self.non_trainable_variables])
+        tv, ntv, _, _ = self._state_lists()
+        state = ([v.value for v in tv], [v.value for v in ntv])
         return self._fn("predict")(state, _to_tensors(x))
 
     # ---- metrics results -----------------------------------------------------------------
@@ -206,6 +229,7 @@ class Trainer:
             validation_batch_size: int | None = None, validation_freq: int = 1) -> Any:
         """Train for ``epochs`` epochs; returns the ``History`` callback."""
         from .fit_loop import run_fit
+        self._invalidate_state()
         return run_fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
                        shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps,
                        validation_batch_size, validation_freq)
@@ -215,18 +239,21 @@ class Trainer:
                  return_dict: bool = False, **kwargs: Any) -> Any:
         """Loss and metrics on the given data."""
         from .fit_loop import run_evaluate
+        self._invalidate_state()
         return run_evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict)
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
                 callbacks: Any = None) -> Any:
         """Model outputs for ``x`` as NumPy arrays."""
         from .fit_loop import run_predict
+        self._invalidate_state()
         return run_predict(self, x, batch_size, verbose, steps, callbacks)
 
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict | None = None,
                        return_dict: bool = False) -> Any:
         """One gradient step; returns the loss (computed before the update) and metrics."""
         self._assert_compiled("train_on_batch")
+        self._invalidate_state()
         h = DataHandler(x, y, sample_weight, batch_size=None, class_weight=class_weight)
         _, batch = next(h.epoch(0)) if h.kind != "arrays" else (0, (h.x, h.y, h.sw))
         self._build_for(batch[0], batch[1])
@@ -237,6 +264,7 @@ class Trainer:
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         self._assert_compiled("test_on_batch")
+        self._invalidate_state()
         h = DataHandler(x, y, sample_weight)
         batch = (h.x, h.y, h.sw)
         self._build_for(batch[0], batch[1])
@@ -246,6 +274,7 @@ class Trainer:
         return logs if return_dict else _single_or_list(self._ordered_results(logs))
 
     def predict_on_batch(self, x: Any) -> Any:
+        self._invalidate_state()
         h = DataHandler(x)
         self._build_for(h.x, None)
         out = self._predict_batch(h.x)
