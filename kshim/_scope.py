@@ -44,3 +44,25 @@ class StatelessScope:
 
 def current_scope() -> StatelessScope | None:
     return _SCOPE.get()
+
+
+_AUTOCAST: contextvars.ContextVar[str | None] = contextvars.ContextVar("kshim_autocast", default=None)
+
+
+def autocast_dtype() -> str | None:
+    """Inside a mixed-precision layer call: the compute dtype float variables are read as."""
+    return _AUTOCAST.get()
+
+
+class AutocastScope:
+    """Float variables with ``autocast=True`` read as ``dtype`` (``None`` turns autocasting off)."""
+
+    def __init__(self, dtype: str | None):
+        self.dtype = dtype
+
+    def __enter__(self) -> "AutocastScope":
+        self._token = _AUTOCAST.set(self.dtype)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _AUTOCAST.reset(self._token)

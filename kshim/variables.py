@@ -7,7 +7,7 @@ import numpy as np
 
 from . import backend as _backend
 from ._operators import OpsOperators
-from ._scope import current_scope
+from ._scope import autocast_dtype, current_scope
 from .dtypes import standardize_dtype
 
 _AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")
@@ -71,11 +71,13 @@ class Variable(OpsOperators):
     def value(self) -> Any:
         """Current value (the substituted one inside a stateless scope)."""
         scope = current_scope()
-        if scope is not None:
-            v = scope.get(self)
-            if v is not None:
-                return v
-        return self._value
+        v = None if scope is None else scope.get(self)
+        if v is None:
+            v = self._value
+        cast_to = autocast_dtype()
+        if cast_to is not None and self.autocast and self._dtype != cast_to and self._dtype.startswith("float"):
+            return self._backend.cast(v, cast_to)
+        return v
 
     @property
     def backend(self) -> Any:

@@ -10,7 +10,7 @@ import optree
 
 from .. import backend as _backend
 from .. import dtypes as _dt
-from .._scope import StatelessScope, current_scope
+from .._scope import AutocastScope, StatelessScope, current_scope
 from .._symbolic import KerasTensor, any_symbolic
 from ..variables import Variable
 from . import dtype_policy as _policy
@@ -315,8 +315,13 @@ class Layer:
         if outer:
             self._clear_losses()
         token = _CALL_CTX.set({"training": training})
+        policy = self.dtype_policy
         try:
-            outputs = self.call(*args, **kwargs)
+            if policy.compute_dtype != policy.variable_dtype:
+                with AutocastScope(policy.compute_dtype):
+                    outputs = self.call(*args, **kwargs)
+            else:
+                outputs = self.call(*args, **kwargs)
         finally:
             _CALL_CTX.reset(token)
         if self.activity_regularizer is not None:

@@ -8,6 +8,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import dtypes as _dt
+from .._scope import autocast_dtype
 from .._symbolic import KerasTensor, any_symbolic
 from ..backend import current
 from ..variables import Variable
@@ -81,9 +82,14 @@ def constant(b: Any, value: Any, dtype: str) -> Any:
     key = (b.name, type(value), value, dtype)
     t = _CONSTANTS.get(key)
     if t is None:
+        t = b.full((), value, dtype)
+        try:  # never cache a value created inside a trace (e.g. a jax tracer under jit)
+            b.to_numpy(t)
+        except Exception:
+            return t
         if len(_CONSTANTS) > 4096:
             _CONSTANTS.clear()
-        t = _CONSTANTS[key] = b.full((), value, dtype)
+        _CONSTANTS[key] = t
     return t
 
 
@@ -99,7 +105,12 @@ def _unwrap_list(b: Any, x: Any) -> Any:
 
 def dtype_of(x: Any) -> str:
     """Canonical dtype of a tensor-like (Python scalars give their standalone dtype)."""
-    if isinstance(x, (Variable, KerasTensor)):
+    if isinstance(x, Variable):
+        cast_to = autocast_dtype()
+        if cast_to is not None and x.autocast and x.dtype.startswith("float"):
+            return cast_to
+        return x.dtype
+    if isinstance(x, KerasTensor):
         return x.dtype
     b = current()
     if b.is_tensor(x):

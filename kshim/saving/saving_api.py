@@ -15,8 +15,6 @@ import tempfile
 import zipfile
 from typing import Any
 
-import h5py
-
 from .h5_store import WeightsMismatch, load_from_h5, save_to_h5
 from .serialization import deserialize_keras_object, serialize_keras_object
 
@@ -63,6 +61,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, include_optimi
     config_json = json.dumps(config, default=_json_default)
     meta = json.dumps({"keras_version": KERAS_VERSION,
                        "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
+    import h5py
     buf = io.BytesIO()
     with h5py.File(buf, "w") as h5:
         save_to_h5(model, h5, include_optimizer=include_optimizer)
@@ -122,7 +121,8 @@ def _read_archive(path: str) -> tuple[dict, bytes]:
     return config, weights
 
 
-def _open_h5(data: bytes, what: str) -> h5py.File:
+def _open_h5(data: bytes, what: str) -> Any:
+    import h5py
     try:
         return h5py.File(io.BytesIO(data), "r")
     except Exception as e:  # h5py raises OSError/ValueError subclasses for bad files
@@ -162,6 +162,7 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
     _check_overwrite(path, overwrite)
 
     def write(tmp):
+        import h5py
         with h5py.File(tmp, "w") as h5:
             save_to_h5(model, h5)
     _atomic_write(path, write)

@@ -189,3 +189,11 @@ def test_summary_functional_connected_to(backend, capsys, monkeypatch):
     assert "┃ Layer (type)        ┃ Output Shape      ┃    Param # ┃ Connected to      ┃" in out
     assert "│ cat (Concatenate)   │ (None, 6)         │          0 │ a[0][0], b[0][0]  │" in out
     assert " Total params: 38 (152.00 B)" in out and " Non-trainable params: 12 (48.00 B)" in out
+
+
+def test_mixed_precision_policy_computes_in_float16_with_float32_variables(backend):
+    d = layers.Dense(3, dtype="mixed_float16")
+    y = d(_x(2, 4))
+    assert ops.dtype(y) == "float16" and d.kernel.dtype == "float32"
+    k, b = d.get_weights()
+    np.testing.assert_allclose(ops.convert_to_numpy(y).astype("float32"), _x(2, 4) @ k + b, rtol=2e-3, atol=2e-3)

@@ -220,6 +220,11 @@ class RNN(Layer):
             return [out] + [None for _ in self.state_size]
         return out
 
+    def _state_dtype(self) -> str:
+        from .stacked_cells import StackedRNNCells
+        cell = self.cell.cells[-1] if isinstance(self.cell, StackedRNNCells) else self.cell
+        return getattr(cell, "compute_dtype", self.compute_dtype)
+
     def _cell_kwargs(self, training: Any) -> dict:
         if isinstance(self.cell, Layer) and self.cell._call_has_training:
             return {"training": training}
@@ -297,7 +302,8 @@ class RNN(Layer):
                                  f"- Received batch size: {ops.shape(sequences)[0]}")
         if not _is_nested(initial_state):
             initial_state = [initial_state]
-        initial_state = _map(lambda x: ops.convert_to_tensor(x, dtype=self.cell.compute_dtype), list(initial_state))
+        sd = self._state_dtype()
+        initial_state = _map(lambda x: ops.convert_to_tensor(x, dtype=sd), list(initial_state))
         self._config_dropout(self.cell, ops.get_item(sequences, (slice(None), 0)), initial_state, training)
         try:
             last, outputs, states = self.inner_loop(sequences, initial_state, mask, training)

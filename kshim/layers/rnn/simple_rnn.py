@@ -55,3 +55,8 @@ class SimpleRNN(BuiltinRNN):
         super().__init__(units, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, cell_kwargs=cell_kwargs, **kwargs)
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.pop("seed", None)  # Keras' SimpleRNN layer config has no seed (its cell config does)
+        return cfg
