@@ -62,7 +62,7 @@ def torch_step():
         loss = torch.mean((head(out[:, -1]) - yt) ** 2)
         loss.backward()
         opt.step()
-        float(loss)
+        float(loss.detach())
     return step
 
 

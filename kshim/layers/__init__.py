@@ -1,5 +1,6 @@
 """``kshim.layers``: the Keras 3 layer catalogue."""
 from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax  # noqa: F401
+from .attention import AdditiveAttention, Attention  # noqa: F401
 from .convolutional import (  # noqa: F401
     Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, DepthwiseConv1D, DepthwiseConv2D,
     SeparableConv1D, SeparableConv2D,
@@ -8,10 +9,12 @@ from .core import Activation, Dense, EinsumDense, Embedding, Identity, Lambda  #
 from .dtype_policy import DTypePolicy  # noqa: F401
 from .input_layer import Input, InputLayer  # noqa: F401
 from .layer import Layer  # noqa: F401
+from .masking import Masking  # noqa: F401
 from .merging import (  # noqa: F401
     Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average, concatenate, dot, maximum,
     minimum, multiply, subtract,
 )
+from .multi_head_attention import MultiHeadAttention  # noqa: F401
 from .normalization import BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization  # noqa: F401
 from .pooling import (  # noqa: F401
     AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
@@ -22,6 +25,10 @@ from .preprocessing import Normalization, Rescaling  # noqa: F401
 from .regularization import (  # noqa: F401
     ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
     SpatialDropout2D, SpatialDropout3D,
+)
+from .rnn import (  # noqa: F401
+    GRU, LSTM, RNN, Bidirectional, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+    StackedRNNCells, TimeDistributed,
 )
 from .reshaping import (  # noqa: F401
     Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, UpSampling2D,

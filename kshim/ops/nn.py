@@ -27,9 +27,12 @@ def _c(x: Any, v: float) -> Any:
 # ---- activations ----------------------------------------------------------------------------
 @op
 def relu(x: Any) -> Any:
-    """``max(x, 0)``; the gradient at 0 is 0 on every backend."""
+    """``max(x, 0)``; the gradient at 0 is 0 on every backend. Integer inputs keep their dtype
+    (as in Keras); bool becomes int32."""
     b = current()
-    x = _f(x)
+    x = tensor(x)
+    if b.dtype(x) == "bool":
+        x = b.cast(x, "int32")
     return b.where(b.greater(x, _c(x, 0.0)), x, _c(x, 0.0))
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..backend import current
-from ._dispatch import axis_tuple, op, promote, tensor
+from ._dispatch import axis_tuple, dtype_of, op, promote, tensor
 
 
 def _check_matmul(sa: tuple, sc: tuple) -> None:
@@ -27,7 +27,11 @@ def matmul(x1: Any, x2: Any) -> Any:
     b = current()
     a, c = promote(x1, x2)
     _check_matmul(tuple(b.shape(a)), tuple(b.shape(c)))
-    if b.dtype(a) == "bool":
+    d = b.dtype(a)
+    if d == "bool":  # Keras: bool @ bool is bool (an OR of ANDs)
+        out = b.matmul(b.cast(a, "int32"), b.cast(c, "int32"))
+        return b.greater(out, b.zeros((), "int32"))
+    if d == "int8" and dtype_of(x1) == dtype_of(x2) == "int8":  # Keras: int8 @ int8 accumulates in int32
         a, c = b.cast(a, "int32"), b.cast(c, "int32")
     return b.matmul(a, c)
 

@@ -34,10 +34,16 @@ def _binary(name: str, doc: str):
 
 
 negative = _unary_same("negative", "Elementwise ``-x``.")
-abs = _unary_same("abs", "Elementwise absolute value.")  # noqa: A001
+@op
+def abs(x: Any) -> Any:  # noqa: A001
+    """Elementwise absolute value (bool is returned unchanged)."""
+    b = current()
+    x = tensor(x)
+    return x if b.dtype(x) == "bool" else b.abs(x)
+
+
 absolute = abs
 sign = _unary_same("sign", "Elementwise sign (-1, 0, 1).")
-square = _unary_same("square", "Elementwise ``x * x``.")
 floor = _unary_float("floor", "Elementwise floor.")
 ceil = _unary_float("ceil", "Elementwise ceiling.")
 exp = _unary_float("exp", "Elementwise exponential.")
@@ -85,6 +91,16 @@ bitwise_xor = _binary("bitwise_xor", "Elementwise bitwise XOR.")
 
 
 @op
+def square(x: Any) -> Any:
+    """Elementwise ``x * x`` (bool gives int32, as in Keras)."""
+    b = current()
+    x = tensor(x)
+    if b.dtype(x) == "bool":
+        x = b.cast(x, "int32")
+    return b.square(x)
+
+
+@op
 def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001
     """Round half to even, to ``decimals`` places."""
     b = current()
@@ -126,8 +142,12 @@ def divide_no_nan(x1: Any, x2: Any) -> Any:
 
 @op
 def power(x1: Any, x2: Any) -> Any:
-    """Elementwise ``x1 ** x2``."""
-    return binary("power", x1, x2)
+    """Elementwise ``x1 ** x2`` (bool ** bool computes in int32, as Keras on JAX)."""
+    a, c = promote(x1, x2)
+    b = current()
+    if b.dtype(a) == "bool":
+        a, c = b.cast(a, "int32"), b.cast(c, "int32")
+    return b.power(a, c)
 
 
 @op

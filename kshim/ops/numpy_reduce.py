@@ -163,11 +163,16 @@ def _flat_or_axis(x: Any, axis: Any) -> tuple:
     return x, norm_axis(axis, len(b.shape(x)))
 
 
+def _cum_dtype(d: str) -> str:
+    # Keras: cumulative ops keep the input dtype (int8 stays int8); only bool becomes int32.
+    return "int32" if d == "bool" else d
+
+
 @op
 def cumsum(x: Any, axis: Any = None, dtype: Any = None) -> Any:
     b = current()
     x, ax = _flat_or_axis(x, axis)
-    d = _dt.standardize_dtype(dtype) if dtype is not None else _sum_dtype(b.dtype(x))
+    d = _dt.standardize_dtype(dtype) if dtype is not None else _cum_dtype(b.dtype(x))
     return b.cumsum(b.cast(x, d) if d != b.dtype(x) else x, ax)
 
 
@@ -175,7 +180,7 @@ def cumsum(x: Any, axis: Any = None, dtype: Any = None) -> Any:
 def cumprod(x: Any, axis: Any = None, dtype: Any = None) -> Any:
     b = current()
     x, ax = _flat_or_axis(x, axis)
-    d = _dt.standardize_dtype(dtype) if dtype is not None else _sum_dtype(b.dtype(x))
+    d = _dt.standardize_dtype(dtype) if dtype is not None else _cum_dtype(b.dtype(x))
     return b.cumprod(b.cast(x, d) if d != b.dtype(x) else x, ax)
 
 

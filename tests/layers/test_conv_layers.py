@@ -241,7 +241,7 @@ def test_argument_errors(backend):
         C.Conv2D(None, 3)
     with pytest.raises(ValueError, match="filters"):
         C.Conv2D(2.5, 3)
-    with pytest.raises(NotImplementedError, match="lora"):
+    with pytest.raises(ValueError, match="lora"):
         C.Conv2D(4, 3, lora_rank=2)
     with pytest.raises(ValueError, match="padding"):
         C.Conv2D(4, 3, padding="full")
