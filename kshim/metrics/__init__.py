@@ -16,11 +16,14 @@ from .metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy, MeanAbsolut
                       sparse_categorical_accuracy, sparse_top_k_categorical_accuracy, top_k_categorical_accuracy,
                       update_confusion_matrix)
 from .score_metrics import AUC, F1Score, FBetaScore, R2Score
+from .loss_metrics import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge,  # noqa: F401
+                           CosineSimilarity, Hinge, KLDivergence, LogCoshError, LOSS_METRICS, Poisson,
+                           SparseCategoricalCrossentropy, SquaredHinge)
 
 ALL_OBJECTS = (Metric, Mean, Sum, MeanMetricWrapper, MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError,
                MeanAbsolutePercentageError, MeanSquaredLogarithmicError, R2Score, AUC, Precision, Recall,
                Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
-               SparseTopKCategoricalAccuracy, F1Score, FBetaScore)
+               SparseTopKCategoricalAccuracy, F1Score, FBetaScore) + LOSS_METRICS
 _FUNCTIONS = (accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
               top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, mean_squared_error,
               mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error, hinge,
