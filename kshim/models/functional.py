@@ -164,7 +164,8 @@ class Functional(Model):
             out = layer(*args, **kwargs)
             out_flat = _flatten(out)
             out_mask = layer.compute_mask(args[0] if args else None, in_mask)
-            out_masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(out_flat)
+            # A single mask belongs to the first output only (Keras), e.g. not to attention scores.
+            out_masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] + [None] * (len(out_flat) - 1)
             for t, v, m in zip(node.output_tensors, out_flat, out_masks):
                 values[id(t)] = v
                 masks[id(t)] = m

@@ -46,3 +46,23 @@ def test_every_op_runs_in_float32_and_float64():
     f64 = {c.name for c in CASES if "float64" in c.dtypes}
     lacking = sorted(n for n in covered_names() - non_float if n not in f32 or n not in f64)
     assert not lacking, f"ops without float32+float64 cases: {lacking}"
+
+
+@pytest.mark.slow
+@pytest.mark.oracle
+def test_ops_doc_is_current():
+    """docs/ops.md lists every keras.ops name with kshim's measured status (regenerate with
+    ``python scripts/gen_ops_doc.py``); also the issue's floor: >= 150 ops on all three backends."""
+    import importlib.util
+    import os
+    from .cases import keras_ops
+    if keras_ops() is None:
+        pytest.skip("real Keras 3 is not installed")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location("gen_ops_doc", os.path.join(root, "scripts", "gen_ops_doc.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main(["--check"]) == 0, "docs/ops.md is stale: run python scripts/gen_ops_doc.py"
+    with open(mod.DOC) as f:
+        n = int(f.read().split("**")[1].split()[0])
+    assert n >= 150
