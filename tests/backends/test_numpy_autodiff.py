@@ -214,7 +214,10 @@ def test_matmul_grad(shapes):
 @pytest.mark.parametrize("spec,shapes", [("ij,jk->ik", [(2, 3), (3, 4)]), ("ij->j", [(3, 4)]),
                                          ("i,i->", [(3,), (3,)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
                                          ("...ij,jk", [(2, 2, 3), (3, 2)]), ("ij,jk,kl->il", [(2, 3), (3, 2), (2, 2)]),
-                                         ("ij,k->ijk", [(2, 2), (3,)])])
+                                         ("ij,k->ijk", [(2, 2), (3,)]),
+                                         # repeated index inside one operand (diagonal / trace)
+                                         ("ii->i", [(3, 3)]), ("ii->", [(3, 3)]), ("iij,j->i", [(2, 2, 3), (3,)]),
+                                         ("ii,ij->j", [(3, 3), (3, 2)])])
 def test_einsum_grad(spec, shapes):
     check_grad(lambda *o: b.einsum(spec, *o), *[R(*s) for s in shapes])
 

@@ -222,6 +222,21 @@ def _parse_einsum(subscripts, shapes):
     return ins, out
 
 
+def _einsum_diag_grad(t, v, g, oterm, others, avail):
+    """Cotangent of an operand with a repeated index (e.g. ``ii->i``): the gradient over its
+    distinct indices, written onto the matching diagonal positions; zero elsewhere."""
+    u = "".join(dict.fromkeys(t))
+    ushape = [v.shape[t.index(c)] for c in u]
+    keep = "".join(c for c in u if c in avail)
+    spec = ",".join([oterm] + [s for s, _ in others]) + "->" + keep
+    r = np.einsum(spec, g, *[o for _, o in others], optimize=len(others) > 0)
+    gu = np.broadcast_to(r.reshape([n if c in keep else 1 for c, n in zip(u, ushape)]), ushape)
+    full = np.zeros(v.shape, dtype=np.result_type(v.dtype, g.dtype))
+    grids = np.indices(ushape, sparse=True)
+    full[tuple(grids[u.index(c)] for c in t)] = gu
+    return full
+
+
 def einsum(subscripts, *ops):
     vals = [val(o) for o in ops]
     out = np.einsum(subscripts, *vals, optimize=len(vals) > 1)
@@ -237,10 +252,11 @@ def einsum(subscripts, *ops):
             if not _is(ops[i]):
                 res.append(None)
                 continue
-            if len(set(t)) != len(t):
-                raise NotImplementedError("einsum gradient with a repeated index in one operand")
             others = [(ins[j], vals[j]) for j in range(len(vals)) if j != i]
             avail = set(oterm).union(*[set(s) for s, _ in others]) if others else set(oterm)
+            if len(set(t)) != len(t):
+                res.append(_einsum_diag_grad(t, v, g, oterm, others, avail))
+                continue
             keep = "".join(c for c in t if c in avail)
             spec = ",".join([oterm] + [s for s, _ in others]) + "->" + keep
             r = np.einsum(spec, g, *[o for _, o in others], optimize=len(others) > 0)
