@@ -43,6 +43,15 @@ class BaseBackend:
     def __repr__(self) -> str:
         return f"<kshim backend {self.name!r}>"
 
+    def foreach(self, name: str, *args: Any) -> list:
+        """Apply the elementwise primitive ``name`` across lists of tensors (a non-list argument is
+        used for every element): ``foreach("add", xs, ys) == [add(x, y) for x, y in zip(xs, ys)]``.
+        Backends with multi-tensor kernels override it; results must equal the per-tensor loop."""
+        n = next(len(a) for a in args if isinstance(a, list))
+        cols = [a if isinstance(a, list) else [a] * n for a in args]
+        fn = getattr(self, name)
+        return [fn(*row) for row in zip(*cols)]
+
     def numpy_dtype(self, dtype: str) -> np.dtype:
         """NumPy dtype for a canonical name (bfloat16 through ml_dtypes)."""
         if dtype == "bfloat16":

@@ -194,6 +194,11 @@ class Backend(Protocol):
     def jit(self, fn: Callable, donate_argnums: Sequence[int] = (), static_argnums: Sequence[int] = ()) -> Callable:
         """Compile ``fn`` where the backend can (jax); may return ``fn`` unchanged."""
 
+    def foreach(self, name: str, *args: Any) -> list:
+        """Elementwise primitive ``name`` over lists of tensors (non-list arguments broadcast to
+        every element); must equal ``[name(*row) for row in zip(*lists)]`` exactly. ``BaseBackend``
+        provides the loop; torch uses its multi-tensor kernels."""
+
     # ---- device ------------------------------------------------------------------------------
     def device_name(self) -> str:
         """Human-readable device the backend computes on (e.g. ``"cpu"``)."""

@@ -201,6 +201,25 @@ class TorchBackend(NNMixin, ControlMixin, BaseBackend):
         return (c - r == k).to(tdt)
 
     # ---- elementwise ------------------------------------------------------------------------
+    _FOREACH = {"add": "_foreach_add", "subtract": "_foreach_sub", "multiply": "_foreach_mul",
+                "divide": "_foreach_div", "maximum": "_foreach_maximum", "minimum": "_foreach_minimum",
+                "sqrt": "_foreach_sqrt", "exp": "_foreach_exp", "abs": "_foreach_abs", "negative": "_foreach_neg"}
+
+    def foreach(self, name, *args):
+        """Multi-tensor kernels (``torch._foreach_*``): one call for all tensors, same arithmetic."""
+        if name == "square" and len(args) == 1 and isinstance(args[0], list):
+            return list(torch._foreach_mul(args[0], args[0]))
+        fn = getattr(torch, self._FOREACH.get(name, ""), None)
+        if fn is None or len(args) > 2 or not args or not isinstance(args[0], list):
+            return super().foreach(name, *args)
+        if len(args) == 1:
+            return list(fn(args[0]))
+        other = args[1]
+        if not isinstance(other, list):
+            if getattr(other, "ndim", 1) != 0 or name in ("maximum", "minimum"):
+                return super().foreach(name, *args)
+        return list(fn(args[0], other))
+
     @widening
     def where(self, condition, x1, x2):
         return torch.where(condition, x1, x2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import ops
+from ..backend import current
 from ..variables import Variable
 from .base import Optimizer
 
@@ -67,14 +68,7 @@ class Adam(Optimizer):
     def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         d = variable.dtype
         g = ops.cast(gradient, d)
-
-        def step_size():
-            lr = ops.cast(learning_rate, d)
-            t = _step(self, d)
-            b1p = ops.power(ops.cast(self.beta_1, d), t)
-            b2p = ops.power(ops.cast(self.beta_2, d), t)
-            return ops.divide(ops.multiply(lr, ops.sqrt(ops.subtract(1, b2p))), ops.subtract(1, b1p))
-        alpha = self.per_step(("adam_alpha", d), step_size)
+        alpha = self._alpha(learning_rate, d)
         i = self._index(variable)
         m, v = self._momentums[i], self._velocities[i]
         m.assign_add(ops.multiply(ops.subtract(g, m), 1 - self.beta_1))
@@ -84,6 +78,46 @@ class Adam(Optimizer):
             v_hat.assign(ops.maximum(v_hat, v))
             v = v_hat
         variable.assign_sub(ops.divide(ops.multiply(m, alpha), ops.add(ops.sqrt(v), self.epsilon)))
+
+    def _alpha(self, learning_rate: Any, d: str) -> Any:
+        """Step size ``lr * sqrt(1 - b2^t) / (1 - b1^t)``, computed once per step and dtype."""
+        def step_size():
+            lr = ops.cast(learning_rate, d)
+            t = _step(self, d)
+            b1p = ops.power(ops.cast(self.beta_1, d), t)
+            b2p = ops.power(ops.cast(self.beta_2, d), t)
+            return ops.divide(ops.multiply(lr, ops.sqrt(ops.subtract(1, b2p))), ops.subtract(1, b1p))
+        return self.per_step(("adam_alpha", d), step_size)
+
+    def _backend_update_step(self, grads: list, variables: list, learning_rate: Any) -> None:
+        """All variables at once with the backend's multi-tensor ``foreach`` (same arithmetic, in
+        the same order, as ``update_step``; one call per operation instead of one per variable)."""
+        dtypes = {v.dtype for v in variables}
+        if len(dtypes) != 1 or type(self).update_step is not Adam.update_step:
+            return super()._backend_update_step(grads, variables, learning_rate)
+        d = dtypes.pop()
+        b = current()
+        alpha = self._alpha(learning_rate, d)
+        idx = [self._index(v) for v in variables]
+        ms, vs = [self._momentums[i] for i in idx], [self._velocities[i] for i in idx]
+        g = [ops.cast(x, d) for x in grads]
+        c1, c2 = ops.cast(1 - self.beta_1, d), ops.cast(1 - self.beta_2, d)
+        m_new = b.foreach("add", [m.value for m in ms], b.foreach("multiply", b.foreach(
+            "subtract", g, [m.value for m in ms]), c1))
+        v_old = [v.value for v in vs]
+        v_new = b.foreach("add", v_old, b.foreach("multiply", b.foreach("subtract", b.foreach("square", g), v_old), c2))
+        for var, value in zip(ms + vs, m_new + v_new):
+            var.assign(value)
+        if self.amsgrad:
+            hats = [self._velocity_hats[i] for i in idx]
+            v_new = b.foreach("maximum", [h.value for h in hats], v_new)
+            for var, value in zip(hats, v_new):
+                var.assign(value)
+        denom = b.foreach("add", b.foreach("sqrt", v_new), ops.cast(self.epsilon, d))
+        x_old = [v.value for v in variables]
+        x_new = b.foreach("subtract", x_old, b.foreach("divide", b.foreach("multiply", m_new, alpha), denom))
+        for var, value in zip(variables, x_new):
+            var.assign(value)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
