@@ -447,3 +447,18 @@ def test_pools(backend, case, fmt):
         xt = T(backend, x.astype(dtype))
         close(N(backend, backend.max_pool(xt, k, s, p, fmt)), mx.astype(dtype))
         close(N(backend, backend.avg_pool(xt, k, s, p, fmt)), (sm / cnt).astype(dtype))
+
+
+@pytest.mark.parametrize("name,args", [("add", 2), ("subtract", 2), ("multiply", 2), ("divide", 2),
+                                       ("maximum", 2), ("sqrt", 1), ("square", 1)])
+def test_foreach_equals_per_tensor_loop(backend, name, args):
+    rng = np.random.default_rng(0)
+    xs = [backend.convert_to_tensor(rng.random(s).astype("float32") + 0.1, "float32") for s in [(3,), (2, 4), ()]]
+    ys = [backend.convert_to_tensor(rng.random(s).astype("float32") + 0.1, "float32") for s in [(3,), (2, 4), ()]]
+    scalar = backend.convert_to_tensor(np.float32(0.7), "float32")
+    for other in ([(ys,), (scalar,)] if args == 2 else [()]):
+        got = backend.foreach(name, xs, *other)
+        cols = [xs] + [o if isinstance(o, list) else [o] * 3 for o in other]
+        want = [getattr(backend, name)(*row) for row in zip(*cols)]
+        for a, c in zip(got, want):
+            np.testing.assert_array_equal(backend.to_numpy(a), backend.to_numpy(c))
