@@ -46,6 +46,9 @@ class JaxBackend(NNMixin, BaseBackend):
     """kshim backend on JAX. Tensors are ``jax.Array`` (tracers included)."""
 
     name = "jax"
+    # A cached constant can end up as a Variable's value and then be donated to a jitted train
+    # step (deleting its buffer); jit already folds constants, so there is nothing to gain.
+    cache_constants = False
 
     def __init__(self) -> None:
         _configure()

@@ -96,12 +96,17 @@ LAYERS: dict[str, tuple] = {
     "GRU": ({"units": 4}, (2, 5, 3), {}),
     "LSTM": ({"units": 4}, (2, 5, 3), {}),
     "ConvLSTM1D": ({"filters": 2, "kernel_size": 3}, (2, 4, 6, 3), {}),
+    "ConvLSTM2D": ({"filters": 2, "kernel_size": 3}, (1, 3, 5, 5, 2), {}),
+    "ConvLSTM3D": ({"filters": 2, "kernel_size": 2}, (1, 2, 3, 3, 3, 2), {}),
     "Attention": ({}, [(2, 5, 4), (2, 6, 4)], {}),
     "AdditiveAttention": ({}, [(2, 5, 4), (2, 6, 4)], {}),
     "MultiHeadAttention": ({"num_heads": 2, "key_dim": 3}, [(2, 5, 4), (2, 6, 4)], {"call": "args"}),
 }
 # Public names that are not layers to test on their own (bases, inputs, aliases are resolved below).
-NOT_CASES = {"Layer", "Input", "InputLayer", "DTypePolicy", "Lambda"}
+NOT_CASES = {"Layer", "Input", "InputLayer", "DTypePolicy", "Lambda",
+             # Wrappers and cells take other layers as arguments, which this plain-kwargs registry cannot
+             # build per backend; tests/layers/test_rnn_layers.py compares them with Keras and across backends.
+             "RNN", "Bidirectional", "TimeDistributed", "StackedRNNCells", "SimpleRNNCell", "LSTMCell", "GRUCell"}
 
 
 def _inputs(rng: np.random.Generator, shapes: Any, opts: dict, dtype: str) -> list:

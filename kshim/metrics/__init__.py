@@ -23,7 +23,7 @@ from .loss_metrics import (BinaryCrossentropy, CategoricalCrossentropy, Categori
 ALL_OBJECTS = (Metric, Mean, Sum, MeanMetricWrapper, MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError,
                MeanAbsolutePercentageError, MeanSquaredLogarithmicError, R2Score, AUC, Precision, Recall,
                Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
-               SparseTopKCategoricalAccuracy, F1Score, FBetaScore) + LOSS_METRICS
+               SparseTopKCategoricalAccuracy, F1Score, FBetaScore)
 _FUNCTIONS = (accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
               top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, mean_squared_error,
               mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error, hinge,
@@ -31,6 +31,9 @@ _FUNCTIONS = (accuracy, binary_accuracy, categorical_accuracy, sparse_categorica
               categorical_crossentropy, sparse_categorical_crossentropy)
 ALL_OBJECTS_DICT: dict[str, Any] = {c.__name__: c for c in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({to_snake_case(c.__name__): c for c in ALL_OBJECTS})
+# Loss-based metric classes by class name only: their snake_case names ("hinge", "poisson", ...) stay the
+# metric functions, as in keras.metrics.get.
+ALL_OBJECTS_DICT.update({c.__name__: c for c in LOSS_METRICS})
 ALL_OBJECTS_DICT.update({"auc": AUC, "r2_score": R2Score, "f1_score": F1Score, "f_beta_score": FBetaScore,
                          "fbeta_score": FBetaScore})
 ALL_OBJECTS_DICT.update({"mse": MeanSquaredError, "MSE": MeanSquaredError, "mae": MeanAbsoluteError,

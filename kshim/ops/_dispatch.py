@@ -79,6 +79,8 @@ _CONSTANTS: dict = {}
 def constant(b: Any, value: Any, dtype: str) -> Any:
     """A 0-d tensor for a Python scalar, cached per (backend, value, dtype): ops use the same few
     constants every step, and creating a device tensor each time is measurable overhead."""
+    if not getattr(b, "cache_constants", True):
+        return b.full((), value, dtype)
     key = (b.name, type(value), value, dtype)
     t = _CONSTANTS.get(key)
     if t is None:

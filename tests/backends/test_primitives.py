@@ -218,10 +218,10 @@ def test_convert_and_dtypes(backend):
 
 def test_foreign_tensor_rejected(backend):
     if backend.name != "torch":
-        import torch
+        torch = pytest.importorskip("torch")
         foreign = torch.ones(2)
     else:
-        import jax.numpy as jnp
+        jnp = pytest.importorskip("jax.numpy")
         foreign = jnp.ones(2)
     with pytest.raises(TypeError, match="to_numpy"):
         backend.convert_to_tensor(foreign)
@@ -375,7 +375,7 @@ def _dn(nd, fmt):
 
 
 def _lax_conv(x, w, strides, padding, dilation, groups, fmt, lhs_dilation=None):
-    import jax
+    jax = pytest.importorskip("jax")
     with jax.enable_x64(True):
         out = jax.lax.conv_general_dilated(x, w, strides, padding, lhs_dilation=lhs_dilation,
                                            rhs_dilation=dilation, dimension_numbers=_dn(x.ndim - 2, fmt),
@@ -432,7 +432,7 @@ POOL_CASES = [(1, (3,), (2,), ((1, 1),)), (2, (2, 2), (2, 2), ((0, 0), (0, 0))),
 @pytest.mark.parametrize("fmt", ["channels_last", "channels_first"])
 @pytest.mark.parametrize("case", POOL_CASES)
 def test_pools(backend, case, fmt):
-    import jax
+    jax = pytest.importorskip("jax")
     nd, k, s, p = case
     x, _ = _conv_inputs(nd, 1, fmt, F64, cin=3)
     sp = list(range(1, nd + 1)) if fmt == "channels_last" else list(range(2, nd + 2))
