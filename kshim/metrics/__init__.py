@@ -90,5 +90,5 @@ def get(identifier: Any) -> Callable | Metric | None:
     raise ValueError(f"Could not interpret metric identifier: {identifier}")
 
 
-__all__ = [c.__name__ for c in ALL_OBJECTS] + [f.__name__ for f in _FUNCTIONS] + [
+__all__ = [c.__name__ for c in ALL_OBJECTS + LOSS_METRICS] + [f.__name__ for f in _FUNCTIONS] + [
     "get", "serialize", "deserialize"]
