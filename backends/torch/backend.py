@@ -236,44 +236,38 @@ class TorchBackend(NNMixin, ControlMixin, BaseBackend):
             return None, True
         return tuple(axis), False
 
+    @widening
     def sum(self, x, axis=None, keepdims=False):
         dims, done = self._reduce_dims(x, axis, keepdims)
         if done:
             return x
         dt = None if x.is_floating_point() else x.dtype
-        try:
-            if dims is None:
-                return torch.sum(x, dtype=dt)
-            return torch.sum(x, dims, keepdims, dtype=dt)
-        except (RuntimeError, NotImplementedError) as e:
-            return widen_retry(lambda v: self.sum(v, axis, keepdims), (x,), e)
+        if dims is None:
+            return torch.sum(x, dtype=dt)
+        return torch.sum(x, dims, keepdims, dtype=dt)
 
+    @widening
     def prod(self, x, axis=None, keepdims=False):
         dims, done = self._reduce_dims(x, axis, keepdims)
         if done:
             return x
         dt = None if x.is_floating_point() else x.dtype
-        try:
-            if dims is None:
-                return torch.prod(x, dtype=dt)
-            for d in sorted(dims, reverse=True):
-                x = torch.prod(x, d, keepdims, dtype=dt)
-            return x
-        except (RuntimeError, NotImplementedError) as e:
-            return widen_retry(lambda v: self.prod(v, axis, keepdims), (x,), e)
+        if dims is None:
+            return torch.prod(x, dtype=dt)
+        for d in sorted(dims, reverse=True):
+            x = torch.prod(x, d, keepdims, dtype=dt)
+        return x
 
+    @widening
     def _minmax(self, fn, boolfn, x, axis, keepdims):
         dims, done = self._reduce_dims(x, axis, keepdims)
         if done:
             return x
         if x.dtype == torch.bool:
             fn = boolfn
-        try:
-            if dims is None:
-                return fn(x)
-            return fn(x, dims, keepdims)
-        except (RuntimeError, NotImplementedError) as e:
-            return widen_retry(lambda v: self._minmax(fn, boolfn, v, axis, keepdims), (x,), e)
+        if dims is None:
+            return fn(x)
+        return fn(x, dims, keepdims)
 
     def max(self, x, axis=None, keepdims=False):
         return self._minmax(torch.amax, torch.any, x, axis, keepdims)
@@ -311,25 +305,19 @@ class TorchBackend(NNMixin, ControlMixin, BaseBackend):
     def argmin(self, x, axis, keepdims=False):
         return self._arg(torch.argmin, x, axis, keepdims)
 
+    @widening
     def cumsum(self, x, axis):
         dt = None if x.is_floating_point() else x.dtype
-        try:
-            return torch.cumsum(x, axis, dtype=dt)
-        except (RuntimeError, NotImplementedError) as e:
-            return widen_retry(lambda v: self.cumsum(v, axis), (x,), e)
+        return torch.cumsum(x, axis, dtype=dt)
 
+    @widening
     def cumprod(self, x, axis):
         dt = None if x.is_floating_point() else x.dtype
-        try:
-            return torch.cumprod(x, axis, dtype=dt)
-        except (RuntimeError, NotImplementedError) as e:
-            return widen_retry(lambda v: self.cumprod(v, axis), (x,), e)
+        return torch.cumprod(x, axis, dtype=dt)
 
+    @widening
     def sort(self, x, axis):
-        try:
-            return torch.sort(x, dim=axis, stable=True)[0]
-        except (RuntimeError, NotImplementedError) as e:
-            return widen_retry(lambda v: self.sort(v, axis), (x,), e)
+        return torch.sort(x, dim=axis, stable=True)[0]
 
     def argsort(self, x, axis):
         if x.dtype in WIDE_UNSIGNED:
