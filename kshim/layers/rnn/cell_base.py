@@ -130,7 +130,32 @@ CELL_ARGS = ("activation", "recurrent_activation", "use_bias", "kernel_initializ
              "recurrent_dropout", "reset_after", "seed")
 
 
-class BuiltinRNN(RNN):
+class CellLayerConfig:
+    """Shared by RNN layers that own their cell (LSTM, GRU, SimpleRNN, ConvLSTM*): the layer's config is
+    its RNN config plus the cell's arguments, and it is rebuilt by calling the class with them."""
+
+    def call(self, sequences: Any, initial_state: Any = None, mask: Any = None, training: bool = False) -> Any:
+        return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
+
+    def get_config(self) -> dict:
+        c = self.cell.get_config()
+        for k in ("name", "trainable", "dtype"):
+            c.pop(k, None)
+        cfg = self._base_config()
+        cfg.update(c)
+        cfg["activity_regularizer"] = _ser(regularizers, self.activity_regularizer)
+        return cfg
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Any:
+        cfg = dict(config)
+        if isinstance(cfg.get("dtype"), dict):
+            from .. import dtype_policy as _policy
+            cfg["dtype"] = _policy.get(cfg["dtype"])
+        return cls(**cfg)
+
+
+class BuiltinRNN(CellLayerConfig, RNN):
     """RNN layer owning a built-in cell: constructor arguments go to the cell, config is flat."""
 
     cell_class: Any = None
@@ -158,22 +183,3 @@ class BuiltinRNN(RNN):
                 return getattr(cell, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def call(self, sequences: Any, initial_state: Any = None, mask: Any = None, training: bool = False) -> Any:
-        return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
-
-    def get_config(self) -> dict:
-        c = self.cell.get_config()
-        for k in ("name", "trainable", "dtype"):
-            c.pop(k, None)
-        cfg = self._base_config()
-        cfg.update(c)
-        cfg["activity_regularizer"] = _ser(regularizers, self.activity_regularizer)
-        return cfg
-
-    @classmethod
-    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "BuiltinRNN":
-        cfg = dict(config)
-        if isinstance(cfg.get("dtype"), dict):
-            from .. import dtype_policy as _policy
-            cfg["dtype"] = _policy.get(cfg["dtype"])
-        return cls(**cfg)

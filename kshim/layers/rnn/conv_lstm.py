@@ -7,7 +7,7 @@ from typing import Any
 from ... import activations, config as _config, constraints, initializers, ops, regularizers
 from ... import random as _random
 from ..layer import Layer
-from .cell_base import _ser
+from .cell_base import CellLayerConfig, _ser
 from .rnn import RNN, DropoutRNNCell
 
 
@@ -146,7 +146,7 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         return cfg
 
 
-class ConvLSTM(RNN):
+class ConvLSTM(CellLayerConfig, RNN):
     """Base of ConvLSTM1D/2D/3D: a ``ConvLSTMCell`` of ``rank`` run over (batch, time, ...) inputs."""
 
     rank = 2
@@ -167,26 +167,6 @@ class ConvLSTM(RNN):
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, activity_regularizer=activity_regularizer,
                          **kwargs)
-
-    def call(self, sequences: Any, initial_state: Any = None, mask: Any = None, training: bool = False) -> Any:
-        return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
-
-    def get_config(self) -> dict:
-        c = self.cell.get_config()
-        for k in ("name", "trainable", "dtype"):
-            c.pop(k, None)
-        cfg = self._base_config()
-        cfg.update(c)
-        cfg["activity_regularizer"] = _ser(regularizers, self.activity_regularizer)
-        return cfg
-
-    @classmethod
-    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "ConvLSTM":
-        cfg = dict(config)
-        if isinstance(cfg.get("dtype"), dict):
-            from .. import dtype_policy as _policy
-            cfg["dtype"] = _policy.get(cfg["dtype"])
-        return cls(**cfg)
 
 
 class ConvLSTM1D(ConvLSTM):
