@@ -32,26 +32,32 @@ def _check_steps(name: str, value: Any) -> None:
         raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={value}")
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored if ``staircase``)."""
+class _StepDecay(LearningRateSchedule):
+    """Shared by the decays driven by ``step / decay_steps`` (floored when ``staircase``)."""
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False,
-                 name: str = "ExponentialDecay"):
+                 name: str | None = None):
         _check_steps("decay_steps", decay_steps)
         self.initial_learning_rate, self.decay_steps, self.decay_rate = initial_learning_rate, decay_steps, decay_rate
-        self.staircase, self.name = staircase, name
+        self.staircase, self.name = staircase, name or type(self).__name__
 
-    def __call__(self, step: Any) -> Any:
+    def _progress(self, step: Any) -> tuple:
         lr = _f(self.initial_learning_rate)
         dtype = ops.dtype(lr)
         p = ops.divide(ops.cast(step, dtype), ops.cast(self.decay_steps, dtype))
-        if self.staircase:
-            p = ops.floor(p)
-        return ops.multiply(lr, ops.power(ops.cast(self.decay_rate, dtype), p))
+        return lr, dtype, (ops.floor(p) if self.staircase else p)
 
     def get_config(self) -> dict:
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
                 "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_StepDecay):
+    """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored if ``staircase``)."""
+
+    def __call__(self, step: Any) -> Any:
+        lr, dtype, p = self._progress(step)
+        return ops.multiply(lr, ops.power(ops.cast(self.decay_rate, dtype), p))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -111,26 +117,12 @@ class PolynomialDecay(LearningRateSchedule):
                 "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored if ``staircase``)."""
 
-    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False,
-                 name: str = "InverseTimeDecay"):
-        _check_steps("decay_steps", decay_steps)
-        self.initial_learning_rate, self.decay_steps, self.decay_rate = initial_learning_rate, decay_steps, decay_rate
-        self.staircase, self.name = staircase, name
-
     def __call__(self, step: Any) -> Any:
-        lr = _f(self.initial_learning_rate)
-        dtype = ops.dtype(lr)
-        p = ops.divide(ops.cast(step, dtype), ops.cast(self.decay_steps, dtype))
-        if self.staircase:
-            p = ops.floor(p)
+        lr, dtype, p = self._progress(step)
         return ops.divide(lr, ops.add(ops.cast(1, dtype), ops.multiply(ops.cast(self.decay_rate, dtype), p)))
-
-    def get_config(self) -> dict:
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
 
 
 class CosineDecay(LearningRateSchedule):
