@@ -130,6 +130,9 @@ class NNMixin:
         return (total / count).astype(dt)
 
     # ---- optional fused ops -----------------------------------------------------------------
+    def relu(self, x):
+        return jax.nn.relu(x)
+
     def softmax(self, x, axis: int):
         return jax.nn.softmax(x, axis=axis)
 

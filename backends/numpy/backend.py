@@ -131,6 +131,9 @@ class NumpyBackend(BaseBackend):
         return np.where(condition, x1, x2)
 
     # ---- fused nn helpers --------------------------------------------------------------------------
+    def relu(self, x):
+        return RM.relu(x) if x.__class__ is _T else np.maximum(x, 0)
+
     def softmax(self, x, axis):
         return RM.softmax(x, axis) if x.__class__ is _T else R.softmax(x, axis)
 

@@ -333,6 +333,9 @@ class TorchBackend(NNMixin, ControlMixin, BaseBackend):
         return v[..., :k], i[..., :k]
 
     # ---- fused (optional) -------------------------------------------------------------------
+    def relu(self, x):
+        return torch.relu(x)
+
     def softmax(self, x, axis: int):
         return torch.softmax(x, axis)
 

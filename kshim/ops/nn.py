@@ -33,6 +33,9 @@ def relu(x: Any) -> Any:
     x = tensor(x)
     if b.dtype(x) == "bool":
         x = b.cast(x, "int32")
+    fused = getattr(b, "relu", None)
+    if fused is not None:
+        return fused(x)
     return b.where(b.greater(x, _c(x, 0.0)), x, _c(x, 0.0))
 
 

@@ -157,6 +157,14 @@ def test_top_k_grad():
     check_grad(lambda v: b.top_k(v, 2), R(3, 5))
 
 
+def test_relu_grad():
+    x = R(3, 4)
+    x[np.abs(x) < 0.05] = 0.3                       # keep finite differences away from the kink
+    check_grad(b.relu, x)
+    g = b.value_and_grad(lambda v: b.sum(b.relu(v), None, False))(np.zeros(3))[1]
+    assert np.array_equal(g, np.zeros(3))           # gradient 0 at 0, like jax.nn.relu / torch.relu
+
+
 @pytest.mark.parametrize("name,axis", [("softmax", 1), ("log_softmax", 0), ("log_softmax", 1)])
 def test_softmax_grad(name, axis):
     check_grad(lambda v: getattr(b, name)(v, axis), R(3, 4) * 3)

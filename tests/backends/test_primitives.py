@@ -318,6 +318,9 @@ def test_softmax_family(backend, dtype):
     if hasattr(backend, "softmax"):
         e = np.exp(x64 - x64.max(1, keepdims=True))
         close(N(backend, backend.softmax(T(backend, x), 1)), (e / e.sum(1, keepdims=True)).astype(dtype))
+    if hasattr(backend, "relu"):
+        assert N(backend, backend.relu(T(backend, x))).dtype == dtype
+        close(N(backend, backend.relu(T(backend, x))), np.maximum(x, 0))
     if hasattr(backend, "log_softmax"):
         close(N(backend, backend.log_softmax(T(backend, x), 1)), sps.log_softmax(x64, 1).astype(dtype),
               atol=1e-5 if dtype == F32 else 1e-12)

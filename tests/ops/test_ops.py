@@ -66,3 +66,16 @@ def test_ops_doc_is_current():
     with open(mod.DOC) as f:
         n = int(f.read().split("**")[1].split()[0])
     assert n >= 150
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_value_and_gradient_at_the_kink(backend, dtype):
+    """relu (a fused kernel on every backend) is max(x, 0) with gradient exactly 0 at 0 and 1 above."""
+    import numpy as np
+
+    x = O.convert_to_tensor(np.array([-2.0, -0.0, 0.0, 0.5, 3.0]), dtype)
+    val = np.asarray(O.convert_to_numpy(O.relu(x)))
+    assert val.dtype == np.dtype(dtype) and np.array_equal(val, [0.0, 0.0, 0.0, 0.5, 3.0])
+    b = backend
+    g = b.value_and_grad(lambda v: b.sum(O.relu(v), None, False))(x)[1]
+    assert np.array_equal(np.asarray(O.convert_to_numpy(g)), [0.0, 0.0, 0.0, 1.0, 1.0])

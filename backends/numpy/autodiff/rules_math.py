@@ -248,6 +248,12 @@ def cast(x, npdtype):
     return make(out, (x,), lambda g: (g.astype(src, copy=False),))
 
 
+def relu(x):
+    xv = x.value
+    out = np.maximum(xv, 0)
+    return make(out, (x,), lambda g: (g * (xv > 0),))
+
+
 def softmax(x, axis):
     out = R.softmax(x.value, axis)
     return make(out, (x,), lambda g: (out * (g - np.sum(g * out, axis=axis, keepdims=True)),))
