@@ -172,6 +172,29 @@ def test_kshim_tensors_in_logs_become_floats():
     assert h.history["loss"] == [0.5] and type(h.history["loss"][0]) is float
 
 
+def test_predict_batch_logs_keep_backend_tensors(backend):
+    """Predict batch outputs reach callbacks as backend tensors (as in Keras, and unsynced: an async
+    backend keeps computing); scalar logs still become floats; ``predict`` returns NumPy."""
+    import kshim
+
+    seen = []
+
+    class Spy(kc.Callback):
+        def on_predict_batch_end(self, batch, logs=None):
+            seen.append(logs["outputs"])
+
+    model = kshim.Sequential([kshim.Input((3,)), kshim.layers.Dense(2)])
+    x = np.arange(15, dtype="float32").reshape(5, 3)
+    out = model.predict(x, batch_size=2, verbose=0, callbacks=[Spy()])
+    assert isinstance(out, np.ndarray) and out.shape == (5, 2)
+    assert len(seen) == 3 and all(backend.is_tensor(t) for t in seen)
+    np.testing.assert_array_equal(np.concatenate([kshim.ops.convert_to_numpy(t) for t in seen]), out)
+    from kshim.callbacks._utils import pythonify_logs
+    t = backend.convert_to_tensor(np.ones((2, 2), "float32"))
+    got = pythonify_logs({"o": t, "one": backend.convert_to_tensor(np.ones((), "float32"))})
+    assert got["o"] is t and got["one"] == 1.0 and type(got["one"]) is float
+
+
 # ------------------------------------------------------------- EarlyStopping
 def test_early_stopping_stops_and_restores_best():
     model = FakeModel()

@@ -1,6 +1,7 @@
 """Small helpers shared by the callbacks (log conversion, scalar reads)."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,9 @@ def pythonify_logs(logs: Any) -> dict:
     for key, value in sorted(logs.items()):
         if isinstance(value, dict):
             result.update(pythonify_logs(value))
+            continue
+        if _is_tensor_like(value) and math.prod(tuple(value.shape)) != 1:
+            result[key] = value          # not a scalar: kept as is (and not synced to the host)
             continue
         try:
             if _is_tensor_like(value) and not isinstance(value, np.ndarray):

@@ -141,11 +141,11 @@ def run_predict(model, x, batch_size, verbose, steps, callbacks):
     for step, (bx, _, _) in handler.epoch(0):
         model._build_for(bx, None)
         cbks.on_predict_batch_begin(step)
-        y = model._predict_batch(bx)
-        y = optree.tree_map(ops.convert_to_numpy, y, namespace="kshim")
-        outs.append(y)
+        y = model._predict_batch(bx)     # backend tensors (as Keras hands to callbacks); not synced here,
+        outs.append(y)                   # so an async backend (jax) computes while the next batch is sent
         cbks.on_predict_batch_end(step, {"outputs": y})
     cbks.on_predict_end()
     if not outs:
         raise ValueError("The prediction data produced no batches.")
-    return optree.tree_map(lambda *parts: np.concatenate(parts, axis=0), outs[0], *outs[1:], namespace="kshim")
+    return optree.tree_map(lambda *parts: np.concatenate([ops.convert_to_numpy(p) for p in parts], axis=0),
+                           outs[0], *outs[1:], namespace="kshim")
