@@ -138,6 +138,15 @@ class TorchBackend(NNMixin, ControlMixin, BaseBackend):
             t = t.to(torch.int64)
         return t.to(device=self._device, dtype=tdt or t.dtype, copy=True)
 
+    def host_view(self, arr: np.ndarray) -> torch.Tensor | None:
+        """A CPU tensor sharing ``arr``'s memory (no copy), or None where that is not possible. For
+        internal batching only (``fit`` slices it per batch); ``convert_to_tensor`` always copies."""
+        if self._device.type != "cpu" or not isinstance(arr, np.ndarray) or not arr.flags.writeable \
+                or arr.dtype.byteorder not in "=|" or arr.dtype.kind not in "biuf" or arr.dtype.name in (
+                    "uint16", "uint32", "uint64", "bfloat16") or any(s < 0 for s in arr.strides):
+            return None
+        return torch.from_numpy(arr)
+
     def to_numpy(self, x: Any) -> np.ndarray:
         if not isinstance(x, torch.Tensor):
             return np.asarray(x)

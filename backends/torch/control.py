@@ -6,6 +6,8 @@ import os
 import optree
 import torch
 
+from .tracing import TracedFunction
+
 
 def _detach_tree(tree):
     return optree.tree_map(lambda v: v.detach() if isinstance(v, torch.Tensor) else v, tree)
@@ -111,6 +113,10 @@ class ControlMixin:
         return wrapped
 
     def jit(self, fn, donate_argnums=(), static_argnums=()):
+        """Trace-and-replay (``tracing.TracedFunction``); ``KSHIM_TORCH_JIT=0`` keeps ``fn`` eager and
+        ``KSHIM_TORCH_COMPILE=1`` uses ``torch.compile`` instead."""
         if os.environ.get("KSHIM_TORCH_COMPILE") == "1":
             return torch.compile(fn)
-        return fn
+        if os.environ.get("KSHIM_TORCH_JIT", "1") == "0":
+            return fn
+        return TracedFunction(fn)

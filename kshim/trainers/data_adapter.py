@@ -71,6 +71,15 @@ def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict) -> np.nda
     return np.array([class_weight.get(int(c), 1.0) for c in labels], dtype=config.floatx())
 
 
+def _host_views(struct: Any) -> Any:
+    """Leaves as backend tensors sharing the host arrays' memory where the backend offers that
+    (``host_view``: torch on CPU), so a batch is a cheap slice instead of a conversion per step."""
+    view = getattr(current(), "host_view", None)
+    if view is None:
+        return struct
+    return optree.tree_map(lambda a: a if (v := view(a)) is None else v, struct, namespace="kshim")
+
+
 def take(struct: Any, idx: Any) -> Any:
     return optree.tree_map(lambda a: a[idx], struct, none_is_leaf=False, namespace="kshim")
 
@@ -106,6 +115,7 @@ class DataHandler:
                     raise ValueError("class_weight needs targets y.")
                 cw = class_weights_to_sample_weights(optree.tree_leaves(self.y, namespace="kshim")[0], class_weight)
                 self.sw = cw if self.sw is None else self.sw * cw
+            self.x, self.y, self.sw = _host_views(self.x), _host_views(self.y), _host_views(self.sw)
             self.batch_size = int(batch_size)
             self.num_batches = max(1, math.ceil(self.n / self.batch_size))
             self.shuffle = shuffle

@@ -85,7 +85,7 @@ class Trainer:
             return False
         b = current()
         if self.jit_compile == "auto":
-            return b.name == "jax"
+            return b.name in ("jax", "torch")
         return bool(self.jit_compile)
 
     # ---- variable groups -----------------------------------------------------------------

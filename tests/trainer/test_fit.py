@@ -205,7 +205,7 @@ def test_run_eagerly_and_jit_compile_flags(backend):
     for kw in (dict(run_eagerly=True), dict(jit_compile=False), dict(jit_compile="auto")):
         m = _linear(**kw)
         results.append(m.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False).history["loss"])
-        assert m._use_jit() == (backend.name == "jax" and "run_eagerly" not in kw and kw.get("jit_compile") != False)  # noqa: E712
+        assert m._use_jit() == (backend.name in ("jax", "torch") and "run_eagerly" not in kw and kw.get("jit_compile") != False)  # noqa: E712
     np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
     np.testing.assert_allclose(results[0], results[2], rtol=1e-5)
 

@@ -1,0 +1,131 @@
+"""Trace-and-replay ``jit`` for the torch backend.
+
+Eager torch spends most of a small training step in Python: kshim's op dispatch, dtype promotion
+and variable scopes run again on every step although they decide the same thing each time. A
+:class:`TracedFunction` records, once per input signature, the ATen operations the function
+performs (``torch.fx``'s ``make_fx`` on fake tensors, through the autograd backward pass) and then
+replays that straight-line program on later calls: the same kernels in the same order, so the
+results are bitwise those of eager execution, without the Python in between.
+
+Like ``jax.jit``, a trace specialises on shapes, dtypes and non-tensor arguments (each new
+signature is traced again) and Python side effects run only while tracing. A function whose trace
+fails -- data-dependent Python control flow (``bool(tensor)``), host reads (``.numpy()``), ops with
+data-dependent output shapes -- runs eagerly instead, with the reason kept in ``fallback_reasons``.
+A signature is traced only after it has been called ``trace_after`` times eagerly, so one-off calls
+(a two-step test, a single ``predict``) never pay for tracing.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any, Callable
+
+import optree
+import torch
+
+TRACE_AFTER = int(os.environ.get("KSHIM_TORCH_TRACE_AFTER", "2"))
+_FAILED = object()
+
+
+class _Program:
+    """A traced graph plus what is needed to rebuild the function's output pytree."""
+
+    __slots__ = ("graph", "out_spec", "out_leaves", "out_pos")
+
+    def __init__(self, graph: torch.fx.GraphModule, out_spec: Any, out_leaves: list, out_pos: list) -> None:
+        self.graph, self.out_spec, self.out_leaves, self.out_pos = graph, out_spec, out_leaves, out_pos
+
+    def run(self, tensors: list) -> Any:
+        outs = self.graph(*tensors)
+        leaves = list(self.out_leaves)
+        for i, t in zip(self.out_pos, outs):
+            leaves[i] = t
+        return optree.tree_unflatten(self.out_spec, leaves)
+
+
+def _signature(leaves: list) -> tuple | None:
+    """Hashable key of the flattened arguments, or None when they cannot be traced (a tensor that
+    requires grad or is not a plain CPU/CUDA tensor, or an unhashable non-tensor leaf)."""
+    key = []
+    for leaf in leaves:
+        if isinstance(leaf, torch.Tensor):
+            if leaf.requires_grad or type(leaf) is not torch.Tensor:
+                return None
+            key.append((leaf.shape, leaf.dtype, leaf.device))
+        else:
+            try:
+                hash(leaf)
+            except TypeError:
+                return None
+            key.append((type(leaf), leaf))
+    return tuple(key)
+
+
+def _simplify(gm: torch.fx.GraphModule) -> None:
+    """Drop ``detach`` nodes (the replayed program is plain arithmetic, never differentiated) and
+    dead code."""
+    detach = torch.ops.aten.detach.default
+    for node in list(gm.graph.nodes):
+        if node.op == "call_function" and node.target is detach:
+            node.replace_all_uses_with(node.args[0])
+            gm.graph.erase_node(node)
+    gm.graph.eliminate_dead_code()
+    gm.recompile()
+
+
+class TracedFunction:
+    """``fn`` compiled by tracing (see the module docstring); call it like ``fn``."""
+
+    def __init__(self, fn: Callable, trace_after: int | None = None) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.trace_after = TRACE_AFTER if trace_after is None else trace_after
+        self._programs: dict = {}
+        self._calls: dict = {}
+        self.fallback_reasons: list[str] = []
+
+    @property
+    def num_traces(self) -> int:
+        """How many signatures have a replayable program."""
+        return sum(p is not _FAILED for p in self._programs.values())
+
+    def __call__(self, *args: Any) -> Any:
+        leaves, spec = optree.tree_flatten(args, none_is_leaf=True)
+        sig = _signature(leaves)
+        if sig is None:
+            return self.fn(*args)
+        key = (spec, sig)
+        prog = self._programs.get(key)
+        if prog is None:
+            n = self._calls.get(key, 0) + 1
+            self._calls[key] = n
+            if n <= self.trace_after:
+                return self.fn(*args)
+            prog = self._programs[key] = self._trace(leaves, spec)
+        if prog is _FAILED:
+            return self.fn(*args)
+        return prog.run([x for x in leaves if isinstance(x, torch.Tensor)])
+
+    def _trace(self, leaves: list, spec: Any) -> Any:
+        from torch.fx.experimental.proxy_tensor import make_fx
+
+        pos = [i for i, x in enumerate(leaves) if isinstance(x, torch.Tensor)]
+        out: dict = {}
+
+        def flat(*tensors: torch.Tensor) -> list:
+            full = list(leaves)
+            for i, t in zip(pos, tensors):
+                full[i] = t
+            result = self.fn(*optree.tree_unflatten(spec, full))
+            o_leaves, out["spec"] = optree.tree_flatten(result, none_is_leaf=True)
+            out["pos"] = [i for i, x in enumerate(o_leaves) if isinstance(x, torch.Tensor)]
+            out["leaves"] = [None if isinstance(x, torch.Tensor) else x for x in o_leaves]
+            return [o_leaves[i] for i in out["pos"]]
+
+        try:
+            gm = make_fx(flat, tracing_mode="fake", _allow_non_fake_inputs=True)(*[leaves[i] for i in pos])
+            _simplify(gm)
+        except Exception as e:  # noqa: BLE001 - anything untraceable runs eagerly, as before
+            self.fallback_reasons.append(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+            return _FAILED
+        return _Program(gm, out["spec"], out["leaves"], out["pos"])
