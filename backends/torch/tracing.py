@@ -17,6 +17,7 @@ A signature is traced only after it has been called ``trace_after`` times eagerl
 from __future__ import annotations
 
 import functools
+import operator
 import os
 from typing import Any, Callable
 
@@ -61,14 +62,66 @@ def _signature(leaves: list) -> tuple | None:
     return tuple(key)
 
 
+_LIKE = {"ones_like", "zeros_like", "empty_like", "full_like"}
+_MAX_FOLD = 1 << 22          # elements: a larger constant is recomputed each call rather than stored
+
+
+def _foldable_op(node: torch.fx.Node) -> bool:
+    t = node.target
+    if t is operator.getitem:
+        return True
+    if not isinstance(t, torch._ops.OpOverload):
+        return False
+    return not t._schema.is_mutable and torch.Tag.nondeterministic_seeded not in t.tags
+
+
+def _fold_constants(gm: torch.fx.GraphModule) -> None:
+    """Evaluate once the nodes that depend only on constants (scalar factories, masks of constant
+    counts, ``ones_like`` of a known shape ...) and store their values on the module."""
+    env: dict = {}
+    for node in gm.graph.nodes:
+        if node.op == "get_attr":
+            env[node] = getattr(gm, node.target)
+        elif node.op == "call_function" and _foldable_op(node):
+            ins = node.all_input_nodes
+            like = getattr(node.target, "_opname", "") in _LIKE
+            if not all(n in env for n in (ins[1:] if like else ins)):
+                continue
+            if like and ins and ins[0] not in env:
+                v = ins[0].meta.get("val")
+                if not isinstance(v, torch.Tensor):
+                    continue
+                stand_in = torch.empty(v.shape, dtype=v.dtype, device=v.device)
+                args, kwargs = torch.fx.node.map_arg((node.args, node.kwargs),
+                                                     lambda n: stand_in if n is ins[0] else env[n])
+            else:
+                args, kwargs = torch.fx.node.map_arg((node.args, node.kwargs), lambda n: env[n])
+            value = node.target(*args, **kwargs)
+            if isinstance(value, torch.Tensor) and value.numel() > _MAX_FOLD:
+                continue
+            env[node] = value
+    count = 0
+    for node in list(gm.graph.nodes):
+        if node.op != "call_function" or node not in env or not isinstance(env[node], torch.Tensor):
+            continue
+        if all(u in env for u in node.users):
+            continue
+        name = f"_kshim_folded_{count}"
+        count += 1
+        gm.register_buffer(name, env[node], persistent=False)
+        with gm.graph.inserting_before(node):
+            node.replace_all_uses_with(gm.graph.get_attr(name))
+
+
 def _simplify(gm: torch.fx.GraphModule) -> None:
-    """Drop ``detach`` nodes (the replayed program is plain arithmetic, never differentiated) and
-    dead code."""
+    """Drop ``detach`` nodes (the replayed program is plain arithmetic, never differentiated), fold
+    constants and remove dead code."""
     detach = torch.ops.aten.detach.default
     for node in list(gm.graph.nodes):
         if node.op == "call_function" and node.target is detach:
             node.replace_all_uses_with(node.args[0])
             gm.graph.erase_node(node)
+    _fold_constants(gm)
     gm.graph.eliminate_dead_code()
     gm.recompile()
 
