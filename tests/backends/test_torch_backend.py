@@ -302,8 +302,11 @@ def test_scan_and_cond(tb):
 
 def test_device_and_jit(tb):
     assert tb.device_name().startswith(("cpu", "cuda"))
-    f = lambda v: v  # noqa: E731
-    assert tb.jit(f) is f
+    f = lambda v: tb.add(v, v)  # noqa: E731
+    jf = tb.jit(f)
+    x = tb.convert_to_tensor(np.arange(3.0))
+    assert [_np(tb, jf(x)).tolist() for _ in range(4)] == [[0.0, 2.0, 4.0]] * 4   # eager, then replayed
+    assert jf.num_traces == 1
     assert isinstance(tb, backends.Backend)
 
 
