@@ -342,6 +342,23 @@ class TorchBackend(NNMixin, ControlMixin, BaseBackend):
         return v[..., :k], i[..., :k]
 
     # ---- fused (optional) -------------------------------------------------------------------
+    def threefry2x32(self, k0, k1, x0, x1):
+        """Optional fused Threefry-2x32 for ``kshim.random.threefry`` (same bits as the composite):
+        int32 two's-complement arithmetic wraps like uint32, so only the logical right shifts need a
+        mask, instead of masking int64 words after every add and shift. Keys may be traced tensors."""
+        i32 = torch.int32
+        k0, k1 = k0.to(i32), k1.to(i32)
+        ks = (k0, k1, k0 ^ k1 ^ 0x1BD11BDA)
+        u, v = torch.broadcast_tensors(x0.to(i32), x1.to(i32))
+        u, v = u + k0, v + k1
+        for i in range(5):
+            for r in ((13, 15, 26, 6), (17, 29, 16, 24))[i % 2]:
+                u.add_(v)
+                v = ((v >> (32 - r)) & ((1 << r) - 1)).bitwise_or_(v << r).bitwise_xor_(u)
+            u.add_(ks[(i + 1) % 3])
+            v.add_(ks[(i + 2) % 3]).add_(i + 1)
+        return u.to(torch.int64) & 0xFFFFFFFF, v.to(torch.int64) & 0xFFFFFFFF
+
     def relu(self, x):
         return torch.relu(x)
 
