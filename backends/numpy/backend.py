@@ -259,6 +259,11 @@ class NumpyBackend(BaseBackend):
             return RN.avg_pool(x, tuple(pool_size), tuple(strides), padding, data_format)
         return nn.avg_pool(x, tuple(pool_size), tuple(strides), padding, data_format)[0]
 
+    # ---- random ------------------------------------------------------------------------------------
+    def threefry2x32(self, k0, k1, x0, x1):
+        """Optional fused Threefry-2x32 used by ``kshim.random.threefry.threefry_ops`` (same bits)."""
+        return R.threefry2x32(val(k0), val(k1), val(x0), val(x1))
+
     # ---- control flow --------------------------------------------------------------------------------
     def cond(self, pred, true_fn, false_fn, *operands):
         return true_fn(*operands) if bool(val(pred)) else false_fn(*operands)

@@ -1,4 +1,4 @@
-"""Untraced N-d convolution (im2col + one GEMM) and pooling (a loop over the window taps).
+"""Untraced N-d convolution (im2col + GEMM) and pooling (window splitting or a loop over taps).
 
 Internally convolutions work channels-last: ``x`` (N, *spatial, C), kernel (*k, C // groups, O).
 """
@@ -8,6 +8,8 @@ import itertools
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+from . import rawops as R
 
 
 def to_cl(x, data_format):
@@ -73,7 +75,11 @@ def conv_cl(x, w, strides, padding, dilation, groups=1, keep_cols=False):
     cout = w.shape[-1]
     rows = n * int(np.prod(osp))
     if groups == 1:
-        cols = win.reshape(rows, kk * c)
+        if c <= 4:  # few channels: a tap-major copy is much faster; cols is then its transposed view
+            cols = np.ascontiguousarray(np.moveaxis(win, tuple(range(1 + nd, 2 + 2 * nd)),
+                                                    tuple(range(1 + nd)))).reshape(kk * c, rows).T
+        else:
+            cols = win.reshape(rows, kk * c)
         out = np.matmul(cols, w.reshape(kk * c, cout))
     else:
         cg, og = c // groups, cout // groups
@@ -96,29 +102,36 @@ def conv_kernel_grad(cols, g, wshape, groups):
     return gw.reshape(groups, kk, cg, og).transpose(1, 2, 0, 3).reshape(wshape)
 
 
-def transpose_kernel(w, groups):
-    """Conv kernel (*k, cg, O) -> kernel of the adjoint conv: flipped, (*k, O // groups, C)."""
-    nd = w.ndim - 2
-    k, cg, cout = w.shape[:nd], w.shape[-2], w.shape[-1]
-    og = cout // groups
-    wt = w.reshape(k + (cg, groups, og))
-    wt = np.moveaxis(wt, nd, -1).reshape(k + (groups, og, cg))  # (*k, g, og, cg)
-    wt = np.moveaxis(wt, nd, -2).reshape(k + (og, groups * cg))
-    return wt[(slice(None, None, -1),) * nd]
+def _tap_slices(ksize, strides, dilation, out):
+    """Per kernel tap (row-major), the slice of the padded input that the tap reads."""
+    return [(slice(None),) + tuple(slice(t * d, t * d + (o - 1) * s + 1, s)
+                                   for t, s, d, o in zip(tap, strides, dilation, out))
+            for tap in itertools.product(*[range(k) for k in ksize])]
 
 
 def conv_input_grad(g, w, xshape, strides, padding, dilation, groups):
-    """Cotangent of ``conv_cl`` w.r.t. its input (a transposed conv of ``g``)."""
+    """Cotangent of ``conv_cl`` w.r.t. its input: per kernel tap one GEMM, added into its window."""
     nd = len(strides)
-    pads = []
-    for i in range(nd):
-        k, s, d = w.shape[i], strides[i], dilation[i]
-        lo, hi = padding[i]
-        span = d * (k - 1)
-        extra = xshape[1 + i] + lo + hi - ((g.shape[1 + i] - 1) * s + 1 + span)
-        pads.append((span - lo, span - hi + extra))
-    gd = dilate(g, strides)
-    return conv_cl(gd, transpose_kernel(w, groups), (1,) * nd, pads, dilation, groups)[0]
+    ksize, cg, cout = w.shape[:nd], w.shape[-2], w.shape[-1]
+    kk, n, osp, c = int(np.prod(ksize)), g.shape[0], g.shape[1:-1], xshape[-1]
+    g2 = g.reshape(-1, cout)
+    og = cout // groups
+    if groups == 1:
+        wt = w.reshape(kk, cg, cout).transpose(0, 2, 1)  # (kk, cout, C)
+    else:
+        gg = g2.reshape(-1, groups, og).transpose(1, 0, 2)  # (groups, rows, og)
+        wt = w.reshape(kk, cg, groups, og).transpose(0, 2, 3, 1)  # (kk, groups, og, cg)
+    buf = np.empty((n,) + osp + (c,), np.result_type(g, w))
+    b2 = buf.reshape(-1, c)
+    psp = tuple(m + lo + hi for m, (lo, hi) in zip(xshape[1:-1], padding))
+    gxp = np.zeros((n,) + psp + (c,), buf.dtype)
+    for t, sl in enumerate(_tap_slices(ksize, strides, dilation, osp)):
+        if groups == 1:
+            np.matmul(g2, wt[t], out=b2)
+        else:
+            b2.reshape(-1, groups, cg)[...] = np.matmul(gg, wt[t]).transpose(1, 0, 2)
+        gxp[sl] += buf
+    return pad_spatial(gxp, [(-lo, -hi) for lo, hi in padding])
 
 
 def conv_transpose_cl(x, w, strides, padding, dilation, keep_cols=False):
@@ -169,31 +182,85 @@ def _lowest(dtype):
     return -np.inf if dtype.kind == "f" or dtype.kind == "V" else np.iinfo(dtype).min
 
 
-def max_pool(x, pool, strides, padding, data_format, want_arg=False):
+def max_pool(x, pool, strides, padding, data_format, want_grad=False):
+    """Max pooling. Returns ``(out, grad)``; ``grad(g)`` is the VJP when ``want_grad``, else None.
+
+    The cotangent of a window goes to its first maximum (row-major window order), as in JAX.
+    """
     axes = spatial_axes(x.ndim, data_format)
     xp = _pad_axes(x, axes, padding, _lowest(x.dtype))
+    pool, strides = tuple(pool), tuple(strides)
+    tiled = _max_pool_tiled if strides == pool else _max_pool_taps
+    out, grad = tiled(xp, axes, pool, strides, want_grad)
+    if grad is None:
+        return out, None
+    crop = [slice(None)] * xp.ndim
+    for a, (lo, hi) in zip(axes, padding):
+        crop[a] = slice(lo, xp.shape[a] - hi)
+    return out, lambda g: grad(g)[tuple(crop)]
+
+
+def _max_pool_tiled(xp, axes, pool, strides, want_grad):
+    """Non-overlapping windows (strides == pool): split each spatial axis into (out, pool)."""
+    osp = [xp.shape[a] // k for a, k in zip(axes, pool)]
+    crop = [slice(None)] * xp.ndim
+    split = []
+    for i, n in enumerate(xp.shape):
+        if i in axes:
+            j = axes.index(i)
+            crop[i] = slice(0, osp[j] * pool[j])
+            split += [osp[j], pool[j]]
+        else:
+            split.append(n)
+    crop = tuple(crop)
+    win = tuple(a + j + 1 for j, a in enumerate(axes))  # window axes of the split view
+    xs = xp[crop].reshape(split)  # a view: splitting axes never copies
+    taps = []
+    for t in itertools.product(*[range(k) for k in pool]):
+        sl = [slice(None)] * len(split)
+        for a, ti in zip(win, t):
+            sl[a] = ti
+        taps.append(tuple(sl))
+    out = xs[taps[0]].copy()
+    for sl in taps[1:]:
+        np.maximum(out, xs[sl], out=out)
+    if not want_grad:
+        return out, None
+    mask = np.equal(xs, np.expand_dims(out, win))
+    seen = mask[taps[0]].copy()
+    for i, sl in enumerate(taps[1:], 2):  # keep only the first maximum of each window
+        m = mask[sl]
+        m &= ~seen
+        if i < len(taps):
+            seen |= m
+    full = all(o * k == n for o, k, n in zip(osp, pool, (xp.shape[a] for a in axes)))
+
+    def grad(g):
+        gxp = (np.empty if full else np.zeros)(xp.shape, g.dtype)
+        R.select(mask, np.expand_dims(g, win), out=gxp[crop].reshape(split))
+        return gxp
+    return out, grad
+
+
+def _max_pool_taps(xp, axes, pool, strides, want_grad):
+    """General (overlapping) windows: a loop over the window taps, tracking the arg-max tap."""
     taps, _ = _taps(xp.shape, axes, pool, strides, [(0, 0)] * len(axes))
     out = xp[taps[0]].copy()
-    arg = np.zeros(out.shape, np.int8 if len(taps) < 128 else np.int32) if want_arg else None
+    arg = np.zeros(out.shape, np.int8 if len(taps) < 128 else np.int32) if want_grad else None
     for i, sl in enumerate(taps[1:], 1):
         v = xp[sl]
-        if want_arg:
-            better = v > out
-            arg[better] = i
-            np.maximum(out, v, out=out)
-        else:
-            np.maximum(out, v, out=out)
-    return out, arg, taps, xp.shape
+        if want_grad:
+            arg[v > out] = i
+        np.maximum(out, v, out=out)
+    if not want_grad:
+        return out, None
 
-
-def max_pool_grad(g, arg, taps, xpshape, axes, padding):
-    gxp = np.zeros(xpshape, g.dtype)
-    for i, sl in enumerate(taps):
-        gxp[sl] += np.where(arg == i, g, 0)
-    sl = [slice(None)] * len(xpshape)
-    for a, (lo, hi) in zip(axes, padding):
-        sl[a] = slice(lo, xpshape[a] - hi)
-    return gxp[tuple(sl)]
+    def grad(g):
+        gxp = np.zeros(xp.shape, g.dtype)
+        for i, sl in enumerate(taps):
+            gxp[sl] += R.select(arg == i, g)
+        return gxp
+    return out, grad
 
 
 def avg_counts(x, axes, pool, strides, padding):

@@ -37,7 +37,12 @@ def threefry_ops(b: Any, k0: Any, k1: Any, x0: Any, x1: Any) -> tuple[Any, Any]:
     """Threefry-2x32 over backend ``b``'s int64 primitives; all values are int64 in [0, 2^32).
 
     ``k0``/``k1`` are 0-d int64 tensors (the key may be traced, e.g. a seed state under jit).
+    A backend may provide the optional fused primitive ``threefry2x32(k0, k1, x0, x1)`` (same
+    signature and bits); it is used when present.
     """
+    fused = getattr(b, "threefry2x32", None)
+    if fused is not None:
+        return fused(k0, k1, x0, x1)
     m = b.full((), MASK, "int64")
 
     def add(u, v):

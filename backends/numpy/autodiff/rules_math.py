@@ -155,8 +155,9 @@ def where(c, a, b):
     sa, sb = np.shape(av), np.shape(bv)
 
     def vjp(g):
-        ga = unbroadcast(np.where(cv, g, 0), sa) if a.__class__ is Tensor else None
-        gb = unbroadcast(np.where(cv, 0, g), sb) if b.__class__ is Tensor else None
+        m = cv if getattr(cv, "dtype", None) == np.bool_ else np.asarray(cv).astype(bool)
+        ga = unbroadcast(R.select(m, g), sa) if a.__class__ is Tensor else None
+        gb = unbroadcast(R.select(~m, g), sb) if b.__class__ is Tensor else None
         return None, ga, gb
     return make(out, (c, a, b), vjp)
 
@@ -251,7 +252,7 @@ def cast(x, npdtype):
 def relu(x):
     xv = x.value
     out = np.maximum(xv, 0)
-    return make(out, (x,), lambda g: (g * (xv > 0),))
+    return make(out, (x,), lambda g: (R.select(xv > 0, g),))
 
 
 def softmax(x, axis):

@@ -49,10 +49,8 @@ def conv_transpose(x, kernel, strides, padding, dilation, data_format):
 
 
 def max_pool(x, pool_size, strides, padding, data_format):
-    xv = x.value
-    out, arg, taps, xpshape = nn.max_pool(xv, pool_size, strides, padding, data_format, want_arg=True)
-    axes = nn.spatial_axes(xv.ndim, data_format)
-    return make(out, (x,), lambda g: (nn.max_pool_grad(g, arg, taps, xpshape, axes, padding),))
+    out, grad = nn.max_pool(x.value, pool_size, strides, padding, data_format, want_grad=True)
+    return make(out, (x,), lambda g: (grad(g),))
 
 
 def avg_pool(x, pool_size, strides, padding, data_format):
