@@ -1,0 +1,39 @@
+"""The NumPy backend's glibc heap tuning (backends/numpy/memory.py) and the GEMV bias-gradient path."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from kshim.backends.numpy import memory
+from kshim.backends.numpy.autodiff.tensor import unbroadcast
+
+
+def _probe(env_extra):
+    env = {k: v for k, v in os.environ.items() if not (k.startswith("MALLOC_") and k.endswith("_"))}
+    env.update(env_extra)
+    code = "from kshim.backends.numpy import memory; import kshim.backends.numpy; print(memory.tune_malloc())"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only")
+def test_malloc_tuning_applies_once_and_respects_opt_outs():
+    assert _probe({}) == "True"
+    assert _probe({"KSHIM_NUMPY_MALLOC_TUNING": "0"}) == "False"
+    assert _probe({"MALLOC_TOP_PAD_": "131072"}) == "False"  # the user's own malloc settings win
+    assert memory.tune_malloc() == memory.tune_malloc()       # idempotent
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_unbroadcast_leading_axes_gemv_matches_sum(dtype):
+    g = np.random.default_rng(0).standard_normal((16, 9, 9, 8)).astype(dtype)
+    got = unbroadcast(g, (8,))
+    want = g.astype(np.float64).sum(axis=(0, 1, 2))
+    assert got.dtype == g.dtype and got.shape == (8,)
+    np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == "float32" else 1e-12)
+    np.testing.assert_allclose(unbroadcast(g, (1, 1, 9, 8)), g.sum(axis=(0, 1), keepdims=True),
+                               rtol=1e-5 if dtype == "float32" else 1e-12)
