@@ -280,10 +280,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help=f"comma-separated subset of {','.join(CONTENDERS)} (default: all installed; "
                         "--quick leaves out keras-*)")
     p.add_argument("--out", default=None, help=f"Markdown report path (default: {DEFAULT_OUT} unless --quick)")
-    p.add_argument("--omp-wait-policy", choices=("passive", "active", "inherit"), default="passive",
-                   help="OMP_WAIT_POLICY for every worker (torch's OpenMP pool). Default passive: with the "
-                        "default spin-waiting, torch's 2-thread pool is 10-30x slower when the CPUs are "
-                        "oversubscribed by other processes; 'inherit' leaves the environment as it is")
+    p.add_argument("--omp-wait-policy", choices=("auto", "passive", "active", "inherit"), default="auto",
+                   help="OMP_WAIT_POLICY for every worker (torch's OpenMP pool). 'inherit' leaves the "
+                        "environment as it is (libgomp's default: spin briefly, then sleep), as users run; "
+                        "'passive' sleeps at once, which keeps torch usable when other processes oversubscribe "
+                        "the CPUs but adds a thread wake-up to every parallel op. Default 'auto': inherit, "
+                        "or passive when the 1-minute load average at start exceeds the core count")
     p.add_argument("--torch-threads", type=int, default=None,
                    help="torch.set_num_threads for every torch contender (default: torch's default)")
     p.add_argument("--blas-threads", type=int, default=None,
@@ -299,8 +301,11 @@ def main(argv: list[str] | None = None) -> int:
     s = settings_for(args.quick)
     if args.reps:
         s.reps = args.reps
-    if args.omp_wait_policy != "inherit":
-        EXTRA_ENV["OMP_WAIT_POLICY"] = args.omp_wait_policy.upper()
+    policy = args.omp_wait_policy
+    if policy == "auto":
+        policy = "passive" if os.getloadavg()[0] > (os.cpu_count() or 1) else "inherit"
+    if policy != "inherit":
+        EXTRA_ENV["OMP_WAIT_POLICY"] = policy.upper()
     if args.blas_threads:
         EXTRA_ENV["OPENBLAS_NUM_THREADS"] = str(args.blas_threads)
     if args.torch_threads:
@@ -328,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine_info()
     info["blas_threads"] = EXTRA_ENV.get("OPENBLAS_NUM_THREADS", os.environ.get("OPENBLAS_NUM_THREADS", "default"))
     info["omp_wait_policy"] = EXTRA_ENV.get("OMP_WAIT_POLICY", os.environ.get("OMP_WAIT_POLICY", "unset"))
+    info["omp_wait_policy"] += f" (--omp-wait-policy {args.omp_wait_policy})"
     train_wls = [w for w in workloads if w in WORKLOADS]
     results, meta = run_workloads(contenders, train_wls, s, log)
     imports = time_imports(import_probes_for(contenders, s), s, log) if "import" in workloads else {}
