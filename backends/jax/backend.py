@@ -49,6 +49,7 @@ class JaxBackend(NNMixin, BaseBackend):
     # A cached constant can end up as a Variable's value and then be donated to a jitted train
     # step (deleting its buffer); jit already folds constants, so there is nothing to gain.
     cache_constants = False
+    jit_takes_host_arrays = True   # jitted functions accept NumPy arrays (transferred in C++ dispatch)
 
     def __init__(self) -> None:
         _configure()

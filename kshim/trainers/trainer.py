@@ -7,6 +7,7 @@ import numpy as np
 import optree
 
 from .. import ops
+from ..backends._base import DTYPES
 from .._scope import StatelessScope
 from ..backend import current
 from .compile_utils import CompileLoss, CompileMetrics
@@ -16,6 +17,19 @@ from .step import StepFunctions
 
 def _to_tensors(struct: Any) -> Any:
     return optree.tree_map(lambda a: ops.convert_to_tensor(a), struct, none_is_leaf=False, namespace="kshim")
+
+
+def _host_or_tensor(a: Any) -> Any:
+    return a if type(a) is np.ndarray and a.dtype.name in DTYPES else ops.convert_to_tensor(a)
+
+
+def _step_inputs(struct: Any, jitted: bool) -> Any:
+    """Batch leaves for a step function. A jitted step of a backend whose compiled functions take
+    NumPy arrays directly (``jit_takes_host_arrays``: jax, which transfers them inside its C++
+    dispatch) gets them unconverted -- a separate conversion per leaf costs more than a tiny step."""
+    if jitted and getattr(current(), "jit_takes_host_arrays", False):
+        return optree.tree_map(_host_or_tensor, struct, none_is_leaf=False, namespace="kshim")
+    return _to_tensors(struct)
 
 
 class Trainer:
@@ -174,8 +188,8 @@ class Trainer:
         x, y, sw = batch
         tv, ntv, ov, mv = self._state_lists()
         state = ([v.value for v in tv], [v.value for v in ntv], [v.value for v in ov], [v.value for v in mv])
-        (ntv_vals, ntv_new, ov_new, mv_new), loss = self._fn("train")(state, (_to_tensors(x), _to_tensors(y),
-                                                                              _to_tensors(sw)))
+        batch = _step_inputs((x, y, sw), self._use_jit())
+        (ntv_vals, ntv_new, ov_new, mv_new), loss = self._fn("train")(state, batch)
         self._write_back(tv, ntv_vals)
         self._write_back(ntv, ntv_new)
         self._write_back(ov, ov_new)
@@ -186,14 +200,14 @@ class Trainer:
         x, y, sw = batch
         tv, ntv, _, mv = self._state_lists()
         state = ([v.value for v in tv], [v.value for v in ntv], [v.value for v in mv])
-        mv_new, loss = self._fn("test")(state, (_to_tensors(x), _to_tensors(y), _to_tensors(sw)))
+        mv_new, loss = self._fn("test")(state, _step_inputs((x, y, sw), self._use_jit()))
         self._write_back(mv, mv_new)
         return loss
 
     def _predict_batch(self, x: Any) -> Any:
         tv, ntv, _, _ = self._state_lists()
         state = ([v.value for v in tv], [v.value for v in ntv])
-        return self._fn("predict")(state, _to_tensors(x))
+        return self._fn("predict")(state, _step_inputs(x, self._use_jit()))
 
     # ---- metrics results -----------------------------------------------------------------
     def reset_metrics(self) -> None:

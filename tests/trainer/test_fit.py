@@ -215,3 +215,25 @@ def test_lazily_built_metrics_work_in_fit(backend):
     m = _linear(metrics=[keras.metrics.R2Score()])
     h = m.fit(x, y, batch_size=4, epochs=1, verbose=0)
     assert "r2_score" in h.history and np.isfinite(h.history["r2_score"][0])
+
+
+def test_jitted_jax_steps_take_numpy_batches_unconverted(backend):
+    """On jax, jitted steps get NumPy batch arrays as they are (the jit transfers them); results equal
+    the eager path, which converts every leaf first."""
+    from kshim.trainers.trainer import _step_inputs
+
+    x, y = _data(12)
+    batch = _step_inputs((x, y, None), True)
+    if backend.name == "jax":
+        assert batch[0] is x and batch[1] is y
+    else:
+        assert backend.is_tensor(batch[0]) and backend.is_tensor(batch[1])
+    assert all(backend.is_tensor(t) for t in _step_inputs((x, y), False))
+    runs = []
+    for kw in (dict(run_eagerly=True), dict()):
+        m = _linear(**kw)
+        h = m.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history["loss"]
+        runs.append((h, m.evaluate(x, y, batch_size=4, verbose=0), m.predict(x, batch_size=4, verbose=0)))
+    np.testing.assert_allclose(runs[0][0], runs[1][0], rtol=1e-5)
+    np.testing.assert_allclose(runs[0][1], runs[1][1], rtol=1e-5)
+    np.testing.assert_allclose(runs[0][2], runs[1][2], rtol=1e-5)
