@@ -207,6 +207,10 @@ def render(info: dict, s: Any, contenders: list[str], skipped: dict, workloads: 
         status = "not run" if v is None else ("met" if v < thr else "**not met**")
         L.append(f"| {label} | {_fmt_s(v)} (min) | {status} |")
     L.append("")
+    analysis = Path(__file__).with_name("ANALYSIS.md")
+    if not s.quick and analysis.exists():
+        L.append("## What bounds the targets a run reports as not met (`benchmarks/ANALYSIS.md`)\n")
+        L.append(analysis.read_text().strip() + "\n")
     return "\n".join(L)
 
 
