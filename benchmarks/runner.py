@@ -41,8 +41,9 @@ class Settings:
 
 def settings_for(quick: bool) -> Settings:
     if quick:
+        # warm-up of 3 steps: the torch backend traces a step on its 3rd call
         return Settings(True, reps=3, train_target_s=0.2, predict_target_s=0.1, calib_steps=1,
-                        min_steps_scale=0.5, warmup="1,1", import_runs={"kshim-numpy": 3})
+                        min_steps_scale=0.5, warmup="1,3", import_runs={"kshim-numpy": 3})
     return Settings(False, reps=5, train_target_s=0.5, predict_target_s=0.25, calib_steps=2, min_steps_scale=1.0,
                     warmup="2,2",
                     import_runs={"kshim-numpy": 5, "kshim-jax": 2, "kshim-torch": 2, "keras-jax": 2,
