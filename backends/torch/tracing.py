@@ -75,11 +75,46 @@ def _foldable_op(node: torch.fx.Node) -> bool:
     return not t._schema.is_mutable and torch.Tag.nondeterministic_seeded not in t.tags
 
 
+def _returns_alias(node: torch.fx.Node) -> bool:
+    t = node.target
+    return t is operator.getitem or (isinstance(t, torch._ops.OpOverload)
+                                     and any(r.alias_info is not None for r in t._schema.returns))
+
+
+def _mutated(gm: torch.fx.GraphModule) -> set:
+    """Nodes whose value an in-place op writes, directly or through views of it: never folded (a
+    stored constant would accumulate the writes of every call)."""
+    stack = []
+    for node in gm.graph.nodes:
+        t = node.target
+        if node.op != "call_function" or not isinstance(t, torch._ops.OpOverload) or not t._schema.is_mutable:
+            continue
+        for a, v in zip(t._schema.arguments, node.args):
+            if a.alias_info is not None and a.alias_info.is_write:
+                stack += [n for n in (v if isinstance(v, (list, tuple)) else [v]) if isinstance(n, torch.fx.Node)]
+        for name, v in node.kwargs.items():
+            a = next((a for a in t._schema.arguments if a.name == name), None)
+            if a is not None and a.alias_info is not None and a.alias_info.is_write and isinstance(v, torch.fx.Node):
+                stack.append(v)
+    seen: set = set()
+    while stack:
+        n = stack.pop()
+        if n not in seen:
+            seen.add(n)
+            if _returns_alias(n):
+                stack += n.all_input_nodes
+    return seen
+
+
 def _fold_constants(gm: torch.fx.GraphModule) -> None:
     """Evaluate once the nodes that depend only on constants (scalar factories, masks of constant
-    counts, ``ones_like`` of a known shape ...) and store their values on the module."""
+    counts, ``ones_like`` of a known shape ...) and store their values on the module. Values that
+    are written in place or returned by the program are recomputed on every call."""
     env: dict = {}
+    keep = _mutated(gm)
     for node in gm.graph.nodes:
+        if node in keep or any(u.op == "output" for u in node.users):
+            continue
         if node.op == "get_attr":
             env[node] = getattr(gm, node.target)
         elif node.op == "call_function" and _foldable_op(node):

@@ -109,3 +109,21 @@ def test_fit_traced_equals_eager_bitwise(opt):
         assert h0 == h1 and e0 == e1
         for a, c in zip(w0 + [p0], w1 + [p1]):
             np.testing.assert_array_equal(a, c)
+
+
+def test_constants_written_in_place_or_returned_are_not_folded():
+    """A buffer created from constants and then updated in place (or handed out) must be fresh on
+    every replay, as in eager execution."""
+    def fn(x):
+        acc = torch.zeros(3)                      # constant-only ...
+        acc.add_(x)                               # ... but written in place
+        view = torch.ones(4)[:3]
+        view.mul_(2.0)                            # written through a view
+        return acc + view, torch.full((2,), 7.0)  # the second output is a constant
+    f = TracedFunction(fn, trace_after=0)
+    x = torch.arange(3.0)
+    for _ in range(3):
+        a, c = f(x)
+        assert torch.equal(a, x + 2.0) and torch.equal(c, torch.full((2,), 7.0))
+        c.add_(1.0)                               # the caller may mutate what it got
+    assert f.num_traces == 1
