@@ -35,6 +35,8 @@ class Settings:
     min_steps_scale: float
     warmup: str                      # "rounds,steps" of warm-up train/predict calls in each worker
     import_runs: dict[str, int]      # import-probe name -> number of fresh-process runs (min is reported)
+    settle_s: float = 0.2            # idle gap before each timed request: the previous contender's spinning
+                                     # thread pools (OpenBLAS, OpenMP, XLA) go to sleep first
     setup_timeout_s: float = 900.0
     request_timeout_s: float = 600.0
 
@@ -43,7 +45,7 @@ def settings_for(quick: bool) -> Settings:
     if quick:
         # warm-up of 3 steps: the torch backend traces a step on its 3rd call
         return Settings(True, reps=3, train_target_s=0.2, predict_target_s=0.1, calib_steps=1,
-                        min_steps_scale=0.5, warmup="1,3", import_runs={"kshim-numpy": 3})
+                        min_steps_scale=0.5, warmup="1,3", import_runs={"kshim-numpy": 3}, settle_s=0.05)
     return Settings(False, reps=5, train_target_s=0.5, predict_target_s=0.25, calib_steps=2, min_steps_scale=1.0,
                     warmup="2,2",
                     import_runs={"kshim-numpy": 5, "kshim-jax": 2, "kshim-torch": 2, "keras-jax": 2,
@@ -174,6 +176,7 @@ def run_workloads(contenders: list[str], workloads: list[str], s: Settings, log)
                         if results[key].error:
                             continue
                         n = steps[(c, op)]
+                        time.sleep(s.settle_s)
                         try:
                             results[key].per_step.append(workers[c].request(op, wl, n, s.request_timeout_s) / n)
                         except RuntimeError as e:

@@ -37,7 +37,7 @@ class _Program:
         self.graph, self.out_spec, self.out_leaves, self.out_pos = graph, out_spec, out_leaves, out_pos
 
     def run(self, tensors: list) -> Any:
-        outs = self.graph(*tensors)
+        outs = self.graph.forward(*tensors)     # straight to the generated code (no Module hooks)
         leaves = list(self.out_leaves)
         for i, t in zip(self.out_pos, outs):
             leaves[i] = t
@@ -48,11 +48,14 @@ def _signature(leaves: list) -> tuple | None:
     """Hashable key of the flattened arguments, or None when they cannot be traced (a tensor that
     requires grad or is not a plain CPU/CUDA tensor, or an unhashable non-tensor leaf)."""
     key = []
+    tensor = torch.Tensor
     for leaf in leaves:
-        if isinstance(leaf, torch.Tensor):
-            if leaf.requires_grad or type(leaf) is not torch.Tensor:
+        if type(leaf) is tensor:
+            if leaf.requires_grad:
                 return None
             key.append((leaf.shape, leaf.dtype, leaf.device))
+        elif isinstance(leaf, tensor):    # a subclass (fake, functional, parameter ...)
+            return None
         else:
             try:
                 hash(leaf)
