@@ -160,6 +160,7 @@ def run_workloads(contenders: list[str], workloads: list[str], s: Settings, log)
                         results[key].error = err
                         continue
                     try:
+                        time.sleep(s.settle_s)
                         est = w.request(op, wl, s.calib_steps, s.request_timeout_s) / s.calib_steps
                     except RuntimeError as e:
                         results[key].error = str(e)
