@@ -29,25 +29,14 @@ from kshim import layers as L  # noqa: E402
 from kshim import ops  # noqa: E402
 from kshim.layers.attention import AdditiveAttention, Attention, MultiHeadAttention  # noqa: E402
 
+from .keras_oracle import _norm_cfg  # noqa: E402
+
 RTOL = ATOL = 2e-5
 CUSTOM = {"MultiHeadAttention": MultiHeadAttention, "Attention": Attention, "AdditiveAttention": AdditiveAttention}
-_IGNORED_INIT_KEYS = ("input_axes", "output_axes")
 
 
 def N(x):
     return ops.convert_to_numpy(x)
-
-
-def _norm_cfg(cfg):
-    """Drop Keras-only initializer keys (None) and compare nested floats at float32 precision."""
-    out = {}
-    for k, v in cfg.items():
-        if isinstance(v, dict) and "class_name" in v and isinstance(v.get("config"), dict):
-            v = dict(v, config={ck: (float(np.float32(cv)) if isinstance(cv, float) else cv)
-                                for ck, cv in v["config"].items()
-                                if not (ck in _IGNORED_INIT_KEYS and cv is None)})
-        out[k] = v
-    return out
 
 
 def _randomize(klayer, rng, scale=0.5):
