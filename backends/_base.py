@@ -35,6 +35,9 @@ def canonical_dtype(dtype: Any) -> str:
     return name
 
 
+FOREACH_FUSED = ("lerp", "subtract_quotient")   # composite names ``foreach`` accepts besides primitives
+
+
 class BaseBackend:
     """Base class: helpers shared by all backends. Subclasses implement the protocol."""
 
@@ -46,11 +49,20 @@ class BaseBackend:
     def foreach(self, name: str, *args: Any) -> list:
         """Apply the elementwise primitive ``name`` across lists of tensors (a non-list argument is
         used for every element): ``foreach("add", xs, ys) == [add(x, y) for x, y in zip(xs, ys)]``.
-        Backends with multi-tensor kernels override it; results must equal the per-tensor loop."""
+        Besides the primitives, two fused names (``FOREACH_FUSED``): ``"lerp"`` (a, b, w) is
+        ``a + (b - a) * w`` and ``"subtract_quotient"`` (x, n, d) is ``x - n / d``. Backends with
+        multi-tensor kernels override it; results must equal the per-tensor loop (for the fused
+        names up to the rounding of a fused multiply-add)."""
         n = next(len(a) for a in args if isinstance(a, list))
         cols = [a if isinstance(a, list) else [a] * n for a in args]
-        fn = getattr(self, name)
+        fn = getattr(self, name) if name not in FOREACH_FUSED else getattr(self, "_fused_" + name)
         return [fn(*row) for row in zip(*cols)]
+
+    def _fused_lerp(self, a: Any, b: Any, w: Any) -> Any:
+        return self.add(a, self.multiply(self.subtract(b, a), w))
+
+    def _fused_subtract_quotient(self, x: Any, n: Any, d: Any) -> Any:
+        return self.subtract(x, self.divide(n, d))
 
     def numpy_dtype(self, dtype: str) -> np.dtype:
         """NumPy dtype for a canonical name (bfloat16 through ml_dtypes)."""

@@ -196,8 +196,9 @@ class Backend(Protocol):
 
     def foreach(self, name: str, *args: Any) -> list:
         """Elementwise primitive ``name`` over lists of tensors (non-list arguments broadcast to
-        every element); must equal ``[name(*row) for row in zip(*lists)]`` exactly. ``BaseBackend``
-        provides the loop; torch uses its multi-tensor kernels."""
+        every element); must equal ``[name(*row) for row in zip(*lists)]`` exactly. Also the fused
+        names ``"lerp"`` (``a + (b - a) * w``) and ``"subtract_quotient"`` (``x - n / d``), equal up
+        to FMA rounding. ``BaseBackend`` provides the loop; torch uses its multi-tensor kernels."""
 
     # ---- device ------------------------------------------------------------------------------
     def device_name(self) -> str:

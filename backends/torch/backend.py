@@ -215,7 +215,15 @@ class TorchBackend(NNMixin, ControlMixin, BaseBackend):
                 "sqrt": "_foreach_sqrt", "exp": "_foreach_exp", "abs": "_foreach_abs", "negative": "_foreach_neg"}
 
     def foreach(self, name, *args):
-        """Multi-tensor kernels (``torch._foreach_*``): one call for all tensors, same arithmetic."""
+        """Multi-tensor kernels (``torch._foreach_*``): one call for all tensors, same arithmetic
+        (``lerp`` is torch's FMA-based one: within rounding of ``a + (b - a) * w``)."""
+        if name == "lerp" and isinstance(args[0], list) and isinstance(args[1], list):
+            w = args[2]
+            if not isinstance(w, list) and getattr(w, "ndim", 1) == 0 and all(
+                    t.dtype == w.dtype for t in args[0] + args[1]):
+                return list(torch._foreach_lerp(args[0], args[1], w))
+        if name == "subtract_quotient" and all(isinstance(a, list) for a in args):
+            return list(torch._foreach_addcdiv(args[0], args[1], args[2], value=-1))
         if name == "square" and len(args) == 1 and isinstance(args[0], list):
             return list(torch._foreach_mul(args[0], args[0]))
         fn = getattr(torch, self._FOREACH.get(name, ""), None)

@@ -66,18 +66,7 @@ class Adam(Optimizer):
             self._velocity_hats = self.add_optimizer_variables(variables, "velocity_hat")
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
-        d = variable.dtype
-        g = ops.cast(gradient, d)
-        alpha = self._alpha(learning_rate, d)
-        i = self._index(variable)
-        m, v = self._momentums[i], self._velocities[i]
-        m.assign_add(ops.multiply(ops.subtract(g, m), 1 - self.beta_1))
-        v.assign_add(ops.multiply(ops.subtract(ops.square(g), v), 1 - self.beta_2))
-        if self.amsgrad:
-            v_hat = self._velocity_hats[i]
-            v_hat.assign(ops.maximum(v_hat, v))
-            v = v_hat
-        variable.assign_sub(ops.divide(ops.multiply(m, alpha), ops.add(ops.sqrt(v), self.epsilon)))
+        self._update([gradient], [variable], learning_rate)
 
     def _alpha(self, learning_rate: Any, d: str) -> Any:
         """Step size ``lr * sqrt(1 - b2^t) / (1 - b1^t)``, computed once per step and dtype."""
@@ -90,22 +79,24 @@ class Adam(Optimizer):
         return self.per_step(("adam_alpha", d), step_size)
 
     def _backend_update_step(self, grads: list, variables: list, learning_rate: Any) -> None:
-        """All variables at once with the backend's multi-tensor ``foreach`` (same arithmetic, in
-        the same order, as ``update_step``; one call per operation instead of one per variable)."""
-        dtypes = {v.dtype for v in variables}
-        if len(dtypes) != 1 or type(self).update_step is not Adam.update_step:
+        """All variables in one pass of multi-tensor ``foreach`` calls (per dtype group of one)."""
+        if len({v.dtype for v in variables}) != 1 or type(self).update_step is not Adam.update_step:
             return super()._backend_update_step(grads, variables, learning_rate)
-        d = dtypes.pop()
+        self._update(grads, variables, learning_rate)
+
+    def _update(self, grads: list, variables: list, learning_rate: Any) -> None:
+        """``m = lerp(m, g, 1-β1)``, ``v = lerp(v, g², 1-β2)``, ``x -= m·α / (√v + ε)`` over same-dtype
+        variables with the backend's ``foreach`` (its fused ``lerp``/``subtract_quotient`` equal the
+        composites ``m + (g - m)(1-β1)`` and ``x - n/d`` up to FMA rounding)."""
+        d = variables[0].dtype
         b = current()
         alpha = self._alpha(learning_rate, d)
         idx = [self._index(v) for v in variables]
         ms, vs = [self._momentums[i] for i in idx], [self._velocities[i] for i in idx]
         g = [ops.cast(x, d) for x in grads]
         c1, c2 = ops.cast(1 - self.beta_1, d), ops.cast(1 - self.beta_2, d)
-        m_new = b.foreach("add", [m.value for m in ms], b.foreach("multiply", b.foreach(
-            "subtract", g, [m.value for m in ms]), c1))
-        v_old = [v.value for v in vs]
-        v_new = b.foreach("add", v_old, b.foreach("multiply", b.foreach("subtract", b.foreach("square", g), v_old), c2))
+        m_new = b.foreach("lerp", [m.value for m in ms], g, c1)
+        v_new = b.foreach("lerp", [v.value for v in vs], b.foreach("square", g), c2)
         for var, value in zip(ms + vs, m_new + v_new):
             var.assign(value)
         if self.amsgrad:
@@ -114,8 +105,8 @@ class Adam(Optimizer):
             for var, value in zip(hats, v_new):
                 var.assign(value)
         denom = b.foreach("add", b.foreach("sqrt", v_new), ops.cast(self.epsilon, d))
-        x_old = [v.value for v in variables]
-        x_new = b.foreach("subtract", x_old, b.foreach("divide", b.foreach("multiply", m_new, alpha), denom))
+        x_new = b.foreach("subtract_quotient", [v.value for v in variables], b.foreach("multiply", m_new, alpha),
+                          denom)
         for var, value in zip(variables, x_new):
             var.assign(value)
 

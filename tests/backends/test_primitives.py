@@ -13,6 +13,7 @@ import pytest
 import scipy.special as sps
 
 from kshim.backends import BINARY_OPS, REDUCE_OPS, UNARY_OPS
+from kshim.backends._base import BaseBackend
 
 F32, F64 = np.float32, np.float64
 TOL = {np.dtype(F32): dict(rtol=1e-5, atol=1e-6), np.dtype(F64): dict(rtol=1e-12, atol=1e-14)}
@@ -465,3 +466,26 @@ def test_foreach_equals_per_tensor_loop(backend, name, args):
         want = [getattr(backend, name)(*row) for row in zip(*cols)]
         for a, c in zip(got, want):
             np.testing.assert_array_equal(backend.to_numpy(a), backend.to_numpy(c))
+
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+def test_foreach_fused_lerp_and_subtract_quotient(backend, dtype):
+    """``lerp`` equals ``a + (b - a) * w`` up to one FMA rounding (exactly, where the backend uses the
+    composite); ``subtract_quotient`` equals ``x - n / d`` exactly on every backend."""
+    rng = np.random.default_rng(1)
+    shapes = [(5,), (3, 4), ()]
+    a, b_, n, x = ([backend.convert_to_tensor(rng.standard_normal(s).astype(dtype)) for s in shapes] for _ in range(4))
+    d = [backend.convert_to_tensor((rng.random(s) + 0.5).astype(dtype)) for s in shapes]
+    w = backend.convert_to_tensor(np.asarray(0.1, dtype))
+    lerp = backend.foreach("lerp", a, b_, w)
+    ref = [backend.add(p, backend.multiply(backend.subtract(q, p), w)) for p, q in zip(a, b_)]
+    eps = np.finfo(dtype).eps
+    for got, want in zip(lerp, ref):
+        g, r = backend.to_numpy(got), backend.to_numpy(want)
+        assert g.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(g, r, rtol=4 * eps, atol=4 * eps)
+        if type(backend).foreach is BaseBackend.foreach:
+            np.testing.assert_array_equal(g, r)
+    sq = backend.foreach("subtract_quotient", x, n, d)
+    for got, p, q, r in zip(sq, x, n, d):
+        np.testing.assert_array_equal(backend.to_numpy(got), backend.to_numpy(backend.subtract(p, backend.divide(q, r))))
