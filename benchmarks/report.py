@@ -209,7 +209,7 @@ def render(info: dict, s: Any, contenders: list[str], skipped: dict, workloads: 
     L.append("")
     analysis = Path(__file__).with_name("ANALYSIS.md")
     if not s.quick and analysis.exists():
-        L.append("## What bounds the targets a run reports as not met (`benchmarks/ANALYSIS.md`)\n")
+        L.append("## Measured limits: what bounds the closest targets, and their spread over runs (`benchmarks/ANALYSIS.md`)\n")
         L.append(analysis.read_text().strip() + "\n")
     return "\n".join(L)
 
