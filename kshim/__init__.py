@@ -16,7 +16,7 @@ from . import backend, config  # noqa: F401
 
 _SUBMODULES = {"activations", "constraints", "initializers", "ops", "random", "regularizers", "layers", "models",
                "saving", "utils", "optimizers", "losses", "metrics", "callbacks", "datasets", "dtypes", "testing",
-               "trainers"}
+               "trainers", "mixed_precision"}
 _NAMES = {
     "Input": "layers", "InputLayer": "layers", "Layer": "layers", "Model": "models", "Sequential": "models",
     "SeedGenerator": "random", "Variable": "variables", "KerasTensor": "_symbolic", "DTypePolicy": "layers",

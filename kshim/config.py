@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -95,3 +96,15 @@ def backend() -> str:
 
 
 _init_from_file()
+
+
+def set_dtype_policy(policy: Any) -> None:
+    """Set the global dtype policy (``keras.config.set_dtype_policy``; e.g. ``"mixed_float16"``)."""
+    from .layers.dtype_policy import set_dtype_policy as _set
+    _set(policy)
+
+
+def dtype_policy() -> Any:
+    """The global ``DTypePolicy`` (``keras.config.dtype_policy``)."""
+    from .layers.dtype_policy import dtype_policy as _get
+    return _get()

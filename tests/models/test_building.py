@@ -197,3 +197,26 @@ def test_mixed_precision_policy_computes_in_float16_with_float32_variables(backe
     assert ops.dtype(y) == "float16" and d.kernel.dtype == "float32"
     k, b = d.get_weights()
     np.testing.assert_allclose(ops.convert_to_numpy(y).astype("float32"), _x(2, 4) @ k + b, rtol=2e-3, atol=2e-3)
+
+
+def test_global_mixed_precision_policy_and_fit(backend):
+    """``keras.mixed_precision.set_global_policy`` (and ``keras.config.set_dtype_policy``) apply to
+    layers created afterwards; such a model trains (jitted/traced where the backend does) and the
+    policy is restored."""
+    import kshim
+
+    assert kshim.mixed_precision.global_policy().name == "float32"
+    kshim.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        assert kshim.config.dtype_policy().name == "mixed_float16"
+        m = kshim.Sequential([kshim.Input((4,)), layers.Dense(8, activation="relu"), layers.Dense(1)])
+        assert m.layers[0].kernel.dtype == "float32" and m.layers[0].compute_dtype == "float16"
+        m.compile("adam", "mse")
+        r = np.random.default_rng(0)
+        x, y = r.standard_normal((32, 4)).astype("float32"), r.standard_normal((32, 1)).astype("float32")
+        h = m.fit(x, y, batch_size=4, epochs=2, verbose=0)
+        assert all(np.isfinite(h.history["loss"])) and m.predict(x, verbose=0).shape == (32, 1)
+    finally:
+        kshim.config.set_dtype_policy("float32")
+    assert isinstance(kshim.mixed_precision.Policy("mixed_bfloat16"), kshim.mixed_precision.DTypePolicy)
+    assert kshim.mixed_precision.global_policy().name == "float32"

@@ -1,0 +1,25 @@
+"""``keras.mixed_precision``: the global dtype policy (``"mixed_float16"``, ``"mixed_bfloat16"``, ...).
+
+Layers created after ``set_global_policy("mixed_float16")`` keep float32 variables and compute in
+float16 (see ``kshim.layers.dtype_policy``). Loss scaling (``LossScaleOptimizer``) is not provided.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .layers.dtype_policy import DTypePolicy, dtype_policy, set_dtype_policy
+
+Policy = DTypePolicy
+
+
+def set_global_policy(policy: Any) -> None:
+    """Set the policy used by layers created afterwards (a name or a ``DTypePolicy``)."""
+    set_dtype_policy(policy)
+
+
+def global_policy() -> DTypePolicy:
+    """The current global ``DTypePolicy`` (``floatx()`` unless set)."""
+    return dtype_policy()
+
+
+__all__ = ["DTypePolicy", "Policy", "dtype_policy", "global_policy", "set_dtype_policy", "set_global_policy"]
