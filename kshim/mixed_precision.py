@@ -13,7 +13,8 @@ Policy = DTypePolicy
 
 
 def set_global_policy(policy: Any) -> None:
-    """Set the policy used by layers created afterwards (a name or a ``DTypePolicy``)."""
+    """Set the policy used by layers created afterwards (a name or a ``DTypePolicy``; None resets it
+    to the default, which follows ``floatx()``)."""
     set_dtype_policy(policy)
 
 

@@ -40,8 +40,9 @@ _GLOBAL: list = [None]
 
 
 def set_dtype_policy(policy: Any) -> None:
-    """Set the global default policy (e.g. ``"mixed_float16"``)."""
-    _GLOBAL[0] = get(policy).name
+    """Set the global default policy (e.g. ``"mixed_float16"``); None goes back to the default,
+    which follows ``floatx()``."""
+    _GLOBAL[0] = None if policy is None else get(policy).name
 
 
 def dtype_policy() -> DTypePolicy:

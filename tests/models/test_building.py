@@ -217,6 +217,10 @@ def test_global_mixed_precision_policy_and_fit(backend):
         h = m.fit(x, y, batch_size=4, epochs=2, verbose=0)
         assert all(np.isfinite(h.history["loss"])) and m.predict(x, verbose=0).shape == (32, 1)
     finally:
-        kshim.config.set_dtype_policy("float32")
+        kshim.config.set_dtype_policy(None)          # back to the default, which follows floatx
     assert isinstance(kshim.mixed_precision.Policy("mixed_bfloat16"), kshim.mixed_precision.DTypePolicy)
-    assert kshim.mixed_precision.global_policy().name == "float32"
+    kshim.config.set_floatx("float64")
+    try:
+        assert kshim.mixed_precision.global_policy().name == "float64"
+    finally:
+        kshim.config.set_floatx("float32")
