@@ -12,6 +12,7 @@ import numpy as np
 import optree
 
 from .._base import BINARY_OPS, DTYPES, REDUCE_OPS, UNARY_OPS, BaseBackend, canonical_dtype
+from .._threefry import threefry2x32_uint32
 from . import nn
 from . import rawops as R
 from .autodiff import tensor as _tensor_mod
@@ -262,7 +263,8 @@ class NumpyBackend(BaseBackend):
     # ---- random ------------------------------------------------------------------------------------
     def threefry2x32(self, k0, k1, x0, x1):
         """Optional fused Threefry-2x32 used by ``kshim.random.threefry.threefry_ops`` (same bits)."""
-        return R.threefry2x32(val(k0), val(k1), val(x0), val(x1))
+        u, v = threefry2x32_uint32(int(val(k0)), int(val(k1)), val(x0), val(x1))
+        return u.astype(np.int64), v.astype(np.int64)
 
     # ---- control flow --------------------------------------------------------------------------------
     def cond(self, pred, true_fn, false_fn, *operands):

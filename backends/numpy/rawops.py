@@ -88,28 +88,6 @@ def select(mask, g, out=None):
     return out
 
 
-def threefry2x32(k0, k1, x0, x1):
-    """Threefry-2x32 (20 rounds) on int64 words in [0, 2^32): in-place uint32 ops, int64 results."""
-    m = 0xFFFFFFFF
-    k0, k1 = int(k0) & m, int(k1) & m
-    ks = (k0, k1, k0 ^ k1 ^ 0x1BD11BDA)
-    shape = np.broadcast_shapes(np.shape(x0), np.shape(x1))
-    u, v = (np.broadcast_to(x, shape).astype(np.uint32) for x in (x0, x1))
-    t = np.empty_like(u)
-    u += np.uint32(k0)
-    v += np.uint32(k1)
-    for i in range(5):
-        for r in ((13, 15, 26, 6), (17, 29, 16, 24))[i % 2]:
-            u += v
-            np.left_shift(v, np.uint32(r), out=t)
-            v >>= np.uint32(32 - r)
-            v |= t
-            v ^= u
-        u += np.uint32(ks[(i + 1) % 3])
-        v += np.uint32((ks[(i + 2) % 3] + i + 1) & m)
-    return u.astype(np.int64), v.astype(np.int64)
-
-
 def logical_not(x):
     return np.logical_not(x)
 

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from .._base import BaseBackend, canonical_dtype
+from .._threefry import MASK, PARITY, ROTATIONS
 from .._protocol import BINARY_OPS, REDUCE_OPS, UNARY_OPS
 from ._common import FROM_TORCH, TO_TORCH, WIDE_UNSIGNED, make_op, widen_retry, widening
 from .control import ControlMixin
@@ -356,16 +357,16 @@ class TorchBackend(NNMixin, ControlMixin, BaseBackend):
         mask, instead of masking int64 words after every add and shift. Keys may be traced tensors."""
         i32 = torch.int32
         k0, k1 = k0.to(i32), k1.to(i32)
-        ks = (k0, k1, k0 ^ k1 ^ 0x1BD11BDA)
+        ks = (k0, k1, k0 ^ k1 ^ PARITY)
         u, v = torch.broadcast_tensors(x0.to(i32), x1.to(i32))
         u, v = u + k0, v + k1
         for i in range(5):
-            for r in ((13, 15, 26, 6), (17, 29, 16, 24))[i % 2]:
+            for r in ROTATIONS[i % 2]:
                 u.add_(v)
                 v = ((v >> (32 - r)) & ((1 << r) - 1)).bitwise_or_(v << r).bitwise_xor_(u)
             u.add_(ks[(i + 1) % 3])
             v.add_(ks[(i + 2) % 3]).add_(i + 1)
-        return u.to(torch.int64) & 0xFFFFFFFF, v.to(torch.int64) & 0xFFFFFFFF
+        return u.to(torch.int64) & MASK, v.to(torch.int64) & MASK
 
     def relu(self, x):
         return torch.relu(x)

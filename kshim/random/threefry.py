@@ -11,26 +11,12 @@ from typing import Any
 
 import numpy as np
 
-ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
-PARITY = 0x1BD11BDA
-MASK = 0xFFFFFFFF
+from ..backends._threefry import MASK, PARITY, ROTATIONS, threefry2x32_uint32
 
 
 def threefry_host(key: tuple[int, int], x0: np.ndarray, x1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Threefry-2x32 on NumPy uint32 arrays (wrapping arithmetic)."""
-    k0, k1 = np.uint32(key[0] & MASK), np.uint32(key[1] & MASK)
-    ks = (k0, k1, np.uint32(k0 ^ k1 ^ np.uint32(PARITY)))
-    x0 = (x0.astype(np.uint32) + ks[0]).astype(np.uint32)
-    x1 = (x1.astype(np.uint32) + ks[1]).astype(np.uint32)
-    with np.errstate(over="ignore"):
-        for i in range(5):
-            for r in ROTATIONS[i % 2]:
-                x0 = x0 + x1
-                x1 = (x1 << np.uint32(r)) | (x1 >> np.uint32(32 - r))
-                x1 = x1 ^ x0
-            x0 = x0 + ks[(i + 1) % 3]
-            x1 = x1 + ks[(i + 2) % 3] + np.uint32(i + 1)
-    return x0, x1
+    return threefry2x32_uint32(key[0], key[1], x0, x1)
 
 
 def threefry_ops(b: Any, k0: Any, k1: Any, x0: Any, x1: Any) -> tuple[Any, Any]:
