@@ -10,7 +10,6 @@ import pytest
 
 from kshim import backends
 from kshim.backends.numpy import nn
-from kshim.random import threefry
 
 b = backends.get("numpy")
 rng = np.random.default_rng(7)
@@ -132,29 +131,4 @@ def test_where_grad_masks_non_finite_and_non_bool_condition():
     np.testing.assert_array_equal(ga, [[np.inf, 0, 2], [np.inf, 0, 2]])
     np.testing.assert_array_equal(gb, [0, 2, 0])
 
-
-# ---- Threefry ----------------------------------------------------------------------------------
-class _Composite:
-    """The NumPy backend without its fused ``threefry2x32``: forces the generic composite."""
-    def __getattr__(self, name):
-        if name == "threefry2x32":
-            raise AttributeError(name)
-        return getattr(b, name)
-
-
-def test_threefry_known_answers():  # Random123 threefry2x32_20 vectors
-    for key, ctr, want in [((0, 0), (0, 0), (0x6B200159, 0x99BA4EFE)),
-                           ((0xFFFFFFFF,) * 2, (0xFFFFFFFF,) * 2, (0x1CB996FC, 0xBB002BE7)),
-                           ((0x13198A2E, 0x03707344), (0x243F6A88, 0x85A308D3), (0xC4923A9C, 0x483DF7A0))]:
-        y = b.threefry2x32(np.int64(key[0]), np.int64(key[1]), np.array([ctr[0]]), np.array([ctr[1]]))
-        assert (int(y[0][0]), int(y[1][0])) == want
-        assert y[0].dtype == np.int64
-
-
-@pytest.mark.parametrize("n", [1, 7, 1000])
-def test_threefry_fused_is_bit_identical(n):
-    k0, k1 = np.asarray(0xDEADBEEF, np.int64), np.asarray(12345, np.int64)
-    fused = threefry.ops_bits(b, k0, k1, n)
-    composite = threefry.ops_bits(_Composite(), k0, k1, n)
-    np.testing.assert_array_equal(fused, composite)
-    np.testing.assert_array_equal(fused, threefry.host_bits((0xDEADBEEF, 12345), n).astype(np.int64))
+# Threefry's fused kernel (every backend, incl. NumPy): tests/backends/test_threefry_fused.py
