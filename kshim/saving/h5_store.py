@@ -85,9 +85,23 @@ class WeightsMismatch(ValueError):
     """A weights file does not fit the model (missing groups, counts or shapes)."""
 
 
+class WeightsReadError(ValueError):
+    """A dataset of a weights file could not be read or converted (the file is damaged)."""
+
+
 def load_from_h5(model: Any, h5: Any, skip_mismatch: bool = False, load_optimizer: bool = True) -> None:
-    """Assign every variable from ``h5``; validates all shapes before changing anything."""
-    file_has_opt = "optimizer/vars" in h5 and len(h5["optimizer/vars"].keys()) > 0
+    """Assign every variable from ``h5``, all or nothing.
+
+    Every group, count and shape is validated and every dataset read and converted to its
+    variable's dtype before the first variable changes, so a failure leaves the model as it was.
+
+    Raises:
+        WeightsMismatch: the file does not fit the model.
+        WeightsReadError: a dataset is damaged or cannot be converted.
+    """
+    import h5py
+    opt_group = h5.get("optimizer/vars")
+    file_has_opt = isinstance(opt_group, h5py.Group) and len(opt_group.keys()) > 0
     load_optimizer = load_optimizer and file_has_opt
     if load_optimizer and getattr(model, "optimizer", None) is not None and \
             not getattr(model.optimizer, "built", False):
@@ -101,29 +115,53 @@ def load_from_h5(model: Any, h5: Any, skip_mismatch: bool = False, load_optimize
         vars_ = _own_vars(obj)
         if not vars_:
             continue
-        key = f"{path}/vars" if path else "vars"
-        if key not in h5:
-            if skip_mismatch:
-                continue
-            raise WeightsMismatch(f"The weights file has no group {key!r} for {_describe(obj)} "
-                                  f"({len(vars_)} variables). Is it from a different model?")
-        group = h5[key]
-        if len(group.keys()) != len(vars_):
-            if skip_mismatch:
-                continue
-            raise WeightsMismatch(f"{_describe(obj)} expects {len(vars_)} variables but the file has "
-                                  f"{len(group.keys())} at {key!r}.")
-        for i, v in enumerate(vars_):
-            ds = group[str(i)]
-            if tuple(ds.shape) != tuple(v.shape):
-                if skip_mismatch:
-                    break
-                raise WeightsMismatch(f"Shape mismatch for {_describe(obj)} variable {i} ({v.path}): the model "
-                                      f"has {tuple(v.shape)}, the file has {tuple(ds.shape)} at {key}/{i}.")
-            plan.append((v, ds))
-    values = [(v, np.asarray(ds[()])) for v, ds in plan]
-    for v, arr in values:
-        v.assign(arr.astype(np.dtype(v.dtype) if v.dtype != "bfloat16" else arr.dtype))
+        try:
+            plan += _plan_for(obj, vars_, h5, f"{path}/vars" if path else "vars", h5py)
+        except WeightsMismatch:
+            if not skip_mismatch:
+                raise
+    # All-or-nothing: read and convert every tensor before the first assignment.
+    values = [(v, _read_as(v, ds, where)) for v, ds, where in plan]
+    for v, value in values:
+        v.assign(value)
+
+
+def _plan_for(obj: Any, vars_: list, h5: Any, key: str, h5py: Any) -> list:
+    """``(variable, dataset, path)`` for each of ``obj``'s variables, after checking the file has
+    exactly a dataset ``key/i`` of the right shape for each (``WeightsMismatch`` otherwise)."""
+    group = h5.get(key)
+    if group is None:
+        raise WeightsMismatch(f"The weights file has no group {key!r} for {_describe(obj)} "
+                              f"({len(vars_)} variables). Is it from a different model?")
+    if not isinstance(group, h5py.Group):
+        raise WeightsMismatch(f"{key!r} in the weights file is a {type(group).__name__}, not a group of "
+                              f"variables for {_describe(obj)}.")
+    if len(group.keys()) != len(vars_):
+        raise WeightsMismatch(f"{_describe(obj)} expects {len(vars_)} variables but the file has "
+                              f"{len(group.keys())} at {key!r}.")
+    out = []
+    for i, v in enumerate(vars_):
+        ds = group.get(str(i))
+        if not isinstance(ds, h5py.Dataset):
+            raise WeightsMismatch(f"The weights file has no dataset {key}/{i} for {_describe(obj)} variable "
+                                  f"{i} ({v.path}); it has {sorted(group.keys())[:10]}.")
+        if tuple(ds.shape) != tuple(v.shape):
+            raise WeightsMismatch(f"Shape mismatch for {_describe(obj)} variable {i} ({v.path}): the model "
+                                  f"has {tuple(v.shape)}, the file has {tuple(ds.shape)} at {key}/{i}.")
+        out.append((v, ds, f"{key}/{i}"))
+    return out
+
+
+def _read_as(v: Any, ds: Any, where: str) -> Any:
+    """Dataset ``ds`` as a backend tensor of variable ``v``'s dtype (raises ``WeightsReadError``)."""
+    try:
+        arr = np.asarray(ds[()])
+        if v.dtype != "bfloat16":
+            arr = arr.astype(np.dtype(v.dtype))
+        return v._convert(arr)
+    except (OSError, ValueError, TypeError, KeyError, OverflowError, RuntimeError) as e:
+        raise WeightsReadError(f"cannot read dataset {where!r} as {v.dtype} for variable {v.path!r} "
+                               f"({type(e).__name__}: {e})") from e
 
 
 def _describe(obj: Any) -> str:

@@ -1,9 +1,12 @@
 """``save_model``/``load_model`` (``.keras`` zip) and ``save_weights``/``load_weights`` (``.weights.h5``).
 
-Writes are atomic: everything goes to a temporary file in the target folder, which then replaces
-the destination with ``os.replace``; a crash mid-save leaves the previous file intact. Loading
-validates the archive (zip structure, member names, required members, JSON, shapes) before
-building anything and reports what is wrong with the file.
+Writes are atomic (``atomic.py`` states the crash-safety guarantee): a crash mid-save leaves the
+previous file intact, and the next save or load removes the killed writer's temporary file.
+Loading validates the archive member by member (``archive.py``: names, declared sizes, zip bombs)
+and the HDF5 weights (``h5_safety.py``: no links, external or virtual datasets, only numeric
+dtypes) before reading any data, then reads and converts every tensor before assigning the first
+(all or nothing). Every problem with a file is a ``CorruptFileError`` (a ``ValueError``) naming the
+file, the member or dataset, and what is wrong.
 """
 from __future__ import annotations
 
@@ -11,11 +14,13 @@ import datetime
 import io
 import json
 import os
-import tempfile
 import zipfile
 from typing import Any
 
-from .h5_store import WeightsMismatch, load_from_h5, save_to_h5
+from .archive import check_members
+from .atomic import atomic_write, remove_stale_temps
+from .h5_safety import check_h5_file
+from .h5_store import WeightsMismatch, WeightsReadError, load_from_h5, save_to_h5
 from .serialization import deserialize_keras_object, serialize_keras_object
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
@@ -24,22 +29,6 @@ KERAS_VERSION = "3.15.1"
 
 class CorruptFileError(ValueError):
     """The file is not a valid ``.keras`` / ``.weights.h5`` file."""
-
-
-def _atomic_write(path: str, write: Any) -> None:
-    folder = os.path.dirname(os.path.abspath(path)) or "."
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".kshim-save-", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def _check_overwrite(path: str, overwrite: bool) -> None:
@@ -72,7 +61,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, include_optimi
             z.writestr(METADATA, meta)
             z.writestr(CONFIG, config_json)
             z.writestr(WEIGHTS, weights)
-    _atomic_write(path, write)
+    atomic_write(path, write)
 
 
 def _json_default(o: Any) -> Any:
@@ -91,29 +80,29 @@ def _read_archive(path: str) -> tuple[dict, bytes]:
         raise FileNotFoundError(f"No such file: {path!r}.")
     if os.path.isdir(path):
         raise CorruptFileError(f"{path!r} is a directory, not a .keras file.")
+    remove_stale_temps(path)
     if not zipfile.is_zipfile(path):
         raise CorruptFileError(f"{path!r} is not a .keras file: it is not a zip archive (truncated or a "
                                f"different format).")
     try:
         with zipfile.ZipFile(path) as z:
+            check_members(z, repr(path), CorruptFileError)
             names = z.namelist()
-            for n in names:
-                norm = os.path.normpath(n)
-                if n.startswith(("/", "\\")) or norm.startswith("..") or os.path.isabs(norm) or ":" in n:
-                    raise CorruptFileError(f"{path!r} contains the member {n!r}, which points outside the "
-                                           f"archive root; refusing to load it.")
             missing = [m for m in (CONFIG, WEIGHTS) if m not in names]
             if missing:
                 raise CorruptFileError(f"{path!r} is missing {', '.join(missing)}; a .keras file holds "
                                        f"{METADATA}, {CONFIG} and {WEIGHTS}.")
             raw_config = z.read(CONFIG)
             weights = z.read(WEIGHTS)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError) as e:
-        if isinstance(e, CorruptFileError):
-            raise
+    except CorruptFileError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError, ValueError,
+            NotImplementedError) as e:
         raise CorruptFileError(f"{path!r} is a damaged .keras archive: {e}") from e
     try:
         config = json.loads(raw_config.decode("utf-8"))
+    except RecursionError:
+        raise CorruptFileError(f"{path!r}: {CONFIG} nests too deeply to be a model config.") from None
     except (UnicodeDecodeError, ValueError) as e:
         raise CorruptFileError(f"{path!r}: {CONFIG} is not valid JSON ({e}).") from e
     if not isinstance(config, dict) or "class_name" not in config:
@@ -122,11 +111,33 @@ def _read_archive(path: str) -> tuple[dict, bytes]:
 
 
 def _open_h5(data: bytes, what: str) -> Any:
+    """Open weights bytes as HDF5 and check them (``h5_safety``) before anything is read."""
     import h5py
     try:
-        return h5py.File(io.BytesIO(data), "r")
+        h5 = h5py.File(io.BytesIO(data), "r")
     except Exception as e:  # h5py raises OSError/ValueError subclasses for bad files
         raise CorruptFileError(f"{what} is not a readable HDF5 weights file: {e}") from e
+    try:
+        check_h5_file(h5, what)
+    except ValueError:
+        h5.close()
+        raise
+    except Exception as e:  # noqa: BLE001 - a damaged object header surfaces as any h5py error
+        h5.close()
+        raise CorruptFileError(f"{what}: damaged HDF5 structure ({type(e).__name__}: {e}).") from e
+    return h5
+
+
+def _load_h5_into(model: Any, h5: Any, where: str, **kwargs: Any) -> None:
+    """``load_from_h5`` with every low-level failure named after the file."""
+    try:
+        load_from_h5(model, h5, **kwargs)
+    except WeightsMismatch as e:
+        raise ValueError(f"{where}: {e}") from None
+    except WeightsReadError as e:
+        raise CorruptFileError(f"{where}: {e}") from e
+    except (OSError, KeyError, TypeError, AttributeError, IndexError, RuntimeError) as e:
+        raise CorruptFileError(f"{where}: damaged weights ({type(e).__name__}: {e}).") from e
 
 
 def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True,  # noqa: A002
@@ -145,12 +156,7 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
         if bc.get("input_shape") is not None:
             model.build_from_config(bc)
     with _open_h5(weights, f"{WEIGHTS} in {path!r}") as h5:
-        try:
-            load_from_h5(model, h5, load_optimizer=compile)
-        except WeightsMismatch as e:
-            raise ValueError(f"{path!r}: {e}") from None
-        except (OSError, KeyError, TypeError) as e:
-            raise CorruptFileError(f"{path!r}: damaged weights ({e}).") from e
+        _load_h5_into(model, h5, f"{path!r} ({WEIGHTS})", load_optimizer=compile)
     return model
 
 
@@ -165,7 +171,7 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
         import h5py
         with h5py.File(tmp, "w") as h5:
             save_to_h5(model, h5)
-    _atomic_write(path, write)
+    atomic_write(path, write)
 
 
 def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
@@ -176,12 +182,10 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, **kwarg
     elif path.endswith(".weights.h5"):
         if not os.path.exists(path):
             raise FileNotFoundError(f"No such file: {path!r}.")
+        remove_stale_temps(path)
         with open(path, "rb") as f:
             data = f.read()
     else:
         raise ValueError(f"Invalid filepath {path!r}: load_weights() reads '.weights.h5' or '.keras' files.")
     with _open_h5(data, repr(path)) as h5:
-        try:
-            load_from_h5(model, h5, skip_mismatch=skip_mismatch)
-        except WeightsMismatch as e:
-            raise ValueError(f"{path!r}: {e}") from None
+        _load_h5_into(model, h5, repr(path), skip_mismatch=skip_mismatch)

@@ -151,9 +151,10 @@ def test_interrupted_save_keeps_previous_file(tmp_path):
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
+    leftovers = [f for f in os.listdir(tmp_path) if ".kshim-save-" in f]
+    assert leftovers == [f".model.keras.kshim-save-{proc.pid}.tmp"]  # the killed writer's, named after the target
     with keras.backend.use("numpy"):
         m2 = keras.models.load_model(path)
     for a, b in zip(before, m2.get_weights()):
         np.testing.assert_array_equal(a, b)
-    leftovers = [f for f in os.listdir(tmp_path) if f.startswith(".kshim-save-")]
-    assert len(leftovers) <= 1  # the killed writer's temp file; the real file is untouched
+    assert [f for f in os.listdir(tmp_path) if ".kshim-save-" in f] == []  # the load removed the stale file

@@ -1,0 +1,65 @@
+"""Checks on a ``.keras`` zip archive, member by member, before anything is extracted or parsed.
+
+A zip's central directory declares each member's stored (compressed) and uncompressed size.
+``check_members`` refuses, from those declarations alone: too many members, unsafe or duplicate
+names, a stored (uncompressed) member whose two sizes disagree, a compressed member that would
+inflate more than ``MAX_RATIO`` times past ``RATIO_FLOOR`` bytes (a zip bomb), a JSON member over
+``MAX_JSON_BYTES``, and a total over ``MAX_TOTAL_BYTES``. Reading a member then never yields more
+than its declared size (``zipfile`` stops there and checks the CRC), so the checks bound memory.
+
+Keras 3 has a similar guard (ratio 100 above 4 GiB); kshim's floor for the ratio is lower
+(64 MiB) and JSON members have their own cap, so a 5 MB file cannot inflate into gigabytes.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+
+MAX_MEMBERS = 10_000
+MAX_RATIO = 100
+RATIO_FLOOR = 64 << 20
+MAX_JSON_BYTES = 64 << 20
+MAX_TOTAL_BYTES = 1 << 40
+
+
+def unsafe_name(name: str) -> bool:
+    """True for a member name that could point outside the extraction folder."""
+    norm = os.path.normpath(name)
+    return (name.startswith(("/", "\\")) or norm.startswith("..") or os.path.isabs(norm) or ":" in name
+            or "\x00" in name or any(part == ".." for part in name.replace("\\", "/").split("/")))
+
+
+def check_members(z: zipfile.ZipFile, where: str, error: type[Exception]) -> None:
+    """Validate the declared members of an open archive; raise ``error`` naming the problem.
+
+    Args:
+        z: the open archive.
+        where: how to name the file in messages.
+        error: the exception class to raise (kshim's ``CorruptFileError``).
+    """
+    infos = z.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise error(f"{where} holds {len(infos)} members (more than {MAX_MEMBERS}); not a .keras file.")
+    names: set[str] = set()
+    total = 0
+    for info in infos:
+        n = info.filename
+        if unsafe_name(n):
+            raise error(f"{where} contains the member {n!r}, which points outside the archive root; "
+                        f"refusing to load it.")
+        if n in names:
+            raise error(f"{where} contains the member {n!r} twice; refusing an ambiguous archive.")
+        names.add(n)
+        size, stored = info.file_size, info.compress_size
+        if info.compress_type == zipfile.ZIP_STORED and size != stored:
+            raise error(f"{where}: member {n!r} is stored uncompressed but declares {size} bytes in "
+                        f"{stored}; the archive is damaged.")
+        if size > RATIO_FLOOR and size > MAX_RATIO * max(stored, 1):
+            raise error(f"{where}: member {n!r} would inflate from {stored} to {size} bytes "
+                        f"(over {MAX_RATIO}x); refusing a likely zip bomb.")
+        if n.endswith(".json") and size > MAX_JSON_BYTES:
+            raise error(f"{where}: member {n!r} declares {size} bytes, more than the {MAX_JSON_BYTES} a "
+                        f"model config may have.")
+        total += size
+    if total > MAX_TOTAL_BYTES:
+        raise error(f"{where}: members declare {total} bytes in all (over {MAX_TOTAL_BYTES}); refusing it.")
