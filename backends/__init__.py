@@ -53,7 +53,11 @@ def get(name: str) -> Backend:
     Raises:
         ValueError: unknown name (the message lists the valid ones).
         ImportError: known backend whose library is not installed (names the pip extra).
+        TypeError: ``name`` is not a string.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"A backend name must be a string, one of {', '.join(map(repr, names()))}; "
+                        f"got {name!r} of type {type(name).__name__}.")
     b = _cache.get(name)
     if b is not None:
         return b

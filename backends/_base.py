@@ -42,9 +42,18 @@ class BaseBackend:
     """Base class: helpers shared by all backends. Subclasses implement the protocol."""
 
     name = "base"
+    #: Whether ``jit`` may trace a user's custom ``train_step``/``test_step``/``predict_step``
+    #: (JAX: yes, as Keras does; torch runs them eagerly, as Keras' torch backend does by default).
+    jit_user_steps = False
 
     def __repr__(self) -> str:
         return f"<kshim backend {self.name!r}>"
+
+    def grad_leaf(self, tensor: Any) -> Any:
+        """``tensor`` as a leaf that accumulates a gradient when a loss computed from it is
+        back-propagated (torch's ``loss.backward()`` idiom in a custom ``train_step``); backends
+        without that idiom return it unchanged."""
+        return tensor
 
     def foreach(self, name: str, *args: Any) -> list:
         """Apply the elementwise primitive ``name`` across lists of tensors (a non-list argument is

@@ -61,7 +61,7 @@ def _run_one(case: Case, backend_name: str, dtype: str) -> dict:
     old = config.floatx()
     config.set_floatx(dtype)
     try:
-        kshim.utils.clear_session()
+        kshim.utils.clear_session(free_memory=False)
         kshim.utils.set_random_seed(case.seed())
         with kshim.backend.use(backend_name) as b:
             return case.run(b, dtype)

@@ -76,11 +76,13 @@ def resolve(model: str) -> tuple[str, Callable, Callable]:
 
 def train_one(backend: str, build: Callable, data: tuple, epochs: int, batch_size: int, seed: int) -> dict:
     import kshim
+    from kshim._alias import check_kshim_model
     (x, y), (xt, yt) = data
-    kshim.utils.clear_session()
+    kshim.utils.clear_session(free_memory=False)
     kshim.utils.set_random_seed(seed)
     with kshim.backend.use(backend):
         model = build()
+        check_kshim_model(model, "build_model()")
         init = [np.asarray(w) for w in model.get_weights()]
         curve: list[float] = []
         stamps: list[float] = []

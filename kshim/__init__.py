@@ -9,17 +9,31 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+# ``__version__`` is the Keras 3 API version kshim tracks, so Keras code that gates on it
+# (``keras.__version__.startswith("3")``, ``packaging.version.parse(keras.__version__) >= ...``)
+# takes its Keras 3 path under ``import kshim as keras``. kshim's own release is ``__kshim_version__``
+# (the distribution's version, as ``pip show kshim`` reports it).
+__version__ = "3.15.1"
+__kshim_version__ = "0.1.0"
+
+
+def version() -> str:
+    """The Keras version kshim implements (``keras.version()``); kshim's own is ``kshim.__kshim_version__``."""
+    return __version__
+
 
 from . import backends  # noqa: F401  (kshim.backends registry)
 from . import backend, config  # noqa: F401
+from ._alias import alias_keras, unalias_keras  # noqa: F401  (``import keras`` means kshim, on request)
 
 _SUBMODULES = {"activations", "constraints", "initializers", "ops", "random", "regularizers", "layers", "models",
                "saving", "utils", "optimizers", "losses", "metrics", "callbacks", "datasets", "dtypes", "testing",
-               "trainers", "mixed_precision"}
+               "trainers", "mixed_precision", "preprocessing"}
 _NAMES = {
     "Input": "layers", "InputLayer": "layers", "Layer": "layers", "Model": "models", "Sequential": "models",
     "SeedGenerator": "random", "Variable": "variables", "KerasTensor": "_symbolic", "DTypePolicy": "layers",
+    "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers", "Initializer": "initializers",
+    "Regularizer": "regularizers", "value_and_grad": "trainers.gradients",
 }
 
 
@@ -43,3 +57,6 @@ def clear_session() -> None:
     """Reset auto-naming counters (``dense``, ``dense_1``, ...)."""
     from . import utils
     utils.clear_session()
+
+
+_alias.alias_from_env()  # KSHIM_ALIAS_KERAS=1: alias `keras` to kshim at import

@@ -9,37 +9,63 @@ _SCOPE: contextvars.ContextVar["StatelessScope | None"] = contextvars.ContextVar
 
 class StatelessScope:
     """Inside ``with StatelessScope(mapping):`` reading a variable gives its mapped value and
-    ``assign`` records the new value in ``updates`` instead of changing the variable."""
+    ``assign`` records the new value in ``updates`` instead of changing the variable.
+
+    Scopes nest: a variable an inner scope neither maps nor records is read from, and assigned
+    in, the enclosing scope (so a gradient scope over the trainable variables inside a training
+    step's scope over all variables sees and records the non-trainable ones in the outer scope).
+    """
 
     def __init__(self, state_mapping: Iterable[tuple[Any, Any]] = (), collect_losses: bool = False,
                  record_all: bool = False):
         self.values: dict[int, Any] = {id(v): val for v, val in state_mapping}
         self.updates: dict[int, Any] = {}
+        self.assigned: dict[int, Any] = {}  # id -> the variable object, for every entry of ``updates``
         self.losses: list[Any] = []
         self.collect_losses = collect_losses
         self.record_all = record_all  # record assignments to every variable, not only mapped ones
+        self.parent: StatelessScope | None = None
         self._token = None
 
     def get(self, variable: Any) -> Any:
         key = id(variable)
         if key in self.updates:
             return self.updates[key]
-        return self.values.get(key)
+        v = self.values.get(key)
+        if v is None and self.parent is not None:
+            return self.parent.get(variable)
+        return v
+
+    def owner_of(self, variable: Any) -> "StatelessScope | None":
+        """The innermost scope (this or an enclosing one) that records assignments to ``variable``."""
+        scope: StatelessScope | None = self
+        key = id(variable)
+        while scope is not None:
+            if scope.record_all or key in scope.values or key in scope.updates:
+                return scope
+            scope = scope.parent
+        return None
 
     def assign(self, variable: Any, value: Any) -> None:
         self.updates[id(variable)] = value
+        self.assigned[id(variable)] = variable
 
     def update_for(self, variable: Any, default: Any = None) -> Any:
         """The value assigned to ``variable`` in this scope, else its mapped value, else default."""
-        v = self.get(variable)
+        key = id(variable)
+        if key in self.updates:
+            return self.updates[key]
+        v = self.values.get(key)
         return default if v is None else v
 
     def __enter__(self) -> "StatelessScope":
+        self.parent = _SCOPE.get()
         self._token = _SCOPE.set(self)
         return self
 
     def __exit__(self, *exc) -> None:
         _SCOPE.reset(self._token)
+        self.parent = None
 
 
 def current_scope() -> StatelessScope | None:

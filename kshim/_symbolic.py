@@ -33,6 +33,12 @@ class KerasTensor(OpsOperators):
             raise TypeError("len() of a KerasTensor with unknown first dimension")
         return self.shape[0]
 
+    def __array__(self, dtype: Any = None, copy: Any = None):
+        from ._alias import symbolic_conversion_error  # real Keras converting a kshim tensor lands here
+        raise symbolic_conversion_error(self)
+
+    __jax_array__ = __array__
+
     def __bool__(self):
         raise TypeError("A symbolic KerasTensor has no truth value; use kshim.ops.cond or build the model eagerly.")
 

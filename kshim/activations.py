@@ -68,13 +68,34 @@ hard_swish = hard_silu
 relu6 = _wrap("relu6", ops.relu6)
 mish = _wrap("mish", ops.mish)
 log_sigmoid = _wrap("log_sigmoid", ops.log_sigmoid)
-celu = _wrap("celu", ops.celu)
-glu = _wrap("glu", ops.glu)
 hard_tanh = _wrap("hard_tanh", ops.hard_tanh)
 tanh_shrink = _wrap("tanh_shrink", ops.tanh_shrink)
-soft_shrink = _wrap("soft_shrink", ops.soft_shrink)
-hard_shrink = _wrap("hard_shrink", ops.hard_shrink)
-squareplus = _wrap("squareplus", ops.squareplus)
+
+
+def celu(x: Any, alpha: float = 1.0) -> Any:
+    """Continuously differentiable ELU: ``max(x, 0) + min(alpha * (exp(x / alpha) - 1), 0)``."""
+    return ops.celu(x, alpha)
+
+
+def glu(x: Any, axis: int = -1) -> Any:
+    """Gated linear unit: split ``x`` in two along ``axis``, ``a * sigmoid(b)``."""
+    return ops.glu(x, axis)
+
+
+def soft_shrink(x: Any, threshold: float = 0.5) -> Any:
+    """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0."""
+    return ops.soft_shrink(x, threshold)
+
+
+def hard_shrink(x: Any, threshold: float = 0.5) -> Any:
+    """``x`` where ``|x| > threshold``, else 0."""
+    return ops.hard_shrink(x, threshold)
+
+
+def squareplus(x: Any, b: float = 4) -> Any:
+    """``(x + sqrt(x**2 + b)) / 2``."""
+    return ops.squareplus(x, b)
+
 sparse_plus = _wrap("sparse_plus", ops.sparse_plus)
 
 ALL = {f.__name__: f for f in (relu, linear, gelu, leaky_relu, softmax, log_softmax, elu, exponential, sigmoid,

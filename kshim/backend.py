@@ -12,6 +12,8 @@ from typing import Any, Iterator
 
 from . import backends as _registry
 from .config import _read_file_config
+# ``keras.backend`` re-exports these settings from ``keras.config``; they are the same functions.
+from .config import epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format  # noqa: F401
 
 _ACTIVE: contextvars.ContextVar[Any] = contextvars.ContextVar("kshim_backend", default=None)
 _DEFAULT: Any = None
@@ -57,7 +59,7 @@ def use(name_or_backend: Any) -> Iterator[Any]:
         ...     b.name
         'numpy'
     """
-    b = _registry.get(name_or_backend) if isinstance(name_or_backend, str) else name_or_backend
+    b = _resolve(name_or_backend)
     token = _ACTIVE.set(b)
     try:
         yield b
@@ -66,6 +68,135 @@ def use(name_or_backend: Any) -> Iterator[Any]:
 
 
 def set_backend(name: str) -> None:
-    """Set the process-wide default backend (used outside any ``use`` block)."""
+    """Set the process-wide default backend (used outside any ``use`` block).
+
+    Raises:
+        TypeError: ``name`` is not a string.
+        ValueError: unknown backend name.
+    """
     global _DEFAULT
-    _DEFAULT = _registry.get(name)
+    _DEFAULT = _registry.get(_check_name(name))
+
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"A backend name must be a string, one of {', '.join(map(repr, _registry.names()))}; "
+                        f"got {name!r} of type {type(name).__name__}.")
+    return name
+
+
+def _resolve(name_or_backend: Any) -> Any:
+    """A backend object from a name or a backend object; anything else is a ``TypeError``."""
+    if isinstance(name_or_backend, str):
+        return _registry.get(name_or_backend)
+    if isinstance(getattr(name_or_backend, "name", None), str) and hasattr(name_or_backend, "convert_to_tensor"):
+        return name_or_backend
+    raise TypeError(f"kshim.backend.use() takes a backend name, one of {', '.join(map(repr, _registry.names()))}, "
+                    f"or a backend object from kshim.backends.get(); got {name_or_backend!r} of type "
+                    f"{type(name_or_backend).__name__}.")
+
+
+# ---- the rest of Keras' ``keras.backend`` namespace ---------------------------------------------------
+
+_PYTHON_DTYPES = {bool: "bool", int: "int32", float: "float32", "int": "int32"}
+
+
+def standardize_dtype(dtype: Any) -> str:
+    """Canonical dtype name, as ``keras.backend.standardize_dtype``.
+
+    Args:
+        dtype: A dtype name, NumPy/JAX/torch dtype, NumPy scalar type, Python ``bool``/``int``/
+            ``float``, or ``None`` (meaning ``floatx()``). Python ``int`` maps to ``int32`` as in
+            Keras on JAX and PyTorch.
+
+    Returns:
+        The dtype name, e.g. ``"float32"``.
+
+    Raises:
+        ValueError: not a dtype kshim supports.
+    """
+    from .dtypes import canonical_dtype
+    if dtype is None:
+        return floatx()
+    try:
+        dtype = _PYTHON_DTYPES.get(dtype, dtype)
+    except TypeError:  # unhashable
+        pass
+    if not isinstance(dtype, str) and not hasattr(dtype, "name") and hasattr(dtype, "__name__"):
+        dtype = dtype.__name__  # NumPy scalar types such as np.float32
+    try:
+        return canonical_dtype(dtype)
+    except TypeError as e:
+        raise ValueError(f"Invalid dtype: {dtype!r}") from e
+
+
+def is_float_dtype(dtype: Any) -> bool:
+    """Whether ``dtype`` is a floating-point dtype (``float16``, ``bfloat16``, ``float32``, ``float64``)."""
+    return standardize_dtype(dtype).startswith(("float", "bfloat"))
+
+
+def is_int_dtype(dtype: Any) -> bool:
+    """Whether ``dtype`` is a signed or unsigned integer dtype (``bool`` is not)."""
+    return standardize_dtype(dtype).startswith(("int", "uint"))
+
+
+def result_type(*dtypes: Any) -> str:
+    """The dtype of an operation combining ``dtypes``, by Keras 3's promotion lattice.
+
+    Python ``int``/``float`` are weak types: they do not widen a tensor dtype (``result_type(int,
+    "int8")`` is ``int8``). ``None`` means ``floatx()``; no arguments gives ``floatx()``. Unlike Keras
+    on JAX/PyTorch, 64-bit results stay 64-bit (kshim computes float64 in float64).
+
+    Args:
+        *dtypes: dtypes as accepted by ``standardize_dtype``, or Python scalar types.
+
+    Returns:
+        The promoted dtype name.
+    """
+    from .dtypes import result_type as _promote
+    if not dtypes:
+        return floatx()
+    strong, weak = [], []
+    for d in dtypes:
+        if d is int or d is float:
+            weak.append(d)
+        else:
+            strong.append(standardize_dtype(d))
+    precision = "16" if floatx() in ("float16", "bfloat16") else floatx()[-2:]
+    if not strong:
+        return f"float{precision}" if float in weak else f"int{precision}"
+    out = _promote(*strong)
+    if float in weak and not out.startswith(("float", "bfloat")):
+        return f"float{precision}"
+    if int in weak and out == "bool":
+        return f"int{precision}"
+    return out
+
+
+def is_keras_tensor(x: Any) -> bool:
+    """Whether ``x`` is a symbolic tensor (``keras.Input(...)`` or a layer's output on one)."""
+    from ._symbolic import KerasTensor
+    return isinstance(x, KerasTensor)
+
+
+def get_uid(prefix: str = "") -> int:
+    """Next integer id for ``prefix`` (1, 2, ...), sharing the counters of layer auto-names.
+
+    Args:
+        prefix: The name the counter belongs to (e.g. ``"dense"``).
+
+    Returns:
+        The new id.
+    """
+    from .layers import naming
+    return naming.next_uid(prefix)
+
+
+def clear_session(free_memory: bool = True) -> None:
+    """Reset auto-naming counters (``dense``, ``dense_1``, ...) and, by default, run the garbage collector.
+
+    Args:
+        free_memory: Whether to call ``gc.collect()``.
+    """
+    from . import utils
+    utils.clear_session(free_memory=free_memory)

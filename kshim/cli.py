@@ -1,10 +1,13 @@
-"""The ``kshim`` command: ``info``, ``matrix`` and ``compare``.
+"""The ``kshim`` command: ``info``, ``matrix``, ``compare`` and ``run``.
 
     kshim info [--coverage] [--write docs/coverage.md]
     kshim matrix [--backends numpy,jax,torch] [--dtype float32|float64|all] [--filter SUBSTR] [--report DIR]
     kshim compare [mlp|cnn|path/to/script.py] [--epochs N] [--backends ...] [--report DIR]
+    kshim run [--backend numpy|jax|torch] script.py [args ...]    (also: python -m kshim script.py [args ...])
 
-``matrix`` and ``compare`` exit with status 1 when any backend pair is out of tolerance.
+``matrix`` and ``compare`` exit with status 1 when any backend pair is out of tolerance. ``run``
+exits with the script's status (1 when it raises). ``compare`` and ``run`` load scripts with
+``import keras`` resolving to kshim (``kshim.alias_keras()``).
 """
 from __future__ import annotations
 
@@ -163,11 +166,19 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
 # ---- compare -----------------------------------------------------------------------------------------
 def cmd_compare(args: argparse.Namespace) -> int:
+    from ._alias import RealKerasObjectError, aliased
     from .compat import training
     backends = _check_backends(_backends_arg(args.backends))
     t0 = time.perf_counter()
-    res = training.run_compare(args.model, backends=backends, epochs=args.epochs, batch_size=args.batch_size,
-                               seed=args.seed)
+    try:
+        # A script's `import keras` gets kshim; if this process already imported real Keras (an
+        # in-process caller), the script sees it and a real-Keras model is refused by name below.
+        with aliased(strict=False):
+            res = training.run_compare(args.model, backends=backends, epochs=args.epochs,
+                                       batch_size=args.batch_size, seed=args.seed)
+    except RealKerasObjectError as e:
+        print(f"kshim compare: {e}", file=sys.stderr)
+        return 2
     print(training.format_compare(res))
     print(f"total {time.perf_counter() - t0:.1f} s")
     if args.report:
@@ -176,6 +187,76 @@ def cmd_compare(args: argparse.Namespace) -> int:
             print(note)
         print("wrote " + ", ".join(paths))
     return 0 if res["ok"] else 1
+
+
+# ---- run ----------------------------------------------------------------------------------------------
+def run_script(script: str, argv: Sequence[str] = (), backend: str | None = None) -> int:
+    """Run an unmodified Keras program on kshim: ``import keras`` resolves to kshim.
+
+    The script runs as ``__main__`` (``runpy``) with ``sys.argv == [script, *argv]`` and its
+    directory first on ``sys.path``, as ``python script.py`` would.
+
+    Args:
+        script: Path of the Python file.
+        argv: Its command-line arguments.
+        backend: Active backend for the whole run. It wins over the environment and over
+            ``os.environ["KERAS_BACKEND"] = ...`` in the script (it sets ``KSHIM_BACKEND``, which
+            outranks ``KERAS_BACKEND``, and the process default); only an explicit
+            ``kshim.backend.use(...)`` in the script overrides it. Without it, the usual order
+            applies, so a script that sets ``KERAS_BACKEND`` before its first op picks the backend.
+
+    Returns:
+        The exit status: the script's ``sys.exit`` code, 0 when it finishes, 1 when it raises
+        (the traceback is printed from the script's first frame on).
+
+    Raises:
+        ValueError: unknown backend name. ImportError: backend not installed.
+        FileNotFoundError: no such script. RuntimeError: real Keras already imported here.
+    """
+    import os
+    import runpy
+    import traceback
+
+    from . import backend as _backend
+    from ._alias import alias_keras
+    path = os.path.abspath(script)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such script: {script}")
+    if backend:
+        _check_backends([backend])
+        os.environ["KSHIM_BACKEND"] = backend
+        _backend.set_backend(backend)
+    alias_keras()
+    saved_argv, saved_path = sys.argv, list(sys.path)
+    sys.argv = [script, *argv]
+    sys.path.insert(0, os.path.dirname(path))
+    try:
+        runpy.run_path(path, run_name="__main__")
+    except SystemExit as e:
+        if e.code is None or isinstance(e.code, int):
+            return int(e.code or 0)
+        print(e.code, file=sys.stderr)
+        return 1
+    except Exception as e:  # noqa: BLE001 - the script's own error: show it as Python would
+        tb = e.__traceback__
+        while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != path:
+            tb = tb.tb_next
+        traceback.print_exception(type(e), e, tb or e.__traceback__)
+        return 1
+    finally:
+        sys.argv, sys.path[:] = saved_argv, saved_path
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        return run_script(args.script, args.args, backend=args.backend)
+    except (FileNotFoundError, RuntimeError) as e:
+        print(f"kshim run: {e}", file=sys.stderr)
+        return 2
+
+
+SUBCOMMANDS = ("info", "matrix", "compare", "run")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -203,6 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("--backends", help="comma-separated backends (default: all installed)")
     pc.add_argument("--report", metavar="DIR", help="write compare.json/.md and compare.png into DIR")
     pc.set_defaults(fn=cmd_compare)
+    pr = sub.add_parser("run", help="run an unmodified Keras script on kshim (`import keras` resolves to kshim)")
+    pr.add_argument("--backend", help="active backend for the run (numpy, jax, torch); wins over KERAS_BACKEND "
+                                      "set by the script or the environment")
+    pr.add_argument("script", help="path/to/script.py")
+    pr.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script (its sys.argv[1:])")
+    pr.set_defaults(fn=cmd_run)
     return p
 
 

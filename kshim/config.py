@@ -108,3 +108,156 @@ def dtype_policy() -> Any:
     """The global ``DTypePolicy`` (``keras.config.dtype_policy``)."""
     from .layers.dtype_policy import dtype_policy as _get
     return _get()
+
+
+# ---- the rest of ``keras.config`` -----------------------------------------------------------------
+
+_FLAGS: dict[str, Any] = {"interactive_logging": True, "traceback_filtering": True, "flash_attention": None}
+
+
+def _env_int(var: str) -> int | None:
+    value = os.environ.get(var)
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{var} must be an integer, got {value!r}.") from None
+
+
+_MAX_EPOCHS: int | None = _env_int("KERAS_MAX_EPOCHS")
+_MAX_STEPS_PER_EPOCH: int | None = _env_int("KERAS_MAX_STEPS_PER_EPOCH")
+
+
+def enable_interactive_logging() -> None:
+    """Write logs (progress bars, ``summary()``) to stdout (the default)."""
+    _FLAGS["interactive_logging"] = True
+
+
+def disable_interactive_logging() -> None:
+    """Send logs to the ``kshim`` Python logger instead of stdout (for batch jobs on servers)."""
+    _FLAGS["interactive_logging"] = False
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether logs go to stdout (``True``, the default) or to the ``kshim`` logger.
+
+    Returns:
+        The current setting.
+    """
+    return bool(_FLAGS["interactive_logging"])
+
+
+def enable_traceback_filtering() -> None:
+    """Record that traceback filtering is on (the default).
+
+    kshim raises its errors directly where the misuse is detected, so its tracebacks carry
+    no framework frames to filter; the flag is kept for code that sets or reads it.
+    """
+    _FLAGS["traceback_filtering"] = True
+
+
+def disable_traceback_filtering() -> None:
+    """Record that traceback filtering is off (see ``enable_traceback_filtering``)."""
+    _FLAGS["traceback_filtering"] = False
+
+
+def is_traceback_filtering_enabled() -> bool:
+    """Whether traceback filtering is on (``True`` by default).
+
+    Returns:
+        The current setting.
+    """
+    return bool(_FLAGS["traceback_filtering"])
+
+
+def enable_flash_attention() -> None:
+    """Allow attention layers to use a fused (flash) attention kernel where one exists.
+
+    As in Keras this restores the default, under which ``is_flash_attention_enabled()``
+    returns ``None`` ("decide automatically").
+    """
+    _FLAGS["flash_attention"] = None
+
+
+def disable_flash_attention() -> None:
+    """Forbid fused (flash) attention kernels."""
+    _FLAGS["flash_attention"] = False
+
+
+def is_flash_attention_enabled() -> bool | None:
+    """``False`` after ``disable_flash_attention()``; otherwise ``None`` (automatic), as in Keras.
+
+    Returns:
+        ``None`` or ``False``.
+    """
+    return _FLAGS["flash_attention"]
+
+
+def is_nnx_enabled() -> bool:
+    """Whether Flax NNX integration is on; kshim has none, so always ``False``.
+
+    Returns:
+        ``False``.
+    """
+    return False
+
+
+def set_max_epochs(max_epochs: int | None) -> None:
+    """Cap the number of epochs of every ``fit()`` call (for quick debugging runs).
+
+    Also settable with the ``KERAS_MAX_EPOCHS`` environment variable.
+
+    Args:
+        max_epochs: The cap, or ``None`` for no cap.
+    """
+    global _MAX_EPOCHS
+    _MAX_EPOCHS = max_epochs
+
+
+def max_epochs() -> int | None:
+    """The cap set by ``set_max_epochs`` or ``KERAS_MAX_EPOCHS`` (``None``: no cap).
+
+    Returns:
+        The cap or ``None``.
+    """
+    return _MAX_EPOCHS
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
+    """Cap the number of steps of each epoch of ``fit()``, ``evaluate()`` and ``predict()``.
+
+    Also settable with the ``KERAS_MAX_STEPS_PER_EPOCH`` environment variable.
+
+    Args:
+        max_steps_per_epoch: The cap, or ``None`` for no cap.
+    """
+    global _MAX_STEPS_PER_EPOCH
+    _MAX_STEPS_PER_EPOCH = max_steps_per_epoch
+
+
+def max_steps_per_epoch() -> int | None:
+    """The cap set by ``set_max_steps_per_epoch`` or ``KERAS_MAX_STEPS_PER_EPOCH`` (``None``: no cap).
+
+    Returns:
+        The cap or ``None``.
+    """
+    return _MAX_STEPS_PER_EPOCH
+
+
+def set_backend(backend: str) -> None:
+    """Make ``backend`` the process-wide default backend (``keras.config.set_backend``).
+
+    Unlike Keras, kshim needs no module reload: backends are values, so objects created later
+    use the new backend while existing variables keep theirs. A ``kshim.backend.use`` block still
+    takes precedence inside it.
+
+    Args:
+        backend: A backend name (``"numpy"``, ``"jax"``, ``"torch"`` or a registered one).
+
+    Raises:
+        TypeError: ``backend`` is not a string.
+        ValueError: unknown backend name.
+    """
+    from . import backend as _b
+    _b.set_backend(backend)

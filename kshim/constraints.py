@@ -70,8 +70,9 @@ _CLASSES = {c.__name__: c for c in (Constraint, MaxNorm, NonNeg, UnitNorm, MinMa
 _ALIASES = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_max_norm": MinMaxNorm}
 
 
-def serialize(c: Constraint) -> dict:
-    return serialize_obj(c, "keras.constraints")
+def serialize(constraint: Constraint) -> dict:
+    """Config dict of ``constraint`` as Keras writes it."""
+    return serialize_obj(constraint, "keras.constraints")
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Constraint:

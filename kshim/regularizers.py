@@ -82,8 +82,9 @@ _CLASSES = {c.__name__: c for c in (Regularizer, L1, L2, L1L2, OrthogonalRegular
 _ALIASES = {"l1": L1, "l2": L2, "l1_l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer}
 
 
-def serialize(reg: Regularizer) -> dict:
-    return serialize_obj(reg, "keras.regularizers")
+def serialize(regularizer: Regularizer) -> dict:
+    """Config dict of ``regularizer`` as Keras writes it."""
+    return serialize_obj(regularizer, "keras.regularizers")
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Regularizer:

@@ -117,8 +117,9 @@ class Variable(OpsOperators):
             raise ValueError(f"Cannot assign a value of shape {tuple(self._backend.shape(value))} "
                              f"to variable {self.path!r} of shape {self.shape}.")
         scope = current_scope()
-        if scope is not None and (scope.record_all or id(self) in scope.values):
-            scope.assign(self, value)
+        owner = None if scope is None else scope.owner_of(self)
+        if owner is not None:
+            owner.assign(self, value)
         else:
             self._value = value
         return self

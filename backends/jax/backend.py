@@ -50,6 +50,7 @@ class JaxBackend(NNMixin, BaseBackend):
     # step (deleting its buffer); jit already folds constants, so there is nothing to gain.
     cache_constants = False
     jit_takes_host_arrays = True   # jitted functions accept NumPy arrays (transferred in C++ dispatch)
+    jit_user_steps = True
 
     def __init__(self) -> None:
         _configure()

@@ -75,6 +75,11 @@ class TorchBackend(NNMixin, ControlMixin, BaseBackend):
 
     name = "torch"
 
+    def grad_leaf(self, tensor: Any) -> Any:
+        if isinstance(tensor, torch.Tensor) and tensor.is_floating_point():
+            return tensor.detach().requires_grad_(True)
+        return tensor
+
     def __init__(self, device: str | None = None):
         dev = device or os.environ.get("KSHIM_TORCH_DEVICE", "") or "cpu"
         self._device = torch.device(dev)

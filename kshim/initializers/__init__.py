@@ -128,8 +128,14 @@ class TruncatedNormal(RandomNormal):
         return _truncated(self._key(), int(np.prod(shape))).reshape(shape) * self.stddev + self.mean
 
 
-def compute_fans(shape: tuple) -> tuple[float, float]:
-    """Keras' fan-in/fan-out: dense (in, out); conv kernels multiply by the receptive field."""
+def compute_fans(shape: tuple, input_axes: Any = None, output_axes: Any = None) -> tuple[float, float]:
+    """Keras' fan-in/fan-out: dense (in, out); conv kernels multiply by the receptive field.
+
+    With both ``input_axes`` and ``output_axes`` given (e.g. for an ``EinsumDense`` kernel), the fans
+    are the products of the sizes of those axes.
+    """
+    if input_axes is not None and output_axes is not None:
+        return (float(np.prod([shape[a] for a in input_axes])), float(np.prod([shape[a] for a in output_axes])))
     if len(shape) == 0:
         return 1.0, 1.0
     if len(shape) == 1:
@@ -142,8 +148,9 @@ def compute_fans(shape: tuple) -> tuple[float, float]:
 
 class VarianceScaling(_Seeded):
     def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
-                 seed: int | None = None):
+                 seed: int | None = None, input_axes: Any = None, output_axes: Any = None):
         super().__init__(seed)
+        self.input_axes, self.output_axes = input_axes, output_axes
         if scale <= 0:
             raise ValueError(f"VarianceScaling: scale must be positive, got {scale}.")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
@@ -154,7 +161,7 @@ class VarianceScaling(_Seeded):
         self.distribution = "truncated_normal" if distribution == "normal" else distribution
 
     def host_values(self, shape, dtype):
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, fan)
         n = int(np.prod(shape))
@@ -167,13 +174,13 @@ class VarianceScaling(_Seeded):
         return host.uniform01(self._key(), n).reshape(shape) * 2 * limit - limit
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed,
+                "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 def _fixed(name: str, scale: float, mode: str, distribution: str) -> type:
     def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None):
-        VarianceScaling.__init__(self, scale, mode, distribution, seed)
-        self.input_axes, self.output_axes = input_axes, output_axes
+        VarianceScaling.__init__(self, scale, mode, distribution, seed, input_axes, output_axes)
 
     def get_config(self):
         return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}

@@ -16,33 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from .. import activations, config, constraints, initializers, ops, regularizers
+from .._validation import positive_int, standardize_tuple
+from ..ops._conv_utils import conv_output_shape
 from .layer import Layer
 
 
 def _ser(mod: Any, obj: Any) -> Any:
     return None if obj is None else mod.serialize(obj)
-
-
-def standardize_tuple(value: Any, n: int, name: str, allow_zero: bool = False) -> tuple:
-    """An int or ``n`` ints -> tuple of ``n`` ints, each > 0 (>= 0 with ``allow_zero``)."""
-    msg = f"The `{name}` argument must be an int or a tuple of {n} integers. Received {name}={value!r}"
-    if isinstance(value, bool):
-        raise ValueError(msg)
-    if isinstance(value, int):
-        t = (value,) * n
-    else:
-        try:
-            t = tuple(value)
-        except TypeError:
-            raise ValueError(msg) from None
-        if len(t) != n or any(isinstance(v, bool) or not isinstance(v, int) and not float(v).is_integer()
-                              for v in t):
-            raise ValueError(msg)
-        t = tuple(int(v) for v in t)
-    bad = [v for v in t if (v < 0 if allow_zero else v <= 0)]
-    if bad:
-        raise ValueError(f"{msg}, including values {bad} that are not {'>= 0' if allow_zero else '> 0'}.")
-    return t
 
 
 def standardize_padding(value: Any, allowed: tuple = ("valid", "same"), layer: str = "") -> str:
@@ -85,10 +65,7 @@ class BaseConv(Layer):
             raise TypeError(f"{cls} is an abstract convolution base; use its 1D/2D/3D subclasses.")
         r = self.rank
         if filters is not _NO_FILTERS:  # depthwise layers have no `filters` argument
-            if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
-                raise ValueError(f"{cls}: invalid value for argument `filters`. Expected a strictly positive "
-                                 f"integer. Received filters={filters!r}.")
-            self.filters = filters
+            self.filters = positive_int(filters, "filters", cls)
         self.kernel_size = standardize_tuple(kernel_size, r, "kernel_size")
         self.strides = standardize_tuple(strides, r, "strides")
         self.dilation_rate = standardize_tuple(dilation_rate, r, "dilation_rate")
@@ -136,6 +113,26 @@ class BaseConv(Layer):
 
     def _build_kernels(self, cin: int) -> int:  # returns the number of output channels
         raise TypeError(f"{type(self).__name__} must implement _build_kernels().")
+
+    _output_shape_by_formula = True
+    _transpose = False  # ConvTranspose sets it
+
+    def _output_channels(self, cin: int | None) -> int | None:
+        return self.filters
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        """Output shape from the convolution formula (no data is allocated).
+
+        Raises:
+            ValueError: "Computed output size would be zero or negative" when the dilated kernel is
+                larger than the (unpadded) input with ``padding="valid"``.
+        """
+        input_shape = tuple(input_shape)
+        check_input_rank(self, input_shape, self.rank + 2)
+        cin = input_shape[self._channel_axis()]
+        return conv_output_shape(input_shape, self.kernel_size, self.strides, self.padding, self.data_format,
+                                 channels=self._output_channels(cin), dilation=self.dilation_rate,
+                                 transpose=self._transpose, output_padding=getattr(self, "output_padding", None))
 
     def _conv(self, inputs: Any) -> Any:
         raise TypeError(f"{type(self).__name__} must implement _conv().")
@@ -193,9 +190,7 @@ class Conv(BaseConv):
         self._setup(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                     bias_initializer, bias_regularizer, bias_constraint, filters=filters,
                     kernels={"kernel": (kernel_initializer, kernel_regularizer, kernel_constraint)})
-        if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
-            raise ValueError(f"{type(self).__name__}: the number of groups must be a positive integer. "
-                             f"Received: groups={groups!r}.")
+        groups = positive_int(groups, "groups", self)
         if filters % groups:
             raise ValueError(f"{type(self).__name__}: the number of filters must be evenly divisible by the "
                              f"number of groups. Received: groups={groups}, filters={filters}.")
@@ -221,6 +216,8 @@ class Conv(BaseConv):
 
 class ConvTranspose(BaseConv):
     """N-d transposed convolution (``keras.layers.ConvNDTranspose``); kernel ``(*k, filters, in)``."""
+
+    _transpose = True
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  output_padding: Any = None, data_format: str | None = None, dilation_rate: Any = 1,
@@ -257,10 +254,7 @@ class ConvTranspose(BaseConv):
 
 
 def _check_multiplier(layer: Layer, depth_multiplier: Any) -> int:
-    if isinstance(depth_multiplier, bool) or not isinstance(depth_multiplier, int) or depth_multiplier <= 0:
-        raise ValueError(f"{type(layer).__name__}: invalid value for argument `depth_multiplier`. Expected a "
-                         f"strictly positive integer. Received depth_multiplier={depth_multiplier!r}.")
-    return depth_multiplier
+    return positive_int(depth_multiplier, "depth_multiplier", layer)
 
 
 class DepthwiseConv(BaseConv):
@@ -283,6 +277,9 @@ class DepthwiseConv(BaseConv):
     def _build_kernels(self, cin: int) -> int:
         self.kernel = self._kernel_weight("depthwise", self.kernel_size + (cin, self.depth_multiplier), "kernel")
         return cin * self.depth_multiplier
+
+    def _output_channels(self, cin: int | None) -> int | None:
+        return None if cin is None else cin * self.depth_multiplier
 
     def _conv(self, inputs: Any) -> Any:
         return ops.depthwise_conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
@@ -361,9 +358,16 @@ class Conv3DTranspose(ConvTranspose):
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, output_padding: Any = None, dilation_rate: Any = 1,
+                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
                  **kwargs: Any):
         super().__init__(filters, kernel_size, strides=strides, padding=padding, output_padding=output_padding,
-                         data_format=data_format, dilation_rate=dilation_rate, **kwargs)
+                         data_format=data_format, dilation_rate=dilation_rate, activation=activation,
+                         use_bias=use_bias, kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, **kwargs)
 
 
 class DepthwiseConv1D(DepthwiseConv):

@@ -5,6 +5,7 @@ import re
 from typing import Any, Callable
 
 from .. import activations, constraints, initializers, ops, regularizers
+from .._validation import check_shape, is_int, positive_int
 from .layer import Layer
 
 
@@ -21,9 +22,7 @@ class Dense(Layer):
                  kernel_constraint: Any = None, bias_constraint: Any = None, lora_rank: int | None = None,
                  **kwargs: Any):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if not isinstance(units, int) or units <= 0:
-            raise ValueError(f"Dense: `units` must be a positive int, got {units!r}.")
-        self.units = units
+        self.units = positive_int(units, "units", self)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -45,6 +44,12 @@ class Dense(Layer):
                                     regularizer=self.bias_regularizer, constraint=self.bias_constraint) \
             if self.use_bias else None
         self.built = True
+
+    _output_shape_by_formula = True
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        """``input_shape`` with the last dim replaced by ``units``."""
+        return tuple(input_shape)[:-1] + (self.units,)
 
     def call(self, inputs: Any) -> Any:
         shp = ops.shape(inputs)
@@ -80,7 +85,8 @@ class EinsumDense(Layer):
                  bias_constraint: Any = None, lora_rank: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.equation = equation
-        self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
+        self.partial_output_shape = check_shape((output_shape,) if is_int(output_shape) else output_shape,
+                                                "output_shape", self)
         self.activation = activations.get(activation)
         self.bias_axes = bias_axes
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -172,7 +178,8 @@ class Embedding(Layer):
                  embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
                  weights: Any = None, lora_rank: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.input_dim = positive_int(input_dim, "input_dim", self)
+        self.output_dim = positive_int(output_dim, "output_dim", self)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)

@@ -11,7 +11,14 @@ class DTypePolicy:
 
     def __init__(self, name: str | None = None):
         name = name or config.floatx()
+        if not isinstance(name, str):
+            raise ValueError(f"Cannot interpret {name!r} (of type {type(name).__name__}) as a dtype policy: "
+                             f"expected a string such as 'float32' or 'mixed_float16'.")
         if name.startswith("mixed_"):
+            if name not in _MIXED:
+                raise ValueError(f"Cannot convert {name!r} to a mixed precision DTypePolicy. Valid policies "
+                                 f"include {', '.join(map(repr, _MIXED))}, and the name of any float dtype such "
+                                 f"as 'float32'.")
             self.variable_dtype, self.compute_dtype = "float32", name[len("mixed_"):]
         else:
             from ..dtypes import standardize_dtype
@@ -25,15 +32,51 @@ class DTypePolicy:
         return f'<DTypePolicy "{self.name}">'
 
 
+_MIXED = ("mixed_float16", "mixed_bfloat16")
+_POLICY_CLASSES = ("DTypePolicy", "FloatDTypePolicy")
+
+
+def _from_dict(cfg: dict) -> DTypePolicy:
+    """A policy from its serialized form ``{"class_name": "DTypePolicy", "config": {"name": ...}}``
+    (or the bare ``{"name": ...}``); anything else is refused, never silently replaced by the default."""
+    if "class_name" in cfg:
+        if cfg["class_name"] not in _POLICY_CLASSES:
+            raise ValueError(f"Unknown dtype policy class {cfg['class_name']!r} in the `dtype` config "
+                             f"{cfg!r:.200}; expected one of {list(_POLICY_CLASSES)}.")
+        inner = cfg.get("config")
+        if inner is None:  # as Keras: a null config means the default policy
+            return DTypePolicy(_GLOBAL[0] or config.floatx())
+    else:
+        inner = cfg
+    if not isinstance(inner, dict) or set(inner) != {"name"}:
+        raise ValueError(f"Unknown `config` as a `dict` for a dtype policy: {cfg!r:.200}. Expected "
+                         f"{{'class_name': 'DTypePolicy', 'config': {{'name': 'float32'}}}} or a dtype name.")
+    return DTypePolicy(inner["name"])
+
+
 def get(dtype: Any) -> DTypePolicy:
+    """The policy for ``dtype``: ``None`` (the global default), a policy, a name or a serialized policy.
+
+    Raises:
+        ValueError: For any other value (a dict of another form, a number, a list, an unknown name).
+    """
     if dtype is None:
         return DTypePolicy(_GLOBAL[0] or config.floatx())
     if isinstance(dtype, DTypePolicy):
         return dtype
     if isinstance(dtype, dict):
-        cfg = dtype.get("config", dtype)
-        return DTypePolicy(cfg.get("name"))
-    return DTypePolicy(str(getattr(dtype, "name", dtype)))
+        return _from_dict(dtype)
+    if isinstance(dtype, str):
+        return DTypePolicy(dtype)
+    name = getattr(dtype, "name", None)  # a NumPy/JAX/torch dtype object
+    if isinstance(name, str):
+        return DTypePolicy(name)
+    try:
+        import numpy as np
+        return DTypePolicy(np.dtype(dtype).name)
+    except TypeError:
+        raise ValueError(f"Cannot interpret `dtype` argument {dtype!r:.80} (of type {type(dtype).__name__}). "
+                         f"Expected a string, a DTypePolicy or a serialized DTypePolicy dict.") from None
 
 
 _GLOBAL: list = [None]

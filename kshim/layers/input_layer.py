@@ -5,6 +5,7 @@ from typing import Any
 
 from .. import dtypes as _dt
 from .._symbolic import KerasTensor
+from .._validation import check_shape, is_int, positive_int
 from .layer import Layer
 from .node import Node
 
@@ -13,9 +14,12 @@ class InputLayer(Layer):
     """Holds the symbolic input tensor of a functional model."""
 
     def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool = False,
-                 batch_shape: Any = None, input_tensor: Any = None, optional: bool = False, name: str | None = None,
-                 **kwargs: Any):
-        kwargs.pop("ragged", None)
+                 ragged: bool = False, batch_shape: Any = None, input_tensor: Any = None, optional: bool = False,
+                 name: str | None = None, **kwargs: Any):
+        if ragged:
+            raise ValueError("`ragged=True` is not supported by kshim (as in Keras, ragged inputs need the "
+                             "TensorFlow backend); pad the sequences to one length instead "
+                             "(pad_sequences) and mask the padding (mask_zero=True or a Masking layer).")
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
@@ -24,10 +28,14 @@ class InputLayer(Layer):
         if batch_shape is None:
             if shape is None:
                 raise ValueError("InputLayer needs `shape` (without the batch dimension) or `batch_shape`.")
-            if isinstance(shape, int):
+            if is_int(shape):
                 shape = (shape,)
+            shape = check_shape(shape, "shape", self)
+            if batch_size is not None:
+                positive_int(batch_size, "batch_size", self, allow_zero=True)
             batch_shape = (batch_size,) + tuple(shape)
-        self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+        # every declared dim is checked (type, sign, total size) before anything can be allocated
+        self.batch_shape = check_shape(batch_shape, "batch_shape", self)
         self._dtype_name = _dt.standardize_dtype(dtype)
         self.sparse = sparse
         self.optional = optional
@@ -57,8 +65,9 @@ class InputLayer(Layer):
 
 
 def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool = False,  # noqa: N802
-          batch_shape: Any = None, name: str | None = None, tensor: Any = None, optional: bool = False) -> KerasTensor:
+          ragged: bool = False, batch_shape: Any = None, name: str | None = None, tensor: Any = None,
+          optional: bool = False) -> KerasTensor:
     """A symbolic input tensor (``keras.Input``); ``shape`` excludes the batch dimension."""
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
-                       name=name, optional=optional)
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, ragged=ragged,
+                       batch_shape=batch_shape, name=name, optional=optional)
     return layer.output

@@ -12,6 +12,8 @@ from .. import backend as _backend
 from .. import dtypes as _dt
 from .._scope import AutocastScope, StatelessScope, current_scope
 from .._symbolic import KerasTensor, any_symbolic
+from .._alias import reject_real_keras
+from .._validation import check_shape
 from ..variables import Variable
 from . import dtype_policy as _policy
 from .naming import to_snake_case, uniquify
@@ -41,7 +43,8 @@ class Layer:
             raise ValueError(f"{type(self).__name__}: quantized layers are not supported by kshim "
                              f"(quantization_config must be None).")
         if kwargs:
-            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}.")
+            from .._errors import ArgumentError  # ValueError as in Keras, and TypeError as before
+            raise ArgumentError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}.")
         object.__setattr__(self, "_tracking", True)
         self._trainable_variables: list[Variable] = []
         self._non_trainable_variables: list[Variable] = []
@@ -70,6 +73,7 @@ class Layer:
     # ---- attribute tracking ---------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
         if getattr(self, "_tracking", False) and not name.startswith("_"):
+            reject_real_keras(value, self, name)
             self._track(value)
             if _holds_layers(value):
                 self.__dict__.setdefault("_tracked_attrs", {})[name] = True
@@ -85,6 +89,10 @@ class Layer:
         elif isinstance(value, SeedGenerator):
             if not any(value is s for s in self._seed_generators):
                 self._seed_generators.append(value)
+        elif getattr(type(value), "_is_metric", False):  # a Metric (class flag: metrics sit above layers)
+            tracked = self.__dict__.setdefault("_metrics", [])
+            if not any(value is m for m in tracked):
+                tracked.append(value)
         elif isinstance(value, (list, tuple)):
             for v in value:
                 if isinstance(v, (Layer, SeedGenerator)):
@@ -213,14 +221,22 @@ class Layer:
                    name: str | None = None) -> Variable:
         """Create a weight Variable owned by this layer (under the active backend)."""
         from .. import constraints, initializers, regularizers
-        shape = () if shape is None else tuple(int(s) for s in shape)
+        shape = () if shape is None else check_shape(shape, f"shape of weight {name or 'variable'!r}", self,
+                                                     allow_none=False)
         dtype = _dt.standardize_dtype(dtype or self.variable_dtype)
         if initializer is None:
             initializer = "glorot_uniform" if _dt.is_float(dtype) else "zeros"
         init = initializers.get(initializer)
         self._check_backend()
-        var = Variable(init, shape=shape, dtype=dtype, trainable=trainable, autocast=autocast,
-                       aggregation=aggregation, name=name or "variable")
+        try:
+            var = Variable(init, shape=shape, dtype=dtype, trainable=trainable, autocast=autocast,
+                           aggregation=aggregation, name=name or "variable")
+        except MemoryError as e:
+            n = int(np.prod(shape, dtype=np.int64))
+            raise MemoryError(f"Layer {self.name!r} ({type(self).__name__}): not enough memory to create weight "
+                              f"{name or 'variable'!r} of shape {shape} ({n} elements of {dtype}, "
+                              f"{n * np.dtype(_np_dtype(dtype)).itemsize / 2**30:.1f} GiB). Use smaller "
+                              f"layer sizes.") from e
         var.path = f"{self.name}/{var.name}"
         (self._trainable_variables if trainable else self._non_trainable_variables).append(var)
         reg = regularizers.get(regularizer)
@@ -233,9 +249,12 @@ class Layer:
         return var
 
     def add_variable(self, shape: Any, initializer: Any, dtype: Any = None, trainable: bool = True,
+                     autocast: bool = True, regularizer: Any = None, constraint: Any = None,
                      name: str | None = None, **kwargs: Any) -> Variable:
+        """``add_weight`` with Keras' positional order for ``add_variable``."""
         return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
-                               name=name, **kwargs)
+                               autocast=autocast, regularizer=regularizer, constraint=constraint, name=name,
+                               **kwargs)
 
     def _check_backend(self) -> None:
         b = _backend.current()
@@ -292,6 +311,11 @@ class Layer:
         self.built = True
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], Layer):
+            from .._errors import ArgumentError  # ValueError as in Keras
+            raise ArgumentError(f"Layer {self.name!r} ({type(self).__name__}) was called on another layer, "
+                                f"{args[0].name!r} ({type(args[0]).__name__}). Call a layer on a tensor: "
+                                f"`y = layer(x)` with x = keras.Input(...) or an array.")
         if any_symbolic(args, kwargs):
             from .node import symbolic_layer_call
             return symbolic_layer_call(self, args, kwargs)
@@ -379,9 +403,24 @@ class Layer:
         return outputs, new_ntv
 
     # ---- shapes -------------------------------------------------------------------------------
+    #: Set by layers whose ``compute_output_shape`` is a closed-form formula (convolutions, pooling,
+    #: Dense): a symbolic call then takes the shape from the formula, which validates the sizes
+    #: arithmetically, instead of running ``call`` on probe arrays of the declared size.
+    _output_shape_by_formula: bool = False
+
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
-        """Output KerasTensor(s) for KerasTensor inputs, found by running ``call`` on small
-        probe arrays (unknown dims tried at two sizes; dims that differ stay ``None``)."""
+        """Output KerasTensor(s) for KerasTensor inputs.
+
+        Layers with ``_output_shape_by_formula`` use ``compute_output_shape``; the others (and
+        those layers on non-float inputs, whose output dtype the formula does not know) run
+        ``call`` on small probe arrays (unknown dims tried at two sizes; dims that differ stay
+        ``None``), whose total size is capped before anything is allocated.
+        """
+        if self._output_shape_by_formula and len(args) == 1 and isinstance(args[0], KerasTensor) \
+                and not any_symbolic((), kwargs):
+            shape = self.compute_output_shape(args[0].shape)
+            if self.autocast and _dt.is_float(args[0].dtype):
+                return KerasTensor(shape, self.compute_dtype)
         from .node import probe_output_spec
         return probe_output_spec(self, args, kwargs)
 
@@ -431,6 +470,10 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _np_dtype(dtype: str) -> str:
+    return "float16" if dtype == "bfloat16" else dtype
 
 
 def _holds_layers(value: Any) -> bool:

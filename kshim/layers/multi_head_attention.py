@@ -29,6 +29,7 @@ from typing import Any
 import optree
 
 from .. import constraints, initializers, ops, regularizers
+from .._validation import optional_positive_int, positive_int
 from .activation_layers import Softmax
 from .core import EinsumDense
 from ..variables import Variable
@@ -98,15 +99,9 @@ class MultiHeadAttention(Layer):
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None, use_gate: bool = False,
                  seed: int | None = None, **kwargs: Any):
-        if not isinstance(num_heads, int) or isinstance(num_heads, bool) or num_heads <= 0:
-            raise ValueError("Received an invalid value for argument `num_heads`, expected a positive integer. "
-                             f"Received: num_heads={num_heads}")
-        if not isinstance(key_dim, int) or isinstance(key_dim, bool) or key_dim <= 0:
-            raise ValueError("Received an invalid value for argument `key_dim`, expected a positive integer. "
-                             f"Received: key_dim={key_dim}")
-        if value_dim is not None and (not isinstance(value_dim, int) or value_dim <= 0):
-            raise ValueError("Received an invalid value for argument `value_dim`, expected a positive integer "
-                             f"or `None`. Received: value_dim={value_dim}")
+        num_heads = positive_int(num_heads, "num_heads", type(self).__name__)
+        key_dim = positive_int(key_dim, "key_dim", type(self).__name__)
+        value_dim = optional_positive_int(value_dim, "value_dim", type(self).__name__)
         super().__init__(**kwargs)
         self.supports_masking = True
         # the functional runner passes the masks of all tensor arguments as `mask=`; __call__ sorts them out

@@ -20,5 +20,11 @@ def uniquify(base: str) -> str:
     return base if n == 0 else f"{base}_{n}"
 
 
+def next_uid(prefix: str) -> int:
+    """Issue the next id for ``prefix`` (``keras.backend.get_uid``); auto-names draw on the same counters."""
+    _COUNTS[prefix] = _COUNTS.get(prefix, 0) + 1
+    return _COUNTS[prefix]
+
+
 def reset() -> None:
     _COUNTS.clear()

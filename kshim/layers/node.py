@@ -1,6 +1,7 @@
 """Symbolic calls: graph nodes recorded when layers run on KerasTensors, and shape probing."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import optree
@@ -8,6 +9,7 @@ import optree
 from .. import backend as _backend
 from .._scope import StatelessScope
 from .._symbolic import KerasTensor
+from .._validation import MAX_PROBE_ELEMENTS
 
 _PROBE_SIZES = ((2, 3), (5, 7))  # (batch dim), (other unknown dims)
 
@@ -47,14 +49,32 @@ def symbolic_layer_call(layer: Any, args: tuple, kwargs: dict) -> Any:
     return outputs
 
 
+def _probe_shape(t: KerasTensor, which: int) -> tuple:
+    return tuple(_PROBE_SIZES[0 if i == 0 else 1][which] if d is None else d for i, d in enumerate(t.shape))
+
+
+def _check_probe_size(layer: Any, tensors: list, which: int) -> None:
+    """Refuse, before allocating, probe inputs that together exceed ``MAX_PROBE_ELEMENTS``."""
+    total = 0
+    for t in tensors:
+        shape = _probe_shape(t, which)
+        total += math.prod(shape)
+        if total > MAX_PROBE_ELEMENTS:
+            raise ValueError(
+                f"Cannot infer the output shape of layer {getattr(layer, 'name', layer)!r} "
+                f"({type(layer).__name__}) on inputs of shape {[t.shape for t in tensors]}: running it on "
+                f"probe arrays of shape {shape} would allocate {total} elements, more than the limit of "
+                f"{MAX_PROBE_ELEMENTS}. Declare smaller input sizes, or give the layer a "
+                f"compute_output_shape/compute_output_spec.")
+
+
 def _concrete(tree: Any, which: int) -> Any:
     b = _backend.current()
 
     def conv(t):
         if not isinstance(t, KerasTensor):
             return t
-        shape = tuple(_PROBE_SIZES[0 if i == 0 else 1][which] if d is None else d for i, d in enumerate(t.shape))
-        return b.zeros(shape, t.dtype)
+        return b.zeros(_probe_shape(t, which), t.dtype)
     return optree.tree_map(conv, tree, namespace="kshim")
 
 
@@ -64,7 +84,10 @@ def probe_output_spec(layer: Any, args: tuple, kwargs: dict) -> Any:
     b = _backend.current()
     has_unknown = any(None in t.shape for t in _leaves((args, kwargs)))
     runs = []
-    for which in (0, 1) if has_unknown else (0,):
+    whichs = (0, 1) if has_unknown else (0,)
+    for which in whichs:  # every probe is checked before the first one is allocated
+        _check_probe_size(layer, _leaves((args, kwargs)), which)
+    for which in whichs:
         a, k = _concrete(args, which), _concrete(kwargs, which)
         with StatelessScope(record_all=True, collect_losses=True):
             out = layer(*a, **k)

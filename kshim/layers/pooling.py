@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import config, ops
+from ..ops._conv_utils import conv_output_shape
 from .convolutional import check_input_rank, standardize_padding, standardize_tuple
 from .layer import Layer
 
@@ -34,6 +35,20 @@ class BasePooling(Layer):
         if input_shape is not None:
             check_input_rank(self, input_shape, self.rank + 2)
         self.built = True
+
+    _output_shape_by_formula = True
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        """Output shape from the pooling formula (no data is allocated).
+
+        Raises:
+            ValueError: "Computed output size would be zero or negative" when the window is larger
+                than the input with ``padding="valid"``.
+        """
+        input_shape = tuple(input_shape)
+        check_input_rank(self, input_shape, self.rank + 2)
+        return conv_output_shape(input_shape, self.pool_size, self.strides, self.padding, self.data_format,
+                                 what="pool_size")
 
     def call(self, inputs: Any) -> Any:
         check_input_rank(self, ops.shape(inputs), self.rank + 2)
@@ -103,6 +118,17 @@ class BaseGlobalPooling(Layer):
         if input_shape is not None:
             check_input_rank(self, input_shape, self.rank + 2)
         self.built = True
+
+    _output_shape_by_formula = True
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        """Input shape without the spatial axes (size 1 with ``keepdims``)."""
+        input_shape = tuple(input_shape)
+        check_input_rank(self, input_shape, self.rank + 2)
+        axes = self._axes()
+        if self.keepdims:
+            return tuple(1 if i in axes else d for i, d in enumerate(input_shape))
+        return tuple(d for i, d in enumerate(input_shape) if i not in axes)
 
     def call(self, inputs: Any) -> Any:
         check_input_rank(self, ops.shape(inputs), self.rank + 2)

@@ -34,6 +34,92 @@ def squeeze_or_expand_to_same_rank(x1: Any, x2: Any, expand_rank_1: bool = True)
     return x1, x2
 
 
+def _dims(x: Any) -> tuple:
+    return tuple(ops.shape(x))
+
+
+def _fmt(shape: tuple) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def _agree(a: Any, b: Any, broadcast: bool) -> bool:
+    return a is None or b is None or a == b or (broadcast and (a == 1 or b == 1))
+
+
+def _shape_hint(loss: str, t: tuple, p: tuple) -> str:
+    if "categorical" in loss and len(t) == len(p) - 1 and t == p[:-1]:
+        return (" The targets look like integer class indices: use the sparse_categorical_crossentropy loss "
+                "(SparseCategoricalCrossentropy), or one-hot encode them with kshim.utils.to_categorical(y, "
+                f"num_classes={p[-1]}).")
+    if t and p and len(t) == len(p) and t[0] is not None and p[0] is not None and t[0] != p[0]:
+        return (f" The first (batch) dimensions differ ({t[0]} targets vs {p[0]} predictions): pass the same "
+                "number of samples as x and y.")
+    if t and p and len(t) == len(p) and t[-1] != p[-1]:
+        return (f" The model outputs {p[-1]} values per sample but each target has {t[-1]}: make the last layer "
+                f"output {t[-1]} units (e.g. Dense({t[-1]})), or check that y is the target you meant.")
+    return " Reshape the targets or change the model's output layer so the two shapes agree."
+
+
+def check_target_shape(loss: str, y_true: Any, y_pred: Any, broadcast: bool = True) -> None:
+    """Raise a ``ValueError`` naming ``loss``, both shapes and the likely fix when targets and predictions
+    cannot be combined elementwise (equal shapes, or broadcastable ones when ``broadcast``).
+
+    Args:
+        loss: The loss name for the message.
+        y_true: Targets.
+        y_pred: Predictions.
+        broadcast: Whether size-1 dimensions may broadcast (Keras' regression losses allow it; its
+            crossentropies need equal shapes).
+
+    Raises:
+        ValueError: the shapes do not agree.
+    """
+    t, p = _dims(y_true), _dims(y_pred)
+    if len(t) == len(p) and all(_agree(a, b, broadcast) for a, b in zip(t, p)):
+        return
+    if broadcast and len(t) != len(p):
+        n = min(len(t), len(p))
+        if all(_agree(a, b, True) for a, b in zip(t[len(t) - n:], p[len(p) - n:])):
+            return
+    need = "the same shape" if not broadcast else "the same (or broadcastable) shapes"
+    raise ValueError(f"Loss {loss!r}: targets (y_true) of shape {_fmt(t)} and predictions (y_pred) of shape "
+                     f"{_fmt(p)} must have {need}.{_shape_hint(loss, t, p)}")
+
+
+def check_sparse_target_shape(loss: str, y_true: Any, y_pred: Any, axis: int = -1) -> None:
+    """Raise a clear ``ValueError`` when integer labels do not fit predictions of shape ``(..., classes)``.
+
+    Args:
+        loss: The loss name for the message.
+        y_true: Integer labels, shape ``y_pred`` without the class axis (or with it of size 1).
+        y_pred: Class scores.
+        axis: The class axis of ``y_pred``.
+
+    Raises:
+        ValueError: the shapes do not agree.
+    """
+    t, p = _dims(y_true), _dims(y_pred)
+    if not p:
+        return
+    ax = axis % len(p)
+    expected = p[:ax] + p[ax + 1:]
+    with_one = p[:ax] + (1,) + p[ax + 1:]
+    for e in (expected, with_one):
+        if len(t) == len(e) and all(_agree(a, b, False) for a, b in zip(t, e)):
+            return
+    if len(t) == len(p) and all(_agree(a, b, False) for a, b in zip(t, p)):
+        hint = (" The targets have the predictions' shape, so they look one-hot encoded: use the "
+                "categorical_crossentropy loss (CategoricalCrossentropy) instead.")
+    elif t and p and t[0] is not None and p[0] is not None and t[0] != p[0]:
+        hint = (f" The first (batch) dimensions differ ({t[0]} targets vs {p[0]} predictions): pass the same "
+                "number of samples as x and y.")
+    else:
+        hint = " Pass one integer class index per sample (per position, for sequence outputs)."
+    raise ValueError(f"Loss {loss!r}: integer targets (y_true) of shape {_fmt(t)} do not fit predictions "
+                     f"(y_pred) of shape {_fmt(p)}: expected targets of shape {_fmt(expected)} or "
+                     f"{_fmt(with_one)}.{hint}")
+
+
 def _num_elements(values: Any, dtype: str) -> Any:
     n = 1
     for s in ops.shape(values):

@@ -1,37 +1,40 @@
 """Keras 3 loss functions (per-sample, reduced over the last axis) and their ``Loss`` classes."""
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any, Callable
 
 from .. import config, ops
-from .loss import Loss, squeeze_or_expand_to_same_rank
+from .loss import Loss, check_sparse_target_shape, check_target_shape, squeeze_or_expand_to_same_rank
 
 
-def _pair(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
+def _pair(y_true: Any, y_pred: Any, loss: str) -> tuple[Any, Any]:
     y_pred = ops.convert_to_tensor(y_pred)
     if not ops.dtype(y_pred).startswith(("float", "bfloat")):
         y_pred = ops.cast(y_pred, config.floatx())
     y_true = ops.cast(y_true, ops.dtype(y_pred))
-    return squeeze_or_expand_to_same_rank(y_true, y_pred)
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    check_target_shape(loss, y_true, y_pred)
+    return y_true, y_pred
 
 
 # ---- regression ----------------------------------------------------------------------------------
 def mean_squared_error(y_true: Any, y_pred: Any) -> Any:
     """``mean((y_true - y_pred)**2, axis=-1)``."""
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _pair(y_true, y_pred, "mean_squared_error")
     return ops.mean(ops.square(ops.subtract(y_true, y_pred)), axis=-1)
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any) -> Any:
     """``mean(|y_true - y_pred|, axis=-1)``."""
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _pair(y_true, y_pred, "mean_absolute_error")
     return ops.mean(ops.abs(ops.subtract(y_true, y_pred)), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Any:
     """``100 * mean(|(y_true - y_pred) / max(|y_true|, eps)|, axis=-1)``."""
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _pair(y_true, y_pred, "mean_absolute_percentage_error")
     eps = ops.cast(config.epsilon(), ops.dtype(y_pred))
     diff = ops.abs(ops.divide(ops.subtract(y_true, y_pred), ops.maximum(ops.abs(y_true), eps)))
     return ops.multiply(100.0, ops.mean(diff, axis=-1))
@@ -39,7 +42,7 @@ def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Any:
 
 def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Any:
     """``mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1))**2, axis=-1)``."""
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _pair(y_true, y_pred, "mean_squared_logarithmic_error")
     eps = config.epsilon()
     a = ops.log(ops.add(ops.maximum(y_pred, eps), 1.0))
     b = ops.log(ops.add(ops.maximum(y_true, eps), 1.0))
@@ -48,14 +51,14 @@ def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Any:
 
 def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
     """Negative cosine similarity along ``axis``."""
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _pair(y_true, y_pred, "cosine_similarity")
     return ops.negative(ops.sum(ops.multiply(ops.normalize(y_true, axis=axis), ops.normalize(y_pred, axis=axis)),
                                 axis=axis))
 
 
 def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Any:
     """Quadratic for ``|error| <= delta``, linear beyond."""
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _pair(y_true, y_pred, "huber")
     d = ops.cast(delta, ops.dtype(y_pred))
     err = ops.subtract(y_pred, y_true)
     abs_err = ops.abs(err)
@@ -66,7 +69,7 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Any:
 
 def log_cosh(y_true: Any, y_pred: Any) -> Any:
     """``mean(log(cosh(y_pred - y_true)), axis=-1)`` computed stably."""
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _pair(y_true, y_pred, "log_cosh")
     x = ops.subtract(y_pred, y_true)
     return ops.mean(ops.subtract(ops.add(x, ops.softplus(ops.multiply(x, -2.0))), math.log(2.0)), axis=-1)
 
@@ -76,6 +79,7 @@ def kl_divergence(y_true: Any, y_pred: Any) -> Any:
     """``sum(y_true * log(y_true / y_pred), axis=-1)`` with both clipped to ``[eps, 1]``."""
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.cast(y_true, ops.dtype(y_pred))
+    check_target_shape("kl_divergence", y_true, y_pred)
     y_true = ops.clip(y_true, config.epsilon(), 1)
     y_pred = ops.clip(y_pred, config.epsilon(), 1)
     return ops.sum(ops.multiply(y_true, ops.log(ops.divide(y_true, y_pred))), axis=-1)
@@ -85,6 +89,7 @@ def poisson(y_true: Any, y_pred: Any) -> Any:
     """``mean(y_pred - y_true * log(y_pred + eps), axis=-1)``."""
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.cast(y_true, ops.dtype(y_pred))
+    check_target_shape("poisson", y_true, y_pred)
     return ops.mean(ops.subtract(y_pred, ops.multiply(y_true, ops.log(ops.add(y_pred, config.epsilon())))), axis=-1)
 
 
@@ -92,7 +97,8 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, lab
                         axis: int = -1) -> Any:
     """Mean elementwise binary crossentropy along ``axis``; labels smoothed towards 0.5."""
     y_pred = ops.convert_to_tensor(y_pred)
-    y_true = ops.cast(y_true, ops.dtype(y_pred))
+    y_true, y_pred = squeeze_or_expand_to_same_rank(ops.cast(y_true, ops.dtype(y_pred)), y_pred)
+    check_target_shape("binary_crossentropy", y_true, y_pred, broadcast=False)
     if label_smoothing:
         y_true = ops.add(ops.multiply(y_true, 1.0 - label_smoothing), 0.5 * label_smoothing)
     return ops.mean(ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)
@@ -103,7 +109,8 @@ def binary_focal_crossentropy(y_true: Any, y_pred: Any, apply_class_balancing: b
                               axis: int = -1) -> Any:
     """Binary crossentropy scaled by ``(1 - p_t) ** gamma`` (and ``alpha`` balancing)."""
     y_pred = ops.convert_to_tensor(y_pred)
-    y_true = ops.cast(y_true, ops.dtype(y_pred))
+    y_true, y_pred = squeeze_or_expand_to_same_rank(ops.cast(y_true, ops.dtype(y_pred)), y_pred)
+    check_target_shape("binary_focal_crossentropy", y_true, y_pred, broadcast=False)
     if label_smoothing:
         y_true = ops.add(ops.multiply(y_true, 1.0 - label_smoothing), 0.5 * label_smoothing)
     if from_logits:
@@ -124,6 +131,7 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
         raise ValueError(f"`axis` must be of type `int`. Received: axis={axis} of type {type(axis)}")
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.cast(y_true, ops.dtype(y_pred))
+    check_target_shape("categorical_crossentropy", y_true, y_pred, broadcast=False)
     if label_smoothing:
         n = ops.cast(ops.shape(y_true)[-1], ops.dtype(y_pred))
         y_true = ops.add(ops.multiply(y_true, 1.0 - label_smoothing), ops.divide(label_smoothing, n))
@@ -139,6 +147,7 @@ def _squeeze_sparse(y_true: Any, y_pred: Any, axis: int) -> Any:
 def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                                     ignore_class: int | None = None, axis: int = -1) -> Any:
     """Crossentropy against integer labels; entries equal to ``ignore_class`` give 0."""
+    check_sparse_target_shape("sparse_categorical_crossentropy", y_true, y_pred, axis)
     y_true = _squeeze_sparse(ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred), axis)
     y_pred = ops.convert_to_tensor(y_pred)
     if ignore_class is None:
@@ -161,6 +170,7 @@ def hinge(y_true: Any, y_pred: Any) -> Any:
     """``mean(max(1 - y_true * y_pred, 0), axis=-1)`` with {0,1} labels mapped to {-1,1}."""
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = _hinge_labels(ops.cast(y_true, ops.dtype(y_pred)))
+    check_target_shape("hinge", y_true, y_pred)
     return ops.mean(ops.maximum(ops.subtract(1.0, ops.multiply(y_true, y_pred)), 0.0), axis=-1)
 
 
@@ -168,6 +178,7 @@ def squared_hinge(y_true: Any, y_pred: Any) -> Any:
     """``mean(max(1 - y_true * y_pred, 0)**2, axis=-1)``."""
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = _hinge_labels(ops.cast(y_true, ops.dtype(y_pred)))
+    check_target_shape("squared_hinge", y_true, y_pred)
     return ops.mean(ops.square(ops.maximum(ops.subtract(1.0, ops.multiply(y_true, y_pred)), 0.0)), axis=-1)
 
 
@@ -175,6 +186,7 @@ def categorical_hinge(y_true: Any, y_pred: Any) -> Any:
     """``max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)``."""
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.cast(y_true, ops.dtype(y_pred))
+    check_target_shape("categorical_hinge", y_true, y_pred)
     pos = ops.sum(ops.multiply(y_true, y_pred), axis=-1)
     neg = ops.max(ops.multiply(ops.subtract(1.0, y_true), y_pred), axis=-1)
     return ops.maximum(ops.add(ops.subtract(neg, pos), 1.0), ops.cast(0.0, ops.dtype(y_pred)))
@@ -216,20 +228,35 @@ class LossFunctionWrapper(Loss):
 def _wrapper(fn: Callable, default_name: str, doc: str, **defaults: Any) -> type:
     """A ``LossFunctionWrapper`` subclass whose constructor takes ``defaults`` as keyword options."""
 
-    def __init__(self, *args: Any, reduction: str | None = "sum_over_batch_size", name: str | None = default_name,
-                 dtype: str | None = None, **kwargs: Any):
-        opts = dict(defaults)
-        keys = list(defaults)
-        if len(args) > len(keys):
-            raise TypeError(f"{type(self).__name__} takes at most {len(keys)} positional arguments")
-        opts.update(zip(keys, args))
-        unknown = set(kwargs) - set(keys)
+    keys = list(defaults)
+    order = keys + ["reduction", "name", "dtype"]  # Keras' positional order: options, then reduction, name, dtype
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        if len(args) > len(order):
+            raise TypeError(f"{type(self).__name__}() takes at most {len(order)} positional arguments "
+                            f"({len(args)} given)")
+        for key, value in zip(order, args):
+            if key in kwargs:
+                raise TypeError(f"{type(self).__name__}() got multiple values for argument {key!r}")
+            kwargs[key] = value
+        unknown = set(kwargs) - set(order)
         if unknown:
             raise TypeError(f"{type(self).__name__} got unexpected arguments {sorted(unknown)}")
-        opts.update(kwargs)
+        reduction = kwargs.pop("reduction", "sum_over_batch_size")
+        name = kwargs.pop("name", default_name)
+        dtype = kwargs.pop("dtype", None)
+        opts = {**defaults, **kwargs}
         LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name, dtype=dtype, **opts)
         for k, v in opts.items():
             setattr(self, k, v)
+
+    _P = inspect.Parameter
+    __init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [_P("self", _P.POSITIONAL_OR_KEYWORD)]
+        + [_P(k, _P.POSITIONAL_OR_KEYWORD, default=v) for k, v in defaults.items()]
+        + [_P("reduction", _P.POSITIONAL_OR_KEYWORD, default="sum_over_batch_size"),
+           _P("name", _P.POSITIONAL_OR_KEYWORD, default=default_name),
+           _P("dtype", _P.POSITIONAL_OR_KEYWORD, default=None)])
 
     def get_config(self) -> dict:
         return {**Loss.get_config(self), **self._fn_kwargs}

@@ -11,7 +11,8 @@ CategoricalCrossentropy = _fn_metric("CategoricalCrossentropy", losses.categoric
                                      from_logits=False, label_smoothing=0.0, axis=-1)
 SparseCategoricalCrossentropy = _fn_metric("SparseCategoricalCrossentropy", losses.sparse_categorical_crossentropy,
                                            "sparse_categorical_crossentropy",
-                                           "Mean sparse categorical crossentropy.", from_logits=False, axis=-1)
+                                           "Mean sparse categorical crossentropy.", from_logits=False,
+                                           ignore_class=None, axis=-1)
 Hinge = _fn_metric("Hinge", losses.hinge, "hinge", "Mean hinge loss.")
 SquaredHinge = _fn_metric("SquaredHinge", losses.squared_hinge, "squared_hinge", "Mean squared hinge loss.")
 CategoricalHinge = _fn_metric("CategoricalHinge", losses.categorical_hinge, "categorical_hinge",

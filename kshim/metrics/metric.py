@@ -16,6 +16,8 @@ class Metric:
     under ``jax.jit`` and the NumPy tape.
     """
 
+    _is_metric = True  # lets layers track metric attributes without importing this module
+
     def __init__(self, dtype: str | None = None, name: str | None = None):
         if name is None:
             from ..layers.naming import to_snake_case, uniquify

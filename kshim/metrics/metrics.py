@@ -83,8 +83,18 @@ class _FnMetric(MeanMetricWrapper):
     _fn_default: Any = None
     _default_name = ""
     _options: dict = {}
+    _positional: tuple | None = None  # Keras' positional order; default ("name", "dtype", *options)
 
-    def __init__(self, name: str | None = None, dtype: str | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, **kwargs: Any):
+        order = self._positional or ("name", "dtype", *self._options)
+        if len(args) > len(order):
+            raise TypeError(f"{type(self).__name__}() takes at most {len(order)} positional arguments "
+                            f"({len(args)} given)")
+        for key, value in zip(order, args):
+            if key in kwargs:
+                raise TypeError(f"{type(self).__name__}() got multiple values for argument {key!r}")
+            kwargs[key] = value
+        name, dtype = kwargs.pop("name", None), kwargs.pop("dtype", None)
         unknown = set(kwargs) - set(self._options)
         if unknown:
             raise TypeError(f"{type(self).__name__} got unexpected arguments {sorted(unknown)}")
@@ -97,10 +107,30 @@ class _FnMetric(MeanMetricWrapper):
         return {"name": self.name, "dtype": self.dtype, **self._fn_kwargs}
 
 
-def _fn_metric(cls_name: str, fn: Any, default_name: str, doc: str, **options: Any) -> type:
-    cls = type(cls_name, (_FnMetric,), {"_fn_default": staticmethod(fn), "_default_name": default_name,
-                                        "_options": options, "__doc__": doc, "__module__": __name__})
+def _with_signature(cls: type) -> type:
+    """Give ``cls.__init__`` an ``inspect.signature`` listing its arguments in Keras' positional order."""
+    import inspect
+    P = inspect.Parameter
+    order = cls._positional or ("name", "dtype", *cls._options)
+    defaults = {"name": cls._default_name, "dtype": None, **cls._options}
+    base_init = _FnMetric.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        base_init(self, *args, **kwargs)
+
+    __init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [P("self", P.POSITIONAL_OR_KEYWORD)] + [P(k, P.POSITIONAL_OR_KEYWORD, default=defaults[k]) for k in order])
+    __init__.__doc__ = cls.__doc__
+    cls.__init__ = __init__
     return cls
+
+
+def _fn_metric(cls_name: str, fn: Any, default_name: str, doc: str, positional: tuple | None = None,
+               **options: Any) -> type:
+    cls = type(cls_name, (_FnMetric,), {"_fn_default": staticmethod(fn), "_default_name": default_name,
+                                        "_options": options, "_positional": positional, "__doc__": doc,
+                                        "__module__": __name__})
+    return _with_signature(cls)
 
 
 Accuracy = _fn_metric("Accuracy", accuracy, "accuracy", "How often predictions equal labels.")
@@ -111,7 +141,8 @@ CategoricalAccuracy = _fn_metric("CategoricalAccuracy", categorical_accuracy, "c
 SparseCategoricalAccuracy = _fn_metric("SparseCategoricalAccuracy", sparse_categorical_accuracy,
                                        "sparse_categorical_accuracy", "How often the argmax matches integer labels.")
 TopKCategoricalAccuracy = _fn_metric("TopKCategoricalAccuracy", top_k_categorical_accuracy,
-                                     "top_k_categorical_accuracy", "Top-k accuracy with one-hot labels.", k=5)
+                                     "top_k_categorical_accuracy", "Top-k accuracy with one-hot labels.",
+                                     positional=("k", "name", "dtype"), k=5)
 MeanSquaredError = _fn_metric("MeanSquaredError", losses.mean_squared_error, "mean_squared_error",
                               "Mean of squared errors.")
 MeanAbsoluteError = _fn_metric("MeanAbsoluteError", losses.mean_absolute_error, "mean_absolute_error",
@@ -122,11 +153,13 @@ MeanSquaredLogarithmicError = _fn_metric("MeanSquaredLogarithmicError", losses.m
                                          "mean_squared_logarithmic_error", "Mean squared logarithmic error.")
 
 
+@_with_signature
 class SparseTopKCategoricalAccuracy(_FnMetric):
     """Top-k accuracy with integer labels."""
     _fn_default = staticmethod(sparse_top_k_categorical_accuracy)
     _default_name = "sparse_top_k_categorical_accuracy"
     _options = {"k": 5, "from_sorted_ids": False}
+    _positional = ("k", "name", "dtype", "from_sorted_ids")
 
     def get_config(self) -> dict:
         cfg = {"name": self.name, "dtype": self.dtype, "k": self.k}

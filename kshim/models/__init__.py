@@ -18,8 +18,27 @@ def model_from_json(json_string, custom_objects=None):
     return deserialize_keras_object(json.loads(json_string), custom_objects=custom_objects)
 
 
-def clone_model(model, input_tensors=None, clone_function=None):
-    """A new model with the same architecture and freshly initialized weights."""
+def clone_model(model, input_tensors=None, clone_function=None, call_function=None, recursive=False):
+    """A new model with the same architecture and freshly initialized weights (``keras.models.clone_model``).
+
+    Args:
+        model: The model to clone.
+        input_tensors: Not supported by kshim yet (must be ``None``).
+        clone_function: Not supported by kshim yet (must be ``None``).
+        call_function: Not supported by kshim yet (must be ``None``).
+        recursive: Accepted for Keras compatibility; nested models are always cloned.
+
+    Returns:
+        The new model (freshly initialized weights, not compiled).
+
+    Raises:
+        NotImplementedError: one of the unsupported arguments was given.
+    """
+    for arg, value in (("input_tensors", input_tensors), ("clone_function", clone_function),
+                       ("call_function", call_function)):
+        if value is not None:
+            raise NotImplementedError(f"kshim.models.clone_model does not support `{arg}` yet; clone with the "
+                                      f"defaults, or rebuild the model yourself.")
     from ..saving.serialization import deserialize_keras_object, serialize_keras_object
     cfg = serialize_keras_object(model)
     cfg.pop("compile_config", None)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._alias import reject_real_keras
 from .._symbolic import KerasTensor
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
@@ -29,8 +30,11 @@ class Sequential(Model):
         if isinstance(layer, KerasTensor) and layer._history is not None and \
                 isinstance(layer._history[0].layer, InputLayer):
             layer = layer._history[0].layer
+        reject_real_keras(layer, "Sequential.add()")
         if not isinstance(layer, Layer):
-            raise TypeError(f"Sequential.add expects a Layer instance, got {type(layer).__name__}: {layer!r}.")
+            from .._errors import ArgumentError  # ValueError as in Keras, and TypeError as before
+            raise ArgumentError(f"Sequential.add expects a Layer instance, got {type(layer).__name__}: "
+                                f"{layer!r}.")
         if isinstance(layer, InputLayer):
             if self._stack or self._input_layer is not None:
                 raise ValueError("Sequential: an Input/InputLayer can only be the first element.")
@@ -74,6 +78,9 @@ class Sequential(Model):
         if input_shape is None:
             raise ValueError(f"Sequential model {self.name!r} cannot be built without an input shape; add an "
                              f"Input(...) first or call it on data.")
+        if not self._stack:
+            raise ValueError(f"Sequential model {self.name!r} cannot be built because it has no layers. Call "
+                             f"`model.add(layer)` first.")
         input_shape = tuple(input_shape)
         if self._input_layer is None or tuple(self._input_layer.batch_shape) != input_shape:
             dtype = self._input_layer.dtype if self._input_layer is not None else None
@@ -149,7 +156,7 @@ class Sequential(Model):
             model.add(deserialize_keras_object(lc, custom_objects=custom_objects), rebuild=False)
         if model._batch_shape() is not None:
             model._maybe_build_from_input()
-        elif config.get("build_input_shape"):
+        elif config.get("build_input_shape") and model._stack:
             model.build(tuple(config["build_input_shape"]))
         return model
 

@@ -7,7 +7,7 @@ from typing import Any
 from .. import config
 from .. import dtypes as _dt
 from ..backend import current
-from ._conv_utils import conv_padding, conv_transpose_padding, tuplify
+from ._conv_utils import check_padded_size, conv_output_shape, conv_padding, conv_transpose_padding, tuplify
 from ._dispatch import axis_tuple, norm_axis, op, promote, tensor
 
 
@@ -186,10 +186,10 @@ def glu(x: Any, axis: int = -1) -> Any:
 
 
 @op
-def squareplus(x: Any, b_: float = 4.0) -> Any:
-    b = current()
+def squareplus(x: Any, b: float = 4.0) -> Any:
+    bk = current()
     x = _f(x)
-    return b.divide(b.add(x, b.sqrt(b.add(b.square(x), _c(x, b_)))), _c(x, 2.0))
+    return bk.divide(bk.add(x, bk.sqrt(bk.add(bk.square(x), _c(x, b)))), _c(x, 2.0))
 
 
 @op
@@ -279,7 +279,9 @@ def conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", dat
     if b.shape(w)[-1] % groups:
         raise ValueError(f"conv: output channels {b.shape(w)[-1]} not divisible by groups {groups}.")
     s, d = tuplify(strides, nd, "strides"), tuplify(dilation_rate, nd, "dilation_rate")
+    conv_output_shape(b.shape(x), b.shape(w)[:-2], s, padding, df, dilation=d)
     pads = conv_padding(padding, _spatial(x, nd, df), b.shape(w)[:-2], s, d)
+    check_padded_size(b.shape(x), pads, df, "conv")
     return b.conv(x, w, s, pads, d, groups, df)
 
 
@@ -326,7 +328,16 @@ def _pool(kind: str, inputs: Any, pool_size: Any, strides: Any, padding: str, da
     nd = len(b.shape(x)) - 2
     k = tuplify(pool_size, nd, "pool_size")
     s = k if strides is None else tuplify(strides, nd, "strides")
-    pads = conv_padding(padding, _spatial(x, nd, df), k, s, (1,) * nd)
+    conv_output_shape(b.shape(x), k, s, padding, df, what="pool_size")
+    spatial = _spatial(x, nd, df)
+    if padding.lower() == "same":
+        # One window covering a whole axis (window and stride >= its length): pooling the axis
+        # without padding is the same result and never allocates a window-sized padded input.
+        whole = [0 < n <= kk and n <= ss for n, kk, ss in zip(spatial, k, s)]
+        k = tuple(n if w else kk for n, kk, w in zip(spatial, k, whole))
+        s = tuple(n if w else ss for n, ss, w in zip(spatial, s, whole))
+    pads = conv_padding(padding, spatial, k, s, (1,) * nd)
+    check_padded_size(b.shape(x), pads, df, f"{kind}_pool")
     fn = b.max_pool if kind == "max" else b.avg_pool
     return fn(x, k, s, pads, df)
 

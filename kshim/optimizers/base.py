@@ -13,6 +13,7 @@ from typing import Any, Iterable, Sequence
 
 from .. import ops
 from .._scope import StatelessScope
+from .._validation import check_number
 from ..variables import Variable
 from . import schedules as _schedules
 
@@ -49,6 +50,10 @@ class Optimizer:
             raise ValueError("kshim optimizers do not support use_ema=True; leave it False.")
         if gradient_accumulation_steps:
             raise ValueError("kshim optimizers do not support gradient_accumulation_steps; leave it None.")
+        self._check_numbers(("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor"),
+                            weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
+                            global_clipnorm=global_clipnorm, ema_momentum=ema_momentum,
+                            loss_scale_factor=loss_scale_factor)
         self.name = name or _auto_name(type(self).__name__)
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
@@ -70,8 +75,27 @@ class Optimizer:
                 callable(learning_rate) and not isinstance(learning_rate, Variable)):
             self._learning_rate: Any = learning_rate
         else:
+            try:
+                check_number(learning_rate, "learning_rate")
+            except ValueError:
+                raise ValueError(f"{type(self).__name__}: argument `learning_rate` should be a float, an instance "
+                                 f"of LearningRateSchedule, or a callable (taking no arguments and returning the "
+                                 f"learning rate). Received instead: learning_rate={learning_rate!r:.80}") from None
             lr = float(learning_rate.numpy() if isinstance(learning_rate, Variable) else learning_rate)
             self._learning_rate = self._new_variable(lr, "float32", "learning_rate")
+
+    def _check_numbers(self, optional: tuple = (), **values: Any) -> None:
+        """Refuse hyperparameters that are not numbers (``None`` is accepted for the names in ``optional``).
+
+        Args:
+            optional: Names that may also be ``None``.
+            **values: ``name=value`` pairs to check.
+
+        Raises:
+            ValueError: Naming the first hyperparameter that is not a number.
+        """
+        for name, value in values.items():
+            check_number(value, name, self, allow_none=name in optional)
 
     # ---- variables --------------------------------------------------------------------------
     def _new_variable(self, value: Any, dtype: str, name: str) -> Variable:
@@ -97,8 +121,22 @@ class Optimizer:
         self.built = True
 
     def add_variable(self, shape: Sequence[int], initializer: Any = "zeros", dtype: Any = None,
-                     name: str | None = None) -> Variable:
-        """Create and track an optimizer state variable."""
+                     aggregation: str = "none", layout: Any = None, name: str | None = None) -> Variable:
+        """Create and track an optimizer state variable.
+
+        Args:
+            shape: Variable shape.
+            initializer: Initializer name, callable, or constant value.
+            dtype: Variable dtype (default ``float32``).
+            aggregation: Accepted for Keras compatibility (kshim runs on one device).
+            layout: Accepted for Keras compatibility; must be ``None`` (no distribution in kshim).
+            name: Variable name.
+
+        Returns:
+            The new variable.
+        """
+        if layout is not None:
+            raise NotImplementedError("kshim optimizers do not support distributed variable layouts (`layout`).")
         dtype = dtype or "float32"
         if isinstance(initializer, str):
             from .. import initializers
@@ -111,7 +149,7 @@ class Optimizer:
         """A slot shaped like ``reference_variable``, named ``<path>_<name>``."""
         ref = getattr(reference_variable, "path", reference_variable.name).replace("/", "_")
         return self.add_variable(reference_variable.shape, initializer, reference_variable.dtype,
-                                 f"{ref}_{name or 'var'}")
+                                 name=f"{ref}_{name or 'var'}")
 
     def add_optimizer_variables(self, trainable_variables: Sequence[Variable], name: str | Sequence[str],
                                 initializer: Any = "zeros") -> Any:

@@ -12,10 +12,48 @@ _BASE_KEYS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_e
               "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps", "name")
 
 
+def _keras_positional(cls: type) -> type:
+    """Let ``cls(...)`` take the base ``Optimizer`` options positionally after its own, in Keras' order.
+
+    Keras' optimizers list every option in their signature, so ``Adam(1e-3, 0.9, 0.999, 1e-7, False, 0.01)``
+    sets ``weight_decay=0.01``. kshim's constructors name their own hyperparameters and pass the shared
+    ones through ``**kwargs``; this maps the extra positional arguments onto those shared names and gives
+    the class Keras' full signature (``inspect.signature``).
+    """
+    import functools
+    import inspect
+
+    init = cls.__init__
+    sig = inspect.signature(init)
+    params = list(sig.parameters.values())
+    own = [q for q in params[1:] if q.kind == q.POSITIONAL_OR_KEYWORD]
+    own_names = {q.name for q in own}
+    base = inspect.signature(Optimizer.__init__).parameters
+    extra = [base[k] for k in _BASE_KEYS if k not in own_names]
+    order = [q.name for q in own] + [q.name for q in extra]
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if len(args) > len(order):
+            raise TypeError(f"{cls.__name__}() takes at most {len(order)} positional arguments "
+                            f"({len(args)} given)")
+        for key, value in zip(order[len(own):], args[len(own):]):
+            if key in kwargs:
+                raise TypeError(f"{cls.__name__}() got multiple values for argument {key!r}")
+            kwargs[key] = value
+        init(self, *args[:len(own)], **kwargs)
+
+    var_kw = [q for q in params if q.kind == q.VAR_KEYWORD]
+    __init__.__signature__ = sig.replace(parameters=[params[0], *own, *extra, *var_kw])  # type: ignore[attr-defined]
+    cls.__init__ = __init__
+    return cls
+
+
 def _step(opt: Optimizer, dtype: str, offset: int = 1) -> Any:
     return ops.cast(ops.add(opt.iterations, offset), dtype)
 
 
+@_keras_positional
 class SGD(Optimizer):
     """Gradient descent with optional (Nesterov) momentum."""
 
@@ -49,12 +87,14 @@ class SGD(Optimizer):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
 
+@_keras_positional
 class Adam(Optimizer):
     """Adam; ``eps`` is added to the uncorrected ``sqrt(v)``, the bias correction goes into the step size."""
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)
+        self._check_numbers(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
 
     def build(self, variables: list) -> None:
@@ -115,6 +155,7 @@ class Adam(Optimizer):
                 "amsgrad": self.amsgrad}
 
 
+@_keras_positional
 class AdamW(Adam):
     """Adam with decoupled weight decay (default 0.004)."""
 
@@ -126,12 +167,14 @@ class AdamW(Adam):
             raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
 
 
+@_keras_positional
 class RMSprop(Optimizer):
     """RMSprop (``eps`` inside the square root), with optional momentum and centering."""
 
     def __init__(self, learning_rate: Any = 0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,
                  centered: bool = False, **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)
+        self._check_numbers(rho=rho, momentum=momentum, epsilon=epsilon)
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
 
     def build(self, variables: list) -> None:
@@ -169,12 +212,14 @@ class RMSprop(Optimizer):
                 "centered": self.centered}
 
 
+@_keras_positional
 class Adagrad(Optimizer):
     """Adagrad (accumulator starts at ``initial_accumulator_value``; ``eps`` inside the root)."""
 
     def __init__(self, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
                  **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)
+        self._check_numbers(initial_accumulator_value=initial_accumulator_value, epsilon=epsilon)
         self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
 
     def build(self, variables: list) -> None:
@@ -197,11 +242,13 @@ class Adagrad(Optimizer):
                 "epsilon": self.epsilon}
 
 
+@_keras_positional
 class Adadelta(Optimizer):
     """Adadelta (rho 0.95)."""
 
     def __init__(self, learning_rate: Any = 0.001, rho: float = 0.95, epsilon: float = 1e-7, **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)
+        self._check_numbers(rho=rho, epsilon=epsilon)
         self.rho, self.epsilon = rho, epsilon
 
     def build(self, variables: list) -> None:
@@ -230,12 +277,14 @@ class Adadelta(Optimizer):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
 
 
+@_keras_positional
 class Adamax(Optimizer):
     """Adamax (infinity-norm Adam)."""
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)
+        self._check_numbers(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
     def build(self, variables: list) -> None:
@@ -260,12 +309,14 @@ class Adamax(Optimizer):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
+@_keras_positional
 class Nadam(Optimizer):
     """Nesterov Adam with Keras' momentum schedule (``u_t = b1 (1 - 0.5 * 0.96^t)``)."""
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)
+        self._check_numbers(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
     def build(self, variables: list) -> None:
@@ -308,11 +359,13 @@ class Nadam(Optimizer):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
+@_keras_positional
 class Lion(Optimizer):
     """Lion: sign of an interpolated momentum (beta_1 0.9, beta_2 0.99)."""
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.99, **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)
+        self._check_numbers(beta_1=beta_1, beta_2=beta_2)
         if beta_1 <= 0 or beta_1 > 1:
             raise ValueError("Argument `beta_1` must be in the [0, 1] range. Otherwise, the optimizer "
                              f"degenerates to SignSGD. Received: beta_1={beta_1}.")

@@ -199,10 +199,10 @@ _SCHEDULES = {c.__name__: c for c in (LearningRateSchedule, ExponentialDecay, Pi
                                       PolynomialDecay, InverseTimeDecay, CosineDecay, CosineDecayRestarts)}
 
 
-def serialize(schedule: LearningRateSchedule) -> dict:
+def serialize(learning_rate_schedule: LearningRateSchedule) -> dict:
     """``{"module", "class_name", "config", "registered_name"}`` as Keras writes it."""
-    return {"module": "keras.optimizers.schedules", "class_name": type(schedule).__name__,
-            "config": schedule.get_config(), "registered_name": None}
+    return {"module": "keras.optimizers.schedules", "class_name": type(learning_rate_schedule).__name__,
+            "config": learning_rate_schedule.get_config(), "registered_name": None}
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRateSchedule:

@@ -15,8 +15,8 @@ def enable_unsafe_deserialization() -> None:
 
 
 def serialize_function(fn: Callable) -> Any:
-    from .registry import get_registered_name
-    reg = get_registered_name(fn)
+    from .registry import _registered_key
+    reg = _registered_key(fn)
     if reg is not None:
         return {"module": fn.__module__, "class_name": "function", "config": reg.split(">")[-1],
                 "registered_name": reg}

@@ -5,7 +5,7 @@ import contextvars
 import importlib
 from typing import Any
 
-from .registry import get_registered, get_registered_name
+from .registry import _SCOPE, _registered_key, get_registered
 
 # Keras module path -> the kshim modules holding those classes.
 _MODULES = {
@@ -51,7 +51,7 @@ def serialize_keras_object(obj: Any) -> Any:
         return [serialize_keras_object(o) for o in obj]
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
-    registered = get_registered_name(obj if isinstance(obj, type) or callable(obj) and not hasattr(obj, "get_config")
+    registered = _registered_key(obj if isinstance(obj, type) or callable(obj) and not hasattr(obj, "get_config")
                                      else type(obj))
     if callable(obj) and not hasattr(obj, "get_config"):
         from .. import activations
@@ -82,7 +82,7 @@ def serialize_keras_object(obj: Any) -> Any:
 
 
 def _find_class(module: str | None, class_name: str, registered: str | None, custom_objects: dict | None) -> Any:
-    custom = custom_objects or {}
+    custom = {**_SCOPE.get(), **(custom_objects or {})}
     for key in (registered, class_name):
         if key and key in custom:
             return custom[key]
@@ -133,7 +133,8 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None, sa
         return config
     class_name = config["class_name"]
     if class_name == "function":
-        fn = get_registered(config.get("registered_name")) or (custom_objects or {}).get(config.get("config"))
+        fn = get_registered(config.get("registered_name")) or \
+            {**_SCOPE.get(), **(custom_objects or {})}.get(config.get("config"))
         if fn is None:
             from .. import activations
             fn = activations.ALL.get(config.get("config"))
@@ -144,6 +145,7 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None, sa
     if class_name == "__tensor__":
         import numpy as np
         return np.asarray(config["config"]["value"], dtype=config["config"].get("dtype"))
+    _check_config_types(config, class_name)
     cls = _find_class(config.get("module"), class_name, config.get("registered_name"), custom_objects)
     if cls is None:
         raise TypeError(f"Could not locate class {class_name!r} (module {config.get('module')!r}). Make sure "
@@ -151,15 +153,21 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None, sa
                         f"passed via custom_objects.")
     inner = config.get("config", {})
     from ..layers.core import Lambda
-    if isinstance(cls, type) and issubclass(cls, Lambda):
-        obj = cls.from_config(inner, safe_mode=safe_mode)
-    else:
-        try:
-            obj = cls.from_config(inner, custom_objects=custom_objects)
-        except TypeError as e:
-            if "custom_objects" not in str(e):
-                raise
-            obj = cls.from_config(inner)
+    try:
+        if isinstance(cls, type) and issubclass(cls, Lambda):
+            obj = cls.from_config(inner, safe_mode=safe_mode)
+        else:
+            try:
+                obj = cls.from_config(inner, custom_objects=custom_objects)
+            except TypeError as e:
+                if "custom_objects" not in str(e):
+                    raise
+                obj = cls.from_config(inner)
+    except (AttributeError, KeyError, IndexError) as e:
+        # A field of the wrong JSON type reached code that expected another ('str' has no 'get').
+        name = inner.get("name") if isinstance(inner, dict) else None
+        raise ValueError(f"The config of {class_name}{f' {name!r}' if name else ''} is invalid: a field has "
+                         f"the wrong type or is missing ({type(e).__name__}: {e}).") from e
     bc = config.get("build_config")
     if bc and hasattr(obj, "build_from_config") and not getattr(obj, "built", True):
         obj.build_from_config(bc)
@@ -167,6 +175,24 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None, sa
     if cc and hasattr(obj, "compile_from_config"):
         obj.compile_from_config(cc)
     return obj
+
+
+_FIELD_TYPES = {"config": dict, "module": (str, type(None)), "registered_name": (str, type(None)),
+                "build_config": (dict, type(None)), "compile_config": (dict, type(None))}
+
+
+def _check_config_types(config: dict, class_name: Any) -> None:
+    """Refuse an object config whose Keras 3 envelope fields have the wrong JSON type."""
+    if not isinstance(class_name, str):
+        raise ValueError(f"field 'class_name' of an object config must be a string, got "
+                         f"{type(class_name).__name__} ({class_name!r:.80}).")
+    for field, types in _FIELD_TYPES.items():
+        if field in config and not isinstance(config[field], types):
+            want = "an object" if types is dict else "an object or null" if dict in types else "a string or null"
+            inner = config.get("config")
+            name = inner.get("name") if isinstance(inner, dict) else None
+            raise ValueError(f"field {field!r} of {class_name}{f' {name!r}' if name else ''} must be {want}, "
+                             f"got {type(config[field]).__name__} ({config[field]!r:.80}).")
 
 
 def serialize_compile_config(cfg: dict) -> dict:

@@ -6,6 +6,7 @@ from typing import Any
 import optree
 
 from .. import ops
+from ..metrics.metric import Metric
 
 
 def _flat(x: Any) -> list:
@@ -99,10 +100,13 @@ def resolve_metric(identifier: Any, loss_fn: Any, y_true: Any, y_pred: Any) -> A
     return metrics.MeanMetricWrapper(m, name=name)
 
 
-class CompileMetrics:
-    """Metric objects per output; built lazily on the first batch (shapes decide "accuracy")."""
+class CompileMetrics(Metric):
+    """The metrics of ``compile(metrics=..., weighted_metrics=...)`` as one metric named
+    ``compile_metrics`` (as in Keras 3): per-output metric objects, built on the first batch
+    (shapes decide what "accuracy" means); ``result()`` is a dict keyed by log names."""
 
     def __init__(self, metrics: Any, weighted_metrics: Any, output_names: list[str]):
+        super().__init__(name="compile_metrics")
         self.output_names = output_names
         self.spec = metrics
         self.weighted_spec = weighted_metrics
@@ -125,8 +129,63 @@ class CompileMetrics:
                     if multi:
                         name = f"{self.output_names[i]}_{name}"
                     self.entries.append((i, metric, weighted, name))
+        self._metrics = [m for _, m, _, _ in self.entries]
         self.built = True
 
     @property
     def metrics(self) -> list:
         return [m for _, m, _, _ in self.entries]
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        """Update every compiled metric from the model's targets and predictions (any structure)."""
+        yt, yp, sws = align_outputs(self.output_names, y_pred, y_true, sample_weight)
+        if not self.built:  # a custom step's first (eager) call; no loss to guide "accuracy"
+            self.build(yt, yp, [None] * len(yp))
+        self.update_aligned(yt, yp, sws)
+
+    def update_aligned(self, yt: list, yp: list, sws: list) -> None:
+        """``update_state`` on per-output lists."""
+        for i, metric, weighted, _ in self.entries:
+            if yt[i] is None:
+                continue
+            metric.update_state(yt[i], yp[i], sample_weight=sws[i] if weighted else None)
+
+    def reset_state(self) -> None:
+        for m in self.metrics:
+            m.reset_state()
+
+    def result(self) -> dict:
+        out = {}
+        for _, metric, _, name in self.entries:
+            r = metric.result()
+            if isinstance(r, dict):
+                out.update(r)
+            else:
+                out[name] = r
+        return out
+
+
+def _as_list(struct: Any, n: int) -> list:
+    if struct is None:
+        return [None] * n
+    if n == 1 and not (isinstance(struct, (list, tuple)) and len(struct) == 1):
+        return [struct]
+    if isinstance(struct, dict):
+        return list(struct.values())
+    return list(struct)
+
+
+def align_outputs(names: list[str], y_pred: Any, y: Any, sw: Any) -> tuple[list, list, list]:
+    """Per-output lists ``(y_true, y_pred, sample_weight)`` in the order of ``names``."""
+    if isinstance(y_pred, dict):
+        yp = [y_pred[k] for k in names]
+    else:
+        yp = _as_list(y_pred, len(names))
+    yt = [y.get(k) for k in names] if isinstance(y, dict) else _as_list(y, len(names))
+    if isinstance(sw, dict):
+        sws = [sw.get(k) for k in names]
+    elif isinstance(sw, (list, tuple)) and len(names) > 1:
+        sws = list(sw)
+    else:
+        sws = [sw] * len(names)
+    return yt, yp, sws

@@ -8,6 +8,7 @@ import numpy as np
 import optree
 
 from .. import config
+from .._validation import positive_int
 from ..backend import current
 from ..random import host
 
@@ -102,6 +103,10 @@ class DataHandler:
 
     def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: int | None = None,
                  steps_per_epoch: int | None = None, shuffle: Any = False, class_weight: dict | None = None):
+        if batch_size is not None:
+            batch_size = positive_int(batch_size, "batch_size")
+        if steps_per_epoch is not None:
+            steps_per_epoch = positive_int(steps_per_epoch, "steps_per_epoch")
         self.steps_per_epoch = steps_per_epoch
         self._iterator = None
         self.kind = self._kind(x)

@@ -44,8 +44,6 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
             class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps, validation_batch_size,
             validation_freq):
     model._assert_compiled("fit")
-    if model._compile_loss is None:
-        raise ValueError("compile() was called without a loss; pass `loss=` to compile() before fit().")
     verbose = _verbose(verbose)
     if validation_split and validation_data is None:
         if DataHandler._kind(x) != "arrays":
@@ -84,13 +82,13 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
             seen += 1
             last = handler.num_batches is not None and step + 1 == handler.num_batches
             if (step + 1) % spe == 0 or last:
-                batch_logs = model.get_metrics_result() if batch_logs_wanted else {}
+                batch_logs = model._step_logs() if batch_logs_wanted else {}
                 cbks.on_train_batch_end(step // spe if spe > 1 else step, batch_logs)
             if model.stop_training:
                 break
         if seen == 0:
             raise ValueError("The training data produced no batches; check steps_per_epoch and the data size.")
-        logs = model.get_metrics_result()
+        logs = model._step_logs()
         if val_handler is not None and (epoch + 1) % validation_freq == 0:
             val_logs = _evaluate_loop(model, val_handler, None)
             logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -112,10 +110,10 @@ def _evaluate_loop(model: Any, handler: DataHandler, cbks: Any) -> dict:
         model._test_batch(batch)
         any_batch = True
         if cbks is not None:
-            cbks.on_test_batch_end(step, model.get_metrics_result() if want else {})
+            cbks.on_test_batch_end(step, model._step_logs() if want else {})
     if not any_batch:
         raise ValueError("The evaluation data produced no batches.")
-    return model.get_metrics_result()
+    return model._step_logs()
 
 
 def run_evaluate(model, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict):

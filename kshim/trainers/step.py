@@ -13,20 +13,26 @@ import optree
 from .. import ops
 from .._scope import StatelessScope
 from ..backend import current
+from ..config import floatx
+from ..dtypes import is_float
+from .compile_utils import align_outputs
 
 
 def _flat(x: Any) -> list:
     return optree.tree_leaves(x, none_is_leaf=True, namespace="kshim")
 
 
-def _as_list(struct: Any, n: int) -> list:
-    if struct is None:
-        return [None] * n
-    if n == 1 and not (isinstance(struct, (list, tuple)) and len(struct) == 1):
-        return [struct]
-    if isinstance(struct, dict):
-        return list(struct.values())
-    return list(struct)
+def _check_targets(names: list[str], losses: list, y: Any, yt: list) -> None:
+    """Every output with a loss needs a target: refuse dict/list targets that leave one out
+    (training on silently would make that loss 0)."""
+    if y is None:
+        return
+    missing = [n for n, fn, t in zip(names, losses, yt) if fn is not None and t is None]
+    if missing:
+        given = sorted(y) if isinstance(y, dict) else f"{len(y)} arrays" if isinstance(y, (list, tuple)) else "one"
+        raise ValueError(f"No target for output(s) {missing}, which have a loss. The model's outputs are "
+                         f"{names}; the targets given are {given}. Pass a target for each, or compile with "
+                         f"loss=None for those outputs (loss={{name: None}}).")
 
 
 class StepFunctions:
@@ -37,24 +43,7 @@ class StepFunctions:
 
     # ---- pieces --------------------------------------------------------------------------
     def _outputs(self, y_pred: Any, y: Any, sw: Any) -> tuple[list, list, list]:
-        m = self.model
-        names = m._output_names()
-        if isinstance(y_pred, dict):
-            yp = [y_pred[k] for k in names]
-            yt = [y.get(k) for k in names] if isinstance(y, dict) else _as_list(y, len(names))
-        else:
-            yp = _as_list(y_pred, len(names))
-            if isinstance(y, dict):
-                yt = [y.get(k) for k in names]
-            else:
-                yt = _as_list(y, len(names))
-        if isinstance(sw, dict):
-            sws = [sw.get(k) for k in names]
-        elif isinstance(sw, (list, tuple)) and len(names) > 1:
-            sws = list(sw)
-        else:
-            sws = [sw] * len(names)
-        return yt, yp, sws
+        return align_outputs(self.model._output_names(), y_pred, y, sw)
 
     def _metrics_update(self, metric_values: list, loss: Any, parts: list, yt: list, yp: list, sws: list,
                         batch_size: int) -> list:
@@ -65,17 +54,25 @@ class StepFunctions:
             for tracker, part in zip(m._output_loss_trackers, parts):
                 if tracker is not None and part is not None:
                     tracker.update_state(part, sample_weight=batch_size)
-            for i, metric, weighted, _ in m._compile_metrics.entries:
-                if yt[i] is None:
-                    continue
-                metric.update_state(yt[i], yp[i], sample_weight=sws[i] if weighted else None)
+            m._compile_metrics.update_aligned(yt, yp, sws)
         return [scope.update_for(v, val) for v, val in zip(mvars, metric_values)]
 
     def _loss(self, y: Any, y_pred: Any, sw: Any, extra_losses: list) -> tuple[Any, list, list, list, list]:
         yt, yp, sws = self._outputs(y_pred, y, sw)
-        total, parts = self.model._compile_loss(yt, yp, sws)
+        compiled = self.model._compile_loss
+        if compiled is not None:
+            _check_targets(self.model._output_names(), compiled.losses, y, yt)
+            total, parts = compiled(yt, yp, sws)
+        else:
+            total, parts = None, [None] * len(yp)
         for l in extra_losses:
-            total = ops.add(total, ops.cast(l, ops.dtype(total)))
+            if total is None:
+                total = l if is_float(ops.dtype(l)) else ops.cast(l, floatx())
+            else:
+                total = ops.add(total, ops.cast(l, ops.dtype(total)))
+        if total is None:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`, or add losses "
+                             "in the model with `add_loss()`.")
         return total, parts, yt, yp, sws
 
     # ---- steps ---------------------------------------------------------------------------

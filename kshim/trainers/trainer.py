@@ -10,8 +10,11 @@ from .. import ops
 from ..backends._base import DTYPES
 from .._scope import StatelessScope
 from ..backend import current
+from ..layers.layer import Layer
 from .compile_utils import CompileLoss, CompileMetrics
+from .custom_step import CustomStep, pack_x_y_sample_weight, uses_builtin_steps
 from .data_adapter import DataHandler, train_validation_split, unpack
+from .gradients import value_and_grad
 from .step import StepFunctions
 
 
@@ -50,6 +53,8 @@ class Trainer:
         self.jit_compile: Any = "auto"
         self.steps_per_execution = 1
         self._state_cache: tuple | None = None
+        self._custom_steps: dict[str, CustomStep] = {}
+        self._last_logs: Any = None  # what a model's own step returned last (None: built-in steps)
 
     # ---- compile -------------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None, metrics: Any = None,
@@ -72,6 +77,7 @@ class Trainer:
             raise ValueError(f"jit_compile must be 'auto', True or False, got {jit_compile!r}.")
         self.jit_compile = jit_compile
         self._fns = {}
+        self._custom_steps = {}
         self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
                                 "metrics": metrics, "weighted_metrics": weighted_metrics,
                                 "run_eagerly": run_eagerly, "steps_per_execution": steps_per_execution,
@@ -92,7 +98,8 @@ class Trainer:
 
     def _assert_compiled(self, what: str) -> None:
         if not self.compiled:
-            raise RuntimeError(f"You must call compile() on model {self.name!r} before calling {what}().")
+            from .._errors import NotCompiledError  # ValueError as in Keras, and RuntimeError as before
+            raise NotCompiledError(f"You must call compile() on model {self.name!r} before calling {what}().")
 
     def _use_jit(self) -> bool:
         if self.run_eagerly:
@@ -103,18 +110,30 @@ class Trainer:
         return bool(self.jit_compile)
 
     # ---- variable groups -----------------------------------------------------------------
-    def _all_metric_objects(self) -> list:
-        out = [self._loss_tracker] + list(self._output_loss_trackers)
-        if self._compile_metrics is not None:
-            out += self._compile_metrics.metrics
-        return [m for m in out if m is not None]
-
-    def _metric_variables(self) -> list:
-        return [v for m in self._all_metric_objects() for v in m.variables]
+    def _user_metrics(self) -> list:
+        """Metrics assigned as attributes of the model or of its layers (not of nested models)."""
+        out = list(self.__dict__.get("_metrics", []))
+        for layer in self._flatten_layers(include_self=False):
+            if not isinstance(layer, Trainer):
+                out += layer.__dict__.get("_metrics", [])
+        return out
 
     @property
     def metrics(self) -> list:
-        return self._all_metric_objects() if self.compiled else []
+        """Keras 3's order: the loss tracker, the compiled metrics (one ``compile_metrics`` object),
+        the per-output loss trackers, then metrics tracked as attributes of the model and its layers."""
+        out = []
+        if self.compiled:
+            out.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                out.append(self._compile_metrics)
+            out += self._output_loss_trackers
+        return out + self._user_metrics()
+
+    @property
+    def metrics_variables(self) -> list:
+        """The variables of ``self.metrics``, in order (Keras' ``metrics_variables``)."""
+        return [v for m in self.metrics for v in m.variables]
 
     @property
     def metrics_names(self) -> list[str]:
@@ -128,7 +147,7 @@ class Trainer:
             opt = self.optimizer
             ov = list(opt.variables) if opt is not None and getattr(opt, "built", False) else []
             c = self._state_cache = (self.trainable_variables, self.non_trainable_variables, ov,
-                                     self._metric_variables() if self.compiled else [])
+                                     self.metrics_variables if self.compiled else [])
         return c
 
     def _invalidate_state(self) -> None:
@@ -156,6 +175,11 @@ class Trainer:
             return
         self._invalidate_state()
         y_pred = None
+        if type(self).call is Layer.call and not uses_builtin_steps(self, Trainer):
+            # A model with its own step and no `call` (a GAN holding its sub-models) is not run
+            # here: its step runs eagerly first and builds what it uses.
+            self.built = self.built or all(l.built for l in self._flatten_layers(include_self=False))
+            metrics_pending = False
         if not self.built or metrics_pending:
             with StatelessScope(record_all=True, collect_losses=True):
                 y_pred = self(_to_tensors(x), training=False)
@@ -184,7 +208,21 @@ class Trainer:
         return fn
 
     # ---- single steps ---------------------------------------------------------------------
+    def _custom(self, kind: str) -> CustomStep | None:
+        """The model's own step for ``kind`` when it overrides a step hook, else None."""
+        if uses_builtin_steps(self, Trainer):
+            return None
+        step = self._custom_steps.get(kind)
+        if step is None:
+            step = self._custom_steps[kind] = CustomStep(self, kind)
+        return step
+
     def _train_batch(self, batch: tuple) -> Any:
+        custom = self._custom("train")
+        if custom is not None:
+            self._last_logs = custom(_step_inputs(pack_x_y_sample_weight(*batch), self._use_jit()))
+            return self._last_logs
+        self._last_logs = None
         x, y, sw = batch
         tv, ntv, ov, mv = self._state_lists()
         state = ([v.value for v in tv], [v.value for v in ntv], [v.value for v in ov], [v.value for v in mv])
@@ -197,6 +235,11 @@ class Trainer:
         return loss
 
     def _test_batch(self, batch: tuple) -> Any:
+        custom = self._custom("test")
+        if custom is not None:
+            self._last_logs = custom(_step_inputs(pack_x_y_sample_weight(*batch), self._use_jit()))
+            return self._last_logs
+        self._last_logs = None
         x, y, sw = batch
         tv, ntv, _, mv = self._state_lists()
         state = ([v.value for v in tv], [v.value for v in ntv], [v.value for v in mv])
@@ -205,30 +248,103 @@ class Trainer:
         return loss
 
     def _predict_batch(self, x: Any) -> Any:
+        custom = self._custom("predict")
+        if custom is not None:
+            return custom(_step_inputs(pack_x_y_sample_weight(x), self._use_jit()))
         tv, ntv, _, _ = self._state_lists()
         state = ([v.value for v in tv], [v.value for v in ntv])
         return self._fn("predict")(state, _step_inputs(x, self._use_jit()))
 
+    # ---- the public step methods (Keras 3) -------------------------------------------------------
+    def train_step(self, data: Any) -> dict:
+        """One training step on a batch; override it to customise ``fit``.
+
+        The built-in step (what ``super().train_step(data)`` runs) is written with the
+        backend-neutral :func:`kshim.value_and_grad`. ``fit`` runs the override on every backend;
+        kshim also accepts Keras' per-backend forms (torch ``loss.backward()``, the JAX stateless
+        ``train_step(self, state, data)`` returning ``(logs, state)``).
+
+        Args:
+            data: the batch, as Keras structures it: ``x``, ``(x, y)`` or ``(x, y, sample_weight)``.
+
+        Returns:
+            The logs: a dict of metric names to scalar tensors (by default ``compute_metrics``).
+        """
+        x, y, sw = unpack(data)
+
+        def loss_fn() -> tuple:
+            y_pred = self(x, training=True)
+            return self._compute_loss_compat(x, y, y_pred, sw, True), y_pred
+
+        (loss, y_pred), grads = value_and_grad(loss_fn, self.trainable_variables, has_aux=True)
+        if self.trainable_variables:
+            self.optimizer.apply(grads, self.trainable_variables)
+        self._loss_tracker.update_state(loss, sample_weight=ops.shape(optree.tree_leaves(x)[0])[0])
+        return self.compute_metrics(x, y, y_pred, sw)
+
+    def test_step(self, data: Any) -> dict:
+        """One evaluation step on a batch (``evaluate`` and validation run it); see ``train_step``."""
+        x, y, sw = unpack(data)
+        y_pred = self(x, training=False)
+        loss = self._compute_loss_compat(x, y, y_pred, sw, False)
+        self._loss_tracker.update_state(loss, sample_weight=ops.shape(optree.tree_leaves(x)[0])[0])
+        return self.compute_metrics(x, y, y_pred, sw)
+
+    def predict_step(self, data: Any) -> Any:
+        """The model's outputs for one batch (``predict`` runs it)."""
+        x, _, _ = unpack(data)
+        return self(x, training=False)
+
+    def _compute_loss_compat(self, x: Any, y: Any, y_pred: Any, sw: Any, training: bool) -> Any:
+        """``compute_loss``, also for overrides written before Keras 3.3 added ``training``."""
+        import inspect
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            return self.compute_loss(x, y, y_pred, sw, training=training)
+        return self.compute_loss(x, y, y_pred, sw)
+
+    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict:
+        """Update the compiled metrics; return every metric's current result (tensors)."""
+        if self._compile_metrics is not None and y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self._metrics_results()
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear gradients accumulated on variable values (torch's ``loss.backward()`` idiom)."""
+        for v in self.trainable_variables:
+            if getattr(v.value, "grad", None) is not None:
+                v.value.grad = None
+
     # ---- metrics results -----------------------------------------------------------------
     def reset_metrics(self) -> None:
-        for m in self._all_metric_objects():
+        for m in self.metrics:
             m.reset_state()
 
-    def get_metrics_result(self) -> dict:
-        """Current metric values as Python floats, in Keras' (alphabetical) key order."""
+    def _metrics_results(self) -> dict:
+        """Every metric's result as backend tensors (dict results merged), in Keras' order."""
         logs = {}
-        for m in self._all_metric_objects():
+        for m in self.metrics:
             r = m.result()
             if isinstance(r, dict):
-                for k, v in r.items():
-                    logs[k] = _to_float(v)
+                logs.update(r)
             else:
-                logs[m.name] = _to_float(r)
-        if self._compile_metrics is not None:
-            for _, metric, _, name in self._compile_metrics.entries:
-                if name != metric.name and metric.name in logs:
-                    logs[name] = logs.pop(metric.name)
-        return dict(sorted(logs.items()))
+                logs[m.name] = r
+        return logs
+
+    def get_metrics_result(self) -> dict:
+        """Current metric values as Python floats, in alphabetical key order.
+
+        kshim returns floats (Keras returns tensors) since this is read outside any step.
+        """
+        return dict(sorted((k, _to_float(v)) for k, v in self._metrics_results().items()))
+
+    def _step_logs(self) -> dict:
+        """The logs callbacks get: the metrics, or what the model's own step returned when its
+        keys differ from the metrics' (Keras' ``_get_metrics_result_or_logs``)."""
+        metric_logs = self.get_metrics_result()
+        logs = self._last_logs
+        if not isinstance(logs, dict) or set(logs) == set(metric_logs):
+            return metric_logs
+        return _pythonify_logs(logs)
 
     def _ordered_results(self, logs: dict) -> list:
         names = ["loss"] + [t.name for t in self._output_loss_trackers]
@@ -273,7 +389,7 @@ class Trainer:
         self._build_for(batch[0], batch[1])
         self.reset_metrics()
         self._train_batch(batch)
-        logs = self.get_metrics_result()
+        logs = self._step_logs()
         return logs if return_dict else _single_or_list(self._ordered_results(logs))
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
@@ -284,7 +400,7 @@ class Trainer:
         self._build_for(batch[0], batch[1])
         self.reset_metrics()
         self._test_batch(batch)
-        logs = self.get_metrics_result()
+        logs = self._step_logs()
         return logs if return_dict else _single_or_list(self._ordered_results(logs))
 
     def predict_on_batch(self, x: Any) -> Any:
@@ -296,9 +412,18 @@ class Trainer:
 
     def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
                      training: bool = True) -> Any:
-        """The compiled loss (plus layer losses) for a batch."""
+        """The total loss of a batch: the compiled loss plus the losses the layers added
+        (``add_loss``, regularizers). Also updates the per-output loss trackers.
+
+        Raises:
+            ValueError: no compiled loss and no added losses ("No loss to compute").
+        """
         steps = StepFunctions(self)
-        total, *_ = steps._loss(y, y_pred, sample_weight, self.losses)
+        total, parts, *_ = steps._loss(y, y_pred, sample_weight, self.losses)
+        batch = ops.shape(optree.tree_leaves(y_pred)[0])[0] if optree.tree_leaves(y_pred) else 1
+        for tracker, part in zip(self._output_loss_trackers, parts):
+            if part is not None:
+                tracker.update_state(part, sample_weight=batch)
         return total
 
     def get_compile_config(self) -> dict | None:
@@ -314,6 +439,21 @@ class Trainer:
 
 def _to_float(v: Any) -> float:
     return float(np.asarray(ops.convert_to_numpy(v)))
+
+
+def _pythonify_logs(logs: dict) -> dict:
+    """Nested dicts flattened, scalars as Python floats (others kept), keys sorted -- what Keras'
+    callbacks receive from a custom step's logs."""
+    out: dict = {}
+    for k, v in sorted(logs.items()):
+        if isinstance(v, dict):
+            out.update(_pythonify_logs(v))
+            continue
+        try:
+            out[k] = _to_float(v)
+        except (TypeError, ValueError):
+            out[k] = v
+    return out
 
 
 def _single_or_list(values: list) -> Any:

@@ -7,6 +7,49 @@ import numpy as np
 
 from .py_dataset import PyDataset  # noqa: F401
 
+Sequence = PyDataset  # Keras 3 keeps ``keras.utils.Sequence`` as an alias of ``PyDataset``
+
+
+def unpack_x_y_sample_weight(data: Any) -> tuple:
+    """Split a batch into ``(x, y, sample_weight)``, filling missing parts with ``None``.
+
+    Args:
+        data: ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` (a list counts as a tuple).
+
+    Returns:
+        A 3-tuple.
+
+    Raises:
+        ValueError: a tuple of more than three elements.
+    """
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return (data, None, None)
+    if len(data) <= 3:
+        return tuple(data) + (None,) * (3 - len(data))
+    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
+                     f"found a tuple of {len(data)} elements: {data}")
+
+
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
+    """Inverse of ``unpack_x_y_sample_weight``: ``x`` alone (a list/tuple ``x`` as ``(x,)``),
+    ``(x, y)`` or ``(x, y, sample_weight)``.
+
+    Args:
+        x: Inputs.
+        y: Targets, or ``None``.
+        sample_weight: Sample weights, or ``None``.
+
+    Returns:
+        The packed batch.
+    """
+    if y is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
 
 def set_random_seed(seed: int) -> None:
     """Seed kshim's host generator (initializers, shuffling, default SeedGenerators), Python's and NumPy's."""
@@ -42,16 +85,43 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
     return x / n
 
 
-def clear_session() -> None:
-    """Reset auto-naming counters (``dense``, ``dense_1``, ...)."""
+def clear_session(free_memory: bool = True) -> None:
+    """Reset auto-naming counters (``dense``, ``dense_1``, ...) and, by default, run the garbage collector.
+
+    Args:
+        free_memory: Whether to call ``gc.collect()``.
+    """
     from ..layers import naming
     from ..random import seed_generator
     naming.reset()
     seed_generator._NAMES.clear()
+    if free_memory:
+        import gc
+        gc.collect()
+
+
+# Names Keras exports from ``keras.utils`` that live elsewhere in kshim (loaded on first use).
+_LAZY = {
+    "Progbar": ".progbar",
+    "pad_sequences": "..preprocessing.sequence",
+    "register_keras_serializable": "..saving.registry", "custom_object_scope": "..saving.registry",
+    "CustomObjectScope": "..saving.registry", "get_custom_objects": "..saving.registry",
+    "get_registered_name": "..saving.registry", "get_registered_object": "..saving.registry",
+    "serialize_keras_object": "..saving.serialization", "deserialize_keras_object": "..saving.serialization",
+    "is_keras_tensor": "..backend", "standardize_dtype": "..backend",
+    "enable_interactive_logging": "..config", "disable_interactive_logging": "..config",
+    "is_interactive_logging_enabled": "..config",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Progbar":
-        from .progbar import Progbar
-        return Progbar
-    raise AttributeError(name)
+    if name in _LAZY:
+        import importlib
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kshim.utils' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

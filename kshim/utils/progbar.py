@@ -72,8 +72,8 @@ class Progbar:
     """
 
     def __init__(self, target: int | None, width: int = 20, verbose: int = 1, interval: float = 0.05,
-                 stateful_metrics: Iterable[str] | None = None, unit_name: str = "step",
-                 stateless_metrics: Iterable[str] | None = None):
+                 stateful_metrics: Iterable[str] | None = None, stateless_metrics: Iterable[str] | None = None,
+                 unit_name: str = "step"):
         if stateful_metrics is not None and stateless_metrics is not None:
             raise ValueError("Only one of `stateful_metrics` or `stateless_metrics` can be provided. "
                              f"Received: stateful_metrics={stateful_metrics}, "

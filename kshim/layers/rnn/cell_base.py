@@ -5,6 +5,7 @@ from typing import Any
 
 from ... import activations, constraints, initializers, ops, regularizers
 from ... import random as _random
+from ..._validation import positive_int
 from ..layer import Layer
 from .rnn import RNN, DropoutRNNCell
 
@@ -25,9 +26,7 @@ class BaseCell(Layer, DropoutRNNCell):
                  bias_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
                  bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
                  seed: int | None = None, **kwargs: Any):
-        if not isinstance(units, int) or units <= 0:
-            raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, "
-                             f"got {units}.")
+        units = positive_int(units, "units", type(self).__name__)
         implementation = kwargs.pop("implementation", 2)
         super().__init__(**kwargs)
         self.implementation = implementation

@@ -6,13 +6,10 @@ from typing import Any
 
 from ... import activations, config as _config, constraints, initializers, ops, regularizers
 from ... import random as _random
+from ..._validation import positive_int, standardize_tuple
 from ..layer import Layer
 from .cell_base import CellLayerConfig, _ser
 from .rnn import RNN, DropoutRNNCell
-
-
-def _tuple(v: Any, n: int) -> tuple:
-    return tuple(int(x) for x in v) if isinstance(v, (list, tuple)) else (int(v),) * n
 
 
 _CELL_KEYS = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation",
@@ -36,12 +33,12 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         self.seed = seed
         self.seed_generator = _random.SeedGenerator(seed)
         self.rank = rank
-        self.filters = filters
-        self.kernel_size = _tuple(kernel_size, rank)
-        self.strides = _tuple(strides, rank)
+        self.filters = positive_int(filters, "filters", type(self).__name__)
+        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = standardize_tuple(strides, rank, "strides")
         self.padding = padding.lower()
         self.data_format = data_format or _config.image_data_format()
-        self.dilation_rate = _tuple(dilation_rate, rank)
+        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = use_bias

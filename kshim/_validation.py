@@ -1,0 +1,207 @@
+"""Argument and size checks shared by layers, ops, the data adapter and the optimizers.
+
+Every count or size that comes from a constructor argument or a loaded config passes through one of
+these helpers, so it is checked *arithmetically*, before anything is allocated, and a bad value gives
+the same clear ``ValueError`` (naming the argument, the value and the fix) wherever it appears.
+
+Limits:
+    ``MAX_ELEMENTS``: the most elements one declared tensor, weight or padded intermediate may have
+    (``2**31 - 1``, the largest size every backend indexes with 32-bit integers; 8 GiB of float32).
+    ``MAX_PROBE_ELEMENTS``: the most elements kshim allocates to infer a layer's output shape by
+    running it on zero "probe" arrays (``2**28``, 1 GiB of float32). Layers with a closed-form
+    ``compute_output_shape`` (convolutions, pooling, ``Dense``) are never probed.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Iterable
+
+import numpy as np
+
+MAX_ELEMENTS = 2**31 - 1
+MAX_PROBE_ELEMENTS = 2**28
+
+
+def _prefix(owner: Any) -> str:
+    """``"Dense: "`` for an owner given as a name or an object (its class name), else ``""``."""
+    if owner is None:
+        return ""
+    return f"{owner if isinstance(owner, str) else type(owner).__name__}: "
+
+
+def is_int(value: Any) -> bool:
+    """True for Python and NumPy integers (``bool`` excluded)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def positive_int(value: Any, name: str, owner: Any = None, *, allow_zero: bool = False) -> int:
+    """Check that ``value`` is an integer > 0 (>= 0 with ``allow_zero``) and at most ``MAX_ELEMENTS``.
+
+    Args:
+        value: The value to check (``bool`` and floats are refused, even ``2.0``).
+        name: The argument name, used in the message.
+        owner: The class (or its name) the argument belongs to, used in the message.
+        allow_zero: Accept 0.
+
+    Returns:
+        ``value`` as a Python ``int``.
+
+    Raises:
+        ValueError: When ``value`` is not such an integer.
+    """
+    kind = "a non-negative" if allow_zero else "a positive"
+    if not is_int(value) or (value < 0 if allow_zero else value <= 0):
+        raise ValueError(f"{_prefix(owner)}Received an invalid value for argument `{name}`, expected {kind} "
+                         f"integer. Received: {name}={value!r} (of type {type(value).__name__}).")
+    if value > MAX_ELEMENTS:
+        raise ValueError(f"{_prefix(owner)}argument `{name}`={value} exceeds the limit of {MAX_ELEMENTS} "
+                         f"(2**31 - 1) that kshim accepts for any size; use a smaller value.")
+    return int(value)
+
+
+def optional_positive_int(value: Any, name: str, owner: Any = None) -> int | None:
+    """``None``, or ``value`` checked by :func:`positive_int`."""
+    return None if value is None else positive_int(value, name, owner)
+
+
+def standardize_tuple(value: Any, n: int, name: str, allow_zero: bool = False) -> tuple:
+    """An int or ``n`` ints -> a tuple of ``n`` ints, each > 0 (>= 0 with ``allow_zero``).
+
+    Used for every windowed size argument (``kernel_size``, ``strides``, ``pool_size``,
+    ``dilation_rate``, ``cropping``, ``padding`` amounts, ``size``).
+
+    Args:
+        value: An int, or an iterable of ``n`` ints (integral floats are accepted inside a tuple).
+        n: The number of spatial dimensions.
+        name: The argument name, used in the message.
+        allow_zero: Accept 0.
+
+    Returns:
+        The tuple of ``n`` Python ints.
+
+    Raises:
+        ValueError: On a wrong type or length, a value out of range, or one above ``MAX_ELEMENTS``.
+    """
+    msg = f"The `{name}` argument must be an int or a tuple of {n} integers. Received {name}={value!r}"
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(msg)
+    if is_int(value):
+        t = (int(value),) * n
+    else:
+        try:
+            t = tuple(value)
+        except TypeError:
+            raise ValueError(msg) from None
+        if len(t) != n or any(isinstance(v, (bool, np.bool_)) or not (is_int(v) or isinstance(v, float)
+                                                                       and v.is_integer()) for v in t):
+            raise ValueError(msg)
+        t = tuple(int(v) for v in t)
+    bad = [v for v in t if (v < 0 if allow_zero else v <= 0)]
+    if bad:
+        raise ValueError(f"{msg}, including values {bad} that are not {'>= 0' if allow_zero else '> 0'}.")
+    big = [v for v in t if v > MAX_ELEMENTS]
+    if big:
+        raise ValueError(f"{msg}, including values {big} that exceed the limit of {MAX_ELEMENTS} (2**31 - 1).")
+    return t
+
+
+def check_shape(shape: Any, name: str, owner: Any = None, *, allow_none: bool = True) -> tuple:
+    """Check a declared shape: every dim ``None`` (if allowed) or an int >= 0, and the known dims
+    together at most ``MAX_ELEMENTS`` elements.
+
+    Args:
+        shape: An iterable of dims.
+        name: What the shape is (``"batch_shape"``, ``"shape"``), used in the message.
+        owner: The object declaring it, used in the message.
+        allow_none: Accept ``None`` (unknown) dims.
+
+    Returns:
+        The shape as a tuple of Python ints and ``None``.
+
+    Raises:
+        ValueError: On a non-iterable shape, a dim of the wrong type, a negative dim, or a size above
+            the limit (the message names the dim).
+    """
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise ValueError(f"{_prefix(owner)}`{name}` must be a tuple of integers, got {shape!r}.") from None
+    out = []
+    for i, d in enumerate(dims):
+        if d is None and allow_none:
+            out.append(None)
+            continue
+        if not is_int(d):
+            raise ValueError(f"{_prefix(owner)}cannot convert {name}={dims!r} to a shape: dim {i} is {d!r} of "
+                             f"type {type(d).__name__}; dims must be integers{' or None' if allow_none else ''}.")
+        if d < 0:
+            raise ValueError(f"{_prefix(owner)}cannot convert {name}={dims!r} to a shape: dim {i} is {d}; "
+                             f"negative dimensions are not allowed.")
+        out.append(int(d))
+    check_num_elements(out, name, owner)
+    return tuple(out)
+
+
+def check_num_elements(shape: Iterable, name: str, owner: Any = None, limit: int = MAX_ELEMENTS,
+                       why: str = "elements per tensor") -> int:
+    """Refuse a shape whose known dims multiply to more than ``limit`` elements.
+
+    ``None`` dims count as 1. The message names the first dim at which the running product passes
+    the limit, so a single huge dim reads ``"batch_shape dim 1 = 1000000000000 exceeds ..."``.
+
+    Args:
+        shape: The dims (ints or ``None``).
+        name: What the shape is, used in the message.
+        owner: The object the shape belongs to, used in the message.
+        limit: The element limit.
+        why: What the limit is about, completing "exceeds the limit of N ...".
+
+    Returns:
+        The number of elements of the known dims.
+
+    Raises:
+        ValueError: When the product exceeds ``limit``.
+    """
+    dims = tuple(shape)
+    total = 1
+    for i, d in enumerate(dims):
+        if d is None:
+            continue
+        total *= int(d)
+        if total > limit:
+            what = f"{name} dim {i} = {d}" if total == d else \
+                f"{name} {dims} has {math.prod(x for x in dims if x is not None)} elements (at dim {i} = {d}), which"
+            raise ValueError(f"{_prefix(owner)}{what} exceeds the limit of {limit} {why}. "
+                             f"Declare a smaller size.")
+    return total
+
+
+def check_number(value: Any, name: str, owner: Any = None, *, allow_none: bool = False) -> Any:
+    """Check that a hyperparameter is a real number (Python or NumPy scalar, or a 0-d tensor).
+
+    Args:
+        value: The value to check; strings, booleans, containers and ``None`` (unless allowed) are refused.
+        name: The argument name, used in the message.
+        owner: The object the argument belongs to, used in the message.
+        allow_none: Accept ``None``.
+
+    Returns:
+        ``value`` unchanged.
+
+    Raises:
+        ValueError: When ``value`` is not a number.
+    """
+    if value is None and allow_none:
+        return value
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    if not ok and value is not None and not isinstance(value, (str, bytes, bool, np.bool_, dict, list, tuple, set)):
+        try:  # 0-d arrays, backend scalars, Variables
+            float(value)
+            ok = True
+        except (TypeError, ValueError, RuntimeError):
+            ok = False
+    if not ok:
+        raise ValueError(f"{_prefix(owner)}argument `{name}` must be a number{' or None' if allow_none else ''}, "
+                         f"got {value!r:.80} (of type {type(value).__name__}).")
+    return value
