@@ -5,6 +5,7 @@ from typing import Any
 
 import optree
 
+from .._alias import reject_real_keras
 from .._symbolic import KerasTensor
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
@@ -17,6 +18,7 @@ def _flatten(struct: Any) -> list:
 
 def _check_tensors(struct: Any, what: str) -> None:
     for t in _flatten(struct):
+        reject_real_keras(t, f"Model({what}=...)")
         if isinstance(t, Layer):
             raise TypeError(
                 f"Model {what} must be KerasTensors (e.g. from kshim.Input(...) or from calling a layer on one), "
@@ -67,6 +69,30 @@ def _ordered_layers(nodes: list) -> list:
         if not any(node.layer is l for l in layers):
             layers.append(node.layer)
     return layers
+
+
+def inject_functional(cls: type) -> None:
+    """Put ``Functional`` between a user's ``Model`` subclass and ``Model`` (functional subclassing)."""
+    if cls is Model or cls is Functional or cls is object:
+        return
+    if Model in cls.__bases__:
+        cls.__bases__ = tuple(Functional if b is Model else b for b in cls.__bases__)
+        return
+    for base in cls.__bases__:
+        if issubclass(base, Model):
+            inject_functional(base)
+
+
+def functional_like_constructor(cls: type) -> bool:
+    """Whether ``cls(inputs, outputs, name=..., trainable=...)`` rebuilds a model of that class
+    (Keras revives such subclasses from a functional config)."""
+    import inspect
+    if cls in (Model, Functional):
+        return True
+    params = [p for p in inspect.signature(cls.__init__).parameters.values()][1:]
+    names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    has_var = any(p.kind is p.VAR_POSITIONAL for p in params) and any(p.kind is p.VAR_KEYWORD for p in params)
+    return names[:2] == ["inputs", "outputs"] or has_var
 
 
 class Functional(Model):
@@ -140,6 +166,7 @@ class Functional(Model):
         in_masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(flat)
         for t, v, m in zip(self._inputs, flat, in_masks):
             v = ops.convert_to_tensor(v) if not ops.is_tensor(v) else v
+            v = _adjust_rank(t, v)
             _check_input(self, t, v)
             if ops.dtype(v) != t.dtype and t.dtype is not None:
                 v = ops.cast(v, t.dtype)
@@ -178,13 +205,29 @@ class Functional(Model):
         return Model.get_layer(self, name, index)
 
     def get_config(self) -> dict:
+        """The graph (Keras' functional layout); a subclass whose constructor is not
+        ``(inputs, outputs, ...)`` gets the plain model config instead, as in Keras, and is
+        rebuilt by calling its constructor."""
+        if not functional_like_constructor(type(self)):
+            return Model.get_config(self)
         from ..saving.functional_config import functional_config
         return functional_config(self)
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Functional":
-        from ..saving.functional_config import functional_from_config
-        return functional_from_config(cls, config, custom_objects)
+        return Model.from_config.__func__(cls, config, custom_objects)
+
+
+def _adjust_rank(spec: KerasTensor, value: Any) -> Any:
+    """Keras' input standardisation: data with one trailing size-1 dim too many or too few
+    (``(n,)`` for ``Input((1,))``, ``(n, 1)`` for ``Input(())``) is reshaped to the input's rank."""
+    from .. import ops
+    rank, want = len(ops.shape(value)), len(spec.shape)
+    if rank == want + 1 and ops.shape(value)[-1] == 1:
+        return ops.squeeze(value, axis=-1)
+    if rank == want - 1 and spec.shape[-1] == 1:
+        return ops.expand_dims(value, axis=-1)
+    return value
 
 
 def _check_input(model: Model, spec: KerasTensor, value: Any) -> None:
