@@ -92,3 +92,24 @@ class AutocastScope:
 
     def __exit__(self, *exc) -> None:
         _AUTOCAST.reset(self._token)
+
+
+_ZERO_INIT: contextvars.ContextVar[bool] = contextvars.ContextVar("kshim_zero_init", default=False)
+
+
+class ZeroInitScope:
+    """Inside, layer weights are created as zeros instead of drawing from their initializers:
+    loading a model overwrites every weight, so drawing random values (and the memory that
+    takes for a large layer) is wasted work."""
+
+    def __enter__(self) -> "ZeroInitScope":
+        self._token = _ZERO_INIT.set(True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _ZERO_INIT.reset(self._token)
+
+
+def zero_init() -> bool:
+    """Whether weights are being created for a model that is about to be loaded."""
+    return _ZERO_INIT.get()

@@ -17,6 +17,7 @@ import os
 import zipfile
 from typing import Any
 
+from .._scope import ZeroInitScope
 from .archive import check_members
 from .atomic import atomic_write, remove_stale_temps
 from .h5_safety import check_h5_file
@@ -147,14 +148,17 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
     config, weights = _read_archive(path)
     if not compile:
         config.pop("compile_config", None)
-    try:
-        model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
-    except (KeyError, IndexError) as e:
-        raise CorruptFileError(f"{path!r}: the model config is incomplete ({type(e).__name__}: {e}).") from e
-    if not getattr(model, "built", False):
-        bc = config.get("build_config") or {}
-        if bc.get("input_shape") is not None:
-            model.build_from_config(bc)
+    with ZeroInitScope():  # every weight is overwritten from the file: skip the random draws
+        try:
+            model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
+        except (KeyError, IndexError) as e:
+            raise CorruptFileError(f"{path!r}: the model config is incomplete ({type(e).__name__}: {e}).") from e
+        except (OverflowError, RuntimeError) as e:  # e.g. a 10**12 where a tensor was expected
+            raise CorruptFileError(f"{path!r}: the model config is invalid ({type(e).__name__}: {e}).") from e
+        if not getattr(model, "built", False):
+            bc = config.get("build_config") or {}
+            if bc.get("input_shape") is not None:
+                model.build_from_config(bc)
     with _open_h5(weights, f"{WEIGHTS} in {path!r}") as h5:
         _load_h5_into(model, h5, f"{path!r} ({WEIGHTS})", load_optimizer=compile)
     return model
