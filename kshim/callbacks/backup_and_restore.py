@@ -5,6 +5,9 @@ import json
 import os
 import shutil
 
+import numpy as np
+
+from ..random import host
 from .callback import Callback
 
 
@@ -48,7 +51,16 @@ class BackupAndRestore(Callback):
     3. Call ``on_epoch_begin/end`` with the real (absolute) epoch indices, and
        ``on_train_end`` only when training completes (not on an exception), so the
        backup survives an interruption.
-    4. When a backup exists the model must be built by ``on_train_begin`` (Keras
+    4. Exact resume (beyond Keras): read ``callbacks.resume_state`` after ``on_train_begin``
+       (``None``, or ``{"epoch", "step", "rng_epoch_begin", "rng_now", "metrics"}``); for that
+       epoch, set the host generator to ``rng_epoch_begin`` before ``on_epoch_begin`` and the
+       shuffle draw, to ``rng_now`` after it, skip the first ``step`` batches and restore the
+       metric values. With the weights, optimizer slots and seed-generator states (dropout
+       masks) restored too, a run killed at any point and restarted ends with weights bitwise
+       equal to the uninterrupted run, also with ``shuffle=True`` and ``save_freq=N``.
+       This state is written into ``latest.weights.h5`` itself (attribute ``kshim_resume``), so
+       it is committed atomically with the weights; ``training_metadata.json`` is Keras' file.
+    5. When a backup exists the model must be built by ``on_train_begin`` (Keras
        builds it symbolically before; ``model.built`` false raises ``ValueError``); an
        optimizer with ``built`` false and a ``build`` method is built on
        ``model.trainable_variables`` before the weights are loaded.
@@ -71,6 +83,8 @@ class BackupAndRestore(Callback):
         self._last_batch_seen = -1
         self._current_epoch = 0
         self._initial_epoch: int | None = None
+        self.resume_state: dict | None = None
+        self._rng_epoch_begin: tuple | None = None
         self._set_model_initial_epoch = False
         self._weights_path = os.path.join(self.backup_dir, "latest.weights.h5")
         self._training_metadata_path = os.path.join(self.backup_dir, "training_metadata.json")
@@ -80,6 +94,7 @@ class BackupAndRestore(Callback):
     # -------------------------------------------------------------- restore
     def on_train_begin(self, logs=None):
         self._initial_epoch = None
+        self.resume_state = None
         self._set_model_initial_epoch = False
         self._batches_seen_since_last_saving = 0
         self._last_batch_seen = -1
@@ -109,10 +124,13 @@ class BackupAndRestore(Callback):
                     and hasattr(optimizer, "build"):
                 optimizer.build(model.trainable_variables)
             model.load_weights(self._weights_path)
+            self._load_resume_state(model)
         if os.path.exists(self._training_metadata_path):
             with open(self._training_metadata_path) as f:
                 metadata = json.loads(f.read())
             epoch = int(metadata["epoch"])
+            if self.resume_state is not None:  # committed with the weights: authoritative
+                epoch = self.resume_state["epoch"]
             self._initial_epoch = epoch
             try:
                 model._initial_epoch = epoch
@@ -120,9 +138,21 @@ class BackupAndRestore(Callback):
             except AttributeError:
                 pass
 
+    def _load_resume_state(self, model):
+        from ..saving.saving_api import read_weights_attr
+        state = read_weights_attr(self._weights_path, "kshim_resume")
+        if not isinstance(state, dict):
+            return
+        seeds = model._seed_states() if hasattr(model, "_seed_states") else []
+        if len(seeds) == len(state.get("seed_states", [])):
+            for v, value in zip(seeds, state["seed_states"]):
+                v.assign(np.asarray(value, dtype=v.dtype))
+        self.resume_state = state
+
     # ---------------------------------------------------------------- backup
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
+        self._rng_epoch_begin = host.get_state()
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
@@ -132,7 +162,7 @@ class BackupAndRestore(Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         if self._should_save_on_batch(batch):
-            self._save_model()
+            self._save_model(next_step=batch + 1)
 
     def _should_save_on_batch(self, batch) -> bool:
         if self.save_freq == "epoch" or self.save_freq is False:
@@ -148,19 +178,33 @@ class BackupAndRestore(Callback):
             return True
         return False
 
-    def _save_model(self):
+    def _save_model(self, next_step=0):
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint:
             if os.path.exists(self._weights_path):
                 shutil.copyfile(self._weights_path, self._prev_weights_path)
             if os.path.exists(self._training_metadata_path):
                 shutil.copyfile(self._training_metadata_path, self._prev_training_metadata_path)
-        self.model.save_weights(self._weights_path)
+        self._save_weights(next_step)
         # Write the metadata atomically so an interruption never leaves half a file.
         tmp = self._training_metadata_path + ".tmp"
         with open(tmp, "w") as f:
             f.write(json.dumps({"epoch": self._current_epoch, "batch": max(self._last_batch_seen, 0)}))
         os.replace(tmp, self._training_metadata_path)
+
+    def _save_weights(self, next_step):
+        model = self.model
+        if not hasattr(model, "metrics_variables"):  # not a kshim model (a test double)
+            model.save_weights(self._weights_path)
+            return
+        from ..saving.saving_api import save_weights
+        now = host.get_state()
+        state = {"epoch": self._current_epoch, "step": int(next_step),
+                 "rng_epoch_begin": list(self._rng_epoch_begin or now) if next_step else list(now),
+                 "rng_now": list(now) if next_step else None,  # None: the epoch's draw is still to come
+                 "seed_states": [np.asarray(v.numpy()).tolist() for v in model._seed_states()],
+                 "metrics": [np.asarray(v.numpy()).tolist() for v in model.metrics_variables] if next_step else None}
+        save_weights(model, self._weights_path, _attrs={"kshim_resume": state})
 
     # ----------------------------------------------------------------- finish
     def on_train_end(self, logs=None):

@@ -65,6 +65,15 @@ class CallbackList(Callback):
         return len(self.callbacks)
 
     @property
+    def resume_state(self):
+        """The exact position a ``BackupAndRestore`` restored (see its docstring), else ``None``."""
+        from .backup_and_restore import BackupAndRestore
+        for cb in self.callbacks:
+            if isinstance(cb, BackupAndRestore) and cb.resume_state is not None:
+                return cb.resume_state
+        return None
+
+    @property
     def initial_epoch_override(self):
         """The epoch ``fit`` should start from, read after ``on_train_begin``: the one a
         ``BackupAndRestore`` restored (its ``_initial_epoch``), else ``None``."""

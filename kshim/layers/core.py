@@ -218,7 +218,12 @@ class Embedding(Layer):
 
 
 class Lambda(Layer):
-    """Wraps a Python function as a layer (not loadable from a file unless ``safe_mode=False``)."""
+    """Wraps a Python function as a layer.
+
+    An importable function (a kshim/Keras activation, a ``kshim.ops`` function, a registered or
+    module-level function) is saved by name and loads in safe mode; a lambda or closure is saved as
+    bytecode and loads only with ``safe_mode=False``.
+    """
 
     def __init__(self, function: Callable, output_shape: Any = None, mask: Any = None, arguments: dict | None = None,
                  **kwargs: Any):
@@ -238,15 +243,32 @@ class Lambda(Layer):
         return self._mask
 
     def get_config(self) -> dict:
+        """Config in Keras' layout: an importable function (activation, ``kshim.ops`` function,
+        registered or module-level function) is saved by name and loads in safe mode; a lambda or
+        closure is saved as bytecode and needs ``safe_mode=False``. Callable ``output_shape`` and
+        ``mask`` are saved the same way."""
         from ..saving.lambda_code import serialize_function
         cfg = super().get_config()
-        cfg.update({"function": serialize_function(self.function), "arguments": self.arguments,
-                    "output_shape": self._output_shape})
+        cfg["function"] = serialize_function(self.function)
+        if self._output_shape is not None:
+            cfg["output_shape"] = serialize_function(self._output_shape) if callable(self._output_shape) \
+                else self._output_shape
+        if self._mask is not None and callable(self._mask):
+            cfg["mask"] = serialize_function(self._mask)
+        cfg["arguments"] = self.arguments
         return cfg
 
     @classmethod
-    def from_config(cls, config: dict, safe_mode: bool | None = None) -> "Lambda":
+    def from_config(cls, config: dict, safe_mode: bool | None = None,
+                    custom_objects: dict | None = None) -> "Lambda":
+        """Rebuild from ``get_config()``; bytecode functions are refused in safe mode."""
         from ..saving.lambda_code import deserialize_function
         cfg = dict(config)
-        cfg["function"] = deserialize_function(cfg["function"], safe_mode=safe_mode)
+        cfg["function"] = deserialize_function(cfg["function"], safe_mode=safe_mode, custom_objects=custom_objects)
+        for key in ("output_shape", "mask"):
+            if isinstance(cfg.get(key), dict) and cfg[key].get("class_name") in ("function", "__lambda__"):
+                cfg[key] = deserialize_function(cfg[key], safe_mode=safe_mode, custom_objects=custom_objects)
+        if isinstance(cfg.get("output_shape"), list) and all(d is None or isinstance(d, int)
+                                                             for d in cfg["output_shape"]):
+            cfg["output_shape"] = tuple(cfg["output_shape"])
         return super().from_config(cfg)

@@ -68,15 +68,17 @@ def get(dtype: Any) -> DTypePolicy:
         return _from_dict(dtype)
     if isinstance(dtype, str):
         return DTypePolicy(dtype)
-    name = getattr(dtype, "name", None)  # a NumPy/JAX/torch dtype object
-    if isinstance(name, str):
-        return DTypePolicy(name)
-    try:
+    if not isinstance(dtype, (bool, int, float, bytes, list, tuple, set)):  # a NumPy/JAX/torch dtype or type
         import numpy as np
-        return DTypePolicy(np.dtype(dtype).name)
-    except TypeError:
-        raise ValueError(f"Cannot interpret `dtype` argument {dtype!r:.80} (of type {type(dtype).__name__}). "
-                         f"Expected a string, a DTypePolicy or a serialized DTypePolicy dict.") from None
+
+        from ..dtypes import standardize_dtype
+        for candidate in (lambda: dtype, lambda: np.dtype(dtype)):
+            try:
+                return DTypePolicy(standardize_dtype(candidate()))
+            except (TypeError, ValueError):
+                pass
+    raise ValueError(f"Cannot interpret `dtype` argument {dtype!r:.80} (of type {type(dtype).__name__}). "
+                     f"Expected a string, a DTypePolicy or a serialized DTypePolicy dict.")
 
 
 _GLOBAL: list = [None]

@@ -10,7 +10,7 @@ import optree
 
 from .. import backend as _backend
 from .. import dtypes as _dt
-from .._scope import AutocastScope, StatelessScope, current_scope
+from .._scope import AutocastScope, StatelessScope, current_scope, zero_init
 from .._symbolic import KerasTensor, any_symbolic
 from .._alias import reject_real_keras
 from .._validation import check_shape
@@ -226,7 +226,7 @@ class Layer:
         dtype = _dt.standardize_dtype(dtype or self.variable_dtype)
         if initializer is None:
             initializer = "glorot_uniform" if _dt.is_float(dtype) else "zeros"
-        init = initializers.get(initializer)
+        init = initializers.get("zeros" if zero_init() else initializer)
         self._check_backend()
         try:
             var = Variable(init, shape=shape, dtype=dtype, trainable=trainable, autocast=autocast,

@@ -17,6 +17,16 @@ def set_seed(seed: int) -> None:
     _STATE["counter"] = 0
 
 
+def get_state() -> tuple[int, int]:
+    """``(seed, counter)`` of the host stream (``BackupAndRestore`` saves it for exact resume)."""
+    return int(_STATE["seed"]), int(_STATE["counter"])
+
+
+def set_state(state: tuple[int, int]) -> None:
+    """Restore a ``get_state()`` value."""
+    _STATE["seed"], _STATE["counter"] = int(state[0]) & 0xFFFFFFFF, int(state[1])
+
+
 def next_key() -> tuple[int, int]:
     """A fresh key from the global host stream."""
     key = (_STATE["seed"], 0x9E3779B9 ^ _STATE["counter"])

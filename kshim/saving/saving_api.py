@@ -164,8 +164,12 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
     return model
 
 
-def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
-    """Write all weights (and optimizer state) to a ``.weights.h5`` file."""
+def save_weights(model: Any, filepath: Any, overwrite: bool = True, _attrs: dict | None = None) -> None:
+    """Write all weights (and optimizer state) to a ``.weights.h5`` file.
+
+    ``_attrs`` (kshim-internal) are JSON-encoded into root attributes of the same file, so they
+    are committed atomically with the weights (``BackupAndRestore`` keeps its resume state there).
+    """
     path = os.fspath(filepath)
     if not path.endswith(".weights.h5"):
         raise ValueError(f"Invalid filepath {path!r}: save_weights() needs a name ending in '.weights.h5'.")
@@ -175,7 +179,26 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
         import h5py
         with h5py.File(tmp, "w") as h5:
             save_to_h5(model, h5)
+            for k, v in (_attrs or {}).items():
+                h5.attrs[k] = json.dumps(v)
     atomic_write(path, write)
+
+
+def read_weights_attr(filepath: Any, name: str) -> Any:
+    """A JSON attribute written by ``save_weights(..., _attrs=...)``, or None (also for a file
+    that cannot be read)."""
+    import h5py
+    try:
+        with h5py.File(os.fspath(filepath), "r") as h5:
+            raw = h5.attrs.get(name)
+    except (OSError, ValueError):
+        return None
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except (TypeError, ValueError):
+        return None
 
 
 def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:

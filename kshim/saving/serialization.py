@@ -133,15 +133,8 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None, sa
         return config
     class_name = config["class_name"]
     if class_name == "function":
-        fn = get_registered(config.get("registered_name")) or \
-            {**_SCOPE.get(), **(custom_objects or {})}.get(config.get("config"))
-        if fn is None:
-            from .. import activations
-            fn = activations.ALL.get(config.get("config"))
-        if fn is None:
-            raise ValueError(f"Could not find the function {config.get('config')!r}; pass it in custom_objects "
-                             f"or register it with @register_keras_serializable.")
-        return fn
+        from .lambda_code import resolve_function
+        return resolve_function(config, custom_objects, safe_mode)
     if class_name == "__tensor__":
         import numpy as np
         return np.asarray(config["config"]["value"], dtype=config["config"].get("dtype"))
@@ -155,7 +148,7 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None, sa
     from ..layers.core import Lambda
     try:
         if isinstance(cls, type) and issubclass(cls, Lambda):
-            obj = cls.from_config(inner, safe_mode=safe_mode)
+            obj = cls.from_config(inner, safe_mode=safe_mode, custom_objects=custom_objects)
         else:
             try:
                 obj = cls.from_config(inner, custom_objects=custom_objects)

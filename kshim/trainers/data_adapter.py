@@ -150,17 +150,31 @@ class DataHandler:
     def __iter__(self) -> Iterator:
         raise TypeError("Use DataHandler.epoch(epoch) to iterate.")
 
-    def epoch(self, epoch: int) -> Iterator[tuple]:
-        """Yield ``(step, (x, y, sw))`` for one epoch."""
+    def epoch(self, epoch: int, start: int = 0) -> Iterator[tuple]:
+        """Batches ``(step, (x, y, sw))`` of one epoch from step ``start`` on (a resumed run).
+
+        The epoch's shuffle order is drawn from the host generator when this is called, not
+        when iteration begins, so a caller can restore the generator's state around the draw.
+        """
         if self.kind == "arrays":
             order = host.permutation(host.next_key(), self.n) if self.shuffle else None
-            for step in range(self.num_batches):
-                lo = (step * self.batch_size) % self.n if self.steps_per_epoch else step * self.batch_size
-                idx = slice(lo, min(lo + self.batch_size, self.n))
-                if order is not None:
-                    idx = order[idx]
-                yield step, (take(self.x, idx), take(self.y, idx), take(self.sw, idx))
-            return
+            return self._array_batches(order, start)
+        return self._other_batches(start)
+
+    def _array_batches(self, order: Any, start: int) -> Iterator[tuple]:
+        for step in range(start, self.num_batches):
+            lo = (step * self.batch_size) % self.n if self.steps_per_epoch else step * self.batch_size
+            idx = slice(lo, min(lo + self.batch_size, self.n))
+            if order is not None:
+                idx = order[idx]
+            yield step, (take(self.x, idx), take(self.y, idx), take(self.sw, idx))
+
+    def _other_batches(self, start: int) -> Iterator[tuple]:
+        for step, batch in self._source_batches():
+            if step >= start:
+                yield step, batch
+
+    def _source_batches(self) -> Iterator[tuple]:
         if self.kind == "pydataset":
             for step in range(self.num_batches):
                 yield step, self._std(self.x[step % len(self.x)])

@@ -7,6 +7,7 @@ import numpy as np
 import optree
 
 from .. import ops
+from ..random import host
 from .data_adapter import DataHandler, train_validation_split, unpack
 
 
@@ -64,17 +65,32 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
     batch_logs_wanted = _wants_batch_logs(cbks, "on_train_batch_end")
     cbks.on_train_begin()
     initial_epoch = max(initial_epoch, int(getattr(cbks, "initial_epoch_override", None) or 0))
+    resume = getattr(cbks, "resume_state", None)  # exact position restored by BackupAndRestore
     logs: dict = {}
     epoch = initial_epoch
     for epoch in range(initial_epoch, epochs):
         model.reset_metrics()
+        start, pending_metrics = 0, None
+        if resume is not None and resume["epoch"] == epoch:
+            # Same shuffle order as the interrupted epoch, then the generator as it was at the backup.
+            host.set_state(resume["rng_epoch_begin"])
         cbks.on_epoch_begin(epoch)
+        batches = handler.epoch(epoch, start=resume["step"] if resume is not None and resume["epoch"] == epoch
+                                else 0)
+        if resume is not None and resume["epoch"] == epoch:
+            start, pending_metrics = resume["step"], resume.get("metrics")
+            if resume.get("rng_now") is not None:
+                host.set_state(resume["rng_now"])
+            resume = None
         seen = 0
         spe = model.steps_per_execution
-        for step, batch in handler.epoch(epoch):
+        for step, batch in batches:
             if not built:
                 model._build_for(batch[0], batch[1])
                 built = True
+            if pending_metrics is not None:
+                _restore_metrics(model, pending_metrics)
+                pending_metrics = None
             # With steps_per_execution=N, callbacks see one "batch" per N steps, as in Keras.
             if step % spe == 0:
                 cbks.on_train_batch_begin(step // spe if spe > 1 else step)
@@ -86,8 +102,14 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
                 cbks.on_train_batch_end(step // spe if spe > 1 else step, batch_logs)
             if model.stop_training:
                 break
-        if seen == 0:
+        if seen == 0 and start == 0:
             raise ValueError("The training data produced no batches; check steps_per_epoch and the data size.")
+        if pending_metrics is not None and handler.kind == "arrays":
+            # Resumed after the epoch's last batch: build the metrics on a batch, then restore them.
+            _, (bx, by, _) = next(handler._array_batches(None, 0))
+            model._build_for(bx, by)
+            built = True
+            _restore_metrics(model, pending_metrics)
         logs = model._step_logs()
         if val_handler is not None and (epoch + 1) % validation_freq == 0:
             val_logs = _evaluate_loop(model, val_handler, None)
@@ -97,6 +119,15 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
             break
     cbks.on_train_end(logs)
     return model.history
+
+
+def _restore_metrics(model: Any, values: list) -> None:
+    """Metric state saved mid-epoch by BackupAndRestore (skipped if the metrics differ now)."""
+    mv = model.metrics_variables
+    if len(mv) == len(values) and all(tuple(v.shape) == tuple(np.shape(a)) for v, a in zip(mv, values)):
+        for v, a in zip(mv, values):
+            v.assign(np.asarray(a, dtype=v.dtype))
+        model._invalidate_state()
 
 
 def _evaluate_loop(model: Any, handler: DataHandler, cbks: Any) -> dict:
