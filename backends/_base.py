@@ -45,6 +45,19 @@ class BaseBackend:
     #: Whether ``jit`` may trace a user's custom ``train_step``/``test_step``/``predict_step``
     #: (JAX: yes, as Keras does; torch runs them eagerly, as Keras' torch backend does by default).
     jit_user_steps = False
+    supports_jit = False
+    jit_takes_host_arrays = False
+    cache_constants = True
+    # Optional fused kernels (see _protocol.py); None means kshim.ops uses its composite.
+    relu = None
+    softmax = None
+    log_softmax = None
+    logsumexp = None
+    threefry2x32 = None
+
+    def host_view(self, arr: Any) -> Any:
+        """No zero-copy batch views by default (see ``_protocol.Backend.host_view``)."""
+        return None
 
     def __repr__(self) -> str:
         return f"<kshim backend {self.name!r}>"

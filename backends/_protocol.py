@@ -200,6 +200,27 @@ class Backend(Protocol):
         names ``"lerp"`` (``a + (b - a) * w``) and ``"subtract_quotient"`` (``x - n / d``), equal up
         to FMA rounding. ``BaseBackend`` provides the loop; torch uses its multi-tensor kernels."""
 
+    # ---- optional capabilities (defaults in BaseBackend) ----------------------------------------
+    #: ``compile(jit_compile="auto")`` jits the built-in steps (jax: jax.jit; torch: trace-and-replay).
+    supports_jit: bool
+    #: jitted functions accept NumPy batch arrays directly (jax transfers them in its dispatch).
+    jit_takes_host_arrays: bool
+    #: constants built by ``kshim.ops`` may be cached per backend (jax: no, jit folds them).
+    cache_constants: bool
+    #: a user's own ``train_step`` etc. may be traced by ``jit`` (jax, as in Keras).
+    jit_user_steps: bool
+
+    def grad_leaf(self, tensor: Tensor) -> Tensor:
+        """``tensor`` as a leaf that accumulates ``.grad`` on back-propagation (torch's
+        ``loss.backward()`` idiom in a custom step); unchanged elsewhere."""
+
+    def host_view(self, arr: "np.ndarray") -> Tensor | None:
+        """A zero-copy tensor over a NumPy array for batch slicing, or None when unsupported."""
+
+    # Optional fused kernels, ``None`` in BaseBackend (the composite in kshim.ops runs instead):
+    # ``relu(x)``, ``softmax(x, axis)``, ``log_softmax(x, axis)``, ``logsumexp(x, axis, keepdims)``,
+    # ``threefry2x32(k0, k1, x0, x1)`` (uint32 words, bit-identical to ``backends/_threefry.py``).
+
     # ---- device ------------------------------------------------------------------------------
     def device_name(self) -> str:
         """Human-readable device the backend computes on (e.g. ``"cpu"``)."""

@@ -19,6 +19,9 @@ _FLOAT_KINDS = ("float16", "bfloat16", "float32", "float64")
 
 
 def _configure() -> None:
+    """Process-wide JAX settings kshim needs (documented in the README): x64 so float64/int64 are
+    real, and full-precision matmuls so results agree with NumPy and torch. They also apply to the
+    user's own JAX code in the process (``jnp.arange(3)`` is int64); JAX cannot scope them per call."""
     jax.config.update("jax_enable_x64", True)
     jax.config.update("jax_default_matmul_precision", "highest")
 
@@ -51,6 +54,7 @@ class JaxBackend(NNMixin, BaseBackend):
     cache_constants = False
     jit_takes_host_arrays = True   # jitted functions accept NumPy arrays (transferred in C++ dispatch)
     jit_user_steps = True
+    supports_jit = True
 
     def __init__(self) -> None:
         _configure()

@@ -74,6 +74,7 @@ class TorchBackend(NNMixin, ControlMixin, BaseBackend):
     """kshim backend over ``torch.Tensor`` (see the package docstring for limitations)."""
 
     name = "torch"
+    supports_jit = True  # trace-and-replay of the built-in steps (tracing.py)
 
     def grad_leaf(self, tensor: Any) -> Any:
         if isinstance(tensor, torch.Tensor) and tensor.is_floating_point():

@@ -30,7 +30,7 @@ def _step_inputs(struct: Any, jitted: bool) -> Any:
     """Batch leaves for a step function. A jitted step of a backend whose compiled functions take
     NumPy arrays directly (``jit_takes_host_arrays``: jax, which transfers them inside its C++
     dispatch) gets them unconverted -- a separate conversion per leaf costs more than a tiny step."""
-    if jitted and getattr(current(), "jit_takes_host_arrays", False):
+    if jitted and current().jit_takes_host_arrays:
         return optree.tree_map(_host_or_tensor, struct, none_is_leaf=False, namespace="kshim")
     return _to_tensors(struct)
 
@@ -106,7 +106,7 @@ class Trainer:
             return False
         b = current()
         if self.jit_compile == "auto":
-            return b.name in ("jax", "torch")
+            return b.supports_jit
         return bool(self.jit_compile)
 
     # ---- variable groups -----------------------------------------------------------------

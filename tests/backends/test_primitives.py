@@ -316,16 +316,16 @@ def test_einsum(backend, spec, shapes):
 def test_softmax_family(backend, dtype):
     x = (rng.standard_normal((3, 5)) * 30).astype(dtype)
     x64 = x.astype(F64)
-    if hasattr(backend, "softmax"):
+    if getattr(backend, "softmax", None) is not None:
         e = np.exp(x64 - x64.max(1, keepdims=True))
         close(N(backend, backend.softmax(T(backend, x), 1)), (e / e.sum(1, keepdims=True)).astype(dtype))
-    if hasattr(backend, "relu"):
+    if getattr(backend, "relu", None) is not None:
         assert N(backend, backend.relu(T(backend, x))).dtype == dtype
         close(N(backend, backend.relu(T(backend, x))), np.maximum(x, 0))
-    if hasattr(backend, "log_softmax"):
+    if getattr(backend, "log_softmax", None) is not None:
         close(N(backend, backend.log_softmax(T(backend, x), 1)), sps.log_softmax(x64, 1).astype(dtype),
               atol=1e-5 if dtype == F32 else 1e-12)
-    if hasattr(backend, "logsumexp"):
+    if getattr(backend, "logsumexp", None) is not None:
         for ax, k in ((None, False), ((1,), True), ((0,), False)):
             close(N(backend, backend.logsumexp(T(backend, x), ax, k)),
                   np.asarray(sps.logsumexp(x64, axis=ax, keepdims=k)).astype(dtype))
