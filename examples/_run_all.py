@@ -1,11 +1,13 @@
 """Run every example in this folder, each in its own ``__main__`` namespace, and report.
 
-    kshim run --backend numpy examples/_run_all.py [NAME ...]
+    kshim run --backend numpy examples/_run_all.py [-v] [NAME ...]
 
 (or ``python -m kshim run --backend jax examples/_run_all.py``). Between scripts the session is
 cleared and the seed reset. Prints one ``PASS``/``SKIP``/``FAIL`` line per script (a failure with
-its traceback) and exits 1 when any script failed. Optional arguments select scripts by name
-substring. Scripts that exit 0 early (a per-backend example on another backend) count as SKIP.
+its output and traceback) and exits 1 when any script failed. ``NAME`` arguments select scripts by
+substring; ``-v`` shows every script's output. Scripts that exit 0 early (a per-backend example on
+another backend) count as SKIP. On JAX, compilations are cached on disk (see
+``enable_jax_compilation_cache``). On a small shared CPU, ``OMP_NUM_THREADS=1`` speeds PyTorch up a lot.
 """
 import contextlib
 import io
@@ -27,7 +29,7 @@ def scripts(selected=()):
     return [os.path.join(HERE, n) for n in names]
 
 
-def run_one(path):
+def run_one(path, verbose=False):
     """``(status, seconds, detail)`` for one script; its output is kept only when it fails."""
     keras.utils.clear_session()
     keras.utils.set_random_seed(0)
@@ -38,7 +40,7 @@ def run_one(path):
     t0 = time.perf_counter()
     status, detail = "PASS", ""
     try:
-        with contextlib.redirect_stdout(out):
+        with contextlib.redirect_stdout(sys.stdout if verbose else out):
             runpy.run_path(path, run_name="__main__")
     except SystemExit as e:
         if e.code in (None, 0):
@@ -50,14 +52,34 @@ def run_one(path):
         if isinstance(e, KeyboardInterrupt):
             raise
         status = "FAIL"
-        detail = out.getvalue()[-4000:] + "".join(traceback.format_exception(type(e), e, e.__traceback__))
+        tb = e.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename != path:
+            tb = tb.tb_next  # start the traceback at the script's own frame
+        detail = out.getvalue()[-4000:] + "".join(traceback.format_exception(type(e), e, tb or e.__traceback__))
     finally:
         sys.argv, sys.path[:] = saved_argv, saved_path
         os.chdir(saved_cwd)
     return status, time.perf_counter() - t0, detail
 
 
+def enable_jax_compilation_cache():
+    """On JAX, keep XLA compilations on disk (~/.cache/kshim/jax) so a second run skips them;
+    EXAMPLES_JAX_CACHE=0 turns it off."""
+    if keras.backend.backend() != "jax" or os.environ.get("EXAMPLES_JAX_CACHE", "1") == "0":
+        return
+    import jax
+    try:
+        jax.config.update("jax_compilation_cache_dir", os.path.join(os.path.expanduser("~"), ".cache", "kshim", "jax"))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    except Exception:  # noqa: BLE001 - an older jax without the cache: just slower
+        pass
+
+
 def main(argv):
+    enable_jax_compilation_cache()
+    verbose = "-v" in argv
+    argv = [a for a in argv if a != "-v"]
     paths = scripts(argv)
     if not paths:
         print(f"no example matches {argv}")
@@ -65,16 +87,22 @@ def main(argv):
     backend = keras.backend.backend()
     print(f"running {len(paths)} examples on {backend}")
     t_all = time.perf_counter()
-    failed = []
+    failed, skipped = [], []
     for path in paths:
         name = os.path.basename(path)
-        status, seconds, detail = run_one(path)
-        print(f"{status} {name} ({seconds:.1f} s){': ' + detail if status == 'SKIP' else ''}", flush=True)
+        if verbose:
+            print(f"---- {name}", flush=True)
+        status, seconds, detail = run_one(path, verbose)
+        print(f"{status} {name} ({seconds:.1f} s){': ' + detail if status == 'SKIP' and detail else ''}", flush=True)
+        if status == "SKIP":
+            skipped.append(name)
         if status == "FAIL":
             failed.append(name)
             print("    " + detail.rstrip().replace("\n", "\n    "), flush=True)
     total = time.perf_counter() - t_all
-    print(f"{len(paths) - len(failed)}/{len(paths)} examples passed on {backend} in {total:.1f} s")
+    passed = len(paths) - len(failed) - len(skipped)
+    print(f"{passed} passed, {len(skipped)} skipped, {len(failed)} failed of {len(paths)} examples "
+          f"on {backend} in {total:.1f} s")
     if failed:
         print("FAILED: " + " ".join(failed))
     return 1 if failed else 0

@@ -60,7 +60,7 @@ with tempfile.TemporaryDirectory() as tmp:
     assert os.path.exists(ckpt)
     best = keras.models.load_model(ckpt)
     best_val = min(history.history["val_loss"])
-    reloaded_val = best.evaluate(x_val, y_val, verbose=0)[0]
+    reloaded_val = best.evaluate(x_val, y_val, batch_size=50, verbose=0)[0]
     assert abs(reloaded_val - best_val) < 1e-4, (reloaded_val, best_val)
 
     # EarlyStopping on a metric that cannot improve: stops after `patience` epochs

@@ -7,10 +7,11 @@ from keras import layers
 keras.utils.set_random_seed(0)
 
 (x_train, y_train), (x_test, y_test) = keras.datasets.digits.load_data()
-x_train = np.expand_dims(x_train.astype("float32") / 16.0, -1)
-x_test = np.expand_dims(x_test.astype("float32") / 16.0, -1)
-y_train = keras.utils.to_categorical(y_train, 10)
-y_test = keras.utils.to_categorical(y_test, 10)
+# a subset in whole batches keeps the example fast
+x_train = np.expand_dims(x_train[:1280].astype("float32") / 16.0, -1)
+x_test = np.expand_dims(x_test[:320].astype("float32") / 16.0, -1)
+y_train = keras.utils.to_categorical(y_train[:1280], 10)
+y_test = keras.utils.to_categorical(y_test[:320], 10)
 print("x_train shape:", x_train.shape)
 
 model = keras.Sequential(
@@ -25,8 +26,8 @@ model = keras.Sequential(
     ]
 )
 model.summary()
-model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(3e-3), metrics=["accuracy"])
-model.fit(x_train, y_train, batch_size=64, epochs=5, verbose=0)
+model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(1e-2), metrics=["accuracy"])
+model.fit(x_train, y_train, batch_size=128, epochs=5, verbose=0)
 loss, acc = model.evaluate(x_test, y_test, verbose=0)
 print("Test accuracy:", acc)
 assert acc > 0.8, acc

@@ -49,7 +49,7 @@ assert set(after) == {"loss", "confidence", "accuracy"}
 assert after["loss"] < before["loss"] and after["confidence"] > before["confidence"]
 assert after["accuracy"] > 0.9
 
-out = model.predict(x, batch_size=64, verbose=0)
+out = model.predict(x, batch_size=60, verbose=0)
 assert set(out) == {"label", "probability"} and out["label"].shape == (240,)
 assert np.mean(out["label"] == y) > 0.9
 assert np.all((out["probability"] > 1 / 3 - 1e-6) & (out["probability"] <= 1.0 + 1e-6))

@@ -50,7 +50,7 @@ def build(cls):
     inputs = keras.Input(shape=(32,))
     outputs = layers.Dense(1)(layers.BatchNormalization()(layers.Dense(8, activation="relu")(inputs)))
     model = cls(inputs, outputs)
-    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
     return model
 
 
@@ -66,4 +66,4 @@ assert history.history["loss"][-1] < history.history["loss"][0]
 np.testing.assert_allclose(history.history["mae"], ref.history["mae"], rtol=1e-5)
 # non-trainable state (BatchNormalization moving statistics) was carried through the state too
 for a, b in zip(model.get_weights(), reference.get_weights()):
-    np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

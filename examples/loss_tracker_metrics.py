@@ -2,6 +2,9 @@
 
 The trackers are reset at each epoch (and by reset_metrics) because they are in `model.metrics`.
 """
+import contextlib
+import io
+
 import numpy as np
 
 import keras
@@ -47,7 +50,11 @@ model.compile(optimizer="adam")          # no loss, no metrics: the step does it
 
 x = np.random.random((256, 32)).astype("float32")
 y = np.random.random((256, 1)).astype("float32")
-history = model.fit(x, y, epochs=4, batch_size=32, verbose=0)
+progress = io.StringIO()
+with contextlib.redirect_stdout(progress):
+    history = model.fit(x, y, epochs=4, batch_size=32, verbose=2)
+print(progress.getvalue())
+assert "Epoch 4/4" in progress.getvalue() and " - mae: " in progress.getvalue()   # the bar shows our trackers
 print(history.history)
 assert model.metrics_names == ["loss", "mae"]
 assert history.history["loss"][-1] < history.history["loss"][0]

@@ -45,7 +45,7 @@ dept_targets = keras.utils.to_categorical(dept, num_departments)
 history = model.fit(
     {"title": title_data, "body": body_data, "tags": tags_data},
     {"priority": priority_targets, "department": dept_targets},
-    epochs=10, batch_size=32, verbose=0,
+    epochs=10, batch_size=64, verbose=0,
 )
 logs = history.history
 print(sorted(logs))

@@ -51,3 +51,5 @@ def batches():
 history = model.fit(batches(), steps_per_epoch=4, epochs=2, verbose=0)
 assert len(history.history["loss"]) == 2 and history.history["loss"][-1] < 0.05
 assert model.predict(val, verbose=0).shape == (64, 1)
+# plain 1-D data for an Input of shape (1,): the trailing axis is added, as Keras does
+assert model.predict(np.linspace(-1, 1, 32, dtype="float32"), verbose=0).shape == (32, 1)

@@ -69,4 +69,24 @@ with tempfile.TemporaryDirectory() as tmp:
     from_json = keras.models.model_from_json(model.to_json())
     from_json.set_weights(model.get_weights())
     np.testing.assert_allclose(from_json.predict(data, verbose=0), model.predict(data, verbose=0), rtol=1e-6)
+
+    # an unregistered custom layer is supplied at load time
+    class Scale(layers.Layer):
+        def __init__(self, factor=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.factor = factor
+
+        def call(self, x):
+            return self.factor * x
+
+        def get_config(self):
+            return {**super().get_config(), "factor": self.factor}
+
+    small = keras.Sequential([keras.Input((6,)), layers.Dense(2), Scale(3.0)])
+    small.save(os.path.join(tmp, "small.keras"))
+    with keras.utils.custom_object_scope({"Scale": Scale}):
+        reloaded = keras.models.load_model(os.path.join(tmp, "small.keras"))
+    np.testing.assert_allclose(reloaded.predict(data, verbose=0), small.predict(data, verbose=0), rtol=1e-6)
+    reloaded = keras.models.load_model(os.path.join(tmp, "small.keras"), custom_objects={"Scale": Scale})
+    assert isinstance(reloaded.layers[-1], Scale) and reloaded.layers[-1].factor == 3.0
 print("save/load OK")

@@ -53,14 +53,14 @@ def pair_accuracy(y_true, y_pred):
 
 
 siamese.compile(loss=contrastive_loss, optimizer=keras.optimizers.RMSprop(3e-3), metrics=[pair_accuracy])
-history = siamese.fit([xa[:768], xb[:768]], labels[:768], batch_size=64, epochs=8, verbose=0)
+history = siamese.fit([xa[:768], xb[:768]], labels[:768], batch_size=128, epochs=8, verbose=0)
 assert history.history["loss"][-1] < history.history["loss"][0]
 acc = siamese.evaluate({"left": xa[768:], "right": xb[768:]}, labels[768:], verbose=0, return_dict=True)["pair_accuracy"]
 print("pair accuracy", acc)
 assert acc > 0.8, acc
 
 # the tower alone embeds single images; same-digit images land closer than different ones
-emb = tower.predict(x_train[:200], verbose=0)
+emb = tower.predict(x_train[:192], verbose=0)
 d = np.linalg.norm(emb[:, None] - emb[None], axis=-1)
-same = y_train[:200, None] == y_train[None, :200]
+same = y_train[:192, None] == y_train[None, :192]
 assert d[same].mean() < d[~same].mean()

@@ -22,16 +22,16 @@ class MLP(keras.Model):
 
 rng = np.random.default_rng(1)
 centers = np.array([[2, 0], [-2, 0], [0, 2.5]], "float32")
-y = rng.integers(0, 3, size=300)
-x = (centers[y] + rng.normal(scale=0.6, size=(300, 2))).astype("float32")
+y = rng.integers(0, 3, size=320)
+x = (centers[y] + rng.normal(scale=0.6, size=(320, 2))).astype("float32")
 
 model = MLP()
 model.compile(
-    optimizer="adam",
+    optimizer=keras.optimizers.Adam(learning_rate=1e-2),
     loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     metrics=[keras.metrics.SparseCategoricalAccuracy(name="acc")],
 )
-history = model.fit(x, y, batch_size=32, epochs=8, verbose=0)
+history = model.fit(x, y, batch_size=64, epochs=8, verbose=0)
 model.summary()
 assert len(model.trainable_weights) == 4
 

@@ -21,10 +21,10 @@ def make_review(label):
     return words.tolist()
 
 
-y = rng.integers(0, 2, size=400)
+y = rng.integers(0, 2, size=384)
 reviews = [make_review(label) for label in y]
 x = pad_sequences(reviews, maxlen=maxlen)          # pre-padding and pre-truncation, as Keras
-assert x.shape == (400, maxlen) and x.dtype == np.int32
+assert x.shape == (384, maxlen) and x.dtype == np.int32
 
 model = keras.Sequential(
     [
@@ -36,8 +36,8 @@ model = keras.Sequential(
     ]
 )
 model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy", metrics=["accuracy"])
-model.fit(x[:300], y[:300], validation_data=(x[300:], y[300:]), epochs=5, batch_size=32, verbose=0)
-loss, acc = model.evaluate(x[300:], y[300:], verbose=0)
+model.fit(x[:256], y[:256], validation_data=(x[256:], y[256:]), epochs=6, batch_size=64, verbose=0)
+loss, acc = model.evaluate(x[256:], y[256:], verbose=0)
 print("validation accuracy", acc)
 assert acc > 0.85, acc
 

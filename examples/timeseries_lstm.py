@@ -12,8 +12,8 @@ series = np.sin(0.1 * t) + 0.05 * rng.normal(size=t.shape).astype("float32")
 window = 12
 x = np.stack([series[i:i + window] for i in range(len(series) - window)])[..., None]
 y = series[window:][:, None]
-split = 480
-x_train, y_train, x_val, y_val = x[:split], y[:split], x[split:], y[split:]
+split = 448
+x_train, y_train, x_val, y_val = x[:split], y[:split], x[split:split + 128], y[split:split + 128]
 
 model = keras.Sequential([
     keras.Input(shape=(window, 1)),
@@ -22,7 +22,7 @@ model = keras.Sequential([
 ])
 model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse", metrics=["mae"])
 baseline = float(np.mean((x_val[:, -1, 0] - y_val[:, 0]) ** 2))  # "tomorrow = today"
-model.fit(x_train, y_train, epochs=4, batch_size=32, verbose=0)
+model.fit(x_train, y_train, epochs=5, batch_size=64, verbose=0)
 val_mse = model.evaluate(x_val, y_val, verbose=0)[0]
 print("val mse", val_mse, "naive baseline", baseline)
 assert val_mse < 0.05, val_mse

@@ -13,14 +13,38 @@ Limits:
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import numbers
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
 MAX_ELEMENTS = 2**31 - 1
 MAX_PROBE_ELEMENTS = 2**28
+
+# The limit that op outputs are checked against: MAX_ELEMENTS, or MAX_PROBE_ELEMENTS while probing.
+_OP_LIMIT: contextvars.ContextVar[tuple[int, str]] = contextvars.ContextVar(
+    "kshim_op_size_limit", default=(MAX_ELEMENTS, "elements per tensor"))
+
+
+@contextlib.contextmanager
+def probing(layer_name: str) -> Iterator[None]:
+    """Within this block (a layer run on probe arrays to infer its output shape), op outputs are
+    limited to ``MAX_PROBE_ELEMENTS`` elements."""
+    token = _OP_LIMIT.set((MAX_PROBE_ELEMENTS, f"elements allowed while inferring the output shape of layer "
+                                               f"{layer_name!r} on probe arrays"))
+    try:
+        yield
+    finally:
+        _OP_LIMIT.reset(token)
+
+
+def check_op_output(shape: Iterable, name: str, fix: str) -> int:
+    """:func:`check_num_elements` against the ambient op limit (lower while probing)."""
+    limit, why = _OP_LIMIT.get()
+    return check_num_elements(shape, name, limit=limit, why=why, fix=fix)
 
 
 def _prefix(owner: Any) -> str:
@@ -144,7 +168,7 @@ def check_shape(shape: Any, name: str, owner: Any = None, *, allow_none: bool = 
 
 
 def check_num_elements(shape: Iterable, name: str, owner: Any = None, limit: int = MAX_ELEMENTS,
-                       why: str = "elements per tensor") -> int:
+                       why: str = "elements per tensor", fix: str = "Declare a smaller size.") -> int:
     """Refuse a shape whose known dims multiply to more than ``limit`` elements.
 
     ``None`` dims count as 1. The message names the first dim at which the running product passes
@@ -156,6 +180,7 @@ def check_num_elements(shape: Iterable, name: str, owner: Any = None, limit: int
         owner: The object the shape belongs to, used in the message.
         limit: The element limit.
         why: What the limit is about, completing "exceeds the limit of N ...".
+        fix: The advice that ends the message.
 
     Returns:
         The number of elements of the known dims.
@@ -164,16 +189,19 @@ def check_num_elements(shape: Iterable, name: str, owner: Any = None, limit: int
         ValueError: When the product exceeds ``limit``.
     """
     dims = tuple(shape)
-    total = 1
+    known = [int(d) for d in dims if d is not None and int(d) >= 0]  # (-1 is reshape's "infer")
+    total = math.prod(known)
+    if total <= limit:
+        return total
+    running = 1
     for i, d in enumerate(dims):
-        if d is None:
+        if d is None or int(d) < 0:
             continue
-        total *= int(d)
-        if total > limit:
-            what = f"{name} dim {i} = {d}" if total == d else \
-                f"{name} {dims} has {math.prod(x for x in dims if x is not None)} elements (at dim {i} = {d}), which"
-            raise ValueError(f"{_prefix(owner)}{what} exceeds the limit of {limit} {why}. "
-                             f"Declare a smaller size.")
+        running *= int(d)
+        if running > limit:
+            what = f"{name} dim {i} = {d}" if running == total == int(d) else \
+                f"{name} {dims} has {total} elements (at dim {i} = {d}), which"
+            raise ValueError(f"{_prefix(owner)}{what} exceeds the limit of {limit} {why}. {fix}")
     return total
 
 

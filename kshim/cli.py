@@ -73,7 +73,7 @@ def coverage() -> dict:
 def cmd_info(args: argparse.Namespace) -> int:
     import kshim
     from . import backends as reg
-    print(f"kshim {kshim.__version__}  floatx={kshim.config.floatx()}  "
+    print(f"kshim {kshim.__kshim_version__} (Keras {kshim.__version__} API)  floatx={kshim.config.floatx()}  "
           f"image_data_format={kshim.config.image_data_format()}  default backend={kshim.backend.default_name()}")
     print(f"{'backend':8s} {'installed':9s} {'version':12s} device")
     for name in reg.names():

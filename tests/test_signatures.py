@@ -28,10 +28,7 @@ MISSING_OK = {
     ("layers", "EinsumDense"): ({"lora_alpha", "gptq_unpacked_column_size", "quantization_config"}, _LORA_QUANT),
 }
 # Known mismatches in files owned elsewhere; strict xfail, so fixing them makes this test say so.
-OPEN = {
-    ("saving", "save_model"): "kshim/saving/saving_api.py: Keras' 4th parameter is `zipped`",
-    ("saving", "save_weights"): "kshim/saving/saving_api.py: Keras' 4th parameter is `max_shard_size`",
-}
+OPEN: dict = {}
 
 
 def _module(root, ns):

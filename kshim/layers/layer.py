@@ -13,7 +13,7 @@ from .. import dtypes as _dt
 from .._scope import AutocastScope, StatelessScope, current_scope, zero_init
 from .._symbolic import KerasTensor, any_symbolic
 from .._alias import reject_real_keras
-from .._validation import check_shape
+from .._validation import check_num_elements, check_shape
 from ..variables import Variable
 from . import dtype_policy as _policy
 from .naming import to_snake_case, uniquify
@@ -419,6 +419,8 @@ class Layer:
         if self._output_shape_by_formula and len(args) == 1 and isinstance(args[0], KerasTensor) \
                 and not any_symbolic((), kwargs):
             shape = self.compute_output_shape(args[0].shape)
+            check_num_elements(shape, "output shape", f"Layer {self.name!r} ({type(self).__name__})",
+                               fix="Use smaller strides, sizes or inputs.")
             if self.autocast and _dt.is_float(args[0].dtype):
                 return KerasTensor(shape, self.compute_dtype)
         from .node import probe_output_spec

@@ -9,7 +9,7 @@ import optree
 from .. import backend as _backend
 from .._scope import StatelessScope
 from .._symbolic import KerasTensor
-from .._validation import MAX_PROBE_ELEMENTS
+from .._validation import MAX_PROBE_ELEMENTS, probing
 
 _PROBE_SIZES = ((2, 3), (5, 7))  # (batch dim), (other unknown dims)
 
@@ -89,7 +89,7 @@ def probe_output_spec(layer: Any, args: tuple, kwargs: dict) -> Any:
         _check_probe_size(layer, _leaves((args, kwargs)), which)
     for which in whichs:
         a, k = _concrete(args, which), _concrete(kwargs, which)
-        with StatelessScope(record_all=True, collect_losses=True):
+        with StatelessScope(record_all=True, collect_losses=True), probing(getattr(layer, "name", "?")):
             out = layer(*a, **k)
         runs.append(out)
 

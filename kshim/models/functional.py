@@ -6,6 +6,7 @@ from typing import Any
 import optree
 
 from .._alias import reject_real_keras
+from .._errors import ArgumentError
 from .._symbolic import KerasTensor
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
@@ -20,7 +21,7 @@ def _check_tensors(struct: Any, what: str) -> None:
     for t in _flatten(struct):
         reject_real_keras(t, f"Model({what}=...)")
         if isinstance(t, Layer):
-            raise TypeError(
+            raise ArgumentError(
                 f"Model {what} must be KerasTensors (e.g. from kshim.Input(...) or from calling a layer on one), "
                 f"but got the layer {t.name!r} ({type(t).__name__}) itself. Call the layer on a tensor: "
                 f"`x = {type(t).__name__}(...)(inputs)`.")

@@ -53,7 +53,8 @@ class Model(Trainer, Layer):
         self.compute_output_spec(spec) if not isinstance(spec, list) else self.compute_output_spec(spec)
 
     def add(self, layer: Any) -> None:
-        raise TypeError(f"Model {self.name!r} is not a Sequential model: `add` only exists on "
+        from .._errors import NotSequentialError
+        raise NotSequentialError(f"Model {self.name!r} is not a Sequential model: `add` only exists on "
                         f"kshim.Sequential. Use Sequential([...]) or build the graph with the functional API.")
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:

@@ -104,6 +104,9 @@ class Sequential(Model):
     def call(self, inputs: Any, training: bool = False, mask: Any = None) -> Any:
         x = inputs
         if self._input_layer is not None:
+            if not isinstance(x, (list, tuple, dict)):
+                from .functional import _adjust_rank  # (n,) data for Input((1,)), as a Functional does
+                x = _adjust_rank(self._input_layer.output, x)
             _check_rank(self, x)
         for layer in self._stack:
             kwargs = {"training": training}

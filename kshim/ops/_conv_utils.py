@@ -124,11 +124,12 @@ def check_padded_size(input_shape: Sequence[int], pads: Sequence[tuple[int, int]
                       op: str) -> None:
     """Refuse a padding that would make the padded input larger than ``MAX_ELEMENTS`` elements
     (a huge window or dilation with ``same`` padding), before the backend allocates it."""
-    from .._validation import check_num_elements
+    from .._validation import check_op_output
     shape = tuple(input_shape)
     cl = data_format == "channels_last"
     spatial = shape[1:-1] if cl else shape[2:]
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, pads))
     full = (shape[0],) + padded + (shape[-1],) if cl else (shape[0], shape[1]) + padded
-    check_num_elements(full, f"the padded input of {op}", why="elements per tensor (the window or dilation is "
-                                                             "far larger than the input)")
+    check_op_output(full, f"the padded input of {op}",
+                    fix="The window or dilation is far larger than the input: use padding='valid' or a "
+                        "smaller window.")

@@ -5,6 +5,7 @@ from typing import Any
 
 from .. import config
 from .. import dtypes as _dt
+from .._validation import check_op_output
 from ..backend import current
 from ._dispatch import norm_axis, op, promote, tensor
 from .nn import _c, _f, log_softmax
@@ -18,6 +19,7 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None, sparse:
     d = config.floatx() if dtype is None else _dt.standardize_dtype(dtype)
     nd = len(b.shape(x)) + 1
     ax = norm_axis(axis, nd)
+    check_op_output(tuple(b.shape(x)) + (int(num_classes),), "the output of one_hot", fix="Use fewer classes.")
     classes = b.arange(0, int(num_classes), 1, b.dtype(x) if _dt.is_int(b.dtype(x)) else "int64")
     shp = [1] * nd
     shp[ax] = int(num_classes)

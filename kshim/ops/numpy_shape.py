@@ -8,6 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import dtypes as _dt
+from .._validation import check_op_output
 from ..backend import current
 from ._dispatch import axis_tuple, norm_axis, op, promote, shape_of, tensor
 
@@ -18,19 +19,29 @@ def _dt_or(dtype: Any, default: str) -> str:
     return default if dtype is None else _dt.standardize_dtype(dtype)
 
 
-def _shape(shape: Any) -> tuple:
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(s) for s in shape)
+def _dims(shape: Any) -> tuple:
+    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+
+
+def _shape(shape: Any, op_name: str) -> tuple:
+    """``shape`` as ints, refused when the tensor ``op_name`` would create is over the size limit."""
+    return _cap(_dims(shape), op_name)
+
+
+def _cap(dims: Sequence[int], op_name: str) -> tuple:
+    """Refuse, before allocating, an output of more than ``MAX_ELEMENTS`` elements whose size comes
+    from an argument (a shape, a count, repeats or paddings)."""
+    check_op_output(dims, f"the output of {op_name}", fix="Use smaller shapes, counts, repeats or paddings.")
+    return tuple(dims)
 
 
 # ---- creation ---------------------------------------------------------------------------------
 def zeros(shape: Any, dtype: Any = None) -> Any:
-    return current().zeros(_shape(shape), _dt_or(dtype, _dt.config.floatx()))
+    return current().zeros(_shape(shape, "zeros"), _dt_or(dtype, _dt.config.floatx()))
 
 
 def ones(shape: Any, dtype: Any = None) -> Any:
-    return current().ones(_shape(shape), _dt_or(dtype, _dt.config.floatx()))
+    return current().ones(_shape(shape, "ones"), _dt_or(dtype, _dt.config.floatx()))
 
 
 def empty(shape: Any, dtype: Any = None) -> Any:
@@ -40,8 +51,8 @@ def empty(shape: Any, dtype: Any = None) -> Any:
 def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
     if not isinstance(fill_value, (bool, int, float)):
         v = tensor(fill_value)
-        return current().broadcast_to(tensor(v, _dt_or(dtype, current().dtype(v))), _shape(shape))
-    return current().full(_shape(shape), fill_value, _dt_or(dtype, _dt.scalar_dtype(fill_value)))
+        return current().broadcast_to(tensor(v, _dt_or(dtype, current().dtype(v))), _shape(shape, "full"))
+    return current().full(_shape(shape, "full"), fill_value, _dt_or(dtype, _dt.scalar_dtype(fill_value)))
 
 
 def _like(x: Any, dtype: Any) -> tuple:
@@ -73,11 +84,14 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> An
     if dtype is None:
         is_f = builtins.any(isinstance(v, float) for v in (start, stop, step))
         dtype = _dt.config.floatx() if is_f else "int32"
+    if builtins.all(isinstance(v, (int, float, np.number)) for v in (start, stop, step)) and step:
+        _cap((builtins.max(0, _math.ceil((stop - start) / step)),), "arange")
     return current().arange(start, stop, step, _dt.standardize_dtype(dtype))
 
 
 def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, retstep: bool = False,
              dtype: Any = None, axis: int = 0) -> Any:
+    _cap((int(num),), "linspace")
     vals = np.linspace(start, stop, num, endpoint=endpoint, retstep=retstep)
     arr = vals[0] if retstep else vals
     out = current().convert_to_tensor(arr, _dt_or(dtype, _dt.config.floatx()))
@@ -86,12 +100,14 @@ def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, re
 
 def logspace(start: float, stop: float, num: int = 50, endpoint: bool = True, base: float = 10.0,
              dtype: Any = None, axis: int = 0) -> Any:
+    _cap((int(num),), "logspace")
     arr = np.logspace(start, stop, num, endpoint=endpoint, base=base)
     return current().convert_to_tensor(arr, _dt_or(dtype, _dt.config.floatx()))
 
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Any:  # noqa: N803
-    return current().eye(int(N), int(N if M is None else M), int(k), _dt_or(dtype, _dt.config.floatx()))
+    n, m = _cap((int(N), int(N if M is None else M)), "eye")
+    return current().eye(n, m, int(k), _dt_or(dtype, _dt.config.floatx()))
 
 
 def identity(n: int, dtype: Any = None) -> Any:
@@ -113,6 +129,7 @@ def copy(x: Any) -> Any:
 def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Any:  # noqa: N803
     b = current()
     M = N if M is None else M
+    _cap((int(N), int(M)), "tri")
     r = b.reshape(b.arange(0, N, 1, "int32"), (N, 1))
     c = b.reshape(b.arange(0, M, 1, "int32"), (1, M))
     mask = b.less_equal(b.subtract(c, r), b.full((), k, "int32"))
@@ -145,7 +162,7 @@ def triu(x: Any, k: int = 0) -> Any:
 
 # ---- shape ------------------------------------------------------------------------------------
 def _resolve_shape(shape: Any, size: int, src: tuple) -> tuple:
-    shape = _shape(shape)
+    shape = _dims(shape)  # a reshape keeps the size: nothing to cap
     if shape.count(-1) > 1:
         raise ValueError(f"reshape: at most one -1 allowed in new shape {shape}")
     known = _math.prod(s for s in shape if s != -1)
@@ -237,11 +254,12 @@ def squeeze(x: Any, axis: Any = None) -> Any:
 def broadcast_to(x: Any, shape: Any) -> Any:
     b = current()
     x = tensor(x)
+    target = _shape(shape, "broadcast_to")
     try:
-        np.broadcast_shapes(tuple(b.shape(x)), _shape(shape))
+        np.broadcast_shapes(tuple(b.shape(x)), target)
     except ValueError:
         raise ValueError(f"Cannot broadcast a tensor of shape {tuple(b.shape(x))} to {tuple(shape)}.") from None
-    return b.broadcast_to(x, _shape(shape))
+    return b.broadcast_to(x, target)
 
 
 @op
@@ -353,9 +371,11 @@ def repeat(x: Any, repeats: Any, axis: Any = None) -> Any:
         if reps.size == 1:
             repeats = int(reps[0])
         else:
+            _cap(shp[:ax] + (int(reps.sum()),) + shp[ax + 1:], "repeat")
             idx = np.repeat(np.arange(shp[ax]), reps)
             return b.take(x, b.convert_to_tensor(idx, "int64"), ax)
     r = int(repeats)
+    _cap(shp[:ax] + (shp[ax] * r,) + shp[ax + 1:], "repeat")
     y = b.reshape(x, shp[:ax + 1] + (1,) + shp[ax + 1:])
     y = b.broadcast_to(y, shp[:ax + 1] + (r,) + shp[ax + 1:])
     return b.reshape(y, shp[:ax] + (shp[ax] * r,) + shp[ax + 1:])
@@ -370,6 +390,7 @@ def tile(x: Any, repeats: Any) -> Any:
     nd = builtins.max(len(shp), len(reps))
     shp = (1,) * (nd - len(shp)) + shp
     reps = [1] * (nd - len(reps)) + reps
+    _cap(tuple(r * s for r, s in zip(reps, shp)), "tile")
     y = b.reshape(x, tuple(v for s in shp for v in (1, s)))
     y = b.broadcast_to(y, tuple(v for r, s in zip(reps, shp) for v in (r, s)))
     return b.reshape(y, tuple(r * s for r, s in zip(reps, shp)))
@@ -387,6 +408,7 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = N
         raise ValueError(f"pad: unsupported mode {mode!r}; use constant, reflect, symmetric or edge.")
     if constant_values is not None and mode != "constant":
         raise ValueError("pad: constant_values is only valid with mode='constant'.")
+    _cap(tuple(n + int(lo) + int(hi) for n, (lo, hi) in zip(b.shape(x), pw)), "pad")
     return b.pad(x, [tuple(int(v) for v in p) for p in pw], mode, 0 if constant_values is None else constant_values)
 
 

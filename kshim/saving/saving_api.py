@@ -37,9 +37,20 @@ def _check_overwrite(path: str, overwrite: bool) -> None:
         raise FileExistsError(f"{path} exists and overwrite=False.")
 
 
-def save_model(model: Any, filepath: Any, overwrite: bool = True, include_optimizer: bool = True,
-               **kwargs: Any) -> None:
-    """Write ``model`` to a Keras 3 ``.keras`` file."""
+def save_model(model: Any, filepath: Any, overwrite: bool = True, zipped: bool | None = None,
+               include_optimizer: bool = True, **kwargs: Any) -> None:
+    """Write ``model`` to a Keras 3 ``.keras`` file.
+
+    Args:
+        model: the model.
+        filepath: a path ending in ``.keras``.
+        overwrite: replace an existing file (``False``: raise ``FileExistsError``).
+        zipped: Keras' switch for an unzipped folder; kshim always writes the zip (``False`` is refused).
+        include_optimizer: also save the optimizer state and ``compile_config``.
+    """
+    if zipped is False:
+        raise ValueError("kshim writes .keras files as zip archives only; zipped=False (an unzipped model "
+                         "folder) is not supported. Omit `zipped` or pass True.")
     path = os.fspath(filepath)
     if not path.endswith(".keras"):
         raise ValueError(f"Invalid filepath {path!r}: model.save() needs a path ending in '.keras' "
@@ -164,12 +175,16 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
     return model
 
 
-def save_weights(model: Any, filepath: Any, overwrite: bool = True, _attrs: dict | None = None) -> None:
+def save_weights(model: Any, filepath: Any, overwrite: bool = True, max_shard_size: Any = None,
+                 _attrs: dict | None = None) -> None:
     """Write all weights (and optimizer state) to a ``.weights.h5`` file.
 
-    ``_attrs`` (kshim-internal) are JSON-encoded into root attributes of the same file, so they
+    ``max_shard_size`` (Keras' sharded weights) is not supported: kshim writes one file and refuses a
+    value. ``_attrs`` (kshim-internal) are JSON-encoded into root attributes of the same file, so they
     are committed atomically with the weights (``BackupAndRestore`` keeps its resume state there).
     """
+    if max_shard_size is not None:
+        raise ValueError("kshim does not write sharded weights; max_shard_size must be None.")
     path = os.fspath(filepath)
     if not path.endswith(".weights.h5"):
         raise ValueError(f"Invalid filepath {path!r}: save_weights() needs a name ending in '.weights.h5'.")

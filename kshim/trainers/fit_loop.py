@@ -50,6 +50,7 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
         if DataHandler._kind(x) != "arrays":
             raise ValueError("validation_split is only supported for array inputs; pass validation_data instead.")
         (x, y, sample_weight), validation_data = train_validation_split(x, y, sample_weight, validation_split)
+    epochs, steps_per_epoch = _apply_config_caps(epochs, steps_per_epoch)
     handler = DataHandler(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight)
     val_handler = None
     if validation_data is not None:
@@ -119,6 +120,22 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
             break
     cbks.on_train_end(logs)
     return model.history
+
+
+def _apply_config_caps(epochs: int, steps_per_epoch: Any) -> tuple:
+    """``keras.config.max_epochs()`` / ``max_steps_per_epoch()`` (or ``KERAS_MAX_EPOCHS`` /
+    ``KERAS_MAX_STEPS_PER_EPOCH``) cap a fit, with Keras' warnings (handy for quick CI runs)."""
+    import warnings
+
+    from .. import config
+    max_epochs, max_steps = config.max_epochs(), config.max_steps_per_epoch()
+    if max_epochs and max_epochs < epochs:
+        warnings.warn(f"Limiting epochs to {max_epochs}", stacklevel=3)
+        epochs = max_epochs
+    if max_steps and (not steps_per_epoch or max_steps < steps_per_epoch):
+        warnings.warn(f"Limiting steps_per_epoch to {max_steps}", stacklevel=3)
+        steps_per_epoch = max_steps
+    return epochs, steps_per_epoch
 
 
 def _restore_metrics(model: Any, values: list) -> None:

@@ -31,8 +31,8 @@ def test_wrong_input_size_names_layer_and_shapes(backend):
 def test_functional_wrong_input_shape(backend):
     x = keras.Input((4,), name="features")
     m = keras.Model(x, layers.Dense(1)(x))
-    with pytest.raises(ValueError, match=r"features.*\(None, 4\).*\(2, 4, 1\)"):
-        m(np.zeros((2, 4, 1), "float32"))
+    with pytest.raises(ValueError, match=r"features.*\(None, 4\).*\(2, 4, 3\)"):
+        m(np.zeros((2, 4, 3), "float32"))  # (2, 4, 1) is accepted (trailing size-1 dim), as in Keras
 
 
 def test_set_weights_wrong_count_and_shape(backend):

@@ -382,3 +382,19 @@ def test_missing_target_key_is_an_error(backend):
     x, y = _data()
     with pytest.raises(ValueError, match=r"No target for output\(s\) \['b'\]"):
         m.fit(x, {"a": y}, epochs=1, verbose=0)
+
+
+def test_config_max_epochs_and_steps_cap_fit(backend):
+    x, y = _data()
+    m = _mlp()
+    m.compile("sgd", "mse")
+    keras.config.set_max_epochs(2)
+    keras.config.set_max_steps_per_epoch(3)
+    try:
+        with pytest.warns(UserWarning, match="Limiting epochs to 2"):
+            h = m.fit(x, y, batch_size=8, epochs=5, verbose=0)
+    finally:
+        keras.config.set_max_epochs(None)
+        keras.config.set_max_steps_per_epoch(None)
+    assert len(h.history["loss"]) == 2
+    assert int(m.optimizer.iterations.numpy()) == 6
