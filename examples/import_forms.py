@@ -32,7 +32,7 @@ assert np.allclose(np.linalg.norm(keras.utils.normalize(np.array([[3.0, 4.0]])),
 t = ops.convert_to_tensor(np.arange(6, dtype="float32").reshape(2, 3))
 assert ops.shape(ops.transpose(t)) == (3, 2)
 assert float(ops.convert_to_numpy(ops.sum(t))) == 15.0
-assert keras.backend.standardize_dtype("float") == "float32"
+assert keras.backend.standardize_dtype(np.float32) == "float32"
 
 # Both model-building styles from the imported names
 x = np.random.default_rng(0).normal(size=(64, 8)).astype("float32")

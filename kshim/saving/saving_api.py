@@ -32,6 +32,10 @@ class CorruptFileError(ValueError):
     """The file is not a valid ``.keras`` / ``.weights.h5`` file."""
 
 
+class MissingFileError(FileNotFoundError, ValueError):
+    """The file to load does not exist: a ``ValueError`` as in Keras 3, also a ``FileNotFoundError``."""
+
+
 def _check_overwrite(path: str, overwrite: bool) -> None:
     if os.path.exists(path) and not overwrite:
         raise FileExistsError(f"{path} exists and overwrite=False.")
@@ -89,7 +93,7 @@ def _json_default(o: Any) -> Any:
 
 def _read_archive(path: str) -> tuple[dict, bytes]:
     if not os.path.exists(path):
-        raise FileNotFoundError(f"No such file: {path!r}.")
+        raise MissingFileError(f"No such file: {path!r}.")
     if os.path.isdir(path):
         raise CorruptFileError(f"{path!r} is a directory, not a .keras file.")
     remove_stale_temps(path)
@@ -223,7 +227,7 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, **kwarg
         _, data = _read_archive(path)
     elif path.endswith(".weights.h5"):
         if not os.path.exists(path):
-            raise FileNotFoundError(f"No such file: {path!r}.")
+            raise MissingFileError(f"No such file: {path!r}.")
         remove_stale_temps(path)
         with open(path, "rb") as f:
             data = f.read()

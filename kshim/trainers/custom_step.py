@@ -12,8 +12,8 @@ Either way the step runs inside a ``StatelessScope`` that maps every variable of
 optimizers and its metrics to the step's input values and records what the step assigns, so the
 same user code becomes one pure function ``(values, data) -> (new_values, outputs)``: jitted
 where the backend jits user steps (``jit_user_steps``: JAX), eager elsewhere, written back after.
-The first step always runs eagerly, so optimizers and metrics that create their variables on
-first use (a GAN's second optimizer) exist before a step is traced.
+When the step may create variables on first use (a GAN's second optimizer, metrics not built
+yet), its first call runs eagerly so they exist before a step is traced.
 """
 from __future__ import annotations
 
@@ -83,6 +83,14 @@ class CustomStep:
         other = [v for o in _extra_optimizers(m) for v in o.variables]
         return [list(m.trainable_variables), list(m.non_trainable_variables), ov, list(m.metrics_variables), other]
 
+    def _may_create_state(self) -> bool:
+        """Whether the step may create variables on first use (an optimizer besides the main one,
+        compiled metrics not built yet): then its first call runs eagerly, before any trace."""
+        m = self.model
+        cm = m._compile_metrics
+        return bool(_extra_optimizers(m)) or (cm is not None and not cm.built) or \
+            (m.optimizer is not None and not getattr(m.optimizer, "built", True))
+
     def _keras_state(self, values: list) -> tuple:
         tv, ntv, ov, mv, _ = values
         return {"train": (tv, ntv, ov, mv), "test": (tv, ntv, mv), "predict": (tv, ntv)}[self.kind]
@@ -123,7 +131,7 @@ class CustomStep:
         b = current()
         groups = self.groups()
         values = [[v.value for v in vs] for vs in groups]
-        jit = self._calls > 0 and b.jit_user_steps and self.model._use_jit()
+        jit = (self._calls > 0 or not self._may_create_state()) and b.jit_user_steps and self.model._use_jit()
         self._calls += 1
         if jit:
             key = (b.name, tuple(len(g) for g in groups), tuple(v.trainable for v in groups[0] + groups[1]))

@@ -13,7 +13,12 @@ and PyTorch and gives the same numbers on all three::
 
         (loss, y_pred), grads = kshim.value_and_grad(loss_fn, self.trainable_variables, has_aux=True)
         self.optimizer.apply(grads, self.trainable_variables)
-        return self.compute_metrics(x, y, y_pred)
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss)
+            else:
+                metric.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
 
 It is stateful like a tape (variables other than the differentiated ones that ``fn`` assigns --
 BatchNormalization statistics, metrics, seed states -- are updated when it returns) yet pure
