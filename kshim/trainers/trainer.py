@@ -152,6 +152,7 @@ class Trainer:
 
     def _invalidate_state(self) -> None:
         self._state_cache = None
+        self._builtin_steps = None
 
     def _apply_constraints(self, values: list) -> list:
         tv = self._state_lists()[0]
@@ -209,8 +210,12 @@ class Trainer:
 
     # ---- single steps ---------------------------------------------------------------------
     def _custom(self, kind: str) -> CustomStep | None:
-        """The model's own step for ``kind`` when it overrides a step hook, else None."""
-        if uses_builtin_steps(self, Trainer):
+        """The model's own step for ``kind`` when it overrides a step hook, else None (decided
+        once per loop call: the check walks the layers)."""
+        builtin = self.__dict__.get("_builtin_steps")
+        if builtin is None:
+            builtin = self._builtin_steps = uses_builtin_steps(self, Trainer)
+        if builtin:
             return None
         step = self._custom_steps.get(kind)
         if step is None:
