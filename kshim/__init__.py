@@ -7,6 +7,7 @@ never imports jax or torch.
 from __future__ import annotations
 
 import importlib
+import os as _os
 from typing import Any
 
 # ``__version__`` is the Keras 3 API version kshim tracks, so Keras code that gates on it
@@ -24,7 +25,6 @@ def version() -> str:
 
 from . import backends  # noqa: F401  (kshim.backends registry)
 from . import backend, config  # noqa: F401
-from ._alias import alias_keras, unalias_keras  # noqa: F401  (``import keras`` means kshim, on request)
 
 _SUBMODULES = {"activations", "constraints", "initializers", "ops", "random", "regularizers", "layers", "models",
                "saving", "utils", "optimizers", "losses", "metrics", "callbacks", "datasets", "dtypes", "testing",
@@ -34,6 +34,7 @@ _NAMES = {
     "SeedGenerator": "random", "Variable": "variables", "KerasTensor": "_symbolic", "DTypePolicy": "layers",
     "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers", "Initializer": "initializers",
     "Regularizer": "regularizers", "value_and_grad": "trainers.gradients",
+    "alias_keras": "_alias", "unalias_keras": "_alias",
 }
 
 
@@ -59,4 +60,6 @@ def clear_session() -> None:
     utils.clear_session()
 
 
-_alias.alias_from_env()  # KSHIM_ALIAS_KERAS=1: alias `keras` to kshim at import
+if _os.environ.get("KSHIM_ALIAS_KERAS", "").strip():  # KSHIM_ALIAS_KERAS=1: alias `keras` at import
+    from . import _alias
+    _alias.alias_from_env()

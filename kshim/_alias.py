@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
@@ -140,7 +139,7 @@ def _public(mod: types.ModuleType) -> list[str]:
     return [n for n in dir(mod) if not n.startswith("_") and not isinstance(getattr(mod, n, None), types.ModuleType)]
 
 
-class _AliasLoader(importlib.abc.Loader):
+class _AliasLoader:  # the Loader protocol (create_module/exec_module); importlib.abc is slow to import
     """Loads ``keras.X`` as the already-existing module ``kshim.X`` (or a view)."""
 
     def __init__(self, target: str, view: bool) -> None:
@@ -161,7 +160,7 @@ class _AliasLoader(importlib.abc.Loader):
             module.__spec__ = self._own_spec
 
 
-class _KerasAliasFinder(importlib.abc.MetaPathFinder):
+class _KerasAliasFinder:  # the MetaPathFinder protocol (find_spec)
     """``sys.meta_path`` entry that answers for ``keras`` and ``keras.*`` (and nothing else)."""
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
