@@ -17,7 +17,7 @@ import contextlib
 import contextvars
 import math
 import numbers
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Sequence, Iterator
 
 import numpy as np
 
@@ -233,3 +233,25 @@ def check_number(value: Any, name: str, owner: Any = None, *, allow_none: bool =
         raise ValueError(f"{_prefix(owner)}argument `{name}` must be a number{' or None' if allow_none else ''}, "
                          f"got {value!r:.80} (of type {type(value).__name__}).")
     return value
+
+
+def bind_positional(owner: str, order: Sequence[str], args: tuple, kwargs: dict) -> dict:
+    """Merge positional ``args`` into ``kwargs`` by the parameter ``order`` (Keras' positional order
+    for constructors that take ``*args, **kwargs``), with Python's own ``TypeError`` messages.
+
+    Args:
+        owner: the class name, for messages.
+        order: parameter names in positional order.
+        args: the positional arguments given.
+        kwargs: the keyword arguments given (updated in place and returned).
+
+    Returns:
+        ``kwargs`` with the positional arguments added.
+    """
+    if len(args) > len(order):
+        raise TypeError(f"{owner}() takes at most {len(order)} positional arguments ({len(args)} given)")
+    for key, value in zip(order, args):
+        if key in kwargs:
+            raise TypeError(f"{owner}() got multiple values for argument {key!r}")
+        kwargs[key] = value
+    return kwargs

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from .. import config, ops
 from .loss import Loss, check_sparse_target_shape, check_target_shape, squeeze_or_expand_to_same_rank
+from .._validation import bind_positional
 
 
 def _pair(y_true: Any, y_pred: Any, loss: str) -> tuple[Any, Any]:
@@ -232,13 +233,7 @@ def _wrapper(fn: Callable, default_name: str, doc: str, **defaults: Any) -> type
     order = keys + ["reduction", "name", "dtype"]  # Keras' positional order: options, then reduction, name, dtype
 
     def __init__(self, *args: Any, **kwargs: Any):
-        if len(args) > len(order):
-            raise TypeError(f"{type(self).__name__}() takes at most {len(order)} positional arguments "
-                            f"({len(args)} given)")
-        for key, value in zip(order, args):
-            if key in kwargs:
-                raise TypeError(f"{type(self).__name__}() got multiple values for argument {key!r}")
-            kwargs[key] = value
+        bind_positional(type(self).__name__, order, args, kwargs)
         unknown = set(kwargs) - set(order)
         if unknown:
             raise TypeError(f"{type(self).__name__} got unexpected arguments {sorted(unknown)}")

@@ -8,6 +8,7 @@ import numpy as np
 from .. import config, losses, ops
 from ..losses.loss import squeeze_or_expand_to_same_rank
 from .metric import Mean, MeanMetricWrapper, Metric
+from .._validation import bind_positional
 
 NEG_INF = -1e10
 
@@ -87,13 +88,7 @@ class _FnMetric(MeanMetricWrapper):
 
     def __init__(self, *args: Any, **kwargs: Any):
         order = self._positional or ("name", "dtype", *self._options)
-        if len(args) > len(order):
-            raise TypeError(f"{type(self).__name__}() takes at most {len(order)} positional arguments "
-                            f"({len(args)} given)")
-        for key, value in zip(order, args):
-            if key in kwargs:
-                raise TypeError(f"{type(self).__name__}() got multiple values for argument {key!r}")
-            kwargs[key] = value
+        bind_positional(type(self).__name__, order, args, kwargs)
         name, dtype = kwargs.pop("name", None), kwargs.pop("dtype", None)
         unknown = set(kwargs) - set(self._options)
         if unknown:
