@@ -200,6 +200,12 @@ class Backend(Protocol):
         names ``"lerp"`` (``a + (b - a) * w``) and ``"subtract_quotient"`` (``x - n / d``), equal up
         to FMA rounding. ``BaseBackend`` provides the loop; torch uses its multi-tensor kernels."""
 
+    # ---- linear algebra: decompositions and solves (backends/<name>/linalg.py) -----------------
+
+    # ---- FFT (backends/<name>/signal.py) ---------------------------------------------------------
+
+    # ---- function transforms: custom gradients, forward mode (backends/<name>/transforms.py) ----
+
     # ---- optional capabilities (defaults in BaseBackend) ----------------------------------------
     #: ``compile(jit_compile="auto")`` jits the built-in steps (jax: jax.jit; torch: trace-and-replay).
     supports_jit: bool

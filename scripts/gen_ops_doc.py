@@ -21,9 +21,9 @@ BACKENDS = ("numpy", "jax", "torch")
 
 
 def _cases():
-    sys.path.insert(0, os.path.join(ROOT, "tests", "ops"))
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
     try:
-        import cases
+        from ops import cases  # the package pytest imports (cases_*.py files use relative imports)
     finally:
         sys.path.pop(0)
     return cases

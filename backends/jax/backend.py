@@ -13,6 +13,9 @@ from jax import lax
 from .._base import BaseBackend, canonical_dtype
 from .._protocol import BINARY_OPS, REDUCE_OPS, UNARY_OPS
 from .nn import NNMixin
+from .linalg import LinalgMixin
+from .signal import SignalMixin
+from .transforms import TransformsMixin
 
 _HIGHEST = lax.Precision.HIGHEST
 _FLOAT_KINDS = ("float16", "bfloat16", "float32", "float64")
@@ -45,7 +48,7 @@ def _is_float_dtype(dt: Any) -> bool:
     return jnp.issubdtype(dt, jnp.floating)
 
 
-class JaxBackend(NNMixin, BaseBackend):
+class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend):
     """kshim backend on JAX. Tensors are ``jax.Array`` (tracers included)."""
 
     name = "jax"

@@ -15,6 +15,9 @@ from .._base import BINARY_OPS, DTYPES, REDUCE_OPS, UNARY_OPS, BaseBackend, cano
 from .._threefry import threefry2x32_uint32
 from . import nn
 from . import rawops as R
+from .linalg import LinalgMixin
+from .signal import SignalMixin
+from .transforms import TransformsMixin
 from .autodiff import tensor as _tensor_mod
 from .autodiff import rules_array as RA
 from .autodiff import rules_math as RM
@@ -50,7 +53,7 @@ def _any_traced(xs):
     return False
 
 
-class NumpyBackend(BaseBackend):
+class NumpyBackend(LinalgMixin, SignalMixin, TransformsMixin, BaseBackend):
     """kshim backend over NumPy with its own reverse-mode tape."""
 
     name = "numpy"

@@ -15,6 +15,9 @@ from .._protocol import BINARY_OPS, REDUCE_OPS, UNARY_OPS
 from ._common import FROM_TORCH, TO_TORCH, WIDE_UNSIGNED, make_op, widen_retry, widening
 from .control import ControlMixin
 from .nn import NNMixin
+from .linalg import LinalgMixin
+from .signal import SignalMixin
+from .transforms import TransformsMixin
 
 _FOREIGN = (("jaxlib", "jax"), ("jax", "jax"), ("kshim.backends.numpy", "numpy"),
             ("kshim.backends.jax", "jax"))
@@ -70,7 +73,7 @@ def _tdtype(dtype: Any) -> torch.dtype:
     return t
 
 
-class TorchBackend(NNMixin, ControlMixin, BaseBackend):
+class TorchBackend(NNMixin, ControlMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend):
     """kshim backend over ``torch.Tensor`` (see the package docstring for limitations)."""
 
     name = "torch"

@@ -13,6 +13,11 @@ from .numpy_linalg import *  # noqa: F401,F403
 from .numpy_math import *  # noqa: F401,F403
 from .numpy_reduce import *  # noqa: F401,F403
 from .numpy_shape import *  # noqa: F401,F403
+from .linalg import *  # noqa: F401,F403
+from .signal import *  # noqa: F401,F403
+from .numpy_extra import *  # noqa: F401,F403
+from .nn_extra import *  # noqa: F401,F403
+from . import image  # noqa: F401  (keras.ops.image: a namespace of its own, as in Keras)
 
 
 def _public_names() -> list[str]:

@@ -688,3 +688,15 @@ def case_params():
 
 def covered_names() -> set:
     return {c.name for c in CASES}
+
+
+def _load_area_cases() -> None:
+    """Cases of one area live in ``tests/ops/cases_<area>.py`` (they ``from .cases import add``)."""
+    import glob
+    import importlib
+    here = os.path.dirname(os.path.abspath(__file__))
+    for path in sorted(glob.glob(os.path.join(here, "cases_*.py"))):
+        importlib.import_module(f"{__package__}.{os.path.basename(path)[:-3]}")
+
+
+_load_area_cases()

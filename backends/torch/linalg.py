@@ -1,0 +1,6 @@
+"""Linear-algebra primitives of the torch backend (declared in ``backends/_protocol.py``)."""
+from __future__ import annotations
+
+
+class LinalgMixin:
+    """Decompositions, solves and determinants; mixed into the backend class."""

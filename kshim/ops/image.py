@@ -1,0 +1,5 @@
+"""``keras.ops.image``: resize, affine/perspective transforms, patches, colour conversions (a submodule, not in ``kshim.ops``)."""
+from __future__ import annotations
+
+__all__ = [_n for _n, _v in list(globals().items())
+           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

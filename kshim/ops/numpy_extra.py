@@ -1,0 +1,5 @@
+"""The rest of ``keras.ops.numpy``: nan-reductions, quantiles, set and search ops, splits and stacks, number theory."""
+from __future__ import annotations
+
+__all__ = [_n for _n, _v in list(globals().items())
+           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
