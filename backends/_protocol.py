@@ -203,8 +203,42 @@ class Backend(Protocol):
     # ---- linear algebra: decompositions and solves (backends/<name>/linalg.py) -----------------
 
     # ---- FFT (backends/<name>/signal.py) ---------------------------------------------------------
+    # Complex values travel as (real, imag) pairs of one float dtype (float32 or float64; the
+    # frontend checks dtypes, ranks and lengths, so every transformed length here is >= 1).
+    # Sign and scale follow NumPy's default ("backward") norm: the forward DFT is
+    # ``X[k] = sum_n x[n] exp(-2j*pi*k*n/N)``, unscaled; the inverse divides by N.
+    def fft(self, real: Tensor, imag: Tensor, ndim: int, inverse: bool) -> tuple[Tensor, Tensor]:
+        """Complex DFT over the last ``ndim`` axes (1 or 2) of ``real + 1j*imag`` (same shape and
+        dtype); ``inverse`` selects the inverse transform (scaled by 1/prod(lengths)). Returns
+        (real, imag) of the input's shape and dtype. Differentiable in both parts."""
+
+    def rfft(self, x: Tensor, n: int) -> tuple[Tensor, Tensor]:
+        """DFT of a real signal over the last axis, cropped or zero-padded to ``n`` samples first;
+        returns (real, imag) of the ``n // 2 + 1`` non-negative frequencies."""
+
+    def irfft(self, real: Tensor, imag: Tensor, n: int) -> Tensor:
+        """Inverse of ``rfft``: the last axis holds a Hermitian half spectrum, cropped or
+        zero-padded to ``n // 2 + 1`` bins; returns the ``n`` real samples. The imaginary parts of
+        the zero-frequency bin (and of the Nyquist bin when ``n`` is even) are ignored, so their
+        gradients are zero."""
 
     # ---- function transforms: custom gradients, forward mode (backends/<name>/transforms.py) ----
+    def custom_gradient(self, f: Callable) -> Callable:
+        """A function with a user-defined VJP, over flat lists (the frontend handles pytrees).
+
+        ``f(*leaves)`` returns ``(outs, vjp)``: ``outs`` a list of tensors; ``vjp(cts)`` takes a
+        list with one cotangent per output (same shape and dtype; zeros for outputs that received
+        no gradient) and returns a list with one entry per input leaf: a tensor of that leaf's
+        shape and dtype, or None (zero). Returns ``h(*leaves) -> list`` computing ``outs`` whose
+        gradient is ``vjp``. Gradients never flow through ``f``'s own operations (its forward runs
+        untraced / in no-grad mode), and non-float leaves get none."""
+
+    def jvp(self, fun: Callable, primals: Sequence[Tensor], tangents: Sequence[Tensor],
+            has_aux: bool = False) -> tuple:
+        """Forward-mode Jacobian-vector product over flat lists: ``fun(*primals)`` returns a list
+        of tensors (``(list, aux)`` with ``has_aux``); ``tangents`` match ``primals`` in shape and
+        dtype. Returns ``(outs, tangents_out)`` (``+ (aux,)``), both lists; a non-float output's
+        tangent is zeros of its dtype. Exact (no finite differences) on every backend."""
 
     # ---- optional capabilities (defaults in BaseBackend) ----------------------------------------
     #: ``compile(jit_compile="auto")`` jits the built-in steps (jax: jax.jit; torch: trace-and-replay).

@@ -39,6 +39,8 @@ import sys
 import types
 from typing import Any, Iterator
 
+from ._errors import _FOREIGN_PREFIXES, RealKerasObjectError, symbolic_conversion_error  # noqa: F401
+
 __all__ = ["alias_keras", "unalias_keras", "is_aliased", "aliased", "reject_real_keras", "RealKerasObjectError"]
 
 ENV_VAR = "KSHIM_ALIAS_KERAS"
@@ -89,7 +91,6 @@ _MISSING_HINTS = {
     "keras.preprocessing.image": "img_to_array, array_to_img, load_img, save_img, smart_resize",
 }
 
-_FOREIGN_PREFIXES = ("keras.", "tf_keras.", "keras_core.", "tensorflow.python.keras.", "tensorflow.keras.")
 
 
 class _State:
@@ -350,8 +351,6 @@ def alias_from_env() -> None:
 
 
 # ---- mixing real Keras into kshim ---------------------------------------------------------------------
-class RealKerasObjectError(TypeError):
-    """A real-Keras object (layer, tensor, model...) was given to kshim."""
 
 
 _FOREIGN_CACHE: dict[type, type | None] = {}
@@ -420,25 +419,6 @@ def reject_real_keras(value: Any, where: Any, attr: str | None = None) -> None:
         if attr is not None:
             where = f"{type(where).__name__} {getattr(where, 'name', '')!r}: setting `.{attr}`"
         raise RealKerasObjectError(_mixing_message(hit[0], hit[1], str(where)))
-
-
-def symbolic_conversion_error(tensor: Any) -> TypeError:
-    """The error for ``np.asarray(kshim KerasTensor)``: which is what real Keras does when one of its
-    layers is called on a kshim tensor, so that case gets the mixing message."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        mod = frame.f_globals.get("__name__", "") or ""
-        if mod.startswith(_FOREIGN_PREFIXES):
-            return RealKerasObjectError(
-                f"A real-Keras layer or op (in {mod}) was called on a kshim KerasTensor ({tensor!r}): kshim and "
-                f"real Keras objects cannot be mixed in one model. The program imported the real `keras` next to "
-                f"kshim. Make `import keras` resolve to kshim instead: call kshim.alias_keras() before the first "
-                f"`import keras` (or set KSHIM_ALIAS_KERAS=1, or run the script with `kshim run script.py`), or "
-                f"use kshim's layers (`import kshim as keras`).")
-        frame = frame.f_back
-    return TypeError(f"A symbolic kshim KerasTensor ({tensor!r}) has no values, so it cannot be converted to a "
-                     f"NumPy array; call the model on data instead, or use kshim.ops on it inside a functional "
-                     f"model.")
 
 
 def check_kshim_model(model: Any, where: str) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from . import ops
+from . import _registry, ops
 
 
 def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0) -> Any:
@@ -104,6 +104,7 @@ ALL = {f.__name__: f for f in (relu, linear, gelu, leaky_relu, softmax, log_soft
                                squareplus, sparse_plus)}
 ALL.update({"swish": silu, "hard_swish": hard_silu})
 _NAMES = {id(f): n for n, f in ALL.items() if n not in ("swish", "hard_swish")}
+_registry.BUILTIN_FUNCTIONS.update(ALL)  # saved and loaded by bare name ("relu")
 
 
 def get(identifier: Any) -> Callable:
@@ -127,12 +128,12 @@ def serialize(activation: Callable) -> Any:
     name = _NAMES.get(id(activation))
     if name is not None:
         return name
-    from .saving.serialization import serialize_keras_object
+    from ._serialization import serialize_keras_object
     return serialize_keras_object(activation)
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Callable:
     if isinstance(config, str):
         return get(config)
-    from .saving.serialization import deserialize_keras_object
+    from ._serialization import deserialize_keras_object
     return deserialize_keras_object(config, custom_objects=custom_objects)

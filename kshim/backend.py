@@ -11,9 +11,9 @@ import os
 from typing import Any, Iterator
 
 from . import backends as _registry
-from .config import _read_file_config
+from ._config import _read_file_config
 # ``keras.backend`` re-exports these settings from ``keras.config``; they are the same functions.
-from .config import epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format  # noqa: F401
+from ._config import epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format  # noqa: F401
 
 _ACTIVE: contextvars.ContextVar[Any] = contextvars.ContextVar("kshim_backend", default=None)
 _DEFAULT: Any = None
@@ -188,8 +188,18 @@ def get_uid(prefix: str = "") -> int:
     Returns:
         The new id.
     """
-    from .layers import naming
-    return naming.next_uid(prefix)
+    from . import _naming
+    return _naming.next_uid(prefix)
+
+
+_CLEAR_SESSION_HOOKS: list = []
+
+
+def on_clear_session(hook: Any) -> Any:
+    """Register ``hook()`` to run on every ``clear_session`` (modules above this one register their
+    per-session state this way, so the backend module never imports them). Returns ``hook``."""
+    _CLEAR_SESSION_HOOKS.append(hook)
+    return hook
 
 
 def clear_session(free_memory: bool = True) -> None:
@@ -198,5 +208,10 @@ def clear_session(free_memory: bool = True) -> None:
     Args:
         free_memory: Whether to call ``gc.collect()``.
     """
-    from . import utils
-    utils.clear_session(free_memory=free_memory)
+    from . import _naming
+    _naming.reset()
+    for hook in _CLEAR_SESSION_HOOKS:
+        hook()
+    if free_memory:
+        import gc
+        gc.collect()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import config, ops
+from . import _config as config, ops
 from ._registry import lookup, serialize_obj
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .backends._base import DTYPES, FLOAT_DTYPES, canonical_dtype  # noqa: F401
-from . import config
+from . import _config as config
 
 INT_DTYPES = ("int8", "int16", "int32", "int64")
 UINT_DTYPES = ("uint8", "uint16", "uint32")

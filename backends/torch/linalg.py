@@ -1,6 +1,74 @@
-"""Linear-algebra primitives of the torch backend (declared in ``backends/_protocol.py``)."""
+"""Linear-algebra primitives of the torch backend (declared in ``backends/_protocol.py``).
+
+``torch.linalg`` (LAPACK on CPU, cuSOLVER/MAGMA on CUDA) with torch's own backward formulas.
+torch's ``LinAlgError`` (a RuntimeError) becomes the ValueError that NumPy's and Keras' messages
+use for the same failures.
+"""
 from __future__ import annotations
+
+import torch
+
+
+def _failed(name: str, e: Exception) -> ValueError:
+    return ValueError(f"{name} failed: {e}")
 
 
 class LinalgMixin:
     """Decompositions, solves and determinants; mixed into the backend class."""
+
+    def cholesky(self, x):
+        """Lower Cholesky factor of the lower triangle of ``x`` (``torch.linalg.cholesky``)."""
+        try:
+            return torch.linalg.cholesky(x)
+        except torch.linalg.LinAlgError as e:
+            raise ValueError("Cholesky decomposition failed: the input is not a symmetric "
+                             f"positive-definite matrix ({e}).") from None
+
+    def qr(self, x, complete):
+        """QR decomposition (``torch.linalg.qr``)."""
+        q, r = torch.linalg.qr(x, mode="complete" if complete else "reduced")
+        return q, r
+
+    def svd(self, x, full_matrices, compute_uv):
+        """Singular value decomposition (``torch.linalg.svd`` / ``svdvals``)."""
+        if not compute_uv:
+            return torch.linalg.svdvals(x)
+        u, s, vh = torch.linalg.svd(x, full_matrices=bool(full_matrices))
+        return u, s, vh
+
+    def eigh(self, x):
+        """Eigen-decomposition of the lower triangle of ``x`` (``torch.linalg.eigh``)."""
+        w, v = torch.linalg.eigh(x, UPLO="L")
+        return w, v
+
+    def eig(self, x):
+        """Eigen-decomposition of matrices with a real spectrum (``torch.linalg.eig``).
+        Complex eigenvalues raise ValueError."""
+        w, v = torch.linalg.eig(x)
+        if not bool(torch.all(w.imag == 0)):
+            raise ValueError(
+                "eig: the matrix has complex eigenvalues, which kshim cannot represent (it has no "
+                "complex dtype); eig supports matrices with a real spectrum only. For a symmetric "
+                "matrix use eigh.")
+        return w.real.to(x.dtype), v.real.to(x.dtype)
+
+    def solve(self, a, b):
+        """``torch.linalg.solve`` with matrix right-hand sides of the same batch shape."""
+        try:
+            return torch.linalg.solve(a, b)
+        except torch.linalg.LinAlgError as e:
+            raise ValueError(f"solve failed: the coefficient matrix is singular ({e}).") from None
+
+    def solve_triangular(self, a, b, lower):
+        """Triangular solve reading only the ``lower`` (or upper) triangle of ``a``."""
+        return torch.linalg.solve_triangular(a, b, upper=not lower)
+
+    def lu_factor(self, x):
+        """Packed LU with partial pivoting; pivots converted to int32 0-based row swaps."""
+        lu, piv, _ = torch.linalg.lu_factor_ex(x)
+        return lu, (piv - 1).to(torch.int32)
+
+    def slogdet(self, x):
+        """(sign, log|det|) (``torch.linalg.slogdet``)."""
+        sign, logabs = torch.linalg.slogdet(x)
+        return sign, logabs

@@ -1,237 +1,47 @@
 """``kshim.initializers``: every Keras 3 initializer, drawn on the host from the portable generator.
 
 Random values are computed in float64 NumPy from Threefry keys and then converted, so the same
-seed gives bit-identical weights on numpy, jax and torch.
+seed gives bit-identical weights on numpy, jax and torch. As in Keras, the lower-case names
+(``zeros``, ``glorot_uniform``, ``stft``, ...) are the classes themselves under a second name.
 """
 from __future__ import annotations
 
-import math as _math
 from typing import Any
 
-import numpy as np
-
-from .. import dtypes as _dt
-from ..backend import current
-from ..random import host
-
-__all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal", "TruncatedNormal",
-           "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
-           "LecunNormal", "Orthogonal", "Identity", "get", "serialize", "deserialize"]
-
-
-class Initializer:
-    """Base class: ``initializer(shape, dtype)`` returns a tensor of the active backend."""
-
-    def __call__(self, shape: Any, dtype: Any = None) -> Any:
-        d = _dt.standardize_dtype(dtype)
-        arr = self.host_values(tuple(int(s) for s in shape), d)
-        return current().convert_to_tensor(np.asarray(arr).astype(current().numpy_dtype(d)), d)
-
-    def host_values(self, shape: tuple, dtype: str) -> np.ndarray:
-        """The values as a NumPy array (float64 for random initializers)."""
-        raise TypeError(f"{type(self).__name__} must implement host_values(shape, dtype).")
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict) -> "Initializer":
-        return cls(**config)
-
-    def clone(self) -> "Initializer":
-        return self.__class__.from_config(self.get_config())
-
-
-class Zeros(Initializer):
-    """All zeros."""
-
-    def host_values(self, shape, dtype):
-        return np.zeros(shape)
-
-
-class Ones(Initializer):
-    """All ones."""
-
-    def host_values(self, shape, dtype):
-        return np.ones(shape)
-
-
-class Constant(Initializer):
-    """A constant (scalar or broadcastable array)."""
-
-    def __init__(self, value: Any = 0.0):
-        self.value = value
-
-    def host_values(self, shape, dtype):
-        return np.broadcast_to(np.asarray(self.value), shape)
-
-    def get_config(self):
-        v = self.value
-        return {"value": v.tolist() if isinstance(v, np.ndarray) else v}
-
-
-class _Seeded(Initializer):
-    def __init__(self, seed: int | None = None):
-        if seed is not None and not isinstance(seed, (int, np.integer)):
-            raise ValueError(f"{type(self).__name__}: seed must be an int or None, got {seed!r}.")
-        self.seed = seed
-
-    def _key(self) -> tuple[int, int]:
-        return host.key_for(self.seed)
-
-    def get_config(self):
-        return {"seed": self.seed}
-
-
-def _truncated(key: tuple[int, int], n: int) -> np.ndarray:
-    """Standard normals restricted to [-2, 2] by deterministic resampling."""
-    z = host.normal(key, n)
-    bad = np.abs(z) > 2.0
-    attempt = 1
-    while bad.any():
-        z[bad] = host.normal((key[0], (key[1] + 0x632BE5AB * attempt) & 0xFFFFFFFF), int(bad.sum()))
-        bad = np.abs(z) > 2.0
-        attempt += 1
-    return z
-
-
-class RandomUniform(_Seeded):
-    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None):
-        super().__init__(seed)
-        self.minval, self.maxval = minval, maxval
-
-    def host_values(self, shape, dtype):
-        n = int(np.prod(shape))
-        u = host.uniform01(self._key(), n).reshape(shape)
-        if _dt.is_int(dtype):
-            return np.floor(u * (self.maxval - self.minval) + self.minval)
-        return u * (self.maxval - self.minval) + self.minval
-
-    def get_config(self):
-        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
-
-
-class RandomNormal(_Seeded):
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None):
-        super().__init__(seed)
-        self.mean, self.stddev = mean, stddev
-
-    def host_values(self, shape, dtype):
-        return host.normal(self._key(), int(np.prod(shape))).reshape(shape) * self.stddev + self.mean
-
-    def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
-
-
-class TruncatedNormal(RandomNormal):
-    def host_values(self, shape, dtype):
-        return _truncated(self._key(), int(np.prod(shape))).reshape(shape) * self.stddev + self.mean
-
-
-def compute_fans(shape: tuple, input_axes: Any = None, output_axes: Any = None) -> tuple[float, float]:
-    """Keras' fan-in/fan-out: dense (in, out); conv kernels multiply by the receptive field.
-
-    With both ``input_axes`` and ``output_axes`` given (e.g. for an ``EinsumDense`` kernel), the fans
-    are the products of the sizes of those axes.
-    """
-    if input_axes is not None and output_axes is not None:
-        return (float(np.prod([shape[a] for a in input_axes])), float(np.prod([shape[a] for a in output_axes])))
-    if len(shape) == 0:
-        return 1.0, 1.0
-    if len(shape) == 1:
-        return float(shape[0]), float(shape[0])
-    if len(shape) == 2:
-        return float(shape[0]), float(shape[1])
-    receptive = float(np.prod(shape[:-2]))
-    return shape[-2] * receptive, shape[-1] * receptive
-
-
-class VarianceScaling(_Seeded):
-    def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
-                 seed: int | None = None, input_axes: Any = None, output_axes: Any = None):
-        super().__init__(seed)
-        self.input_axes, self.output_axes = input_axes, output_axes
-        if scale <= 0:
-            raise ValueError(f"VarianceScaling: scale must be positive, got {scale}.")
-        if mode not in ("fan_in", "fan_out", "fan_avg"):
-            raise ValueError(f"VarianceScaling: mode must be fan_in, fan_out or fan_avg, got {mode!r}.")
-        if distribution not in ("truncated_normal", "untruncated_normal", "uniform", "normal"):
-            raise ValueError(f"VarianceScaling: unknown distribution {distribution!r}.")
-        self.scale, self.mode = scale, mode
-        self.distribution = "truncated_normal" if distribution == "normal" else distribution
-
-    def host_values(self, shape, dtype):
-        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
-        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
-        scale = self.scale / max(1.0, fan)
-        n = int(np.prod(shape))
-        if self.distribution == "truncated_normal":
-            # NOTE: 0.8796... is the stddev of a unit normal truncated to [-2, 2].
-            return _truncated(self._key(), n).reshape(shape) * (_math.sqrt(scale) / 0.87962566103423978)
-        if self.distribution == "untruncated_normal":
-            return host.normal(self._key(), n).reshape(shape) * _math.sqrt(scale)
-        limit = _math.sqrt(3.0 * scale)
-        return host.uniform01(self._key(), n).reshape(shape) * 2 * limit - limit
-
-    def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed,
-                "input_axes": self.input_axes, "output_axes": self.output_axes}
-
-
-def _fixed(name: str, scale: float, mode: str, distribution: str) -> type:
-    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None):
-        VarianceScaling.__init__(self, scale, mode, distribution, seed, input_axes, output_axes)
-
-    def get_config(self):
-        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
-    return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
-                                           "__doc__": f"VarianceScaling({scale}, {mode!r}, {distribution!r})."})
-
-
-GlorotUniform = _fixed("GlorotUniform", 1.0, "fan_avg", "uniform")
-GlorotNormal = _fixed("GlorotNormal", 1.0, "fan_avg", "truncated_normal")
-HeUniform = _fixed("HeUniform", 2.0, "fan_in", "uniform")
-HeNormal = _fixed("HeNormal", 2.0, "fan_in", "truncated_normal")
-LecunUniform = _fixed("LecunUniform", 1.0, "fan_in", "uniform")
-LecunNormal = _fixed("LecunNormal", 1.0, "fan_in", "truncated_normal")
-
-
-class Orthogonal(_Seeded):
-    def __init__(self, gain: float = 1.0, seed: int | None = None):
-        super().__init__(seed)
-        self.gain = gain
-
-    def host_values(self, shape, dtype):
-        if len(shape) < 2:
-            raise ValueError(f"Orthogonal initializer needs a shape of rank >= 2, got {shape}.")
-        rows, cols = int(np.prod(shape[:-1])), shape[-1]
-        flat = (max(rows, cols), min(rows, cols))
-        a = host.normal(self._key(), flat[0] * flat[1]).reshape(flat)
-        q, r = np.linalg.qr(a)
-        q = q * np.sign(np.diag(r))
-        if rows < cols:
-            q = q.T
-        return self.gain * q.reshape(shape)
-
-    def get_config(self):
-        return {"gain": self.gain, "seed": self.seed}
-
-
-class Identity(Initializer):
-    def __init__(self, gain: float = 1.0):
-        self.gain = gain
-
-    def host_values(self, shape, dtype):
-        if len(shape) != 2:
-            raise ValueError(f"Identity initializer needs a 2-D shape, got {shape}.")
-        return self.gain * np.eye(*shape)
-
-    def get_config(self):
-        return {"gain": self.gain}
-
+from .base import Initializer
+from .constant import Constant, Identity, Ones, Zeros
+from .random_initializers import (GlorotNormal, GlorotUniform, HeNormal, HeUniform, LecunNormal, LecunUniform,
+                                  Orthogonal, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
+                                  compute_fans)
+from .stft import STFT, STFTInitializer
 
 IdentityInitializer = Identity
 OrthogonalInitializer = Orthogonal
+
+# Keras' lower-case aliases: the same class objects.
+constant = Constant
+glorot_normal = GlorotNormal
+glorot_uniform = GlorotUniform
+he_normal = HeNormal
+he_uniform = HeUniform
+identity = Identity
+lecun_normal = LecunNormal
+lecun_uniform = LecunUniform
+ones = Ones
+orthogonal = Orthogonal
+random_normal = RandomNormal
+random_uniform = RandomUniform
+stft = STFT
+truncated_normal = TruncatedNormal
+variance_scaling = VarianceScaling
+zeros = Zeros
+
+__all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal", "TruncatedNormal",
+           "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
+           "LecunNormal", "Orthogonal", "OrthogonalInitializer", "Identity", "IdentityInitializer", "STFT",
+           "STFTInitializer", "constant", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity",
+           "lecun_normal", "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform", "stft",
+           "truncated_normal", "variance_scaling", "zeros", "compute_fans", "get", "serialize", "deserialize"]
 
 _ALIASES = {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "random_uniform": RandomUniform, "uniform": RandomUniform,
@@ -239,18 +49,38 @@ _ALIASES = {
     "random_normal": RandomNormal, "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_uniform": HeUniform,
     "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-    "orthogonal": Orthogonal, "identity": Identity,
+    "orthogonal": Orthogonal, "identity": Identity, "stft": STFT,
 }
 _CLASSES = {c.__name__: c for c in set(_ALIASES.values())}
-_CLASSES.update({"IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal})
+_CLASSES.update({"IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal, "STFTInitializer": STFT})
 
 
 def serialize(initializer: Initializer) -> dict:
+    """The initializer as Keras' ``{"module", "class_name", "config", "registered_name"}`` dict.
+
+    Args:
+        initializer: The initializer.
+
+    Returns:
+        The dict.
+    """
     return {"module": "keras.initializers", "class_name": type(initializer).__name__,
             "config": initializer.get_config(), "registered_name": None}
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Initializer:
+    """An initializer from a :func:`serialize` dict (or anything :func:`get` accepts).
+
+    Args:
+        config: The dict, or a name.
+        custom_objects: Extra ``{class_name: class}``.
+
+    Returns:
+        The initializer.
+
+    Raises:
+        ValueError: For an unknown class name.
+    """
     if isinstance(config, dict):
         name = config["class_name"]
         cls = (custom_objects or {}).get(name) or _CLASSES.get(name) or _ALIASES.get(name)
@@ -261,7 +91,17 @@ def deserialize(config: Any, custom_objects: dict | None = None) -> Initializer:
 
 
 def get(identifier: Any) -> Initializer | None:
-    """Initializer from a name (``"glorot_uniform"``), class name, config dict, class or instance."""
+    """Initializer from a name (``"glorot_uniform"``), class name, config dict, class or instance.
+
+    Args:
+        identifier: The identifier; ``None`` gives ``None`` and a plain callable is returned as is.
+
+    Returns:
+        The initializer.
+
+    Raises:
+        ValueError: If the identifier cannot be interpreted.
+    """
     if identifier is None or isinstance(identifier, Initializer):
         return identifier
     if isinstance(identifier, dict):

@@ -10,6 +10,7 @@ from .dtype_policy import DTypePolicy  # noqa: F401
 from .input_layer import Input, InputLayer  # noqa: F401
 from .layer import Layer  # noqa: F401
 from .masking import Masking  # noqa: F401
+from . import op_layer as _op_layer  # noqa: F401  (registers the op-node layer with kshim.ops.node)
 from .merging import (  # noqa: F401
     Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average, concatenate, dot, maximum,
     minimum, multiply, subtract,
@@ -48,10 +49,10 @@ GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (GlobalAveragePooling1D, Glo
 
 
 def serialize(layer: Layer) -> dict:
-    from ..saving.serialization import serialize_keras_object
+    from .._serialization import serialize_keras_object
     return serialize_keras_object(layer)
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
-    from ..saving.serialization import deserialize_keras_object
+    from .._serialization import deserialize_keras_object
     return deserialize_keras_object(config, custom_objects=custom_objects)

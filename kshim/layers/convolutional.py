@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import activations, config, constraints, initializers, ops, regularizers
+from .. import _config as config, activations, constraints, initializers, ops, regularizers
 from .._validation import positive_int, standardize_tuple
 from ..ops._conv_utils import conv_output_shape
 from .layer import Layer

@@ -224,6 +224,7 @@ class Lambda(Layer):
     module-level function) is saved by name and loads in safe mode; a lambda or closure is saved as
     bytecode and loads only with ``safe_mode=False``.
     """
+    _from_config_takes_safe_mode = True  # see kshim._serialization
 
     def __init__(self, function: Callable, output_shape: Any = None, mask: Any = None, arguments: dict | None = None,
                  **kwargs: Any):
@@ -247,7 +248,7 @@ class Lambda(Layer):
         registered or module-level function) is saved by name and loads in safe mode; a lambda or
         closure is saved as bytecode and needs ``safe_mode=False``. Callable ``output_shape`` and
         ``mask`` are saved the same way."""
-        from ..saving.lambda_code import serialize_function
+        from .._lambda_code import serialize_function
         cfg = super().get_config()
         cfg["function"] = serialize_function(self.function)
         if self._output_shape is not None:
@@ -262,7 +263,7 @@ class Lambda(Layer):
     def from_config(cls, config: dict, safe_mode: bool | None = None,
                     custom_objects: dict | None = None) -> "Lambda":
         """Rebuild from ``get_config()``; bytecode functions are refused in safe mode."""
-        from ..saving.lambda_code import deserialize_function
+        from .._lambda_code import deserialize_function
         cfg = dict(config)
         cfg["function"] = deserialize_function(cfg["function"], safe_mode=safe_mode, custom_objects=custom_objects)
         for key in ("output_shape", "mask"):

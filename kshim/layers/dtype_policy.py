@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import config
+from .. import _config as config
 
 
 class DTypePolicy:

@@ -7,7 +7,7 @@ from .. import dtypes as _dt
 from .._symbolic import KerasTensor
 from .._validation import check_shape, is_int, positive_int
 from .layer import Layer
-from .node import Node
+from ..ops.node import Node
 
 
 class InputLayer(Layer):

@@ -16,7 +16,7 @@ from .._alias import reject_real_keras
 from .._validation import check_num_elements, check_shape
 from ..variables import Variable
 from . import dtype_policy as _policy
-from .naming import to_snake_case, uniquify
+from .._naming import to_snake_case, uniquify
 
 _CALL_CTX: contextvars.ContextVar[dict | None] = contextvars.ContextVar("kshim_call_ctx", default=None)
 
@@ -32,6 +32,7 @@ class Layer:
     ``call(inputs, ...)``; ``call`` may take ``training`` and ``mask`` keyword arguments, which
     are filled in from the enclosing call when not given.
     """
+    _serializes_build_config = True  # get_build_config() goes into the saved config (kshim._serialization)
 
     def __init__(self, *, activity_regularizer: Any = None, trainable: bool = True, dtype: Any = None,
                  autocast: bool = True, name: str | None = None, **kwargs: Any):
@@ -317,7 +318,7 @@ class Layer:
                                 f"{args[0].name!r} ({type(args[0]).__name__}). Call a layer on a tensor: "
                                 f"`y = layer(x)` with x = keras.Input(...) or an array.")
         if any_symbolic(args, kwargs):
-            from .node import symbolic_layer_call
+            from ..ops.node import symbolic_layer_call
             return symbolic_layer_call(self, args, kwargs)
         ctx = _CALL_CTX.get()
         outer = ctx is None
@@ -423,7 +424,7 @@ class Layer:
                                fix="Use smaller strides, sizes or inputs.")
             if self.autocast and _dt.is_float(args[0].dtype):
                 return KerasTensor(shape, self.compute_dtype)
-        from .node import probe_output_spec
+        from ..ops.node import probe_output_spec
         return probe_output_spec(self, args, kwargs)
 
     def compute_output_shape(self, input_shape: Any) -> Any:

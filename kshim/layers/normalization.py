@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import config as _config
+from .. import _config
 from .. import constraints, initializers, ops, regularizers
 from .core import _ser
 from .layer import Layer

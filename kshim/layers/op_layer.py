@@ -1,19 +1,15 @@
-"""Wraps a ``kshim.ops`` call on KerasTensors as a graph node of a functional model."""
+"""``OpLayer``: the layer a ``kshim.ops`` call on KerasTensors becomes, as a node of a functional model.
+
+The recording itself is in :mod:`kshim.ops.node`; this module registers the class there.
+"""
 from __future__ import annotations
 
 from typing import Any, Callable
 
-import optree
-
-from .._symbolic import KerasTensor
+from .._naming import uniquify
+from ..ops import node as _node
+from ..ops.node import symbolic_call  # noqa: F401  (kept importable from here)
 from .layer import Layer
-from .naming import uniquify
-from .node import symbolic_layer_call
-
-
-class _Slot:
-    def __init__(self, i: int):
-        self.i = i
 
 
 class OpLayer(Layer):
@@ -27,8 +23,7 @@ class OpLayer(Layer):
         self.built = True
 
     def call(self, *tensors: Any) -> Any:
-        args, kwargs = optree.tree_map(lambda v: tensors[v.i] if isinstance(v, _Slot) else v, self._template,
-                                       namespace="kshim")
+        args, kwargs = _node.fill_slots(self._template, tensors)
         return self.fn(*args, **kwargs)
 
     def get_config(self) -> dict:
@@ -37,15 +32,4 @@ class OpLayer(Layer):
                         f"registered custom layer) to save the model.")
 
 
-def symbolic_call(fn: Callable, args: tuple, kwargs: dict) -> Any:
-    """Record ``fn(*args, **kwargs)`` with KerasTensor arguments as an OpLayer node."""
-    inputs: list[KerasTensor] = []
-
-    def slot(v):
-        if isinstance(v, KerasTensor):
-            inputs.append(v)
-            return _Slot(len(inputs) - 1)
-        return v
-    template = optree.tree_map(slot, (args, kwargs), namespace="kshim")
-    layer = OpLayer(fn, template)
-    return symbolic_layer_call(layer, tuple(inputs), {})
+_node.set_op_node_class(OpLayer)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import config, ops
+from .. import _config as config, ops
 from ..ops._conv_utils import conv_output_shape
 from .convolutional import check_input_rank, standardize_padding, standardize_tuple
 from .layer import Layer

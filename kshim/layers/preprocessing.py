@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import config as _config
+from .. import _config
 from .. import ops
 from .layer import Layer
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import config as _config
+from .. import _config
 from .. import ops
 from .. import random as _random
 from .. import regularizers

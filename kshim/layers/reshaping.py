@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import config, ops
+from .. import _config as config, ops
 from .convolutional import check_input_rank, standardize_tuple
 from .layer import Layer
 

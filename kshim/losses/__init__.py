@@ -12,6 +12,10 @@ from .losses import (BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCro
                      huber, kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
                      mean_squared_error, mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy,
                      squared_hinge)
+from .categorical_variants import (CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy,
+                                   categorical_focal_crossentropy, categorical_generalized_cross_entropy)
+from .metric_learning import Circle, circle
+from .segmentation import Dice, Tversky, dice, tversky
 
 ALL_OBJECTS = (
     Loss, LossFunctionWrapper, KLDivergence, Poisson, BinaryCrossentropy, BinaryFocalCrossentropy,
@@ -20,7 +24,9 @@ ALL_OBJECTS = (
     CategoricalHinge, kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy,
     categorical_crossentropy, sparse_categorical_crossentropy, mean_squared_error, mean_absolute_error,
     mean_absolute_percentage_error, mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber, hinge,
-    squared_hinge, categorical_hinge)
+    squared_hinge, categorical_hinge,
+    CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy, Circle, Dice, Tversky,
+    categorical_focal_crossentropy, categorical_generalized_cross_entropy, circle, dice, tversky)
 ALL_OBJECTS_DICT: dict[str, Any] = {obj.__name__: obj for obj in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({
     "bce": binary_crossentropy, "BCE": binary_crossentropy, "kld": kl_divergence, "KLD": kl_divergence,

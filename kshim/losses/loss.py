@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import config, ops
+from .. import _config as config, ops
 
 _REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
 
@@ -186,7 +186,7 @@ class Loss:
     def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size",
                  dtype: str | None = None):
         if name is None:
-            from ..layers.naming import to_snake_case
+            from .._naming import to_snake_case
             name = to_snake_case(type(self).__name__)
         self.name = name
         self.reduction = standardize_reduction(reduction)
@@ -200,6 +200,11 @@ class Loss:
         """Mask over the per-sample losses (None: no mask)."""
         return None
 
+    def _losses_mask(self, losses: Any) -> Any:
+        """Mask derived from the per-sample losses themselves (Keras attaches it to ``call``'s output,
+        as ``Circle`` does); None: no mask."""
+        return None
+
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         """Per-sample losses from ``call``, weighted and reduced."""
         in_mask = getattr(y_pred, "_keras_mask", None)
@@ -207,6 +212,9 @@ class Loss:
         y_true = ops.convert_to_tensor(y_true, self.dtype)
         losses = self.call(y_true, y_pred)
         out_mask = self._mask(y_true, y_pred)
+        loss_mask = self._losses_mask(losses)
+        if loss_mask is not None:
+            out_mask = loss_mask if out_mask is None else ops.logical_and(out_mask, loss_mask)
         if in_mask is not None and out_mask is not None:
             mask = ops.logical_and(in_mask, out_mask)
         else:

@@ -5,7 +5,7 @@ import inspect
 import math
 from typing import Any, Callable
 
-from .. import config, ops
+from .. import _config as config, ops
 from .loss import Loss, check_sparse_target_shape, check_target_shape, squeeze_or_expand_to_same_rank
 from .._validation import bind_positional
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..layers.naming import to_snake_case
-from ..losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge,  # noqa: F401
-                      kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
-                      mean_squared_error, mean_squared_logarithmic_error, poisson,
-                      sparse_categorical_crossentropy, squared_hinge)
+from .._naming import to_snake_case
+from ..losses import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,  # noqa: F401
+                      categorical_focal_crossentropy, categorical_hinge, hinge, huber, kl_divergence, log_cosh,
+                      mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
+                      mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy, squared_hinge)
 from .metric import Mean, MeanMetricWrapper, Metric, Sum, reduce_to_samplewise_values  # noqa: F401
 from .metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy, MeanAbsoluteError,
                       MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Precision, Recall,
@@ -16,6 +16,11 @@ from .metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy, MeanAbsolut
                       sparse_categorical_accuracy, sparse_top_k_categorical_accuracy, top_k_categorical_accuracy,
                       update_confusion_matrix)
 from .score_metrics import AUC, F1Score, FBetaScore, R2Score
+from .confusion_metrics import (FalseNegatives, FalsePositives, PrecisionAtRecall, RecallAtPrecision,
+                                SensitivityAtSpecificity, SpecificityAtSensitivity, TrueNegatives, TruePositives)
+from .correlation_metrics import (ConcordanceCorrelation, PearsonCorrelation, concordance_correlation,
+                                  pearson_correlation)
+from .iou_metrics import IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from .loss_metrics import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge,  # noqa: F401
                            CosineSimilarity, Hinge, KLDivergence, LogCoshError, LOSS_METRICS, Poisson,
                            SparseCategoricalCrossentropy, SquaredHinge)
@@ -23,12 +28,16 @@ from .loss_metrics import (BinaryCrossentropy, CategoricalCrossentropy, Categori
 ALL_OBJECTS = (Metric, Mean, Sum, MeanMetricWrapper, MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError,
                MeanAbsolutePercentageError, MeanSquaredLogarithmicError, R2Score, AUC, Precision, Recall,
                Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
-               SparseTopKCategoricalAccuracy, F1Score, FBetaScore)
+               SparseTopKCategoricalAccuracy, F1Score, FBetaScore, TruePositives, FalsePositives, TrueNegatives,
+               FalseNegatives, PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
+               SpecificityAtSensitivity, IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU, PearsonCorrelation,
+               ConcordanceCorrelation)
 _FUNCTIONS = (accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
               top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, mean_squared_error,
               mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error, hinge,
               squared_hinge, categorical_hinge, kl_divergence, poisson, log_cosh, binary_crossentropy,
-              categorical_crossentropy, sparse_categorical_crossentropy)
+              categorical_crossentropy, sparse_categorical_crossentropy, binary_focal_crossentropy,
+              categorical_focal_crossentropy, huber, pearson_correlation, concordance_correlation)
 ALL_OBJECTS_DICT: dict[str, Any] = {c.__name__: c for c in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({to_snake_case(c.__name__): c for c in ALL_OBJECTS})
 # Loss-based metric classes by class name only: their snake_case names ("hinge", "poisson", ...) stay the

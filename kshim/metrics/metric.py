@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from .. import config, ops
+from .. import _config as config, ops
 from .._scope import StatelessScope
 from ..losses.loss import apply_mask, squeeze_or_expand_to_same_rank
 from ..variables import Variable
@@ -20,7 +20,7 @@ class Metric:
 
     def __init__(self, dtype: str | None = None, name: str | None = None):
         if name is None:
-            from ..layers.naming import to_snake_case, uniquify
+            from .._naming import to_snake_case, uniquify
             name = uniquify(to_snake_case(type(self).__name__))
         self.name = name
         self._dtype = dtype or config.floatx()

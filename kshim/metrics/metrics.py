@@ -5,7 +5,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import config, losses, ops
+from .. import _config as config, losses, ops
 from ..losses.loss import squeeze_or_expand_to_same_rank
 from .metric import Mean, MeanMetricWrapper, Metric
 from .._validation import bind_positional
@@ -186,11 +186,50 @@ def _filter_top_k(x: Any, k: int) -> Any:
     return ops.add(ops.multiply(x, mask), ops.multiply(NEG_INF, ops.subtract(1, mask)))
 
 
+def is_evenly_distributed_thresholds(thresholds: Sequence[float]) -> bool:
+    """Whether ``thresholds`` (at least 3) are ``i / (n - 1)`` for ``i = 0..n-1``, within ``epsilon``."""
+    n = len(thresholds)
+    if n < 3:
+        return False
+    even = np.arange(n, dtype=np.float32) / (n - 1)
+    return bool(np.allclose(np.asarray(thresholds, dtype=np.float64), even, atol=config.epsilon()))
+
+
+def _bucket_index(y_pred: Any, num_thresholds: int, with_epsilon: bool, dtype: str) -> Any:
+    """Bucket of each prediction for ``T`` evenly spaced thresholds, as Keras' optimized path computes it:
+    predictions clipped to [0, 1] fall in bucket ``ceil(p * (T - 1)) - 1`` (floored at 0 when the end
+    thresholds carry an epsilon); a prediction is positive at every threshold index <= its bucket."""
+    p = ops.clip(y_pred, 0.0, 1.0)
+    bucket = ops.subtract(ops.ceil(ops.multiply(p, ops.cast(num_thresholds - 1, dtype))), 1.0)
+    if with_epsilon:
+        bucket = ops.maximum(bucket, 0.0)
+    return bucket
+
+
 def update_confusion_matrix(variables: dict, y_true: Any, y_pred: Any, thresholds: Sequence[float],
                             top_k: int | None = None, class_id: int | None = None, sample_weight: Any = None,
-                            multi_label: bool = False, label_weights: Any = None) -> None:
-    """Add weighted counts of ``y_pred > threshold`` vs ``y_true`` to ``variables``
-    (keys ``tp``, ``fp``, ``tn``, ``fn``; shape ``(T,)`` or ``(T, labels)`` if ``multi_label``)."""
+                            multi_label: bool = False, label_weights: Any = None,
+                            thresholds_distributed_evenly: bool = False) -> None:
+    """Add weighted counts of ``y_pred > threshold`` vs ``y_true`` to ``variables``.
+
+    Args:
+        variables: State variables by key ``"tp"``, ``"fp"``, ``"tn"``, ``"fn"`` (any subset), of shape
+            ``(T,)``, or ``(T, labels)`` when ``multi_label``.
+        y_true: Labels (nonzero counts as positive).
+        y_pred: Scores, the shape of ``y_true``.
+        thresholds: The ``T`` thresholds.
+        top_k: Only the ``top_k`` highest scores of each sample can be positive.
+        class_id: Count only this class (last axis index).
+        sample_weight: Per-sample (or broadcastable) weights.
+        multi_label: Keep one count per label instead of pooling all labels.
+        label_weights: Per-label weights (only without ``multi_label``).
+        thresholds_distributed_evenly: The thresholds are evenly spaced over [0, 1] (possibly with the
+            end points moved out by ``epsilon``): decide ``pred > threshold`` as Keras' bucketed path
+            does, which clips predictions to [0, 1] and agrees with it on ties.
+
+    Raises:
+        ValueError: ``class_id`` with 1-D predictions.
+    """
     dtype = next(iter(variables.values())).dtype
     y_true = ops.cast(y_true, dtype)
     y_pred = ops.cast(y_pred, dtype)
@@ -221,7 +260,13 @@ def update_confusion_matrix(variables: dict, y_true: Any, y_pred: Any, threshold
         preds, labels = ops.reshape(y_pred, (1, -1)), ops.reshape(ops.cast(y_true, "bool"), (1, -1))
         thr_b = ops.reshape(thr, (-1, 1))
         w = None if weights is None else ops.reshape(weights, (1, -1))
-    pred_pos = ops.greater(preds, thr_b)
+    if thresholds_distributed_evenly:
+        t = len(thresholds)
+        with_eps = bool(thresholds[0] < 0.0 or thresholds[-1] > 1.0)
+        index = ops.convert_to_tensor(np.arange(t, dtype=dtype).reshape(ops.shape(thr_b)))
+        pred_pos = ops.greater_equal(_bucket_index(preds, t, with_eps, dtype), index)
+    else:
+        pred_pos = ops.greater(preds, thr_b)
     label_pos = ops.broadcast_to(labels, ops.shape(pred_pos))
     pairs = {"tp": (label_pos, pred_pos), "fn": (label_pos, ops.logical_not(pred_pos)),
              "fp": (ops.logical_not(label_pos), pred_pos),
@@ -238,7 +283,7 @@ def _parse_thresholds(thresholds: Any, default: float) -> list:
     if thresholds is None:
         return [default]
     ts = list(thresholds) if isinstance(thresholds, (list, tuple)) else [thresholds]
-    if any(t is not None and not 0 <= t <= 1 for t in ts):
+    if any(t is None or not 0 <= t <= 1 for t in ts):
         raise ValueError(f"Threshold values must be in [0, 1]. Received: {ts}")
     return [float(t) for t in ts]
 
@@ -251,6 +296,7 @@ class _PrecisionRecall(Metric):
         super().__init__(name=name, dtype=dtype)
         self.init_thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
         self.thresholds = _parse_thresholds(thresholds, 0.5 if top_k is None else NEG_INF)
+        self._thresholds_distributed_evenly = is_evenly_distributed_thresholds(self.thresholds)
         n = (len(self.thresholds),)
         self.true_positives = self.add_variable(n, "zeros", name="true_positives")
         setattr(self, self._second, self.add_variable(n, "zeros", name=self._second))
@@ -259,7 +305,8 @@ class _PrecisionRecall(Metric):
         key = "fp" if self._second == "false_positives" else "fn"
         update_confusion_matrix({"tp": self.true_positives, key: getattr(self, self._second)}, y_true, y_pred,
                                 self.thresholds, top_k=self.top_k, class_id=self.class_id,
-                                sample_weight=sample_weight)
+                                sample_weight=sample_weight,
+                                thresholds_distributed_evenly=self._thresholds_distributed_evenly)
 
     def result(self) -> Any:
         tp = self.true_positives.value

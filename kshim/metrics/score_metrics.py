@@ -5,10 +5,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import config, ops
+from .. import _config as config, ops
 from ..losses.loss import squeeze_or_expand_to_same_rank
 from .metric import Metric
-from .metrics import update_confusion_matrix
+from .metrics import is_evenly_distributed_thresholds, update_confusion_matrix
 
 _CURVES = {"roc": "ROC", "pr": "PR", "prgain": "PRGAIN"}
 _SUMMATIONS = ("interpolation", "minoring", "majoring")
@@ -32,12 +32,14 @@ class AUC(Metric):
         if thresholds is not None:
             self.num_thresholds = len(thresholds) + 2
             thresholds = sorted(thresholds)
+            self._thresholds_distributed_evenly = is_evenly_distributed_thresholds([0.0] + thresholds + [1.0])
         else:
             if num_thresholds <= 1:
                 raise ValueError(f"Argument `num_thresholds` must be an integer > 1. "
                                  f"Received: num_thresholds={num_thresholds}")
             self.num_thresholds = num_thresholds
             thresholds = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            self._thresholds_distributed_evenly = True
         eps = config.epsilon()
         self._thresholds = np.array([0.0 - eps] + list(thresholds) + [1.0 + eps])
         self.curve, self.summation_method = _CURVES[curve_key], summation_method
@@ -79,7 +81,8 @@ class AUC(Metric):
         update_confusion_matrix({"tp": self.true_positives, "tn": self.true_negatives, "fp": self.false_positives,
                                  "fn": self.false_negatives}, y_true, y_pred, self._thresholds,
                                 sample_weight=sample_weight, multi_label=self.multi_label,
-                                label_weights=None if self.multi_label else self.label_weights)
+                                label_weights=None if self.multi_label else self.label_weights,
+                                thresholds_distributed_evenly=self._thresholds_distributed_evenly)
 
     def _by_label(self, terms: Any) -> Any:
         if not self.multi_label:

@@ -14,7 +14,7 @@ def model_from_json(json_string, custom_objects=None):
     """Rebuild a model (architecture only) from ``model.to_json()``."""
     import json
 
-    from ..saving.serialization import deserialize_keras_object
+    from .._serialization import deserialize_keras_object
     return deserialize_keras_object(json.loads(json_string), custom_objects=custom_objects)
 
 
@@ -39,7 +39,7 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
         if value is not None:
             raise NotImplementedError(f"kshim.models.clone_model does not support `{arg}` yet; clone with the "
                                       f"defaults, or rebuild the model yourself.")
-    from ..saving.serialization import deserialize_keras_object, serialize_keras_object
+    from .._serialization import deserialize_keras_object, serialize_keras_object
     cfg = serialize_keras_object(model)
     cfg.pop("compile_config", None)
     return deserialize_keras_object(cfg)

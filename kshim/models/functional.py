@@ -98,6 +98,7 @@ def functional_like_constructor(cls: type) -> bool:
 
 class Functional(Model):
     """A model defined by ``Model(inputs, outputs)``."""
+    _keras_module = "keras.src.models.functional"  # written for exactly this class (see kshim._serialization)
 
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True, **kwargs: Any):
         _check_tensors(inputs, "inputs")
@@ -241,5 +242,5 @@ def _check_input(model: Model, spec: KerasTensor, value: Any) -> None:
 
 
 def _default_name() -> str:
-    from ..layers.naming import uniquify
+    from .._naming import uniquify
     return uniquify("functional")

@@ -21,6 +21,7 @@ def _takes_no_arguments(cls: type) -> bool:
 
 class Model(Trainer, Layer):
     """Groups layers into an object with training and inference features (``keras.Model``)."""
+    _saves_layers_group = True  # weights files hold a model's layers under "layers/" (saving/h5_store.py)
 
     def __new__(cls, *args: Any, **kwargs: Any):
         if cls is Model and functional_init_arguments(args, kwargs):
@@ -108,7 +109,7 @@ class Model(Trainer, Layer):
     def to_json(self, **kwargs: Any) -> str:
         import json
 
-        from ..saving.serialization import serialize_keras_object
+        from .._serialization import serialize_keras_object
         return json.dumps(serialize_keras_object(self), **kwargs)
 
     def get_config(self) -> dict:

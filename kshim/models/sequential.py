@@ -12,6 +12,7 @@ from .model import Model
 
 class Sequential(Model):
     """A plain stack of layers, each with one input and one output."""
+    _keras_module = "keras"  # written for exactly this class (see kshim._serialization)
 
     def __init__(self, layers: list | None = None, trainable: bool = True, name: str | None = None):
         super().__init__(trainable=trainable, name=name)
@@ -118,7 +119,7 @@ class Sequential(Model):
         return x
 
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
-        from ..layers.node import probe_output_spec
+        from ..ops.node import probe_output_spec
         if getattr(self, "_output_spec", None) is not None and args and isinstance(args[0], KerasTensor) \
                 and tuple(args[0].shape[1:]) == tuple(self._build_input_shape[1:]):
             return KerasTensor(self._output_spec.shape, self._output_spec.dtype)
@@ -141,7 +142,7 @@ class Sequential(Model):
         return [self._output_spec] if self.built else []
 
     def get_config(self) -> dict:
-        from ..saving.serialization import serialize_keras_object
+        from .._serialization import serialize_keras_object
         cfg = {"name": self.name, "trainable": self.trainable, "dtype": Layer.get_config(self)["dtype"]}
         layers = []
         if self._input_layer is not None:
@@ -153,7 +154,7 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Sequential":
-        from ..saving.serialization import deserialize_keras_object
+        from .._serialization import deserialize_keras_object
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for lc in config.get("layers", []):
             model.add(deserialize_keras_object(lc, custom_objects=custom_objects), rebuild=False)

@@ -12,6 +12,7 @@ from .._scope import autocast_dtype
 from .._symbolic import KerasTensor, any_symbolic
 from ..backend import current
 from ..variables import Variable
+from . import node as _node
 
 _PY_SCALARS = (bool, int, float)
 
@@ -21,8 +22,7 @@ def op(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         if any_symbolic(args, kwargs):
-            from ..layers.op_layer import symbolic_call
-            return symbolic_call(fn, args, kwargs)
+            return _node.symbolic_call(fn, args, kwargs)
         return fn(*args, **kwargs)
     wrapper.__wrapped__ = fn
     return wrapper

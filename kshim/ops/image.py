@@ -1,5 +1,19 @@
-"""``keras.ops.image``: resize, affine/perspective transforms, patches, colour conversions (a submodule, not in ``kshim.ops``)."""
+"""``keras.ops.image``: resize, affine/perspective transforms, patches, colour conversions (a submodule, not in ``kshim.ops``).
+
+The ops are composites over the backend primitives, written once for every backend and grouped by
+topic: ``image_color`` (grayscale, HSV), ``image_resize`` (resize, scale_and_translate),
+``image_warp`` (map_coordinates, affine/perspective/elastic transforms), ``image_filter`` (Gaussian
+blur, Sobel, SSIM) and ``image_patches`` (patches, crop, pad). Where Keras' own backends disagree,
+Keras-JAX is the reference; each docstring says where kshim differs from it.
+"""
 from __future__ import annotations
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+from .image_color import hsv_to_rgb, rgb_to_grayscale, rgb_to_hsv
+from .image_filter import gaussian_blur, sobel_edges, ssim
+from .image_patches import crop_images, extract_patches, extract_patches_3d, pad_images
+from .image_resize import resize, scale_and_translate
+from .image_warp import affine_transform, elastic_transform, map_coordinates, perspective_transform
+
+__all__ = ["affine_transform", "crop_images", "elastic_transform", "extract_patches", "extract_patches_3d",
+           "gaussian_blur", "hsv_to_rgb", "map_coordinates", "pad_images", "perspective_transform", "resize",
+           "rgb_to_grayscale", "rgb_to_hsv", "scale_and_translate", "sobel_edges", "ssim"]

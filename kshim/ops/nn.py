@@ -4,7 +4,7 @@ from __future__ import annotations
 import math as _math
 from typing import Any
 
-from .. import config
+from .. import _config as config
 from .. import dtypes as _dt
 from ..backend import current
 from ._conv_utils import check_padded_size, conv_output_shape, conv_padding, conv_transpose_padding, tuplify

@@ -1,5 +1,13 @@
-"""The rest of ``keras.ops.nn`` and ``keras.ops.core``: CTC, segment ops, adaptive pooling, normalizations, functional transforms."""
+"""The rest of ``keras.ops.nn`` and ``keras.ops.core``: CTC, segment ops, adaptive pooling, normalizations, functional transforms.
+
+The ops live in topic modules re-exported here: ``nn_extra_ctc`` (ctc_loss, ctc_decode) and
+``nn_extra_transforms`` (custom_gradient, jvp, map, vectorized_map, associative_scan).
+"""
 from __future__ import annotations
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+from . import nn_extra_ctc as _ctc
+from . import nn_extra_transforms as _transforms
+from .nn_extra_ctc import *  # noqa: F401,F403
+from .nn_extra_transforms import *  # noqa: F401,F403
+
+__all__ = [*_ctc.__all__, *_transforms.__all__]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math as _math
 from typing import Any
 
-from .. import config
+from .. import _config as config
 from ..backend import current
 from ._dispatch import axis_tuple, norm_axis, op, promote, tensor
 from .nn import _c, _f, softmax

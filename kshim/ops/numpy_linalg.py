@@ -119,31 +119,121 @@ def cross(x1: Any, x2: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, a
     return b.concatenate([b.reshape(p, shp) for p in parts], len(shp) - 1)
 
 
+_INF = float("inf")
+
+
+def _norm_axes(axis: Any, nd: int, ord: Any) -> tuple:  # noqa: A002
+    """``axis`` as a tuple of non-negative axes *in the given order* (it matters for matrix norms)."""
+    if axis is None:
+        if ord is not None and nd not in (1, 2):
+            raise ValueError(f"norm: with ord={ord!r} and axis=None the input must be a vector or a "
+                             f"matrix; received rank {nd}. Pass `axis` (one axis for vector norms, "
+                             "two for matrix norms).")
+        return tuple(range(nd))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -nd <= a < nd:
+            raise ValueError(f"norm: axis {a} is out of bounds for a tensor of rank {nd}.")
+        out.append(a % nd)
+    if len(set(out)) != len(out):
+        raise ValueError(f"norm: duplicate axes given: axis={axis!r}.")
+    if len(out) not in (1, 2):
+        raise ValueError(f"norm: `axis` must name one axis (vector norm) or two (matrix norm); "
+                         f"received axis={axis!r}.")
+    return tuple(out)
+
+
+def _vector_norm(b: Any, x: Any, ord: Any, ax: tuple, keepdims: bool) -> Any:  # noqa: A002
+    if isinstance(ord, str):
+        raise ValueError(f"Invalid `ord` argument for vector norm: {ord!r} (the string orders "
+                         "'fro' and 'nuc' are matrix norms). Use None, inf, -inf, 0 or a number.")
+    if ord is None or ord == 2:
+        return b.sqrt(b.sum(b.square(x), ax, keepdims))
+    if ord == _INF:
+        return b.max(b.abs(x), ax, keepdims)
+    if ord == -_INF:
+        return b.min(b.abs(x), ax, keepdims)
+    if ord == 0:
+        return b.sum(b.cast(b.not_equal(x, b.zeros((), b.dtype(x))), b.dtype(x)), ax, keepdims)
+    if ord == 1:
+        return b.sum(b.abs(x), ax, keepdims)
+    p = b.full((), float(ord), b.dtype(x))
+    return b.power(b.sum(b.power(b.abs(x), p), ax, keepdims), b.reciprocal(p))
+
+
+def _singular_values(b: Any, x: Any, row: int, col: int) -> Any:
+    """Singular values of the matrices on axes (row, col), batch axes in order first."""
+    nd = len(b.shape(x))
+    rest = tuple(i for i in range(nd) if i not in (row, col))
+    y = b.transpose(x, rest + (row, col))
+    d = b.dtype(y)
+    if d not in ("float32", "float64"):
+        return b.cast(b.svd(b.cast(y, "float32"), False, False), d)
+    return b.svd(y, False, False)
+
+
+def _matrix_norm(b: Any, x: Any, ord: Any, row: int, col: int, keepdims: bool) -> Any:  # noqa: A002
+    both = tuple(sorted((row, col)))
+    shape = tuple(b.shape(x))
+    if ord is None or ord == "fro":
+        return b.sqrt(b.sum(b.square(x), both, keepdims))
+    if ord in ("nuc", 2, -2):
+        s = _singular_values(b, x, row, col)
+        last = (len(b.shape(s)) - 1,)
+        out = b.sum(s, last, False) if ord == "nuc" else (b.max if ord == 2 else b.min)(s, last, False)
+        if keepdims:
+            out = b.reshape(out, tuple(1 if i in both else n for i, n in enumerate(shape)))
+        return out
+    if ord in (1, -1, _INF, -_INF):
+        inner, outer = (row, col) if ord in (1, -1) else (col, row)  # 1: max column sum; inf: max row sum
+        red = b.max if ord in (1, _INF) else b.min
+        out = red(b.sum(b.abs(x), (inner,), True), (outer,), True)
+        if not keepdims:
+            out = b.reshape(out, tuple(n for i, n in enumerate(shape) if i not in both))
+        return out
+    raise ValueError(f"Invalid `ord` argument for matrix norm: {ord!r}. Use None, 'fro', 'nuc', "
+                     "inf, -inf, 1, -1, 2 or -2.")
+
+
 @op
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002
-    """Vector norms (ord None/2, 1, inf, -inf, p) and the Frobenius matrix norm."""
+    """Matrix or vector norm (``np.linalg.norm`` semantics, as Keras).
+
+    Args:
+        x: Input tensor. Integer and bool inputs give ``floatx()``.
+        ord: Order of the norm. Vectors: None or 2 (Euclidean), inf (max |x|), -inf (min |x|),
+            0 (number of nonzeros), any other number p (``sum(|x|**p) ** (1/p)``). Matrices: None
+            or ``"fro"`` (Frobenius), ``"nuc"`` (sum of singular values), inf / -inf (max / min
+            row sum of |x|), 1 / -1 (max / min column sum), 2 / -2 (largest / smallest singular
+            value).
+        axis: None, one axis (vector norms) or two axes ``(row, col)`` (matrix norms). None means
+            all axes: with ``ord=None`` the 2-norm of the flattened tensor, otherwise the input
+            must have rank 1 or 2.
+        keepdims: Keep the reduced axes with size 1.
+
+    Returns:
+        The norm(s), with the reduced axes removed (or kept with size 1).
+
+    Raises:
+        ValueError: For an invalid ``ord`` (a string for a vector norm, 0 or another number for a
+            matrix norm), or invalid, duplicate or too many axes.
+    """
+    if isinstance(ord, str) and ord not in ("fro", "nuc"):
+        raise ValueError(f"Invalid `ord` argument. Expected one of {{'fro', 'nuc'}} when using a "
+                         f"string. Received: ord={ord!r}")
     b = current()
     x = tensor(x)
     if not _dt.is_float(b.dtype(x)):
         x = b.cast(x, _dt.config.floatx())
     nd = len(b.shape(x))
-    axes = axis_tuple(axis, nd)
-    if ord in (None, 2, "fro", "euclidean") and (axes is None or len(axes) <= 2) and not (
-            ord == 2 and axes is not None and len(axes) == 2):
-        return b.sqrt(b.sum(b.square(x), axes, keepdims))
-    if axes is None or len(axes) == 1:
-        ax = axes
-        if ord == 1:
-            return b.sum(b.abs(x), ax, keepdims)
-        if ord == float("inf"):
-            return b.max(b.abs(x), ax, keepdims)
-        if ord == float("-inf"):
-            return b.min(b.abs(x), ax, keepdims)
-        if ord == 0:
-            return b.sum(b.cast(b.not_equal(x, b.zeros((), b.dtype(x))), b.dtype(x)), ax, keepdims)
-        p = b.full((), float(ord), b.dtype(x))
-        return b.power(b.sum(b.power(b.abs(x), p), ax, keepdims), b.reciprocal(p))
-    raise ValueError(f"norm: ord={ord!r} over axes {axes} is not supported (use None/'fro' for matrices).")
+    if axis is None and ord is None:
+        return b.sqrt(b.sum(b.square(x), None, keepdims))
+    axes = _norm_axes(axis, nd, ord)
+    if len(axes) == 1:
+        return _vector_norm(b, x, ord, axes, keepdims)
+    return _matrix_norm(b, x, ord, axes[0], axes[1], keepdims)
 
 
 __all__ = [_n for _n, _v in list(globals().items())

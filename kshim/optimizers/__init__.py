@@ -23,7 +23,7 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
     cls = (custom_objects or {}).get(name) or ALL_OBJECTS_DICT.get(str(name).lower())
     if cls is None:
         try:
-            from ..saving.registry import get_registered  # type: ignore
+            from .._registry import get_registered
             cls = get_registered(config.get("registered_name") or name)
         except ImportError:
             cls = None

@@ -19,7 +19,7 @@ from . import schedules as _schedules
 
 
 def _auto_name(cls_name: str) -> str:
-    from ..layers.naming import to_snake_case, uniquify
+    from .._naming import to_snake_case, uniquify
     return uniquify(to_snake_case(cls_name))
 
 
@@ -265,18 +265,18 @@ class Optimizer:
             raise ValueError("To call `stateless_apply`, the optimizer must be built first: "
                              "call `optimizer.build(trainable_variables)`.")
         optimizer_variables, trainable_variables = list(optimizer_variables), list(trainable_variables)
-        if len(optimizer_variables) != len(self._variables):
-            raise ValueError(f"Expected {len(self._variables)} optimizer variable values, "
+        own = self.variables  # wrappers (LossScaleOptimizer, MultiOptimizer) add their inner optimizers'
+        if len(optimizer_variables) != len(own):
+            raise ValueError(f"Expected {len(own)} optimizer variable values, "
                              f"got {len(optimizer_variables)}.")
         if len(trainable_variables) != len(self._trainable_variables):
             raise ValueError(f"Expected {len(self._trainable_variables)} trainable variable values, "
                              f"got {len(trainable_variables)}.")
-        mapping = list(zip(self._trainable_variables, trainable_variables)) + list(
-            zip(self._variables, optimizer_variables))
+        mapping = list(zip(self._trainable_variables, trainable_variables)) + list(zip(own, optimizer_variables))
         with StatelessScope(state_mapping=mapping) as scope:
             self.apply(grads)
         new_trainable = [scope.update_for(v, val) for v, val in zip(self._trainable_variables, trainable_variables)]
-        new_opt = [scope.update_for(v, val) for v, val in zip(self._variables, optimizer_variables)]
+        new_opt = [scope.update_for(v, val) for v, val in zip(own, optimizer_variables)]
         return new_trainable, new_opt
 
     # ---- clipping and weight decay ------------------------------------------------------------
@@ -320,14 +320,40 @@ class Optimizer:
 
     # ---- weights and config -----------------------------------------------------------------
     def set_weights(self, weights: Sequence[Any]) -> None:
-        """Assign values to ``variables`` in order."""
-        if len(weights) != len(self._variables):
-            raise ValueError(f"Optimizer has {len(self._variables)} variables, got {len(weights)} weights.")
-        for v, w in zip(self._variables, weights):
+        """Assign values to ``variables`` in order.
+
+        Args:
+            weights: One array per variable of :attr:`variables`.
+
+        Raises:
+            ValueError: If the count differs.
+        """
+        own = self.variables
+        if len(weights) != len(own):
+            raise ValueError(f"Optimizer has {len(own)} variables, got {len(weights)} weights.")
+        for v, w in zip(own, weights):
             v.assign(w)
 
     def get_weights(self) -> list:
-        return [v.numpy() for v in self._variables]
+        """The values of :attr:`variables` as NumPy arrays.
+
+        Returns:
+            A list of arrays.
+        """
+        return [v.numpy() for v in self.variables]
+
+    def scale_loss(self, loss: Any) -> Any:
+        """The loss times ``loss_scale_factor`` (unchanged when it is None), before gradients are taken.
+
+        Args:
+            loss: The loss tensor.
+
+        Returns:
+            The scaled loss.
+        """
+        if self.loss_scale_factor is not None:
+            return ops.multiply(loss, self.loss_scale_factor)
+        return loss
 
     def finalize_variable_values(self, var_list: Sequence[Variable]) -> None:
         """No-op (no EMA support)."""

@@ -3,8 +3,10 @@
 All draws come from Threefry-2x32 (``threefry.py``) evaluated with the active backend's integer
 ops, keyed by an int seed, a ``SeedGenerator`` (whose state is a Variable, so it works in jitted
 steps) or, with ``seed=None``, a global generator. Uniform bits map to floats exactly
-(float32: 24 bits, float64: 53 bits), so uniform draws and dropout masks are bit-identical across
-backends; normal draws go through log/cos and agree to a few ulps.
+(float32: 24 bits, float64: 53 bits), so uniform draws, dropout masks, ``randint``, ``shuffle``
+and ``binomial`` are bit-identical across backends; normal draws go through log/cos and agree to
+a few ulps; ``gamma`` and ``beta`` are computed in float64 and agree to the last bit of float32
+almost always (see ``distributions.py``).
 """
 from __future__ import annotations
 
@@ -16,71 +18,36 @@ import numpy as np
 from .. import config
 from .. import dtypes as _dt
 from ..backend import current
+from ._draw import _GLOBAL, box_muller, global_seed_generator  # noqa: F401
+from ._draw import float_dtype as _fdtype
+from ._draw import key as _key  # noqa: F401
+from ._draw import shape_tuple as _shape
+from ._draw import uniform01 as _uniform01
+from .distributions import beta, binomial, gamma
+from .integers import randint, shuffle
 from .seed_generator import SeedGenerator
-from .threefry import ops_bits
+from .threefry import ops_bits  # noqa: F401
 
 __all__ = ["SeedGenerator", "normal", "uniform", "truncated_normal", "randint", "categorical", "dropout",
-           "shuffle", "gumbel"]
-
-_GLOBAL: dict[str, SeedGenerator] = {}
-
-
-def global_seed_generator() -> SeedGenerator:
-    """The per-backend generator used when ``seed=None``."""
-    b = current()
-    g = _GLOBAL.get(b.name)
-    if g is None:
-        g = _GLOBAL[b.name] = SeedGenerator(name=f"global_seed_generator_{b.name}")
-    return g
-
-
-def _key(seed: Any) -> tuple:
-    b = current()
-    if seed is None:
-        seed = global_seed_generator()
-    if isinstance(seed, SeedGenerator):
-        st = seed.next()
-        return b.getitem(st, (0,)), b.getitem(st, (1,))
-    if isinstance(seed, (int, np.integer)):
-        return b.full((), int(seed) & 0xFFFFFFFF, "int64"), b.zeros((), "int64")
-    from ..ops import convert_to_tensor
-    st = b.cast(convert_to_tensor(seed), "int64")
-    if tuple(b.shape(st)) != (2,):
-        raise ValueError(f"seed must be an int, a SeedGenerator or a (2,) tensor, got shape {b.shape(st)}.")
-    return b.getitem(st, (0,)), b.getitem(st, (1,))
-
-
-def _uniform01(shape: tuple, dtype: str, seed: Any) -> Any:
-    b = current()
-    n = int(np.prod(shape)) if shape else 1
-    k0, k1 = _key(seed)
-    if dtype == "float64":
-        w = ops_bits(b, k0, k1, 2 * n)
-        hi = b.right_shift(b.getitem(w, (slice(0, n),)), b.full((), 5, "int64"))
-        lo = b.right_shift(b.getitem(w, (slice(n, 2 * n),)), b.full((), 6, "int64"))
-        ints = b.add(b.multiply(hi, b.full((), 67108864, "int64")), lo)
-        u = b.multiply(b.cast(ints, "float64"), b.full((), 2.0 ** -53, "float64"))
-    else:
-        w = b.right_shift(ops_bits(b, k0, k1, n), b.full((), 8, "int64"))
-        u = b.multiply(b.cast(w, "float32"), b.full((), 2.0 ** -24, "float32"))
-        if dtype != "float32":
-            u = b.cast(u, dtype)
-    return b.reshape(u, tuple(shape))
-
-
-def _fdtype(dtype: Any) -> str:
-    d = _dt.standardize_dtype(dtype)
-    if not _dt.is_float(d):
-        raise ValueError(f"Expected a float dtype, got {dtype!r}.")
-    return d
-
-
-def _shape(shape: Any) -> tuple:
-    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+           "shuffle", "gumbel", "gamma", "beta", "binomial"]
 
 
 def uniform(shape: Any, minval: float = 0.0, maxval: float = 1.0, dtype: Any = None, seed: Any = None) -> Any:
-    """Uniform floats in ``[minval, maxval)``."""
+    """Uniform floats in ``[minval, maxval)``.
+
+    Args:
+        shape: Output shape.
+        minval: Lower bound (inclusive).
+        maxval: Upper bound (exclusive).
+        dtype: Float dtype (default ``floatx()``).
+        seed: An int, a ``SeedGenerator``, a ``(2,)`` seed tensor or ``None``.
+
+    Returns:
+        A tensor of ``shape`` and ``dtype``.
+
+    Raises:
+        ValueError: If ``dtype`` is not a float dtype.
+    """
     b = current()
     d = _fdtype(dtype)
     u = _uniform01(_shape(shape), d, seed)
@@ -90,23 +57,48 @@ def uniform(shape: Any, minval: float = 0.0, maxval: float = 1.0, dtype: Any = N
 
 
 def normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None, seed: Any = None) -> Any:
-    """Normal draws (Box-Muller)."""
+    """Normal draws (Box-Muller on one block of ``2 * size`` uniforms).
+
+    Args:
+        shape: Output shape.
+        mean: Mean of the distribution.
+        stddev: Standard deviation of the distribution.
+        dtype: Float dtype (default ``floatx()``).
+        seed: An int, a ``SeedGenerator``, a ``(2,)`` seed tensor or ``None``.
+
+    Returns:
+        A tensor of ``shape`` and ``dtype``.
+
+    Raises:
+        ValueError: If ``dtype`` is not a float dtype.
+    """
     b = current()
     d = _fdtype(dtype)
     shp = _shape(shape)
     n = int(np.prod(shp)) if shp else 1
     u = _uniform01((2 * n,), d, seed)
-    u1 = b.subtract(b.ones((), d), b.getitem(u, (slice(0, n),)))
-    u2 = b.getitem(u, (slice(n, 2 * n),))
-    r = b.sqrt(b.multiply(b.full((), -2.0, d), b.log(u1)))
-    z = b.multiply(r, b.cos(b.multiply(b.full((), 2 * _math.pi, d), u2)))
+    z = box_muller(b.getitem(u, (slice(0, n),)), b.getitem(u, (slice(n, 2 * n),)), d)
     z = b.add(b.multiply(z, b.full((), stddev, d)), b.full((), mean, d))
     return b.reshape(z, shp)
 
 
 def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None,
                      seed: Any = None) -> Any:
-    """Normal draws restricted to two standard deviations (inverse-CDF sampling)."""
+    """Normal draws restricted to two standard deviations around the mean (inverse-CDF sampling).
+
+    Args:
+        shape: Output shape.
+        mean: Mean of the untruncated distribution.
+        stddev: Standard deviation of the untruncated distribution.
+        dtype: Float dtype (default ``floatx()``).
+        seed: An int, a ``SeedGenerator``, a ``(2,)`` seed tensor or ``None``.
+
+    Returns:
+        A tensor of ``shape`` and ``dtype`` with values in ``[mean - 2 stddev, mean + 2 stddev]``.
+
+    Raises:
+        ValueError: If ``dtype`` is not a float dtype.
+    """
     b = current()
     d = _fdtype(dtype)
     lo = 0.5 * (1.0 + _math.erf(-2.0 / _math.sqrt(2.0)))
@@ -116,15 +108,20 @@ def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: 
     return b.add(b.multiply(z, b.full((), stddev, d)), b.full((), mean, d))
 
 
-def randint(shape: Any, minval: int, maxval: int, dtype: Any = "int32", seed: Any = None) -> Any:
-    """Integers uniform in ``[minval, maxval)``."""
-    b = current()
-    u = _uniform01(_shape(shape), "float64", seed)
-    v = b.floor(b.multiply(u, b.full((), float(maxval - minval), "float64")))
-    return b.cast(b.add(v, b.full((), float(minval), "float64")), _dt.standardize_dtype(dtype))
-
-
 def gumbel(shape: Any, dtype: Any = None, seed: Any = None) -> Any:
+    """Standard Gumbel draws ``-log(-log(U))`` (kshim extra; ``categorical`` uses them).
+
+    Args:
+        shape: Output shape.
+        dtype: Float dtype (default ``floatx()``).
+        seed: An int, a ``SeedGenerator``, a ``(2,)`` seed tensor or ``None``.
+
+    Returns:
+        A tensor of ``shape`` and ``dtype``.
+
+    Raises:
+        ValueError: If ``dtype`` is not a float dtype.
+    """
     b = current()
     d = _fdtype(dtype)
     u = _uniform01(_shape(shape), d, seed)
@@ -133,10 +130,26 @@ def gumbel(shape: Any, dtype: Any = None, seed: Any = None) -> Any:
 
 
 def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any = None) -> Any:
-    """Samples class indices from ``logits`` of shape (batch, classes) -> (batch, num_samples)."""
+    """Class indices sampled from unnormalized log-probabilities (the Gumbel-max trick).
+
+    Args:
+        logits: ``(batch, classes)`` unnormalized log-probabilities.
+        num_samples: Samples per row.
+        dtype: Integer dtype of the result.
+        seed: An int, a ``SeedGenerator``, a ``(2,)`` seed tensor or ``None``.
+
+    Returns:
+        A ``(batch, num_samples)`` tensor of indices.
+
+    Raises:
+        ValueError: If ``logits`` is not 2-D.
+    """
     b = current()
     from ..ops import convert_to_tensor
     lg = convert_to_tensor(logits)
+    if len(b.shape(lg)) != 2:
+        raise ValueError(f"`logits` should be a 2-D tensor of shape (batch_size, num_classes); "
+                         f"received shape {b.shape(lg)}.")
     if not _dt.is_float(b.dtype(lg)):
         lg = b.cast(lg, config.floatx())
     bsz, k = b.shape(lg)
@@ -146,26 +159,31 @@ def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any =
 
 
 def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None) -> Any:
-    """Zero each element with probability ``rate`` and scale the rest by ``1 / (1 - rate)``."""
+    """Zero each element with probability ``rate`` and scale the rest by ``1 / (1 - rate)``.
+
+    Args:
+        inputs: The tensor.
+        rate: Drop probability in ``[0, 1]``; ``1`` gives zeros, as in Keras.
+        noise_shape: Shape of the keep mask (``None`` entries take the input's size); it broadcasts
+            over ``inputs``.
+        seed: An int, a ``SeedGenerator``, a ``(2,)`` seed tensor or ``None``.
+
+    Returns:
+        A tensor like ``inputs``.
+
+    Raises:
+        ValueError: If ``rate`` is outside ``[0, 1]``.
+    """
     b = current()
     from ..ops import convert_to_tensor
     x = convert_to_tensor(inputs)
-    if not 0.0 <= rate < 1.0:
-        raise ValueError(f"dropout rate must be in [0, 1), got {rate}.")
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"dropout rate must be in [0, 1], got {rate}.")
     d = b.dtype(x)
+    if rate == 1.0:
+        return b.zeros(b.shape(x), d)
     shp = tuple(b.shape(x)) if noise_shape is None else tuple(
         s if n is None else int(n) for s, n in zip(b.shape(x), noise_shape))
     keep = b.greater_equal(_uniform01(shp, "float32", seed), b.full((), float(rate), "float32"))
     scale = b.full((), 1.0 / (1.0 - rate), d)
     return b.where(keep, b.multiply(x, scale), b.zeros((), d))
-
-
-def shuffle(x: Any, axis: int = 0, seed: Any = None) -> Any:
-    """Random permutation along ``axis``."""
-    b = current()
-    from ..ops import convert_to_tensor
-    x = convert_to_tensor(x)
-    ax = axis % len(b.shape(x))
-    n = b.shape(x)[ax]
-    perm = b.argsort(_uniform01((n,), "float64", seed), 0)
-    return b.take(x, perm, ax)

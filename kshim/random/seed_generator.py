@@ -5,7 +5,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend as _backend
+
 _NAMES: dict[str, int] = {}
+_backend.on_clear_session(_NAMES.clear)  # clear_session restarts seed_generator auto-names
 
 
 class SeedGenerator:

@@ -34,7 +34,7 @@ def _struct_refs(struct: Any) -> Any:
 
 
 def functional_config(model: Any) -> dict:
-    from .serialization import serialize_keras_object
+    from .._serialization import serialize_keras_object
     node_ids = {id(n) for n in model._nodes}
     layers = []
     for layer in model.layers:
@@ -63,7 +63,7 @@ def _is_ref(x: Any) -> bool:
 
 def functional_from_config(cls: Any, config: dict, custom_objects: dict | None = None) -> Any:
     """Rebuild the graph: create each layer, then replay its inbound nodes in dependency order."""
-    from .serialization import deserialize_keras_object
+    from .._serialization import deserialize_keras_object
     created: dict[str, Any] = {}
     pending: list[tuple[Any, dict]] = []
     for lc in config["layers"]:

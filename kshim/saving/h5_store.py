@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..layers.layer import Layer
-from ..layers.naming import to_snake_case
+from .._naming import to_snake_case
 
 
 def _children(obj: Any, top: bool) -> list[tuple[str, Any]]:
@@ -20,8 +20,7 @@ def _children(obj: Any, top: bool) -> list[tuple[str, Any]]:
     if isinstance(obj, Layer):
         for name in obj.__dict__.get("_tracked_attrs", {}):
             out[name] = getattr(obj, name, None)
-        from ..models.model import Model
-        if isinstance(obj, Model):
+        if getattr(type(obj), "_saves_layers_group", False):  # models (class attribute of Model)
             out["layers"] = obj.layers
             if top and getattr(obj, "optimizer", None) is not None:
                 out["optimizer"] = obj.optimizer

@@ -22,7 +22,7 @@ from .archive import check_members
 from .atomic import atomic_write, remove_stale_temps
 from .h5_safety import check_h5_file
 from .h5_store import WeightsMismatch, WeightsReadError, load_from_h5, save_to_h5
-from .serialization import deserialize_keras_object, serialize_keras_object
+from .._serialization import deserialize_keras_object, serialize_keras_object
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 KERAS_VERSION = "3.15.1"

@@ -7,7 +7,7 @@ from typing import Any, Iterator
 import numpy as np
 import optree
 
-from .. import config
+from .. import _config as config
 from .._validation import positive_int
 from ..backend import current
 from ..random import host

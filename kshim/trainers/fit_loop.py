@@ -127,7 +127,7 @@ def _apply_config_caps(epochs: int, steps_per_epoch: Any) -> tuple:
     ``KERAS_MAX_STEPS_PER_EPOCH``) cap a fit, with Keras' warnings (handy for quick CI runs)."""
     import warnings
 
-    from .. import config
+    from .. import _config as config
     max_epochs, max_steps = config.max_epochs(), config.max_steps_per_epoch()
     if max_epochs and max_epochs < epochs:
         warnings.warn(f"Limiting epochs to {max_epochs}", stacklevel=3)

@@ -13,7 +13,7 @@ import optree
 from .. import ops
 from .._scope import StatelessScope
 from ..backend import current
-from ..config import floatx
+from .._config import floatx
 from ..dtypes import is_float
 from .compile_utils import align_outputs
 

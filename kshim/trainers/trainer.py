@@ -434,11 +434,11 @@ class Trainer:
     def get_compile_config(self) -> dict | None:
         if not self.compiled or self._compile_config is None:
             return None
-        from ..saving.serialization import serialize_compile_config
+        from .._serialization import serialize_compile_config
         return serialize_compile_config(self._compile_config)
 
     def compile_from_config(self, config: dict) -> None:
-        from ..saving.serialization import deserialize_compile_config
+        from .._serialization import deserialize_compile_config
         self.compile(**deserialize_compile_config(config))
 
 

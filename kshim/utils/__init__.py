@@ -85,19 +85,7 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
     return x / n
 
 
-def clear_session(free_memory: bool = True) -> None:
-    """Reset auto-naming counters (``dense``, ``dense_1``, ...) and, by default, run the garbage collector.
-
-    Args:
-        free_memory: Whether to call ``gc.collect()``.
-    """
-    from ..layers import naming
-    from ..random import seed_generator
-    naming.reset()
-    seed_generator._NAMES.clear()
-    if free_memory:
-        import gc
-        gc.collect()
+from ..backend import clear_session  # noqa: E402,F401  (keras.utils.clear_session)
 
 
 # Names Keras exports from ``keras.utils`` that live elsewhere in kshim (loaded on first use).

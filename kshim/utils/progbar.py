@@ -29,7 +29,7 @@ _logger = logging.getLogger("kshim")
 
 def _interactive_logging() -> bool:
     try:
-        from .. import config as _config
+        from .. import _config
     except Exception:  # pragma: no cover - partial installs
         return True
     fn = getattr(_config, "is_interactive_logging_enabled", None)

@@ -22,7 +22,7 @@ class Bidirectional(Layer):
 
     def __init__(self, layer: Layer, merge_mode: str | None = "concat", weights: Any = None,
                  backward_layer: Layer | None = None, **kwargs: Any):
-        from ...saving.serialization import serialize_keras_object
+        from ..._serialization import serialize_keras_object
         from .rnn import _deserialize
         if not isinstance(layer, Layer):
             raise ValueError("Please initialize `Bidirectional` layer with a `keras.layers.Layer` instance. "
@@ -143,7 +143,7 @@ class Bidirectional(Layer):
         return out_mask
 
     def get_config(self) -> dict:
-        from ...saving.serialization import serialize_keras_object
+        from ..._serialization import serialize_keras_object
         cfg = super().get_config()
         cfg["merge_mode"] = self.merge_mode
         cfg["layer"] = serialize_keras_object(self.forward_layer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ... import activations, config as _config, constraints, initializers, ops, regularizers
+from ... import _config, activations, constraints, initializers, ops, regularizers
 from ... import random as _random
 from ..._validation import positive_int, standardize_tuple
 from ..layer import Layer

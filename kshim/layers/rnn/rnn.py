@@ -135,7 +135,7 @@ def _rnn_classes() -> dict:
 
 
 def _deserialize(cfg: Any, custom_objects: dict | None = None) -> Any:
-    from ...saving.serialization import deserialize_keras_object
+    from ..._serialization import deserialize_keras_object
     objs = dict(_rnn_classes())
     objs.update(custom_objects or {})
     return deserialize_keras_object(cfg, custom_objects=objs)
@@ -329,7 +329,7 @@ class RNN(Layer):
         return cfg
 
     def get_config(self) -> dict:
-        from ...saving.serialization import serialize_keras_object
+        from ..._serialization import serialize_keras_object
         cfg = self._base_config()
         cfg["cell"] = serialize_keras_object(self.cell)
         return cfg

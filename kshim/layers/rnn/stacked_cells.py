@@ -82,7 +82,7 @@ class StackedRNNCells(Layer):
         self.built = True
 
     def get_config(self) -> dict:
-        from ...saving.serialization import serialize_keras_object
+        from ..._serialization import serialize_keras_object
         cfg = super().get_config()
         cfg["cells"] = [serialize_keras_object(c) for c in self.cells]
         return cfg

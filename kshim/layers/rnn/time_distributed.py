@@ -55,7 +55,7 @@ class TimeDistributed(Layer):
         return ops.stack(outs, axis=1)
 
     def get_config(self) -> dict:
-        from ...saving.serialization import serialize_keras_object
+        from ..._serialization import serialize_keras_object
         cfg = super().get_config()
         cfg["layer"] = serialize_keras_object(self.layer)
         return cfg
