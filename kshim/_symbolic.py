@@ -34,7 +34,7 @@ class KerasTensor(OpsOperators):
         return self.shape[0]
 
     def __array__(self, dtype: Any = None, copy: Any = None):
-        from ._errors import symbolic_conversion_error  # real Keras converting a kshim tensor lands here
+        from ._foreign import symbolic_conversion_error  # real Keras converting a kshim tensor lands here
         raise symbolic_conversion_error(self)
 
     __jax_array__ = __array__

@@ -12,7 +12,7 @@ from .. import backend as _backend
 from .. import dtypes as _dt
 from .._scope import AutocastScope, StatelessScope, current_scope, zero_init
 from .._symbolic import KerasTensor, any_symbolic
-from .._alias import reject_real_keras
+from .._foreign import reject_real_keras
 from .._validation import check_num_elements, check_shape
 from ..variables import Variable
 from . import dtype_policy as _policy

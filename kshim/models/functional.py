@@ -5,7 +5,7 @@ from typing import Any
 
 import optree
 
-from .._alias import reject_real_keras
+from .._foreign import reject_real_keras
 from .._errors import ArgumentError
 from .._symbolic import KerasTensor
 from ..layers.input_layer import InputLayer

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._alias import reject_real_keras
+from .._foreign import reject_real_keras
 from .._symbolic import KerasTensor
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
