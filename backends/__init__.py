@@ -17,6 +17,13 @@ _BUILTIN = {
     "jax": ("kshim.backends.jax", "JaxBackend", "jax", "jax"),
     "torch": ("kshim.backends.torch", "TorchBackend", "torch", "torch"),
 }
+# Module prefixes of each built-in backend's own tensor types (known without importing the backend;
+# a registered backend declares its ``tensor_modules`` attribute instead). NumPy arrays belong to no
+# backend: every backend accepts them as input.
+_TENSOR_MODULES = {"numpy": ("kshim.backends.numpy",), "jax": ("jax", "jaxlib", "kshim.backends.jax"),
+                   "torch": ("torch", "kshim.backends.torch")}
+# Array libraries kshim has no backend for, whose tensors no backend converts implicitly.
+_OTHER_FRAMEWORKS = ("tensorflow",)
 _cache: dict[str, Any] = {}
 _lock = threading.Lock()
 
@@ -80,3 +87,20 @@ def get(name: str) -> Backend:
             b = factory()
         _cache[name] = b
         return b
+
+
+def tensor_owner(x: Any) -> str | None:
+    """Name of the backend (or foreign framework) whose tensor ``x`` is, from its type's module;
+    ``None`` for NumPy arrays, Python values and anything else no backend owns."""
+    mod = type(x).__module__ or ""
+    table = dict(_TENSOR_MODULES)
+    for name, b in list(_cache.items()):
+        table.setdefault(name, tuple(getattr(b, "tensor_modules", ())))
+    for name, prefixes in table.items():
+        for p in prefixes:
+            if mod == p or mod.startswith(p + "."):
+                return name
+    for fw in _OTHER_FRAMEWORKS:
+        if mod == fw or mod.startswith(fw + "."):
+            return fw
+    return None

@@ -55,6 +55,23 @@ class BaseBackend:
     logsumexp = None
     threefry2x32 = None
 
+    #: Module prefixes of this backend's own tensor types (see ``backends.tensor_owner``).
+    tensor_modules: tuple = ()
+
+    def check_foreign(self, x: Any) -> None:
+        """Raise ``TypeError`` if ``x`` is a tensor of another backend (or of a framework kshim has no
+        backend for): tensors are never converted across backends implicitly."""
+        from . import tensor_owner
+        owner = tensor_owner(x)
+        if owner is None or owner == self.name:
+            return
+        how = (f"convert it first with that backend's to_numpy (kshim.backends.get({owner!r}).to_numpy(x))"
+               if owner not in ("tensorflow",) else "convert it to a NumPy array first (x.numpy())")
+        raise TypeError(
+            f"The {self.name!r} backend got a {type(x).__module__}.{type(x).__name__}, which is a tensor of "
+            f"{'the ' + repr(owner) + ' backend' if owner != 'tensorflow' else 'TensorFlow'}. Tensors of "
+            f"different backends cannot be mixed; {how}.")
+
     def host_view(self, arr: Any) -> Any:
         """No zero-copy batch views by default (see ``_protocol.Backend.host_view``)."""
         return None

@@ -32,18 +32,6 @@ def _configure() -> None:
 _configure()
 
 
-def _foreign_owner(x: Any) -> str | None:
-    """Name of the other backend that ``x`` belongs to, or None."""
-    mod = type(x).__module__ or ""
-    if mod == "torch" or mod.startswith("torch."):
-        return "torch"
-    if mod.startswith("kshim.backends.numpy"):
-        return "numpy"
-    if mod.startswith("kshim.backends.torch"):
-        return "torch"
-    return None
-
-
 def _is_float_dtype(dt: Any) -> bool:
     return jnp.issubdtype(dt, jnp.floating)
 
@@ -58,6 +46,7 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
     jit_takes_host_arrays = True   # jitted functions accept NumPy arrays (transferred in C++ dispatch)
     jit_user_steps = True
     supports_jit = True
+    tensor_modules = ("jax", "jaxlib", "kshim.backends.jax")
 
     def __init__(self) -> None:
         _configure()
@@ -73,12 +62,7 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
                 if x.dtype != d:
                     x = x.astype(d)
             return x
-        owner = _foreign_owner(x)
-        if owner is not None:
-            raise TypeError(
-                f"convert_to_tensor on the 'jax' backend got a {type(x).__module__}.{type(x).__name__}, "
-                f"which is a tensor of the {owner!r} backend. Tensors of different backends cannot be "
-                f"mixed; convert through NumPy explicitly (e.g. with that backend's to_numpy).")
+        self.check_foreign(x)
         if isinstance(x, (bool, np.bool_)) and not isinstance(x, np.ndarray) and dtype is None:
             return jnp.asarray(bool(x), dtype=jnp.bool_)
         if isinstance(x, int) and not isinstance(x, bool) and dtype is None:
@@ -391,9 +375,8 @@ def _as_leaf(leaf: Any) -> Any:
     """Normalize a differentiation leaf: host arrays/scalars become jax arrays."""
     if isinstance(leaf, jax.Array):
         return leaf
-    owner = _foreign_owner(leaf)
-    if owner is not None:
-        raise TypeError(f"value_and_grad on the 'jax' backend got a tensor of the {owner!r} backend.")
+    from .. import get
+    get("jax").check_foreign(leaf)
     if isinstance(leaf, bool):
         return jnp.asarray(leaf, dtype=jnp.bool_)
     if isinstance(leaf, int):

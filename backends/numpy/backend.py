@@ -27,7 +27,6 @@ from .autodiff.tensor import Tensor, val
 
 _T = Tensor
 _NP_TYPES = (np.ndarray, np.generic, Tensor)
-_FOREIGN = ("torch", "jax", "jaxlib", "tensorflow")
 
 try:
     import ml_dtypes as _mld
@@ -58,6 +57,7 @@ class NumpyBackend(LinalgMixin, SignalMixin, TransformsMixin, BaseBackend):
 
     name = "numpy"
     Tensor = Tensor
+    tensor_modules = ("kshim.backends.numpy",)
 
     # ---- conversion and dtypes ---------------------------------------------------------------
     def convert_to_tensor(self, x, dtype=None):
@@ -66,13 +66,7 @@ class NumpyBackend(LinalgMixin, SignalMixin, TransformsMixin, BaseBackend):
             if dtype is None or (x.dtype == _npdt(dtype)):
                 return x
             return self.cast(x, dtype)
-        mod = cls.__module__ or ""
-        root = mod.split(".", 1)[0]
-        if root in _FOREIGN:
-            raise TypeError(
-                f"kshim numpy backend: got a {root} tensor ({cls.__module__}.{cls.__name__}). "
-                f"Tensors of the {root!r} backend cannot be used with the numpy backend; convert it "
-                f"first with the {root!r} backend's to_numpy (kshim.backends.get({root!r}).to_numpy(x)).")
+        self.check_foreign(x)
         if dtype is not None:
             return np.asarray(x, dtype=_npdt(dtype))
         if isinstance(x, bool):

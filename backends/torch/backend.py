@@ -19,8 +19,6 @@ from .linalg import LinalgMixin
 from .signal import SignalMixin
 from .transforms import TransformsMixin
 
-_FOREIGN = (("jaxlib", "jax"), ("jax", "jax"), ("kshim.backends.numpy", "numpy"),
-            ("kshim.backends.jax", "jax"))
 _PAD_MODES = {"reflect": "reflect", "symmetric": "symmetric", "edge": "edge"}
 
 
@@ -78,6 +76,7 @@ class TorchBackend(NNMixin, ControlMixin, LinalgMixin, SignalMixin, TransformsMi
 
     name = "torch"
     supports_jit = True  # trace-and-replay of the built-in steps (tracing.py)
+    tensor_modules = ("torch", "kshim.backends.torch")
 
     def grad_leaf(self, tensor: Any) -> Any:
         if isinstance(tensor, torch.Tensor) and tensor.is_floating_point():
@@ -94,15 +93,6 @@ class TorchBackend(NNMixin, ControlMixin, LinalgMixin, SignalMixin, TransformsMi
         torch.backends.cudnn.allow_tf32 = False
 
     # ---- conversion and dtypes -------------------------------------------------------------
-    def _foreign(self, x: Any) -> None:
-        mod = type(x).__module__ or ""
-        for prefix, owner in _FOREIGN:
-            if mod == prefix or mod.startswith(prefix + "."):
-                raise TypeError(
-                    f"Cannot convert a {type(x).__module__}.{type(x).__name__} to a torch tensor: "
-                    f"it belongs to the {owner!r} backend. Objects of two backends cannot be "
-                    f"mixed; convert through NumPy explicitly (e.g. with that backend's to_numpy).")
-
     def convert_to_tensor(self, x: Any, dtype: str | None = None) -> torch.Tensor:
         tdt = None if dtype is None else _tdtype(dtype)
         dev = self._device
@@ -122,7 +112,7 @@ class TorchBackend(NNMixin, ControlMixin, LinalgMixin, SignalMixin, TransformsMi
             if tdt is not None and not tdt.is_floating_point and tdt != torch.bool:
                 return torch.tensor(x, dtype=torch.float64, device=dev).to(tdt)
             return torch.tensor(x, dtype=tdt or torch.float64, device=dev)
-        self._foreign(x)
+        self.check_foreign(x)
         if isinstance(x, (list, tuple)) and x and any(isinstance(e, (torch.Tensor, list, tuple)) for e in x) \
                 and any(isinstance(e, torch.Tensor) for e in _leaves(x)):
             # Nested sequences holding tensors (possibly on an accelerator): stack on device.
