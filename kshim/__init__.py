@@ -23,8 +23,8 @@ def version() -> str:
     return __version__
 
 
-from . import backends  # noqa: F401  (kshim.backends registry)
-from . import backend, config  # noqa: F401
+from . import backends  # noqa: F401,E402  (kshim.backends registry)
+from . import backend, config  # noqa: F401,E402
 
 _SUBMODULES = {"activations", "constraints", "initializers", "ops", "random", "regularizers", "layers", "models",
                "saving", "utils", "optimizers", "losses", "metrics", "callbacks", "datasets", "dtypes", "testing",

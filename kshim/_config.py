@@ -1,4 +1,7 @@
-"""Global configuration state: floatx, epsilon, image data format, logging and loop caps (the public facade is ``kshim.config``)."""
+"""Global configuration state: floatx, epsilon, image data format, logging and loop caps.
+
+The public facade is ``kshim.config``.
+"""
 from __future__ import annotations
 
 import json

@@ -1,7 +1,7 @@
 """``Variable``: a named, mutable tensor bound to the backend it was created under."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -124,7 +124,6 @@ def dtype_of(x: Any) -> str:
 
 def promote(*xs: Any, dtype: str | None = None) -> list:
     """Convert operands to tensors of one common dtype (Python scalars are weakly typed)."""
-    b = current()
     strong = []
     for x in xs:
         if isinstance(x, _PY_SCALARS) or x is None:

@@ -72,7 +72,7 @@ def pad_sequences(sequences: Any, maxlen: int | None = None, dtype: Any = "int32
 
     np_dtype = np.dtype(dtype)
     is_str = np_dtype.kind in "US"
-    if isinstance(value, str) and np_dtype != object and not is_str:
+    if isinstance(value, str) and np_dtype.kind != "O" and not is_str:
         raise ValueError(f"`dtype` {dtype} is not compatible with `value`'s type: {type(value)}\n"
                          f"You should set `dtype=object` for variable length strings.")
 

@@ -46,7 +46,6 @@ class CompileLoss:
     """Weighted sum of one loss per output; also reports per-output losses."""
 
     def __init__(self, loss: Any, loss_weights: Any, output_names: list[str]):
-        from .. import losses
         self.output_names = output_names
         per = match_outputs(loss, output_names, "loss")
         self.losses = [None if l is None else _as_loss(l) for l in per]

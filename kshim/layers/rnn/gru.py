@@ -40,7 +40,7 @@ class GRUCell(BaseCell):
     def _recurrent(self, xp: Any, states: Any, training: Any = False) -> tuple:
         nested = isinstance(states, (list, tuple))
         h = states[0] if nested else states
-        u, U = self.units, self.recurrent_kernel
+        U = self.recurrent_kernel
         rm = self._rec_mask(training)
         hz, hr, hh_in = (h, h, h) if not isinstance(rm, (list, tuple)) else [ops.multiply(h, m) for m in rm]
         if rm is not None and not isinstance(rm, (list, tuple)):
