@@ -1,9 +1,11 @@
 """Shared implementation pieces every backend inherits (written once over the primitives)."""
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, Callable, Sequence
 
 import numpy as np
+import optree
 
 from ._protocol import BINARY_OPS, REDUCE_OPS, UNARY_OPS  # noqa: F401
 
@@ -71,6 +73,113 @@ class BaseBackend:
             f"The {self.name!r} backend got a {type(x).__module__}.{type(x).__name__}, which is a tensor of "
             f"{'the ' + repr(owner) + ' backend' if owner != 'tensorflow' else 'TensorFlow'}. Tensors of "
             f"different backends cannot be mixed; {how}.")
+
+    # ---- control flow: the unrolled ``scan``, written once ------------------------------------------
+    def scan(self, f: Callable, init: Any, xs: Any = None, length: int | None = None,
+             reverse: bool = False) -> tuple:
+        """``jax.lax.scan`` semantics by unrolling in Python (differentiable through the backend's own
+        autodiff). With zero steps the stacked ``ys`` are empty arrays of leading size 0 whose structure,
+        shapes and dtypes come from tracing ``f`` once on zeros, as ``lax.scan`` gives."""
+        leaves, spec = ([], None) if xs is None else optree.tree_flatten(xs, is_leaf=self.is_tensor)
+        lens = {int(self.shape(leaf)[0]) for leaf in leaves}
+        if length is not None:
+            lens.add(int(length))
+        if len(lens) > 1:
+            raise ValueError(f"scan: inconsistent leading lengths {sorted(lens)} of xs (and length).")
+        if not lens:
+            raise ValueError("scan: give xs or length (`length` is required when `xs` is None).")
+        n = lens.pop()
+        steps = [self._unstack(leaf, n) for leaf in leaves]
+        carry, ys = init, []
+        for t in (range(n - 1, -1, -1) if reverse else range(n)):
+            x = None if spec is None else optree.tree_unflatten(spec, [s[t] for s in steps])
+            carry, y = f(carry, x)
+            ys.append(y)
+        if n == 0:
+            x = None if spec is None else optree.tree_unflatten(
+                spec, [self.zeros(self.shape(leaf)[1:], self.dtype(leaf)) for leaf in leaves])
+            _, y = f(init, x)
+            y_leaves, y_spec = optree.tree_flatten(y, is_leaf=self.is_tensor)
+            return init, optree.tree_unflatten(
+                y_spec, [self.zeros((0, *self.shape(v)), self.dtype(v)) for v in y_leaves])
+        if reverse:
+            ys.reverse()
+        flat = [optree.tree_flatten(y, is_leaf=self.is_tensor)[0] for y in ys]
+        y_spec = optree.tree_structure(ys[0], is_leaf=self.is_tensor)
+        return carry, optree.tree_unflatten(y_spec, [self._stack(list(col)) for col in zip(*flat)])
+
+    def _unstack(self, x: Any, n: int) -> list:
+        """``[x[0], ..., x[n-1]]`` (backends override with a faster native split)."""
+        return [self.getitem(x, (i,)) for i in range(n)]
+
+    def _stack(self, xs: list) -> Any:
+        """Stack equal-shape tensors along a new leading axis (backends override with a native stack)."""
+        return self.concatenate([self.reshape(x, (1, *self.shape(x))) for x in xs], 0)
+
+    # ---- autodiff: the pytree plumbing of ``value_and_grad``, written once ---------------------------
+    def value_and_grad(self, fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+        """``jax.value_and_grad`` over pytrees (see ``_protocol.Backend.value_and_grad``).
+
+        The selected positional arguments are flattened to leaves; float leaves are differentiated
+        through the backend's ``_value_and_grad_flat`` (the one autodiff primitive a backend writes),
+        other leaves get zero gradients of their shape and dtype; keyword arguments pass through.
+        """
+        single = isinstance(argnums, int)
+        nums = (argnums,) if single else tuple(int(a) for a in argnums)
+
+        @functools.wraps(fn)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            n = len(args)
+            for a in nums:
+                if not -n <= a < n:
+                    raise ValueError(f"value_and_grad: argnums={argnums!r} is out of range for {n} positional "
+                                     f"arguments.")
+            sel = [a % n for a in nums]
+            flat, treedef = optree.tree_flatten([args[i] for i in sel], is_leaf=self.is_tensor)
+            leaves = [self._grad_input(leaf) for leaf in flat]
+            diff = [i for i, leaf in enumerate(leaves) if self.dtype(leaf) in FLOAT_DTYPES]
+
+            def flat_fn(diff_leaves: list) -> tuple:
+                merged = list(leaves)
+                for p, v in zip(diff, diff_leaves):
+                    merged[p] = v
+                new_args = list(args)
+                for i, v in zip(sel, optree.tree_unflatten(treedef, merged)):
+                    new_args[i] = v
+                out = fn(*new_args, **kwargs)
+                if not has_aux:
+                    return out, None
+                if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                    raise TypeError("value_and_grad(has_aux=True): fn must return a pair (value, aux).")
+                return out[0], out[1]
+
+            value, aux, dgrads = self._value_and_grad_flat(flat_fn, [leaves[p] for p in diff])
+            grads = [self.zeros(self.shape(leaf), self.dtype(leaf)) if i not in diff else None
+                     for i, leaf in enumerate(leaves)]
+            for p, g in zip(diff, dgrads):
+                grads[p] = g
+            tree = optree.tree_unflatten(treedef, grads)
+            g_out = tree[0] if single else tuple(tree)
+            return ((value, aux) if has_aux else value), g_out
+        return wrapped
+
+    def _grad_input(self, leaf: Any) -> Any:
+        """A leaf of a differentiated argument as a tensor of this backend (foreign tensors refused)."""
+        return leaf if self.is_tensor(leaf) else self.convert_to_tensor(leaf)
+
+    def _value_and_grad_flat(self, flat_fn: Callable, leaves: list) -> tuple:
+        """``flat_fn(leaves) -> (value, aux)``; returns ``(value, aux, grads)`` with one gradient per leaf
+        (zeros where ``value`` does not depend on it), ``value`` a float scalar and ``value``/``aux``
+        detached from the backend's autodiff. Each backend implements this primitive."""
+        raise NotImplementedError(f"backend {self.name!r} does not implement _value_and_grad_flat")
+
+    @staticmethod
+    def _check_scalar_value(shape: tuple, dtype: str) -> None:
+        if tuple(shape) != ():
+            raise TypeError(f"value_and_grad: fn must return a scalar (shape ()) value, got shape {tuple(shape)}. "
+                            f"Reduce it first (e.g. sum or mean).")
+        if dtype not in FLOAT_DTYPES:
+            raise TypeError(f"value_and_grad: fn must return a float scalar, got {dtype}.")
 
     def host_view(self, arr: Any) -> Any:
         """No zero-copy batch views by default (see ``_protocol.Backend.host_view``)."""

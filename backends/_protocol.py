@@ -17,7 +17,10 @@ Conventions (they are the contract the frontend relies on):
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence, runtime_checkable
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Tensor = Any
 DType = str
@@ -189,7 +192,14 @@ class Backend(Protocol):
         """Like ``jax.value_and_grad``: returns ``g(*args) -> (value, grads)`` or
         ``((value, aux), grads)``; ``value`` is a scalar tensor; ``grads`` mirrors the pytree
         structure of the selected args (a tuple when ``argnums`` is a sequence). Non-float
-        leaves and unused inputs get zero gradients of the right shape and dtype."""
+        leaves and unused inputs get zero gradients of the right shape and dtype; keyword arguments
+        pass through. ``BaseBackend`` provides the pytree plumbing; a backend implements only
+        :meth:`_value_and_grad_flat`."""
+
+    def _value_and_grad_flat(self, flat_fn: Callable, leaves: list) -> tuple:
+        """The one autodiff primitive: ``flat_fn(leaves) -> (value, aux)`` with ``leaves`` a flat list of
+        float tensors; returns ``(value, aux, grads)``, one gradient per leaf (zeros where unused),
+        ``value`` a float scalar, ``value`` and ``aux`` detached. Call ``_check_scalar_value``."""
 
     def jit(self, fn: Callable, donate_argnums: Sequence[int] = (), static_argnums: Sequence[int] = ()) -> Callable:
         """Compile ``fn`` where the backend can (jax); may return ``fn`` unchanged."""
@@ -201,6 +211,50 @@ class Backend(Protocol):
         to FMA rounding. ``BaseBackend`` provides the loop; torch uses its multi-tensor kernels."""
 
     # ---- linear algebra: decompositions and solves (backends/<name>/linalg.py) -----------------
+    # Matrices are the last two axes; leading axes are batch axes. Inputs are float32 or float64
+    # (the frontend casts integers to floatx and computes half precision in float32). Every
+    # primitive is differentiable except ``lu_factor``'s pivots and ``slogdet``'s sign. Outputs that
+    # are not unique (the last M - N columns of a complete QR's ``q``; the extra columns of a full
+    # SVD's ``u``/``vh`` when M != N) are constants for differentiation. Numerical failures raise
+    # ValueError on concrete values; under tracing (jax.jit/grad) they give NaN/inf instead.
+    def cholesky(self, x: Tensor) -> Tensor:
+        """Lower Cholesky factor ``L`` (``x = L Lᵀ``) from the lower triangle of ``x`` (the
+        frontend passes symmetric matrices; the gradient is the symmetric one). ValueError when a
+        matrix is not positive definite."""
+
+    def qr(self, x: Tensor, complete: bool) -> tuple[Tensor, Tensor]:
+        """Householder QR (LAPACK geqrf signs): ``(q, r)`` of shapes (..., M, K), (..., K, N) with
+        K = min(M, N), or (..., M, M), (..., M, N) when ``complete``."""
+
+    def svd(self, x: Tensor, full_matrices: bool, compute_uv: bool) -> Any:
+        """``(u, s, vh)`` with ``s`` (..., K) descending and ``u @ diag(s) @ vh == x``; ``u``/``vh``
+        square when ``full_matrices``; only ``s`` when not ``compute_uv``."""
+
+    def eigh(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """``(w, v)`` of the lower triangle of symmetric ``x``: eigenvalues ascending (..., M),
+        orthonormal eigenvectors as columns (..., M, M)."""
+
+    def eig(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """``(w, v)`` of a general square matrix with a *real* spectrum (LAPACK geev order, unit
+        eigenvectors as columns), in the input's float dtype. ValueError when an eigenvalue is
+        complex (traced: those entries are NaN)."""
+
+    def solve(self, a: Tensor, b: Tensor) -> Tensor:
+        """``a⁻¹ b`` for ``a`` (..., M, M) and ``b`` (..., M, K) with the same batch shape.
+        ValueError for a singular ``a``."""
+
+    def solve_triangular(self, a: Tensor, b: Tensor, lower: bool) -> Tensor:
+        """``a⁻¹ b`` reading only the lower (or upper) triangle of ``a``; shapes as ``solve``. The
+        gradient w.r.t. ``a`` is zero outside that triangle. A zero diagonal gives inf/NaN."""
+
+    def lu_factor(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Partial-pivoting LU of (..., M, N): ``(lu, pivots)``, ``lu`` packed as LAPACK getrf
+        (unit L below the diagonal, U on and above), ``pivots`` int32 (..., min(M, N)), 0-based
+        row swaps applied in order. Singular matrices do not raise."""
+
+    def slogdet(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """``(sign, log|det|)`` of (..., M, M), both in the input dtype; sign 0 and -inf for a
+        singular matrix."""
 
     # ---- FFT (backends/<name>/signal.py) ---------------------------------------------------------
     # Complex values travel as (real, imag) pairs of one float dtype (float32 or float64; the
@@ -249,6 +303,13 @@ class Backend(Protocol):
     cache_constants: bool
     #: a user's own ``train_step`` etc. may be traced by ``jit`` (jax, as in Keras).
     jit_user_steps: bool
+
+    #: module prefixes of this backend's own tensor types (``backends.tensor_owner`` reads them).
+    tensor_modules: tuple
+
+    def check_foreign(self, x: Any) -> None:
+        """Raise ``TypeError`` for a tensor of another backend (``BaseBackend`` implements it from the
+        declared ``tensor_modules``; ``convert_to_tensor`` calls it)."""
 
     def grad_leaf(self, tensor: Tensor) -> Tensor:
         """``tensor`` as a leaf that accumulates ``.grad`` on back-propagation (torch's

@@ -79,7 +79,10 @@ def _load() -> None:
     if not _LOADED:
         _LOADED = True
         import importlib
-        for mod in ("ops", "layers", "models"):  # register on import
+        import os
+        here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases")
+        areas = sorted(f[:-3] for f in os.listdir(here) if f.startswith("ops_") and f.endswith(".py"))
+        for mod in ("ops", *areas, "layers", "models"):  # register on import (ops_<area>.py: one area each)
             importlib.import_module(f".cases.{mod}", __package__)
 
 

@@ -8,8 +8,8 @@ How the alias maps modules:
   ``keras.config`` patches kshim. The modules keep their own ``__name__`` and ``__spec__``
   (``kshim.layers``); only ``sys.modules`` gains the ``keras...`` keys.
 * Keras 3 sub-namespaces that kshim keeps flat in their parent are read-only views of the module
-  holding the names: ``keras.ops.nn``, ``keras.ops.numpy``, ``keras.ops.linalg`` and
-  ``keras.ops.image`` forward to ``kshim.ops`` (see ``_VIEWS``). They are registered in
+  holding the names: ``keras.ops.nn`` and ``keras.ops.numpy`` forward to ``kshim.ops`` (see
+  ``_VIEWS``); ``keras.ops.linalg`` and ``keras.ops.image`` are kshim's own submodules. Views are registered in
   ``sys.modules`` when the alias is installed, and set as attributes of ``kshim.ops`` where it has
   none: ``kshim.ops.nn`` stays kshim's real submodule, so ``from keras.ops.nn import X`` reads the
   view (every op) while the attribute path ``keras.ops.nn.X`` reads ``kshim/ops/nn.py``.
@@ -69,8 +69,6 @@ keras.wrappers
 _VIEWS = {
     "keras.ops.nn": "kshim.ops",
     "keras.ops.numpy": "kshim.ops",
-    "keras.ops.linalg": "kshim.ops",
-    "keras.ops.image": "kshim.ops",
 }
 
 # keras path -> kshim module, where the name differs from ``kshim.<rest>`` (legacy paths).

@@ -98,10 +98,51 @@ def squareplus(x: Any, b: float = 4) -> Any:
 
 sparse_plus = _wrap("sparse_plus", ops.sparse_plus)
 
+
+def sparse_sigmoid(x: Any) -> Any:
+    """Sparse sigmoid: 0 for ``x <= -1``, 1 for ``x >= 1``, ``(x + 1) / 2`` between.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s float dtype.
+    """
+    return ops.sparse_sigmoid(x)
+
+
+def sparsemax(x: Any, axis: int = -1) -> Any:
+    """Sparsemax: the projection of ``x`` onto the probability simplex along ``axis``
+    (see :func:`kshim.ops.sparsemax`, which notes where it deliberately differs from Keras 3.15).
+
+    Args:
+        x: Input tensor.
+        axis: Axis along which the sparsemax operation is applied.
+
+    Returns:
+        A tensor of ``x``'s shape, non-negative, summing to 1 along ``axis``.
+    """
+    return ops.sparsemax(x, axis)
+
+
+def threshold(x: Any, threshold: float, default_value: float) -> Any:
+    """``x`` where ``x > threshold``, else ``default_value``.
+
+    Args:
+        x: Input tensor.
+        threshold: The value that decides when to retain or replace ``x``.
+        default_value: Value to assign when ``x <= threshold``.
+
+    Returns:
+        A tensor of ``x``'s shape.
+    """
+    return ops.threshold(x, threshold, default_value)
+
+
 ALL = {f.__name__: f for f in (relu, linear, gelu, leaky_relu, softmax, log_softmax, elu, exponential, sigmoid,
                                tanh, softplus, softsign, selu, silu, hard_sigmoid, hard_silu, relu6, mish,
                                log_sigmoid, celu, glu, hard_tanh, tanh_shrink, soft_shrink, hard_shrink,
-                               squareplus, sparse_plus)}
+                               squareplus, sparse_plus, sparse_sigmoid, sparsemax, threshold)}
 ALL.update({"swish": silu, "hard_swish": hard_silu})
 _NAMES = {id(f): n for n, f in ALL.items() if n not in ("swish", "hard_swish")}
 _registry.BUILTIN_FUNCTIONS.update(ALL)  # saved and loaded by bare name ("relu")

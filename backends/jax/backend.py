@@ -327,38 +327,16 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
     def stop_gradient(self, x):
         return lax.stop_gradient(x)
 
-    def value_and_grad(self, fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-        single = isinstance(argnums, int)
-        nums = (argnums,) if single else tuple(int(a) for a in argnums)
+    def _value_and_grad_flat(self, flat_fn: Callable, leaves: list) -> tuple:
+        def inner(ls):
+            value, aux = flat_fn(ls)
+            self._check_scalar_value(tuple(value.shape), self.dtype(value))
+            return value, aux
+        (value, aux), grads = jax.value_and_grad(inner, has_aux=True)(leaves)
+        return value, aux, list(grads)
 
-        def wrapped(*args, **kwargs):
-            n = len(args)
-            for a in nums:
-                if not -n <= a < n:
-                    raise ValueError(f"argnums {a} is out of range for {n} positional arguments")
-            sel = [a % n for a in nums]
-            leaves, treedef = jax.tree_util.tree_flatten([args[i] for i in sel])
-            leaves = [_as_leaf(leaf) for leaf in leaves]
-            diff_pos = [i for i, leaf in enumerate(leaves) if _is_diff_leaf(leaf)]
-
-            def inner(diff_leaves):
-                merged = list(leaves)
-                for p, v in zip(diff_pos, diff_leaves):
-                    merged[p] = v
-                selected = jax.tree_util.tree_unflatten(treedef, merged)
-                new_args = list(args)
-                for i, v in zip(sel, selected):
-                    new_args[i] = v
-                return fn(*new_args, **kwargs)
-
-            value, dgrads = jax.value_and_grad(inner, has_aux=has_aux)([leaves[p] for p in diff_pos])
-            grads = [_zero_grad(leaf) for leaf in leaves]
-            for p, g in zip(diff_pos, dgrads):
-                grads[p] = g
-            grads = jax.tree_util.tree_unflatten(treedef, grads)
-            return value, (grads[0] if single else tuple(grads))
-
-        return wrapped
+    def _grad_input(self, leaf: Any) -> Any:
+        return _as_leaf(leaf)
 
     def jit(self, fn: Callable, donate_argnums: Sequence[int] = (), static_argnums: Sequence[int] = ()) -> Callable:
         donate = (donate_argnums,) if isinstance(donate_argnums, int) else tuple(donate_argnums)

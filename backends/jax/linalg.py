@@ -7,6 +7,8 @@ the same ValueError, while under ``jit``/``grad`` tracing (where values are unkn
 """
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 from jax import lax
@@ -30,7 +32,7 @@ def _fails(out, *inputs) -> bool:
 class LinalgMixin:
     """Decompositions, solves and determinants; mixed into the backend class."""
 
-    def cholesky(self, x):
+    def cholesky(self, x: Any) -> Any:
         """Lower Cholesky factor of the lower triangle of ``x`` (``jnp.linalg.cholesky``)."""
         out = jnp.linalg.cholesky(x, symmetrize_input=False)
         if _fails(out, x):
@@ -38,27 +40,45 @@ class LinalgMixin:
                              "positive-definite matrix.")
         return out
 
-    def qr(self, x, complete):
-        """QR decomposition (``jnp.linalg.qr``)."""
+    def qr(self, x: Any, complete: bool) -> tuple:
+        """QR decomposition (``jnp.linalg.qr``). Traced with ``complete`` and M > N, the last
+        M - N columns of ``q`` (not unique) are constants for differentiation, as on the other
+        backends."""
+        m, n = x.shape[-2:]
+        if complete and m > n and not _concrete(x):
+            q, r = jnp.linalg.qr(x, mode="reduced")
+            extra = lax.stop_gradient(jnp.linalg.qr(lax.stop_gradient(x), mode="complete")[0][..., n:])
+            zeros = jnp.zeros(r.shape[:-2] + (m - n, n), r.dtype)
+            return jnp.concatenate([q, extra], -1), jnp.concatenate([r, zeros], -2)
         q, r = jnp.linalg.qr(x, mode="complete" if complete else "reduced")
         return q, r
 
-    def svd(self, x, full_matrices, compute_uv):
-        """Singular value decomposition (``jnp.linalg.svd``)."""
+    def svd(self, x: Any, full_matrices: bool, compute_uv: bool) -> Any:
+        """Singular value decomposition (``jnp.linalg.svd``). Traced with ``full_matrices`` and
+        M != N, the extra columns of ``u`` / rows of ``vh`` (not unique) are constants for
+        differentiation (JAX has no derivative for the full SVD), as on the other backends."""
         if not compute_uv:
             return jnp.linalg.svd(x, full_matrices=False, compute_uv=False)
+        m, n = x.shape[-2:]
+        if full_matrices and m != n and not _concrete(x):
+            k = min(m, n)
+            u, s, vh = jnp.linalg.svd(x, full_matrices=False)
+            uf, _, vhf = lax.stop_gradient(jnp.linalg.svd(lax.stop_gradient(x), full_matrices=True))
+            return jnp.concatenate([u, uf[..., :, k:]], -1), s, jnp.concatenate([vh, vhf[..., k:, :]], -2)
         u, s, vh = jnp.linalg.svd(x, full_matrices=full_matrices, compute_uv=True)
         return u, s, vh
 
-    def eigh(self, x):
+    def eigh(self, x: Any) -> tuple:
         """Eigen-decomposition of the lower triangle of ``x`` (``jnp.linalg.eigh``)."""
         w, v = jnp.linalg.eigh(x, UPLO="L", symmetrize_input=False)
         return w, v
 
-    def eig(self, x):
-        """Eigen-decomposition of matrices with a real spectrum (``jnp.linalg.eig``, CPU only).
-        Complex eigenvalues raise ValueError on concrete arrays; traced, their entries are NaN."""
-        w, v = jnp.linalg.eig(x)
+    def eig(self, x: Any) -> tuple:
+        """Eigen-decomposition of matrices with a real spectrum (``lax.linalg.eig``, CPU only;
+        eigenvector derivatives enabled: they are valid for distinct eigenvalues). Complex
+        eigenvalues raise ValueError on concrete arrays; traced, their entries are NaN."""
+        w, v = lax.linalg.eig(x, compute_left_eigenvectors=False, compute_right_eigenvectors=True,
+                              enable_eigvec_derivs=True)
         real = jnp.imag(w) == 0
         if _concrete(w) and not bool(jnp.all(real)):
             raise ValueError(
@@ -70,24 +90,24 @@ class LinalgMixin:
         v_r = jnp.where(real[..., None, :], jnp.real(v).astype(x.dtype), nan)
         return w_r, v_r
 
-    def solve(self, a, b):
+    def solve(self, a: Any, b: Any) -> Any:
         """``jnp.linalg.solve`` with matrix right-hand sides of the same batch shape."""
         out = jnp.linalg.solve(a, b)
         if _fails(out, a, b):
             raise ValueError("solve failed: the coefficient matrix is singular.")
         return out
 
-    def solve_triangular(self, a, b, lower):
+    def solve_triangular(self, a: Any, b: Any, lower: bool) -> Any:
         """Triangular solve reading only the ``lower`` (or upper) triangle of ``a``."""
         return lax.linalg.triangular_solve(a, b, left_side=True, lower=bool(lower),
                                            transpose_a=False)
 
-    def lu_factor(self, x):
+    def lu_factor(self, x: Any) -> tuple:
         """Packed LU with partial pivoting and int32 0-based pivots (``lax.linalg.lu``)."""
         lu, piv, _ = lax.linalg.lu(x)
         return lu, piv.astype(jnp.int32)
 
-    def slogdet(self, x):
+    def slogdet(self, x: Any) -> tuple:
         """(sign, log|det|) (``jnp.linalg.slogdet``)."""
         sign, logabs = jnp.linalg.slogdet(x)
         return sign, logabs

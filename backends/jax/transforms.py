@@ -1,4 +1,5 @@
-"""Function-transform primitives of the jax backend: custom gradients, forward-mode (declared in ``backends/_protocol.py``).
+"""Function-transform primitives of the jax backend: custom gradients, forward mode
+(declared in ``backends/_protocol.py``).
 
 ``custom_gradient`` is ``jax.custom_gradient`` over the float input leaves (other leaves are closed
 over, so they may be jit tracers); ``jvp`` is ``jax.jvp`` with float0 tangents for non-float primals.

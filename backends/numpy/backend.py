@@ -22,7 +22,7 @@ from .autodiff import tensor as _tensor_mod
 from .autodiff import rules_array as RA
 from .autodiff import rules_math as RM
 from .autodiff import rules_nn as RN
-from .autodiff.grad import value_and_grad as _value_and_grad
+from .autodiff.grad import value_and_grad_flat as _value_and_grad_flat
 from .autodiff.tensor import Tensor, val
 
 _T = Tensor
@@ -267,43 +267,15 @@ class NumpyBackend(LinalgMixin, SignalMixin, TransformsMixin, BaseBackend):
     def cond(self, pred, true_fn, false_fn, *operands):
         return true_fn(*operands) if bool(val(pred)) else false_fn(*operands)
 
-    def scan(self, f, init, xs=None, length=None, reverse=False):
-        is_leaf = _is_traced
-        if xs is None:
-            leaves, treedef = [], None
-            if length is None:
-                raise ValueError("scan: `length` is required when `xs` is None")
-            n = int(length)
-        else:
-            leaves, treedef = optree.tree_flatten(xs, is_leaf=is_leaf)
-            lens = {int(val(l).shape[0]) for l in leaves}
-            if length is not None:
-                lens.add(int(length))
-            if len(lens) > 1:
-                raise ValueError(f"scan: inconsistent leading lengths {sorted(lens)}")
-            n = lens.pop() if lens else int(length or 0)
-        carry = init
-        ys = []
-        for i in (range(n - 1, -1, -1) if reverse else range(n)):
-            x = None if treedef is None else optree.tree_unflatten(
-                treedef, [self.getitem(l, (i,)) for l in leaves])
-            carry, y = f(carry, x)
-            ys.append(y)
-        if reverse:
-            ys.reverse()
-        if not ys:
-            return carry, None
-        flat = [optree.tree_flatten(y, is_leaf=is_leaf)[0] for y in ys]
-        ytree = optree.tree_structure(ys[0], is_leaf=is_leaf)
-        stacked = [self.stack([fl[j] for fl in flat], 0) for j in range(len(flat[0]))]
-        return carry, optree.tree_unflatten(ytree, stacked)
+    def _stack(self, xs):
+        return self.stack(xs, 0)
 
     # ---- autodiff and compilation -------------------------------------------------------------------
     def stop_gradient(self, x):
         return val(x)
 
-    def value_and_grad(self, fn, argnums=0, has_aux=False):
-        return _value_and_grad(fn, argnums, has_aux)
+    def _value_and_grad_flat(self, flat_fn, leaves):
+        return _value_and_grad_flat(flat_fn, leaves, self._check_scalar_value)
 
     def jit(self, fn, donate_argnums=(), static_argnums=()):
         @functools.wraps(fn)

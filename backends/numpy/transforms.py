@@ -1,4 +1,5 @@
-"""Function-transform primitives of the numpy backend: custom gradients, forward-mode (declared in ``backends/_protocol.py``).
+"""Function-transform primitives of the numpy backend: custom gradients, forward mode
+(declared in ``backends/_protocol.py``).
 
 ``custom_gradient`` records one tape node whose VJP is the user's gradient function.
 ``jvp`` is exact reverse-mode arithmetic, not finite differences: the NumPy tape's VJP closures

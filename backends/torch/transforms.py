@@ -1,4 +1,5 @@
-"""Function-transform primitives of the torch backend: custom gradients, forward-mode (declared in ``backends/_protocol.py``).
+"""Function-transform primitives of the torch backend: custom gradients, forward mode
+(declared in ``backends/_protocol.py``).
 
 ``custom_gradient`` is a ``torch.autograd.Function`` whose backward calls the user's gradient
 function (its forward runs in no-grad mode, as every ``autograd.Function``'s does); ``jvp`` is

@@ -14,6 +14,7 @@ from .losses import (BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCro
                      squared_hinge)
 from .categorical_variants import (CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy,
                                    categorical_focal_crossentropy, categorical_generalized_cross_entropy)
+from .ctc import CTC, ctc
 from .metric_learning import Circle, circle
 from .segmentation import Dice, Tversky, dice, tversky
 
@@ -25,8 +26,8 @@ ALL_OBJECTS = (
     categorical_crossentropy, sparse_categorical_crossentropy, mean_squared_error, mean_absolute_error,
     mean_absolute_percentage_error, mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber, hinge,
     squared_hinge, categorical_hinge,
-    CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy, Circle, Dice, Tversky,
-    categorical_focal_crossentropy, categorical_generalized_cross_entropy, circle, dice, tversky)
+    CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy, Circle, CTC, Dice, Tversky,
+    categorical_focal_crossentropy, categorical_generalized_cross_entropy, circle, ctc, dice, tversky)
 ALL_OBJECTS_DICT: dict[str, Any] = {obj.__name__: obj for obj in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({
     "bce": binary_crossentropy, "BCE": binary_crossentropy, "kld": kl_divergence, "KLD": kl_divergence,
@@ -81,5 +82,6 @@ def get(identifier: Any) -> Callable | Loss | None:
     raise ValueError(f"Could not interpret loss identifier: {identifier}")
 
 
-__all__ = [n for n in ALL_OBJECTS_DICT if not n.isupper() and n not in ("bce", "kld", "mae", "mse", "mape", "msle")]
+_ALIASES = ("bce", "kld", "mae", "mse", "mape", "msle")
+__all__ = [n for n in ALL_OBJECTS_DICT if n not in _ALIASES and n.lower() not in _ALIASES]
 __all__ += ["get", "serialize", "deserialize", "reduce_weighted_values"]

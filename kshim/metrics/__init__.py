@@ -9,7 +9,7 @@ from ..losses import (binary_crossentropy, binary_focal_crossentropy, categorica
                       mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
                       mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy, squared_hinge)
 from .metric import Mean, MeanMetricWrapper, Metric, Sum, reduce_to_samplewise_values  # noqa: F401
-from .metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy, MeanAbsoluteError,
+from .metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy, MeanAbsoluteError,  # noqa: F401
                       MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Precision, Recall,
                       RootMeanSquaredError, SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy,
                       TopKCategoricalAccuracy, accuracy, binary_accuracy, categorical_accuracy,

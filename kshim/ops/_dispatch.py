@@ -117,7 +117,7 @@ def dtype_of(x: Any) -> str:
     b = current()
     if b.is_tensor(x):
         return b.dtype(x)
-    if isinstance(x, _PY_SCALARS):
+    if type(x) in _PY_SCALARS:  # NumPy scalars (np.float64 subclasses float) are strongly typed
         return _dt.scalar_dtype(x)
     return _dt.canonical_dtype(np.asarray(x).dtype)
 
@@ -126,14 +126,14 @@ def promote(*xs: Any, dtype: str | None = None) -> list:
     """Convert operands to tensors of one common dtype (Python scalars are weakly typed)."""
     strong = []
     for x in xs:
-        if isinstance(x, _PY_SCALARS) or x is None:
+        if type(x) in _PY_SCALARS or x is None:  # only Python scalars are weak (not np.float64)
             continue
         strong.append(dtype_of(x))
     if dtype is None:
         if strong:
             dtype = _dt.result_type(*strong)
             for x in xs:
-                if isinstance(x, _PY_SCALARS):
+                if type(x) in _PY_SCALARS:
                     dtype = _dt.weak_result(dtype, x)
         else:
             dtype = _dt.result_type(*[_dt.scalar_dtype(x) for x in xs])

@@ -15,6 +15,7 @@ wherever the inputs are), except :func:`window_values`, which returns a host ``n
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -148,13 +149,29 @@ def window_values(name: str, length: int, periodic: bool = False, beta: float = 
         return np.asarray(current().to_numpy(window(name, length, periodic, beta)), np.float64)
 
 
+@functools.lru_cache(maxsize=128)
+def _named_stft_window(name: str, sequence_length: int, fft_length: int) -> np.ndarray:
+    w = window_values(name, sequence_length, periodic=True)
+    lo = (fft_length - sequence_length) // 2
+    w = np.pad(w, (lo, fft_length - sequence_length - lo))
+    w.flags.writeable = False
+    return w
+
+
+def _check_window_name(win: str) -> None:
+    if win not in ("hann", "hamming"):
+        raise ValueError('If a string is passed to `window`, it must be one of `"hann"`, '
+                         f'`"hamming"`. Received: window={win}')
+
+
 def stft_window(win: Any, sequence_length: int, fft_length: int, dtype: str) -> Any | None:
     """The window ``keras.ops.stft``/``istft`` multiply each frame by, ``fft_length`` long.
 
     A name (``"hann"`` or ``"hamming"``, periodic as ``scipy.signal.get_window``) or a tensor of
     ``sequence_length`` values is cast to ``dtype`` and zero-padded on both sides to
     ``fft_length`` (the extra sample on the right when the padding is odd). ``None`` means no
-    windowing: the result is None and frames keep all ``fft_length`` samples.
+    windowing: the result is None and frames keep all ``fft_length`` samples. Named windows are
+    computed once on the host in float64 (cached) and converted.
 
     Args:
         win: ``"hann"``, ``"hamming"``, a 1-D tensor-like of length ``sequence_length``, or None.
@@ -170,20 +187,59 @@ def stft_window(win: Any, sequence_length: int, fft_length: int, dtype: str) -> 
     """
     if win is None:
         return None
-    b = current()
     if isinstance(win, str):
-        if win not in ("hann", "hamming"):
-            raise ValueError('If a string is passed to `window`, it must be one of `"hann"`, '
-                             f'`"hamming"`. Received: window={win}')
-        w = window(win, sequence_length, periodic=True, dtype=dtype)
-    else:
-        w = tensor(win, dtype)
-        if tuple(b.shape(w)) != (sequence_length,):
-            raise ValueError("The shape of `window` must be equal to [sequence_length]. Received: "
-                             f"window shape={tuple(b.shape(w))}, sequence_length={sequence_length}")
+        _check_window_name(win)
+        return tensor(_named_stft_window(win, sequence_length, fft_length).astype(dtype))
+    b = current()
+    w = tensor(win, dtype)
+    if tuple(b.shape(w)) != (sequence_length,):
+        raise ValueError("The shape of `window` must be equal to [sequence_length]. Received: "
+                         f"window shape={tuple(b.shape(w))}, sequence_length={sequence_length}")
     lo = (fft_length - sequence_length) // 2
     hi = fft_length - sequence_length - lo
     return b.pad(w, [(lo, hi)]) if lo or hi else w
+
+
+@functools.lru_cache(maxsize=128)
+def _named_istft_denominator(name: str | None, sequence_length: int, fft_length: int, frames: int,
+                             frame_step: int) -> np.ndarray:
+    from .. import backend as _backend
+    w = np.ones(fft_length) if name is None else _named_stft_window(name, sequence_length, fft_length)
+    with _backend.use("numpy"):
+        norm = np.asarray(overlap_add(np.broadcast_to(w * w, (frames, fft_length)), frame_step))
+    den = np.where(norm > 1e-10, norm, 1.0)
+    if name is None:  # Keras scales the unwindowed sum by fft_length / sequence_stride
+        den = den * (frame_step / fft_length)
+    den.flags.writeable = False
+    return den
+
+
+def istft_denominator(win: Any, padded_window: Any | None, sequence_length: int, fft_length: int,
+                      frames: int, frame_step: int, dtype: str) -> Any:
+    """What ``keras.ops.istft`` divides the overlap-added windowed frames by.
+
+    The overlap-added squared window where it exceeds 1e-10 (1 elsewhere); for ``win=None``
+    (unit window) also times ``sequence_stride / fft_length``, Keras' scaling. Host-computed and
+    cached for a named window or None; built from backend ops for a window tensor.
+
+    Args:
+        win: The ``window`` argument (name, tensor-like or None).
+        padded_window: ``stft_window(win, ...)`` (None when ``win`` is None).
+        sequence_length: Window length before padding.
+        fft_length: Frame length.
+        frames: Number of frames.
+        frame_step: Hop size.
+        dtype: Result dtype.
+
+    Returns:
+        A tensor of shape ``((frames - 1) * frame_step + fft_length,)``.
+    """
+    if win is None or isinstance(win, str):
+        return tensor(_named_istft_denominator(win, sequence_length, fft_length, frames,
+                                               frame_step).astype(dtype))
+    b = current()
+    norm = overlap_add(b.broadcast_to(b.square(padded_window), (frames, fft_length)), frame_step)
+    return b.where(b.greater(norm, constant(b, 1e-10, dtype)), norm, b.ones((), dtype))
 
 
 def frame_signal(x: Any, frame_length: int, frame_step: int) -> Any:

@@ -15,12 +15,31 @@ INTERPOLATION_ORDERS = {"nearest": 0, "bilinear": 1}
 
 
 def data_format(value: str | None) -> str:
-    """``None`` -> the global ``image_data_format()``; otherwise validated."""
+    """Resolve an image ``data_format`` argument.
+
+    Args:
+        value: ``"channels_last"``, ``"channels_first"`` or ``None`` (the global default).
+
+    Returns:
+        The canonical data format string.
+
+    Raises:
+        ValueError: for any other value.
+    """
     return config.standardize_data_format(value)
 
 
 def check_rank(shape: tuple, name: str = "images", ranks: tuple = (3, 4)) -> None:
-    """ValueError unless ``len(shape)`` is one of ``ranks`` (Keras' wording)."""
+    """Check the rank of an image argument, with Keras' wording.
+
+    Args:
+        shape: The argument's shape.
+        name: The argument's name, for the message.
+        ranks: The accepted ranks.
+
+    Raises:
+        ValueError: if ``len(shape)`` is not in ``ranks``.
+    """
     if len(shape) not in ranks:
         what = {3: "rank 3 (single image)", 4: "rank 4 (batch of images)"}
         expected = " or ".join(what.get(r, f"rank {r}") for r in ranks)
@@ -29,25 +48,57 @@ def check_rank(shape: tuple, name: str = "images", ranks: tuple = (3, 4)) -> Non
 
 
 def check_choice(name: str, value: Any, choices: Any) -> None:
-    """ValueError naming the valid values when ``value`` is not one of ``choices``."""
+    """Check a string option.
+
+    Args:
+        name: The argument's name, for the message.
+        value: The value passed.
+        choices: The accepted values.
+
+    Raises:
+        ValueError: naming the accepted values, if ``value`` is not one of them.
+    """
     if value not in choices:
         raise ValueError(f"Invalid value for argument `{name}`. Expected one of {tuple(choices)}. "
                          f"Received: {name}={value!r}")
 
 
 def float_dtype(dtype: str) -> str:
-    """The dtype an image op computes in: floats keep theirs, everything else uses ``floatx()``."""
+    """The dtype an image op computes in.
+
+    Args:
+        dtype: A canonical dtype name.
+
+    Returns:
+        ``dtype`` for float dtypes, ``floatx()`` for everything else.
+    """
     return dtype if _dt.is_float(dtype) else config.floatx()
 
 
 def const(value: float, dtype: str) -> Any:
-    """A 0-d constant of the active backend."""
+    """A 0-d constant of the active backend.
+
+    Args:
+        value: The Python number.
+        dtype: Its dtype.
+
+    Returns:
+        The 0-d tensor.
+    """
     return current().full((), value, dtype)
 
 
 def to_nhwc(x: Any, df: str) -> tuple[Any, Callable[[Any], Any]]:
-    """A rank-3/4 image tensor as (N, H, W, C), and the function that restores the input layout
-    (for outputs of the same rank layout)."""
+    """View a rank-3 or rank-4 image tensor as a channels_last batch.
+
+    Args:
+        x: The images, ``(H, W, C)``/``(N, H, W, C)`` or channels_first.
+        df: Their data format.
+
+    Returns:
+        ``(x as (N, H, W, C), restore)``, where ``restore`` maps an ``(N, H', W', C')`` result back
+        to the input's layout and batchedness.
+    """
     b = current()
     unbatched = len(b.shape(x)) == 3
     if unbatched:
@@ -65,8 +116,17 @@ def to_nhwc(x: Any, df: str) -> tuple[Any, Callable[[Any], Any]]:
 
 
 def round_half_away(x: Any) -> Any:
-    """Round to the nearest integer, halves away from zero (``lax.round``), exactly: the fraction
-    ``|x| - floor(|x|)`` is computed without rounding error."""
+    """Round to the nearest integer, halves away from zero (``lax.round``).
+
+    Exact: the fraction ``|x| - floor(|x|)`` is computed without rounding error (``floor(|x| + 0.5)``
+    would round 0.49999999999999994 up).
+
+    Args:
+        x: A float tensor.
+
+    Returns:
+        The rounded values, same dtype.
+    """
     b = current()
     d = b.dtype(x)
     a = b.abs(x)
@@ -76,27 +136,48 @@ def round_half_away(x: Any) -> Any:
     return b.where(b.less(x, const(0.0, d)), b.negative(r), r)
 
 
-def int_range(dtype: str) -> tuple[int, int]:
+def _int_range(dtype: str) -> tuple[int, int]:
     info = np.iinfo(np.dtype(dtype))
     return int(info.min), int(info.max)
 
 
 def saturate_cast(x: Any, dtype: str, rounding: str = "even") -> Any:
-    """Float ``x`` -> ``dtype``: integers are rounded (``"even"``: half to even as ``ops.round``;
-    ``"away"``: half away from zero) and clipped to the dtype's range first; floats are cast."""
+    """Cast a float result back to an image dtype.
+
+    Args:
+        x: A float tensor.
+        dtype: The target dtype. For integers the values are rounded first and clipped to the
+            dtype's range; floats are cast.
+        rounding: ``"even"`` (half to even, as ``ops.round``) or ``"away"`` (half away from zero).
+
+    Returns:
+        ``x`` in ``dtype``.
+    """
     b = current()
     if b.dtype(x) == dtype:
         return x
     if _dt.is_int(dtype):
         d = b.dtype(x)
         x = round_half_away(x) if rounding == "away" else b.round(x)
-        lo, hi = int_range(dtype)
+        lo, hi = _int_range(dtype)
         x = b.minimum(b.maximum(x, const(float(lo), d)), const(float(hi), d))
     return b.cast(x, dtype)
 
 
 def tuple_ints(value: Any, n: int, name: str) -> tuple:
-    """An int or ``n`` ints -> a tuple of ``n`` Python ints (ValueError otherwise)."""
+    """Normalize an int-or-tuple argument.
+
+    Args:
+        value: An int or a sequence of ``n`` ints.
+        n: The length wanted.
+        name: The argument's name, for the message.
+
+    Returns:
+        A tuple of ``n`` Python ints.
+
+    Raises:
+        ValueError: for anything else.
+    """
     if isinstance(value, (int, np.integer)):
         return (int(value),) * n
     try:
@@ -109,7 +190,18 @@ def tuple_ints(value: Any, n: int, name: str) -> tuple:
 
 
 def concrete_float(value: Any, name: str) -> float:
-    """A Python float from a number or a concrete 0-d tensor (shapes depend on it, so it cannot be traced)."""
+    """A Python float from a number or a concrete one-element tensor.
+
+    Args:
+        value: The number (it sets a shape, so it cannot be a traced tensor).
+        name: The argument's name, for the message.
+
+    Returns:
+        The float.
+
+    Raises:
+        ValueError: for a traced tensor, more than one element, or a non-finite value.
+    """
     if isinstance(value, (int, float, np.number)):
         return float(value)
     b = current()

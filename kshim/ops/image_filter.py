@@ -22,8 +22,18 @@ def _kernel1d(size: int, sigma: Any, dtype: str, ssim_form: bool = False) -> Any
 
 
 def depthwise_separable(x: Any, k_h: Any, k_w: Any, same: bool) -> Any:
-    """Filter each channel of an NHWC tensor with the outer product of two 1-D kernels, as two
-    depthwise convolutions (``same``: zero padding with the extra cell at the end; else ``valid``)."""
+    """Filter every channel with the outer product of two 1-D kernels (two depthwise convolutions).
+
+    Args:
+        x: A float ``(N, H, W, C)`` tensor.
+        k_h: The 1-D kernel along the height.
+        k_w: The 1-D kernel along the width.
+        same: Zero padding to the input size (the extra cell at the end for even kernels);
+            otherwise ``valid``.
+
+    Returns:
+        The filtered ``(N, H', W', C)`` tensor.
+    """
     b = current()
     c = b.shape(x)[-1]
     for k, axis in ((k_h, 0), (k_w, 1)):
@@ -38,8 +48,16 @@ def depthwise_separable(x: Any, k_h: Any, k_w: Any, same: bool) -> Any:
 
 
 def blur_nhwc(x: Any, kernel_size: tuple, sigma: Any) -> Any:
-    """Gaussian blur of a float NHWC tensor; ``kernel_size``/``sigma`` indexed as Keras-JAX does:
-    entry 1 along the height, entry 0 along the width."""
+    """Gaussian blur of a float channels_last batch (zero padding, same size).
+
+    Args:
+        x: A float ``(N, H, W, C)`` tensor.
+        kernel_size: Two ints, indexed as Keras-JAX does: entry 1 along the height, 0 along the width.
+        sigma: A ``(2,)`` tensor in ``x``'s dtype, indexed the same way.
+
+    Returns:
+        The blurred tensor.
+    """
     b = current()
     d = b.dtype(x)
     k_h = _kernel1d(kernel_size[1], b.getitem(sigma, (1,)), d)

@@ -65,9 +65,23 @@ _KERNELS = {"linear": _triangle, "cubic": _keys_cubic, "lanczos3": _lanczos(3.0)
 
 def weight_matrix(in_size: int, out_size: int, scale: Any, translation: Any, kernel: str,
                   antialias: bool) -> Any:
-    """The (in_size, out_size) resampling matrix for one axis; ``scale``/``translation`` are 0-d
-    float tensors (their dtype is the dtype of the weights). Output pixel ``i`` samples the input at
-    ``(i + 0.5 - translation) / scale - 0.5``."""
+    """The resampling matrix of one axis.
+
+    Output pixel ``i`` samples the input at ``(i + 0.5 - translation) / scale - 0.5``; each column
+    holds the kernel weights of the input pixels, renormalised to sum to one (zero when the
+    sample lies outside the input).
+
+    Args:
+        in_size: The input length.
+        out_size: The output length.
+        scale: A 0-d float tensor (its dtype is the weights' dtype; may be traced).
+        translation: A 0-d float tensor of the same dtype.
+        kernel: ``"linear"``, ``"cubic"``, ``"lanczos3"``, ``"lanczos5"`` or ``"area"``.
+        antialias: Whether to widen the kernel by ``1 / scale`` when downsampling.
+
+    Returns:
+        An ``(in_size, out_size)`` tensor.
+    """
     b = current()
     d = b.dtype(scale)
     c = lambda v: const(v, d)  # noqa: E731
@@ -96,7 +110,7 @@ def weight_matrix(in_size: int, out_size: int, scale: Any, translation: Any, ker
 
 
 def _contract(x: Any, axis: int, w: Any) -> Any:
-    """``x`` with axis ``axis`` (length in) replaced by ``w``'s out axis: ``einsum`` over that axis."""
+    """``x`` with axis ``axis`` (length in) replaced by ``w``'s out axis (an ``einsum``)."""
     b = current()
     nd = len(b.shape(x))
     letters = "abcdefghijklmnopqrstuvwxy"[:nd]

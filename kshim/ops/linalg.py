@@ -15,7 +15,7 @@ triangle; the same for symmetric input); ``solve``/``solve_triangular`` treat ``
 vectors when ``b.ndim == 1`` or ``b.shape == a.shape[:-1]`` (Keras on torch; JAX refuses the
 batched form); ``logdet`` is ``log|det|`` (Keras on JAX); ``pinv``/``lstsq``/``matrix_rank`` use
 JAX's default cut-offs; ``eig`` supports matrices with a real spectrum only (kshim has no complex
-dtype). ``jvp`` (the 16th ``keras.ops.linalg`` name) lives in ``kshim/ops/nn_extra.py``.
+dtype). ``jvp`` (the 16th ``keras.ops.linalg`` name) is written with the function transforms.
 """
 from __future__ import annotations
 
@@ -568,7 +568,8 @@ def logdet(x: Any) -> Any:
     return _back(b.slogdet(t)[1], d)
 
 
-# ``jvp`` (keras.ops.linalg.jvp) is implemented in kshim/ops/nn_extra.py; the lead exposes it here.
+# ``jvp`` (keras.ops.linalg.jvp) lives with the function transforms; re-exported for the namespace.
+from .nn_extra_transforms import jvp  # noqa: E402,F401
 
 __all__ = [_n for _n, _v in list(globals().items())
            if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

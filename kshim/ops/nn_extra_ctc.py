@@ -5,7 +5,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes as _dt
 from ..backend import current
 from ._dispatch import op, tensor
 from .nn import _c, log_softmax
@@ -24,12 +23,10 @@ def _float_at_least_32(x: Any) -> Any:
     return x if d == want else b.cast(x, want)
 
 
-def _int32(x: Any, what: str) -> Any:
+def _int32(x: Any) -> Any:
+    """Integer labels/lengths as int32 (floats truncate, as Keras' conversion does)."""
     b = current()
     x = tensor(x)
-    if not _dt.is_int(b.dtype(x)):
-        if _dt.is_float(b.dtype(x)) or b.dtype(x) == "bool":
-            x = b.cast(x, "int32")
     return x if b.dtype(x) == "int32" else b.cast(x, "int32")
 
 
@@ -82,9 +79,9 @@ def ctc_loss(target: Any, output: Any, target_length: Any, output_length: Any, m
     """
     b = current()
     x = _float_at_least_32(output)
-    t = _int32(target, "target")
-    tl = _int32(target_length, "target_length")
-    ol = _int32(output_length, "output_length")
+    t = _int32(target)
+    tl = _int32(target_length)
+    ol = _int32(output_length)
     xs, ts = tuple(b.shape(x)), tuple(b.shape(t))
     if len(xs) != 3 or len(ts) != 2:
         raise ValueError(f"ctc_loss: output must be (batch, max_time, num_classes) and target (batch, "
@@ -191,14 +188,15 @@ def _beam_one(lp: np.ndarray, length: int, width: int, top: int, blank: int) -> 
         keep = np.argsort(-cand_tot, kind="stable")[:width]
         keep = keep[np.isfinite(cand_tot[keep])] if np.isfinite(cand_tot[keep]).any() else keep[:1]
         nw = len(prefixes)
-        new_p, new_b, new_nb = [], [], []
+        new = []
         for c in keep:
             if c < nw:
-                new_p.append(prefixes[c]); new_b.append(stay_b[c]); new_nb.append(stay_nb[c])
+                new.append((prefixes[c], stay_b[c], stay_nb[c]))
             else:
                 i, j = divmod(int(c - nw), len(labels))
-                new_p.append(prefixes[i] + (int(labels[j]),)); new_b.append(ninf); new_nb.append(ext[i, j])
-        prefixes, pb, pnb = new_p, np.array(new_b), np.array(new_nb)
+                new.append((prefixes[i] + (int(labels[j]),), ninf, ext[i, j]))
+        prefixes = [p for p, _, _ in new]
+        pb, pnb = np.array([v for _, v, _ in new]), np.array([v for _, _, v in new])
     tot = np.logaddexp(pb, pnb)
     best = np.argsort(-tot, kind="stable")[:top]
     paths = np.full((top, steps), -1, np.int32)
@@ -244,7 +242,7 @@ def ctc_decode(inputs: Any, sequence_lengths: Any, strategy: str = "greedy", bea
     blank = k - 1 if mask_index is None else int(mask_index)
     if not 0 <= blank < k:
         raise ValueError(f"ctc_decode: mask_index={mask_index} is not a class index for {k} classes.")
-    lengths = _int32(sequence_lengths, "sequence_lengths")
+    lengths = _int32(sequence_lengths)
     if strategy == "greedy":
         return _greedy(x, lengths, merge_repeated, blank)
     if strategy != "beam_search":

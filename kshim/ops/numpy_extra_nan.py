@@ -1,16 +1,16 @@
-"""NaN-ignoring reductions, quantiles and percentiles, ``ptp`` (``keras.ops`` NumPy namespace).
+"""NaN-ignoring reductions and ``ptp`` (``keras.ops`` NumPy namespace); the NaN-ignoring
+quantiles are in numpy_extra_quantile.py.
 
 Everything here is a composite over the backend primitives (sort, take_along_axis, where, sum,
 ...), so it is jit-able on JAX and differentiable on the NumPy backend's tape.
 
 Result dtypes follow Keras' rules as kshim applies them elsewhere: integer inputs of the float
-reductions (``nanmean``, ``nanvar``, ``quantile``, ...) give ``floatx``; integer sums and
+reductions (``nanmean``, ``nanvar``, ...) give ``floatx``; integer sums and
 products accumulate as ``kshim.ops.sum``/``prod`` do; indices are int32. Keras on JAX with x64
 reports 64-bit results for some of these (JAX widens them); kshim keeps Keras' 32-bit rule.
 """
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
@@ -20,9 +20,6 @@ from ..backend import current
 from ._dispatch import axis_tuple, op, tensor
 from .numpy_reduce import argmax as _argmax, argmin as _argmin, cumprod as _cumprod
 from .numpy_reduce import cumsum as _cumsum, max as _max, min as _min, prod as _prod, sum as _sum
-
-_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
-
 
 def _floatx_input(x: Any) -> Any:
     """``x`` as a tensor; integer and bool inputs become ``floatx`` (Keras' rule for float results)."""
@@ -215,13 +212,13 @@ def nanvar(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     b = current()
     x = _floatx_input(x)
     d = b.dtype(x)
+    nan = b.isnan(x)
     s, n = _nan_count_sum(x, axis, True)
-    m = _safe_div(s, n)
-    dev = b.subtract(x, m)
-    sq = b.where(b.isnan(x), b.zeros((), d), b.multiply(dev, dev))
+    # zero the deviations at NaNs *before* squaring, so no NaN reaches the gradient either
+    dev = b.where(nan, b.zeros((), d), b.subtract(x, _safe_div(s, n)))
     axes = axis_tuple(axis, len(b.shape(x)))
-    n = b.sum(b.cast(b.logical_not(b.isnan(x)), d), axes, keepdims)
-    return _safe_div(b.sum(sq, axes, keepdims), n)
+    n = b.sum(b.cast(b.logical_not(nan), d), axes, keepdims)
+    return _safe_div(b.sum(b.multiply(dev, dev), axes, keepdims), n)
 
 
 @op
@@ -267,194 +264,6 @@ def nancumprod(x: Any, axis: Any = None, dtype: Any = None) -> Any:
         The running products.
     """
     return _cumprod(_fill_nan(tensor(x), 1.0), axis=axis, dtype=dtype)
-
-
-# ---- quantiles ----------------------------------------------------------------------------------
-def _q_tensor(q: Any, dtype: str, scale: float, name: str) -> Any:
-    """``q / scale`` as a tensor of ``dtype``; concrete (host) values are range-checked."""
-    b = current()
-    lim = "[0, 100]" if scale == 100.0 else "[0, 1]"
-    concrete = None
-    if isinstance(q, (numbers.Number, list, tuple, np.ndarray, np.generic)):
-        concrete = np.asarray(q, dtype=np.float64)
-    if concrete is not None:
-        if concrete.ndim > 1:
-            raise ValueError(f"{name}: q must be a scalar or a 1-D sequence; got shape {concrete.shape}.")
-        if np.any(concrete < 0) or np.any(concrete > scale) or np.any(np.isnan(concrete)):
-            raise ValueError(f"{name}: q must be in the range {lim}; got q={q!r}.")
-        return b.convert_to_tensor(concrete / scale, dtype)
-    qt = tensor(q, dtype)
-    if len(b.shape(qt)) > 1:
-        raise ValueError(f"{name}: q must be a scalar or a 1-D tensor; got shape {tuple(b.shape(qt))}.")
-    return qt if scale == 1.0 else b.divide(qt, b.full((), scale, dtype))
-
-
-def _quantile(x: Any, q: Any, axis: Any, method: str, keepdims: bool, ignore_nan: bool, scale: float,
-              name: str) -> Any:
-    if method not in _METHODS:
-        raise ValueError(f"{name}: method must be one of {', '.join(repr(m) for m in _METHODS)}; "
-                         f"got method={method!r}.")
-    b = current()
-    x = _floatx_input(x)
-    d = b.dtype(x)
-    qt = _q_tensor(q, d, scale, name)
-    shp = tuple(b.shape(x))
-    nd = len(shp)
-    axes = axis_tuple(axis, nd)
-    red = tuple(range(nd)) if axes is None else axes
-    kept = tuple(i for i in range(nd) if i not in red)
-    n = int(np.prod([shp[i] for i in red], dtype=np.int64))
-    if n == 0:
-        raise ValueError(f"{name}: cannot compute a quantile over an empty axis (input shape {shp}, axis={axis}).")
-    kshape = tuple(shp[i] for i in kept)
-    xt = b.reshape(b.transpose(x, kept + red), kshape + (n,))
-    s = b.sort(xt, len(kshape))  # NaN sorts last on every backend
-    qshape = tuple(b.shape(qt))
-    lead = (1,) * len(qshape)
-    tail = (1,) * len(kshape) + (1,)
-    qv = b.reshape(qt, qshape + tail)
-    one = b.ones((), d)
-    if ignore_nan:
-        cnt = b.sum(b.cast(b.logical_not(b.isnan(s)), d), (len(kshape),), True)
-        cnt = b.reshape(cnt, lead + kshape + (1,))
-    else:
-        cnt = b.full((), float(n), d)
-    v = b.multiply(qv, b.subtract(cnt, one))          # virtual index, shape qshape + kshape + (1,)
-    hi_lim = b.maximum(b.subtract(cnt, one), b.zeros((), d))
-    lo_f = b.minimum(b.maximum(b.floor(v), b.zeros((), d)), hi_lim)
-    hi_f = b.minimum(b.maximum(b.ceil(v), b.zeros((), d)), hi_lim)
-    sb = b.broadcast_to(b.reshape(s, lead + kshape + (n,)), qshape + kshape + (n,))
-    ax = len(qshape) + len(kshape)
-
-    def at(pos):
-        return b.take_along_axis(sb, b.cast(pos, "int32"), ax)
-    if method == "nearest":
-        out = at(b.minimum(b.maximum(b.round(v), b.zeros((), d)), hi_lim))  # ties to even, as NumPy
-    elif method == "lower":
-        out = at(lo_f)
-    elif method == "higher":
-        out = at(hi_f)
-    else:
-        lo, hi = at(lo_f), at(hi_f)
-        if method == "linear":
-            t = b.subtract(v, lo_f)
-        else:  # midpoint: t = 0.5 except where the virtual index is exact
-            t = b.where(b.equal(lo_f, hi_f), b.zeros((), d), b.full((), 0.5, d))
-        diff = b.subtract(hi, lo)
-        # NumPy's lerp: from the nearer end, so t in {0, 1} returns an end exactly.
-        up = b.greater_equal(t, b.full((), 0.5, d))
-        out = b.where(up, b.subtract(hi, b.multiply(diff, b.subtract(one, t))), b.add(lo, b.multiply(diff, t)))
-        out = b.where(b.equal(lo, hi), lo, out)  # equal ends (also +-inf): exactly that value
-    if ignore_nan:
-        bad = b.equal(cnt, b.zeros((), d))
-    else:
-        bad = b.reshape(b.any(b.isnan(s), (len(kshape),), True), lead + kshape + (1,))
-    out = b.where(bad, b.full((), np.nan, d), out)
-    if keepdims:
-        full = tuple(1 if i in red else shp[i] for i in range(nd))
-        # kept axes keep their order, so the kept shape reinserts into place
-        return b.reshape(out, qshape + full)
-    return b.reshape(out, qshape + kshape)
-
-
-@op
-def quantile(x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False) -> Any:
-    """The ``q``-th quantiles of ``x`` along ``axis`` (NaN where a slice contains NaN).
-
-    Args:
-        x: Input tensor.
-        q: Quantile or 1-D sequence of quantiles, in ``[0, 1]``.
-        axis: Axis or axes to reduce; None reduces all axes.
-        method: ``"linear"``, ``"lower"``, ``"higher"``, ``"midpoint"`` or ``"nearest"`` (NumPy's
-            definitions; ``"nearest"`` rounds ties to even as NumPy and Keras on torch do, where
-            Keras on JAX rounds them down).
-        keepdims: Keep reduced axes with size 1.
-
-    Returns:
-        Quantiles of shape ``q.shape + reduced shape``; integer inputs give ``floatx``.
-
-    Raises:
-        ValueError: for an unknown ``method``, a concrete ``q`` outside ``[0, 1]``, or an empty axis.
-    """
-    return _quantile(x, q, axis, method, keepdims, False, 1.0, "quantile")
-
-
-@op
-def percentile(x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False) -> Any:
-    """The ``q``-th percentiles of ``x`` along ``axis``: ``quantile(x, q / 100)``.
-
-    Args:
-        x: Input tensor.
-        q: Percentile or 1-D sequence of percentiles, in ``[0, 100]``.
-        axis: Axis or axes to reduce; None reduces all axes.
-        method: As in :func:`quantile`.
-        keepdims: Keep reduced axes with size 1.
-
-    Returns:
-        Percentiles of shape ``q.shape + reduced shape``; integer inputs give ``floatx``.
-
-    Raises:
-        ValueError: for an unknown ``method``, a concrete ``q`` outside ``[0, 100]``, or an empty axis.
-    """
-    return _quantile(x, q, axis, method, keepdims, False, 100.0, "percentile")
-
-
-@op
-def nanquantile(x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False) -> Any:
-    """Quantiles of the non-NaN entries (NaN for an all-NaN slice).
-
-    Args:
-        x: Input tensor.
-        q: Quantile or 1-D sequence of quantiles, in ``[0, 1]``.
-        axis: Axis or axes to reduce; None reduces all axes.
-        method: As in :func:`quantile`.
-        keepdims: Keep reduced axes with size 1.
-
-    Returns:
-        Quantiles of shape ``q.shape + reduced shape``; integer inputs give ``floatx``.
-
-    Raises:
-        ValueError: for an unknown ``method``, a concrete ``q`` outside ``[0, 1]``, or an empty axis.
-    """
-    return _quantile(x, q, axis, method, keepdims, True, 1.0, "nanquantile")
-
-
-@op
-def nanpercentile(x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False) -> Any:
-    """Percentiles of the non-NaN entries: ``nanquantile(x, q / 100)``.
-
-    Args:
-        x: Input tensor.
-        q: Percentile or 1-D sequence of percentiles, in ``[0, 100]``.
-        axis: Axis or axes to reduce; None reduces all axes.
-        method: As in :func:`quantile`.
-        keepdims: Keep reduced axes with size 1.
-
-    Returns:
-        Percentiles of shape ``q.shape + reduced shape``; integer inputs give ``floatx``.
-
-    Raises:
-        ValueError: for an unknown ``method``, a concrete ``q`` outside ``[0, 100]``, or an empty axis.
-    """
-    return _quantile(x, q, axis, method, keepdims, True, 100.0, "nanpercentile")
-
-
-@op
-def nanmedian(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Median of the non-NaN entries along ``axis`` (NaN for an all-NaN slice).
-
-    Args:
-        x: Input tensor.
-        axis: Axis or axes to reduce; None reduces all axes.
-        keepdims: Keep reduced axes with size 1.
-
-    Returns:
-        The median; integer inputs give ``floatx``.
-
-    Raises:
-        ValueError: for an empty axis.
-    """
-    return _quantile(x, 0.5, axis, "linear", keepdims, True, 1.0, "nanmedian")
 
 
 @op

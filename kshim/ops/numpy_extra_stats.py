@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import dtypes as _dt
 from ..backend import current
-from ._dispatch import norm_axis, op, promote, tensor
+from ._dispatch import norm_axis, op, promote
 
 
 def _float_tensors(*xs: Any) -> list:

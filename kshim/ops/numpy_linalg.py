@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..backend import current
-from ._dispatch import axis_tuple, dtype_of, op, promote, tensor
+from ._dispatch import dtype_of, op, promote, tensor
 
 
 def _check_matmul(sa: tuple, sc: tuple) -> None:

@@ -32,8 +32,10 @@ _FFT_DTYPES = ("float32", "float64")
 def _pair(x: Any, min_rank: int) -> tuple:
     """Validate and convert a ``(real, imag)`` pair of float tensors of one shape and dtype."""
     if not isinstance(x, (tuple, list)) or len(x) != 2:
+        got = f"a {type(x).__name__} of length {len(x)}" if isinstance(x, (tuple, list)) else \
+            f"a {type(x).__name__} of shape {tuple(getattr(x, 'shape', ()))}"
         raise ValueError("Input `x` should be a tuple of two tensors - real and imaginary. "
-                         f"Received: x={x!r}")
+                         f"Received: {got}. Pass (real_part, imaginary_part).")
     b = current()
     re, im = tensor(x[0]), tensor(x[1])
     dr, di = b.dtype(re), b.dtype(im)
@@ -150,8 +152,10 @@ def rfft(x: Any, fft_length: int | None = None) -> tuple:
     shape = tuple(b.shape(x))
     if not shape:
         raise ValueError(f"Input should have rank >= 1. Received: input.shape = {shape}")
-    n = shape[-1] if fft_length is None else fft_length
-    n = _positive_int(n, "fft_length")
+    if fft_length is None and shape[-1] == 0:
+        raise ValueError(f"Cannot infer `fft_length` from an empty last axis (input.shape = {shape}); "
+                         "pass a positive fft_length to zero-pad to.")
+    n = _positive_int(shape[-1] if fft_length is None else fft_length, "fft_length")
     return b.rfft(x, n)
 
 
@@ -166,7 +170,7 @@ def irfft(x: tuple, fft_length: int | None = None) -> Any:
     Args:
         x: Tuple ``(real, imag)`` of float32 or float64 tensors of one shape (rank >= 1).
         fft_length: Number of output samples; defaults to ``2 * (bins - 1)`` (pass it for odd
-            lengths, which cannot be inferred).
+            lengths, which cannot be inferred; with 0 or 1 bins the default gives 0 samples).
 
     Returns:
         Real tensor of shape ``x[0].shape[:-1] + (fft_length,)``.
@@ -179,7 +183,7 @@ def irfft(x: tuple, fft_length: int | None = None) -> Any:
     b = current()
     shape = tuple(b.shape(re))
     if fft_length is None:
-        if shape[-1] == 1:  # 2 * (1 - 1) == 0 samples, as Keras returns
+        if shape[-1] <= 1:  # 2 * (bins - 1) <= 0 samples: empty, as Keras returns
             return b.zeros(shape[:-1] + (0,), b.dtype(re))
         n = 2 * (shape[-1] - 1)
     else:
@@ -229,10 +233,7 @@ def stft(x: Any, sequence_length: int, sequence_stride: int, fft_length: int,
         ValueError: For non-positive sizes, ``fft_length < sequence_length``, an unknown window
             name, a window of the wrong shape, or a signal shorter than one frame.
     """
-    if not isinstance(sequence_stride, (int, np.integer)) or isinstance(sequence_stride, bool) \
-            or sequence_stride <= 0:
-        raise ValueError("`sequence_stride` must be a positive integer. "
-                         f"Received: sequence_stride={sequence_stride!r}")
+    _positive_int(sequence_stride, "sequence_stride")  # checked first, as Keras does
     b = current()
     x = tensor(x)
     d = b.dtype(x)
@@ -288,10 +289,7 @@ def istft(x: tuple, sequence_length: int, sequence_stride: int, fft_length: int,
             sequence_length``, an unknown window name or a window of the wrong shape.
         TypeError: If the parts are float16/bfloat16 or have different dtypes.
     """
-    if not isinstance(sequence_stride, (int, np.integer)) or isinstance(sequence_stride, bool) \
-            or sequence_stride <= 0:
-        raise ValueError("`sequence_stride` must be a positive integer. "
-                         f"Received: sequence_stride={sequence_stride!r}")
+    _positive_int(sequence_stride, "sequence_stride")  # checked first, as Keras does
     re, im = _pair(x, 2)
     seq, stride, nfft = _check_stft_args(sequence_length, sequence_stride, fft_length)
     b = current()
@@ -301,15 +299,8 @@ def istft(x: tuple, sequence_length: int, sequence_stride: int, fft_length: int,
     frames = b.irfft(re, im, nfft)  # (..., count, nfft)
     if w is not None:
         frames = b.multiply(frames, w)
-        w2 = b.square(w)
-    else:
-        w2 = b.ones((nfft,), d)
-    out = _su.overlap_add(frames, stride)
-    norm = _su.overlap_add(b.broadcast_to(w2, (count, nfft)), stride)
-    tiny = constant(b, 1e-10, d)
-    out = b.divide(out, b.where(b.greater(norm, tiny), norm, b.ones((), d)))
-    if w is None:
-        out = b.multiply(out, constant(b, nfft / stride, d))
+    out = b.divide(_su.overlap_add(frames, stride),
+                   _su.istft_denominator(window, w, seq, nfft, count, stride, d))
     start = nfft // 2 if center else 0
     if length is not None:
         end = start + int(length)

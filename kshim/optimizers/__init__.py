@@ -5,20 +5,47 @@ from typing import Any
 
 from . import schedules  # noqa: F401
 from .base import Optimizer, clip_by_global_norm, global_norm  # noqa: F401
+from .adafactor import Adafactor
+from .ftrl import Ftrl
+from .lamb import Lamb
+from .loss_scale import LossScaleOptimizer
+from .multi import MultiOptimizer, OptimizerMap
+from .muon import Muon
 from .optimizers import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Lion, Nadam, RMSprop
+from .schedule_free_adamw import ScheduleFreeAdamW
 
-ALL_OBJECTS = (Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion)
+# Keras' ALL_OBJECTS, plus Lamb (which Keras exports but leaves out of its name lookup).
+ALL_OBJECTS = (Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Adafactor, Ftrl, Lamb,
+               Muon, ScheduleFreeAdamW, LossScaleOptimizer, MultiOptimizer, OptimizerMap)
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 
 
 def serialize(optimizer: Optimizer) -> dict:
-    """The optimizer as ``{"module", "class_name", "config", "registered_name"}``."""
+    """The optimizer as ``{"module", "class_name", "config", "registered_name"}``.
+
+    Args:
+        optimizer: The optimizer.
+
+    Returns:
+        The dict.
+    """
     return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
             "config": optimizer.get_config(), "registered_name": None}
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
-    """Optimizer from a :func:`serialize` dict (class names are case-insensitive)."""
+    """Optimizer from a :func:`serialize` dict (class names are case-insensitive).
+
+    Args:
+        config: The dict.
+        custom_objects: Extra ``{class_name: class}``.
+
+    Returns:
+        The optimizer.
+
+    Raises:
+        ValueError: For an unknown class name.
+    """
     name = config.get("class_name")
     cls = (custom_objects or {}).get(name) or ALL_OBJECTS_DICT.get(str(name).lower())
     if cls is None:
@@ -29,11 +56,24 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
             cls = None
     if cls is None:
         raise ValueError(f"Unknown optimizer {name!r}. Valid names: {', '.join(sorted(ALL_OBJECTS_DICT))}.")
-    return cls.from_config(dict(config.get("config", {})))
+    inner = dict(config.get("config", {}))
+    if cls in (LossScaleOptimizer, MultiOptimizer, OptimizerMap):
+        return cls.from_config(inner, custom_objects)
+    return cls.from_config(inner)
 
 
 def get(identifier: Any) -> Optimizer | None:
-    """Optimizer from a name (``"adam"``), a config dict, a class or an instance."""
+    """Optimizer from a name (``"adam"``), a config dict, a class or an instance.
+
+    Args:
+        identifier: The identifier (``None`` gives ``None``).
+
+    Returns:
+        The optimizer.
+
+    Raises:
+        ValueError: If the identifier cannot be interpreted.
+    """
     if identifier is None:
         return None
     if isinstance(identifier, dict):
@@ -50,4 +90,5 @@ def get(identifier: Any) -> Optimizer | None:
 
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion",
-           "schedules", "get", "serialize", "deserialize"]
+           "Adafactor", "Ftrl", "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer", "MultiOptimizer",
+           "OptimizerMap", "schedules", "get", "serialize", "deserialize"]

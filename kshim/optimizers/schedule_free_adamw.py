@@ -44,7 +44,7 @@ class ScheduleFreeAdamW(Optimizer):
         super().build(variables)
         self._momentums, self._velocities = self.add_optimizer_variables(variables, ["momentum", "velocity"])
         for m, var in zip(self._momentums, variables):
-            m.assign(var.value)
+            m.assign(ops.copy(var.value))  # its own buffer: a jitted step donates both
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         """One Schedule-Free AdamW step for one variable.

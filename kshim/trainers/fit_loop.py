@@ -9,6 +9,7 @@ import optree
 from .. import ops
 from ..random import host
 from .data_adapter import DataHandler, train_validation_split, unpack
+from .options import EvaluateOptions, FitOptions, PredictOptions
 
 
 def _verbose(verbose: Any) -> int:
@@ -41,26 +42,27 @@ def _callbacks(model: Any, callbacks: Any, verbose: int, epochs: int, steps: Any
                         epochs=epochs, steps=steps)
 
 
-def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
-            class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps, validation_batch_size,
-            validation_freq):
+def run_fit(model: Any, o: FitOptions) -> Any:
+    """The ``fit`` loop over ``o`` (the call's arguments); returns the History callback."""
     model._assert_compiled("fit")
-    verbose = _verbose(verbose)
+    x, y, sample_weight, validation_data = o.x, o.y, o.sample_weight, o.validation_data
+    batch_size, validation_split, initial_epoch = o.batch_size, o.validation_split, o.initial_epoch
+    verbose = _verbose(o.verbose)
     if validation_split and validation_data is None:
         if DataHandler._kind(x) != "arrays":
             raise ValueError("validation_split is only supported for array inputs; pass validation_data instead.")
         (x, y, sample_weight), validation_data = train_validation_split(x, y, sample_weight, validation_split)
-    epochs, steps_per_epoch = _apply_config_caps(epochs, steps_per_epoch)
-    handler = DataHandler(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight)
+    epochs, steps_per_epoch = _apply_config_caps(o.epochs, o.steps_per_epoch)
+    handler = DataHandler(x, y, sample_weight, batch_size, steps_per_epoch, o.shuffle, o.class_weight)
     val_handler = None
     if validation_data is not None:
         vx, vy, vsw = unpack(tuple(validation_data)) if isinstance(validation_data, (tuple, list)) \
             else (validation_data, None, None)
-        val_handler = DataHandler(vx, vy, vsw, validation_batch_size or batch_size, validation_steps)
+        val_handler = DataHandler(vx, vy, vsw, o.validation_batch_size or batch_size, o.validation_steps)
     steps = handler.num_batches
     if steps is not None and model.steps_per_execution > 1:
         steps = -(-steps // model.steps_per_execution)
-    cbks = _callbacks(model, callbacks, verbose, epochs, steps)
+    cbks = _callbacks(model, o.callbacks, verbose, epochs, steps)
     model.stop_training = False
     built = False
     batch_logs_wanted = _wants_batch_logs(cbks, "on_train_batch_end")
@@ -112,7 +114,7 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
             built = True
             _restore_metrics(model, pending_metrics)
         logs = model._step_logs()
-        if val_handler is not None and (epoch + 1) % validation_freq == 0:
+        if val_handler is not None and (epoch + 1) % o.validation_freq == 0:
             val_logs = _evaluate_loop(model, val_handler, None)
             logs.update({f"val_{k}": v for k, v in val_logs.items()})
         cbks.on_epoch_end(epoch, logs)
@@ -164,24 +166,26 @@ def _evaluate_loop(model: Any, handler: DataHandler, cbks: Any) -> dict:
     return model._step_logs()
 
 
-def run_evaluate(model, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict):
+def run_evaluate(model: Any, o: EvaluateOptions) -> Any:
+    """The ``evaluate`` loop over ``o``; returns the loss and metrics (a dict with ``return_dict``)."""
     model._assert_compiled("evaluate")
-    verbose = _verbose(verbose)
-    handler = DataHandler(x, y, sample_weight, batch_size, steps)
-    cbks = _callbacks(model, callbacks, verbose, 1, handler.num_batches)
+    verbose = _verbose(o.verbose)
+    handler = DataHandler(o.x, o.y, o.sample_weight, o.batch_size, o.steps)
+    cbks = _callbacks(model, o.callbacks, verbose, 1, handler.num_batches)
     cbks.on_test_begin()
     logs = _evaluate_loop(model, handler, cbks)
     cbks.on_test_end(logs)
-    if return_dict:
+    if o.return_dict:
         return logs
     values = model._ordered_results(logs)
     return values[0] if len(values) == 1 else values
 
 
-def run_predict(model, x, batch_size, verbose, steps, callbacks):
-    verbose = _verbose(verbose)
-    handler = DataHandler(x, None, None, batch_size, steps)
-    cbks = _callbacks(model, callbacks, verbose, 1, handler.num_batches)
+def run_predict(model: Any, o: PredictOptions) -> Any:
+    """The ``predict`` loop over ``o``; returns the outputs as NumPy arrays."""
+    verbose = _verbose(o.verbose)
+    handler = DataHandler(o.x, None, None, o.batch_size, o.steps)
+    cbks = _callbacks(model, o.callbacks, verbose, 1, handler.num_batches)
     cbks.on_predict_begin()
     outs = []
     for step, (bx, _, _) in handler.epoch(0):

@@ -15,6 +15,7 @@ from .compile_utils import CompileLoss, CompileMetrics
 from .custom_step import CustomStep, pack_x_y_sample_weight, uses_builtin_steps
 from .data_adapter import DataHandler, train_validation_split, unpack
 from .gradients import value_and_grad
+from .options import EvaluateOptions, FitOptions, PredictOptions
 from .step import StepFunctions
 
 
@@ -365,9 +366,9 @@ class Trainer:
         """Train for ``epochs`` epochs; returns the ``History`` callback."""
         from .fit_loop import run_fit
         self._invalidate_state()
-        return run_fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
-                       shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps,
-                       validation_batch_size, validation_freq)
+        return run_fit(self, FitOptions(x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                                        validation_data, shuffle, class_weight, sample_weight, initial_epoch,
+                                        steps_per_epoch, validation_steps, validation_batch_size, validation_freq))
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: Any = "auto",
                  sample_weight: Any = None, steps: int | None = None, callbacks: Any = None,
@@ -375,14 +376,15 @@ class Trainer:
         """Loss and metrics on the given data."""
         from .fit_loop import run_evaluate
         self._invalidate_state()
-        return run_evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict)
+        return run_evaluate(self, EvaluateOptions(x, y, batch_size, verbose, sample_weight, steps, callbacks,
+                                                  return_dict))
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
                 callbacks: Any = None) -> Any:
         """Model outputs for ``x`` as NumPy arrays."""
         from .fit_loop import run_predict
         self._invalidate_state()
-        return run_predict(self, x, batch_size, verbose, steps, callbacks)
+        return run_predict(self, PredictOptions(x, batch_size, verbose, steps, callbacks))
 
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict | None = None,
                        return_dict: bool = False) -> Any:
@@ -442,8 +444,11 @@ class Trainer:
         self.compile(**deserialize_compile_config(config))
 
 
-def _to_float(v: Any) -> float:
-    return float(np.asarray(ops.convert_to_numpy(v)))
+def _to_float(v: Any) -> Any:
+    """A metric result for the logs: a Python float, or a NumPy array for a vector result (e.g.
+    ``Precision(thresholds=[0.3, 0.6])``), which Keras also keeps whole."""
+    a = np.asarray(ops.convert_to_numpy(v))
+    return float(a) if a.ndim == 0 else a
 
 
 def _pythonify_logs(logs: dict) -> dict:

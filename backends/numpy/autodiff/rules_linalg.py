@@ -17,8 +17,9 @@ Gradient formulas (real matrices, ``F_ij = 1 / (w_j - w_i)`` off the diagonal):
 * slogdet: ``Ā = logabsdet̄ · A⁻ᵀ``.
 
 Distinct eigenvalues / singular values are assumed; repeated ones give inf/NaN gradients (as on
-JAX and torch). Outputs whose value is not unique (the extra columns of a complete QR or a full
-SVD of a non-square matrix) raise ValueError when a nonzero cotangent reaches them.
+JAX and torch). Outputs whose value is not unique (the last M - K columns of a complete QR's Q, the
+extra columns of a full SVD's U or Vᵀ of a non-square matrix: any orthonormal completion is valid)
+are treated as constants, on every backend: their cotangents are dropped.
 """
 from __future__ import annotations
 
@@ -65,13 +66,6 @@ def _zero(shape, dtype, g):
     return np.zeros(shape, dtype) if g is None else g
 
 
-def _nonunique(g, sl, what):
-    if g is not None and np.any(g[sl] != 0):
-        raise ValueError(f"{what} is not differentiable: the extra columns are not unique (any "
-                         "orthonormal completion is valid). Use the reduced form (mode='reduced' / "
-                         "full_matrices=False) when differentiating through them.")
-
-
 def _linalg_error(name, e):
     return ValueError(f"{name} failed: {e}.")
 
@@ -116,8 +110,7 @@ def _qr_vjp(a, q, r, gq, gr, complete):
     k = min(mm, n)
     gq = _zero(q.shape, q.dtype, gq)
     gr = _zero(r.shape, r.dtype, gr)
-    if complete and mm > n:
-        _nonunique(gq, (Ellipsis, slice(None), slice(n, None)), "qr(mode='complete') with M > N")
+    if complete and mm > n:  # Q's last M - N columns are not unique: constants
         q, gq, r, gr = q[..., :, :n], gq[..., :, :n], r[..., :n, :], gr[..., :n, :]
     if mm >= n:
         return _qr_square_vjp(q, r, gq, gr)
@@ -147,11 +140,9 @@ def _svd_vjp(a, u, s, vh, gu, gs, gvh):
     mm, n = a.shape[-2:]
     k = min(mm, n)
     dt = a.dtype
-    if u.shape[-1] > k:
-        _nonunique(gu, (Ellipsis, slice(None), slice(k, None)), "svd(full_matrices=True) with M > N")
+    if u.shape[-1] > k:      # the extra columns of a full U / rows of Vᵀ are not unique: constants
         u, gu = u[..., :, :k], (None if gu is None else gu[..., :, :k])
     if vh.shape[-2] > k:
-        _nonunique(gvh, (Ellipsis, slice(k, None), slice(None)), "svd(full_matrices=True) with M < N")
         vh, gvh = vh[..., :k, :], (None if gvh is None else gvh[..., :k, :])
     v = _t(vh)
     gv = None if gvh is None else _t(gvh)
@@ -260,18 +251,25 @@ def solve(a, b):
     return make(x, (a, b), vjp)
 
 
-def raw_solve_triangular(a, b, lower):
-    """Forward/back substitution over the rows (reads only the ``lower``/upper triangle). A zero
-    on the diagonal gives inf/NaN, as LAPACK's trsm."""
+def raw_solve_triangular(a, b, lower, block=64):
+    """Blocked forward/back substitution (reads only the ``lower``/upper triangle): a GEMM
+    updates each block of rows with the rows already solved, then substitution row by row inside
+    the block. A zero on the diagonal gives inf/NaN, as LAPACK's trsm."""
     n = a.shape[-1]
     x = np.empty(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:],
                  np.result_type(a, b))
-    rows = range(n) if lower else range(n - 1, -1, -1)
+    starts = range(0, n, block) if lower else range((n - 1) // block * block, -1, -block)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for i in rows:
-            done = slice(0, i) if lower else slice(i + 1, n)
-            acc = b[..., i, :] - np.einsum("...j,...jk->...k", a[..., i, done], x[..., done, :])
-            x[..., i, :] = acc / a[..., i, i, None]
+        for s0 in starts:
+            s1 = min(s0 + block, n)
+            done = slice(0, s0) if lower else slice(s1, n)
+            rhs = b[..., s0:s1, :]
+            if (lower and s0 > 0) or (not lower and s1 < n):
+                rhs = rhs - a[..., s0:s1, done] @ x[..., done, :]
+            for i in (range(s0, s1) if lower else range(s1 - 1, s0 - 1, -1)):
+                inner = slice(s0, i) if lower else slice(i + 1, s1)
+                acc = rhs[..., i - s0, :] - np.einsum("...j,...jk->...k", a[..., i, inner], x[..., inner, :])
+                x[..., i, :] = acc / a[..., i, i, None]
     return x
 
 

@@ -45,10 +45,12 @@ def raw_fft(re, im, ndim, inverse):
 
 
 def raw_rfft(x, n):
+    """Real-input DFT of a raw array over the last axis with ``n`` samples (complex result)."""
     return np.fft.rfft(x, n=int(n), axis=-1)
 
 
 def raw_irfft(re, im, n):
+    """Inverse real DFT of raw (re, im) arrays over the last axis, ``n`` samples."""
     return np.fft.irfft(to_complex(re, im), n=int(n), axis=-1)
 
 
@@ -82,6 +84,7 @@ def _pair_weights(n, dtype):
 
 
 def fft(re, im, ndim, inverse):
+    """Traced complex DFT over the last ``ndim`` axes; VJP: the opposite transform, rescaled."""
     rv, iv = val(re), val(im)
     dtype = rv.dtype
     size = int(np.prod(rv.shape[rv.ndim - int(ndim):]))
@@ -95,6 +98,7 @@ def fft(re, im, ndim, inverse):
 
 
 def rfft(x, n):
+    """Traced real-input DFT; VJP: ``n * irfft`` of the half-weighted cotangent, cropped/padded."""
     xv = x.value
     n = int(n)
     length = xv.shape[-1]
@@ -106,6 +110,7 @@ def rfft(x, n):
 
 
 def irfft(re, im, n):
+    """Traced inverse real DFT; VJP: ``rfft`` of the cotangent with pair weights, over ``n``."""
     rv, iv = val(re), val(im)
     n = int(n)
     bins = rv.shape[-1]
