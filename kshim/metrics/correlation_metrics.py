@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import config, ops
+from .. import _config as config, ops
 from ..losses.loss import squeeze_or_expand_to_same_rank
 from .metrics import _fn_metric
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, Sequence
 
-from .. import backend, config, ops
+from .. import _config as config, backend, ops
 from .metric import Metric
 
 

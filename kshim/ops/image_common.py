@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import config
+from .. import _config as config
 from .. import dtypes as _dt
 from ..backend import current
 

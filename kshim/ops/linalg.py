@@ -573,3 +573,4 @@ from .nn_extra_transforms import jvp  # noqa: E402,F401
 
 __all__ = [_n for _n, _v in list(globals().items())
            if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+__all__ += ["norm", "jvp"]  # re-exported: keras.ops.linalg has them

@@ -266,8 +266,10 @@ def istft(x: tuple, sequence_length: int, sequence_stride: int, fft_length: int,
     SciPy's least-squares inverse). With ``window=None`` frames are unweighted and the sum is
     scaled by ``fft_length / (sequence_stride * overlapping frames)``, as Keras does.
 
-    kshim differs from Keras 3.15 in one corner: with ``center=True`` and ``fft_length=1``
-    (no centre padding) Keras returns an empty tensor; kshim returns the signal.
+    kshim differs from Keras 3.15 in two corners: with ``center=True`` and ``fft_length=1``
+    (no centre padding) Keras returns an empty tensor, kshim the signal; and ``window`` names are
+    the two :func:`stft` accepts (Keras' JAX backend takes any SciPy window name here, names its
+    own ``stft`` refuses).
 
     Args:
         x: Tuple ``(real, imag)`` of float32/float64 tensors of shape ``(..., frames, bins)``.

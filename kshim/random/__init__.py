@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import config
+from .. import _config as config
 from .. import dtypes as _dt
 from ..backend import current
 from ._draw import _GLOBAL, box_muller, global_seed_generator  # noqa: F401

@@ -21,8 +21,12 @@ def test_op(backend, case, dtype):
         pytest.skip(str(e))
 
 
+# Ops the table cannot compare, each tested in its own file.
+NOT_IN_TABLE = {"vectorize": "returns a function (tests/ops/test_numpy_extra_ops.py)"}
+
+
 def test_every_public_op_has_a_case():
-    missing = sorted(set(O._public_names()) - covered_names())
+    missing = sorted(set(O._public_names()) - covered_names() - set(NOT_IN_TABLE))
     assert not missing, f"public ops without a test case: {missing}"
 
 
@@ -41,7 +45,7 @@ def test_every_op_runs_in_float32_and_float64():
     """The issue asks for float32 and float64 on every float op: ops with only non-float cases
     (bitwise, logical) are the exceptions listed here."""
     non_float = {"bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_invert",
-                 "left_shift", "right_shift"}
+                 "left_shift", "right_shift", "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm"}
     f32 = {c.name for c in CASES if "float32" in c.dtypes}
     f64 = {c.name for c in CASES if "float64" in c.dtypes}
     lacking = sorted(n for n in covered_names() - non_float if n not in f32 or n not in f64)
