@@ -36,10 +36,13 @@ _BTRS_MIN_MEAN = 10.0
 
 
 def _f64(value: Any) -> Any:
+    """A parameter as a float64 tensor; Python numbers and lists keep their full precision (they are
+    not rounded to ``floatx()`` first, as ``convert_to_tensor`` would)."""
     b = current()
+    if isinstance(value, (int, float, np.integer, np.floating, list, tuple)):
+        return b.convert_to_tensor(np.asarray(value, dtype=np.float64), "float64")
     from ..ops import convert_to_tensor
-    t = convert_to_tensor(value)
-    return b.cast(t, "float64")
+    return b.cast(convert_to_tensor(value), "float64")
 
 
 def _check_positive(value: Any, name: str) -> None:
