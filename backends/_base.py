@@ -37,6 +37,23 @@ def canonical_dtype(dtype: Any) -> str:
     return name
 
 
+def install_methods(cls: type, methods: dict) -> None:
+    """Set ``{name: function(self, ...)}`` as methods of ``cls`` (for the elementwise and reduction
+    primitives that a backend builds from a table rather than writing one by one)."""
+    for name, fn in methods.items():
+        fn.__name__ = name
+        fn.__qualname__ = f"{cls.__name__}.{name}"
+        setattr(cls, name, fn)
+
+
+def check_complete(cls: type) -> None:
+    """Raise ``TypeError`` unless ``cls`` has a method for every name in UNARY_OPS, BINARY_OPS and
+    REDUCE_OPS (run once when a backend module is imported)."""
+    missing = [n for n in (*UNARY_OPS, *BINARY_OPS, *REDUCE_OPS) if not callable(getattr(cls, n, None))]
+    if missing:
+        raise TypeError(f"backend class {cls.__name__} lacks the protocol primitives {missing}")
+
+
 FOREACH_FUSED = ("lerp", "subtract_quotient")   # composite names ``foreach`` accepts besides primitives
 
 

@@ -27,6 +27,7 @@ LEFT_OUT: dict[tuple[str, str], str] = {
     ("ops.numpy", "view_as_complex"): "kshim has no complex dtypes",
     ("ops.numpy", "view_as_real"): "kshim has no complex dtypes",
     ("ops.numpy", "polar"): "kshim has no complex dtypes",
+    ("ops.nn", "polar"): "kshim has no complex dtypes",
     ("layers", "TFSMLayer"): "loads TensorFlow SavedModels: needs TensorFlow, which kshim does not use",
 }
 

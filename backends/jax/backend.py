@@ -10,8 +10,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 from jax import lax
 
-from .._base import BaseBackend, canonical_dtype
-from .._protocol import BINARY_OPS, REDUCE_OPS, UNARY_OPS
+from .._base import BaseBackend, canonical_dtype, check_complete
 from .nn import NNMixin
 from .linalg import LinalgMixin
 from .signal import SignalMixin
@@ -377,6 +376,4 @@ def _zero_grad(leaf: Any) -> Any:
     return None
 
 
-# Every name the protocol lists must exist as a method.
-_missing = [n for n in (*UNARY_OPS, *BINARY_OPS, *REDUCE_OPS) if not callable(getattr(JaxBackend, n, None))]
-assert not _missing, f"JaxBackend lacks {_missing}"
+check_complete(JaxBackend)  # every name the protocol lists exists as a method

@@ -80,7 +80,8 @@ class NNMixin:
     def conv_transpose(self, x, kernel, strides, padding, dilation, data_format):
         nd = kernel.ndim - 2
         if x.ndim != nd + 2:
-            raise ValueError(f"conv_transpose: input rank {x.ndim} does not match a {nd}-d kernel of shape {kernel.shape}")
+            raise ValueError(f"conv_transpose: input rank {x.ndim} does not match a {nd}-d kernel of shape "
+                             f"{kernel.shape}")
         dn = _dimension_numbers(nd, data_format, "OI")
         flipped = lax.rev(kernel, tuple(range(nd)))
         return lax.conv_general_dilated(

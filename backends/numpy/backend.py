@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import optree
 
-from .._base import BINARY_OPS, DTYPES, REDUCE_OPS, UNARY_OPS, BaseBackend, canonical_dtype
+from .._base import (BINARY_OPS, DTYPES, REDUCE_OPS, UNARY_OPS, BaseBackend, canonical_dtype, check_complete,
+                     install_methods)
 from .._threefry import threefry2x32_uint32
 from . import nn
 from . import rawops as R
@@ -313,23 +313,16 @@ def _install():
             return fwd(x, axis=axis, keepdims=keepdims)
         return method
 
-    for name in UNARY_OPS:
-        m = unary(RM.UNARY[name][0], RM.unary(name))
-        m.__name__ = name
-        setattr(NumpyBackend, name, m)
-    for name in BINARY_OPS:
-        m = binary(RM.BINARY[name][0], RM.binary(name))
-        m.__name__ = name
-        setattr(NumpyBackend, name, m)
+    methods = {name: unary(RM.UNARY[name][0], RM.unary(name)) for name in UNARY_OPS}
+    methods.update({name: binary(RM.BINARY[name][0], RM.binary(name)) for name in BINARY_OPS})
     red = {"sum": (R.sum_, RM.sum_), "prod": (R.prod_, RM.prod_), "max": (np.max, RM.max_),
            "min": (np.min, RM.min_),
            "any": (np.any, lambda x, a, k: np.any(x.value, axis=a, keepdims=k)),
            "all": (np.all, lambda x, a, k: np.all(x.value, axis=a, keepdims=k))}
-    for name in REDUCE_OPS:
-        m = reduce(*red[name])
-        m.__name__ = name
-        setattr(NumpyBackend, name, m)
+    methods.update({name: reduce(*red[name]) for name in REDUCE_OPS})
+    install_methods(NumpyBackend, methods)
 
 
 _install()
+check_complete(NumpyBackend)
 _tensor_mod.B = NumpyBackend()

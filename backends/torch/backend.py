@@ -9,9 +9,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .._base import BaseBackend, canonical_dtype
+from .._base import BaseBackend, canonical_dtype, check_complete, install_methods
 from .._threefry import MASK, PARITY, ROTATIONS
-from .._protocol import BINARY_OPS, REDUCE_OPS, UNARY_OPS
+from .._protocol import BINARY_OPS, UNARY_OPS
 from ._common import FROM_TORCH, TO_TORCH, WIDE_UNSIGNED, make_op, widen_retry, widening
 from .control import ControlMixin
 from .nn import NNMixin
@@ -536,11 +536,6 @@ class TorchBackend(NNMixin, ControlMixin, LinalgMixin, SignalMixin, TransformsMi
         return str(d)
 
 
-for _n, _f in _UNARY.items():
-    setattr(TorchBackend, _n, make_op(_f, 1))
-for _n, _f in _BINARY.items():
-    setattr(TorchBackend, _n, make_op(_f, 2))
-del _n, _f
-
-_missing = [n for n in (*UNARY_OPS, *BINARY_OPS, *REDUCE_OPS) if not hasattr(TorchBackend, n)]
-assert not _missing, _missing
+install_methods(TorchBackend, {**{n: make_op(f, 1) for n, f in _UNARY.items()},
+                               **{n: make_op(f, 2) for n, f in _BINARY.items()}})
+check_complete(TorchBackend)
