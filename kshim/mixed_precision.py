@@ -1,13 +1,15 @@
 """``keras.mixed_precision``: the global dtype policy (``"mixed_float16"``, ``"mixed_bfloat16"``, ...).
 
 Layers created after ``set_global_policy("mixed_float16")`` keep float32 variables and compute in
-float16 (see ``kshim.layers.dtype_policy``). Loss scaling (``LossScaleOptimizer``) is not provided.
+float16 (see ``kshim.layers.dtype_policy``). ``LossScaleOptimizer`` is
+``kshim.optimizers.LossScaleOptimizer`` (note: ``fit`` does not scale the loss yet).
 """
 from __future__ import annotations
 
 from typing import Any
 
 from .layers.dtype_policy import DTypePolicy, dtype_policy, set_dtype_policy
+from .optimizers import LossScaleOptimizer  # noqa: F401
 
 Policy = DTypePolicy
 
@@ -23,4 +25,5 @@ def global_policy() -> DTypePolicy:
     return dtype_policy()
 
 
-__all__ = ["DTypePolicy", "Policy", "dtype_policy", "global_policy", "set_dtype_policy", "set_global_policy"]
+__all__ = ["DTypePolicy", "LossScaleOptimizer", "Policy",
+           "dtype_policy", "global_policy", "set_dtype_policy", "set_global_policy"]

@@ -15,7 +15,7 @@ keras = pytest.importorskip("keras")
 
 import kshim  # noqa: E402
 
-NAMESPACES = ["layers", "losses", "metrics", "optimizers", "optimizers.schedules", "callbacks", "initializers",
+NAMESPACES = ["ops", "ops.image", "ops.linalg", "layers", "losses", "metrics", "optimizers", "optimizers.schedules", "callbacks", "initializers",
               "regularizers", "constraints", "activations", "models", "utils", "backend", "config",
               "mixed_precision", "random", "saving"]
 

@@ -83,8 +83,9 @@ def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any) -> Any:
     return carry
 
 
-def while_loop(cond_fn: Callable, body: Callable, loop_vars: Any, maximum_iterations: int | None = None) -> Any:
+def while_loop(cond: Callable, body: Callable, loop_vars: Any, maximum_iterations: int | None = None) -> Any:
     """Eager ``while cond(*vars): vars = body(*vars)`` (not traceable under jax.jit)."""
+    cond_fn = cond
     is_tuple = isinstance(loop_vars, (list, tuple))
     vals = tuple(loop_vars) if is_tuple else (loop_vars,)
     i = 0
@@ -174,12 +175,66 @@ def scatter(indices: Any, values: Any, shape: Any) -> Any:
     return b.scatter_add(b.zeros(tuple(int(s) for s in shape), b.dtype(v)), idx, v)
 
 
+_SCATTER_REDUCTIONS = (None, "add", "max", "min", "mul")
+
+
 @op
-def scatter_update(inputs: Any, indices: Any, updates: Any) -> Any:
-    """Returns ``inputs`` with ``updates`` written at ``indices`` (shape (..., k))."""
+def scatter_update(inputs: Any, indices: Any, updates: Any, reduction: str | None = None) -> Any:
+    """Returns ``inputs`` with ``updates`` written at ``indices`` (shape (..., k)).
+
+    Args:
+        inputs: The tensor to update.
+        indices: Integer tensor of shape ``(N, k)`` indexing the first ``k`` axes of ``inputs``.
+        updates: Tensor of shape ``(N,) + inputs.shape[k:]``.
+        reduction: What happens where updates meet an existing value (and each other): ``None``
+            writes (one of the duplicates wins), ``"add"`` adds, ``"max"``/``"min"`` keep the
+            extreme, ``"mul"`` multiplies. The last three are composites over a one-hot
+            ``(N, prod(inputs.shape[:k]))`` mask, so their memory grows with both sizes.
+
+    Returns:
+        A tensor of the shape and dtype of ``inputs``.
+
+    Raises:
+        ValueError: an unknown ``reduction``.
+    """
+    if reduction not in _SCATTER_REDUCTIONS:
+        raise ValueError(f"scatter_update: reduction must be one of {_SCATTER_REDUCTIONS}, got {reduction!r}.")
     b = current()
     x = tensor(inputs)
-    return b.scatter_update(x, tensor(indices), tensor(updates, b.dtype(x)))
+    idx, upd = tensor(indices), tensor(updates, b.dtype(x))
+    if reduction is None:
+        return b.scatter_update(x, idx, upd)
+    if reduction == "add":
+        return b.scatter_add(x, idx, upd)
+    shp, k = tuple(b.shape(x)), int(b.shape(idx)[-1])
+    lead, rest = shp[:k], shp[k:]
+    n_pos = int(np.prod(lead)) if lead else 1
+    flat_idx = b.reshape(idx, (int(np.prod(b.shape(idx)[:-1])), k))
+    strides = [int(np.prod(lead[i + 1:])) for i in range(k)]
+    pos = b.sum(b.multiply(b.cast(flat_idx, "int64"), b.convert_to_tensor(np.asarray(strides, np.int64))), (1,))
+    n = int(b.shape(pos)[0])
+    u = b.reshape(upd, (n,) + rest)
+    hit = b.equal(b.reshape(pos, (n, 1)), b.reshape(b.arange(0, n_pos, 1, "int64"), (1, n_pos)))  # (N, P)
+    hit = b.reshape(hit, (n, n_pos) + (1,) * len(rest))
+    u = b.reshape(u, (n, 1) + rest)
+    xf = b.reshape(x, (n_pos,) + rest)
+    dt = b.dtype(x)
+    if reduction == "mul":
+        fill = b.ones((), dt)
+        red = b.prod(b.where(hit, u, fill), (0,))
+        out = b.multiply(xf, red)
+    else:
+        if dt in ("float16", "bfloat16", "float32", "float64"):
+            big = np.inf if reduction == "min" else -np.inf
+        else:
+            info = np.iinfo(dt) if dt != "bool" else None
+            big = (info.max if reduction == "min" else info.min) if info is not None else reduction == "min"
+        fill = b.full((), big, dt)
+        if reduction == "max":
+            out = b.maximum(xf, b.max(b.where(hit, u, fill), (0,)))
+        else:
+            out = b.minimum(xf, b.min(b.where(hit, u, fill), (0,)))
+    return b.reshape(out, shp)
 
 
 @op

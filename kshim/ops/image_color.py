@@ -56,6 +56,9 @@ def _check_float_rgb(x: Any, df: str) -> None:
 def rgb_to_grayscale(images: Any, data_format: str | None = None) -> Any:
     """Convert RGB images to grayscale with the weights (0.2989, 0.5870, 0.1140).
 
+    The weights are taken exactly in the images' float dtype (Keras-JAX rounds them to float32
+    first, so its float64 results differ from these by ~1e-7).
+
     Args:
         images: A rank-3 (single image) or rank-4 (batch) tensor with 3 channels (1-channel
             images are returned unchanged).

@@ -85,9 +85,22 @@ less = _binary("less", "Elementwise ``<``.")
 less_equal = _binary("less_equal", "Elementwise ``<=``.")
 greater = _binary("greater", "Elementwise ``>``.")
 greater_equal = _binary("greater_equal", "Elementwise ``>=``.")
-bitwise_and = _binary("bitwise_and", "Elementwise bitwise AND.")
-bitwise_or = _binary("bitwise_or", "Elementwise bitwise OR.")
-bitwise_xor = _binary("bitwise_xor", "Elementwise bitwise XOR.")
+@op
+def bitwise_and(x: Any, y: Any) -> Any:
+    """Elementwise bitwise AND of integers (or logical AND of bools)."""
+    return binary("bitwise_and", x, y)
+
+
+@op
+def bitwise_or(x: Any, y: Any) -> Any:
+    """Elementwise bitwise OR of integers (or logical OR of bools)."""
+    return binary("bitwise_or", x, y)
+
+
+@op
+def bitwise_xor(x: Any, y: Any) -> Any:
+    """Elementwise bitwise XOR of integers (or logical XOR of bools)."""
+    return binary("bitwise_xor", x, y)
 
 
 @op
@@ -173,13 +186,15 @@ def logical_xor(x1: Any, x2: Any) -> Any:
 
 
 @op
-def left_shift(x1: Any, x2: Any) -> Any:
-    return binary("left_shift", x1, x2)
+def left_shift(x: Any, y: Any) -> Any:
+    """Elementwise ``x << y`` of integers."""
+    return binary("left_shift", x, y)
 
 
 @op
-def right_shift(x1: Any, x2: Any) -> Any:
-    return binary("right_shift", x1, x2)
+def right_shift(x: Any, y: Any) -> Any:
+    """Elementwise ``x >> y`` of integers (arithmetic for signed types)."""
+    return binary("right_shift", x, y)
 
 
 @op

@@ -141,7 +141,8 @@ class Optimizer:
         if isinstance(initializer, str):
             from .. import initializers
             initializer = initializers.get(initializer)
-        value = initializer(tuple(shape), dtype) if callable(initializer) else ops.full(tuple(shape), initializer, dtype)
+        shape = tuple(shape)
+        value = initializer(shape, dtype) if callable(initializer) else ops.full(shape, initializer, dtype)
         return self._new_variable(value, dtype, name or "variable")
 
     def add_variable_from_reference(self, reference_variable: Variable, name: str | None = None,

@@ -170,8 +170,13 @@ class LossScaleOptimizer(Optimizer):
 
         Returns:
             The optimizer.
+
+        Raises:
+            ValueError: If the config has no ``inner_optimizer``.
         """
         from . import deserialize
         config = dict(config)
+        if "inner_optimizer" not in config:
+            raise ValueError("A LossScaleOptimizer config needs its `inner_optimizer` (a serialized optimizer).")
         inner = deserialize(config.pop("inner_optimizer"), custom_objects)
         return cls(inner, **config)

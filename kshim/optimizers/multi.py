@@ -112,8 +112,13 @@ class OptimizerMap(MutableMapping):
 
         Returns:
             The map.
+
+        Raises:
+            ValueError: If the config has no ``default_optimizer``.
         """
         from .._serialization import deserialize_keras_object
+        if "default_optimizer" not in config:
+            raise ValueError("An OptimizerMap config needs its `default_optimizer` (a serialized optimizer).")
         default = deserialize_keras_object(config["default_optimizer"], custom_objects)
         mapping = {key: deserialize_keras_object(value, custom_objects)
                    for key, value in (config.get("optimizer_map") or {}).items()}
@@ -184,6 +189,7 @@ class MultiOptimizer(Optimizer):
 
     @property
     def learning_rate(self) -> Any:
+        """Not available: each inner optimizer has its own (raises AttributeError, as Keras)."""
         raise AttributeError("Learning rate cannot be accessed on a MultiOptimizer. Access the learning rate on "
                              "the individual sub-optimizers instead.")
 
@@ -285,8 +291,13 @@ class MultiOptimizer(Optimizer):
 
         Returns:
             The optimizer.
+
+        Raises:
+            ValueError: If the config has no ``optimizer_map``.
         """
         from .._serialization import deserialize_keras_object
         config = dict(config)
+        if "optimizer_map" not in config:
+            raise ValueError("A MultiOptimizer config needs its `optimizer_map` (a serialized OptimizerMap).")
         config["optimizer_map"] = deserialize_keras_object(config["optimizer_map"], custom_objects)
         return cls(**config)

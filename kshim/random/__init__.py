@@ -20,7 +20,6 @@ from .. import dtypes as _dt
 from ..backend import current
 from ._draw import _GLOBAL, box_muller, global_seed_generator  # noqa: F401
 from ._draw import float_dtype as _fdtype
-from ._draw import key as _key  # noqa: F401
 from ._draw import shape_tuple as _shape
 from ._draw import uniform01 as _uniform01
 from .distributions import beta, binomial, gamma

@@ -16,12 +16,12 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("ops", ("kshim.ops", "kshim.random")),
     ("objects", ("kshim.initializers", "kshim.regularizers", "kshim.constraints",
                  "kshim.activations", "kshim._serialization", "kshim._lambda_code")),
-    ("layers", ("kshim.layers", "kshim.mixed_precision")),
+    ("layers", ("kshim.layers",)),
     ("training objects", ("kshim.losses", "kshim.metrics", "kshim.optimizers")),
     ("saving", ("kshim.saving",)),
     ("loop", ("kshim.callbacks", "kshim.trainers", "kshim.utils.progbar", "kshim.utils.py_dataset")),
     ("models", ("kshim.models",)),
-    ("facades and tools", ("kshim", "kshim.config", "kshim.utils", "kshim.preprocessing", "kshim.datasets",
+    ("facades and tools", ("kshim", "kshim.config", "kshim.mixed_precision", "kshim.utils", "kshim.preprocessing", "kshim.datasets",
                            "kshim.testing", "kshim.cli", "kshim.__main__", "kshim._alias", "kshim.compat")),
 ]
 
