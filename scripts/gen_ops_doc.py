@@ -39,8 +39,10 @@ def keras_names() -> tuple[list[str], str]:
     return names, keras.__version__
 
 
-def status() -> dict[str, dict[str, bool]]:
-    """{op name: {backend: all its cases pass}} for every op with a case."""
+def status(assume_pass: bool = False) -> dict[str, dict[str, bool]]:
+    """{op name: {backend: all its cases pass}} for every op with a case. With ``assume_pass`` the cases
+    are not run: each installed backend counts as passing (what ``tests/ops/test_ops.py`` asserts case
+    by case in the same test run), so the check costs seconds instead of a second pass over the table."""
     import kshim
     from kshim import backends
     cases = _cases()
@@ -49,7 +51,7 @@ def status() -> dict[str, dict[str, bool]]:
         ok_b = backends.is_available(b)
         for case in cases.CASES:
             res = out.setdefault(case.name, {}).setdefault(b, ok_b)
-            if not res:
+            if not res or assume_pass:
                 continue
             with kshim.backend.use(b):
                 for d in case.dtypes:
@@ -61,10 +63,10 @@ def status() -> dict[str, dict[str, bool]]:
     return out
 
 
-def render() -> str:
+def render(assume_pass: bool = False) -> str:
     import kshim.ops as O
     names, version = keras_names()
-    st = status()
+    st = status(assume_pass)
     public = set(O._public_names())
     rows, n_all = [], 0
     for n in names:
@@ -97,8 +99,10 @@ def render() -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--check", action="store_true", help="fail if docs/ops.md is not current")
+    p.add_argument("--assume-cases-pass", action="store_true",
+                   help="do not run the cases; count every installed backend as passing (the op tests assert it)")
     a = p.parse_args(argv)
-    text = render()
+    text = render(a.assume_cases_pass)
     if a.check:
         try:
             with open(DOC) as f:
