@@ -70,13 +70,22 @@ _VIEWED_AS = {"ops.numpy": "ops", "ops.nn": "ops"}
 def keras_namespaces(keras: Any) -> list[str]:
     """Every public namespace of the installed Keras (``"ops.image"``, ``"applications.resnet"``...),
     the audited ``NAMESPACES`` first; ``""`` is the package root."""
+    import importlib
     import pkgutil
-    found = []
-    for m in pkgutil.walk_packages(keras.__path__, "keras."):
-        rel = m.name[len("keras."):]
-        if rel.startswith(("src", "api")) or any(p.startswith("_") for p in rel.split(".")):
-            continue
-        found.append(rel)
+    found: list[str] = []
+    todo = [("", keras)]
+    while todo:  # descend only into public namespaces (walk_packages would import keras.src.backend.*)
+        prefix, pkg = todo.pop()
+        for m in pkgutil.iter_modules(getattr(pkg, "__path__", [])):
+            if m.name.startswith("_") or m.name in ("src", "api"):
+                continue
+            rel = f"{prefix}{m.name}"
+            found.append(rel)
+            if m.ispkg:
+                try:
+                    todo.append((rel + ".", importlib.import_module(f"keras.{rel}")))
+                except Exception:  # noqa: BLE001 - a namespace that needs TensorFlow
+                    continue
     rest = sorted(set(found) - set(NAMESPACES))
     return list(NAMESPACES) + [""] + rest
 

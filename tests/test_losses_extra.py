@@ -81,11 +81,6 @@ def test_loss_class_matches_keras(backend, name, kw, yt, yp):
 
 @pytest.mark.parametrize("name,kw,yt,yp", CASES, ids=IDS)
 def test_loss_class_matches_keras_in_float64(backend, name, kw, yt, yp, request):
-    if backend.name == "numpy" and name in ("Dice", "Tversky") and kw.get("axis") is None:
-        # Known bug outside the losses (kshim/ops/_dispatch.py `promote`): on the NumPy backend a float64
-        # reduction to a scalar is a NumPy float64 *scalar*, which `isinstance(x, float)` takes for a weak
-        # Python float, so dividing two of them gives float32. Strict: fixing it makes this test say so.
-        request.node.add_marker(pytest.mark.xfail(strict=True, reason="numpy float64 scalars promoted as weak"))
     import jax
     jax.config.update("jax_enable_x64", True)  # the oracle's float64 (kshim's JAX backend sets it too)
     want = np.asarray(getattr(keras.losses, name)(dtype="float64", **kw)(yt, yp.astype("float64"), sample_weight=SW))
