@@ -52,7 +52,12 @@ def test_it_is_a_backend_by_the_protocol(minimal):
     assert B.get("minimal") is minimal
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.key for c in CASES])
+# One case per op (the first): the question is whether every op runs on a protocol-only backend; the
+# full table already runs on numpy, whose primitives this backend shares.
+_FIRST = list({c.name: c for c in reversed(CASES)}.values())[::-1]
+
+
+@pytest.mark.parametrize("case", _FIRST, ids=[c.key for c in _FIRST])
 def test_op_table(minimal, case):
     with kshim.backend.use(minimal):
         for dtype in case.dtypes[:1]:
