@@ -48,8 +48,10 @@ def install_methods(cls: type, methods: dict) -> None:
 
 def check_complete(cls: type) -> None:
     """Raise ``TypeError`` unless ``cls`` has a method for every name in UNARY_OPS, BINARY_OPS and
-    REDUCE_OPS (run once when a backend module is imported)."""
-    missing = [n for n in (*UNARY_OPS, *BINARY_OPS, *REDUCE_OPS) if not callable(getattr(cls, n, None))]
+    REDUCE_OPS and the autodiff primitive ``_value_and_grad_flat`` (run once when a backend module is
+    imported)."""
+    required = (*UNARY_OPS, *BINARY_OPS, *REDUCE_OPS, "_value_and_grad_flat")  # the autodiff primitive too
+    missing = [n for n in required if not callable(getattr(cls, n, None))]
     if missing:
         raise TypeError(f"backend class {cls.__name__} lacks the protocol primitives {missing}")
 
@@ -138,7 +140,8 @@ class BaseBackend:
         """``jax.value_and_grad`` over pytrees (see ``_protocol.Backend.value_and_grad``).
 
         The selected positional arguments are flattened to leaves; float leaves are differentiated
-        through the backend's ``_value_and_grad_flat`` (the one autodiff primitive a backend writes),
+        through the backend's ``_value_and_grad_flat`` (the one autodiff primitive a backend writes, see
+        ``_protocol.Backend._value_and_grad_flat``; ``check_complete`` requires it),
         other leaves get zero gradients of their shape and dtype; keyword arguments pass through.
         """
         single = isinstance(argnums, int)
@@ -183,12 +186,6 @@ class BaseBackend:
     def _grad_input(self, leaf: Any) -> Any:
         """A leaf of a differentiated argument as a tensor of this backend (foreign tensors refused)."""
         return leaf if self.is_tensor(leaf) else self.convert_to_tensor(leaf)
-
-    def _value_and_grad_flat(self, flat_fn: Callable, leaves: list) -> tuple:
-        """``flat_fn(leaves) -> (value, aux)``; returns ``(value, aux, grads)`` with one gradient per leaf
-        (zeros where ``value`` does not depend on it), ``value`` a float scalar and ``value``/``aux``
-        detached from the backend's autodiff. Each backend implements this primitive."""
-        raise NotImplementedError(f"backend {self.name!r} does not implement _value_and_grad_flat")
 
     @staticmethod
     def _check_scalar_value(shape: tuple, dtype: str) -> None:

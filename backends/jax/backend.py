@@ -334,9 +334,6 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
         (value, aux), grads = jax.value_and_grad(inner, has_aux=True)(leaves)
         return value, aux, list(grads)
 
-    def _grad_input(self, leaf: Any) -> Any:
-        return _as_leaf(leaf)
-
     def jit(self, fn: Callable, donate_argnums: Sequence[int] = (), static_argnums: Sequence[int] = ()) -> Callable:
         donate = (donate_argnums,) if isinstance(donate_argnums, int) else tuple(donate_argnums)
         static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
@@ -346,34 +343,6 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
     def device_name(self) -> str:
         d = jax.devices()[0]
         return "cpu" if d.platform == "cpu" else f"{d.platform}:{d.id}"
-
-
-def _as_leaf(leaf: Any) -> Any:
-    """Normalize a differentiation leaf: host arrays/scalars become jax arrays."""
-    if isinstance(leaf, jax.Array):
-        return leaf
-    from .. import get
-    get("jax").check_foreign(leaf)
-    if isinstance(leaf, bool):
-        return jnp.asarray(leaf, dtype=jnp.bool_)
-    if isinstance(leaf, int):
-        return jnp.asarray(leaf, dtype=jnp.int64)
-    if isinstance(leaf, float):
-        return jnp.asarray(leaf, dtype=jnp.float64)
-    if isinstance(leaf, (np.ndarray, np.generic)):
-        return jnp.asarray(leaf)
-    return leaf
-
-
-def _is_diff_leaf(leaf: Any) -> bool:
-    dt = getattr(leaf, "dtype", None)
-    return dt is not None and isinstance(leaf, jax.Array) and jnp.issubdtype(dt, jnp.floating)
-
-
-def _zero_grad(leaf: Any) -> Any:
-    if isinstance(leaf, jax.Array):
-        return jnp.zeros(leaf.shape, dtype=leaf.dtype)
-    return None
 
 
 check_complete(JaxBackend)  # every name the protocol lists exists as a method

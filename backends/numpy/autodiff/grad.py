@@ -9,6 +9,7 @@ import threading
 import numpy as np
 import optree
 
+from ..._base import canonical_dtype
 from .tensor import Tensor, backward, val
 
 _state = threading.local()
@@ -37,7 +38,7 @@ def value_and_grad_flat(flat_fn, leaves, check_scalar):
     try:
         out, aux = flat_fn(traced)
         ov = np.asarray(val(out))
-        check_scalar(ov.shape, _dtype_name(ov.dtype))
+        check_scalar(ov.shape, canonical_dtype(ov.dtype) if ov.dtype.kind in "fiub" else str(ov.dtype))
         found = backward(out, np.ones((), ov.dtype)) if out.__class__ is Tensor else {}
     finally:
         _state.active = False
@@ -55,7 +56,3 @@ def value_and_grad_flat(flat_fn, leaves, check_scalar):
         given.add(id(g))
         grads.append(g)
     return ov, _untrace(aux), grads
-
-
-def _dtype_name(d):
-    return "bfloat16" if d.name == "bfloat16" else d.name
