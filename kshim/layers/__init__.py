@@ -22,7 +22,7 @@ from .pooling import (  # noqa: F401
     GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D,
     MaxPooling2D, MaxPooling3D,
 )
-from .preprocessing import Normalization, Rescaling  # noqa: F401
+from .preprocessing import *  # noqa: F401,F403
 from .regularization import (  # noqa: F401
     ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
     SpatialDropout2D, SpatialDropout3D,

@@ -68,6 +68,10 @@ class Layer:
         self._batch_input_shape = None if input_shape is None else (batch_size,) + tuple(input_shape)
         sig = inspect.signature(self.call).parameters
         self._call_has_training = "training" in sig
+        # Keras: with no explicit `training` and no outer call, the call signature's default applies
+        # (augmentation layers default to True, so calling one directly augments).
+        default = sig["training"].default if self._call_has_training else False
+        self._call_training_default = default if isinstance(default, bool) else False
         self._call_has_mask = "mask" in sig
         self.supports_masking = getattr(self, "supports_masking", False)
 
@@ -257,11 +261,20 @@ class Layer:
                                autocast=autocast, regularizer=regularizer, constraint=constraint, name=name,
                                **kwargs)
 
+    # Data layers (preprocessing/augmentation) hold no weights and keep one seed generator per
+    # backend, so they (and containers of only such layers) may run under any backend.
+    _backend_free = False
+
+    def _runs_under_any_backend(self) -> bool:
+        if self.weights:
+            return False
+        return all(l._backend_free or not l._seed_generators for l in self._flatten_layers())
+
     def _check_backend(self) -> None:
         b = _backend.current()
         if self._backend is None:
             self._backend = b
-        elif self._backend is not b:
+        elif self._backend is not b and not self._runs_under_any_backend():
             raise TypeError(
                 f"Layer {self.name!r} holds variables of the {self._backend.name!r} backend but is being "
                 f"used under {b.name!r}. Build a new model under each backend and copy weights with "
@@ -325,9 +338,9 @@ class Layer:
         if "training" in kwargs:
             training = kwargs["training"]
             if training is None:
-                training = ctx["training"] if ctx is not None else False
+                training = ctx["training"] if ctx is not None else self._call_training_default
         else:
-            training = ctx["training"] if ctx is not None else False
+            training = ctx["training"] if ctx is not None else self._call_training_default
         if self._call_has_training:
             kwargs["training"] = bool(training) if not hasattr(training, "shape") else training
         else:

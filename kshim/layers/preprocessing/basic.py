@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import _config
-from .. import ops
-from .layer import Layer
+from ... import _config
+from ... import ops
+from ..layer import Layer
 
 
 def _to_python(v: Any) -> Any:
