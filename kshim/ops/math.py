@@ -55,20 +55,27 @@ def _segment(x: Any, segment_ids: Any, num_segments: int | None) -> tuple:
 
 @op
 def segment_sum(data: Any, segment_ids: Any, num_segments: int | None = None, sorted: bool = False) -> Any:  # noqa: A002
-    """Sum of ``data`` rows per segment id."""
+    """Sum of ``data`` rows per segment id; rows whose id is outside ``[0, num_segments)`` (e.g. -1)
+    are dropped, as in Keras on JAX."""
     b, x, ids, n = _segment(data, segment_ids, num_segments)
     zeros = b.zeros((n,) + tuple(b.shape(x)[1:]), b.dtype(x))
-    return b.scatter_add(zeros, b.reshape(ids, (-1, 1)), x)
+    idd = b.dtype(ids)
+    valid = b.logical_and(b.greater_equal(ids, b.zeros((), idd)), b.less(ids, b.full((), n, idd)))
+    safe_ids = b.where(valid, ids, b.zeros((), idd))
+    vmask = b.reshape(valid, (b.shape(ids)[0],) + (1,) * (len(b.shape(x)) - 1))
+    x = b.where(vmask, x, b.zeros((), b.dtype(x)))
+    return b.scatter_add(zeros, b.reshape(safe_ids, (-1, 1)), x)
 
 
 @op
 def segment_max(data: Any, segment_ids: Any, num_segments: int | None = None, sorted: bool = False) -> Any:  # noqa: A002
-    """Max of ``data`` rows per segment id (empty segments give the dtype's lowest value)."""
+    """Max of ``data`` rows per segment id: empty segments give ``-inf`` for floats (the dtype's
+    minimum for integers) and ids outside ``[0, num_segments)`` are dropped, as in Keras on JAX."""
     import numpy as np
     b, x, ids, n = _segment(data, segment_ids, num_segments)
     onehot = b.equal(b.reshape(ids, (-1, 1)), b.reshape(b.arange(0, n, 1, b.dtype(ids)), (1, n)))
     d = b.dtype(x)
-    low = float(np.finfo(b.numpy_dtype(d)).min) if _dt.is_float(d) else int(np.iinfo(d).min)
+    low = float("-inf") if _dt.is_float(d) else int(np.iinfo(d).min)
     extra = len(b.shape(x)) - 1
     mask = b.reshape(onehot, tuple(b.shape(onehot)) + (1,) * extra)
     xe = b.reshape(x, (b.shape(x)[0], 1) + tuple(b.shape(x)[1:]))

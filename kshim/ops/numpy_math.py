@@ -261,7 +261,11 @@ def logaddexp(x1: Any, x2: Any) -> Any:
     b = current()
     a, c = _float_pair(x1, x2)
     m = b.maximum(a, c)
-    return b.add(m, b.log1p(b.exp(b.negative(b.abs(b.subtract(a, c))))))
+    # where both are -inf (or +inf) the difference is NaN; the result is then m itself
+    same = b.equal(a, c)
+    zero = b.zeros((), b.dtype(a))
+    diff = b.subtract(b.where(same, zero, a), b.where(same, zero, c))
+    return b.add(m, b.log1p(b.exp(b.negative(b.abs(diff)))))
 
 
 @op
@@ -339,10 +343,17 @@ def heaviside(x1: Any, x2: Any) -> Any:
 
 @op
 def signbit(x: Any) -> Any:
-    """True where ``x < 0`` (``-0.0`` counts as non-negative)."""
+    """True where the sign bit of ``x`` is set: negative numbers and ``-0.0`` (as NumPy and Keras)."""
     b = current()
     x = tensor(x)
-    return b.less(x, b.zeros((), b.dtype(x)))
+    d = b.dtype(x)
+    zero = b.zeros((), d)
+    neg = b.less(x, zero)
+    if not _dt.is_float(d):
+        return neg
+    # -0.0 == 0.0, but atan2(-0.0, -1) = -pi while atan2(+0.0, -1) = +pi
+    zero_sign = b.less(b.arctan2(x, b.full((), -1.0, d)), zero)
+    return b.where(b.equal(x, zero), zero_sign, neg)
 
 
 __all__ = [_n for _n, _v in list(globals().items())

@@ -235,6 +235,8 @@ def median(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     lo = b.getitem(s, lead + (slice((n - 1) // 2, (n - 1) // 2 + 1),))
     hi = b.getitem(s, lead + (slice(n // 2, n // 2 + 1),))
     med = b.divide(b.add(lo, hi), b.full((), 2.0, b.dtype(s)))
+    # a NaN anywhere in the reduced slice makes the median NaN (as NumPy and Keras); sort puts NaNs last
+    med = b.where(b.any(b.isnan(flat), (ax,), True), b.full((), float("nan"), b.dtype(s)), med)
     if keepdims:
         return b.reshape(med, tuple(1 for _ in range(nd))) if axis is None else med
     return b.reshape(med, ()) if axis is None else b.reshape(

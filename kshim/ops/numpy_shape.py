@@ -89,10 +89,18 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> An
     return current().arange(start, stop, step, _dt.standardize_dtype(dtype))
 
 
+def _host(v: Any) -> Any:
+    """A Python number or a NumPy array for a start/stop given as a number, list or tensor."""
+    if isinstance(v, (int, float)):
+        return v
+    b = current()
+    return np.asarray(b.to_numpy(v)) if b.is_tensor(v) else np.asarray(v)
+
+
 def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, retstep: bool = False,
              dtype: Any = None, axis: int = 0) -> Any:
     _cap((int(num),), "linspace")
-    vals = np.linspace(start, stop, num, endpoint=endpoint, retstep=retstep)
+    vals = np.linspace(_host(start), _host(stop), num, endpoint=endpoint, retstep=retstep, axis=axis)
     arr = vals[0] if retstep else vals
     out = current().convert_to_tensor(arr, _dt_or(dtype, _dt.config.floatx()))
     return (out, vals[1]) if retstep else out
@@ -101,7 +109,7 @@ def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, re
 def logspace(start: float, stop: float, num: int = 50, endpoint: bool = True, base: float = 10.0,
              dtype: Any = None, axis: int = 0) -> Any:
     _cap((int(num),), "logspace")
-    arr = np.logspace(start, stop, num, endpoint=endpoint, base=base)
+    arr = np.logspace(_host(start), _host(stop), num, endpoint=endpoint, base=_host(base), axis=axis)
     return current().convert_to_tensor(arr, _dt_or(dtype, _dt.config.floatx()))
 
 
