@@ -30,7 +30,8 @@ _SUBMODULES = {"activations", "constraints", "initializers", "ops", "random", "r
                "saving", "utils", "optimizers", "losses", "metrics", "callbacks", "datasets", "dtypes", "testing",
                "trainers", "mixed_precision", "preprocessing"}
 _NAMES = {
-    "Input": "layers", "InputLayer": "layers", "Layer": "layers", "Model": "models", "Sequential": "models",
+    "Input": "layers", "InputLayer": "layers", "InputSpec": "layers", "Layer": "layers", "Model": "models",
+    "Sequential": "models",
     "SeedGenerator": "random", "Variable": "variables", "KerasTensor": "_symbolic", "DTypePolicy": "layers",
     "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers", "Initializer": "initializers",
     "Regularizer": "regularizers", "value_and_grad": "trainers.gradients",

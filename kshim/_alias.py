@@ -14,8 +14,8 @@ How the alias maps modules:
   none: ``kshim.ops.nn`` stays kshim's real submodule, so ``from keras.ops.nn import X`` reads the
   view (every op) while the attribute path ``keras.ops.nn.X`` reads ``kshim/ops/nn.py``.
 * Legacy paths Keras 3 still has map to the kshim module holding their names:
-  ``keras.preprocessing.sequence`` -> ``kshim.preprocessing.sequence`` (``pad_sequences``).
-  ``keras.preprocessing.image`` is *not* mapped: kshim has no image-file utilities yet.
+  ``keras.preprocessing.sequence`` -> ``kshim.preprocessing.sequence`` (``pad_sequences``),
+  ``keras.preprocessing.image`` -> ``kshim.preprocessing.image`` (``load_img``, ``img_to_array``, ...).
 * Everything else raises ``ModuleNotFoundError`` (an ``ImportError``) that says whether Keras 3
   has the module and kshim lacks it (``keras.applications``), or Keras 3 itself removed it
   (``keras.layers.experimental``, ``keras.preprocessing.text``). Real Keras is never loaded
@@ -86,9 +86,7 @@ _REMOVED_IN_KERAS3 = {
 }
 
 # Names a missing path would have provided, for the error message.
-_MISSING_HINTS = {
-    "keras.preprocessing.image": "img_to_array, array_to_img, load_img, save_img, smart_resize",
-}
+_MISSING_HINTS: dict[str, str] = {}
 
 
 

@@ -1,5 +1,9 @@
 """``kshim.layers``: the Keras 3 layer catalogue."""
 from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax  # noqa: F401
+from .adaptive_pooling import (  # noqa: F401
+    AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D, AdaptiveMaxPooling3D,
+)
 from .attention import AdditiveAttention, Attention  # noqa: F401
 from .convolutional import (  # noqa: F401
     Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, DepthwiseConv1D, DepthwiseConv2D,
@@ -7,7 +11,9 @@ from .convolutional import (  # noqa: F401
 )
 from .core import Activation, Dense, EinsumDense, Embedding, Identity, Lambda  # noqa: F401
 from .dtype_policy import DTypePolicy  # noqa: F401
+from .group_query_attention import GroupedQueryAttention, GroupQueryAttention  # noqa: F401
 from .input_layer import Input, InputLayer  # noqa: F401
+from .input_spec import InputSpec  # noqa: F401
 from .layer import Layer  # noqa: F401
 from .masking import Masking  # noqa: F401
 from . import op_layer as _op_layer  # noqa: F401  (registers the op-node layer with kshim.ops.node)
@@ -16,7 +22,9 @@ from .merging import (  # noqa: F401
     minimum, multiply, subtract,
 )
 from .multi_head_attention import MultiHeadAttention  # noqa: F401
-from .normalization import BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization  # noqa: F401
+from .normalization import (  # noqa: F401
+    BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization,
+)
 from .pooling import (  # noqa: F401
     AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
     GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D,
@@ -31,6 +39,9 @@ from .rnn import (  # noqa: F401
     GRU, LSTM, RNN, Bidirectional, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
     StackedRNNCells, TimeDistributed,
 )
+from .reversible_embedding import ReversibleEmbedding  # noqa: F401
+from .spectral_normalization import SpectralNormalization  # noqa: F401
+from .wrapper import Wrapper  # noqa: F401
 from .reshaping import (  # noqa: F401
     Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, UpSampling2D,
     UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D,

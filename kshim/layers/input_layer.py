@@ -24,7 +24,7 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
-        super().__init__(name=name, dtype=dtype, **kwargs)
+        super().__init__(name=name, dtype=None if dtype in ("string", str) else dtype, **kwargs)
         if batch_shape is None:
             if shape is None:
                 raise ValueError("InputLayer needs `shape` (without the batch dimension) or `batch_shape`.")
@@ -36,7 +36,8 @@ class InputLayer(Layer):
             batch_shape = (batch_size,) + tuple(shape)
         # every declared dim is checked (type, sign, total size) before anything can be allocated
         self.batch_shape = check_shape(batch_shape, "batch_shape", self)
-        self._dtype_name = _dt.standardize_dtype(dtype)
+        # "string": raw text for the text layers (a host array of str, never a backend tensor)
+        self._dtype_name = "string" if dtype in ("string", str) else _dt.standardize_dtype(dtype)
         self.sparse = sparse
         self.optional = optional
         self.built = True

@@ -331,6 +331,7 @@ class Layer:
                                 f"{args[0].name!r} ({type(args[0]).__name__}). Call a layer on a tensor: "
                                 f"`y = layer(x)` with x = keras.Input(...) or an array.")
         if any_symbolic(args, kwargs):
+            self._assert_input_compatibility(args, kwargs)
             from ..ops.node import symbolic_layer_call
             return symbolic_layer_call(self, args, kwargs)
         ctx = _CALL_CTX.get()
@@ -348,7 +349,10 @@ class Layer:
         if not self._call_has_mask:
             kwargs.pop("mask", None)
         args = self._convert_inputs(args)
-        self._maybe_build(args, kwargs)
+        self._assert_input_compatibility(args, kwargs)  # after the conversion of arrays, as Keras
+        if not self.built:
+            self._maybe_build(args, kwargs)
+            self._assert_input_compatibility(args, kwargs)  # build may have set input_spec (Keras checks again)
         self._check_backend()
         if outer:
             self._clear_losses()
@@ -371,6 +375,16 @@ class Layer:
                 self.add_loss(loss)
         return outputs
 
+    #: An ``InputSpec`` (or a structure of them) the first call argument is checked against.
+    input_spec: Any = None
+
+    def _assert_input_compatibility(self, args: tuple, kwargs: dict) -> None:
+        spec = getattr(self, "input_spec", None)
+        if spec:
+            from .input_spec import assert_input_compatibility
+            first = args[0] if args else next(iter(kwargs.values()), None)
+            assert_input_compatibility(spec, first, self.name)
+
     def _convert_inputs(self, args: tuple) -> tuple:
         if not args:
             return args
@@ -379,6 +393,8 @@ class Layer:
         cd = self.compute_dtype
 
         def conv(x):
+            if isinstance(x, np.ndarray) and x.dtype.kind in "USO":
+                return x  # strings stay on the host (text layers; Input(dtype="string"))
             if isinstance(x, np.ndarray) or isinstance(x, (float, int)) and not isinstance(x, bool):
                 x = ops.convert_to_tensor(x)
             if isinstance(x, Variable):

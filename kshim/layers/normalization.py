@@ -1,4 +1,5 @@
-"""Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization, UnitNormalization.
+"""Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization, UnitNormalization,
+RMSNormalization.
 
 Statistics are computed in the input's dtype, except that float16/bfloat16 inputs are promoted to
 float32; the output is cast to the layer's compute dtype (as Keras). Unlike Keras, float64 inputs
@@ -405,3 +406,43 @@ class UnitNormalization(Layer):
         cfg = super().get_config()
         cfg["axis"] = self.axis
         return cfg
+
+
+class RMSNormalization(Layer):
+    """Root-mean-square normalization (Zhang & Sennrich, 2019; ``keras.layers.RMSNormalization``):
+    ``x * rsqrt(mean(square(x), axis) + epsilon) * scale``, computed in at least float32.
+
+    Args:
+        axis: The axis (int) or axes (list) to normalize over. As in Keras, ``build`` turns it into
+            a sorted list (so ``get_config()["axis"]`` is ``[-1]`` once built).
+        epsilon: Added to the mean square.
+        **kwargs: Base layer keyword arguments.
+    """
+
+    def __init__(self, axis: Any = -1, epsilon: float = 1e-6, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.axis = axis
+        self.epsilon = epsilon
+
+    def build(self, input_shape: Any) -> None:
+        if isinstance(self.axis, (list, tuple)):
+            self.axis = sorted(self.axis)
+        else:
+            self.axis = [self.axis]
+        _check_axes(self, self.axis, input_shape)
+        shape = tuple(input_shape[a] for a in self.axis)
+        self.scale = self.add_weight(shape, "ones", name="scale")
+        self.built = True
+
+    def call(self, x: Any) -> Any:
+        return ops.rms_normalization(x, scale=self.scale, axis=self.axis, epsilon=self.epsilon)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        axes = [self.axis] if isinstance(self.axis, int) else self.axis
+        for a in axes:
+            if a >= len(input_shape) or a < -len(input_shape):
+                raise ValueError(f"Axis {a} is out of bounds for input shape {input_shape}. Received: axis={self.axis}")
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}

@@ -167,6 +167,10 @@ class Functional(Model):
         flat = self._flatten_inputs(inputs)
         in_masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(flat)
         for t, v, m in zip(self._inputs, flat, in_masks):
+            if t.dtype == "string":  # raw text stays a host array of str for the text layers
+                values[id(t)] = _string_input(self, t, v)
+                masks[id(t)] = m
+                continue
             v = ops.convert_to_tensor(v) if not ops.is_tensor(v) else v
             v = _adjust_rank(t, v)
             _check_input(self, t, v)
@@ -224,12 +228,34 @@ def _adjust_rank(spec: KerasTensor, value: Any) -> Any:
     """Keras' input standardisation: data with one trailing size-1 dim too many or too few
     (``(n,)`` for ``Input((1,))``, ``(n, 1)`` for ``Input(())``) is reshaped to the input's rank."""
     from .. import ops
+    if spec.dtype == "string":  # raw text: a host array of str (``_string_input``)
+        return _string_input(None, spec, value, check=False)
     rank, want = len(ops.shape(value)), len(spec.shape)
     if rank == want + 1 and ops.shape(value)[-1] == 1:
         return ops.squeeze(value, axis=-1)
     if rank == want - 1 and spec.shape[-1] == 1:
         return ops.expand_dims(value, axis=-1)
     return value
+
+
+def _string_input(model: Any, spec: KerasTensor, value: Any, check: bool = True) -> Any:
+    """A ``dtype="string"`` input as a NumPy array of str, rank-adjusted and shape-checked like the others."""
+    import numpy as np
+    arr = np.asarray(value)
+    if arr.dtype.kind == "S":
+        arr = np.char.decode(arr, "utf-8")
+    elif arr.dtype.kind == "O":
+        arr = np.array([v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in arr.reshape(-1)],
+                       dtype=str).reshape(arr.shape)
+    if arr.ndim == len(spec.shape) + 1 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    elif arr.ndim == len(spec.shape) - 1 and spec.shape[-1] == 1:
+        arr = arr[..., None]
+    if check and arr.ndim != len(spec.shape) or any(d is not None and d != s for d, s in zip(spec.shape, arr.shape)):
+        name = spec._history[0].layer.name if spec._history else "input"
+        raise ValueError(f"Input {name!r} of model {model.name!r} is incompatible: expected shape {spec.shape}, "
+                         f"received shape {arr.shape}.")
+    return arr
 
 
 def _check_input(model: Model, spec: KerasTensor, value: Any) -> None:

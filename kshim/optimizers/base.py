@@ -47,7 +47,12 @@ class Optimizer:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
                              f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
         if use_ema:
-            raise ValueError("kshim optimizers do not support use_ema=True; leave it False.")
+            if not 0 <= ema_momentum <= 1:
+                raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}")
+            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int)
+                                            or ema_overwrite_frequency < 1):
+                raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                                 f"ema_overwrite_frequency={ema_overwrite_frequency}")
         if gradient_accumulation_steps:
             raise ValueError("kshim optimizers do not support gradient_accumulation_steps; leave it None.")
         self._check_numbers(("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor"),
@@ -118,6 +123,9 @@ class Optimizer:
         """Record the trainable variables; subclasses then create their slots."""
         self._trainable_variables = list(variables)
         self._var_index = {id(v): i for i, v in enumerate(self._trainable_variables)}
+        if self.use_ema:  # before the subclass' slots, as Keras orders them
+            self._model_variables_moving_average = self.add_optimizer_variables(self._trainable_variables,
+                                                                                "average")
         self.built = True
 
     def add_variable(self, shape: Sequence[int], initializer: Any = "zeros", dtype: Any = None,
@@ -238,11 +246,26 @@ class Optimizer:
         self._per_step: dict = {}  # scalars shared by every variable's update in this step
         self._apply_weight_decay(variables)
         self._backend_update_step(grads, variables, self.learning_rate)
+        if self.use_ema:
+            self._update_moving_averages()
         for v in variables:
             constraint = getattr(v, "constraint", None)
             if constraint is not None:
                 v.assign(constraint(v))
         self._iterations.assign_add(1)
+
+    def _update_moving_averages(self) -> None:
+        """Keras' EMA: ``average = m * average + (1 - m) * variable`` with ``m = 0`` on the first step
+        (the average starts at the variable), then every ``ema_overwrite_frequency`` steps the
+        variables take their averages (a select rather than a branch, so it also runs under jit)."""
+        first = ops.equal(self._iterations.value, 0)
+        for var, avg in zip(self._trainable_variables, self._model_variables_moving_average):
+            m = ops.where(first, ops.zeros((), var.dtype), ops.full((), self.ema_momentum, var.dtype))
+            avg.assign(ops.add(ops.multiply(m, avg.value), ops.multiply(ops.subtract(1, m), var.value)))
+        if self.ema_overwrite_frequency:
+            due = ops.equal(ops.mod(ops.add(self._iterations.value, 1), self.ema_overwrite_frequency), 0)
+            for var, avg in zip(self._trainable_variables, self._model_variables_moving_average):
+                var.assign(ops.where(due, avg.value, var.value))
 
     def per_step(self, key: Any, compute: Any) -> Any:
         """``compute()`` once per ``apply`` call (e.g. bias corrections that depend only on the step)."""
@@ -357,7 +380,23 @@ class Optimizer:
         return loss
 
     def finalize_variable_values(self, var_list: Sequence[Variable]) -> None:
-        """No-op (no EMA support)."""
+        """Called at the end of ``fit``: with ``use_ema``, the variables take their moving averages.
+
+        Args:
+            var_list: The model's trainable variables, in the order the optimizer was built on.
+
+        Raises:
+            ValueError: ``var_list`` does not have one entry per averaged variable.
+        """
+        if not self.use_ema or not self.built:
+            return
+        averages = self._model_variables_moving_average
+        if len(var_list) != len(averages):
+            raise ValueError(f"The length of model variables ({len(var_list)}) to override does not match the "
+                             f"length of model variables stored in the optimizer ({len(averages)}). Please check "
+                             "if the optimizer was called on your model.")
+        for var, avg in zip(var_list, averages):
+            var.assign(avg.value)
 
     def get_config(self) -> dict:
         """Constructor arguments (the learning rate as a float, or a serialized schedule)."""

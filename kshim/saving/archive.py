@@ -1,4 +1,6 @@
-"""Checks on a ``.keras`` zip archive, member by member, before anything is extracted or parsed.
+"""Checks on a ``.keras`` zip archive, member by member, before anything is extracted or parsed;
+and the archive's ``assets/`` folder (:func:`write_assets`, :func:`read_assets`: the files layers such
+as ``StringLookup``/``TextVectorization`` keep beside their weights, at Keras' paths).
 
 A zip's central directory declares each member's stored (compressed) and uncompressed size.
 ``check_members`` refuses, from those declarations alone: too many members, unsafe or duplicate
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from typing import Any, Iterator
 
 MAX_MEMBERS = 10_000
 MAX_RATIO = 100
@@ -63,3 +66,70 @@ def check_members(z: zipfile.ZipFile, where: str, error: type[Exception]) -> Non
         total += size
     if total > MAX_TOTAL_BYTES:
         raise error(f"{where}: members declare {total} bytes in all (over {MAX_TOTAL_BYTES}); refusing it.")
+
+
+# ---- assets (vocabularies and other files a layer keeps beside its weights) ------------------------
+ASSETS_DIR = "assets"
+
+
+def _asset_objects(model: Any) -> Iterator[tuple[str, Any]]:
+    """``(path, object)`` for every object with ``save_assets``/``load_assets``, at Keras' paths: the
+    weights walk (``layers/text_vectorization``, ...) plus untracked sub-objects a layer names in
+    ``_asset_children()`` (Keras' walk visits private attributes such as ``_lookup_layer`` too)."""
+    from .h5_store import walk
+
+    def visit(path: str, obj: Any, seen: set) -> Iterator[tuple[str, Any]]:
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        if hasattr(obj, "save_assets") or hasattr(obj, "load_assets"):
+            yield path, obj
+        children = getattr(obj, "_asset_children", None)
+        for name, child in (children() if callable(children) else []):
+            yield from visit(f"{path}/{name}" if path else name, child, seen)
+
+    seen: set = set()
+    for path, obj, container in walk(model):
+        if not container:
+            yield from visit(path, obj, seen)
+
+
+def write_assets(model: Any, z: zipfile.ZipFile) -> None:
+    """Call ``save_assets(dir)`` on every object that defines it and store what it writes as
+    ``assets/<path>/<file>`` members of the open archive ``z`` (files only, as Keras writes them)."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="kshim_assets_") as tmp:
+        for path, obj in _asset_objects(model):
+            if not hasattr(obj, "save_assets"):
+                continue
+            folder = os.path.join(tmp, *path.split("/")) if path else tmp
+            os.makedirs(folder, exist_ok=True)
+            obj.save_assets(folder)
+        for root, _, files in sorted(os.walk(tmp)):
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                rel = os.path.relpath(full, tmp).replace(os.sep, "/")
+                z.write(full, f"{ASSETS_DIR}/{rel}")
+
+
+def read_assets(model: Any, z: zipfile.ZipFile) -> None:
+    """Extract the ``assets/`` members of ``z`` (already checked by :func:`check_members`) and call
+    ``load_assets(dir)`` on every object that defines it; ``dir`` is None where the archive holds
+    nothing for that object, as in Keras."""
+    import tempfile
+    members = [i for i in z.infolist() if i.filename.startswith(ASSETS_DIR + "/") and not i.is_dir()]
+    objects = [(p, o) for p, o in _asset_objects(model) if hasattr(o, "load_assets")]
+    if not objects:
+        return
+    with tempfile.TemporaryDirectory(prefix="kshim_assets_") as tmp:
+        for info in members:
+            if unsafe_name(info.filename):
+                continue
+            target = os.path.join(tmp, *info.filename.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with z.open(info) as src, open(target, "wb") as dst:
+                dst.write(src.read())
+        root = os.path.join(tmp, ASSETS_DIR)
+        for path, obj in objects:
+            folder = os.path.join(root, *path.split("/")) if path else root
+            obj.load_assets(folder if os.path.isdir(folder) else None)

@@ -18,7 +18,7 @@ import zipfile
 from typing import Any
 
 from .._scope import ZeroInitScope
-from .archive import check_members
+from .archive import check_members, read_assets, write_assets
 from .atomic import atomic_write, remove_stale_temps
 from .h5_safety import check_h5_file
 from .h5_store import WeightsMismatch, WeightsReadError, load_from_h5, save_to_h5
@@ -77,6 +77,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, zipped: bool |
             z.writestr(METADATA, meta)
             z.writestr(CONFIG, config_json)
             z.writestr(WEIGHTS, weights)
+            write_assets(model, z)
     atomic_write(path, write)
 
 
@@ -176,6 +177,11 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
                 model.build_from_config(bc)
     with _open_h5(weights, f"{WEIGHTS} in {path!r}") as h5:
         _load_h5_into(model, h5, f"{path!r} ({WEIGHTS})", load_optimizer=compile)
+    try:
+        with zipfile.ZipFile(path) as z:  # members were checked by _read_archive
+            read_assets(model, z)
+    except (OSError, zipfile.BadZipFile, UnicodeDecodeError) as e:
+        raise CorruptFileError(f"{path!r}: damaged assets ({type(e).__name__}: {e}).") from e
     return model
 
 

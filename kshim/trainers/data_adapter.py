@@ -28,7 +28,11 @@ def _to_host(x: Any) -> Any:
         if a.dtype == np.float64 and config.floatx() != "float64":
             a = a.astype(config.floatx())
         if a.dtype == object:
-            raise TypeError("Input data contains Python objects; pass numeric arrays.")
+            if not all(isinstance(v, (str, bytes)) for v in a.reshape(-1)):
+                raise TypeError("Input data contains Python objects; pass numeric arrays (or strings, for a "
+                                "model whose Input has dtype='string').")
+            a = np.array([v.decode("utf-8") if isinstance(v, bytes) else v for v in a.reshape(-1)],
+                         dtype=str).reshape(a.shape)
         return a
     return optree.tree_map(conv, x, none_is_leaf=False, namespace="kshim")
 

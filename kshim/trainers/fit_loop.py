@@ -26,6 +26,8 @@ def _wants_batch_logs(cbks: Any, hook: str) -> bool:
         if isinstance(cb, History):
             continue
         if isinstance(cb, ProgbarLogger):
+            if hook == "on_test_batch_end" and cb._called_in_fit:  # validation inside fit is silent
+                continue
             if cb.verbose == 1 or getattr(cb, "_verbose", 1) == 1:
                 return True
             continue
@@ -115,11 +117,15 @@ def run_fit(model: Any, o: FitOptions) -> Any:
             _restore_metrics(model, pending_metrics)
         logs = model._step_logs()
         if val_handler is not None and (epoch + 1) % o.validation_freq == 0:
-            val_logs = _evaluate_loop(model, val_handler, None)
+            cbks.on_test_begin()  # validation runs the test hooks, as Keras' fit does (via evaluate)
+            val_logs = _evaluate_loop(model, val_handler, cbks)
+            cbks.on_test_end(val_logs)
             logs.update({f"val_{k}": v for k, v in val_logs.items()})
         cbks.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
+    if epochs > 0 and hasattr(model.optimizer, "finalize_variable_values"):
+        model.optimizer.finalize_variable_values(model.trainable_weights)  # EMA weights, as Keras' fit
     cbks.on_train_end(logs)
     return model.history
 

@@ -19,12 +19,17 @@ from .options import EvaluateOptions, FitOptions, PredictOptions
 from .step import StepFunctions
 
 
+def _is_text(a: Any) -> bool:
+    return isinstance(a, np.ndarray) and a.dtype.kind in "USO"  # raw strings stay on the host
+
+
 def _to_tensors(struct: Any) -> Any:
-    return optree.tree_map(lambda a: ops.convert_to_tensor(a), struct, none_is_leaf=False, namespace="kshim")
+    return optree.tree_map(lambda a: a if _is_text(a) else ops.convert_to_tensor(a), struct, none_is_leaf=False,
+                           namespace="kshim")
 
 
 def _host_or_tensor(a: Any) -> Any:
-    return a if type(a) is np.ndarray and a.dtype.name in DTYPES else ops.convert_to_tensor(a)
+    return a if type(a) is np.ndarray and (a.dtype.name in DTYPES or _is_text(a)) else ops.convert_to_tensor(a)
 
 
 def _step_inputs(struct: Any, jitted: bool) -> Any:
@@ -78,6 +83,7 @@ class Trainer:
             raise ValueError(f"jit_compile must be 'auto', True or False, got {jit_compile!r}.")
         self.jit_compile = jit_compile
         self._fns = {}
+        self.__dict__.pop("_layers_support_jit", None)
         self._custom_steps = {}
         self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
                                 "metrics": metrics, "weighted_metrics": weighted_metrics,
@@ -107,7 +113,12 @@ class Trainer:
             return False
         b = current()
         if self.jit_compile == "auto":
-            return b.supports_jit
+            # Keras: a layer with ``supports_jit = False`` (the string preprocessing layers) turns "auto" off
+            layers_ok = self.__dict__.get("_layers_support_jit")
+            if layers_ok is None:  # walked once per compile
+                layers_ok = all(getattr(l, "supports_jit", True) for l in self._flatten_layers())
+                self.__dict__["_layers_support_jit"] = layers_ok
+            return b.supports_jit and layers_ok
         return bool(self.jit_compile)
 
     # ---- variable groups -----------------------------------------------------------------

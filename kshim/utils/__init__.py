@@ -1,4 +1,7 @@
-"""``kshim.utils``: seeds, label helpers, datasets of batches, progress bar."""
+"""``kshim.utils``: seeds, label helpers, datasets of batches, progress bar, and the data utilities
+(``get_file``, image files, ``*_dataset_from_directory``, ``timeseries_dataset_from_array``,
+``split_dataset``) that return :class:`~kshim.utils.array_dataset.ArrayDataset` objects ``fit`` takes.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -99,6 +102,12 @@ _LAZY = {
     "is_keras_tensor": "..backend", "standardize_dtype": "..backend",
     "enable_interactive_logging": "..config", "disable_interactive_logging": "..config",
     "is_interactive_logging_enabled": "..config",
+    # data utilities (no TensorFlow; Pillow for images)
+    "get_file": ".file_utils", "get_source_inputs": ".source_inputs", "split_dataset": ".datasets_split",
+    "load_img": ".image_utils", "img_to_array": ".image_utils", "array_to_img": ".image_utils",
+    "save_img": ".image_utils", "image_dataset_from_directory": ".datasets_image",
+    "text_dataset_from_directory": ".datasets_text", "audio_dataset_from_directory": ".datasets_audio",
+    "timeseries_dataset_from_array": ".timeseries", "ArrayDataset": ".array_dataset",
 }
 
 

@@ -662,7 +662,7 @@ def run_case(case: Case, dtype: str) -> None:
     else:
         targs = tuple(_to_tensors(a) for a in args)
         tkw = {k: _to_tensors(v) for k, v in kwargs.items()}
-    got = getattr(O, case.name)(*targs, **tkw)
+    got = _call(case, targs, tkw)
     if case.check is not None:  # a property check (decompositions' sign/order freedom, ops returning functions)
         result = case.check(got if callable(got) else _to_numpy(got), expected)
         assert result is None or result is True, f"{case.key}: check failed ({result!r})"
@@ -670,6 +670,39 @@ def run_case(case: Case, dtype: str) -> None:
     if case.name not in ("shape", "ndim", "size", "dtype", "is_tensor", "convert_to_numpy"):
         _check_native(got)
     _compare(_to_numpy(got), expected, case, dtype)
+
+
+_NOT_JITTED = ("shape", "ndim", "size", "dtype", "is_tensor", "convert_to_numpy")
+
+
+def _call(case: Case, args: tuple, kwargs: dict):
+    """Call the op; on JAX, under ``jax.jit`` (tensor arguments traced, everything else static).
+
+    That is how kshim runs ops inside ``fit`` on JAX, and it compiles each case once instead of once
+    per primitive (eager JAX compiles every primitive for every new shape; that was most of this
+    table's run time). An op that needs concrete values (``unique``, data-dependent shapes, host
+    conversions) raises under tracing and runs eagerly instead, so nothing loses its check; eager JAX
+    is also exercised by the layer, trainer and compat tests.
+    """
+    import kshim
+    fn = getattr(O, case.name)
+    if kshim.backend.current().name != "jax" or case.name in _NOT_JITTED or case.out is None:
+        return fn(*args, **kwargs)
+    import jax
+    b = kshim.backend.current()
+    pos = [i for i, a in enumerate(args) if b.is_tensor(a)]
+    names = [k for k, v in kwargs.items() if b.is_tensor(v)]
+
+    def traced(*dyn):
+        full = list(args)
+        for i, d in zip(pos, dyn):
+            full[i] = d
+        kw = dict(kwargs, **dict(zip(names, dyn[len(pos):])))
+        return fn(*full, **kw)
+    try:
+        return jax.jit(traced)(*[args[i] for i in pos], *[kwargs[k] for k in names])
+    except Exception:  # needs concrete values (or returns a non-array): the eager call below decides
+        return fn(*args, **kwargs)
 
 
 def _check_native(got):

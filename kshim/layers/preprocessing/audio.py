@@ -1,2 +1,5 @@
-"""Placeholder: filled in by the preprocessing-layer work (issue 15)."""
-__all__: list[str] = []
+"""Audio preprocessing layers: ``STFTSpectrogram`` and ``MelSpectrogram`` (issue 15)."""
+from .audio_mel import MelSpectrogram
+from .audio_stft import STFTSpectrogram
+
+__all__ = ["MelSpectrogram", "STFTSpectrogram"]

@@ -1,0 +1,310 @@
+"""Resizing, CenterCrop, RandomCrop, RandomFlip, MaxNumBoundingBoxes against real Keras 3 (JAX backend).
+
+Deterministic layers are compared call for call (images, boxes, masks); random layers through
+Keras' contract: kshim draws a transformation, both libraries apply it with ``transform_images``
+/ ``transform_bounding_boxes``, and a kshim call with a twin layer of the same seed must give the
+same result. Tolerances: resizing is separable weight matrices in float32 on both sides (kshim's
+einsum vs ``jax.image``), rtol=1e-5 with atol=1e-3 on 0..255 images (~4e-6 relative to the range);
+crops and flips move values exactly (equality); box arithmetic is a few float32 ops (1e-5).
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+keras = pytest.importorskip("keras")
+
+from kshim import ops  # noqa: E402
+from kshim.layers import preprocessing as P  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+rng = np.random.default_rng(0)
+IMG_TOL = dict(rtol=1e-5, atol=1e-3)
+BOX_TOL = dict(rtol=1e-5, atol=1e-5)
+
+
+_REF: dict = {}
+
+
+def ref(key, fn):
+    """Real-Keras results are computed once per parameter set and shared by the three backends
+    (Keras-JAX compiles every new shape, which dominates the run time)."""
+    if key not in _REF:
+        _REF[key] = tree_np(fn())
+    return _REF[key]
+
+
+def npy(t):
+    return np.asarray(ops.convert_to_numpy(t))
+
+
+def tree_np(t):
+    if isinstance(t, dict):
+        return {k: tree_np(v) for k, v in t.items()}
+    if isinstance(t, (tuple, list)):
+        return type(t)(tree_np(v) for v in t)
+    if t is None or isinstance(t, (int, float, str)):
+        return t
+    return npy(t)
+
+
+def same_config(klayer, slayer):
+    kc, sc = klayer.get_config(), slayer.get_config()
+    assert kc == sc, (kc, sc)
+    assert type(slayer).from_config(sc).get_config() == sc
+
+
+def images(shape=(2, 12, 10, 3), dtype="float32"):
+    return rng.uniform(0, 255, shape).astype(dtype)
+
+
+def boxes(n=2, rel=False, h=12, w=10):
+    b = np.array([[1, 2, 6, 9], [3, 0, 10, 5], [-1, -1, -1, -1]], "float32")
+    b = np.broadcast_to(b, (n, 3, 4)).copy()
+    b[-1, 0] = [0, 0, 0, 0]
+    if rel:
+        b = b / np.array([w, h, w, h], "float32")
+    return {"boxes": b, "labels": np.broadcast_to(np.array([1, 2, 3], "int32"), (n, 3)).copy()}
+
+
+def cmp_boxes(got, want):
+    np.testing.assert_allclose(npy(got["boxes"]), np.asarray(want["boxes"]), **BOX_TOL)
+    np.testing.assert_array_equal(npy(got["labels"]), np.asarray(want["labels"]))
+
+
+# ---- Resizing ---------------------------------------------------------------------------------
+RESIZE_CASES = [((5, 7), dict()), ((20, 9), dict()), ((5, 7), dict(interpolation="nearest")),
+                ((20, 9), dict(interpolation="nearest")), ((5, 7), dict(interpolation="bicubic")),
+                ((5, 7), dict(interpolation="lanczos3")), ((20, 9), dict(interpolation="lanczos5")),
+                ((5, 7), dict(antialias=True)), ((5, 7), dict(interpolation="bicubic", antialias=True)),
+                ((5, 7), dict(crop_to_aspect_ratio=True)), ((20, 9), dict(crop_to_aspect_ratio=True)),
+                ((5, 7), dict(pad_to_aspect_ratio=True, fill_value=7.0)),
+                ((20, 9), dict(pad_to_aspect_ratio=True, fill_value=7.0)), ((5, 7), dict(data_format="channels_first"))]
+X_RESIZE = images((2, 12, 10, 3))
+MASKS = rng.integers(0, 4, (2, 12, 10, 1)).astype("int32")
+
+
+@pytest.mark.parametrize("case", range(len(RESIZE_CASES)))
+def test_resizing_matches_keras(backend, case):
+    size, kw = RESIZE_CASES[case]
+    x = np.ascontiguousarray(X_RESIZE.transpose(0, 3, 1, 2)) if kw.get("data_format") == "channels_first" \
+        else X_RESIZE
+    k = keras.layers.Resizing(*size, name="r", **kw)
+    s = P.Resizing(*size, name="r", **kw)
+    same_config(k, s)
+    want = ref(("resize", case), lambda: k(x))
+    np.testing.assert_allclose(npy(s(x)), want, **IMG_TOL)
+    np.testing.assert_allclose(npy(s(x[0])), want[0], **IMG_TOL)
+    assert s.compute_output_shape(x.shape) == tuple(k.compute_output_shape(x.shape))
+
+
+def test_resizing_integer_images_stay_integer(backend):
+    x = X_RESIZE.astype("uint8")
+    for interp in ("bilinear", "nearest"):
+        k, s = keras.layers.Resizing(7, 5, interpolation=interp), P.Resizing(7, 5, interpolation=interp)
+        got = npy(s(x))
+        assert got.dtype == np.uint8
+        # rounding of x.5 after float32 interpolation may differ by one level
+        np.testing.assert_allclose(got.astype(int), ref(("resize_u8", interp), lambda: k(x)).astype(int), atol=1)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(crop_to_aspect_ratio=True), dict(pad_to_aspect_ratio=True)])
+@pytest.mark.parametrize("fmt,size", [("xyxy", (6, 6)), ("rel_xyxy", (24, 8)), ("center_yxhw", (24, 8)),
+                                      ("xyxy", (24, 8))])
+def test_resizing_boxes_and_masks_match_keras(backend, kw, fmt, size):
+    x = X_RESIZE
+    bb = boxes(rel=fmt.startswith("rel"))
+    bb = {"boxes": np.asarray(keras.utils.bounding_boxes.convert_format(bb["boxes"], "rel_xyxy" if fmt.startswith(
+        "rel") else "xyxy", fmt, height=12, width=10)), "labels": bb["labels"]}
+    masks = MASKS
+    k = keras.layers.Resizing(*size, bounding_box_format=fmt, **kw)
+    s = P.Resizing(*size, bounding_box_format=fmt, **kw)
+    same_config(k, s)
+    data = {"images": x, "bounding_boxes": bb, "segmentation_masks": masks, "labels": np.arange(2)}
+    kout = ref(("resize_boxes", fmt, size, tuple(kw)),
+               lambda: k({kk: (dict(v) if isinstance(v, dict) else v) for kk, v in data.items()}))
+    sout = s(data)
+    np.testing.assert_allclose(npy(sout["images"]), np.asarray(kout["images"]), **IMG_TOL)
+    np.testing.assert_array_equal(npy(sout["segmentation_masks"]), np.asarray(kout["segmentation_masks"]))
+    np.testing.assert_array_equal(npy(sout["labels"]), np.arange(2))
+    cmp_boxes(sout["bounding_boxes"], kout["bounding_boxes"])
+
+
+def test_resizing_area_is_block_mean(backend):
+    """``"area"`` (Keras runs it on TensorFlow only): an exact 2x downsample is the 2x2 block mean."""
+    s = P.Resizing(6, 5, interpolation="area", name="a")
+    want = X_RESIZE.reshape(2, 6, 2, 5, 2, 3).mean(axis=(2, 4))
+    np.testing.assert_allclose(npy(s(X_RESIZE)), want, rtol=1e-5, atol=1e-4)
+    assert P.Resizing.from_config(s.get_config()).interpolation == "area"
+
+
+def test_resizing_errors(backend):
+    with pytest.raises(ValueError):
+        P.Resizing(4, 4, crop_to_aspect_ratio=True, pad_to_aspect_ratio=True)(images())
+    with pytest.raises(ValueError, match="bounding box format"):
+        P.Resizing(4, 4)({"images": images(), "bounding_boxes": boxes()})
+    with pytest.raises(ValueError, match="rank 3"):
+        P.Resizing(4, 4)(np.zeros((2, 2, 4, 4, 3), "float32"))
+
+
+# ---- CenterCrop -------------------------------------------------------------------------------
+@pytest.mark.parametrize("size", [(6, 4), (12, 10), (15, 6), (4, 14), (20, 20)])
+@pytest.mark.parametrize("df", ["channels_last", "channels_first"])
+def test_center_crop_matches_keras(backend, size, df):
+    x = X_RESIZE.astype("uint8")
+    if df == "channels_first":
+        x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+    k = keras.layers.CenterCrop(*size, data_format=df, name="c")
+    s = P.CenterCrop(*size, data_format=df, name="c")
+    same_config(k, s)
+    got, want = npy(s(x)), ref(("center", size, df), lambda: k(x))
+    assert got.dtype == want.dtype == np.float32
+    np.testing.assert_allclose(got, want, **IMG_TOL)
+    np.testing.assert_allclose(npy(s(x, training=False)), want, **IMG_TOL)   # crops in inference too
+    np.testing.assert_allclose(npy(s(x[1])), want[1], **IMG_TOL)
+    assert s.compute_output_shape(x.shape) == tuple(k.compute_output_shape(x.shape))
+
+
+@pytest.mark.parametrize("size", [(6, 4), (15, 6), (4, 14)])
+@pytest.mark.parametrize("fmt", ["xyxy", "rel_xyxy", "xywh"])
+def test_center_crop_boxes_match_keras(backend, size, fmt):
+    bb = boxes(rel=fmt == "rel_xyxy")
+    if fmt == "xywh":
+        bb["boxes"] = np.asarray(keras.utils.bounding_boxes.convert_format(bb["boxes"], "xyxy", "xywh"))
+    data = {"images": X_RESIZE, "bounding_boxes": bb, "segmentation_masks": X_RESIZE[..., :1]}
+    k = keras.layers.CenterCrop(*size, bounding_box_format=fmt)
+    s = P.CenterCrop(*size, bounding_box_format=fmt)
+    kout = ref(("center_boxes", size, fmt), lambda: k({kk: (dict(v) if isinstance(v, dict) else v)
+                                                       for kk, v in data.items()}))
+    sout = s(data)
+    cmp_boxes(sout["bounding_boxes"], kout["bounding_boxes"])
+    np.testing.assert_allclose(npy(sout["segmentation_masks"]), np.asarray(kout["segmentation_masks"]), **IMG_TOL)
+    single = s({"images": data["images"][0], "bounding_boxes": {"boxes": bb["boxes"][0], "labels": bb["labels"][0]}})
+    np.testing.assert_allclose(npy(single["bounding_boxes"]["boxes"]), np.asarray(kout["bounding_boxes"]["boxes"])[0],
+                               **BOX_TOL)
+
+
+# ---- RandomCrop -------------------------------------------------------------------------------
+def test_random_crop_config_and_inference(backend):
+    k, s = keras.layers.RandomCrop(6, 8, seed=5, name="c"), P.RandomCrop(6, 8, seed=5, name="c")
+    same_config(k, s)
+    x = images(dtype="uint8")
+    out = s(x, training=False)    # Keras returns the input unchanged in inference (no crop, no cast)
+    assert npy(out).dtype == np.uint8
+    np.testing.assert_array_equal(npy(out), np.asarray(k(x, training=False)))
+    assert isinstance(P.RandomCrop(3, 3).get_config()["seed"], int)     # a seed is drawn, as Keras
+
+
+@pytest.mark.parametrize("offsets", [(0, 0), (3, 1), (6, 2)])
+@pytest.mark.parametrize("df", ["channels_last", "channels_first"])
+def test_random_crop_transform_matches_keras(backend, offsets, df):
+    x = np.ascontiguousarray(X_RESIZE.transpose(0, 3, 1, 2)) if df == "channels_first" else X_RESIZE
+    k = keras.layers.RandomCrop(6, 8, data_format=df)
+    s = P.RandomCrop(6, 8, data_format=df)
+    want = ref(("crop", offsets, df), lambda: k.transform_images(x, offsets))
+    t = (ops.convert_to_tensor(np.int32(offsets[0])), ops.convert_to_tensor(np.int32(offsets[1])))  # as drawn
+    np.testing.assert_array_equal(npy(s.transform_images(x, t)), want)
+    np.testing.assert_array_equal(npy(s.transform_images(x, offsets)), want)
+
+
+def test_random_crop_call_uses_drawn_offsets(backend):
+    x = images((3, 12, 10, 3))
+    s1, s2 = P.RandomCrop(5, 4, seed=11), P.RandomCrop(5, 4, seed=11)
+    t = s1.get_random_transformation(x, training=True)
+    h0, w0 = int(npy(t[0])), int(npy(t[1]))
+    assert 0 <= h0 <= 7 and 0 <= w0 <= 6
+    np.testing.assert_array_equal(npy(s2(x)), x[:, h0:h0 + 5, w0:w0 + 4])
+    k = keras.layers.RandomCrop(5, 4)
+    np.testing.assert_array_equal(npy(s2.transform_images(x, t)), np.asarray(k.transform_images(x, tree_np(t))))
+    # image smaller than the target: Keras' centred aspect-ratio window, resized
+    small = images((2, 4, 6, 3))
+    s3, k3 = P.RandomCrop(8, 6, seed=1), keras.layers.RandomCrop(8, 6, seed=1)
+    t3 = s3.get_random_transformation(small)
+    assert t3 == k3.get_random_transformation(small)
+    np.testing.assert_allclose(npy(s3(small)), np.asarray(k3(small)), **IMG_TOL)
+
+
+def test_random_crop_boxes(backend):
+    bb = boxes()
+    k = keras.layers.RandomCrop(6, 8, bounding_box_format="xyxy")
+    s = P.RandomCrop(6, 8, bounding_box_format="xyxy")
+    # equal offsets: Keras' axis swap does not matter, so the results must agree
+    cmp_boxes(s.transform_bounding_boxes(dict(bb), (2, 2)), k.transform_bounding_boxes(dict(bb), (2, 2)))
+    # unequal offsets: x shifts by w_start and y by h_start (NumPy reference; Keras swaps them)
+    got = npy(s.transform_bounding_boxes(dict(bb), (3, 1))["boxes"])
+    want = np.maximum(bb["boxes"] - np.array([1, 3, 1, 3], "float32"), 0)
+    np.testing.assert_allclose(got, want, **BOX_TOL)
+    assert s.transform_bounding_boxes(bb, (3, 1), training=False) is bb
+    m = MASKS.astype("float32")
+    np.testing.assert_array_equal(npy(s.transform_segmentation_masks(m, (3, 1))), m[:, 3:9, 1:9])
+
+
+# ---- RandomFlip -------------------------------------------------------------------------------
+X_FLIP = images((4, 6, 5, 3))
+
+
+@pytest.mark.parametrize("mode", ["horizontal", "vertical", "horizontal_and_vertical"])
+@pytest.mark.parametrize("df", ["channels_last", "channels_first"])
+def test_random_flip_matches_keras(backend, mode, df):
+    x = X_FLIP if df == "channels_last" else np.ascontiguousarray(X_FLIP.transpose(0, 3, 1, 2))
+    k = keras.layers.RandomFlip(mode, seed=3, data_format=df, name="f")
+    s = P.RandomFlip(mode, seed=3, data_format=df, name="f")
+    same_config(k, s)
+    t = s.get_random_transformation(x, training=True)
+    flips = npy(t["flips"])
+    assert flips.shape == (4, 1, 1, 1) and flips.dtype == bool
+    t_np = {"flips": np.array([[[[True]]], [[[False]]], [[[True]]], [[[False]]]]), "input_shape": x.shape}
+    want = ref(("flip", mode, df), lambda: k.transform_images(x, t_np))
+    np.testing.assert_array_equal(npy(s.transform_images(x, t_np)), want)
+    twin = P.RandomFlip(mode, seed=3, data_format=df)
+    np.testing.assert_array_equal(npy(twin(x)), np.asarray(k.transform_images(x, tree_np(t))))
+    np.testing.assert_array_equal(npy(s(x, training=False)), x)
+    h_ax, w_ax = (2, 3) if df == "channels_first" else (1, 2)
+    expected = x.copy()
+    for i in (0, 2):
+        if mode != "vertical":
+            expected[i] = np.flip(expected[i], w_ax - 1)
+        if mode != "horizontal":
+            expected[i] = np.flip(expected[i], h_ax - 1)
+    np.testing.assert_array_equal(want, expected)
+
+
+@pytest.mark.parametrize("mode", ["horizontal", "vertical", "horizontal_and_vertical"])
+@pytest.mark.parametrize("fmt", ["xyxy", "rel_xyxy", "center_xywh"])
+def test_random_flip_boxes_and_masks_match_keras(backend, mode, fmt):
+    bb = boxes(rel=fmt == "rel_xyxy")
+    if fmt == "center_xywh":
+        bb["boxes"] = np.asarray(keras.utils.bounding_boxes.convert_format(bb["boxes"], "xyxy", fmt))
+    t = {"flips": np.array([[[[True]]], [[[False]]]]), "input_shape": (2, 12, 10, 3)}
+    k = keras.layers.RandomFlip(mode, bounding_box_format=fmt)
+    s = P.RandomFlip(mode, bounding_box_format=fmt)
+    cmp_boxes(s.transform_bounding_boxes(dict(bb), t), k.transform_bounding_boxes(dict(bb), t))
+    m = images((2, 12, 10, 1))
+    np.testing.assert_array_equal(npy(s.transform_segmentation_masks(m, t)),
+                                  np.asarray(k.transform_segmentation_masks(m, t)))
+    out = s({"images": images(), "bounding_boxes": bb}, training=False)
+    np.testing.assert_array_equal(npy(out["bounding_boxes"]["boxes"]), bb["boxes"])
+
+
+# ---- MaxNumBoundingBoxes ----------------------------------------------------------------------
+@pytest.mark.parametrize("max_number", [1, 3, 5])
+def test_max_num_bounding_boxes_matches_keras(backend, max_number):
+    k = keras.layers.MaxNumBoundingBoxes(max_number, fill_value=-2, bounding_box_format="xyxy", name="m")
+    s = P.MaxNumBoundingBoxes(max_number, fill_value=-2, bounding_box_format="xyxy", name="m")
+    same_config(k, s)
+    x = images()
+    data = {"images": x, "bounding_boxes": boxes()}
+    kout = k({"images": x, "bounding_boxes": boxes()})
+    sout = s(data)
+    cmp_boxes(sout["bounding_boxes"], kout["bounding_boxes"])
+    assert tuple(ops.shape(sout["bounding_boxes"]["boxes"])) == (2, max_number, 4)
+    np.testing.assert_array_equal(npy(sout["images"]), x)
+    one = s({"images": x[0], "bounding_boxes": {"boxes": boxes()["boxes"][0], "labels": boxes()["labels"][0]}})
+    assert tuple(ops.shape(one["bounding_boxes"]["labels"])) == (max_number,)
+    shp = s.compute_output_shape({"images": (2, 12, 10, 3), "bounding_boxes": {"boxes": (2, 3, 4), "labels": (2, 3)}})
+    assert list(shp["bounding_boxes"]["boxes"]) == [2, max_number, 4]
+    with pytest.raises(KeyError):
+        s.compute_output_shape({"bounding_boxes": {"boxes": (2, 3, 4), "labels": (2, 3), "extra": (1,)}})
