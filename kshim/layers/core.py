@@ -213,7 +213,9 @@ class Embedding(Layer):
                     "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
                     "embeddings_regularizer": _ser(regularizers, self.embeddings_regularizer),
                     "embeddings_constraint": _ser(constraints, self.embeddings_constraint),
-                    "mask_zero": self.mask_zero})
+                    "mask_zero": self.mask_zero,
+                    "activity_regularizer": _ser(regularizers, self.activity_regularizer),
+                    "quantization_config": None})
         return cfg
 
 

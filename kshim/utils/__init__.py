@@ -108,10 +108,20 @@ _LAZY = {
     "save_img": ".image_utils", "image_dataset_from_directory": ".datasets_image",
     "text_dataset_from_directory": ".datasets_text", "audio_dataset_from_directory": ".datasets_audio",
     "timeseries_dataset_from_array": ".timeseries", "ArrayDataset": ".array_dataset",
+    # model plots (pydot; graphviz for images)
+    "plot_model": ".plotting", "model_to_dot": ".plotting",
+    # structured data and configs
+    "FeatureSpace": "..layers.preprocessing.feature_space", "Config": ".config_utils",
 }
 
 
+_SUBMODULES = ("bounding_boxes", "legacy")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:  # keras.utils.bounding_boxes
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
     if name in _LAZY:
         import importlib
         value = getattr(importlib.import_module(_LAZY[name], __name__), name)
@@ -121,4 +131,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))

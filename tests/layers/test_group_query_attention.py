@@ -195,9 +195,6 @@ def test_gqa_save_load_h5_layout_and_fit(backend, tmp_path):
     assert [n for n, c in zip(names, changed) if not c] == [n for n in names if n.endswith("key/bias")]
 
 
-@pytest.mark.xfail(strict=True, reason="kshim writes class_name 'GroupedQueryAttention' (the class's __name__); "
-                                       "Keras writes and needs its export name 'GroupQueryAttention' — needs "
-                                       "kshim._serialization to honour the class attribute _keras_class_name")
 def test_gqa_kshim_file_loads_in_keras(tmp_path):
     m = _model(kshim)
     path = str(tmp_path / "g.keras")

@@ -117,19 +117,27 @@ def outputs_per_backend(make, x, calls=2, **call_kw):
     return out
 
 
-def assert_same_across_backends(out, atol=1e-4):
+def _close(a, r, atol, mismatch_frac, msg):
+    a, r = np.asarray(a, "float64"), np.asarray(r, "float64")
+    if mismatch_frac:
+        bad = ~np.isclose(a, r, rtol=1e-5, atol=atol)
+        assert bad.mean() <= mismatch_frac, f"{msg}: {bad.mean():.4f} of the values differ"
+    else:
+        np.testing.assert_allclose(a, r, rtol=1e-5, atol=atol, err_msg=msg)
+
+
+def assert_same_across_backends(out, atol=1e-4, mismatch_frac=0.0):
     """Same seed ⇒ same outputs on every backend (atol: float32 ulps of 0..255 values after a few
-    transcendental ops, which the backends' libms round differently); the calls differ."""
+    transcendental ops, which the backends' libms round differently); the calls differ.
+    ``mismatch_frac``: the share of values allowed outside the tolerance (see the caller's reason)."""
     ref = out["numpy"]
     for b in BACKENDS[1:]:
         for a, r in zip(out[b], ref):
             if isinstance(r, dict):
                 for key in r:
-                    np.testing.assert_allclose(np.asarray(a[key], "float64"), np.asarray(r[key], "float64"),
-                                               rtol=1e-5, atol=atol, err_msg=f"{b} {key}")
+                    _close(a[key], r[key], atol, mismatch_frac, f"{b} {key}")
             else:
-                np.testing.assert_allclose(a.astype("float64"), r.astype("float64"), rtol=1e-5, atol=atol,
-                                           err_msg=b)
+                _close(a, r, atol, mismatch_frac, b)
     first, second = ref[0], ref[1]
     if isinstance(first, dict):
         first, second = first["images"], second["images"]

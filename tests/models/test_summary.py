@@ -150,6 +150,10 @@ def _keras_summary(build, option, columns, monkeypatch):
 @pytest.mark.parametrize("option", list(OPTIONS))
 @pytest.mark.parametrize("build", MODELS, ids=lambda f: f.__name__)
 def test_summary_text_matches_keras(build, option, columns, backend, monkeypatch):
+    # The table is laid out above the backend protocol; what a backend contributes (built shapes,
+    # weight counts) is the same under every option, so JAX and torch run the default option only.
+    if backend.name != "numpy" and option != "default":
+        pytest.skip("layout options are backend-independent: checked on numpy")
     expected = _keras_summary(build, option, columns, monkeypatch)
     monkeypatch.setenv("COLUMNS", columns)
     got = _summary(kshim, build, OPTIONS[option])

@@ -662,7 +662,7 @@ def run_case(case: Case, dtype: str) -> None:
     else:
         targs = tuple(_to_tensors(a) for a in args)
         tkw = {k: _to_tensors(v) for k, v in kwargs.items()}
-    got = _call(case, targs, tkw)
+    got = call_op(getattr(O, case.name), case, targs, tkw)
     if case.check is not None:  # a property check (decompositions' sign/order freedom, ops returning functions)
         result = case.check(got if callable(got) else _to_numpy(got), expected)
         assert result is None or result is True, f"{case.key}: check failed ({result!r})"
@@ -675,7 +675,7 @@ def run_case(case: Case, dtype: str) -> None:
 _NOT_JITTED = ("shape", "ndim", "size", "dtype", "is_tensor", "convert_to_numpy")
 
 
-def _call(case: Case, args: tuple, kwargs: dict):
+def call_op(fn, case: Case, args: tuple, kwargs: dict):
     """Call the op; on JAX, under ``jax.jit`` (tensor arguments traced, everything else static).
 
     That is how kshim runs ops inside ``fit`` on JAX, and it compiles each case once instead of once
@@ -685,7 +685,6 @@ def _call(case: Case, args: tuple, kwargs: dict):
     is also exercised by the layer, trainer and compat tests.
     """
     import kshim
-    fn = getattr(O, case.name)
     if kshim.backend.current().name != "jax" or case.name in _NOT_JITTED or case.out is None:
         return fn(*args, **kwargs)
     import jax

@@ -11,7 +11,7 @@ import kshim
 import kshim.ops.image as I
 from kshim.ops.image_warp import compute_homography_matrix
 
-from .cases import KERAS, OracleMissing, _check_native, _compare, _to_numpy, _to_tensors, build, keras_ops
+from .cases import KERAS, OracleMissing, _check_native, _compare, _to_numpy, _to_tensors, build, call_op, keras_ops
 from .cases_image import IMAGE_CASES, np_homography
 
 PARAMS = [(c, d) for c in IMAGE_CASES for d in c.dtypes]
@@ -35,7 +35,8 @@ def run_image_case(case, dtype):
             fn = getattr(_keras_image(), case.name) if case.ref == KERAS else case.ref
             _EXPECTED[key] = np.asarray(fn(*args, **kwargs))
         expected = _EXPECTED[key]
-    got = getattr(I, case.name)(*(_to_tensors(a) for a in args), **{k: _to_tensors(v) for k, v in kwargs.items()})
+    got = call_op(getattr(I, case.name), case, tuple(_to_tensors(a) for a in args),
+                  {k: _to_tensors(v) for k, v in kwargs.items()})  # under jit on JAX (see call_op)
     _check_native(got)
     got = _to_numpy(got)
     if case.check is not None:
