@@ -404,9 +404,6 @@ def test_fit_trains_and_backends_agree(backend, name):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="the training step does not call optimizer.scale_loss() yet "
-                                       "(kshim/trainers/step.py and trainer.py), so the gradients are unscaled "
-                                       "without having been scaled")
 def test_fit_with_loss_scaling_equals_fit_without(backend):
     """Scaling the loss by 2**10 and the gradients back by 2**-10 is exact in binary floating point, so
     LossScaleOptimizer(SGD) trains exactly as SGD while every gradient is finite."""
@@ -420,6 +417,20 @@ def test_fit_with_loss_scaling_equals_fit_without(backend):
     for a, b in zip(scaled[1], plain[1]):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
+
+
+def test_fit_with_loss_scale_factor_equals_fit_without(backend):
+    """``loss_scale_factor`` on a plain optimizer: the step differentiates ``loss * f`` and ``apply``
+    divides the gradients by ``f`` (a power of two: exact), so training equals unscaled training."""
+    FIT["_sgd"] = lambda O: O.SGD(0.05)
+    FIT["_sgd_f"] = lambda O: O.SGD(0.05, loss_scale_factor=2.0 ** 8)
+    try:
+        plain, scaled = _fit("_sgd"), _fit("_sgd_f")
+    finally:
+        del FIT["_sgd"], FIT["_sgd_f"]
+    np.testing.assert_allclose(scaled[0], plain[0], rtol=1e-6)
+    for a, b in zip(scaled[1], plain[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
 # ---- .keras files move both ways -------------------------------------------------------------------------

@@ -75,6 +75,16 @@ class StepFunctions:
                              "in the model with `add_loss()`.")
         return total, parts, yt, yp, sws
 
+    def _scaled(self, loss: Any, opt_values: Any) -> Any:
+        """``optimizer.scale_loss(loss)`` (Keras' train step differentiates the scaled loss and
+        ``apply`` unscales the gradients), reading the optimizer's state from this step's values."""
+        from ..optimizers.base import Optimizer
+        opt = self.model.optimizer
+        if type(opt).scale_loss is Optimizer.scale_loss and getattr(opt, "loss_scale_factor", None) is None:
+            return loss  # nothing to scale: keep the common step free of it
+        with StatelessScope(list(zip(opt.variables, opt_values))):
+            return opt.scale_loss(loss)
+
     # ---- steps ---------------------------------------------------------------------------
     def train_step(self, state: tuple, data: tuple) -> tuple:
         m = self.model
@@ -87,9 +97,9 @@ class StepFunctions:
         def loss_fn(tv, ntv):
             y_pred, new_ntv, losses = m._stateless_call(tvars, ntvars, tv, ntv, (x,), {"training": True}, True)
             total, parts, yt, yp, sws = self._loss(y, y_pred, sw, losses)
-            return total, (new_ntv, parts, yt, yp, sws)
+            return self._scaled(total, opt_values), (total, new_ntv, parts, yt, yp, sws)
 
-        (loss, (new_ntv, parts, yt, yp, sws)), grads = b.value_and_grad(loss_fn, argnums=0, has_aux=True)(
+        (_, (loss, new_ntv, parts, yt, yp, sws)), grads = b.value_and_grad(loss_fn, argnums=0, has_aux=True)(
             list(trainable), list(non_trainable))
         new_tv, new_opt = m.optimizer.stateless_apply(list(opt_values), list(grads), list(trainable))
         new_tv = m._apply_constraints(new_tv)
