@@ -130,7 +130,10 @@ def backend_marks(node: Any, known: list[str] | None = None) -> tuple[set[str] |
 def _is_ours(metafunc: pytest.Metafunc, argname: str) -> bool:
     """Whether ``argname`` resolves to this plugin's fixture (a project's own ``backend`` fixture wins
     and is left alone)."""
-    defs = getattr(metafunc, "_arg2fixturedefs", {}).get(argname)
+    arg2defs = getattr(metafunc, "_arg2fixturedefs", None)
+    if arg2defs is None:   # a pytest without this (private) mapping: assume no project overrides it
+        return True
+    defs = arg2defs.get(argname)
     if not defs:
         return False
     func = getattr(defs[-1], "func", None)

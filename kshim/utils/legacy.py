@@ -6,6 +6,10 @@ A legacy config is ``{"class_name": <registered name>, "config": {...}}`` with n
 names up in the active ``custom_object_scope``, the global registry, ``custom_objects`` and the
 caller's ``module_objects``, in Keras' order. Keras' shared-object ids (``shared_object_id``) are
 read and ignored, as Keras does outside its internal loading scope.
+
+Deliberate difference: Keras 3.15 raises ``AttributeError`` when deserializing a *name* that is not in
+``custom_objects`` (it reads a thread-local registry that no longer exists); kshim looks the name up
+as documented and raises ``ValueError`` for an unknown one.
 """
 from __future__ import annotations
 

@@ -27,8 +27,8 @@ def f32(*a, shape=None):
 # name, constructor kwargs, transformation, whether Keras takes uint8 images for it
 TRANSFORM_CASES = [
     ("RandomContrast", dict(factor=0.5), {"contrast_factor": f32(0.5, 1.4, shape=(2, 1, 1, 1))}, True),
-    ("RandomContrast", dict(factor=(0.2, 0.9), value_range=(0, 1)), {"contrast_factor": f32(1.5, 0.1, shape=(2, 1, 1, 1))},
-     False),
+    ("RandomContrast", dict(factor=(0.2, 0.9), value_range=(0, 1)),
+     {"contrast_factor": f32(1.5, 0.1, shape=(2, 1, 1, 1))}, False),
     ("RandomBrightness", dict(factor=0.5), {"rgb_delta": f32(-30.0, 60.0, shape=(2, 1, 1, 1))}, False),
     ("RandomHue", dict(factor=0.5), {"factor": f32(-0.2, 0.45)}, True),
     ("RandomHue", dict(factor=(0.1, 0.9), value_range=(-1, 1)), {"factor": f32(0.3, -0.45)}, False),

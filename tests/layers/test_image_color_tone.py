@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kshim import ops
 from kshim.layers import preprocessing as P
 
 from .test_image_color_helpers import (assert_same_across_backends, check_call, check_transform, images, npy,

@@ -28,7 +28,7 @@ from .feature_space_specs import Cross, Feature, TFDConcat, TFDIdentity, deseria
 from .hashing import HashedCrossing, Hashing
 from .lookup_layers import IntegerLookup, StringLookup
 
-__all__ = ["FeatureSpace", "Feature", "Cross"]
+__all__ = ["FeatureSpace", "Feature", "Cross", "TFDIdentity", "TFDConcat"]
 
 _STRING_SPECS = ("float", "float_normalized", "float_rescaled", "float_discretized", "integer_categorical",
                  "string_categorical", "integer_hashed", "string_hashed")
@@ -77,7 +77,7 @@ class FeatureSpace(Layer):
 
     @classmethod
     def feature(cls, dtype: str, preprocessor: Any, output_mode: str) -> Feature:
-        """A feature preprocessed by any layer ``preprocessor`` (``output_mode`` ``"float"``/``"int"``/``"one_hot"``)."""
+        """A feature preprocessed by any layer (``output_mode``: ``"float"``, ``"int"`` or ``"one_hot"``)."""
         return Feature(dtype, preprocessor, output_mode)
 
     @classmethod
@@ -156,7 +156,8 @@ class FeatureSpace(Layer):
             raise ValueError("Invalid value for argument `output_mode`. Expected one of {'dict', 'concat'}. "
                              f"Received: output_mode={output_mode}")
         self.output_mode = output_mode
-        self.inputs = {key: self._feature_to_input(key, f) for key, f in self.features.items()}
+        # Sorted keys: a Model's dict inputs flatten in sorted key order (optree), and so do these.
+        self.inputs = {key: self._feature_to_input(key, self.features[key]) for key in sorted(self.features)}
         self.preprocessors = {key: f.preprocessor for key, f in self.features.items()}
         self.encoded_features = None
         self.crossers = {c.name: self._cross_to_crosser(c) for c in self.crosses}
@@ -228,7 +229,10 @@ class FeatureSpace(Layer):
             feature_batches(dataset, [])  # raises the error for the wrong kind of data
         batches = feature_batches(dataset, names) if names else {}
         for name in names:
-            self.preprocessors[name].adapt(iter(batches[name]))
+            layer = self.preprocessors[name]
+            if isinstance(layer, Normalization) and not layer.built:  # built for (None, ...) as Keras' dataset spec
+                layer.build_from_config({"input_shape": (None,) + tuple(batches[name][0].shape[1:])})
+            layer.adapt(iter(batches[name]))
         self._is_adapted = True
         self.get_encoded_features()
         self.built = True

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ... import ops
-from ..._serialization import deserialize_keras_object, serialize_keras_object
+from ..._serialization import _MODULES, deserialize_keras_object, serialize_keras_object
 from .data_layer import DataLayer
 
 __all__ = ["Feature", "Cross", "TFDIdentity", "TFDConcat", "serialize_spec", "deserialize_spec",
@@ -69,6 +69,11 @@ class TFDConcat(DataLayer):
 
 
 _PRIVATE_CLASSES = {"TFDIdentity": TFDIdentity, "TFDConcat": TFDConcat}
+
+# Registration (docs/architecture.md): configs name these classes by Keras module; once this module is
+# imported, loading resolves them here. (A fresh process needs the same entries in _serialization._MODULES.)
+_MODULES.setdefault(KERAS_MODULE, ("kshim.layers.preprocessing.feature_space",))
+_MODULES.setdefault("keras.utils", ("kshim.utils",))
 
 
 class Cross:
@@ -224,7 +229,8 @@ def feature_batches(dataset: Any, names: list[str]) -> dict[str, list[np.ndarray
             columns[name] = [_rank1_to_column(col[i:i + ADAPT_BATCH_SIZE])
                              for i in range(0, len(col), ADAPT_BATCH_SIZE)]
         return columns
-    if isinstance(dataset, (str, bytes)) or not hasattr(dataset, "__iter__") and not hasattr(dataset, "__getitem__"):
+    if isinstance(dataset, (str, bytes, np.ndarray)) or ops.is_tensor(dataset) or \
+            not hasattr(dataset, "__iter__") and not hasattr(dataset, "__getitem__"):
         raise ValueError("`adapt()` can only be called on a dict of arrays/lists or on a dataset (an iterable) of "
                          f"dicts of arrays. Received instead: {dataset!r:.200} (of type {type(dataset)})")
     if hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__") and hasattr(dataset, "on_epoch_end") \

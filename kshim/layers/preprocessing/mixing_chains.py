@@ -12,7 +12,7 @@ from typing import Any
 from ... import ops
 from ... import random as _random
 from .color_adjust import RandomBrightness, RandomColorDegeneration, RandomContrast
-from .color_common import images_of, select_branch
+from .color_common import select_branch
 from .color_histogram import Equalization
 from .color_tone import AutoContrast, RandomPosterization, RandomSharpness, Solarization
 from .image_base import BaseImagePreprocessingLayer
