@@ -24,6 +24,8 @@ from ._registry import _SCOPE, BUILTIN_FUNCTIONS, _registered_key, get_registere
 # Keras module path -> the kshim modules holding those classes.
 _MODULES = {
     "keras.layers": ("kshim.layers",),
+    "keras.utils": ("kshim.utils",),
+    "keras.src.layers.preprocessing.feature_space": ("kshim.layers.preprocessing.feature_space",),
     "keras.models": ("kshim.models",),
     "keras.src.models.functional": ("kshim.models", "kshim.models.functional"),
     "keras.src.models.sequential": ("kshim.models",),

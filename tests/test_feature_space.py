@@ -378,8 +378,6 @@ def test_feature_space_save_and_load(backend, tmp_path):
     np.testing.assert_allclose(npy(kshim.saving.load_model(path)(data)), npy(fs(data)), **TOL)
 
 
-@pytest.mark.xfail(strict=True, reason="kshim._serialization._MODULES lacks 'keras.utils' -> kshim.utils (and "
-                                       "the feature_space module); remove this mark when it has them")
 def test_load_in_a_fresh_process(tmp_path):
     """``load_model`` resolves ``keras.utils.FeatureSpace`` without FeatureSpace imported beforehand."""
     data, _ = mixed_data()

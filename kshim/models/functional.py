@@ -148,7 +148,8 @@ class Functional(Model):
                 if missing:
                     raise ValueError(f"Model {self.name!r}: missing inputs {missing}; expected keys "
                                      f"{list(self._inputs_struct)}.")
-                return [inputs[k] for k in self._inputs_struct]
+                # the same order as self._inputs (optree flattens dicts by sorted key)
+                return _flatten({k: inputs[k] for k in self._inputs_struct})
             names = [t._history[0].layer.name for t in self._inputs]
             if all(n in inputs for n in names):
                 return [inputs[n] for n in names]

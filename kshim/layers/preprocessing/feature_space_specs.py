@@ -10,7 +10,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ... import ops
-from ..._serialization import _MODULES, deserialize_keras_object, serialize_keras_object
+from ..._serialization import deserialize_keras_object, serialize_keras_object
 from .data_layer import DataLayer
 
 __all__ = ["Feature", "Cross", "TFDIdentity", "TFDConcat", "serialize_spec", "deserialize_spec",
@@ -70,10 +70,8 @@ class TFDConcat(DataLayer):
 
 _PRIVATE_CLASSES = {"TFDIdentity": TFDIdentity, "TFDConcat": TFDConcat}
 
-# Registration (docs/architecture.md): configs name these classes by Keras module; once this module is
-# imported, loading resolves them here. (A fresh process needs the same entries in _serialization._MODULES.)
-_MODULES.setdefault(KERAS_MODULE, ("kshim.layers.preprocessing.feature_space",))
-_MODULES.setdefault("keras.utils", ("kshim.utils",))
+# Configs name these classes by Keras module (keras.src.layers.preprocessing.feature_space);
+# kshim._serialization._MODULES maps that module to kshim.layers.preprocessing.feature_space.
 
 
 class Cross:
