@@ -310,12 +310,13 @@ def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None, neginf: fl
     d = b.dtype(x)
     if not _dt.is_float(d):
         return x
-    info = np.finfo(b.numpy_dtype(d))
+    import ml_dtypes
+    info = ml_dtypes.finfo(b.numpy_dtype(d))  # also knows bfloat16
     x = b.where(b.isnan(x), b.full((), nan, d), x)
     x = b.where(b.logical_and(b.isinf(x), b.greater(x, b.zeros((), d))),
-                b.full((), info.max if posinf is None else posinf, d), x)
+                b.full((), float(info.max) if posinf is None else posinf, d), x)
     return b.where(b.logical_and(b.isinf(x), b.less(x, b.zeros((), d))),
-                   b.full((), info.min if neginf is None else neginf, d), x)
+                   b.full((), float(info.min) if neginf is None else neginf, d), x)
 
 
 @op

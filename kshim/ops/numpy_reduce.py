@@ -250,8 +250,9 @@ def diff(a: Any, n: int = 1, axis: int = -1) -> Any:
     x = tensor(a)
     ax = norm_axis(axis, len(b.shape(x)))
     lead = (slice(None),) * ax
+    step = b.not_equal if b.dtype(x) == "bool" else b.subtract  # NumPy: bool differences are "changed"
     for _ in range(n):
-        x = b.subtract(b.getitem(x, lead + (slice(1, None),)), b.getitem(x, lead + (slice(None, -1),)))
+        x = step(b.getitem(x, lead + (slice(1, None),)), b.getitem(x, lead + (slice(None, -1),)))
     return x
 
 

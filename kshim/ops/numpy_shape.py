@@ -479,9 +479,9 @@ def diag(x: Any, k: int = 0) -> Any:
 
 @op
 def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
-    b = current()
+    from .numpy_reduce import sum as _sum  # Keras' accumulation dtypes (int8 -> int32, uint8 -> uint32, ...)
     d = diagonal(x, offset, axis1, axis2)
-    return b.sum(d, (len(b.shape(d)) - 1,), False)
+    return _sum(d, axis=-1)
 
 
 @op

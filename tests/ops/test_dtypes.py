@@ -21,7 +21,7 @@ from .cases import keras_ops
 GRID = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64")
 BINARY = ("add", "subtract", "multiply", "divide", "maximum", "power", "matmul", "where")
 UNARY = ("sum", "mean", "prod", "max", "argmax", "cumsum", "var", "abs", "exp", "sqrt", "square",
-         "negative", "relu", "sigmoid", "softmax", "round")
+         "negative", "relu", "sigmoid", "softmax", "round", "trace", "diff", "nan_to_num")
 SCALARS = (2, 1.5, True)
 SCALAR_OPS = ("add", "multiply", "divide", "maximum")
 
@@ -46,7 +46,7 @@ def _known() -> dict:
         k[("divide", "int64", s)] = ("float32", _X64_INT)
     k[("divide", "bool", 2)] = ("float32", _X64_INT)
     # Integer sums/products accumulate in int32 (uint32 for small uints) in Keras' rule.
-    for op in ("sum", "prod"):
+    for op in ("sum", "prod", "trace"):
         for d in ("bool", "int8", "int16", "int32"):
             k[(op, d)] = ("int32", _X64_INT)
         k[(op, "uint8")] = ("uint32", _X64_INT)
