@@ -61,6 +61,8 @@ LEFT_OUT: dict[tuple[str, str], str] = {
     ("ops.numpy", "polar"): "kshim has no complex dtypes",
     ("ops.nn", "polar"): "kshim has no complex dtypes",
     ("layers", "TFSMLayer"): "loads TensorFlow SavedModels: needs TensorFlow, which kshim does not use",
+    ("callbacks", "OrbaxCheckpoint"): "needs orbax-checkpoint (JAX-only, 11 extra packages incl. tensorstore) and "
+                                      "Keras' state-tree API; ModelCheckpoint/BackupAndRestore cover checkpointing",
 }
 
 
