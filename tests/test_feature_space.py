@@ -337,8 +337,6 @@ def test_tutorial_model_trains_and_round_trips(backend, tmp_path):
     loaded.fit(data, labels, epochs=1, batch_size=32, verbose=0)  # and it keeps training
 
 
-@pytest.mark.xfail(strict=True, reason="kshim's Functional cannot take an intermediate tensor as an input yet "
-                                       "(Keras can); remove this mark when models/functional.py does")
 def test_tutorial_training_model_on_preprocessed_features(backend):
     """The tutorial's split: ``Model(encoded_features, predictions)`` trains on ``feature_space(x)``,
     ``Model(inputs, predictions)`` serves raw dicts; both share the Dense weights."""

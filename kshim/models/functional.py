@@ -49,9 +49,10 @@ def _topological_nodes(outputs: list, inputs: list) -> list:
             continue
         depth[key] = d
         for t in reversed(node.input_tensors):
-            if id(t) in input_ids and isinstance(t._history[0].layer, InputLayer):
-                stack.append((t._history[0], d + 1))
-                continue
+            if id(t) in input_ids:
+                if isinstance(t._history[0].layer, InputLayer):
+                    stack.append((t._history[0], d + 1))
+                continue  # an intermediate tensor given as a model input: the graph starts there
             if t._history is None:
                 raise ValueError(f"Graph disconnected: tensor {t} has no producing layer.")
             stack.append((t._history[0], d + 1))
@@ -61,6 +62,36 @@ def _topological_nodes(outputs: list, inputs: list) -> list:
             raise ValueError(f"Graph disconnected: the output depends on input {node.layer.name!r}, which is not "
                              f"among the model's inputs.")
     return order
+
+
+def _is_input_tensor(t: Any) -> bool:
+    return t._history is not None and isinstance(t._history[0].layer, InputLayer)
+
+
+def _start_at_intermediate_inputs(inputs: Any, outputs: Any) -> tuple[Any, Any]:
+    """Keras lets a model start from intermediate tensors (``Model(encoded, predictions)``): each such
+    input becomes a new ``Input`` of the same shape and dtype, and the layers between the inputs and
+    the outputs are called again on the new tensors (as Keras' graph cloning does), so the model is
+    an ordinary functional graph that saves and loads like any other."""
+    flat_in = _flatten(inputs)
+    if all(_is_input_tensor(t) for t in flat_in):
+        return inputs, outputs
+    from ..layers.input_layer import Input
+    mapping: dict[int, Any] = {}
+    for t in flat_in:
+        mapping[id(t)] = t if _is_input_tensor(t) else Input(batch_shape=tuple(t.shape), dtype=t.dtype)
+
+    def sub(x: Any) -> Any:
+        return mapping.get(id(x), x) if isinstance(x, KerasTensor) else x
+    for node in _topological_nodes(_flatten(outputs), flat_in):
+        if isinstance(node.layer, InputLayer):
+            continue
+        args, kwargs = optree.tree_map(sub, (node.args, node.kwargs), namespace="kshim")
+        new_out = node.layer(*args, **kwargs)
+        for old, new in zip(node.output_tensors, _flatten(new_out)):
+            mapping[id(old)] = new
+    remap = lambda struct: optree.tree_map(sub, struct, namespace="kshim")  # noqa: E731
+    return remap(inputs), remap(outputs)
 
 
 def _ordered_layers(nodes: list) -> list:
@@ -104,6 +135,7 @@ class Functional(Model):
         _check_tensors(inputs, "inputs")
         _check_tensors(outputs, "outputs")
         super().__init__(name=name or _default_name(), trainable=trainable, **kwargs)
+        inputs, outputs = _start_at_intermediate_inputs(inputs, outputs)
         if isinstance(inputs, dict):
             self._input_names = list(inputs.keys())
         self._inputs_struct = inputs

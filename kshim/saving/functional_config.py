@@ -8,9 +8,15 @@ import optree
 from .._symbolic import KerasTensor
 
 
+# id(node) -> the node's index among its layer's nodes *in the model being saved* (Keras numbers the
+# nodes a config refers to that way, so a layer also called outside the model, or a graph started at
+# intermediate tensors, still loads); set by functional_config while it writes.
+_NODE_INDEX: dict[int, int] = {}
+
+
 def _tensor_ref(t: KerasTensor) -> list:
     node, idx = t._history
-    return [node.layer.name, node.layer._inbound_nodes.index(node), idx]
+    return [node.layer.name, _NODE_INDEX.get(id(node), 0), idx]
 
 
 def _ser_arg(x: Any) -> Any:
@@ -34,11 +40,27 @@ def _struct_refs(struct: Any) -> Any:
 
 
 def functional_config(model: Any) -> dict:
-    from .._serialization import serialize_keras_object
     node_ids = {id(n) for n in model._nodes}
+    outer = dict(_NODE_INDEX)  # a nested functional model writes its own config in the middle of ours
+    _NODE_INDEX.clear()
+    for layer in model.layers:
+        own = [n for n in layer._inbound_nodes if id(n) in node_ids and n.input_tensors]
+        _NODE_INDEX.update({id(n): i for i, n in enumerate(own)})
+    mine = dict(_NODE_INDEX)
+    try:
+        return _functional_config(model, node_ids, mine)
+    finally:
+        _NODE_INDEX.clear()
+        _NODE_INDEX.update(outer)
+
+
+def _functional_config(model: Any, node_ids: set, mine: dict) -> dict:
+    from .._serialization import serialize_keras_object
     layers = []
     for layer in model.layers:
         cfg = serialize_keras_object(layer)
+        _NODE_INDEX.clear()
+        _NODE_INDEX.update(mine)  # restore ours after a nested model's config
         cfg["name"] = layer.name
         nodes = []
         for node in layer._inbound_nodes:
