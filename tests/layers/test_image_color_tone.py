@@ -40,8 +40,7 @@ TRANSFORM_CASES = [
     ("AutoContrast", dict(), None),
     ("AutoContrast", dict(value_range=(0, 1)), None),
     ("ContrastLimitedAdaptiveHistogramEqualization", dict(tile_grid_size=(2, 3)), None),
-    ("ContrastLimitedAdaptiveHistogramEqualization", dict(tile_grid_size=(4, 2), clip_limit=0), None),
-    ("ContrastLimitedAdaptiveHistogramEqualization", dict(tile_grid_size=(3, 3), clip_limit=1.5,
+    ("ContrastLimitedAdaptiveHistogramEqualization", dict(tile_grid_size=(4, 2), clip_limit=0,
                                                           value_range=(0, 1)), None),
 ]
 
@@ -138,12 +137,13 @@ def test_equalization_keeps_a_single_valued_channel_and_ignores_training_false(b
     ("RandomGaussianBlur", dict(factor=(1.0, 1.0), sigma=(0.6, 0.6), kernel_size=3)),
     ("Solarization", dict(value_range=(0, 1))),  # threshold 0: every pixel inverted
     ("AutoContrast", dict()),
-    ("ContrastLimitedAdaptiveHistogramEqualization", dict(tile_grid_size=(2, 2))),
+    ("ContrastLimitedAdaptiveHistogramEqualization", dict(tile_grid_size=(2, 3))),
 ])
 def test_deterministic_call_matches_keras(backend, name, kw):
     x = _input(kw)
     check_call(name, kw, x)
-    check_call(name, kw, x[0])
+    if not name.startswith("Contrast"):  # (CLAHE: one shape, to keep the eager JAX compilations few)
+        check_call(name, kw, x[0])
     if name in ("AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization"):
         check_call(name, kw, x, training=False)  # applied whatever `training` is, as in Keras
 
@@ -222,8 +222,7 @@ def test_bad_arguments_raise_value_error_like_keras(make, match):
 
 
 def test_clahe_keeps_integer_dtype_and_flattens_histograms(backend):
-    x = _input({}, "uint8", shape=(1, 16, 16, 1))
-    x = (x // 4).astype("uint8")  # a low-contrast image
-    y = check_transform("ContrastLimitedAdaptiveHistogramEqualization", dict(tile_grid_size=(2, 2)), x, None,
+    x = (_input({}, "uint8") // 4).astype("uint8")  # low-contrast images
+    y = check_transform("ContrastLimitedAdaptiveHistogramEqualization", dict(tile_grid_size=(2, 3)), x, None,
                         tol=dict(rtol=0, atol=1))  # uint8 results: a truncation may flip by one
     assert y.dtype == np.uint8 and int(y.max()) - int(y.min()) > int(x.max()) - int(x.min())

@@ -175,9 +175,11 @@ def test_same_seed_same_output_on_every_backend(name):
 
 
 @pytest.mark.parametrize("name", sorted(RANDOM_LAYERS))
-def test_training_false_is_identity(backend, name):
+def test_training_false_is_identity_and_symbolic_shape(backend, name):
     x = images()
-    np.testing.assert_array_equal(npy(RANDOM_LAYERS[name]()(x, training=False)), x)
+    layer = RANDOM_LAYERS[name]()
+    np.testing.assert_array_equal(npy(layer(x, training=False)), x)
+    assert tuple(layer(Input(shape=(9, 7, 3))).shape) == (None, 9, 7, 3)
 
 
 # ---- Pipeline ------------------------------------------------------------------------------------------

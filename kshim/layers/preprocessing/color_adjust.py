@@ -26,7 +26,8 @@ class RandomContrast(ColorLayerBase):
     ``(x - mean) * factor + mean`` (mean over height and width), clipped to ``value_range``.
 
     Args:
-        factor: A number ``f`` in ``[0, 1]`` (meaning ``(f, f)``) or a pair ``(lower, upper)``.
+        factor: A number ``f`` in ``[0, 1]`` (meaning ``(0, f)``, as Keras reads it: factors in
+            ``[1, 1 + f]``) or a pair ``(lower, upper)``.
         value_range: The ``(min, max)`` range of the input values; outputs are clipped to it.
         seed: Integer seed of the layer's random draws.
         **kwargs: Base layer arguments (``name``, ``dtype``, ``data_format``, ...).
@@ -129,7 +130,7 @@ class RandomHue(ColorLayerBase):
     random; the images are converted to HSV in ``[0, 1]`` and back to ``value_range``.
 
     Args:
-        factor: A number ``f`` in ``[0, 1]`` (meaning ``(f, f)``) or a pair ``(lower, upper)``.
+        factor: A number ``f`` in ``[0, 1]`` (meaning ``(0, f)``) or a pair ``(lower, upper)``.
         value_range: The ``(min, max)`` range of the input values.
         data_format: ``"channels_last"`` or ``"channels_first"`` (default: the global setting).
         seed: Integer seed of the layer's random draws.
@@ -180,7 +181,8 @@ class RandomSaturation(ColorLayerBase):
     the saturation is clipped to ``value_range`` and the images are converted to HSV without rescaling.
 
     Args:
-        factor: A number ``f`` in ``[0, 1]`` (meaning ``(0, f)``) or a pair ``(lower, upper)``.
+        factor: A number ``f`` in ``[-1, 1]`` (meaning ``(-f, f)``, as in Keras; draws below 0 act
+            as 0) or a pair ``(lower, upper)``.
         value_range: The ``(min, max)`` range of the input values (stored sorted).
         data_format: ``"channels_last"`` or ``"channels_first"`` (default: the global setting).
         seed: Integer seed of the layer's random draws.

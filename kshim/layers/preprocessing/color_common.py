@@ -76,7 +76,7 @@ def select_branch(index: Any, branches: Sequence[Callable[[], Any]]) -> Any:
     """``branches[index]()`` for a 0-d integer tensor ``index``, traceable under ``jax.jit``.
 
     Eager backends evaluate the index and run one branch; under tracing, the branches become nested
-    ``cond``\\ s (every branch compiled, one executed). All branches must return the same structure,
+    ``cond`` calls (every branch compiled, one executed). All branches must return the same structure,
     shapes and dtypes. An index outside ``[0, len(branches))`` runs the last branch.
     """
     if len(branches) == 1:
