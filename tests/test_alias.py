@@ -90,8 +90,10 @@ from keras.preprocessing.image import img_to_array  # noqa: F401  (legacy path, 
 from keras.datasets import imdb  # noqa: F401
 msg = import_error("keras.layers.experimental")
 assert "Keras 3 has no `keras.layers.experimental`" in msg and "keras.layers" in msg, msg
-msg = import_error("keras.utils.legacy")
-assert "progbar" in msg, msg                                    # lists what kshim has instead
+msg = import_error("keras.datasets.nope")
+assert "mnist" in msg and "neither Keras 3 nor kshim" in msg, msg   # lists what kshim has instead
+msg = import_error("keras.quantizers")
+assert "kshim does not provide `keras.quantizers`" in msg, msg
 assert "keras.src" in import_error("keras.src.layers")
 assert not any(k.startswith("keras.src") for k in sys.modules)   # real Keras was never loaded
 
