@@ -82,7 +82,8 @@ def serialize_keras_object(obj: Any) -> Any:
                              f"@kshim.saving.register_keras_serializable() to save it.")
         return {"module": obj.__module__, "class_name": "function", "config": registered.split(">")[-1],
                 "registered_name": registered}
-    cfg = {"module": _keras_module(obj) if registered is None else None, "class_name": type(obj).__dict__.get("_keras_class_name", type(obj).__name__),
+    class_name = type(obj).__dict__.get("_keras_class_name", type(obj).__name__)  # Keras' export name
+    cfg = {"module": _keras_module(obj) if registered is None else None, "class_name": class_name,
            "config": obj.get_config(), "registered_name": registered}
     if registered is not None:
         cfg["module"] = registered.split(">")[0]

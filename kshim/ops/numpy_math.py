@@ -304,7 +304,6 @@ def trunc(x: Any) -> Any:
 @op
 def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Any:
     """Replace NaN/inf with finite numbers."""
-    import numpy as np
     b = current()
     x = tensor(x)
     d = b.dtype(x)
