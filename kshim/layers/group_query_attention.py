@@ -20,11 +20,11 @@ import math
 from typing import Any
 
 from .. import _config, constraints, initializers, ops, regularizers
-from .._symbolic import KerasTensor, any_symbolic
+from .._symbolic import KerasTensor
 from .activation_layers import Softmax
 from .core import EinsumDense
-from .layer import Layer, _shapes_of
-from .multi_head_attention import MultiHeadAttention, _match_masks, _qvk
+from .layer import Layer
+from .multi_head_attention import MultiHeadAttention, QueryValueKeyLayer
 from .regularization import Dropout
 
 __all__ = ["GroupedQueryAttention", "GroupQueryAttention"]
@@ -34,7 +34,7 @@ def _ser(mod: Any, obj: Any) -> Any:
     return None if obj is None else mod.serialize(obj)
 
 
-class GroupedQueryAttention(Layer):
+class GroupedQueryAttention(QueryValueKeyLayer):
     """Grouped-query attention.
 
     ``call(query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
@@ -160,43 +160,6 @@ class GroupedQueryAttention(Layer):
         if key_given:
             self._build_shapes_dict["key_shape"] = key_shape
         self.built = True
-
-    def _maybe_build(self, args: tuple, kwargs: dict) -> None:
-        if self.built:
-            return
-        query, value, key = _qvk(args, kwargs)
-        self._check_backend()
-        self.build(_shapes_of(query), _shapes_of(value), None if key is None else _shapes_of(key))
-
-    def get_build_config(self) -> dict | None:
-        if self._build_shapes_dict is None:
-            return None
-        return {"shapes_dict": {k: list(v) for k, v in self._build_shapes_dict.items()}}
-
-    def build_from_config(self, config: dict) -> None:
-        if self.built or not config:
-            return
-        shapes = config.get("shapes_dict")
-        if shapes:
-            self.build(**{k: tuple(v) for k, v in shapes.items()})
-        elif config.get("input_shape"):
-            shp = tuple(config["input_shape"])
-            self.build(shp, shp)
-
-    # ---- call -------------------------------------------------------------------------------------
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        propagated = kwargs.pop("mask", None)
-        self._out_mask_info = None
-        if not any_symbolic(args, kwargs):
-            q_m, v_m, k_m = _match_masks(args, kwargs, propagated)
-            kwargs["query_mask"] = q_m  # Keras: the query's own (propagated) mask, never an explicit one
-            if kwargs.get("value_mask") is None:
-                kwargs["value_mask"] = v_m
-            if kwargs.get("key_mask") is None and k_m is not None:
-                kwargs["key_mask"] = k_m
-            if propagated is not None:
-                self._out_mask_info = (q_m, bool(kwargs.get("return_attention_scores", False)))
-        return super().__call__(*args, **kwargs)
 
     def call(self, query: Any, value: Any, key: Any = None, query_mask: Any = None, value_mask: Any = None,
              key_mask: Any = None, attention_mask: Any = None, return_attention_scores: bool = False,

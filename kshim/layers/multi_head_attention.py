@@ -33,7 +33,7 @@ from .._validation import optional_positive_int, positive_int
 from .activation_layers import Softmax
 from .core import EinsumDense
 from ..variables import Variable
-from .layer import Layer
+from .layer import Layer, _shapes_of
 from .regularization import Dropout
 
 
@@ -83,7 +83,51 @@ def _attention_equations(rank: int, attn_axes: tuple) -> tuple[str, str, int]:
     return f"{source},{target}->{product}", f"{product},{source}->{target}", len(product)
 
 
-class MultiHeadAttention(Layer):
+class QueryValueKeyLayer(Layer):
+    """Base of attention layers called as ``(query, value, key=None)`` (MultiHeadAttention,
+    GroupQueryAttention): building from the three shapes, Keras' ``shapes_dict`` build config, and
+    the propagated-mask rules (the query's mask becomes ``query_mask``; value/key masks fill in)."""
+
+    def _maybe_build(self, args: tuple, kwargs: dict) -> None:
+        if self.built:
+            return
+        query, value, key = _qvk(args, kwargs)
+        self._check_backend()
+        self.build(_shapes_of(query), _shapes_of(value), None if key is None else _shapes_of(key))
+
+    def get_build_config(self) -> dict | None:
+        if self._build_shapes_dict is None:
+            return None
+        return {"shapes_dict": {k: list(v) for k, v in self._build_shapes_dict.items()}}
+
+    def build_from_config(self, config: dict) -> None:
+        if self.built or not config:
+            return
+        shapes = config.get("shapes_dict")
+        if shapes:
+            self.build(**{k: tuple(v) for k, v in shapes.items()})
+        elif config.get("input_shape"):
+            shp = tuple(config["input_shape"])
+            self.build(shp, shp)
+
+    # ---- call -------------------------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        propagated = kwargs.pop("mask", None)
+        self._out_mask_info = None
+        from .._symbolic import any_symbolic
+        if not any_symbolic(args, kwargs):
+            q_m, v_m, k_m = _match_masks(args, kwargs, propagated)
+            kwargs["query_mask"] = q_m  # Keras: the query's own (propagated) mask, never an explicit one
+            if kwargs.get("value_mask") is None:
+                kwargs["value_mask"] = v_m
+            if kwargs.get("key_mask") is None and k_m is not None:
+                kwargs["key_mask"] = k_m
+            if propagated is not None:
+                self._out_mask_info = (q_m, bool(kwargs.get("return_attention_scores", False)))
+        return super().__call__(*args, **kwargs)
+
+
+class MultiHeadAttention(QueryValueKeyLayer):
     """Multi-head attention (Vaswani et al., 2017) with Keras 3's arguments.
 
     ``call(query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
@@ -226,45 +270,6 @@ class MultiHeadAttention(Layer):
         self._add_sublayer("_softmax", Softmax(axis=norm_axes, dtype=self.dtype_policy), "_softmax")
         self._add_sublayer("_dropout_layer", Dropout(rate=self._dropout, dtype=self.dtype_policy, seed=self.seed),
                            "_dropout_layer")
-
-    def _maybe_build(self, args: tuple, kwargs: dict) -> None:
-        if self.built:
-            return
-        from .layer import _shapes_of
-        query, value, key = _qvk(args, kwargs)
-        self._check_backend()
-        self.build(_shapes_of(query), _shapes_of(value), None if key is None else _shapes_of(key))
-
-    def get_build_config(self) -> dict | None:
-        if self._build_shapes_dict is None:
-            return None
-        return {"shapes_dict": {k: list(v) for k, v in self._build_shapes_dict.items()}}
-
-    def build_from_config(self, config: dict) -> None:
-        if self.built or not config:
-            return
-        shapes = config.get("shapes_dict")
-        if shapes:
-            self.build(**{k: tuple(v) for k, v in shapes.items()})
-        elif config.get("input_shape"):
-            shp = tuple(config["input_shape"])
-            self.build(shp, shp)
-
-    # ---- call -------------------------------------------------------------------------------------
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        propagated = kwargs.pop("mask", None)
-        self._out_mask_info = None
-        from .._symbolic import any_symbolic
-        if not any_symbolic(args, kwargs):
-            q_m, v_m, k_m = _match_masks(args, kwargs, propagated)
-            kwargs["query_mask"] = q_m  # Keras: the query's own (propagated) mask, never an explicit one
-            if kwargs.get("value_mask") is None:
-                kwargs["value_mask"] = v_m
-            if kwargs.get("key_mask") is None and k_m is not None:
-                kwargs["key_mask"] = k_m
-            if propagated is not None:
-                self._out_mask_info = (q_m, bool(kwargs.get("return_attention_scores", False)))
-        return super().__call__(*args, **kwargs)
 
     def call(self, query: Any, value: Any, key: Any = None, query_mask: Any = None, value_mask: Any = None,
              key_mask: Any = None, attention_mask: Any = None, return_attention_scores: bool = False,
