@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from ... import ops
-from .image_base import BaseImagePreprocessingLayer
+from .image_base import BaseImagePreprocessingLayer, parse_factor
 
 VALUE_RANGE_ERROR = "The `value_range` argument should be a list of two numbers. "
 
@@ -26,26 +26,8 @@ def checked_value_range(value_range: Any) -> list:
 
 
 def factor_by_name(factor: Any, name: str, bounds: tuple = (0, 1)) -> tuple:
-    """Keras' ``_set_factor_by_name``: a number ``f`` means ``(max(-f, lo), f)``; a pair is sorted.
-
-    Raises:
-        ValueError: If ``factor`` is not a number or a pair, or lies outside ``bounds``.
-    """
-    lo_b, hi_b = bounds
-    msg = (f"The `{name}` argument should be a number (or a list of two numbers) in the range "
-           f"[{lo_b}, {hi_b}]. Received: factor={factor}")
-    if isinstance(factor, (tuple, list)):
-        if len(factor) != 2 or factor[0] > hi_b or factor[1] < lo_b:
-            raise ValueError(msg)
-        lower, upper = sorted(factor)
-    elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
-        if factor < lo_b or factor > hi_b:
-            raise ValueError(msg)
-        f = abs(factor)
-        lower, upper = max(-f, lo_b), f
-    else:
-        raise ValueError(msg)
-    return (lower, upper)
+    """Keras' ``_set_factor_by_name`` (see :func:`image_base.parse_factor`)."""
+    return parse_factor(factor, bounds, name)
 
 
 def images_of(data: Any) -> Any:

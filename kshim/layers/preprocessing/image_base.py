@@ -34,6 +34,37 @@ def standardize_data_format(data_format: str | None) -> str:
     return fmt
 
 
+def parse_factor(factor: Any, bounds: tuple = (-1, 1), name: str = "factor") -> tuple:
+    """Keras' factor convention: a number ``f`` means ``(max(-f, lo), f)``; a pair is sorted.
+
+    Args:
+        factor: A number or a pair of numbers.
+        bounds: ``(lo, hi)`` the factor must lie in.
+        name: The argument name used in the error message.
+
+    Returns:
+        ``(lower, upper)``.
+
+    Raises:
+        ValueError: If ``factor`` is not a number or a pair, or lies outside ``bounds``.
+    """
+    lo_b, hi_b = bounds
+    msg = (f"The `{name}` argument should be a number (or a list of two numbers) in the range "
+           f"[{lo_b}, {hi_b}]. Received: factor={factor}")
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2 or factor[0] > hi_b or factor[1] < lo_b:
+            raise ValueError(msg)
+        lower, upper = sorted(factor)
+    elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
+        if factor < lo_b or factor > hi_b:
+            raise ValueError(msg)
+        f = abs(factor)
+        lower, upper = max(-f, lo_b), f
+    else:
+        raise ValueError(msg)
+    return (lower, upper)
+
+
 class BaseImagePreprocessingLayer(DataLayer):
     """Base of image preprocessing layers (Keras' ``BaseImagePreprocessingLayer``).
 
@@ -68,21 +99,7 @@ class BaseImagePreprocessingLayer(DataLayer):
 
     # ---- factor --------------------------------------------------------------------------------
     def _set_factor(self, factor: Any) -> None:
-        lo_b, hi_b = self._FACTOR_BOUNDS
-        msg = ("The `factor` argument should be a number (or a list of two numbers) in the range "
-               f"[{lo_b}, {hi_b}]. Received: factor={factor}")
-        if isinstance(factor, (tuple, list)):
-            if len(factor) != 2 or factor[0] > hi_b or factor[1] < lo_b:
-                raise ValueError(msg)
-            lower, upper = sorted(factor)
-        elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
-            if factor < lo_b or factor > hi_b:
-                raise ValueError(msg)
-            f = abs(factor)
-            lower, upper = max(-f, lo_b), f
-        else:
-            raise ValueError(msg)
-        self.factor = (lower, upper)
+        self.factor = parse_factor(factor, self._FACTOR_BOUNDS)
 
     # ---- hooks ---------------------------------------------------------------------------------
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
