@@ -45,6 +45,14 @@ def _apply_rows(transform: Any, x: Any, y: Any) -> tuple:
 
 class _AffineLayer(GeometricLayer):
     _USE_BASE_FACTOR = False
+    _FACTOR_ATTRS: tuple = ()  # the layer's factor arguments, written into its config
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.update({a: getattr(self, a) for a in self._FACTOR_ATTRS})
+        cfg.update({"fill_mode": self.fill_mode, "fill_value": self.fill_value, "interpolation": self.interpolation,
+                    "seed": self.seed, "data_format": self.data_format})
+        return cfg
 
     def _setup(self, fill_mode: str, interpolation: str, fill_value: float, seed: int | None) -> None:
         check_choice("fill_mode", fill_mode, _FILL_MODES)
@@ -79,6 +87,8 @@ class RandomRotation(_AffineLayer):
     Raises:
         NotImplementedError: for an unsupported ``fill_mode`` or ``interpolation`` (as Keras).
     """
+
+    _FACTOR_ATTRS = ("factor",)
 
     _USE_BASE_FACTOR = True
 
@@ -116,11 +126,6 @@ class RandomRotation(_AffineLayer):
         bb = clip_to_image_size(bb, height=h, width=w, bounding_box_format="xyxy")
         return convert_format(bb, "xyxy", self.bounding_box_format, height=h, width=w)
 
-    def get_config(self) -> dict:
-        cfg = super().get_config()
-        cfg.update({"factor": self.factor, "data_format": self.data_format, "fill_mode": self.fill_mode,
-                    "fill_value": self.fill_value, "interpolation": self.interpolation, "seed": self.seed})
-        return cfg
 
 
 class RandomZoom(_AffineLayer):
@@ -143,6 +148,8 @@ class RandomZoom(_AffineLayer):
         ValueError: for factors outside ``(-1, 1]``.
         NotImplementedError: for an unsupported ``fill_mode`` or ``interpolation``.
     """
+
+    _FACTOR_ATTRS = ("height_factor", "width_factor")
 
     _MSG = ("The `height_factor` and `width_factor` arguments should be a number (or a list of two numbers) "
             "in the range (-1.0, 1.0]. ")
@@ -211,12 +218,6 @@ class RandomZoom(_AffineLayer):
         bb = clip_to_image_size(bb, height=th, width=tw, bounding_box_format="rel_xyxy")
         return convert_format(bb, "rel_xyxy", self.bounding_box_format, height=h, width=w)
 
-    def get_config(self) -> dict:
-        cfg = super().get_config()
-        cfg.update({"height_factor": self.height_factor, "width_factor": self.width_factor,
-                    "fill_mode": self.fill_mode, "interpolation": self.interpolation, "seed": self.seed,
-                    "fill_value": self.fill_value, "data_format": self.data_format})
-        return cfg
 
 
 class RandomTranslation(_AffineLayer):
@@ -236,6 +237,8 @@ class RandomTranslation(_AffineLayer):
         ValueError: for factors outside ``[-1, 1]``.
         NotImplementedError: for an unsupported ``fill_mode`` or ``interpolation``.
     """
+
+    _FACTOR_ATTRS = ("height_factor", "width_factor")
 
     _MSG = "The `factor` argument should be a number (or a list of two numbers) in the range [-1.0, 1.0]. "
 
@@ -288,12 +291,6 @@ class RandomTranslation(_AffineLayer):
         bb = clip_to_image_size(bb, height=h, width=w, bounding_box_format="xyxy")
         return convert_format(bb, "xyxy", self.bounding_box_format, height=h, width=w)
 
-    def get_config(self) -> dict:
-        cfg = super().get_config()
-        cfg.update({"height_factor": self.height_factor, "width_factor": self.width_factor,
-                    "fill_mode": self.fill_mode, "interpolation": self.interpolation, "seed": self.seed,
-                    "fill_value": self.fill_value, "data_format": self.data_format})
-        return cfg
 
 
 class RandomShear(_AffineLayer):
@@ -319,6 +316,8 @@ class RandomShear(_AffineLayer):
         ValueError: for factors outside ``[0, 1]``.
         NotImplementedError: for an unsupported ``fill_mode`` or ``interpolation``.
     """
+
+    _FACTOR_ATTRS = ("x_factor", "y_factor")
 
     _MSG = "The `factor` argument should be a number (or a list of two numbers) in the range [0, 1.0]. "
 
@@ -380,9 +379,3 @@ class RandomShear(_AffineLayer):
         bb = clip_to_image_size(bb, height=h, width=w, bounding_box_format="rel_xyxy")
         return convert_format(bb, "rel_xyxy", self.bounding_box_format, height=h, width=w, dtype=d)
 
-    def get_config(self) -> dict:
-        cfg = super().get_config()
-        cfg.update({"x_factor": self.x_factor, "y_factor": self.y_factor, "fill_mode": self.fill_mode,
-                    "interpolation": self.interpolation, "seed": self.seed, "fill_value": self.fill_value,
-                    "data_format": self.data_format})
-        return cfg
