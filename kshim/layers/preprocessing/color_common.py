@@ -91,11 +91,7 @@ def mask_from_box(shape: tuple, data_format: str, dtype: str, x0: Any, x1: Any, 
 
 class ColorLayerBase(BaseImagePreprocessingLayer):
     """Base of the layers that change pixel values only: labels, bounding boxes and segmentation
-    masks pass through unchanged (as in Keras), and ``seed=None`` in ``get_random_transformation``
-    means the layer's own generator for the active backend."""
-
-    def _seed(self, seed: Any) -> Any:
-        return self.generator if seed is None else seed
+    masks pass through unchanged (as in Keras)."""
 
     def transform_labels(self, labels: Any, transformation: Any, training: bool = True) -> Any:
         return labels

@@ -55,6 +55,11 @@ class DataLayer(Layer):
             others[current.name] = twin
         return others[current.name]
 
+    def _seed(self, seed: Any) -> Any:
+        """The seed for one draw: an explicit ``seed`` (Keras' ``get_random_transformation(seed=...)``)
+        or this layer's generator for the active backend."""
+        return self.generator if seed is None else seed
+
 
 def _to_numpy_tree(value: Any) -> Any:
     from ... import ops

@@ -62,9 +62,6 @@ class _AffineLayer(GeometricLayer):
         self.interpolation = interpolation
         self._init_seed(seed)
 
-    def _seed(self, seed: Any) -> Any:
-        return self.generator if seed is None else seed
-
 
 class RandomRotation(_AffineLayer):
     """Rotate images by a random angle in training (Keras' ``RandomRotation``).
