@@ -29,6 +29,7 @@ import kshim  # noqa: E402
 from kshim import layers as L  # noqa: E402
 from kshim import ops  # noqa: E402
 from kshim.layers.preprocessing import DataLayer, MelSpectrogram, STFTSpectrogram, run_on_numpy  # noqa: E402
+from ._util import cache, npy as N  # noqa: E402
 
 from .keras_oracle import _norm_cfg  # noqa: E402
 
@@ -37,17 +38,7 @@ STFT_TOL = dict(rtol=1e-5, atol=1e-5)
 DB_TOL = dict(rtol=1e-5, atol=2e-4)
 LIN_TOL = dict(rtol=1e-4, atol=1e-6)
 _CACHE: dict = {}
-
-
-def N(x):
-    return np.asarray(ops.convert_to_numpy(x))
-
-
-def cached(key, fn):
-    """Keras results do not depend on the kshim backend: compute them once (first calls compile)."""
-    if key not in _CACHE:
-        _CACHE[key] = fn()
-    return _CACHE[key]
+cached = cache(_CACHE)
 
 
 def signal(shape, seed=0):

@@ -20,23 +20,14 @@ import kshim  # noqa: E402
 from kshim import layers as L  # noqa: E402
 from kshim import ops  # noqa: E402
 from kshim.layers.input_spec import assert_input_compatibility  # noqa: E402
+from ._util import cache, npy as N  # noqa: E402
 
 from .keras_oracle import _norm_cfg, check_against_keras  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 TOL = dict(rtol=1e-5, atol=1e-5)
 _CACHE: dict = {}
-
-
-def N(x):
-    return np.asarray(ops.convert_to_numpy(x))
-
-
-def cached(key, fn):
-    """Keras results do not depend on the kshim backend: compute them once per process."""
-    if key not in _CACHE:
-        _CACHE[key] = fn()
-    return _CACHE[key]
+cached = cache(_CACHE)
 
 
 def rand(shape, seed=0):

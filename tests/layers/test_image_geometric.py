@@ -19,6 +19,7 @@ keras = pytest.importorskip("keras")
 
 from kshim import ops  # noqa: E402
 from kshim.layers import preprocessing as P  # noqa: E402
+from ._util import npy, tree_np  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 rng = np.random.default_rng(0)
@@ -35,20 +36,6 @@ def ref(key, fn):
     if key not in _REF:
         _REF[key] = tree_np(fn())
     return _REF[key]
-
-
-def npy(t):
-    return np.asarray(ops.convert_to_numpy(t))
-
-
-def tree_np(t):
-    if isinstance(t, dict):
-        return {k: tree_np(v) for k, v in t.items()}
-    if isinstance(t, (tuple, list)):
-        return type(t)(tree_np(v) for v in t)
-    if t is None or isinstance(t, (int, float, str)):
-        return t
-    return npy(t)
 
 
 def same_config(klayer, slayer):

@@ -23,6 +23,7 @@ keras = pytest.importorskip("keras")
 
 from kshim import ops  # noqa: E402
 from kshim.layers import preprocessing as P  # noqa: E402
+from ._util import npy, tree_np  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 rng = np.random.default_rng(1)
@@ -36,20 +37,6 @@ BOXES = {"boxes": np.array([[[1, 1, 5, 6], [2, 3, 10, 8]], [[0, 0, 4, 4], [3, 2,
                             [[4, 4, 6, 6], [0, 0, 11, 9]]], "float32"),
          "labels": np.array([[0, 1], [1, 2], [2, 3]], "int32")}
 _REF: dict = {}
-
-
-def npy(t):
-    return np.asarray(ops.convert_to_numpy(t))
-
-
-def tree_np(t):
-    if isinstance(t, dict):
-        return {k: tree_np(v) for k, v in t.items()}
-    if isinstance(t, (tuple, list)):
-        return type(t)(tree_np(v) for v in t)
-    if t is None or isinstance(t, (int, float, str)):
-        return t
-    return npy(t)
 
 
 def ref(key, fn):

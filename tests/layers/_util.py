@@ -1,0 +1,34 @@
+"""Small helpers the layer test files share."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from kshim import ops
+
+
+def npy(t: Any) -> np.ndarray:
+    """A backend tensor (or array) as a NumPy array."""
+    return np.asarray(ops.convert_to_numpy(t))
+
+
+def tree_np(t: Any) -> Any:
+    """``npy`` over dicts, tuples and lists; Python scalars, strings and None as they are."""
+    if isinstance(t, dict):
+        return {k: tree_np(v) for k, v in t.items()}
+    if isinstance(t, (tuple, list)):
+        return type(t)(tree_np(v) for v in t)
+    if t is None or isinstance(t, (int, float, str)):
+        return t
+    return npy(t)
+
+
+def cache(store: dict) -> Callable:
+    """``cached(key, fn)`` over ``store``: Keras results do not depend on the kshim backend, so each is
+    computed once per process (first calls compile)."""
+    def cached(key: Any, fn: Callable) -> Any:
+        if key not in store:
+            store[key] = fn()
+        return store[key]
+    return cached
