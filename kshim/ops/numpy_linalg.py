@@ -33,7 +33,9 @@ def matmul(x1: Any, x2: Any) -> Any:
         return b.greater(out, b.zeros((), "int32"))
     if d == "int8" and dtype_of(x1) == dtype_of(x2) == "int8":  # Keras: int8 @ int8 accumulates in int32
         a, c = b.cast(a, "int32"), b.cast(c, "int32")
-    return b.matmul(a, c)
+    out = b.matmul(a, c)
+    # NumPy computes bfloat16 products in float32; the result keeps the input dtype, as in Keras.
+    return b.cast(out, b.dtype(a)) if b.dtype(out) != b.dtype(a) else out
 
 
 @op
@@ -74,7 +76,9 @@ def dot(x1: Any, x2: Any) -> Any:
     if na == 0 or nc == 0:
         return b.multiply(a, c)
     if nc <= 2:
-        return matmul(a, c)
+        out = matmul(a, c)
+        # Keras' dot is result_type(x1, x2) (int8 stays int8), where matmul widens int8 to int32.
+        return b.cast(out, b.dtype(a)) if b.dtype(out) != b.dtype(a) else out
     return tensordot(a, c, axes=([na - 1], [nc - 2]))
 
 

@@ -27,6 +27,16 @@ def _children(obj: Any, top: bool) -> list[tuple[str, Any]]:
     return sorted(out.items())
 
 
+def _entries(obj: Any) -> list[tuple[str, Any]]:
+    """``(dataset name, variable)`` for ``obj``'s own variables: ``"0"``, ``"1"``, ... in variable order,
+    or the names an object chooses through ``_weights_file_entries()`` (a wrapped torch module writes
+    its ``state_dict`` keys, as Keras' ``TorchModuleWrapper`` does)."""
+    named = getattr(obj, "_weights_file_entries", None)
+    if callable(named):
+        return list(named())
+    return [(str(i), v) for i, v in enumerate(_own_vars(obj))]
+
+
 def _own_vars(obj: Any) -> list:
     if isinstance(obj, Layer):
         return list(obj._trainable_variables) + list(obj._non_trainable_variables)
@@ -73,11 +83,11 @@ def save_to_h5(model: Any, h5: Any, include_optimizer: bool = True) -> None:
         if container:
             continue
         vars_group = group.require_group("vars")
-        for i, v in enumerate(_own_vars(obj)):
+        for key, v in _entries(obj):
             arr = v.numpy()
             if arr.dtype.name == "bfloat16":
                 arr = arr.astype(np.float32)
-            vars_group.create_dataset(str(i), data=arr)
+            vars_group.create_dataset(key, data=arr)
 
 
 class WeightsMismatch(ValueError):
@@ -111,11 +121,11 @@ def load_from_h5(model: Any, h5: Any, skip_mismatch: bool = False, load_optimize
             continue
         if path.startswith("optimizer") and not load_optimizer:
             continue
-        vars_ = _own_vars(obj)
-        if not vars_:
+        entries = _entries(obj)
+        if not entries:
             continue
         try:
-            plan += _plan_for(obj, vars_, h5, f"{path}/vars" if path else "vars", h5py)
+            plan += _plan_for(obj, entries, h5, f"{path}/vars" if path else "vars", h5py)
         except WeightsMismatch:
             if not skip_mismatch:
                 raise
@@ -125,9 +135,10 @@ def load_from_h5(model: Any, h5: Any, skip_mismatch: bool = False, load_optimize
         v.assign(value)
 
 
-def _plan_for(obj: Any, vars_: list, h5: Any, key: str, h5py: Any) -> list:
+def _plan_for(obj: Any, entries: list, h5: Any, key: str, h5py: Any) -> list:
     """``(variable, dataset, path)`` for each of ``obj``'s variables, after checking the file has
-    exactly a dataset ``key/i`` of the right shape for each (``WeightsMismatch`` otherwise)."""
+    exactly a dataset ``key/<name>`` of the right shape for each (``WeightsMismatch`` otherwise)."""
+    vars_ = [v for _, v in entries]
     group = h5.get(key)
     if group is None:
         raise WeightsMismatch(f"The weights file has no group {key!r} for {_describe(obj)} "
@@ -139,8 +150,8 @@ def _plan_for(obj: Any, vars_: list, h5: Any, key: str, h5py: Any) -> list:
         raise WeightsMismatch(f"{_describe(obj)} expects {len(vars_)} variables but the file has "
                               f"{len(group.keys())} at {key!r}.")
     out = []
-    for i, v in enumerate(vars_):
-        ds = group.get(str(i))
+    for i, v in entries:
+        ds = group.get(i)
         if not isinstance(ds, h5py.Dataset):
             raise WeightsMismatch(f"The weights file has no dataset {key}/{i} for {_describe(obj)} variable "
                                   f"{i} ({v.path}); it has {sorted(group.keys())[:10]}.")

@@ -19,7 +19,7 @@ import kshim.ops as O
 from .cases import keras_ops
 
 GRID = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64")
-BINARY = ("add", "subtract", "multiply", "divide", "maximum", "power", "matmul", "where")
+BINARY = ("add", "subtract", "multiply", "divide", "maximum", "power", "matmul", "dot", "where")
 UNARY = ("sum", "mean", "prod", "max", "argmax", "cumsum", "var", "abs", "exp", "sqrt", "square",
          "negative", "relu", "sigmoid", "softmax", "round", "trace", "diff", "nan_to_num")
 SCALARS = (2, 1.5, True)
@@ -127,3 +127,21 @@ def test_result_dtypes_match_keras(backend, op):
         if got != want:
             bad.append(f"{key}: kshim {got}, Keras {want}")
     assert not bad, f"{len(bad)} dtype mismatches on {backend.name}:\n" + "\n".join(bad)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("op", ["matmul", "dot"])
+@pytest.mark.parametrize("a,c", [("bfloat16", "bfloat16"), ("bfloat16", "int8"), ("int8", "int8"), ("bool", "int8"),
+                                 ("float16", "bfloat16")])
+def test_products_keep_keras_dtype_for_narrow_inputs(backend, op, a, c):
+    """bfloat16 stays bfloat16 (NumPy computes it in float32); int8 @ int8 is int32 for matmul but
+    int8 for dot (Keras' ``result_type``): checked against Keras' promotion rule itself, which the
+    x64 JAX oracle above cannot give for bfloat16."""
+    if keras_ops() is None:
+        pytest.skip("real Keras 3 is not installed")
+    from keras.src.backend.common import dtypes as keras_dtypes
+    want = keras_dtypes.result_type(a, c)
+    if op == "matmul" and a == c == "int8":
+        want = "int32"
+    got = O.dtype(getattr(O, op)(O.ones((2, 3), a), O.ones((3, 2), c)))
+    assert got == want
