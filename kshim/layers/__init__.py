@@ -14,6 +14,7 @@ from .dtype_policy import DTypePolicy  # noqa: F401
 from .group_query_attention import GroupedQueryAttention, GroupQueryAttention  # noqa: F401
 from .input_layer import Input, InputLayer  # noqa: F401
 from .input_spec import InputSpec  # noqa: F401
+from .jax_layer import FlaxLayer, JaxLayer  # noqa: F401
 from .layer import Layer  # noqa: F401
 from .masking import Masking  # noqa: F401
 from . import op_layer as _op_layer  # noqa: F401  (registers the op-node layer with kshim.ops.node)
@@ -41,6 +42,7 @@ from .rnn import (  # noqa: F401
 )
 from .reversible_embedding import ReversibleEmbedding  # noqa: F401
 from .spectral_normalization import SpectralNormalization  # noqa: F401
+from .torch_module_wrapper import TorchModuleWrapper  # noqa: F401
 from .wrapper import Wrapper  # noqa: F401
 from .reshaping import (  # noqa: F401
     Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, UpSampling2D,
