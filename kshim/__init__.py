@@ -28,7 +28,7 @@ from . import backend, config  # noqa: F401,E402
 
 _SUBMODULES = {"activations", "constraints", "initializers", "ops", "random", "regularizers", "layers", "models",
                "saving", "utils", "optimizers", "losses", "metrics", "callbacks", "datasets", "dtypes", "testing",
-               "trainers", "mixed_precision", "preprocessing"}
+               "trainers", "mixed_precision", "preprocessing", "export", "distribution"}
 _NAMES = {
     "Input": "layers", "InputLayer": "layers", "InputSpec": "layers", "Layer": "layers", "Model": "models",
     "Sequential": "models",

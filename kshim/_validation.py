@@ -167,6 +167,12 @@ def check_shape(shape: Any, name: str, owner: Any = None, *, allow_none: bool = 
     return tuple(out)
 
 
+def is_symbolic_dim(d: Any) -> bool:
+    """Whether ``d`` is a size a tracer keeps symbolic (``torch.SymInt``, a ``jax.export`` dim): reading it
+    as a Python int would fix it to its sample value."""
+    return type(d).__name__ in ("SymInt", "_DimExpr")
+
+
 def check_num_elements(shape: Iterable, name: str, owner: Any = None, limit: int = MAX_ELEMENTS,
                        why: str = "elements per tensor", fix: str = "Declare a smaller size.") -> int:
     """Refuse a shape whose known dims multiply to more than ``limit`` elements.
@@ -188,7 +194,7 @@ def check_num_elements(shape: Iterable, name: str, owner: Any = None, limit: int
     Raises:
         ValueError: When the product exceeds ``limit``.
     """
-    dims = tuple(shape)
+    dims = tuple(None if is_symbolic_dim(d) else d for d in shape)  # traced sizes count as unknown
     known = [int(d) for d in dims if d is not None and int(d) >= 0]  # (-1 is reshape's "infer")
     total = math.prod(known)
     if total <= limit:

@@ -98,6 +98,14 @@ class Model(Trainer, Layer):
         from ..saving.saving_api import save_model
         save_model(self, filepath, overwrite=overwrite, **kwargs)
 
+    def export(self, filepath: Any, format: str = "tf_saved_model", verbose: bool | None = None,  # noqa: A002
+               input_signature: Any = None, **kwargs: Any) -> None:
+        """Export the inference call as an artifact: ``format="onnx"``, ``"torch"`` (``.pt2``) or
+        ``"jax_export"`` (kshim's). The default, ``"tf_saved_model"``, needs TensorFlow and raises
+        ``ImportError``; see :func:`kshim.export.export_model` for the arguments."""
+        from ..export import export_model
+        export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
+
     def save_weights(self, filepath: Any, overwrite: bool = True, max_shard_size: Any = None) -> None:
         from ..saving.saving_api import save_weights
         save_weights(self, filepath, overwrite=overwrite)

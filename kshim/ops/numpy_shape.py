@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import dtypes as _dt
-from .._validation import check_op_output
+from .._validation import check_op_output, is_symbolic_dim
 from ..backend import current
 from ._dispatch import axis_tuple, norm_axis, op, promote, shape_of, tensor
 
@@ -20,7 +20,9 @@ def _dt_or(dtype: Any, default: str) -> str:
 
 
 def _dims(shape: Any) -> tuple:
-    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(s if is_symbolic_dim(s) else int(s) for s in shape)  # a traced size stays symbolic
 
 
 def _shape(shape: Any, op_name: str) -> tuple:
