@@ -38,6 +38,9 @@ def _wants_batch_logs(cbks: Any, hook: str) -> bool:
 
 def _callbacks(model: Any, callbacks: Any, verbose: int, epochs: int, steps: Any) -> Any:
     from ..callbacks import CallbackList
+    from ..distribution import runtime as dist_runtime
+    if not dist_runtime.is_chief():  # kshim.distribution hook: only process 0 prints and writes checkpoints
+        verbose, callbacks = 0, dist_runtime.chief_only(callbacks)
     if isinstance(callbacks, CallbackList):
         return callbacks
     return CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model, verbose=verbose,

@@ -14,6 +14,7 @@ from .. import ops
 from .._scope import StatelessScope
 from ..backend import current
 from .._config import floatx
+from ..distribution.runtime import step_sync
 from ..dtypes import is_float
 from .compile_utils import align_outputs
 
@@ -40,6 +41,7 @@ class StepFunctions:
 
     def __init__(self, model: Any):
         self.model = model
+        self.sync = step_sync(model)  # kshim.distribution (torch ranks): collectives inside the step
 
     # ---- pieces --------------------------------------------------------------------------
     def _outputs(self, y_pred: Any, y: Any, sw: Any) -> tuple[list, list, list]:
@@ -101,10 +103,14 @@ class StepFunctions:
 
         (_, (loss, new_ntv, parts, yt, yp, sws)), grads = b.value_and_grad(loss_fn, argnums=0, has_aux=True)(
             list(trainable), list(non_trainable))
+        if self.sync is not None:  # kshim.distribution hook: gradients and BN statistics averaged over ranks
+            grads, new_ntv = self.sync.gradients(list(grads)), self.sync.non_trainable(list(new_ntv))
         new_tv, new_opt = m.optimizer.stateless_apply(list(opt_values), list(grads), list(trainable))
         new_tv = m._apply_constraints(new_tv)
         batch_size = ops.shape(_flat(x)[0])[0]
         new_metrics = self._metrics_update(list(metric_values), loss, parts, yt, yp, sws, batch_size)
+        if self.sync is not None:  # kshim.distribution hook: global metric states
+            new_metrics = self.sync.metrics(list(metric_values), new_metrics)
         return (list(new_tv), list(new_ntv), list(new_opt), new_metrics), loss
 
     def test_step(self, state: tuple, data: tuple) -> tuple:
@@ -116,7 +122,10 @@ class StepFunctions:
                                               {"training": False}, True)
         loss, parts, yt, yp, sws = self._loss(y, y_pred, sw, losses)
         batch_size = ops.shape(_flat(x)[0])[0]
-        return self._metrics_update(list(metric_values), loss, parts, yt, yp, sws, batch_size), loss
+        new_metrics = self._metrics_update(list(metric_values), loss, parts, yt, yp, sws, batch_size)
+        if self.sync is not None:  # kshim.distribution hook: global metric states
+            new_metrics = self.sync.metrics(list(metric_values), new_metrics)
+        return new_metrics, loss
 
     def predict_step(self, state: tuple, x: Any) -> Any:
         trainable, non_trainable = state

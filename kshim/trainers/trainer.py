@@ -10,6 +10,8 @@ from .. import ops
 from ..backends._base import DTYPES
 from .._scope import StatelessScope
 from ..backend import current
+from ..distribution import runtime as dist_runtime
+from ..distribution.strategies import distribution
 from ..layers.layer import Layer
 from .compile_utils import CompileLoss, CompileMetrics
 from .custom_step import CustomStep, pack_x_y_sample_weight, uses_builtin_steps
@@ -211,12 +213,19 @@ class Trainer:
         self._invalidate_state()
 
     def _fn(self, kind: str) -> Any:
+        dplan = dist_runtime.plan(self)  # kshim.distribution: the sharded jit (jax), eager steps (torch)
         key = (kind, current().name, self._use_jit())
+        if dplan is not None:
+            key += (id(dplan),)
         fn = self._fns.get(key)
         if fn is None:
             steps = StepFunctions(self)
             raw = {"train": steps.train_step, "test": steps.test_step, "predict": steps.predict_step}[kind]
-            fn = current().jit(raw, donate_argnums=(0,) if kind == "train" else ()) if self._use_jit() else raw
+            donate = (0,) if kind == "train" else ()
+            if dplan is not None:  # kshim.distribution hook
+                fn = dplan.jit(self, kind, raw, donate) if self._use_jit() and hasattr(dplan, "jit") else raw
+            else:
+                fn = current().jit(raw, donate_argnums=donate) if self._use_jit() else raw
             self._fns[key] = fn
         return fn
 
@@ -235,6 +244,8 @@ class Trainer:
         return step
 
     def _train_batch(self, batch: tuple) -> Any:
+        if distribution() is not None:  # kshim.distribution hook: placed state, sharded batch
+            return dist_runtime.run_step(self, "train", batch)
         custom = self._custom("train")
         if custom is not None:
             self._last_logs = custom(_step_inputs(pack_x_y_sample_weight(*batch), self._use_jit()))
@@ -252,6 +263,8 @@ class Trainer:
         return loss
 
     def _test_batch(self, batch: tuple) -> Any:
+        if distribution() is not None:  # kshim.distribution hook
+            return dist_runtime.run_step(self, "test", batch)
         custom = self._custom("test")
         if custom is not None:
             self._last_logs = custom(_step_inputs(pack_x_y_sample_weight(*batch), self._use_jit()))
@@ -265,6 +278,8 @@ class Trainer:
         return loss
 
     def _predict_batch(self, x: Any) -> Any:
+        if distribution() is not None:  # kshim.distribution hook
+            return dist_runtime.run_step(self, "predict", x)
         custom = self._custom("predict")
         if custom is not None:
             return custom(_step_inputs(pack_x_y_sample_weight(x), self._use_jit()))
