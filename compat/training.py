@@ -1,13 +1,17 @@
 """``kshim compare``: train the same model with the same seed on every backend and compare.
 
-Reports per backend: final accuracy/loss, loss curve (per batch: the running epoch mean that
-Keras logs), time per step (median, excluding the first step, which includes compilation), and
-per pair: max divergence of the loss curves and of the final weights. The default model is an MLP
-on the bundled 8x8 digits (no download); ``cnn`` is a small Conv2D model; a path to a script must
-define ``build_model()`` (returning a compiled model) and optionally ``load_data()``.
+Every backend (and every baseline, ``study``) trains on the same batches: one permutation of the
+training data per epoch from the seed (``batch_orders``). Reports per backend: final metrics on the
+test split, the per-step training loss and metrics (each step's own batch: the metrics are reset
+before every batch), validation metrics after each epoch, time per step (median, excluding the first
+step, which includes compilation), and per pair: max divergence of the per-step loss and of the
+final weights. The default model is an MLP on the bundled 8x8 digits (no download); ``cnn`` is a
+small Conv2D model; a path to a script must define ``build_model()`` (returning a compiled model)
+and optionally ``load_data()``.
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import itertools
 import os
@@ -33,24 +37,32 @@ def digits(flat: bool) -> tuple:
     return (x.reshape(shape), y.astype("int32")), (xt.reshape(shape), yt.astype("int32"))
 
 
+DROPOUT = 0.2
+"""Dropout rate of the bundled models (``--dropout`` overrides it; 0 makes baselines comparable step by step)."""
+
+
 def _compile(k: Any, model: Any) -> Any:
     model.compile(optimizer=k.optimizers.Adam(learning_rate=0.01),
                   loss=k.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     return model
 
 
-def build_mlp() -> Any:
-    import kshim as k
+def build_mlp(k: Any = None, dropout: float = DROPOUT) -> Any:
+    """The bundled MLP, built with ``k`` (kshim by default; the real ``keras`` module for the Keras baseline)."""
+    if k is None:
+        import kshim as k
     L = k.layers
-    return _compile(k, k.Sequential([k.Input((64,)), L.Dense(64, activation="relu"), L.Dropout(0.2),
+    return _compile(k, k.Sequential([k.Input((64,)), L.Dense(64, activation="relu"), L.Dropout(dropout),
                                      L.Dense(10)]))
 
 
-def build_cnn() -> Any:
-    import kshim as k
+def build_cnn(k: Any = None, dropout: float = DROPOUT) -> Any:
+    """The bundled CNN, built with ``k`` (kshim by default; the real ``keras`` module for the Keras baseline)."""
+    if k is None:
+        import kshim as k
     L = k.layers
     return _compile(k, k.Sequential([k.Input((8, 8, 1)), L.Conv2D(8, 3, padding="same", activation="relu"),
-                                     L.BatchNormalization(), L.MaxPooling2D(2), L.Dropout(0.2), L.Flatten(),
+                                     L.BatchNormalization(), L.MaxPooling2D(2), L.Dropout(dropout), L.Flatten(),
                                      L.Dense(10)]))
 
 
@@ -60,24 +72,64 @@ MODELS: dict[str, tuple[Callable, Callable]] = {
 }
 
 
-def resolve(model: str) -> tuple[str, Callable, Callable]:
-    """``(label, build_model, load_data)`` for a zoo name or a script path."""
+def load_script(path: str) -> Any:
+    """Import the script at ``path`` as a module (its ``import keras`` sees whatever ``keras`` is here)."""
+    spec = importlib.util.spec_from_file_location("kshim_compare_script", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    if not hasattr(mod, "build_model"):
+        raise ValueError(f"{path} must define build_model() returning a compiled model.")
+    return mod
+
+
+def resolve(model: str, dropout: float | None = None) -> tuple[str, Callable, Callable]:
+    """``(label, build_model, load_data)`` for a zoo name or a script path.
+
+    ``dropout`` sets the bundled models' dropout rate (``None``: ``DROPOUT``); a script's model is its own.
+    """
     if model in MODELS:
-        return (model,) + MODELS[model]
+        build, load = MODELS[model]
+        if dropout is not None:
+            build = functools.partial(build, dropout=float(dropout))
+        return model, build, load
     if os.path.isfile(model):
-        spec = importlib.util.spec_from_file_location("kshim_compare_script", model)
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        if not hasattr(mod, "build_model"):
-            raise ValueError(f"{model} must define build_model() returning a compiled model.")
+        if dropout is not None:
+            raise ValueError("--dropout applies to the bundled models (mlp, cnn) only, not to a script.")
+        mod = load_script(model)
         return os.path.basename(model), mod.build_model, getattr(mod, "load_data", lambda: digits(True))
     raise ValueError(f"Unknown model {model!r}: expected one of {sorted(MODELS)} or a path to a .py script.")
 
 
-def train_one(backend: str, build: Callable, data: tuple, epochs: int, batch_size: int, seed: int) -> dict:
+def split_validation(data: tuple, validation_split: float) -> tuple:
+    """``(train, validation, test)``: the last ``validation_split`` of the training arrays (as Keras'
+    ``fit(validation_split=...)`` takes them) or, when it is 0, the held-out test split."""
+    (x, y), (xt, yt) = data
+    if not validation_split:
+        return (x, y), (xt, yt), (xt, yt)
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(f"validation_split must be in [0, 1), got {validation_split}.")
+    n = len(x) - int(len(x) * validation_split)
+    return (x[:n], y[:n]), (x[n:], y[n:]), (xt, yt)
+
+
+def batch_orders(n: int, epochs: int, seed: int) -> list[np.ndarray]:
+    """One permutation of the ``n`` training samples per epoch, from ``seed``: every backend, Keras and the
+    hand-written loops see exactly these batches in this order."""
+    rng = np.random.default_rng(seed)
+    return [rng.permutation(n) for _ in range(epochs)]
+
+
+def train_one(backend: str, build: Callable, data: tuple, epochs: int, batch_size: int, seed: int,
+              validation_split: float = 0.0, timing: Callable | None = None) -> dict:
+    """Train ``build()`` on ``backend``: one ``fit`` per epoch on that epoch's permutation (``batch_orders``).
+
+    The metrics are reset before every batch, so each step's logs are that batch's own loss and metrics
+    (the loss before the update, as ``train_on_batch`` returns it), not the epoch's running mean.
+    ``timing(model, batches)`` (``study.time_kshim``) adds the forward/backward/optimizer split.
+    """
     import kshim
     from kshim._alias import check_kshim_model
-    (x, y), (xt, yt) = data
+    (x, y), (xv, yv), (xt, yt) = split_validation(data, validation_split)
     kshim.utils.clear_session(free_memory=False)
     kshim.utils.set_random_seed(seed)
     with kshim.backend.use(backend):
@@ -85,49 +137,80 @@ def train_one(backend: str, build: Callable, data: tuple, epochs: int, batch_siz
         check_kshim_model(model, "build_model()")
         init = [np.asarray(w) for w in model.get_weights()]
         curve: list[float] = []
-        stamps: list[float] = []
+        metrics: dict[str, list[float]] = {}
+        steps: list[float] = []  # wall time of each step: batch begin (after the metrics reset) to batch end
+        began = [0.0]
 
-        def on_batch(batch, logs):
-            stamps.append(time.perf_counter())
+        def on_begin(batch, logs):
+            model.reset_metrics()
+            began[0] = time.perf_counter()
+
+        def on_end(batch, logs):
+            steps.append(time.perf_counter() - began[0])
+            for name, v in (logs or {}).items():
+                metrics.setdefault(name, []).append(float(v))
             if logs and "loss" in logs:
                 curve.append(float(logs["loss"]))
-        cb = kshim.callbacks.LambdaCallback(on_train_batch_end=on_batch)
-        t0 = time.perf_counter()
-        hist = model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=0, callbacks=[cb])
-        fit_s = time.perf_counter() - t0
+        cb = kshim.callbacks.LambdaCallback(on_train_batch_begin=on_begin, on_train_batch_end=on_end)
+        val: dict[str, list[float]] = {}
+        fit_s = 0.0
+        for order in batch_orders(len(x), epochs, seed):
+            t = time.perf_counter()
+            model.fit(x[order], y[order], batch_size=batch_size, epochs=1, shuffle=False, verbose=0, callbacks=[cb])
+            fit_s += time.perf_counter() - t
+            for name, v in model.evaluate(xv, yv, batch_size=256, verbose=0, return_dict=True).items():
+                val.setdefault(name, []).append(float(v))
         ev = model.evaluate(xt, yt, batch_size=256, verbose=0, return_dict=True)
-        steps = np.diff([t0] + stamps)
-        return {"backend": backend, "init": init, "weights": [np.asarray(w) for w in model.get_weights()],
-                "curve": curve, "epoch_loss": [float(v) for v in hist.history.get("loss", [])],
-                "eval": {k: float(v) for k, v in ev.items()}, "fit_seconds": fit_s,
-                "first_step_s": float(steps[0]) if len(steps) else 0.0,
-                "step_ms": float(np.median(steps[1:]) * 1e3) if len(steps) > 1 else float("nan")}
+        res = {"backend": backend, "init": init, "weights": [np.asarray(w) for w in model.get_weights()],
+               "curve": curve, "step_metrics": metrics, "val": val,
+               "eval": {k: float(v) for k, v in ev.items()}, "fit_seconds": fit_s,
+               "first_step_s": float(steps[0]) if steps else 0.0,
+               "step_ms": float(np.median(steps[1:]) * 1e3) if len(steps) > 1 else float("nan")}
+        if timing is not None:
+            order = batch_orders(len(x), 1, seed)[0]
+            res["timing"] = timing(model, [(x[order[i:i + batch_size]], y[order[i:i + batch_size]])
+                                           for i in range(0, len(order) - batch_size + 1, batch_size)])
+        return res
+
+
+def pair_stats(ra: dict, rb: dict, rtol: float, atol: float, name: str) -> dict:
+    """Divergence of two runs: initial weights, final weights, per-step loss (and the per-step |dloss| curve)."""
+    init_ok = len(ra["init"]) == len(rb["init"]) and all(
+        p.shape == q.shape and compare_arrays(p, q, 0.0, 0.0)[2] for p, q in zip(ra["init"], rb["init"]))
+    wdiv, w_ok = 0.0, len(ra["weights"]) == len(rb["weights"])
+    for p, q in zip(ra["weights"], rb["weights"]):
+        if p.shape != q.shape:
+            w_ok = False
+            continue
+        ma, _, ok, _ = compare_arrays(p, q, rtol, atol)
+        wdiv, w_ok = max(wdiv, ma), w_ok and ok
+    ca, cb = np.asarray(ra["curve"], dtype="float64"), np.asarray(rb["curve"], dtype="float64")
+    n = min(len(ca), len(cb))
+    cdiv, _, c_ok, _ = compare_arrays(ca[:n], cb[:n], rtol, atol) if n else (0.0, 0.0, True, None)
+    return {"pair": name, "init_identical": bool(init_ok), "max_weight_divergence": float(wdiv),
+            "max_loss_divergence": float(cdiv), "loss_divergence_curve": np.abs(ca[:n] - cb[:n]).tolist(),
+            "ok": bool(init_ok and w_ok and c_ok and len(ca) == len(cb))}
+
+
+def train_tolerance() -> tuple[float, float]:
+    rtol, atol = tolerances.get("training", "float32")
+    return rtol * TRAIN_RTOL_FACTOR, atol * TRAIN_RTOL_FACTOR
 
 
 def run_compare(model: str = "mlp", backends: list[str] | None = None, epochs: int = 3, batch_size: int = 64,
-                seed: int = 1337) -> dict:
+                seed: int = 1337, validation_split: float = 0.0, dropout: float | None = None,
+                timing: Callable | None = None, resolved: tuple | None = None) -> dict:
+    """Train ``model`` on every backend from ``seed`` and compare each pair (one seed; ``study.run_study``
+    runs several, with baselines and a trace)."""
     from kshim import backends as reg
     backends = list(backends or [b for b in reg.available() if b in ("numpy", "jax", "torch")])
-    label, build, load = resolve(model)
+    label, build, load = resolved or resolve(model, dropout)
     data = load()
-    runs = {b: train_one(b, build, data, epochs, batch_size, seed) for b in backends}
-    rtol, atol = tolerances.get("training", "float32")
-    rtol, atol = rtol * TRAIN_RTOL_FACTOR, atol * TRAIN_RTOL_FACTOR
-    pairs = []
-    for a, b in itertools.combinations(backends, 2):
-        ra, rb = runs[a], runs[b]
-        init_ok = len(ra["init"]) == len(rb["init"]) and all(
-            compare_arrays(p, q, 0.0, 0.0)[2] for p, q in zip(ra["init"], rb["init"]))
-        wdiv, w_ok = 0.0, True
-        for p, q in zip(ra["weights"], rb["weights"]):
-            ma, _, ok, _ = compare_arrays(p, q, rtol, atol)
-            wdiv, w_ok = max(wdiv, ma), w_ok and ok
-        ca, cb = np.asarray(ra["curve"]), np.asarray(rb["curve"])
-        n = min(len(ca), len(cb))
-        cdiv, _, c_ok, _ = compare_arrays(ca[:n], cb[:n], rtol, atol)
-        pairs.append({"pair": f"{a}~{b}", "init_identical": bool(init_ok), "max_weight_divergence": wdiv,
-                      "max_loss_divergence": cdiv, "ok": bool(init_ok and w_ok and c_ok and len(ca) == len(cb))})
+    runs = {b: train_one(b, build, data, epochs, batch_size, seed, validation_split, timing) for b in backends}
+    rtol, atol = train_tolerance()
+    pairs = [pair_stats(runs[a], runs[b], rtol, atol, f"{a}~{b}") for a, b in itertools.combinations(backends, 2)]
     return {"model": label, "epochs": epochs, "batch_size": batch_size, "seed": seed, "rtol": rtol, "atol": atol,
+            "validation": f"validation_split={validation_split:g}" if validation_split else "held-out test split",
             "runs": runs, "pairs": pairs, "ok": all(p["ok"] for p in pairs)}
 
 
@@ -149,34 +232,9 @@ def format_compare(res: dict) -> str:
     return "\n".join(lines)
 
 
-def write_compare(res: dict, directory: str) -> tuple[list[str], str]:
-    """``compare.json`` and ``compare.md`` always; ``compare.png`` when matplotlib is installed.
+def write_compare(res: dict, directory: str, text: str | None = None) -> tuple[list[str], str]:
+    """Write the report of a comparison or a study into ``directory`` (``study_report.write``: compare.md,
+    .json, .csv, .html and the PNG plots). ``text``: the terminal output to include (default: the tables).
     Returns (paths, note)."""
-    import json
-    os.makedirs(directory, exist_ok=True)
-    slim = {k: v for k, v in res.items() if k != "runs"}
-    slim["runs"] = {b: {k: v for k, v in r.items() if k not in ("init", "weights")} for b, r in res["runs"].items()}
-    paths = [os.path.join(directory, "compare.json"), os.path.join(directory, "compare.md")]
-    with open(paths[0], "w") as f:
-        json.dump(slim, f, indent=1, default=float)
-    with open(paths[1], "w") as f:
-        f.write("# kshim compare\n\n```\n" + format_compare(res) + "\n```\n")
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return paths, "matplotlib is not installed: compare.png skipped (pip install 'kshim[plot]')"
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    for b, r in res["runs"].items():
-        ax1.plot(r["curve"], label=b, alpha=0.8)
-    ax1.set(title=f"{res['model']}: training loss per step", xlabel="step", ylabel="loss (epoch running mean)")
-    ax1.legend()
-    names = list(res["runs"])
-    ax2.bar(names, [res["runs"][b]["step_ms"] for b in names])
-    ax2.set(title="time per step (median, ms)", ylabel="ms")
-    fig.tight_layout()
-    png = os.path.join(directory, "compare.png")
-    fig.savefig(png, dpi=90)
-    plt.close(fig)
-    return paths + [png], ""
+    from . import study_report
+    return study_report.write(res, directory, text if text is not None else format_compare(res))

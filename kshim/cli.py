@@ -2,7 +2,8 @@
 
     kshim info [--coverage] [--write docs/coverage.md]
     kshim matrix [--backends numpy,jax,torch] [--dtype float32|float64|all] [--filter SUBSTR] [--report DIR]
-    kshim compare [mlp|cnn|path/to/script.py] [--epochs N] [--backends ...] [--report DIR]
+    kshim compare [mlp|cnn|path/to/script.py] [--epochs N] [--backends ...] [--seeds N] [--baseline keras|native]
+                  [--trace] [--repeats R] [--validation-split F] [--dropout RATE] [--report DIR]
     kshim run [--backend numpy|jax|torch] script.py [args ...]    (also: python -m kshim script.py [args ...])
 
     kshim --version
@@ -61,6 +62,8 @@ LEFT_OUT: dict[tuple[str, str], str] = {
     ("ops.numpy", "polar"): "kshim has no complex dtypes",
     ("ops.nn", "polar"): "kshim has no complex dtypes",
     ("layers", "TFSMLayer"): "loads TensorFlow SavedModels: needs TensorFlow, which kshim does not use",
+    ("export", "ExportArchive"): "builds TensorFlow SavedModels (tf.Module endpoints): needs TensorFlow; "
+                                 "model.export writes ONNX, torch.export and jax.export artifacts",
     ("callbacks", "OrbaxCheckpoint"): "needs orbax-checkpoint (JAX-only, 11 extra packages incl. tensorstore) and "
                                       "Keras' state-tree API; ModelCheckpoint/BackupAndRestore cover checkpointing",
 }
@@ -257,25 +260,53 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
 
 # ---- compare -----------------------------------------------------------------------------------------
+def _study_mode(args: argparse.Namespace) -> bool:
+    """Whether the options ask for a study (several seeds, baselines, a trace or the timing split)."""
+    return args.seeds > 1 or bool(args.baseline) or args.trace or bool(args.repeats)
+
+
+def _baselines(values: list[str] | None) -> list[str]:
+    return list(dict.fromkeys(v.strip() for arg in values or [] for v in arg.split(",") if v.strip()))
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from ._alias import RealKerasObjectError, aliased
     from .compat import training
     backends = _check_backends(_backends_arg(args.backends))
+    if args.seeds < 1 or (args.repeats or 0) < 0 or not 0.0 <= args.validation_split < 1.0:
+        raise ValueError("--seeds must be >= 1, --repeats >= 0 and --validation-split in [0, 1).")
+    study_mode = _study_mode(args)
     t0 = time.perf_counter()
     try:
         # A script's `import keras` gets kshim; if this process already imported real Keras (an
         # in-process caller), the script sees it and a real-Keras model is refused by name below.
         with aliased(strict=False):
-            res = training.run_compare(args.model, backends=backends, epochs=args.epochs,
-                                       batch_size=args.batch_size, seed=args.seed)
+            if study_mode:
+                from .compat import study
+                res = study.run_study(args.model, backends=backends, epochs=args.epochs, batch_size=args.batch_size,
+                                      seeds=[args.seed + i for i in range(args.seeds)],
+                                      baselines=_baselines(args.baseline), trace=args.trace,
+                                      validation_split=args.validation_split, dropout=args.dropout,
+                                      timing_repeats=5 if args.repeats is None else args.repeats,
+                                      trace_steps=args.trace_steps,
+                                      log=lambda line: print(f"[{time.perf_counter() - t0:6.1f} s] {line}",
+                                                             file=sys.stderr, flush=True))
+            else:
+                extra = {k: v for k, v in (("validation_split", args.validation_split), ("dropout", args.dropout))
+                         if v}
+                res = training.run_compare(args.model, backends=backends, epochs=args.epochs,
+                                           batch_size=args.batch_size, seed=args.seed, **extra)
     except RealKerasObjectError as e:
         print(f"kshim compare: {e}", file=sys.stderr)
         return EXIT_USAGE
-    print(training.format_compare(res))
-    print(_wrap(COMPARE_LEGEND))
+    if study_mode:
+        text = study.format_study(res) + "\n" + _wrap(study.STUDY_LEGEND)
+    else:
+        text = training.format_compare(res) + "\n" + _wrap(COMPARE_LEGEND)
+    print(text)
     print(f"total {time.perf_counter() - t0:.1f} s")
     if args.report:
-        paths, note = training.write_compare(res, args.report)
+        paths, note = training.write_compare(res, args.report, text)
         if note:
             print(note)
         print("wrote " + ", ".join(paths))
@@ -395,7 +426,22 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("--batch-size", type=int, default=64)
     pc.add_argument("--seed", type=int, default=1337)
     pc.add_argument("--backends", help="comma-separated backends (default: all installed)")
-    pc.add_argument("--report", metavar="DIR", help="write compare.json/.md and compare.png into DIR")
+    pc.add_argument("--seeds", type=int, default=1, metavar="N",
+                    help="a study over N seeds (--seed, --seed+1, ...): mean ± std [min, max] of every result")
+    pc.add_argument("--baseline", action="append", metavar="keras|native",
+                    help="extra columns: 'keras' = real Keras 3 on the jax/torch backends (subprocess), 'native' = "
+                         "hand-written torch and JAX loops (mlp, cnn); same initial weights and batches")
+    pc.add_argument("--trace", action="store_true", help="trace where the backends first diverge (per layer, step)")
+    pc.add_argument("--trace-steps", type=int, default=5, metavar="N", help="steps of the --trace (default 5)")
+    pc.add_argument("--repeats", type=int, default=None, metavar="R",
+                    help="timing split (forward, backward, optimizer) over R repetitions (default 5 in a study, "
+                         "0 otherwise)")
+    pc.add_argument("--validation-split", type=float, default=0.0, metavar="F",
+                    help="validation curves on the last fraction F of the training data (default: the test split)")
+    pc.add_argument("--dropout", type=float, default=None, metavar="RATE",
+                    help="dropout rate of the bundled models (default 0.2; 0 makes baselines comparable step by step)")
+    pc.add_argument("--report", metavar="DIR",
+                    help="write compare.md/.json/.csv/.html and the PNG plots into DIR")
     pc.set_defaults(fn=cmd_compare)
     pr = sub.add_parser("run", help="run an unmodified Keras script on kshim (`import keras` resolves to kshim)")
     pr.add_argument("--backend", help="active backend for the run (numpy, jax, torch); wins over KERAS_BACKEND "
