@@ -96,11 +96,34 @@ def bitwise_not(x):
     return np.invert(x)
 
 
+#: Float32/float16 sums of at least this many terms accumulate in float64. NumPy sums pairwise only
+#: along a contiguous axis; over batch or spatial axes it adds one slice at a time, whose error grows
+#: with the count (measured on (64, 16, 16, 32) over axes (0, 1, 2): 3.7e-6 relative, against
+#: 1.3e-7 for JAX and 1.0e-7 for torch), which made batch-norm statistics and bias gradients the
+#: largest float32 difference between the numpy backend and the others. Accumulating in float64
+#: and rounding once gives 5.6e-8.
+_WIDE_SUM_FROM = 64
+
+
 def sum_(x, axis=None, keepdims=False):
     dt = x.dtype
     if dt.kind in "iu":
         return np.sum(x, axis=axis, keepdims=keepdims, dtype=dt)
+    if dt in (np.float32, np.float16) and x.size and x.size // max(1, _kept(x.shape, axis)) >= _WIDE_SUM_FROM:
+        return np.sum(x, axis=axis, keepdims=keepdims, dtype=np.float64).astype(dt)
     return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def _kept(shape, axis):
+    """Number of output elements of a reduction of ``shape`` over ``axis``."""
+    if axis is None:
+        return 1
+    axes = {a % len(shape) for a in (axis if isinstance(axis, (tuple, list)) else (axis,))}
+    n = 1
+    for i, s in enumerate(shape):
+        if i not in axes:
+            n *= s
+    return n
 
 
 def prod_(x, axis=None, keepdims=False):
