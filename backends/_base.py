@@ -75,6 +75,8 @@ class BaseBackend:
     log_softmax = None
     logsumexp = None
     threefry2x32 = None
+    lstm = None      # fused recurrent sequences (see _protocol.py); None: the layer runs its cell over scan
+    gru = None
 
     #: Module prefixes of this backend's own tensor types (see ``backends.tensor_owner``).
     tensor_modules: tuple = ()
@@ -201,6 +203,10 @@ class BaseBackend:
 
     def __repr__(self) -> str:
         return f"<kshim backend {self.name!r}>"
+
+    def set_deterministic(self, enabled: bool) -> list:
+        """Nothing to switch by default (see ``_protocol.Backend.set_deterministic``)."""
+        return []
 
     def grad_leaf(self, tensor: Any) -> Any:
         """``tensor`` as a leaf that accumulates a gradient when a loss computed from it is

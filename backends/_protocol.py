@@ -321,7 +321,36 @@ class Backend(Protocol):
     # Optional fused kernels, ``None`` in BaseBackend (the composite in kshim.ops runs instead):
     # ``relu(x)``, ``softmax(x, axis)``, ``log_softmax(x, axis)``, ``logsumexp(x, axis, keepdims)``,
     # ``threefry2x32(k0, k1, x0, x1)`` (uint32 words, bit-identical to ``backends/_threefry.py``).
+    # Fused recurrent layers: attributes, not methods (a protocol method set to None would make the
+    # backend fail ``isinstance(b, Backend)``); ``None`` in BaseBackend, and then the LSTM/GRU layer runs
+    # its cell over ``scan``, which is the composite. The layer calls them only where its configuration
+    # is exactly the kernel's (see ``kshim/layers/rnn/fused.py``).
+    lstm: "Callable[[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor | None], tuple[Tensor, Tensor, Tensor]] | None"
+    """``lstm(x, h0, c0, kernel, recurrent_kernel, bias) -> (outputs, h_T, c_T)``: a whole LSTM sequence
+    (Keras' ``LSTM`` with ``tanh``/``sigmoid``, no dropout, no mask). ``x`` (B, T, F) batch-major, already
+    in processing order (the layer flips it for ``go_backwards``); ``h0``/``c0`` (B, U); ``kernel`` (F, 4U),
+    ``recurrent_kernel`` (U, 4U) and ``bias`` (4U,) or None, gate blocks in Keras' order i, f, c, o. Per
+    step: ``z = x_t @ kernel + bias + h @ recurrent_kernel``; ``c = σ(z_f) c + σ(z_i) tanh(z_c)``;
+    ``h = σ(z_o) tanh(c)``. ``outputs`` (B, T, U); one dtype (float32 or float64); T >= 1.
+    Differentiable in every input; equal to the composite up to float rounding."""
+
+    gru: "Callable[[Tensor, Tensor, Tensor, Tensor, Tensor | None], tuple[Tensor, Tensor]] | None"
+    """``gru(x, h0, kernel, recurrent_kernel, bias) -> (outputs, h_T)``: a whole GRU sequence with
+    ``reset_after=True`` (Keras' default; cuDNN's and torch's form). Shapes as ``lstm`` with 3U gate
+    columns in Keras' order z, r, h; ``bias`` (2, 3U) (row 0 input, row 1 recurrent) or None. Per step:
+    ``a = x_t @ kernel + bias[0]``, ``b = h @ recurrent_kernel + bias[1]``; ``z = σ(a_z + b_z)``,
+    ``r = σ(a_r + b_r)``, ``n = tanh(a_h + r b_h)``; ``h = z h + (1 - z) n``."""
 
     # ---- device ------------------------------------------------------------------------------
     def device_name(self) -> str:
         """Human-readable device the backend computes on (e.g. ``"cpu"``)."""
+
+    # ---- reproducibility (kshim.config.enable_determinism) ------------------------------------
+    def set_deterministic(self, enabled: bool) -> list[str]:
+        """Switch the framework's own determinism settings on (``True``: deterministic kernels,
+        the flags and environment variables they need) or back to what they were before
+        (``False``). ``kshim._determinism`` calls it on every live backend and on each backend
+        created while determinism is on. An op that has no deterministic kernel must warn (naming
+        the op), not raise. Returns notes on what cannot be guaranteed in this process (e.g. a flag
+        read only before the framework initialised its device); the caller turns them into warnings.
+        ``BaseBackend`` returns ``[]`` (nothing to switch)."""

@@ -22,6 +22,10 @@ from .workloads import WORKLOADS
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = Path(__file__).resolve().parent / "RESULTS.md"
 ALL_WORKLOADS = list(WORKLOADS) + ["import"]
+# The sequence workloads (issue 21) have their own driver, `python -m benchmarks.seq_bench`; the default
+# run (and CI's --quick) keeps to the MLP/CNN/tiny table unless they are named with --workloads.
+SEQUENCE_WORKLOADS = ("lstm", "gru", "bilstm", "attn")
+DEFAULT_WORKLOADS = [w for w in ALL_WORKLOADS if w not in SEQUENCE_WORKLOADS]
 EXTRA_ENV: dict[str, str] = {}       # set by main() from the command line (same for every worker)
 
 
@@ -279,8 +283,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true",
                    help="CI mode: fewer steps and repetitions, no real-Keras contenders unless named, "
                         "import time of kshim (numpy) only; prints the table, writes a file only with --out")
-    p.add_argument("--workloads", default=",".join(ALL_WORKLOADS),
-                   help=f"comma-separated subset of {','.join(ALL_WORKLOADS)} (default: all)")
+    p.add_argument("--workloads", default=",".join(DEFAULT_WORKLOADS),
+                   help=f"comma-separated subset of {','.join(ALL_WORKLOADS)} "
+                        f"(default: {','.join(DEFAULT_WORKLOADS)})")
     p.add_argument("--contenders", default=None,
                    help=f"comma-separated subset of {','.join(CONTENDERS)} (default: all installed; "
                         "--quick leaves out keras-*)")

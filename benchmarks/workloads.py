@@ -30,6 +30,16 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in [
              (28, 28, 1), 128, "sparse_ce_logits", 10, max_steps=20, min_steps=2),
     Workload("tiny", "tiny MLP 8-16(relu)-1, batch 32, MSE (per-step overhead)",
              (8,), 32, "mse", 1, max_steps=600, min_steps=20),
+    # Sequence models (issue 21; the models of every contender are in seq_models.py).
+    Workload("lstm", "LSTM(128) over 50 steps x 32 features -> Dense10, batch 64, sparse CE from logits",
+             (50, 32), 64, "sparse_ce_logits", 10, max_steps=12, min_steps=2),
+    Workload("gru", "GRU(128) (reset_after) over 50 steps x 32 features -> Dense10, batch 64, sparse CE from logits",
+             (50, 32), 64, "sparse_ce_logits", 10, max_steps=12, min_steps=2),
+    Workload("bilstm", "Bidirectional(LSTM(64)) over 50 steps x 32 features -> Dense10, batch 64, sparse CE "
+             "from logits", (50, 32), 64, "sparse_ce_logits", 10, max_steps=12, min_steps=2),
+    Workload("attn", "post-LN transformer encoder block (MHA 4 heads x 32, FFN 256, d_model 128, no dropout) "
+             "over 64 tokens -> mean-pool -> Dense10, batch 32, sparse CE from logits",
+             (64, 128), 32, "sparse_ce_logits", 10, max_steps=12, min_steps=2),
 ]}
 
 LEARNING_RATE = 1e-3

@@ -7,6 +7,7 @@ raw values and records one tape node with its VJP.
 from __future__ import annotations
 
 import functools
+import os
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from .._threefry import threefry2x32_uint32
 from . import nn
 from . import rawops as R
 from .linalg import LinalgMixin
+from .rnn import RnnMixin
 from .signal import SignalMixin
 from .transforms import TransformsMixin
 from .autodiff import tensor as _tensor_mod
@@ -52,7 +54,7 @@ def _any_traced(xs):
     return False
 
 
-class NumpyBackend(LinalgMixin, SignalMixin, TransformsMixin, BaseBackend):
+class NumpyBackend(RnnMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend):
     """kshim backend over NumPy with its own reverse-mode tape."""
 
     name = "numpy"
@@ -285,6 +287,19 @@ class NumpyBackend(LinalgMixin, SignalMixin, TransformsMixin, BaseBackend):
 
     def device_name(self):
         return "cpu"
+
+    def set_deterministic(self, enabled):
+        """Nothing to switch: NumPy runs each op in a fixed order, and OpenBLAS' results depend only on
+        its thread count, fixed for the process. MKL needs ``MKL_CBWR`` set before it loads (noted)."""
+        if not enabled or os.environ.get("MKL_CBWR"):
+            return []
+        try:
+            blas = str(np.show_config(mode="dicts")["Build Dependencies"]["blas"]["name"])
+        except (TypeError, KeyError, ValueError):  # an old NumPy without the dict form
+            return []
+        if "mkl" not in blas.lower():
+            return []
+        return ["NumPy uses MKL, whose results can vary run to run; set MKL_CBWR=COMPATIBLE before starting Python."]
 
 
 def _is_traced(x):

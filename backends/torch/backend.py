@@ -15,6 +15,7 @@ from .._protocol import BINARY_OPS, UNARY_OPS
 from ._common import FROM_TORCH, TO_TORCH, WIDE_UNSIGNED, make_op, widen_retry, widening
 from .control import ControlMixin
 from .nn import NNMixin
+from .rnn import RnnMixin
 from .linalg import LinalgMixin
 from .signal import SignalMixin
 from .transforms import TransformsMixin
@@ -71,7 +72,7 @@ def _tdtype(dtype: Any) -> torch.dtype:
     return t
 
 
-class TorchBackend(NNMixin, ControlMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend):
+class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend):
     """kshim backend over ``torch.Tensor`` (see the package docstring for limitations)."""
 
     name = "torch"
@@ -528,6 +529,11 @@ class TorchBackend(NNMixin, ControlMixin, LinalgMixin, SignalMixin, TransformsMi
     @property
     def device(self) -> torch.device:
         return self._device
+
+    def set_deterministic(self, enabled: bool) -> list[str]:
+        """Deterministic algorithms, cuDNN and cuBLAS settings (see ``backends/torch/determinism.py``)."""
+        from .determinism import set_deterministic
+        return set_deterministic(enabled)
 
     def device_name(self) -> str:
         d = self._device

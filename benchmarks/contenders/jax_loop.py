@@ -10,6 +10,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..seq_memory import MemoryProbe
+from ..seq_models import SEQ_WORKLOADS, jax_apply, jax_init
 from ..workloads import LEARNING_RATE, Workload, warm_up
 
 B1, B2, EPS = 0.9, 0.999, 1e-7           # Keras' Adam defaults
@@ -21,6 +23,8 @@ def _glorot(rng: np.random.Generator, shape: tuple, fan_in: int, fan_out: int) -
 
 
 def init_params(w: Workload, seed: int = 0) -> dict:
+    if w.name in SEQ_WORKLOADS:
+        return jax_init(w, seed)
     rng = np.random.default_rng(seed)
     p: dict[str, Any] = {}
     if w.name in ("mlp", "tiny"):
@@ -50,6 +54,8 @@ def _maxpool(x: jax.Array) -> jax.Array:
 
 
 def make_apply(w: Workload):
+    if w.name in SEQ_WORKLOADS:
+        return jax_apply(w)
     if w.name in ("mlp", "tiny"):
         n_layers = 3 if w.name == "mlp" else 2
 
@@ -73,7 +79,7 @@ def make_apply(w: Workload):
     return apply_cnn
 
 
-class JaxLoopContender:
+class JaxLoopContender(MemoryProbe):
     def setup(self, w: Workload, x: np.ndarray, y: np.ndarray) -> None:
         self.w = w
         apply = make_apply(w)

@@ -7,10 +7,12 @@ from typing import Any
 
 import numpy as np
 
+from ..seq_memory import MemoryProbe
+from ..seq_models import SEQ_WORKLOADS, keras_model
 from ..workloads import LEARNING_RATE, Workload, warm_up
 
 
-class KerasAPIContender:
+class KerasAPIContender(MemoryProbe):
     def __init__(self, lib: str, backend: str) -> None:
         self.lib, self.backend_name = lib, backend
         if lib == "kshim":
@@ -35,9 +37,9 @@ class KerasAPIContender:
                       L.Dropout(0.5), L.Dense(w.num_outputs)]
         elif w.name == "tiny":
             layers = [K.Input(w.input_shape), L.Dense(16, activation="relu"), L.Dense(w.num_outputs)]
-        else:
+        elif w.name not in SEQ_WORKLOADS:
             raise KeyError(w.name)
-        model = K.Sequential(layers)
+        model = keras_model(K, w) if w.name in SEQ_WORKLOADS else K.Sequential(layers)
         loss = (K.losses.SparseCategoricalCrossentropy(from_logits=True) if w.loss == "sparse_ce_logits"
                 else K.losses.MeanSquaredError())
         model.compile(optimizer=K.optimizers.Adam(learning_rate=LEARNING_RATE), loss=loss)

@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..seq_memory import MemoryProbe
+from ..seq_models import SEQ_WORKLOADS, torch_model
 from ..workloads import LEARNING_RATE, Workload, warm_up
 
 
@@ -25,10 +27,12 @@ def build(w: Workload) -> nn.Module:
                              nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5), nn.Linear(64 * 5 * 5, w.num_outputs))
     if w.name == "tiny":
         return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, w.num_outputs))
+    if w.name in SEQ_WORKLOADS:
+        return torch_model(w)
     raise KeyError(w.name)
 
 
-class TorchLoopContender:
+class TorchLoopContender(MemoryProbe):
     def setup(self, w: Workload, x: np.ndarray, y: np.ndarray) -> None:
         torch.manual_seed(0)
         self.w = w

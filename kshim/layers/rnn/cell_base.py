@@ -175,6 +175,15 @@ class BuiltinRNN(CellLayerConfig, RNN):
                          activity_regularizer=activity_regularizer, **kwargs)
         self.use_cudnn = use_cudnn
 
+    def inner_loop(self, sequences: Any, initial_state: list, mask: Any, training: Any = False) -> tuple:
+        """The backend's fused kernel where the configuration matches it exactly (``fused.py``), else
+        the cell over ``scan``."""
+        from .fused import run_fused
+        res = run_fused(self, sequences, initial_state, mask, training)
+        if res is not None:
+            return res
+        return super().inner_loop(sequences, initial_state, mask, training)
+
     def __getattr__(self, name: str) -> Any:
         if name in CELL_ARGS or name == "units":
             cell = self.__dict__.get("cell")
