@@ -79,6 +79,11 @@ class Layer:
     def __setattr__(self, name: str, value: Any) -> None:
         if getattr(self, "_tracking", False) and not name.startswith("_"):
             reject_real_keras(value, self, name)
+            if _is_torch_module(value) and _backend.current().name == "torch":
+                # As Keras on torch: a plain torch.nn.Module attribute becomes a TorchModuleWrapper,
+                # so its parameters are variables that fit, saving and stateless calls see.
+                from .torch_module_wrapper import TorchModuleWrapper
+                value = TorchModuleWrapper(value)
             self._track(value)
             if _holds_layers(value):
                 self.__dict__.setdefault("_tracked_attrs", {})[name] = True
@@ -539,3 +544,9 @@ def _shape_to_spec(shape: Any, dtype: str) -> Any:
     if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
         return [_shape_to_spec(s, dtype) for s in shape]
     return KerasTensor(tuple(shape), dtype)
+
+
+def _is_torch_module(value: Any) -> bool:
+    """Whether ``value`` is a ``torch.nn.Module`` (checked by class, so torch is never imported here)."""
+    return any(c.__name__ == "Module" and c.__module__ == "torch.nn.modules.module" for c in type(value).__mro__)
+

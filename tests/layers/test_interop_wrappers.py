@@ -605,3 +605,40 @@ def test_docs_jit_grad_example(backend):
     namespace: dict = {"__name__": "interop_docs_example"}
     exec(compile(match.group(1), str(DOCS), "exec"), namespace)
     assert namespace["losses"][-1] < 0.1 * namespace["losses"][0]
+
+
+@torch_only
+def test_torch_module_attribute_is_wrapped_and_trained(backend):
+    """As Keras on torch: a plain ``torch.nn.Module`` set on a layer or model becomes a
+    TorchModuleWrapper, so ``fit`` trains its parameters."""
+    torch = pytest.importorskip("torch")
+
+    class Net(kshim.Model):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.body = torch.nn.Linear(4, 2)
+
+        def call(self, x):
+            return self.body(x)
+
+    net = Net()
+    assert isinstance(net.body, TorchModuleWrapper)
+    net.compile(kshim.optimizers.SGD(0.1), "mse")
+    before = net.predict(X, verbose=0)
+    assert len(net.trainable_variables) == 2
+    first = net.evaluate(X, Y, verbose=0)
+    net.fit(X, Y, epochs=5, batch_size=8, verbose=0)
+    assert net.evaluate(X, Y, verbose=0) < first
+    assert not np.allclose(net.predict(X, verbose=0), before)
+
+
+def test_torch_module_attribute_is_left_alone_off_torch(backend):
+    """Keras wraps only on the torch backend; elsewhere the attribute stays the module itself."""
+    torch = pytest.importorskip("torch")
+    if backend.name == "torch":
+        pytest.skip("the torch case is the test above")
+    layer = kshim.layers.Layer()
+    module = torch.nn.Linear(2, 2)
+    layer.body = module
+    assert layer.body is module
