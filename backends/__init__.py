@@ -26,6 +26,7 @@ _TENSOR_MODULES = {"numpy": ("kshim.backends.numpy",), "jax": ("jax", "jaxlib", 
 _OTHER_FRAMEWORKS = ("tensorflow",)
 _cache: dict[str, Any] = {}
 _lock = threading.Lock()
+_created_hooks: list[Callable[[Any], None]] = []
 
 
 def _entry_points() -> dict[str, Any]:
@@ -86,7 +87,21 @@ def get(name: str) -> Backend:
             factory: Callable[[], Backend] = eps[name].load()
             b = factory()
         _cache[name] = b
+        for hook in list(_created_hooks):
+            hook(b)
         return b
+
+
+def on_create(hook: Callable[[Any], None]) -> None:
+    """Call ``hook(backend)`` for every backend object created from now on (once per hook;
+    ``kshim._determinism`` registers here so a backend loaded later gets the same settings)."""
+    if hook not in _created_hooks:
+        _created_hooks.append(hook)
+
+
+def live() -> list:
+    """The backend objects created so far in this process."""
+    return list(_cache.values())
 
 
 def tensor_owner(x: Any) -> str | None:

@@ -30,6 +30,49 @@ from ._config import (  # noqa: F401
     set_max_steps_per_epoch,
     max_steps_per_epoch,
 )
+from ._determinism import DeterminismWarning  # noqa: F401
+
+
+def enable_determinism(seed: int | None = None) -> None:
+    """Make training bitwise reproducible run to run (a kshim extension; Keras 3 has no equivalent).
+
+    Switches every backend to deterministic kernels (torch: deterministic algorithms, cuDNN and
+    cuBLAS settings; JAX: XLA's GPU determinism flag; NumPy needs none). An op with no
+    deterministic kernel warns, naming the op, instead of raising; a setting that comes too late in
+    this process (CUDA or XLA devices already started) gives a ``DeterminismWarning``. Call it at the
+    start of the program. Results repeat only from the same seed: pass ``seed`` (or call
+    ``kshim.utils.set_random_seed``) to seed initializers, dropout and ``fit``'s shuffling.
+
+    Args:
+        seed: If given, also ``kshim.utils.set_random_seed(seed)``.
+    """
+    from ._determinism import set_deterministic as _set
+    _set(True)
+    if seed is not None:
+        from .utils import set_random_seed
+        set_random_seed(seed)
+
+
+def disable_determinism() -> None:
+    """Restore the frameworks' own (faster, possibly non-deterministic) settings."""
+    from ._determinism import set_deterministic as _set
+    _set(False)
+
+
+def set_deterministic(enabled: bool) -> None:
+    """``enable_determinism()`` when ``enabled`` is True, ``disable_determinism()`` when False.
+
+    Raises:
+        TypeError: ``enabled`` is not a bool.
+    """
+    from ._determinism import set_deterministic as _set
+    _set(enabled)
+
+
+def is_determinism_enabled() -> bool:
+    """Whether ``enable_determinism`` is in effect."""
+    from ._determinism import is_deterministic
+    return is_deterministic()
 
 
 def enable_unsafe_deserialization() -> None:

@@ -339,6 +339,12 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
         static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
         return jax.jit(fn, donate_argnums=donate, static_argnums=static)
 
+    # ---- reproducibility ------------------------------------------------------------------------
+    def set_deterministic(self, enabled: bool) -> list[str]:
+        """XLA's GPU determinism flag (see ``backends/jax/determinism.py``)."""
+        from .determinism import set_deterministic
+        return set_deterministic(enabled)
+
     # ---- device ------------------------------------------------------------------------------
     def device_name(self) -> str:
         d = jax.devices()[0]

@@ -1,6 +1,7 @@
 """``image_dataset_from_directory``: batches of decoded, resized images and their labels, without TensorFlow.
 
-Files are decoded with Pillow on a thread pool, one batch at a time (lazily), and resized with
+Files are decoded with Pillow on a thread pool (one chunk of the batch per thread), one batch at a time
+(lazily, the next one prepared while the current one is used), and resized with
 ``kshim.ops.image.resize`` under the NumPy backend — Keras' ``format="grain"`` path, which decodes
 with Pillow too. (Keras' default ``format="tf"`` decodes with TensorFlow; grayscale conversion of
 colour files can then differ by one level.)
@@ -38,11 +39,10 @@ def decode_pool() -> ThreadPoolExecutor:
 
 
 def _decode(path: str, color_mode: str) -> np.ndarray:
+    """The pixels of one file, ``(h, w)`` or ``(h, w, c)``, in the dtype Pillow gives (uint8 mostly)."""
     image = pil_image("image_dataset_from_directory")
     with image.open(path) as img:
-        img = _convert_mode(img, color_mode)
-        x = np.asarray(img, dtype="float32")
-    return x[:, :, None] if x.ndim == 2 else x
+        return np.asarray(_convert_mode(img, color_mode))
 
 
 def _resize(images: np.ndarray, size: tuple, interpolation: str, crop: bool, pad: bool) -> np.ndarray:
@@ -58,16 +58,39 @@ def _resize(images: np.ndarray, size: tuple, interpolation: str, crop: bool, pad
 
 def image_loader(paths: list, image_size: tuple, color_mode: str, interpolation: str, data_format: str,
                  crop_to_aspect_ratio: bool = False, pad_to_aspect_ratio: bool = False) -> Callable:
-    """``load(indices)``: the float32 batch ``(b, h, w, c)`` (or ``(b, c, h, w)``) of ``paths[indices]``."""
+    """``load(indices)``: the float32 batch ``(b, h, w, c)`` (or ``(b, c, h, w)``) of ``paths[indices]``.
+
+    The batch is split into one chunk per decoding thread. A file already of the target size (with no
+    crop or pad) is written straight into the batch (one uint8 -> float32 pass, no intermediate copies);
+    the others are stacked by size and resized.
+    """
+    channels = {"rgb": 3, "rgba": 4, "grayscale": 1}[color_mode]
+    size = tuple(image_size)
+    in_place = not (crop_to_aspect_ratio or pad_to_aspect_ratio) and interpolation in _NO_OP_WHEN_SAME_SIZE
+
     def load(indices: np.ndarray) -> np.ndarray:
+        out = np.empty((len(indices),) + size + (channels,), "float32")
+
+        def decode_chunk(rows: np.ndarray) -> list:
+            others = []
+            for j in rows:
+                x = _decode(paths[int(indices[j])], color_mode)
+                x = x[:, :, None] if x.ndim == 2 else x
+                if in_place and x.shape[:2] == size:
+                    out[j] = x
+                else:
+                    others.append((int(j), x))
+            return others
+
         pool = decode_pool()
-        decoded = list(pool.map(lambda i: _decode(paths[int(i)], color_mode), indices))
-        out = np.empty((len(decoded),) + tuple(image_size) + (decoded[0].shape[-1] if decoded else 0,), "float32")
+        chunks = np.array_split(np.arange(len(indices)), max(1, min(len(indices), pool._max_workers)))
         by_shape: dict = {}
-        for j, img in enumerate(decoded):
-            by_shape.setdefault(img.shape, []).append(j)
-        for _, rows in by_shape.items():
-            out[rows] = _resize(np.stack([decoded[j] for j in rows]), image_size, interpolation,
+        for others in pool.map(decode_chunk, chunks):
+            for j, x in others:
+                by_shape.setdefault(x.shape, []).append((j, x))
+        for items in by_shape.values():
+            rows = [j for j, _ in items]
+            out[rows] = _resize(np.stack([x for _, x in items]).astype("float32"), size, interpolation,
                                 crop_to_aspect_ratio, pad_to_aspect_ratio)
         return out.transpose(0, 3, 1, 2) if data_format == "channels_first" else out
     return load

@@ -10,7 +10,7 @@ import os
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("kshim._errors", "kshim._foreign", "kshim._validation", "kshim._registry", "kshim._config",
-                    "kshim._naming", "kshim.backends")),
+                    "kshim._naming", "kshim._determinism", "kshim.backends")),
     ("core", ("kshim.dtypes", "kshim._symbolic", "kshim._operators", "kshim._scope", "kshim.backend",
               "kshim.variables")),
     ("ops", ("kshim.ops", "kshim.random")),
@@ -18,11 +18,13 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                  "kshim.activations", "kshim._serialization", "kshim._lambda_code")),
     ("layers", ("kshim.layers",)),
     ("training objects", ("kshim.losses", "kshim.metrics", "kshim.optimizers")),
-    ("saving", ("kshim.saving",)),
-    ("loop", ("kshim.callbacks", "kshim.trainers", "kshim.utils.progbar", "kshim.utils.py_dataset")),
+    ("saving", ("kshim.saving", "kshim.export")),
+    ("loop", ("kshim.callbacks", "kshim.distribution", "kshim.trainers", "kshim.utils.progbar",
+              "kshim.utils.py_dataset")),
     ("models", ("kshim.models",)),
-    ("facades and tools", ("kshim", "kshim.config", "kshim.mixed_precision", "kshim.utils", "kshim.preprocessing", "kshim.datasets",
-                           "kshim.testing", "kshim.cli", "kshim.__main__", "kshim._alias", "kshim.compat")),
+    ("facades and tools", ("kshim", "kshim.config", "kshim.mixed_precision", "kshim.utils", "kshim.preprocessing",
+                           "kshim.datasets", "kshim.testing", "kshim.cli", "kshim.__main__", "kshim._alias",
+                           "kshim.compat")),
 ]
 
 # (importing module, imported module): the only upward imports, each with its reason.

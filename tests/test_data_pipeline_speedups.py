@@ -1,0 +1,108 @@
+"""The faster image loader (chunked decoding straight into the batch) and the data-pipeline benchmark.
+
+The loader writes a file that already has the target size straight into the float32 batch and
+stacks and resizes the others; both must give Keras' Pillow-path pixels (``_load_image_grain``):
+exactly for files not resized, rtol 1e-5 / atol 1e-3 for resized ones (bilinear on 0-255 values
+summed in another order), in mixed-size batches, every colour mode and both data formats.
+
+CI has no TensorFlow environment: the benchmark's Keras + tf.data contenders must be skipped with a
+message, and the kshim contenders must still run end to end (worker processes, interleaved epochs,
+the table).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from kshim import utils
+from kshim.utils.datasets_image import image_loader
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPT = os.path.join(ROOT, "benchmarks", "data_pipeline.py")
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("kshim_bench_data_pipeline", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_tf_contenders_skipped_with_a_message_without_the_tf_environment(capsys, tmp_path):
+    args = argparse.Namespace(backends="numpy,jax", array=True, decode=False, tf_python=str(tmp_path / "no" / "python"))
+    spec = _module().contenders_spec(args)
+    assert [s[0] for s in spec] == ["kshim-numpy files", "kshim-numpy array", "kshim-jax files", "kshim-jax array"]
+    assert "Keras + tf.data contenders skipped: no TensorFlow environment at" in capsys.readouterr().out
+
+
+def test_benchmark_runs_end_to_end_on_numpy_without_tensorflow(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KSHIM_")}
+    p = subprocess.run([sys.executable, SCRIPT, "--backends", "numpy", "--images", "24", "--size", "16",
+                        "--batch-size", "8", "--reps", "2", "--array", "--dir", str(tmp_path / "img"),
+                        "--tf-python", str(tmp_path / "absent")], capture_output=True, text=True, timeout=300,
+                       env=env, cwd=ROOT)
+    assert p.returncode == 0, p.stderr[-3000:]
+    out = p.stdout
+    assert "wrote 24 jpeg files (16x16 RGB)" in out
+    assert "Keras + tf.data contenders skipped" in out and "No Keras + tf.data column" in out
+    rows = [ln.split() for ln in out.splitlines() if ln.startswith("kshim-numpy ")]
+    assert [r[1] for r in rows] == ["files", "array"]
+    assert all(float(r[2]) > 0 for r in rows)  # median images/s of two interleaved epochs
+    assert sum(len(f) for _, _, f in os.walk(tmp_path / "img")) == 24
+
+
+def _mixed_dir(root):
+    """Eight files in two classes: 6x8 and 9x5 RGB PNGs, an RGBA PNG and a 16-bit grayscale PNG."""
+    Image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(3)
+    for c in ("a", "b"):
+        os.makedirs(root / c)
+    for i in range(6):
+        h, w = (6, 8) if i % 2 == 0 else (9, 5)
+        Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(root / "ab"[i % 2] / f"{i}.png")
+    Image.fromarray(rng.integers(0, 256, (6, 8, 4), dtype=np.uint8)).save(root / "a" / "rgba.png")
+    Image.fromarray(rng.integers(0, 65536, (6, 8), dtype=np.uint16)).save(root / "b" / "deep.png")
+    return root
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(color_mode="grayscale"), dict(color_mode="rgba"),
+                                dict(data_format="channels_first", interpolation="nearest"),
+                                dict(crop_to_aspect_ratio=True), dict(pad_to_aspect_ratio=True)])
+def test_loader_matches_keras_pillow_path_in_mixed_batches(tmp_path, kw):
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    kidu = pytest.importorskip("keras.src.utils.image_dataset_utils")
+    root = _mixed_dir(tmp_path / "img")
+    ds = utils.image_dataset_from_directory(root, image_size=(6, 8), batch_size=3, shuffle=False, label_mode=None,
+                                            verbose=False, **kw)
+    got = np.concatenate(list(ds))
+    assert got.dtype == np.float32
+    channels = {"grayscale": 1, "rgba": 4}.get(kw.get("color_mode"), 3)
+    fmt = kw.get("data_format", "channels_last")
+    assert got.shape == ((8, channels, 6, 8) if fmt == "channels_first" else (8, 6, 8, channels))
+    resized = 0
+    for p, x in zip(ds.file_paths, got):
+        want = np.asarray(kidu._load_image_grain(p, (6, 8), channels, kw.get("interpolation", "bilinear"), fmt,
+                                                 kw.get("crop_to_aspect_ratio", False),
+                                                 kw.get("pad_to_aspect_ratio", False)))
+        if "9x5" in p or os.path.basename(p) in ("1.png", "3.png", "5.png"):
+            resized += 1
+            np.testing.assert_allclose(x, want, rtol=1e-5, atol=1e-3, err_msg=p)
+        else:
+            np.testing.assert_array_equal(x, want, err_msg=p)  # not resized: the decoded values exactly
+    assert resized == 3
+
+
+def test_loader_empty_and_single_index(tmp_path):
+    root = _mixed_dir(tmp_path / "img")
+    paths = sorted(str(p) for p in root.rglob("*.png"))
+    load = image_loader(paths, (6, 8), "rgb", "bilinear", "channels_last")
+    assert load(np.arange(0)).shape == (0, 6, 8, 3)
+    one = load(np.array([paths.index(str(root / "a" / "0.png"))]))
+    from PIL import Image
+    np.testing.assert_array_equal(one[0], np.asarray(Image.open(root / "a" / "0.png"), dtype="float32"))
