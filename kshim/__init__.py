@@ -19,7 +19,11 @@ __kshim_version__ = "0.1.0"
 
 
 def version() -> str:
-    """The Keras version kshim implements (``keras.version()``); kshim's own is ``kshim.__kshim_version__``."""
+    """The Keras version kshim implements (``keras.version()``); kshim's own is ``kshim.__kshim_version__``.
+
+    Returns:
+        The Keras version string kshim follows (``kshim.__version__``), e.g. ``"3.x.y"``.
+    """
     return __version__
 
 

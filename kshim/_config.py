@@ -40,12 +40,26 @@ def _init_from_file() -> None:
 
 
 def floatx() -> str:
-    """Default float dtype name (``"float32"`` unless changed)."""
+    """Default float dtype name (``"float32"`` unless changed).
+
+    The value can also come from ``"floatx"`` in ``$KSHIM_HOME/kshim.json`` (default ``~/.kshim``), read
+    at import.
+
+    Returns:
+        The dtype name as a string: ``"float16"``, ``"bfloat16"``, ``"float32"`` or ``"float64"``.
+    """
     return _FLOATX
 
 
 def set_floatx(value: str) -> None:
-    """Set the default float dtype: ``float16``, ``bfloat16``, ``float32`` or ``float64``."""
+    """Set the default float dtype: ``float16``, ``bfloat16``, ``float32`` or ``float64``.
+
+    Args:
+        value: The dtype name, one of ``"float16"``, ``"bfloat16"``, ``"float32"``, ``"float64"``.
+
+    Raises:
+        ValueError: If ``value`` is not one of those names.
+    """
     global _FLOATX
     if value not in ("float16", "bfloat16", "float32", "float64"):
         raise ValueError(f"Unknown floatx {value!r}; expected one of float16, bfloat16, float32, float64.")
@@ -53,23 +67,42 @@ def set_floatx(value: str) -> None:
 
 
 def epsilon() -> float:
-    """Fuzz factor used in numeric expressions (default 1e-7)."""
+    """Fuzz factor used in numeric expressions (default 1e-7).
+
+    Returns:
+        The current fuzz factor as a Python float.
+    """
     return _EPSILON
 
 
 def set_epsilon(value: float) -> None:
-    """Set the fuzz factor."""
+    """Set the fuzz factor returned by ``epsilon()``.
+
+    Args:
+        value: The new fuzz factor; it is stored as ``float(value)``.
+    """
     global _EPSILON
     _EPSILON = float(value)
 
 
 def image_data_format() -> str:
-    """``"channels_last"`` (default) or ``"channels_first"``."""
+    """The default image data format: ``"channels_last"`` (default) or ``"channels_first"``.
+
+    Returns:
+        ``"channels_last"`` or ``"channels_first"``.
+    """
     return _IMAGE_DATA_FORMAT
 
 
 def set_image_data_format(data_format: str) -> None:
-    """Set the default image data format."""
+    """Set the default image data format used by layers whose ``data_format`` is ``None``.
+
+    Args:
+        data_format: ``"channels_last"`` or ``"channels_first"`` (case-sensitive).
+
+    Raises:
+        ValueError: If ``data_format`` is neither.
+    """
     global _IMAGE_DATA_FORMAT
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(f"Unknown data_format {data_format!r}; expected 'channels_last' or 'channels_first'.")

@@ -38,7 +38,21 @@ _NAMES: dict[int, str] = {}
 
 
 def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Callable:
-    """Class/function decorator registering ``obj`` as ``"package>name"`` for loading."""
+    """Class/function decorator registering ``obj`` as ``"package>name"`` for loading.
+
+    Registered objects are found by name when a saved config is deserialized, and
+    ``serialize_keras_object`` records the key as ``registered_name``.
+
+    Args:
+        package: The package part of the key (default ``"Custom"``).
+        name: The name part of the key; ``None`` (default) uses the decorated object's ``__name__``.
+
+    Returns:
+        A decorator that registers its argument and returns it unchanged.
+
+    Raises:
+        ValueError: (from the decorator) when the decorated class has no ``get_config`` method.
+    """
     def decorator(obj: Any) -> Any:
         key = f"{package}>{name or obj.__name__}"
         if hasattr(obj, "get_config") is False and isinstance(obj, type):

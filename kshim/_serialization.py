@@ -64,7 +64,24 @@ def _keras_module(obj: Any) -> str:
 
 
 def serialize_keras_object(obj: Any) -> Any:
-    """Config dict for a kshim object (Keras 3 layout), or a plain value."""
+    """Config dict for a kshim object (Keras 3 layout), or a plain value.
+
+    ``None``, ``bool``, ``int``, ``float`` and ``str`` are returned as they are; lists and tuples become
+    lists and dicts are serialized value by value. A built-in function (an activation, a loss...) becomes
+    its name; a registered function becomes a ``"class_name": "function"`` entry. Any other object
+    becomes ``{"module", "class_name", "config", "registered_name"}`` from its ``get_config()``, plus
+    ``build_config`` and ``compile_config`` where the object records them.
+
+    Args:
+        obj: The object to serialize: a layer, model, optimizer, loss, metric, function or plain value.
+
+    Returns:
+        A JSON-compatible value: the config dict, a name, or the plain value.
+
+    Raises:
+        ValueError: If ``obj`` is a function that is neither built in nor registered with
+            ``register_keras_serializable``.
+    """
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     if isinstance(obj, (list, tuple)):
@@ -128,6 +145,26 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None, sa
     """Rebuild an object from its Keras 3 config dict (builds and compiles when recorded).
 
     ``safe_mode`` (default: inherited, True at top level) applies to everything nested inside.
+    Plain values pass through; a string naming a built-in function gives that function; lists are
+    deserialized element by element; a dict without ``"class_name"`` is returned as is.
+
+    Args:
+        config: What ``serialize_keras_object`` returned (a config dict, a name, a list or a plain value).
+        custom_objects: Optional dict mapping class or function names to the objects to use for them;
+            searched before the registry.
+        safe_mode: If ``True``, refuse Python code saved as bytecode (a ``Lambda`` layer's lambda or
+            closure) and functions that are not built in, registered, in ``custom_objects`` or defined in
+            an already-imported module; ``None`` (default) keeps the enclosing setting (``True`` at top
+            level).
+
+    Returns:
+        The rebuilt object (built and compiled when the config records ``build_config`` /
+        ``compile_config``), or the plain value.
+
+    Raises:
+        TypeError: If the class named by the config cannot be found.
+        ValueError: If the config's fields have the wrong JSON type, the object's config is invalid, or
+            a function cannot be resolved (or is refused in safe mode).
     """
     if safe_mode is not None:
         token = SAFE_MODE.set(bool(safe_mode))

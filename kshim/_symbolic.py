@@ -11,6 +11,13 @@ class KerasTensor(OpsOperators):
 
     Produced by ``kshim.Input`` and by calling layers or ops on other KerasTensors; records the
     node that produced it (``_history``) so a functional ``Model`` can replay the graph.
+
+    Args:
+        shape: The static shape: a sequence of ints, with ``None`` for unknown dimensions.
+        dtype: The dtype name (default ``"float32"``).
+        sparse: Whether the tensor stands for a sparse tensor (default ``False``).
+        name: Optional name.
+        history: The ``(node, output_index)`` that produced the tensor; ``None`` for an input.
     """
 
     def __init__(self, shape: Any, dtype: str = "float32", sparse: bool = False, name: str | None = None,

@@ -41,7 +41,11 @@ def current() -> Any:
 
 
 def backend() -> str:
-    """Name of the active backend."""
+    """Name of the active backend.
+
+    Returns:
+        The backend's name, e.g. ``"numpy"``, ``"jax"`` or ``"torch"``.
+    """
     return current().name
 
 
@@ -131,12 +135,32 @@ def standardize_dtype(dtype: Any) -> str:
 
 
 def is_float_dtype(dtype: Any) -> bool:
-    """Whether ``dtype`` is a floating-point dtype (``float16``, ``bfloat16``, ``float32``, ``float64``)."""
+    """Whether ``dtype`` is a floating-point dtype (``float16``, ``bfloat16``, ``float32``, ``float64``).
+
+    Args:
+        dtype: Anything ``standardize_dtype`` accepts (a name, a NumPy/JAX/torch dtype, a Python type).
+
+    Returns:
+        ``True`` for a floating-point dtype, else ``False``.
+
+    Raises:
+        ValueError: If ``dtype`` is not a dtype kshim supports.
+    """
     return standardize_dtype(dtype).startswith(("float", "bfloat"))
 
 
 def is_int_dtype(dtype: Any) -> bool:
-    """Whether ``dtype`` is a signed or unsigned integer dtype (``bool`` is not)."""
+    """Whether ``dtype`` is a signed or unsigned integer dtype (``bool`` is not).
+
+    Args:
+        dtype: Anything ``standardize_dtype`` accepts (a name, a NumPy/JAX/torch dtype, a Python type).
+
+    Returns:
+        ``True`` for ``int8`` ... ``int64`` and ``uint8`` ... ``uint64``, else ``False``.
+
+    Raises:
+        ValueError: If ``dtype`` is not a dtype kshim supports.
+    """
     return standardize_dtype(dtype).startswith(("int", "uint"))
 
 
@@ -174,7 +198,14 @@ def result_type(*dtypes: Any) -> str:
 
 
 def is_keras_tensor(x: Any) -> bool:
-    """Whether ``x`` is a symbolic tensor (``keras.Input(...)`` or a layer's output on one)."""
+    """Whether ``x`` is a symbolic tensor (``keras.Input(...)`` or a layer's output on one).
+
+    Args:
+        x: Any value.
+
+    Returns:
+        ``True`` if ``x`` is a ``KerasTensor``; ``False`` for concrete tensors and everything else.
+    """
     from ._symbolic import KerasTensor
     return isinstance(x, KerasTensor)
 

@@ -82,19 +82,35 @@ def enable_unsafe_deserialization() -> None:
 
 
 def backend() -> str:
-    """Name of the active backend (same as ``kshim.backend.backend()``)."""
+    """Name of the active backend (same as ``kshim.backend.backend()``).
+
+    Returns:
+        The backend's name, e.g. ``"numpy"``, ``"jax"`` or ``"torch"``.
+    """
     from . import backend as _b
     return _b.backend()
 
 
 def set_dtype_policy(policy: Any) -> None:
-    """Set the global dtype policy (``keras.config.set_dtype_policy``; e.g. ``"mixed_float16"``)."""
+    """Set the global dtype policy (``keras.config.set_dtype_policy``; e.g. ``"mixed_float16"``).
+
+    Args:
+        policy: A policy name (``"float32"``, ``"mixed_float16"``, ...), a ``DTypePolicy``, a
+            serialized policy dict, or ``None`` to go back to the default, which follows ``floatx()``.
+
+    Raises:
+        ValueError: If ``policy`` cannot be interpreted as a dtype policy.
+    """
     from .layers.dtype_policy import set_dtype_policy as _set
     _set(policy)
 
 
 def dtype_policy() -> Any:
-    """The global ``DTypePolicy`` (``keras.config.dtype_policy``)."""
+    """The global ``DTypePolicy`` (``keras.config.dtype_policy``).
+
+    Returns:
+        A ``DTypePolicy``: the one set by ``set_dtype_policy``, else one named after ``floatx()``.
+    """
     from .layers.dtype_policy import dtype_policy as _get
     return _get()
 

@@ -16,12 +16,23 @@ Policy = DTypePolicy
 
 def set_global_policy(policy: Any) -> None:
     """Set the policy used by layers created afterwards (a name or a ``DTypePolicy``; None resets it
-    to the default, which follows ``floatx()``)."""
+    to the default, which follows ``floatx()``).
+
+    Args:
+        policy: A policy name (``"mixed_float16"``, ``"float32"``, ...), a ``DTypePolicy``, or ``None``.
+
+    Raises:
+        ValueError: If ``policy`` cannot be interpreted as a dtype policy.
+    """
     set_dtype_policy(policy)
 
 
 def global_policy() -> DTypePolicy:
-    """The current global ``DTypePolicy`` (``floatx()`` unless set)."""
+    """The current global ``DTypePolicy`` (``floatx()`` unless set).
+
+    Returns:
+        The ``DTypePolicy`` layers created now would use by default.
+    """
     return dtype_policy()
 
 

@@ -27,6 +27,15 @@ class LambdaCallback(Callback):
     otherwise positionally, so ``lambda epoch, l: ...`` works too. Extra keyword
     arguments become attributes (as in Keras; a callable named after another hook,
     e.g. ``on_test_end=fn``, replaces that hook and is called as Keras would).
+
+    Args:
+        on_epoch_begin: Called as ``fn(epoch, logs)`` at the start of each epoch (default ``None``: no-op).
+        on_epoch_end: Called as ``fn(epoch, logs)`` at the end of each epoch.
+        on_train_begin: Called as ``fn(logs)`` when training starts.
+        on_train_end: Called as ``fn(logs)`` when training ends.
+        on_train_batch_begin: Called as ``fn(batch, logs)`` before each training batch.
+        on_train_batch_end: Called as ``fn(batch, logs)`` after each training batch.
+        **kwargs: Set as attributes of the callback (see above).
     """
 
     def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,

@@ -19,6 +19,10 @@ def load_data(version: str = "large", path: str = "california_housing.npz", test
         test_split: Fraction of the data used as the test set, in ``[0, 1)``.
         seed: Seed of the shuffling.
 
+    Returns:
+        Two tuples of NumPy arrays: ``x`` of shape ``(n, 8)`` (the district features) and ``y`` of
+        shape ``(n,)`` (median house values).
+
     Raises:
         ValueError: ``test_split`` outside ``[0, 1)`` or an unknown ``version``.
     """

@@ -30,7 +30,16 @@ def _batch(tar: tarfile.TarFile, member: str) -> tuple:
 
 
 def load_data() -> tuple:
-    """``(x_train, y_train), (x_test, y_test)``; images (n, 32, 32, 3) uint8, labels (n, 1)."""
+    """``(x_train, y_train), (x_test, y_test)``; images (n, 32, 32, 3) uint8, labels (n, 1).
+
+    The archive is downloaded once and cached under ``<home>/datasets``. Unlike Keras, the images are
+    always channels-last, whatever ``image_data_format()`` is.
+
+    Returns:
+        Two tuples of NumPy arrays: ``x_train`` ``(50000, 32, 32, 3)`` and ``x_test``
+        ``(10000, 32, 32, 3)`` uint8 images, ``y_train`` ``(50000, 1)`` and ``y_test`` ``(10000, 1)``
+        uint8 labels in ``0..9``.
+    """
     path = get_file("cifar-10-python.tar.gz", ORIGIN)
     with tarfile.open(path, "r:gz") as tar:
         parts = [_batch(tar, f"cifar-10-batches-py/data_batch_{i}") for i in range(1, 6)]

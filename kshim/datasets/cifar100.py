@@ -28,6 +28,10 @@ def load_data(label_mode: str = "fine") -> tuple:
     Args:
         label_mode: ``"fine"`` (100 classes) or ``"coarse"`` (20 superclasses).
 
+    Returns:
+        Two tuples of NumPy arrays: 50,000 training and 10,000 test images with their labels
+        (``0..99`` for ``"fine"``, ``0..19`` for ``"coarse"``).
+
     Raises:
         ValueError: another ``label_mode``.
     """

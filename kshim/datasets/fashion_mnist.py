@@ -18,7 +18,13 @@ def _read(path: str, offset: int) -> np.ndarray:
 
 
 def load_data() -> tuple:
-    """``(x_train, y_train), (x_test, y_test)`` as uint8 arrays (downloaded once, then cached)."""
+    """``(x_train, y_train), (x_test, y_test)`` as uint8 arrays (downloaded once, then cached).
+
+    Returns:
+        Two tuples of uint8 NumPy arrays: ``x_train`` ``(60000, 28, 28)`` and ``x_test``
+        ``(10000, 28, 28)`` grayscale images, ``y_train`` ``(60000,)`` and ``y_test`` ``(10000,)``
+        labels in ``0..9``.
+    """
     paths = [get_file(f, BASE + f, cache_subdir="fashion-mnist") for f in FILES]
     y_train = _read(paths[0], 8)
     x_train = _read(paths[1], 16).reshape(len(y_train), 28, 28)

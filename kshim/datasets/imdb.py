@@ -86,7 +86,14 @@ def limit_vocabulary(xs: list, num_words: int | None, skip_top: int, oov_char: i
 
 
 def get_word_index(path: str = "imdb_word_index.json") -> dict:
-    """The word -> index dictionary of the IMDB set (indices before ``index_from`` is added)."""
+    """The word -> index dictionary of the IMDB set (indices before ``index_from`` is added).
+
+    Args:
+        path: File name in the cache, ``<home>/datasets`` (default ``"imdb_word_index.json"``).
+
+    Returns:
+        A dict mapping each word (str) to its integer rank (1 is the most frequent word).
+    """
     fpath = get_file(path, BASE + "imdb_word_index.json", file_hash=WORD_INDEX_HASH)
     with open(fpath) as f:
         return json.load(f)

@@ -53,12 +53,23 @@ def load_data(path: str = "reuters.npz", num_words: int | None = None, skip_top:
 
 
 def get_word_index(path: str = "reuters_word_index.json") -> dict:
-    """The word -> index dictionary of the Reuters set (indices before ``index_from`` is added)."""
+    """The word -> index dictionary of the Reuters set (indices before ``index_from`` is added).
+
+    Args:
+        path: File name in the cache, ``<home>/datasets`` (default ``"reuters_word_index.json"``).
+
+    Returns:
+        A dict mapping each word (str) to its integer rank (1 is the most frequent word).
+    """
     fpath = get_file(path, BASE + "reuters_word_index.json", file_hash=WORD_INDEX_HASH)
     with open(fpath) as f:
         return json.load(f)
 
 
 def get_label_names() -> tuple:
-    """The 46 topic names, indexed by label."""
+    """The 46 topic names, indexed by label.
+
+    Returns:
+        A tuple of 46 strings; ``get_label_names()[y]`` names label ``y``.
+    """
     return _LABEL_NAMES

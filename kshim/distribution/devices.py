@@ -45,7 +45,15 @@ def list_devices(device_type: str | None = None) -> list[str]:
 
 
 def get_device_count(device_type: str | None = None) -> int:
-    """The number of devices ``list_devices(device_type)`` returns."""
+    """The number of devices ``list_devices(device_type)`` returns.
+
+    Args:
+        device_type: ``"cpu"``, ``"gpu"`` or ``"tpu"``; ``None`` (default) counts the accelerator if
+            any, else the CPU.
+
+    Returns:
+        The device count as an int; always ``1`` on the numpy backend.
+    """
     if current().name == "numpy":
         return 1
     return backend_lib().get_device_count(device_type)

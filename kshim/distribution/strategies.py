@@ -204,12 +204,19 @@ class ModelParallel(Distribution):
 
 
 def distribution() -> Distribution | None:
-    """The current distribution (``None``: single device)."""
+    """The current distribution (``None``: single device).
+
+    Returns:
+        The ``Distribution`` set by ``set_distribution``, or ``None``.
+    """
     return _STATE["distribution"]
 
 
 def set_distribution(value: Distribution | None) -> None:
     """Make ``value`` the global distribution (``None`` clears it).
+
+    Args:
+        value: A ``Distribution`` (e.g. ``DataParallel`` or ``ModelParallel``), or ``None``.
 
     Raises:
         ValueError: a distribution on the numpy backend (it names jax and torch).
@@ -225,6 +232,14 @@ def distribute_tensor(tensor: Any, layout: Any) -> Any:
     Inside a jitted JAX function this is a sharding constraint, outside it a ``device_put``.
     Symbolic tensors are returned unchanged. On torch (one process per replica) the local
     tensor is already what the process holds and is returned unchanged.
+
+    Args:
+        tensor: The tensor (or array-like, converted first) to place.
+        layout: A ``TensorLayout`` (its backend layout is used) or a backend sharding object.
+
+    Returns:
+        The tensor placed or constrained according to ``layout`` (the input itself where nothing
+        needs doing, as described above).
 
     Raises:
         ValueError: on the numpy backend.

@@ -62,10 +62,32 @@ GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (GlobalAveragePooling1D, Glo
 
 
 def serialize(layer: Layer) -> dict:
+    """The Keras 3 config dict of a layer (``serialize_keras_object``).
+
+    Args:
+        layer: The layer to serialize.
+
+    Returns:
+        A JSON-compatible dict with ``module``, ``class_name``, ``config`` and ``registered_name`` (and
+        ``build_config`` where the layer records one).
+    """
     from .._serialization import serialize_keras_object
     return serialize_keras_object(layer)
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+    """Rebuild a layer from the dict ``serialize`` returned (``deserialize_keras_object``).
+
+    Args:
+        config: The layer's config dict.
+        custom_objects: Optional dict mapping names to custom classes or functions.
+
+    Returns:
+        The new layer (built when the config records a ``build_config``).
+
+    Raises:
+        TypeError: If the class named by the config cannot be found.
+        ValueError: If the config is malformed.
+    """
     from .._serialization import deserialize_keras_object
     return deserialize_keras_object(config, custom_objects=custom_objects)

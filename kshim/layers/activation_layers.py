@@ -11,7 +11,18 @@ from .layer import Layer
 
 class ReLU(Layer):
     """``max_value``-capped rectifier: ``x`` above ``threshold``, else
-    ``negative_slope * (x - threshold)``."""
+    ``negative_slope * (x - threshold)``.
+
+    Args:
+        max_value: Upper cap of the output (``None``, the default: no cap); must be ``>= 0``.
+        negative_slope: Slope below the threshold (default ``0.0``); must be ``>= 0``.
+        threshold: Value below which the output is ``negative_slope * (x - threshold)`` (default ``0.0``);
+            must be ``>= 0``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If one of the three arguments is negative (or ``None`` where a number is needed).
+    """
 
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
                  **kwargs: Any):
@@ -43,7 +54,15 @@ class ReLU(Layer):
 
 class LeakyReLU(Layer):
     """``x`` for ``x >= 0``, else ``negative_slope * x`` (default slope 0.3; the deprecated
-    ``alpha`` keyword is accepted)."""
+    ``alpha`` keyword is accepted).
+
+    Args:
+        negative_slope: Slope for negative inputs (default ``0.3``); must be ``>= 0``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``negative_slope`` is ``None`` or negative.
+    """
 
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any):
         if "alpha" in kwargs:
@@ -68,7 +87,16 @@ class LeakyReLU(Layer):
 
 class PReLU(Layer):
     """Leaky ReLU with a learned slope ``alpha`` of shape ``input_shape[1:]`` (size 1 on
-    ``shared_axes``): ``relu(x) - alpha * relu(-x)``."""
+    ``shared_axes``): ``relu(x) - alpha * relu(-x)``.
+
+    Args:
+        alpha_initializer: Initializer of ``alpha`` (default ``"Zeros"``, so it starts as a ReLU).
+        alpha_regularizer: Optional regularizer of ``alpha``.
+        alpha_constraint: Optional constraint on ``alpha``.
+        shared_axes: An axis or list of axes (counting the batch axis as 0) along which ``alpha`` is
+            shared, e.g. ``[1, 2]`` for one slope per channel of an image; ``None`` (default): no sharing.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+    """
 
     def __init__(self, alpha_initializer: Any = "Zeros", alpha_regularizer: Any = None, alpha_constraint: Any = None,
                  shared_axes: Any = None, **kwargs: Any):
@@ -110,7 +138,12 @@ class PReLU(Layer):
 
 
 class ELU(Layer):
-    """``x`` for ``x > 0``, else ``alpha * (exp(x) - 1)``."""
+    """``x`` for ``x > 0``, else ``alpha * (exp(x) - 1)``.
+
+    Args:
+        alpha: Scale of the negative part (default ``1.0``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+    """
 
     def __init__(self, alpha: float = 1.0, **kwargs: Any):
         super().__init__(**kwargs)
@@ -134,7 +167,12 @@ def _large_negative(dtype: str) -> float:
 class Softmax(Layer):
     """Softmax over ``axis`` (an int or a list of ints). A ``mask`` (broadcastable to the input;
     non-bool masks count values > 0.5 as kept) gives masked positions a large negative logit and
-    zero output."""
+    zero output.
+
+    Args:
+        axis: The axis, or list of axes, to normalize over (default ``-1``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+    """
 
     def __init__(self, axis: Any = -1, **kwargs: Any):
         super().__init__(**kwargs)

@@ -80,7 +80,18 @@ class AdaptiveAveragePooling1D(_AdaptivePooling):
 class AdaptiveAveragePooling2D(_AdaptivePooling):
     """Adaptive average pooling over height and width (``output_size``: int or (height, width)).
 
-    Args and errors as :class:`AdaptiveAveragePooling1D`, with 2 spatial dims.
+    A channels-last input ``(batch, height, width, channels)`` gives an output of the same shape with the
+    spatial axes resized to ``output_size``.
+
+    Args:
+        output_size: An integer (the same for both) or a ``(height, width)`` tuple, the target spatial size.
+        data_format: ``"channels_last"`` or ``"channels_first"``; ``None`` (default) uses
+            ``image_data_format()``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        TypeError: If ``output_size`` is not an integer or a tuple of the right length.
+        ValueError: For an invalid ``data_format``.
     """
     _rank, _mode = 2, "avg"
 
@@ -88,7 +99,18 @@ class AdaptiveAveragePooling2D(_AdaptivePooling):
 class AdaptiveAveragePooling3D(_AdaptivePooling):
     """Adaptive average pooling over depth, height and width (``output_size``: int or 3-tuple).
 
-    Args and errors as :class:`AdaptiveAveragePooling1D`, with 3 spatial dims.
+    A channels-last input ``(batch, depth, height, width, channels)`` gives an output of the same shape with the
+    spatial axes resized to ``output_size``.
+
+    Args:
+        output_size: An integer (the same for all) or a ``(depth, height, width)`` tuple, the target spatial size.
+        data_format: ``"channels_last"`` or ``"channels_first"``; ``None`` (default) uses
+            ``image_data_format()``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        TypeError: If ``output_size`` is not an integer or a tuple of the right length.
+        ValueError: For an invalid ``data_format``.
     """
     _rank, _mode = 3, "avg"
 
@@ -96,7 +118,18 @@ class AdaptiveAveragePooling3D(_AdaptivePooling):
 class AdaptiveMaxPooling1D(_AdaptivePooling):
     """Adaptive max pooling over the steps of ``(batch, steps, channels)`` inputs.
 
-    Args and errors as :class:`AdaptiveAveragePooling1D`.
+    A channels-last input ``(batch, steps, channels)`` gives an output of the same shape with the
+    spatial axes resized to ``output_size``.
+
+    Args:
+        output_size: An integer or a tuple of 1 integer, the target number of steps.
+        data_format: ``"channels_last"`` or ``"channels_first"``; ``None`` (default) uses
+            ``image_data_format()``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        TypeError: If ``output_size`` is neither an integer nor a tuple.
+        ValueError: For a tuple of another length than 1 or an invalid ``data_format``.
     """
     _rank, _mode = 1, "max"
 
@@ -104,7 +137,18 @@ class AdaptiveMaxPooling1D(_AdaptivePooling):
 class AdaptiveMaxPooling2D(_AdaptivePooling):
     """Adaptive max pooling over height and width (``output_size``: int or (height, width)).
 
-    Args and errors as :class:`AdaptiveAveragePooling1D`, with 2 spatial dims.
+    A channels-last input ``(batch, height, width, channels)`` gives an output of the same shape with the
+    spatial axes resized to ``output_size``.
+
+    Args:
+        output_size: An integer (the same for both) or a ``(height, width)`` tuple, the target spatial size.
+        data_format: ``"channels_last"`` or ``"channels_first"``; ``None`` (default) uses
+            ``image_data_format()``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        TypeError: If ``output_size`` is not an integer or a tuple of the right length.
+        ValueError: For an invalid ``data_format``.
     """
     _rank, _mode = 2, "max"
 
@@ -112,6 +156,17 @@ class AdaptiveMaxPooling2D(_AdaptivePooling):
 class AdaptiveMaxPooling3D(_AdaptivePooling):
     """Adaptive max pooling over depth, height and width (``output_size``: int or 3-tuple).
 
-    Args and errors as :class:`AdaptiveAveragePooling1D`, with 3 spatial dims.
+    A channels-last input ``(batch, depth, height, width, channels)`` gives an output of the same shape with the
+    spatial axes resized to ``output_size``.
+
+    Args:
+        output_size: An integer (the same for all) or a ``(depth, height, width)`` tuple, the target spatial size.
+        data_format: ``"channels_last"`` or ``"channels_first"``; ``None`` (default) uses
+            ``image_data_format()``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        TypeError: If ``output_size`` is not an integer or a tuple of the right length.
+        ValueError: For an invalid ``data_format``.
     """
     _rank, _mode = 3, "max"

@@ -19,7 +19,25 @@ from .multi_head_attention import MultiHeadAttention  # noqa: F401
 class Attention(Layer):
     """Dot-product attention: ``scores = query @ key^T`` (times a learned scalar ``scale`` when
     ``use_scale``), or for ``score_mode="concat"`` ``concat_score_weight * sum(tanh(scale * (q + k)))``;
-    ``output = softmax(scores) @ value``."""
+    ``output = softmax(scores) @ value``.
+
+    Called on ``[query, value]`` or ``[query, value, key]`` (``key`` defaults to ``value``), with
+    ``query`` of shape ``(batch, Tq, dim)`` and ``value``/``key`` of shape ``(batch, Tv, dim)``; the
+    output has shape ``(batch, Tq, dim)``. ``mask=[query_mask, value_mask]`` hides padded value steps
+    and zeroes padded query steps; ``use_causal_mask=True`` lets step ``i`` see only value steps
+    ``<= i``; ``return_attention_scores=True`` also returns the ``(batch, Tq, Tv)`` attention weights.
+
+    Args:
+        use_scale: If ``True``, learn a scalar ``scale`` multiplying the scores (default ``False``).
+        score_mode: ``"dot"`` (default) or ``"concat"``, as above.
+        dropout: Fraction of the attention weights to drop during training (default ``0.0``).
+        seed: Optional integer seed of the dropout.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For another ``score_mode``; when called, for inputs or masks that are not lists of
+            length 2 or 3.
+    """
 
     def __init__(self, use_scale: bool = False, score_mode: str = "dot", dropout: float = 0.0,
                  seed: int | None = None, **kwargs: Any):
@@ -137,7 +155,16 @@ class Attention(Layer):
 
 class AdditiveAttention(Attention):
     """Bahdanau-style attention: ``scores = sum(scale * tanh(query[:, :, None] + key[:, None]), -1)``
-    with a learned ``scale`` of shape ``(dim,)`` when ``use_scale``."""
+    with a learned ``scale`` of shape ``(dim,)`` when ``use_scale``.
+
+    Called like :class:`Attention` (inputs ``[query, value]`` or ``[query, value, key]``, the same
+    ``mask``, ``use_causal_mask`` and ``return_attention_scores``).
+
+    Args:
+        use_scale: If ``True`` (default), learn the ``(dim,)`` ``scale`` vector; else the scale is 1.
+        dropout: Fraction of the attention weights to drop during training (default ``0.0``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+    """
 
     def __init__(self, use_scale: bool = True, dropout: float = 0.0, **kwargs: Any):
         super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)

@@ -330,30 +330,223 @@ class SeparableConv(BaseConv):
 
 # ---- public N-d layers ----------------------------------------------------------------------------
 class Conv1D(Conv):
-    """1D convolution over ``(batch, steps, channels)``; also supports ``padding="causal"``."""
+    """1D convolution over ``(batch, steps, channels)``; also supports ``padding="causal"``.
+
+    The kernel has shape ``(*kernel_size, in_channels // groups, filters)``; the output keeps the
+    batch axis and has ``filters`` channels.
+
+    Args:
+        filters: Number of output channels (a positive integer).
+        kernel_size: Size of the convolution window: an integer or a tuple of 1 integer.
+        strides: Stride of the window: an integer or a tuple of 1 integer (default ``1``).
+        padding: ``"valid"`` (default; no padding), ``"same"`` (pad so that the output has ``ceil(input / strides)``
+            steps) or ``"causal"`` (pad on the left only, so step ``t`` sees no later steps); case-insensitive.
+        data_format: ``"channels_last"`` (inputs ``(batch, steps, channels)``) or ``"channels_first"``; ``None``
+            (default) uses ``image_data_format()``.
+        dilation_rate: Dilation of the window: an integer or a tuple of 1 integer (default ``1``). Strides and
+            dilation cannot both exceed 1.
+        groups: Number of channel groups (default ``1``); input channels and ``filters`` must both be divisible by
+            it, and each group of inputs is convolved with its own group of filters.
+        activation: Activation applied to the output (name or callable); ``None`` (default): linear.
+        use_bias: Whether to add a learned bias vector (default ``True``).
+        kernel_initializer: Initializer of the kernel (default ``"glorot_uniform"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        kernel_regularizer: Optional regularizer of the kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        kernel_constraint: Optional constraint on the kernel.
+        bias_constraint: Optional constraint on the bias.
+        lora_rank: Must be ``None`` or 0: kshim has no LoRA.
+        lora_alpha: Accepted for Keras compatibility; ignored.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a non-positive ``filters``/``groups``, ``filters`` not divisible by ``groups``,
+            an unknown ``padding``, strides and dilation both above 1, or a ``lora_rank``; when built,
+            for an input of the wrong rank or channels not divisible by ``groups``.
+    """
     rank = 1
 
 
 class Conv2D(Conv):
-    """2D convolution over ``(batch, h, w, channels)``."""
+    """2D convolution over ``(batch, h, w, channels)``.
+
+    The kernel has shape ``(*kernel_size, in_channels // groups, filters)``; the output keeps the
+    batch axis and has ``filters`` channels.
+
+    Args:
+        filters: Number of output channels (a positive integer).
+        kernel_size: Size of the convolution window: an integer (the same on every axis) or a tuple of 2 integers.
+        strides: Stride of the window: an integer (the same on every axis) or a tuple of 2 integers (default ``1``).
+        padding: ``"valid"`` (default; no padding) or ``"same"`` (pad so that the output has ``ceil(input /
+            strides)`` steps); case-insensitive.
+        data_format: ``"channels_last"`` (inputs ``(batch, height, width, channels)``) or ``"channels_first"``;
+            ``None`` (default) uses ``image_data_format()``.
+        dilation_rate: Dilation of the window: an integer (the same on every axis) or a tuple of 2 integers (default
+            ``1``). Strides and dilation cannot both exceed 1.
+        groups: Number of channel groups (default ``1``); input channels and ``filters`` must both be divisible by
+            it, and each group of inputs is convolved with its own group of filters.
+        activation: Activation applied to the output (name or callable); ``None`` (default): linear.
+        use_bias: Whether to add a learned bias vector (default ``True``).
+        kernel_initializer: Initializer of the kernel (default ``"glorot_uniform"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        kernel_regularizer: Optional regularizer of the kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        kernel_constraint: Optional constraint on the kernel.
+        bias_constraint: Optional constraint on the bias.
+        lora_rank: Must be ``None`` or 0: kshim has no LoRA.
+        lora_alpha: Accepted for Keras compatibility; ignored.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a non-positive ``filters``/``groups``, ``filters`` not divisible by ``groups``,
+            an unknown ``padding``, strides and dilation both above 1, or a ``lora_rank``; when built,
+            for an input of the wrong rank or channels not divisible by ``groups``.
+    """
     rank = 2
 
 
 class Conv3D(Conv):
-    """3D convolution over ``(batch, d, h, w, channels)``."""
+    """3D convolution over ``(batch, d, h, w, channels)``.
+
+    The kernel has shape ``(*kernel_size, in_channels // groups, filters)``; the output keeps the
+    batch axis and has ``filters`` channels.
+
+    Args:
+        filters: Number of output channels (a positive integer).
+        kernel_size: Size of the convolution window: an integer (the same on every axis) or a tuple of 3 integers.
+        strides: Stride of the window: an integer (the same on every axis) or a tuple of 3 integers (default ``1``).
+        padding: ``"valid"`` (default; no padding) or ``"same"`` (pad so that the output has ``ceil(input /
+            strides)`` steps); case-insensitive.
+        data_format: ``"channels_last"`` (inputs ``(batch, depth, height, width, channels)``) or
+            ``"channels_first"``; ``None`` (default) uses ``image_data_format()``.
+        dilation_rate: Dilation of the window: an integer (the same on every axis) or a tuple of 3 integers (default
+            ``1``). Strides and dilation cannot both exceed 1.
+        groups: Number of channel groups (default ``1``); input channels and ``filters`` must both be divisible by
+            it, and each group of inputs is convolved with its own group of filters.
+        activation: Activation applied to the output (name or callable); ``None`` (default): linear.
+        use_bias: Whether to add a learned bias vector (default ``True``).
+        kernel_initializer: Initializer of the kernel (default ``"glorot_uniform"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        kernel_regularizer: Optional regularizer of the kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        kernel_constraint: Optional constraint on the kernel.
+        bias_constraint: Optional constraint on the bias.
+        lora_rank: Must be ``None`` or 0: kshim has no LoRA.
+        lora_alpha: Accepted for Keras compatibility; ignored.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a non-positive ``filters``/``groups``, ``filters`` not divisible by ``groups``,
+            an unknown ``padding``, strides and dilation both above 1, or a ``lora_rank``; when built,
+            for an input of the wrong rank or channels not divisible by ``groups``.
+    """
     rank = 3
 
 
 class Conv1DTranspose(ConvTranspose):
+    """1D transposed convolution (upsampling convolution) over ``(batch, steps, channels)``.
+
+    The kernel has shape ``(*kernel_size, filters, in_channels)``.
+
+    Args:
+        filters: Number of output channels (a positive integer).
+        kernel_size: Size of the convolution window: an integer or a tuple of 1 integer.
+        strides: Stride of the window: an integer or a tuple of 1 integer (default ``1``).
+        padding: ``"valid"`` (default) or ``"same"`` (the output is ``input * strides`` long); case-insensitive.
+        output_padding: Extra size added to one side of each spatial output axis: an integer or a tuple of 1
+            integer, each smaller than the stride; ``None`` (default) infers it.
+        data_format: ``"channels_last"`` (inputs ``(batch, steps, channels)``) or ``"channels_first"``; ``None``
+            (default) uses ``image_data_format()``.
+        dilation_rate: Dilation of the window: an integer or a tuple of 1 integer (default ``1``). Strides and
+            dilation cannot both exceed 1.
+        activation: Activation applied to the output (name or callable); ``None`` (default): linear.
+        use_bias: Whether to add a learned bias vector (default ``True``).
+        kernel_initializer: Initializer of the kernel (default ``"glorot_uniform"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        kernel_regularizer: Optional regularizer of the kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        kernel_constraint: Optional constraint on the kernel.
+        bias_constraint: Optional constraint on the bias.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a non-positive ``filters``, an unknown ``padding``, an ``output_padding``
+            not smaller than ``strides``, or strides and dilation both above 1.
+    """
     rank = 1
 
 
 class Conv2DTranspose(ConvTranspose):
+    """2D transposed convolution (upsampling convolution) over ``(batch, h, w, channels)``.
+
+    The kernel has shape ``(*kernel_size, filters, in_channels)``.
+
+    Args:
+        filters: Number of output channels (a positive integer).
+        kernel_size: Size of the convolution window: an integer (the same on every axis) or a tuple of 2 integers.
+        strides: Stride of the window: an integer (the same on every axis) or a tuple of 2 integers (default ``1``).
+        padding: ``"valid"`` (default) or ``"same"`` (the output is ``input * strides`` long); case-insensitive.
+        output_padding: Extra size added to one side of each spatial output axis: an integer (the same on every
+            axis) or a tuple of 2 integers, each smaller than the stride; ``None`` (default) infers it.
+        data_format: ``"channels_last"`` (inputs ``(batch, height, width, channels)``) or ``"channels_first"``;
+            ``None`` (default) uses ``image_data_format()``.
+        dilation_rate: Dilation of the window: an integer (the same on every axis) or a tuple of 2 integers (default
+            ``1``). Strides and dilation cannot both exceed 1.
+        activation: Activation applied to the output (name or callable); ``None`` (default): linear.
+        use_bias: Whether to add a learned bias vector (default ``True``).
+        kernel_initializer: Initializer of the kernel (default ``"glorot_uniform"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        kernel_regularizer: Optional regularizer of the kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        kernel_constraint: Optional constraint on the kernel.
+        bias_constraint: Optional constraint on the bias.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a non-positive ``filters``, an unknown ``padding``, an ``output_padding``
+            not smaller than ``strides``, or strides and dilation both above 1.
+    """
     rank = 2
 
 
 class Conv3DTranspose(ConvTranspose):
-    """Note Keras' positional order here: ``data_format`` comes before ``output_padding``."""
+    """3D transposed convolution (upsampling convolution) over ``(batch, d, h, w, channels)``.
+
+    Note Keras' positional order here: ``data_format`` comes before ``output_padding``.
+
+    The kernel has shape ``(*kernel_size, filters, in_channels)``.
+
+    Args:
+        filters: Number of output channels (a positive integer).
+        kernel_size: Size of the convolution window: an integer (the same on every axis) or a tuple of 3 integers.
+        strides: Stride of the window: an integer (the same on every axis) or a tuple of 3 integers (default ``1``).
+        padding: ``"valid"`` (default) or ``"same"`` (the output is ``input * strides`` long); case-insensitive.
+        data_format: ``"channels_last"`` (inputs ``(batch, depth, height, width, channels)``) or
+            ``"channels_first"``; ``None`` (default) uses ``image_data_format()``.
+        output_padding: Extra size added to one side of each spatial output axis: an integer (the same on every
+            axis) or a tuple of 3 integers, each smaller than the stride; ``None`` (default) infers it.
+        dilation_rate: Dilation of the window: an integer (the same on every axis) or a tuple of 3 integers (default
+            ``1``). Strides and dilation cannot both exceed 1.
+        activation: Activation applied to the output (name or callable); ``None`` (default): linear.
+        use_bias: Whether to add a learned bias vector (default ``True``).
+        kernel_initializer: Initializer of the kernel (default ``"glorot_uniform"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        kernel_regularizer: Optional regularizer of the kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        kernel_constraint: Optional constraint on the kernel.
+        bias_constraint: Optional constraint on the bias.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a non-positive ``filters``, an unknown ``padding``, an ``output_padding``
+            not smaller than ``strides``, or strides and dilation both above 1.
+    """
     rank = 3
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
@@ -371,18 +564,148 @@ class Conv3DTranspose(ConvTranspose):
 
 
 class DepthwiseConv1D(DepthwiseConv):
+    """1D depthwise convolution over ``(batch, steps, channels)``.
+
+    Each input channel is convolved with its own ``depth_multiplier`` filters (kernel
+    ``(*kernel_size, in_channels, depth_multiplier)``), giving ``in_channels * depth_multiplier``
+    output channels.
+
+    Args:
+        kernel_size: Size of the convolution window: an integer or a tuple of 1 integer.
+        strides: Stride of the window: an integer or a tuple of 1 integer (default ``1``).
+        padding: ``"valid"`` (default; no padding) or ``"same"`` (pad so that the output has ``ceil(input /
+            strides)`` steps); case-insensitive.
+        depth_multiplier: Number of output channels per input channel (default ``1``).
+        data_format: ``"channels_last"`` (inputs ``(batch, steps, channels)``) or ``"channels_first"``; ``None``
+            (default) uses ``image_data_format()``.
+        dilation_rate: Dilation of the window: an integer or a tuple of 1 integer (default ``1``). Strides and
+            dilation cannot both exceed 1.
+        activation: Activation applied to the output (name or callable); ``None`` (default): linear.
+        use_bias: Whether to add a learned bias vector (default ``True``).
+        depthwise_initializer: Initializer of the depthwise kernel (default ``"glorot_uniform"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        depthwise_regularizer: Optional regularizer of the depthwise kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        depthwise_constraint: Optional constraint on the depthwise kernel.
+        bias_constraint: Optional constraint on the bias.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a non-positive ``depth_multiplier``, an unknown ``padding``, or strides and
+            dilation both above 1.
+    """
     rank = 1
 
 
 class DepthwiseConv2D(DepthwiseConv):
+    """2D depthwise convolution over ``(batch, h, w, channels)``.
+
+    Each input channel is convolved with its own ``depth_multiplier`` filters (kernel
+    ``(*kernel_size, in_channels, depth_multiplier)``), giving ``in_channels * depth_multiplier``
+    output channels.
+
+    Args:
+        kernel_size: Size of the convolution window: an integer (the same on every axis) or a tuple of 2 integers.
+        strides: Stride of the window: an integer (the same on every axis) or a tuple of 2 integers (default ``1``).
+        padding: ``"valid"`` (default; no padding) or ``"same"`` (pad so that the output has ``ceil(input /
+            strides)`` steps); case-insensitive.
+        depth_multiplier: Number of output channels per input channel (default ``1``).
+        data_format: ``"channels_last"`` (inputs ``(batch, height, width, channels)``) or ``"channels_first"``;
+            ``None`` (default) uses ``image_data_format()``.
+        dilation_rate: Dilation of the window: an integer (the same on every axis) or a tuple of 2 integers (default
+            ``1``). Strides and dilation cannot both exceed 1.
+        activation: Activation applied to the output (name or callable); ``None`` (default): linear.
+        use_bias: Whether to add a learned bias vector (default ``True``).
+        depthwise_initializer: Initializer of the depthwise kernel (default ``"glorot_uniform"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        depthwise_regularizer: Optional regularizer of the depthwise kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        depthwise_constraint: Optional constraint on the depthwise kernel.
+        bias_constraint: Optional constraint on the bias.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a non-positive ``depth_multiplier``, an unknown ``padding``, or strides and
+            dilation both above 1.
+    """
     rank = 2
 
 
 class SeparableConv1D(SeparableConv):
+    """1D depthwise-separable convolution over ``(batch, steps, channels)``.
+
+    A depthwise convolution (kernel ``(*kernel_size, in_channels, depth_multiplier)``) followed by a
+    1x1 pointwise convolution to ``filters`` channels.
+
+    Args:
+        filters: Number of output channels of the pointwise step (a positive integer).
+        kernel_size: Size of the convolution window: an integer or a tuple of 1 integer.
+        strides: Stride of the window: an integer or a tuple of 1 integer (default ``1``).
+        padding: ``"valid"`` (default; no padding) or ``"same"`` (pad so that the output has ``ceil(input /
+            strides)`` steps); case-insensitive.
+        data_format: ``"channels_last"`` (inputs ``(batch, steps, channels)``) or ``"channels_first"``; ``None``
+            (default) uses ``image_data_format()``.
+        dilation_rate: Dilation of the window: an integer or a tuple of 1 integer (default ``1``). Strides and
+            dilation cannot both exceed 1.
+        depth_multiplier: Number of depthwise output channels per input channel (default ``1``).
+        activation: Activation applied to the output (name or callable); ``None`` (default): linear.
+        use_bias: Whether to add a learned bias vector (default ``True``).
+        depthwise_initializer: Initializer of the depthwise kernel (default ``"glorot_uniform"``).
+        pointwise_initializer: Initializer of the pointwise kernel (default ``"glorot_uniform"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        depthwise_regularizer: Optional regularizer of the depthwise kernel.
+        pointwise_regularizer: Optional regularizer of the pointwise kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        depthwise_constraint: Optional constraint on the depthwise kernel.
+        pointwise_constraint: Optional constraint on the pointwise kernel.
+        bias_constraint: Optional constraint on the bias.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a non-positive ``filters`` or ``depth_multiplier``, an unknown ``padding``, or
+            strides and dilation both above 1.
+    """
     rank = 1
 
 
 class SeparableConv2D(SeparableConv):
+    """2D depthwise-separable convolution over ``(batch, h, w, channels)``.
+
+    A depthwise convolution (kernel ``(*kernel_size, in_channels, depth_multiplier)``) followed by a
+    1x1 pointwise convolution to ``filters`` channels.
+
+    Args:
+        filters: Number of output channels of the pointwise step (a positive integer).
+        kernel_size: Size of the convolution window: an integer (the same on every axis) or a tuple of 2 integers.
+        strides: Stride of the window: an integer (the same on every axis) or a tuple of 2 integers (default ``1``).
+        padding: ``"valid"`` (default; no padding) or ``"same"`` (pad so that the output has ``ceil(input /
+            strides)`` steps); case-insensitive.
+        data_format: ``"channels_last"`` (inputs ``(batch, height, width, channels)``) or ``"channels_first"``;
+            ``None`` (default) uses ``image_data_format()``.
+        dilation_rate: Dilation of the window: an integer (the same on every axis) or a tuple of 2 integers (default
+            ``1``). Strides and dilation cannot both exceed 1.
+        depth_multiplier: Number of depthwise output channels per input channel (default ``1``).
+        activation: Activation applied to the output (name or callable); ``None`` (default): linear.
+        use_bias: Whether to add a learned bias vector (default ``True``).
+        depthwise_initializer: Initializer of the depthwise kernel (default ``"glorot_uniform"``).
+        pointwise_initializer: Initializer of the pointwise kernel (default ``"glorot_uniform"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        depthwise_regularizer: Optional regularizer of the depthwise kernel.
+        pointwise_regularizer: Optional regularizer of the pointwise kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        depthwise_constraint: Optional constraint on the depthwise kernel.
+        pointwise_constraint: Optional constraint on the pointwise kernel.
+        bias_constraint: Optional constraint on the bias.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a non-positive ``filters`` or ``depth_multiplier``, an unknown ``padding``, or
+            strides and dilation both above 1.
+    """
     rank = 2
 
 

@@ -14,7 +14,30 @@ def _ser(mod: Any, obj: Any) -> Any:
 
 
 class Dense(Layer):
-    """``activation(inputs @ kernel + bias)`` on the last axis; kernel shape (in, units)."""
+    """``activation(inputs @ kernel + bias)`` on the last axis; kernel shape (in, units).
+
+    An input ``(batch, ..., in)`` gives ``(batch, ..., units)``; the last input axis must be known when
+    the layer is built.
+
+    Args:
+        units: Number of output features (a positive integer).
+        activation: Activation applied to the output (name or callable); ``None`` (default): linear.
+        use_bias: Whether to add a learned bias of shape ``(units,)`` (default ``True``).
+        kernel_initializer: Initializer of the kernel (default ``"glorot_uniform"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        kernel_regularizer: Optional regularizer of the kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        kernel_constraint: Optional constraint on the kernel.
+        bias_constraint: Optional constraint on the bias.
+        lora_rank: Accepted for Keras compatibility and ignored: kshim has no LoRA (Keras would add low-rank
+            trainable factors).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``units`` is not a positive integer; when built or called, for an unknown or
+            mismatched last input dimension.
+    """
 
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
@@ -77,7 +100,31 @@ class Dense(Layer):
 
 
 class EinsumDense(Layer):
-    """Dense layer expressed as an einsum, e.g. ``"abc,cd->abd"`` with ``output_shape`` (no batch)."""
+    """Dense layer expressed as an einsum, e.g. ``"abc,cd->abd"`` with ``output_shape`` (no batch).
+
+    The kernel's shape is read from the equation: each kernel axis takes the size of the input or
+    output axis with the same letter.
+
+    Args:
+        equation: The einsum equation ``"input,kernel->output"``, e.g. ``"abc,cd->abd"``; every axis must be spelled
+            out (no ``...``).
+        output_shape: The output shape without the batch axis: an int or a tuple; ``None`` entries take the size of
+            the matching input axis.
+        activation: Activation applied to the output (name or callable); ``None`` (default): linear.
+        bias_axes: Letters of the output axes that get a bias (e.g. ``"d"``); ``None`` (default): no bias.
+        kernel_initializer: Initializer of the kernel (default ``"glorot_uniform"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        kernel_regularizer: Optional regularizer of the kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        kernel_constraint: Optional constraint on the kernel.
+        bias_constraint: Optional constraint on the bias.
+        lora_rank: Accepted for Keras compatibility and ignored: kshim has no LoRA (Keras would add low-rank
+            trainable factors).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: When built, for an equation that is not ``"in,kernel->out"`` or uses an ellipsis.
+    """
 
     def __init__(self, equation: str, output_shape: Any, activation: Any = None, bias_axes: str | None = None,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
@@ -142,7 +189,12 @@ class EinsumDense(Layer):
 
 
 class Activation(Layer):
-    """Applies an activation function."""
+    """Applies an activation function.
+
+    Args:
+        activation: The activation: a name (``"relu"``, ...), a callable, or ``None`` (linear).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+    """
 
     def __init__(self, activation: Any, **kwargs: Any):
         super().__init__(**kwargs)
@@ -160,7 +212,11 @@ class Activation(Layer):
 
 
 class Identity(Layer):
-    """Returns its input unchanged."""
+    """Returns its input unchanged.
+
+    Args:
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+    """
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -172,7 +228,28 @@ class Identity(Layer):
 
 
 class Embedding(Layer):
-    """Lookup table ``(input_dim, output_dim)``; ``mask_zero`` makes index 0 a padding mask."""
+    """Lookup table ``(input_dim, output_dim)``; ``mask_zero`` makes index 0 a padding mask.
+
+    Integer indices of shape ``(batch, ...)`` give float vectors of shape ``(batch, ..., output_dim)``;
+    non-integer inputs are cast to int32 first.
+
+    Args:
+        input_dim: Vocabulary size: indices must lie in ``[0, input_dim)`` (a positive integer).
+        output_dim: Size of each embedding vector (a positive integer).
+        embeddings_initializer: Initializer of the table (default ``"uniform"``).
+        embeddings_regularizer: Optional regularizer of the table.
+        embeddings_constraint: Optional constraint on the table.
+        mask_zero: If ``True``, index 0 is padding: the layer outputs the mask ``inputs != 0`` for later layers
+            (default ``False``).
+        weights: Optional initial value of the table (a list holding one ``(input_dim, output_dim)`` array), set
+            when the layer is built.
+        lora_rank: Accepted for Keras compatibility and ignored: kshim has no LoRA (Keras would add low-rank
+            trainable factors).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``input_dim`` or ``output_dim`` is not a positive integer.
+    """
 
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
                  embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
@@ -225,6 +302,14 @@ class Lambda(Layer):
     An importable function (a kshim/Keras activation, a ``kshim.ops`` function, a registered or
     module-level function) is saved by name and loads in safe mode; a lambda or closure is saved as
     bytecode and loads only with ``safe_mode=False``.
+
+    Args:
+        function: The function, called as ``function(inputs, **arguments)``.
+        output_shape: The output shape (a tuple, or a function of the input shape); kshim stores it in the config
+            but finds the output shape by running ``function`` on small probe arrays.
+        mask: The output mask: a value, or a function ``mask(inputs, input_mask)``; ``None`` (default): no mask.
+        arguments: Optional dict of extra keyword arguments passed to ``function``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
     """
     _from_config_takes_safe_mode = True  # see kshim._serialization
 

@@ -7,7 +7,19 @@ from .. import _config as config
 
 
 class DTypePolicy:
-    """Variable dtype and compute dtype of a layer (``mixed_*`` keep float32 variables)."""
+    """Variable dtype and compute dtype of a layer (``mixed_*`` keep float32 variables).
+
+    ``policy.variable_dtype`` and ``policy.compute_dtype`` are both the named dtype, except for
+    ``"mixed_float16"`` and ``"mixed_bfloat16"``, which keep ``float32`` variables and compute in the
+    half-precision dtype.
+
+    Args:
+        name: A float dtype name (``"float32"``, ...) or ``"mixed_float16"`` / ``"mixed_bfloat16"``;
+            ``None`` (default) uses ``floatx()``.
+
+    Raises:
+        ValueError: If ``name`` is not a string, or is an unknown ``mixed_`` name.
+    """
 
     def __init__(self, name: str | None = None):
         name = name or config.floatx()
@@ -86,11 +98,23 @@ _GLOBAL: list = [None]
 
 def set_dtype_policy(policy: Any) -> None:
     """Set the global default policy (e.g. ``"mixed_float16"``); None goes back to the default,
-    which follows ``floatx()``."""
+    which follows ``floatx()``.
+
+    Args:
+        policy: A policy name, a ``DTypePolicy``, a serialized policy dict, or ``None``.
+
+    Raises:
+        ValueError: If ``policy`` cannot be interpreted as a dtype policy.
+    """
     _GLOBAL[0] = None if policy is None else get(policy).name
 
 
 def dtype_policy() -> DTypePolicy:
+    """The global default dtype policy.
+
+    Returns:
+        A ``DTypePolicy``: the one set by ``set_dtype_policy``, else one named after ``floatx()``.
+    """
     return get(None)
 
 

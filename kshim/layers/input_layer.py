@@ -11,7 +11,30 @@ from ..ops.node import Node
 
 
 class InputLayer(Layer):
-    """Holds the symbolic input tensor of a functional model."""
+    """Holds the symbolic input tensor of a functional model.
+
+    ``layer.output`` is the ``KerasTensor`` of shape ``batch_shape``; usually created through ``Input``.
+
+    Args:
+        shape: The shape of one sample, without the batch axis: a tuple of ints (``None`` for unknown sizes) or an
+            int for a 1-D sample. Ignored when ``batch_shape`` is given.
+        batch_size: Optional fixed batch size (``None``, the default: unknown).
+        dtype: The input dtype; ``None`` (default) uses the global policy's dtype (``floatx()``), and ``"string"``
+            declares raw text for the text preprocessing layers.
+        sparse: Whether the input is declared sparse; kshim records the flag (default ``False``).
+        ragged: Must be ``False``: ragged inputs are not supported.
+        batch_shape: The full shape including the batch axis; replaces ``shape`` and ``batch_size``.
+        input_tensor: Accepted for Keras compatibility and ignored: kshim always creates a new symbolic tensor.
+        optional: Whether the input is declared optional (may be ``None``); kshim records the flag (default
+            ``False``).
+        name: Optional name of the layer and its tensor.
+        **kwargs: Base ``Layer`` arguments; ``input_shape`` and ``batch_input_shape`` are accepted as older
+            spellings of ``shape`` and ``batch_shape``.
+
+    Raises:
+        ValueError: For ``ragged=True``, for neither ``shape`` nor ``batch_shape``, or for an invalid
+            (negative, non-integer or too large) dimension.
+    """
 
     def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool = False,
                  ragged: bool = False, batch_shape: Any = None, input_tensor: Any = None, optional: bool = False,
@@ -68,7 +91,35 @@ class InputLayer(Layer):
 def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool = False,  # noqa: N802
           ragged: bool = False, batch_shape: Any = None, name: str | None = None, tensor: Any = None,
           optional: bool = False) -> KerasTensor:
-    """A symbolic input tensor (``keras.Input``); ``shape`` excludes the batch dimension."""
+    """A symbolic input tensor (``keras.Input``); ``shape`` excludes the batch dimension.
+
+    Args:
+        shape: The shape of one sample, without the batch axis: a tuple of ints (``None`` for unknown sizes) or an
+            int for a 1-D sample. Ignored when ``batch_shape`` is given.
+        batch_size: Optional fixed batch size (``None``, the default: unknown).
+        dtype: The input dtype; ``None`` (default) uses the global policy's dtype (``floatx()``), and ``"string"``
+            declares raw text for the text preprocessing layers.
+        sparse: Whether the input is declared sparse; kshim records the flag (default ``False``).
+        ragged: Must be ``False``: ragged inputs are not supported.
+        batch_shape: The full shape including the batch axis; replaces ``shape`` and ``batch_size``.
+        name: Optional name of the input layer and its tensor.
+        tensor: Accepted for Keras compatibility and ignored: kshim always creates a new symbolic tensor.
+        optional: Whether the input is declared optional (may be ``None``); kshim records the flag (default
+            ``False``).
+
+    Returns:
+        A ``KerasTensor`` of shape ``(batch_size, *shape)`` (or ``batch_shape``), to be passed to layers and
+        then to ``kshim.Model(inputs, outputs)``.
+
+    Raises:
+        ValueError: For ``ragged=True``, for neither ``shape`` nor ``batch_shape``, or for an invalid
+            (negative, non-integer or too large) dimension.
+
+    Example:
+        >>> x = kshim.Input(shape=(3,))
+        >>> x.shape
+        (None, 3)
+    """
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, ragged=ragged,
                        batch_shape=batch_shape, name=name, optional=optional)
     return layer.output

@@ -31,6 +31,22 @@ class Layer:
     Subclasses create weights in ``build(input_shape)`` with ``add_weight`` and compute in
     ``call(inputs, ...)``; ``call`` may take ``training`` and ``mask`` keyword arguments, which
     are filled in from the enclosing call when not given.
+
+    Args:
+        activity_regularizer: Regularizer (name, callable or instance) applied to the layer's output;
+            its value is added to ``layer.losses`` (default ``None``).
+        trainable: Whether the layer's weights are updated by training (default ``True``).
+        dtype: The dtype policy: a name (``"float32"``, ``"mixed_float16"``, ...), a ``DTypePolicy``,
+            or ``None`` (default) for the global policy.
+        autocast: Whether float inputs are cast to the compute dtype (default ``True``).
+        name: The layer name; ``None`` (default) derives a unique snake_case name from the class.
+        **kwargs: ``input_shape`` / ``input_dim`` and ``batch_size`` (the shape of an implied input,
+            used by ``Sequential``); ``input_length`` (accepted and ignored); ``quantization_config``
+            (must be ``None``).
+
+    Raises:
+        ValueError: For a ``quantization_config`` (kshim has no quantized layers) or an unknown
+            keyword argument (the latter is a ``kshim`` ``ArgumentError``, also a ``TypeError``).
     """
     _serializes_build_config = True  # get_build_config() goes into the saved config (kshim._serialization)
 

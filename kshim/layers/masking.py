@@ -10,7 +10,13 @@ from .layer import Layer
 class Masking(Layer):
     """Zeroes the timesteps of a ``(batch, time, ...features)`` input where every feature equals
     ``mask_value`` and emits the mask ``(batch, time)`` (``True`` = keep) for downstream layers
-    (via ``compute_mask``, which the Sequential/functional runners call)."""
+    (via ``compute_mask``, which the Sequential/functional runners call).
+
+    Args:
+        mask_value: The padding value compared with each feature of the last axis (default ``0.0``);
+            it is cast to the input's dtype.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+    """
 
     def __init__(self, mask_value: Any = 0.0, **kwargs: Any):
         super().__init__(**kwargs)

@@ -152,7 +152,18 @@ class Merge(Layer):
 
 
 class Add(Merge):
-    """Element-wise sum of the inputs."""
+    """Element-wise sum of the inputs.
+
+    Called on a list of tensors of broadcast-compatible shapes (same batch size); the output has
+    their broadcast shape.
+
+    Args:
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: When called on something other than a list, on inputs of different batch sizes or
+            of shapes that do not broadcast.
+    """
 
     def _merge_function(self, inputs: list) -> Any:
         out = inputs[0]
@@ -162,7 +173,17 @@ class Add(Merge):
 
 
 class Subtract(Merge):
-    """``inputs[0] - inputs[1]`` (exactly two inputs)."""
+    """``inputs[0] - inputs[1]`` (exactly two inputs).
+
+    Called on a list of tensors of broadcast-compatible shapes (same batch size); the output has
+    their broadcast shape.
+
+    Args:
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: When called on anything but a list of exactly two tensors of compatible shapes.
+    """
 
     def build(self, input_shape: Any) -> None:
         super().build(input_shape)
@@ -179,7 +200,18 @@ class Subtract(Merge):
 
 class Multiply(Merge):
     """Element-wise product of the inputs; masked-out entries count as 1 (and the output is 0 where
-    every input is masked, when all inputs carry masks)."""
+    every input is masked, when all inputs carry masks).
+
+    Called on a list of tensors of broadcast-compatible shapes (same batch size); the output has
+    their broadcast shape.
+
+    Args:
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: When called on something other than a list, on inputs of different batch sizes or
+            of shapes that do not broadcast.
+    """
 
     def _merge_function(self, inputs: list) -> Any:
         masks = self._input_masks(inputs)
@@ -197,7 +229,18 @@ class Multiply(Merge):
 
 
 class Average(Merge):
-    """Element-wise mean of the inputs."""
+    """Element-wise mean of the inputs.
+
+    Called on a list of tensors of broadcast-compatible shapes (same batch size); the output has
+    their broadcast shape.
+
+    Args:
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: When called on something other than a list, on inputs of different batch sizes or
+            of shapes that do not broadcast.
+    """
 
     def _merge_function(self, inputs: list) -> Any:
         out = inputs[0]
@@ -207,21 +250,55 @@ class Average(Merge):
 
 
 class Maximum(Merge):
-    """Element-wise maximum of the inputs."""
+    """Element-wise maximum of the inputs.
+
+    Called on a list of tensors of broadcast-compatible shapes (same batch size); the output has
+    their broadcast shape.
+
+    Args:
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: When called on something other than a list, on inputs of different batch sizes or
+            of shapes that do not broadcast.
+    """
 
     def _merge_function(self, inputs: list) -> Any:
         return self._merge_with_masks(ops.maximum, inputs)
 
 
 class Minimum(Merge):
-    """Element-wise minimum of the inputs."""
+    """Element-wise minimum of the inputs.
+
+    Called on a list of tensors of broadcast-compatible shapes (same batch size); the output has
+    their broadcast shape.
+
+    Args:
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: When called on something other than a list, on inputs of different batch sizes or
+            of shapes that do not broadcast.
+    """
 
     def _merge_function(self, inputs: list) -> Any:
         return self._merge_with_masks(ops.minimum, inputs)
 
 
 class Concatenate(Merge):
-    """Concatenates the inputs along ``axis``; all other dimensions must match."""
+    """Concatenates the inputs along ``axis``; all other dimensions must match.
+
+    The output mask (when any input has one) is the concatenation of the masks, an absent one
+    counting as all ``True``.
+
+    Args:
+        axis: The concatenation axis (default ``-1``, the last).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: When built or called on something other than a list of tensors of one rank whose
+            other dimensions match.
+    """
 
     def __init__(self, axis: int = -1, **kwargs: Any):
         super().__init__(**kwargs)
@@ -329,7 +406,23 @@ def batch_dot(x: Any, y: Any, axes: Any = None) -> Any:
 
 class Dot(Merge):
     """Per-sample dot product of two inputs along ``axes`` (an int or a pair); ``normalize=True``
-    L2-normalizes both inputs along those axes first (cosine similarity)."""
+    L2-normalizes both inputs along those axes first (cosine similarity).
+
+    The output has the first input's remaining axes followed by the second's (without its batch axis);
+    two ``(batch, n)`` inputs give ``(batch, 1)``.
+
+    Args:
+        axes: The axis to contract: an int (the same for both inputs) or a pair ``(axis_of_x1,
+            axis_of_x2)``; axis 0, the batch axis, cannot be contracted.
+        normalize: If ``True``, L2-normalize both inputs along the contracted axes first (default
+            ``False``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        TypeError: If ``axes`` is neither an int nor a list/tuple.
+        ValueError: If ``axes`` is not a pair of ints; when built or called, for anything but two
+            inputs whose contracted axes have the same size.
+    """
 
     def __init__(self, axes: Any, normalize: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
@@ -391,40 +484,111 @@ class Dot(Merge):
 
 
 def add(inputs: list, **kwargs: Any) -> Any:
-    """Functional form of ``Add``."""
+    """Functional form of ``Add``: ``Add(**kwargs)(inputs)``.
+
+    Args:
+        inputs: A list of tensors (or symbolic ``KerasTensor``s), as the ``Add`` layer takes.
+        **kwargs: Arguments of the ``Add`` layer (``name``, ...).
+
+    Returns:
+        The merged tensor (a ``KerasTensor`` when the inputs are symbolic).
+
+    Example:
+        >>> x = kshim.ops.ones((1, 2))
+        >>> kshim.ops.convert_to_numpy(kshim.layers.add([x, x])).tolist()
+        [[2.0, 2.0]]
+    """
     return Add(**kwargs)(inputs)
 
 
 def subtract(inputs: list, **kwargs: Any) -> Any:
-    """Functional form of ``Subtract``."""
+    """Functional form of ``Subtract``: ``Subtract(**kwargs)(inputs)``.
+
+    Args:
+        inputs: A list of tensors (or symbolic ``KerasTensor``s), as the ``Subtract`` layer takes.
+        **kwargs: Arguments of the ``Subtract`` layer (``name``, ...).
+
+    Returns:
+        The merged tensor (a ``KerasTensor`` when the inputs are symbolic).
+    """
     return Subtract(**kwargs)(inputs)
 
 
 def multiply(inputs: list, **kwargs: Any) -> Any:
-    """Functional form of ``Multiply``."""
+    """Functional form of ``Multiply``: ``Multiply(**kwargs)(inputs)``.
+
+    Args:
+        inputs: A list of tensors (or symbolic ``KerasTensor``s), as the ``Multiply`` layer takes.
+        **kwargs: Arguments of the ``Multiply`` layer (``name``, ...).
+
+    Returns:
+        The merged tensor (a ``KerasTensor`` when the inputs are symbolic).
+    """
     return Multiply(**kwargs)(inputs)
 
 
 def average(inputs: list, **kwargs: Any) -> Any:
-    """Functional form of ``Average``."""
+    """Functional form of ``Average``: ``Average(**kwargs)(inputs)``.
+
+    Args:
+        inputs: A list of tensors (or symbolic ``KerasTensor``s), as the ``Average`` layer takes.
+        **kwargs: Arguments of the ``Average`` layer (``name``, ...).
+
+    Returns:
+        The merged tensor (a ``KerasTensor`` when the inputs are symbolic).
+    """
     return Average(**kwargs)(inputs)
 
 
 def maximum(inputs: list, **kwargs: Any) -> Any:
-    """Functional form of ``Maximum``."""
+    """Functional form of ``Maximum``: ``Maximum(**kwargs)(inputs)``.
+
+    Args:
+        inputs: A list of tensors (or symbolic ``KerasTensor``s), as the ``Maximum`` layer takes.
+        **kwargs: Arguments of the ``Maximum`` layer (``name``, ...).
+
+    Returns:
+        The merged tensor (a ``KerasTensor`` when the inputs are symbolic).
+    """
     return Maximum(**kwargs)(inputs)
 
 
 def minimum(inputs: list, **kwargs: Any) -> Any:
-    """Functional form of ``Minimum``."""
+    """Functional form of ``Minimum``: ``Minimum(**kwargs)(inputs)``.
+
+    Args:
+        inputs: A list of tensors (or symbolic ``KerasTensor``s), as the ``Minimum`` layer takes.
+        **kwargs: Arguments of the ``Minimum`` layer (``name``, ...).
+
+    Returns:
+        The merged tensor (a ``KerasTensor`` when the inputs are symbolic).
+    """
     return Minimum(**kwargs)(inputs)
 
 
 def concatenate(inputs: list, axis: int = -1, **kwargs: Any) -> Any:
-    """Functional form of ``Concatenate``."""
+    """Functional form of ``Concatenate``: ``Concatenate(axis=axis, **kwargs)(inputs)``.
+
+    Args:
+        inputs: A list of tensors (or symbolic ``KerasTensor``s), as the ``Concatenate`` layer takes.
+        axis: The concatenation axis (default ``-1``).
+        **kwargs: Arguments of the ``Concatenate`` layer (``name``, ...).
+
+    Returns:
+        The merged tensor (a ``KerasTensor`` when the inputs are symbolic).
+    """
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
 def dot(inputs: list, axes: Any = -1, **kwargs: Any) -> Any:
-    """Functional form of ``Dot``."""
+    """Functional form of ``Dot``: ``Dot(axes=axes, **kwargs)(inputs)``.
+
+    Args:
+        inputs: A list of tensors (or symbolic ``KerasTensor``s), as the ``Dot`` layer takes.
+        axes: The axis (or pair of axes) to contract (default ``-1``, the last axis of both).
+        **kwargs: Arguments of the ``Dot`` layer (``name``, ...).
+
+    Returns:
+        The merged tensor (a ``KerasTensor`` when the inputs are symbolic).
+    """
     return Dot(axes=axes, **kwargs)(inputs)

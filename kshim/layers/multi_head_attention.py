@@ -134,6 +134,35 @@ class MultiHeadAttention(QueryValueKeyLayer):
     attention_mask=None, return_attention_scores=False, training=None, use_causal_mask=False)``.
     ``value_dim`` may differ from ``key_dim``. ``flash_attention`` is accepted and ignored (kshim
     has no flash kernel; results are the same).
+
+    Args:
+        num_heads: Number of attention heads (a positive integer).
+        key_dim: Size of each head's query and key projection (a positive integer).
+        value_dim: Size of each head's value projection; ``None`` (default) uses ``key_dim``.
+        dropout: Dropout rate of the attention weights during training, in ``[0, 1]`` (default ``0.0``).
+        use_bias: Whether the query/key/value/output projections have biases (default ``True``).
+        output_shape: Last dimension(s) of the output: an int or a tuple; ``None`` (default) gives the query's last
+            dimension.
+        attention_axes: Axes (of the query, counting the batch axis) over which attention is applied: an int or a
+            tuple; ``None`` (default) uses every axis between the batch and the feature axes.
+        sliding_window: If a positive int ``w``, query step ``i`` attends only to key steps ``j`` with ``|i - j| <
+            w``; ``None`` (default): no window.
+        flash_attention: Accepted and ignored (see above).
+        kernel_initializer: Initializer of the projection kernels (default ``"glorot_uniform"``).
+        bias_initializer: Initializer of the projection biases (default ``"zeros"``).
+        kernel_regularizer: Optional regularizer of the projection kernels.
+        bias_regularizer: Optional regularizer of the projection biases.
+        activity_regularizer: Optional regularizer of the output.
+        kernel_constraint: Optional constraint on the projection kernels.
+        bias_constraint: Optional constraint on the projection biases.
+        use_gate: If ``True``, multiply each head's attention output by a sigmoid gate computed from the query
+            (default ``False``).
+        seed: Optional integer seed of the attention dropout.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a non-positive ``num_heads``/``key_dim``/``value_dim``, a ``dropout`` outside
+            ``[0, 1]``, or an invalid ``output_shape``, ``attention_axes`` or ``sliding_window``.
     """
 
     def __init__(self, num_heads: int, key_dim: int, value_dim: int | None = None, dropout: float = 0.0,

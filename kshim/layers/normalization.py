@@ -75,6 +75,32 @@ class BatchNormalization(Layer):
     frozen layer (``trainable=False``) always runs in inference mode. A ``mask`` of shape
     ``inputs.shape[:-1]`` excludes masked positions from the batch statistics.
     Weights: ``gamma``, ``beta`` (trainable), ``moving_mean``, ``moving_variance``.
+
+    Args:
+        axis: The feature axis, which keeps its own statistics (default ``-1``; ``1`` for channels-first images).
+        momentum: Momentum of the moving statistics (default ``0.99``).
+        epsilon: Small float added to the variance before the square root (default ``1e-3``).
+        center: If ``True`` (default), add the learned offset ``beta``.
+        scale: If ``True`` (default), multiply by the learned scale ``gamma``.
+        beta_initializer: Initializer of ``beta`` (default ``"zeros"``).
+        gamma_initializer: Initializer of ``gamma`` (default ``"ones"``).
+        moving_mean_initializer: Initializer of ``moving_mean`` (default ``"zeros"``).
+        moving_variance_initializer: Initializer of ``moving_variance`` (default ``"ones"``).
+        beta_regularizer: Optional regularizer of ``beta``.
+        gamma_regularizer: Optional regularizer of ``gamma``.
+        beta_constraint: Optional constraint on ``beta``.
+        gamma_constraint: Optional constraint on ``gamma``.
+        renorm: If ``True``, use batch renormalization (extra ``renorm_mean``/``renorm_stddev`` statistics correct
+            the batch statistics during training; default ``False``).
+        renorm_clipping: With ``renorm``, an optional dict with keys ``"rmax"``, ``"rmin"`` and ``"dmax"`` clipping
+            the correction factors ``r`` and ``d``.
+        renorm_momentum: Momentum of the renormalization statistics (default ``0.99``).
+        synchronized: Accepted and ignored: kshim computes the statistics over the batch it is given.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For ``renorm_clipping`` with unknown keys, ``rmax < rmin`` or a negative ``dmax``;
+            when built, for an ``axis`` of unknown size or outside the input's rank.
     """
 
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
@@ -242,7 +268,24 @@ class BatchNormalization(Layer):
 class LayerNormalization(Layer):
     """Normalize each sample over ``axis`` (an int or a list of ints), then scale by ``gamma`` and
     shift by ``beta`` (shaped like the normalized axes). ``rms_scaling=True`` (deprecated in Keras)
-    divides by ``sqrt(variance + epsilon)`` without centering and drops ``beta``."""
+    divides by ``sqrt(variance + epsilon)`` without centering and drops ``beta``.
+
+    Args:
+        axis: The axis or list of axes to normalize over (default ``-1``).
+        epsilon: Small float added to the variance (default ``1e-3``).
+        center: If ``True`` (default), add the learned offset ``beta``.
+        scale: If ``True`` (default), multiply by the learned scale ``gamma``.
+        beta_initializer: Initializer of ``beta`` (default ``"zeros"``).
+        gamma_initializer: Initializer of ``gamma`` (default ``"ones"``).
+        beta_regularizer: Optional regularizer of ``beta``.
+        gamma_regularizer: Optional regularizer of ``gamma``.
+        beta_constraint: Optional constraint on ``beta``.
+        gamma_constraint: Optional constraint on ``gamma``.
+        **kwargs: Base ``Layer`` arguments; also ``rms_scaling`` (see above, default ``False``).
+
+    Raises:
+        TypeError: If ``axis`` is not an int or a list/tuple of ints.
+    """
 
     def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  beta_initializer: Any = "zeros", gamma_initializer: Any = "ones", beta_regularizer: Any = None,
@@ -312,7 +355,27 @@ class LayerNormalization(Layer):
 
 class GroupNormalization(Layer):
     """Split the channels on ``axis`` into ``groups`` and normalize each group of each sample over
-    the group's channels and every other non-batch axis. ``groups=-1`` is instance normalization."""
+    the group's channels and every other non-batch axis. ``groups=-1`` is instance normalization.
+
+    Args:
+        groups: Number of groups (default ``32``); the size of ``axis`` must be divisible by it. ``-1`` makes one
+            group per channel.
+        axis: The channel axis (default ``-1``).
+        epsilon: Small float added to the variance (default ``1e-3``).
+        center: If ``True`` (default), add the learned offset ``beta``.
+        scale: If ``True`` (default), multiply by the learned scale ``gamma``.
+        beta_initializer: Initializer of ``beta`` (default ``"zeros"``).
+        gamma_initializer: Initializer of ``gamma`` (default ``"ones"``).
+        beta_regularizer: Optional regularizer of ``beta``.
+        gamma_regularizer: Optional regularizer of ``gamma``.
+        beta_constraint: Optional constraint on ``beta``.
+        gamma_constraint: Optional constraint on ``gamma``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``groups`` is not a positive int or ``-1``; when built, for a channel axis of unknown
+            size, with fewer channels than groups, or not divisible by ``groups``.
+    """
 
     def __init__(self, groups: int = 32, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
@@ -381,7 +444,15 @@ class GroupNormalization(Layer):
 
 
 class UnitNormalization(Layer):
-    """Scale each sample to unit L2 norm over ``axis`` (int or list): ``x / max(||x||, 1e-12)``."""
+    """Scale each sample to unit L2 norm over ``axis`` (int or list): ``x / max(||x||, 1e-12)``.
+
+    Args:
+        axis: The axis or list of axes over which the norm is computed (default ``-1``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        TypeError: If ``axis`` is not an int or a list/tuple of ints.
+    """
 
     def __init__(self, axis: Any = -1, **kwargs: Any):
         super().__init__(**kwargs)

@@ -64,14 +64,69 @@ class BasePooling(Layer):
 
 
 class MaxPooling1D(BasePooling):
+    """1D maximum pooling: the maximum of each window over the steps axis.
+
+    Args:
+        pool_size: Size of the pooling window: an integer or a tuple of 1 integer (default ``2``).
+        strides: Step of the window: an integer or a tuple of 1 integer; ``None`` (default) uses ``pool_size``.
+        padding: ``"valid"`` (default; windows stay inside the input) or ``"same"`` (pad so that the output has
+            ``ceil(input / strides)`` steps); case-insensitive.
+        data_format: ``"channels_last"`` (inputs ``(batch, steps, channels)``) or ``"channels_first"``; ``None``
+            (default) uses ``image_data_format()``.
+        name: Optional layer name.
+        **kwargs: Base ``Layer`` arguments (``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For an invalid ``pool_size``/``strides``, ``padding`` or ``data_format``; when called,
+            for an input of another rank than 3, or a window larger than the input with
+            ``padding="valid"``.
+    """
     rank, mode = 1, "max"
 
 
 class MaxPooling2D(BasePooling):
+    """2D maximum pooling: the maximum of each window over the height and width axes.
+
+    Args:
+        pool_size: Size of the pooling window: an integer (the same on every axis) or a tuple of 2 integers (default
+            ``2``).
+        strides: Step of the window: an integer (the same on every axis) or a tuple of 2 integers; ``None``
+            (default) uses ``pool_size``.
+        padding: ``"valid"`` (default; windows stay inside the input) or ``"same"`` (pad so that the output has
+            ``ceil(input / strides)`` steps); case-insensitive.
+        data_format: ``"channels_last"`` (inputs ``(batch, height, width, channels)``) or ``"channels_first"``;
+            ``None`` (default) uses ``image_data_format()``.
+        name: Optional layer name.
+        **kwargs: Base ``Layer`` arguments (``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For an invalid ``pool_size``/``strides``, ``padding`` or ``data_format``; when called,
+            for an input of another rank than 4, or a window larger than the input with
+            ``padding="valid"``.
+    """
     rank, mode = 2, "max"
 
 
 class MaxPooling3D(BasePooling):
+    """3D maximum pooling: the maximum of each window over the depth, height and width axes.
+
+    Args:
+        pool_size: Size of the pooling window: an integer (the same on every axis) or a tuple of 3 integers (default
+            ``2``).
+        strides: Step of the window: an integer (the same on every axis) or a tuple of 3 integers; ``None``
+            (default) uses ``pool_size``.
+        padding: ``"valid"`` (default; windows stay inside the input) or ``"same"`` (pad so that the output has
+            ``ceil(input / strides)`` steps); case-insensitive.
+        data_format: ``"channels_last"`` (inputs ``(batch, depth, height, width, channels)``) or
+            ``"channels_first"``; ``None`` (default) uses ``image_data_format()``.
+        name: Optional layer name.
+        **kwargs: Base ``Layer`` arguments (``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For an invalid ``pool_size``/``strides``, ``padding`` or ``data_format``; when called,
+            for an input of another rank than 5, or a window larger than the input with
+            ``padding="valid"``.
+    """
     rank, mode = 3, "max"
 
 
@@ -85,14 +140,69 @@ class _AveragePooling(BasePooling):
 
 
 class AveragePooling1D(_AveragePooling):
+    """1D average pooling: the average of each window over the steps axis.
+
+    Args:
+        pool_size: Size of the pooling window: an integer or a tuple of 1 integer (required, as in Keras).
+        strides: Step of the window: an integer or a tuple of 1 integer; ``None`` (default) uses ``pool_size``.
+        padding: ``"valid"`` (default; windows stay inside the input) or ``"same"`` (pad so that the output has
+            ``ceil(input / strides)`` steps); case-insensitive. Padded cells are not counted in the average.
+        data_format: ``"channels_last"`` (inputs ``(batch, steps, channels)``) or ``"channels_first"``; ``None``
+            (default) uses ``image_data_format()``.
+        name: Optional layer name.
+        **kwargs: Base ``Layer`` arguments (``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For an invalid ``pool_size``/``strides``, ``padding`` or ``data_format``; when called,
+            for an input of another rank than 3, or a window larger than the input with
+            ``padding="valid"``.
+    """
     rank = 1
 
 
 class AveragePooling2D(_AveragePooling):
+    """2D average pooling: the average of each window over the height and width axes.
+
+    Args:
+        pool_size: Size of the pooling window: an integer (the same on every axis) or a tuple of 2 integers
+            (required, as in Keras).
+        strides: Step of the window: an integer (the same on every axis) or a tuple of 2 integers; ``None``
+            (default) uses ``pool_size``.
+        padding: ``"valid"`` (default; windows stay inside the input) or ``"same"`` (pad so that the output has
+            ``ceil(input / strides)`` steps); case-insensitive. Padded cells are not counted in the average.
+        data_format: ``"channels_last"`` (inputs ``(batch, height, width, channels)``) or ``"channels_first"``;
+            ``None`` (default) uses ``image_data_format()``.
+        name: Optional layer name.
+        **kwargs: Base ``Layer`` arguments (``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For an invalid ``pool_size``/``strides``, ``padding`` or ``data_format``; when called,
+            for an input of another rank than 4, or a window larger than the input with
+            ``padding="valid"``.
+    """
     rank = 2
 
 
 class AveragePooling3D(_AveragePooling):
+    """3D average pooling: the average of each window over the depth, height and width axes.
+
+    Args:
+        pool_size: Size of the pooling window: an integer (the same on every axis) or a tuple of 3 integers
+            (required, as in Keras).
+        strides: Step of the window: an integer (the same on every axis) or a tuple of 3 integers; ``None``
+            (default) uses ``pool_size``.
+        padding: ``"valid"`` (default; windows stay inside the input) or ``"same"`` (pad so that the output has
+            ``ceil(input / strides)`` steps); case-insensitive. Padded cells are not counted in the average.
+        data_format: ``"channels_last"`` (inputs ``(batch, depth, height, width, channels)``) or
+            ``"channels_first"``; ``None`` (default) uses ``image_data_format()``.
+        name: Optional layer name.
+        **kwargs: Base ``Layer`` arguments (``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For an invalid ``pool_size``/``strides``, ``padding`` or ``data_format``; when called,
+            for an input of another rank than 5, or a window larger than the input with
+            ``padding="valid"``.
+    """
     rank = 3
 
 
@@ -142,19 +252,62 @@ class BaseGlobalPooling(Layer):
 
 
 class GlobalMaxPooling1D(BaseGlobalPooling):
+    """Global maximum over the spatial axes of ``(batch, steps, channels)`` inputs.
+
+    Args:
+        data_format: ``"channels_last"`` (inputs ``(batch, steps, channels)``) or ``"channels_first"``; ``None``
+            (default) uses ``image_data_format()``.
+        keepdims: If ``True``, keep the spatial axes with size 1 (default ``False``: output ``(batch, channels)``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For an invalid ``data_format``; when called, for an input of another rank than 3.
+    """
     rank, mode = 1, "max"
 
 
 class GlobalMaxPooling2D(BaseGlobalPooling):
+    """Global maximum over the spatial axes of ``(batch, height, width, channels)`` inputs.
+
+    Args:
+        data_format: ``"channels_last"`` (inputs ``(batch, height, width, channels)``) or ``"channels_first"``;
+            ``None`` (default) uses ``image_data_format()``.
+        keepdims: If ``True``, keep the spatial axes with size 1 (default ``False``: output ``(batch, channels)``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For an invalid ``data_format``; when called, for an input of another rank than 4.
+    """
     rank, mode = 2, "max"
 
 
 class GlobalMaxPooling3D(BaseGlobalPooling):
+    """Global maximum over the spatial axes of ``(batch, depth, height, width, channels)`` inputs.
+
+    Args:
+        data_format: ``"channels_last"`` (inputs ``(batch, depth, height, width, channels)``) or
+            ``"channels_first"``; ``None`` (default) uses ``image_data_format()``.
+        keepdims: If ``True``, keep the spatial axes with size 1 (default ``False``: output ``(batch, channels)``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For an invalid ``data_format``; when called, for an input of another rank than 5.
+    """
     rank, mode = 3, "max"
 
 
 class GlobalAveragePooling1D(BaseGlobalPooling):
-    """Mean over the steps; with a ``mask`` (batch, steps) only unmasked steps are averaged."""
+    """Mean over the steps; with a ``mask`` (batch, steps) only unmasked steps are averaged.
+
+    Args:
+        data_format: ``"channels_last"`` (inputs ``(batch, steps, channels)``) or ``"channels_first"``; ``None``
+            (default) uses ``image_data_format()``.
+        keepdims: If ``True``, keep the spatial axes with size 1 (default ``False``: output ``(batch, channels)``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For an invalid ``data_format``; when called, for an input of another rank than 3.
+    """
     rank, mode = 1, "avg"
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any):
@@ -177,10 +330,32 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
 
 
 class GlobalAveragePooling2D(BaseGlobalPooling):
+    """Global mean over the spatial axes of ``(batch, height, width, channels)`` inputs.
+
+    Args:
+        data_format: ``"channels_last"`` (inputs ``(batch, height, width, channels)``) or ``"channels_first"``;
+            ``None`` (default) uses ``image_data_format()``.
+        keepdims: If ``True``, keep the spatial axes with size 1 (default ``False``: output ``(batch, channels)``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For an invalid ``data_format``; when called, for an input of another rank than 4.
+    """
     rank, mode = 2, "avg"
 
 
 class GlobalAveragePooling3D(BaseGlobalPooling):
+    """Global mean over the spatial axes of ``(batch, depth, height, width, channels)`` inputs.
+
+    Args:
+        data_format: ``"channels_last"`` (inputs ``(batch, depth, height, width, channels)``) or
+            ``"channels_first"``; ``None`` (default) uses ``image_data_format()``.
+        keepdims: If ``True``, keep the spatial axes with size 1 (default ``False``: output ``(batch, channels)``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For an invalid ``data_format``; when called, for an input of another rank than 5.
+    """
     rank, mode = 3, "avg"
 
 

@@ -55,7 +55,21 @@ def _dropout(layer: Layer, inputs: Any, noise_shape: Any) -> Any:
 class Dropout(Layer):
     """Zero each input with probability ``rate`` while training and scale the rest by
     ``1 / (1 - rate)``; ``noise_shape`` (``None`` entries take the input's size) shares the mask
-    along axes of size 1."""
+    along axes of size 1.
+
+    Only active when called with ``training=True``; otherwise the input is returned unchanged.
+
+    Args:
+        rate: Fraction of the inputs to drop, in ``[0, 1]``.
+        noise_shape: Optional shape of the keep/drop mask, broadcast against the input (e.g. ``(batch, 1,
+            features)`` to drop the same features at every step); ``None`` entries take the input's size.
+        seed: Optional integer seed of the random draws.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``rate`` is outside ``[0, 1]`` or ``noise_shape`` is not a sequence of positive ints
+            (or ``None``).
+    """
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -102,7 +116,23 @@ class _SpatialDropout(Dropout):
 
 
 class SpatialDropout1D(_SpatialDropout):
-    """Drops whole feature maps of a ``(batch, steps, channels)`` input."""
+    """Drops whole feature maps of a ``(batch, steps, channels)`` input.
+
+    The same channels are dropped at every step of a sample (kept ones are scaled by ``1 / (1 - rate)``).
+
+    Only active when called with ``training=True``; otherwise the input is returned unchanged.
+
+    Args:
+        rate: Fraction of the inputs to drop, in ``[0, 1]``.
+        seed: Optional integer seed of the random draws.
+        name: Optional layer name.
+        dtype: Optional dtype policy.
+        **kwargs: Other base ``Layer`` arguments; ``trainable`` is accepted and ignored.
+
+    Raises:
+        ValueError: If ``rate`` is outside ``[0, 1]``; when called, for an input of another rank
+            than 3.
+    """
     _ndim = 3
 
     def _noise_shape(self, shape: tuple) -> tuple:
@@ -132,17 +162,66 @@ class _SpatialDropoutND(_SpatialDropout):
 
 
 class SpatialDropout2D(_SpatialDropoutND):
-    """Drops whole channels of a 4-D input (``data_format`` says where the channels are)."""
+    """Drops whole channels of a 4-D input (``data_format`` says where the channels are).
+
+    The same channels are dropped at every position of a sample (kept ones are scaled by
+    ``1 / (1 - rate)``).
+
+    Only active when called with ``training=True``; otherwise the input is returned unchanged.
+
+    Args:
+        rate: Fraction of the inputs to drop, in ``[0, 1]``.
+        data_format: ``"channels_last"`` or ``"channels_first"`` (where the channels are); ``None`` (default) uses
+            ``image_data_format()``.
+        seed: Optional integer seed of the random draws.
+        name: Optional layer name.
+        dtype: Optional dtype policy.
+        **kwargs: Other base ``Layer`` arguments; ``trainable`` is accepted and ignored.
+
+    Raises:
+        ValueError: If ``rate`` is outside ``[0, 1]`` or ``data_format`` is invalid; when called, for an
+            input of another rank than 4.
+    """
     _ndim = 4
 
 
 class SpatialDropout3D(_SpatialDropoutND):
-    """Drops whole channels of a 5-D input (``data_format`` says where the channels are)."""
+    """Drops whole channels of a 5-D input (``data_format`` says where the channels are).
+
+    The same channels are dropped at every position of a sample (kept ones are scaled by
+    ``1 / (1 - rate)``).
+
+    Only active when called with ``training=True``; otherwise the input is returned unchanged.
+
+    Args:
+        rate: Fraction of the inputs to drop, in ``[0, 1]``.
+        data_format: ``"channels_last"`` or ``"channels_first"`` (where the channels are); ``None`` (default) uses
+            ``image_data_format()``.
+        seed: Optional integer seed of the random draws.
+        name: Optional layer name.
+        dtype: Optional dtype policy.
+        **kwargs: Other base ``Layer`` arguments; ``trainable`` is accepted and ignored.
+
+    Raises:
+        ValueError: If ``rate`` is outside ``[0, 1]`` or ``data_format`` is invalid; when called, for an
+            input of another rank than 5.
+    """
     _ndim = 5
 
 
 class GaussianNoise(Layer):
-    """Adds zero-mean Gaussian noise of standard deviation ``stddev`` while training."""
+    """Adds zero-mean Gaussian noise of standard deviation ``stddev`` while training.
+
+    Only active when called with ``training=True``; otherwise the input is returned unchanged.
+
+    Args:
+        stddev: Standard deviation of the noise, in ``[0, 1]``.
+        seed: Optional integer seed of the random draws.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``stddev`` is outside ``[0, 1]``.
+    """
 
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -171,7 +250,18 @@ class GaussianNoise(Layer):
 
 class GaussianDropout(Layer):
     """Multiplies the input by Gaussian noise of mean 1 and standard deviation
-    ``sqrt(rate / (1 - rate))`` while training."""
+    ``sqrt(rate / (1 - rate))`` while training.
+
+    Only active when called with ``training=True``; otherwise the input is returned unchanged.
+
+    Args:
+        rate: Drop probability defining the noise's standard deviation, in ``[0, 1)``.
+        seed: Optional integer seed of the random draws.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``rate`` is outside ``[0, 1]``.
+    """
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -199,7 +289,20 @@ class GaussianDropout(Layer):
 
 class AlphaDropout(Layer):
     """Dropout for SELU networks: dropped units are set to SELU's negative saturation value and an
-    affine correction keeps the mean and variance of the inputs."""
+    affine correction keeps the mean and variance of the inputs.
+
+    Only active when called with ``training=True``; otherwise the input is returned unchanged.
+
+    Args:
+        rate: Fraction of the inputs to drop, in ``[0, 1]``.
+        noise_shape: Optional shape of the drop mask; ``None`` entries take the input's size (default ``None``: the
+            input's shape).
+        seed: Optional integer seed of the random draws.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``rate`` is outside ``[0, 1]``.
+    """
 
     _ALPHA = 1.6732632423543772848170429916717
     _SCALE = 1.0507009873554804934193349852946
@@ -237,7 +340,13 @@ class AlphaDropout(Layer):
 
 class ActivityRegularization(Layer):
     """Identity that adds ``(l1 * sum(|x|) + l2 * sum(x**2)) / batch_size`` of its input to the
-    layer's losses (the batch-size normalization is Keras 3's)."""
+    layer's losses (the batch-size normalization is Keras 3's).
+
+    Args:
+        l1: L1 factor (default ``0.0``).
+        l2: L2 factor (default ``0.0``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ...); an ``activity_regularizer`` is ignored.
+    """
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs: Any):
         kwargs.pop("activity_regularizer", None)

@@ -14,7 +14,15 @@ from .layer import Layer
 
 class Flatten(Layer):
     """``(batch, ...) -> (batch, prod(...))`` in channels_last order; with
-    ``data_format="channels_first"`` the channel axis is moved last first (as Keras)."""
+    ``data_format="channels_first"`` the channel axis is moved last first (as Keras).
+
+    Args:
+        data_format: ``"channels_last"`` or ``"channels_first"``; ``None`` (default) uses ``image_data_format()``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: When called on a scalar (an input of rank 0).
+    """
 
     def __init__(self, data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -37,7 +45,22 @@ class Flatten(Layer):
 
 
 class Reshape(Layer):
-    """Reshape the non-batch dims to ``target_shape`` (one entry may be -1)."""
+    """Reshape the non-batch dims to ``target_shape`` (one entry may be -1).
+
+    Args:
+        target_shape: The new shape of each sample, without the batch axis: a tuple of positive ints, one of which
+            may be ``-1`` (inferred from the input's size).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a ``target_shape`` with zeros, negative sizes or more than one ``-1``; when called,
+            for an input whose per-sample size does not fit ``target_shape``.
+
+    Example:
+        >>> y = kshim.layers.Reshape((3, 2))(kshim.ops.zeros((4, 6)))
+        >>> tuple(y.shape)
+        (4, 3, 2)
+    """
 
     def __init__(self, target_shape: Any, **kwargs: Any):
         super().__init__(**kwargs)
@@ -64,7 +87,17 @@ class Reshape(Layer):
 
 
 class Permute(Layer):
-    """Permute the non-batch axes; ``dims`` is 1-indexed, e.g. ``(2, 1)`` swaps the first two."""
+    """Permute the non-batch axes; ``dims`` is 1-indexed, e.g. ``(2, 1)`` swaps the first two.
+
+    Args:
+        dims: A permutation of ``1..n`` for inputs of rank ``n + 1``: output axis ``i`` is input axis ``dims[i -
+            1]``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``dims`` is not a permutation of ``1..len(dims)``; when called, for an input of
+            another rank than ``len(dims) + 1``.
+    """
 
     def __init__(self, dims: Any, **kwargs: Any):
         super().__init__(**kwargs)
@@ -85,7 +118,16 @@ class Permute(Layer):
 
 
 class RepeatVector(Layer):
-    """``(batch, features) -> (batch, n, features)``."""
+    """``(batch, features) -> (batch, n, features)``.
+
+    Args:
+        n: Number of repetitions (a positive int).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        TypeError: If ``n`` is not an int.
+        ValueError: If ``n`` is not positive; when called, for an input that is not 2-D.
+    """
 
     def __init__(self, n: int, **kwargs: Any):
         super().__init__(**kwargs)
@@ -164,7 +206,16 @@ class _Cropping(_SpatialEdit):
 
 
 class Cropping1D(_Cropping):
-    """Crop ``(lo, hi)`` steps from axis 1 of ``(batch, steps, features)``."""
+    """Crop ``(lo, hi)`` steps from axis 1 of ``(batch, steps, features)``.
+
+    Args:
+        cropping: Steps to remove: an int (the same at both ends) or a ``(lo, hi)`` pair (default ``(1, 1)``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a negative or malformed ``cropping``; when called, for an input that is not 3-D or
+            not longer than ``lo + hi``.
+    """
     rank = 1
 
     def __init__(self, cropping: Any = (1, 1), **kwargs: Any):
@@ -178,6 +229,20 @@ class Cropping1D(_Cropping):
 
 
 class Cropping2D(_Cropping):
+    """Crop rows and columns from the edges of ``(batch, height, width, channels)`` images.
+
+    Args:
+        cropping: How much to crop: an int (the same on both sides of every spatial axis), a tuple of 2 ints
+            (symmetric, per axis ``(height, width)``), or a tuple of 2 ``(lo, hi)`` pairs (default ``((0, 0), (0,
+            0))``).
+        data_format: ``"channels_last"`` (inputs ``(batch, height, width, channels)``) or ``"channels_first"``;
+            ``None`` (default) uses ``image_data_format()``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a negative or malformed ``cropping`` or an invalid ``data_format``; when called, for
+            an input that is not 4-D or not larger than the cropping.
+    """
     rank = 2
 
     def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: str | None = None, **kwargs: Any):
@@ -191,6 +256,20 @@ class Cropping2D(_Cropping):
 
 
 class Cropping3D(_Cropping):
+    """Crop the edges of the three spatial axes of ``(batch, depth, height, width, channels)`` volumes.
+
+    Args:
+        cropping: How much to crop: an int (the same on both sides of every spatial axis), a tuple of 3 ints
+            (symmetric, per axis ``(depth, height, width)``), or a tuple of 3 ``(lo, hi)`` pairs (default ``((1, 1),
+            (1, 1), (1, 1))``).
+        data_format: ``"channels_last"`` (inputs ``(batch, depth, height, width, channels)``) or
+            ``"channels_first"``; ``None`` (default) uses ``image_data_format()``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a negative or malformed ``cropping`` or an invalid ``data_format``; when called, for
+            an input that is not 5-D or not larger than the cropping.
+    """
     rank = 3
 
     def __init__(self, cropping: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None, **kwargs: Any):
@@ -225,7 +304,17 @@ class _ZeroPadding(_SpatialEdit):
 
 
 class ZeroPadding1D(_ZeroPadding):
-    """Pad ``(lo, hi)`` zeros on the steps axis (axis 1, or 2 for channels_first)."""
+    """Pad ``(lo, hi)`` zeros on the steps axis (axis 1, or 2 for channels_first).
+
+    Args:
+        padding: Zeros to add: an int (the same at both ends) or a ``(lo, hi)`` pair (default ``1``).
+        data_format: ``"channels_last"`` (inputs ``(batch, steps, features)``) or ``"channels_first"``; ``None``
+            (default) uses ``image_data_format()``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a negative or malformed ``padding``; when called, for an input that is not 3-D.
+    """
     rank = 1
 
     def __init__(self, padding: Any = 1, data_format: str | None = None, **kwargs: Any):
@@ -233,6 +322,19 @@ class ZeroPadding1D(_ZeroPadding):
 
 
 class ZeroPadding2D(_ZeroPadding):
+    """Pad rows and columns of zeros around ``(batch, height, width, channels)`` images.
+
+    Args:
+        padding: How much to pad: an int (the same on both sides of every spatial axis), a tuple of 2 ints
+            (symmetric, per axis ``(height, width)``), or a tuple of 2 ``(lo, hi)`` pairs (default ``(1, 1)``).
+        data_format: ``"channels_last"`` (inputs ``(batch, height, width, channels)``) or ``"channels_first"``;
+            ``None`` (default) uses ``image_data_format()``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a negative or malformed ``padding`` or an invalid ``data_format``; when called, for
+            an input that is not 4-D.
+    """
     rank = 2
 
     def __init__(self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any):
@@ -240,6 +342,20 @@ class ZeroPadding2D(_ZeroPadding):
 
 
 class ZeroPadding3D(_ZeroPadding):
+    """Pad zeros around the three spatial axes of ``(batch, depth, height, width, channels)`` volumes.
+
+    Args:
+        padding: How much to pad: an int (the same on both sides of every spatial axis), a tuple of 3 ints
+            (symmetric, per axis ``(depth, height, width)``), or a tuple of 3 ``(lo, hi)`` pairs (default ``((1, 1),
+            (1, 1), (1, 1))``).
+        data_format: ``"channels_last"`` (inputs ``(batch, depth, height, width, channels)``) or
+            ``"channels_first"``; ``None`` (default) uses ``image_data_format()``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For a negative or malformed ``padding`` or an invalid ``data_format``; when called, for
+            an input that is not 5-D.
+    """
     rank = 3
 
     def __init__(self, padding: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None, **kwargs: Any):
@@ -296,7 +412,18 @@ class _UpSampling(Layer):
 
 
 class UpSampling1D(_UpSampling):
-    """``(batch, steps, features) -> (batch, steps * size, features)``."""
+    """``(batch, steps, features) -> (batch, steps * size, features)``.
+
+    Each step is repeated ``size`` times.
+
+    Args:
+        size: Up-sampling factor (a positive int, default ``2``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        TypeError: If ``size`` is not an int.
+        ValueError: If ``size`` is not positive; when called, for an input that is not 3-D.
+    """
     rank = 1
 
     def __init__(self, size: int = 2, **kwargs: Any):
@@ -315,7 +442,19 @@ class UpSampling1D(_UpSampling):
 
 class UpSampling2D(_UpSampling):
     """Nearest or bilinear up-sampling of ``(batch, h, w, c)``; other Keras interpolations
-    (bicubic, lanczos3, lanczos5, area) are not supported and raise a ValueError."""
+    (bicubic, lanczos3, lanczos5, area) are not supported and raise a ValueError.
+
+    Args:
+        size: Up-sampling factors: an int (the same for both axes) or a ``(rows, cols)`` tuple (default ``(2, 2)``).
+        data_format: ``"channels_last"`` (inputs ``(batch, height, width, channels)``) or ``"channels_first"``;
+            ``None`` (default) uses ``image_data_format()``.
+        interpolation: ``"nearest"`` (default; repeat rows and columns) or ``"bilinear"`` (case-insensitive).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For an invalid ``size``, ``data_format`` or ``interpolation``; when called, for an
+            input that is not 4-D.
+    """
     rank = 2
     _INTERPOLATIONS = ("nearest", "bilinear")
 
@@ -336,6 +475,19 @@ class UpSampling2D(_UpSampling):
 
 
 class UpSampling3D(_UpSampling):
+    """Nearest-neighbour up-sampling of ``(batch, depth, height, width, channels)`` volumes.
+
+    Each index of the three spatial axes is repeated ``size`` times along its axis.
+
+    Args:
+        size: Up-sampling factors: an int (the same for all axes) or a tuple of 3 ints (default ``(2, 2, 2)``).
+        data_format: ``"channels_last"`` (inputs ``(batch, depth, height, width, channels)``) or
+            ``"channels_first"``; ``None`` (default) uses ``image_data_format()``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: For an invalid ``size`` or ``data_format``; when called, for an input that is not 5-D.
+    """
     rank = 3
 
     def __init__(self, size: Any = (2, 2, 2), data_format: str | None = None, **kwargs: Any):

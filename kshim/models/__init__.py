@@ -5,13 +5,34 @@ from .sequential import Sequential  # noqa: F401
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
-    """Load a ``.keras`` file (see ``kshim.saving.load_model``)."""
+    """Load a ``.keras`` file (see ``kshim.saving.load_model``).
+
+    Args:
+        filepath: Path (str or path-like) of a ``.keras`` file written by kshim or Keras 3.
+        custom_objects: Optional dict mapping names to custom classes or functions used by the model.
+        compile: If ``True`` (default), restore the compile config and optimizer state saved with it.
+        safe_mode: If ``True`` (default), refuse functions saved as bytecode (a ``Lambda`` layer's lambda or
+            closure); see ``kshim.saving.load_model``.
+
+    Returns:
+        The loaded model, with its weights.
+    """
     from ..saving.saving_api import load_model as _load
     return _load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
 def model_from_json(json_string, custom_objects=None):
-    """Rebuild a model (architecture only) from ``model.to_json()``."""
+    """Rebuild a model (architecture only) from ``model.to_json()``.
+
+    The weights are freshly initialized; load them with ``load_weights``.
+
+    Args:
+        json_string: The JSON string produced by ``model.to_json()``.
+        custom_objects: Optional dict mapping names to custom classes or functions used by the model.
+
+    Returns:
+        A new, uncompiled model with the same architecture.
+    """
     import json
 
     from .._serialization import deserialize_keras_object

@@ -20,7 +20,23 @@ def _takes_no_arguments(cls: type) -> bool:
 
 
 class Model(Trainer, Layer):
-    """Groups layers into an object with training and inference features (``keras.Model``)."""
+    """Groups layers into an object with training and inference features (``keras.Model``).
+
+    Two ways to make one, as in Keras: ``Model(inputs, outputs)`` builds a functional model from the
+    symbolic tensors of a graph of layers (the instance is then a ``Functional``); a subclass defines
+    its layers in ``__init__`` and its forward pass in ``call``, calling ``super().__init__(name=...)``.
+
+    Args:
+        *args: For a functional model, ``inputs`` and ``outputs`` (see below), positionally.
+        **kwargs: ``inputs``: the model's input ``KerasTensor`` (or a list/dict of them, from
+            ``kshim.Input``); ``outputs``: the output tensor(s) computed from them; ``name``: the model
+            name (default: derived from the class); ``trainable``: whether its weights are trained (default
+            ``True``); ``dtype``: the dtype policy of a subclassed model; other base ``Layer`` arguments.
+
+    Raises:
+        TypeError: If ``inputs`` or ``outputs`` holds something other than ``KerasTensor``s (a layer itself
+            raises kshim's ``ArgumentError``, also a ``ValueError``).
+    """
     _saves_layers_group = True  # weights files hold a model's layers under "layers/" (saving/h5_store.py)
 
     def __new__(cls, *args: Any, **kwargs: Any):

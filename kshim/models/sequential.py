@@ -11,7 +11,21 @@ from .model import Model
 
 
 class Sequential(Model):
-    """A plain stack of layers, each with one input and one output."""
+    """A plain stack of layers, each with one input and one output.
+
+    The model is built as soon as its input shape is known: from a leading ``kshim.Input``/
+    ``InputLayer``, from a first layer's ``input_shape``, or on the first call.
+
+    Args:
+        layers: Optional list of layers to add in order (the first may be an ``Input`` tensor or
+            ``InputLayer``, fixing the input shape).
+        trainable: Whether the model's weights are trained (default ``True``).
+        name: The model name; ``None`` (default) derives a unique one.
+
+    Raises:
+        ValueError: If an element is not a layer (kshim's ``ArgumentError``, also a ``TypeError``), an
+            ``Input`` is not first, or a layer appears twice.
+    """
     _keras_module = "keras"  # written for exactly this class (see kshim._serialization)
 
     def __init__(self, layers: list | None = None, trainable: bool = True, name: str | None = None):

@@ -27,8 +27,21 @@ def _c(x: Any, v: float) -> Any:
 # ---- activations ----------------------------------------------------------------------------
 @op
 def relu(x: Any) -> Any:
-    """``max(x, 0)``; the gradient at 0 is 0 on every backend. Integer inputs keep their dtype
-    (as in Keras); bool becomes int32."""
+    """Rectified linear unit: ``max(x, 0)``, elementwise.
+
+    The gradient at 0 is 0 on every backend. Integer inputs keep their dtype (as in Keras); bool
+    becomes int32.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and dtype (int32 for bool).
+
+    Example:
+        >>> kshim.ops.convert_to_numpy(kshim.ops.relu(kshim.ops.array([-1.0, 0.0, 2.0])))
+        array([0., 0., 2.], dtype=float32)
+    """
     b = current()
     x = tensor(x)
     if b.dtype(x) == "bool":
@@ -41,6 +54,14 @@ def relu(x: Any) -> Any:
 
 @op
 def relu6(x: Any) -> Any:
+    """Rectified linear unit capped at 6: ``min(max(x, 0), 6)``, elementwise.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     return b.minimum(relu(x), _c(x, 6.0))
@@ -48,12 +69,29 @@ def relu6(x: Any) -> Any:
 
 @op
 def sigmoid(x: Any) -> Any:
+    """Logistic sigmoid, ``1 / (1 + exp(-x))``, elementwise.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     return current().sigmoid(_f(x))
 
 
 @op
 def hard_sigmoid(x: Any) -> Any:
-    """``relu6(x + 3) / 6``."""
+    """Piecewise-linear approximation of the sigmoid: ``relu6(x + 3) / 6``, elementwise.
+
+    It is 0 for ``x <= -3``, 1 for ``x >= 3`` and ``x / 6 + 0.5`` in between.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     return b.divide(relu6(b.add(x, _c(x, 3.0))), _c(x, 6.0))
@@ -61,6 +99,14 @@ def hard_sigmoid(x: Any) -> Any:
 
 @op
 def hard_silu(x: Any) -> Any:
+    """Hard SiLU (hard swish): ``x * hard_sigmoid(x)``, elementwise.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     return b.multiply(x, hard_sigmoid(x))
@@ -71,6 +117,14 @@ hard_swish = hard_silu
 
 @op
 def silu(x: Any) -> Any:
+    """Sigmoid linear unit (swish): ``x * sigmoid(x)``, elementwise.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     return b.multiply(x, b.sigmoid(x))
@@ -81,6 +135,14 @@ swish = silu
 
 @op
 def log_sigmoid(x: Any) -> Any:
+    """Logarithm of the sigmoid, ``-softplus(-x)``, elementwise (stable for large ``|x|``).
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     return b.negative(b.softplus(b.negative(x)))
@@ -88,11 +150,27 @@ def log_sigmoid(x: Any) -> Any:
 
 @op
 def softplus(x: Any) -> Any:
+    """Softplus, ``log(1 + exp(x))``, elementwise.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     return current().softplus(_f(x))
 
 
 @op
 def softsign(x: Any) -> Any:
+    """Softsign, ``x / (1 + |x|)``, elementwise.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     return b.divide(x, b.add(b.abs(x), _c(x, 1.0)))
@@ -100,6 +178,14 @@ def softsign(x: Any) -> Any:
 
 @op
 def tanh_shrink(x: Any) -> Any:
+    """Tanh shrink, ``x - tanh(x)``, elementwise.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     return b.subtract(x, b.tanh(x))
@@ -107,6 +193,17 @@ def tanh_shrink(x: Any) -> Any:
 
 @op
 def soft_shrink(x: Any, threshold: float = 0.5) -> Any:
+    """Soft shrinkage: moves ``x`` towards 0 by ``threshold``, elementwise.
+
+    It is ``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold`` and 0 in between.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+        threshold: The non-negative threshold (default 0.5).
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     t = _c(x, threshold)
@@ -116,6 +213,15 @@ def soft_shrink(x: Any, threshold: float = 0.5) -> Any:
 
 @op
 def hard_shrink(x: Any, threshold: float = 0.5) -> Any:
+    """Hard shrinkage: ``x`` where ``|x| > threshold``, 0 elsewhere, elementwise.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+        threshold: The non-negative threshold (default 0.5).
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     return b.where(b.greater(b.abs(x), _c(x, threshold)), x, _c(x, 0.0))
@@ -123,6 +229,14 @@ def hard_shrink(x: Any, threshold: float = 0.5) -> Any:
 
 @op
 def hard_tanh(x: Any) -> Any:
+    """Hard tanh: ``x`` clipped to ``[-1, 1]``, elementwise.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     return b.minimum(b.maximum(x, _c(x, -1.0)), _c(x, 1.0))
@@ -130,6 +244,15 @@ def hard_tanh(x: Any) -> Any:
 
 @op
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:
+    """Leaky rectified linear unit: ``x`` for ``x >= 0``, ``negative_slope * x`` otherwise, elementwise.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+        negative_slope: The slope for negative inputs (default 0.2).
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     return b.where(b.greater_equal(x, _c(x, 0.0)), x, b.multiply(x, _c(x, negative_slope)))
@@ -137,6 +260,15 @@ def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:
 
 @op
 def elu(x: Any, alpha: float = 1.0) -> Any:
+    """Exponential linear unit: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise, elementwise.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+        alpha: The scale of the negative part (default 1.0).
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     neg = b.multiply(_c(x, alpha), b.expm1(b.minimum(x, _c(x, 0.0))))
@@ -145,6 +277,16 @@ def elu(x: Any, alpha: float = 1.0) -> Any:
 
 @op
 def selu(x: Any) -> Any:
+    """Scaled exponential linear unit: ``scale * elu(x, alpha)``, elementwise.
+
+    ``alpha`` (about 1.6733) and ``scale`` (about 1.0507) are the fixed constants of the SELU paper.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
@@ -153,6 +295,17 @@ def selu(x: Any) -> Any:
 
 @op
 def celu(x: Any, alpha: float = 1.0) -> Any:
+    """Continuously differentiable exponential linear unit, elementwise.
+
+    It is ``max(x, 0) + min(0, alpha * (exp(x / alpha) - 1))``.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+        alpha: The scale of the negative part (default 1.0).
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     neg = b.multiply(_c(x, alpha), b.expm1(b.divide(b.minimum(x, _c(x, 0.0)), _c(x, alpha))))
@@ -161,7 +314,19 @@ def celu(x: Any, alpha: float = 1.0) -> Any:
 
 @op
 def gelu(x: Any, approximate: bool = True) -> Any:
-    """GELU; ``approximate=True`` (the ``keras.ops`` default) uses the tanh form."""
+    """Gaussian error linear unit: ``x * P(X <= x)`` for a standard normal ``X``, elementwise.
+
+    ``approximate=True`` (the ``keras.ops`` default) uses the tanh form
+    ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))``; ``False`` the exact
+    ``0.5 * x * (1 + erf(x / sqrt(2)))``.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+        approximate: Whether to use the tanh approximation (default True).
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     half = _c(x, 0.5)
@@ -174,6 +339,19 @@ def gelu(x: Any, approximate: bool = True) -> Any:
 
 @op
 def glu(x: Any, axis: int = -1) -> Any:
+    """Gated linear unit: splits ``x`` in two halves ``a`` and ``b`` along ``axis`` and returns
+    ``a * sigmoid(b)``.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+        axis: The axis to split (default -1); its size must be even.
+
+    Returns:
+        A tensor of ``x``'s shape with ``axis`` halved, in ``x``'s float dtype.
+
+    Raises:
+        ValueError: If the size of ``axis`` is odd, or ``axis`` is out of bounds.
+    """
     b = current()
     x = _f(x)
     ax = norm_axis(axis, len(b.shape(x)))
@@ -187,6 +365,15 @@ def glu(x: Any, axis: int = -1) -> Any:
 
 @op
 def squareplus(x: Any, b: float = 4.0) -> Any:
+    """Squareplus, a smooth ReLU: ``(x + sqrt(x**2 + b)) / 2``, elementwise.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+        b: The smoothness constant (default 4.0); 0 gives ``relu``.
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     bk = current()
     x = _f(x)
     return bk.divide(bk.add(x, bk.sqrt(bk.add(bk.square(x), _c(x, b)))), _c(x, 2.0))
@@ -194,6 +381,14 @@ def squareplus(x: Any, b: float = 4.0) -> Any:
 
 @op
 def sparse_plus(x: Any) -> Any:
+    """SparsePlus: 0 for ``x <= -1``, ``x`` for ``x >= 1`` and ``(x + 1)**2 / 4`` in between, elementwise.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+    """
     b = current()
     x = _f(x)
     mid = b.multiply(_c(x, 0.25), b.square(b.add(x, _c(x, 1.0))))
@@ -209,7 +404,21 @@ def mish(x: Any) -> Any:
 
 @op
 def softmax(x: Any, axis: int = -1) -> Any:
-    """Softmax along ``axis`` (max-shifted; a backend may supply a fused kernel)."""
+    """Softmax along ``axis``: ``exp(x) / sum(exp(x))``, computed with the maximum subtracted first.
+
+    A backend may supply a fused kernel for it.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+        axis: The axis to normalize over, an int (default -1: the last axis).
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype, whose values along ``axis`` are
+        non-negative and sum to 1.
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds for ``x``'s rank.
+    """
     b = current()
     x = _f(x)
     ax = norm_axis(axis, len(b.shape(x)))
@@ -222,7 +431,18 @@ def softmax(x: Any, axis: int = -1) -> Any:
 
 @op
 def log_softmax(x: Any, axis: int = -1) -> Any:
-    """Log-softmax along ``axis``."""
+    """Logarithm of the softmax along ``axis``: ``x - logsumexp(x, axis, keepdims=True)``.
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+        axis: The axis to normalize over, an int (default -1: the last axis).
+
+    Returns:
+        A tensor of ``x``'s shape, in ``x``'s float dtype.
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds for ``x``'s rank.
+    """
     b = current()
     x = _f(x)
     ax = norm_axis(axis, len(b.shape(x)))
@@ -234,7 +454,20 @@ def log_softmax(x: Any, axis: int = -1) -> Any:
 
 @op
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """``log(sum(exp(x)))`` computed stably."""
+    """``log(sum(exp(x)))`` over ``axis``, computed stably (the maximum is factored out first).
+
+    Args:
+        x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
+        axis: None (the default: all axes), an int or a sequence of ints.
+        keepdims: If True, the reduced axes are kept with size 1; if False (the default) they are
+            removed.
+
+    Returns:
+        A tensor in ``x``'s float dtype, with the reduced axes removed (or kept with size 1).
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+    """
     b = current()
     x = _f(x)
     axes = axis_tuple(axis, len(b.shape(x)))
@@ -264,7 +497,31 @@ def _channels(x: Any, data_format: str) -> int:
 @op
 def conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", data_format: str | None = None,
          dilation_rate: Any = 1) -> Any:
-    """N-d convolution; kernel ``(*k, in // groups, out)``; groups inferred from the channels."""
+    """N-d convolution (1-d, 2-d or 3-d, as the kernel's rank says) of ``inputs`` with ``kernel``.
+
+    The number of groups is inferred: the input channels divided by the kernel's input channels
+    (1 for an ordinary convolution). Integer inputs are cast to ``floatx()`` first.
+
+    Args:
+        inputs: Tensor of rank ``N + 2``, laid out as ``data_format`` says.
+        kernel: Tensor of shape ``(*kernel_size, in_channels // groups, out_channels)``.
+        strides: An int or one int per spatial dimension (default 1).
+        padding: ``"valid"`` (the default: no padding) or ``"same"`` (pad so that the output's
+            spatial size is the input's divided by ``strides``, rounded up). kshim also accepts
+            ``"causal"`` (pad only at the start of each spatial axis), which Keras' op does not.
+        data_format: ``"channels_last"`` (inputs ``(batch, *spatial, channels)``) or
+            ``"channels_first"`` (``(batch, channels, *spatial)``); None (the default) means
+            ``kshim.config.image_data_format()``.
+        dilation_rate: An int or one int per spatial dimension (default 1): the spacing between
+            kernel taps.
+
+    Returns:
+        The output tensor of rank ``N + 2`` with ``out_channels`` channels, in ``data_format``'s layout.
+
+    Raises:
+        ValueError: If the shapes or channel counts do not fit, ``strides``/``dilation_rate`` have the
+            wrong length, ``padding`` or ``data_format`` is invalid, or the output would be empty.
+    """
     b = current()
     x, w = promote(_f(inputs), kernel)
     df = config.standardize_data_format(data_format)
@@ -288,7 +545,30 @@ def conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", dat
 @op
 def depthwise_conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid",
                    data_format: str | None = None, dilation_rate: Any = 1) -> Any:
-    """Depthwise convolution; kernel ``(*k, in, multiplier)``."""
+    """Depthwise N-d convolution: each input channel is convolved with its own
+    ``channel_multiplier`` filters.
+
+    Args:
+        inputs: Tensor of rank ``N + 2``, laid out as ``data_format`` says.
+        kernel: Tensor of shape ``(*kernel_size, in_channels, channel_multiplier)``.
+        strides: An int or one int per spatial dimension (default 1).
+        padding: ``"valid"`` (the default: no padding) or ``"same"`` (pad so that the output's
+            spatial size is the input's divided by ``strides``, rounded up). kshim also accepts
+            ``"causal"`` (pad only at the start of each spatial axis), which Keras' op does not.
+        data_format: ``"channels_last"`` (inputs ``(batch, *spatial, channels)``) or
+            ``"channels_first"`` (``(batch, channels, *spatial)``); None (the default) means
+            ``kshim.config.image_data_format()``.
+        dilation_rate: An int or one int per spatial dimension (default 1): the spacing between
+            kernel taps.
+
+    Returns:
+        The output tensor with ``in_channels * channel_multiplier`` channels, in ``data_format``'s
+        layout.
+
+    Raises:
+        ValueError: If the shapes or channel counts do not fit, ``strides``/``dilation_rate`` have the
+            wrong length, ``padding`` or ``data_format`` is invalid, or the output would be empty.
+    """
     b = current()
     x, w = promote(_f(inputs), kernel)
     shp = b.shape(w)
@@ -299,7 +579,32 @@ def depthwise_conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "v
 @op
 def separable_conv(inputs: Any, depthwise_kernel: Any, pointwise_kernel: Any, strides: Any = 1,
                    padding: str = "valid", data_format: str | None = None, dilation_rate: Any = 1) -> Any:
-    """Depthwise conv followed by a 1x1 pointwise conv."""
+    """Separable N-d convolution: a :func:`depthwise_conv`, then a pointwise (kernel size 1)
+    :func:`conv` that mixes the channels. ``strides``, ``padding`` and ``dilation_rate`` apply to
+    the depthwise step.
+
+    Args:
+        inputs: Tensor of rank ``N + 2``, laid out as ``data_format`` says.
+        depthwise_kernel: Tensor of shape ``(*kernel_size, in_channels, channel_multiplier)``.
+        pointwise_kernel: Tensor of shape ``(1, ..., 1, in_channels * channel_multiplier, out_channels)``
+            (N ones).
+        strides: An int or one int per spatial dimension (default 1).
+        padding: ``"valid"`` (the default: no padding) or ``"same"`` (pad so that the output's
+            spatial size is the input's divided by ``strides``, rounded up). kshim also accepts
+            ``"causal"`` (pad only at the start of each spatial axis), which Keras' op does not.
+        data_format: ``"channels_last"`` (inputs ``(batch, *spatial, channels)``) or
+            ``"channels_first"`` (``(batch, channels, *spatial)``); None (the default) means
+            ``kshim.config.image_data_format()``.
+        dilation_rate: An int or one int per spatial dimension (default 1): the spacing between
+            kernel taps.
+
+    Returns:
+        The output tensor with ``out_channels`` channels, in ``data_format``'s layout.
+
+    Raises:
+        ValueError: If the shapes or channel counts do not fit, ``strides``/``dilation_rate`` have the
+            wrong length, ``padding`` or ``data_format`` is invalid, or the output would be empty.
+    """
     y = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
     return conv(y, pointwise_kernel, 1, "valid", data_format, 1)
 
@@ -307,7 +612,31 @@ def separable_conv(inputs: Any, depthwise_kernel: Any, pointwise_kernel: Any, st
 @op
 def conv_transpose(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", output_padding: Any = None,
                    data_format: str | None = None, dilation_rate: Any = 1) -> Any:
-    """Transposed convolution; kernel ``(*k, out, in)`` as in Keras."""
+    """N-d transposed convolution (the gradient of :func:`conv` with respect to its input), with
+    Keras' output sizes.
+
+    Args:
+        inputs: Tensor of rank ``N + 2``, laid out as ``data_format`` says.
+        kernel: Tensor of shape ``(*kernel_size, out_channels, in_channels)`` (note the order).
+        strides: An int or one int per spatial dimension (default 1).
+        padding: ``"valid"`` (the default: each output size is ``n * s + max(k - s, 0)``) or
+            ``"same"`` (each output size is ``n * s``), for input size ``n``, stride ``s`` and
+            (dilated) kernel size ``k``.
+        output_padding: None (the default: sizes as above), or an int or one int per spatial
+            dimension: the output size along each axis is then
+            ``(n - 1) * s + k - 2 * pad + output_padding``, with ``pad`` 0 for ``"valid"`` and
+            ``k // 2`` for ``"same"``.
+        data_format: ``"channels_last"`` or ``"channels_first"``; None (the default) means
+            ``kshim.config.image_data_format()``.
+        dilation_rate: An int or one int per spatial dimension (default 1).
+
+    Returns:
+        The output tensor with ``out_channels`` channels, in ``data_format``'s layout.
+
+    Raises:
+        ValueError: If the input channels differ from the kernel's last dimension, an argument has
+            the wrong length, or ``padding`` or ``data_format`` is invalid.
+    """
     b = current()
     x, w = promote(_f(inputs), kernel)
     df = config.standardize_data_format(data_format)
@@ -345,13 +674,51 @@ def _pool(kind: str, inputs: Any, pool_size: Any, strides: Any, padding: str, da
 @op
 def max_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid",
              data_format: str | None = None) -> Any:
+    """N-d max pooling: the maximum of each window.
+
+    Args:
+        inputs: Tensor of rank ``N + 2`` (N spatial dimensions), laid out as ``data_format`` says.
+        pool_size: An int or one int per spatial dimension: the window size.
+        strides: An int or one int per spatial dimension; None (the default) means ``pool_size``.
+        padding: ``"valid"`` (the default: no padding) or ``"same"`` (pad so that the output's
+            spatial size is the input's divided by ``strides``, rounded up).
+        data_format: ``"channels_last"`` or ``"channels_first"``; None (the default) means
+            ``kshim.config.image_data_format()``.
+
+    Returns:
+        The pooled tensor, with the input's batch and channel dimensions.
+
+    Raises:
+        ValueError: If ``pool_size`` or ``strides`` has the wrong length, ``padding`` or
+            ``data_format`` is invalid, or the output would be empty.
+    """
     return _pool("max", inputs, pool_size, strides, padding, data_format)
 
 
 @op
 def average_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid",
                  data_format: str | None = None) -> Any:
-    """Average pooling; with ``same`` padding the padded cells are not counted."""
+    """N-d average pooling: the mean of each window.
+
+    Integer inputs are cast to ``floatx()``; with ``same`` padding the padded cells are not counted in the
+    mean.
+
+    Args:
+        inputs: Tensor of rank ``N + 2`` (N spatial dimensions), laid out as ``data_format`` says.
+        pool_size: An int or one int per spatial dimension: the window size.
+        strides: An int or one int per spatial dimension; None (the default) means ``pool_size``.
+        padding: ``"valid"`` (the default: no padding) or ``"same"`` (pad so that the output's
+            spatial size is the input's divided by ``strides``, rounded up).
+        data_format: ``"channels_last"`` or ``"channels_first"``; None (the default) means
+            ``kshim.config.image_data_format()``.
+
+    Returns:
+        The pooled tensor, with the input's batch and channel dimensions.
+
+    Raises:
+        ValueError: If ``pool_size`` or ``strides`` has the wrong length, ``padding`` or
+            ``data_format`` is invalid, or the output would be empty.
+    """
     return _pool("avg", inputs, pool_size, strides, padding, data_format)
 
 

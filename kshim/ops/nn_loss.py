@@ -13,7 +13,30 @@ from .nn import _c, _f, log_softmax
 
 @op
 def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None, sparse: bool = False) -> Any:
-    """One-hot encode integer labels; out-of-range labels give all zeros."""
+    """One-hot encodes integer labels: a new axis of size ``num_classes`` that is 1 at each label.
+
+    Labels outside ``[0, num_classes)`` (negative ones included) give all zeros; float labels are
+    cast to int64 first. Unlike Keras, ``sparse=True`` is ignored: the result is always dense.
+
+    Args:
+        x: Tensor of integer class labels, of any shape.
+        num_classes: The number of classes (the size of the new axis).
+        axis: The position of the new axis in the result (default -1: last).
+        dtype: The result's dtype; None (the default) means ``floatx()``.
+        sparse: Ignored.
+
+    Returns:
+        A tensor of rank ``x.ndim + 1`` with ``num_classes`` entries along ``axis``.
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds for the result's rank, or the result would have more
+            elements than kshim's per-tensor limit (``2**31 - 1``).
+
+    Example:
+        >>> kshim.ops.convert_to_numpy(kshim.ops.one_hot(kshim.ops.array([0, 2]), 3))
+        array([[1., 0., 0.],
+               [0., 0., 1.]], dtype=float32)
+    """
     b = current()
     x = tensor(x)
     d = config.floatx() if dtype is None else _dt.standardize_dtype(dtype)
@@ -31,7 +54,32 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None, sparse:
 
 @op
 def multi_hot(inputs: Any, num_classes: int, axis: int = -1, dtype: Any = None, sparse: bool = False) -> Any:
-    """Multi-hot encode: 1 for every class present along the last axis."""
+    """Multi-hot encodes integer labels: 1 for every class present along the last axis of ``inputs``.
+
+    Unlike Keras, ``axis`` and ``sparse`` are ignored: the labels are always read along the last
+    axis and the result is dense.
+
+    Args:
+        inputs: Tensor of integer class labels; its last axis holds the labels of one sample.
+        num_classes: The number of classes.
+        axis: Ignored.
+        dtype: The result's dtype; None (the default) means ``floatx()``.
+        sparse: Ignored.
+
+    Returns:
+        A tensor of shape ``inputs.shape[:-1] + (num_classes,)`` (``(num_classes,)`` for 0-d or 1-d
+        inputs). Labels outside ``[0, num_classes)`` are not counted.
+
+    Raises:
+        ValueError: If the one-hot intermediate would have more elements than kshim's per-tensor
+            limit (``2**31 - 1``).
+
+    Example:
+        >>> out = kshim.ops.multi_hot(kshim.ops.array([[0, 2], [1, 1]]), 3)
+        >>> kshim.ops.convert_to_numpy(out)
+        array([[1., 0., 1.],
+               [0., 1., 0.]], dtype=float32)
+    """
     b = current()
     oh = one_hot(inputs, num_classes, axis=-1, dtype=dtype)
     nd = len(b.shape(oh))
@@ -49,7 +97,25 @@ def _clip_probs(output: Any) -> Any:
 
 @op
 def categorical_crossentropy(target: Any, output: Any, from_logits: bool = False, axis: int = -1) -> Any:
-    """Crossentropy between one-hot (or soft) ``target`` and ``output`` along ``axis``."""
+    """Crossentropy between one-hot (or soft) targets and predicted class scores along ``axis``:
+    ``-sum(target * log(p))``.
+
+    With ``from_logits=False`` the outputs are first rescaled to sum to 1 along ``axis``, then
+    clipped to ``[epsilon, 1 - epsilon]`` (``kshim.config.epsilon()``) before the log.
+
+    Args:
+        target: Tensor of target probabilities, of the same shape as ``output``.
+        output: Tensor of predicted probabilities, or logits when ``from_logits`` is True.
+        from_logits: Whether ``output`` holds logits (a log-softmax is applied) rather than
+            probabilities (default False).
+        axis: The class axis (default -1).
+
+    Returns:
+        A float tensor of the per-sample losses: ``output``'s shape with ``axis`` removed.
+
+    Raises:
+        ValueError: If ``target`` and ``output`` have different shapes, or ``axis`` is out of bounds.
+    """
     b = current()
     t, o = promote(_f(target), _f(output))
     if b.shape(t) != b.shape(o):
@@ -65,7 +131,27 @@ def categorical_crossentropy(target: Any, output: Any, from_logits: bool = False
 
 @op
 def sparse_categorical_crossentropy(target: Any, output: Any, from_logits: bool = False, axis: int = -1) -> Any:
-    """Crossentropy between integer labels ``target`` and ``output`` scores along ``axis``."""
+    """Crossentropy between integer class labels and predicted class scores along ``axis``:
+    ``-log(p[target])``.
+
+    With ``from_logits=False`` the outputs are first rescaled to sum to 1 along ``axis``, then
+    clipped to ``[epsilon, 1 - epsilon]`` (``kshim.config.epsilon()``) before the log.
+
+    Args:
+        target: Tensor of integer labels, of ``output``'s shape without ``axis`` (a size-1 ``axis``
+            is also accepted and dropped); float labels are cast to int64.
+        output: Tensor of predicted probabilities, or logits when ``from_logits`` is True.
+        from_logits: Whether ``output`` holds logits (a log-softmax is applied) rather than
+            probabilities (default False).
+        axis: The class axis of ``output`` (default -1).
+
+    Returns:
+        A float tensor of the per-sample losses: ``output``'s shape with ``axis`` removed.
+
+    Raises:
+        ValueError: If ``target``'s shape does not match ``output``'s without ``axis``, or ``axis``
+            is out of bounds.
+    """
     b = current()
     o = _f(output)
     t = tensor(target)
@@ -91,7 +177,21 @@ def sparse_categorical_crossentropy(target: Any, output: Any, from_logits: bool 
 
 @op
 def binary_crossentropy(target: Any, output: Any, from_logits: bool = False) -> Any:
-    """Elementwise binary crossentropy."""
+    """Elementwise binary crossentropy: ``-(target * log(p) + (1 - target) * log(1 - p))``.
+
+    With ``from_logits=False`` the probabilities are clipped to ``[epsilon, 1 - epsilon]``
+    (``kshim.config.epsilon()``) before the logs; with ``from_logits=True`` a formulation that is
+    stable for large ``|output|`` is used.
+
+    Args:
+        target: Tensor of target values in ``[0, 1]``, broadcastable with ``output``.
+        output: Tensor of predicted probabilities, or logits when ``from_logits`` is True.
+        from_logits: Whether ``output`` holds logits rather than probabilities (default False).
+
+    Returns:
+        A float tensor of elementwise losses, of the broadcast shape of ``target`` and ``output``
+        (no reduction).
+    """
     b = current()
     t, o = promote(_f(target), _f(output))
     if from_logits:

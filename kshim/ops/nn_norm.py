@@ -12,7 +12,30 @@ from .nn import _c, _f, softmax
 
 @op
 def moments(x: Any, axes: Any, keepdims: bool = False, synchronized: bool = False) -> tuple:
-    """Mean and (population) variance over ``axes``."""
+    """Mean and population variance of ``x`` over ``axes``.
+
+    Integer inputs are cast to ``floatx()``; float16 and bfloat16 inputs are reduced in float32 and
+    the results cast back. ``synchronized`` is accepted and ignored (kshim computes on one device).
+
+    Args:
+        x: Input tensor.
+        axes: The axis (int) or axes (sequence of ints) to reduce over; negative axes allowed.
+        keepdims: If True, the reduced axes are kept with size 1; if False (the default) they are
+            removed.
+        synchronized: Ignored.
+
+    Returns:
+        A tuple ``(mean, variance)`` of tensors in ``x``'s float dtype, with the reduced axes removed
+        (or kept with size 1).
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+
+    Example:
+        >>> mean, var = kshim.ops.moments(kshim.ops.array([1.0, 2.0, 3.0, 4.0]), axes=0)
+        >>> float(kshim.ops.convert_to_numpy(mean)), float(kshim.ops.convert_to_numpy(var))
+        (2.5, 1.25)
+    """
     b = current()
     x = _f(x)
     ax = axis_tuple(axes, len(b.shape(x)))
@@ -37,7 +60,24 @@ def moments(x: Any, axes: Any, keepdims: bool = False, synchronized: bool = Fals
 @op
 def batch_normalization(x: Any, mean: Any, variance: Any, axis: int, offset: Any = None, scale: Any = None,
                         epsilon: float = 1e-3) -> Any:
-    """``(x - mean) / sqrt(variance + epsilon) * scale + offset`` with 1-d stats on ``axis``."""
+    """Normalizes ``x`` with given statistics: ``(x - mean) / sqrt(variance + epsilon) * scale + offset``.
+
+    Args:
+        x: Input tensor; integer inputs are cast to ``floatx()``.
+        mean: The mean: a 1-d tensor of ``x.shape[axis]`` values (applied along ``axis``) or a tensor
+            that broadcasts against ``x``.
+        variance: The variance, shaped like ``mean``.
+        axis: The feature axis of ``x`` that 1-d statistics run along.
+        offset: The shift (beta), shaped like ``mean``; None (the default) adds nothing.
+        scale: The scale (gamma), shaped like ``mean``; None (the default) scales by 1.
+        epsilon: Small float added to the variance for numerical stability (default 1e-3).
+
+    Returns:
+        The normalized tensor, of ``x``'s shape and float dtype.
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds for ``x``'s rank.
+    """
     b = current()
     x = _f(x)
     d = b.dtype(x)
@@ -62,7 +102,26 @@ def batch_normalization(x: Any, mean: Any, variance: Any, axis: int, offset: Any
 
 @op
 def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = None) -> Any:
-    """``x / max(norm(x), epsilon)`` along ``axis``."""
+    """Scales ``x`` to unit norm along ``axis``: ``x / max(norm(x), epsilon)``.
+
+    Args:
+        x: Input tensor; integer inputs are cast to ``floatx()``.
+        axis: The axis along which the norm is taken (default -1).
+        order: The order ``p`` of the norm, ``sum(|x|**p) ** (1/p)`` (default 2: Euclidean).
+        epsilon: The lower bound of the norm, which avoids dividing by zero; None (the default)
+            means ``kshim.config.epsilon()``.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds for ``x``'s rank.
+
+    Example:
+        >>> out = kshim.ops.normalize(kshim.ops.array([[3.0, 4.0]]))
+        >>> kshim.ops.convert_to_numpy(out)
+        array([[0.6, 0.8]], dtype=float32)
+    """
     b = current()
     x = _f(x)
     ax = norm_axis(axis, len(b.shape(x)))
@@ -78,7 +137,32 @@ def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = No
 def dot_product_attention(query: Any, key: Any, value: Any, bias: Any = None, mask: Any = None,
                           scale: float | None = None, is_causal: bool = False, flash_attention: Any = None,
                           attn_logits_soft_cap: float | None = None) -> Any:
-    """Scaled dot-product attention over ``(batch, seq, heads, head_dim)`` tensors."""
+    """Scaled dot-product attention: ``softmax(query @ key^T * scale + bias) @ value`` per head.
+
+    Shapes use B (batch), T (query length), S (key/value length), N (heads), H (head size). Unlike
+    Keras, key and value must have as many heads as query (no grouped-query attention), and
+    ``flash_attention`` is ignored (the plain computation is always used). Masked logits are set to
+    -1e9 (-6e4 for float16) before the softmax.
+
+    Args:
+        query: Tensor of shape ``(B, T, N, H)``; integer inputs are cast to ``floatx()``.
+        key: Tensor of shape ``(B, S, N, H)``.
+        value: Tensor of shape ``(B, S, N, H)``.
+        bias: Optional tensor added to the logits, broadcastable to ``(B, N, T, S)``.
+        mask: Optional boolean tensor broadcastable to ``(B, N, T, S)``; True marks the positions that
+            take part in the attention.
+        scale: The factor applied to the logits; None (the default) means ``1 / sqrt(H)``.
+        is_causal: If True, query position ``t`` only attends to key positions ``s <= t``.
+        flash_attention: Ignored.
+        attn_logits_soft_cap: None (the default), or a float ``c``: the logits are soft-capped to
+            ``c * tanh(logits / c)`` (after the bias) before masking and the softmax.
+
+    Returns:
+        A tensor of shape ``(B, T, N, H)``, in the query's float dtype.
+
+    Raises:
+        ValueError: If ``query`` is not of rank 4.
+    """
     b = current()
     q, k, v = promote(_f(query), key, value)
     if len(b.shape(q)) != 4:

@@ -23,7 +23,32 @@ def _check_matmul(sa: tuple, sc: tuple) -> None:
 
 @op
 def matmul(x1: Any, x2: Any) -> Any:
-    """Matrix product with NumPy semantics (integer inputs stay integer)."""
+    """Matrix product of two tensors, with NumPy's ``matmul`` semantics.
+
+    1-d operands are treated as a vector (a row on the left, a column on the right) and leading batch
+    dimensions broadcast. The inputs are first promoted to a common dtype; integer products stay
+    integer, ``bool @ bool`` gives bool (an OR of ANDs), ``int8 @ int8`` accumulates and returns
+    int32, and other results keep the promoted input dtype (bfloat16 stays bfloat16).
+
+    Args:
+        x1: First tensor, of shape ``(..., n, k)`` (or ``(k,)``).
+        x2: Second tensor, of shape ``(..., k, m)`` (or ``(k,)``).
+
+    Returns:
+        The product, of shape ``(..., n, m)`` with the broadcast batch dimensions (the vector
+        dimensions of 1-d operands removed).
+
+    Raises:
+        ValueError: If either input is a scalar, the inner dimensions differ, or the batch dimensions
+            do not broadcast.
+
+    Example:
+        >>> import numpy as np
+        >>> a = np.array([[1, 2], [3, 4]], dtype="int32")
+        >>> kshim.ops.convert_to_numpy(kshim.ops.matmul(a, a))
+        array([[ 7, 10],
+               [15, 22]], dtype=int32)
+    """
     b = current()
     a, c = promote(x1, x2)
     _check_matmul(tuple(b.shape(a)), tuple(b.shape(c)))
@@ -40,7 +65,18 @@ def matmul(x1: Any, x2: Any) -> Any:
 
 @op
 def einsum(subscripts: str, *operands: Any) -> Any:
-    """Einstein summation."""
+    """Einstein summation over the operands, as described by ``subscripts``.
+
+    The operands are promoted to a common dtype first, then contracted by the backend's ``einsum``.
+
+    Args:
+        subscripts: The NumPy-style equation, e.g. ``"ij,jk->ik"``: one comma-separated group of
+            letters per operand, optionally ``->`` and the output's letters.
+        *operands: The tensors, one per group of letters in ``subscripts``.
+
+    Returns:
+        The contracted tensor, in the operands' common dtype.
+    """
     b = current()
     ts = promote(*operands)
     return b.einsum(subscripts, *ts)
@@ -48,6 +84,19 @@ def einsum(subscripts: str, *operands: Any) -> Any:
 
 @op
 def tensordot(x1: Any, x2: Any, axes: Any = 2) -> Any:
+    """Tensor dot product: sums the products of ``x1`` and ``x2`` over the given pairs of axes.
+
+    Args:
+        x1: First tensor.
+        x2: Second tensor.
+        axes: An int ``n`` (the default 2) to contract the last ``n`` axes of ``x1`` with the first
+            ``n`` axes of ``x2``, or a pair ``(axes_1, axes_2)`` of ints or equally long sequences of
+            ints naming the axes of ``x1`` and ``x2`` to contract, pairwise (negative axes allowed).
+
+    Returns:
+        A tensor in the inputs' common dtype whose shape is the uncontracted axes of ``x1``, then the
+        uncontracted axes of ``x2``.
+    """
     b = current()
     a, c = promote(x1, x2)
     na, nc = len(b.shape(a)), len(b.shape(c))
@@ -69,7 +118,23 @@ def tensordot(x1: Any, x2: Any, axes: Any = 2) -> Any:
 
 @op
 def dot(x1: Any, x2: Any) -> Any:
-    """``np.dot``: scalars multiply, otherwise sum over last of x1 and second-last of x2."""
+    """Dot product of two tensors, with NumPy's ``dot`` semantics.
+
+    If either input is a scalar this is an elementwise product; if ``x2`` has rank 1 or 2 it is
+    :func:`matmul`; otherwise it sums over the last axis of ``x1`` and the second-to-last axis of
+    ``x2``. The result dtype is the inputs' common dtype (unlike ``matmul``, int8 stays int8).
+
+    Args:
+        x1: First tensor (any rank, or a scalar).
+        x2: Second tensor (any rank, or a scalar).
+
+    Returns:
+        The dot product. For N-d ``x1`` and M-d ``x2`` (M >= 2) its shape is
+        ``x1.shape[:-1] + x2.shape[:-2] + x2.shape[-1:]``.
+
+    Raises:
+        ValueError: If ``x2`` has rank 1 or 2 and the contracted dimensions differ.
+    """
     b = current()
     a, c = promote(x1, x2)
     na, nc = len(b.shape(a)), len(b.shape(c))
@@ -84,6 +149,22 @@ def dot(x1: Any, x2: Any) -> Any:
 
 @op
 def outer(x1: Any, x2: Any) -> Any:
+    """Outer product of two tensors, each flattened to a vector first.
+
+    Args:
+        x1: First tensor, of any shape (flattened to ``n`` elements).
+        x2: Second tensor, of any shape (flattened to ``m`` elements).
+
+    Returns:
+        A tensor of shape ``(n, m)`` whose element ``[i, j]`` is ``x1.flat[i] * x2.flat[j]``, in the
+        inputs' common dtype.
+
+    Example:
+        >>> out = kshim.ops.outer(kshim.ops.array([1, 2]), kshim.ops.array([1, 10, 100]))
+        >>> kshim.ops.convert_to_numpy(out)
+        array([[  1,  10, 100],
+               [  2,  20, 200]], dtype=int32)
+    """
     b = current()
     a, c = promote(x1, x2)
     return b.multiply(b.reshape(a, (int(np.prod(b.shape(a))), 1)),
@@ -92,6 +173,17 @@ def outer(x1: Any, x2: Any) -> Any:
 
 @op
 def inner(x1: Any, x2: Any) -> Any:
+    """Inner product of two tensors: the sum of products over the last axis of each.
+
+    If either input is a scalar, this is an elementwise product instead.
+
+    Args:
+        x1: First tensor, of shape ``(..., n)`` (or a scalar).
+        x2: Second tensor, of shape ``(..., n)`` (or a scalar).
+
+    Returns:
+        A tensor of shape ``x1.shape[:-1] + x2.shape[:-1]``, in the inputs' common dtype.
+    """
     b = current()
     a, c = promote(x1, x2)
     if not b.shape(a) or not b.shape(c):
@@ -101,6 +193,17 @@ def inner(x1: Any, x2: Any) -> Any:
 
 @op
 def vdot(x1: Any, x2: Any) -> Any:
+    """Dot product of two tensors flattened to vectors: ``sum(x1.flat * x2.flat)``.
+
+    No complex conjugation is done.
+
+    Args:
+        x1: First tensor, of any shape.
+        x2: Second tensor, with the same number of elements as ``x1``.
+
+    Returns:
+        A scalar tensor in the inputs' common dtype.
+    """
     b = current()
     a, c = promote(x1, x2)
     return b.sum(b.multiply(b.reshape(a, (int(np.prod(b.shape(a))),)),
@@ -109,7 +212,25 @@ def vdot(x1: Any, x2: Any) -> Any:
 
 @op
 def cross(x1: Any, x2: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: Any = None) -> Any:
-    """Cross product of 3-vectors along the last axis."""
+    """Cross product of two tensors of 3-vectors, taken along their last axis.
+
+    kshim only supports 3-vectors on the last axis: unlike Keras, ``axisa``, ``axisb``, ``axisc``
+    and ``axis`` are accepted but ignored, and 2-vectors are refused.
+
+    Args:
+        x1: First tensor, of shape ``(..., 3)``.
+        x2: Second tensor, of shape ``(..., 3)``; the leading dimensions broadcast with ``x1``'s.
+        axisa: Ignored (the vectors of ``x1`` are always on its last axis).
+        axisb: Ignored (the vectors of ``x2`` are always on its last axis).
+        axisc: Ignored (the result's vectors are always on its last axis).
+        axis: Ignored.
+
+    Returns:
+        A tensor of shape ``(..., 3)`` (the broadcast leading dimensions) in the inputs' common dtype.
+
+    Raises:
+        ValueError: If the last dimension of either input is not 3.
+    """
     b = current()
     a, c = promote(x1, x2)
     if b.shape(a)[-1] != 3 or b.shape(c)[-1] != 3:

@@ -36,7 +36,18 @@ def _binary(name: str, doc: str):
 negative = _unary_same("negative", "Elementwise ``-x``.")
 @op
 def abs(x: Any) -> Any:  # noqa: A001
-    """Elementwise absolute value (bool is returned unchanged)."""
+    """Elementwise absolute value (bool is returned unchanged).
+
+    Args:
+        x: Input tensor or array-like, of any numeric or bool dtype.
+
+    Returns:
+        A tensor of the shape and dtype of ``x`` holding ``|x|``.
+
+    Example:
+        >>> kshim.ops.convert_to_numpy(kshim.ops.abs([-1.5, 0.0, 2.0]))
+        array([1.5, 0. , 2. ], dtype=float32)
+    """
     b = current()
     x = tensor(x)
     return x if b.dtype(x) == "bool" else b.abs(x)
@@ -87,25 +98,62 @@ greater = _binary("greater", "Elementwise ``>``.")
 greater_equal = _binary("greater_equal", "Elementwise ``>=``.")
 @op
 def bitwise_and(x: Any, y: Any) -> Any:
-    """Elementwise bitwise AND of integers (or logical AND of bools)."""
+    """Elementwise bitwise AND of integers (or logical AND of bools).
+
+    Both operands are first promoted to a common dtype (Python scalars are weakly typed).
+
+    Args:
+        x: Integer or bool tensor.
+        y: Integer or bool tensor, broadcastable against ``x``.
+
+    Returns:
+        A tensor of the broadcast shape and the promoted dtype.
+    """
     return binary("bitwise_and", x, y)
 
 
 @op
 def bitwise_or(x: Any, y: Any) -> Any:
-    """Elementwise bitwise OR of integers (or logical OR of bools)."""
+    """Elementwise bitwise OR of integers (or logical OR of bools).
+
+    Both operands are first promoted to a common dtype (Python scalars are weakly typed).
+
+    Args:
+        x: Integer or bool tensor.
+        y: Integer or bool tensor, broadcastable against ``x``.
+
+    Returns:
+        A tensor of the broadcast shape and the promoted dtype.
+    """
     return binary("bitwise_or", x, y)
 
 
 @op
 def bitwise_xor(x: Any, y: Any) -> Any:
-    """Elementwise bitwise XOR of integers (or logical XOR of bools)."""
+    """Elementwise bitwise XOR of integers (or logical XOR of bools).
+
+    Both operands are first promoted to a common dtype (Python scalars are weakly typed).
+
+    Args:
+        x: Integer or bool tensor.
+        y: Integer or bool tensor, broadcastable against ``x``.
+
+    Returns:
+        A tensor of the broadcast shape and the promoted dtype.
+    """
     return binary("bitwise_xor", x, y)
 
 
 @op
 def square(x: Any) -> Any:
-    """Elementwise ``x * x`` (bool gives int32, as in Keras)."""
+    """Elementwise ``x * x`` (bool gives int32, as in Keras).
+
+    Args:
+        x: Input tensor or array-like.
+
+    Returns:
+        A tensor of the shape of ``x`` and its dtype (int32 for a bool input).
+    """
     b = current()
     x = tensor(x)
     if b.dtype(x) == "bool":
@@ -115,7 +163,25 @@ def square(x: Any) -> Any:
 
 @op
 def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001
-    """Round half to even, to ``decimals`` places."""
+    """Round half to even, to ``decimals`` places.
+
+    Floating inputs round ties to the even neighbour (``2.5`` gives ``2.0``). With ``decimals != 0`` the
+    value is multiplied by ``10 ** decimals``, rounded and divided back, so the result carries the
+    floating-point error of that scaling. Integer and bool inputs are returned unchanged whatever
+    ``decimals`` is: unlike Keras 3, a negative ``decimals`` does not round integers to tens, hundreds, ...
+
+    Args:
+        x: Input tensor or array-like.
+        decimals: Number of decimal places to keep (default 0); a negative value rounds a floating input
+            to the left of the decimal point.
+
+    Returns:
+        A tensor of the shape and dtype of ``x``.
+
+    Example:
+        >>> kshim.ops.convert_to_numpy(kshim.ops.round([0.5, 1.5, 2.5, -0.5]))
+        array([ 0.,  2.,  2., -0.], dtype=float32)
+    """
     b = current()
     x = tensor(x)
     if decimals == 0 or not _dt.is_float(b.dtype(x)):
@@ -134,7 +200,23 @@ def _float_pair(x1: Any, x2: Any) -> list:
 
 @op
 def divide(x1: Any, x2: Any) -> Any:
-    """True division (integers give floatx)."""
+    """True division (integers give floatx).
+
+    The operands are promoted to a common dtype (Python scalars are weakly typed); when that dtype is an
+    integer or bool one, both are cast to ``kshim.config.floatx()``. Division by zero follows IEEE
+    rules (``inf`` or ``nan``); see ``divide_no_nan`` for a zero instead.
+
+    Args:
+        x1: Dividend tensor or array-like.
+        x2: Divisor, broadcastable against ``x1``.
+
+    Returns:
+        A floating tensor of the broadcast shape.
+
+    Example:
+        >>> kshim.ops.convert_to_numpy(kshim.ops.divide(kshim.ops.convert_to_tensor([1, 3]), 2))
+        array([0.5, 1.5], dtype=float32)
+    """
     a, c = _float_pair(x1, x2)
     return current().divide(a, c)
 
@@ -144,7 +226,25 @@ true_divide = divide
 
 @op
 def divide_no_nan(x1: Any, x2: Any) -> Any:
-    """``x1 / x2`` with 0 where ``x2 == 0``."""
+    """``x1 / x2`` with 0 where ``x2 == 0``.
+
+    The result is 0 wherever ``x2`` is zero, whatever ``x1`` holds there (even ``nan`` or ``inf``); the
+    division itself only sees non-zero divisors, so its gradient stays finite. Dtypes follow ``divide``:
+    integer and bool operands are computed in ``kshim.config.floatx()``.
+
+    Args:
+        x1: Dividend tensor or array-like.
+        x2: Divisor, broadcastable against ``x1``.
+
+    Returns:
+        A floating tensor of the broadcast shape.
+
+    Example:
+        >>> x = kshim.ops.convert_to_tensor([1.0, 1.0])
+        >>> y = kshim.ops.convert_to_tensor([2.0, 0.0])
+        >>> kshim.ops.convert_to_numpy(kshim.ops.divide_no_nan(x, y))
+        array([0.5, 0. ], dtype=float32)
+    """
     b = current()
     a, c = _float_pair(x1, x2)
     zero = b.zeros((), b.dtype(c))
@@ -155,7 +255,18 @@ def divide_no_nan(x1: Any, x2: Any) -> Any:
 
 @op
 def power(x1: Any, x2: Any) -> Any:
-    """Elementwise ``x1 ** x2`` (bool ** bool computes in int32, as Keras on JAX)."""
+    """Elementwise ``x1 ** x2`` (bool ** bool computes in int32, as Keras on JAX).
+
+    The operands are promoted to a common dtype (Python scalars are weakly typed), so integer bases with
+    integer exponents stay integer.
+
+    Args:
+        x1: Base tensor or array-like.
+        x2: Exponent, broadcastable against ``x1``.
+
+    Returns:
+        A tensor of the broadcast shape and the promoted dtype (int32 when both are bool).
+    """
     a, c = promote(x1, x2)
     b = current()
     if b.dtype(a) == "bool":
@@ -165,41 +276,127 @@ def power(x1: Any, x2: Any) -> Any:
 
 @op
 def arctan2(x1: Any, x2: Any) -> Any:
-    """Elementwise ``atan2(x1, x2)``."""
+    """Elementwise ``atan2(x1, x2)``.
+
+    The angle, in radians in ``[-pi, pi]``, of the point ``(x2, x1)``, with the quadrant taken from the
+    signs of both. Integer and bool operands are computed in ``kshim.config.floatx()``.
+
+    Args:
+        x1: The y coordinates.
+        x2: The x coordinates, broadcastable against ``x1``.
+
+    Returns:
+        A floating tensor of the broadcast shape.
+    """
     a, c = _float_pair(x1, x2)
     return current().arctan2(a, c)
 
 
 @op
 def logical_and(x1: Any, x2: Any) -> Any:
+    """Elementwise logical AND.
+
+    Both inputs are cast to bool first (any non-zero value is True).
+
+    Args:
+        x1: Input tensor or array-like.
+        x2: Input tensor, broadcastable against ``x1``.
+
+    Returns:
+        A bool tensor of the broadcast shape.
+    """
     return current().logical_and(tensor(x1, "bool"), tensor(x2, "bool"))
 
 
 @op
 def logical_or(x1: Any, x2: Any) -> Any:
+    """Elementwise logical OR.
+
+    Both inputs are cast to bool first (any non-zero value is True).
+
+    Args:
+        x1: Input tensor or array-like.
+        x2: Input tensor, broadcastable against ``x1``.
+
+    Returns:
+        A bool tensor of the broadcast shape.
+    """
     return current().logical_or(tensor(x1, "bool"), tensor(x2, "bool"))
 
 
 @op
 def logical_xor(x1: Any, x2: Any) -> Any:
+    """Elementwise logical XOR.
+
+    Both inputs are cast to bool first (any non-zero value is True).
+
+    Args:
+        x1: Input tensor or array-like.
+        x2: Input tensor, broadcastable against ``x1``.
+
+    Returns:
+        A bool tensor of the broadcast shape.
+    """
     return current().logical_xor(tensor(x1, "bool"), tensor(x2, "bool"))
 
 
 @op
 def left_shift(x: Any, y: Any) -> Any:
-    """Elementwise ``x << y`` of integers."""
+    """Elementwise ``x << y`` of integers.
+
+    Both operands are first promoted to a common dtype (Python scalars are weakly typed).
+
+    Args:
+        x: Integer tensor of values to shift.
+        y: Integer tensor of shift amounts, broadcastable against ``x``.
+
+    Returns:
+        A tensor of the broadcast shape and the promoted dtype.
+    """
     return binary("left_shift", x, y)
 
 
 @op
 def right_shift(x: Any, y: Any) -> Any:
-    """Elementwise ``x >> y`` of integers (arithmetic for signed types)."""
+    """Elementwise ``x >> y`` of integers (arithmetic for signed types).
+
+    Both operands are first promoted to a common dtype (Python scalars are weakly typed);
+    a signed negative value keeps its sign (``-8 >> 1`` is ``-4``).
+
+    Args:
+        x: Integer tensor of values to shift.
+        y: Integer tensor of shift amounts, broadcastable against ``x``.
+
+    Returns:
+        A tensor of the broadcast shape and the promoted dtype.
+    """
     return binary("right_shift", x, y)
 
 
 @op
 def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
-    """Select ``x1`` where ``condition`` else ``x2``."""
+    """Select ``x1`` where ``condition`` else ``x2``.
+
+    Unlike Keras 3, the one-argument form ``where(condition)`` (the indices of the non-zero entries) is
+    not supported, because its shape depends on the data.
+
+    Args:
+        condition: Tensor or array-like, cast to bool (any non-zero value is True).
+        x1: Values taken where ``condition`` is True.
+        x2: Values taken where ``condition`` is False. ``condition``, ``x1`` and ``x2`` broadcast
+            together; ``x1`` and ``x2`` are promoted to a common dtype (Python scalars weakly typed).
+
+    Returns:
+        A tensor of the broadcast shape and the promoted dtype of ``x1`` and ``x2``.
+
+    Raises:
+        ValueError: If ``x1`` or ``x2`` is missing (``None``).
+
+    Example:
+        >>> x = kshim.ops.convert_to_tensor([1, 2, 3])
+        >>> kshim.ops.convert_to_numpy(kshim.ops.where([True, False, True], x, 0))
+        array([1, 0, 3], dtype=int32)
+    """
     if x1 is None or x2 is None:
         raise ValueError("kshim.ops.where needs x1 and x2 (the one-argument form has a data-dependent shape).")
     b = current()
@@ -209,7 +406,24 @@ def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
 
 @op
 def clip(x: Any, x_min: Any, x_max: Any) -> Any:
-    """Clamp into ``[x_min, x_max]``."""
+    """Clamp into ``[x_min, x_max]``.
+
+    Computed as ``minimum(maximum(x, x_min), x_max)``, so where ``x_min > x_max`` the result is
+    ``x_max``. The bounds are cast to the dtype of ``x`` (a float bound on an integer tensor is
+    truncated) and a bool ``x`` is computed in int32.
+
+    Args:
+        x: Input tensor or array-like.
+        x_min: Lower bound, a scalar or a tensor broadcastable against ``x``.
+        x_max: Upper bound, a scalar or a tensor broadcastable against ``x``.
+
+    Returns:
+        A tensor of the broadcast shape and the dtype of ``x`` (int32 for a bool ``x``).
+
+    Example:
+        >>> kshim.ops.convert_to_numpy(kshim.ops.clip([-2.0, 0.5, 3.0], 0.0, 1.0))
+        array([0. , 0.5, 1. ], dtype=float32)
+    """
     b = current()
     x = tensor(x)
     d = b.dtype(x)
@@ -220,12 +434,32 @@ def clip(x: Any, x_min: Any, x_max: Any) -> Any:
 
 @op
 def rsqrt(x: Any) -> Any:
-    """``1 / sqrt(x)``."""
+    """``1 / sqrt(x)``.
+
+    Integer and bool inputs are computed in ``kshim.config.floatx()``. Zero gives ``inf`` and negative values ``nan``.
+
+    Args:
+        x: Input tensor or array-like.
+
+    Returns:
+        A floating tensor of the shape of ``x``.
+    """
     return current().reciprocal(unary_float("sqrt", x))
 
 
 @op
 def log2(x: Any) -> Any:
+    """Elementwise base-2 logarithm.
+
+    Computed as ``log(x) / log(2)``. Integer and bool inputs are computed in ``kshim.config.floatx()``.
+    Zero gives ``-inf`` and negative values ``nan``.
+
+    Args:
+        x: Input tensor or array-like.
+
+    Returns:
+        A floating tensor of the shape of ``x``.
+    """
     b = current()
     x = unary_float("log", x)
     return b.divide(x, b.full((), _math.log(2.0), b.dtype(x)))
@@ -233,6 +467,17 @@ def log2(x: Any) -> Any:
 
 @op
 def log10(x: Any) -> Any:
+    """Elementwise base-10 logarithm.
+
+    Computed as ``log(x) / log(10)``. Integer and bool inputs are computed in ``kshim.config.floatx()``.
+    Zero gives ``-inf`` and negative values ``nan``.
+
+    Args:
+        x: Input tensor or array-like.
+
+    Returns:
+        A floating tensor of the shape of ``x``.
+    """
     b = current()
     x = unary_float("log", x)
     return b.divide(x, b.full((), _math.log(10.0), b.dtype(x)))
@@ -240,6 +485,16 @@ def log10(x: Any) -> Any:
 
 @op
 def exp2(x: Any) -> Any:
+    """Elementwise ``2 ** x``.
+
+    Computed as ``exp(x * log(2))``. Integer and bool inputs are computed in ``kshim.config.floatx()``.
+
+    Args:
+        x: Input tensor or array-like.
+
+    Returns:
+        A floating tensor of the shape of ``x``.
+    """
     b = current()
     x = tensor(x)
     x = x if _dt.is_float(b.dtype(x)) else b.cast(x, _dt.config.floatx())
@@ -248,6 +503,18 @@ def exp2(x: Any) -> Any:
 
 @op
 def cbrt(x: Any) -> Any:
+    """Elementwise real cube root (negative inputs give negative roots).
+
+    Computed as ``sign(x) * |x| ** (1/3)``, so the root of an exact cube may be off in the last bit
+    (``cbrt(27.0)`` can give ``3.0000002`` in float32).
+    Integer and bool inputs are computed in ``kshim.config.floatx()``.
+
+    Args:
+        x: Input tensor or array-like.
+
+    Returns:
+        A floating tensor of the shape of ``x``.
+    """
     b = current()
     x = tensor(x)
     x = x if _dt.is_float(b.dtype(x)) else b.cast(x, _dt.config.floatx())
@@ -257,7 +524,19 @@ def cbrt(x: Any) -> Any:
 
 @op
 def logaddexp(x1: Any, x2: Any) -> Any:
-    """``log(exp(x1) + exp(x2))`` computed stably."""
+    """``log(exp(x1) + exp(x2))`` computed stably.
+
+    Evaluated as ``max(x1, x2) + log1p(exp(-|x1 - x2|))``, which neither overflows for large inputs nor
+    gives ``nan`` where both are the same infinity (``logaddexp(-inf, -inf)`` is ``-inf``). Integer and bool
+    operands are computed in ``kshim.config.floatx()``.
+
+    Args:
+        x1: Input tensor or array-like.
+        x2: Input tensor, broadcastable against ``x1``.
+
+    Returns:
+        A floating tensor of the broadcast shape.
+    """
     b = current()
     a, c = _float_pair(x1, x2)
     m = b.maximum(a, c)
@@ -270,6 +549,24 @@ def logaddexp(x1: Any, x2: Any) -> Any:
 
 @op
 def hypot(x1: Any, x2: Any) -> Any:
+    """Elementwise ``sqrt(x1 ** 2 + x2 ** 2)``, the length of the hypotenuse.
+
+    Computed directly from the squares, without rescaling, so it overflows to ``inf`` where a square
+    exceeds the dtype's range. Integer and bool operands are computed in ``kshim.config.floatx()``.
+
+    Args:
+        x1: First leg, a tensor or array-like.
+        x2: Second leg, broadcastable against ``x1``.
+
+    Returns:
+        A floating tensor of the broadcast shape.
+
+    Example:
+        >>> a = kshim.ops.convert_to_tensor([3.0, 5.0])
+        >>> b = kshim.ops.convert_to_tensor([4.0, 12.0])
+        >>> kshim.ops.convert_to_numpy(kshim.ops.hypot(a, b))
+        array([ 5., 13.], dtype=float32)
+    """
     b = current()
     a, c = _float_pair(x1, x2)
     return b.sqrt(b.add(b.square(a), b.square(c)))
@@ -277,6 +574,16 @@ def hypot(x1: Any, x2: Any) -> Any:
 
 @op
 def deg2rad(x: Any) -> Any:
+    """Convert angles from degrees to radians (``x * pi / 180``).
+
+    Integer and bool inputs are computed in ``kshim.config.floatx()``.
+
+    Args:
+        x: Angles in degrees, a tensor or array-like.
+
+    Returns:
+        A floating tensor of the shape of ``x``.
+    """
     b = current()
     x = tensor(x)
     x = x if _dt.is_float(b.dtype(x)) else b.cast(x, _dt.config.floatx())
@@ -285,6 +592,16 @@ def deg2rad(x: Any) -> Any:
 
 @op
 def rad2deg(x: Any) -> Any:
+    """Convert angles from radians to degrees (``x * 180 / pi``).
+
+    Integer and bool inputs are computed in ``kshim.config.floatx()``.
+
+    Args:
+        x: Angles in radians, a tensor or array-like.
+
+    Returns:
+        A floating tensor of the shape of ``x``.
+    """
     b = current()
     x = tensor(x)
     x = x if _dt.is_float(b.dtype(x)) else b.cast(x, _dt.config.floatx())
@@ -293,7 +610,17 @@ def rad2deg(x: Any) -> Any:
 
 @op
 def trunc(x: Any) -> Any:
-    """Round toward zero."""
+    """Round toward zero.
+
+    Floating values lose their fractional part (``-1.7`` gives ``-1.0``); integer and bool inputs are
+    returned unchanged.
+
+    Args:
+        x: Input tensor or array-like.
+
+    Returns:
+        A tensor of the shape and dtype of ``x``.
+    """
     b = current()
     x = tensor(x)
     if not _dt.is_float(b.dtype(x)):
@@ -303,7 +630,21 @@ def trunc(x: Any) -> Any:
 
 @op
 def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Any:
-    """Replace NaN/inf with finite numbers."""
+    """Replace NaN/inf with finite numbers.
+
+    Integer and bool inputs are returned unchanged.
+
+    Args:
+        x: Input tensor or array-like.
+        nan: Value that replaces ``nan`` (default 0.0).
+        posinf: Value that replaces ``+inf``; ``None`` (the default) uses the largest finite value of the
+            dtype of ``x``.
+        neginf: Value that replaces ``-inf``; ``None`` (the default) uses the most negative finite value
+            of the dtype of ``x``.
+
+    Returns:
+        A tensor of the shape and dtype of ``x``.
+    """
     b = current()
     x = tensor(x)
     d = b.dtype(x)
@@ -320,7 +661,22 @@ def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None, neginf: fl
 
 @op
 def isclose(x1: Any, x2: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Any:
-    """Elementwise ``|x1 - x2| <= atol + rtol * |x2|``."""
+    """Elementwise ``|x1 - x2| <= atol + rtol * |x2|``.
+
+    The test is not symmetric: the relative tolerance scales with ``|x2|``. Equal values, including
+    infinities of the same sign, are always close; ``nan`` is close to nothing unless ``equal_nan``. The
+    operands are promoted to a common dtype, integer and bool ones to ``kshim.config.floatx()``.
+
+    Args:
+        x1: Input tensor or array-like.
+        x2: Reference tensor, broadcastable against ``x1``.
+        rtol: Relative tolerance (default ``1e-5``).
+        atol: Absolute tolerance (default ``1e-8``).
+        equal_nan: Whether ``nan`` in both ``x1`` and ``x2`` counts as close (default False).
+
+    Returns:
+        A bool tensor of the broadcast shape.
+    """
     b = current()
     a, c = _float_pair(x1, x2)
     d = b.dtype(a)
@@ -334,6 +690,23 @@ def isclose(x1: Any, x2: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan:
 
 @op
 def heaviside(x1: Any, x2: Any) -> Any:
+    """Heaviside step function: 0 where ``x1 < 0``, 1 where ``x1 > 0``, ``x2`` where ``x1 == 0``.
+
+    A ``nan`` in ``x1`` also takes the value of ``x2`` (NumPy gives ``nan`` there). The operands are
+    promoted to a common dtype, integer and bool ones to ``kshim.config.floatx()``.
+
+    Args:
+        x1: Input tensor or array-like.
+        x2: Value at ``x1 == 0``, broadcastable against ``x1``.
+
+    Returns:
+        A floating tensor of the broadcast shape.
+
+    Example:
+        >>> x = kshim.ops.convert_to_tensor([-1.0, 0.0, 2.0])
+        >>> kshim.ops.convert_to_numpy(kshim.ops.heaviside(x, 0.5))
+        array([0. , 0.5, 1. ], dtype=float32)
+    """
     b = current()
     a, c = _float_pair(x1, x2)
     d = b.dtype(a)
@@ -343,7 +716,14 @@ def heaviside(x1: Any, x2: Any) -> Any:
 
 @op
 def signbit(x: Any) -> Any:
-    """True where the sign bit of ``x`` is set: negative numbers and ``-0.0`` (as NumPy and Keras)."""
+    """True where the sign bit of ``x`` is set: negative numbers and ``-0.0`` (as NumPy and Keras).
+
+    Args:
+        x: Input tensor or array-like, of any numeric or bool dtype.
+
+    Returns:
+        A bool tensor of the shape of ``x``.
+    """
     b = current()
     x = tensor(x)
     d = b.dtype(x)

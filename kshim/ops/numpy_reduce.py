@@ -20,7 +20,29 @@ def _sum_dtype(d: str) -> str:
 
 @op
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
-    """Sum over ``axis`` (None: all axes)."""
+    """Sum of the elements of ``x`` over ``axis``.
+
+    bool, int8 and int16 inputs accumulate and return int32, uint8 and uint16 return uint32, as in
+    Keras; other dtypes are kept.
+
+    Args:
+        x: Input tensor.
+        axis: None (the default: reduce over all axes), an int or a sequence of ints; negative
+            axes count from the end.
+        keepdims: If True, the reduced axes are kept with size 1 (so the result broadcasts
+            against ``x``); if False (the default) they are removed.
+
+    Returns:
+        The sums, with the reduced axes removed (or kept with size 1).
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+
+    Example:
+        >>> x = kshim.ops.array([[1, 2], [3, 4]])
+        >>> kshim.ops.convert_to_numpy(kshim.ops.sum(x, axis=0))
+        array([4, 6], dtype=int32)
+    """
     b = current()
     x = tensor(x)
     d = b.dtype(x)
@@ -31,7 +53,23 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
 
 @op
 def prod(x: Any, axis: Any = None, keepdims: bool = False, dtype: Any = None) -> Any:
-    """Product over ``axis``."""
+    """Product of the elements of ``x`` over ``axis``.
+
+    Args:
+        x: Input tensor.
+        axis: None (the default: reduce over all axes), an int or a sequence of ints; negative
+            axes count from the end.
+        keepdims: If True, the reduced axes are kept with size 1 (so the result broadcasts
+            against ``x``); if False (the default) they are removed.
+        dtype: The dtype to compute and return in. None (the default) keeps ``x``'s dtype, except that
+            bool, int8 and int16 become int32 and uint8 and uint16 become uint32.
+
+    Returns:
+        The products, with the reduced axes removed (or kept with size 1).
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+    """
     b = current()
     x = tensor(x)
     d = _dt.standardize_dtype(dtype) if dtype is not None else _sum_dtype(b.dtype(x))
@@ -61,13 +99,45 @@ def _minmax(name: str, x: Any, axis: Any, keepdims: bool, initial: Any) -> Any:
 
 @op
 def max(x: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Any:  # noqa: A001
-    """Maximum over ``axis``."""
+    """Maximum of the elements of ``x`` over ``axis``.
+
+    Args:
+        x: Input tensor.
+        axis: None (the default: reduce over all axes), an int or a sequence of ints; negative
+            axes count from the end.
+        keepdims: If True, the reduced axes are kept with size 1 (so the result broadcasts
+            against ``x``); if False (the default) they are removed.
+        initial: None (the default) or a Python number: the result is at least ``initial``,
+            and reducing over an empty axis gives ``initial`` instead of an error.
+
+    Returns:
+        The maximums, in ``x``'s dtype, with the reduced axes removed (or kept with size 1).
+
+    Raises:
+        ValueError: If a reduced axis is empty and ``initial`` is None, or an axis is out of bounds.
+    """
     return _minmax("max", x, axis, keepdims, initial)
 
 
 @op
 def min(x: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Any:  # noqa: A001
-    """Minimum over ``axis``."""
+    """Minimum of the elements of ``x`` over ``axis``.
+
+    Args:
+        x: Input tensor.
+        axis: None (the default: reduce over all axes), an int or a sequence of ints; negative
+            axes count from the end.
+        keepdims: If True, the reduced axes are kept with size 1 (so the result broadcasts
+            against ``x``); if False (the default) they are removed.
+        initial: None (the default) or a Python number: the result is at most ``initial``,
+            and reducing over an empty axis gives ``initial`` instead of an error.
+
+    Returns:
+        The minimums, in ``x``'s dtype, with the reduced axes removed (or kept with size 1).
+
+    Raises:
+        ValueError: If a reduced axis is empty and ``initial`` is None, or an axis is out of bounds.
+    """
     return _minmax("min", x, axis, keepdims, initial)
 
 
@@ -76,7 +146,29 @@ amax, amin = max, min
 
 @op
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Arithmetic mean (integers give floatx)."""
+    """Arithmetic mean of the elements of ``x`` over ``axis``.
+
+    Integer and bool inputs give ``floatx()``; float16 and bfloat16 inputs are summed in float32 and
+    the result cast back. The mean over an empty axis is NaN.
+
+    Args:
+        x: Input tensor.
+        axis: None (the default: reduce over all axes), an int or a sequence of ints; negative
+            axes count from the end.
+        keepdims: If True, the reduced axes are kept with size 1 (so the result broadcasts
+            against ``x``); if False (the default) they are removed.
+
+    Returns:
+        The means, in a float dtype, with the reduced axes removed (or kept with size 1).
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+
+    Example:
+        >>> x = kshim.ops.array([[1.0, 2.0], [3.0, 5.0]])
+        >>> kshim.ops.convert_to_numpy(kshim.ops.mean(x, axis=1))
+        array([1.5, 4. ], dtype=float32)
+    """
     b = current()
     x = tensor(x)
     d = b.dtype(x)
@@ -97,7 +189,24 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 @op
 def var(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Population variance."""
+    """Population variance (the mean squared deviation from the mean, no Bessel correction) over
+    ``axis``.
+
+    Integer and bool inputs give ``floatx()``.
+
+    Args:
+        x: Input tensor.
+        axis: None (the default: reduce over all axes), an int or a sequence of ints; negative
+            axes count from the end.
+        keepdims: If True, the reduced axes are kept with size 1 (so the result broadcasts
+            against ``x``); if False (the default) they are removed.
+
+    Returns:
+        The variances, in a float dtype, with the reduced axes removed (or kept with size 1).
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+    """
     b = current()
     m = mean(x, axis=axis, keepdims=True)
     x = tensor(x, b.dtype(m))
@@ -106,12 +215,43 @@ def var(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 @op
 def std(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Population standard deviation."""
+    """Population standard deviation (the square root of :func:`var`) over ``axis``.
+
+    Integer and bool inputs give ``floatx()``.
+
+    Args:
+        x: Input tensor.
+        axis: None (the default: reduce over all axes), an int or a sequence of ints; negative
+            axes count from the end.
+        keepdims: If True, the reduced axes are kept with size 1 (so the result broadcasts
+            against ``x``); if False (the default) they are removed.
+
+    Returns:
+        The standard deviations, in a float dtype, with the reduced axes removed (or kept with size 1).
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+    """
     return current().sqrt(var(x, axis=axis, keepdims=keepdims))
 
 
 @op
 def any(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Whether any element of ``x`` over ``axis`` is true (nonzero).
+
+    Args:
+        x: Input tensor, converted to bool (nonzero is true).
+        axis: None (the default: reduce over all axes), an int or a sequence of ints; negative
+            axes count from the end.
+        keepdims: If True, the reduced axes are kept with size 1 (so the result broadcasts
+            against ``x``); if False (the default) they are removed.
+
+    Returns:
+        A bool tensor, with the reduced axes removed (or kept with size 1).
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+    """
     b = current()
     x = tensor(x, "bool")
     return b.any(x, axis_tuple(axis, len(b.shape(x))), keepdims)
@@ -119,6 +259,21 @@ def any(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
 
 @op
 def all(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Whether every element of ``x`` over ``axis`` is true (nonzero).
+
+    Args:
+        x: Input tensor, converted to bool (nonzero is true).
+        axis: None (the default: reduce over all axes), an int or a sequence of ints; negative
+            axes count from the end.
+        keepdims: If True, the reduced axes are kept with size 1 (so the result broadcasts
+            against ``x``); if False (the default) they are removed.
+
+    Returns:
+        A bool tensor, with the reduced axes removed (or kept with size 1).
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+    """
     b = current()
     x = tensor(x, "bool")
     return b.all(x, axis_tuple(axis, len(b.shape(x))), keepdims)
@@ -126,6 +281,19 @@ def all(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
 
 @op
 def count_nonzero(x: Any, axis: Any = None) -> Any:
+    """Number of nonzero elements of ``x`` over ``axis``.
+
+    Args:
+        x: Input tensor (for bool, the number of True values is counted).
+        axis: None (the default: reduce over all axes), an int or a sequence of ints; negative
+            axes count from the end.
+
+    Returns:
+        An int32 tensor of counts, with the reduced axes removed.
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+    """
     b = current()
     x = tensor(x)
     nz = b.cast(b.not_equal(x, b.zeros((), b.dtype(x))), "int32")
@@ -142,13 +310,39 @@ def _arg(name: str, x: Any, axis: Any, keepdims: bool) -> Any:
 
 @op
 def argmax(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Index of the first maximum (int32)."""
+    """Index of the first maximum of ``x`` along ``axis``.
+
+    Args:
+        x: Input tensor.
+        axis: An int (negative counts from the end), or None (the default) for the index into the
+            flattened tensor.
+        keepdims: If True, the reduced axis is kept with size 1; if False (the default) it is removed.
+
+    Returns:
+        An int32 tensor of indices.
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds for ``x``'s rank.
+    """
     return _arg("argmax", x, axis, keepdims)
 
 
 @op
 def argmin(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Index of the first minimum (int32)."""
+    """Index of the first minimum of ``x`` along ``axis``.
+
+    Args:
+        x: Input tensor.
+        axis: An int (negative counts from the end), or None (the default) for the index into the
+            flattened tensor.
+        keepdims: If True, the reduced axis is kept with size 1; if False (the default) it is removed.
+
+    Returns:
+        An int32 tensor of indices.
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds for ``x``'s rank.
+    """
     return _arg("argmin", x, axis, keepdims)
 
 
@@ -170,6 +364,26 @@ def _cum_dtype(d: str) -> str:
 
 @op
 def cumsum(x: Any, axis: Any = None, dtype: Any = None) -> Any:
+    """Cumulative sum of the elements of ``x`` along ``axis``.
+
+    Args:
+        x: Input tensor.
+        axis: An int (negative counts from the end), or None (the default) to scan the flattened
+            tensor.
+        dtype: The dtype to compute and return in. None (the default) keeps ``x``'s dtype (int8 stays
+            int8), except that bool becomes int32.
+
+    Returns:
+        A tensor of the same shape as ``x`` (1-d of ``x``'s size when ``axis`` is None) whose element
+        ``i`` along ``axis`` is the sum of elements ``0..i``.
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds for ``x``'s rank.
+
+    Example:
+        >>> kshim.ops.convert_to_numpy(kshim.ops.cumsum(kshim.ops.array([1, 2, 3])))
+        array([1, 3, 6], dtype=int32)
+    """
     b = current()
     x, ax = _flat_or_axis(x, axis)
     d = _dt.standardize_dtype(dtype) if dtype is not None else _cum_dtype(b.dtype(x))
@@ -178,6 +392,22 @@ def cumsum(x: Any, axis: Any = None, dtype: Any = None) -> Any:
 
 @op
 def cumprod(x: Any, axis: Any = None, dtype: Any = None) -> Any:
+    """Cumulative product of the elements of ``x`` along ``axis``.
+
+    Args:
+        x: Input tensor.
+        axis: An int (negative counts from the end), or None (the default) to scan the flattened
+            tensor.
+        dtype: The dtype to compute and return in. None (the default) keeps ``x``'s dtype (int8 stays
+            int8), except that bool becomes int32.
+
+    Returns:
+        A tensor of the same shape as ``x`` (1-d of ``x``'s size when ``axis`` is None) whose element
+        ``i`` along ``axis`` is the product of elements ``0..i``.
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds for ``x``'s rank.
+    """
     b = current()
     x, ax = _flat_or_axis(x, axis)
     d = _dt.standardize_dtype(dtype) if dtype is not None else _cum_dtype(b.dtype(x))
@@ -186,14 +416,43 @@ def cumprod(x: Any, axis: Any = None, dtype: Any = None) -> Any:
 
 @op
 def sort(x: Any, axis: int = -1) -> Any:
-    """Ascending sort along ``axis``."""
+    """Sorts the elements of ``x`` in ascending order along ``axis``.
+
+    Args:
+        x: Input tensor.
+        axis: The axis to sort along (the default -1: the last axis), or None to sort the flattened
+            tensor.
+
+    Returns:
+        The sorted tensor, with ``x``'s dtype and shape (1-d when ``axis`` is None).
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds for ``x``'s rank.
+    """
     x, ax = _flat_or_axis(x, axis)
     return current().sort(x, ax)
 
 
 @op
 def argsort(x: Any, axis: int = -1) -> Any:
-    """Stable ascending argsort (int32)."""
+    """Indices that sort ``x`` in ascending order along ``axis`` (a stable sort: equal elements keep
+    their order).
+
+    Args:
+        x: Input tensor.
+        axis: The axis to sort along (the default -1: the last axis), or None to sort the flattened
+            tensor.
+
+    Returns:
+        An int32 tensor of indices, of ``x``'s shape (1-d when ``axis`` is None).
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds for ``x``'s rank.
+
+    Example:
+        >>> kshim.ops.convert_to_numpy(kshim.ops.argsort(kshim.ops.array([3, 1, 2])))
+        array([1, 2, 0], dtype=int32)
+    """
     b = current()
     x, ax = _flat_or_axis(x, axis)
     return b.cast(b.argsort(x, ax), "int32")
@@ -201,7 +460,23 @@ def argsort(x: Any, axis: int = -1) -> Any:
 
 @op
 def average(x: Any, axis: Any = None, weights: Any = None) -> Any:
-    """Weighted mean along ``axis``."""
+    """Weighted average of the elements of ``x`` over ``axis``: ``sum(x * w) / sum(w)``.
+
+    Integer and bool inputs give ``floatx()``.
+
+    Args:
+        x: Input tensor.
+        axis: None (the default: reduce over all axes), an int or a sequence of ints; negative
+            axes count from the end.
+        weights: None (the default: the plain :func:`mean`), a tensor broadcastable to ``x``'s shape,
+            or, with an int ``axis``, a 1-d tensor of one weight per element along that axis.
+
+    Returns:
+        The weighted averages, in a float dtype, with the reduced axes removed.
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+    """
     if weights is None:
         return mean(x, axis=axis)
     b = current()
@@ -219,7 +494,23 @@ def average(x: Any, axis: Any = None, weights: Any = None) -> Any:
 
 @op
 def median(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Median along ``axis`` (mean of the two middle values for even counts)."""
+    """Median of the elements of ``x`` over ``axis``.
+
+    For an even number of elements it is the mean of the two middle values; a NaN anywhere in a
+    reduced slice makes that median NaN. Integer and bool inputs give ``floatx()``.
+
+    Args:
+        x: Input tensor.
+        axis: None (the default: the median of all elements) or an int; negative counts from the end.
+        keepdims: If True, the reduced axes are kept with size 1 (so the result broadcasts
+            against ``x``); if False (the default) they are removed.
+
+    Returns:
+        The medians, in a float dtype, with the reduced axes removed (or kept with size 1).
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+    """
     b = current()
     x = tensor(x)
     if not _dt.is_float(b.dtype(x)):
@@ -245,7 +536,26 @@ def median(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 @op
 def diff(a: Any, n: int = 1, axis: int = -1) -> Any:
-    """n-th discrete difference along ``axis``."""
+    """The ``n``-th discrete difference of ``a`` along ``axis``: ``out[i] = a[i + 1] - a[i]``,
+    applied ``n`` times.
+
+    For bool inputs each step is ``a[i + 1] != a[i]`` (as NumPy).
+
+    Args:
+        a: Input tensor.
+        n: How many times to take the difference (default 1); 0 returns ``a`` unchanged.
+        axis: The axis to differentiate along (default -1: the last axis).
+
+    Returns:
+        A tensor of ``a``'s dtype whose size along ``axis`` is ``n`` less than ``a``'s (at least 0).
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds for ``a``'s rank.
+
+    Example:
+        >>> kshim.ops.convert_to_numpy(kshim.ops.diff(kshim.ops.array([1, 4, 9, 16])))
+        array([3, 5, 7], dtype=int32)
+    """
     b = current()
     x = tensor(a)
     ax = norm_axis(axis, len(b.shape(x)))

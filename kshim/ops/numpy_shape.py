@@ -39,18 +39,72 @@ def _cap(dims: Sequence[int], op_name: str) -> tuple:
 
 # ---- creation ---------------------------------------------------------------------------------
 def zeros(shape: Any, dtype: Any = None) -> Any:
+    """A new tensor of the given shape filled with zeros.
+
+    Args:
+        shape: The result's shape: an int or a sequence of ints.
+        dtype: The result's dtype; None (the default) means ``floatx()``.
+
+    Returns:
+        A tensor of shape ``shape`` and dtype ``dtype``.
+
+    Raises:
+        ValueError: If the result would have more elements than kshim's per-tensor limit (``2**31 - 1``).
+    """
     return current().zeros(_shape(shape, "zeros"), _dt_or(dtype, _dt.config.floatx()))
 
 
 def ones(shape: Any, dtype: Any = None) -> Any:
+    """A new tensor of the given shape filled with ones.
+
+    Args:
+        shape: The result's shape: an int or a sequence of ints.
+        dtype: The result's dtype; None (the default) means ``floatx()``.
+
+    Returns:
+        A tensor of shape ``shape`` and dtype ``dtype``.
+
+    Raises:
+        ValueError: If the result would have more elements than kshim's per-tensor limit (``2**31 - 1``).
+    """
     return current().ones(_shape(shape, "ones"), _dt_or(dtype, _dt.config.floatx()))
 
 
 def empty(shape: Any, dtype: Any = None) -> Any:
+    """A new tensor of the given shape; kshim always fills it with zeros (Keras leaves the values unspecified).
+
+    Args:
+        shape: The result's shape: an int or a sequence of ints.
+        dtype: The result's dtype; None (the default) means ``floatx()``.
+
+    Returns:
+        A zero-filled tensor of shape ``shape`` and dtype ``dtype``.
+
+    Raises:
+        ValueError: If the result would have more elements than kshim's per-tensor limit (``2**31 - 1``).
+    """
     return zeros(shape, dtype)
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
+    """A new tensor of the given shape filled with ``fill_value``.
+
+    Args:
+        shape: The result's shape: an int or a sequence of ints.
+        fill_value: A Python bool, int or float, or a tensor (or array) that broadcasts to ``shape``.
+        dtype: The result's dtype. None (the default) means the dtype of ``fill_value``: ``bool``,
+            int32 or ``floatx()`` for Python scalars, the tensor's dtype otherwise.
+
+    Returns:
+        A tensor of shape ``shape``.
+
+    Raises:
+        ValueError: If the result would have more elements than kshim's per-tensor limit (``2**31 - 1``).
+
+    Example:
+        >>> kshim.ops.convert_to_numpy(kshim.ops.full((2,), 7))
+        array([7, 7], dtype=int32)
+    """
     if not isinstance(fill_value, (bool, int, float)):
         v = tensor(fill_value)
         return current().broadcast_to(tensor(v, _dt_or(dtype, current().dtype(v))), _shape(shape, "full"))
@@ -63,24 +117,70 @@ def _like(x: Any, dtype: Any) -> tuple:
 
 @op
 def zeros_like(x: Any, dtype: Any = None) -> Any:
+    """A new tensor with the shape of ``x``, filled with zeros.
+
+    Args:
+        x: Tensor (or array) whose shape (and, by default, dtype) the result takes.
+        dtype: The result's dtype; None (the default) means ``x``'s dtype.
+
+    Returns:
+        A tensor of ``x``'s shape.
+    """
     s, d = _like(x, dtype)
     return current().zeros(s, d)
 
 
 @op
 def ones_like(x: Any, dtype: Any = None) -> Any:
+    """A new tensor with the shape of ``x``, filled with ones.
+
+    Args:
+        x: Tensor (or array) whose shape (and, by default, dtype) the result takes.
+        dtype: The result's dtype; None (the default) means ``x``'s dtype.
+
+    Returns:
+        A tensor of ``x``'s shape.
+    """
     s, d = _like(x, dtype)
     return current().ones(s, d)
 
 
 @op
 def full_like(x: Any, fill_value: Any, dtype: Any = None) -> Any:
+    """A new tensor with the shape of ``x``, filled with ``fill_value``.
+
+    Args:
+        x: Tensor (or array) whose shape (and, by default, dtype) the result takes.
+        fill_value: The value to fill with (a scalar).
+        dtype: The result's dtype; None (the default) means ``x``'s dtype.
+
+    Returns:
+        A tensor of ``x``'s shape.
+    """
     s, d = _like(x, dtype)
     return current().full(s, fill_value, d)
 
 
 def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> Any:
-    """Evenly spaced values in ``[start, stop)``."""
+    """Evenly spaced values in the half-open interval ``[start, stop)``, ``step`` apart.
+
+    Args:
+        start: The first value; when ``stop`` is None it is the end instead, and the values start at 0.
+        stop: The end of the interval (excluded), or None (the default).
+        step: The spacing between values (default 1).
+        dtype: The result's dtype. None (the default) means ``floatx()`` if any of ``start``, ``stop``
+            and ``step`` is a Python float, int32 otherwise.
+
+    Returns:
+        A 1-d tensor of ``ceil((stop - start) / step)`` values (none if that is not positive).
+
+    Raises:
+        ValueError: If the result would have more elements than kshim's per-tensor limit (``2**31 - 1``).
+
+    Example:
+        >>> kshim.ops.convert_to_numpy(kshim.ops.arange(1, 7, 2))
+        array([1, 3, 5], dtype=int32)
+    """
     if stop is None:
         start, stop = 0, start
     if dtype is None:
@@ -101,6 +201,27 @@ def _host(v: Any) -> Any:
 
 def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, retstep: bool = False,
              dtype: Any = None, axis: int = 0) -> Any:
+    """``num`` evenly spaced values from ``start`` to ``stop``.
+
+    The values are computed with NumPy on the host, then converted to a tensor.
+
+    Args:
+        start: The first value: a number, or an array or tensor for several sequences at once.
+        stop: The last value (included when ``endpoint`` is True); same kinds as ``start``.
+        num: How many values (default 50).
+        endpoint: If True (the default) ``stop`` is the last value; otherwise it is excluded.
+        retstep: If True, also return the spacing between values.
+        dtype: The result's dtype; None (the default) means ``floatx()``.
+        axis: The axis of the result along which the values lie, when ``start``/``stop`` are arrays
+            (default 0).
+
+    Returns:
+        The tensor of values, or, with ``retstep=True``, a tuple ``(values, step)`` where ``step`` is
+        the spacing as a NumPy value.
+
+    Raises:
+        ValueError: If the result would have more elements than kshim's per-tensor limit (``2**31 - 1``).
+    """
     _cap((int(num),), "linspace")
     vals = np.linspace(_host(start), _host(stop), num, endpoint=endpoint, retstep=retstep, axis=axis)
     arr = vals[0] if retstep else vals
@@ -110,26 +231,93 @@ def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, re
 
 def logspace(start: float, stop: float, num: int = 50, endpoint: bool = True, base: float = 10.0,
              dtype: Any = None, axis: int = 0) -> Any:
+    """``num`` values spaced evenly on a log scale: ``base ** linspace(start, stop, num)``.
+
+    The values are computed with NumPy on the host, then converted to a tensor.
+
+    Args:
+        start: The first exponent: a number, or an array or tensor for several sequences at once.
+        stop: The last exponent (included when ``endpoint`` is True); same kinds as ``start``.
+        num: How many values (default 50).
+        endpoint: If True (the default) ``base ** stop`` is the last value; otherwise it is excluded.
+        base: The base of the log scale (default 10.0).
+        dtype: The result's dtype; None (the default) means ``floatx()``.
+        axis: The axis of the result along which the values lie, when ``start``/``stop`` are arrays
+            (default 0).
+
+    Returns:
+        The tensor of values.
+
+    Raises:
+        ValueError: If the result would have more elements than kshim's per-tensor limit (``2**31 - 1``).
+    """
     _cap((int(num),), "logspace")
     arr = np.logspace(_host(start), _host(stop), num, endpoint=endpoint, base=_host(base), axis=axis)
     return current().convert_to_tensor(arr, _dt_or(dtype, _dt.config.floatx()))
 
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Any:  # noqa: N803
+    """A 2-d tensor with ones on the ``k``-th diagonal and zeros elsewhere.
+
+    Args:
+        N: The number of rows.
+        M: The number of columns; None (the default) means ``N``.
+        k: The diagonal: 0 (the default) the main one, positive above it, negative below it.
+        dtype: The result's dtype; None (the default) means ``floatx()``.
+
+    Returns:
+        A tensor of shape ``(N, M)``.
+
+    Raises:
+        ValueError: If the result would have more elements than kshim's per-tensor limit (``2**31 - 1``).
+    """
     n, m = _cap((int(N), int(N if M is None else M)), "eye")
     return current().eye(n, m, int(k), _dt_or(dtype, _dt.config.floatx()))
 
 
 def identity(n: int, dtype: Any = None) -> Any:
+    """The ``n`` by ``n`` identity matrix.
+
+    Args:
+        n: The number of rows and columns.
+        dtype: The result's dtype; None (the default) means ``floatx()``.
+
+    Returns:
+        A tensor of shape ``(n, n)`` with ones on the main diagonal and zeros elsewhere.
+
+    Raises:
+        ValueError: If the result would have more elements than kshim's per-tensor limit (``2**31 - 1``).
+    """
     return eye(n, dtype=dtype)
 
 
 def array(x: Any, dtype: Any = None) -> Any:
+    """Converts ``x`` to a tensor of the active backend.
+
+    Args:
+        x: A tensor, ``Variable``, NumPy array, Python scalar or (nested) list.
+        dtype: The result's dtype; None (the default) infers it (Python ints give int32 and floats
+            ``floatx()``; a NumPy array keeps its dtype).
+
+    Returns:
+        A backend tensor (``x`` itself when it already is one of the right dtype).
+
+    Raises:
+        TypeError: If ``x`` is a symbolic ``KerasTensor``.
+    """
     return tensor(x, None if dtype is None else _dt.standardize_dtype(dtype))
 
 
 @op
 def copy(x: Any) -> Any:
+    """A copy of ``x``: a new tensor with the same values, shape and dtype.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        The copied tensor.
+    """
     b = current()
     x = tensor(x)
     return b.add(x, b.zeros((), b.dtype(x))) if b.dtype(x) != "bool" else b.logical_or(x, x)
@@ -137,6 +325,21 @@ def copy(x: Any) -> Any:
 
 @op
 def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Any:  # noqa: N803
+    """A 2-d tensor with ones at and below the ``k``-th diagonal and zeros elsewhere.
+
+    Args:
+        N: The number of rows.
+        M: The number of columns; None (the default) means ``N``.
+        k: The diagonal at and below which the tensor is filled: 0 (the default) the main one,
+            positive above it, negative below it.
+        dtype: The result's dtype; None (the default) means ``floatx()``.
+
+    Returns:
+        A tensor of shape ``(N, M)`` whose element ``[i, j]`` is 1 when ``j - i <= k``.
+
+    Raises:
+        ValueError: If the result would have more elements than kshim's per-tensor limit (``2**31 - 1``).
+    """
     b = current()
     M = N if M is None else M
     _cap((int(N), int(M)), "tri")
@@ -158,6 +361,17 @@ def _tri_mask(x: Any, k: int, lower: bool) -> Any:
 
 @op
 def tril(x: Any, k: int = 0) -> Any:
+    """The lower triangle of ``x``: elements above the ``k``-th diagonal are set to zero.
+
+    The triangle is taken over the last two axes; leading axes are batch axes.
+
+    Args:
+        x: Input tensor of rank 2 or more.
+        k: The diagonal: 0 (the default) the main one, positive above it, negative below it.
+
+    Returns:
+        A tensor of ``x``'s shape and dtype.
+    """
     b = current()
     x = tensor(x)
     return b.where(_tri_mask(x, k, True), x, b.zeros((), b.dtype(x)))
@@ -165,6 +379,17 @@ def tril(x: Any, k: int = 0) -> Any:
 
 @op
 def triu(x: Any, k: int = 0) -> Any:
+    """The upper triangle of ``x``: elements below the ``k``-th diagonal are set to zero.
+
+    The triangle is taken over the last two axes; leading axes are batch axes.
+
+    Args:
+        x: Input tensor of rank 2 or more.
+        k: The diagonal: 0 (the default) the main one, positive above it, negative below it.
+
+    Returns:
+        A tensor of ``x``'s shape and dtype.
+    """
     b = current()
     x = tensor(x)
     return b.where(_tri_mask(x, k, False), x, b.zeros((), b.dtype(x)))
@@ -187,7 +412,23 @@ def _resolve_shape(shape: Any, size: int, src: tuple) -> tuple:
 
 @op
 def reshape(x: Any, newshape: Any) -> Any:
-    """Reshape (one ``-1`` allowed)."""
+    """Gives ``x`` a new shape with the same number of elements.
+
+    Args:
+        x: Input tensor.
+        newshape: The new shape: an int or a sequence of ints, at most one of which may be -1
+            (that dimension is inferred from the size).
+
+    Returns:
+        A tensor with ``x``'s elements (in row-major order) and dtype, of shape ``newshape``.
+
+    Raises:
+        ValueError: If ``newshape`` has more than one -1 or does not match ``x``'s size.
+
+    Example:
+        >>> kshim.ops.shape(kshim.ops.reshape(kshim.ops.zeros((2, 3)), (3, -1)))
+        (3, 2)
+    """
     b = current()
     x = tensor(x)
     src = tuple(b.shape(x))
@@ -196,11 +437,32 @@ def reshape(x: Any, newshape: Any) -> Any:
 
 @op
 def ravel(x: Any) -> Any:
+    """Flattens ``x`` to one dimension.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A 1-d tensor of ``x``'s elements in row-major order, with ``x``'s dtype.
+    """
     return reshape(x, (-1,))
 
 
 @op
 def transpose(x: Any, axes: Any = None) -> Any:
+    """Permutes the axes of ``x``.
+
+    Args:
+        x: Input tensor.
+        axes: A permutation of ``range(x.ndim)`` (negative axes allowed): axis ``i`` of the result is
+            axis ``axes[i]`` of ``x``. None (the default) reverses the axes.
+
+    Returns:
+        The transposed tensor.
+
+    Raises:
+        ValueError: If ``axes`` is not a permutation of ``x``'s axes, or an axis is out of bounds.
+    """
     b = current()
     x = tensor(x)
     nd = len(b.shape(x))
@@ -212,6 +474,19 @@ def transpose(x: Any, axes: Any = None) -> Any:
 
 @op
 def moveaxis(x: Any, source: Any, destination: Any) -> Any:
+    """Moves axes of ``x`` to new positions; the other axes keep their order.
+
+    Args:
+        x: Input tensor.
+        source: The axis (int) or axes (sequence of ints) to move; negative axes allowed.
+        destination: The new position(s) of the moved axes, one per ``source`` axis.
+
+    Returns:
+        The tensor with its axes rearranged.
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+    """
     b = current()
     x = tensor(x)
     nd = len(b.shape(x))
@@ -225,6 +500,19 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Any:
 
 @op
 def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
+    """Swaps two axes of ``x``.
+
+    Args:
+        x: Input tensor.
+        axis1: The first axis (negative counts from the end).
+        axis2: The second axis.
+
+    Returns:
+        The tensor with ``axis1`` and ``axis2`` exchanged.
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+    """
     b = current()
     x = tensor(x)
     nd = len(b.shape(x))
@@ -236,6 +524,19 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
 
 @op
 def expand_dims(x: Any, axis: Any) -> Any:
+    """Inserts axes of size 1 into the shape of ``x``.
+
+    Args:
+        x: Input tensor.
+        axis: The position (int) or positions (sequence of ints) of the new axes in the result;
+            negative positions count from the end of the result's shape.
+
+    Returns:
+        The reshaped tensor, of rank ``x.ndim + len(axis)``.
+
+    Raises:
+        ValueError: If a position is out of bounds for the result's rank.
+    """
     b = current()
     x = tensor(x)
     shp = list(b.shape(x))
@@ -248,6 +549,19 @@ def expand_dims(x: Any, axis: Any) -> Any:
 
 @op
 def squeeze(x: Any, axis: Any = None) -> Any:
+    """Removes axes of size 1 from the shape of ``x``.
+
+    Args:
+        x: Input tensor.
+        axis: The axis (int) or axes (sequence of ints) to remove; None (the default) removes every
+            axis of size 1.
+
+    Returns:
+        The reshaped tensor.
+
+    Raises:
+        ValueError: If a named axis does not have size 1 or is out of bounds.
+    """
     b = current()
     x = tensor(x)
     shp = b.shape(x)
@@ -262,6 +576,19 @@ def squeeze(x: Any, axis: Any = None) -> Any:
 
 @op
 def broadcast_to(x: Any, shape: Any) -> Any:
+    """Broadcasts ``x`` to a new shape, with NumPy's broadcasting rules.
+
+    Args:
+        x: Input tensor.
+        shape: The target shape (an int or a sequence of ints).
+
+    Returns:
+        A tensor of shape ``shape`` with ``x``'s dtype.
+
+    Raises:
+        ValueError: If ``x``'s shape does not broadcast to ``shape``, or the result would have more
+            elements than kshim's per-tensor limit (``2**31 - 1``).
+    """
     b = current()
     x = tensor(x)
     target = _shape(shape, "broadcast_to")
@@ -274,7 +601,21 @@ def broadcast_to(x: Any, shape: Any) -> Any:
 
 @op
 def concatenate(xs: Sequence[Any], axis: int = 0) -> Any:
-    """Join tensors along an existing axis."""
+    """Joins a sequence of tensors along an existing axis.
+
+    The tensors are promoted to a common dtype first.
+
+    Args:
+        xs: A non-empty sequence of tensors of the same rank, whose shapes agree except along ``axis``.
+        axis: The axis to join along (default 0; negative counts from the end), or None to flatten
+            every tensor first and join the results.
+
+    Returns:
+        The joined tensor.
+
+    Raises:
+        ValueError: If the shapes differ outside ``axis``, or ``axis`` is out of bounds.
+    """
     b = current()
     ts = promote(*xs)
     if axis is None:
@@ -296,6 +637,20 @@ append.__name__ = "append"
 
 @op
 def stack(x: Sequence[Any], axis: int = 0) -> Any:
+    """Joins a sequence of tensors along a new axis.
+
+    The tensors are promoted to a common dtype first.
+
+    Args:
+        x: A non-empty sequence of tensors of the same shape.
+        axis: The position of the new axis in the result (default 0; negative counts from the end).
+
+    Returns:
+        A tensor of rank one more than the inputs', of size ``len(x)`` along ``axis``.
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds for the result's rank.
+    """
     b = current()
     ts = promote(*x)
     nd = len(b.shape(ts[0])) + 1
@@ -305,6 +660,17 @@ def stack(x: Sequence[Any], axis: int = 0) -> Any:
 
 @op
 def hstack(xs: Sequence[Any]) -> Any:
+    """Joins a sequence of tensors horizontally: along axis 0 for 1-d tensors, axis 1 otherwise.
+
+    Args:
+        xs: A non-empty sequence of tensors, promoted to a common dtype.
+
+    Returns:
+        The joined tensor.
+
+    Raises:
+        ValueError: If the shapes differ outside the joined axis.
+    """
     b = current()
     ts = promote(*xs)
     return concatenate(ts, axis=0 if len(b.shape(ts[0])) == 1 else 1)
@@ -312,6 +678,18 @@ def hstack(xs: Sequence[Any]) -> Any:
 
 @op
 def vstack(xs: Sequence[Any]) -> Any:
+    """Joins a sequence of tensors vertically (along axis 0); 1-d tensors of shape ``(n,)`` are first
+    reshaped to ``(1, n)``.
+
+    Args:
+        xs: A non-empty sequence of tensors, promoted to a common dtype.
+
+    Returns:
+        The joined tensor, of rank 2 or more.
+
+    Raises:
+        ValueError: If the shapes differ outside axis 0.
+    """
     b = current()
     ts = [t if len(b.shape(t)) > 1 else b.reshape(t, (1,) + tuple(b.shape(t))) for t in promote(*xs)]
     return concatenate(ts, axis=0)
@@ -319,7 +697,26 @@ def vstack(xs: Sequence[Any]) -> Any:
 
 @op
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list:
-    """Split into equal sections or at the given indices."""
+    """Splits ``x`` into several tensors along ``axis``.
+
+    Args:
+        x: Input tensor.
+        indices_or_sections: An int ``n``: split into ``n`` equal sections; or a sequence of
+            increasing indices along ``axis`` at which to split.
+        axis: The axis to split along (default 0; negative counts from the end).
+
+    Returns:
+        A Python list of tensors (``n`` of them, or ``len(indices_or_sections) + 1``).
+
+    Raises:
+        ValueError: If an int ``indices_or_sections`` does not divide the size of ``axis``, or
+            ``axis`` is out of bounds.
+
+    Example:
+        >>> parts = kshim.ops.split(kshim.ops.arange(6), 3)
+        >>> [kshim.ops.convert_to_numpy(p).tolist() for p in parts]
+        [[0, 1], [2, 3], [4, 5]]
+    """
     b = current()
     x = tensor(x)
     nd = len(b.shape(x))
@@ -338,6 +735,18 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list:
 
 @op
 def flip(x: Any, axis: Any = None) -> Any:
+    """Reverses the order of the elements of ``x`` along ``axis``.
+
+    Args:
+        x: Input tensor.
+        axis: An int or a sequence of ints; None (the default) flips every axis.
+
+    Returns:
+        A tensor of ``x``'s shape and dtype.
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+    """
     b = current()
     x = tensor(x)
     nd = len(b.shape(x))
@@ -348,6 +757,21 @@ def flip(x: Any, axis: Any = None) -> Any:
 
 @op
 def roll(x: Any, shift: Any, axis: Any = None) -> Any:
+    """Rolls the elements of ``x`` along ``axis``: elements shifted past the end reappear at the start.
+
+    Args:
+        x: Input tensor.
+        shift: The number of places to shift (negative shifts to the left): an int, or a sequence of
+            ints, one per axis of ``axis``.
+        axis: The axis or axes to roll; None (the default) rolls the flattened tensor and restores
+            the shape.
+
+    Returns:
+        A tensor of ``x``'s shape and dtype.
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+    """
     b = current()
     x = tensor(x)
     if axis is None:
@@ -369,7 +793,25 @@ def roll(x: Any, shift: Any, axis: Any = None) -> Any:
 
 @op
 def repeat(x: Any, repeats: Any, axis: Any = None) -> Any:
-    """Repeat each element ``repeats`` times (an int) along ``axis`` (None: flattened)."""
+    """Repeats each element of ``x`` along ``axis``.
+
+    Args:
+        x: Input tensor.
+        repeats: An int (every element repeated that many times), or a 1-d sequence or tensor of one
+            count per element along ``axis``.
+        axis: The axis to repeat along; None (the default) flattens ``x`` first.
+
+    Returns:
+        The tensor with the repeated elements.
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds, or the result would have more elements than
+            kshim's per-tensor limit (``2**31 - 1``).
+
+    Example:
+        >>> kshim.ops.convert_to_numpy(kshim.ops.repeat(kshim.ops.array([1, 2]), 2))
+        array([1, 1, 2, 2], dtype=int32)
+    """
     b = current()
     x = tensor(x)
     if axis is None:
@@ -393,6 +835,19 @@ def repeat(x: Any, repeats: Any, axis: Any = None) -> Any:
 
 @op
 def tile(x: Any, repeats: Any) -> Any:
+    """Builds a tensor by repeating ``x`` as a whole ``repeats`` times along each axis.
+
+    Args:
+        x: Input tensor.
+        repeats: An int or a sequence of ints, the repetitions per axis. If it has more entries than
+            ``x`` has axes, ``x`` gets leading axes of size 1; if fewer, ones are prepended to it.
+
+    Returns:
+        A tensor whose shape is ``x``'s (padded as above) times ``repeats``, elementwise.
+
+    Raises:
+        ValueError: If the result would have more elements than kshim's per-tensor limit (``2**31 - 1``).
+    """
     b = current()
     x = tensor(x)
     reps = [int(r) for r in (repeats if isinstance(repeats, (list, tuple)) else [repeats])]
@@ -408,7 +863,27 @@ def tile(x: Any, repeats: Any) -> Any:
 
 @op
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = None) -> Any:
-    """Pad with ``mode`` in constant, reflect, symmetric, edge."""
+    """Pads ``x`` on both sides of each axis.
+
+    kshim supports only the ``"constant"``, ``"reflect"``, ``"symmetric"`` and ``"edge"`` modes
+    (Keras also has others, such as ``"wrap"``).
+
+    Args:
+        x: Input tensor.
+        pad_width: How much to pad: an int (the same before and after every axis), a pair
+            ``(before, after)`` for every axis, or one pair per axis.
+        mode: ``"constant"`` (the default: fill with ``constant_values``), ``"reflect"`` (mirror,
+            excluding the edge), ``"symmetric"`` (mirror, including the edge) or ``"edge"`` (repeat
+            the edge value).
+        constant_values: The fill value for ``"constant"``; None (the default) means 0.
+
+    Returns:
+        The padded tensor, with ``x``'s dtype.
+
+    Raises:
+        ValueError: If ``mode`` is unsupported, ``constant_values`` is given with another mode, or
+            the result would have more elements than kshim's per-tensor limit (``2**31 - 1``).
+    """
     b = current()
     x = tensor(x)
     nd = len(b.shape(x))
@@ -424,7 +899,26 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = N
 
 @op
 def take(x: Any, indices: Any, axis: Any = None) -> Any:
-    """Gather ``indices`` along ``axis`` (None: from the flattened tensor); negatives wrap."""
+    """Gathers the elements of ``x`` at ``indices`` along ``axis``.
+
+    Negative indices count from the end of the axis; non-integer indices are cast to int32.
+
+    Args:
+        x: Input tensor.
+        indices: An int tensor (or array or list) of indices, of any shape.
+        axis: The axis to gather from; None (the default) takes from the flattened tensor.
+
+    Returns:
+        A tensor of shape ``x.shape[:axis] + indices.shape + x.shape[axis + 1:]``.
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds for ``x``'s rank.
+
+    Example:
+        >>> x = kshim.ops.array([10, 20, 30])
+        >>> kshim.ops.convert_to_numpy(kshim.ops.take(x, [2, -3]))
+        array([30, 10], dtype=int32)
+    """
     b = current()
     x = tensor(x)
     if axis is None:
@@ -440,6 +934,23 @@ def take(x: Any, indices: Any, axis: Any = None) -> Any:
 
 @op
 def take_along_axis(x: Any, indices: Any, axis: Any = None) -> Any:
+    """Gathers elements of ``x`` along ``axis`` with an index tensor of the same rank (such as the
+    output of :func:`argsort`).
+
+    Negative indices count from the end of the axis.
+
+    Args:
+        x: Input tensor.
+        indices: An int tensor of ``x``'s rank, whose other dimensions broadcast against ``x``'s.
+        axis: The axis to gather along; None (the default) uses the flattened ``x`` (and 1-d
+            ``indices``).
+
+    Returns:
+        A tensor of ``x``'s dtype with the shape of ``indices`` along ``axis``.
+
+    Raises:
+        ValueError: If ``axis`` is out of bounds for ``x``'s rank.
+    """
     b = current()
     x = tensor(x)
     if axis is None:
@@ -453,6 +964,20 @@ def take_along_axis(x: Any, indices: Any, axis: Any = None) -> Any:
 
 @op
 def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """The diagonal of ``x`` with the given ``offset``, over the axes ``axis1`` and ``axis2``.
+
+    Args:
+        x: Input tensor of rank 2 or more.
+        offset: The diagonal: 0 (the default) the main one, positive above it, negative below it.
+        axis1: The axis of the rows (default 0).
+        axis2: The axis of the columns (default 1).
+
+    Returns:
+        A tensor of ``x``'s dtype whose shape is ``x``'s other axes, then the diagonal's length.
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+    """
     b = current()
     x = tensor(x)
     nd = len(b.shape(x))
@@ -467,6 +992,16 @@ def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
 
 @op
 def diag(x: Any, k: int = 0) -> Any:
+    """Extracts a diagonal of a matrix, or builds a matrix with a vector on a diagonal.
+
+    Args:
+        x: A 2-d tensor (a diagonal is extracted, as :func:`diagonal`) or a 1-d tensor of ``n``
+            values (placed on the ``k``-th diagonal of an ``(n + |k|, n + |k|)`` matrix of zeros).
+        k: The diagonal: 0 (the default) the main one, positive above it, negative below it.
+
+    Returns:
+        The 1-d diagonal, or the 2-d matrix, with ``x``'s dtype.
+    """
     b = current()
     x = tensor(x)
     if len(b.shape(x)) == 2:
@@ -481,6 +1016,21 @@ def diag(x: Any, k: int = 0) -> Any:
 
 @op
 def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """The sum of the diagonal of ``x`` with the given ``offset``, over the axes ``axis1`` and ``axis2``.
+
+    Args:
+        x: Input tensor of rank 2 or more.
+        offset: The diagonal: 0 (the default) the main one, positive above it, negative below it.
+        axis1: The axis of the rows (default 0).
+        axis2: The axis of the columns (default 1).
+
+    Returns:
+        A tensor of ``x``'s other axes; the dtype follows :func:`sum` (bool, int8 and int16 give
+        int32, uint8 and uint16 give uint32).
+
+    Raises:
+        ValueError: If an axis is out of bounds for ``x``'s rank.
+    """
     from .numpy_reduce import sum as _sum  # Keras' accumulation dtypes (int8 -> int32, uint8 -> uint32, ...)
     d = diagonal(x, offset, axis1, axis2)
     return _sum(d, axis=-1)
@@ -488,6 +1038,17 @@ def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
 
 @op
 def meshgrid(*x: Any, indexing: str = "xy") -> list:
+    """Coordinate grids from 1-d coordinate vectors.
+
+    Args:
+        *x: 1-d tensors of coordinates, of lengths ``n1, n2, ...``.
+        indexing: ``"xy"`` (the default: Cartesian, the first two dimensions of the outputs are
+            swapped, giving shape ``(n2, n1, ...)``) or ``"ij"`` (matrix indexing: shape
+            ``(n1, n2, ...)``).
+
+    Returns:
+        A Python list of tensors, one per input, each of the grid's shape.
+    """
     b = current()
     ts = [tensor(t) for t in x]
     n = len(ts)
@@ -506,10 +1067,26 @@ def meshgrid(*x: Any, indexing: str = "xy") -> list:
 
 
 def ndim(x: Any) -> int:
+    """The number of dimensions of ``x``.
+
+    Args:
+        x: A tensor, ``Variable``, ``KerasTensor``, array or nested list.
+
+    Returns:
+        The rank, as a Python int.
+    """
     return len(shape_of(x))
 
 
 def size(x: Any) -> int:
+    """The number of elements of ``x``.
+
+    Args:
+        x: A tensor, ``Variable``, array or nested list.
+
+    Returns:
+        The number of elements (the product of the shape), as a Python int.
+    """
     return int(_math.prod(shape_of(x)))
 
 

@@ -13,7 +13,20 @@ _backend.on_clear_session(_NAMES.clear)  # clear_session restarts seed_generator
 
 class SeedGenerator:
     """Produces a fresh (key0, key1) pair per ``next()``; its state is an int64 Variable of shape (2,)
-    holding ``[seed, counter]``, so it is saved, restored and threaded through jitted steps."""
+    holding ``[seed, counter]``, so it is saved, restored and threaded through jitted steps.
+
+    Pass it as the ``seed`` of ``kshim.random`` functions to get a different draw at each call that is
+    still reproducible from the initial seed.
+
+    Args:
+        seed: The initial seed (an int; its low 32 bits are used); ``None`` (default) takes the next seed of
+            kshim's host generator (see ``kshim.utils.set_random_seed``).
+        name: Optional name; ``None`` gives ``"seed_generator"``, ``"seed_generator_1"``, ...
+        **kwargs: Accepted for Keras compatibility (e.g. ``backend``) and ignored.
+
+    Raises:
+        ValueError: If ``seed`` is neither an int nor ``None``.
+    """
 
     def __init__(self, seed: int | None = None, name: str | None = None, **kwargs: Any):
         from ..variables import Variable

@@ -159,7 +159,26 @@ def _load_h5_into(model: Any, h5: Any, where: str, **kwargs: Any) -> None:
 
 def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True,  # noqa: A002
                safe_mode: bool = True) -> Any:
-    """Load a ``.keras`` file (written by kshim or by real Keras 3)."""
+    """Load a ``.keras`` file (written by kshim or by real Keras 3).
+
+    Args:
+        filepath: Path (str or path-like) of the ``.keras`` zip archive.
+        custom_objects: Optional dict mapping names to custom classes or functions used by the model.
+        compile: If ``True`` (default), restore the compile config and optimizer state; ``False``
+            loads an uncompiled model.
+        safe_mode: If ``True`` (default), refuse functions saved as bytecode (a ``Lambda`` layer's lambda or
+            closure) and functions that are not built in, registered, in ``custom_objects`` or defined in an
+            already-imported module.
+
+    Returns:
+        The loaded model, with its weights (and assets) restored.
+
+    Raises:
+        MissingFileError: If the file does not exist (also a ``ValueError`` and ``FileNotFoundError``).
+        CorruptFileError: If the file is not a valid ``.keras`` archive or its config or weights are
+            damaged (a ``ValueError``).
+        ValueError: If the saved weights do not match the rebuilt model.
+    """
     path = os.fspath(filepath)
     config, weights = _read_archive(path)
     if not compile:
@@ -192,6 +211,17 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True, max_shard_si
     ``max_shard_size`` (Keras' sharded weights) is not supported: kshim writes one file and refuses a
     value. ``_attrs`` (kshim-internal) are JSON-encoded into root attributes of the same file, so they
     are committed atomically with the weights (``BackupAndRestore`` keeps its resume state there).
+
+    Args:
+        model: The model (or layer) whose weights are written.
+        filepath: A path ending in ``.weights.h5``.
+        overwrite: If ``True`` (default), replace an existing file; ``False`` raises ``FileExistsError``.
+        max_shard_size: Must be ``None``.
+        _attrs: kshim-internal extra root attributes (see above).
+
+    Raises:
+        ValueError: If ``filepath`` does not end in ``.weights.h5`` or ``max_shard_size`` is given.
+        FileExistsError: If the file exists and ``overwrite`` is ``False``.
     """
     if max_shard_size is not None:
         raise ValueError("kshim does not write sharded weights; max_shard_size must be None.")
@@ -227,7 +257,20 @@ def read_weights_attr(filepath: Any, name: str) -> Any:
 
 
 def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
-    """Load weights from a ``.weights.h5`` or a ``.keras`` file."""
+    """Load weights from a ``.weights.h5`` or a ``.keras`` file.
+
+    Args:
+        model: The built model (or layer) to load into.
+        filepath: A path ending in ``.weights.h5`` or ``.keras``.
+        skip_mismatch: If ``True``, skip layers whose saved weights do not match in number or shape
+            instead of raising (default ``False``).
+        **kwargs: Accepted for Keras compatibility; ignored.
+
+    Raises:
+        ValueError: If the file name has another ending, or the weights do not match the model.
+        MissingFileError: If the file does not exist.
+        CorruptFileError: If the file is not a readable weights file.
+    """
     path = os.fspath(filepath)
     if path.endswith(".keras"):
         _, data = _read_archive(path)

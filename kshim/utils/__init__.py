@@ -55,7 +55,14 @@ def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> 
 
 
 def set_random_seed(seed: int) -> None:
-    """Seed kshim's host generator (initializers, shuffling, default SeedGenerators), Python's and NumPy's."""
+    """Seed kshim's host generator (initializers, shuffling, default SeedGenerators), Python's and NumPy's.
+
+    Args:
+        seed: An integer seed (NumPy gets ``seed % 2**32``).
+
+    Raises:
+        ValueError: If ``seed`` is not an integer.
+    """
     import random as _random
 
     from ..random import _GLOBAL, host
@@ -68,7 +75,22 @@ def set_random_seed(seed: int) -> None:
 
 
 def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
-    """One-hot encode integer labels as a float32 NumPy array."""
+    """One-hot encode integer labels as a float32 NumPy array.
+
+    A trailing axis of size 1 is dropped before encoding, so labels of shape ``(n, 1)`` give ``(n,
+    num_classes)``. Unlike Keras, a backend tensor input also gives a NumPy array.
+
+    Args:
+        x: Integer class labels (array-like of any shape).
+        num_classes: Number of classes; ``None`` (default) uses ``max(x) + 1``.
+
+    Returns:
+        A float32 NumPy array of shape ``x.shape + (num_classes,)`` (minus a trailing 1).
+
+    Example:
+        >>> kshim.utils.to_categorical([0, 2], num_classes=3).tolist()
+        [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    """
     y = np.asarray(x, dtype="int64")
     shape = y.shape
     if shape and shape[-1] == 1 and len(shape) > 1:
@@ -82,6 +104,18 @@ def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
 
 
 def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
+    """Scale ``x`` to unit norm along ``axis`` (slices of norm zero are left unchanged).
+
+    Unlike Keras, a backend tensor input is also converted and the result is a NumPy array.
+
+    Args:
+        x: Array-like input.
+        axis: Axis along which to compute the norm (default ``-1``).
+        order: Order of the norm, as ``numpy.linalg.norm``'s ``ord`` (default ``2``, the L2 norm).
+
+    Returns:
+        A NumPy array of ``x``'s shape: ``x`` divided by its norm along ``axis``.
+    """
     x = np.asarray(x)
     n = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
     n[n == 0] = 1

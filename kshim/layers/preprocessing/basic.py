@@ -20,7 +20,13 @@ def _to_python(v: Any) -> Any:
 
 class Rescaling(Layer):
     """``inputs * scale + offset`` computed in the layer's compute dtype. ``scale``/``offset`` may
-    be scalars or per-channel arrays."""
+    be scalars or per-channel arrays.
+
+    Args:
+        scale: The multiplier: a scalar or a per-channel array (e.g. ``1 / 255``).
+        offset: The value added after scaling: a scalar or a per-channel array (default ``0.0``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+    """
 
     def __init__(self, scale: Any, offset: Any = 0.0, **kwargs: Any):
         super().__init__(**kwargs)
@@ -55,7 +61,20 @@ class Normalization(Layer):
     Either pass ``mean`` and ``variance``, or call ``adapt(data)`` with a NumPy array, a tensor or an
     iterable of batches (``(x, y)`` tuples use ``x``). Adapted statistics live in the non-trainable
     weights ``mean``, ``variance`` and ``count`` (``get_weights()`` order as Keras) and are read at
-    call time, so ``set_weights`` takes effect immediately.
+    call time, so ``set_weights`` takes effect immediately. The standard deviation is floored at
+    ``epsilon()`` to avoid dividing by zero.
+
+    Args:
+        axis: The axis or axes that keep their own statistics (default ``-1``, one per feature); ``None`` uses one
+            mean and variance for the whole input.
+        mean: Optional precomputed mean (scalar or array broadcastable to the kept axes); needs ``variance``.
+        variance: Optional precomputed variance, of the same shape as ``mean``.
+        invert: If ``True``, compute ``x * sqrt(variance) + mean`` instead (default ``False``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If only one of ``mean`` and ``variance`` is given, their shapes differ, or ``mean`` has
+            more dimensions than there are kept axes; when built, for an ``axis`` outside the input's rank.
     """
 
     def __init__(self, axis: Any = -1, mean: Any = None, variance: Any = None, invert: bool = False,

@@ -18,7 +18,22 @@ class Bidirectional(Layer):
     """``keras.layers.Bidirectional``: ``forward_layer`` and ``backward_layer`` are rebuilt from the
     given layer's config (names ``forward_<name>`` / ``backward_<name>``); weights are the forward
     layer's then the backward layer's. The backward outputs are flipped back into input order when
-    returning sequences."""
+    returning sequences.
+
+    Args:
+        layer: The recurrent layer to wrap (an ``RNN``, ``LSTM``, ``GRU``, ...); it is copied, not used itself.
+        merge_mode: How the forward and backward outputs are combined: ``"concat"`` (default), ``"sum"``, ``"mul"``,
+            ``"ave"`` (mean), or ``None`` (return both, as a tuple ``(forward, backward)``).
+        weights: Optional list of initial weights (forward then backward), set when the layer is built.
+        backward_layer: Optional layer to use for the backward direction (its ``go_backwards`` must differ from
+            ``layer``'s, and ``stateful``/``return_sequences``/``return_state`` must match); ``None`` (default)
+            derives it from ``layer`` with ``go_backwards=True``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``layer`` or ``backward_layer`` is not a layer, ``merge_mode`` is unknown, or the two
+            directions' settings do not fit as described above.
+    """
 
     def __init__(self, layer: Layer, merge_mode: str | None = "concat", weights: Any = None,
                  backward_layer: Layer | None = None, **kwargs: Any):

@@ -167,15 +167,150 @@ class ConvLSTM(CellLayerConfig, RNN):
 
 
 class ConvLSTM1D(ConvLSTM):
-    """``keras.layers.ConvLSTM1D``: inputs (batch, time, steps, channels)."""
+    """``keras.layers.ConvLSTM1D``: inputs (batch, time, steps, channels).
+
+    An LSTM whose input and recurrent transforms are 1D convolutions; the states and outputs are
+    feature maps with ``filters`` channels.
+
+    Args:
+        filters: Number of output channels of the convolutions (a positive int).
+        kernel_size: Size of the convolution window: an int or a tuple of 1 int.
+        strides: Strides of the input convolution: an int or a tuple of 1 int (default ``1``).
+        padding: ``"valid"`` (default) or ``"same"``, for the input convolution (the recurrent one always uses
+            ``"same"``).
+        data_format: ``"channels_last"`` (inputs ``(batch, time, steps, channels)``) or ``"channels_first"``;
+            ``None`` (default) uses ``image_data_format()``.
+        dilation_rate: Dilation of the input convolution: an int or a tuple of 1 int (default ``1``).
+        activation: Activation of the candidate state and the output (default ``"tanh"``); ``None``: linear.
+        recurrent_activation: Activation of the gates (default ``"sigmoid"``).
+        use_bias: Whether to use a bias vector (default ``True``).
+        kernel_initializer: Initializer of the input kernel (default ``"glorot_uniform"``).
+        recurrent_initializer: Initializer of the recurrent kernel (default ``"orthogonal"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        unit_forget_bias: If ``True`` (default), the forget gate's block of the bias starts at 1 (the other blocks
+            use ``bias_initializer``).
+        kernel_regularizer: Optional regularizer of the input kernel.
+        recurrent_regularizer: Optional regularizer of the recurrent kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        kernel_constraint: Optional constraint on the input kernel.
+        recurrent_constraint: Optional constraint on the recurrent kernel.
+        bias_constraint: Optional constraint on the bias.
+        dropout: Fraction of the inputs dropped during training, one mask for all steps (clipped to ``[0, 1]``;
+            default ``0.0``).
+        recurrent_dropout: Fraction of the recurrent state dropped during training, one mask for all steps (clipped
+            to ``[0, 1]``; default ``0.0``).
+        seed: Optional integer seed of the dropout masks.
+        return_sequences: If ``True``, return the output of every step, ``(batch, time, ...)``; else only the last
+            step's (default ``False``).
+        return_state: If ``True``, return ``[output, *final_states]`` instead of ``output`` (default ``False``).
+        go_backwards: If ``True``, process the sequence from its last step to its first (default ``False``).
+        stateful: If ``True``, each batch's final states are the next batch's initial states (needs a fixed batch
+            size; ``reset_state()`` clears them; default ``False``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``filters`` is not a positive int or a size argument is invalid; when built, for
+            spatial dimensions of unknown size.
+    """
     rank = 1
 
 
 class ConvLSTM2D(ConvLSTM):
-    """``keras.layers.ConvLSTM2D``: inputs (batch, time, rows, cols, channels)."""
+    """``keras.layers.ConvLSTM2D``: inputs (batch, time, rows, cols, channels).
+
+    An LSTM whose input and recurrent transforms are 2D convolutions; the states and outputs are
+    feature maps with ``filters`` channels.
+
+    Args:
+        filters: Number of output channels of the convolutions (a positive int).
+        kernel_size: Size of the convolution window: an int or a tuple of 2 ints.
+        strides: Strides of the input convolution: an int or a tuple of 2 ints (default ``1``).
+        padding: ``"valid"`` (default) or ``"same"``, for the input convolution (the recurrent one always uses
+            ``"same"``).
+        data_format: ``"channels_last"`` (inputs ``(batch, time, rows, cols, channels)``) or ``"channels_first"``;
+            ``None`` (default) uses ``image_data_format()``.
+        dilation_rate: Dilation of the input convolution: an int or a tuple of 2 ints (default ``1``).
+        activation: Activation of the candidate state and the output (default ``"tanh"``); ``None``: linear.
+        recurrent_activation: Activation of the gates (default ``"sigmoid"``).
+        use_bias: Whether to use a bias vector (default ``True``).
+        kernel_initializer: Initializer of the input kernel (default ``"glorot_uniform"``).
+        recurrent_initializer: Initializer of the recurrent kernel (default ``"orthogonal"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        unit_forget_bias: If ``True`` (default), the forget gate's block of the bias starts at 1 (the other blocks
+            use ``bias_initializer``).
+        kernel_regularizer: Optional regularizer of the input kernel.
+        recurrent_regularizer: Optional regularizer of the recurrent kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        kernel_constraint: Optional constraint on the input kernel.
+        recurrent_constraint: Optional constraint on the recurrent kernel.
+        bias_constraint: Optional constraint on the bias.
+        dropout: Fraction of the inputs dropped during training, one mask for all steps (clipped to ``[0, 1]``;
+            default ``0.0``).
+        recurrent_dropout: Fraction of the recurrent state dropped during training, one mask for all steps (clipped
+            to ``[0, 1]``; default ``0.0``).
+        seed: Optional integer seed of the dropout masks.
+        return_sequences: If ``True``, return the output of every step, ``(batch, time, ...)``; else only the last
+            step's (default ``False``).
+        return_state: If ``True``, return ``[output, *final_states]`` instead of ``output`` (default ``False``).
+        go_backwards: If ``True``, process the sequence from its last step to its first (default ``False``).
+        stateful: If ``True``, each batch's final states are the next batch's initial states (needs a fixed batch
+            size; ``reset_state()`` clears them; default ``False``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``filters`` is not a positive int or a size argument is invalid; when built, for
+            spatial dimensions of unknown size.
+    """
     rank = 2
 
 
 class ConvLSTM3D(ConvLSTM):
-    """``keras.layers.ConvLSTM3D``: inputs (batch, time, d1, d2, d3, channels)."""
+    """``keras.layers.ConvLSTM3D``: inputs (batch, time, d1, d2, d3, channels).
+
+    An LSTM whose input and recurrent transforms are 3D convolutions; the states and outputs are
+    feature maps with ``filters`` channels.
+
+    Args:
+        filters: Number of output channels of the convolutions (a positive int).
+        kernel_size: Size of the convolution window: an int or a tuple of 3 ints.
+        strides: Strides of the input convolution: an int or a tuple of 3 ints (default ``1``).
+        padding: ``"valid"`` (default) or ``"same"``, for the input convolution (the recurrent one always uses
+            ``"same"``).
+        data_format: ``"channels_last"`` (inputs ``(batch, time, d1, d2, d3, channels)``) or ``"channels_first"``;
+            ``None`` (default) uses ``image_data_format()``.
+        dilation_rate: Dilation of the input convolution: an int or a tuple of 3 ints (default ``1``).
+        activation: Activation of the candidate state and the output (default ``"tanh"``); ``None``: linear.
+        recurrent_activation: Activation of the gates (default ``"sigmoid"``).
+        use_bias: Whether to use a bias vector (default ``True``).
+        kernel_initializer: Initializer of the input kernel (default ``"glorot_uniform"``).
+        recurrent_initializer: Initializer of the recurrent kernel (default ``"orthogonal"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        unit_forget_bias: If ``True`` (default), the forget gate's block of the bias starts at 1 (the other blocks
+            use ``bias_initializer``).
+        kernel_regularizer: Optional regularizer of the input kernel.
+        recurrent_regularizer: Optional regularizer of the recurrent kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        kernel_constraint: Optional constraint on the input kernel.
+        recurrent_constraint: Optional constraint on the recurrent kernel.
+        bias_constraint: Optional constraint on the bias.
+        dropout: Fraction of the inputs dropped during training, one mask for all steps (clipped to ``[0, 1]``;
+            default ``0.0``).
+        recurrent_dropout: Fraction of the recurrent state dropped during training, one mask for all steps (clipped
+            to ``[0, 1]``; default ``0.0``).
+        seed: Optional integer seed of the dropout masks.
+        return_sequences: If ``True``, return the output of every step, ``(batch, time, ...)``; else only the last
+            step's (default ``False``).
+        return_state: If ``True``, return ``[output, *final_states]`` instead of ``output`` (default ``False``).
+        go_backwards: If ``True``, process the sequence from its last step to its first (default ``False``).
+        stateful: If ``True``, each batch's final states are the next batch's initial states (needs a fixed batch
+            size; ``reset_state()`` clears them; default ``False``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``filters`` is not a positive int or a size argument is invalid; when built, for
+            spatial dimensions of unknown size.
+    """
     rank = 3

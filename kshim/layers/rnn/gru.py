@@ -8,7 +8,38 @@ from .cell_base import BaseCell, BuiltinRNN
 
 
 class GRUCell(BaseCell):
-    """Gated recurrent unit cell (``keras.layers.GRUCell``); one state ``h``."""
+    """Gated recurrent unit cell (``keras.layers.GRUCell``); one state ``h``.
+
+    One step for an ``RNN`` layer: ``call(inputs, h)`` maps ``(batch, features)`` inputs to a
+    ``(batch, units)`` output, which is also the new state.
+
+    Args:
+        units: Dimensionality of the output and of each state (a positive int).
+        activation: Activation of the candidate state and the output (default ``"tanh"``); ``None``: linear.
+        recurrent_activation: Activation of the gates (default ``"sigmoid"``).
+        use_bias: Whether to use a bias vector (default ``True``).
+        kernel_initializer: Initializer of the input kernel (default ``"glorot_uniform"``).
+        recurrent_initializer: Initializer of the recurrent kernel (default ``"orthogonal"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        kernel_regularizer: Optional regularizer of the input kernel.
+        recurrent_regularizer: Optional regularizer of the recurrent kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        kernel_constraint: Optional constraint on the input kernel.
+        recurrent_constraint: Optional constraint on the recurrent kernel.
+        bias_constraint: Optional constraint on the bias.
+        dropout: Fraction of the inputs dropped during training, one mask for all steps (clipped to ``[0, 1]``;
+            default ``0.0``).
+        recurrent_dropout: Fraction of the recurrent state dropped during training, one mask for all steps (clipped
+            to ``[0, 1]``; default ``0.0``).
+        reset_after: If ``True`` (default), apply the reset gate after the recurrent matrix product (the
+            cuDNN-compatible form, with a ``(2, 3 * units)`` bias); ``False`` applies it before.
+        seed: Optional integer seed of the dropout masks.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ...); ``implementation`` (1 or 2) is accepted as in
+            Keras.
+
+    Raises:
+        ValueError: If ``units`` is not a positive int.
+    """
 
     n_gates = 3
 
@@ -76,7 +107,49 @@ class GRUCell(BaseCell):
 
 
 class GRU(BuiltinRNN):
-    """Gated recurrent unit layer (``keras.layers.GRU``); weights live in ``self.cell``."""
+    """Gated recurrent unit layer (``keras.layers.GRU``); weights live in ``self.cell``.
+
+    Inputs ``(batch, time, features)`` give ``(batch, units)`` (or ``(batch, time, units)`` with
+    ``return_sequences``); a mask (e.g. from ``Embedding(mask_zero=True)``) skips padded steps.
+
+    Args:
+        units: Dimensionality of the output and of each state (a positive int).
+        activation: Activation of the candidate state and the output (default ``"tanh"``); ``None``: linear.
+        recurrent_activation: Activation of the gates (default ``"sigmoid"``).
+        use_bias: Whether to use a bias vector (default ``True``).
+        kernel_initializer: Initializer of the input kernel (default ``"glorot_uniform"``).
+        recurrent_initializer: Initializer of the recurrent kernel (default ``"orthogonal"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        kernel_regularizer: Optional regularizer of the input kernel.
+        recurrent_regularizer: Optional regularizer of the recurrent kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        kernel_constraint: Optional constraint on the input kernel.
+        recurrent_constraint: Optional constraint on the recurrent kernel.
+        bias_constraint: Optional constraint on the bias.
+        dropout: Fraction of the inputs dropped during training, one mask for all steps (clipped to ``[0, 1]``;
+            default ``0.0``).
+        recurrent_dropout: Fraction of the recurrent state dropped during training, one mask for all steps (clipped
+            to ``[0, 1]``; default ``0.0``).
+        seed: Optional integer seed of the dropout masks.
+        return_sequences: If ``True``, return the output of every step, ``(batch, time, ...)``; else only the last
+            step's (default ``False``).
+        return_state: If ``True``, return ``[output, *final_states]`` instead of ``output`` (default ``False``).
+        go_backwards: If ``True``, process the sequence from its last step to its first (default ``False``).
+        stateful: If ``True``, each batch's final states are the next batch's initial states (needs a fixed batch
+            size; ``reset_state()`` clears them; default ``False``).
+        unroll: If ``True``, unroll the loop over time instead of running a loop op (needs a known number of steps;
+            default ``False``).
+        reset_after: If ``True`` (default), apply the reset gate after the recurrent matrix product (the
+            cuDNN-compatible form, with a ``(2, 3 * units)`` bias); ``False`` applies it before.
+        use_cudnn: ``"auto"`` (default), ``True`` or ``False``. kshim has no cuDNN switch: unless ``False``, it runs
+            the backend's fused LSTM/GRU kernel when the configuration allows it (the results are the same).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``units`` is not a positive int, or ``use_cudnn`` is not ``"auto"``/``True``/``False``;
+            when built with ``stateful=True``, for an unknown batch size.
+    """
 
     cell_class = GRUCell
     cell_name = "gru_cell"

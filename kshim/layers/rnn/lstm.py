@@ -8,7 +8,38 @@ from .cell_base import BaseCell, BuiltinRNN
 
 
 class LSTMCell(BaseCell):
-    """Long short-term memory cell (``keras.layers.LSTMCell``); states ``[h, c]``."""
+    """Long short-term memory cell (``keras.layers.LSTMCell``); states ``[h, c]``.
+
+    One step for an ``RNN`` layer: ``call(inputs, [h, c])`` maps ``(batch, features)`` inputs to a
+    ``(batch, units)`` output and the new ``[h, c]``.
+
+    Args:
+        units: Dimensionality of the output and of each state (a positive int).
+        activation: Activation of the candidate state and the output (default ``"tanh"``); ``None``: linear.
+        recurrent_activation: Activation of the gates (default ``"sigmoid"``).
+        use_bias: Whether to use a bias vector (default ``True``).
+        kernel_initializer: Initializer of the input kernel (default ``"glorot_uniform"``).
+        recurrent_initializer: Initializer of the recurrent kernel (default ``"orthogonal"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        unit_forget_bias: If ``True`` (default), the forget gate's block of the bias starts at 1 (the other blocks
+            use ``bias_initializer``).
+        kernel_regularizer: Optional regularizer of the input kernel.
+        recurrent_regularizer: Optional regularizer of the recurrent kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        kernel_constraint: Optional constraint on the input kernel.
+        recurrent_constraint: Optional constraint on the recurrent kernel.
+        bias_constraint: Optional constraint on the bias.
+        dropout: Fraction of the inputs dropped during training, one mask for all steps (clipped to ``[0, 1]``;
+            default ``0.0``).
+        recurrent_dropout: Fraction of the recurrent state dropped during training, one mask for all steps (clipped
+            to ``[0, 1]``; default ``0.0``).
+        seed: Optional integer seed of the dropout masks.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ...); ``implementation`` (1 or 2) is accepted as in
+            Keras.
+
+    Raises:
+        ValueError: If ``units`` is not a positive int.
+    """
 
     n_gates = 4
 
@@ -57,7 +88,49 @@ class LSTMCell(BaseCell):
 
 
 class LSTM(BuiltinRNN):
-    """Long short-term memory layer (``keras.layers.LSTM``); weights live in ``self.cell``."""
+    """Long short-term memory layer (``keras.layers.LSTM``); weights live in ``self.cell``.
+
+    Inputs ``(batch, time, features)`` give ``(batch, units)`` (or ``(batch, time, units)`` with
+    ``return_sequences``); a mask (e.g. from ``Embedding(mask_zero=True)``) skips padded steps.
+
+    Args:
+        units: Dimensionality of the output and of each state (a positive int).
+        activation: Activation of the candidate state and the output (default ``"tanh"``); ``None``: linear.
+        recurrent_activation: Activation of the gates (default ``"sigmoid"``).
+        use_bias: Whether to use a bias vector (default ``True``).
+        kernel_initializer: Initializer of the input kernel (default ``"glorot_uniform"``).
+        recurrent_initializer: Initializer of the recurrent kernel (default ``"orthogonal"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        unit_forget_bias: If ``True`` (default), the forget gate's block of the bias starts at 1 (the other blocks
+            use ``bias_initializer``).
+        kernel_regularizer: Optional regularizer of the input kernel.
+        recurrent_regularizer: Optional regularizer of the recurrent kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        kernel_constraint: Optional constraint on the input kernel.
+        recurrent_constraint: Optional constraint on the recurrent kernel.
+        bias_constraint: Optional constraint on the bias.
+        dropout: Fraction of the inputs dropped during training, one mask for all steps (clipped to ``[0, 1]``;
+            default ``0.0``).
+        recurrent_dropout: Fraction of the recurrent state dropped during training, one mask for all steps (clipped
+            to ``[0, 1]``; default ``0.0``).
+        seed: Optional integer seed of the dropout masks.
+        return_sequences: If ``True``, return the output of every step, ``(batch, time, ...)``; else only the last
+            step's (default ``False``).
+        return_state: If ``True``, return ``[output, *final_states]`` instead of ``output`` (default ``False``).
+        go_backwards: If ``True``, process the sequence from its last step to its first (default ``False``).
+        stateful: If ``True``, each batch's final states are the next batch's initial states (needs a fixed batch
+            size; ``reset_state()`` clears them; default ``False``).
+        unroll: If ``True``, unroll the loop over time instead of running a loop op (needs a known number of steps;
+            default ``False``).
+        use_cudnn: ``"auto"`` (default), ``True`` or ``False``. kshim has no cuDNN switch: unless ``False``, it runs
+            the backend's fused LSTM/GRU kernel when the configuration allows it (the results are the same).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``units`` is not a positive int, or ``use_cudnn`` is not ``"auto"``/``True``/``False``;
+            when built with ``stateful=True``, for an unknown batch size.
+    """
 
     cell_class = LSTMCell
     cell_name = "lstm_cell"

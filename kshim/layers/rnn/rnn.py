@@ -142,7 +142,32 @@ def _deserialize(cfg: Any, custom_objects: dict | None = None) -> Any:
 
 
 class RNN(Layer):
-    """Runs ``cell`` over the time axis of (batch, time, ...) inputs (``keras.layers.RNN``)."""
+    """Runs ``cell`` over the time axis of (batch, time, ...) inputs (``keras.layers.RNN``).
+
+    Called as ``layer(sequences, initial_state=None, mask=None, training=None)``; the output is the
+    last step's output (or every step's with ``return_sequences``), plus the final states with
+    ``return_state``.
+
+    Args:
+        cell: The cell: an object with ``call(inputs, states)`` and ``state_size`` (e.g. an ``LSTMCell``), or a list
+            of cells, run as ``StackedRNNCells``.
+        return_sequences: If ``True``, return the output of every step, ``(batch, time, ...)``; else only the last
+            step's (default ``False``).
+        return_state: If ``True``, return ``[output, *final_states]`` instead of ``output`` (default ``False``).
+        go_backwards: If ``True``, process the sequence from its last step to its first (default ``False``).
+        stateful: If ``True``, each batch's final states are the next batch's initial states (needs a fixed batch
+            size; ``reset_state()`` clears them; default ``False``).
+        unroll: If ``True``, unroll the loop over time instead of running a loop op (needs a known number of steps;
+            default ``False``).
+        zero_output_for_mask: If ``True``, masked steps output zeros in the returned sequences; else they repeat the
+            previous step's output (default ``False``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``cell`` has no ``call`` method or no valid ``state_size``; when built with
+            ``stateful=True``, for an unknown batch size; with ``unroll=True``, for an unknown number of
+            steps.
+    """
 
     def __init__(self, cell: Any, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False,

@@ -8,7 +8,34 @@ from .cell_base import BaseCell, BuiltinRNN
 
 
 class SimpleRNNCell(BaseCell):
-    """Fully-connected recurrent cell (``keras.layers.SimpleRNNCell``); one state of size ``units``."""
+    """Fully-connected recurrent cell (``keras.layers.SimpleRNNCell``); one state of size ``units``.
+
+    One step: ``h_t = activation(x_t @ kernel + bias + h_{t-1} @ recurrent_kernel)``.
+
+    Args:
+        units: Dimensionality of the output and of each state (a positive int).
+        activation: Activation of the output (default ``"tanh"``); ``None``: linear.
+        use_bias: Whether to use a bias vector (default ``True``).
+        kernel_initializer: Initializer of the input kernel (default ``"glorot_uniform"``).
+        recurrent_initializer: Initializer of the recurrent kernel (default ``"orthogonal"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        kernel_regularizer: Optional regularizer of the input kernel.
+        recurrent_regularizer: Optional regularizer of the recurrent kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        kernel_constraint: Optional constraint on the input kernel.
+        recurrent_constraint: Optional constraint on the recurrent kernel.
+        bias_constraint: Optional constraint on the bias.
+        dropout: Fraction of the inputs dropped during training, one mask for all steps (clipped to ``[0, 1]``;
+            default ``0.0``).
+        recurrent_dropout: Fraction of the recurrent state dropped during training, one mask for all steps (clipped
+            to ``[0, 1]``; default ``0.0``).
+        seed: Optional integer seed of the dropout masks.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ...); ``implementation`` (1 or 2) is accepted as in
+            Keras.
+
+    Raises:
+        ValueError: If ``units`` is not a positive int.
+    """
 
     def build(self, input_shape: Any) -> None:
         self._add_kernels(input_shape, (self.units,), self.bias_initializer)
@@ -33,7 +60,44 @@ class SimpleRNNCell(BaseCell):
 
 
 class SimpleRNN(BuiltinRNN):
-    """Fully-connected RNN whose output is fed back as input (``keras.layers.SimpleRNN``)."""
+    """Fully-connected RNN whose output is fed back as input (``keras.layers.SimpleRNN``).
+
+    Inputs ``(batch, time, features)`` give ``(batch, units)`` (or ``(batch, time, units)`` with
+    ``return_sequences``).
+
+    Args:
+        units: Dimensionality of the output and of each state (a positive int).
+        activation: Activation of the output (default ``"tanh"``); ``None``: linear.
+        use_bias: Whether to use a bias vector (default ``True``).
+        kernel_initializer: Initializer of the input kernel (default ``"glorot_uniform"``).
+        recurrent_initializer: Initializer of the recurrent kernel (default ``"orthogonal"``).
+        bias_initializer: Initializer of the bias (default ``"zeros"``).
+        kernel_regularizer: Optional regularizer of the input kernel.
+        recurrent_regularizer: Optional regularizer of the recurrent kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        kernel_constraint: Optional constraint on the input kernel.
+        recurrent_constraint: Optional constraint on the recurrent kernel.
+        bias_constraint: Optional constraint on the bias.
+        dropout: Fraction of the inputs dropped during training, one mask for all steps (clipped to ``[0, 1]``;
+            default ``0.0``).
+        recurrent_dropout: Fraction of the recurrent state dropped during training, one mask for all steps (clipped
+            to ``[0, 1]``; default ``0.0``).
+        return_sequences: If ``True``, return the output of every step, ``(batch, time, ...)``; else only the last
+            step's (default ``False``).
+        return_state: If ``True``, return ``[output, *final_states]`` instead of ``output`` (default ``False``).
+        go_backwards: If ``True``, process the sequence from its last step to its first (default ``False``).
+        stateful: If ``True``, each batch's final states are the next batch's initial states (needs a fixed batch
+            size; ``reset_state()`` clears them; default ``False``).
+        unroll: If ``True``, unroll the loop over time instead of running a loop op (needs a known number of steps;
+            default ``False``).
+        seed: Optional integer seed of the dropout masks.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``units`` is not a positive int; when built with ``stateful=True``, for an unknown batch
+            size.
+    """
 
     cell_class = SimpleRNNCell
     cell_name = "simple_rnn_cell"

@@ -12,7 +12,17 @@ def _nested(x: Any) -> bool:
 
 
 class StackedRNNCells(Layer):
-    """Wraps a list of cells so an ``RNN`` runs them as a single cell (``keras.layers.StackedRNNCells``)."""
+    """Wraps a list of cells so an ``RNN`` runs them as a single cell (``keras.layers.StackedRNNCells``).
+
+    Each step feeds the output of one cell to the next; the states are the list of the cells' states.
+
+    Args:
+        cells: The list of cells, applied in order at each step (each has ``call`` and ``state_size``).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If a cell has no ``call`` method or no ``state_size``.
+    """
 
     def __init__(self, cells: list, **kwargs: Any):
         super().__init__(**kwargs)

@@ -9,7 +9,15 @@ from ..layer import Layer
 
 class TimeDistributed(Layer):
     """``keras.layers.TimeDistributed``: ``layer.call`` runs on each ``inputs[:, t]`` (so layers with
-    per-call statistics behave as in Keras) and the results are stacked on axis 1."""
+    per-call statistics behave as in Keras) and the results are stacked on axis 1.
+
+    Args:
+        layer: The layer applied to each time step; inputs must have at least 3 dimensions ``(batch, time, ...)``.
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Raises:
+        ValueError: If ``layer`` is not a ``Layer``; when built, for an input of fewer than 3 dimensions.
+    """
 
     def __init__(self, layer: Layer, **kwargs: Any):
         if not isinstance(layer, Layer):
