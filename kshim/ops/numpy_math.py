@@ -7,13 +7,14 @@ from typing import Any
 from .. import dtypes as _dt
 from ..backend import current
 from ._dispatch import binary, op, promote, tensor, unary_float
+from ._elementwise_docs import DOCS as _DOCS
 
 
 def _unary_same(name: str, doc: str):
     def f(x: Any) -> Any:
         return getattr(current(), name)(tensor(x))
     f.__name__ = f.__qualname__ = name
-    f.__doc__ = doc
+    f.__doc__ = _DOCS.get(name, doc)
     return op(f)
 
 
@@ -21,7 +22,7 @@ def _unary_float(name: str, doc: str):
     def f(x: Any) -> Any:
         return unary_float(name, x)
     f.__name__ = f.__qualname__ = name
-    f.__doc__ = doc
+    f.__doc__ = _DOCS.get(name, doc)
     return op(f)
 
 
@@ -29,7 +30,7 @@ def _binary(name: str, doc: str):
     def f(x1: Any, x2: Any) -> Any:
         return binary(name, x1, x2)
     f.__name__ = f.__qualname__ = name
-    f.__doc__ = doc
+    f.__doc__ = _DOCS.get(name, doc)
     return op(f)
 
 
@@ -78,8 +79,12 @@ arctanh = _unary_float("arctanh", "Inverse hyperbolic tangent.")
 isnan = _unary_same("isnan", "Elementwise NaN test.")
 isinf = _unary_same("isinf", "Elementwise infinity test.")
 isfinite = _unary_same("isfinite", "Elementwise finiteness test.")
-logical_not = op(lambda x: current().logical_not(tensor(x, "bool")))
-logical_not.__name__ = "logical_not"
+@op
+def logical_not(x: Any) -> Any:
+    return current().logical_not(tensor(x, "bool"))
+
+
+logical_not.__doc__ = _DOCS["logical_not"]
 bitwise_not = _unary_same("bitwise_not", "Elementwise bitwise NOT of integers.")
 bitwise_invert = bitwise_not
 

@@ -631,7 +631,20 @@ def concatenate(xs: Sequence[Any], axis: int = 0) -> Any:
     return b.concatenate(ts, ax)
 
 
-append = op(lambda x1, x2, axis=None: concatenate([x1, x2], axis=axis))
+@op
+def append(x1: Any, x2: Any, axis: int | None = None) -> Any:
+    """Append ``x2`` to the end of ``x1``, as ``numpy.append``.
+
+    Args:
+        x1: Input tensor or array-like.
+        x2: Values to append, tensor or array-like.
+        axis: Axis along which to join. ``None`` (the default) flattens both inputs first and returns
+            a 1-D tensor; otherwise the shapes must match except along ``axis``.
+
+    Returns:
+        The concatenation of ``x1`` and ``x2``, in their promoted dtype.
+    """
+    return concatenate([x1, x2], axis=axis)
 append.__name__ = "append"
 
 
