@@ -22,6 +22,12 @@ class Regularizer:
 
 
 class L1L2(Regularizer):
+    """Penalty ``l1 * sum(|x|) + l2 * sum(x**2)``; a zero factor's term is skipped.
+
+    Args:
+        l1: The L1 factor (float, default 0.0).
+        l2: The L2 factor (float, default 0.0).
+    """
     def __init__(self, l1: float = 0.0, l2: float = 0.0):
         self.l1, self.l2 = float(l1), float(l2)
 
@@ -38,6 +44,11 @@ class L1L2(Regularizer):
 
 
 class L1(Regularizer):
+    """Penalty ``l1 * sum(|x|)``.
+
+    Args:
+        l1: The L1 factor (float, default 0.01).
+    """
     def __init__(self, l1: float = 0.01):
         self.l1 = float(l1)
 
@@ -49,6 +60,11 @@ class L1(Regularizer):
 
 
 class L2(Regularizer):
+    """Penalty ``l2 * sum(x**2)``.
+
+    Args:
+        l2: The L2 factor (float, default 0.01).
+    """
     def __init__(self, l2: float = 0.01):
         self.l2 = float(l2)
 
@@ -60,6 +76,18 @@ class L2(Regularizer):
 
 
 class OrthogonalRegularizer(Regularizer):
+    """Penalizes non-orthogonal rows (or columns) of a 2-D weight matrix.
+
+    The rows (or columns) are L2-normalized; the penalty is ``factor`` times the mean absolute
+    off-diagonal entry of their Gram matrix (0 when the vectors are orthogonal).
+
+    Args:
+        factor: The penalty factor (float, default 0.01).
+        mode: ``"rows"`` (the default) to decorrelate the rows of the matrix, ``"columns"`` for its columns.
+
+    Raises:
+        ValueError: If ``mode`` is neither ``"rows"`` nor ``"columns"``.
+    """
     def __init__(self, factor: float = 0.01, mode: str = "rows"):
         if mode not in ("rows", "columns"):
             raise ValueError(f"OrthogonalRegularizer mode must be 'rows' or 'columns', got {mode!r}.")
@@ -83,15 +111,49 @@ _ALIASES = {"l1": L1, "l2": L2, "l1_l2": L1L2, "orthogonal_regularizer": Orthogo
 
 
 def serialize(regularizer: Regularizer) -> dict:
-    """Config dict of ``regularizer`` as Keras writes it."""
+    """Config dict of ``regularizer`` as Keras writes it.
+
+    Args:
+        regularizer: A ``Regularizer`` instance.
+
+    Returns:
+        ``{"module": "keras.regularizers", "class_name", "config", "registered_name": None}``.
+    """
     return serialize_obj(regularizer, "keras.regularizers")
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Regularizer:
+    """Inverse of :func:`serialize`: a ``Regularizer`` from a config dict or a name.
+
+    Args:
+        config: A config dict (``class_name`` a class name, an alias such as ``"l1_l2"``, a
+            ``custom_objects`` key or a registered name), or a name, which gives an instance with the
+            default arguments.
+        custom_objects: Optional ``{name: class}`` mapping consulted first.
+
+    Returns:
+        The ``Regularizer`` instance.
+
+    Raises:
+        ValueError: For an unknown name or ``class_name``.
+    """
     return lookup("regularizer", config, _CLASSES, _ALIASES, custom_objects)
 
 
 def get(identifier: Any) -> Regularizer | None:
+    """A regularizer from None, a name, a config dict, a class or a callable.
+
+    Args:
+        identifier: None (gives None), a callable instance (returned as is), a name or config dict (see
+            :func:`deserialize`) or a ``Regularizer`` class (instantiated with its defaults).
+
+    Returns:
+        The regularizer, or None. Unlike Keras, a value of any other type is returned unchanged rather than
+        rejected.
+
+    Raises:
+        ValueError: For an unknown name or ``class_name``.
+    """
     if identifier is None:
         return None
     if callable(identifier) and not isinstance(identifier, type):

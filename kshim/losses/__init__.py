@@ -38,7 +38,17 @@ ALL_OBJECTS_DICT.update({
 
 
 def serialize(loss: Any) -> Any:
-    """A ``Loss`` as ``{"module", "class_name", "config", "registered_name"}``; a function as its name."""
+    """A ``Loss`` as ``{"module", "class_name", "config", "registered_name"}``; a function as its name.
+
+    Args:
+        loss: A ``Loss`` instance or one of this module's loss functions.
+
+    Returns:
+        The config dict (``"module": "keras.losses"``, ``registered_name`` None) or the function's name.
+
+    Raises:
+        ValueError: For a callable that is not a known loss function, or any other value.
+    """
     if isinstance(loss, Loss):
         return {"module": "keras.losses", "class_name": type(loss).__name__, "config": loss.get_config(),
                 "registered_name": None}
@@ -48,7 +58,20 @@ def serialize(loss: Any) -> Any:
 
 
 def deserialize(name: Any, custom_objects: dict | None = None) -> Any:
-    """Inverse of :func:`serialize`: a name or a config dict."""
+    """Inverse of :func:`serialize`: a name or a config dict.
+
+    Args:
+        name: A loss name (a class or function name, or an alias such as ``"mse"``) or a config dict whose
+            ``class_name`` names a ``Loss`` class (built with ``from_config`` from its ``config``).
+        custom_objects: Optional ``{name: object}`` mapping consulted before the built-ins.
+
+    Returns:
+        A ``Loss`` instance for a config dict naming a class; otherwise the named object itself (a loss
+        function, or a ``Loss`` class for a class name given as a string).
+
+    Raises:
+        ValueError: For an unknown name or an identifier that is neither a string nor a dict.
+    """
     if isinstance(name, dict):
         cls_name = name.get("class_name")
         cls = (custom_objects or {}).get(cls_name) or ALL_OBJECTS_DICT.get(cls_name)
@@ -66,7 +89,18 @@ def deserialize(name: Any, custom_objects: dict | None = None) -> Any:
 
 
 def get(identifier: Any) -> Callable | Loss | None:
-    """A loss function or ``Loss`` instance from a name, config dict, class, instance or callable."""
+    """A loss function or ``Loss`` instance from a name, config dict, class, instance or callable.
+
+    Args:
+        identifier: None, a name or config dict (see :func:`deserialize`), a ``Loss`` subclass (instantiated
+            with its defaults), a ``Loss`` instance or any callable ``fn(y_true, y_pred)``.
+
+    Returns:
+        The callable loss, or None for None.
+
+    Raises:
+        ValueError: For an unknown name or an identifier that is not callable.
+    """
     if identifier is None:
         return None
     if isinstance(identifier, dict):

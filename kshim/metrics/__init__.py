@@ -54,7 +54,18 @@ _FUNCTIONS_DICT = {f.__name__: f for f in _FUNCTIONS}
 
 
 def serialize(metric: Any) -> Any:
-    """A ``Metric`` as ``{"module", "class_name", "config", "registered_name"}``; a function as its name."""
+    """A ``Metric`` as ``{"module", "class_name", "config", "registered_name"}``; a function as its name.
+
+    Args:
+        metric: A ``Metric`` instance or a metric function.
+
+    Returns:
+        The config dict (``"module": "keras.metrics"``, ``registered_name`` None) or the function's
+        ``__name__``.
+
+    Raises:
+        ValueError: For a value that is neither a ``Metric`` nor a named callable.
+    """
     if isinstance(metric, Metric):
         return {"module": "keras.metrics", "class_name": type(metric).__name__, "config": metric.get_config(),
                 "registered_name": None}
@@ -68,7 +79,20 @@ def _valid_names() -> str:
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Any:
-    """Inverse of :func:`serialize`."""
+    """Inverse of :func:`serialize`.
+
+    Args:
+        config: A config dict whose ``class_name`` names a ``Metric`` class (built with ``from_config``
+            from its ``config``), or a name: a class name, its snake_case form, an alias (``"mse"``,
+            ``"acc"``, ...) or, failing those, a metric function's name.
+        custom_objects: Optional ``{name: object}`` mapping consulted before the built-ins.
+
+    Returns:
+        A ``Metric`` instance for a config dict; for a name, the named class or function itself.
+
+    Raises:
+        ValueError: For an unknown name or an identifier that is neither a string nor a dict.
+    """
     if isinstance(config, dict):
         name = config.get("class_name")
         cls = (custom_objects or {}).get(name) or ALL_OBJECTS_DICT.get(name)
@@ -88,7 +112,18 @@ def get(identifier: Any) -> Callable | Metric | None:
     """A metric function or ``Metric`` instance from a name, config dict, class, instance or callable.
 
     ``"accuracy"``/``"acc"`` give ``Accuracy``-style exact match (the trainer picks the right
-    accuracy for the loss itself)."""
+    accuracy for the loss itself).
+
+    Args:
+        identifier: None, a name or config dict (see :func:`deserialize`), a ``Metric`` subclass
+            (instantiated with its defaults), a ``Metric`` instance or any callable.
+
+    Returns:
+        The callable metric, or None for None.
+
+    Raises:
+        ValueError: For an unknown name or an identifier that is not callable.
+    """
     if identifier is None:
         return None
     obj = deserialize(identifier) if isinstance(identifier, (dict, str)) else identifier

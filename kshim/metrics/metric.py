@@ -14,6 +14,10 @@ class Metric:
 
     The ``stateless_*`` methods run the same code in a :class:`StatelessScope`, so they trace
     under ``jax.jit`` and the NumPy tape.
+
+    Args:
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+        name: The metric's name (default: the snake_case class name, made unique).
     """
 
     _is_metric = True  # lets layers track metric attributes without importing this module
@@ -132,7 +136,15 @@ def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce_fn: Call
 
 
 class Sum(Metric):
-    """Weighted sum of the given values."""
+    """Weighted sum of the given values.
+
+    ``update_state(values, sample_weight=None)`` adds ``sum(values * sample_weight)``; the result is the
+    running total.
+
+    Args:
+        name: The metric's name (default ``"sum"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+    """
 
     def __init__(self, name: str = "sum", dtype: str | None = None):
         super().__init__(name=name, dtype=dtype)
@@ -147,7 +159,22 @@ class Sum(Metric):
 
 
 class Mean(Metric):
-    """Weighted mean of the given values (``total / count``)."""
+    """Weighted mean of the given values (``total / count``).
+
+    ``update_state(values, sample_weight=None)`` reduces ``values`` to one value per sample (the mean over
+    the non-batch axes), adds their weighted sum to ``total`` and the summed weights (or the number of
+    samples) to ``count``; the result is ``total / count``, 0 while ``count`` is 0.
+
+    Args:
+        name: The metric's name (default ``"mean"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+
+    Example:
+        >>> m = kshim.metrics.Mean()
+        >>> m.update_state([1.0, 2.0, 3.0, 4.0], sample_weight=[1.0, 1.0, 0.0, 0.0])
+        >>> float(kshim.ops.convert_to_numpy(m.result()))
+        1.5
+    """
 
     def __init__(self, name: str = "mean", dtype: str | None = None):
         super().__init__(name=name, dtype=dtype)
@@ -170,7 +197,16 @@ class Mean(Metric):
 
 
 class MeanMetricWrapper(Mean):
-    """Mean of ``fn(y_true, y_pred, **kwargs)`` over all samples seen."""
+    """Mean of ``fn(y_true, y_pred, **kwargs)`` over all samples seen.
+
+    A Keras mask on ``y_pred`` (``_keras_mask``) is folded into ``sample_weight``.
+
+    Args:
+        fn: The per-sample metric function ``fn(y_true, y_pred, **kwargs)``.
+        name: The metric's name (default ``fn.__name__``, else ``"mean_metric_wrapper"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+        **kwargs: Keyword arguments passed to ``fn`` on every update (and stored in the config).
+    """
 
     def __init__(self, fn: Callable, name: str | None = None, dtype: str | None = None, **kwargs: Any):
         super().__init__(name=name or getattr(fn, "__name__", None) or "mean_metric_wrapper", dtype=dtype)

@@ -23,7 +23,22 @@ def accuracy(y_true: Any, y_pred: Any) -> Any:
 
 
 def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Any:
-    """1.0 where ``(y_pred > threshold) == y_true``."""
+    """1.0 where ``(y_pred > threshold) == y_true``.
+
+    Args:
+        y_true: Binary labels (0 or 1), the shape of ``y_pred`` (a trailing axis of 1 on either side is
+            squeezed or added to match ranks).
+        y_pred: Predicted probabilities (or scores).
+        threshold: Predictions strictly above it count as 1 (default 0.5).
+
+    Returns:
+        A ``floatx`` tensor of the matched shape, 1.0 where the thresholded prediction equals the label, else
+        0.0 (not averaged over any axis).
+
+    Example:
+        >>> kshim.ops.convert_to_numpy(kshim.metrics.binary_accuracy([1, 0, 1], [0.9, 0.6, 0.4])).tolist()
+        [1.0, 0.0, 0.0]
+    """
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.convert_to_tensor(y_true)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -32,12 +47,34 @@ def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Any:
 
 
 def categorical_accuracy(y_true: Any, y_pred: Any) -> Any:
-    """1.0 where ``argmax(y_true) == argmax(y_pred)``."""
+    """1.0 where ``argmax(y_true) == argmax(y_pred)``.
+
+    Args:
+        y_true: One-hot (or score) labels, shape ``(..., num_classes)``.
+        y_pred: Predicted scores, the shape of ``y_true``.
+
+    Returns:
+        A ``floatx`` tensor of shape ``y_pred.shape[:-1]``, 1.0 where the argmaxes agree, else 0.0.
+    """
     return ops.cast(ops.equal(ops.argmax(y_true, axis=-1), ops.argmax(y_pred, axis=-1)), config.floatx())
 
 
 def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> Any:
-    """1.0 where ``y_true == argmax(y_pred)`` (labels may carry a trailing axis of 1)."""
+    """1.0 where ``y_true == argmax(y_pred)`` (labels may carry a trailing axis of 1).
+
+    Args:
+        y_true: Integer class labels, shape ``y_pred.shape[:-1]`` or that with a trailing axis of 1.
+        y_pred: Predicted scores, shape ``(..., num_classes)``.
+
+    Returns:
+        A ``floatx`` tensor of ``y_true``'s shape (a trailing axis of 1 dropped, except for 1-D results),
+        1.0 where the argmax equals the label, else 0.0.
+
+    Example:
+        >>> kshim.ops.convert_to_numpy(kshim.metrics.sparse_categorical_accuracy([2, 1], [[0.1, 0.2, 0.7],
+        ...                                                                          [0.5, 0.3, 0.2]])).tolist()
+        [1.0, 0.0]
+    """
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.convert_to_tensor(y_true, ops.dtype(y_pred))
     shape = ops.shape(y_true)
@@ -64,12 +101,33 @@ def _in_top_k(labels: Any, y_pred: Any, k: int) -> Any:
 
 
 def top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> Any:
-    """1.0 where the true class (one-hot) is among the ``k`` highest scores."""
+    """1.0 where the true class (one-hot) is among the ``k`` highest scores.
+
+    Args:
+        y_true: One-hot labels, shape ``(..., num_classes)``; the true class is their argmax.
+        y_pred: Predicted scores, the shape of ``y_true``.
+        k: How many of the highest scores to look at (default 5).
+
+    Returns:
+        A ``floatx`` tensor of shape ``y_pred.shape[:-1]``, 1.0 where the true class is in the top ``k``.
+    """
     return _in_top_k(ops.argmax(y_true, axis=-1), ops.convert_to_tensor(y_pred), k)
 
 
 def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5, from_sorted_ids: bool = False) -> Any:
-    """1.0 where the integer label is among the ``k`` highest scores (or the first ``k`` sorted ids)."""
+    """1.0 where the integer label is among the ``k`` highest scores (or the first ``k`` sorted ids).
+
+    Args:
+        y_true: Integer class labels (or ids), shape ``(batch_size,)`` or with more axes.
+        y_pred: With ``from_sorted_ids=False``, scores of shape ``(batch_size, num_classes)`` (extra leading
+            axes are flattened); with ``from_sorted_ids=True``, class ids of shape ``(batch_size, N)`` sorted
+            from the highest score down.
+        k: How many top entries to look at (default 5).
+        from_sorted_ids: Whether ``y_pred`` holds sorted class ids rather than scores (default False).
+
+    Returns:
+        A ``floatx`` tensor of ``y_true``'s shape, 1.0 where the label is in the top ``k``, else 0.0.
+    """
     y_pred = ops.convert_to_tensor(y_pred)
     if from_sorted_ids:
         y_true = ops.convert_to_tensor(y_true, ops.dtype(y_pred))
@@ -128,29 +186,114 @@ def _fn_metric(cls_name: str, fn: Any, default_name: str, doc: str, positional: 
     return _with_signature(cls)
 
 
-Accuracy = _fn_metric("Accuracy", accuracy, "accuracy", "How often predictions equal labels.")
+Accuracy = _fn_metric("Accuracy", accuracy, "accuracy", """How often predictions equal labels.
+
+    The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
+    ``1.0`` where ``y_true == y_pred``, else ``0.0``.
+
+    Args:
+        name: The metric's name (default ``"accuracy"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+    """)
 BinaryAccuracy = _fn_metric("BinaryAccuracy", binary_accuracy, "binary_accuracy",
-                            "How often ``y_pred > threshold`` matches binary labels.", threshold=0.5)
+                            """How often ``y_pred > threshold`` matches binary labels.
+
+    The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
+    :func:`binary_accuracy`.
+
+    Args:
+        name: The metric's name (default ``"binary_accuracy"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+        threshold: Predictions strictly above it count as 1 (default 0.5).
+    """, threshold=0.5)
 CategoricalAccuracy = _fn_metric("CategoricalAccuracy", categorical_accuracy, "categorical_accuracy",
-                                 "How often the argmax matches one-hot labels.")
+                                 """How often the argmax matches one-hot labels.
+
+    The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
+    :func:`categorical_accuracy`.
+
+    Args:
+        name: The metric's name (default ``"categorical_accuracy"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+    """)
 SparseCategoricalAccuracy = _fn_metric("SparseCategoricalAccuracy", sparse_categorical_accuracy,
-                                       "sparse_categorical_accuracy", "How often the argmax matches integer labels.")
+                                       "sparse_categorical_accuracy", """How often the argmax matches integer labels.
+
+    The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
+    :func:`sparse_categorical_accuracy`.
+
+    Args:
+        name: The metric's name (default ``"sparse_categorical_accuracy"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+    """)
 TopKCategoricalAccuracy = _fn_metric("TopKCategoricalAccuracy", top_k_categorical_accuracy,
-                                     "top_k_categorical_accuracy", "Top-k accuracy with one-hot labels.",
+                                     "top_k_categorical_accuracy", """Top-k accuracy with one-hot labels.
+
+    The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
+    :func:`top_k_categorical_accuracy`.
+
+    Args:
+        k: How many of the highest scores to look at (default 5).
+        name: The metric's name (default ``"top_k_categorical_accuracy"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+    """,
                                      positional=("k", "name", "dtype"), k=5)
 MeanSquaredError = _fn_metric("MeanSquaredError", losses.mean_squared_error, "mean_squared_error",
-                              "Mean of squared errors.")
+                              """Mean of squared errors.
+
+    The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
+    :func:`kshim.losses.mean_squared_error`.
+
+    Args:
+        name: The metric's name (default ``"mean_squared_error"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+    """)
 MeanAbsoluteError = _fn_metric("MeanAbsoluteError", losses.mean_absolute_error, "mean_absolute_error",
-                               "Mean of absolute errors.")
+                               """Mean of absolute errors.
+
+    The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
+    :func:`kshim.losses.mean_absolute_error`.
+
+    Args:
+        name: The metric's name (default ``"mean_absolute_error"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+    """)
 MeanAbsolutePercentageError = _fn_metric("MeanAbsolutePercentageError", losses.mean_absolute_percentage_error,
-                                         "mean_absolute_percentage_error", "Mean absolute percentage error.")
+                                         "mean_absolute_percentage_error", """Mean absolute percentage error.
+
+    The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
+    :func:`kshim.losses.mean_absolute_percentage_error`.
+
+    Args:
+        name: The metric's name (default ``"mean_absolute_percentage_error"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+    """)
 MeanSquaredLogarithmicError = _fn_metric("MeanSquaredLogarithmicError", losses.mean_squared_logarithmic_error,
-                                         "mean_squared_logarithmic_error", "Mean squared logarithmic error.")
+                                         "mean_squared_logarithmic_error", """Mean squared logarithmic error.
+
+    The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
+    :func:`kshim.losses.mean_squared_logarithmic_error`.
+
+    Args:
+        name: The metric's name (default ``"mean_squared_logarithmic_error"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+    """)
 
 
 @_with_signature
 class SparseTopKCategoricalAccuracy(_FnMetric):
-    """Top-k accuracy with integer labels."""
+    """Top-k accuracy with integer labels.
+
+    The mean of :func:`sparse_top_k_categorical_accuracy` over all samples seen
+    (``update_state(y_true, y_pred, sample_weight=None)``).
+
+    Args:
+        k: How many of the highest scores to look at (default 5).
+        name: The metric's name (default ``"sparse_top_k_categorical_accuracy"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+        from_sorted_ids: Whether ``y_pred`` holds class ids sorted from the highest score down rather than
+            scores (default False).
+    """
     _fn_default = staticmethod(sparse_top_k_categorical_accuracy)
     _default_name = "sparse_top_k_categorical_accuracy"
     _options = {"k": 5, "from_sorted_ids": False}
@@ -164,7 +307,15 @@ class SparseTopKCategoricalAccuracy(_FnMetric):
 
 
 class RootMeanSquaredError(Mean):
-    """Square root of the weighted mean of squared errors."""
+    """Square root of the weighted mean of squared errors.
+
+    ``update_state(y_true, y_pred, sample_weight=None)`` accumulates ``(y_pred - y_true)**2`` as
+    :class:`Mean` does; the result is the square root of that mean.
+
+    Args:
+        name: The metric's name (default ``"root_mean_squared_error"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+    """
 
     def __init__(self, name: str = "root_mean_squared_error", dtype: str | None = None):
         super().__init__(name=name, dtype=dtype)
@@ -319,10 +470,44 @@ class _PrecisionRecall(Metric):
 
 
 class Precision(_PrecisionRecall):
-    """``tp / (tp + fp)`` at each threshold (optionally top-k or for one ``class_id``)."""
+    """``tp / (tp + fp)`` at each threshold (optionally top-k or for one ``class_id``).
+
+    Counts are accumulated with ``update_state(y_true, y_pred, sample_weight=None)``: a prediction is
+    positive when it is above the threshold, a label when it is nonzero. The result is a scalar for one
+    threshold, else one value per threshold (0 where the denominator is 0).
+
+    Args:
+        thresholds: A float or list of floats in ``[0, 1]``; None (the default) means 0.5, or, with
+            ``top_k``, that the ``top_k`` highest predictions of each sample are positive.
+        top_k: If set, only the ``top_k`` highest predictions of each sample can be positive.
+        class_id: If set, count only this class (an index into the last axis of 2-D inputs).
+        name: The metric's name (default: ``"precision"``, made unique).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+
+    Raises:
+        ValueError: If a threshold is None or outside ``[0, 1]`` (and, on update, ``class_id`` with 1-D
+            predictions).
+    """
     _second = "false_positives"
 
 
 class Recall(_PrecisionRecall):
-    """``tp / (tp + fn)`` at each threshold (optionally top-k or for one ``class_id``)."""
+    """``tp / (tp + fn)`` at each threshold (optionally top-k or for one ``class_id``).
+
+    Counts are accumulated with ``update_state(y_true, y_pred, sample_weight=None)``: a prediction is
+    positive when it is above the threshold, a label when it is nonzero. The result is a scalar for one
+    threshold, else one value per threshold (0 where the denominator is 0).
+
+    Args:
+        thresholds: A float or list of floats in ``[0, 1]``; None (the default) means 0.5, or, with
+            ``top_k``, that the ``top_k`` highest predictions of each sample are positive.
+        top_k: If set, only the ``top_k`` highest predictions of each sample can be positive.
+        class_id: If set, count only this class (an index into the last axis of 2-D inputs).
+        name: The metric's name (default: ``"recall"``, made unique).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+
+    Raises:
+        ValueError: If a threshold is None or outside ``[0, 1]`` (and, on update, ``class_id`` with 1-D
+            predictions).
+    """
     _second = "false_negatives"

@@ -15,7 +15,33 @@ _SUMMATIONS = ("interpolation", "minoring", "majoring")
 
 
 class AUC(Metric):
-    """Area under the ROC or PR curve, from confusion counts at ``num_thresholds`` thresholds."""
+    """Area under the ROC or PR curve, from confusion counts at ``num_thresholds`` thresholds.
+
+    The counts are kept at thresholds evenly spaced over ``[0, 1]`` (the end points moved out by
+    ``epsilon``) or at the given ``thresholds``, and the curve is summed as a Riemann sum (PR with
+    ``"interpolation"`` uses Davis & Goadrich's interpolation).
+
+    Args:
+        num_thresholds: The number of thresholds (default 200), > 1; ignored when ``thresholds`` is given.
+        curve: ``"ROC"`` (the default), ``"PR"`` or ``"PRGAIN"`` (case-insensitive).
+        summation_method: ``"interpolation"`` (the default: the mean of adjacent heights), ``"minoring"`` (the
+            lower of them) or ``"majoring"`` (the higher).
+        name: The metric's name (default: ``"auc"``, made unique).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+        thresholds: Optional explicit thresholds in ``[0, 1]``; ``0 - epsilon`` and ``1 + epsilon`` are added
+            at the ends, so ``num_thresholds`` becomes ``len(thresholds) + 2``.
+        multi_label: If True, keep the counts per label (inputs of shape ``(batch, labels)``) and average the
+            per-label AUCs; if False (the default), pool all labels into one curve.
+        num_labels: The number of labels, to create the state at once with ``multi_label``; otherwise the
+            state is created on the first update.
+        label_weights: Optional per-label weights: with ``multi_label`` they weight the average of the
+            per-label AUCs, otherwise they weight the counts.
+        from_logits: Whether ``y_pred`` holds logits (a sigmoid is applied first).
+
+    Raises:
+        ValueError: For an unknown ``curve`` or ``summation_method``, ``num_thresholds <= 1``, or
+            ``num_labels`` without ``multi_label``.
+    """
 
     def __init__(self, num_thresholds: int = 200, curve: str = "ROC", summation_method: str = "interpolation",
                  name: str | None = None, dtype: str | None = None, thresholds: Sequence[float] | None = None,
@@ -150,7 +176,25 @@ class AUC(Metric):
 
 
 class FBetaScore(Metric):
-    """F-beta score over (batch, classes) inputs; ``average`` None/"micro"/"macro"/"weighted"."""
+    """F-beta score over (batch, classes) inputs; ``average`` None/"micro"/"macro"/"weighted".
+
+    Per class, ``(1 + beta**2) * precision * recall / (beta**2 * precision + recall)``, from weighted true
+    positive, false positive and false negative counts. Inputs must be 2-D, ``(batch_size, num_classes)``.
+
+    Args:
+        average: None (the default) for one score per class; ``"micro"`` pools the counts of all classes;
+            ``"macro"`` averages the per-class scores; ``"weighted"`` averages them weighted by each class's
+            number of true instances.
+        beta: The weight of recall relative to precision; a Python float > 0 (default 1.0).
+        threshold: Predictions above it count as positive; None (the default) takes each sample's highest
+            prediction (ties included) as its positive class. A Python float in ``(0, 1]``.
+        name: The metric's name (default ``"fbeta_score"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+
+    Raises:
+        ValueError: For an invalid ``average``, ``beta`` or ``threshold`` (and, on the first update,
+            inputs that are not 2-D).
+    """
 
     def __init__(self, average: str | None = None, beta: float = 1.0, threshold: float | None = None,
                  name: str = "fbeta_score", dtype: str | None = None):
@@ -224,7 +268,19 @@ class FBetaScore(Metric):
 
 
 class F1Score(FBetaScore):
-    """F-1 score (``FBetaScore`` with ``beta=1``)."""
+    """F-1 score (``FBetaScore`` with ``beta=1``).
+
+    Args:
+        average: None (the default) for one score per class, or ``"micro"``, ``"macro"`` or ``"weighted"``
+            (see :class:`FBetaScore`).
+        threshold: Predictions above it count as positive; None (the default) takes each sample's highest
+            prediction as its positive class. A Python float in ``(0, 1]``.
+        name: The metric's name (default ``"f1_score"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+
+    Raises:
+        ValueError: For an invalid ``average`` or ``threshold``.
+    """
 
     def __init__(self, average: str | None = None, threshold: float | None = None, name: str = "f1_score",
                  dtype: str | None = None):
@@ -237,7 +293,25 @@ class F1Score(FBetaScore):
 
 
 class R2Score(Metric):
-    """Coefficient of determination over (batch, outputs) inputs."""
+    """Coefficient of determination over (batch, outputs) inputs.
+
+    Per output, ``1 - SS_res / SS_tot`` from weighted sums over all samples seen. kshim decides the
+    ``num_regressors`` adjustment inside the computation rather than in Python as Keras does, so the result
+    stays traceable (the values are the same, without Keras' warnings).
+
+    Args:
+        class_aggregation: How to combine the per-output scores: ``"uniform_average"`` (the default, their
+            mean), ``"variance_weighted_average"`` (weighted by each output's variance) or None (one score per
+            output).
+        num_regressors: The number of independent regressors, for the adjusted R2 (default 0: unadjusted).
+            The adjustment is skipped while the sample count is not larger than ``num_regressors + 1``.
+        name: The metric's name (default ``"r2_score"``).
+        dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
+
+    Raises:
+        ValueError: For an invalid ``class_aggregation`` or a negative ``num_regressors`` (and, on the first
+            update, inputs that are not 2-D).
+    """
 
     def __init__(self, class_aggregation: str | None = "uniform_average", num_regressors: int = 0,
                  name: str = "r2_score", dtype: str | None = None):

@@ -55,7 +55,37 @@ def _step(opt: Optimizer, dtype: str, offset: int = 1) -> Any:
 
 @_keras_positional
 class SGD(Optimizer):
-    """Gradient descent with optional (Nesterov) momentum."""
+    """Gradient descent with optional (Nesterov) momentum.
+
+    Without momentum, ``var -= lr * g``; with it, ``m = momentum * m - lr * g`` and ``var += m`` (or, with
+    ``nesterov``, ``var += momentum * m - lr * g``).
+
+    Args:
+        learning_rate: A float, a ``LearningRateSchedule`` or a zero-argument callable (default 0.01).
+        momentum: The momentum factor in ``[0, 1]`` (default 0.0: plain gradient descent, no slot variables).
+        nesterov: Whether to apply Nesterov momentum (default False).
+        weight_decay: If set, decoupled weight decay ``var -= var * weight_decay * lr`` before each update.
+        clipnorm: If set, clip each gradient tensor to this L2 norm.
+        clipvalue: If set, clip gradient elements to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: If set, clip all gradients jointly to this global L2 norm (at most one of the three
+            clip options may be set).
+        use_ema: Keep an exponential moving average (EMA) of the trained variables.
+        ema_momentum: The EMA's momentum (default 0.99), in ``[0, 1]``; used with ``use_ema``.
+        ema_overwrite_frequency: With ``use_ema``, overwrite the variables with their EMA every this many
+            iterations; None (the default) leaves that to ``finalize_variable_values``.
+        loss_scale_factor: If set, the loss is multiplied by it before gradients are taken and the gradients
+            are divided by it before the update.
+        gradient_accumulation_steps: Must stay None: unlike Keras, kshim optimizers do not accumulate
+            gradients over steps.
+        name: The optimizer's name (by default the snake_case class name, made unique).
+        **kwargs: Only the legacy ``decay`` (ignored) is accepted.
+
+    Raises:
+        ValueError: If a hyperparameter is not a number, more than one clip option is set,
+            ``gradient_accumulation_steps`` is set or an unknown keyword is given,
+            or ``momentum`` is outside ``[0, 1]``.
+        TypeError: If more positional arguments are given than the signature lists.
+    """
 
     def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False, **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -89,7 +119,38 @@ class SGD(Optimizer):
 
 @_keras_positional
 class Adam(Optimizer):
-    """Adam; ``eps`` is added to the uncorrected ``sqrt(v)``, the bias correction goes into the step size."""
+    """Adam; ``eps`` is added to the uncorrected ``sqrt(v)``, the bias correction goes into the step size.
+
+    ``m`` and ``v`` are moving averages of the gradient and its square; the update is
+    ``var -= lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + epsilon)``.
+
+    Args:
+        learning_rate: A float, a ``LearningRateSchedule`` or a zero-argument callable (default 0.001).
+        beta_1: Decay rate of the first-moment average (default 0.9).
+        beta_2: Decay rate of the second-moment average (default 0.999).
+        epsilon: Small constant added to ``sqrt(v)`` for numerical stability (default 1e-7).
+        amsgrad: Use the AMSGrad variant: divide by the running maximum of ``v`` (default False).
+        weight_decay: If set, decoupled weight decay ``var -= var * weight_decay * lr`` before each update.
+        clipnorm: If set, clip each gradient tensor to this L2 norm.
+        clipvalue: If set, clip gradient elements to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: If set, clip all gradients jointly to this global L2 norm (at most one of the three
+            clip options may be set).
+        use_ema: Keep an exponential moving average (EMA) of the trained variables.
+        ema_momentum: The EMA's momentum (default 0.99), in ``[0, 1]``; used with ``use_ema``.
+        ema_overwrite_frequency: With ``use_ema``, overwrite the variables with their EMA every this many
+            iterations; None (the default) leaves that to ``finalize_variable_values``.
+        loss_scale_factor: If set, the loss is multiplied by it before gradients are taken and the gradients
+            are divided by it before the update.
+        gradient_accumulation_steps: Must stay None: unlike Keras, kshim optimizers do not accumulate
+            gradients over steps.
+        name: The optimizer's name (by default the snake_case class name, made unique).
+        **kwargs: Only the legacy ``decay`` (ignored) is accepted.
+
+    Raises:
+        ValueError: If a hyperparameter is not a number, more than one clip option is set,
+            ``gradient_accumulation_steps`` is set or an unknown keyword is given.
+        TypeError: If more positional arguments are given than the signature lists.
+    """
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any):
@@ -157,7 +218,38 @@ class Adam(Optimizer):
 
 @_keras_positional
 class AdamW(Adam):
-    """Adam with decoupled weight decay (default 0.004)."""
+    """Adam with decoupled weight decay (default 0.004).
+
+    The update is :class:`Adam`'s, preceded by ``var -= var * weight_decay * lr``.
+
+    Args:
+        learning_rate: A float, a ``LearningRateSchedule`` or a zero-argument callable (default 0.001).
+        weight_decay: The decoupled weight decay factor (default 0.004); must not be None.
+        beta_1: Decay rate of the first-moment average (default 0.9).
+        beta_2: Decay rate of the second-moment average (default 0.999).
+        epsilon: Small constant added to ``sqrt(v)`` for numerical stability (default 1e-7).
+        amsgrad: Use the AMSGrad variant: divide by the running maximum of ``v`` (default False).
+        clipnorm: If set, clip each gradient tensor to this L2 norm.
+        clipvalue: If set, clip gradient elements to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: If set, clip all gradients jointly to this global L2 norm (at most one of the three
+            clip options may be set).
+        use_ema: Keep an exponential moving average (EMA) of the trained variables.
+        ema_momentum: The EMA's momentum (default 0.99), in ``[0, 1]``; used with ``use_ema``.
+        ema_overwrite_frequency: With ``use_ema``, overwrite the variables with their EMA every this many
+            iterations; None (the default) leaves that to ``finalize_variable_values``.
+        loss_scale_factor: If set, the loss is multiplied by it before gradients are taken and the gradients
+            are divided by it before the update.
+        gradient_accumulation_steps: Must stay None: unlike Keras, kshim optimizers do not accumulate
+            gradients over steps.
+        name: The optimizer's name (by default the snake_case class name, made unique).
+        **kwargs: Only the legacy ``decay`` (ignored) is accepted.
+
+    Raises:
+        ValueError: If a hyperparameter is not a number, more than one clip option is set,
+            ``gradient_accumulation_steps`` is set or an unknown keyword is given,
+            or ``weight_decay`` is None.
+        TypeError: If more positional arguments are given than the signature lists.
+    """
 
     def __init__(self, learning_rate: Any = 0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any):
@@ -169,7 +261,40 @@ class AdamW(Adam):
 
 @_keras_positional
 class RMSprop(Optimizer):
-    """RMSprop (``eps`` inside the square root), with optional momentum and centering."""
+    """RMSprop (``eps`` inside the square root), with optional momentum and centering.
+
+    ``v = rho * v + (1 - rho) * g**2`` and the step is ``lr * g / sqrt(v + epsilon)``; ``centered``
+    subtracts the squared moving average of ``g`` from ``v`` first, and ``momentum > 0`` accumulates the
+    steps in a momentum slot.
+
+    Args:
+        learning_rate: A float, a ``LearningRateSchedule`` or a zero-argument callable (default 0.001).
+        rho: Decay rate of the squared-gradient average (default 0.9).
+        momentum: Momentum factor for the steps (default 0.0: none, no slot variables).
+        epsilon: Small constant added inside the square root (default 1e-7).
+        centered: If True, normalize by the estimated variance of the gradient rather than its second moment
+            (default False).
+        weight_decay: If set, decoupled weight decay ``var -= var * weight_decay * lr`` before each update.
+        clipnorm: If set, clip each gradient tensor to this L2 norm.
+        clipvalue: If set, clip gradient elements to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: If set, clip all gradients jointly to this global L2 norm (at most one of the three
+            clip options may be set).
+        use_ema: Keep an exponential moving average (EMA) of the trained variables.
+        ema_momentum: The EMA's momentum (default 0.99), in ``[0, 1]``; used with ``use_ema``.
+        ema_overwrite_frequency: With ``use_ema``, overwrite the variables with their EMA every this many
+            iterations; None (the default) leaves that to ``finalize_variable_values``.
+        loss_scale_factor: If set, the loss is multiplied by it before gradients are taken and the gradients
+            are divided by it before the update.
+        gradient_accumulation_steps: Must stay None: unlike Keras, kshim optimizers do not accumulate
+            gradients over steps.
+        name: The optimizer's name (by default the snake_case class name, made unique).
+        **kwargs: Only the legacy ``decay`` (ignored) is accepted.
+
+    Raises:
+        ValueError: If a hyperparameter is not a number, more than one clip option is set,
+            ``gradient_accumulation_steps`` is set or an unknown keyword is given.
+        TypeError: If more positional arguments are given than the signature lists.
+    """
 
     def __init__(self, learning_rate: Any = 0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,
                  centered: bool = False, **kwargs: Any):
@@ -214,7 +339,35 @@ class RMSprop(Optimizer):
 
 @_keras_positional
 class Adagrad(Optimizer):
-    """Adagrad (accumulator starts at ``initial_accumulator_value``; ``eps`` inside the root)."""
+    """Adagrad (accumulator starts at ``initial_accumulator_value``; ``eps`` inside the root).
+
+    ``acc += g**2`` and ``var -= lr * g / sqrt(acc + epsilon)``.
+
+    Args:
+        learning_rate: A float, a ``LearningRateSchedule`` or a zero-argument callable (default 0.001).
+        initial_accumulator_value: The starting value of the per-element accumulators (default 0.1).
+        epsilon: Small constant added inside the square root (default 1e-7).
+        weight_decay: If set, decoupled weight decay ``var -= var * weight_decay * lr`` before each update.
+        clipnorm: If set, clip each gradient tensor to this L2 norm.
+        clipvalue: If set, clip gradient elements to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: If set, clip all gradients jointly to this global L2 norm (at most one of the three
+            clip options may be set).
+        use_ema: Keep an exponential moving average (EMA) of the trained variables.
+        ema_momentum: The EMA's momentum (default 0.99), in ``[0, 1]``; used with ``use_ema``.
+        ema_overwrite_frequency: With ``use_ema``, overwrite the variables with their EMA every this many
+            iterations; None (the default) leaves that to ``finalize_variable_values``.
+        loss_scale_factor: If set, the loss is multiplied by it before gradients are taken and the gradients
+            are divided by it before the update.
+        gradient_accumulation_steps: Must stay None: unlike Keras, kshim optimizers do not accumulate
+            gradients over steps.
+        name: The optimizer's name (by default the snake_case class name, made unique).
+        **kwargs: Only the legacy ``decay`` (ignored) is accepted.
+
+    Raises:
+        ValueError: If a hyperparameter is not a number, more than one clip option is set,
+            ``gradient_accumulation_steps`` is set or an unknown keyword is given.
+        TypeError: If more positional arguments are given than the signature lists.
+    """
 
     def __init__(self, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
                  **kwargs: Any):
@@ -244,7 +397,36 @@ class Adagrad(Optimizer):
 
 @_keras_positional
 class Adadelta(Optimizer):
-    """Adadelta (rho 0.95)."""
+    """Adadelta (rho 0.95).
+
+    Keeps moving averages of squared gradients and squared updates;
+    ``delta = -sqrt(acc_delta + epsilon) / sqrt(acc_grad + epsilon) * g`` and ``var += lr * delta``.
+
+    Args:
+        learning_rate: A float, a ``LearningRateSchedule`` or a zero-argument callable (default 0.001).
+        rho: Decay rate of both moving averages (default 0.95).
+        epsilon: Small constant added inside the square roots (default 1e-7).
+        weight_decay: If set, decoupled weight decay ``var -= var * weight_decay * lr`` before each update.
+        clipnorm: If set, clip each gradient tensor to this L2 norm.
+        clipvalue: If set, clip gradient elements to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: If set, clip all gradients jointly to this global L2 norm (at most one of the three
+            clip options may be set).
+        use_ema: Keep an exponential moving average (EMA) of the trained variables.
+        ema_momentum: The EMA's momentum (default 0.99), in ``[0, 1]``; used with ``use_ema``.
+        ema_overwrite_frequency: With ``use_ema``, overwrite the variables with their EMA every this many
+            iterations; None (the default) leaves that to ``finalize_variable_values``.
+        loss_scale_factor: If set, the loss is multiplied by it before gradients are taken and the gradients
+            are divided by it before the update.
+        gradient_accumulation_steps: Must stay None: unlike Keras, kshim optimizers do not accumulate
+            gradients over steps.
+        name: The optimizer's name (by default the snake_case class name, made unique).
+        **kwargs: Only the legacy ``decay`` (ignored) is accepted.
+
+    Raises:
+        ValueError: If a hyperparameter is not a number, more than one clip option is set,
+            ``gradient_accumulation_steps`` is set or an unknown keyword is given.
+        TypeError: If more positional arguments are given than the signature lists.
+    """
 
     def __init__(self, learning_rate: Any = 0.001, rho: float = 0.95, epsilon: float = 1e-7, **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -279,7 +461,37 @@ class Adadelta(Optimizer):
 
 @_keras_positional
 class Adamax(Optimizer):
-    """Adamax (infinity-norm Adam)."""
+    """Adamax (infinity-norm Adam).
+
+    ``m`` is the moving average of the gradient, ``u = max(beta_2 * u, |g|)`` and
+    ``var -= lr * m / ((1 - beta_1**t) * (u + epsilon))``.
+
+    Args:
+        learning_rate: A float, a ``LearningRateSchedule`` or a zero-argument callable (default 0.001).
+        beta_1: Decay rate of the first-moment average (default 0.9).
+        beta_2: Decay rate of the exponentially weighted infinity norm (default 0.999).
+        epsilon: Small constant added to ``u`` for numerical stability (default 1e-7).
+        weight_decay: If set, decoupled weight decay ``var -= var * weight_decay * lr`` before each update.
+        clipnorm: If set, clip each gradient tensor to this L2 norm.
+        clipvalue: If set, clip gradient elements to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: If set, clip all gradients jointly to this global L2 norm (at most one of the three
+            clip options may be set).
+        use_ema: Keep an exponential moving average (EMA) of the trained variables.
+        ema_momentum: The EMA's momentum (default 0.99), in ``[0, 1]``; used with ``use_ema``.
+        ema_overwrite_frequency: With ``use_ema``, overwrite the variables with their EMA every this many
+            iterations; None (the default) leaves that to ``finalize_variable_values``.
+        loss_scale_factor: If set, the loss is multiplied by it before gradients are taken and the gradients
+            are divided by it before the update.
+        gradient_accumulation_steps: Must stay None: unlike Keras, kshim optimizers do not accumulate
+            gradients over steps.
+        name: The optimizer's name (by default the snake_case class name, made unique).
+        **kwargs: Only the legacy ``decay`` (ignored) is accepted.
+
+    Raises:
+        ValueError: If a hyperparameter is not a number, more than one clip option is set,
+            ``gradient_accumulation_steps`` is set or an unknown keyword is given.
+        TypeError: If more positional arguments are given than the signature lists.
+    """
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, **kwargs: Any):
@@ -311,7 +523,37 @@ class Adamax(Optimizer):
 
 @_keras_positional
 class Nadam(Optimizer):
-    """Nesterov Adam with Keras' momentum schedule (``u_t = b1 (1 - 0.5 * 0.96^t)``)."""
+    """Nesterov Adam with Keras' momentum schedule (``u_t = b1 (1 - 0.5 * 0.96^t)``).
+
+    Adam with a Nesterov-style first moment; the running product of the ``u_t`` is kept in an extra
+    variable, as in Keras.
+
+    Args:
+        learning_rate: A float, a ``LearningRateSchedule`` or a zero-argument callable (default 0.001).
+        beta_1: Decay rate of the first-moment average (default 0.9).
+        beta_2: Decay rate of the second-moment average (default 0.999).
+        epsilon: Small constant added to ``sqrt(v_hat)`` for numerical stability (default 1e-7).
+        weight_decay: If set, decoupled weight decay ``var -= var * weight_decay * lr`` before each update.
+        clipnorm: If set, clip each gradient tensor to this L2 norm.
+        clipvalue: If set, clip gradient elements to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: If set, clip all gradients jointly to this global L2 norm (at most one of the three
+            clip options may be set).
+        use_ema: Keep an exponential moving average (EMA) of the trained variables.
+        ema_momentum: The EMA's momentum (default 0.99), in ``[0, 1]``; used with ``use_ema``.
+        ema_overwrite_frequency: With ``use_ema``, overwrite the variables with their EMA every this many
+            iterations; None (the default) leaves that to ``finalize_variable_values``.
+        loss_scale_factor: If set, the loss is multiplied by it before gradients are taken and the gradients
+            are divided by it before the update.
+        gradient_accumulation_steps: Must stay None: unlike Keras, kshim optimizers do not accumulate
+            gradients over steps.
+        name: The optimizer's name (by default the snake_case class name, made unique).
+        **kwargs: Only the legacy ``decay`` (ignored) is accepted.
+
+    Raises:
+        ValueError: If a hyperparameter is not a number, more than one clip option is set,
+            ``gradient_accumulation_steps`` is set or an unknown keyword is given.
+        TypeError: If more positional arguments are given than the signature lists.
+    """
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, **kwargs: Any):
@@ -361,7 +603,36 @@ class Nadam(Optimizer):
 
 @_keras_positional
 class Lion(Optimizer):
-    """Lion: sign of an interpolated momentum (beta_1 0.9, beta_2 0.99)."""
+    """Lion: sign of an interpolated momentum (beta_1 0.9, beta_2 0.99).
+
+    ``var -= lr * sign(beta_1 * m + (1 - beta_1) * g)``, then ``m = beta_2 * m + (1 - beta_2) * g``.
+
+    Args:
+        learning_rate: A float, a ``LearningRateSchedule`` or a zero-argument callable (default 0.001).
+        beta_1: Interpolation factor between momentum and gradient for the update, in ``(0, 1]`` (default 0.9).
+        beta_2: Decay rate of the momentum (default 0.99).
+        weight_decay: If set, decoupled weight decay ``var -= var * weight_decay * lr`` before each update.
+        clipnorm: If set, clip each gradient tensor to this L2 norm.
+        clipvalue: If set, clip gradient elements to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: If set, clip all gradients jointly to this global L2 norm (at most one of the three
+            clip options may be set).
+        use_ema: Keep an exponential moving average (EMA) of the trained variables.
+        ema_momentum: The EMA's momentum (default 0.99), in ``[0, 1]``; used with ``use_ema``.
+        ema_overwrite_frequency: With ``use_ema``, overwrite the variables with their EMA every this many
+            iterations; None (the default) leaves that to ``finalize_variable_values``.
+        loss_scale_factor: If set, the loss is multiplied by it before gradients are taken and the gradients
+            are divided by it before the update.
+        gradient_accumulation_steps: Must stay None: unlike Keras, kshim optimizers do not accumulate
+            gradients over steps.
+        name: The optimizer's name (by default the snake_case class name, made unique).
+        **kwargs: Only the legacy ``decay`` (ignored) is accepted.
+
+    Raises:
+        ValueError: If a hyperparameter is not a number, more than one clip option is set,
+            ``gradient_accumulation_steps`` is set or an unknown keyword is given,
+            or ``beta_1`` is outside ``(0, 1]``.
+        TypeError: If more positional arguments are given than the signature lists.
+    """
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.99, **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)

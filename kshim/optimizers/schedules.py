@@ -53,7 +53,18 @@ class _StepDecay(LearningRateSchedule):
 
 
 class ExponentialDecay(_StepDecay):
-    """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored if ``staircase``)."""
+    """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored if ``staircase``).
+
+    Args:
+        initial_learning_rate: The rate at step 0 (a Python float, computed in float32).
+        decay_steps: The number of steps over which the rate is multiplied by ``decay_rate`` once; must be > 0.
+        decay_rate: The multiplicative decay per ``decay_steps``.
+        staircase: If True, ``step / decay_steps`` is floored, so the rate changes in steps.
+        name: Optional name (defaults to the class name).
+
+    Raises:
+        ValueError: If ``decay_steps <= 0``.
+    """
 
     def __call__(self, step: Any) -> Any:
         lr, dtype, p = self._progress(step)
@@ -61,7 +72,18 @@ class ExponentialDecay(_StepDecay):
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
-    """``values[i]`` for ``boundaries[i-1] < step <= boundaries[i]``."""
+    """``values[i]`` for ``boundaries[i-1] < step <= boundaries[i]``.
+
+    That is ``values[0]`` up to and including ``boundaries[0]`` and ``values[-1]`` after ``boundaries[-1]``.
+
+    Args:
+        boundaries: Increasing step boundaries (cast to the step's dtype).
+        values: The rates, one more than ``boundaries``.
+        name: Optional name (default ``"PiecewiseConstant"``).
+
+    Raises:
+        ValueError: If ``len(boundaries) != len(values) - 1``.
+    """
 
     def __init__(self, boundaries: Sequence[Any], values: Sequence[Any], name: str = "PiecewiseConstant"):
         if len(boundaries) != len(values) - 1:
@@ -88,7 +110,23 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
 
 class PolynomialDecay(LearningRateSchedule):
-    """Polynomial decay from ``initial_learning_rate`` to ``end_learning_rate`` over ``decay_steps``."""
+    """Polynomial decay from ``initial_learning_rate`` to ``end_learning_rate`` over ``decay_steps``.
+
+    The rate is ``(initial - end) * (1 - step / decay_steps) ** power + end``, with ``step`` capped at
+    ``decay_steps``; with ``cycle``, ``decay_steps`` is instead multiplied by ``ceil(step / decay_steps)``
+    (1 at step 0), so the decay restarts from a lower point each cycle.
+
+    Args:
+        initial_learning_rate: The rate at step 0 (a Python float, computed in float32).
+        decay_steps: The steps to reach ``end_learning_rate``; must be > 0.
+        end_learning_rate: The final rate (default 0.0001).
+        power: The polynomial's power (default 1.0, linear).
+        cycle: Whether to cycle beyond ``decay_steps`` (default False: stay at ``end_learning_rate``).
+        name: Optional name (default ``"PolynomialDecay"``).
+
+    Raises:
+        ValueError: If ``decay_steps <= 0``.
+    """
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, end_learning_rate: float = 0.0001,
                  power: float = 1.0, cycle: bool = False, name: str = "PolynomialDecay"):
@@ -118,7 +156,18 @@ class PolynomialDecay(LearningRateSchedule):
 
 
 class InverseTimeDecay(_StepDecay):
-    """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored if ``staircase``)."""
+    """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored if ``staircase``).
+
+    Args:
+        initial_learning_rate: The rate at step 0 (a Python float, computed in float32).
+        decay_steps: The step count that ``step`` is divided by; must be > 0.
+        decay_rate: The decay factor.
+        staircase: If True, ``step / decay_steps`` is floored, so the rate changes in steps.
+        name: Optional name (defaults to the class name).
+
+    Raises:
+        ValueError: If ``decay_steps <= 0``.
+    """
 
     def __call__(self, step: Any) -> Any:
         lr, dtype, p = self._progress(step)
@@ -126,7 +175,24 @@ class InverseTimeDecay(_StepDecay):
 
 
 class CosineDecay(LearningRateSchedule):
-    """Optional linear warmup to ``warmup_target``, then cosine decay to ``alpha`` times it."""
+    """Optional linear warmup to ``warmup_target``, then cosine decay to ``alpha`` times it.
+
+    Without ``warmup_target`` the rate is ``initial * ((1 - alpha) * 0.5 * (1 + cos(pi * s / decay_steps)) + alpha)``
+    with ``s = min(step, decay_steps)``. With it, the rate rises linearly from ``initial_learning_rate`` to
+    ``warmup_target`` over ``warmup_steps``, then decays from ``warmup_target`` the same way over the next
+    ``decay_steps``.
+
+    Args:
+        initial_learning_rate: The rate at step 0 (a Python float, computed in float32).
+        decay_steps: The length of the cosine decay in steps; must be > 0.
+        alpha: The final rate as a fraction of the decayed-from rate (default 0.0).
+        name: Optional name (default ``"CosineDecay"``).
+        warmup_target: The rate reached at the end of the warmup; None (the default) disables the warmup.
+        warmup_steps: The length of the warmup in steps (default 0).
+
+    Raises:
+        ValueError: If ``decay_steps <= 0``.
+    """
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0,
                  name: str = "CosineDecay", warmup_target: float | None = None, warmup_steps: int = 0):
@@ -162,7 +228,23 @@ class CosineDecay(LearningRateSchedule):
 
 
 class CosineDecayRestarts(LearningRateSchedule):
-    """Cosine decay with warm restarts (SGDR): periods grow by ``t_mul``, peaks scale by ``m_mul``."""
+    """Cosine decay with warm restarts (SGDR): periods grow by ``t_mul``, peaks scale by ``m_mul``.
+
+    Period ``i`` (from 0) lasts ``first_decay_steps * t_mul**i`` steps; within it the rate follows
+    ``initial_learning_rate * ((1 - alpha) * m_mul**i * 0.5 * (1 + cos(pi * f)) + alpha)`` for the fraction
+    ``f`` of the period elapsed, so every period ends at ``alpha * initial_learning_rate``.
+
+    Args:
+        initial_learning_rate: The rate at step 0 (a Python float, computed in float32).
+        first_decay_steps: The length of the first period in steps; must be > 0.
+        t_mul: The growth factor of each period's length (default 2.0).
+        m_mul: The factor applied to each restart's peak rate (default 1.0).
+        alpha: The minimum rate as a fraction of ``initial_learning_rate`` (default 0.0).
+        name: Optional name (default ``"SGDRDecay"``).
+
+    Raises:
+        ValueError: If ``first_decay_steps <= 0``.
+    """
 
     def __init__(self, initial_learning_rate: float, first_decay_steps: int, t_mul: float = 2.0,
                  m_mul: float = 1.0, alpha: float = 0.0, name: str = "SGDRDecay"):
@@ -200,13 +282,32 @@ _SCHEDULES = {c.__name__: c for c in (LearningRateSchedule, ExponentialDecay, Pi
 
 
 def serialize(learning_rate_schedule: LearningRateSchedule) -> dict:
-    """``{"module", "class_name", "config", "registered_name"}`` as Keras writes it."""
+    """``{"module", "class_name", "config", "registered_name"}`` as Keras writes it.
+
+    Args:
+        learning_rate_schedule: A ``LearningRateSchedule`` instance.
+
+    Returns:
+        The config dict, with ``"module": "keras.optimizers.schedules"`` and ``registered_name`` None.
+    """
     return {"module": "keras.optimizers.schedules", "class_name": type(learning_rate_schedule).__name__,
             "config": learning_rate_schedule.get_config(), "registered_name": None}
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRateSchedule:
-    """Inverse of :func:`serialize`."""
+    """Inverse of :func:`serialize`.
+
+    Args:
+        config: A dict as :func:`serialize` writes it; ``class_name`` must name a built-in schedule or a
+            ``custom_objects`` key, and the schedule is built with ``from_config`` from ``config["config"]``.
+        custom_objects: Optional ``{name: class}`` mapping consulted first.
+
+    Returns:
+        The ``LearningRateSchedule`` instance.
+
+    Raises:
+        ValueError: For an unknown ``class_name``.
+    """
     name = config.get("class_name")
     cls = (custom_objects or {}).get(name) or _SCHEDULES.get(name)
     if cls is None:
