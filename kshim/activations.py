@@ -133,29 +133,168 @@ def exponential(x: Any) -> Any:
     return ops.exp(x)
 
 
-def _wrap(name: str, fn: Callable) -> Callable:
-    def f(x: Any) -> Any:
-        return fn(x)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"The {name} activation."
-    return f
+def sigmoid(x: Any) -> Any:
+    """Sigmoid, ``1 / (1 + exp(-x))``.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype, in ``[0, 1]``.
+    """
+    return ops.sigmoid(x)
 
 
-sigmoid = _wrap("sigmoid", ops.sigmoid)
-tanh = _wrap("tanh", ops.tanh)
-softplus = _wrap("softplus", ops.softplus)
-softsign = _wrap("softsign", ops.softsign)
-selu = _wrap("selu", ops.selu)
-silu = _wrap("silu", ops.silu)
+def tanh(x: Any) -> Any:
+    """Hyperbolic tangent, ``tanh(x)``.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype, in ``[-1, 1]``.
+    """
+    return ops.tanh(x)
+
+
+def softplus(x: Any) -> Any:
+    """Softplus, ``log(1 + exp(x))``.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype, non-negative.
+    """
+    return ops.softplus(x)
+
+
+def softsign(x: Any) -> Any:
+    """Softsign, ``x / (1 + |x|)``.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype, in ``[-1, 1]``.
+    """
+    return ops.softsign(x)
+
+
+def selu(x: Any) -> Any:
+    """Scaled exponential linear unit: ``scale * elu(x, alpha)``.
+
+    ``alpha`` (about 1.6733) and ``scale`` (about 1.0507) are the fixed constants of the SELU paper.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+    """
+    return ops.selu(x)
+
+
+def silu(x: Any) -> Any:
+    """SiLU (swish): ``x * sigmoid(x)``. ``swish`` is the same function.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+    """
+    return ops.silu(x)
+
+
 swish = silu
-hard_sigmoid = _wrap("hard_sigmoid", ops.hard_sigmoid)
-hard_silu = _wrap("hard_silu", ops.hard_silu)
+
+
+def hard_sigmoid(x: Any) -> Any:
+    """Hard sigmoid, ``relu6(x + 3) / 6``: 0 below -3, 1 above 3, linear between.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype, in ``[0, 1]``.
+    """
+    return ops.hard_sigmoid(x)
+
+
+def hard_silu(x: Any) -> Any:
+    """Hard SiLU (hard swish): ``x * hard_sigmoid(x)``. ``hard_swish`` is the same function.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+    """
+    return ops.hard_silu(x)
+
+
 hard_swish = hard_silu
-relu6 = _wrap("relu6", ops.relu6)
-mish = _wrap("mish", ops.mish)
-log_sigmoid = _wrap("log_sigmoid", ops.log_sigmoid)
-hard_tanh = _wrap("hard_tanh", ops.hard_tanh)
-tanh_shrink = _wrap("tanh_shrink", ops.tanh_shrink)
+
+
+def relu6(x: Any) -> Any:
+    """ReLU capped at 6: ``min(max(x, 0), 6)``.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype, in ``[0, 6]``.
+    """
+    return ops.relu6(x)
+
+
+def mish(x: Any) -> Any:
+    """Mish: ``x * tanh(softplus(x))``.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+    """
+    return ops.mish(x)
+
+
+def log_sigmoid(x: Any) -> Any:
+    """Logarithm of the sigmoid, ``-softplus(-x)`` (stable for large ``|x|``).
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype, non-positive.
+    """
+    return ops.log_sigmoid(x)
+
+
+def hard_tanh(x: Any) -> Any:
+    """Hard tanh: ``x`` clipped to ``[-1, 1]``.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+    """
+    return ops.hard_tanh(x)
+
+
+def tanh_shrink(x: Any) -> Any:
+    """Tanh shrink, ``x - tanh(x)``.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+    """
+    return ops.tanh_shrink(x)
 
 
 def celu(x: Any, alpha: float = 1.0) -> Any:
@@ -225,7 +364,17 @@ def squareplus(x: Any, b: float = 4) -> Any:
     """
     return ops.squareplus(x, b)
 
-sparse_plus = _wrap("sparse_plus", ops.sparse_plus)
+
+def sparse_plus(x: Any) -> Any:
+    """SparsePlus: 0 for ``x <= -1``, ``x`` for ``x >= 1`` and ``(x + 1)**2 / 4`` in between.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+    """
+    return ops.sparse_plus(x)
 
 
 def sparse_sigmoid(x: Any) -> Any:
