@@ -14,12 +14,12 @@ def pad_sequences(sequences: Any, maxlen: int | None = None, dtype: Any = "int32
     """Pad (and truncate) a list of sequences to one length, as ``keras.utils.pad_sequences``.
 
     Example:
-        >>> pad_sequences([[1], [2, 3], [4, 5, 6]])
+        >>> kshim.utils.pad_sequences([[1], [2, 3], [4, 5, 6]])
         array([[0, 0, 1],
                [0, 2, 3],
                [4, 5, 6]], dtype=int32)
-        >>> pad_sequences([[1], [2, 3], [4, 5, 6]], maxlen=2, padding="post")
-        array([[0, 1],
+        >>> kshim.utils.pad_sequences([[1], [2, 3], [4, 5, 6]], maxlen=2, padding="post")
+        array([[1, 0],
                [2, 3],
                [5, 6]], dtype=int32)
 
