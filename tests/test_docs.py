@@ -119,3 +119,10 @@ def test_every_api_entry_names_its_keras_equivalent():
                 assert m.group(2).startswith(("**Keras 3:** `keras.", "**kshim only**")), \
                     f"{fn}: {m.group(1)} has no Keras 3 note: {m.group(2)!r}"
     assert entries > 800, entries
+
+
+def test_examples_page_is_current():
+    """docs/examples.md shows every program of examples/ (regenerate with python docs/gen_examples.py)."""
+    p = subprocess.run([sys.executable, os.path.join(DOCS, "gen_examples.py"), "--check"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
