@@ -642,3 +642,17 @@ def test_torch_module_attribute_is_left_alone_off_torch(backend):
     module = torch.nn.Linear(2, 2)
     layer.body = module
     assert layer.body is module
+
+
+def test_every_docs_interop_block_runs(backend):
+    """Every ```python block of docs/interop.md runs, in order, in one namespace (``x``, ``y``: 4
+    features, 1 target, as the TorchModuleWrapper block assumes)."""
+    pytest.importorskip("torch")
+    pytest.importorskip("flax")
+    if backend.name != "jax":
+        pytest.skip("the blocks choose their backends themselves; once is enough")
+    blocks = re.findall(r"```python\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 4
+    namespace: dict = {"__name__": "interop_docs", "x": X, "y": Y[:, :1]}
+    for block in blocks:
+        exec(compile(block, str(DOCS), "exec"), namespace)
