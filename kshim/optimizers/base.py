@@ -137,7 +137,8 @@ class Optimizer:
             initializer: Initializer name, callable, or constant value.
             dtype: Variable dtype (default ``float32``).
             aggregation: Accepted for Keras compatibility (kshim runs on one device).
-            layout: Accepted for Keras compatibility; must be ``None`` (no distribution in kshim).
+            layout: Accepted for Keras compatibility; must be ``None`` (under ``kshim.distribution`` a slot
+                takes the layout of the variable it belongs to).
             name: Variable name.
 
         Returns:
