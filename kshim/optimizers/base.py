@@ -136,7 +136,8 @@ class Optimizer:
             shape: Variable shape.
             initializer: Initializer name, callable, or constant value.
             dtype: Variable dtype (default ``float32``).
-            aggregation: Accepted for Keras compatibility (kshim runs on one device).
+            aggregation: Accepted for Keras compatibility and ignored (data-parallel training averages the
+                gradients, so every replica applies the same update).
             layout: Accepted for Keras compatibility; must be ``None`` (under ``kshim.distribution`` a slot
                 takes the layout of the variable it belongs to).
             name: Variable name.
