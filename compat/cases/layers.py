@@ -137,6 +137,9 @@ _AUGMENTATION = ("AugMix", "CutMix", "MixUp", "RandAugment", "RandomBrightness",
 NOT_CASES = {"Layer", "Input", "InputLayer", "DTypePolicy", "Lambda",
              # bases, not layers a user builds
              "DataLayer", "BaseImagePreprocessingLayer", "Wrapper",
+             # wrap one framework's own code, so they run on that backend only (tests/layers/
+             # test_interop_wrappers.py checks them against the bare module/function and real Keras)
+             "TorchModuleWrapper", "JaxLayer", "FlaxLayer",
              # host-side string/hash layers: no tensors to compare across backends (tests/layers/test_text_*,
              # test_lookup_layers.py, test_hashing_layers.py check them on every backend)
              "TextVectorization", "StringLookup", "IntegerLookup", "Hashing", "HashedCrossing",
