@@ -100,7 +100,8 @@ class Worker:
             self.ready = {"event": "ready", "info": {}, "setup_s": {}, "errors": {"*": str(e)}}
         return self.ready
 
-    def request(self, op: str, workload: str, n: int, timeout: float) -> float:
+    def request_raw(self, op: str, workload: str, n: int, timeout: float) -> Any:
+        """The worker's ``seconds`` field as it sent it (a number, or a richer record for some ops)."""
         if self.dead:
             raise RuntimeError(self.dead)
         self.proc.stdin.write(json.dumps({"op": op, "workload": workload, "n": n}) + "\n")
@@ -108,7 +109,10 @@ class Worker:
         r = self._read(timeout)
         if not r.get("ok"):
             raise RuntimeError(r.get("error", "error"))
-        return float(r["seconds"])
+        return r["seconds"]
+
+    def request(self, op: str, workload: str, n: int, timeout: float) -> float:
+        return float(self.request_raw(op, workload, n, timeout))
 
     def close(self) -> None:
         try:

@@ -14,7 +14,6 @@ The workloads are also part of ``python -m benchmarks --workloads ...`` (without
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -31,25 +30,13 @@ BASELINES = (("torch-loop", "vs PyTorch"), ("jax-loop", "vs JAX"), ("keras-jax",
 MEM_STEPS, MEM_REPS = 2, 3
 
 
-class _Worker(runner.Worker):
-    def request_raw(self, op: str, workload: str, n: int, timeout: float) -> dict:
-        if self.dead:
-            raise RuntimeError(self.dead)
-        self.proc.stdin.write(json.dumps({"op": op, "workload": workload, "n": n}) + "\n")
-        self.proc.stdin.flush()
-        r = self._read(timeout)
-        if not r.get("ok"):
-            raise RuntimeError(r.get("error", "error"))
-        return r["seconds"]
-
-
 def run(contenders: list[str], workloads: list[str], s: runner.Settings, log) -> tuple[dict, dict, dict]:
     """Timing series ``{(c, wl, op): runner.Series}``, memory ``{(c, wl, op): MiB}``, worker meta."""
     results: dict = {}
     memory: dict = {}
     meta: dict = {}
     runner.EXTRA_ENV["KSHIM_BENCH_WARMUP"] = s.warmup
-    workers = {c: _Worker(c, workloads) for c in contenders}
+    workers = {c: runner.Worker(c, workloads) for c in contenders}
     t0 = time.perf_counter()
     try:
         for c, w in workers.items():

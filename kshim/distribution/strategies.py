@@ -41,7 +41,7 @@ class Distribution:
 
     @property
     def num_model_replicas(self) -> int:
-        raise NotImplementedError()
+        raise NotImplementedError(f"{type(self).__name__} is abstract here: use DataParallel or ModelParallel.")
 
     @property
     def data_shard_id(self) -> int:
@@ -51,13 +51,22 @@ class Distribution:
         return self._process_id // (self.num_processes // replicas)
 
     def get_data_layout(self, data_shape: Sequence[int]) -> TensorLayout:
-        raise NotImplementedError()
+        """Every batch is sharded on its first dimension over the mesh's batch axis."""
+        spec: list = [None] * len(data_shape)
+        spec[0] = self.batch_dim_name
+        return TensorLayout(spec, self.device_mesh)
 
     def get_variable_layout(self, variable: Any) -> TensorLayout:
-        raise NotImplementedError()
+        """A layout set on the variable itself wins; otherwise the strategy's own (``_layout_of``)."""
+        if getattr(variable, "_layout", None) is not None:
+            return variable._layout
+        return self._layout_of(variable)
+
+    def _layout_of(self, variable: Any) -> TensorLayout:
+        raise NotImplementedError(f"{type(self).__name__} is abstract here: use DataParallel or ModelParallel.")
 
     def get_tensor_layout(self, path: str) -> TensorLayout | None:
-        raise NotImplementedError()
+        raise NotImplementedError(f"{type(self).__name__} is abstract here: use DataParallel or ModelParallel.")
 
     @contextlib.contextmanager
     def scope(self) -> Iterator[None]:
@@ -137,14 +146,7 @@ class DataParallel(Distribution):
     def num_model_replicas(self) -> int:
         return int(self.device_mesh.devices.size)
 
-    def get_data_layout(self, data_shape: Sequence[int]) -> TensorLayout:
-        spec: list = [None] * len(data_shape)
-        spec[0] = self.batch_dim_name
-        return TensorLayout(spec, self.device_mesh)
-
-    def get_variable_layout(self, variable: Any) -> TensorLayout:
-        if getattr(variable, "_layout", None) is not None:
-            return variable._layout
+    def _layout_of(self, variable: Any) -> TensorLayout:
         return _replicated(self, variable.shape)
 
     def get_tensor_layout(self, path: str) -> None:
@@ -188,14 +190,7 @@ class ModelParallel(Distribution):
     def num_model_replicas(self) -> int:
         return int(self.device_mesh.shape[list(self.device_mesh.axis_names).index(self.batch_dim_name)])
 
-    def get_data_layout(self, data_shape: Sequence[int]) -> TensorLayout:
-        spec: list = [None] * len(data_shape)
-        spec[0] = self.batch_dim_name
-        return TensorLayout(spec, self.device_mesh)
-
-    def get_variable_layout(self, variable: Any) -> TensorLayout:
-        if getattr(variable, "_layout", None) is not None:
-            return variable._layout
+    def _layout_of(self, variable: Any) -> TensorLayout:
         layout = self._layout_map[variable.path]
         return layout if layout is not None else _replicated(self, variable.shape)
 
