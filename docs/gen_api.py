@@ -191,7 +191,7 @@ def _ns_order(namespaces: list[str]) -> list[str]:
 def collect() -> tuple[list[Entry], dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, Entry]]]]:
     """Every documented object; per page the Keras names kshim lacks (``(keras path, reason)``); per page
     the Keras names of that page's namespace whose object is documented on another page."""
-    from kshim.cli import LEFT_OUT, _VIEWED_AS, keras_namespaces
+    from kshim.cli import LEFT_OUT, keras_namespaces, namespace_modules
     from kshim.compat.oracle import import_keras
     keras = import_keras()
     namespaces = [n for n in keras_namespaces(keras)]
@@ -199,16 +199,7 @@ def collect() -> tuple[list[Entry], dict[str, list[tuple[str, str]]], dict[str, 
     entries: list[Entry] = []
     missing: dict[str, list[tuple[str, str]]] = {}
     elsewhere: dict[str, list[tuple[str, Entry]]] = {}
-    for ns in _ns_order(namespaces):
-        try:
-            kmod = importlib.import_module(f"keras.{ns}" if ns else "keras")
-        except Exception:  # noqa: BLE001 - a Keras namespace that needs TensorFlow
-            continue
-        holder = _VIEWED_AS.get(ns, ns)
-        try:
-            smod = importlib.import_module(f"kshim.{holder}" if holder else "kshim")
-        except ImportError:
-            smod = None
+    for ns, holder, kmod, smod in namespace_modules(_ns_order(namespaces)):
         kshim_names = set(_public(smod)) if smod is not None else set()
         for name in _public(kmod):
             kpath = f"keras.{ns}.{name}" if ns else f"keras.{name}"

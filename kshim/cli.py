@@ -127,10 +127,27 @@ def keras_namespaces(keras: Any) -> list[str]:
     return list(NAMESPACES) + [""] + rest
 
 
+def namespace_modules(namespaces: Sequence[str]) -> Any:
+    """Yield ``(namespace, kshim holder path, keras module, kshim module or None)`` for each of
+    ``namespaces`` whose Keras module imports (some need TensorFlow); a kshim namespace that does
+    not import is ``None``. Shared by the coverage table, the docs generator and the docstring test."""
+    import importlib
+    for ns in namespaces:
+        try:
+            kmod = importlib.import_module(f"keras.{ns}" if ns else "keras")
+        except Exception:  # noqa: BLE001 - a Keras namespace that needs TensorFlow to import
+            continue
+        holder = _VIEWED_AS.get(ns, ns)
+        try:
+            smod = importlib.import_module(f"kshim.{holder}" if holder else "kshim")
+        except Exception:  # noqa: BLE001 - a namespace that does not import counts as absent
+            smod = None
+        yield ns, holder, kmod, smod
+
+
 def coverage() -> dict:
     """``{namespace: {"keras": n, "kshim": n, "missing": [...], "left_out": {name: reason}}}`` for every
     public Keras namespace; needs real Keras installed."""
-    import importlib
     from .compat.oracle import import_keras
     from .compat.registry import Unavailable
     try:
@@ -138,16 +155,9 @@ def coverage() -> dict:
     except Unavailable as e:
         raise ImportError(str(e)) from e
     out = {}
-    for ns in keras_namespaces(keras):
-        try:
-            k = _public(importlib.import_module(f"keras.{ns}" if ns else "keras"))
-        except Exception:  # noqa: BLE001 - a Keras namespace that needs TensorFlow to import
-            continue
-        try:
-            holder = _VIEWED_AS.get(ns, ns)
-            s = _public(importlib.import_module(f"kshim.{holder}" if holder else "kshim"))
-        except Exception:  # noqa: BLE001 - a namespace that does not import counts as empty
-            s = set()
+    for ns, _, kmod, smod in namespace_modules(keras_namespaces(keras)):
+        k = _public(kmod)
+        s = _public(smod) if smod is not None else set()
         left = {n: r for (lns, n), r in LEFT_OUT.items() if lns == ns and n in k and n not in s}
         out[ns or "keras"] = {"keras": len(k), "kshim": len(k & s), "missing": sorted(k - s - set(left)),
                               "left_out": left}

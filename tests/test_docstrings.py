@@ -15,7 +15,6 @@ The issue's goal, zero, is reached: the test fails when any public name lacks a 
 from __future__ import annotations
 
 import ast
-import importlib
 import inspect
 import os
 import sys
@@ -115,20 +114,13 @@ def problems(obj: Any) -> list[str]:
 
 def public_objects() -> list[tuple[str, str, Any]]:
     """``(namespace, name, object)`` for each public object once (see the module docstring)."""
-    from kshim.cli import _VIEWED_AS, _public, keras_namespaces
+    from kshim.cli import _public, keras_namespaces, namespace_modules
     from kshim.compat.oracle import import_keras
     keras = import_keras()
     seen: set[int] = set()
     out = []
-    for ns in keras_namespaces(keras):
-        try:
-            kmod = importlib.import_module(f"keras.{ns}" if ns else "keras")
-        except Exception:  # noqa: BLE001 - a Keras namespace that needs TensorFlow
-            continue
-        holder = _VIEWED_AS.get(ns, ns)
-        try:
-            smod = importlib.import_module(f"kshim.{holder}" if holder else "kshim")
-        except ImportError:
+    for ns, _, kmod, smod in namespace_modules(keras_namespaces(keras)):
+        if smod is None:
             continue
         for name in sorted(_public(kmod) & _public(smod)):
             obj = getattr(smod, name)
