@@ -34,7 +34,10 @@ def lookup(kind: str, identifier: Any, classes: dict, aliases: dict, custom_obje
 _REGISTRY: dict[str, Any] = {}
 #: Built-in functions saved by bare name (``"relu"``); ``kshim.activations`` fills it on import.
 BUILTIN_FUNCTIONS: dict[str, Any] = {}
-_NAMES: dict[int, str] = {}
+#: ``id(obj) -> (obj, key)``. The entry holds ``obj`` itself, so the id cannot be reused by a new object
+#: while the entry exists (a re-registered key would otherwise leave a stale id that a later, unregistered
+#: class could inherit and then be saved under another class's key).
+_NAMES: dict[int, tuple[Any, str]] = {}
 
 
 def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Callable:
@@ -58,7 +61,7 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
         if hasattr(obj, "get_config") is False and isinstance(obj, type):
             raise ValueError(f"Cannot register {obj.__name__}: a class must implement get_config().")
         _REGISTRY[key] = obj
-        _NAMES[id(obj)] = key
+        _NAMES[id(obj)] = (obj, key)
         return obj
     return decorator
 
@@ -79,7 +82,8 @@ def get_registered(name: str | None) -> Any:
 
 def _registered_key(obj: Any) -> str | None:
     """The ``"package>name"`` key ``obj`` was registered under, or ``None``."""
-    return _NAMES.get(id(obj))
+    entry = _NAMES.get(id(obj))
+    return entry[1] if entry is not None and entry[0] is obj else None
 
 
 def get_registered_name(obj: Any) -> str:
