@@ -6,4 +6,31 @@ registers through its ``pytest11`` entry point: ``--backend numpy|jax|torch|all`
 backends are skipped. The line below registers it when the entry point did not (kshim not installed,
 or ``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1``); when it did, pytest sees the same name and skips it.
 """
+import os
+
 pytest_plugins = ["kshim.testing.pytest_plugin"]
+
+# Real Keras 3 is the oracle of many tests; it runs on JAX (TensorFlow is not a test dependency).
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+
+def pytest_configure(config):
+    """Put JAX in the state every test expects, whichever backends the run selects.
+
+    * ``jax_enable_x64`` on, as kshim's JAX backend sets it when first used: the Keras oracle's float64
+      cases need it even in a ``--backend numpy`` run (where kshim's JAX backend is never touched and
+      Keras-on-JAX would silently compute float64 cases in float32).
+    * XLA's optimisation passes off (``jax_disable_most_optimizations``): the suite compiles thousands
+      of small one-off programs (kshim's jitted cases and steps, and the Keras oracle's eager primitives),
+      and those passes were most of the compile time -- the compat matrix's layer cases took 130 s instead
+      of 271 s with every result still passing. They change no value the tests check beyond the
+      tolerances the tests already justify for XLA; ``KSHIM_TEST_XLA_OPTIMIZE=1`` turns them back on
+      (``kshim matrix``, the benchmarks and user programs always run with them).
+    """
+    try:
+        import jax
+    except ImportError:
+        return
+    jax.config.update("jax_enable_x64", True)
+    if os.environ.get("KSHIM_TEST_XLA_OPTIMIZE") != "1":
+        jax.config.update("jax_disable_most_optimizations", True)

@@ -32,8 +32,14 @@ def _floor_divide(x1, x2):
     return torch.div(x1, x2, rounding_mode="floor")
 
 
+def _sign(x):
+    # torch.sign maps nan to 0; NumPy, JAX and Keras keep nan
+    y = torch.sign(x)
+    return torch.where(torch.isnan(x), x, y) if x.is_floating_point() else y
+
+
 _UNARY = {
-    "negative": torch.neg, "abs": torch.abs, "sign": torch.sign, "exp": torch.exp,
+    "negative": torch.neg, "abs": torch.abs, "sign": _sign, "exp": torch.exp,
     "log": torch.log, "log1p": torch.log1p, "expm1": torch.expm1, "sqrt": torch.sqrt,
     "square": torch.square, "reciprocal": torch.reciprocal, "sin": torch.sin, "cos": torch.cos,
     "tan": torch.tan, "arcsin": torch.asin, "arccos": torch.acos, "arctan": torch.atan,

@@ -316,9 +316,15 @@ class Layer:
         out = []
         for layer in self._flatten_layers():
             out.extend(layer._losses)
-            for var, reg in layer._regularizers:
-                out.append(reg(var.value))
+        out.extend(reg(var.value) for var, reg in self._weight_regularizers())
         return out
+
+    def _weight_regularizers(self) -> list[tuple[Variable, Any]]:
+        """``(variable, regularizer)`` for this layer's *trainable* weights (sublayers included), as Keras:
+        a frozen layer or a non-trainable variable (a LoRA-frozen kernel) adds no penalty."""
+        trainable = {id(v) for v in self.trainable_weights}
+        return [(var, reg) for layer in self._flatten_layers() for var, reg in layer._regularizers
+                if id(var) in trainable]
 
     def _clear_losses(self) -> None:
         for layer in self._flatten_layers():
@@ -445,9 +451,7 @@ class Layer:
             outputs = self(*args, **kwargs)
             losses = list(scope.losses)
             if return_losses:
-                for layer in self._flatten_layers():
-                    for var, reg in layer._regularizers:
-                        losses.append(reg(var.value))
+                losses.extend(reg(var.value) for var, reg in self._weight_regularizers())
         new_ntv = [scope.update_for(v, val) for v, val in zip(ntv, non_trainable_values)]
         if return_losses:
             return outputs, new_ntv, losses

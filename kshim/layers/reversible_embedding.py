@@ -58,7 +58,9 @@ class ReversibleEmbedding(Embedding):
     def call(self, inputs: Any, reverse: bool = False) -> Any:
         if not reverse:
             return super().call(inputs)
-        kernel = ops.transpose(self.embeddings.value) if self.tie_weights else self.reverse_embeddings.value
+        table = self.embeddings  # the variable, or with LoRA enabled the merged table (a tensor)
+        table = getattr(table, "value", table)
+        kernel = ops.transpose(table) if self.tie_weights else self.reverse_embeddings.value
         if self.reverse_dtype is not None:
             inputs = ops.cast(inputs, self.reverse_dtype)
             kernel = ops.cast(kernel, self.reverse_dtype)

@@ -63,11 +63,8 @@ def tensor(x: Any, dtype: str | None = None) -> Any:
                 dtype = _dt.config.floatx()
         elif isinstance(x, (list, tuple)):
             arr = np.asarray(_unwrap_list(b, x))
-            if arr.dtype.kind == "f":
-                return b.convert_to_tensor(arr, _dt.config.floatx())
-            if arr.dtype.kind in "iu":
-                return b.convert_to_tensor(arr, "int32" if arr.dtype == np.int64 else _dt.canonical_dtype(arr.dtype))
-            return b.convert_to_tensor(arr)
+            d = _array_like_dtype(arr)
+            return b.convert_to_tensor(arr) if d is None else b.convert_to_tensor(arr, d)
     if type(x) in _PY_SCALARS:
         return constant(b, x, dtype)
     return b.convert_to_tensor(x, dtype)
@@ -95,6 +92,17 @@ def constant(b: Any, value: Any, dtype: str) -> Any:
     return t
 
 
+def _array_like_dtype(arr: np.ndarray) -> str | None:
+    """The dtype ``tensor`` gives a Python list or tuple, from its ``np.asarray`` form: floats take
+    ``floatx()`` and NumPy's default int64 becomes int32, as Keras' ``convert_to_tensor`` does; None
+    (keep NumPy's dtype) for the rest."""
+    if arr.dtype.kind == "f":
+        return _dt.config.floatx()
+    if arr.dtype.kind in "iu":
+        return "int32" if arr.dtype == np.int64 else _dt.canonical_dtype(arr.dtype)
+    return None
+
+
 def _unwrap_list(b: Any, x: Any) -> Any:
     if isinstance(x, (list, tuple)):
         return [_unwrap_list(b, e) for e in x]
@@ -119,6 +127,12 @@ def dtype_of(x: Any) -> str:
         return b.dtype(x)
     if type(x) in _PY_SCALARS:  # NumPy scalars (np.float64 subclasses float) are strongly typed
         return _dt.scalar_dtype(x)
+    if isinstance(x, (list, tuple)):  # the dtype `tensor(x)` will give it, not NumPy's float64/int64
+        arr = np.asarray(_unwrap_list(b, x))
+        d = _array_like_dtype(arr)
+        if d is not None:
+            return d
+        return _dt.canonical_dtype(arr.dtype)
     return _dt.canonical_dtype(np.asarray(x).dtype)
 
 

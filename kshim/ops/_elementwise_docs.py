@@ -58,7 +58,6 @@ _BOOL = "A bool tensor of the broadcast shape."
 
 DOCS: dict[str, str] = {
     "negative": _unary_same("Elementwise ``-x``.", "A tensor of the shape and dtype of ``x``."),
-    "sign": _unary_same("Elementwise sign (-1, 0, 1).", "A tensor of the shape and dtype of ``x``."),
     "floor": _unary_float("Elementwise floor (the largest integer value not above ``x``)."),
     "ceil": _unary_float("Elementwise ceiling (the smallest integer value not below ``x``)."),
     "exp": _unary_float("Elementwise exponential."),

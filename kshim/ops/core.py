@@ -126,8 +126,10 @@ def dtype(x: Any) -> str:
 
     Args:
         x: A tensor, Variable, symbolic KerasTensor, Python scalar or array-like. A Python scalar gives
-            the dtype it takes on its own (int32, ``floatx()`` or bool); an array-like gives the dtype of
-            ``np.asarray(x)``; a float Variable read inside an autocast scope gives the autocast dtype.
+            the dtype it takes on its own (int32, ``floatx()`` or bool); a list or tuple gives the dtype
+            ``convert_to_tensor`` gives it (``floatx()`` for floats, int32 for Python ints, as Keras); another
+            array-like gives the dtype of ``np.asarray(x)``; a float Variable read inside an autocast scope
+            gives the autocast dtype.
 
     Returns:
         The dtype as a string such as ``"float32"``.
@@ -336,18 +338,25 @@ def get_item(x: Any, key: Any) -> Any:
 def slice(inputs: Any, start_indices: Any, shape: Any) -> Any:  # noqa: A001
     """Static slice of ``shape`` starting at ``start_indices``.
 
-    The start indices are read as concrete ints, so unlike Keras 3 (``jax.lax.dynamic_slice`` on JAX)
-    they cannot be traced values; a block that runs past the end of an axis is cut short rather than
-    shifted back inside, and Keras' ``-1`` size for "the rest of the axis" is not supported.
+    Follows Keras 3 on JAX (``jax.lax.dynamic_slice``): a size of ``-1`` means the rest of the axis
+    from the start index as given (``dim - start``); a negative start counts from the end of the axis
+    (once); then the start is clamped into ``[0, dim - size]``, so a block that would run past the end
+    is shifted back inside rather than cut short. Keras' PyTorch backend cuts such blocks short instead;
+    kshim follows JAX on every backend. Unlike Keras 3, the start indices are read as concrete ints, so
+    they cannot be traced values.
 
     Args:
         inputs: Tensor or array-like.
         start_indices: One start index per leading axis (a list, array or tensor of ints); axes past its
             length are kept whole.
-        shape: The size of the block along each of those axes (non-negative ints).
+        shape: The size of the block along each of those axes (ints in ``[0, dim]``, or ``-1``).
 
     Returns:
         The block, of the dtype of ``inputs``.
+
+    Raises:
+        ValueError: If ``start_indices`` and ``shape`` differ in length, or a size (after resolving
+            ``-1``) is negative or larger than its axis (Keras on JAX raises a ``TypeError`` there).
 
     Example:
         >>> x = kshim.ops.convert_to_tensor([[0, 1, 2], [3, 4, 5]])
@@ -358,15 +367,40 @@ def slice(inputs: Any, start_indices: Any, shape: Any) -> Any:  # noqa: A001
     b = current()
     x = tensor(inputs)
     starts = [int(s) for s in np.asarray(convert_to_numpy(start_indices)).reshape(-1)]
-    return b.getitem(x, tuple(_py_slice(s, s + int(n)) for s, n in zip(starts, shape)))
+    sizes = [int(n) for n in np.asarray(convert_to_numpy(shape)).reshape(-1)]
+    if len(starts) != len(sizes):
+        raise ValueError(f"slice: start_indices and shape must have the same length; received "
+                         f"start_indices={starts} and shape={sizes}.")
+    key = _block_key("slice", starts, sizes, tuple(b.shape(x)), allow_rest=True)
+    return b.getitem(x, key)
+
+
+def _block_key(name: str, starts: list, sizes: list, dims: tuple, allow_rest: bool) -> tuple:
+    """Python slices for a block of ``sizes`` at ``starts``, placed as ``lax.dynamic_slice`` does."""
+    if len(starts) > len(dims):
+        raise ValueError(f"{name}: {len(starts)} start indices for a tensor of rank {len(dims)}.")
+    key = []
+    for s, n, d in zip(starts, sizes, dims):
+        if allow_rest and n == -1:
+            n = d - s
+        if not 0 <= n <= d:
+            raise ValueError(f"{name}: block sizes {sizes} at start indices {starts} do not fit in a tensor of "
+                             f"shape {dims}: each size must be in [0, dim] (-1 for the rest of the axis).")
+        if s < 0:
+            s += d
+        s = min(max(s, 0), d - n)
+        key.append(_py_slice(s, s + n))
+    return tuple(key)
 
 
 @op
 def slice_update(inputs: Any, start_indices: Any, updates: Any) -> Any:
     """Returns ``inputs`` with the block at ``start_indices`` replaced by ``updates``.
 
-    The start indices are read as concrete ints (unlike Keras 3 on JAX, they cannot be traced values).
-    The update is functional: ``inputs`` itself is not modified.
+    The block is placed as Keras 3 on JAX places it (``jax.lax.dynamic_update_slice``): a negative start
+    counts from the end of the axis, then the start is clamped so that the whole block fits. The start
+    indices are read as concrete ints (unlike Keras 3 on JAX, they cannot be traced values). The update
+    is functional: ``inputs`` itself is not modified.
 
     Args:
         inputs: Tensor or array-like to update.
@@ -386,7 +420,7 @@ def slice_update(inputs: Any, start_indices: Any, updates: Any) -> Any:
     x = tensor(inputs)
     u = tensor(updates, b.dtype(x))
     starts = [int(s) for s in np.asarray(convert_to_numpy(start_indices)).reshape(-1)]
-    key = tuple(_py_slice(s, s + n) for s, n in zip(starts, b.shape(u)))
+    key = _block_key("slice_update", starts, list(b.shape(u)), tuple(b.shape(x)), allow_rest=False)
     return b.slice_update(x, key, u)
 
 

@@ -47,7 +47,9 @@ def in_top_k(targets: Any, predictions: Any, k: int) -> Any:
     """Whether each target's score is among the top ``k`` predictions of its row.
 
     A target counts as in the top ``k`` when fewer than ``k`` predictions of its row are strictly greater
-    than its score, so ties with the ``k``-th score count as hits.
+    than its score, so ties with the ``k``-th score count as hits. A ``nan`` target score counts as
+    ``-inf`` (as in Keras 3), so it is a hit only when fewer than ``k`` other scores are above ``-inf``;
+    ``nan`` scores elsewhere in the row are never counted as greater.
 
     Args:
         targets: Integer tensor of shape ``(batch,)``, the class index of each row (non-integer values are
@@ -69,6 +71,8 @@ def in_top_k(targets: Any, predictions: Any, k: int) -> Any:
     if not _dt.is_int(b.dtype(t)):
         t = b.cast(t, "int64")
     score = b.reshape(b.take_along_axis(p, b.reshape(t, (-1, 1)), 1), (-1, 1))
+    if _dt.is_float(b.dtype(score)):  # Keras: a nan score is not a large probability
+        score = b.where(b.isnan(score), b.full((), -float("inf"), b.dtype(score)), score)
     higher = b.sum(b.cast(b.greater(p, score), "int32"), (1,), False)
     return b.less(higher, b.full((), int(k), "int32"))
 

@@ -1,6 +1,7 @@
 """Products: matmul, dot, tensordot, einsum, outer, inner, vdot, cross; and ``norm``."""
 from __future__ import annotations
 
+import builtins as _builtins
 from typing import Any
 
 import numpy as np
@@ -8,6 +9,8 @@ import numpy as np
 from .. import dtypes as _dt
 from ..backend import current
 from ._dispatch import dtype_of, op, promote, tensor
+
+_py_slice = _builtins.slice
 
 
 def _check_matmul(sa: tuple, sc: tuple) -> None:
@@ -212,36 +215,71 @@ def vdot(x1: Any, x2: Any) -> Any:
 
 @op
 def cross(x1: Any, x2: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: Any = None) -> Any:
-    """Cross product of two tensors of 3-vectors, taken along their last axis.
+    """Cross product of two tensors of 2- or 3-vectors (``numpy.cross`` semantics, as Keras 3).
 
-    kshim only supports 3-vectors on the last axis: unlike Keras, ``axisa``, ``axisb``, ``axisc``
-    and ``axis`` are accepted but ignored, and 2-vectors are refused.
+    The vectors of ``x1`` lie along ``axisa`` and those of ``x2`` along ``axisb``; the other axes
+    broadcast. A 2-vector is read as a 3-vector with a zero third component, except that when both
+    inputs hold 2-vectors the result is only the third component (one value per pair, with no vector
+    axis). The result's vectors lie along ``axisc``.
 
     Args:
-        x1: First tensor, of shape ``(..., 3)``.
-        x2: Second tensor, of shape ``(..., 3)``; the leading dimensions broadcast with ``x1``'s.
-        axisa: Ignored (the vectors of ``x1`` are always on its last axis).
-        axisb: Ignored (the vectors of ``x2`` are always on its last axis).
-        axisc: Ignored (the result's vectors are always on its last axis).
-        axis: Ignored.
+        x1: First tensor; its ``axisa`` dimension must be 2 or 3.
+        x2: Second tensor; its ``axisb`` dimension must be 2 or 3.
+        axisa: Axis of ``x1`` holding the vectors (default last).
+        axisb: Axis of ``x2`` holding the vectors (default last).
+        axisc: Axis of the result holding the vectors (default last); ignored when both inputs hold
+            2-vectors.
+        axis: If given, overrides ``axisa``, ``axisb`` and ``axisc`` alike.
 
     Returns:
-        A tensor of shape ``(..., 3)`` (the broadcast leading dimensions) in the inputs' common dtype.
+        A tensor in the inputs' common dtype: the broadcast other dimensions, with a vector axis of
+        size 3 at ``axisc`` unless both inputs hold 2-vectors.
 
     Raises:
-        ValueError: If the last dimension of either input is not 3.
+        ValueError: If an axis is out of range or a vector dimension is not 2 or 3.
+
+    Example:
+        >>> x = kshim.ops.convert_to_tensor([[1.0, 0.0, 0.0]])
+        >>> y = kshim.ops.convert_to_tensor([[0.0, 1.0, 0.0]])
+        >>> kshim.ops.convert_to_numpy(kshim.ops.cross(x, y))
+        array([[0., 0., 1.]], dtype=float32)
     """
     b = current()
     a, c = promote(x1, x2)
-    if b.shape(a)[-1] != 3 or b.shape(c)[-1] != 3:
-        raise ValueError(f"cross: last dimension must be 3, got shapes {b.shape(a)} and {b.shape(c)}.")
-    comp = [[b.getitem(t, (Ellipsis, i)) for i in range(3)] for t in (a, c)]
-    (a0, a1, a2), (c0, c1, c2) = comp
-    parts = [b.subtract(b.multiply(a1, c2), b.multiply(a2, c1)),
-             b.subtract(b.multiply(a2, c0), b.multiply(a0, c2)),
-             b.subtract(b.multiply(a0, c1), b.multiply(a1, c0))]
-    shp = tuple(b.shape(parts[0])) + (1,)
-    return b.concatenate([b.reshape(p, shp) for p in parts], len(shp) - 1)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    comps = []
+    for t, ax, name in ((a, axisa, "axisa"), (c, axisb, "axisb")):
+        shp = tuple(b.shape(t))
+        if not -len(shp) <= int(ax) < len(shp):
+            raise ValueError(f"cross: {name}={ax} is out of bounds for an input of shape {shp}.")
+        ax = int(ax) % len(shp)
+        if shp[ax] not in (2, 3):
+            raise ValueError(f"cross: incompatible dimensions for cross product (dimension must be 2 or 3); "
+                             f"got shapes {tuple(b.shape(a))} and {tuple(b.shape(c))} with vectors on "
+                             f"axisa={axisa}, axisb={axisb}.")
+        comps.append([b.getitem(t, (_py_slice(None),) * ax + (i,)) for i in range(shp[ax])])
+    ca, cb = comps
+    mul = b.multiply
+    z = b.subtract(mul(ca[0], cb[1]), mul(ca[1], cb[0]))
+    if len(ca) == 2 and len(cb) == 2:
+        return z
+    if len(ca) == 3 and len(cb) == 3:
+        xx = b.subtract(mul(ca[1], cb[2]), mul(ca[2], cb[1]))
+        yy = b.subtract(mul(ca[2], cb[0]), mul(ca[0], cb[2]))
+    elif len(ca) == 2:  # a2 = 0
+        xx = mul(ca[1], cb[2])
+        yy = b.negative(mul(ca[0], cb[2]))
+    else:  # b2 = 0
+        xx = b.negative(mul(ca[2], cb[1]))
+        yy = mul(ca[2], cb[0])
+    shp = tuple(b.shape(z))
+    nd = len(shp) + 1
+    if not -nd <= int(axisc) < nd:
+        raise ValueError(f"cross: axisc={axisc} is out of bounds for a result of rank {nd}.")
+    axc = int(axisc) % nd
+    parts = [b.reshape(p, shp[:axc] + (1,) + shp[axc:]) for p in (xx, yy, z)]
+    return b.concatenate(parts, axc)
 
 
 _INF = float("inf")

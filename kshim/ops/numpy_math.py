@@ -4,6 +4,8 @@ from __future__ import annotations
 import math as _math
 from typing import Any
 
+import numpy as _np
+
 from .. import dtypes as _dt
 from ..backend import current
 from ._dispatch import binary, op, promote, tensor, unary_float
@@ -55,7 +57,29 @@ def abs(x: Any) -> Any:  # noqa: A001
 
 
 absolute = abs
-sign = _unary_same("sign", "Elementwise sign (-1, 0, 1).")
+@op
+def sign(x: Any) -> Any:
+    """Elementwise sign: -1, 0 or 1 (``nan`` stays ``nan``).
+
+    As in Keras 3 on JAX, a bool input is refused; integer inputs keep their dtype.
+
+    Args:
+        x: Input tensor or array-like, of an integer or floating dtype.
+
+    Returns:
+        A tensor of the shape and dtype of ``x``.
+
+    Raises:
+        TypeError: If ``x`` is bool.
+    """
+    b = current()
+    x = tensor(x)
+    if b.dtype(x) == "bool":
+        raise TypeError("sign does not accept dtype bool (as Keras 3 on JAX); cast it to an integer or "
+                        "floating dtype first.")
+    return b.sign(x)
+
+
 floor = _unary_float("floor", "Elementwise floor.")
 ceil = _unary_float("ceil", "Elementwise ceiling.")
 exp = _unary_float("exp", "Elementwise exponential.")
@@ -172,13 +196,19 @@ def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001
 
     Floating inputs round ties to the even neighbour (``2.5`` gives ``2.0``). With ``decimals != 0`` the
     value is multiplied by ``10 ** decimals``, rounded and divided back, so the result carries the
-    floating-point error of that scaling. Integer and bool inputs are returned unchanged whatever
-    ``decimals`` is: unlike Keras 3, a negative ``decimals`` does not round integers to tens, hundreds, ...
+    floating-point error of that scaling. Integer inputs with a negative ``decimals`` are rounded to a
+    multiple of ``10 ** -decimals``, ties to the even multiple (``round(250, -2)`` gives ``200``), as in
+    Keras 3. kshim computes this exactly in integer arithmetic and deliberately differs where Keras'
+    ``floatx()`` detour is wrong: magnitudes above ``2 ** 24``, and results that float error plus a
+    truncating cast put one below the multiple (Keras on JAX gives ``round(1000, -3) == 999``). A result
+    outside the integer dtype's range saturates to its minimum or maximum (as Keras on JAX); a
+    ``10 ** -decimals`` beyond that range gives zeros. Integer inputs with ``decimals >= 0`` and bool
+    inputs are returned unchanged.
 
     Args:
         x: Input tensor or array-like.
-        decimals: Number of decimal places to keep (default 0); a negative value rounds a floating input
-            to the left of the decimal point.
+        decimals: Number of decimal places to keep (default 0); a negative value rounds to the left of
+            the decimal point (tens, hundreds, ...).
 
     Returns:
         A tensor of the shape and dtype of ``x``.
@@ -189,10 +219,35 @@ def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001
     """
     b = current()
     x = tensor(x)
-    if decimals == 0 or not _dt.is_float(b.dtype(x)):
-        return b.round(x) if _dt.is_float(b.dtype(x)) else x
+    decimals = int(decimals)
+    d = b.dtype(x)
+    if not _dt.is_float(d):
+        if decimals >= 0 or d == "bool":
+            return x
+        return _round_int(b, x, d, 10 ** -decimals)
+    if decimals == 0:
+        return b.round(x)
     f = b.full((), 10.0 ** decimals, b.dtype(x))
     return b.divide(b.round(b.multiply(x, f)), f)
+
+
+def _round_int(b: Any, x: Any, d: str, f: int) -> Any:
+    """Integer ``x`` rounded to a multiple of ``f`` (a power of ten), ties to the even multiple."""
+    if f > int(_np.iinfo(d).max):
+        return b.zeros(tuple(b.shape(x)), d)
+    ft = b.full((), f, d)
+    q = b.floor_divide(x, ft)
+    r = b.subtract(x, b.multiply(q, ft))          # 0 <= r < f
+    rest = b.subtract(ft, r)                      # distance to the next multiple, without overflow
+    two = b.full((), 2, d)
+    odd = b.not_equal(b.mod(q, two), b.zeros((), d))
+    up = b.logical_or(b.greater(r, rest), b.logical_and(b.equal(r, rest), odd))
+    q = b.where(up, b.add(q, b.ones((), d)), q)
+    info = _np.iinfo(d)
+    hi, lo = int(info.max) // f, -(-int(info.min) // f)
+    out = b.multiply(b.minimum(b.maximum(q, b.full((), lo, d)), b.full((), hi, d)), ft)
+    out = b.where(b.greater(q, b.full((), hi, d)), b.full((), int(info.max), d), out)
+    return b.where(b.less(q, b.full((), lo, d)), b.full((), int(info.min), d), out)
 
 
 def _float_pair(x1: Any, x2: Any) -> list:

@@ -699,15 +699,17 @@ def call_op(fn, case: Case, args: tuple, kwargs: dict):
         kw = dict(kwargs, **dict(zip(names, dyn[len(pos):])))
         return fn(*full, **kw)
     # XLA's optimisation passes are most of the compile time of these one-off programs (measured:
-    # -40% on a sample of the table) and change no result the table checks; kshim's own jitted
-    # steps keep them (the flag is read at compile time and restored at once).
+    # -40% on a sample of the table) and change no result the table checks. The test session turns
+    # them off everywhere (tests/conftest.py); here they stay off even under KSHIM_TEST_XLA_OPTIMIZE=1
+    # (the flag is read at compile time and restored at once).
+    before = jax.config.read("jax_disable_most_optimizations")
     jax.config.update("jax_disable_most_optimizations", True)
     try:
         return jax.jit(traced)(*[args[i] for i in pos], *[kwargs[k] for k in names])
     except Exception:  # needs concrete values (or returns a non-array): the eager call below decides
         pass
     finally:
-        jax.config.update("jax_disable_most_optimizations", False)
+        jax.config.update("jax_disable_most_optimizations", before)
     return fn(*args, **kwargs)
 
 
