@@ -410,7 +410,8 @@ def softmax(x: Any, axis: int = -1) -> Any:
 
     Args:
         x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
-        axis: The axis to normalize over, an int (default -1: the last axis).
+        axis: The axis to normalize over, an int (default -1: the last axis), or a tuple of axes
+            normalized together (as if flattened into one).
 
     Returns:
         A tensor of ``x``'s shape, in ``x``'s float dtype, whose values along ``axis`` are
@@ -421,12 +422,23 @@ def softmax(x: Any, axis: int = -1) -> Any:
     """
     b = current()
     x = _f(x)
-    ax = norm_axis(axis, len(b.shape(x)))
+    axes = _softmax_axes(axis, len(b.shape(x)))
     fused = getattr(b, "softmax", None)
-    if fused is not None:
-        return fused(x, ax)
-    e = b.exp(b.subtract(x, b.stop_gradient(b.max(x, (ax,), True))))
-    return b.divide(e, b.sum(e, (ax,), True))
+    if fused is not None and len(axes) == 1:
+        return fused(x, axes[0])
+    e = b.exp(b.subtract(x, b.stop_gradient(b.max(x, axes, True))))
+    return b.divide(e, b.sum(e, axes, True))
+
+
+def _softmax_axes(axis: Any, ndim: int) -> tuple:
+    """``axis`` of softmax/log_softmax as a tuple: an int, or (as Keras) a tuple/list of axes that are
+    normalized together, as if flattened into one."""
+    if isinstance(axis, (tuple, list)):
+        axes = axis_tuple(axis, ndim)
+        if not axes:
+            raise ValueError("softmax: `axis` must name at least one axis.")
+        return axes
+    return (norm_axis(axis, ndim),)
 
 
 @op
@@ -435,7 +447,8 @@ def log_softmax(x: Any, axis: int = -1) -> Any:
 
     Args:
         x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
-        axis: The axis to normalize over, an int (default -1: the last axis).
+        axis: The axis to normalize over, an int (default -1: the last axis), or a tuple of axes
+            normalized together (as if flattened into one).
 
     Returns:
         A tensor of ``x``'s shape, in ``x``'s float dtype.
@@ -445,11 +458,11 @@ def log_softmax(x: Any, axis: int = -1) -> Any:
     """
     b = current()
     x = _f(x)
-    ax = norm_axis(axis, len(b.shape(x)))
+    axes = _softmax_axes(axis, len(b.shape(x)))
     fused = getattr(b, "log_softmax", None)
-    if fused is not None:
-        return fused(x, ax)
-    return b.subtract(x, logsumexp(x, axis=ax, keepdims=True))
+    if fused is not None and len(axes) == 1:
+        return fused(x, axes[0])
+    return b.subtract(x, logsumexp(x, axis=axes, keepdims=True))
 
 
 @op

@@ -447,3 +447,45 @@ def test_cross_gradient_matches_finite_differences(backend, key):
             fd.flat[j] = ((f(xp, c) - f(xm, c)) if which == 0 else (f(a, xp) - f(a, xm))) / (2 * eps)
         assert _np(g).shape == x0.shape and _np(g).dtype == np.float64
         np.testing.assert_allclose(_np(g), fd, rtol=1e-6, atol=1e-8, err_msg=f"{key}: d/dx{which + 1}")
+
+
+# ---- softmax / log_softmax over a tuple of axes ----------------------------------------------------
+def _np_softmax(x, axes, log=False):
+    z = x - x.max(axis=axes, keepdims=True)
+    lse = np.log(np.exp(z).sum(axis=axes, keepdims=True))
+    return z - lse if log else np.exp(z - lse)
+
+
+@pytest.mark.parametrize("axes", [(1, 2), (0, 2), [-1, 0], (2,)])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_over_several_axes_matches_keras(backend, name, axes):
+    """Keras normalizes over a tuple of axes together; float64 values agree with NumPy to a few ulps."""
+    x = np.random.default_rng(11).standard_normal((2, 3, 4))
+    got = _np(getattr(O, name)(O.convert_to_tensor(x, "float64"), axis=axes))
+    np.testing.assert_allclose(got, _np_softmax(x, tuple(axes), log=name == "log_softmax"), rtol=1e-12, atol=1e-14)
+    K = _keras()
+    ref = np.asarray(getattr(K.nn, name)(x.astype("float32"), axis=tuple(a % 3 for a in axes)))  # Keras: no negatives
+    got32 = _np(getattr(O, name)(O.convert_to_tensor(x, "float32"), axis=axes))
+    np.testing.assert_allclose(got32, ref, rtol=1e-5, atol=1e-6)
+    import kshim
+    np.testing.assert_allclose(_np(getattr(kshim.activations, name)(x, axis=axes)), got32, rtol=1e-6, atol=1e-7)
+
+
+def test_softmax_over_several_axes_gradient_matches_finite_differences(backend):
+    x = np.random.default_rng(12).standard_normal((2, 3, 2))
+    w = np.random.default_rng(13).standard_normal(x.shape)
+    wt = O.convert_to_tensor(w, "float64")
+    _, (g,) = backend.value_and_grad(lambda t: O.sum(O.multiply(O.log_softmax(t, axis=(0, 2)), wt)),
+                                     argnums=(0,))(O.convert_to_tensor(x, "float64"))
+    eps, fd = 1e-6, np.zeros_like(x)
+    for j in range(x.size):
+        xp, xm = x.copy(), x.copy()
+        xp.flat[j] += eps
+        xm.flat[j] -= eps
+        fd.flat[j] = (np.sum(_np_softmax(xp, (0, 2), True) * w) - np.sum(_np_softmax(xm, (0, 2), True) * w)) / (2 * eps)
+    np.testing.assert_allclose(_np(g), fd, rtol=1e-6, atol=1e-8)
+
+
+def test_softmax_empty_axis_tuple_is_an_error(backend):
+    with pytest.raises(ValueError, match="at least one axis"):
+        O.softmax(O.convert_to_tensor(np.ones((2, 2))), axis=())
