@@ -1,8 +1,9 @@
 """Shared implementation pieces every backend inherits (written once over the primitives)."""
 from __future__ import annotations
 
+import contextlib
 import functools
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import optree
@@ -207,6 +208,19 @@ class BaseBackend:
     def set_deterministic(self, enabled: bool) -> list:
         """Nothing to switch by default (see ``_protocol.Backend.set_deterministic``)."""
         return []
+
+    def check_host_device(self, spec: str | None) -> None:
+        """For a backend that computes in host memory only: accept ``spec`` if it is a CPU device
+        (``None`` too), else raise the ``ValueError`` of ``backends._device``."""
+        from ._device import parse_device, unavailable
+        if spec is not None and parse_device(spec) != ("cpu", None) and parse_device(spec) != ("cpu", 0):
+            raise unavailable(self.name, spec, ["cpu"])
+
+    @contextlib.contextmanager
+    def device_scope(self, device: str) -> Iterator[None]:
+        """CPU only (see ``_protocol.Backend.device_scope``); other backends override it."""
+        self.check_host_device(device)
+        yield
 
     def grad_leaf(self, tensor: Any) -> Any:
         """``tensor`` as a leaf that accumulates a gradient when a loss computed from it is

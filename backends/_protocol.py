@@ -17,7 +17,7 @@ Conventions (they are the contract the frontend relies on):
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Protocol, Sequence, runtime_checkable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -344,6 +344,14 @@ class Backend(Protocol):
     # ---- device ------------------------------------------------------------------------------
     def device_name(self) -> str:
         """Human-readable device the backend computes on (e.g. ``"cpu"``)."""
+
+    def device_scope(self, device: str) -> ContextManager[None]:
+        """A context manager: tensors and variables created inside live on ``device`` (a spec that
+        ``backends._device.parse_device`` reads: ``"cpu"``, ``"gpu:0"``, ``"cuda"``, ``"tpu"``, ``"mps"``),
+        and the previous device is restored on exit. ``kshim.device`` calls it. Raises ``ValueError``
+        for a device this backend cannot reach in this process, naming the ones it can. The
+        ``BaseBackend`` version accepts CPU devices only (a host-memory framework such as NumPy).
+        A backend also reads ``KSHIM_DEVICE`` (same spec) when it is constructed."""
 
     # ---- reproducibility (kshim.config.enable_determinism) ------------------------------------
     def set_deterministic(self, enabled: bool) -> list[str]:

@@ -39,7 +39,7 @@ _NAMES = {
     "SeedGenerator": "random", "Variable": "variables", "KerasTensor": "_symbolic", "DTypePolicy": "layers",
     "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers", "Initializer": "initializers",
     "Regularizer": "regularizers", "value_and_grad": "trainers.gradients",
-    "alias_keras": "_alias", "unalias_keras": "_alias",
+    "alias_keras": "_alias", "unalias_keras": "_alias", "device": "backend",
 }
 
 

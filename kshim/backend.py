@@ -49,6 +49,39 @@ def backend() -> str:
     return current().name
 
 
+def device(device_name: str) -> Any:
+    """Context manager: tensors and variables created inside are placed on ``device_name``.
+
+    Works on every backend, as ``keras.device``: ``"cpu"``/``"cpu:0"``, ``"gpu"``/``"gpu:1"`` (``"cuda:1"``
+    too), ``"tpu:0"``, ``"mps"``. The device applies to the backend active when the block starts; the
+    previous device is restored on exit. Outside any block a backend uses ``KSHIM_DEVICE`` if set, else
+    its framework's default (torch: CUDA if available, else MPS, else CPU, as Keras; JAX: its default
+    device; NumPy: the CPU).
+
+    kshim differs from Keras in one way: a device the backend cannot reach in this process (``"gpu"`` with
+    no GPU, anything but the CPU on NumPy) raises ``ValueError`` at once, naming the devices it can use,
+    instead of failing later at the first allocation.
+
+    Example:
+        >>> import kshim
+        >>> with kshim.device("cpu:0"):
+        ...     x = kshim.ops.ones((2, 2))
+        >>> float(kshim.ops.convert_to_numpy(x).sum())
+        4.0
+
+    Args:
+        device_name: The device, ``"type:index"`` or ``"type"``.
+
+    Returns:
+        A context manager (``with kshim.device("gpu:0"): ...``).
+
+    Raises:
+        ValueError: If ``device_name`` is malformed or names a device this backend cannot use here.
+        TypeError: If ``device_name`` is not a string.
+    """
+    return current().device_scope(device_name)
+
+
 def get(name: str) -> Any:
     """Backend object by name (see ``kshim.backends.get``)."""
     return _registry.get(name)

@@ -1,7 +1,8 @@
 """The ``JaxBackend`` class: kshim primitives implemented with ``jax.numpy`` / ``jax.lax``."""
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+import contextlib
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -49,6 +50,34 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
 
     def __init__(self) -> None:
         _configure()
+        from .._device import env_device
+        spec = env_device()
+        if spec is not None:
+            # An explicit request: JAX's default device for the process (JAX's own setting; a JAX user's
+            # arrays follow it too, as with ``jax.config.update("jax_default_device", ...)``).
+            jax.config.update("jax_default_device", self._resolve_device(spec))
+
+    @staticmethod
+    def _resolve_device(spec: str) -> Any:
+        """``spec`` (``backends._device`` form) as a ``jax.Device``; ``ValueError`` naming the devices
+        JAX has when it names none of them."""
+        from .._device import parse_device, unavailable
+        kind, index = parse_device(spec)
+        gpu_names = ("gpu", "cuda", "rocm")
+        devices = [d for d in jax.devices() if d.platform == kind or (kind == "gpu" and d.platform in gpu_names)]
+        if kind == "cpu":
+            devices = jax.devices("cpu")
+        if devices and (index or 0) < len(devices):
+            return devices[index or 0]
+        available = sorted({f"{'gpu' if d.platform in ('cuda', 'rocm') else d.platform}:{d.id}"
+                            for d in jax.devices() + jax.devices("cpu")})
+        raise unavailable("jax", spec, available)
+
+    @contextlib.contextmanager
+    def device_scope(self, device: str) -> Iterator[None]:
+        """Arrays created inside live on ``device`` (``jax.default_device``; thread-local, as JAX's)."""
+        with jax.default_device(self._resolve_device(device)):
+            yield
 
     # ---- conversion and dtypes -------------------------------------------------------------
     def _jdtype(self, dtype: str) -> np.dtype:
@@ -347,7 +376,8 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
 
     # ---- device ------------------------------------------------------------------------------
     def device_name(self) -> str:
-        d = jax.devices()[0]
+        default = jax.config.jax_default_device  # the kshim.device / KSHIM_DEVICE choice, if any
+        d = default if default is not None and not isinstance(default, str) else jax.devices()[0]
         return "cpu" if d.platform == "cpu" else f"{d.platform}:{d.id}"
 
 

@@ -61,6 +61,10 @@ class NumpyBackend(RnnMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBack
     Tensor = Tensor
     tensor_modules = ("kshim.backends.numpy",)
 
+    def __init__(self) -> None:
+        from .._device import env_device
+        self.check_host_device(env_device())  # KSHIM_DEVICE=gpu cannot apply to NumPy: say so
+
     # ---- conversion and dtypes ---------------------------------------------------------------
     def convert_to_tensor(self, x, dtype=None):
         cls = x.__class__

@@ -1,9 +1,10 @@
 """The PyTorch backend object: conversion, elementwise ops, reductions, indexing, linalg."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -91,10 +92,8 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
         return tensor
 
     def __init__(self, device: str | None = None):
-        dev = device or os.environ.get("KSHIM_TORCH_DEVICE", "") or "cpu"
-        self._device = torch.device(dev)
-        if self._device.type == "cuda" and self._device.index is None:
-            self._device = torch.device("cuda", torch.cuda.current_device())
+        from .._device import env_device
+        self._device = self._resolve_device(device or env_device() or os.environ.get("KSHIM_TORCH_DEVICE") or None)
         # Full float precision for matmul/conv (the protocol asks for it).
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
@@ -540,6 +539,39 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
         """Deterministic algorithms, cuDNN and cuBLAS settings (see ``backends/torch/determinism.py``)."""
         from .determinism import set_deterministic
         return set_deterministic(enabled)
+
+    @staticmethod
+    def _resolve_device(spec: str | None) -> torch.device:
+        """``spec`` (``backends._device`` form) as a torch device; ``None``: torch's best device, as Keras
+        picks it (CUDA if available, else MPS, else CPU)."""
+        from .._device import parse_device, unavailable
+        if spec is None:
+            if torch.cuda.is_available():
+                return torch.device("cuda", torch.cuda.current_device())
+            mps = getattr(torch.backends, "mps", None)
+            return torch.device("mps" if mps is not None and mps.is_available() else "cpu")
+        kind, index = parse_device(spec)
+        available = ["cpu"] + [f"gpu:{i}" for i in range(torch.cuda.device_count())]
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            available.append("mps")
+        if kind == "cpu" and index in (None, 0):
+            return torch.device("cpu")
+        if kind == "gpu" and torch.cuda.is_available() and (index or 0) < torch.cuda.device_count():
+            return torch.device("cuda", torch.cuda.current_device() if index is None else index)
+        if kind == "mps" and "mps" in available and index in (None, 0):
+            return torch.device("mps")
+        raise unavailable("torch", spec, available)
+
+    @contextlib.contextmanager
+    def device_scope(self, device: str) -> Iterator[None]:
+        """Tensors and variables created inside live on ``device`` (see ``_protocol``)."""
+        new = self._resolve_device(device)
+        old, self._device = self._device, new
+        try:
+            yield
+        finally:
+            self._device = old
 
     def device_name(self) -> str:
         d = self._device

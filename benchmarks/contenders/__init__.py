@@ -34,8 +34,14 @@ REQUIRES: dict[str, tuple[str, ...]] = {
 
 def subprocess_env(name: str) -> dict[str, str]:
     """Environment variables that select the contender's backend at import time."""
+    import os
     spec = CONTENDERS[name]
-    env = {"JAX_PLATFORMS": "cpu"}
+    # CPU unless benchmarks/gpu.py asked for the GPU (KSHIM_BENCH_DEVICE=gpu): then JAX picks its GPU
+    # and kshim is placed there through KSHIM_DEVICE; Keras and the hand-written loops use it by default.
+    gpu = os.environ.get("KSHIM_BENCH_DEVICE") == "gpu"
+    env = {"JAX_PLATFORMS": "cuda,cpu" if gpu else "cpu"}
+    if gpu and spec["lib"] == "kshim" and spec["backend"] != "numpy":
+        env["KSHIM_DEVICE"] = "gpu"
     if spec["lib"] == "kshim":
         env["KSHIM_BACKEND"] = spec["backend"]
         env["KERAS_BACKEND"] = spec["backend"]

@@ -6,6 +6,7 @@ running mean of the loss).
 """
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -36,22 +37,24 @@ class TorchLoopContender(MemoryProbe):
     def setup(self, w: Workload, x: np.ndarray, y: np.ndarray) -> None:
         torch.manual_seed(0)
         self.w = w
-        self.model = build(w)
+        # benchmarks/gpu.py sets KSHIM_BENCH_DEVICE=gpu; everything else runs on the CPU
+        self.dev = torch.device("cuda" if os.environ.get("KSHIM_BENCH_DEVICE") == "gpu" else "cpu")
+        self.model = build(w).to(self.dev)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=LEARNING_RATE)
         self.loss_fn = F.cross_entropy if w.loss == "sparse_ce_logits" else F.mse_loss
         xt = torch.from_numpy(x)
         if xt.ndim == 4:
             xt = xt.permute(0, 3, 1, 2).contiguous()
         yt = torch.from_numpy(y).long() if w.loss == "sparse_ce_logits" else torch.from_numpy(y)
-        self.xb = list(xt.split(w.batch_size))
-        self.yb = list(yt.split(w.batch_size))
+        self.xb = [t.to(self.dev) for t in xt.split(w.batch_size)]
+        self.yb = [t.to(self.dev) for t in yt.split(w.batch_size)]
         warm_up(self)
 
     def train(self, n: int) -> float:
         model, opt, loss_fn, xb, yb = self.model, self.opt, self.loss_fn, self.xb, self.yb
         model.train()
         t0 = time.perf_counter()
-        total = torch.zeros(())
+        total = torch.zeros((), device=self.dev)
         for i in range(n):
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(xb[i]), yb[i])
@@ -66,7 +69,7 @@ class TorchLoopContender(MemoryProbe):
         model.eval()
         t0 = time.perf_counter()
         with torch.inference_mode():
-            out = np.concatenate([model(xb[i]).numpy() for i in range(n)], axis=0)
+            out = np.concatenate([model(xb[i]).cpu().numpy() for i in range(n)], axis=0)
         dt = time.perf_counter() - t0
         assert out.shape[0] == n * self.w.batch_size
         return dt
