@@ -905,7 +905,8 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = N
     if mode not in ("constant", "reflect", "symmetric", "edge"):
         raise ValueError(f"pad: unsupported mode {mode!r}; use constant, reflect, symmetric or edge.")
     if constant_values is not None and mode != "constant":
-        raise ValueError("pad: constant_values is only valid with mode='constant'.")
+        raise ValueError("Argument `constant_values` can only be provided when `mode == 'constant'`. "
+                         f"Received: mode={mode!r}")
     _cap(tuple(n + int(lo) + int(hi) for n, (lo, hi) in zip(b.shape(x), pw)), "pad")
     return b.pad(x, [tuple(int(v) for v in p) for p in pw], mode, 0 if constant_values is None else constant_values)
 
