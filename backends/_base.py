@@ -213,7 +213,7 @@ class BaseBackend:
         """For a backend that computes in host memory only: accept ``spec`` if it is a CPU device
         (``None`` too), else raise the ``ValueError`` of ``backends._device``."""
         from ._device import parse_device, unavailable
-        if spec is not None and parse_device(spec) != ("cpu", None) and parse_device(spec) != ("cpu", 0):
+        if spec is not None and parse_device(spec) not in (("cpu", None), ("cpu", 0)):
             raise unavailable(self.name, spec, ["cpu"])
 
     @contextlib.contextmanager

@@ -63,10 +63,8 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
         JAX has when it names none of them."""
         from .._device import parse_device, unavailable
         kind, index = parse_device(spec)
-        gpu_names = ("gpu", "cuda", "rocm")
-        devices = [d for d in jax.devices() if d.platform == kind or (kind == "gpu" and d.platform in gpu_names)]
-        if kind == "cpu":
-            devices = jax.devices("cpu")
+        platforms = ("gpu", "cuda", "rocm") if kind == "gpu" else (kind,)
+        devices = jax.devices("cpu") if kind == "cpu" else [d for d in jax.devices() if d.platform in platforms]
         if devices and (index or 0) < len(devices):
             return devices[index or 0]
         available = sorted({f"{'gpu' if d.platform in ('cuda', 'rocm') else d.platform}:{d.id}"

@@ -545,21 +545,19 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
         """``spec`` (``backends._device`` form) as a torch device; ``None``: torch's best device, as Keras
         picks it (CUDA if available, else MPS, else CPU)."""
         from .._device import parse_device, unavailable
+        mps = getattr(torch.backends, "mps", None)
+        has_mps = mps is not None and mps.is_available()
         if spec is None:
             if torch.cuda.is_available():
                 return torch.device("cuda", torch.cuda.current_device())
-            mps = getattr(torch.backends, "mps", None)
-            return torch.device("mps" if mps is not None and mps.is_available() else "cpu")
+            return torch.device("mps" if has_mps else "cpu")
         kind, index = parse_device(spec)
-        available = ["cpu"] + [f"gpu:{i}" for i in range(torch.cuda.device_count())]
-        mps = getattr(torch.backends, "mps", None)
-        if mps is not None and mps.is_available():
-            available.append("mps")
+        available = ["cpu"] + [f"gpu:{i}" for i in range(torch.cuda.device_count())] + (["mps"] if has_mps else [])
         if kind == "cpu" and index in (None, 0):
             return torch.device("cpu")
         if kind == "gpu" and torch.cuda.is_available() and (index or 0) < torch.cuda.device_count():
             return torch.device("cuda", torch.cuda.current_device() if index is None else index)
-        if kind == "mps" and "mps" in available and index in (None, 0):
+        if kind == "mps" and has_mps and index in (None, 0):
             return torch.device("mps")
         raise unavailable("torch", spec, available)
 

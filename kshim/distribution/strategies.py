@@ -27,6 +27,10 @@ class Distribution:
             per-process).
     """
 
+    def _abstract(self) -> NotImplementedError:
+        """The error of a member only the concrete strategies define (Keras' base class raises it too)."""
+        return NotImplementedError(f"{type(self).__name__} is abstract: use DataParallel or ModelParallel.")
+
     def __init__(self, device_mesh: DeviceMesh, batch_dim_name: str | None = None,
                  auto_shard_dataset: bool = True):
         self._device_mesh = device_mesh
@@ -41,7 +45,7 @@ class Distribution:
 
     @property
     def num_model_replicas(self) -> int:
-        raise NotImplementedError(f"{type(self).__name__} is abstract here: use DataParallel or ModelParallel.")
+        raise self._abstract()
 
     @property
     def data_shard_id(self) -> int:
@@ -63,10 +67,10 @@ class Distribution:
         return self._layout_of(variable)
 
     def _layout_of(self, variable: Any) -> TensorLayout:
-        raise NotImplementedError(f"{type(self).__name__} is abstract here: use DataParallel or ModelParallel.")
+        raise self._abstract()
 
     def get_tensor_layout(self, path: str) -> TensorLayout | None:
-        raise NotImplementedError(f"{type(self).__name__} is abstract here: use DataParallel or ModelParallel.")
+        raise self._abstract()
 
     @contextlib.contextmanager
     def scope(self) -> Iterator[None]:

@@ -152,12 +152,10 @@ class _LoraMixin:
         zeroes them.
         """
         own = list(self._trainable_variables) + list(self._non_trainable_variables)
-        if not self.lora_enabled:
-            return [(str(i), v) for i, v in enumerate(own)]
-        factors = {id(f) for f in self._lora_factors()}
-        base = self._lora_base()
-        out = [_MergedLoraWeight(self) if v is base else v for v in own if id(v) not in factors]
-        return [(str(i), v) for i, v in enumerate(out)]
+        if self.lora_enabled:
+            factors, base = {id(f) for f in self._lora_factors()}, self._lora_base()
+            own = [_MergedLoraWeight(self) if v is base else v for v in own if id(v) not in factors]
+        return [(str(i), v) for i, v in enumerate(own)]
 
     def save_own_variables(self, store: Any) -> None:
         """Write this layer's variables into ``store`` (a dict-like ``{"0": array, ...}``), as Keras does:
