@@ -81,8 +81,6 @@ def test_loss_class_matches_keras(backend, name, kw, yt, yp):
 
 @pytest.mark.parametrize("name,kw,yt,yp", CASES, ids=IDS)
 def test_loss_class_matches_keras_in_float64(backend, name, kw, yt, yp, request):
-    import jax
-    jax.config.update("jax_enable_x64", True)  # the oracle's float64 (kshim's JAX backend sets it too)
     want = np.asarray(getattr(keras.losses, name)(dtype="float64", **kw)(yt, yp.astype("float64"), sample_weight=SW))
     got = _np(getattr(losses, name)(dtype="float64", **kw)(yt, yp.astype("float64"), sample_weight=SW))
     assert got.dtype == np.float64
