@@ -6,8 +6,15 @@ modules. It keeps the selection (the ``*CorrectnessTest`` classes of the ops tes
 the losses, metrics and activations test modules) and, in each selected module, replaces the globals that
 are Keras API modules (``knp``, ``kmath``, ``losses``, ``metrics``, ``activations``, ``ops``...) with a
 proxy that resolves public names to kshim's. A public name kshim lacks raises ``AttributeError`` (a
-failure, as a user would see it); private helpers (``_name``) still come from Keras. Keras' own
-internals are not touched, so a test that also builds a Keras model mixes the two (counted as it ends).
+failure, as a user would see it); private helpers (``_name``) still come from Keras. API objects a test
+module imports by name (``from keras.src.ops import convert_to_tensor``) are replaced by kshim's. In the
+losses / metrics / activations modules, ``layers``, ``models`` and ``backend`` are mapped too, so their
+end-to-end tests build kshim models (``WHOLE_MODULE_MAP``), and the few Keras-internal names kshim
+mirrors (``INTERNAL_MAP``: the AUC enums) are kshim's. ``keras.src.saving.(de)serialize_keras_object``,
+which Keras' ``run_class_serialization_test`` imports at call time, route kshim objects and configs of
+the Keras API kshim implements through kshim's serialization. Other Keras internals are not touched, so
+a test that calls one on kshim objects (``backend.compute_output_spec``) mixes the two (counted as it
+ends).
 
 ``KSHIM_CONFORMANCE_TARGET=keras`` selects the same tests and patches nothing: the baseline of what Keras
 itself passes here (no TensorFlow, no sparse tensors).
@@ -32,17 +39,31 @@ MODULE_MAP = {
 }
 #: Test modules whose every test is selected; in the others only ``*CorrectnessTest`` classes.
 WHOLE_MODULE_PREFIXES = ("keras.src.losses.", "keras.src.metrics.", "keras.src.activations.")
+#: Also mapped in the whole-module test modules: their end-to-end tests build a model around the metric or
+#: loss under test (a Keras model around a kshim metric would run kshim ops inside Keras' trainer), and
+#: their ``backend.backend()`` branches describe Keras on the backend kshim runs on. (Skip conditions are
+#: evaluated at import, before this patch: they still see Keras' backend, JAX.)
+WHOLE_MODULE_MAP = {"keras.src.layers": "kshim.layers", "keras.src.models": "kshim.models",
+                    "keras.src.backend": "kshim.backend"}
+#: Keras-internal (non-exported) names that kshim mirrors and tests compare with: Keras module -> (kshim
+#: module, names). ``AUC.curve`` is an ``AUCCurve`` member in both; the test compares it with Keras' enum.
+INTERNAL_MAP = {
+    "keras.src.metrics.metrics_utils": ("kshim.metrics.metrics_utils", frozenset({"AUCCurve", "AUCSummationMethod"})),
+}
 
 
 class _KshimProxy(types.ModuleType):
     """Public names from kshim; private ones from the Keras module it stands in for."""
 
-    def __init__(self, keras_mod: types.ModuleType, kshim_mod: types.ModuleType):
+    def __init__(self, keras_mod: types.ModuleType, kshim_mod: types.ModuleType,
+                 names: frozenset[str] | None = None):
         super().__init__(keras_mod.__name__)
         self._keras, self._kshim = keras_mod, kshim_mod
+        self._names = names  # the names taken from kshim; None: the public names of the Keras API module
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or name not in _public_names(self._keras.__name__):
+        names = _public_names(self._keras.__name__) if self._names is None else self._names
+        if name.startswith("_") or name not in names:
             return getattr(self._keras, name)  # a helper the test module uses, not Keras API
         if hasattr(self._kshim, name):
             return getattr(self._kshim, name)
@@ -71,24 +92,90 @@ def _public_names(keras_module: str) -> set[str]:
     return {n for n in dir(public) if not n.startswith("_")}
 
 
-def _kshim_for(mod: types.ModuleType) -> types.ModuleType | None:
-    name = mod.__name__
+def _kshim_for(mod: types.ModuleType | str, whole: bool = False) -> types.ModuleType | None:
+    name = mod if isinstance(mod, str) else mod.__name__
     if name in MODULE_MAP:
         return importlib.import_module(MODULE_MAP[name])
+    if whole and name in WHOLE_MODULE_MAP:
+        return importlib.import_module(WHOLE_MODULE_MAP[name])
     if name.startswith("keras.src.metrics.") and not name.endswith("_test") and "utils" not in name:
         return importlib.import_module("kshim.metrics")
     return None
 
 
 def _patch(module: types.ModuleType) -> None:
+    """Point the Keras API globals of a test module at kshim: modules (``from keras.src import metrics``)
+    become proxies; API objects imported by name (``from keras.src.ops import convert_to_tensor``) become
+    kshim's object of the same public name, where kshim has one."""
     if getattr(module, "__kshim_patched__", False):
         return
+    whole = module.__name__.startswith(WHOLE_MODULE_PREFIXES)
     for key, value in list(vars(module).items()):
         if isinstance(value, types.ModuleType):
-            target = _kshim_for(value)
+            if value.__name__ in INTERNAL_MAP:
+                kshim_name, names = INTERNAL_MAP[value.__name__]
+                setattr(module, key, _KshimProxy(value, importlib.import_module(kshim_name), names))
+                continue
+            target = _kshim_for(value, whole)
             if target is not None:
                 setattr(module, key, _KshimProxy(value, target))
+            continue
+        home = getattr(value, "__module__", None)
+        name = getattr(value, "__name__", None)
+        if not isinstance(home, str) or not isinstance(name, str) or home == module.__name__ or key != name:
+            continue
+        target = _kshim_for(home, whole)
+        if target is not None and name in _public_names(home) and hasattr(target, name):
+            setattr(module, key, getattr(target, name))
     module.__kshim_patched__ = True
+
+
+def _keras_custom_objects() -> dict:
+    """The objects Keras' ``register_keras_serializable`` and ``custom_object_scope`` have made visible."""
+    from keras.src.backend.common import global_state
+    from keras.src.saving import object_registration
+    return {**object_registration.GLOBAL_CUSTOM_OBJECTS,
+            **(global_state.get_global_attribute("custom_objects_scope_dict", {}) or {})}
+
+
+def _is_kshim_config(config: Any) -> bool:
+    """Whether a config (as ``serialize_keras_object`` writes it) names an object kshim deserializes:
+    an object of a Keras API module kshim implements (``keras.losses``, ``keras.metrics``...) or of kshim."""
+    if not isinstance(config, dict) or not isinstance(config.get("module"), str):
+        return False
+    from kshim import _serialization
+    module = config["module"]
+    return module.startswith("kshim") or module in _serialization._MODULES
+
+
+def _patch_serialization() -> None:
+    """Route ``keras.src.saving.(de)serialize_keras_object`` to kshim for kshim objects.
+
+    ``TestCase.run_class_serialization_test`` imports them at call time from ``keras.src.saving``; without
+    this, Keras' serializer writes a kshim object's Python module and Keras' deserializer cannot find it.
+    Keras' registered custom objects and custom object scope are passed on to kshim's deserializer.
+    """
+    import keras.src.saving as keras_saving
+    import kshim.saving as kshim_saving
+    if getattr(keras_saving, "__kshim_patched__", False):
+        return
+    keras_serialize, keras_deserialize = keras_saving.serialize_keras_object, keras_saving.deserialize_keras_object
+
+    def serialize_keras_object(obj: Any) -> Any:
+        if type(obj).__module__.startswith("kshim"):
+            return kshim_saving.serialize_keras_object(obj)
+        return keras_serialize(obj)
+
+    def deserialize_keras_object(config: Any, custom_objects: dict | None = None, safe_mode: bool = True,
+                                 **kwargs: Any) -> Any:
+        if _is_kshim_config(config):
+            return kshim_saving.deserialize_keras_object(
+                config, custom_objects={**_keras_custom_objects(), **(custom_objects or {})}, safe_mode=safe_mode)
+        return keras_deserialize(config, custom_objects=custom_objects, safe_mode=safe_mode, **kwargs)
+
+    keras_saving.serialize_keras_object = serialize_keras_object
+    keras_saving.deserialize_keras_object = deserialize_keras_object
+    keras_saving.__kshim_patched__ = True
 
 
 def _selected(item: pytest.Item) -> bool:
@@ -108,5 +195,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in keep:  # the junit report's classname lacks the module for --pyargs runs
         item.user_properties.append(("keras_module", item.module.__name__ if item.module is not None else ""))
     if os.environ.get("KSHIM_CONFORMANCE_TARGET", "kshim") != "keras":
+        _patch_serialization()
         for module in {id(i.module): i.module for i in keep if i.module is not None}.values():
             _patch(module)

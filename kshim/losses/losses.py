@@ -365,7 +365,9 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
         return ops.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
     valid = ops.not_equal(y_true, ops.cast(ignore_class, ops.dtype(y_true)))
     y_true = ops.where(valid, y_true, ops.zeros_like(y_true))
-    y_pred = ops.where(ops.expand_dims(valid, axis), y_pred, ops.zeros_like(y_pred))
+    # Ignored entries get uniform predictions (not Keras' zeros, which normalise as 0/0 and warn on NumPy);
+    # their loss is replaced by 0 below either way.
+    y_pred = ops.where(ops.expand_dims(valid, axis), y_pred, ops.ones_like(y_pred))
     res = ops.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
     return ops.where(ops.reshape(valid, ops.shape(res)), res, ops.zeros_like(res))
 
@@ -600,6 +602,10 @@ CosineSimilarity = _named(_wrapper(cosine_similarity, "cosine_similarity", """Ne
 
     Raises:
         ValueError: For an unknown ``reduction``.
+
+    Differs from Keras: ``get_config()`` also records ``axis``, so a saved loss keeps it; Keras 3 records
+    only ``name`` and ``reduction`` (a revived Keras loss is back on the last axis). Keras' ``from_config``
+    accepts kshim's config.
     """, axis=-1), "CosineSimilarity")
 Huber = _named(_wrapper(huber, "huber_loss", """Huber loss (``delta`` 1.0).
 
@@ -616,6 +622,10 @@ Huber = _named(_wrapper(huber, "huber_loss", """Huber loss (``delta`` 1.0).
 
     Raises:
         ValueError: For an unknown ``reduction``.
+
+    Differs from Keras: ``get_config()`` also records ``delta``, so a saved loss keeps it; Keras 3 records
+    only ``name`` and ``reduction`` (a revived Keras loss is back to ``delta=1.0``). Keras' ``from_config``
+    accepts kshim's config.
     """, delta=1.0), "Huber")
 LogCosh = _named(_wrapper(log_cosh, "log_cosh", """Log-cosh loss.
 
@@ -785,7 +795,9 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
             (default None).
         reduction: ``"sum_over_batch_size"`` (the default), ``"sum"``, ``"mean"``,
             ``"mean_with_sample_weight"``, ``"none"`` or None.
-        axis: The class axis of ``y_pred`` (default the last).
+        axis: The class axis of ``y_pred`` (default the last). Differs from Keras: any axis works on every
+            backend (channels-first segmentation with ``axis=1``, say); Keras 3 supports ``axis != -1`` only
+            on PyTorch and raises on JAX and TensorFlow.
         name: The loss's name (default ``"sparse_categorical_crossentropy"``).
         dtype: The dtype of the loss computation (default ``kshim.config.floatx()``).
 

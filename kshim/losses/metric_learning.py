@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
+import ml_dtypes
 
 from .. import ops
 from .loss import Loss
@@ -30,7 +30,7 @@ def _masked_logsumexp(x: Any, mask: Any) -> Any:
     row with none gives a huge negative number whose ``softplus`` is exactly 0, like ``-inf``; but the
     gradient stays finite on every backend (``-inf - -inf`` in a backward pass is NaN).
     """
-    low = float(np.finfo(ops.dtype(x)).min) / 4
+    low = float(ml_dtypes.finfo(ops.dtype(x)).min) / 4  # ml_dtypes.finfo also knows bfloat16
     return ops.logsumexp(ops.where(mask, x, ops.cast(low, ops.dtype(x))), axis=1)
 
 

@@ -1,7 +1,12 @@
 """Metrics that average a loss function per sample (crossentropies, hinges, KL, Poisson, ...)."""
 from __future__ import annotations
 
-from .. import losses
+from typing import Any
+
+from .. import losses, ops
+from ..losses.loss import apply_mask
+from ..losses.losses import _squeeze_sparse
+from .metric import MeanMetricWrapper
 from .metrics import _fn_metric
 
 BinaryCrossentropy = _fn_metric(
@@ -42,9 +47,23 @@ SparseCategoricalCrossentropy = _fn_metric(
         name: The metric's name (default ``"sparse_categorical_crossentropy"``).
         dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
         from_logits: Whether ``y_pred`` holds logits (default False: probabilities).
-        ignore_class: A label value whose entries get a loss of 0 (default None: none ignored).
+        ignore_class: A label value whose entries get a loss of 0 (default None: none ignored). With
+            ``sample_weight``, those entries also get weight 0, so the mean is over the other entries;
+            without it they count as zeros in the mean (both as Keras 3).
         axis: The class axis of ``y_pred`` (default the last).
     """, from_logits=False, ignore_class=None, axis=-1)
+
+
+def _scce_update_state(self: Any, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+    # Keras masks the ignored entries of the loss, and the mask reaches only the sample weights.
+    if self.ignore_class is not None and sample_weight is not None:
+        labels = _squeeze_sparse(ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred), self.axis)
+        valid = ops.not_equal(labels, ops.cast(self.ignore_class, ops.dtype(labels)))
+        sample_weight = apply_mask(ops.convert_to_tensor(sample_weight, self.dtype), valid, self.dtype, "sum")
+    MeanMetricWrapper.update_state(self, y_true, y_pred, sample_weight=sample_weight)
+
+
+SparseCategoricalCrossentropy.update_state = _scce_update_state
 Hinge = _fn_metric("Hinge", losses.hinge, "hinge", """Mean hinge loss.
 
     The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of

@@ -434,8 +434,9 @@ def _parse_thresholds(thresholds: Any, default: float) -> list:
     if thresholds is None:
         return [default]
     ts = list(thresholds) if isinstance(thresholds, (list, tuple)) else [thresholds]
-    if any(t is None or not 0 <= t <= 1 for t in ts):
-        raise ValueError(f"Threshold values must be in [0, 1]. Received: {ts}")
+    invalid = [t for t in ts if t is None or not 0 <= t <= 1]
+    if invalid:
+        raise ValueError(f"Threshold values must be in [0, 1]. Received: {invalid}")
     return [float(t) for t in ts]
 
 

@@ -8,10 +8,9 @@ import numpy as np
 from .. import _config as config, ops
 from ..losses.loss import squeeze_or_expand_to_same_rank
 from .metric import Metric
+from .metrics_utils import AUCCurve, AUCSummationMethod
 from .metrics import is_evenly_distributed_thresholds, update_confusion_matrix
 
-_CURVES = {"roc": "ROC", "pr": "PR", "prgain": "PRGAIN"}
-_SUMMATIONS = ("interpolation", "minoring", "majoring")
 
 
 class AUC(Metric):
@@ -23,9 +22,11 @@ class AUC(Metric):
 
     Args:
         num_thresholds: The number of thresholds (default 200), > 1; ignored when ``thresholds`` is given.
-        curve: ``"ROC"`` (the default), ``"PR"`` or ``"PRGAIN"`` (case-insensitive).
+        curve: ``"ROC"`` (the default), ``"PR"`` or ``"PRGAIN"`` (case-insensitive), or an ``AUCCurve``;
+            stored as ``self.curve``, an ``AUCCurve`` member (as in Keras; it also equals its string).
         summation_method: ``"interpolation"`` (the default: the mean of adjacent heights), ``"minoring"`` (the
-            lower of them) or ``"majoring"`` (the higher).
+            lower of them) or ``"majoring"`` (the higher), or an ``AUCSummationMethod``; stored as an
+            ``AUCSummationMethod`` member.
         name: The metric's name (default: ``"auc"``, made unique).
         dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
         thresholds: Optional explicit thresholds in ``[0, 1]``; ``0 - epsilon`` and ``1 + epsilon`` are added
@@ -47,13 +48,8 @@ class AUC(Metric):
                  name: str | None = None, dtype: str | None = None, thresholds: Sequence[float] | None = None,
                  multi_label: bool = False, num_labels: int | None = None, label_weights: Any = None,
                  from_logits: bool = False):
-        curve_key = str(getattr(curve, "value", curve)).lower()
-        if curve_key not in _CURVES:
-            raise ValueError(f'Invalid AUC curve value: "{curve}". Expected values are ["PR", "ROC", "PRGAIN"]')
-        summation_method = str(getattr(summation_method, "value", summation_method)).lower()
-        if summation_method not in _SUMMATIONS:
-            raise ValueError(f'Invalid AUC summation method value: "{summation_method}". Expected values are '
-                             '["interpolation", "majoring", "minoring"]')
+        curve = AUCCurve.from_str(curve)
+        summation_method = AUCSummationMethod.from_str(summation_method)
         self._init_from_thresholds = thresholds is not None
         if thresholds is not None:
             self.num_thresholds = len(thresholds) + 2
@@ -68,7 +64,7 @@ class AUC(Metric):
             self._thresholds_distributed_evenly = True
         eps = config.epsilon()
         self._thresholds = np.array([0.0 - eps] + list(thresholds) + [1.0 + eps])
-        self.curve, self.summation_method = _CURVES[curve_key], summation_method
+        self.curve, self.summation_method = curve, summation_method
         super().__init__(name=name, dtype=dtype)
         self.multi_label, self.num_labels = multi_label, num_labels
         self.label_weights = None if label_weights is None else ops.convert_to_tensor(
@@ -165,8 +161,8 @@ class AUC(Metric):
 
     def get_config(self) -> dict:
         lw = self.label_weights
-        cfg = {**super().get_config(), "num_thresholds": self.num_thresholds, "curve": self.curve,
-               "summation_method": self.summation_method, "multi_label": self.multi_label,
+        cfg = {**super().get_config(), "num_thresholds": self.num_thresholds, "curve": self.curve.value,
+               "summation_method": self.summation_method.value, "multi_label": self.multi_label,
                "num_labels": self.num_labels,
                "label_weights": None if lw is None else ops.convert_to_numpy(lw).tolist(),
                "from_logits": self._from_logits}
@@ -201,11 +197,18 @@ class FBetaScore(Metric):
         if average not in (None, "micro", "macro", "weighted"):
             raise ValueError("Invalid `average` argument value. Expected one of: "
                              f"{{None, 'micro', 'macro', 'weighted'}}. Received: average={average}")
-        if not isinstance(beta, float) or beta <= 0.0:
-            raise ValueError(f"Invalid `beta` argument value. It should be a Python float > 0. Received: beta={beta}")
-        if threshold is not None and (not isinstance(threshold, float) or not 0.0 < threshold <= 1.0):
-            raise ValueError(f"Invalid `threshold` argument value. It should be a Python float with "
-                             f"0 < threshold <= 1. Received: threshold={threshold}")
+        if not isinstance(beta, float):
+            raise ValueError("Invalid `beta` argument value. It should be a Python float. "
+                             f"Received: beta={beta} of type '{type(beta)}'")
+        if beta <= 0.0:
+            raise ValueError(f"Invalid `beta` argument value. It should be > 0. Received: beta={beta}")
+        if threshold is not None:
+            if not isinstance(threshold, float):
+                raise ValueError("Invalid `threshold` argument value. It should be a Python float. "
+                                 f"Received: threshold={threshold} of type '{type(threshold)}'")
+            if not 0.0 < threshold <= 1.0:
+                raise ValueError("Invalid `threshold` argument value. It should verify 0 < threshold <= 1. "
+                                 f"Received: threshold={threshold}")
         super().__init__(name=name, dtype=dtype)
         self.average, self.beta, self.threshold = average, beta, threshold
         self.axis = None if average == "micro" else 0
@@ -215,6 +218,10 @@ class FBetaScore(Metric):
         if len(pred_shape) != 2 or len(true_shape) != 2:
             raise ValueError(f"{type(self).__name__} expects 2D inputs with shape (batch_size, output_dim). "
                              f"Received input shapes: y_pred.shape={pred_shape} and y_true.shape={true_shape}.")
+        if pred_shape[-1] is None or true_shape[-1] is None:
+            raise ValueError(f"{type(self).__name__} expects 2D inputs with shape (batch_size, output_dim), with "
+                             f"output_dim fully defined (not None). Received input shapes: "
+                             f"y_pred.shape={pred_shape} and y_true.shape={true_shape}.")
         shape = () if self.average == "micro" else (int(pred_shape[-1]),)
         for n in ("true_positives", "false_positives", "false_negatives", "intermediate_weights"):
             setattr(self, n, self.add_variable(shape, "zeros", self.dtype, name=n))
@@ -331,6 +338,10 @@ class R2Score(Metric):
         if len(pred_shape) != 2 or len(true_shape) != 2:
             raise ValueError("R2Score expects 2D inputs with shape (batch_size, output_dim). Received input "
                              f"shapes: y_pred.shape={pred_shape} and y_true.shape={true_shape}.")
+        if pred_shape[-1] is None or true_shape[-1] is None:
+            raise ValueError("R2Score expects 2D inputs with shape (batch_size, output_dim), with output_dim fully "
+                             f"defined (not None). Received input shapes: y_pred.shape={pred_shape} and "
+                             f"y_true.shape={true_shape}.")
         n = (int(pred_shape[-1]),)
         self.squared_sum = self.add_variable(n, "zeros", name="squared_sum")
         self.sum = self.add_variable(n, "zeros", name="sum")
