@@ -60,6 +60,11 @@ def check_complete(cls: type) -> None:
 FOREACH_FUSED = ("lerp", "subtract_quotient")   # composite names ``foreach`` accepts besides primitives
 
 
+def _backend_named(name: str) -> Any:
+    from . import get
+    return get(name)
+
+
 class BaseBackend:
     """Base class: helpers shared by all backends. Subclasses implement the protocol."""
 
@@ -78,9 +83,27 @@ class BaseBackend:
     threefry2x32 = None
     lstm = None      # fused recurrent sequences (see _protocol.py); None: the layer runs its cell over scan
     gru = None
+    dot_product_attention = None   # fused attention (see _protocol.py); None: kshim.ops' composite
 
     #: Module prefixes of this backend's own tensor types (see ``backends.tensor_owner``).
     tensor_modules: tuple = ()
+    # One object per backend (``backends.get`` caches it): a copied or pickled layer keeps using it.
+    def __deepcopy__(self, memo: dict) -> "BaseBackend":
+        return self
+
+    def __reduce__(self) -> tuple:
+        return _backend_named, (self.name,)
+
+    #: A class layers created under this backend also derive from (see ``_protocol.py``); none here.
+    layer_module_base: type | None = None
+
+    def stable_storage(self, value: Any, trainable: bool) -> Any:
+        """Storage for a variable whose identity must stay fixed (see ``_protocol.py``): the value."""
+        return value
+
+    def assign_into(self, storage: Any, value: Any) -> Any:
+        """Write ``value`` into ``storage`` (see ``_protocol.py``): here the value replaces it."""
+        return value
 
     def check_foreign(self, x: Any) -> None:
         """Raise ``TypeError`` if ``x`` is a tensor of another backend (or of a framework kshim has no

@@ -307,6 +307,19 @@ class Backend(Protocol):
     #: module prefixes of this backend's own tensor types (``backends.tensor_owner`` reads them).
     tensor_modules: tuple
 
+    #: a class every layer created under this backend also derives from (torch: the
+    #: ``torch.nn.Module``-based ``backends/torch/module.TorchLayerModule``; ``None`` in BaseBackend).
+    #: It must provide ``init_native(layer)`` (see ``kshim/layers/native_module.py``).
+    layer_module_base: "type | None"
+
+    def stable_storage(self, value: Tensor, trainable: bool) -> Tensor:
+        """``value`` as storage that keeps its identity when written with ``assign_into`` (torch: an
+        owned ``torch.nn.Parameter`` with ``requires_grad`` = trainable); BaseBackend: ``value``."""
+
+    def assign_into(self, storage: Tensor, value: Tensor) -> Tensor:
+        """Write ``value`` into ``storage`` and return the storage to keep (torch: in place, so a
+        ``Parameter`` held by a torch optimizer sees it); BaseBackend: ``value`` (replaced)."""
+
     def check_foreign(self, x: Any) -> None:
         """Raise ``TypeError`` for a tensor of another backend (``BaseBackend`` implements it from the
         declared ``tensor_modules``; ``convert_to_tensor`` calls it)."""
@@ -340,6 +353,17 @@ class Backend(Protocol):
     columns in Keras' order z, r, h; ``bias`` (2, 3U) (row 0 input, row 1 recurrent) or None. Per step:
     ``a = x_t @ kernel + bias[0]``, ``b = h @ recurrent_kernel + bias[1]``; ``z = σ(a_z + b_z)``,
     ``r = σ(a_r + b_r)``, ``n = tanh(a_h + r b_h)``; ``h = z h + (1 - z) n``."""
+
+    dot_product_attention: "Callable[..., Tensor | None] | None"
+    """``dot_product_attention(query, key, value, bias, mask, scale, is_causal) -> out or None``: fused
+    attention (an attribute, as ``lstm``). ``query`` (B, T, N, H), ``key`` (B, S, N, H), ``value``
+    (B, S, N, Hv), one float dtype; ``bias`` None or a rank-4 tensor of that dtype and ``mask`` None or a
+    rank-4 bool tensor (True: take part), both broadcastable to (B, N, T, S); ``scale`` a Python float;
+    ``is_causal``: query ``t`` sees keys ``s <= t``. Returns (B, T, N, Hv) equal to the composite in
+    ``kshim.ops.dot_product_attention`` up to float rounding -- ``softmax(where(mask, q.k * scale + bias,
+    -big))`` -- including a query row whose keys are all masked (it attends uniformly to all S keys);
+    differentiable in query, key, value and bias. Returns None to decline (e.g. a dtype the kernel
+    cannot compute exactly); the composite runs then."""
 
     # ---- device ------------------------------------------------------------------------------
     def device_name(self) -> str:

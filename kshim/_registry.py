@@ -82,6 +82,8 @@ def get_registered(name: str | None) -> Any:
 
 def _registered_key(obj: Any) -> str | None:
     """The ``"package>name"`` key ``obj`` was registered under, or ``None``."""
+    if isinstance(obj, type):  # a layer class's torch.nn.Module subclass stands for the user's class
+        obj = obj.__dict__.get("_kshim_class", obj)
     entry = _NAMES.get(id(obj))
     return entry[1] if entry is not None and entry[0] is obj else None
 

@@ -20,6 +20,7 @@ import importlib
 from typing import Any
 
 from ._registry import _SCOPE, BUILTIN_FUNCTIONS, _registered_key, get_registered
+from .backends._native_module import kshim_class
 
 # Keras module path -> the kshim modules holding those classes.
 _MODULES = {
@@ -53,10 +54,10 @@ def _builtin_functions() -> dict:
 
 
 def _keras_module(obj: Any) -> str:
-    own = type(obj).__dict__.get("_keras_module")
+    own = kshim_class(obj).__dict__.get("_keras_module")
     if own is not None:
         return own
-    mod = type(obj).__module__
+    mod = kshim_class(obj).__module__
     for prefix, keras_mod in _KSHIM_TO_KERAS.items():
         if mod.startswith(prefix):
             return "keras.optimizers.schedules" if ".schedules" in mod else keras_mod
@@ -89,7 +90,7 @@ def serialize_keras_object(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     registered = _registered_key(obj if isinstance(obj, type) or callable(obj) and not hasattr(obj, "get_config")
-                                     else type(obj))
+                                     else kshim_class(obj))
     if callable(obj) and not hasattr(obj, "get_config"):
         name = getattr(obj, "__name__", None)
         if _builtin_functions().get(name) is obj:
@@ -99,7 +100,8 @@ def serialize_keras_object(obj: Any) -> Any:
                              f"@kshim.saving.register_keras_serializable() to save it.")
         return {"module": obj.__module__, "class_name": "function", "config": registered.split(">")[-1],
                 "registered_name": registered}
-    class_name = type(obj).__dict__.get("_keras_class_name", type(obj).__name__)  # Keras' export name
+    cls = kshim_class(obj)  # a layer that is also a torch.nn.Module: the user's class
+    class_name = cls.__dict__.get("_keras_class_name", cls.__name__)  # Keras' export name
     cfg = {"module": _keras_module(obj) if registered is None else None, "class_name": class_name,
            "config": obj.get_config(), "registered_name": registered}
     if registered is not None:
@@ -219,7 +221,7 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None, sa
     return obj
 
 
-_FIELD_TYPES = {"config": dict, "module": (str, type(None)), "registered_name": (str, type(None)),
+_FIELD_TYPES: dict[str, Any] = {"config": dict, "module": (str, type(None)), "registered_name": (str, type(None)),
                 "build_config": (dict, type(None)), "compile_config": (dict, type(None))}
 
 

@@ -124,6 +124,24 @@ class Variable(OpsOperators):
             self._value = value
         return self
 
+    # ---- stable storage (a native framework parameter; torch: torch.nn.Parameter) ---------------------
+    def _stable_storage(self) -> Any:
+        """The value as storage whose identity never changes again (the torch backend's module views
+        hand it to torch as the ``Parameter``/buffer of this variable). From here on the variable is a
+        :class:`StableVariable`: updates are written into that storage (``backend.assign_into``)."""
+        if not isinstance(self, StableVariable):
+            d = self.__dict__
+            d["_storage"] = self._backend.stable_storage(d.pop("_value"), self.trainable)
+            d["_trainable"] = d.pop("trainable")
+            d.pop("_dtype")
+            self.__class__ = StableVariable
+        return self.__dict__["_storage"]
+
+    def _replace_storage(self, value: Any) -> None:
+        """Make ``value`` the storage (torch's ``module.to(...)`` writing a buffer or parameter)."""
+        self._stable_storage()
+        self.__dict__["_storage"] = self._backend.stable_storage(value, self.trainable)
+
     def assign_add(self, delta: Any) -> "Variable":
         from . import ops
         return self.assign(ops.add(self.value, delta))
@@ -134,3 +152,41 @@ class Variable(OpsOperators):
 
     def __repr__(self) -> str:
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, backend={self._backend.name}>"
+
+
+class StableVariable(Variable):
+    """A ``Variable`` handed to a framework as a native parameter or buffer (see
+    ``Variable._stable_storage``). A trainable one keeps its storage's identity: assignments write into
+    it (torch: in place, so a torch optimizer's ``Parameter`` is the variable); a non-trainable one is
+    replaced on assignment, detached. Its dtype follows the storage and ``trainable`` sets
+    ``requires_grad`` on torch. Variables never handed over keep plain replace-on-assign storage."""
+
+    @property  # type: ignore[override]
+    def _value(self) -> Any:
+        return self.__dict__["_storage"]
+
+    @_value.setter
+    def _value(self, value: Any) -> None:
+        d = self.__dict__
+        if d["_trainable"]:  # a framework parameter: written in place
+            d["_storage"] = self._backend.assign_into(d["_storage"], value)
+        else:  # a buffer: replaced (code reads a state, then assigns its successor), outside any graph
+            d["_storage"] = self._backend.stop_gradient(value)
+
+    @property  # type: ignore[override]
+    def _dtype(self) -> str:
+        return self._backend.dtype(self.__dict__["_storage"])
+
+    @property  # type: ignore[override]
+    def trainable(self) -> bool:
+        return self.__dict__["_trainable"]
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self.__dict__["_trainable"] = bool(value)
+        self._sync_grad(bool(value))
+
+    def _sync_grad(self, trainable: bool) -> None:
+        """Mark the storage trainable or not (torch: ``requires_grad``), e.g. when its layer is frozen."""
+        d = self.__dict__
+        d["_storage"] = self._backend.stable_storage(d["_storage"], trainable)

@@ -15,6 +15,7 @@ from .._threefry import MASK, PARITY, ROTATIONS
 from .._protocol import BINARY_OPS, UNARY_OPS
 from ._common import FROM_TORCH, TO_TORCH, WIDE_UNSIGNED, make_op, widen_retry, widening
 from .control import ControlMixin
+from .module import TorchLayerModule, assign_into, stable_storage
 from .nn import NNMixin
 from .rnn import RnnMixin
 from .linalg import LinalgMixin
@@ -85,6 +86,13 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
     name = "torch"
     supports_jit = True  # trace-and-replay of the built-in steps (tracing.py)
     tensor_modules = ("torch", "kshim.backends.torch")
+    layer_module_base = TorchLayerModule  # layers created under torch are torch.nn.Modules (module.py)
+
+    def stable_storage(self, value: Any, trainable: bool) -> Any:
+        return stable_storage(value, trainable)
+
+    def assign_into(self, storage: Any, value: Any) -> Any:
+        return assign_into(storage, value)
 
     def grad_leaf(self, tensor: Any) -> Any:
         if isinstance(tensor, torch.Tensor) and tensor.is_floating_point():

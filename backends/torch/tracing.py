@@ -183,6 +183,12 @@ class TracedFunction:
     def __call__(self, *args: Any) -> Any:
         leaves, spec = optree.tree_flatten(args, none_is_leaf=True)
         sig = _signature(leaves)
+        if sig is None and any(isinstance(x, torch.nn.Parameter) for x in leaves):
+            # Variables of a model used as a torch.nn.Module are Parameters: the program reads their
+            # values only (it is plain arithmetic, never differentiated), so trace on detached views.
+            leaves = [x.detach() if isinstance(x, torch.nn.Parameter) else x for x in leaves]
+            args = optree.tree_unflatten(spec, leaves)
+            sig = _signature(leaves)
         if sig is None:
             return self.fn(*args)
         key = (spec, sig)

@@ -14,7 +14,8 @@ from .._scope import AutocastScope, StatelessScope, current_scope, zero_init
 from .._symbolic import KerasTensor, any_symbolic
 from .._foreign import reject_real_keras
 from .._validation import check_num_elements, check_shape
-from ..variables import Variable
+from ..backends._native_module import become_native_module
+from ..variables import StableVariable, Variable
 from . import dtype_policy as _policy
 from .._naming import to_snake_case, uniquify
 
@@ -31,6 +32,13 @@ class Layer:
     Subclasses create weights in ``build(input_shape)`` with ``add_weight`` and compute in
     ``call(inputs, ...)``; ``call`` may take ``training`` and ``mask`` keyword arguments, which
     are filled in from the enclosing call when not given.
+
+    On the torch backend a layer (and so every model) is also a ``torch.nn.Module``, as in Keras 3 on
+    torch: ``parameters()`` are its trainable variables, ``state_dict``/``load_state_dict``,
+    ``train()``/``eval()`` and ``.to()`` work on them (``backends/torch/module.py``, docs/interop.md).
+    Deliberate difference: the module form is chosen when the layer is created, by making its class a
+    torch subclass of the user's class with the same name, so ``type(layer) is MyLayer`` is False there
+    (``isinstance`` holds); under numpy and jax layers are plain objects.
 
     Args:
         activity_regularizer: Regularizer (name, callable or instance) applied to the layer's output;
@@ -62,6 +70,8 @@ class Layer:
         if kwargs:
             from .._errors import ArgumentError  # ValueError as in Keras, and TypeError as before
             raise ArgumentError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}.")
+        # Under the torch backend the layer also becomes a torch.nn.Module (backends/torch/module.py).
+        become_native_module(self, _backend.current().layer_module_base)
         object.__setattr__(self, "_tracking", True)
         self._trainable_variables: list[Variable] = []
         self._non_trainable_variables: list[Variable] = []
@@ -148,6 +158,9 @@ class Layer:
     @trainable.setter
     def trainable(self, value: bool) -> None:
         self._trainable = bool(value)
+        for v in self._trainable_variables + self._non_trainable_variables:
+            if isinstance(v, StableVariable):  # a torch Parameter: requires_grad follows trainable
+                v._sync_grad(v.trainable and self._trainable)
         for layer in self._layers:
             layer.trainable = value
 
@@ -568,5 +581,6 @@ def _shape_to_spec(shape: Any, dtype: str) -> Any:
 
 def _is_torch_module(value: Any) -> bool:
     """Whether ``value`` is a ``torch.nn.Module`` (checked by class, so torch is never imported here)."""
-    return any(c.__name__ == "Module" and c.__module__ == "torch.nn.modules.module" for c in type(value).__mro__)
+    return not isinstance(value, Layer) and any(c.__name__ == "Module" and c.__module__ == "torch.nn.modules.module"
+                                                for c in type(value).__mro__)
 

@@ -35,9 +35,9 @@ class TorchModuleWrapper(Layer):
     train mode); persistent buffers are also Variables (non-trainable, after the parameters in
     ``weights``), where Keras leaves them out of ``weights`` and saves them through
     ``state_dict``; variables are named by the module's ``state_dict`` keys (``"0.weight"``);
-    Keras' ``parameters()`` override is not provided (a torch optimizer stepping the module's own
-    tensors would not update the variables), and a torch module assigned as an attribute of a
-    kshim layer is not wrapped automatically (Keras' torch backend wraps it).
+    ``parameters()`` (the wrapper is itself a ``torch.nn.Module``, as every kshim layer on torch)
+    yields the wrapper's variables, not the wrapped module's own tensors (Keras yields the module's
+    parameters): a torch optimizer on them trains the layer, and ``layer.module`` shows the result.
 
     The config holds the module pickled by ``torch.save`` (base64), as Keras; ``from_config``
     therefore refuses to run ``torch.load`` unless ``safe_mode=False`` is passed to the loader (or
@@ -60,11 +60,13 @@ class TorchModuleWrapper(Layer):
         require_backend(type(self).__name__, "torch")
         super().__init__(name=name, **kwargs)
         import torch.nn as nn
-        if isinstance(module, nn.modules.lazy.LazyModuleMixin) and module.has_uninitialized_params():
+        if isinstance(module, nn.modules.lazy.LazyModuleMixin) and \
+                module.has_uninitialized_params():  # type: ignore[misc]  # torch types self as its _LazyProtocol
             raise ValueError(f"LazyModules are not supported unless they are already initialized. Received "
                              f"uninitialized LazyModule: module={module}")
-        self._backend = _backend.current()  # its variables are torch tensors: refuse other backends later
-        self._module = module.to(self._backend.device)
+        backend = _backend.current()
+        self._backend = backend  # its variables are torch tensors: refuse other backends later
+        self._module = module.to(backend.device)
         self._track_module_tensors()
         self.output_shape = output_shape
 

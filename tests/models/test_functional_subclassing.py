@@ -6,6 +6,7 @@ import pytest
 
 import kshim as keras
 from kshim import layers
+from kshim.backends._native_module import kshim_class
 
 
 @keras.saving.register_keras_serializable("test_fs")
@@ -43,7 +44,8 @@ def test_subclass_calling_functional_init(backend, tmp_path):
     path = tmp_path / "built.keras"
     m.save(path)
     m2 = keras.models.load_model(path)
-    assert type(m2) is Built and m2.units == 3
+    # the user's class (on torch type(m2) is its torch.nn.Module subclass, which kshim_class maps back)
+    assert kshim_class(m2) is Built and m2.units == 3
     np.testing.assert_allclose(m2.predict(x, verbose=0), m.predict(x, verbose=0), rtol=1e-6)
 
 
@@ -56,7 +58,7 @@ def test_subclass_without_call_given_inputs_and_outputs(backend, tmp_path):
     assert {"layers", "input_layers", "output_layers"} <= set(cfg)  # the functional layout
     m.save(tmp_path / "p.keras")
     m2 = keras.models.load_model(tmp_path / "p.keras")
-    assert type(m2) is Plain
+    assert kshim_class(m2) is Plain
     np.testing.assert_allclose(m2.predict(x, verbose=0), m.predict(x, verbose=0), rtol=1e-6)
     m3 = Plain(inputs=inp, outputs=layers.Dense(1)(inp))  # keyword form
     assert m3.predict(x, verbose=0).shape == (2, 1)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ... import ops
 from ..._serialization import deserialize_keras_object, serialize_keras_object
+from ...backends._native_module import kshim_class
 from .data_layer import DataLayer
 
 __all__ = ["Feature", "Cross", "TFDIdentity", "TFDConcat", "serialize_spec", "deserialize_spec",
@@ -68,7 +69,7 @@ class TFDConcat(DataLayer):
         return cfg
 
 
-_PRIVATE_CLASSES = {"TFDIdentity": TFDIdentity, "TFDConcat": TFDConcat}
+_PRIVATE_CLASSES: dict[Any, type[DataLayer]] = {"TFDIdentity": TFDIdentity, "TFDConcat": TFDConcat}
 
 # Configs name these classes by Keras module (keras.src.layers.preprocessing.feature_space);
 # kshim._serialization._MODULES maps that module to kshim.layers.preprocessing.feature_space.
@@ -140,12 +141,12 @@ class Feature:
         return cls(**config)
 
 
-_SPECS = {"Feature": Feature, "Cross": Cross}
+_SPECS: dict[Any, type[Feature] | type[Cross]] = {"Feature": Feature, "Cross": Cross}
 
 
 def _serialize_layer(layer: Any) -> dict:
     cfg = serialize_keras_object(layer)
-    if type(layer) in _PRIVATE_CLASSES.values():  # Keras names its unexported classes by class name
+    if kshim_class(layer) in _PRIVATE_CLASSES.values():  # Keras names its unexported classes by class name
         cfg["registered_name"] = type(layer).__name__
     return cfg
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from ... import activations, ops
 from ...backend import current
+from ...backends._native_module import kshim_class
 
 ENABLED = os.environ.get("KSHIM_FUSED_RNN", "1") != "0"
 _DTYPES = ("float32", "float64")
@@ -28,9 +29,10 @@ def _kernel_name(layer: Any) -> str | None:
     from .gru import GRUCell
     from .lstm import LSTMCell
     cell = layer.cell
-    if type(cell) is LSTMCell:
+    cls = kshim_class(cell)  # on torch type(cell) is its torch.nn.Module subclass
+    if cls is LSTMCell:
         name = "lstm"
-    elif type(cell) is GRUCell and cell.reset_after:
+    elif cls is GRUCell and cell.reset_after:
         name = "gru"
     else:
         return None
