@@ -20,6 +20,7 @@ import numpy as np
 import optree
 
 from ..backend import current
+from ..trainers.write_back import write_values
 from .devices import backend_lib
 from .strategies import DataParallel, ModelParallel, TensorLayout, distribution
 
@@ -41,7 +42,7 @@ def plan(model: Any) -> Any:
     lib = backend_lib("fit/evaluate/predict with a distribution")
     p = _JaxPlan(dist, lib) if b.name == "jax" else _TorchPlan(dist, lib)
     model.__dict__["_kshim_dist_plan"] = p
-    model.__dict__["_fns"] = {}  # steps compiled without the plan are stale
+    model._engine.fns = {}  # steps compiled without the plan are stale
     return p
 
 
@@ -73,7 +74,7 @@ class _JaxPlan:
 
     # ---- variables ---------------------------------------------------------------------------
     def _layouts(self, model: Any) -> list[list]:
-        tv, ntv, ov, mv = model._state_lists()
+        tv, ntv, ov, mv = model._engine.state_lists()
         lay = {id(v): self.dist.get_variable_layout(v) for v in list(tv) + list(ntv)}
         refs = sorted(((v.path.replace("/", "_") + "_", v) for v in tv), key=lambda kv: -len(kv[0]))
 
@@ -87,7 +88,7 @@ class _JaxPlan:
         return [[lay[id(v)] for v in tv], [lay[id(v)] for v in ntv], [slot_layout(s) for s in ov], rep]
 
     def shardings(self, model: Any) -> list[list]:
-        key = model._state_lists()
+        key = model._engine.state_lists()
         cached = model.__dict__.get("_kshim_dist_shardings")
         if cached is None or cached[0] is not key:
             cached = (key, [[lay.backend_layout for lay in group] for group in self._layouts(model)])
@@ -97,7 +98,7 @@ class _JaxPlan:
     def values(self, model: Any, groups: tuple) -> list[list]:
         """The state's values, each (re)placed with its sharding when it is not the array placed last."""
         all_sh = self.shardings(model)
-        state = model._state_lists()
+        state = model._engine.state_lists()
         out = []
         for g in groups:
             vals = []
@@ -105,7 +106,8 @@ class _JaxPlan:
                 rec = self._placed.get(id(v))
                 val = v._value
                 if rec is None or rec[1] is not val:
-                    val = v._value = self.lib.put(val, sh)
+                    val = self.lib.put(val, sh)
+                    write_values([v], [val])
                     self._placed[id(v)] = (v, val, sh)
                 vals.append(val)
             out.append(vals)
@@ -190,9 +192,9 @@ class _TorchPlan:
         """Rank 0's weights on every rank (once per model and distribution)."""
         if self._synced_model is model:
             return
-        tv, ntv, _, _ = model._state_lists()
-        for v, val in zip(list(tv) + list(ntv), self.lib.broadcast([v._value for v in list(tv) + list(ntv)])):
-            v._value = val
+        tv, ntv, _, _ = model._engine.state_lists()
+        variables = list(tv) + list(ntv)
+        write_values(variables, self.lib.broadcast([v._value for v in variables]))
         self._synced_model = model
 
     def batch(self, struct: Any) -> Any:
@@ -236,12 +238,13 @@ def chief_only(callbacks: Any) -> Any:
 
 
 def run_step(model: Any, kind: str, batch: Any) -> Any:
-    """One ``train``/``test``/``predict`` batch under the current distribution (the trainer's
-    ``_train_batch`` and friends call this when a distribution is set)."""
+    """One ``train``/``test``/``predict`` batch under the current distribution (the model's
+    ``TrainingEngine.train_batch`` and friends call this when a distribution is set)."""
     from ..trainers.custom_step import pack_x_y_sample_weight
-    from ..trainers.trainer import _step_inputs, _to_tensors
+    from ..trainers.engine import _step_inputs, _to_tensors
     p = plan(model)
-    custom = model._custom(kind)
+    engine = model._engine  # after `plan`, which may empty its step cache
+    custom = engine.custom(kind)
     if custom is not None:
         if isinstance(p, _TorchPlan):
             raise ValueError("A model with its own train_step/test_step/predict_step is not supported with a "
@@ -249,12 +252,12 @@ def run_step(model: Any, kind: str, batch: Any) -> Any:
                              "ranks); use the jax backend or the built-in steps.")
         p.values(model, (0, 1, 2, 3))
         packed = pack_x_y_sample_weight(*batch) if kind != "predict" else pack_x_y_sample_weight(batch)
-        model._last_logs = custom(p.batch(_step_inputs(packed, False)))
-        p.written([v for group in model._state_lists() for v in group])
-        return model._last_logs
-    model._last_logs = None
+        engine.last_logs = custom(p.batch(_step_inputs(packed, False)))
+        p.written([v for group in engine.state_lists() for v in group])
+        return engine.last_logs
+    engine.last_logs = None
     groups = {"train": (0, 1, 2, 3), "test": (0, 1, 3), "predict": (0, 1)}[kind]
-    state_vars = model._state_lists()
+    state_vars = engine.state_lists()
     if isinstance(p, _JaxPlan):
         values = p.values(model, groups)
         data = p.batch(batch)
@@ -263,7 +266,7 @@ def run_step(model: Any, kind: str, batch: Any) -> Any:
         values = [[v.value for v in state_vars[g]] for g in groups]
         # predict: every rank computes the whole batch (the outputs are then the global ones)
         data = _to_tensors(p.batch(batch) if kind != "predict" else batch)
-    out = model._fn(kind)(tuple(values), data)
+    out = engine.fn(kind)(tuple(values), data)
     if kind == "predict":
         return out
     new_state, loss = out
@@ -271,7 +274,7 @@ def run_step(model: Any, kind: str, batch: Any) -> Any:
         new_state = [new_state]
     written = []
     for g, vals in zip(groups if kind == "train" else (3,), new_state):
-        model._write_back(state_vars[g], vals)
+        write_values(state_vars[g], vals)
         written += list(state_vars[g])
     if isinstance(p, _JaxPlan):
         p.written(written)

@@ -1,5 +1,6 @@
-"""``Model``: a Layer with training (``Trainer``), saving and summary; ``Model(inputs, outputs)``
-gives a functional model, subclassing gives a custom one."""
+"""``Model``: a Layer with training (``Trainer``, which delegates to the model's ``TrainingEngine``,
+``kshim/trainers/engine.py``), saving and summary; ``Model(inputs, outputs)`` gives a functional
+model, subclassing gives a custom one."""
 from __future__ import annotations
 
 from typing import Any

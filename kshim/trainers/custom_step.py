@@ -22,6 +22,7 @@ from typing import Any
 
 from .._scope import StatelessScope
 from ..backend import current
+from .write_back import write_values
 
 #: Trainer members whose override means the model's own step must run.
 HOOKS = ("train_step", "test_step", "predict_step", "compute_loss", "compute_metrics", "metrics")
@@ -87,7 +88,7 @@ class CustomStep:
         """Whether the step may create variables on first use (an optimizer besides the main one,
         compiled metrics not built yet): then its first call runs eagerly, before any trace."""
         m = self.model
-        cm = m._compile_metrics
+        cm = m._engine.compile_metrics
         return bool(_extra_optimizers(m)) or (cm is not None and not cm.built) or \
             (m.optimizer is not None and not getattr(m.optimizer, "built", True))
 
@@ -131,7 +132,7 @@ class CustomStep:
         b = current()
         groups = self.groups()
         values = [[v.value for v in vs] for vs in groups]
-        jit = (self._calls > 0 or not self._may_create_state()) and b.jit_user_steps and self.model._use_jit()
+        jit = (self._calls > 0 or not self._may_create_state()) and b.jit_user_steps and self.model._engine.use_jit()
         self._calls += 1
         if jit:
             key = (b.name, tuple(len(g) for g in groups), tuple(v.trainable for v in groups[0] + groups[1]))
@@ -144,8 +145,7 @@ class CustomStep:
                 values[0] = [b.grad_leaf(t) for t in values[0]]  # torch: loss.backward() fills v.value.grad
         new, out = fn(values, data)
         for vs, vals in zip(groups, new):
-            for v, val in zip(vs, vals):
-                v._value = _detached(val)
+            write_values(vs, [_detached(val) for val in vals])
         return out
 
 

@@ -94,7 +94,7 @@ def run_fit(model: Any, o: FitOptions) -> Any:
         spe = model.steps_per_execution
         for step, batch in batches:
             if not built:
-                model._build_for(batch[0], batch[1])
+                model._engine.build_for(batch[0], batch[1])
                 built = True
             if pending_metrics is not None:
                 _restore_metrics(model, pending_metrics)
@@ -102,11 +102,11 @@ def run_fit(model: Any, o: FitOptions) -> Any:
             # With steps_per_execution=N, callbacks see one "batch" per N steps, as in Keras.
             if step % spe == 0:
                 cbks.on_train_batch_begin(step // spe if spe > 1 else step)
-            model._train_batch(batch)
+            model._engine.train_batch(batch)
             seen += 1
             last = handler.num_batches is not None and step + 1 == handler.num_batches
             if (step + 1) % spe == 0 or last:
-                batch_logs = model._step_logs() if batch_logs_wanted else {}
+                batch_logs = model._engine.step_logs() if batch_logs_wanted else {}
                 cbks.on_train_batch_end(step // spe if spe > 1 else step, batch_logs)
             if model.stop_training:
                 break
@@ -115,10 +115,10 @@ def run_fit(model: Any, o: FitOptions) -> Any:
         if pending_metrics is not None and handler.kind == "arrays":
             # Resumed after the epoch's last batch: build the metrics on a batch, then restore them.
             _, (bx, by, _) = next(handler._array_batches(None, 0))
-            model._build_for(bx, by)
+            model._engine.build_for(bx, by)
             built = True
             _restore_metrics(model, pending_metrics)
-        logs = model._step_logs()
+        logs = model._engine.step_logs()
         if val_handler is not None and (epoch + 1) % o.validation_freq == 0:
             cbks.on_test_begin()  # validation runs the test hooks, as Keras' fit does (via evaluate)
             val_logs = _evaluate_loop(model, val_handler, cbks)
@@ -155,7 +155,7 @@ def _restore_metrics(model: Any, values: list) -> None:
     if len(mv) == len(values) and all(tuple(v.shape) == tuple(np.shape(a)) for v, a in zip(mv, values)):
         for v, a in zip(mv, values):
             v.assign(np.asarray(a, dtype=v.dtype))
-        model._invalidate_state()
+        model._engine.invalidate_state()
 
 
 def _evaluate_loop(model: Any, handler: DataHandler, cbks: Any) -> dict:
@@ -163,16 +163,16 @@ def _evaluate_loop(model: Any, handler: DataHandler, cbks: Any) -> dict:
     want = cbks is not None and _wants_batch_logs(cbks, "on_test_batch_end")
     any_batch = False
     for step, batch in handler.epoch(0):
-        model._build_for(batch[0], batch[1])
+        model._engine.build_for(batch[0], batch[1])
         if cbks is not None:
             cbks.on_test_batch_begin(step)
-        model._test_batch(batch)
+        model._engine.test_batch(batch)
         any_batch = True
         if cbks is not None:
-            cbks.on_test_batch_end(step, model._step_logs() if want else {})
+            cbks.on_test_batch_end(step, model._engine.step_logs() if want else {})
     if not any_batch:
         raise ValueError("The evaluation data produced no batches.")
-    return model._step_logs()
+    return model._engine.step_logs()
 
 
 def run_evaluate(model: Any, o: EvaluateOptions) -> Any:
@@ -186,7 +186,7 @@ def run_evaluate(model: Any, o: EvaluateOptions) -> Any:
     cbks.on_test_end(logs)
     if o.return_dict:
         return logs
-    values = model._ordered_results(logs)
+    values = model._engine.ordered_results(logs)
     return values[0] if len(values) == 1 else values
 
 
@@ -198,9 +198,9 @@ def run_predict(model: Any, o: PredictOptions) -> Any:
     cbks.on_predict_begin()
     outs = []
     for step, (bx, _, _) in handler.epoch(0):
-        model._build_for(bx, None)
+        model._engine.build_for(bx, None)
         cbks.on_predict_batch_begin(step)
-        y = model._predict_batch(bx)     # backend tensors (as Keras hands to callbacks); not synced here,
+        y = model._engine.predict_batch(bx)     # backend tensors (as Keras hands to callbacks); not synced here,
         outs.append(y)                   # so an async backend (jax) computes while the next batch is sent
         cbks.on_predict_batch_end(step, {"outputs": y})
     cbks.on_predict_end()

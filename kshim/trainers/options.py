@@ -1,12 +1,44 @@
-"""The arguments of one ``fit``/``evaluate``/``predict`` call as one value.
+"""The arguments of one ``compile``/``fit``/``evaluate``/``predict`` call as one value.
 
 ``Trainer.fit`` binds Keras' signature once and hands the loop a :class:`FitOptions`; the loops read
-fields by name instead of a long positional list that repeats the signature.
+fields by name instead of a long positional list that repeats the signature. ``Trainer.compile``
+hands its :class:`CompileOptions` to the model's ``TrainingEngine`` (``engine.py``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass
+class CompileOptions:
+    """Everything ``Model.compile`` was called with (Keras 3's parameters and defaults), as given
+    (``optimizer``, ``loss`` and the metrics may be names, objects or configs)."""
+
+    optimizer: Any = "rmsprop"
+    loss: Any = None
+    loss_weights: Any = None
+    metrics: Any = None
+    weighted_metrics: Any = None
+    run_eagerly: bool = False
+    steps_per_execution: int = 1
+    jit_compile: Any = "auto"
+    auto_scale_loss: bool = True
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` for a ``steps_per_execution`` below 1 or a ``jit_compile`` other
+        than ``"auto"``, ``True`` or ``False``."""
+        if int(self.steps_per_execution) < 1:
+            raise ValueError(f"steps_per_execution must be >= 1, got {self.steps_per_execution}.")
+        if self.jit_compile not in ("auto", True, False):
+            raise ValueError(f"jit_compile must be 'auto', True or False, got {self.jit_compile!r}.")
+
+    def config(self) -> dict:
+        """The arguments ``get_compile_config`` serializes (all but ``auto_scale_loss``, as before)."""
+        return {"optimizer": self.optimizer, "loss": self.loss, "loss_weights": self.loss_weights,
+                "metrics": self.metrics, "weighted_metrics": self.weighted_metrics,
+                "run_eagerly": self.run_eagerly, "steps_per_execution": self.steps_per_execution,
+                "jit_compile": self.jit_compile}
 
 
 @dataclass

@@ -37,11 +37,17 @@ def _check_targets(names: list[str], losses: list, y: Any, yt: list) -> None:
 
 
 class StepFunctions:
-    """Builds the pure step functions for one compiled model."""
+    """Builds the pure step functions for one compiled model.
 
-    def __init__(self, model: Any):
-        self.model = model
-        self.sync = step_sync(model)  # kshim.distribution (torch ranks): collectives inside the step
+    Args:
+        owner: The model's ``TrainingEngine`` (what the engine passes), or the model itself (then
+            its ``_engine`` is used).
+    """
+
+    def __init__(self, owner: Any):
+        self.engine = getattr(owner, "_engine", owner)
+        self.model = self.engine.model
+        self.sync = step_sync(self.model)  # kshim.distribution (torch ranks): collectives inside the step
 
     # ---- pieces --------------------------------------------------------------------------
     def _outputs(self, y_pred: Any, y: Any, sw: Any) -> tuple[list, list, list]:
@@ -49,19 +55,19 @@ class StepFunctions:
 
     def _metrics_update(self, metric_values: list, loss: Any, parts: list, yt: list, yp: list, sws: list,
                         batch_size: int) -> list:
-        m = self.model
-        mvars = m._state_lists()[3]
+        e = self.engine
+        mvars = e.state_lists()[3]
         with StatelessScope(list(zip(mvars, metric_values))) as scope:
-            m._loss_tracker.update_state(loss, sample_weight=batch_size)
-            for tracker, part in zip(m._output_loss_trackers, parts):
+            e.loss_tracker.update_state(loss, sample_weight=batch_size)
+            for tracker, part in zip(e.output_loss_trackers, parts):
                 if tracker is not None and part is not None:
                     tracker.update_state(part, sample_weight=batch_size)
-            m._compile_metrics.update_aligned(yt, yp, sws)
+            e.compile_metrics.update_aligned(yt, yp, sws)
         return [scope.update_for(v, val) for v, val in zip(mvars, metric_values)]
 
     def _loss(self, y: Any, y_pred: Any, sw: Any, extra_losses: list) -> tuple[Any, list, list, list, list]:
         yt, yp, sws = self._outputs(y_pred, y, sw)
-        compiled = self.model._compile_loss
+        compiled = self.engine.compile_loss
         if compiled is not None:
             _check_targets(self.model._output_names(), compiled.losses, y, yt)
             total, parts = compiled(yt, yp, sws)
@@ -81,7 +87,7 @@ class StepFunctions:
         """``optimizer.scale_loss(loss)`` (Keras' train step differentiates the scaled loss and
         ``apply`` unscales the gradients), reading the optimizer's state from this step's values."""
         from ..optimizers.base import Optimizer
-        opt = self.model.optimizer
+        opt = self.engine.optimizer
         if type(opt).scale_loss is Optimizer.scale_loss and getattr(opt, "loss_scale_factor", None) is None:
             return loss  # nothing to scale: keep the common step free of it
         with StatelessScope(list(zip(opt.variables, opt_values))):
@@ -89,12 +95,12 @@ class StepFunctions:
 
     # ---- steps ---------------------------------------------------------------------------
     def train_step(self, state: tuple, data: tuple) -> tuple:
-        m = self.model
+        m, e = self.model, self.engine
         b = current()
         trainable, non_trainable, opt_values, metric_values = state
         x, y, sw = data
 
-        tvars, ntvars = m._state_lists()[:2]
+        tvars, ntvars = e.state_lists()[:2]
 
         def loss_fn(tv, ntv):
             y_pred, new_ntv, losses = m._stateless_call(tvars, ntvars, tv, ntv, (x,), {"training": True}, True)
@@ -105,8 +111,8 @@ class StepFunctions:
             list(trainable), list(non_trainable))
         if self.sync is not None:  # kshim.distribution hook: gradients and BN statistics averaged over ranks
             grads, new_ntv = self.sync.gradients(list(grads)), self.sync.non_trainable(list(new_ntv))
-        new_tv, new_opt = m.optimizer.stateless_apply(list(opt_values), list(grads), list(trainable))
-        new_tv = m._apply_constraints(new_tv)
+        new_tv, new_opt = e.optimizer.stateless_apply(list(opt_values), list(grads), list(trainable))
+        new_tv = e.apply_constraints(new_tv)
         batch_size = ops.shape(_flat(x)[0])[0]
         new_metrics = self._metrics_update(list(metric_values), loss, parts, yt, yp, sws, batch_size)
         if self.sync is not None:  # kshim.distribution hook: global metric states
@@ -117,7 +123,7 @@ class StepFunctions:
         m = self.model
         trainable, non_trainable, metric_values = state
         x, y, sw = data
-        tvars, ntvars = m._state_lists()[:2]
+        tvars, ntvars = self.engine.state_lists()[:2]
         y_pred, _, losses = m._stateless_call(tvars, ntvars, list(trainable), list(non_trainable), (x,),
                                               {"training": False}, True)
         loss, parts, yt, yp, sws = self._loss(y, y_pred, sw, losses)
@@ -129,7 +135,7 @@ class StepFunctions:
 
     def predict_step(self, state: tuple, x: Any) -> Any:
         trainable, non_trainable = state
-        tvars, ntvars = self.model._state_lists()[:2]
+        tvars, ntvars = self.engine.state_lists()[:2]
         y_pred, _ = self.model._stateless_call(tvars, ntvars, list(trainable), list(non_trainable), (x,),
                                                {"training": False}, False)
         return y_pred
