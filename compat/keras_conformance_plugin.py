@@ -62,6 +62,8 @@ class _KshimProxy(types.ModuleType):
         self._names = names  # the names taken from kshim; None: the public names of the Keras API module
 
     def __getattr__(self, name: str) -> Any:
+        if name == "KerasTensor" and self._keras.__name__.startswith("keras.src.ops"):
+            return importlib.import_module("kshim").KerasTensor  # symbolic inputs the ops tests build
         names = _public_names(self._keras.__name__) if self._names is None else self._names
         if name.startswith("_") or name not in names:
             return getattr(self._keras, name)  # a helper the test module uses, not Keras API
@@ -110,8 +112,17 @@ def _patch(module: types.ModuleType) -> None:
     if getattr(module, "__kshim_patched__", False):
         return
     whole = module.__name__.startswith(WHOLE_MODULE_PREFIXES)
+    ops_test = module.__name__.startswith("keras.src.ops.")
+    kshim = importlib.import_module("kshim")
     for key, value in list(vars(module).items()):
+        if ops_test and key == "KerasTensor" and getattr(value, "__module__", "").startswith("keras.src.backend"):
+            # The ops tests build symbolic inputs from Keras' KerasTensor: kshim's ops take kshim's.
+            setattr(module, key, kshim.KerasTensor)
+            continue
         if isinstance(value, types.ModuleType):
+            if ops_test and value.__name__ == "keras.src.backend":  # backend.KerasTensor(...) in ops tests
+                setattr(module, key, _KshimProxy(value, kshim, frozenset({"KerasTensor"})))
+                continue
             if value.__name__ in INTERNAL_MAP:
                 kshim_name, names = INTERNAL_MAP[value.__name__]
                 setattr(module, key, _KshimProxy(value, importlib.import_module(kshim_name), names))

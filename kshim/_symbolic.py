@@ -32,6 +32,13 @@ class KerasTensor(OpsOperators):
     def ndim(self) -> int:
         return len(self.shape)
 
+    @property
+    def _keras_history(self) -> Any:
+        """Keras' name for the producing ``(node, output_index)`` (``_history``); code that tells
+        symbolic tensors apart with ``hasattr(x, "_keras_history")`` works on kshim's. kshim differs
+        from Keras: Keras' value is ``(operation, node_index, tensor_index)``, and an input has it too."""
+        return self._history
+
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 

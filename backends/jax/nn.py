@@ -142,3 +142,13 @@ class NNMixin:
 
     def logsumexp(self, x, axis=None, keepdims: bool = False):
         return jax.scipy.special.logsumexp(x, axis=axis, keepdims=keepdims)
+
+    # ---- optional fused attention (see backends/_protocol.py) -------------------------------------
+    def dot_product_attention(self, query, key, value, bias, mask, scale, is_causal):
+        """``jax.nn.dot_product_attention`` for float32 with equal query/value head sizes; it declines
+        (None: the composite runs) otherwise, as jax computes the softmax in float32 (float64 would lose
+        precision) and requires ``value``'s head size to be the key's."""
+        if query.dtype != jnp.float32 or value.shape[-1] != query.shape[-1]:
+            return None
+        return jax.nn.dot_product_attention(query, key, value, bias=bias, mask=mask, scale=float(scale),
+                                            is_causal=bool(is_causal))

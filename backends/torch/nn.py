@@ -122,3 +122,32 @@ class NNMixin:
         frac = pool(F.pad(ones, _flat(padding)), pool_size, strides, 0, False, True)
         y = y / frac
         return _to_last(y, nd) if cl else y
+
+    # ---- optional fused attention (see backends/_protocol.py) -------------------------------------
+    def dot_product_attention(self, query, key, value, bias, mask, scale, is_causal):
+        """``F.scaled_dot_product_attention`` on (B, T, N, H) tensors, float32/float64 only (other
+        dtypes decline: the composite runs). The kernel gives a fully masked query row zeros (or NaN,
+        depending on the kernel); such rows are unmasked for the kernel and their output replaced by
+        the uniform average of ``value``, which is what the composite computes."""
+        if query.dtype not in (torch.float32, torch.float64):
+            return None
+        q, k, v = query.transpose(1, 2), key.transpose(1, 2), value.transpose(1, 2)   # (B, N, T|S, H)
+        row_ok = None
+        attn = mask
+        if mask is not None:
+            if is_causal:   # the kernel takes either a mask or is_causal: fold the causal mask in
+                t, s = q.shape[-2], k.shape[-2]
+                attn = attn & torch.ones((t, s), dtype=torch.bool, device=q.device).tril()
+                is_causal = False
+            row_ok = attn.any(-1, keepdim=True)
+            attn = attn | ~row_ok
+        if bias is not None:
+            if is_causal:
+                t, s = q.shape[-2], k.shape[-2]
+                attn = torch.ones((t, s), dtype=torch.bool, device=q.device).tril()
+                is_causal = False
+            attn = bias if attn is None else torch.where(attn, bias, float("-inf"))
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn, is_causal=bool(is_causal), scale=float(scale))
+        if row_ok is not None:
+            out = torch.where(row_ok, out, v.mean(-2, keepdim=True))
+        return out.transpose(1, 2)

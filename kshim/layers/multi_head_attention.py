@@ -16,15 +16,19 @@ query tensor's propagated mask: an explicit ``query_mask=`` argument to ``layer(
 ``(B, T, S)`` mask; the output carries the query mask.
 
 Two computation paths, chosen as Keras chooses them (they differ only for fully masked query rows):
-a fused ``dot_product_attention`` when ``dropout == 0``, no scores are returned and the inputs are
+``ops.dot_product_attention`` when ``dropout == 0``, no scores are returned and the inputs are
 rank 3 (fully masked rows attend uniformly); otherwise explicit einsums with a masked softmax
-(fully masked rows get zero weights).
+(fully masked rows get zero weights). The first runs the backend's fused kernel where it has one
+(torch ``scaled_dot_product_attention`` in float32/float64, ``jax.nn.dot_product_attention`` in float32
+with ``value_dim == key_dim``; see ``kshim.ops.dot_product_attention``), with the combined mask as a
+boolean mask or ``is_causal`` for a causal mask alone. A layer with ``dropout > 0`` keeps the einsum path
+even at inference, as Keras does: fusing it there would change the fully masked rows.
 """
 from __future__ import annotations
 
 import math
 import string
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import optree
 
@@ -88,6 +92,20 @@ class QueryValueKeyLayer(Layer):
     GroupQueryAttention): building from the three shapes, Keras' ``shapes_dict`` build config, and
     the propagated-mask rules (the query's mask becomes ``query_mask``; value/key masks fill in)."""
 
+    # Set by the subclasses' __init__ and build() (sublayers through _add_sublayer).
+    _build_shapes_dict: dict | None
+    _query_dense: Layer
+    _key_dense: Layer
+    _value_dense: Layer
+    _output_dense: Layer
+    _gate_dense: Layer
+    _softmax: Layer
+    _dropout_layer: Layer
+
+    if TYPE_CHECKING:  # the subclasses build from three shapes, as in Keras (not Layer's one input_shape)
+        def build(self, query_shape: Any, value_shape: Any,  # type: ignore[override]
+                  key_shape: Any = None) -> None: ...
+
     def _maybe_build(self, args: tuple, kwargs: dict) -> None:
         if self.built:
             return
@@ -132,8 +150,9 @@ class MultiHeadAttention(QueryValueKeyLayer):
 
     ``call(query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
     attention_mask=None, return_attention_scores=False, training=None, use_causal_mask=False)``.
-    ``value_dim`` may differ from ``key_dim``. ``flash_attention`` is accepted and ignored (kshim
-    has no flash kernel; results are the same).
+    ``value_dim`` may differ from ``key_dim``. ``flash_attention`` is accepted and ignored: the
+    backend's fused attention kernel runs whenever the configuration allows it (see the module
+    docstring), with the same results up to float rounding.
 
     Args:
         num_heads: Number of attention heads (a positive integer).
@@ -254,7 +273,8 @@ class MultiHeadAttention(QueryValueKeyLayer):
                            bias_axes=bias_axes if self._use_bias else None, name=name, **self._common_kwargs())
 
     # ---- build ------------------------------------------------------------------------------------
-    def build(self, query_shape: Any, value_shape: Any, key_shape: Any = None) -> None:
+    def build(self, query_shape: Any, value_shape: Any,  # type: ignore[override]  # Keras': three shapes
+              key_shape: Any = None) -> None:
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
         key_given = key_shape is not None
         key_shape = value_shape if key_shape is None else tuple(key_shape)
@@ -471,7 +491,8 @@ def _match_masks(args: tuple, kwargs: dict, mask: Any) -> tuple:
     if not isinstance(mask, (list, tuple)):
         return mask, None, None
     rest = {k: v for k, v in kwargs.items() if k not in ("mask", "training")}
-    leaves = [x for x in optree.tree_leaves((args, rest), namespace="kshim") if ops.is_tensor(x)]
+    tree: Any = (args, rest)  # optree's PyTree type cannot infer from a tuple of containers
+    leaves = [x for x in optree.tree_leaves(tree, namespace="kshim") if ops.is_tensor(x)]
     if len(leaves) != len(mask):
         return (mask[0] if args else None), None, None
 

@@ -19,7 +19,7 @@ dtype). ``jvp`` (the 16th ``keras.ops.linalg`` name) is written with the functio
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -518,6 +518,10 @@ def slogdet(x: Any) -> Any:
         ``(sign, logabsdet)``, each of shape ``(...,)``: sign is 1, -1 or 0 (then logabsdet is
         -inf).
 
+        kshim differs from Keras here on purpose: on a batched symbolic input Keras' output spec
+        gives ``sign`` the shape ``()`` while its eager result (like kshim's, symbolic or eager)
+        has the batch shape ``(...,)``; kshim's symbolic shapes match what the op returns.
+
     Raises:
         ValueError: If ``x`` is not a batch of square matrices.
     """
@@ -571,6 +575,8 @@ def logdet(x: Any) -> Any:
 # ``jvp`` (keras.ops.linalg.jvp) lives with the function transforms; re-exported for the namespace.
 from .nn_extra_transforms import jvp  # noqa: E402,F401
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
-__all__ += ["norm", "jvp"]  # re-exported: keras.ops.linalg has them
+# Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
+if not TYPE_CHECKING:
+    __all__ = [_n for _n, _v in list(globals().items())
+               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ += ["norm", "jvp"]  # re-exported: keras.ops.linalg has them

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math as _math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import _config as config
 from .. import dtypes as _dt
@@ -410,8 +410,8 @@ def softmax(x: Any, axis: int = -1) -> Any:
 
     Args:
         x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
-        axis: The axis to normalize over, an int (default -1: the last axis), or a tuple of axes
-            normalized together (as if flattened into one).
+        axis: The axis to normalize over, an int (default -1: the last axis), a tuple of axes
+            normalized together (as if flattened into one), or None (all axes, as Keras).
 
     Returns:
         A tensor of ``x``'s shape, in ``x``'s float dtype, whose values along ``axis`` are
@@ -432,7 +432,9 @@ def softmax(x: Any, axis: int = -1) -> Any:
 
 def _softmax_axes(axis: Any, ndim: int) -> tuple:
     """``axis`` of softmax/log_softmax as a tuple: an int, or (as Keras) a tuple/list of axes that are
-    normalized together, as if flattened into one."""
+    normalized together, as if flattened into one; None is every axis."""
+    if axis is None:
+        return tuple(range(ndim))
     if isinstance(axis, (tuple, list)):
         axes = axis_tuple(axis, ndim)
         if not axes:
@@ -447,8 +449,8 @@ def log_softmax(x: Any, axis: int = -1) -> Any:
 
     Args:
         x: Input tensor; integer and bool inputs are cast to ``floatx()`` first.
-        axis: The axis to normalize over, an int (default -1: the last axis), or a tuple of axes
-            normalized together (as if flattened into one).
+        axis: The axis to normalize over, an int (default -1: the last axis), a tuple of axes
+            normalized together (as if flattened into one), or None (all axes, as Keras).
 
     Returns:
         A tensor of ``x``'s shape, in ``x``'s float dtype.
@@ -735,5 +737,7 @@ def average_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str 
     return _pool("avg", inputs, pool_size, strides, padding, data_format)
 
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+# Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
+if not TYPE_CHECKING:
+    __all__ = [_n for _n, _v in list(globals().items())
+               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

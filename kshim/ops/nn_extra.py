@@ -12,6 +12,8 @@ The ops live in topic modules re-exported here:
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import nn_extra_act as _act
 from . import nn_extra_core as _core
 from . import nn_extra_ctc as _ctc
@@ -23,4 +25,6 @@ from .nn_extra_ctc import *  # noqa: F401,F403
 from .nn_extra_pool import *  # noqa: F401,F403
 from .nn_extra_transforms import *  # noqa: F401,F403
 
-__all__ = [*_ctc.__all__, *_pool.__all__, *_act.__all__, *_core.__all__, *_transforms.__all__]
+# Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
+if not TYPE_CHECKING:
+    __all__ = [*_ctc.__all__, *_pool.__all__, *_act.__all__, *_core.__all__, *_transforms.__all__]

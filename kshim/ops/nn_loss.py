@@ -1,7 +1,7 @@
 """Encodings and the crossentropy ops of ``keras.ops.nn``."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import _config as config
 from .. import dtypes as _dt
@@ -203,5 +203,7 @@ def binary_crossentropy(target: Any, output: Any, from_logits: bool = False) -> 
     return b.negative(b.add(b.multiply(t, b.log(o)), b.multiply(b.subtract(one, t), b.log(b.subtract(one, o)))))
 
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+# Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
+if not TYPE_CHECKING:
+    __all__ = [_n for _n, _v in list(globals().items())
+               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

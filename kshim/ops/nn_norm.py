@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import math as _math
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import ml_dtypes
 
 from .. import _config as config
 from ..backend import current
@@ -52,7 +54,10 @@ def moments(x: Any, axes: Any, keepdims: bool = False, synchronized: bool = Fals
     if not keepdims:
         shp = tuple(s for i, s in enumerate(b.shape(mean)) if i not in ax)
         mean, var = b.reshape(mean, shp), b.reshape(var, shp)
-    if low:
+    if low:  # as Keras: clipped to the finite range of the low dtype first (no overflow to inf)
+        hi = float(ml_dtypes.finfo(b.dtype(x)).max)
+        mean = b.minimum(b.maximum(mean, _c(mean, -hi)), _c(mean, hi))
+        var = b.minimum(var, _c(var, hi))
         mean, var = b.cast(mean, b.dtype(x)), b.cast(var, b.dtype(x))
     return mean, var
 
@@ -106,13 +111,14 @@ def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = No
 
     Args:
         x: Input tensor; integer inputs are cast to ``floatx()``.
-        axis: The axis along which the norm is taken (default -1).
+        axis: The axis along which the norm is taken (default -1), a tuple of axes, or None (all
+            axes).
         order: The order ``p`` of the norm, ``sum(|x|**p) ** (1/p)`` (default 2: Euclidean).
         epsilon: The lower bound of the norm, which avoids dividing by zero; None (the default)
             means ``kshim.config.epsilon()``.
 
     Returns:
-        A tensor of ``x``'s shape and float dtype.
+        A tensor of ``x``'s shape and float dtype (a scalar ``x`` gives shape ``(1,)``, as Keras).
 
     Raises:
         ValueError: If ``axis`` is out of bounds for ``x``'s rank.
@@ -124,12 +130,20 @@ def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = No
     """
     b = current()
     x = _f(x)
-    ax = norm_axis(axis, len(b.shape(x)))
+    if not b.shape(x):  # as Keras: a scalar is normalized as a vector of one element
+        x = b.reshape(x, (1,))
+    ndim = len(b.shape(x))
+    if axis is None:
+        ax = tuple(range(ndim))
+    elif isinstance(axis, (tuple, list)):
+        ax = axis_tuple(axis, ndim)
+    else:
+        ax = (norm_axis(axis, ndim),)
     eps = config.epsilon() if epsilon is None else epsilon
     if order == 2:
-        sq = b.sum(b.square(x), (ax,), True)
+        sq = b.sum(b.square(x), ax, True)
         return b.multiply(x, b.reciprocal(b.sqrt(b.maximum(sq, _c(x, eps * eps)))))
-    n = b.power(b.sum(b.power(b.abs(x), _c(x, float(order))), (ax,), True), _c(x, 1.0 / order))
+    n = b.power(b.sum(b.power(b.abs(x), _c(x, float(order))), ax, True), _c(x, 1.0 / order))
     return b.divide(x, b.maximum(n, _c(x, eps)))
 
 
@@ -141,8 +155,14 @@ def dot_product_attention(query: Any, key: Any, value: Any, bias: Any = None, ma
 
     Shapes use B (batch), T (query length), S (key/value length), N (heads), H (head size). Unlike
     Keras, key and value must have as many heads as query (no grouped-query attention), and
-    ``flash_attention`` is ignored (the plain computation is always used). Masked logits are set to
-    -1e9 (-6e4 for float16) before the softmax.
+    ``flash_attention`` is ignored. Masked logits are set to -1e9 (-6e4 for float16) before the
+    softmax; a query row whose keys are all masked attends uniformly to every key.
+
+    Fused kernels: without ``attn_logits_soft_cap`` and with a Python-number ``scale``, the backend's
+    optional ``dot_product_attention`` hook runs (torch: ``F.scaled_dot_product_attention`` for
+    float32/float64; JAX: ``jax.nn.dot_product_attention`` for float32 with equal query/value head
+    sizes; NumPy: none). It equals this composite up to float rounding, not bitwise, and its gradients
+    are the framework's; every other case runs the composite.
 
     Args:
         query: Tensor of shape ``(B, T, N, H)``; integer inputs are cast to ``floatx()``.
@@ -169,6 +189,11 @@ def dot_product_attention(query: Any, key: Any, value: Any, bias: Any = None, ma
         raise ValueError(f"dot_product_attention expects (batch, seq, heads, dim) inputs, got {b.shape(q)}.")
     h = b.shape(q)[-1]
     sc = 1.0 / _math.sqrt(h) if scale is None else scale
+    fused = getattr(b, "dot_product_attention", None)
+    if fused is not None and attn_logits_soft_cap is None and isinstance(sc, (int, float)):
+        out = _fused_attention(b, fused, q, k, v, bias, mask, float(sc), bool(is_causal))
+        if out is not None:
+            return out
     logits = b.multiply(b.einsum("btnh,bsnh->bnts", q, k), _c(q, sc))
     if bias is not None:
         logits = b.add(logits, tensor(bias, b.dtype(q)))
@@ -187,5 +212,24 @@ def dot_product_attention(query: Any, key: Any, value: Any, bias: Any = None, ma
     return b.einsum("bnts,bsnh->btnh", w, v)
 
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+def _fused_attention(b: Any, fused: Any, q: Any, k: Any, v: Any, bias: Any, mask: Any, scale: float,
+                     is_causal: bool) -> Any:
+    """The backend's fused attention on rank-4 ``bias``/``mask`` (leading axes added, as broadcasting
+    would), or None where it declines or a mask/bias has rank above 4."""
+    extra = []
+    for t, dt in ((bias, b.dtype(q)), (mask, "bool")):
+        if t is not None:
+            t = tensor(t, dt)
+            r = len(b.shape(t))
+            if r > 4:
+                return None
+            if r < 4:
+                t = b.reshape(t, (1,) * (4 - r) + tuple(b.shape(t)))
+        extra.append(t)
+    return fused(q, k, v, extra[0], extra[1], scale, is_causal)
+
+
+# Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
+if not TYPE_CHECKING:
+    __all__ = [_n for _n, _v in list(globals().items())
+               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

@@ -130,7 +130,11 @@ def fill_slots(template: Any, tensors: tuple) -> Any:
 
 
 def symbolic_call(fn: Callable, args: tuple, kwargs: dict) -> Any:
-    """Record ``fn(*args, **kwargs)`` with KerasTensor arguments as a node of an op layer."""
+    """Record ``fn(*args, **kwargs)`` with KerasTensor arguments as a node of an op layer.
+
+    The output spec comes from probing (:func:`probe_output_spec`), unless ``fn`` has an
+    ``output_spec(*args, **kwargs)`` attribute that returns the output KerasTensor(s) (None: probe).
+    """
     if not _OP_NODE_CLASS:
         import importlib
         importlib.import_module("kshim.layers")  # KerasTensors exist without layers only if built by hand
@@ -143,4 +147,9 @@ def symbolic_call(fn: Callable, args: tuple, kwargs: dict) -> Any:
         return v
     template = optree.tree_map(slot, (args, kwargs), namespace="kshim")
     layer = _OP_NODE_CLASS[0](fn, template)
-    return symbolic_layer_call(layer, tuple(inputs), {})
+    spec_fn = getattr(fn, "output_spec", None)  # an op whose output shape probing cannot find
+    outputs = spec_fn(*args, **kwargs) if spec_fn is not None else None
+    if outputs is None:
+        return symbolic_layer_call(layer, tuple(inputs), {})
+    Node(layer, tuple(inputs), {}, outputs)
+    return outputs

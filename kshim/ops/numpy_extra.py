@@ -4,6 +4,8 @@ The ops live in topic modules (``numpy_extra_<topic>.py``); this module re-expor
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import numpy_extra_bits as _bits
 from . import numpy_extra_math as _math
 from . import numpy_extra_nan as _nan
@@ -23,5 +25,7 @@ from .numpy_extra_shape import *  # noqa: F401,F403
 from .numpy_extra_stats import *  # noqa: F401,F403
 from .numpy_extra_vectorize import *  # noqa: F401,F403
 
-__all__ = sorted(set(_bits.__all__ + _math.__all__ + _nan.__all__ + _quantile.__all__ + _search.__all__ + _sets.__all__
-                     + _shape.__all__ + _stats.__all__ + _vectorize.__all__))
+# Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
+if not TYPE_CHECKING:
+    __all__ = sorted(set(_bits.__all__ + _math.__all__ + _nan.__all__ + _quantile.__all__ + _search.__all__ + _sets.__all__
+                         + _shape.__all__ + _stats.__all__ + _vectorize.__all__))

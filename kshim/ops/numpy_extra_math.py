@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import math as _math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -287,14 +287,22 @@ def isposinf(x: Any) -> Any:
 def isreal(x: Any) -> Any:
     """Elementwise test for a zero imaginary part: kshim tensors are real, so all True.
 
+    kshim differs from Keras: kshim has no complex dtypes, so a complex input is refused
+    (ValueError, on every backend) rather than tested.
+
     Args:
         x: Input tensor.
 
     Returns:
         bool tensor of ``True`` shaped like ``x``.
+
+    Raises:
+        ValueError: For a complex input.
     """
     b = current()
-    return b.ones(tuple(b.shape(tensor(x))), "bool")
+    t = tensor(x)
+    b.dtype(t)  # the NumPy backend passes a complex ndarray through: refuse it as the others do
+    return b.ones(tuple(b.shape(t)), "bool")
 
 
 def _int_shift_operands(name: str, x: Any, y: Any) -> None:
@@ -375,5 +383,7 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
     return current().convert_to_tensor(np.ascontiguousarray(arr), _dt.standardize_dtype(dtype))
 
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+# Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
+if not TYPE_CHECKING:
+    __all__ = [_n for _n, _v in list(globals().items())
+               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

@@ -9,7 +9,7 @@ NumPy backend's tape. Integer inputs give ``floatx`` (Keras' rule).
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -209,5 +209,7 @@ def nanmedian(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return _quantile(x, 0.5, axis, "linear", keepdims, True, 1.0, "nanmedian")
 
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+# Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
+if not TYPE_CHECKING:
+    __all__ = [_n for _n, _v in list(globals().items())
+               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

@@ -7,7 +7,7 @@ pass ``size``. ``nonzero`` always has a data-dependent shape (Keras' signature h
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -144,5 +144,7 @@ def nonzero(x: Any) -> tuple:
     return tuple(b.convert_to_tensor(np.ascontiguousarray(i, dtype=np.int32), "int32") for i in np.nonzero(host))
 
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+# Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
+if not TYPE_CHECKING:
+    __all__ = [_n for _n, _v in list(globals().items())
+               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

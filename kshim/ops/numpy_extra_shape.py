@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import numbers
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..backend import current
 from ._dispatch import norm_axis, op, promote, tensor
@@ -302,5 +302,7 @@ def empty_like(x: Any, dtype: Any = None) -> Any:
     return _zeros_like(x, dtype=dtype)
 
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+# Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
+if not TYPE_CHECKING:
+    __all__ = [_n for _n, _v in list(globals().items())
+               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

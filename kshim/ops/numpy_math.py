@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math as _math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as _np
 
@@ -435,10 +435,11 @@ def right_shift(x: Any, y: Any) -> Any:
 
 @op
 def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
-    """Select ``x1`` where ``condition`` else ``x2``.
+    """Select ``x1`` where ``condition`` else ``x2``; with only ``condition``, its non-zero indices.
 
-    Unlike Keras 3, the one-argument form ``where(condition)`` (the indices of the non-zero entries) is
-    not supported, because its shape depends on the data.
+    The one-argument form ``where(condition)`` is :func:`nonzero` (as NumPy and Keras): its output
+    shape depends on the values, so it reads ``condition`` on the host and cannot be traced by
+    ``jax.jit``.
 
     Args:
         condition: Tensor or array-like, cast to bool (any non-zero value is True).
@@ -447,18 +448,22 @@ def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
             together; ``x1`` and ``x2`` are promoted to a common dtype (Python scalars weakly typed).
 
     Returns:
-        A tensor of the broadcast shape and the promoted dtype of ``x1`` and ``x2``.
+        A tensor of the broadcast shape and the promoted dtype of ``x1`` and ``x2``; with ``x1``
+        and ``x2`` both None, a tuple of int32 index tensors, one per dimension of ``condition``.
 
     Raises:
-        ValueError: If ``x1`` or ``x2`` is missing (``None``).
+        ValueError: If exactly one of ``x1`` and ``x2`` is None (Keras' message).
 
     Example:
         >>> x = kshim.ops.convert_to_tensor([1, 2, 3])
         >>> kshim.ops.convert_to_numpy(kshim.ops.where([True, False, True], x, 0))
         array([1, 0, 3], dtype=int32)
     """
-    if x1 is None or x2 is None:
-        raise ValueError("kshim.ops.where needs x1 and x2 (the one-argument form has a data-dependent shape).")
+    if (x1 is None) != (x2 is None):
+        raise ValueError("`x1` and `x2` either both should be `None` or both should have non-None value.")
+    if x1 is None:
+        from .numpy_extra_sets import nonzero
+        return nonzero(condition)
     b = current()
     a, c = promote(x1, x2)
     return b.where(tensor(condition, "bool"), a, c)
@@ -796,5 +801,7 @@ def signbit(x: Any) -> Any:
     return b.where(b.equal(x, zero), zero_sign, neg)
 
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+# Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
+if not TYPE_CHECKING:
+    __all__ = [_n for _n, _v in list(globals().items())
+               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import dtypes as _dt
 from ..backend import current
@@ -444,7 +444,7 @@ def argsort(x: Any, axis: int = -1) -> Any:
             tensor.
 
     Returns:
-        An int32 tensor of indices, of ``x``'s shape (1-d when ``axis`` is None).
+        An int32 tensor of indices, of ``x``'s shape (1-d when ``axis`` is None or ``x`` is a scalar).
 
     Raises:
         ValueError: If ``axis`` is out of bounds for ``x``'s rank.
@@ -454,6 +454,9 @@ def argsort(x: Any, axis: int = -1) -> Any:
         array([1, 2, 0], dtype=int32)
     """
     b = current()
+    x = tensor(x)
+    if not b.shape(x):  # a scalar, as NumPy and Keras: sorted as a one-element vector, result (1,)
+        return b.cast(b.argsort(b.reshape(x, (1,)), 0), "int32")
     x, ax = _flat_or_axis(x, axis)
     return b.cast(b.argsort(x, ax), "int32")
 
@@ -501,7 +504,8 @@ def median(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
     Args:
         x: Input tensor.
-        axis: None (the default: the median of all elements) or an int; negative counts from the end.
+        axis: None (the default: the median of all elements), an int or a sequence of ints (the
+            median over those axes together); negatives count from the end.
         keepdims: If True, the reduced axes are kept with size 1 (so the result broadcasts
             against ``x``); if False (the default) they are removed.
 
@@ -515,13 +519,19 @@ def median(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     x = tensor(x)
     if not _dt.is_float(b.dtype(x)):
         x = b.cast(x, _dt.config.floatx())
-    nd = len(b.shape(x))
-    if axis is None:
-        flat, ax = _flat_or_axis(x, None)
-    else:
-        flat, ax = x, norm_axis(axis, nd)
+    shape = tuple(b.shape(x))
+    nd = len(shape)
+    axes = tuple(range(nd)) if axis is None else axis_tuple(axis, nd)
+    kept = tuple(i for i in range(nd) if i not in axes)
+    kept_shape = tuple(shape[i] for i in kept)
+    if axes != tuple(range(nd - len(axes), nd)):  # the reduced axes last, then flattened into one
+        x = b.transpose(x, kept + axes)
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    flat = b.reshape(x, kept_shape + (n,))
+    ax = len(kept)
     s = b.sort(flat, ax)
-    n = b.shape(s)[ax]
     lead = (slice(None),) * ax
     lo = b.getitem(s, lead + (slice((n - 1) // 2, (n - 1) // 2 + 1),))
     hi = b.getitem(s, lead + (slice(n // 2, n // 2 + 1),))
@@ -529,9 +539,8 @@ def median(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     # a NaN anywhere in the reduced slice makes the median NaN (as NumPy and Keras); sort puts NaNs last
     med = b.where(b.any(b.isnan(flat), (ax,), True), b.full((), float("nan"), b.dtype(s)), med)
     if keepdims:
-        return b.reshape(med, tuple(1 for _ in range(nd))) if axis is None else med
-    return b.reshape(med, ()) if axis is None else b.reshape(
-        med, tuple(d for i, d in enumerate(b.shape(med)) if i != ax))
+        return b.reshape(med, tuple(1 if i in axes else d for i, d in enumerate(shape)))
+    return b.reshape(med, kept_shape)
 
 
 @op
@@ -566,5 +575,7 @@ def diff(a: Any, n: int = 1, axis: int = -1) -> Any:
     return x
 
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+# Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
+if not TYPE_CHECKING:
+    __all__ = [_n for _n, _v in list(globals().items())
+               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

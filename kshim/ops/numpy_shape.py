@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import builtins
 import math as _math
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from .. import dtypes as _dt
+from .._symbolic import KerasTensor
 from .._validation import check_op_output, is_symbolic_dim
 from ..backend import current
-from ._dispatch import axis_tuple, norm_axis, op, promote, shape_of, tensor
+from ._dispatch import axis_tuple, dtype_of, norm_axis, op, promote, shape_of, tensor
 
 _sl = builtins.slice
 
@@ -269,10 +270,27 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Any:  # 
         A tensor of shape ``(N, M)``.
 
     Raises:
+        TypeError: If ``N`` or ``M`` is a float or a float tensor (as Keras).
         ValueError: If the result would have more elements than kshim's per-tensor limit (``2**31 - 1``).
     """
+    if _is_float_arg(N):
+        raise TypeError(f"Argument `N` must be an integer or an integer tensor. Received: N={N!r}")
+    if _is_float_arg(M):
+        raise TypeError(f"Argument `M` must be an integer, an integer tensor, or `None`. Received: M={M!r}")
     n, m = _cap((int(N), int(N if M is None else M)), "eye")
     return current().eye(n, m, int(k), _dt_or(dtype, _dt.config.floatx()))
+
+
+def _is_float_arg(v: Any) -> bool:
+    """A Python float, or a tensor/array/Variable of a float dtype (as Keras' ``eye`` refuses)."""
+    if isinstance(v, (float, np.floating)):
+        return True
+    if v is None or isinstance(v, (int, np.integer)):
+        return False
+    try:
+        return _dt.is_float(dtype_of(v))
+    except Exception:  # not a tensor-like: int() reports it
+        return False
 
 
 def identity(n: int, dtype: Any = None) -> Any:
@@ -396,10 +414,20 @@ def triu(x: Any, k: int = 0) -> Any:
 
 
 # ---- shape ------------------------------------------------------------------------------------
+def _check_newshape(shape: tuple) -> None:
+    """Keras' checks (and messages) on the int entries of a reshape target."""
+    ints = [s for s in shape if isinstance(s, (int, np.integer))]
+    if any(s < -1 for s in ints):
+        raise ValueError(f"Each dimension in `newshape` must be a non-negative integer, or `-1` for a single "
+                         f"unknown dimension. Received: newshape={shape}.")
+    if ints.count(-1) > 1:
+        raise ValueError(f"There must be at most one unknown dimension (-1) in `newshape`. Received: "
+                         f"newshape={shape}.")
+
+
 def _resolve_shape(shape: Any, size: int, src: tuple) -> tuple:
     shape = _dims(shape)  # a reshape keeps the size: nothing to cap
-    if shape.count(-1) > 1:
-        raise ValueError(f"reshape: at most one -1 allowed in new shape {shape}")
+    _check_newshape(shape)
     known = _math.prod(s for s in shape if s != -1)
     if -1 in shape:
         if known == 0 or size % known:
@@ -417,13 +445,15 @@ def reshape(x: Any, newshape: Any) -> Any:
     Args:
         x: Input tensor.
         newshape: The new shape: an int or a sequence of ints, at most one of which may be -1
-            (that dimension is inferred from the size).
+            (that dimension is inferred from the size). Symbolically it may also be a 1-d int
+            KerasTensor (or hold 0-d ones): the dims it gives are then unknown (None).
 
     Returns:
         A tensor with ``x``'s elements (in row-major order) and dtype, of shape ``newshape``.
 
     Raises:
-        ValueError: If ``newshape`` has more than one -1 or does not match ``x``'s size.
+        ValueError: If ``newshape`` has more than one -1, a dim below -1, or does not match ``x``'s
+            size.
 
     Example:
         >>> kshim.ops.shape(kshim.ops.reshape(kshim.ops.zeros((2, 3)), (3, -1)))
@@ -433,6 +463,23 @@ def reshape(x: Any, newshape: Any) -> Any:
     x = tensor(x)
     src = tuple(b.shape(x))
     return b.reshape(x, _resolve_shape(newshape, _math.prod(src), src))
+
+
+def _reshape_spec(x: Any, newshape: Any) -> Any:
+    """The symbolic output of ``reshape`` when ``newshape`` is (or holds) a KerasTensor: its values
+    are unknown, so every dim they give is None (as Keras). None: an ordinary probe does."""
+    if isinstance(newshape, KerasTensor):
+        rank = newshape.shape[0] if len(newshape.shape) == 1 and newshape.shape[0] is not None else 1
+        dims: tuple = (None,) * rank
+    elif isinstance(newshape, (list, tuple)) and any(d is None or isinstance(d, KerasTensor) for d in newshape):
+        _check_newshape(tuple(newshape))
+        dims = tuple(d if isinstance(d, (int, np.integer)) and d >= 0 else None for d in newshape)
+    else:
+        return None
+    return KerasTensor(dims, x.dtype if isinstance(x, KerasTensor) else dtype_of(x))
+
+
+reshape.__wrapped__.output_spec = _reshape_spec  # type: ignore[attr-defined]
 
 
 @op
@@ -461,15 +508,25 @@ def transpose(x: Any, axes: Any = None) -> Any:
         The transposed tensor.
 
     Raises:
-        ValueError: If ``axes`` is not a permutation of ``x``'s axes, or an axis is out of bounds.
+        ValueError: If ``axes`` does not have one entry per axis, an axis is out of bounds, or
+            ``axes`` is not a permutation (Keras' messages).
     """
     b = current()
     x = tensor(x)
     nd = len(b.shape(x))
-    axes = tuple(reversed(range(nd))) if axes is None else tuple(norm_axis(a, nd) for a in axes)
-    if sorted(axes) != list(range(nd)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation for shape {b.shape(x)}")
-    return b.transpose(x, axes)
+    if axes is None:
+        return b.transpose(x, tuple(reversed(range(nd))))
+    axes = list(axes)
+    if len(axes) != nd:  # Keras' checks, in its order and with its messages
+        raise ValueError(f"axis must be a list of the same length as the input shape, expected {nd}, but "
+                         f"received {len(axes)}.")
+    if any(not isinstance(a, (int, np.integer)) or isinstance(a, bool) or not -nd <= a < nd for a in axes):
+        raise ValueError(f"Each axis in `axes` must be an integer in [-{nd}, {nd}). Received: axes={axes}.")
+    perm = tuple(int(a) % nd for a in axes)
+    if len(set(perm)) != nd:
+        raise ValueError(f"`axes` must be a valid permutation of the input dimensions (no duplicates). "
+                         f"Received: axes={axes} for input of rank {nd}.")
+    return b.transpose(x, perm)
 
 
 @op
@@ -485,13 +542,19 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Any:
         The tensor with its axes rearranged.
 
     Raises:
-        ValueError: If an axis is out of bounds for ``x``'s rank.
+        ValueError: If an axis is out of bounds for ``x``'s rank, an axis is repeated, or ``source``
+            and ``destination`` differ in length.
     """
     b = current()
     x = tensor(x)
     nd = len(b.shape(x))
     src = [norm_axis(a, nd) for a in (source if isinstance(source, (list, tuple)) else [source])]
     dst = [norm_axis(a, nd) for a in (destination if isinstance(destination, (list, tuple)) else [destination])]
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):  # as NumPy: not left to the backend
+        raise ValueError(f"moveaxis: repeated axis in `source` {source} or `destination` {destination}.")
+    if len(src) != len(dst):
+        raise ValueError(f"moveaxis: `source` {source} and `destination` {destination} must have the same "
+                         f"number of elements.")
     order = [a for a in range(nd) if a not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -990,12 +1053,17 @@ def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
         A tensor of ``x``'s dtype whose shape is ``x``'s other axes, then the diagonal's length.
 
     Raises:
-        ValueError: If an axis is out of bounds for ``x``'s rank.
+        ValueError: If an axis is out of bounds for ``x``'s rank, or ``axis1`` and ``axis2`` name the
+            same axis.
     """
     b = current()
     x = tensor(x)
     nd = len(b.shape(x))
-    x = moveaxis(x, [norm_axis(axis1, nd), norm_axis(axis2, nd)], [nd - 2, nd - 1])
+    a1, a2 = norm_axis(axis1, nd), norm_axis(axis2, nd)
+    if a1 == a2:
+        raise ValueError(f"diagonal: `axis1` and `axis2` cannot be the same axis. Received: axis1={axis1}, "
+                         f"axis2={axis2} (both axis {a1} of a rank-{nd} tensor).")
+    x = moveaxis(x, [a1, a2], [nd - 2, nd - 1])
     n, m = b.shape(x)[-2:]
     rows = np.arange(builtins.max(0, -offset), builtins.min(n, m - offset))
     if rows.size == 0:
@@ -1104,5 +1172,7 @@ def size(x: Any) -> int:
     return int(_math.prod(shape_of(x)))
 
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+# Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
+if not TYPE_CHECKING:
+    __all__ = [_n for _n, _v in list(globals().items())
+               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]

@@ -14,7 +14,7 @@ framing, overlap-add, I0) live in ``kshim/ops/_signal_utils.py``.
 from __future__ import annotations
 
 import math as _math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -425,27 +425,39 @@ def kaiser(x: Any, beta: float) -> Any:
 def real(x: Any) -> Any:
     """Real part. kshim tensors are real, so this returns ``x`` (dtype kept), as Keras does.
 
+    kshim differs from Keras: kshim has no complex dtypes, so a complex input is refused (ValueError,
+    on every backend) rather than computed.
+
     Args:
         x: Input tensor.
 
     Returns:
         ``x`` as a tensor.
+
+    Raises:
+        ValueError: For a complex input.
     """
-    return tensor(x)
+    return _real_input(x)
 
 
 @op
 def imag(x: Any) -> Any:
     """Imaginary part: zeros of ``x``'s shape and dtype for kshim's real tensors (as Keras).
 
+    kshim differs from Keras: kshim has no complex dtypes, so a complex input is refused (ValueError,
+    on every backend) rather than computed.
+
     Args:
         x: Input tensor.
 
     Returns:
         A tensor of zeros like ``x``.
+
+    Raises:
+        ValueError: For a complex input.
     """
     b = current()
-    x = tensor(x)
+    x = _real_input(x)
     return b.zeros(tuple(b.shape(x)), b.dtype(x))
 
 
@@ -453,26 +465,44 @@ def imag(x: Any) -> Any:
 def conjugate(x: Any) -> Any:
     """Complex conjugate; the identity on kshim's real tensors (dtype kept), as in Keras.
 
+    kshim differs from Keras: kshim has no complex dtypes, so a complex input is refused (ValueError,
+    on every backend) rather than computed.
+
     Args:
         x: Input tensor.
 
     Returns:
         ``x`` as a tensor.
+
+    Raises:
+        ValueError: For a complex input.
     """
-    return tensor(x)
+    return _real_input(x)
 
 
 @op
 def conj(x: Any) -> Any:
-    """Shorthand for :func:`conjugate`.
+    """Shorthand for :func:`conjugate` (a complex input is refused, see there).
 
     Args:
         x: Input tensor.
 
     Returns:
         ``x`` as a tensor.
+
+    Raises:
+        ValueError: For a complex input.
     """
-    return tensor(x)
+    return _real_input(x)
+
+
+def _real_input(x: Any) -> Any:
+    """``tensor(x)``, refusing complex data: the NumPy backend passes a complex ``np.ndarray``
+    through unconverted, and the identity would then silently be wrong (JAX and torch already
+    refuse it when converting)."""
+    t = tensor(x)
+    current().dtype(t)  # ValueError "Unsupported dtype complex128 ..." as on the other backends
+    return t
 
 
 def _float_result(x: Any) -> Any:
@@ -540,5 +570,7 @@ def i0(x: Any) -> Any:
     return y if work == out else b.cast(y, out)
 
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+# Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
+if not TYPE_CHECKING:
+    __all__ = [_n for _n, _v in list(globals().items())
+               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
