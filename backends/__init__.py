@@ -7,6 +7,7 @@ point must load a zero-argument callable returning a backend object).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import threading
 from typing import Any, Callable
 

@@ -1,13 +1,15 @@
 """Layers that are also the framework's native module class (torch: ``torch.nn.Module``).
 
 Generic class machinery, below the frontend (``kshim.layers.layer`` calls it; a backend's base
-pickles through :func:`rebuild_native`). A backend may declare ``layer_module_base``: a class that a layer created under that backend also
-derives from (the torch backend's is ``torch.nn.Module``-based: ``backends/torch/module.py``). The
+pickles through :func:`rebuild_native`). A backend may declare ``layer_module_base``: a class that a
+layer created under that backend also derives from (the torch backend's is ``torch.nn.Module``-based:
+``backends/torch/module.py``). The
 layer's class is then a subclass of its own class and that base, made once per class here. The
 subclass has the same name, module and qualified name, and :func:`kshim_class` maps it back, so
 serialization, registration and ``type(layer).__name__`` see the user's class; ``isinstance`` checks
 against the user's class keep working, and class attributes written through ``type(layer)`` land on
-the user's class. ``type(layer) is UserClass`` is False on such a backend (documented difference). Under a backend without such a base nothing changes.
+the user's class. ``type(layer) is UserClass`` is False on such a backend (documented difference).
+Under a backend without such a base nothing changes.
 
 This module imports no framework and nothing of kshim: the base comes from the backend object.
 """

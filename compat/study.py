@@ -32,7 +32,7 @@ def summary(values: Sequence[float]) -> dict:
             "n": int(a.size)}
 
 
-def spread(values: Sequence[float]) -> dict:
+def spread(values: Sequence[float] | np.ndarray) -> dict:
     """``{"median", "min", "max", "n"}`` of timing repetitions (ms)."""
     a = np.asarray(values, dtype="float64")
     if not a.size:

@@ -103,10 +103,10 @@ def _timing(keras: Any, model: Any, batches: list, repeats: int) -> dict:
         return [v.value for v in model.non_trainable_variables]
     if backend == "jax":
         import jax
-        fwd = jax.jit(lambda tv, ntv, x: model.stateless_call(tv, ntv, x, training=True)[0])
+        jfwd = jax.jit(lambda tv, ntv, x: model.stateless_call(tv, ntv, x, training=True)[0])
         vg = jax.jit(jax.value_and_grad(lambda tv, ntv, x, y: loss_obj(y, model.stateless_call(tv, ntv, x,
                                                                                            training=True)[0])))
-        calls = {"forward": lambda b: np.asarray(fwd(tv(), ntv(), b[0])),
+        calls = {"forward": lambda b: np.asarray(jfwd(tv(), ntv(), b[0])),
                  "forward_grad": lambda b: float(vg(tv(), ntv(), b[0], b[1])[0])}
     elif backend == "torch":
         import torch
@@ -134,7 +134,9 @@ def _train(keras: Any, spec: dict, arrays: Any, s: int) -> tuple[dict, list]:
     model = _build(keras, spec)
     model.set_weights([arrays[f"init_{s}_{i}"] for i in range(spec["n_weights"][s])])
     x, y = arrays["x"], arrays["y"]
-    curve, metrics, steps, val = [], {}, [], {}
+    curve, steps = [], []
+    metrics: dict[str, list] = {}
+    val: dict[str, list] = {}
     t0 = time.perf_counter()
     for e in range(spec["epochs"]):
         order = arrays[f"order_{s}_{e}"]

@@ -83,7 +83,8 @@ def _torch_impl(model: str, init: list, seed: int, rate: float) -> dict:
     gen = torch.Generator().manual_seed(seed)
     tr = TRAINABLE[model]
     w = [torch.tensor(a) for a in init]
-    st = {"w": w, "m": [torch.zeros_like(w[i]) for i in tr], "v": [torch.zeros_like(w[i]) for i in tr], "t": 0}
+    st: dict[str, Any] = {"w": w, "m": [torch.zeros_like(w[i]) for i in tr], "v": [torch.zeros_like(w[i]) for i in tr],
+                          "t": 0}
 
     def mask(n):
         if rate <= 0:
@@ -180,7 +181,7 @@ def _jax_impl(model: str, init: list, seed: int, rate: float) -> dict:
         logits, _ = _forward(jnp, ops, model, merge(params, others), x, False, None)
         return _loss_acc(jnp, ops, logits, y)
 
-    st = {"p": [jnp.asarray(init[i]) for i in tr], "o": [jnp.asarray(init[i]) for i in rest],
+    st: dict[str, Any] = {"p": [jnp.asarray(init[i]) for i in tr], "o": [jnp.asarray(init[i]) for i in rest],
           "m": [jnp.zeros(init[i].shape, init[i].dtype) for i in tr],
           "v": [jnp.zeros(init[i].shape, init[i].dtype) for i in tr],
           "t": 0, "key": jax.random.PRNGKey(seed)}
@@ -212,7 +213,8 @@ def run(framework: str, model: str, data: tuple, init: list, seed: int, epochs: 
     (x, y), (xv, yv), (xt, yt) = data
     impl = (_torch_impl if framework == "torch" else _jax_impl)(model, [np.asarray(a) for a in init], seed, dropout)
     T = impl["tensor"]
-    curve, accs, steps, val = [], [], [], {"loss": [], "accuracy": []}
+    curve, accs, steps = [], [], []
+    val: dict[str, list] = {"loss": [], "accuracy": []}
     t0 = time.perf_counter()
     for order in training.batch_orders(len(x), epochs, seed):
         for i in range(0, len(order), batch_size):

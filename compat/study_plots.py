@@ -56,8 +56,8 @@ def _validation(plt: Any, study: dict) -> bytes | None:
     fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 3.8), squeeze=False)
     for ax, name in zip(axes[0], names):
         for i, col in enumerate(first["runs"]):
-            curves = [r["runs"].get(col, {}).get("val", {}).get(name) for r in study["per_seed"]]
-            curves = np.asarray([c for c in curves if c], dtype="float64")
+            found = [r["runs"].get(col, {}).get("val", {}).get(name) for r in study["per_seed"]]
+            curves = np.asarray([c for c in found if c], dtype="float64")
             if not curves.size:
                 continue
             x = np.arange(1, curves.shape[1] + 1) + 0.04 * (i - len(first["runs"]) / 2)  # side by side

@@ -411,7 +411,7 @@ def _ranker(layers: list, rec: dict) -> Callable[[str, str], tuple]:
     backprop order (last layer first: a wrong backward op shows first where the backward pass
     reaches it), updates in forward order. A layer's place is that of its first call."""
     calls = list(rec["activation"])
-    first = {}
+    first: dict[str, int] = {}
     for i, key in enumerate(calls):
         first.setdefault(key.split("#", 1)[0], i)
 

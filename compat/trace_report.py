@@ -48,7 +48,7 @@ def compare_pair(a: dict | None, b: dict | None, rtol: float, atol: float, scale
         missing = "one backend" if a is None or b is None else f"names {sorted(set(a) ^ set(b))}"
         return {"max_abs": math.inf, "max_rel": math.inf, "ratio": math.inf, "ok": False, "worst": "",
                 "message": f"recorded on {missing} only"}
-    out = {"max_abs": 0.0, "max_rel": 0.0, "ratio": 0.0, "ok": True, "worst": "", "message": ""}
+    out: dict[str, Any] = {"max_abs": 0.0, "max_rel": 0.0, "ratio": 0.0, "ok": True, "worst": "", "message": ""}
     for name in a:
         r = _compare_one(a[name], b[name], rtol, atol, (scales or {}).get(name))
         for k in ("max_abs", "max_rel"):

@@ -75,6 +75,7 @@ MODELS: dict[str, tuple[Callable, Callable]] = {
 def load_script(path: str) -> Any:
     """Import the script at ``path`` as a module (its ``import keras`` sees whatever ``keras`` is here)."""
     spec = importlib.util.spec_from_file_location("kshim_compare_script", path)
+    assert spec is not None and spec.loader is not None  # a file path always gets a source loader
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     if not hasattr(mod, "build_model"):

@@ -37,7 +37,10 @@ import importlib.util
 import os
 import sys
 import types
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, cast
+
+if TYPE_CHECKING:
+    from importlib.abc import Loader  # typing only: importlib.abc is slow to import
 
 from ._foreign import (_FOREIGN_PREFIXES, RealKerasObjectError, _foreign_class, check_kshim_model,  # noqa: F401
                        reject_real_keras, symbolic_conversion_error)
@@ -165,13 +168,15 @@ class _KerasAliasFinder:  # the MetaPathFinder protocol (find_spec)
         if fullname != "keras" and not fullname.startswith("keras."):
             return None
         if fullname in _VIEWS:
-            return importlib.machinery.ModuleSpec(fullname, _AliasLoader(_VIEWS[fullname], True),
+            return importlib.machinery.ModuleSpec(fullname, cast("Loader", _AliasLoader(_VIEWS[fullname], True)),
                                                   origin=f"alias of {_VIEWS[fullname]}")
         kname = _kshim_name(fullname)
         kspec = _kshim_spec(kname) if kname is not None else None
         if kspec is None:
             raise ModuleNotFoundError(_missing_message(fullname), name=fullname)
-        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(kname, False), origin=f"alias of {kname}",
+        assert kname is not None  # kspec is None otherwise
+        return importlib.machinery.ModuleSpec(fullname, cast("Loader", _AliasLoader(kname, False)),
+                                              origin=f"alias of {kname}",
                                               is_package=kspec.submodule_search_locations is not None)
 
 

@@ -5,6 +5,7 @@ Low in the layering (foundation) because layers, models and symbolic tensors all
 from __future__ import annotations
 
 import sys
+import types
 from typing import Any
 _FOREIGN_PREFIXES = ("keras.", "tf_keras.", "keras_core.", "tensorflow.python.keras.", "tensorflow.keras.")
 
@@ -16,7 +17,7 @@ class RealKerasObjectError(TypeError):
 def symbolic_conversion_error(tensor: Any) -> TypeError:
     """The error for ``np.asarray(kshim KerasTensor)``: which is what real Keras does when one of its
     layers is called on a kshim tensor, so that case gets the mixing message."""
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     while frame is not None:
         mod = frame.f_globals.get("__name__", "") or ""
         if mod.startswith(_FOREIGN_PREFIXES):

@@ -241,7 +241,7 @@ def resolve_function(config: dict, custom_objects: dict | None = None, safe_mode
     fn = get_registered(name)  # Keras <= 3.6 saved registered functions by their bare name
     if fn is not None:
         return fn
-    if not _is_builtin_module(module) and "." not in name:
+    if module is not None and not _is_builtin_module(module) and "." not in name:
         if not safe:
             try:
                 fn = getattr(importlib.import_module(module), name, None)

@@ -25,7 +25,7 @@ class StatelessScope:
         self.collect_losses = collect_losses
         self.record_all = record_all  # record assignments to every variable, not only mapped ones
         self.parent: StatelessScope | None = None
-        self._token = None
+        self._token: contextvars.Token[StatelessScope | None] | None = None
 
     def get(self, variable: Any) -> Any:
         key = id(variable)
@@ -64,6 +64,7 @@ class StatelessScope:
         return self
 
     def __exit__(self, *exc) -> None:
+        assert self._token is not None, "__enter__ sets it"
         _SCOPE.reset(self._token)
         self.parent = None
 

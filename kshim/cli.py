@@ -145,16 +145,16 @@ def namespace_modules(namespaces: Sequence[str]) -> Any:
         yield ns, holder, kmod, smod
 
 
-def coverage() -> dict:
+def coverage() -> tuple[dict, str]:
     """``{namespace: {"keras": n, "kshim": n, "missing": [...], "left_out": {name: reason}}}`` for every
-    public Keras namespace; needs real Keras installed."""
+    public Keras namespace, and the Keras version; needs real Keras installed."""
     from .compat.oracle import import_keras
     from .compat.registry import Unavailable
     try:
         keras = import_keras()
     except Unavailable as e:
         raise ImportError(str(e)) from e
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for ns, _, kmod, smod in namespace_modules(keras_namespaces(keras)):
         k = _public(kmod)
         s = _public(smod) if smod is not None else set()
@@ -241,7 +241,8 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     from .compat import report, runner
     backends = _check_backends(_backends_arg(args.backends))
     dtypes = ["float32", "float64"] if args.dtype == "all" else [args.dtype]
-    oracle = {"auto": "auto", "on": True, "off": False}[args.oracle]
+    oracles: dict[str, bool | str] = {"auto": "auto", "on": True, "off": False}
+    oracle = oracles[args.oracle]
     _enable_jax_cache()
     t0 = time.perf_counter()
     n = [0]

@@ -1,7 +1,7 @@
 """``kshim.constraints``: MaxNorm, MinMaxNorm, NonNeg, UnitNorm (applied after optimizer updates)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from . import _config as config, ops
 from ._registry import lookup, serialize_obj
@@ -130,6 +130,12 @@ def deserialize(config: Any, custom_objects: dict | None = None) -> Constraint:
         ValueError: For an unknown name or ``class_name``.
     """
     return lookup("constraint", config, _CLASSES, _ALIASES, custom_objects)
+
+
+@overload
+def get(identifier: None) -> None: ...
+@overload
+def get(identifier: Any) -> Constraint: ...
 
 
 def get(identifier: Any) -> Constraint | None:

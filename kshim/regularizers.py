@@ -1,7 +1,7 @@
 """``kshim.regularizers``: L1, L2, L1L2, OrthogonalRegularizer."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from . import ops
 from ._registry import lookup, serialize_obj
@@ -138,6 +138,12 @@ def deserialize(config: Any, custom_objects: dict | None = None) -> Regularizer:
         ValueError: For an unknown name or ``class_name``.
     """
     return lookup("regularizer", config, _CLASSES, _ALIASES, custom_objects)
+
+
+@overload
+def get(identifier: None) -> None: ...
+@overload
+def get(identifier: Any) -> Regularizer: ...
 
 
 def get(identifier: Any) -> Regularizer | None:

@@ -64,6 +64,7 @@ class CSVLogger(Callback):
             if self.keys and not any(k.startswith("val_") for k in self.keys):
                 self.keys.extend([f"val_{k}" for k in self.keys])
 
+        assert self.csv_file is not None, "on_train_begin opened it"
         if self.writer is None:
             class CustomDialect(csv.excel):
                 delimiter = self.sep

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import operator
 import warnings
+from typing import Any, Callable
 
 from .callback import Callback
 
@@ -48,7 +49,7 @@ class MonitorCallback(Callback):
         self.mode = mode
         self.best = baseline
         self.min_delta = abs(min_delta)
-        self.monitor_op = None
+        self.monitor_op: Callable[[Any, Any], Any] | None = None
 
     def _infer_direction(self) -> str | None:
         name = self.monitor[4:] if self.monitor.startswith("val_") else self.monitor
@@ -86,4 +87,5 @@ class MonitorCallback(Callback):
     def _is_improvement(self, monitor_value, reference_value) -> bool:
         if reference_value is None:
             return True
+        assert self.monitor_op is not None, "_set_monitor_op() runs first"
         return bool(self.monitor_op(monitor_value - self.min_delta, reference_value))

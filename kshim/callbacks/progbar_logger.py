@@ -84,12 +84,14 @@ class ProgbarLogger(Callback):
         logs = logs or {}
         self._maybe_init_progbar()
         self.seen = batch + 1  # one-based
+        assert self.progbar is not None  # _maybe_init_progbar() made it
         if self.verbose == 1:
             self.progbar.update(self.seen, list(logs.items()), finalize=False)
 
     def _finalize_progbar(self, logs):
         logs = logs or {}
         self._maybe_init_progbar()
+        assert self.progbar is not None
         if self.target is None:
             # Unknown step count: it is known now.
             self.target = self.seen

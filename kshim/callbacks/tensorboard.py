@@ -117,7 +117,7 @@ class TensorBoard(Callback):
         self._start_batch, self._stop_batch = _profile_range(profile_batch)
         self._should_trace = not (self._start_batch == 0 and self._stop_batch == 0)
         self._is_tracing = False
-        self._profiler = None
+        self._profiler: Any = None  # the backend, where it can profile
         if self._should_trace:
             self._profiler = _backend.current()
             if not (callable(getattr(self._profiler, "start_trace", None))
@@ -270,7 +270,7 @@ class TensorBoard(Callback):
 
     def _collect_learning_rate(self, logs: dict) -> dict:
         from ..optimizers import Optimizer
-        optimizer = getattr(self.model, "optimizer", None)
+        optimizer: Any = getattr(self.model, "optimizer", None)
         if hasattr(optimizer, "inner_optimizer"):
             optimizer = optimizer.inner_optimizer
         if hasattr(optimizer, "optimizers"):

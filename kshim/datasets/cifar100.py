@@ -41,8 +41,8 @@ def load_data(label_mode: str = "fine") -> tuple:
     path = os.path.join(path, "cifar-100-python")
     out = []
     for split in ("train", "test"):
-        x, y = _load_batch(os.path.join(path, split), f"{label_mode}_labels")
-        y = np.reshape(y, (len(y), 1))
+        x, labels = _load_batch(os.path.join(path, split), f"{label_mode}_labels")
+        y = np.reshape(labels, (len(labels), 1))
         if _config.image_data_format() == "channels_last":
             x = x.transpose(0, 2, 3, 1)
         out.append((x, y))

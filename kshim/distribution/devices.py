@@ -20,11 +20,11 @@ def backend_lib(what: str = "kshim.distribution") -> Any:
     """
     name = current().name
     if name == "jax":
-        from ..backends.jax import distribution as lib
-        return lib
+        from ..backends.jax import distribution as jax_lib
+        return jax_lib
     if name == "torch":
-        from ..backends.torch import distribution as lib
-        return lib
+        from ..backends.torch import distribution as torch_lib
+        return torch_lib
     raise ValueError(f"{what}: {_NUMPY_MESSAGE}" if name == "numpy" else
                      f"{what}: the {name!r} backend has no distribution support (use jax or torch).")
 

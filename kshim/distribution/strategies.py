@@ -192,7 +192,9 @@ class ModelParallel(Distribution):
 
     @property
     def num_model_replicas(self) -> int:
-        return int(self.device_mesh.shape[list(self.device_mesh.axis_names).index(self.batch_dim_name)])
+        batch_axis = self.batch_dim_name
+        assert batch_axis is not None  # __init__ defaults it to the mesh's first axis
+        return int(self.device_mesh.shape[list(self.device_mesh.axis_names).index(batch_axis)])
 
     def _layout_of(self, variable: Any) -> TensorLayout:
         layout = self._layout_map[variable.path]

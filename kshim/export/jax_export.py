@@ -17,7 +17,7 @@ import numpy as np
 from .. import backend as _backend
 from . import signature as sig
 
-_SAMPLE_TOL = dict(rtol=1e-5, atol=1e-6)  # float32 vmap vs batched call: summation order only
+_SAMPLE_TOL: dict[str, Any] = dict(rtol=1e-5, atol=1e-6)  # float32 vmap vs batched call: summation order only
 
 
 def _symbols(signature: list) -> list[dict[int, Any]]:
@@ -33,7 +33,7 @@ def _arg_specs(signature: list, symbolic: bool) -> list:
     flat, per_leaf = sig.flatten(signature), _symbols(signature) if symbolic else None
     specs = []
     for i, spec in enumerate(flat):
-        shape = tuple(per_leaf[i].get(d, s) if symbolic else s for d, s in enumerate(spec.shape))
+        shape = tuple(per_leaf[i].get(d, s) if per_leaf is not None else s for d, s in enumerate(spec.shape))
         dtype = jax.numpy.bfloat16 if spec.dtype == "bfloat16" else np.dtype(spec.dtype)
         specs.append(jax.ShapeDtypeStruct(shape, dtype))
     return sig.pack_as(signature, specs)

@@ -27,17 +27,19 @@ def _torch():
     return torch
 
 
-def _buffer_name(i: int, path: str) -> str:
+def _buffer_name(i: int, path: str | None) -> str:
     return f"v{i}_" + re.sub(r"[^0-9A-Za-z_]", "_", path or "var")
 
 
 def make_module(model: Any, signature: list) -> Any:
     """A ``torch.nn.Module`` whose ``forward(*args)`` is the model's inference call on args shaped
     like ``signature``, with the model's variable values as (persistent) buffers."""
-    torch = _torch()
+    import torch
 
     class ExportModule(torch.nn.Module):
         """The traced program: ``forward(*args)`` = ``model(*args, training=False)``."""
+
+        _kshim_model: Any  # in __dict__ (not a registered submodule), so torch's __getattr__ types do not apply
 
         def __init__(self) -> None:
             super().__init__()
@@ -149,7 +151,7 @@ def export_onnx(model: Any, filepath: str, signature: list, verbose: bool, opset
     ``input_{i}``); outputs are ``output_0``, ``output_1``, ... (the flattened output structure).
     Dynamic dims are named ``batch`` and ``dim_{input}_{dim}`` in the ONNX graph.
     """
-    torch = _torch()
+    import torch
     flat_sig = sig.flatten(signature)
 
     class _Flat(torch.nn.Module):  # ONNX inputs are flat: repack them into the signature's structure
@@ -174,6 +176,7 @@ def export_onnx(model: Any, filepath: str, signature: list, verbose: bool, opset
                                         opset_version=opset_version, verbose=False)
         except Exception as e:  # noqa: BLE001 - the converter raises many types
             raise RuntimeError(f"Failed to export model to ONNX format. Original error: {e}") from e
+    assert program is not None  # dynamo=True always returns the program
     _name_dynamic_dims(program.model, ep, signature)
     program.save(filepath)
     if verbose:
@@ -195,6 +198,6 @@ def _name_dynamic_dims(onnx_model: Any, program: Any, signature: list) -> None:
     for value in values:
         if value.shape is None:
             continue
-        dims = [ir.SymbolicDim(names[d.value]) if isinstance(d, ir.SymbolicDim) and d.value in names else d
-                for d in value.shape]
-        value.shape = ir.Shape(dims)
+        new_dims = [ir.SymbolicDim(names[d.value]) if isinstance(d, ir.SymbolicDim) and d.value in names else d
+                    for d in value.shape]
+        value.shape = ir.Shape(new_dims)

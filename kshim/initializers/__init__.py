@@ -6,7 +6,7 @@ seed gives bit-identical weights on numpy, jax and torch. As in Keras, the lower
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from .base import Initializer
 from .constant import Constant, Identity, Ones, Zeros
@@ -43,7 +43,7 @@ __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomN
            "lecun_normal", "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform", "stft",
            "truncated_normal", "variance_scaling", "zeros", "compute_fans", "get", "serialize", "deserialize"]
 
-_ALIASES = {
+_ALIASES: dict[str, type[Initializer]] = {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "random_uniform": RandomUniform, "uniform": RandomUniform,
     "normal": RandomNormal,
     "random_normal": RandomNormal, "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
@@ -88,6 +88,12 @@ def deserialize(config: Any, custom_objects: dict | None = None) -> Initializer:
             raise ValueError(f"Unknown initializer {name!r}. Valid: {', '.join(sorted(_CLASSES))}.")
         return cls.from_config(config.get("config", {}))
     return get(config)
+
+
+@overload
+def get(identifier: None) -> None: ...
+@overload
+def get(identifier: Any) -> Initializer: ...
 
 
 def get(identifier: Any) -> Initializer | None:

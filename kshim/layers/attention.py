@@ -8,12 +8,15 @@ at query-masked positions and keeps the query mask. ``MultiHeadAttention`` lives
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import ops
 from .. import random as _random
 from .layer import Layer
 from .multi_head_attention import MultiHeadAttention  # noqa: F401
+
+if TYPE_CHECKING:
+    from ..variables import Variable
 
 
 class Attention(Layer):
@@ -51,8 +54,8 @@ class Attention(Layer):
         if self.score_mode not in ["dot", "concat"]:
             raise ValueError("Invalid value for argument score_mode. Expected one of {'dot', 'concat'}. "
                              f"Received: score_mode={score_mode}")
-        self.scale = None
-        self.concat_score_weight = None
+        self.scale: Variable | None = None
+        self.concat_score_weight: Variable | None = None
 
     def build(self, input_shape: Any) -> None:
         self._validate_inputs(input_shape)

@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from .. import activations, constraints, initializers, ops, regularizers
 from .._validation import check_shape, is_int, positive_int
 from .layer import Layer
+
+if TYPE_CHECKING:
+    from ..variables import Variable
+    _LoraBase = Layer  # the mixin is only ever mixed into Layer subclasses
+else:
+    _LoraBase = object
 
 
 def _ser(mod: Any, obj: Any) -> Any:
@@ -57,7 +63,7 @@ class _MergedLoraWeight:
         return self
 
 
-class _LoraMixin:
+class _LoraMixin(_LoraBase):
     """LoRA (low-rank adaptation) shared by ``Dense``, ``EinsumDense`` and ``Embedding``, as in Keras 3.
 
     With LoRA enabled the base weight (``_kernel`` / ``_embeddings``) is frozen and two trainable
@@ -72,8 +78,8 @@ class _LoraMixin:
                               "layer, remove the `kernel_constraint` argument.")
 
     def _init_lora(self, lora_rank: int | None, lora_alpha: float | None) -> None:
-        self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_rank: int | None = lora_rank
+        self.lora_alpha: float | None = lora_alpha if lora_alpha is not None else lora_rank
         self.lora_enabled = False
 
     def _lora_base(self) -> Any:
@@ -92,6 +98,7 @@ class _LoraMixin:
         if not self.lora_enabled:
             return base
         a, b = self._lora_factors()
+        assert self.lora_rank is not None and self.lora_alpha is not None  # enable_lora() set them
         delta = ops.multiply(ops.matmul(a, b), self.lora_alpha / self.lora_rank)
         return ops.cast(ops.add(base, delta), dtype or self.compute_dtype)
 
@@ -151,7 +158,7 @@ class _LoraMixin:
         the merged base weight, then the bias (if any); the factors are not stored, and loading
         zeroes them.
         """
-        own = list(self._trainable_variables) + list(self._non_trainable_variables)
+        own: list[Variable | _MergedLoraWeight] = [*self._trainable_variables, *self._non_trainable_variables]
         if self.lora_enabled:
             factors, base = {id(f) for f in self._lora_factors()}, self._lora_base()
             own = [_MergedLoraWeight(self) if v is base else v for v in own if id(v) not in factors]
@@ -360,8 +367,9 @@ class EinsumDense(_LoraMixin, Layer):
         if self.bias_axes:
             first = min(lout.index(c) for c in self.bias_axes)
             bshape = tuple(dims[c] if c in self.bias_axes else 1 for c in lout[first:])
-            self.bias = self.add_weight(bshape, self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            self.bias: Variable | None = self.add_weight(bshape, self.bias_initializer, name="bias",
+                                                         regularizer=self.bias_regularizer,
+                                                         constraint=self.bias_constraint)
         else:
             self.bias = None
         self.built = True

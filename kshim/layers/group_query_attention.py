@@ -17,7 +17,7 @@ writes in configs). kshim exports both names; ``_keras_class_name`` records the 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 from .. import _config, constraints, initializers, ops, regularizers
 from .._symbolic import KerasTensor
@@ -109,11 +109,13 @@ class GroupedQueryAttention(QueryValueKeyLayer):
     # the names MultiHeadAttention's shared mask helpers read
     _attention_axes = (1,)
     _sliding_window = property(lambda self: self.sliding_window)
-    _compute_attention_mask = MultiHeadAttention._compute_attention_mask
-    _compute_causal_mask = MultiHeadAttention._compute_causal_mask
-    _compute_sliding_window_mask = MultiHeadAttention._compute_sliding_window_mask
-    _masked_softmax = MultiHeadAttention._masked_softmax
-    _tensor = MultiHeadAttention._tensor
+    # (typed as plain callables: their ``self`` is annotated as MultiHeadAttention, but they only
+    # read the names above, which this class has too)
+    _compute_attention_mask: Callable[..., Any] = MultiHeadAttention._compute_attention_mask
+    _compute_causal_mask: Callable[..., Any] = MultiHeadAttention._compute_causal_mask
+    _compute_sliding_window_mask: Callable[..., Any] = MultiHeadAttention._compute_sliding_window_mask
+    _masked_softmax: Callable[..., Any] = MultiHeadAttention._masked_softmax
+    _tensor: Callable[..., Any] = MultiHeadAttention._tensor
     compute_mask = MultiHeadAttention.compute_mask
 
     # ---- build ------------------------------------------------------------------------------------
@@ -135,7 +137,8 @@ class GroupedQueryAttention(QueryValueKeyLayer):
         return EinsumDense(equation, output_shape=output_shape, bias_axes=bias_axes if self.use_bias else None,
                            activation=activation, name=name, **self._common_kwargs())
 
-    def build(self, query_shape: Any, value_shape: Any, key_shape: Any = None) -> None:
+    def build(self, query_shape: Any, value_shape: Any,  # type: ignore[override]  # Keras': three shapes
+              key_shape: Any = None) -> None:
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
         key_given = key_shape is not None
         key_shape = value_shape if key_shape is None else tuple(key_shape)
@@ -214,7 +217,8 @@ class GroupedQueryAttention(QueryValueKeyLayer):
         return ops.einsum(self._combine_equation, final, value), scores
 
     # ---- shapes -----------------------------------------------------------------------------------
-    def compute_output_shape(self, query_shape: Any, value_shape: Any, key_shape: Any = None) -> Any:
+    def compute_output_shape(self, query_shape: Any, value_shape: Any,  # type: ignore[override]  # Keras' signature
+                             key_shape: Any = None) -> Any:
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
         key_shape = value_shape if key_shape is None else tuple(key_shape)
         if query_shape[-1] != value_shape[-1]:

@@ -18,7 +18,7 @@ __all__ = ["InputSpec", "assert_input_compatibility"]
 
 
 def _standardize_shape(shape: Any) -> tuple:
-    out = []
+    out: list[int | None] = []
     for d in shape:
         if d is None:
             out.append(None)
@@ -59,6 +59,8 @@ class InputSpec:
                  min_ndim: int | None = None, axes: dict | None = None, allow_last_axis_squeeze: bool = False,
                  name: str | None = None, optional: bool = False):
         self.dtype = _dt.standardize_dtype(dtype) if dtype is not None else None
+        self.shape: tuple | None
+        self.ndim: int | None
         if shape is not None:
             self.shape = _standardize_shape(shape)
             self.ndim = len(shape)
@@ -76,7 +78,8 @@ class InputSpec:
         except (ValueError, TypeError):
             raise TypeError(f"Argument `axes` must be a dict with integer keys. Received: axes={axes}") from None
         if self.axes and (self.ndim is not None or self.max_ndim is not None):
-            max_dim = (self.ndim if self.ndim else self.max_ndim) - 1
+            # (ndim=0 without max_ndim gives a TypeError here, as in Keras)
+            max_dim = (self.ndim if self.ndim else self.max_ndim) - 1  # type: ignore[operator]
             max_axis = max(self.axes)
             if max_axis > max_dim:
                 raise ValueError(f"Axis {max_axis} is greater than the maximum allowed value: {max_dim}")

@@ -99,7 +99,7 @@ class Merge(Layer):
                              f"{len(inputs)} inputs and {len(masks)} masks.")
         if len({len(ops.shape(x)) for x in inputs}) > 1:
             inputs, masks = self._expand_ranks(inputs, masks)
-        self._masks = masks
+        self._masks: list | None = masks
         try:
             return self._merge_function(inputs)
         finally:

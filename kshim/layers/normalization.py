@@ -9,7 +9,7 @@ normalize the float32 input before casting the result to float16.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from .. import _config
 from .. import constraints, initializers, ops, regularizers
@@ -24,7 +24,7 @@ def _compute_dtype(x: Any) -> str:
     return "float32" if d in _LOW or not d.startswith(("float", "bfloat")) else d
 
 
-def _check_axes(layer: Layer, axes: list, input_shape: Any) -> list:
+def _check_axes(layer: Any, axes: list, input_shape: Any) -> list:
     nd = len(input_shape)
     out = []
     for a in axes:
@@ -35,7 +35,7 @@ def _check_axes(layer: Layer, axes: list, input_shape: Any) -> list:
     return out
 
 
-def _gamma_beta_config(layer: Layer) -> dict:
+def _gamma_beta_config(layer: Any) -> dict:
     return {
         "beta_initializer": initializers.serialize(layer.beta_initializer),
         "gamma_initializer": initializers.serialize(layer.gamma_initializer),
@@ -46,7 +46,7 @@ def _gamma_beta_config(layer: Layer) -> dict:
     }
 
 
-def _init_gamma_beta(layer: Layer, beta_initializer: Any, gamma_initializer: Any, beta_regularizer: Any,
+def _init_gamma_beta(layer: Any, beta_initializer: Any, gamma_initializer: Any, beta_regularizer: Any,
                      gamma_regularizer: Any, beta_constraint: Any, gamma_constraint: Any) -> None:
     layer.beta_initializer = initializers.get(beta_initializer)
     layer.gamma_initializer = initializers.get(gamma_initializer)
@@ -56,12 +56,12 @@ def _init_gamma_beta(layer: Layer, beta_initializer: Any, gamma_initializer: Any
     layer.gamma_constraint = constraints.get(gamma_constraint)
 
 
-def _add_gamma(layer: Layer, shape: tuple) -> Any:
+def _add_gamma(layer: Any, shape: tuple) -> Any:
     return layer.add_weight(shape, layer.gamma_initializer, name="gamma", regularizer=layer.gamma_regularizer,
                             constraint=layer.gamma_constraint, trainable=True, autocast=False)
 
 
-def _add_beta(layer: Layer, shape: tuple) -> Any:
+def _add_beta(layer: Any, shape: tuple) -> Any:
     return layer.add_weight(shape, layer.beta_initializer, name="beta", regularizer=layer.beta_regularizer,
                             constraint=layer.beta_constraint, trainable=True, autocast=False)
 
@@ -103,6 +103,14 @@ class BatchNormalization(Layer):
             when built, for an ``axis`` of unknown size or outside the input's rank.
     """
 
+    # set by _init_gamma_beta
+    beta_initializer: Any
+    gamma_initializer: Any
+    beta_regularizer: Any
+    gamma_regularizer: Any
+    beta_constraint: Any
+    gamma_constraint: Any
+
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
                  moving_mean_initializer: Any = "zeros", moving_variance_initializer: Any = "ones",
@@ -137,8 +145,12 @@ class BatchNormalization(Layer):
                                  f"Received: dmax={dmax}.")
         self.renorm_clipping = renorm_clipping
         self.renorm_momentum = renorm_momentum
-        self.gamma = self.beta = self.moving_mean = self.moving_variance = None
-        self._reduction_axes = None
+        # Variables once built.
+        self.gamma: Any = None
+        self.beta: Any = None
+        self.moving_mean: Any = None
+        self.moving_variance: Any = None
+        self._reduction_axes: list[int] | None = None
 
     def build(self, input_shape: Any) -> None:
         (ax,) = _check_axes(self, [self.axis], input_shape)
@@ -294,7 +306,7 @@ class LayerNormalization(Layer):
         rms_scaling = kwargs.pop("rms_scaling", False)
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)):
-            self.axis = list(axis)
+            self.axis: int | list[int] = list(axis)
         elif isinstance(axis, int):
             self.axis = axis
         else:
@@ -322,7 +334,7 @@ class LayerNormalization(Layer):
         cd = _compute_dtype(inputs)
         x = ops.cast(inputs, cd)
         nd = len(ops.shape(x))
-        axes = sorted(a % nd for a in self.axis)
+        axes = sorted(a % nd for a in cast(list, self.axis))  # build() made it a list
         bshape = [1] * nd
         for a in axes:
             bshape[a] = ops.shape(x)[a]
@@ -457,7 +469,7 @@ class UnitNormalization(Layer):
     def __init__(self, axis: Any = -1, **kwargs: Any):
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)):
-            self.axis = list(axis)
+            self.axis: int | list[int] = list(axis)
         elif isinstance(axis, int):
             self.axis = axis
         else:

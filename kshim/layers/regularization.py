@@ -8,7 +8,7 @@ called with ``training=True``.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 from .. import _config
 from .. import ops
@@ -46,7 +46,7 @@ def _validate_noise_shape(noise_shape: Any) -> tuple | None:
     return noise_shape
 
 
-def _dropout(layer: Layer, inputs: Any, noise_shape: Any) -> Any:
+def _dropout(layer: Dropout, inputs: Any, noise_shape: Any) -> Any:
     if layer.rate >= 1.0:  # everything dropped (kshim.random.dropout rejects rate 1)
         return ops.zeros_like(inputs)
     return _random.dropout(inputs, layer.rate, noise_shape=noise_shape, seed=layer.seed_generator)
@@ -95,6 +95,7 @@ class Dropout(Layer):
 
 class _SpatialDropout(Dropout):
     _ndim = 3
+    _noise_shape: Callable[[tuple], tuple]  # each subclass defines it
 
     def __init__(self, rate: float, seed: int | None = None, name: str | None = None, dtype: Any = None,
                  **kwargs: Any):

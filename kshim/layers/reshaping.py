@@ -192,6 +192,7 @@ class _SpatialEdit(Layer):
 
 class _Cropping(_SpatialEdit):
     _arg = "cropping"
+    cropping: Any  # set by _SpatialEdit.__init__ (the attribute named by _arg)
 
     def call(self, inputs: Any) -> Any:
         shp = tuple(ops.shape(inputs))

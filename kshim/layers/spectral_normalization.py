@@ -44,7 +44,7 @@ class SpectralNormalization(Wrapper):
                              f"`power_iterations={power_iterations}`")
         self.power_iterations = power_iterations
 
-    def build(self, input_shape: Any) -> None:
+    def build(self, input_shape: Any) -> None:  # type: ignore[override]  # Keras' signature: no default
         super().build(input_shape)
         self.input_spec = InputSpec(min_ndim=1, axes={-1: input_shape[-1]})
         if hasattr(self.layer, "kernel"):

@@ -33,7 +33,8 @@ def serialize(optimizer: Optimizer) -> dict:
             "config": optimizer.get_config(), "registered_name": None}
 
 
-def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
+def deserialize(config: dict, custom_objects: dict | None = None
+                ) -> Optimizer | LossScaleOptimizer | MultiOptimizer | OptimizerMap:
     """Optimizer from a :func:`serialize` dict (class names are case-insensitive).
 
     Args:
@@ -81,7 +82,7 @@ def get(identifier: Any) -> Optimizer | None:
     elif isinstance(identifier, str):
         obj = deserialize({"class_name": identifier, "config": {}})
     elif isinstance(identifier, type) and issubclass(identifier, Optimizer):
-        obj = identifier()
+        obj = identifier()  # type: ignore[call-arg]  # concrete optimizers default learning_rate
     else:
         obj = identifier
     if isinstance(obj, Optimizer):

@@ -1,7 +1,7 @@
 """``Adafactor`` (Shazeer and Stern, 2018): factored second moments, relative step size."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from .. import ops
 from ..variables import Variable
@@ -40,7 +40,7 @@ class Adafactor(Optimizer):
         self.clip_threshold = clip_threshold
         self.relative_step = relative_step
 
-    def build(self, variables: list) -> None:
+    def build(self, variables: Sequence[Variable]) -> None:
         """Create the factored accumulators and velocities, variable by variable (Keras order).
 
         Args:
@@ -49,7 +49,9 @@ class Adafactor(Optimizer):
         if self.built:
             return
         super().build(variables)
-        self._r, self._c, self._v = [], [], []
+        self._r: list[Any] = []
+        self._c: list[Any] = []
+        self._v: list[Any] = []
         for var in variables:
             if len(var.shape) < 2:
                 for store in (self._r, self._c):

@@ -1,7 +1,7 @@
 """``Ftrl``: Follow The Regularized Leader (McMahan et al., 2013), with L1/L2 and shrinkage."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from .. import ops
 from ..variables import Variable
@@ -55,7 +55,7 @@ class Ftrl(Optimizer):
         self.l2_shrinkage_regularization_strength = l2_shrinkage_regularization_strength
         self.beta = beta
 
-    def build(self, variables: list) -> None:
+    def build(self, variables: Sequence[Variable]) -> None:
         """Create the accumulator and linear slots, variable-major (Keras order).
 
         Args:

@@ -1,7 +1,7 @@
 """``Lamb`` (You et al., 2019): Adam's direction scaled by the layer-wise trust ratio."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from .. import ops
 from ..variables import Variable
@@ -30,7 +30,7 @@ class Lamb(Optimizer):
         self._check_numbers(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
-    def build(self, variables: list) -> None:
+    def build(self, variables: Sequence[Variable]) -> None:
         """Create the momentum and velocity slots, variable-major (Keras order).
 
         Args:

@@ -179,4 +179,4 @@ class LossScaleOptimizer(Optimizer):
         if "inner_optimizer" not in config:
             raise ValueError("A LossScaleOptimizer config needs its `inner_optimizer` (a serialized optimizer).")
         inner = deserialize(config.pop("inner_optimizer"), custom_objects)
-        return cls(inner, **config)
+        return cls(inner, **config)  # type: ignore[arg-type]  # a saved LossScaleOptimizer wraps an Optimizer

@@ -90,7 +90,7 @@ class Muon(Optimizer):
             return True
         return any(re.search(pattern, path) for pattern in self.exclude_layers)
 
-    def build(self, variables: list) -> None:
+    def build(self, variables: Sequence[Variable]) -> None:
         """Create a momentum slot per variable and a velocity slot per AdamW variable (Keras order).
 
         Args:

@@ -1,7 +1,7 @@
 """Keras 3's optimizers with their exact update rules and defaults, each written once with ``kshim.ops``."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from .. import ops
 from ..backend import current
@@ -23,7 +23,7 @@ def _keras_positional(cls: type) -> type:
     import functools
     import inspect
 
-    init = cls.__init__
+    init = cls.__init__  # type: ignore[misc]  # the class's own (possibly inherited) __init__, on purpose
     sig = inspect.signature(init)
     params = list(sig.parameters.values())
     own = [q for q in params[1:] if q.kind == q.POSITIONAL_OR_KEYWORD]
@@ -45,7 +45,7 @@ def _keras_positional(cls: type) -> type:
 
     var_kw = [q for q in params if q.kind == q.VAR_KEYWORD]
     __init__.__signature__ = sig.replace(parameters=[params[0], *own, *extra, *var_kw])  # type: ignore[attr-defined]
-    cls.__init__ = __init__
+    cls.__init__ = __init__  # type: ignore[misc]  # replaced on purpose (see the docstring)
     return cls
 
 
@@ -93,7 +93,7 @@ class SGD(Optimizer):
             raise ValueError("`momentum` must be a float between [0, 1].")
         self.momentum, self.nesterov = momentum, nesterov
 
-    def build(self, variables: list) -> None:
+    def build(self, variables: Sequence[Variable]) -> None:
         if self.built:
             return
         super().build(variables)
@@ -158,7 +158,7 @@ class Adam(Optimizer):
         self._check_numbers(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
 
-    def build(self, variables: list) -> None:
+    def build(self, variables: Sequence[Variable]) -> None:
         if self.built:
             return
         super().build(variables)
@@ -302,7 +302,7 @@ class RMSprop(Optimizer):
         self._check_numbers(rho=rho, momentum=momentum, epsilon=epsilon)
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
 
-    def build(self, variables: list) -> None:
+    def build(self, variables: Sequence[Variable]) -> None:
         if self.built:
             return
         super().build(variables)
@@ -375,7 +375,7 @@ class Adagrad(Optimizer):
         self._check_numbers(initial_accumulator_value=initial_accumulator_value, epsilon=epsilon)
         self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
 
-    def build(self, variables: list) -> None:
+    def build(self, variables: Sequence[Variable]) -> None:
         if self.built:
             return
         super().build(variables)
@@ -433,7 +433,7 @@ class Adadelta(Optimizer):
         self._check_numbers(rho=rho, epsilon=epsilon)
         self.rho, self.epsilon = rho, epsilon
 
-    def build(self, variables: list) -> None:
+    def build(self, variables: Sequence[Variable]) -> None:
         if self.built:
             return
         super().build(variables)
@@ -499,7 +499,7 @@ class Adamax(Optimizer):
         self._check_numbers(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
-    def build(self, variables: list) -> None:
+    def build(self, variables: Sequence[Variable]) -> None:
         if self.built:
             return
         super().build(variables)
@@ -561,7 +561,7 @@ class Nadam(Optimizer):
         self._check_numbers(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
-    def build(self, variables: list) -> None:
+    def build(self, variables: Sequence[Variable]) -> None:
         if self.built:
             return
         dtype = variables[0].dtype if variables else None
@@ -642,7 +642,7 @@ class Lion(Optimizer):
                              f"degenerates to SignSGD. Received: beta_1={beta_1}.")
         self.beta_1, self.beta_2 = beta_1, beta_2
 
-    def build(self, variables: list) -> None:
+    def build(self, variables: Sequence[Variable]) -> None:
         if self.built:
             return
         super().build(variables)

@@ -1,7 +1,7 @@
 """``ScheduleFreeAdamW`` (Defazio et al., 2024): AdamW without a learning-rate schedule."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from .. import ops
 from ..variables import Variable
@@ -33,7 +33,7 @@ class ScheduleFreeAdamW(Optimizer):
         self._check_numbers(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, warmup_steps=warmup_steps)
         self.beta_1, self.beta_2, self.epsilon, self.warmup_steps = beta_1, beta_2, epsilon, warmup_steps
 
-    def build(self, variables: list) -> None:
+    def build(self, variables: Sequence[Variable]) -> None:
         """Create the momentum (a copy of each variable) and velocity slots, variable-major.
 
         Args:

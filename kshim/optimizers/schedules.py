@@ -308,7 +308,7 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRat
     Raises:
         ValueError: For an unknown ``class_name``.
     """
-    name = config.get("class_name")
+    name: Any = config.get("class_name")  # any JSON value: an unknown one raises below
     cls = (custom_objects or {}).get(name) or _SCHEDULES.get(name)
     if cls is None:
         raise ValueError(f"Unknown learning rate schedule {name!r}. Valid: {', '.join(sorted(_SCHEDULES))}.")

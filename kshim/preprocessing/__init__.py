@@ -26,8 +26,9 @@ def __getattr__(name: str) -> Any:
     import importlib
     if name == "image":
         return importlib.import_module(".image", __name__)
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    target = _LAZY.get(name)  # (None only for "image", handled above)
+    if target is not None:
+        value = getattr(importlib.import_module(target, __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'kshim.preprocessing' has no attribute {name!r}")

@@ -22,8 +22,9 @@ def _children(obj: Any, top: bool) -> list[tuple[str, Any]]:
             out[name] = getattr(obj, name, None)
         if getattr(type(obj), "_saves_layers_group", False):  # models (class attribute of Model)
             out["layers"] = obj.layers
-            if top and getattr(obj, "optimizer", None) is not None:
-                out["optimizer"] = obj.optimizer
+            optimizer = getattr(obj, "optimizer", None) if top else None
+            if optimizer is not None:
+                out["optimizer"] = optimizer
     return sorted(out.items())
 
 

@@ -25,9 +25,12 @@ which pytest refuses.
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Generator, Iterator
 
 import pytest
+
+if TYPE_CHECKING:
+    from pluggy import Result
 
 ALL = ("numpy", "jax", "torch")
 """The backends ``--backend all`` selects."""
@@ -190,8 +193,8 @@ def _kshim_backend_all_tests(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Markers on a test that runs once (no fixture, no opt-in): skip when the default backend is excluded."""
-    if getattr(item, "callspec", None) is not None and (
-            "backend" in item.callspec.params or "_kshim_backend_all_tests" in item.callspec.params):
+    callspec = getattr(item, "callspec", None)  # parametrized tests (pytest.Function) have one
+    if callspec is not None and ("backend" in callspec.params or "_kshim_backend_all_tests" in callspec.params):
         return
     if item.get_closest_marker("backends") is None and item.get_closest_marker("skip_backend") is None:
         return
@@ -205,7 +208,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Result[None], None]:
     """A test that asks for a backend whose library is not installed is skipped, not failed
     (kshim raises ``ImportError: kshim backend 'jax' needs the 'jax' package, which is not installed``)."""
     outcome = yield

@@ -242,7 +242,7 @@ class ArrayDataset(PyDataset):
 
 
 def _seed_or_random(seed: int | None) -> int:
-    return int(np.random.randint(1e6)) if seed is None else int(seed)
+    return int(np.random.randint(1_000_000)) if seed is None else int(seed)
 
 
 def _as_arrays(data: Any) -> Any:
@@ -293,6 +293,7 @@ class SourceDataset(ArrayDataset):
         if not self._shuffle or (epoch == 0 and self._first_in_order):
             return np.arange(self._n)
         if epoch not in self._orders:
+            assert self._seed is not None  # shuffle=True drew one
             self._orders = {epoch: _permutation(self._n, self._seed, epoch)}
         return self._orders[epoch]
 
@@ -310,6 +311,8 @@ class SourceDataset(ArrayDataset):
 
 
 class _MapDataset(ArrayDataset):
+    _parent: ArrayDataset  # a derived dataset always has one
+
     def __init__(self, parent: ArrayDataset, fn: Callable):
         super().__init__(parent)
         self._fn = fn
@@ -329,6 +332,8 @@ class _MapDataset(ArrayDataset):
 
 
 class _BatchDataset(ArrayDataset):
+    _parent: ArrayDataset  # a derived dataset always has one
+
     def __init__(self, parent: ArrayDataset, batch_size: int, drop_remainder: bool):
         super().__init__(parent)
         self._batch_size, self._drop = batch_size, drop_remainder
@@ -348,6 +353,8 @@ class _BatchDataset(ArrayDataset):
 
 
 class _UnbatchDataset(ArrayDataset):
+    _parent: ArrayDataset  # a derived dataset always has one
+
     def __init__(self, parent: ArrayDataset):
         super().__init__(parent)
         self._ends = np.cumsum(parent._sizes())
@@ -367,6 +374,8 @@ class _UnbatchDataset(ArrayDataset):
 
 
 class _TakeDataset(ArrayDataset):
+    _parent: ArrayDataset  # a derived dataset always has one
+
     def __init__(self, parent: ArrayDataset, count: int):
         super().__init__(parent)
         self._count = count
@@ -383,6 +392,8 @@ class _TakeDataset(ArrayDataset):
 
 
 class _SkipDataset(ArrayDataset):
+    _parent: ArrayDataset  # a derived dataset always has one
+
     def __init__(self, parent: ArrayDataset, count: int):
         super().__init__(parent)
         self._count = count
@@ -398,6 +409,8 @@ class _SkipDataset(ArrayDataset):
 
 
 class _ShuffleDataset(ArrayDataset):
+    _parent: ArrayDataset  # a derived dataset always has one
+
     def __init__(self, parent: ArrayDataset, seed: int, reshuffle: bool):
         super().__init__(parent)
         self._seed, self._reshuffle = seed, reshuffle
@@ -414,6 +427,8 @@ class _ShuffleDataset(ArrayDataset):
 
 
 class _CacheDataset(ArrayDataset):
+    _parent: ArrayDataset  # a derived dataset always has one
+
     def __init__(self, parent: ArrayDataset):
         super().__init__(parent)
         self._store: dict = {}

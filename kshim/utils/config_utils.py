@@ -20,7 +20,7 @@ class Config:
         **kwargs: The initial entries.
     """
 
-    __attrs__ = None
+    __attrs__: set[str] | None = None
 
     def __init__(self, **kwargs: Any):
         self._config = kwargs

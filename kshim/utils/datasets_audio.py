@@ -86,11 +86,11 @@ def audio_dataset_from_directory(directory: str, labels: Any = "inferred", label
             raise ValueError(f"`sampling_rate` should be higher than 0. Received: sampling_rate={sampling_rate}")
     check_validation_split_arg(validation_split, subset, shuffle, seed)
     if seed is None:
-        seed = int(np.random.randint(1e6))
+        seed = int(np.random.randint(1_000_000))
     paths, labels, class_names = index_directory(directory, labels, formats=ALLOWED_FORMATS, class_names=class_names,
                                                  shuffle=shuffle, seed=seed, follow_links=follow_links,
                                                  verbose=verbose)
-    if label_mode == "binary" and len(class_names) != 2:
+    if label_mode == "binary" and len(class_names or ()) != 2:
         raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
                          f"class_names={class_names}")
 

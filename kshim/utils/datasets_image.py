@@ -165,11 +165,11 @@ def image_dataset_from_directory(directory: str, labels: Any = "inferred", label
         raise ValueError("Only one of `pad_to_aspect_ratio`, `crop_to_aspect_ratio` can be set to `True`.")
     check_validation_split_arg(validation_split, subset, shuffle, seed)
     if seed is None:
-        seed = int(np.random.randint(1e6))
+        seed = int(np.random.randint(1_000_000))
     paths, labels, class_names = index_directory(directory, labels, formats=ALLOWLIST_FORMATS,
                                                  class_names=class_names, shuffle=shuffle, seed=seed,
                                                  follow_links=follow_links, verbose=verbose)
-    if label_mode == "binary" and len(class_names) != 2:
+    if label_mode == "binary" and len(class_names or ()) != 2:
         raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
                          f"class_names={class_names}")
     data_format = _config.image_data_format() if data_format is None else data_format

@@ -95,10 +95,10 @@ def index_directory(directory: str, labels: Any, formats: tuple, class_names: li
         if out_labels is None:
             print_msg(f"Found {len(names_all)} files.")
         else:
-            print_msg(f"Found {len(names_all)} files belonging to {len(out_classes)} classes.")
+            print_msg(f"Found {len(names_all)} files belonging to {len(out_classes or ())} classes.")
     paths = [os.path.join(directory, n) for n in names_all]
     if shuffle:
-        seed = int(np.random.randint(1e6)) if seed is None else seed
+        seed = int(np.random.randint(1_000_000)) if seed is None else seed
         np.random.RandomState(seed).shuffle(paths)
         if out_labels is not None:
             np.random.RandomState(seed).shuffle(out_labels)

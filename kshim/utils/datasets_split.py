@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -124,5 +125,5 @@ def split_dataset(dataset: Any, left_size: Any = None, right_size: Any = None, s
     parts = []
     for idx in (np.asarray(order[:left]), np.asarray(order[total - right:])):
         rows = index_element(data, idx)
-        parts.append(SourceDataset(len(idx), lambda i, rows=rows: index_element(rows, i), batch_size=batch))
+        parts.append(SourceDataset(len(idx), partial(index_element, rows), batch_size=batch))
     return parts[0], parts[1]

@@ -61,11 +61,11 @@ def text_dataset_from_directory(directory: str, labels: Any = "inferred", label_
         raise ValueError(f'`format` should be either "tf" or "grain". Received: format={format}')
     check_validation_split_arg(validation_split, subset, shuffle, seed)
     if seed is None:
-        seed = int(np.random.randint(1e6))
+        seed = int(np.random.randint(1_000_000))
     paths, labels, class_names = index_directory(directory, labels, formats=(".txt",), class_names=class_names,
                                                  shuffle=shuffle, seed=seed, follow_links=follow_links,
                                                  verbose=verbose)
-    if label_mode == "binary" and len(class_names) != 2:
+    if label_mode == "binary" and len(class_names or ()) != 2:
         raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
                          f"class_names={class_names}")
     return build_datasets(paths, labels, label_mode, class_names, validation_split, subset,

@@ -110,7 +110,7 @@ def extract_archive(file_path: str, path: str = ".", archive_format: Any = "auto
         try:
             if fmt == "tar":
                 with tarfile.open(file_path) as archive:
-                    kwargs = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+                    kwargs: dict[str, Any] = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
                     archive.extractall(base, members=_safe_tar_members(archive, base), **kwargs)
             else:
                 with zipfile.ZipFile(file_path) as archive:
@@ -137,7 +137,7 @@ def _download(origin: str, target: str) -> None:
         total = None if total_size in (-1, 0) else total_size
         bar = state.get("bar") or state.setdefault("bar", Progbar(total))
         done = block_num * block_size
-        bar.update(min(done, total) if total else done, finalize=bool(total) and done >= total)
+        bar.update(min(done, total) if total else done, finalize=total is not None and done >= total)
 
     try:
         try:

@@ -83,7 +83,7 @@ def timeseries_dataset_from_array(data: Any, targets: Any, sequence_length: int,
         num_seqs = min(num_seqs, len(targets))
     positions = np.arange(0, max(num_seqs, 0), sequence_stride, dtype="int64")
     if shuffle:
-        seed = int(np.random.randint(1e6)) if seed is None else seed
+        seed = int(np.random.randint(1_000_000)) if seed is None else seed
         np.random.RandomState(seed).shuffle(positions)
     steps = np.asarray(data[start:end])
     offsets = np.arange(sequence_length, dtype="int64") * sampling_rate

@@ -60,6 +60,8 @@ class FlaxLayer(JaxLayer):
         def init_without_training(rng, inputs):
             return self._variables_to_params_and_state(self.module.init(rng, inputs, method=self.method))
 
+        call_fn: Callable[..., Any]
+        init_fn: Callable[..., Any]
         if "training" in inspect.signature(method or module.__call__).parameters:
             call_fn, init_fn = apply_with_training, init_with_training
         else:
@@ -92,7 +94,7 @@ class FlaxLayer(JaxLayer):
     def get_config(self) -> dict:
         """Base config plus ``module`` (its own config: the module class needs ``get_config``, and
         registering for loading) and ``method`` (a method bound to the module is saved by name)."""
-        method = self.method
+        method: Any = self.method  # saved as its name when bound to the module
         if method is not None and hasattr(method, "__self__") and method.__self__ == self.module:
             method = method.__name__
         elif method is not None:

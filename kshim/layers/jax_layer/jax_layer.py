@@ -79,7 +79,7 @@ class JaxLayer(Layer):
         self.call_fn_has_state = "state" in self.call_fn_arguments
         if "rng" in self.call_fn_arguments:
             from ...random import SeedGenerator
-            self.seed_generator = SeedGenerator(seed)
+            self.seed_generator: SeedGenerator | None = SeedGenerator(seed)
         else:
             self.seed_generator = None
         if init_fn is None and params is None and state is None and \
@@ -100,6 +100,7 @@ class JaxLayer(Layer):
         import jax
 
         def create(value: Any) -> Any:
+            dtype: str | None
             if isinstance(value, (np.ndarray, np.generic, jax.Array)) or self._is_backend_tensor(value):
                 shape, dtype = tuple(value.shape), _dt.standardize_dtype(str(value.dtype))
             elif isinstance(value, (bool, int, float)):  # Keras: bool, int32, the policy's float
@@ -137,6 +138,7 @@ class JaxLayer(Layer):
 
     def _get_call_seed(self) -> Any:
         """One ``uint32[2]`` key from this layer's seed generator (advancing it)."""
+        assert self.seed_generator is not None, "call_fn takes no rng"
         return _as_jax_key(self.seed_generator.next())
 
     def _get_call_rng(self, training: Any) -> Any:
@@ -156,6 +158,7 @@ class JaxLayer(Layer):
                 args.append(inputs)
             else:  # training: always True for init_fn, as Keras
                 args.append(True)
+        assert self.init_fn is not None  # __init__ refuses no init_fn without params/state
         result = self.init_fn(*args)
         params, state = result if self.call_fn_has_state else (result, None)
         self.tracked_params = self._create_variables(params, trainable=True)

@@ -91,7 +91,7 @@ class Normalization(Layer):
         self.input_variance = variance
         self.invert = invert
         self.supports_masking = True
-        self._norm_input_shape = None
+        self._norm_input_shape: tuple | None = None  # the input shape, once built
         if (mean is not None) != (variance is not None):
             raise ValueError("When setting values directly, both `mean` and `variance` must be set. "
                              f"Received: mean={mean} and variance={variance}")
@@ -190,7 +190,7 @@ class Normalization(Layer):
             self._build_from_shape(input_shape)
         else:
             for d in self._keep_axis:
-                if input_shape[d] != self._norm_input_shape[d]:
+                if input_shape[d] != self._norm_input_shape[d]:  # type: ignore[index]  # set when built
                     raise ValueError(f"The layer was built with input_shape={self._norm_input_shape}, but adapt() "
                                      f"is being called with data with an incompatible shape, data.shape={input_shape}")
         if not iterable:
@@ -206,7 +206,7 @@ class Normalization(Layer):
                 arr = np.asarray(ops.convert_to_numpy(batch) if ops.is_tensor(batch) else batch,
                                  dtype=self.compute_dtype)
                 for d in self._keep_axis:
-                    if arr.shape[d] != self._norm_input_shape[d]:
+                    if arr.shape[d] != self._norm_input_shape[d]:  # type: ignore[index]  # set by the build above
                         raise ValueError(f"adapt() yielded a batch with incompatible shape. Expected "
                                          f"{self._norm_input_shape}, got {tuple(arr.shape)}.")
                 b_mean = np.mean(arr, axis=self._reduce_axis)

@@ -32,6 +32,7 @@ class DataLayer(Layer):
     """
 
     _backend_free = True
+    _generator_seed: Any  # set by _init_seed (bypassing attribute tracking)
 
     def _init_seed(self, seed: int | None) -> None:
         self.seed = seed

@@ -125,13 +125,15 @@ class Discretization(DataLayer):
         if ops.is_tensor(data):
             data = ops.convert_to_numpy(data)
         data = np.array(data).astype("float32")
-        self.summary = _merge(_summarize(data, self.epsilon), self.summary, self.epsilon)
+        # a summary exists unless the layer has fixed bin_boundaries (which adapt() refuses)
+        self.summary = _merge(_summarize(data, self.epsilon), self.summary, self.epsilon)  # type: ignore[arg-type]
 
     def finalize_state(self) -> None:
         """Read the boundaries off the summary."""
         if self.num_bins is None:
             return
-        self.bin_boundaries = _compress(self.summary, 1.0 / self.num_bins)[0, :-1].tolist()
+        # with num_bins there is a summary
+        self.bin_boundaries = _compress(self.summary, 1.0 / self.num_bins)[0, :-1].tolist()  # type: ignore[arg-type]
 
     def reset_state(self) -> None:
         """Forget the summary (``adapt`` starts with this)."""

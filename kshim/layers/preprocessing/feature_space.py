@@ -162,7 +162,7 @@ class FeatureSpace(Layer):
         self.encoded_features = None
         self.crossers = {c.name: self._cross_to_crosser(c) for c in self.crosses}
         self.one_hot_encoders: dict = {}
-        self.concat = None
+        self.concat: TFDConcat | None = None  # made by adapt() for output_mode="concat"
         self._is_adapted = False
         self._sublayers_built = False
         self._encoders_built = False
@@ -315,6 +315,7 @@ class FeatureSpace(Layer):
             encoded[name] = encoder(value) if encoder is not None else value
         if self.output_mode == "dict":
             return encoded
+        assert self.concat is not None, "adapt() first"
         return self.concat(list(encoded.values()))
 
     # ---- call ----------------------------------------------------------------------------------------------

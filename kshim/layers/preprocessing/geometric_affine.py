@@ -116,12 +116,12 @@ class RandomRotation(_AffineLayer):
         if not training:
             return bounding_boxes
         h, w, n = transformation["image_height"], transformation["image_width"], transformation["batch_size"]
-        bb = convert_format(bounding_boxes, self.bounding_box_format, "xyxy", height=h, width=w)
+        bb = convert_format(bounding_boxes, self._box_format, "xyxy", height=h, width=w)
         z, o = ops.zeros((n,)), ops.ones((n,))
         bb["boxes"] = _box_affine(bb["boxes"], angle=transformation["angle"], translate_x=z, translate_y=z, scale=o,
                                   shear_x=z, shear_y=z, height=h, width=w)
         bb = clip_to_image_size(bb, height=h, width=w, bounding_box_format="xyxy")
-        return convert_format(bb, "xyxy", self.bounding_box_format, height=h, width=w)
+        return convert_format(bb, "xyxy", self._box_format, height=h, width=w)
 
 
 
@@ -198,7 +198,7 @@ class RandomZoom(_AffineLayer):
         if not training:
             return bounding_boxes
         h, w = self._hw(transformation["input_shape"])
-        bb = convert_format(bounding_boxes, self.bounding_box_format, "xyxy", height=h, width=w)
+        bb = convert_format(bounding_boxes, self._box_format, "xyxy", height=h, width=w)
         m = self._zoom_matrix(self._zooms(transformation), h, w)
         w0, h0 = _apply_rows(m, 0, 0)
         w1, h1 = _apply_rows(m, w, h)
@@ -213,7 +213,7 @@ class RandomZoom(_AffineLayer):
             th, tw = ops.expand_dims(th, -1), ops.expand_dims(tw, -1)
         bb = convert_format(bb, "xyxy", "rel_xyxy", height=th, width=tw)
         bb = clip_to_image_size(bb, height=th, width=tw, bounding_box_format="rel_xyxy")
-        return convert_format(bb, "rel_xyxy", self.bounding_box_format, height=h, width=w)
+        return convert_format(bb, "rel_xyxy", self._box_format, height=h, width=w)
 
 
 
@@ -276,7 +276,7 @@ class RandomTranslation(_AffineLayer):
         if not training:
             return bounding_boxes
         h, w = self._hw(transformation["input_shape"])
-        bb = convert_format(bounding_boxes, self.bounding_box_format, "xyxy", height=h, width=w)
+        bb = convert_format(bounding_boxes, self._box_format, "xyxy", height=h, width=w)
         dx, dy = _apply_rows(self._translation_matrix(transformation["translations"]), 0, 0)
         boxes = bb["boxes"]
         d = ops.dtype(boxes)
@@ -286,7 +286,7 @@ class RandomTranslation(_AffineLayer):
         x1, y1, x2, y2 = split4(boxes)
         bb["boxes"] = join4(ops.subtract(x1, dx), ops.subtract(y1, dy), ops.subtract(x2, dx), ops.subtract(y2, dy))
         bb = clip_to_image_size(bb, height=h, width=w, bounding_box_format="xyxy")
-        return convert_format(bb, "xyxy", self.bounding_box_format, height=h, width=w)
+        return convert_format(bb, "xyxy", self._box_format, height=h, width=w)
 
 
 
@@ -363,7 +363,7 @@ class RandomShear(_AffineLayer):
             return bounding_boxes
         h, w = self._hw(transformation["input_shape"])
         d = self.compute_dtype
-        bb = convert_format(bounding_boxes, self.bounding_box_format, "rel_xyxy", height=h, width=w, dtype=d)
+        bb = convert_format(bounding_boxes, self._box_format, "rel_xyxy", height=h, width=w, dtype=d)
         sx, sy = ops.split(ops.cast(transformation["shear_factor"], d), 2, axis=-1)
         x1, y1, x2, y2 = (ops.squeeze(v, -1) for v in split4(bb["boxes"]))
         x1 = ops.where(ops.less(sx, 0), ops.subtract(x1, ops.multiply(sx, y1)), ops.subtract(x1, ops.multiply(sx, y2)))
@@ -374,5 +374,5 @@ class RandomShear(_AffineLayer):
                        ops.subtract(y2, ops.multiply(sy, x2)))
         bb["boxes"] = ops.stack([x1, y1, x2, y2], axis=-1)
         bb = clip_to_image_size(bb, height=h, width=w, bounding_box_format="rel_xyxy")
-        return convert_format(bb, "rel_xyxy", self.bounding_box_format, height=h, width=w, dtype=d)
+        return convert_format(bb, "rel_xyxy", self._box_format, height=h, width=w, dtype=d)
 

@@ -60,7 +60,8 @@ class RandomFlip(GeometricLayer):
             x = ops.where(flips, ops.flip(x, axis=h_axis), x)
         return ops.squeeze(x, 0) if unbatched else x
 
-    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any,
+    def transform_segmentation_masks(self, segmentation_masks: Any,  # type: ignore[override]  # as Keras
+                                     transformation: Any,
                                      training: bool = True) -> Any:
         return self.transform_images(segmentation_masks, transformation, training=training)
 
@@ -69,7 +70,7 @@ class RandomFlip(GeometricLayer):
             return bounding_boxes
         flips = ops.squeeze(transformation["flips"], axis=-1)
         h, w = self._hw(transformation["input_shape"])
-        bb = convert_format(bounding_boxes, self.bounding_box_format, "rel_xyxy", height=h, width=w)
+        bb = convert_format(bounding_boxes, self._box_format, "rel_xyxy", height=h, width=w)
         boxes = bb["boxes"]
         if self.mode in (HORIZONTAL, HORIZONTAL_AND_VERTICAL):
             x1, y1, x2, y2 = split4(boxes)
@@ -80,7 +81,7 @@ class RandomFlip(GeometricLayer):
         bb["boxes"] = boxes
         # Keras clips the relative boxes with the "xyxy" bounds (0..height/width); kept as Keras.
         bb = clip_to_image_size(bb, height=h, width=w, bounding_box_format="xyxy")
-        return convert_format(bb, "rel_xyxy", self.bounding_box_format, height=h, width=w)
+        return convert_format(bb, "rel_xyxy", self._box_format, height=h, width=w)
 
     def get_config(self) -> dict:
         cfg = super().get_config()

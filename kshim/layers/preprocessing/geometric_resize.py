@@ -106,11 +106,11 @@ class Resizing(GeometricLayer):
         in_h, in_w = transformation
         boxes = ops.convert_to_tensor(bounding_boxes["boxes"])
         empty = ops.logical_or(ops.all(ops.equal(boxes, -1), axis=-1), ops.all(ops.equal(boxes, 0), axis=-1))
-        bb = convert_format(bounding_boxes, self.bounding_box_format, "xyxy", height=in_h, width=in_w)
+        bb = convert_format(bounding_boxes, self._box_format, "xyxy", height=in_h, width=in_w)
         bb["boxes"] = self._transform_xyxy(bb["boxes"], in_h, in_w)
         bb = clip_to_image_size(bb, height=self.height, width=self.width)
         bb["boxes"] = ops.where(ops.expand_dims(empty, -1), ops.zeros((4,), ops.dtype(bb["boxes"])), bb["boxes"])
-        return convert_format(bb, "xyxy", self.bounding_box_format, height=self.height, width=self.width)
+        return convert_format(bb, "xyxy", self._box_format, height=self.height, width=self.width)
 
     def _transform_xyxy(self, boxes: Any, in_h: Any, in_w: Any) -> Any:
         d = ops.dtype(boxes)
@@ -188,7 +188,7 @@ class CenterCrop(GeometricLayer):
 
     def transform_bounding_boxes(self, bounding_boxes: dict, transformation: Any, training: bool = True) -> dict:
         h, w = self._hw(transformation["input_shape"])
-        bb = convert_format(bounding_boxes, self.bounding_box_format, "xyxy", height=h, width=w)
+        bb = convert_format(bounding_boxes, self._box_format, "xyxy", height=h, width=w)
         dh, dw = h - self.height, w - self.width
         if dh >= 0 and dw >= 0:
             h0, w0, ch, cw = int(dh / 2), int(dw / 2), self.height, self.width
@@ -202,7 +202,7 @@ class CenterCrop(GeometricLayer):
             bb = convert_format(bb, "xyxy", "rel_xyxy", height=ch, width=cw)
             bb = convert_format(bb, "rel_xyxy", "xyxy", height=self.height, width=self.width)
         bb = clip_to_image_size(bb, height=self.height, width=self.width, bounding_box_format="xyxy")
-        return convert_format(bb, "xyxy", self.bounding_box_format, height=self.height, width=self.width)
+        return convert_format(bb, "xyxy", self._box_format, height=self.height, width=self.width)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         shape = list(input_shape)
@@ -262,7 +262,8 @@ class RandomCrop(GeometricLayer):
         h0, w0, _, _ = _aspect_crop(in_h, in_w, self.height, self.width)
         return h0, w0
 
-    def transform_images(self, images: Any, transformation: Any, training: bool = True) -> Any:
+    def transform_images(self, images: Any, transformation: Any,  # type: ignore[override]  # as Keras: required
+                         training: bool = True) -> Any:
         if not training:
             return images
         x = ops.cast(images, self.compute_dtype)
@@ -276,7 +277,8 @@ class RandomCrop(GeometricLayer):
                          self.compute_dtype)
         return x
 
-    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any,
+    def transform_segmentation_masks(self, segmentation_masks: Any,  # type: ignore[override]  # as Keras
+                                     transformation: Any,
                                      training: bool = True) -> Any:
         return self.transform_images(segmentation_masks, transformation)
 
@@ -284,7 +286,7 @@ class RandomCrop(GeometricLayer):
         if not training:
             return bounding_boxes
         h0, w0 = transformation
-        boxes = convert_format(bounding_boxes["boxes"], self.bounding_box_format, "xyxy", height=self.height,
+        boxes = convert_format(bounding_boxes["boxes"], self._box_format, "xyxy", height=self.height,
                                width=self.width)
         d = ops.dtype(boxes)
         h0, w0 = ops.cast(h0, d), ops.cast(w0, d)
@@ -292,7 +294,7 @@ class RandomCrop(GeometricLayer):
         sx = lambda v: ops.maximum(ops.subtract(v, w0), 0)  # noqa: E731
         sy = lambda v: ops.maximum(ops.subtract(v, h0), 0)  # noqa: E731
         boxes = join4(sx(x1), sy(y1), sx(x2), sy(y2))
-        boxes = convert_format(boxes, "xyxy", self.bounding_box_format, height=self.height, width=self.width)
+        boxes = convert_format(boxes, "xyxy", self._box_format, height=self.height, width=self.width)
         return {"boxes": boxes, "labels": bounding_boxes["labels"]}
 
     def compute_output_shape(self, input_shape: Any, *args: Any, **kwargs: Any) -> Any:

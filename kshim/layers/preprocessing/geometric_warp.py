@@ -94,7 +94,7 @@ class RandomPerspective(GeometricLayer):
         if not training or transformation is None:
             return bounding_boxes
         h, w = self._hw(transformation["input_shape"])
-        bb = convert_format(bounding_boxes, self.bounding_box_format, "xyxy", height=h, width=w)
+        bb = convert_format(bounding_boxes, self._box_format, "xyxy", height=h, width=w)
         d = self.compute_dtype
         hm = ops.cast(compute_homography_matrix(transformation["start_points"], transformation["end_points"]), d)
         n = ops.shape(hm)[0]
@@ -113,7 +113,7 @@ class RandomPerspective(GeometricLayer):
         apply = ops.reshape(ops.convert_to_tensor(transformation["apply_perspective"]), (-1, 1, 1))
         bb["boxes"] = ops.where(apply, boxes, bb["boxes"])
         bb = clip_to_image_size(bb, height=h, width=w, bounding_box_format="xyxy")
-        return convert_format(bb, "xyxy", self.bounding_box_format, height=h, width=w)
+        return convert_format(bb, "xyxy", self._box_format, height=h, width=w)
 
     def get_config(self) -> dict:
         cfg = super().get_config()

@@ -92,7 +92,8 @@ class Hashing(DataLayer):
         if values.dtype.kind == "f":
             values = values.astype(np.int64)
         data = as_bytes(values)
-        hashes = siphash64(data, self.salt) if self.strong_hash else fingerprint64(data)
+        # strong_hash is set exactly when a salt is
+        hashes = siphash64(data, self.salt) if self.strong_hash else fingerprint64(data)  # type: ignore[arg-type]
         out = (hashes % np.uint64(bins)).astype(np.int64).reshape(values.shape)
         if mask is not None:
             out = np.where(mask, 0, out + 1)

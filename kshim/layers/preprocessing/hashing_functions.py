@@ -177,7 +177,7 @@ def _by_length(data: Sequence[bytes], fn: Callable[[np.ndarray, int], np.ndarray
         for n in np.unique(lengths):
             idx = np.nonzero(lengths == n)[0]
             n = int(n)
-            buf = b"".join(data[i] for i in idx)
+            buf = b"".join(data[int(i)] for i in idx)
             m = np.frombuffer(buf, dtype=np.uint8).reshape(len(idx), n) if n else np.zeros((len(idx), 0), np.uint8)
             out[idx] = fn(m, n)
     return out

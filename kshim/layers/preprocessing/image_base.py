@@ -12,7 +12,7 @@ Random layers call ``self._init_seed(seed)`` and draw from ``self.generator`` th
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from ... import _config
 from ... import ops
@@ -84,6 +84,8 @@ class BaseImagePreprocessingLayer(DataLayer):
 
     _USE_BASE_FACTOR = True
     _FACTOR_BOUNDS: tuple[float, float] = (-1, 1)
+    #: ``(low, high)`` as ``_set_factor`` parses it; a few subclasses keep a scalar of their own.
+    factor: Any
 
     def __init__(self, factor: Any = None, bounding_box_format: str | None = None, data_format: str | None = None,
                  **kwargs: Any):
@@ -96,6 +98,11 @@ class BaseImagePreprocessingLayer(DataLayer):
             raise ValueError(f"Layer {type(self).__name__} does not take a `factor` argument. "
                              f"Received: factor={factor}")
         self.built = True
+
+    @property
+    def _box_format(self) -> str:
+        # call() refuses bounding boxes without a format, so the transform_bounding_boxes methods have a str
+        return cast(str, self.bounding_box_format)
 
     # ---- factor --------------------------------------------------------------------------------
     def _set_factor(self, factor: Any) -> None:

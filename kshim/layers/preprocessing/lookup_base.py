@@ -232,7 +232,8 @@ class IndexLookup(DataLayer):
             if weights.ndim != 1:
                 raise ValueError(f"TF-IDF data must be a 1-index array. Received: type(idf_weights)={type(weights)}")
             front, front_value = (0, 0.0) if found_special else (token_start, float(np.average(weights)))
-            back = self.max_tokens - front - len(weights) if self.pad_to_max_tokens else 0
+            # pad_to_max_tokens requires max_tokens (__init__ checks it)
+            back = self.max_tokens - front - len(weights) if self.pad_to_max_tokens else 0  # type: ignore[operator]
             self._idf = np.pad(weights, (front, back), "constant",
                                constant_values=(front_value, 0)).astype(_config.floatx())
 
@@ -384,7 +385,8 @@ class IndexLookup(DataLayer):
         return out.astype(np.int64)
 
     def _depth(self) -> int:
-        return self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
+        # None without a vocabulary and padding: the encoding callers refuse that case first
+        return self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size  # type: ignore[return-value]
 
     def _encode(self, indices: np.ndarray) -> np.ndarray:
         """Host-side output (int64 indices, or the encoded array) for looked-up ``indices``."""

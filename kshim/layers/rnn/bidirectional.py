@@ -67,9 +67,10 @@ class Bidirectional(Layer):
                 sub.zero_output_for_mask = sub.return_sequences
         self.merge_mode = merge_mode
         self._initial_weights = list(weights) if weights else None
-        self.stateful = layer.stateful
-        self.return_sequences = layer.return_sequences
-        self.return_state = layer.return_state
+        rnn: Any = layer  # an RNN, or a Layer with the RNN attributes (as Keras requires)
+        self.stateful = rnn.stateful
+        self.return_sequences = rnn.return_sequences
+        self.return_state = rnn.return_state
         self.supports_masking = True
 
     def _verify_layer_config(self) -> None:
@@ -100,6 +101,8 @@ class Bidirectional(Layer):
         kw: dict = {"training": training}
         if mask is not None:
             kw["mask"] = mask
+        fstate: list | None
+        bstate: list | None
         if initial_state is not None:
             half = len(initial_state) // 2
             fstate, bstate = list(initial_state[:half]), list(initial_state[half:])

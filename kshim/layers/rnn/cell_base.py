@@ -1,13 +1,18 @@
 """Shared pieces of the built-in cells (SimpleRNNCell, LSTMCell, GRUCell) and their layers."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ... import activations, constraints, initializers, ops, regularizers
 from ... import random as _random
 from ..._validation import positive_int
 from ..layer import Layer
 from .rnn import RNN, DropoutRNNCell
+
+if TYPE_CHECKING:
+    _CellLayerBase = RNN  # the mixin is only ever mixed into RNN subclasses (BuiltinRNN)
+else:
+    _CellLayerBase = object
 
 
 def _ser(mod: Any, obj: Any) -> Any:
@@ -17,6 +22,7 @@ def _ser(mod: Any, obj: Any) -> Any:
 class BaseCell(Layer, DropoutRNNCell):
     """Weights ``kernel`` (in, g·u), ``recurrent_kernel`` (u, g·u) and ``bias``; ``call`` is
     ``_recurrent(_project(inputs))`` so the RNN layer can hoist ``_project`` out of the loop."""
+    _recurrent: Callable[..., tuple]  # each cell defines it: (projected inputs, states, training) -> (out, states)
 
     n_gates = 1
 
@@ -51,7 +57,7 @@ class BaseCell(Layer, DropoutRNNCell):
                 self.dropout_mask_count = self.n_gates
         self.seed = seed
         self.seed_generator = _random.SeedGenerator(seed)
-        self.state_size = units
+        self.state_size: int | list[int] = units
         self.output_size = units
 
     def _add_kernels(self, input_shape: Any, bias_shape: tuple | None, bias_init: Any) -> None:
@@ -129,7 +135,7 @@ CELL_ARGS = ("activation", "recurrent_activation", "use_bias", "kernel_initializ
              "recurrent_dropout", "reset_after", "seed")
 
 
-class CellLayerConfig:
+class CellLayerConfig(_CellLayerBase):
     """Shared by RNN layers that own their cell (LSTM, GRU, SimpleRNN, ConvLSTM*): the layer's config is
     its RNN config plus the cell's arguments, and it is rebuilt by calling the class with them."""
 

@@ -2,7 +2,7 @@
 run over time by the generic ``RNN`` loop (``ops.scan``)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ... import _config, activations, constraints, initializers, ops, regularizers
 from ... import random as _random
@@ -10,6 +10,9 @@ from ..._validation import positive_int, standardize_tuple
 from ..layer import Layer
 from .cell_base import CellLayerConfig, _ser
 from .rnn import RNN, DropoutRNNCell
+
+if TYPE_CHECKING:
+    from ...variables import Variable
 
 
 _CELL_KEYS = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation",
@@ -79,8 +82,9 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
                                             init((2 * f,), dtype)], axis=0)
             else:
                 bias_init = init
-            self.bias = self.add_weight((4 * f,), bias_init, name="bias", regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
+            self.bias: Variable | None = self.add_weight((4 * f,), bias_init, name="bias",
+                                                         regularizer=self.bias_regularizer,
+                                                         constraint=self.bias_constraint)
         else:
             self.bias = None
         self.built = True

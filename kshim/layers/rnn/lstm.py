@@ -58,7 +58,7 @@ class LSTMCell(BaseCell):
                          dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = unit_forget_bias
-        self.state_size = [units, units]
+        self.state_size: list[int] = [units, units]
 
     def build(self, input_shape: Any) -> None:
         u, init = self.units, self.bias_initializer

@@ -100,6 +100,10 @@ class DropoutRNNCell:
     mask per gate (Keras' implementation 1, used when ``recurrent_dropout`` > 0)."""
 
     dropout_mask_count: int | None = None
+    # provided by the cell the mixin is part of
+    dropout: float
+    recurrent_dropout: float
+    seed_generator: Any
 
     def _create_dropout_mask(self, step_input: Any, rate: float) -> Any:
         ones = ops.ones_like(step_input)
@@ -195,7 +199,7 @@ class RNN(Layer):
             raise ValueError("state_size must be an integer, or a list/tuple of integers "
                              "(one for each state tensor).")
         self.single_state = isinstance(state_size, int)
-        self.state_size = [state_size] if self.single_state else list(state_size)
+        self.state_size = [state_size] if isinstance(state_size, int) else list(state_size)
 
     # ---- states -----------------------------------------------------------------------------
     @property

@@ -1,7 +1,7 @@
 """``StackedRNNCells``: several cells run as one (the output of each feeds the next)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from ... import ops
 from ..layer import Layer
@@ -24,7 +24,7 @@ class StackedRNNCells(Layer):
         ValueError: If a cell has no ``call`` method or no ``state_size``.
     """
 
-    def __init__(self, cells: list, **kwargs: Any):
+    def __init__(self, cells: Sequence[Any], **kwargs: Any):
         super().__init__(**kwargs)
         for cell in cells:
             if "call" not in dir(cell):

@@ -60,7 +60,8 @@ def _scale(x1: Any, y1: Any, x2: Any, y2: Any, h: Any, w: Any) -> Any:
 
 
 def _from_rel_xyxy(t: Any, h: Any, w: Any) -> Any:
-    return _scale(*split4(t), h, w)
+    x1, y1, x2, y2 = split4(t)
+    return _scale(x1, y1, x2, y2, h, w)
 
 
 def _from_rel_yxyx(t: Any, h: Any, w: Any) -> Any:
