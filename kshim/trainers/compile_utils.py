@@ -33,13 +33,44 @@ def match_outputs(spec: Any, output_names: list[str], what: str) -> list:
 
 
 def _as_loss(identifier: Any) -> Any:
-    """A Loss object; plain functions (e.g. from the string "mse") get Keras' wrapper."""
+    """A Loss object; plain functions (e.g. from the string "mse") get Keras' wrapper. ``"crossentropy"``
+    / ``"ce"`` (any case) pick binary, sparse categorical or categorical crossentropy from the shapes of
+    the first batch, as Keras' ``compile`` does (``losses.get`` refuses them, in Keras too)."""
     from .. import losses
+    if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
+        return _AutoCrossentropy(identifier)
     fn = losses.get(identifier)
     if isinstance(fn, losses.Loss):
         return fn
     name = identifier if isinstance(identifier, str) else getattr(fn, "__name__", "loss")
     return losses.LossFunctionWrapper(fn, name=name)
+
+
+def _crossentropy_for(y_true: Any, y_pred: Any) -> Any:
+    """Keras' choice for ``loss="crossentropy"``: binary when ``y_pred`` has one unit, sparse
+    categorical when the labels have a lower rank (or one column against several), else categorical."""
+    from .. import losses
+    ts, ps = ops.shape(y_true), ops.shape(y_pred)
+    if ps[-1] == 1:
+        return losses.binary_crossentropy
+    if len(ts) < len(ps) or ts[-1] == 1 and ps[-1] > 1:
+        return losses.sparse_categorical_crossentropy
+    return losses.categorical_crossentropy
+
+
+class _AutoCrossentropy:
+    """``loss="crossentropy"``: the crossentropy the first batch's shapes call for (see above), wrapped
+    as Keras wraps a loss function; the choice is kept for later batches."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._loss: Any = None
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        if self._loss is None:
+            from .. import losses
+            self._loss = losses.LossFunctionWrapper(_crossentropy_for(y_true, y_pred), name=self.name)
+        return self._loss(y_true, y_pred, sample_weight=sample_weight)
 
 
 class CompileLoss:
