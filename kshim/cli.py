@@ -197,6 +197,13 @@ def cmd_info(args: argparse.Namespace) -> int:
     total_k = sum(c["keras"] for c in cov.values())
     total_s = sum(c["kshim"] for c in cov.values())
     lines += ["", f"In all: {total_s} of {total_k} public names ({100 * total_s / max(total_k, 1):.0f}%)."]
+    lines += ["", "Left out as features rather than names: **sparse tensors** (Keras has them on TensorFlow and "
+              "JAX only; kshim has no sparse tensor type on any backend: `bincount(sparse=True)` raises "
+              "ValueError, `one_hot`/`multi_hot` return dense results, `Input(sparse=True)` is recorded so "
+              "configs round-trip, and the data stays dense), "
+              "**complex dtypes** (`real`, `imag`, `conj`, `isreal` refuse complex input with a ValueError) and "
+              "the **float8** dtypes (`cast` names the supported dtypes). Keras' own correctness tests of these "
+              "(`python -m kshim.compat.keras_conformance`) are counted as failures, not skipped."]
     for ns, c in cov.items():
         lines += ["", f"## {ns} ({len(c['missing'])} missing)", ""]
         lines.append(", ".join(f"`{n}`" for n in c["missing"]) if c["missing"] else "(none)")
