@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import numbers
-from typing import Any, Callable
+from typing import Any, Callable, Sequence, overload
 
 import numpy as np
 
@@ -50,8 +50,9 @@ def tensor(x: Any, dtype: str | None = None) -> Any:
             return b.cast(x, dtype)
         return x
     if isinstance(x, KerasTensor):
-        raise TypeError("A symbolic KerasTensor reached an eager op; call the op through a layer or "
-                        "kshim.ops inside a functional model.")
+        from .._errors import ArgumentError  # ValueError as in Keras (no value to convert), TypeError as before
+        raise ArgumentError("A symbolic KerasTensor reached an eager op (it has no value, only a shape and "
+                            "dtype); call the op through a layer or kshim.ops inside a functional model.")
     if dtype is None:
         if isinstance(x, _PY_SCALARS):
             dtype = _dt.scalar_dtype(x)
@@ -65,8 +66,8 @@ def tensor(x: Any, dtype: str | None = None) -> Any:
             arr = np.asarray(_unwrap_list(b, x))
             d = _array_like_dtype(arr)
             return b.convert_to_tensor(arr) if d is None else b.convert_to_tensor(arr, d)
-    if type(x) in _PY_SCALARS:
-        return constant(b, x, dtype)
+    if type(x) in _PY_SCALARS:  # dtype is set: the caller's, or the scalar's from above
+        return constant(b, x, dtype if dtype is not None else _dt.scalar_dtype(x))
     return b.convert_to_tensor(x, dtype)
 
 
@@ -180,7 +181,11 @@ def unary_float(name: str, x: Any) -> Any:
     return getattr(b, name)(x)
 
 
-def axis_tuple(axis: Any, ndim: int) -> tuple | None:
+@overload
+def axis_tuple(axis: None, ndim: int) -> None: ...
+@overload
+def axis_tuple(axis: int | Sequence[int], ndim: int) -> tuple[int, ...]: ...
+def axis_tuple(axis: Any, ndim: int) -> tuple[int, ...] | None:
     """Normalize ``axis`` (None, int or sequence; negatives allowed) to a sorted tuple or None."""
     if axis is None:
         return None

@@ -268,3 +268,13 @@ def test_moveaxis_repeated_axis_raises(backend):
     with pytest.raises(ValueError):
         O.moveaxis(x, [0, 1], [2])
     assert O.shape(O.moveaxis(x, [0, 1], [2, 0])) == np.moveaxis(x, [0, 1], [2, 0]).shape
+
+
+def test_symbolic_input_to_an_eager_only_op_is_a_value_error(backend):
+    """Keras raises ValueError for a KerasTensor where a value is needed (``ops.cond`` on a symbolic
+    predicate); kshim's error is both ValueError and (as before) TypeError."""
+    import kshim
+    pred = kshim.KerasTensor((), dtype="bool")
+    for exc in (ValueError, TypeError):
+        with pytest.raises(exc, match="symbolic KerasTensor"):
+            kshim.ops.cond(pred, lambda: kshim.ops.ones((3,)), lambda: kshim.ops.zeros((3,)))
