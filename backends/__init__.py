@@ -4,6 +4,7 @@ Backends are values: several can be used in one process. Built-ins are ``numpy``
 ``torch``; third parties register more under the ``kshim.backends`` entry-point group (the entry
 point must load a zero-argument callable returning a backend object).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -21,8 +22,11 @@ _BUILTIN = {
 # Module prefixes of each built-in backend's own tensor types (known without importing the backend;
 # a registered backend declares its ``tensor_modules`` attribute instead). NumPy arrays belong to no
 # backend: every backend accepts them as input.
-_TENSOR_MODULES = {"numpy": ("kshim.backends.numpy",), "jax": ("jax", "jaxlib", "kshim.backends.jax"),
-                   "torch": ("torch", "kshim.backends.torch")}
+_TENSOR_MODULES = {
+    "numpy": ("kshim.backends.numpy",),
+    "jax": ("jax", "jaxlib", "kshim.backends.jax"),
+    "torch": ("torch", "kshim.backends.torch"),
+}
 # Array libraries kshim has no backend for, whose tensors no backend converts implicitly.
 _OTHER_FRAMEWORKS = ("tensorflow",)
 _cache: dict[str, Any] = {}
@@ -32,6 +36,7 @@ _created_hooks: list[Callable[[Any], None]] = []
 
 def _entry_points() -> dict[str, Any]:
     from importlib.metadata import entry_points
+
     try:
         return {ep.name: ep for ep in entry_points(group="kshim.backends") if ep.name not in _BUILTIN}
     except Exception:  # broken metadata of an unrelated distribution
@@ -65,8 +70,10 @@ def get(name: str) -> Backend:
         TypeError: ``name`` is not a string.
     """
     if not isinstance(name, str):
-        raise TypeError(f"A backend name must be a string, one of {', '.join(map(repr, names()))}; "
-                        f"got {name!r} of type {type(name).__name__}.")
+        raise TypeError(
+            f"A backend name must be a string, one of {', '.join(map(repr, names()))}; "
+            f"got {name!r} of type {type(name).__name__}."
+        )
     b = _cache.get(name)
     if b is not None:
         return b
@@ -78,13 +85,13 @@ def get(name: str) -> Backend:
             if importlib.util.find_spec(lib) is None:
                 raise ImportError(
                     f"kshim backend {name!r} needs the {lib!r} package, which is not installed. "
-                    f"Install it with: pip install 'kshim[{extra}]'")
+                    f"Install it with: pip install 'kshim[{extra}]'"
+                )
             b = getattr(importlib.import_module(module), cls)()
         else:
             eps = _entry_points()
             if name not in eps:
-                raise ValueError(
-                    f"Unknown kshim backend {name!r}. Valid names: {', '.join(names())}.")
+                raise ValueError(f"Unknown kshim backend {name!r}. Valid names: {', '.join(names())}.")
             factory: Callable[[], Backend] = eps[name].load()
             b = factory()
         _cache[name] = b

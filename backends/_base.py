@@ -1,17 +1,30 @@
 """Shared implementation pieces every backend inherits (written once over the primitives)."""
+
 from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import numpy as np
 import optree
 
 from ._protocol import BINARY_OPS, REDUCE_OPS, UNARY_OPS  # noqa: F401
 
-DTYPES = ("bool", "uint8", "uint16", "uint32", "int8", "int16", "int32", "int64",
-          "float16", "bfloat16", "float32", "float64")
+DTYPES = (
+    "bool",
+    "uint8",
+    "uint16",
+    "uint32",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "float16",
+    "bfloat16",
+    "float32",
+    "float64",
+)
 FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
 
 
@@ -30,8 +43,14 @@ def canonical_dtype(dtype: Any) -> str:
     else:
         name = getattr(dtype, "name", None) or str(dtype)
     name = name.replace("torch.", "")
-    aliases = {"float": "float32", "double": "float64", "half": "float16", "int": "int64",
-               "long": "int64", "bool_": "bool"}
+    aliases = {
+        "float": "float32",
+        "double": "float64",
+        "half": "float16",
+        "int": "int64",
+        "long": "int64",
+        "bool_": "bool",
+    }
     name = aliases.get(name, name)
     if name not in DTYPES:
         raise ValueError(f"Unsupported dtype {dtype!r}. Supported: {', '.join(DTYPES)}.")
@@ -57,11 +76,12 @@ def check_complete(cls: type) -> None:
         raise TypeError(f"backend class {cls.__name__} lacks the protocol primitives {missing}")
 
 
-FOREACH_FUSED = ("lerp", "subtract_quotient")   # composite names ``foreach`` accepts besides primitives
+FOREACH_FUSED = ("lerp", "subtract_quotient")  # composite names ``foreach`` accepts besides primitives
 
 
 def _backend_named(name: str) -> Any:
     from . import get
+
     return get(name)
 
 
@@ -75,18 +95,36 @@ class BaseBackend:
     supports_jit = False
     jit_takes_host_arrays = False
     cache_constants = True
-    # Optional fused kernels (see _protocol.py); None means kshim.ops uses its composite.
-    relu = None
-    softmax = None
-    log_softmax = None
-    logsumexp = None
-    threefry2x32 = None
-    lstm = None      # fused recurrent sequences (see _protocol.py); None: the layer runs its cell over scan
-    gru = None
-    dot_product_attention = None   # fused attention (see _protocol.py); None: kshim.ops' composite
+    # Optional fused kernels (see _protocol.py); None means kshim.ops uses its composite. ``lstm`` and
+    # ``gru``: fused recurrent sequences (None: the layer runs its cell over scan); ``dot_product_attention``:
+    # fused attention (None: kshim.ops' composite). The type checker sees read-only hooks, so that a
+    # backend (or one of its mixins) may define any of them as a method.
+    if TYPE_CHECKING:
+
+        @property
+        def relu(self) -> Callable[..., Any] | None: ...
+        @property
+        def softmax(self) -> Callable[..., Any] | None: ...
+        @property
+        def log_softmax(self) -> Callable[..., Any] | None: ...
+        @property
+        def logsumexp(self) -> Callable[..., Any] | None: ...
+        @property
+        def threefry2x32(self) -> Callable[..., Any] | None: ...
+        @property
+        def lstm(self) -> Callable[..., Any] | None: ...
+        @property
+        def gru(self) -> Callable[..., Any] | None: ...
+        @property
+        def dot_product_attention(self) -> Callable[..., Any] | None: ...
+    else:
+        relu = softmax = log_softmax = logsumexp = threefry2x32 = None
+        lstm = gru = None
+        dot_product_attention = None
 
     #: Module prefixes of this backend's own tensor types (see ``backends.tensor_owner``).
     tensor_modules: tuple = ()
+
     # One object per backend (``backends.get`` caches it): a copied or pickled layer keeps using it.
     def __deepcopy__(self, memo: dict) -> "BaseBackend":
         return self
@@ -96,6 +134,23 @@ class BaseBackend:
 
     #: A class layers created under this backend also derive from (see ``_protocol.py``); none here.
     layer_module_base: type | None = None
+
+    if TYPE_CHECKING:
+        # Protocol primitives the helpers below call; each backend defines them (``check_complete``
+        # checks that at import). Declared for the type checker only, so that nothing here shadows them.
+        def is_tensor(self, *args: Any, **kwargs: Any) -> Any: ...
+        def convert_to_tensor(self, *args: Any, **kwargs: Any) -> Any: ...
+        def shape(self, *args: Any, **kwargs: Any) -> Any: ...
+        def dtype(self, *args: Any, **kwargs: Any) -> Any: ...
+        def zeros(self, *args: Any, **kwargs: Any) -> Any: ...
+        def reshape(self, *args: Any, **kwargs: Any) -> Any: ...
+        def getitem(self, *args: Any, **kwargs: Any) -> Any: ...
+        def concatenate(self, *args: Any, **kwargs: Any) -> Any: ...
+        def add(self, *args: Any, **kwargs: Any) -> Any: ...
+        def subtract(self, *args: Any, **kwargs: Any) -> Any: ...
+        def multiply(self, *args: Any, **kwargs: Any) -> Any: ...
+        def divide(self, *args: Any, **kwargs: Any) -> Any: ...
+        def _value_and_grad_flat(self, *args: Any, **kwargs: Any) -> Any: ...
 
     def stable_storage(self, value: Any, trainable: bool) -> Any:
         """Storage for a variable whose identity must stay fixed (see ``_protocol.py``): the value."""
@@ -109,19 +164,23 @@ class BaseBackend:
         """Raise ``TypeError`` if ``x`` is a tensor of another backend (or of a framework kshim has no
         backend for): tensors are never converted across backends implicitly."""
         from . import tensor_owner
+
         owner = tensor_owner(x)
         if owner is None or owner == self.name:
             return
-        how = (f"convert it first with that backend's to_numpy (kshim.backends.get({owner!r}).to_numpy(x))"
-               if owner not in ("tensorflow",) else "convert it to a NumPy array first (x.numpy())")
+        how = (
+            f"convert it first with that backend's to_numpy (kshim.backends.get({owner!r}).to_numpy(x))"
+            if owner not in ("tensorflow",)
+            else "convert it to a NumPy array first (x.numpy())"
+        )
         raise TypeError(
             f"The {self.name!r} backend got a {type(x).__module__}.{type(x).__name__}, which is a tensor of "
             f"{'the ' + repr(owner) + ' backend' if owner != 'tensorflow' else 'TensorFlow'}. Tensors of "
-            f"different backends cannot be mixed; {how}.")
+            f"different backends cannot be mixed; {how}."
+        )
 
     # ---- control flow: the unrolled ``scan``, written once ------------------------------------------
-    def scan(self, f: Callable, init: Any, xs: Any = None, length: int | None = None,
-             reverse: bool = False) -> tuple:
+    def scan(self, f: Callable, init: Any, xs: Any = None, length: int | None = None, reverse: bool = False) -> tuple:
         """``jax.lax.scan`` semantics by unrolling in Python (differentiable through the backend's own
         autodiff). With zero steps the stacked ``ys`` are empty arrays of leading size 0 whose structure,
         shapes and dtypes come from tracing ``f`` once on zeros, as ``lax.scan`` gives."""
@@ -136,17 +195,23 @@ class BaseBackend:
         n = lens.pop()
         steps = [self._unstack(leaf, n) for leaf in leaves]
         carry, ys = init, []
-        for t in (range(n - 1, -1, -1) if reverse else range(n)):
+        for t in range(n - 1, -1, -1) if reverse else range(n):
             x = None if spec is None else optree.tree_unflatten(spec, [s[t] for s in steps])
             carry, y = f(carry, x)
             ys.append(y)
         if n == 0:
-            x = None if spec is None else optree.tree_unflatten(
-                spec, [self.zeros(self.shape(leaf)[1:], self.dtype(leaf)) for leaf in leaves])
+            x = (
+                None
+                if spec is None
+                else optree.tree_unflatten(
+                    spec, [self.zeros(self.shape(leaf)[1:], self.dtype(leaf)) for leaf in leaves]
+                )
+            )
             _, y = f(init, x)
             y_leaves, y_spec = optree.tree_flatten(y, is_leaf=self.is_tensor)
             return init, optree.tree_unflatten(
-                y_spec, [self.zeros((0, *self.shape(v)), self.dtype(v)) for v in y_leaves])
+                y_spec, [self.zeros((0, *self.shape(v)), self.dtype(v)) for v in y_leaves]
+            )
         if reverse:
             ys.reverse()
         flat = [optree.tree_flatten(y, is_leaf=self.is_tensor)[0] for y in ys]
@@ -171,17 +236,19 @@ class BaseBackend:
         other leaves get zero gradients of their shape and dtype; keyword arguments pass through.
         """
         single = isinstance(argnums, int)
-        nums = (argnums,) if single else tuple(int(a) for a in argnums)
+        nums = (argnums,) if isinstance(argnums, int) else tuple(int(a) for a in argnums)
 
         @functools.wraps(fn)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             n = len(args)
             for a in nums:
                 if not -n <= a < n:
-                    raise ValueError(f"value_and_grad: argnums={argnums!r} is out of range for {n} positional "
-                                     f"arguments.")
+                    raise ValueError(
+                        f"value_and_grad: argnums={argnums!r} is out of range for {n} positional arguments."
+                    )
             sel = [a % n for a in nums]
-            flat, treedef = optree.tree_flatten([args[i] for i in sel], is_leaf=self.is_tensor)
+            selected: Any = [args[i] for i in sel]  # a list pytree (optree's PyTree type rejects list[Any])
+            flat, treedef = optree.tree_flatten(selected, is_leaf=self.is_tensor)
             leaves = [self._grad_input(leaf) for leaf in flat]
             diff = [i for i, leaf in enumerate(leaves) if self.dtype(leaf) in FLOAT_DTYPES]
 
@@ -200,13 +267,16 @@ class BaseBackend:
                 return out[0], out[1]
 
             value, aux, dgrads = self._value_and_grad_flat(flat_fn, [leaves[p] for p in diff])
-            grads = [self.zeros(self.shape(leaf), self.dtype(leaf)) if i not in diff else None
-                     for i, leaf in enumerate(leaves)]
+            grads = [
+                self.zeros(self.shape(leaf), self.dtype(leaf)) if i not in diff else None
+                for i, leaf in enumerate(leaves)
+            ]
             for p, g in zip(diff, dgrads):
                 grads[p] = g
             tree = optree.tree_unflatten(treedef, grads)
             g_out = tree[0] if single else tuple(tree)
             return ((value, aux) if has_aux else value), g_out
+
         return wrapped
 
     def _grad_input(self, leaf: Any) -> Any:
@@ -216,8 +286,10 @@ class BaseBackend:
     @staticmethod
     def _check_scalar_value(shape: tuple, dtype: str) -> None:
         if tuple(shape) != ():
-            raise TypeError(f"value_and_grad: fn must return a scalar (shape ()) value, got shape {tuple(shape)}. "
-                            f"Reduce it first (e.g. sum or mean).")
+            raise TypeError(
+                f"value_and_grad: fn must return a scalar (shape ()) value, got shape {tuple(shape)}. "
+                f"Reduce it first (e.g. sum or mean)."
+            )
         if dtype not in FLOAT_DTYPES:
             raise TypeError(f"value_and_grad: fn must return a float scalar, got {dtype}.")
 
@@ -236,6 +308,7 @@ class BaseBackend:
         """For a backend that computes in host memory only: accept ``spec`` if it is a CPU device
         (``None`` too), else raise the ``ValueError`` of ``backends._device``."""
         from ._device import parse_device, unavailable
+
         if spec is not None and parse_device(spec) not in (("cpu", None), ("cpu", 0)):
             raise unavailable(self.name, spec, ["cpu"])
 
@@ -273,5 +346,6 @@ class BaseBackend:
         """NumPy dtype for a canonical name (bfloat16 through ml_dtypes)."""
         if dtype == "bfloat16":
             import ml_dtypes
+
             return np.dtype(ml_dtypes.bfloat16)
         return np.dtype(dtype)

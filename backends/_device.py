@@ -1,5 +1,6 @@
 """Device specs shared by every backend: ``"cpu"``, ``"gpu"``/``"cuda"``, ``"tpu"``, ``"mps"``, each with an
 optional ``":N"`` index, as ``kshim.device`` / ``keras.device`` and the ``KSHIM_DEVICE`` variable take them."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,10 @@ def parse_device(spec: str) -> tuple[str, int | None]:
         raise TypeError(f"A device must be a string such as 'cpu', 'gpu:0' or 'cuda:1'; got {spec!r}.")
     m = _SPEC.match(spec)
     if m is None:
-        raise ValueError(f"Unknown device {spec!r}: use 'cpu', 'gpu' (or 'cuda'), 'tpu' or 'mps', optionally "
-                         f"with an index such as 'gpu:1'.")
+        raise ValueError(
+            f"Unknown device {spec!r}: use 'cpu', 'gpu' (or 'cuda'), 'tpu' or 'mps', optionally "
+            f"with an index such as 'gpu:1'."
+        )
     kind = m.group(1).lower()
     return ("gpu" if kind == "cuda" else kind), (int(m.group(2)) if m.group(2) is not None else None)
 
@@ -35,5 +38,7 @@ def env_device() -> str | None:
 def unavailable(backend: str, spec: str, available: list[str]) -> ValueError:
     """The error for a device that parses but that this backend cannot reach here."""
     where = ", ".join(available) if available else "none"
-    return ValueError(f"The {backend} backend cannot compute on {spec!r} in this process (devices it can use: "
-                      f"{where}). Pick one of those, or unset KSHIM_DEVICE.")
+    return ValueError(
+        f"The {backend} backend cannot compute on {spec!r} in this process (devices it can use: "
+        f"{where}). Pick one of those, or unset KSHIM_DEVICE."
+    )

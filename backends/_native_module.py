@@ -13,6 +13,7 @@ Under a backend without such a base nothing changes.
 
 This module imports no framework and nothing of kshim: the base comes from the backend object.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -35,8 +36,7 @@ class _VariantMeta(type):
 
     def __setattr__(cls, name: str, value: Any) -> None:
         target = cls.__dict__.get("_kshim_class")
-        setattr(target, name, value) if target is not None and name != "__bases__" else super().__setattr__(
-            name, value)
+        setattr(target, name, value) if target is not None and name != "__bases__" else super().__setattr__(name, value)
 
     def __delattr__(cls, name: str) -> None:
         target = cls.__dict__.get("_kshim_class")
@@ -47,12 +47,15 @@ def _variant(cls: type, base: type) -> type:
     key = (cls, base)
     v = _VARIANTS.get(key)
     if v is None:
-        attrs = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__,
-                 "_kshim_class": cls}
+        attrs = {
+            "__module__": cls.__module__,
+            "__qualname__": cls.__qualname__,
+            "__doc__": cls.__doc__,
+            "_kshim_class": cls,
+        }
         attrs.update({k: cls.__dict__[k] for k in _OWN_ATTRS if k in cls.__dict__})
         meta = type(cls)  # a user metaclass (e.g. ABCMeta) joins _VariantMeta
-        vmeta = _VariantMeta if meta is type else _VariantMeta.__class__(
-            f"{meta.__name__}Variant", (_VariantMeta, meta), {})
+        vmeta = _VariantMeta if meta is type else type(f"{meta.__name__}Variant", (_VariantMeta, meta), {})
         v = _VARIANTS[key] = vmeta(cls.__name__, (cls, base), attrs)
     return v
 

@@ -15,6 +15,7 @@ Conventions (they are the contract the frontend relies on):
 * Control flow takes Python callables over pytrees (nested tuples/lists/dicts of tensors).
 * Gradients: ``value_and_grad(fn, argnums, has_aux)`` mirrors ``jax.value_and_grad`` over pytrees.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Protocol, Sequence, runtime_checkable
@@ -28,19 +29,68 @@ Shape = tuple
 Axis = "tuple[int, ...] | None"
 
 UNARY_OPS = (
-    "negative", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt", "square", "reciprocal",
-    "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
-    "arcsinh", "arccosh", "arctanh", "erf", "erfinv", "sigmoid", "softplus",
-    "floor", "ceil", "round", "logical_not", "isnan", "isinf", "isfinite", "bitwise_not",
+    "negative",
+    "abs",
+    "sign",
+    "exp",
+    "log",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "square",
+    "reciprocal",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "erf",
+    "erfinv",
+    "sigmoid",
+    "softplus",
+    "floor",
+    "ceil",
+    "round",
+    "logical_not",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "bitwise_not",
 )
 """Elementwise unary primitives, each a method ``name(x)``. ``round`` rounds half to even."""
 
 BINARY_OPS = (
-    "add", "subtract", "multiply", "divide", "floor_divide", "mod", "power",
-    "maximum", "minimum", "arctan2",
-    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
-    "logical_and", "logical_or", "logical_xor",
-    "bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_shift",
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "floor_divide",
+    "mod",
+    "power",
+    "maximum",
+    "minimum",
+    "arctan2",
+    "equal",
+    "not_equal",
+    "less",
+    "less_equal",
+    "greater",
+    "greater_equal",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "left_shift",
+    "right_shift",
 )
 """Elementwise binary primitives, each a method ``name(x1, x2)`` with NumPy broadcasting.
 ``divide`` is true division; ``mod`` and ``floor_divide`` follow Python's sign rules;
@@ -117,8 +167,9 @@ class Backend(Protocol):
     def broadcast_to(self, x: Tensor, shape: Shape) -> Tensor: ...
     def concatenate(self, xs: Sequence[Tensor], axis: int) -> Tensor: ...
 
-    def pad(self, x: Tensor, pad_width: Sequence[tuple[int, int]], mode: str = "constant",
-            constant_values: float = 0) -> Tensor:
+    def pad(
+        self, x: Tensor, pad_width: Sequence[tuple[int, int]], mode: str = "constant", constant_values: float = 0
+    ) -> Tensor:
         """``mode`` in {"constant", "reflect", "symmetric", "edge"}; one (lo, hi) per axis."""
 
     def getitem(self, x: Tensor, key: tuple) -> Tensor:
@@ -149,16 +200,29 @@ class Backend(Protocol):
     def einsum(self, subscripts: str, *operands: Tensor) -> Tensor: ...
 
     # ---- convolution and pooling ----------------------------------------------------------------
-    def conv(self, x: Tensor, kernel: Tensor, strides: Sequence[int],
-             padding: Sequence[tuple[int, int]], dilation: Sequence[int], groups: int,
-             data_format: str) -> Tensor:
+    def conv(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        strides: Sequence[int],
+        padding: Sequence[tuple[int, int]],
+        dilation: Sequence[int],
+        groups: int,
+        data_format: str,
+    ) -> Tensor:
         """N-d (1, 2 or 3 spatial dims) cross-correlation. ``kernel``:
         ``(*k, in // groups, out)``. Output spatial size per dim:
         ``(n + lo + hi - d*(k-1) - 1) // s + 1``."""
 
-    def conv_transpose(self, x: Tensor, kernel: Tensor, strides: Sequence[int],
-                       padding: Sequence[tuple[int, int]], dilation: Sequence[int],
-                       data_format: str) -> Tensor:
+    def conv_transpose(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        strides: Sequence[int],
+        padding: Sequence[tuple[int, int]],
+        dilation: Sequence[int],
+        data_format: str,
+    ) -> Tensor:
         """Transposed convolution, kernel in Keras' transpose layout ``(*k, out, in)``.
         Defined as: insert ``s-1`` zeros between input elements (lhs dilation by ``strides``),
         pad each spatial dim by ``(lo, hi)`` (negative crops), then a stride-1 convolution with
@@ -166,12 +230,24 @@ class Backend(Protocol):
         ``(n-1)*s + 1 + lo + hi - d*(k-1)``. Equals ``lax.conv_general_dilated`` with
         ``lhs_dilation=strides`` and a flipped kernel."""
 
-    def max_pool(self, x: Tensor, pool_size: Sequence[int], strides: Sequence[int],
-                 padding: Sequence[tuple[int, int]], data_format: str) -> Tensor:
+    def max_pool(
+        self,
+        x: Tensor,
+        pool_size: Sequence[int],
+        strides: Sequence[int],
+        padding: Sequence[tuple[int, int]],
+        data_format: str,
+    ) -> Tensor:
         """Max over windows; padded cells count as -inf. Gradient goes to the first max."""
 
-    def avg_pool(self, x: Tensor, pool_size: Sequence[int], strides: Sequence[int],
-                 padding: Sequence[tuple[int, int]], data_format: str) -> Tensor:
+    def avg_pool(
+        self,
+        x: Tensor,
+        pool_size: Sequence[int],
+        strides: Sequence[int],
+        padding: Sequence[tuple[int, int]],
+        data_format: str,
+    ) -> Tensor:
         """Mean over windows, excluding padded cells from the count (Keras ``same``)."""
 
     # ---- control flow --------------------------------------------------------------------------
@@ -179,16 +255,16 @@ class Backend(Protocol):
         """``true_fn(*operands)`` if pred else ``false_fn(*operands)``; both return the same
         pytree structure/shapes/dtypes. Differentiable."""
 
-    def scan(self, f: Callable, init: Any, xs: Any = None, length: int | None = None,
-             reverse: bool = False) -> tuple[Any, Any]:
+    def scan(
+        self, f: Callable, init: Any, xs: Any = None, length: int | None = None, reverse: bool = False
+    ) -> tuple[Any, Any]:
         """``jax.lax.scan`` semantics: ``f(carry, x) -> (carry, y)``; ``xs`` and the stacked
         ``ys`` are pytrees with a leading time axis. Differentiable (backprop through time)."""
 
     # ---- autodiff and compilation -----------------------------------------------------------
     def stop_gradient(self, x: Tensor) -> Tensor: ...
 
-    def value_and_grad(self, fn: Callable, argnums: int | Sequence[int] = 0,
-                       has_aux: bool = False) -> Callable:
+    def value_and_grad(self, fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
         """Like ``jax.value_and_grad``: returns ``g(*args) -> (value, grads)`` or
         ``((value, aux), grads)``; ``value`` is a scalar tensor; ``grads`` mirrors the pytree
         structure of the selected args (a tuple when ``argnums`` is a sequence). Non-float
@@ -287,8 +363,7 @@ class Backend(Protocol):
         gradient is ``vjp``. Gradients never flow through ``f``'s own operations (its forward runs
         untraced / in no-grad mode), and non-float leaves get none."""
 
-    def jvp(self, fun: Callable, primals: Sequence[Tensor], tangents: Sequence[Tensor],
-            has_aux: bool = False) -> tuple:
+    def jvp(self, fun: Callable, primals: Sequence[Tensor], tangents: Sequence[Tensor], has_aux: bool = False) -> tuple:
         """Forward-mode Jacobian-vector product over flat lists: ``fun(*primals)`` returns a list
         of tensors (``(list, aux)`` with ``has_aux``); ``tangents`` match ``primals`` in shape and
         dtype. Returns ``(outs, tangents_out)`` (``+ (aux,)``), both lists; a non-float output's

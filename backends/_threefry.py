@@ -1,6 +1,7 @@
 """Threefry-2x32 (20 rounds): its constants and the NumPy uint32 kernel, in one place for
 ``kshim.random.threefry`` (host bits, the generic in-graph composite) and the backends' fused
 ``threefry2x32`` kernels."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Comparing two backends' results for one case: max abs / max rel error against tolerance."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,8 +17,8 @@ class PairResult:
     max_abs: float = 0.0
     max_rel: float = 0.0
     ok: bool = True
-    worst: str = ""        # result key with the largest violation (or the largest error)
-    message: str = ""      # why it failed
+    worst: str = ""  # result key with the largest violation (or the largest error)
+    message: str = ""  # why it failed
 
     @property
     def pair(self) -> str:
@@ -87,8 +88,9 @@ def _py_equal(x: Any, y: Any) -> bool:
     return x == y
 
 
-def compare_results(name_a: str, ra: dict, name_b: str, rb: dict, case_tol: str, dtype: str,
-                    oracle: bool = False) -> PairResult:
+def compare_results(
+    name_a: str, ra: dict, name_b: str, rb: dict, case_tol: str, dtype: str, oracle: bool = False
+) -> PairResult:
     """Compare every key of two result dicts (for the oracle: the common ``forward`` keys only,
     without dtype checks, under the ``oracle`` tolerance)."""
     res = PairResult(name_a, name_b)
@@ -108,8 +110,14 @@ def compare_results(name_a: str, ra: dict, name_b: str, rb: dict, case_tol: str,
         x, y = ra[k], rb[k]
         kind = "oracle" if oracle else tolerance_kind(k, case_tol)
         rtol, atol = tolerances.get(kind, dtype)
-        if oracle and isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.dtype != y.dtype \
-                and x.dtype.kind == "f" and y.dtype.kind == "f":
+        if (
+            oracle
+            and isinstance(x, np.ndarray)
+            and isinstance(y, np.ndarray)
+            and x.dtype != y.dtype
+            and x.dtype.kind == "f"
+            and y.dtype.kind == "f"
+        ):
             y = y.astype(x.dtype)
         ma, mr, ok, msg = compare_arrays(x, y, rtol, atol)
         res.max_abs = max(res.max_abs, ma) if not np.isnan(ma) else ma

@@ -1,4 +1,5 @@
 """Helpers the cases use to run under one backend and read results back with its own ``to_numpy``."""
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -16,6 +17,7 @@ def leaves(tree: Any) -> list:
 def to_host(b: Any, x: Any) -> Any:
     """One leaf -> NumPy (through backend ``b``'s own ``to_numpy``) or a plain Python value."""
     from ..variables import Variable
+
     if isinstance(x, Variable):
         x = x.value
     if b.is_tensor(x):
@@ -57,6 +59,7 @@ def cotangents(b: Any, outputs: Any, seed: int) -> list:
 
 def weighted_sum(b: Any, outputs: Any, ws: list) -> Any:
     from .. import ops
+
     total = None
     for leaf, w in zip(leaves(outputs), ws):
         if w is None:
@@ -89,8 +92,9 @@ def flat_grads(b: Any, argnums: Sequence[int], g: Any, prefix: str = "grad") -> 
     return res
 
 
-def grads(b: Any, fn: Callable, args: Sequence, argnums: Sequence[int], outputs: Any, seed: int,
-          prefix: str = "grad") -> dict:
+def grads(
+    b: Any, fn: Callable, args: Sequence, argnums: Sequence[int], outputs: Any, seed: int, prefix: str = "grad"
+) -> dict:
     """``d sum(w * fn(*args)) / d args[argnums]`` through ``b.value_and_grad``, flattened."""
     return flat_grads(b, argnums, grad_tree(b, fn, args, argnums, outputs, seed), prefix)
 
@@ -108,6 +112,7 @@ def run_compiled(b: Any, fn: Callable, args: Sequence) -> Any:
         for i, t in zip(pos, tensors):
             full[i] = t
         return fn(*full)
+
     try:
         return b.jit(inner)(*[args[i] for i in pos])
     except Exception:  # noqa: BLE001 - not traceable (host values): run eagerly

@@ -8,6 +8,7 @@ every test of its losses, metrics and activations test modules, with kshim behin
 TensorFlow or sparse tensors). Needs real Keras 3 (``pip install 'kshim[oracle]'``), ``absl-py`` (a Keras
 dependency) and pytest.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,13 +21,22 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 TEST_MODULES = (
-    "keras.src.ops.numpy_test", "keras.src.ops.nn_test", "keras.src.ops.math_test", "keras.src.ops.core_test",
-    "keras.src.ops.linalg_test", "keras.src.losses.losses_test",  # (image_test imports TensorFlow)
-    "keras.src.activations.activations_test", "keras.src.metrics.accuracy_metrics_test",
-    "keras.src.metrics.confusion_metrics_test", "keras.src.metrics.correlation_metrics_test",
-    "keras.src.metrics.f_score_metrics_test", "keras.src.metrics.hinge_metrics_test",
-    "keras.src.metrics.iou_metrics_test", "keras.src.metrics.probabilistic_metrics_test",
-    "keras.src.metrics.reduction_metrics_test", "keras.src.metrics.regression_metrics_test",
+    "keras.src.ops.numpy_test",
+    "keras.src.ops.nn_test",
+    "keras.src.ops.math_test",
+    "keras.src.ops.core_test",
+    "keras.src.ops.linalg_test",
+    "keras.src.losses.losses_test",  # (image_test imports TensorFlow)
+    "keras.src.activations.activations_test",
+    "keras.src.metrics.accuracy_metrics_test",
+    "keras.src.metrics.confusion_metrics_test",
+    "keras.src.metrics.correlation_metrics_test",
+    "keras.src.metrics.f_score_metrics_test",
+    "keras.src.metrics.hinge_metrics_test",
+    "keras.src.metrics.iou_metrics_test",
+    "keras.src.metrics.probabilistic_metrics_test",
+    "keras.src.metrics.reduction_metrics_test",
+    "keras.src.metrics.regression_metrics_test",
 )
 
 
@@ -48,17 +58,33 @@ def run(target: str, backend: str | None, timeout: int = 3600) -> dict[str, coll
         env = dict(os.environ, KERAS_BACKEND="jax", KSHIM_CONFORMANCE_TARGET=target)
         if backend:
             env["KSHIM_BACKEND"] = backend
-        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:kshim.testing.pytest_plugin",
-               "-p", "kshim.compat.keras_conformance_plugin", "--rootdir", tmp, "-o", "addopts=",
-               "--continue-on-collection-errors",
-               f"--junitxml={xml_path}", "--pyargs", *modules]
-        subprocess.run(cmd, env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       timeout=timeout, check=False)
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:kshim.testing.pytest_plugin",
+            "-p",
+            "kshim.compat.keras_conformance_plugin",
+            "--rootdir",
+            tmp,
+            "-o",
+            "addopts=",
+            "--continue-on-collection-errors",
+            f"--junitxml={xml_path}",
+            "--pyargs",
+            *modules,
+        ]
+        subprocess.run(
+            cmd, env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, check=False
+        )
         out: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
         for case in ET.parse(xml_path).iter("testcase"):
             kinds = {child.tag for child in case}
-            status = ("failed" if kinds & {"failure", "error"} else "skipped" if "skipped" in kinds
-                      else "passed")
+            status = "failed" if kinds & {"failure", "error"} else "skipped" if "skipped" in kinds else "passed"
             out[_group(case)][status] += 1
     return out
 
@@ -70,11 +96,14 @@ def _table(title: str, res: dict[str, collections.Counter]) -> str:
         c = res[group]
         total.update(c)
         ran = c["passed"] + c["failed"]
-        lines.append(f"| {group} | {c['passed']} | {c['failed']} | {c['skipped']} | "
-                     f"{100 * c['passed'] / max(ran, 1):.1f}% |")
+        lines.append(
+            f"| {group} | {c['passed']} | {c['failed']} | {c['skipped']} | {100 * c['passed'] / max(ran, 1):.1f}% |"
+        )
     ran = total["passed"] + total["failed"]
-    lines.append(f"| **all** | {total['passed']} | {total['failed']} | {total['skipped']} | "
-                 f"{100 * total['passed'] / max(ran, 1):.1f}% |")
+    lines.append(
+        f"| **all** | {total['passed']} | {total['failed']} | {total['skipped']} | "
+        f"{100 * total['passed'] / max(ran, 1):.1f}% |"
+    )
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ ends).
 ``KSHIM_CONFORMANCE_TARGET=keras`` selects the same tests and patches nothing: the baseline of what Keras
 itself passes here (no TensorFlow, no sparse tensors).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -30,12 +31,19 @@ import pytest
 
 #: Keras module -> kshim module whose public names replace it.
 MODULE_MAP = {
-    "keras.src.ops": "kshim.ops", "keras.src.ops.numpy": "kshim.ops", "keras.src.ops.nn": "kshim.ops.nn",
-    "keras.src.ops.math": "kshim.ops.math", "keras.src.ops.core": "kshim.ops.core",
-    "keras.src.ops.linalg": "kshim.ops.linalg", "keras.src.ops.image": "kshim.ops.image",
-    "keras.src.losses": "kshim.losses", "keras.src.losses.losses": "kshim.losses",
-    "keras.src.metrics": "kshim.metrics", "keras.src.activations": "kshim.activations",
-    "keras.src.activations.activations": "kshim.activations", "keras.src.random": "kshim.random",
+    "keras.src.ops": "kshim.ops",
+    "keras.src.ops.numpy": "kshim.ops",
+    "keras.src.ops.nn": "kshim.ops.nn",
+    "keras.src.ops.math": "kshim.ops.math",
+    "keras.src.ops.core": "kshim.ops.core",
+    "keras.src.ops.linalg": "kshim.ops.linalg",
+    "keras.src.ops.image": "kshim.ops.image",
+    "keras.src.losses": "kshim.losses",
+    "keras.src.losses.losses": "kshim.losses",
+    "keras.src.metrics": "kshim.metrics",
+    "keras.src.activations": "kshim.activations",
+    "keras.src.activations.activations": "kshim.activations",
+    "keras.src.random": "kshim.random",
 }
 #: Test modules whose every test is selected; in the others only ``*CorrectnessTest`` classes.
 WHOLE_MODULE_PREFIXES = ("keras.src.losses.", "keras.src.metrics.", "keras.src.activations.")
@@ -43,8 +51,11 @@ WHOLE_MODULE_PREFIXES = ("keras.src.losses.", "keras.src.metrics.", "keras.src.a
 #: loss under test (a Keras model around a kshim metric would run kshim ops inside Keras' trainer), and
 #: their ``backend.backend()`` branches describe Keras on the backend kshim runs on. (Skip conditions are
 #: evaluated at import, before this patch: they still see Keras' backend, JAX.)
-WHOLE_MODULE_MAP = {"keras.src.layers": "kshim.layers", "keras.src.models": "kshim.models",
-                    "keras.src.backend": "kshim.backend"}
+WHOLE_MODULE_MAP = {
+    "keras.src.layers": "kshim.layers",
+    "keras.src.models": "kshim.models",
+    "keras.src.backend": "kshim.backend",
+}
 #: Keras-internal (non-exported) names that kshim mirrors and tests compare with: Keras module -> (kshim
 #: module, names). ``AUC.curve`` is an ``AUCCurve`` member in both; the test compares it with Keras' enum.
 INTERNAL_MAP = {
@@ -55,8 +66,7 @@ INTERNAL_MAP = {
 class _KshimProxy(types.ModuleType):
     """Public names from kshim; private ones from the Keras module it stands in for."""
 
-    def __init__(self, keras_mod: types.ModuleType, kshim_mod: types.ModuleType,
-                 names: frozenset[str] | None = None):
+    def __init__(self, keras_mod: types.ModuleType, kshim_mod: types.ModuleType, names: frozenset[str] | None = None):
         super().__init__(keras_mod.__name__)
         self._keras, self._kshim = keras_mod, kshim_mod
         self._names = names  # the names taken from kshim; None: the public names of the Keras API module
@@ -80,11 +90,12 @@ class _KshimProxy(types.ModuleType):
 
 def _public_names(keras_module: str) -> set[str]:
     """The names Keras exports for the API ``keras_module`` implements (``keras.src.ops.nn`` -> ``keras.ops.nn``)."""
-    parts = keras_module.split(".")[2:]   # drop "keras.src"
+    parts = keras_module.split(".")[2:]  # drop "keras.src"
     if parts and parts[0] == "ops" and len(parts) > 1 and parts[1] == "numpy":
         parts = ["ops"]
     elif parts and parts[0] in ("losses", "metrics", "activations", "random"):
         parts = parts[:1]
+    public: types.ModuleType | None
     try:
         public = importlib.import_module(".".join(["keras", *parts]))
     except ImportError:  # keras.src.ops.core / .math have no public module of their own: keras.ops has them
@@ -138,15 +149,18 @@ def _patch(module: types.ModuleType) -> None:
         target = _kshim_for(home, whole)
         if target is not None and name in _public_names(home) and hasattr(target, name):
             setattr(module, key, getattr(target, name))
-    module.__kshim_patched__ = True
+    setattr(module, "__kshim_patched__", True)  # a marker attribute of our own on Keras' module
 
 
 def _keras_custom_objects() -> dict:
     """The objects Keras' ``register_keras_serializable`` and ``custom_object_scope`` have made visible."""
     from keras.src.backend.common import global_state
     from keras.src.saving import object_registration
-    return {**object_registration.GLOBAL_CUSTOM_OBJECTS,
-            **(global_state.get_global_attribute("custom_objects_scope_dict", {}) or {})}
+
+    return {
+        **object_registration.GLOBAL_CUSTOM_OBJECTS,
+        **(global_state.get_global_attribute("custom_objects_scope_dict", {}) or {}),
+    }
 
 
 def _is_kshim_config(config: Any) -> bool:
@@ -155,6 +169,7 @@ def _is_kshim_config(config: Any) -> bool:
     if not isinstance(config, dict) or not isinstance(config.get("module"), str):
         return False
     from kshim import _serialization
+
     module = config["module"]
     return module.startswith("kshim") or module in _serialization._MODULES
 
@@ -168,6 +183,7 @@ def _patch_serialization() -> None:
     """
     import keras.src.saving as keras_saving
     import kshim.saving as kshim_saving
+
     if getattr(keras_saving, "__kshim_patched__", False):
         return
     keras_serialize, keras_deserialize = keras_saving.serialize_keras_object, keras_saving.deserialize_keras_object
@@ -177,27 +193,31 @@ def _patch_serialization() -> None:
             return kshim_saving.serialize_keras_object(obj)
         return keras_serialize(obj)
 
-    def deserialize_keras_object(config: Any, custom_objects: dict | None = None, safe_mode: bool = True,
-                                 **kwargs: Any) -> Any:
+    def deserialize_keras_object(
+        config: Any, custom_objects: dict | None = None, safe_mode: bool = True, **kwargs: Any
+    ) -> Any:
         if _is_kshim_config(config):
             return kshim_saving.deserialize_keras_object(
-                config, custom_objects={**_keras_custom_objects(), **(custom_objects or {})}, safe_mode=safe_mode)
+                config, custom_objects={**_keras_custom_objects(), **(custom_objects or {})}, safe_mode=safe_mode
+            )
         return keras_deserialize(config, custom_objects=custom_objects, safe_mode=safe_mode, **kwargs)
 
     keras_saving.serialize_keras_object = serialize_keras_object
     keras_saving.deserialize_keras_object = deserialize_keras_object
-    keras_saving.__kshim_patched__ = True
+    setattr(keras_saving, "__kshim_patched__", True)
 
 
 def _selected(item: pytest.Item) -> bool:
-    modname = item.module.__name__ if item.module is not None else ""
+    fn: Any = item  # a pytest.Function in practice: it has .module and .cls (a bare pytest.Item has not)
+    modname = fn.module.__name__ if fn.module is not None else ""
     if modname.startswith(WHOLE_MODULE_PREFIXES):
         return True
-    return item.cls is not None and "CorrectnessTest" in item.cls.__name__
+    return fn.cls is not None and "CorrectnessTest" in fn.cls.__name__
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    keep, drop = [], []
+    keep: list[Any] = []  # pytest.Function items (with .module), which a bare pytest.Item type lacks
+    drop: list[pytest.Item] = []
     for item in items:
         (keep if _selected(item) else drop).append(item)
     if drop:

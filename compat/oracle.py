@@ -3,6 +3,7 @@
 Keras is imported lazily, only here, after setting ``KERAS_BACKEND=jax`` (it must not be imported
 by anything else in kshim).
 """
+
 from __future__ import annotations
 
 import os
@@ -17,6 +18,7 @@ def import_keras() -> Any:
     os.environ["KERAS_BACKEND"] = "jax"
     try:
         import jax
+
         jax.config.update("jax_enable_x64", True)  # float64 cases (kshim's JAX backend does the same)
         import keras
     except ImportError as e:

@@ -10,6 +10,7 @@ Result keys name what they hold, and the key prefix picks the tolerance (see ``c
 ``init/*`` initial weights (exact), ``forward/*`` outputs (the case's ``tol`` kind), ``grad/*``
 gradients, ``train/*`` losses and weights after training steps, ``exact/*`` bit-for-bit values.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -28,12 +29,12 @@ class Unavailable(Exception):
 
 @dataclasses.dataclass
 class Case:
-    name: str                                   # "ops.exp", "layers.Dense", "models.mlp"
-    kind: str                                   # "op" | "random" | "layer" | "model"
-    run: Callable[[Any, str], dict]             # (backend object, dtype) -> results
+    name: str  # "ops.exp", "layers.Dense", "models.mlp"
+    kind: str  # "op" | "random" | "layer" | "model"
+    run: Callable[[Any, str], dict]  # (backend object, dtype) -> results
     dtypes: tuple = FLOATS
-    tol: str = "elementwise"                    # tolerance kind of forward/* (tolerances.py)
-    requires: tuple = ()                        # dotted names under kshim, e.g. "layers.LSTM"
+    tol: str = "elementwise"  # tolerance kind of forward/* (tolerances.py)
+    requires: tuple = ()  # dotted names under kshim, e.g. "layers.LSTM"
     oracle: Callable[[str, dict], dict] | None = None  # (dtype, reference results) -> results
     slow: bool = False
     note: str = ""
@@ -80,6 +81,7 @@ def _load() -> None:
         _LOADED = True
         import importlib
         import os
+
         here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases")
         areas = sorted(f[:-3] for f in os.listdir(here) if f.startswith("ops_") and f.endswith(".py"))
         for mod in ("ops", *areas, "layers", "models"):  # register on import (ops_<area>.py: one area each)

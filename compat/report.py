@@ -1,4 +1,5 @@
 """Matrix reports: terminal table, JSON and Markdown."""
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,10 @@ def table(results: list[CaseResult], only_problems: bool = False) -> str:
     for r in results:
         if only_problems and r.status == "pass":
             continue
-        rows.append([r.name, r.dtype, r.status.upper() if r.status in ("fail", "error") else r.status]
-                    + [cell(r, p) for p in pairs])
+        rows.append(
+            [r.name, r.dtype, r.status.upper() if r.status in ("fail", "error") else r.status]
+            + [cell(r, p) for p in pairs]
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -73,19 +76,26 @@ def summary_line(results: list[CaseResult]) -> str:
 
 def meta(backends: list[str], seconds: float) -> dict:
     from .. import backends as reg
+
     vers = {}
     for b in backends:
         if b == "numpy":
             import numpy
+
             vers[b] = numpy.__version__
         else:
             try:
                 vers[b] = __import__(b).__version__
             except Exception:  # noqa: BLE001
                 vers[b] = "?"
-    return {"created": time.strftime("%Y-%m-%dT%H:%M:%S"), "python": platform.python_version(),
-            "machine": platform.machine(), "backends": vers, "seconds": round(seconds, 2),
-            "known_backends": reg.names()}
+    return {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "backends": vers,
+        "seconds": round(seconds, 2),
+        "known_backends": reg.names(),
+    }
 
 
 def write(results: list[CaseResult], directory: str, info: dict) -> list[str]:
@@ -93,17 +103,26 @@ def write(results: list[CaseResult], directory: str, info: dict) -> list[str]:
     os.makedirs(directory, exist_ok=True)
     jpath, mpath = os.path.join(directory, "matrix.json"), os.path.join(directory, "matrix.md")
     with open(jpath, "w") as f:
-        json.dump({"meta": info, "summary": summary(results), "results": [r.as_dict() for r in results]},
-                  f, indent=1, default=str)
+        json.dump(
+            {"meta": info, "summary": summary(results), "results": [r.as_dict() for r in results]},
+            f,
+            indent=1,
+            default=str,
+        )
     pairs = pair_names(results)
-    md = ["# kshim compatibility matrix", "",
-          f"Backends: {', '.join(f'{k} {v}' for k, v in info.get('backends', {}).items())}; "
-          f"{info.get('seconds', 0)} s; created {info.get('created', '')}.", "",
-          f"**Summary** -- {summary_line(results)}", "",
-          "Cells: max abs / max rel error, and whether every value is within tolerance "
-          "(see `compat/tolerances.py`).", "",
-          "| case | dtype | status | " + " | ".join(pairs) + " |",
-          "|---|---|---|" + "---|" * len(pairs)]
+    md = [
+        "# kshim compatibility matrix",
+        "",
+        f"Backends: {', '.join(f'{k} {v}' for k, v in info.get('backends', {}).items())}; "
+        f"{info.get('seconds', 0)} s; created {info.get('created', '')}.",
+        "",
+        f"**Summary** -- {summary_line(results)}",
+        "",
+        "Cells: max abs / max rel error, and whether every value is within tolerance (see `compat/tolerances.py`).",
+        "",
+        "| case | dtype | status | " + " | ".join(pairs) + " |",
+        "|---|---|---|" + "---|" * len(pairs),
+    ]
     for r in results:
         md.append(f"| {r.name} | {r.dtype} | {r.status} | " + " | ".join(cell(r, p) for p in pairs) + " |")
     bad = [r for r in results if r.status in ("fail", "error", "unavailable")]

@@ -1,4 +1,5 @@
 """Running cases on every installed backend in one process and comparing every pair."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,11 +19,11 @@ class CaseResult:
     name: str
     kind: str
     dtype: str
-    status: str                   # pass | fail | error | unavailable | skipped
+    status: str  # pass | fail | error | unavailable | skipped
     reason: str = ""
     backends: list = dataclasses.field(default_factory=list)
-    pairs: list = dataclasses.field(default_factory=list)     # PairResult
-    seconds: dict = dataclasses.field(default_factory=dict)   # backend -> run time
+    pairs: list = dataclasses.field(default_factory=list)  # PairResult
+    seconds: dict = dataclasses.field(default_factory=dict)  # backend -> run time
     slow: bool = False
 
     @property
@@ -42,22 +43,26 @@ class CaseResult:
 # Cases where real Keras itself fails (not kshim): the oracle column is reported as unavailable.
 KNOWN_ORACLE_CRASHES = {
     ("layers.SimpleRNN", "float64"): "Keras 3.15's SimpleRNN raises TypeError inside its JAX scan for float64 "
-                                     "layers (a float32/float64 carry mismatch); kshim's three backends still agree",
+    "layers (a float32/float64 carry mismatch); kshim's three backends still agree",
 }
+
 
 def installed_backends() -> list[str]:
     from kshim import backends
+
     return [n for n in backends.available() if n in ("numpy", "jax", "torch") or True]
 
 
 def oracle_available() -> bool:
     import importlib.util
+
     return importlib.util.find_spec("keras") is not None
 
 
 def _run_one(case: Case, backend_name: str, dtype: str) -> dict:
     import kshim
     from kshim import config
+
     old = config.floatx()
     config.set_floatx(dtype)
     try:
@@ -69,8 +74,12 @@ def _run_one(case: Case, backend_name: str, dtype: str) -> dict:
         config.set_floatx(old)
 
 
-def run_case(case: Case, dtype: str, backends: Iterable[str] | None = None, oracle: bool | str = "auto",
-             ) -> CaseResult:
+def run_case(
+    case: Case,
+    dtype: str,
+    backends: Iterable[str] | None = None,
+    oracle: bool | str = "auto",
+) -> CaseResult:
     """Run ``case`` in ``dtype`` on each backend, compare each pair (and the Keras oracle)."""
     backends = list(backends or installed_backends())
     res = CaseResult(case.name, case.kind, dtype, "pass", backends=list(backends), slow=case.slow)
@@ -112,8 +121,17 @@ def run_case(case: Case, dtype: str, backends: Iterable[str] | None = None, orac
             if known is not None:
                 res.reason = f"oracle unavailable: {known}"
             else:
-                res.pairs.append(PairResult(ref_name, ORACLE, float("nan"), float("nan"), False, "",
-                                            f"oracle crashed: {type(e).__name__}: {str(e)[:300]}"))
+                res.pairs.append(
+                    PairResult(
+                        ref_name,
+                        ORACLE,
+                        float("nan"),
+                        float("nan"),
+                        False,
+                        "",
+                        f"oracle crashed: {type(e).__name__}: {str(e)[:300]}",
+                    )
+                )
         res.seconds[ORACLE] = time.perf_counter() - t0
     if errors:
         res.status, res.reason = "error", "; ".join(errors)
@@ -125,9 +143,15 @@ def run_case(case: Case, dtype: str, backends: Iterable[str] | None = None, orac
     return res
 
 
-def run_matrix(backends: Iterable[str] | None = None, dtypes: Iterable[str] = ("float32",), filter: str | None = None,  # noqa: A002
-               kinds: Any = None, oracle: bool | str = "auto", include_slow: bool = True,
-               progress: Callable[[CaseResult], None] | None = None) -> list[CaseResult]:
+def run_matrix(
+    backends: Iterable[str] | None = None,
+    dtypes: Iterable[str] = ("float32",),
+    filter: str | None = None,  # noqa: A002
+    kinds: Any = None,
+    oracle: bool | str = "auto",
+    include_slow: bool = True,
+    progress: Callable[[CaseResult], None] | None = None,
+) -> list[CaseResult]:
     """Run every selected case in every dtype; returns one ``CaseResult`` per (case, dtype)."""
     out = []
     for case in all_cases(kinds=kinds, filter=filter):

@@ -9,6 +9,7 @@ initial weights); the child builds the model with real Keras (the bundled builde
 evaluates the validation split after each epoch and the test split at the end, times the
 forward/backward/optimizer split, and writes the results back.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,14 +29,24 @@ TIMEOUT_S = 900
 
 def installed() -> bool:
     from importlib import metadata
+
     try:
         return metadata.version("keras").startswith("3.")
     except metadata.PackageNotFoundError:
         return False
 
 
-def run(keras_backend: str, model: str, data: tuple, inits: list, seeds: list, epochs: int, batch_size: int,
-        dropout: float | None, repeats: int) -> list[dict]:
+def run(
+    keras_backend: str,
+    model: str,
+    data: tuple,
+    inits: list,
+    seeds: list,
+    epochs: int,
+    batch_size: int,
+    dropout: float | None,
+    repeats: int,
+) -> list[dict]:
     """One run dict per seed (as ``training.train_one``), or ``{"error": ...}`` per seed if the child failed.
 
     Raises:
@@ -52,16 +63,27 @@ def run(keras_backend: str, model: str, data: tuple, inits: list, seeds: list, e
             for i, w in enumerate(init):
                 arrays[f"init_{s}_{i}"] = w
         np.savez(os.path.join(job, "job.npz"), **arrays)
-        spec = {"model": model if model in training.MODELS else os.path.abspath(model), "dropout": dropout,
-                "seeds": list(seeds), "n_weights": [len(i) for i in inits], "epochs": epochs,
-                "batch_size": batch_size, "repeats": repeats}
+        spec = {
+            "model": model if model in training.MODELS else os.path.abspath(model),
+            "dropout": dropout,
+            "seeds": list(seeds),
+            "n_weights": [len(i) for i in inits],
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "repeats": repeats,
+        }
         with open(os.path.join(job, "job.json"), "w") as f:
             json.dump(spec, f)
         env = {k: v for k, v in os.environ.items() if k not in ("KSHIM_ALIAS_KERAS", "KSHIM_BACKEND")}
         env["KERAS_BACKEND"] = keras_backend
         try:
-            p = subprocess.run([sys.executable, "-m", "kshim.compat.study_keras", job], env=env,
-                               capture_output=True, text=True, timeout=TIMEOUT_S)
+            p = subprocess.run(
+                [sys.executable, "-m", "kshim.compat.study_keras", job],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_S,
+            )
         except subprocess.TimeoutExpired:
             return [{"error": f"real Keras on {keras_backend} did not finish in {TIMEOUT_S} s"}] * len(seeds)
         out = os.path.join(job, "result.json")
@@ -86,13 +108,16 @@ def _build(keras: Any, spec: dict) -> Any:
         return build(keras, training.DROPOUT if spec["dropout"] is None else spec["dropout"])
     model = training.load_script(name).build_model()
     if not type(model).__module__.startswith("keras"):
-        raise TypeError(f"build_model() in {os.path.basename(name)} returned a {type(model).__module__} model, "
-                        f"not a real Keras one: the Keras baseline needs a script that says `import keras`.")
+        raise TypeError(
+            f"build_model() in {os.path.basename(name)} returned a {type(model).__module__} model, "
+            f"not a real Keras one: the Keras baseline needs a script that says `import keras`."
+        )
     return model
 
 
 def _timing(keras: Any, model: Any, batches: list, repeats: int) -> dict:
     from .study import measure
+
     backend = keras.backend.backend()
     loss_obj = keras.losses.get(model.loss) if isinstance(model.loss, str) else model.loss
 
@@ -101,13 +126,18 @@ def _timing(keras: Any, model: Any, batches: list, repeats: int) -> dict:
 
     def ntv() -> list:
         return [v.value for v in model.non_trainable_variables]
+
     if backend == "jax":
         import jax
+
         jfwd = jax.jit(lambda tv, ntv, x: model.stateless_call(tv, ntv, x, training=True)[0])
-        vg = jax.jit(jax.value_and_grad(lambda tv, ntv, x, y: loss_obj(y, model.stateless_call(tv, ntv, x,
-                                                                                           training=True)[0])))
-        calls = {"forward": lambda b: np.asarray(jfwd(tv(), ntv(), b[0])),
-                 "forward_grad": lambda b: float(vg(tv(), ntv(), b[0], b[1])[0])}
+        vg = jax.jit(
+            jax.value_and_grad(lambda tv, ntv, x, y: loss_obj(y, model.stateless_call(tv, ntv, x, training=True)[0]))
+        )
+        calls = {
+            "forward": lambda b: np.asarray(jfwd(tv(), ntv(), b[0])),
+            "forward_grad": lambda b: float(vg(tv(), ntv(), b[0], b[1])[0]),
+        }
     elif backend == "torch":
         import torch
 
@@ -120,6 +150,7 @@ def _timing(keras: Any, model: Any, batches: list, repeats: int) -> dict:
             loss = loss_obj(b[1], model(b[0], training=True))
             loss.backward()
             return float(loss.detach())
+
         calls = {"forward": fwd, "forward_grad": fwd_grad}
     else:
         return {"error": f"no timing split for Keras backend {backend}"}
@@ -141,7 +172,7 @@ def _train(keras: Any, spec: dict, arrays: Any, s: int) -> tuple[dict, list]:
     for e in range(spec["epochs"]):
         order = arrays[f"order_{s}_{e}"]
         for i in range(0, len(order), bs):
-            idx = order[i:i + bs]
+            idx = order[i : i + bs]
             t = time.perf_counter()
             logs = model.train_on_batch(x[idx], y[idx], return_dict=True)
             steps.append(time.perf_counter() - t)
@@ -153,13 +184,21 @@ def _train(keras: Any, spec: dict, arrays: Any, s: int) -> tuple[dict, list]:
     fit_s = time.perf_counter() - t0
     ev = model.evaluate(arrays["xt"], arrays["yt"], batch_size=256, verbose=0, return_dict=True)
     final = [np.asarray(w) for w in model.get_weights()]
-    res = {"backend": f"keras-{keras.backend.backend()}", "curve": curve, "step_metrics": metrics, "val": val,
-           "eval": {k: float(v) for k, v in ev.items()}, "fit_seconds": fit_s, "first_step_s": steps[0],
-           "step_ms": float(np.median(steps[1:]) * 1e3) if len(steps) > 1 else float("nan"),
-           "n_final": len(final), "keras_version": keras.__version__}
+    res = {
+        "backend": f"keras-{keras.backend.backend()}",
+        "curve": curve,
+        "step_metrics": metrics,
+        "val": val,
+        "eval": {k: float(v) for k, v in ev.items()},
+        "fit_seconds": fit_s,
+        "first_step_s": steps[0],
+        "step_ms": float(np.median(steps[1:]) * 1e3) if len(steps) > 1 else float("nan"),
+        "n_final": len(final),
+        "keras_version": keras.__version__,
+    }
     if spec["repeats"]:
         order = arrays[f"order_{s}_0"]
-        batches = [(x[order[i:i + bs]], y[order[i:i + bs]]) for i in range(0, min(len(order) - bs + 1, 8 * bs), bs)]
+        batches = [(x[order[i : i + bs]], y[order[i : i + bs]]) for i in range(0, min(len(order) - bs + 1, 8 * bs), bs)]
         try:
             res["timing"] = _timing(keras, model, batches, spec["repeats"])
         except Exception as e:  # noqa: BLE001 - report, keep the training results
@@ -171,6 +210,7 @@ def main(job: str) -> int:
     with open(os.path.join(job, "job.json")) as f:
         spec = json.load(f)
     import keras
+
     if getattr(keras, "__name__", "") != "keras" or not hasattr(keras, "__version__"):
         raise RuntimeError(f"`import keras` gave {keras!r}, not real Keras 3")
     arrays = np.load(os.path.join(job, "job.npz"))

@@ -8,6 +8,7 @@ on logits, and Adam as Keras writes it (``alpha = lr * sqrt(1 - b2^t) / (1 - b1^
 on the same batches (``training.batch_orders``). Dropout masks come from each framework's own
 generator, so with dropout > 0 the curves agree only statistically.
 """
+
 from __future__ import annotations
 
 import time
@@ -25,6 +26,7 @@ FRAMEWORKS = ("torch", "jax")
 def available() -> list[str]:
     """The frameworks of ``FRAMEWORKS`` that are installed."""
     import importlib.util
+
     return [f for f in FRAMEWORKS if importlib.util.find_spec(f) is not None]
 
 
@@ -40,8 +42,10 @@ def _forward(xp: Any, ops: dict, model: str, w: list, x: Any, training: bool, dr
     if training:
         mean = c.mean(axis=(0, 1, 2)) if ops["name"] == "jax" else c.mean(dim=(0, 1, 2))
         var = ((c - mean) ** 2).mean(axis=(0, 1, 2)) if ops["name"] == "jax" else ((c - mean) ** 2).mean(dim=(0, 1, 2))
-        stats = [w[4] * BN_MOMENTUM + ops["stop"](mean) * (1 - BN_MOMENTUM),
-                 w[5] * BN_MOMENTUM + ops["stop"](var) * (1 - BN_MOMENTUM)]
+        stats = [
+            w[4] * BN_MOMENTUM + ops["stop"](mean) * (1 - BN_MOMENTUM),
+            w[5] * BN_MOMENTUM + ops["stop"](var) * (1 - BN_MOMENTUM),
+        ]
     else:
         mean, var, stats = w[4], w[5], []
     c = (c - mean) / xp.sqrt(var + BN_EPS) * w[2] + w[3]
@@ -54,13 +58,14 @@ def _forward(xp: Any, ops: dict, model: str, w: list, x: Any, training: bool, dr
 def _loss_acc(xp: Any, ops: dict, logits: Any, y: Any) -> tuple[Any, Any]:
     logp = ops["log_softmax"](logits)
     picked = ops["take"](logp, y)
-    acc = (logits.argmax(-1) == y).astype(xp.float32) if ops["name"] == "jax" else \
-        (logits.argmax(-1) == y).to(xp.float32)
+    acc = (
+        (logits.argmax(-1) == y).astype(xp.float32) if ops["name"] == "jax" else (logits.argmax(-1) == y).to(xp.float32)
+    )
     return -picked.mean(), acc.mean()
 
 
 def _adam(xp: Any, params: list, grads: list, m: list, v: list, t: int) -> tuple[list, list, list]:
-    alpha = LR * np.sqrt(1 - B2 ** t) / (1 - B1 ** t)
+    alpha = LR * np.sqrt(1 - B2**t) / (1 - B1**t)
     m = [mi + (g - mi) * (1 - B1) for mi, g in zip(m, grads)]
     v = [vi + (g * g - vi) * (1 - B2) for vi, g in zip(v, grads)]
     return [p - (mi * alpha) / (xp.sqrt(vi) + EPS) for p, mi, vi in zip(params, m, v)], m, v
@@ -74,17 +79,25 @@ def _drop_shape(model: str, n: int) -> tuple:
 def _torch_impl(model: str, init: list, seed: int, rate: float) -> dict:
     import torch
     import torch.nn.functional as F
-    ops = {"name": "torch", "relu": torch.relu, "stop": lambda a: a.detach(),
-           "conv": lambda x, k: F.conv2d(x.permute(0, 3, 1, 2), k.permute(3, 2, 0, 1),
-                                         padding="same").permute(0, 2, 3, 1),
-           "pool": lambda c: F.max_pool2d(c.permute(0, 3, 1, 2), 2).permute(0, 2, 3, 1),
-           "log_softmax": lambda z: torch.log_softmax(z, -1),
-           "take": lambda lp, y: lp.gather(1, y.long()[:, None])[:, 0]}
+
+    ops = {
+        "name": "torch",
+        "relu": torch.relu,
+        "stop": lambda a: a.detach(),
+        "conv": lambda x, k: F.conv2d(x.permute(0, 3, 1, 2), k.permute(3, 2, 0, 1), padding="same").permute(0, 2, 3, 1),
+        "pool": lambda c: F.max_pool2d(c.permute(0, 3, 1, 2), 2).permute(0, 2, 3, 1),
+        "log_softmax": lambda z: torch.log_softmax(z, -1),
+        "take": lambda lp, y: lp.gather(1, y.long()[:, None])[:, 0],
+    }
     gen = torch.Generator().manual_seed(seed)
     tr = TRAINABLE[model]
     w = [torch.tensor(a) for a in init]
-    st: dict[str, Any] = {"w": w, "m": [torch.zeros_like(w[i]) for i in tr], "v": [torch.zeros_like(w[i]) for i in tr],
-                          "t": 0}
+    st: dict[str, Any] = {
+        "w": w,
+        "m": [torch.zeros_like(w[i]) for i in tr],
+        "v": [torch.zeros_like(w[i]) for i in tr],
+        "t": 0,
+    }
 
     def mask(n):
         if rate <= 0:
@@ -125,21 +138,33 @@ def _torch_impl(model: str, init: list, seed: int, rate: float) -> dict:
     def forward(x):
         with torch.no_grad():
             return _forward(torch, ops, model, st["w"], x, True, mask(len(x)))[0].numpy()
-    return {"tensor": lambda a: torch.from_numpy(np.ascontiguousarray(a)), "step": step, "evaluate": evaluate,
-            "forward": forward, "forward_grad": lambda x, y: float(grad(x, y, mask(len(x)))[0].detach()),
-            "weights": lambda: [a.detach().numpy().copy() for a in st["w"]]}
+
+    return {
+        "tensor": lambda a: torch.from_numpy(np.ascontiguousarray(a)),
+        "step": step,
+        "evaluate": evaluate,
+        "forward": forward,
+        "forward_grad": lambda x, y: float(grad(x, y, mask(len(x)))[0].detach()),
+        "weights": lambda: [a.detach().numpy().copy() for a in st["w"]],
+    }
 
 
 # ---- jax ---------------------------------------------------------------------------------------------
 def _jax_impl(model: str, init: list, seed: int, rate: float) -> dict:
     import jax
     import jax.numpy as jnp
-    ops = {"name": "jax", "relu": jax.nn.relu, "stop": jax.lax.stop_gradient,
-           "conv": lambda x, k: jax.lax.conv_general_dilated(x, k, (1, 1), "SAME",
-                                                             dimension_numbers=("NHWC", "HWIO", "NHWC")),
-           "pool": lambda c: jax.lax.reduce_window(c, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID"),
-           "log_softmax": lambda z: jax.nn.log_softmax(z, -1),
-           "take": lambda lp, y: jnp.take_along_axis(lp, y[:, None].astype(jnp.int32), 1)[:, 0]}
+
+    ops = {
+        "name": "jax",
+        "relu": jax.nn.relu,
+        "stop": jax.lax.stop_gradient,
+        "conv": lambda x, k: jax.lax.conv_general_dilated(
+            x, k, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")
+        ),
+        "pool": lambda c: jax.lax.reduce_window(c, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID"),
+        "log_softmax": lambda z: jax.nn.log_softmax(z, -1),
+        "take": lambda lp, y: jnp.take_along_axis(lp, y[:, None].astype(jnp.int32), 1)[:, 0],
+    }
     tr = TRAINABLE[model]
     rest = [i for i in range(len(init)) if i not in tr]
 
@@ -166,14 +191,17 @@ def _jax_impl(model: str, init: list, seed: int, rate: float) -> dict:
     @jax.jit
     def step_fn(params, others, m, v, t, x, y, key):
         (loss, (acc, stats)), grads = vg(params, others, x, y, key)
-        alpha = LR * jnp.sqrt(1 - B2 ** t) / (1 - B1 ** t)
+        alpha = LR * jnp.sqrt(1 - B2**t) / (1 - B1**t)
         m = [mi + (g - mi) * (1 - B1) for mi, g in zip(m, grads)]
         v = [vi + (g * g - vi) * (1 - B2) for vi, g in zip(v, grads)]
         params = [p - (mi * alpha) / (jnp.sqrt(vi) + EPS) for p, mi, vi in zip(params, m, v)]
         return params, (stats if stats else others), m, v, loss, acc
 
-    fwd_jit = jax.jit(lambda params, others, x, key: _forward(jnp, ops, model, merge(params, others), x, True,
-                                                              drop_mask(key, x.shape[0]))[0])
+    fwd_jit = jax.jit(
+        lambda params, others, x, key: _forward(
+            jnp, ops, model, merge(params, others), x, True, drop_mask(key, x.shape[0])
+        )[0]
+    )
     grad_jit = jax.jit(lambda params, others, x, y, key: vg(params, others, x, y, key)[0][0])
 
     @jax.jit
@@ -181,10 +209,14 @@ def _jax_impl(model: str, init: list, seed: int, rate: float) -> dict:
         logits, _ = _forward(jnp, ops, model, merge(params, others), x, False, None)
         return _loss_acc(jnp, ops, logits, y)
 
-    st: dict[str, Any] = {"p": [jnp.asarray(init[i]) for i in tr], "o": [jnp.asarray(init[i]) for i in rest],
-          "m": [jnp.zeros(init[i].shape, init[i].dtype) for i in tr],
-          "v": [jnp.zeros(init[i].shape, init[i].dtype) for i in tr],
-          "t": 0, "key": jax.random.PRNGKey(seed)}
+    st: dict[str, Any] = {
+        "p": [jnp.asarray(init[i]) for i in tr],
+        "o": [jnp.asarray(init[i]) for i in rest],
+        "m": [jnp.zeros(init[i].shape, init[i].dtype) for i in tr],
+        "v": [jnp.zeros(init[i].shape, init[i].dtype) for i in tr],
+        "t": 0,
+        "key": jax.random.PRNGKey(seed),
+    }
 
     def key():
         st["key"], k = jax.random.split(st["key"])
@@ -192,21 +224,36 @@ def _jax_impl(model: str, init: list, seed: int, rate: float) -> dict:
 
     def step(x, y):
         st["t"] += 1
-        st["p"], st["o"], st["m"], st["v"], loss, acc = step_fn(st["p"], st["o"], st["m"], st["v"],
-                                                                 jnp.float32(st["t"]), x, y, key())
+        st["p"], st["o"], st["m"], st["v"], loss, acc = step_fn(
+            st["p"], st["o"], st["m"], st["v"], jnp.float32(st["t"]), x, y, key()
+        )
         return float(loss), float(acc)
 
     def evaluate(x, y):
         loss, acc = eval_fn(st["p"], st["o"], x, y)
         return float(loss), float(acc)
-    return {"tensor": jnp.asarray, "step": step, "evaluate": evaluate,
-            "forward": lambda x: np.asarray(fwd_jit(st["p"], st["o"], x, key())),
-            "forward_grad": lambda x, y: float(grad_jit(st["p"], st["o"], x, y, key())),
-            "weights": lambda: [np.asarray(a) for a in merge(st["p"], st["o"])]}
+
+    return {
+        "tensor": jnp.asarray,
+        "step": step,
+        "evaluate": evaluate,
+        "forward": lambda x: np.asarray(fwd_jit(st["p"], st["o"], x, key())),
+        "forward_grad": lambda x, y: float(grad_jit(st["p"], st["o"], x, y, key())),
+        "weights": lambda: [np.asarray(a) for a in merge(st["p"], st["o"])],
+    }
 
 
-def run(framework: str, model: str, data: tuple, init: list, seed: int, epochs: int, batch_size: int,
-        dropout: float, repeats: int = 0) -> dict:
+def run(
+    framework: str,
+    model: str,
+    data: tuple,
+    init: list,
+    seed: int,
+    epochs: int,
+    batch_size: int,
+    dropout: float,
+    repeats: int = 0,
+) -> dict:
     """Train the bundled ``model`` with the hand-written ``framework`` loop; a run dict as ``training.train_one``."""
     if model not in TRAINABLE:
         raise ValueError(f"no hand-written loop for {model!r}: only {sorted(TRAINABLE)}")
@@ -218,7 +265,7 @@ def run(framework: str, model: str, data: tuple, init: list, seed: int, epochs: 
     t0 = time.perf_counter()
     for order in training.batch_orders(len(x), epochs, seed):
         for i in range(0, len(order), batch_size):
-            idx = order[i:i + batch_size]
+            idx = order[i : i + batch_size]
             xb, yb = T(x[idx]), T(y[idx])
             t = time.perf_counter()
             loss, acc = impl["step"](xb, yb)
@@ -230,16 +277,33 @@ def run(framework: str, model: str, data: tuple, init: list, seed: int, epochs: 
         val["accuracy"].append(av)
     fit_s = time.perf_counter() - t0
     loss, acc = impl["evaluate"](T(xt), T(yt))
-    res = {"backend": f"native-{framework}", "init": [np.asarray(a) for a in init], "weights": impl["weights"](),
-           "curve": curve, "step_metrics": {"loss": curve, "accuracy": accs}, "val": val,
-           "eval": {"loss": loss, "accuracy": acc}, "fit_seconds": fit_s, "first_step_s": steps[0],
-           "step_ms": float(np.median(steps[1:]) * 1e3) if len(steps) > 1 else float("nan")}
+    res = {
+        "backend": f"native-{framework}",
+        "init": [np.asarray(a) for a in init],
+        "weights": impl["weights"](),
+        "curve": curve,
+        "step_metrics": {"loss": curve, "accuracy": accs},
+        "val": val,
+        "eval": {"loss": loss, "accuracy": acc},
+        "fit_seconds": fit_s,
+        "first_step_s": steps[0],
+        "step_ms": float(np.median(steps[1:]) * 1e3) if len(steps) > 1 else float("nan"),
+    }
     if repeats:
         from .study import measure
+
         order = training.batch_orders(len(x), 1, seed)[0]
-        batches = [(T(x[order[i:i + batch_size]]), T(y[order[i:i + batch_size]]))
-                   for i in range(0, min(len(order) - batch_size + 1, 8 * batch_size), batch_size)]
-        res["timing"] = measure({"forward": lambda b: impl["forward"](b[0]),
-                                 "forward_grad": lambda b: impl["forward_grad"](*b),
-                                 "step": lambda b: impl["step"](*b)}, batches, repeats)
+        batches = [
+            (T(x[order[i : i + batch_size]]), T(y[order[i : i + batch_size]]))
+            for i in range(0, min(len(order) - batch_size + 1, 8 * batch_size), batch_size)
+        ]
+        res["timing"] = measure(
+            {
+                "forward": lambda b: impl["forward"](b[0]),
+                "forward_grad": lambda b: impl["forward_grad"](*b),
+                "step": lambda b: impl["step"](*b),
+            },
+            batches,
+            repeats,
+        )
     return res

@@ -5,6 +5,7 @@ Files: ``compare.md``, ``compare.json``, ``compare.csv``, ``compare.html`` alway
 ``compare.png`` (per-step training loss and divergence vs step), ``validation.png``, ``timing.png`` and,
 with ``--trace``, ``trace.png``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -26,14 +27,28 @@ def as_study(res: dict) -> dict:
     if "per_seed" in res:
         return res
     from .study import aggregate
-    return {"model": res["model"], "epochs": res["epochs"], "batch_size": res["batch_size"], "seeds": [res["seed"]],
-            "backends": [b for b in res["runs"]], "baselines": [], "stochastic_layers": [],
-            "validation": res.get("validation", "held-out test split"), "rtol": res["rtol"], "atol": res["atol"],
-            "per_seed": [res], "stats": aggregate([res]), "trace": None, "ok": res["ok"]}
+
+    return {
+        "model": res["model"],
+        "epochs": res["epochs"],
+        "batch_size": res["batch_size"],
+        "seeds": [res["seed"]],
+        "backends": [b for b in res["runs"]],
+        "baselines": [],
+        "stochastic_layers": [],
+        "validation": res.get("validation", "held-out test split"),
+        "rtol": res["rtol"],
+        "atol": res["atol"],
+        "per_seed": [res],
+        "stats": aggregate([res]),
+        "trace": None,
+        "ok": res["ok"],
+    }
 
 
 def _version(dist: str) -> str | None:
     from importlib import metadata
+
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
@@ -57,8 +72,13 @@ def _git_revision() -> str | None:
         rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
         if rev.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return None
@@ -78,12 +98,20 @@ def _gpus() -> list[str]:
 def environment(study: dict) -> dict:
     """Versions, threads, CPU/GPU, seeds and the git revision of the kshim checkout (None outside one)."""
     torch = sys.modules.get("torch")
-    return {"python": platform.python_version(), "platform": platform.platform(),
-            "versions": {d: _version(d) for d in ("kshim", "numpy", "jax", "jaxlib", "torch", "keras")},
-            "cpu": _cpu_model(), "cpu_count": os.cpu_count(),
-            "threads": {"torch": torch.get_num_threads() if torch is not None else None,
-                        **{k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "XLA_FLAGS")}},
-            "gpus": _gpus(), "seeds": list(study["seeds"]), "git_revision": _git_revision()}
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "versions": {d: _version(d) for d in ("kshim", "numpy", "jax", "jaxlib", "torch", "keras")},
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "threads": {
+            "torch": torch.get_num_threads() if torch is not None else None,
+            **{k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "XLA_FLAGS")},
+        },
+        "gpus": _gpus(),
+        "seeds": list(study["seeds"]),
+        "git_revision": _git_revision(),
+    }
 
 
 def _slim_run(run: dict) -> dict:
@@ -92,14 +120,24 @@ def _slim_run(run: dict) -> dict:
 
 def to_json(study: dict, env: dict) -> dict:
     """The JSON document; ``runs``/``pairs`` are the first seed's (as before studies), ``per_seed`` all."""
-    per_seed = [{**{k: v for k, v in r.items() if k != "runs"}, "runs": {c: _slim_run(x) for c, x in r["runs"].items()}}
-                for r in study["per_seed"]]
+    per_seed = [
+        {**{k: v for k, v in r.items() if k != "runs"}, "runs": {c: _slim_run(x) for c, x in r["runs"].items()}}
+        for r in study["per_seed"]
+    ]
     tr = study.get("trace")
     doc = {k: v for k, v in study.items() if k not in ("per_seed", "trace")}
-    doc.update({"environment": env, "runs": per_seed[0]["runs"], "pairs": per_seed[0]["pairs"], "per_seed": per_seed,
-                "seed": study["seeds"][0],
-                "trace": None if not tr else {"first_divergence": tr["first_divergence"], "data": tr["data"],
-                                              "seconds": tr["seconds"]}})
+    doc.update(
+        {
+            "environment": env,
+            "runs": per_seed[0]["runs"],
+            "pairs": per_seed[0]["pairs"],
+            "per_seed": per_seed,
+            "seed": study["seeds"][0],
+            "trace": None
+            if not tr
+            else {"first_divergence": tr["first_divergence"], "data": tr["data"], "seconds": tr["seconds"]},
+        }
+    )
     return doc
 
 
@@ -136,39 +174,70 @@ def _md_table(head: list[str], rows: list[list[str]]) -> str:
 def tables(study: dict) -> dict[str, tuple[list[str], list[list[str]]]]:
     """The report's tables as (header, rows) of strings: final metrics, pairs, timing, environment."""
     from .study import fmt_summary
+
     st = study["stats"]
     names = [n for n in dict.fromkeys(k for f in st["final"].values() for k in f)]
     head = ["column"] + ["ms/step in fit" if n == "step_ms" else n for n in names]
-    out = {"final": (head, [[c] + [fmt_summary(f.get(n, {}), ".2f" if n == "step_ms" else ".4f") for n in names]
-                            for c, f in st["final"].items()])}
-    out["pairs"] = (["pair", "max abs dW", "max abs dloss", "status"],
-                    [[n, fmt_summary(p["max_weight_divergence"], ".2e"), fmt_summary(p["max_loss_divergence"], ".2e"),
-                      f"ok {p['ok']}/{p['n']}" if p["comparable"] else "n/a (other random draws)"]
-                     for n, p in st["pairs"].items()])
+    out = {
+        "final": (
+            head,
+            [
+                [c] + [fmt_summary(f.get(n, {}), ".2f" if n == "step_ms" else ".4f") for n in names]
+                for c, f in st["final"].items()
+            ],
+        )
+    }
+    out["pairs"] = (
+        ["pair", "max abs dW", "max abs dloss", "status"],
+        [
+            [
+                n,
+                fmt_summary(p["max_weight_divergence"], ".2e"),
+                fmt_summary(p["max_loss_divergence"], ".2e"),
+                f"ok {p['ok']}/{p['n']}" if p["comparable"] else "n/a (other random draws)",
+            ]
+            for n, p in st["pairs"].items()
+        ],
+    )
     phases = ("forward", "backward", "optimizer", "step")
-    out["timing"] = (["column"] + [f"{ph} ms median [min, max]" for ph in phases],
-                     [[c] + [f"{t[ph]['median']:.3f} [{t[ph]['min']:.3f}, {t[ph]['max']:.3f}]" for ph in phases]
-                      for c, t in st["timing"].items()])
+    out["timing"] = (
+        ["column"] + [f"{ph} ms median [min, max]" for ph in phases],
+        [
+            [c] + [f"{t[ph]['median']:.3f} [{t[ph]['min']:.3f}, {t[ph]['max']:.3f}]" for ph in phases]
+            for c, t in st["timing"].items()
+        ],
+    )
     return out
 
 
 def env_rows(env: dict) -> list[list[str]]:
-    rows = [["python", env["python"]], ["platform", env["platform"]],
-            ["CPU", f"{env['cpu']} ({env['cpu_count']} cores)"],
-            ["GPU", ", ".join(env["gpus"]) or "none used"], ["seeds", ", ".join(map(str, env["seeds"]))],
-            ["git revision", env["git_revision"] or "not in a git checkout"]]
+    rows = [
+        ["python", env["python"]],
+        ["platform", env["platform"]],
+        ["CPU", f"{env['cpu']} ({env['cpu_count']} cores)"],
+        ["GPU", ", ".join(env["gpus"]) or "none used"],
+        ["seeds", ", ".join(map(str, env["seeds"]))],
+        ["git revision", env["git_revision"] or "not in a git checkout"],
+    ]
     rows += [[d, v or "not installed"] for d, v in env["versions"].items()]
     rows += [[f"threads: {k}", str(v)] for k, v in env["threads"].items() if v is not None]
     return rows
 
 
 def to_markdown(study: dict, env: dict, text: str, images: list[str]) -> str:
-    parts = [f"# kshim compare: {study['model']}", "",
-             f"{study['epochs']} epoch(s), batch {study['batch_size']}, seeds {', '.join(map(str, study['seeds']))}; "
-             f"validation: {study['validation']}; baselines: {', '.join(study['baselines']) or 'none'}; "
-             f"tolerance rtol={study['rtol']:g} atol={study['atol']:g}; "
-             f"**{'all comparable pairs agree' if study['ok'] else 'SOME PAIRS DIVERGE'}**", "",
-             "```", text, "```", ""]
+    parts = [
+        f"# kshim compare: {study['model']}",
+        "",
+        f"{study['epochs']} epoch(s), batch {study['batch_size']}, seeds {', '.join(map(str, study['seeds']))}; "
+        f"validation: {study['validation']}; baselines: {', '.join(study['baselines']) or 'none'}; "
+        f"tolerance rtol={study['rtol']:g} atol={study['atol']:g}; "
+        f"**{'all comparable pairs agree' if study['ok'] else 'SOME PAIRS DIVERGE'}**",
+        "",
+        "```",
+        text,
+        "```",
+        "",
+    ]
     for title, key in SECTIONS:
         head, rows = tables(study)[key]
         if rows:
@@ -184,6 +253,7 @@ def write(study: dict, directory: str, text: str) -> tuple[list[str], str]:
     """Write every report file into ``directory``; ``text`` is the terminal output (tables and legend).
     Returns (paths, note); the note says what was skipped."""
     from . import report_html, study_plots
+
     study = as_study(study)
     os.makedirs(directory, exist_ok=True)
     env = environment(study)
@@ -193,10 +263,12 @@ def write(study: dict, directory: str, text: str) -> tuple[list[str], str]:
         pngs.append(os.path.join(directory, f"{name}.png"))
         with open(pngs[-1], "wb") as f:
             f.write(data)
-    files = {"compare.json": json.dumps(to_json(study, env), indent=1, default=_json_default),
-             "compare.md": to_markdown(study, env, text, [os.path.basename(p) for p in pngs]),
-             "compare.csv": to_csv(study),
-             "compare.html": report_html.render(study, env, text, images)}
+    files = {
+        "compare.json": json.dumps(to_json(study, env), indent=1, default=_json_default),
+        "compare.md": to_markdown(study, env, text, [os.path.basename(p) for p in pngs]),
+        "compare.csv": to_csv(study),
+        "compare.html": report_html.render(study, env, text, images),
+    }
     paths = []
     for name, content in files.items():
         paths.append(os.path.join(directory, name))

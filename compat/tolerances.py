@@ -27,6 +27,7 @@ Why these numbers (eps32 = 1.2e-7, eps64 = 2.2e-16):
   from three agreeing float64 kshim backends by ~1e-7 relative (float32 rounding somewhere in
   Keras' path), so the oracle column checks float64 cases at float32 precision.
 """
+
 from __future__ import annotations
 
 TOLERANCES: dict[str, dict[str, tuple[float, float]]] = {

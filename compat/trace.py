@@ -49,6 +49,7 @@ one layer's kernel is 3x over the activation tolerance. ``rtol``/``atol`` argume
 three kinds (same scale rule). ``max_rel`` in the results is the tensor-relative error
 ``max|a - b| / S`` (elementwise relative errors of near-zero values say little).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -69,6 +70,7 @@ def _resolve(model: Any) -> tuple[str, Callable, Callable | None]:
     if callable(model) and not isinstance(model, str):
         return getattr(model, "__name__", "model"), model, getattr(model, "load_data", None)
     from .training import resolve
+
     return resolve(model)
 
 
@@ -108,6 +110,7 @@ def _units(model: Any) -> list[tuple[str, Any, bool]]:
     of nested models and of user-defined layers."""
     from kshim.layers.input_layer import InputLayer
     from kshim.models import Model
+
     out: list = []
     seen: set = set()
 
@@ -122,6 +125,7 @@ def _units(model: Any) -> list[tuple[str, Any, bool]]:
             out.append((path, child, composite))
             if composite:
                 walk(child, path + "/")
+
     walk(model, "")
     return out
 
@@ -190,7 +194,9 @@ class _CallTracer:
                 key = path if counts[path] == 1 else f"{path}#{counts[path]}"
                 self.calls.append((key, _leaves(out)))
                 return out
+
             return traced
+
         self._counts = counts
         for path, layer, _ in self.units:
             self._saved.append((layer, layer.__dict__.get("call", _MISSING)))
@@ -213,6 +219,7 @@ class _CallTracer:
 # ---- one backend ---------------------------------------------------------------------------------
 def _tensors(x: Any) -> Any:
     import kshim
+
     if isinstance(x, dict):
         return {k: _tensors(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
@@ -222,6 +229,7 @@ def _tensors(x: Any) -> Any:
 
 def _np(x: Any) -> np.ndarray:
     import kshim
+
     return np.asarray(kshim.ops.convert_to_numpy(x))
 
 
@@ -234,15 +242,18 @@ def _float_dtype(model: Any) -> str:
 
 def _build(backend: str, build: Callable, load: Callable | None, seed: int) -> tuple[Any, Callable]:
     import kshim
+
     kshim.utils.clear_session(free_memory=False)
     kshim.utils.set_random_seed(seed)
     model = build()
     from kshim._alias import check_kshim_model
+
     check_kshim_model(model, "the model")
     if not getattr(model, "compiled", False) or model.optimizer is None:
         raise ValueError("trace_divergence needs a compiled model (call model.compile(optimizer=..., loss=...)).")
     if load is None:
         from .training import digits
+
         try:
             first = (getattr(model, "inputs", None) or [None])[0]
         except (AttributeError, ValueError):  # a subclassed model that was never called
@@ -258,6 +269,7 @@ def _step_fn(model: Any, tracer: _CallTracer, keys: list) -> Callable:
     constraints), also returning every traced layer output and the gradients."""
     import kshim
     from kshim.trainers.step import StepFunctions
+
     fns = StepFunctions(model)
     tvars = model.trainable_variables
 
@@ -268,26 +280,41 @@ def _step_fn(model: Any, tracer: _CallTracer, keys: list) -> Callable:
             loss = fns._loss(y, y_pred, None, added)[0]
             keys[:] = [(k, len(v)) for k, v in tracer.calls]
             return fns._scaled(loss, ov), (loss, new_ntv, [o for _, outs in tracer.calls for o in outs])
+
         (_, (loss, new_ntv, outs)), grads = kshim.backend.current().value_and_grad(loss_fn, argnums=0, has_aux=True)(
-            list(tv), list(ntv))
+            list(tv), list(ntv)
+        )
         new_tv, new_ov = model.optimizer.stateless_apply(list(ov), list(grads), list(tv))
-        new_tv = [v.constraint(val) if getattr(v, "constraint", None) is not None else val
-                  for v, val in zip(tvars, new_tv)]
+        new_tv = [
+            v.constraint(val) if getattr(v, "constraint", None) is not None else val for v, val in zip(tvars, new_tv)
+        ]
         return loss, outs, list(grads), new_tv, list(new_ntv), new_ov
+
     return step
 
 
-def _run_backend(backend: str, build: Callable, load: Callable | None, seed: int, steps: int, batch_size: int,
-                 init: list | None, perturb: Callable | None) -> dict:
+def _run_backend(
+    backend: str,
+    build: Callable,
+    load: Callable | None,
+    seed: int,
+    steps: int,
+    batch_size: int,
+    init: list | None,
+    perturb: Callable | None,
+) -> dict:
     import kshim
+
     with kshim.backend.use(backend):
         model, load = _build(backend, build, load, seed)
         batches = _batches(load(), steps, batch_size)
         model._build_for(batches[0][0], batches[0][1])
         weights = model.get_weights()
         copied = False
-        if init is not None and not (len(init) == len(weights) and all(
-                a.shape == b.shape and np.array_equal(a, b) for a, b in zip(init, weights))):
+        if init is not None and not (
+            len(init) == len(weights)
+            and all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(init, weights))
+        ):
             model.set_weights(init)
             copied = True
         initial = model.get_weights()
@@ -307,8 +334,12 @@ def _run_backend(backend: str, build: Callable, load: Callable | None, seed: int
             for xb, yb in batches:
                 before = [_np(v.value) for v in fvars]
                 loss, outs, grads, new_tv, new_ntv, new_ov = step(
-                    [v.value for v in tvars], [v.value for v in ntvars], [v.value for v in ovars],
-                    _tensors(xb), kshim.ops.convert_to_tensor(yb))
+                    [v.value for v in tvars],
+                    [v.value for v in ntvars],
+                    [v.value for v in ovars],
+                    _tensors(xb),
+                    kshim.ops.convert_to_tensor(yb),
+                )
                 for v, val in itertools.chain(zip(tvars, new_tv), zip(ntvars, new_ntv), zip(ovars, new_ov)):
                     v.assign(val)
                 rec: dict = {k: {} for k in KINDS + ("weight_scale",)}
@@ -324,26 +355,43 @@ def _run_backend(backend: str, build: Callable, load: Callable | None, seed: int
                     path, name = owner[id(v)]
                     after = _np(v.value)
                     rec["update"].setdefault(path, {})[name] = after - prev
-                    rec["weight_scale"].setdefault(path, {})[name] = float(max(np.abs(after).max(initial=0.0),
-                                                                               np.abs(prev).max(initial=0.0)))
+                    rec["weight_scale"].setdefault(path, {})[name] = float(
+                        max(np.abs(after).max(initial=0.0), np.abs(prev).max(initial=0.0))
+                    )
                 rec["loss"] = float(loss_np)
                 records.append(rec)
         order = [path for path, _, _ in units]
-        return {"records": records, "initial": initial, "init_copied": copied, "dtype": _float_dtype(model),
-                "layers": order + [model.name]}
+        return {
+            "records": records,
+            "initial": initial,
+            "init_copied": copied,
+            "dtype": _float_dtype(model),
+            "layers": order + [model.name],
+        }
 
 
 # ---- the API ---------------------------------------------------------------------------------------
 def default_tolerances(dtype: str = "float32") -> dict[str, tuple[float, float]]:
     """``{kind: (rtol, atol)}`` used when ``trace_divergence`` gets no ``rtol``/``atol`` (see the
     module docstring for why)."""
-    return {"activation": tolerances.get("gradient", dtype), "gradient": tolerances.get("training", dtype),
-            "update": tolerances.get("training", dtype)}
+    return {
+        "activation": tolerances.get("gradient", dtype),
+        "gradient": tolerances.get("training", dtype),
+        "update": tolerances.get("training", dtype),
+    }
 
 
-def trace_divergence(model: Any = "mlp", *, backends: list[str] | None = None, seed: int = 1337, steps: int = 5,
-                     batch_size: int = 32, rtol: float | None = None, atol: float | None = None,
-                     perturb: Callable[[str, Any], None] | None = None) -> TraceResult:
+def trace_divergence(
+    model: Any = "mlp",
+    *,
+    backends: list[str] | None = None,
+    seed: int = 1337,
+    steps: int = 5,
+    batch_size: int = 32,
+    rtol: float | None = None,
+    atol: float | None = None,
+    perturb: Callable[[str, Any], None] | None = None,
+) -> TraceResult:
     """Train ``model`` for ``steps`` steps on every backend and locate the first divergence.
 
     Args:
@@ -369,6 +417,7 @@ def trace_divergence(model: Any = "mlp", *, backends: list[str] | None = None, s
             ``batch_size`` below 1.
     """
     from kshim import backends as reg
+
     names = list(backends or [b for b in reg.available() if b in ("numpy", "jax", "torch")])
     if len(names) < 2:
         raise ValueError(f"trace_divergence needs at least two backends, got {names}.")
@@ -396,14 +445,31 @@ def trace_divergence(model: Any = "mlp", *, backends: list[str] | None = None, s
                         sa, sb = ra["weight_scale"].get(layer, {}), rb["weight_scale"].get(layer, {})
                         scales = {n: max(sa.get(n, 0.0), sb.get(n, 0.0)) for n in set(sa) | set(sb)}
                     row = compare_pair(ra[kind].get(layer), rb[kind].get(layer), *tols[kind], scales)
-                    comparisons.append({"pair": f"{a}~{b}", "step": step, "kind": kind, "layer": layer,
-                                        "order": (step, ki, rank(kind, layer)), **row})
+                    comparisons.append(
+                        {
+                            "pair": f"{a}~{b}",
+                            "step": step,
+                            "kind": kind,
+                            "layer": layer,
+                            "order": (step, ki, rank(kind, layer)),
+                            **row,
+                        }
+                    )
     comparisons.sort(key=lambda r: (r["order"], r["pair"]))
     for r in comparisons:
         del r["order"]
-    return TraceResult(model=label, backends=names, seed=seed, steps=steps, batch_size=batch_size, dtype=dtype,
-                       tolerances=tols, records={b: r["records"] for b, r in runs.items()},
-                       init_copied={b: r["init_copied"] for b, r in runs.items()}, comparisons=comparisons)
+    return TraceResult(
+        model=label,
+        backends=names,
+        seed=seed,
+        steps=steps,
+        batch_size=batch_size,
+        dtype=dtype,
+        tolerances=tols,
+        records={b: r["records"] for b, r in runs.items()},
+        init_copied={b: r["init_copied"] for b, r in runs.items()},
+        comparisons=comparisons,
+    )
 
 
 def _ranker(layers: list, rec: dict) -> Callable[[str, str], tuple]:
@@ -420,6 +486,7 @@ def _ranker(layers: list, rec: dict) -> Callable[[str, str], tuple]:
             return (calls.index(layer) if layer in calls else len(calls), layer)
         pos = first.get(layer, len(calls) + (layers.index(layer) if layer in layers else len(layers)))
         return (-pos if kind == "gradient" else pos, layer)
+
     return rank
 
 

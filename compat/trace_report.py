@@ -1,5 +1,6 @@
 """The result of ``trace_divergence`` (``compat/trace.py``): comparisons, first divergence, growth
 over steps, and its Markdown / JSON / PNG forms."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -46,8 +47,14 @@ def compare_pair(a: dict | None, b: dict | None, rtol: float, atol: float, scale
     """
     if a is None or b is None or set(a) != set(b):
         missing = "one backend" if a is None or b is None else f"names {sorted(set(a) ^ set(b))}"
-        return {"max_abs": math.inf, "max_rel": math.inf, "ratio": math.inf, "ok": False, "worst": "",
-                "message": f"recorded on {missing} only"}
+        return {
+            "max_abs": math.inf,
+            "max_rel": math.inf,
+            "ratio": math.inf,
+            "ok": False,
+            "worst": "",
+            "message": f"recorded on {missing} only",
+        }
     out: dict[str, Any] = {"max_abs": 0.0, "max_rel": 0.0, "ratio": 0.0, "ok": True, "worst": "", "message": ""}
     for name in a:
         r = _compare_one(a[name], b[name], rtol, atol, (scales or {}).get(name))
@@ -121,13 +128,24 @@ class TraceResult:
         for i, row in enumerate(self.comparisons):
             if row["ok"]:
                 continue
-            same = [r for r in self.comparisons[i:] if (r["step"], r["kind"], r["layer"]) ==
-                    (row["step"], row["kind"], row["layer"]) and not r["ok"]]
+            same = [
+                r
+                for r in self.comparisons[i:]
+                if (r["step"], r["kind"], r["layer"]) == (row["step"], row["kind"], row["layer"]) and not r["ok"]
+            ]
             worst = max(same, key=lambda r: r["ratio"])
-            return {"pair": worst["pair"], "pairs": sorted(r["pair"] for r in same), "step": row["step"],
-                    "layer": row["layer"], "kind": row["kind"], "max_abs": worst["max_abs"],
-                    "max_rel": worst["max_rel"], "ratio": worst["ratio"],
-                    "tol": tuple(self.tolerances[row["kind"]]), "worst": worst["worst"]}
+            return {
+                "pair": worst["pair"],
+                "pairs": sorted(r["pair"] for r in same),
+                "step": row["step"],
+                "layer": row["layer"],
+                "kind": row["kind"],
+                "max_abs": worst["max_abs"],
+                "max_rel": worst["max_rel"],
+                "ratio": worst["ratio"],
+                "tol": tuple(self.tolerances[row["kind"]]),
+                "worst": worst["worst"],
+            }
         return None
 
     def growth(self) -> list[dict]:
@@ -136,8 +154,16 @@ class TraceResult:
         rows: dict[tuple, dict] = {}
         for r in self.comparisons:
             key = (r["pair"], r["layer"], r["kind"])
-            row = rows.setdefault(key, {"pair": r["pair"], "layer": r["layer"], "kind": r["kind"],
-                                        "max_rel": [math.nan] * self.steps, "ratio": [math.nan] * self.steps})
+            row = rows.setdefault(
+                key,
+                {
+                    "pair": r["pair"],
+                    "layer": r["layer"],
+                    "kind": r["kind"],
+                    "max_rel": [math.nan] * self.steps,
+                    "ratio": [math.nan] * self.steps,
+                },
+            )
             row["max_rel"][r["step"]] = r["max_rel"]
             row["ratio"][r["step"]] = r["ratio"]
         return list(rows.values())
@@ -150,13 +176,17 @@ class TraceResult:
         """The first divergence in words."""
         fd = self.first_divergence()
         if fd is None:
-            return (f"No divergence: every pair of {', '.join(self.backends)} agrees on every layer's activations, "
-                    f"gradients and updates for {self.steps} step(s).")
+            return (
+                f"No divergence: every pair of {', '.join(self.backends)} agrees on every layer's activations, "
+                f"gradients and updates for {self.steps} step(s)."
+            )
         rtol, atol = fd["tol"]
-        return (f"First divergence at step {fd['step']}, layer `{fd['layer']}`, {fd['kind']} ({fd['worst']}): "
-                f"{', '.join(fd['pairs'])} exceed tolerance; worst {fd['pair']} with max |a-b| = {fd['max_abs']:.3g}, "
-                f"{fd['max_rel']:.3g} of the tensor's scale, {fd['ratio']:.3g}x the tolerance "
-                f"(rtol={rtol:g}, atol={atol:g} x scale).")
+        return (
+            f"First divergence at step {fd['step']}, layer `{fd['layer']}`, {fd['kind']} ({fd['worst']}): "
+            f"{', '.join(fd['pairs'])} exceed tolerance; worst {fd['pair']} with max |a-b| = {fd['max_abs']:.3g}, "
+            f"{fd['max_rel']:.3g} of the tensor's scale, {fd['ratio']:.3g}x the tolerance "
+            f"(rtol={rtol:g}, atol={atol:g} x scale)."
+        )
 
     def to_markdown(self) -> str:
         """A Markdown report: settings, the first divergence in words, and a table of the
@@ -166,12 +196,24 @@ class TraceResult:
     def as_dict(self) -> dict:
         """A JSON-serializable summary (no arrays): settings, losses, first divergence, growth and
         every comparison row (non-finite numbers as the strings ``"inf"``/``"nan"``)."""
-        return _jsonable({"model": self.model, "backends": self.backends, "seed": self.seed, "steps": self.steps,
-                          "batch_size": self.batch_size, "dtype": self.dtype,
-                          "tolerances": {k: list(v) for k, v in self.tolerances.items()},
-                          "init_copied": self.init_copied, "ok": self.ok, "losses": self.losses(),
-                          "first_divergence": self.first_divergence(), "description": self.describe(),
-                          "growth": self.growth(), "comparisons": self.comparisons})
+        return _jsonable(
+            {
+                "model": self.model,
+                "backends": self.backends,
+                "seed": self.seed,
+                "steps": self.steps,
+                "batch_size": self.batch_size,
+                "dtype": self.dtype,
+                "tolerances": {k: list(v) for k, v in self.tolerances.items()},
+                "init_copied": self.init_copied,
+                "ok": self.ok,
+                "losses": self.losses(),
+                "first_divergence": self.first_divergence(),
+                "description": self.describe(),
+                "growth": self.growth(),
+                "comparisons": self.comparisons,
+            }
+        )
 
     def plot(self, path: str) -> str | None:
         """Write a PNG of the divergence (tensor-relative error, log scale) vs step, one panel per
@@ -186,21 +228,38 @@ def _fmt(v: float, ratio: float) -> str:
 
 
 def _markdown(res: TraceResult) -> str:
-    lines = [f"# Divergence trace: {res.model}", "",
-             f"Backends {', '.join(res.backends)}; seed {res.seed}; {res.steps} step(s) of batch {res.batch_size}; "
-             f"dtype {res.dtype}.", ""]
+    lines = [
+        f"# Divergence trace: {res.model}",
+        "",
+        f"Backends {', '.join(res.backends)}; seed {res.seed}; {res.steps} step(s) of batch {res.batch_size}; "
+        f"dtype {res.dtype}.",
+        "",
+    ]
     copied = [b for b, c in res.init_copied.items() if c]
-    lines.append("Initial weights: " + (f"copied from {res.backends[0]} to {', '.join(copied)} (they did not build "
-                                         "identically)." if copied else "bit-identical on every backend."))
-    lines += ["", "Tolerances (a value agrees when |a-b| <= atol x S + rtol x max(|a|,|b|), S = the tensor's "
-              "largest magnitude; for updates, the weight's): " +
-              "; ".join(f"{k} rtol={r:g} atol={a:g}" for k, (r, a) in res.tolerances.items()) + ".", "",
-              "**" + res.describe() + "**", "",
-              "Loss per step: " + "; ".join(f"{b}: " + ", ".join(f"{v:.6g}" for v in ls)
-                                            for b, ls in res.losses().items()), "",
-              "Tensor-relative error max|a-b|/S per step (**!**: out of tolerance):", "",
-              "| pair | kind | layer | " + " | ".join(f"step {s}" for s in range(res.steps)) + " |",
-              "|---|---|---|" + "---:|" * res.steps]
+    lines.append(
+        "Initial weights: "
+        + (
+            f"copied from {res.backends[0]} to {', '.join(copied)} (they did not build identically)."
+            if copied
+            else "bit-identical on every backend."
+        )
+    )
+    lines += [
+        "",
+        "Tolerances (a value agrees when |a-b| <= atol x S + rtol x max(|a|,|b|), S = the tensor's "
+        "largest magnitude; for updates, the weight's): "
+        + "; ".join(f"{k} rtol={r:g} atol={a:g}" for k, (r, a) in res.tolerances.items())
+        + ".",
+        "",
+        "**" + res.describe() + "**",
+        "",
+        "Loss per step: " + "; ".join(f"{b}: " + ", ".join(f"{v:.6g}" for v in ls) for b, ls in res.losses().items()),
+        "",
+        "Tensor-relative error max|a-b|/S per step (**!**: out of tolerance):",
+        "",
+        "| pair | kind | layer | " + " | ".join(f"step {s}" for s in range(res.steps)) + " |",
+        "|---|---|---|" + "---:|" * res.steps,
+    ]
     for g in res.growth():
         cells = " | ".join(_fmt(v, r) for v, r in zip(g["max_rel"], g["ratio"]))
         lines.append(f"| {g['pair']} | {g['kind']} | {g['layer']} | {cells} |")
@@ -210,6 +269,7 @@ def _markdown(res: TraceResult) -> str:
 def _plot(res: TraceResult, path: str) -> str | None:
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
         from matplotlib.ticker import MaxNLocator
@@ -226,8 +286,15 @@ def _plot(res: TraceResult, path: str) -> str | None:
         for g in (g for g in growth if g["kind"] == kind):
             y = np.array(g["max_rel"], dtype=float)
             y = np.where(np.isfinite(y), np.maximum(y, 1e-12), np.nan)  # log axis: exact agreement at 1e-12
-            ax.plot(steps, y, marker="o", ms=3, color=colors[layers.index(g["layer"]) % len(colors)],
-                    ls=styles[pairs.index(g["pair"]) % len(styles)], label=f"{g['layer']} ({g['pair']})")
+            ax.plot(
+                steps,
+                y,
+                marker="o",
+                ms=3,
+                color=colors[layers.index(g["layer"]) % len(colors)],
+                ls=styles[pairs.index(g["pair"]) % len(styles)],
+                label=f"{g['layer']} ({g['pair']})",
+            )
         rtol, atol = res.tolerances[kind]
         ax.axhline(max(atol, 1e-12), color="grey", lw=0.8, ls="--")
         ax.set(yscale="log", title=f"{kind}", xlabel="step", ylabel="max|a-b| / scale")

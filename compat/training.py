@@ -9,6 +9,7 @@ final weights. The default model is an MLP on the bundled 8x8 digits (no downloa
 small Conv2D model; a path to a script must define ``build_model()`` (returning a compiled model)
 and optionally ``load_data()``.
 """
+
 from __future__ import annotations
 
 import functools
@@ -31,6 +32,7 @@ TRAIN_RTOL_FACTOR = 10.0
 
 def digits(flat: bool) -> tuple:
     from kshim.datasets import digits as d
+
     (x, y), (xt, yt) = d.load_data()
     x, xt = (x / 16.0).astype("float32"), (xt / 16.0).astype("float32")
     shape = (-1, 64) if flat else (-1, 8, 8, 1)
@@ -42,8 +44,11 @@ DROPOUT = 0.2
 
 
 def _compile(k: Any, model: Any) -> Any:
-    model.compile(optimizer=k.optimizers.Adam(learning_rate=0.01),
-                  loss=k.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    model.compile(
+        optimizer=k.optimizers.Adam(learning_rate=0.01),
+        loss=k.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -52,8 +57,7 @@ def build_mlp(k: Any = None, dropout: float = DROPOUT) -> Any:
     if k is None:
         import kshim as k
     L = k.layers
-    return _compile(k, k.Sequential([k.Input((64,)), L.Dense(64, activation="relu"), L.Dropout(dropout),
-                                     L.Dense(10)]))
+    return _compile(k, k.Sequential([k.Input((64,)), L.Dense(64, activation="relu"), L.Dropout(dropout), L.Dense(10)]))
 
 
 def build_cnn(k: Any = None, dropout: float = DROPOUT) -> Any:
@@ -61,9 +65,20 @@ def build_cnn(k: Any = None, dropout: float = DROPOUT) -> Any:
     if k is None:
         import kshim as k
     L = k.layers
-    return _compile(k, k.Sequential([k.Input((8, 8, 1)), L.Conv2D(8, 3, padding="same", activation="relu"),
-                                     L.BatchNormalization(), L.MaxPooling2D(2), L.Dropout(dropout), L.Flatten(),
-                                     L.Dense(10)]))
+    return _compile(
+        k,
+        k.Sequential(
+            [
+                k.Input((8, 8, 1)),
+                L.Conv2D(8, 3, padding="same", activation="relu"),
+                L.BatchNormalization(),
+                L.MaxPooling2D(2),
+                L.Dropout(dropout),
+                L.Flatten(),
+                L.Dense(10),
+            ]
+        ),
+    )
 
 
 MODELS: dict[str, tuple[Callable, Callable]] = {
@@ -120,8 +135,16 @@ def batch_orders(n: int, epochs: int, seed: int) -> list[np.ndarray]:
     return [rng.permutation(n) for _ in range(epochs)]
 
 
-def train_one(backend: str, build: Callable, data: tuple, epochs: int, batch_size: int, seed: int,
-              validation_split: float = 0.0, timing: Callable | None = None) -> dict:
+def train_one(
+    backend: str,
+    build: Callable,
+    data: tuple,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    validation_split: float = 0.0,
+    timing: Callable | None = None,
+) -> dict:
     """Train ``build()`` on ``backend``: one ``fit`` per epoch on that epoch's permutation (``batch_orders``).
 
     The metrics are reset before every batch, so each step's logs are that batch's own loss and metrics
@@ -130,6 +153,7 @@ def train_one(backend: str, build: Callable, data: tuple, epochs: int, batch_siz
     """
     import kshim
     from kshim._alias import check_kshim_model
+
     (x, y), (xv, yv), (xt, yt) = split_validation(data, validation_split)
     kshim.utils.clear_session(free_memory=False)
     kshim.utils.set_random_seed(seed)
@@ -152,6 +176,7 @@ def train_one(backend: str, build: Callable, data: tuple, epochs: int, batch_siz
                 metrics.setdefault(name, []).append(float(v))
             if logs and "loss" in logs:
                 curve.append(float(logs["loss"]))
+
         cb = kshim.callbacks.LambdaCallback(on_train_batch_begin=on_begin, on_train_batch_end=on_end)
         val: dict[str, list[float]] = {}
         fit_s = 0.0
@@ -162,22 +187,35 @@ def train_one(backend: str, build: Callable, data: tuple, epochs: int, batch_siz
             for name, v in model.evaluate(xv, yv, batch_size=256, verbose=0, return_dict=True).items():
                 val.setdefault(name, []).append(float(v))
         ev = model.evaluate(xt, yt, batch_size=256, verbose=0, return_dict=True)
-        res = {"backend": backend, "init": init, "weights": [np.asarray(w) for w in model.get_weights()],
-               "curve": curve, "step_metrics": metrics, "val": val,
-               "eval": {k: float(v) for k, v in ev.items()}, "fit_seconds": fit_s,
-               "first_step_s": float(steps[0]) if steps else 0.0,
-               "step_ms": float(np.median(steps[1:]) * 1e3) if len(steps) > 1 else float("nan")}
+        res = {
+            "backend": backend,
+            "init": init,
+            "weights": [np.asarray(w) for w in model.get_weights()],
+            "curve": curve,
+            "step_metrics": metrics,
+            "val": val,
+            "eval": {k: float(v) for k, v in ev.items()},
+            "fit_seconds": fit_s,
+            "first_step_s": float(steps[0]) if steps else 0.0,
+            "step_ms": float(np.median(steps[1:]) * 1e3) if len(steps) > 1 else float("nan"),
+        }
         if timing is not None:
             order = batch_orders(len(x), 1, seed)[0]
-            res["timing"] = timing(model, [(x[order[i:i + batch_size]], y[order[i:i + batch_size]])
-                                           for i in range(0, len(order) - batch_size + 1, batch_size)])
+            res["timing"] = timing(
+                model,
+                [
+                    (x[order[i : i + batch_size]], y[order[i : i + batch_size]])
+                    for i in range(0, len(order) - batch_size + 1, batch_size)
+                ],
+            )
         return res
 
 
 def pair_stats(ra: dict, rb: dict, rtol: float, atol: float, name: str) -> dict:
     """Divergence of two runs: initial weights, final weights, per-step loss (and the per-step |dloss| curve)."""
     init_ok = len(ra["init"]) == len(rb["init"]) and all(
-        p.shape == q.shape and compare_arrays(p, q, 0.0, 0.0)[2] for p, q in zip(ra["init"], rb["init"]))
+        p.shape == q.shape and compare_arrays(p, q, 0.0, 0.0)[2] for p, q in zip(ra["init"], rb["init"])
+    )
     wdiv, w_ok = 0.0, len(ra["weights"]) == len(rb["weights"])
     for p, q in zip(ra["weights"], rb["weights"]):
         if p.shape != q.shape:
@@ -188,9 +226,14 @@ def pair_stats(ra: dict, rb: dict, rtol: float, atol: float, name: str) -> dict:
     ca, cb = np.asarray(ra["curve"], dtype="float64"), np.asarray(rb["curve"], dtype="float64")
     n = min(len(ca), len(cb))
     cdiv, _, c_ok, _ = compare_arrays(ca[:n], cb[:n], rtol, atol) if n else (0.0, 0.0, True, None)
-    return {"pair": name, "init_identical": bool(init_ok), "max_weight_divergence": float(wdiv),
-            "max_loss_divergence": float(cdiv), "loss_divergence_curve": np.abs(ca[:n] - cb[:n]).tolist(),
-            "ok": bool(init_ok and w_ok and c_ok and len(ca) == len(cb))}
+    return {
+        "pair": name,
+        "init_identical": bool(init_ok),
+        "max_weight_divergence": float(wdiv),
+        "max_loss_divergence": float(cdiv),
+        "loss_divergence_curve": np.abs(ca[:n] - cb[:n]).tolist(),
+        "ok": bool(init_ok and w_ok and c_ok and len(ca) == len(cb)),
+    }
 
 
 def train_tolerance() -> tuple[float, float]:
@@ -198,38 +241,64 @@ def train_tolerance() -> tuple[float, float]:
     return rtol * TRAIN_RTOL_FACTOR, atol * TRAIN_RTOL_FACTOR
 
 
-def run_compare(model: str = "mlp", backends: list[str] | None = None, epochs: int = 3, batch_size: int = 64,
-                seed: int = 1337, validation_split: float = 0.0, dropout: float | None = None,
-                timing: Callable | None = None, resolved: tuple | None = None) -> dict:
+def run_compare(
+    model: str = "mlp",
+    backends: list[str] | None = None,
+    epochs: int = 3,
+    batch_size: int = 64,
+    seed: int = 1337,
+    validation_split: float = 0.0,
+    dropout: float | None = None,
+    timing: Callable | None = None,
+    resolved: tuple | None = None,
+) -> dict:
     """Train ``model`` on every backend from ``seed`` and compare each pair (one seed; ``study.run_study``
     runs several, with baselines and a trace)."""
     from kshim import backends as reg
+
     backends = list(backends or [b for b in reg.available() if b in ("numpy", "jax", "torch")])
     label, build, load = resolved or resolve(model, dropout)
     data = load()
     runs = {b: train_one(b, build, data, epochs, batch_size, seed, validation_split, timing) for b in backends}
     rtol, atol = train_tolerance()
     pairs = [pair_stats(runs[a], runs[b], rtol, atol, f"{a}~{b}") for a, b in itertools.combinations(backends, 2)]
-    return {"model": label, "epochs": epochs, "batch_size": batch_size, "seed": seed, "rtol": rtol, "atol": atol,
-            "validation": f"validation_split={validation_split:g}" if validation_split else "held-out test split",
-            "runs": runs, "pairs": pairs, "ok": all(p["ok"] for p in pairs)}
+    return {
+        "model": label,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+        "rtol": rtol,
+        "atol": atol,
+        "validation": f"validation_split={validation_split:g}" if validation_split else "held-out test split",
+        "runs": runs,
+        "pairs": pairs,
+        "ok": all(p["ok"] for p in pairs),
+    }
 
 
 def format_compare(res: dict) -> str:
-    lines = [f"kshim compare: {res['model']}, {res['epochs']} epoch(s), batch {res['batch_size']}, "
-             f"seed {res['seed']}", "",
-             f"{'backend':8s} {'accuracy':>9s} {'loss':>9s} {'ms/step':>9s} {'1st step s':>10s} {'fit s':>7s}"]
+    lines = [
+        f"kshim compare: {res['model']}, {res['epochs']} epoch(s), batch {res['batch_size']}, seed {res['seed']}",
+        "",
+        f"{'backend':8s} {'accuracy':>9s} {'loss':>9s} {'ms/step':>9s} {'1st step s':>10s} {'fit s':>7s}",
+    ]
     for b, r in res["runs"].items():
         ev = r["eval"]
         acc = ev.get("accuracy", ev.get("compile_metrics", float("nan")))
-        lines.append(f"{b:8s} {acc:9.4f} {ev.get('loss', float('nan')):9.4f} {r['step_ms']:9.2f} "
-                     f"{r['first_step_s']:10.2f} {r['fit_seconds']:7.2f}")
+        lines.append(
+            f"{b:8s} {acc:9.4f} {ev.get('loss', float('nan')):9.4f} {r['step_ms']:9.2f} "
+            f"{r['first_step_s']:10.2f} {r['fit_seconds']:7.2f}"
+        )
     lines += ["", f"{'pair':14s} {'init identical':>14s} {'max |dW|':>10s} {'max |dloss|':>11s}  status"]
     for p in res["pairs"]:
-        lines.append(f"{p['pair']:14s} {str(p['init_identical']):>14s} {p['max_weight_divergence']:10.2e} "
-                     f"{p['max_loss_divergence']:11.2e}  {'ok' if p['ok'] else 'FAIL'}")
-    lines.append(f"\ntolerance: rtol={res['rtol']:g} atol={res['atol']:g}; "
-                 f"{'all pairs agree' if res['ok'] else 'SOME PAIRS DIVERGE'}")
+        lines.append(
+            f"{p['pair']:14s} {str(p['init_identical']):>14s} {p['max_weight_divergence']:10.2e} "
+            f"{p['max_loss_divergence']:11.2e}  {'ok' if p['ok'] else 'FAIL'}"
+        )
+    lines.append(
+        f"\ntolerance: rtol={res['rtol']:g} atol={res['atol']:g}; "
+        f"{'all pairs agree' if res['ok'] else 'SOME PAIRS DIVERGE'}"
+    )
     return "\n".join(lines)
 
 
@@ -238,4 +307,5 @@ def write_compare(res: dict, directory: str, text: str | None = None) -> tuple[l
     .json, .csv, .html and the PNG plots). ``text``: the terminal output to include (default: the tables).
     Returns (paths, note)."""
     from . import study_report
+
     return study_report.write(res, directory, text if text is not None else format_compare(res))

@@ -4,6 +4,7 @@ Use it as ``import kshim as keras``; pick the backend with ``KSHIM_BACKEND`` or
 ``kshim.backend.use(name)``. Submodules load on first use, so ``import kshim`` stays fast and
 never imports jax or torch.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -30,16 +31,50 @@ def version() -> str:
 from . import backends  # noqa: F401,E402  (kshim.backends registry)
 from . import backend, config  # noqa: F401,E402
 
-_SUBMODULES = {"activations", "constraints", "initializers", "ops", "random", "regularizers", "layers", "models",
-               "saving", "utils", "optimizers", "losses", "metrics", "callbacks", "datasets", "dtypes", "testing",
-               "trainers", "mixed_precision", "preprocessing", "export", "distribution"}
+_SUBMODULES = {
+    "activations",
+    "constraints",
+    "initializers",
+    "ops",
+    "random",
+    "regularizers",
+    "layers",
+    "models",
+    "saving",
+    "utils",
+    "optimizers",
+    "losses",
+    "metrics",
+    "callbacks",
+    "datasets",
+    "dtypes",
+    "testing",
+    "trainers",
+    "mixed_precision",
+    "preprocessing",
+    "export",
+    "distribution",
+}
 _NAMES = {
-    "Input": "layers", "InputLayer": "layers", "InputSpec": "layers", "Layer": "layers", "Model": "models",
+    "Input": "layers",
+    "InputLayer": "layers",
+    "InputSpec": "layers",
+    "Layer": "layers",
+    "Model": "models",
     "Sequential": "models",
-    "SeedGenerator": "random", "Variable": "variables", "KerasTensor": "_symbolic", "DTypePolicy": "layers",
-    "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers", "Initializer": "initializers",
-    "Regularizer": "regularizers", "value_and_grad": "trainers.gradients",
-    "alias_keras": "_alias", "unalias_keras": "_alias", "device": "backend",
+    "SeedGenerator": "random",
+    "Variable": "variables",
+    "KerasTensor": "_symbolic",
+    "DTypePolicy": "layers",
+    "Loss": "losses",
+    "Metric": "metrics",
+    "Optimizer": "optimizers",
+    "Initializer": "initializers",
+    "Regularizer": "regularizers",
+    "value_and_grad": "trainers.gradients",
+    "alias_keras": "_alias",
+    "unalias_keras": "_alias",
+    "device": "backend",
 }
 
 
@@ -62,9 +97,11 @@ def __dir__() -> list[str]:
 def clear_session() -> None:
     """Reset auto-naming counters (``dense``, ``dense_1``, ...)."""
     from . import utils
+
     utils.clear_session()
 
 
 if _os.environ.get("KSHIM_ALIAS_KERAS", "").strip():  # KSHIM_ALIAS_KERAS=1: alias `keras` at import
     from . import _alias
+
     _alias.alias_from_env()

@@ -1,5 +1,6 @@
 """``python -m kshim script.py [args]`` runs a Keras script on kshim (as ``kshim run``);
 ``python -m kshim info|matrix|compare|run ...`` is the ``kshim`` command."""
+
 from __future__ import annotations
 
 import sys

@@ -28,6 +28,7 @@ The same module holds ``reject_real_keras``, the one check kshim runs where it r
 from user code (``Sequential``, layer attribute tracking, ``kshim compare``), so a real-Keras
 object handed to kshim fails with a ``TypeError`` that names the fix (the alias).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -42,15 +43,22 @@ from typing import TYPE_CHECKING, Any, Iterator, cast
 if TYPE_CHECKING:
     from importlib.abc import Loader  # typing only: importlib.abc is slow to import
 
-from ._foreign import (_FOREIGN_PREFIXES, RealKerasObjectError, _foreign_class, check_kshim_model,  # noqa: F401
-                       reject_real_keras, symbolic_conversion_error)
+from ._foreign import (  # noqa: F401 (re-exported: older code imports these from kshim._alias)
+    _FOREIGN_PREFIXES,  # noqa: F401
+    RealKerasObjectError,
+    _foreign_class,  # noqa: F401
+    check_kshim_model,  # noqa: F401
+    reject_real_keras,
+    symbolic_conversion_error,  # noqa: F401
+)
 
 __all__ = ["alias_keras", "unalias_keras", "is_aliased", "aliased", "reject_real_keras", "RealKerasObjectError"]
 
 ENV_VAR = "KSHIM_ALIAS_KERAS"
 
 # Public module paths of Keras 3 (3.15), used only to word errors for paths kshim lacks.
-_KERAS3_MODULES = frozenset("""
+_KERAS3_MODULES = frozenset(
+    """
 keras keras.activations keras.applications keras.applications.convnext keras.applications.densenet
 keras.applications.efficientnet keras.applications.efficientnet_v2 keras.applications.imagenet_utils
 keras.applications.inception_resnet_v2 keras.applications.inception_v3 keras.applications.mobilenet
@@ -66,7 +74,8 @@ keras.optimizers keras.optimizers.legacy keras.optimizers.schedules keras.prepro
 keras.preprocessing.image keras.preprocessing.sequence keras.quantizers keras.random keras.regularizers
 keras.saving keras.tree keras.utils keras.utils.bounding_boxes keras.utils.legacy keras.visualization
 keras.wrappers
-""".split())
+""".split()
+)
 
 # keras path -> kshim module whose names it shows (Keras 3 nests them; kshim keeps them flat).
 _VIEWS = {
@@ -80,17 +89,16 @@ _RENAMES: dict[str, str] = {"keras": "kshim"}
 # Paths Keras 3 does not have (Keras 2 / tf.keras did), with the Keras 3 replacement.
 _REMOVED_IN_KERAS3 = {
     "keras.layers.experimental": "its layers moved to `keras.layers` (e.g. `keras.layers.RandomFlip`, "
-                                 "`keras.layers.Rescaling`)",
+    "`keras.layers.Rescaling`)",
     "keras.preprocessing.text": "use `keras.layers.TextVectorization`",
     "keras.engine": "import `Layer`, `Model`, `Input` from `keras`, `keras.layers` or `keras.models`",
     "keras.src": "`keras.src` is real Keras' private implementation; import from the public `keras.*` "
-                 "namespaces instead",
+    "namespaces instead",
     "keras.wrappers.scikit_learn": "Keras 3 has `keras.wrappers.SKLearnClassifier`/`SKLearnRegressor`",
 }
 
 # Names a missing path would have provided, for the error message.
 _MISSING_HINTS: dict[str, str] = {}
-
 
 
 class _State:
@@ -119,16 +127,19 @@ class _View(types.ModuleType):
         try:
             return getattr(target, attr)
         except AttributeError:
-            raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r}: `import keras` resolves to "
-                                 f"kshim (kshim.alias_keras()), and kshim does not implement "
-                                 f"{self.__name__}.{attr} yet.") from None
+            raise AttributeError(
+                f"module {self.__name__!r} has no attribute {attr!r}: `import keras` resolves to "
+                f"kshim (kshim.alias_keras()), and kshim does not implement "
+                f"{self.__name__}.{attr} yet."
+            ) from None
 
     def __setattr__(self, attr: str, value: Any) -> None:
         if attr.startswith("__"):  # the import system's __spec__/__loader__
             self.__dict__[attr] = value
             return
-        raise AttributeError(f"{self.__name__} is a read-only view of {self.__dict__['_kshim_target']}; set "
-                             f"{attr!r} there instead.")
+        raise AttributeError(
+            f"{self.__name__} is a read-only view of {self.__dict__['_kshim_target']}; set {attr!r} there instead."
+        )
 
     def __dir__(self) -> list[str]:
         return sorted(_public(self._target()))
@@ -168,16 +179,20 @@ class _KerasAliasFinder:  # the MetaPathFinder protocol (find_spec)
         if fullname != "keras" and not fullname.startswith("keras."):
             return None
         if fullname in _VIEWS:
-            return importlib.machinery.ModuleSpec(fullname, cast("Loader", _AliasLoader(_VIEWS[fullname], True)),
-                                                  origin=f"alias of {_VIEWS[fullname]}")
+            return importlib.machinery.ModuleSpec(
+                fullname, cast("Loader", _AliasLoader(_VIEWS[fullname], True)), origin=f"alias of {_VIEWS[fullname]}"
+            )
         kname = _kshim_name(fullname)
         kspec = _kshim_spec(kname) if kname is not None else None
         if kspec is None:
             raise ModuleNotFoundError(_missing_message(fullname), name=fullname)
         assert kname is not None  # kspec is None otherwise
-        return importlib.machinery.ModuleSpec(fullname, cast("Loader", _AliasLoader(kname, False)),
-                                              origin=f"alias of {kname}",
-                                              is_package=kspec.submodule_search_locations is not None)
+        return importlib.machinery.ModuleSpec(
+            fullname,
+            cast("Loader", _AliasLoader(kname, False)),
+            origin=f"alias of {kname}",
+            is_package=kspec.submodule_search_locations is not None,
+        )
 
 
 def _kshim_name(fullname: str) -> str | None:
@@ -188,7 +203,7 @@ def _kshim_name(fullname: str) -> str | None:
         return None
     if fullname in _RENAMES:
         return _RENAMES[fullname]
-    return "kshim." + fullname[len("keras."):]
+    return "kshim." + fullname[len("keras.") :]
 
 
 def _kshim_spec(kname: str) -> Any:
@@ -203,8 +218,10 @@ def _kshim_spec(kname: str) -> Any:
 def _missing_message(fullname: str) -> str:
     for removed, hint in _REMOVED_IN_KERAS3.items():
         if fullname == removed or fullname.startswith(removed + "."):
-            return (f"No module named {fullname!r}: Keras 3 has no `{removed}` ({hint}). `import keras` resolves "
-                    f"to kshim here (kshim.alias_keras()), which follows Keras 3.")
+            return (
+                f"No module named {fullname!r}: Keras 3 has no `{removed}` ({hint}). `import keras` resolves "
+                f"to kshim here (kshim.alias_keras()), which follows Keras 3."
+            )
     what = f" ({_MISSING_HINTS[fullname]})" if fullname in _MISSING_HINTS else ""
     parent = fullname.rpartition(".")[0]
     kparent = _kshim_name(parent) if parent else None
@@ -212,15 +229,20 @@ def _missing_message(fullname: str) -> str:
     have = ""
     if parent != "keras" and pmod is not None and getattr(pmod, "__path__", None) is not None:
         import pkgutil
+
         subs = sorted(m.name for m in pkgutil.iter_modules(pmod.__path__) if not m.name.startswith("_"))
         if subs:
             have = f" kshim has {parent}.{{{', '.join(subs)}}}."
     if fullname in _KERAS3_MODULES:
-        return (f"No module named {fullname!r}{what}: `import keras` resolves to kshim here (kshim.alias_keras()), "
-                f"and kshim does not provide `{fullname}` (real Keras 3 does).{have} Run this program with real "
-                f"Keras 3 (without the alias), or avoid `{fullname}`.")
-    return (f"No module named {fullname!r}: neither Keras 3 nor kshim (which `import keras` resolves to here, via "
-            f"kshim.alias_keras()) has it.{have}")
+        return (
+            f"No module named {fullname!r}{what}: `import keras` resolves to kshim here (kshim.alias_keras()), "
+            f"and kshim does not provide `{fullname}` (real Keras 3 does).{have} Run this program with real "
+            f"Keras 3 (without the alias), or avoid `{fullname}`."
+        )
+    return (
+        f"No module named {fullname!r}: neither Keras 3 nor kshim (which `import keras` resolves to here, via "
+        f"kshim.alias_keras()) has it.{have}"
+    )
 
 
 def _install_views() -> None:
@@ -243,6 +265,7 @@ def _install_views() -> None:
 def _real_keras_loaded() -> str | None:
     """A description of the real Keras already imported in this process, or ``None``."""
     import kshim
+
     mod = sys.modules.get("keras")
     if mod is not None and mod is not kshim:
         version = getattr(mod, "__version__", "?")
@@ -293,8 +316,10 @@ def alias_keras() -> None:
             f"kshim.alias_keras(): real Keras is already imported in this process ({real}), so `import keras` "
             f"can no longer be redirected to kshim without mixing two frameworks. Call kshim.alias_keras() before "
             f"anything imports keras (first lines of the program), set {ENV_VAR}=1 before starting Python, or run "
-            f"the program with `kshim run script.py`.")
+            f"the program with `kshim run script.py`."
+        )
     import kshim
+
     finder = _KerasAliasFinder()
     sys.meta_path.insert(0, finder)
     _State.finder = finder
@@ -356,5 +381,3 @@ def alias_from_env() -> None:
 
 
 # ---- mixing real Keras into kshim ---------------------------------------------------------------------
-
-

@@ -2,6 +2,7 @@
 
 The public facade is ``kshim.config``.
 """
+
 from __future__ import annotations
 
 import json

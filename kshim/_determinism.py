@@ -13,6 +13,7 @@ Seeds are separate: the same run twice is bit-identical only with the same seed
 in ``kshim.config`` does both). Reproducibility is run to run on the same machine, software and
 thread counts, not across machines or backends.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -36,8 +37,7 @@ def _apply(backend: Any) -> None:
     else:
         notes = switch(_STATE["enabled"])
     for note in notes or ():
-        warnings.warn(f"kshim determinism on the {backend.name!r} backend: {note}", DeterminismWarning,
-                      stacklevel=4)
+        warnings.warn(f"kshim determinism on the {backend.name!r} backend: {note}", DeterminismWarning, stacklevel=4)
 
 
 def set_deterministic(enabled: bool) -> None:

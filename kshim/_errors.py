@@ -4,8 +4,8 @@ Keras user code catches the type Keras raises (``except ValueError``); kshim's o
 raised a different built-in type for some misuses. Each class here derives from both, so either
 ``except`` clause still works, and the message is kshim's.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 
 class NotCompiledError(ValueError, RuntimeError):

@@ -2,11 +2,13 @@
 
 Low in the layering (foundation) because layers, models and symbolic tensors all check their inputs.
 """
+
 from __future__ import annotations
 
 import sys
 import types
 from typing import Any
+
 _FOREIGN_PREFIXES = ("keras.", "tf_keras.", "keras_core.", "tensorflow.python.keras.", "tensorflow.keras.")
 
 
@@ -26,11 +28,14 @@ def symbolic_conversion_error(tensor: Any) -> TypeError:
                 f"real Keras objects cannot be mixed in one model. The program imported the real `keras` next to "
                 f"kshim. Make `import keras` resolve to kshim instead: call kshim.alias_keras() before the first "
                 f"`import keras` (or set KSHIM_ALIAS_KERAS=1, or run the script with `kshim run script.py`), or "
-                f"use kshim's layers (`import kshim as keras`).")
+                f"use kshim's layers (`import kshim as keras`)."
+            )
         frame = frame.f_back
-    return TypeError(f"A symbolic kshim KerasTensor ({tensor!r}) has no values, so it cannot be converted to a "
-                     f"NumPy array; call the model on data instead, or use kshim.ops on it inside a functional "
-                     f"model.")
+    return TypeError(
+        f"A symbolic kshim KerasTensor ({tensor!r}) has no values, so it cannot be converted to a "
+        f"NumPy array; call the model on data instead, or use kshim.ops on it inside a functional "
+        f"model."
+    )
 
 
 _FOREIGN_CACHE: dict[type, type | None] = {}
@@ -73,11 +78,13 @@ def _foreign_in(value: Any) -> tuple[Any, type] | None:
 def _mixing_message(obj: Any, cls: type, where: str) -> str:
     what = "a tensor" if "Tensor" in cls.__name__ else "an object"
     pkg = cls.__module__.split(".")[0]
-    return (f"{where} got {what} from real Keras ({type(obj).__module__}.{type(obj).__qualname__}, package "
-            f"`{pkg}`), but kshim and real Keras objects cannot be mixed in one model. The program imported the "
-            f"real `keras` next to kshim. Make `import keras` resolve to kshim instead: call kshim.alias_keras() "
-            f"before the first `import keras` (or set KSHIM_ALIAS_KERAS=1, or run the script with `kshim run "
-            f"script.py`), or build it from kshim (`import kshim as keras`).")
+    return (
+        f"{where} got {what} from real Keras ({type(obj).__module__}.{type(obj).__qualname__}, package "
+        f"`{pkg}`), but kshim and real Keras objects cannot be mixed in one model. The program imported the "
+        f"real `keras` next to kshim. Make `import keras` resolve to kshim instead: call kshim.alias_keras() "
+        f"before the first `import keras` (or set KSHIM_ALIAS_KERAS=1, or run the script with `kshim run "
+        f"script.py`), or build it from kshim (`import kshim as keras`)."
+    )
 
 
 def reject_real_keras(value: Any, where: Any, attr: str | None = None) -> None:
@@ -119,4 +126,5 @@ def check_kshim_model(model: Any, where: str) -> None:
         f"model. kshim compare trains one kshim model on each kshim backend; training real Keras once per backend "
         f"would compare nothing. The script got real Keras because it was already imported in this process (or "
         f"imported under another name, e.g. tf.keras); run it as `kshim compare script.py` from a fresh process, "
-        f"where `import keras` resolves to kshim, or write `import kshim as keras`.")
+        f"where `import keras` resolves to kshim, or write `import kshim as keras`."
+    )

@@ -19,6 +19,7 @@ module-level function of the named module. In safe mode that last step never imp
 module must already be imported and be user code (not the standard library, an installed package,
 or kshim/Keras internals), so a hostile file cannot name ``os.system`` or ``shutil.rmtree``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -44,6 +45,7 @@ def enable_unsafe_deserialization() -> None:
 def _builtin_name(fn: Callable) -> str | None:
     """The name under which ``fn`` is a kshim activation, loss or metric function, else None."""
     from . import activations
+
     name = getattr(fn, "__name__", None)
     if not isinstance(name, str):
         return None
@@ -71,6 +73,7 @@ def _public_function(mod: types.ModuleType, name: str) -> Callable | None:
 def _ops_name(fn: Callable) -> str | None:
     """The name of ``fn`` in ``kshim.ops``, else None."""
     from . import ops
+
     name = getattr(fn, "__name__", None)
     if isinstance(name, str) and name in _public_ops() and getattr(ops, name) is fn:
         return name
@@ -79,6 +82,7 @@ def _ops_name(fn: Callable) -> str | None:
 
 def _public_ops() -> frozenset:
     from . import ops
+
     cached = getattr(_public_ops, "_names", None)
     if cached is None:
         cached = _public_ops._names = frozenset(ops._public_names())  # type: ignore[attr-defined]
@@ -105,6 +109,7 @@ def function_reference(fn: Callable) -> tuple[str, str] | None:
         closures and nested functions.
     """
     from ._registry import _registered_key
+
     reg = _registered_key(fn)
     if reg is not None:
         return "builtins", reg
@@ -135,9 +140,11 @@ def serialize_function(fn: Callable) -> Any:
     if ref is not None:
         return {"module": ref[0], "class_name": "function", "config": ref[1], "registered_name": "function"}
     if not isinstance(fn, types.FunctionType):
-        raise ValueError(f"Cannot serialize the callable {fn!r} of a Lambda layer: it is neither an importable "
-                         f"function nor a Python function. Wrap it in a module-level `def`, or register it "
-                         f"with @kshim.saving.register_keras_serializable().")
+        raise ValueError(
+            f"Cannot serialize the callable {fn!r} of a Lambda layer: it is neither an importable "
+            f"function nor a Python function. Wrap it in a module-level `def`, or register it "
+            f"with @kshim.saving.register_keras_serializable()."
+        )
     code = base64.b64encode(marshal.dumps(fn.__code__)).decode("ascii")
     return {"class_name": "__lambda__", "config": {"code": code, "defaults": None, "closure": None}}
 
@@ -174,8 +181,11 @@ def _is_user_module(module: str) -> bool:
 
 def _is_builtin_module(module: Any) -> bool:
     """``None``, ``"builtins"`` or a Keras/kshim module: names resolve in kshim's own namespaces only."""
-    return module is None or module == "builtins" or (isinstance(module, str)
-                                                      and module.split(".")[0] in ("keras", "kshim"))
+    return (
+        module is None
+        or module == "builtins"
+        or (isinstance(module, str) and module.split(".")[0] in ("keras", "kshim"))
+    )
 
 
 def _builtin_lookup(module: Any, name: str) -> Callable | None:
@@ -194,6 +204,7 @@ def _builtin_lookup(module: Any, name: str) -> Callable | None:
             if fn is None:
                 fn = _public_function(importlib.import_module(modname), name)
         return fn
+
     order = (from_ops, from_builtins) if module in _OPS_MODULES else (from_builtins, from_ops)
     for lookup in order:
         fn = lookup()
@@ -220,14 +231,19 @@ def resolve_function(config: dict, custom_objects: dict | None = None, safe_mode
     """
     from ._registry import _REGISTRY, _SCOPE, get_registered
     from ._serialization import SAFE_MODE
+
     safe = SAFE_MODE.get() if safe_mode is None else bool(safe_mode)
     name, module, reg = config.get("config"), config.get("module"), config.get("registered_name")
     if not isinstance(name, str) or not name:
-        raise ValueError(f"field 'config' of a function config must be the function's name (a string), got "
-                         f"{type(name).__name__} ({name!r:.80}).")
+        raise ValueError(
+            f"field 'config' of a function config must be the function's name (a string), got "
+            f"{type(name).__name__} ({name!r:.80})."
+        )
     if module is not None and not isinstance(module, str):
-        raise ValueError(f"field 'module' of function {name!r} must be a string or null, got "
-                         f"{type(module).__name__} ({module!r:.80}).")
+        raise ValueError(
+            f"field 'module' of function {name!r} must be a string or null, got "
+            f"{type(module).__name__} ({module!r:.80})."
+        )
     keys = [name] + ([reg] if isinstance(reg, str) and reg not in ("function", name) else [])
     custom = {**_SCOPE.get(), **(custom_objects or {})}
     for key in keys:
@@ -256,12 +272,15 @@ def resolve_function(config: dict, custom_objects: dict | None = None, safe_mode
                 f"Refusing to load function {module}.{name} in safe mode: only built-in (activations, losses, "
                 f"metrics, kshim.ops), registered functions, custom_objects and functions of already-imported "
                 f"user modules are resolved. Pass custom_objects={{{name!r}: {name}}}, register it with "
-                f"@kshim.saving.register_keras_serializable(), or load with safe_mode=False if you trust the file.")
+                f"@kshim.saving.register_keras_serializable(), or load with safe_mode=False if you trust the file."
+            )
         if callable(fn) and not isinstance(fn, type):
             return fn
     where = f" in module {module!r}" if module not in (None, "builtins") else ""
-    raise ValueError(f"Could not find the function {name!r}{where}; pass it in custom_objects, register it with "
-                     f"@kshim.saving.register_keras_serializable(), or import its module before loading.")
+    raise ValueError(
+        f"Could not find the function {name!r}{where}; pass it in custom_objects, register it with "
+        f"@kshim.saving.register_keras_serializable(), or import its module before loading."
+    )
 
 
 def deserialize_function(config: Any, safe_mode: bool | None = None, custom_objects: dict | None = None) -> Callable:
@@ -284,12 +303,14 @@ def deserialize_function(config: Any, safe_mode: bool | None = None, custom_obje
         return resolve_function(config, custom_objects, safe_mode)
     if isinstance(config, dict) and config.get("class_name") == "__lambda__":
         from ._serialization import SAFE_MODE
+
         safe = SAFE_MODE.get() if safe_mode is None else safe_mode
         if safe and not _UNSAFE["value"]:
             raise ValueError(
                 "Refusing to deserialize a Lambda layer's Python bytecode: this can run arbitrary code. If you "
                 "trust the source of this file, pass `safe_mode=False` to load_model() or call "
-                "kshim.config.enable_unsafe_deserialization().")
+                "kshim.config.enable_unsafe_deserialization()."
+            )
         code = marshal.loads(base64.b64decode(config["config"]["code"]))
         return types.FunctionType(code, globals())
     if isinstance(config, str):  # a bare activation name

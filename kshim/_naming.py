@@ -1,4 +1,5 @@
 """Unique auto-names (``dense``, ``dense_1``, ...) as Keras makes them."""
+
 from __future__ import annotations
 
 import re

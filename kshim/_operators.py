@@ -2,6 +2,7 @@
 
 Shared by ``Variable`` and ``KerasTensor`` so both behave like tensors in user code.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -10,8 +11,10 @@ from typing import Any, Callable
 def _binary(name: str, reverse: bool = False) -> Callable:
     def method(self: Any, other: Any) -> Any:
         from . import ops
+
         fn = getattr(ops, name)
         return fn(other, self) if reverse else fn(self, other)
+
     method.__name__ = f"__{'r' if reverse else ''}{name}__"
     return method
 
@@ -34,14 +37,17 @@ class OpsOperators:
 
     def __neg__(self) -> Any:
         from . import ops
+
         return ops.negative(self)
 
     def __abs__(self) -> Any:
         from . import ops
+
         return ops.abs(self)
 
     def __getitem__(self, key: Any) -> Any:
         from . import ops
+
         return ops.get_item(self, key)
 
     __hash__ = object.__hash__

@@ -1,5 +1,6 @@
 """The registry of serializable objects: ``register_keras_serializable``, the custom-object scopes, and the
 shared ``get``/``serialize`` helper of named Keras objects. It sits below everything that registers or looks up."""
+
 from __future__ import annotations
 
 import contextvars
@@ -7,8 +8,7 @@ from typing import Any, Callable
 
 
 def serialize_obj(obj: Any, module: str) -> dict:
-    return {"module": module, "class_name": type(obj).__name__, "config": obj.get_config(),
-            "registered_name": None}
+    return {"module": module, "class_name": type(obj).__name__, "config": obj.get_config(), "registered_name": None}
 
 
 def lookup(kind: str, identifier: Any, classes: dict, aliases: dict, custom_objects: dict | None = None) -> Any:
@@ -24,12 +24,14 @@ def lookup(kind: str, identifier: Any, classes: dict, aliases: dict, custom_obje
     if isinstance(identifier, str):
         cls = (custom_objects or {}).get(identifier) or aliases.get(identifier) or classes.get(identifier)
         if cls is None:
-            raise ValueError(f"Unknown {kind} {identifier!r}. Valid names: "
-                             f"{', '.join(sorted(set(aliases) | set(classes)))}.")
+            raise ValueError(
+                f"Unknown {kind} {identifier!r}. Valid names: {', '.join(sorted(set(aliases) | set(classes)))}."
+            )
         return cls() if isinstance(cls, type) else cls
     if isinstance(identifier, type):
         return identifier()
     return identifier
+
 
 _REGISTRY: dict[str, Any] = {}
 #: Built-in functions saved by bare name (``"relu"``); ``kshim.activations`` fills it on import.
@@ -56,6 +58,7 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
     Raises:
         ValueError: (from the decorator) when the decorated class has no ``get_config`` method.
     """
+
     def decorator(obj: Any) -> Any:
         key = f"{package}>{name or obj.__name__}"
         if hasattr(obj, "get_config") is False and isinstance(obj, type):
@@ -63,6 +66,7 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
         _REGISTRY[key] = obj
         _NAMES[id(obj)] = (obj, key)
         return obj
+
     return decorator
 
 

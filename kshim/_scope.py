@@ -1,4 +1,5 @@
 """Stateless scope: substitute values for variables and collect assignments instead of applying them."""
+
 from __future__ import annotations
 
 import contextvars
@@ -16,8 +17,9 @@ class StatelessScope:
     step's scope over all variables sees and records the non-trainable ones in the outer scope).
     """
 
-    def __init__(self, state_mapping: Iterable[tuple[Any, Any]] = (), collect_losses: bool = False,
-                 record_all: bool = False):
+    def __init__(
+        self, state_mapping: Iterable[tuple[Any, Any]] = (), collect_losses: bool = False, record_all: bool = False
+    ):
         self.values: dict[int, Any] = {id(v): val for v, val in state_mapping}
         self.updates: dict[int, Any] = {}
         self.assigned: dict[int, Any] = {}  # id -> the variable object, for every entry of ``updates``

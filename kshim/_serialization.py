@@ -13,6 +13,7 @@ from below:
   on demand, as Keras itself resolves ``"module"``), after ``custom_objects`` and the registry.
 * Built-in functions (activations) register themselves in ``_registry.BUILTIN_FUNCTIONS``.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -40,9 +41,13 @@ _MODULES = {
     "keras": ("kshim", "kshim.layers.dtype_policy"),
 }
 _KSHIM_TO_KERAS = {
-    "kshim.layers": "keras.layers", "kshim.initializers": "keras.initializers",
-    "kshim.regularizers": "keras.regularizers", "kshim.constraints": "keras.constraints",
-    "kshim.optimizers": "keras.optimizers", "kshim.losses": "keras.losses", "kshim.metrics": "keras.metrics",
+    "kshim.layers": "keras.layers",
+    "kshim.initializers": "keras.initializers",
+    "kshim.regularizers": "keras.regularizers",
+    "kshim.constraints": "keras.constraints",
+    "kshim.optimizers": "keras.optimizers",
+    "kshim.losses": "keras.losses",
+    "kshim.metrics": "keras.metrics",
 }
 
 
@@ -89,21 +94,32 @@ def serialize_keras_object(obj: Any) -> Any:
         return [serialize_keras_object(o) for o in obj]
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
-    registered = _registered_key(obj if isinstance(obj, type) or callable(obj) and not hasattr(obj, "get_config")
-                                     else kshim_class(obj))
+    registered = _registered_key(
+        obj if isinstance(obj, type) or callable(obj) and not hasattr(obj, "get_config") else kshim_class(obj)
+    )
     if callable(obj) and not hasattr(obj, "get_config"):
         name = getattr(obj, "__name__", None)
         if _builtin_functions().get(name) is obj:
             return name
         if registered is None:
-            raise ValueError(f"Cannot serialize the function {obj!r}: register it with "
-                             f"@kshim.saving.register_keras_serializable() to save it.")
-        return {"module": obj.__module__, "class_name": "function", "config": registered.split(">")[-1],
-                "registered_name": registered}
+            raise ValueError(
+                f"Cannot serialize the function {obj!r}: register it with "
+                f"@kshim.saving.register_keras_serializable() to save it."
+            )
+        return {
+            "module": obj.__module__,
+            "class_name": "function",
+            "config": registered.split(">")[-1],
+            "registered_name": registered,
+        }
     cls = kshim_class(obj)  # a layer that is also a torch.nn.Module: the user's class
     class_name = cls.__dict__.get("_keras_class_name", cls.__name__)  # Keras' export name
-    cfg = {"module": _keras_module(obj) if registered is None else None, "class_name": class_name,
-           "config": obj.get_config(), "registered_name": registered}
+    cfg = {
+        "module": _keras_module(obj) if registered is None else None,
+        "class_name": class_name,
+        "config": obj.get_config(),
+        "registered_name": registered,
+    }
     if registered is not None:
         cfg["module"] = registered.split(">")[0]
     build = getattr(obj, "get_build_config", None)
@@ -186,16 +202,20 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None, sa
     class_name = config["class_name"]
     if class_name == "function":
         from ._lambda_code import resolve_function
+
         return resolve_function(config, custom_objects, safe_mode)
     if class_name == "__tensor__":
         import numpy as np
+
         return np.asarray(config["config"]["value"], dtype=config["config"].get("dtype"))
     _check_config_types(config, class_name)
     cls = _find_class(config.get("module"), class_name, config.get("registered_name"), custom_objects)
     if cls is None:
-        raise TypeError(f"Could not locate class {class_name!r} (module {config.get('module')!r}). Make sure "
-                        f"custom classes are registered with @kshim.saving.register_keras_serializable() or "
-                        f"passed via custom_objects.")
+        raise TypeError(
+            f"Could not locate class {class_name!r} (module {config.get('module')!r}). Make sure "
+            f"custom classes are registered with @kshim.saving.register_keras_serializable() or "
+            f"passed via custom_objects."
+        )
     inner = config.get("config", {})
     try:
         if getattr(cls, "_from_config_takes_safe_mode", False):
@@ -210,8 +230,10 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None, sa
     except (AttributeError, KeyError, IndexError) as e:
         # A field of the wrong JSON type reached code that expected another ('str' has no 'get').
         name = inner.get("name") if isinstance(inner, dict) else None
-        raise ValueError(f"The config of {class_name}{f' {name!r}' if name else ''} is invalid: a field has "
-                         f"the wrong type or is missing ({type(e).__name__}: {e}).") from e
+        raise ValueError(
+            f"The config of {class_name}{f' {name!r}' if name else ''} is invalid: a field has "
+            f"the wrong type or is missing ({type(e).__name__}: {e})."
+        ) from e
     bc = config.get("build_config")
     if bc and hasattr(obj, "build_from_config") and not getattr(obj, "built", True):
         obj.build_from_config(bc)
@@ -221,29 +243,41 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None, sa
     return obj
 
 
-_FIELD_TYPES: dict[str, Any] = {"config": dict, "module": (str, type(None)), "registered_name": (str, type(None)),
-                "build_config": (dict, type(None)), "compile_config": (dict, type(None))}
+_FIELD_TYPES: dict[str, Any] = {
+    "config": dict,
+    "module": (str, type(None)),
+    "registered_name": (str, type(None)),
+    "build_config": (dict, type(None)),
+    "compile_config": (dict, type(None)),
+}
 
 
 def _check_config_types(config: dict, class_name: Any) -> None:
     """Refuse an object config whose Keras 3 envelope fields have the wrong JSON type."""
     if not isinstance(class_name, str):
-        raise ValueError(f"field 'class_name' of an object config must be a string, got "
-                         f"{type(class_name).__name__} ({class_name!r:.80}).")
+        raise ValueError(
+            f"field 'class_name' of an object config must be a string, got "
+            f"{type(class_name).__name__} ({class_name!r:.80})."
+        )
     for field, types in _FIELD_TYPES.items():
         if field in config and not isinstance(config[field], types):
             want = "an object" if types is dict else "an object or null" if dict in types else "a string or null"
             inner = config.get("config")
             name = inner.get("name") if isinstance(inner, dict) else None
-            raise ValueError(f"field {field!r} of {class_name}{f' {name!r}' if name else ''} must be {want}, "
-                             f"got {type(config[field]).__name__} ({config[field]!r:.80}).")
+            raise ValueError(
+                f"field {field!r} of {class_name}{f' {name!r}' if name else ''} must be {want}, "
+                f"got {type(config[field]).__name__} ({config[field]!r:.80})."
+            )
 
 
 def serialize_compile_config(cfg: dict) -> dict:
     out = {}
     for k, v in cfg.items():
-        out[k] = serialize_keras_object(v) if k in ("optimizer", "loss", "metrics", "weighted_metrics",
-                                                    "loss_weights") else v
+        out[k] = (
+            serialize_keras_object(v)
+            if k in ("optimizer", "loss", "metrics", "weighted_metrics", "loss_weights")
+            else v
+        )
     return out
 
 

@@ -1,4 +1,5 @@
 """``KerasTensor``: a symbolic tensor (shape and dtype only) used to build functional models."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,8 +21,9 @@ class KerasTensor(OpsOperators):
         history: The ``(node, output_index)`` that produced the tensor; ``None`` for an input.
     """
 
-    def __init__(self, shape: Any, dtype: str = "float32", sparse: bool = False, name: str | None = None,
-                 history: Any = None):
+    def __init__(
+        self, shape: Any, dtype: str = "float32", sparse: bool = False, name: str | None = None, history: Any = None
+    ):
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = dtype
         self.sparse = sparse
@@ -49,13 +51,13 @@ class KerasTensor(OpsOperators):
 
     def __array__(self, dtype: Any = None, copy: Any = None):
         from ._foreign import symbolic_conversion_error  # real Keras converting a kshim tensor lands here
+
         raise symbolic_conversion_error(self)
 
     __jax_array__ = __array__
 
     def __bool__(self):
         raise TypeError("A symbolic KerasTensor has no truth value; use kshim.ops.cond or build the model eagerly.")
-
 
 
 def any_symbolic(args: tuple, kwargs: dict) -> bool:

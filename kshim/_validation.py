@@ -11,6 +11,7 @@ Limits:
     running it on zero "probe" arrays (``2**28``, 1 GiB of float32). Layers with a closed-form
     ``compute_output_shape`` (convolutions, pooling, ``Dense``) are never probed.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -26,15 +27,20 @@ MAX_PROBE_ELEMENTS = 2**28
 
 # The limit that op outputs are checked against: MAX_ELEMENTS, or MAX_PROBE_ELEMENTS while probing.
 _OP_LIMIT: contextvars.ContextVar[tuple[int, str]] = contextvars.ContextVar(
-    "kshim_op_size_limit", default=(MAX_ELEMENTS, "elements per tensor"))
+    "kshim_op_size_limit", default=(MAX_ELEMENTS, "elements per tensor")
+)
 
 
 @contextlib.contextmanager
 def probing(layer_name: str) -> Iterator[None]:
     """Within this block (a layer run on probe arrays to infer its output shape), op outputs are
     limited to ``MAX_PROBE_ELEMENTS`` elements."""
-    token = _OP_LIMIT.set((MAX_PROBE_ELEMENTS, f"elements allowed while inferring the output shape of layer "
-                                               f"{layer_name!r} on probe arrays"))
+    token = _OP_LIMIT.set(
+        (
+            MAX_PROBE_ELEMENTS,
+            f"elements allowed while inferring the output shape of layer {layer_name!r} on probe arrays",
+        )
+    )
     try:
         yield
     finally:
@@ -76,11 +82,15 @@ def positive_int(value: Any, name: str, owner: Any = None, *, allow_zero: bool =
     """
     kind = "a non-negative" if allow_zero else "a positive"
     if not is_int(value) or (value < 0 if allow_zero else value <= 0):
-        raise ValueError(f"{_prefix(owner)}Received an invalid value for argument `{name}`, expected {kind} "
-                         f"integer. Received: {name}={value!r} (of type {type(value).__name__}).")
+        raise ValueError(
+            f"{_prefix(owner)}Received an invalid value for argument `{name}`, expected {kind} "
+            f"integer. Received: {name}={value!r} (of type {type(value).__name__})."
+        )
     if value > MAX_ELEMENTS:
-        raise ValueError(f"{_prefix(owner)}argument `{name}`={value} exceeds the limit of {MAX_ELEMENTS} "
-                         f"(2**31 - 1) that kshim accepts for any size; use a smaller value.")
+        raise ValueError(
+            f"{_prefix(owner)}argument `{name}`={value} exceeds the limit of {MAX_ELEMENTS} "
+            f"(2**31 - 1) that kshim accepts for any size; use a smaller value."
+        )
     return int(value)
 
 
@@ -114,13 +124,14 @@ def standardize_tuple(value: Any, n: int, name: str, allow_zero: bool = False) -
         t = (int(value),) * n
     else:
         try:
-            t = tuple(value)
+            raw: tuple[Any, ...] = tuple(value)
         except TypeError:
             raise ValueError(msg) from None
-        if len(t) != n or any(isinstance(v, (bool, np.bool_)) or not (is_int(v) or isinstance(v, float)
-                                                                       and v.is_integer()) for v in t):
+        if len(raw) != n or any(
+            isinstance(v, (bool, np.bool_)) or not (is_int(v) or isinstance(v, float) and v.is_integer()) for v in raw
+        ):
             raise ValueError(msg)
-        t = tuple(int(v) for v in t)
+        t = tuple(int(v) for v in raw)
     bad = [v for v in t if (v < 0 if allow_zero else v <= 0)]
     if bad:
         raise ValueError(f"{msg}, including values {bad} that are not {'>= 0' if allow_zero else '> 0'}.")
@@ -151,17 +162,21 @@ def check_shape(shape: Any, name: str, owner: Any = None, *, allow_none: bool = 
         dims = tuple(shape)
     except TypeError:
         raise ValueError(f"{_prefix(owner)}`{name}` must be a tuple of integers, got {shape!r}.") from None
-    out = []
+    out: list[int | None] = []
     for i, d in enumerate(dims):
         if d is None and allow_none:
             out.append(None)
             continue
         if not is_int(d):
-            raise ValueError(f"{_prefix(owner)}cannot convert {name}={dims!r} to a shape: dim {i} is {d!r} of "
-                             f"type {type(d).__name__}; dims must be integers{' or None' if allow_none else ''}.")
+            raise ValueError(
+                f"{_prefix(owner)}cannot convert {name}={dims!r} to a shape: dim {i} is {d!r} of "
+                f"type {type(d).__name__}; dims must be integers{' or None' if allow_none else ''}."
+            )
         if d < 0:
-            raise ValueError(f"{_prefix(owner)}cannot convert {name}={dims!r} to a shape: dim {i} is {d}; "
-                             f"negative dimensions are not allowed.")
+            raise ValueError(
+                f"{_prefix(owner)}cannot convert {name}={dims!r} to a shape: dim {i} is {d}; "
+                f"negative dimensions are not allowed."
+            )
         out.append(int(d))
     check_num_elements(out, name, owner)
     return tuple(out)
@@ -173,8 +188,14 @@ def is_symbolic_dim(d: Any) -> bool:
     return type(d).__name__ in ("SymInt", "_DimExpr")
 
 
-def check_num_elements(shape: Iterable, name: str, owner: Any = None, limit: int = MAX_ELEMENTS,
-                       why: str = "elements per tensor", fix: str = "Declare a smaller size.") -> int:
+def check_num_elements(
+    shape: Iterable,
+    name: str,
+    owner: Any = None,
+    limit: int = MAX_ELEMENTS,
+    why: str = "elements per tensor",
+    fix: str = "Declare a smaller size.",
+) -> int:
     """Refuse a shape whose known dims multiply to more than ``limit`` elements.
 
     ``None`` dims count as 1. The message names the first dim at which the running product passes
@@ -205,8 +226,11 @@ def check_num_elements(shape: Iterable, name: str, owner: Any = None, limit: int
             continue
         running *= int(d)
         if running > limit:
-            what = f"{name} dim {i} = {d}" if running == total == int(d) else \
-                f"{name} {dims} has {total} elements (at dim {i} = {d}), which"
+            what = (
+                f"{name} dim {i} = {d}"
+                if running == total == int(d)
+                else f"{name} {dims} has {total} elements (at dim {i} = {d}), which"
+            )
             raise ValueError(f"{_prefix(owner)}{what} exceeds the limit of {limit} {why}. {fix}")
     return total
 
@@ -236,8 +260,10 @@ def check_number(value: Any, name: str, owner: Any = None, *, allow_none: bool =
         except (TypeError, ValueError, RuntimeError):
             ok = False
     if not ok:
-        raise ValueError(f"{_prefix(owner)}argument `{name}` must be a number{' or None' if allow_none else ''}, "
-                         f"got {value!r:.80} (of type {type(value).__name__}).")
+        raise ValueError(
+            f"{_prefix(owner)}argument `{name}` must be a number{' or None' if allow_none else ''}, "
+            f"got {value!r:.80} (of type {type(value).__name__})."
+        )
     return value
 
 

@@ -1,4 +1,5 @@
 """``kshim.activations``: Keras activation functions by name (with Keras' activation defaults)."""
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -417,10 +418,41 @@ def threshold(x: Any, threshold: float, default_value: float) -> Any:
     return ops.threshold(x, threshold, default_value)
 
 
-ALL = {f.__name__: f for f in (relu, linear, gelu, leaky_relu, softmax, log_softmax, elu, exponential, sigmoid,
-                               tanh, softplus, softsign, selu, silu, hard_sigmoid, hard_silu, relu6, mish,
-                               log_sigmoid, celu, glu, hard_tanh, tanh_shrink, soft_shrink, hard_shrink,
-                               squareplus, sparse_plus, sparse_sigmoid, sparsemax, threshold)}
+ALL = {
+    f.__name__: f
+    for f in (
+        relu,
+        linear,
+        gelu,
+        leaky_relu,
+        softmax,
+        log_softmax,
+        elu,
+        exponential,
+        sigmoid,
+        tanh,
+        softplus,
+        softsign,
+        selu,
+        silu,
+        hard_sigmoid,
+        hard_silu,
+        relu6,
+        mish,
+        log_sigmoid,
+        celu,
+        glu,
+        hard_tanh,
+        tanh_shrink,
+        soft_shrink,
+        hard_shrink,
+        squareplus,
+        sparse_plus,
+        sparse_sigmoid,
+        sparsemax,
+        threshold,
+    )
+}
 ALL.update({"swish": silu, "hard_swish": hard_silu})
 _NAMES = {id(f): n for n, f in ALL.items() if n not in ("swish", "hard_swish")}
 _registry.BUILTIN_FUNCTIONS.update(ALL)  # saved and loaded by bare name ("relu")
@@ -467,6 +499,7 @@ def serialize(activation: Callable) -> Any:
     if name is not None:
         return name
     from ._serialization import serialize_keras_object
+
     return serialize_keras_object(activation)
 
 
@@ -486,4 +519,5 @@ def deserialize(config: Any, custom_objects: dict | None = None) -> Callable:
     if isinstance(config, str):
         return get(config)
     from ._serialization import deserialize_keras_object
+
     return deserialize_keras_object(config, custom_objects=custom_objects)

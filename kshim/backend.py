@@ -3,6 +3,7 @@
 Order: ``kshim.backend.use(name)`` (context manager) > ``KSHIM_BACKEND`` > ``KERAS_BACKEND`` >
 ``~/.kshim/kshim.json`` (``{"backend": ...}``) > ``"numpy"``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -12,6 +13,7 @@ from typing import Any, Iterator
 
 from . import backends as _registry
 from ._config import _read_file_config
+
 # ``keras.backend`` re-exports these settings from ``keras.config``; they are the same functions.
 from ._config import epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format  # noqa: F401
 
@@ -117,8 +119,10 @@ def set_backend(name: str) -> None:
 
 def _check_name(name: Any) -> str:
     if not isinstance(name, str):
-        raise TypeError(f"A backend name must be a string, one of {', '.join(map(repr, _registry.names()))}; "
-                        f"got {name!r} of type {type(name).__name__}.")
+        raise TypeError(
+            f"A backend name must be a string, one of {', '.join(map(repr, _registry.names()))}; "
+            f"got {name!r} of type {type(name).__name__}."
+        )
     return name
 
 
@@ -128,9 +132,11 @@ def _resolve(name_or_backend: Any) -> Any:
         return _registry.get(name_or_backend)
     if isinstance(getattr(name_or_backend, "name", None), str) and hasattr(name_or_backend, "convert_to_tensor"):
         return name_or_backend
-    raise TypeError(f"kshim.backend.use() takes a backend name, one of {', '.join(map(repr, _registry.names()))}, "
-                    f"or a backend object from kshim.backends.get(); got {name_or_backend!r} of type "
-                    f"{type(name_or_backend).__name__}.")
+    raise TypeError(
+        f"kshim.backend.use() takes a backend name, one of {', '.join(map(repr, _registry.names()))}, "
+        f"or a backend object from kshim.backends.get(); got {name_or_backend!r} of type "
+        f"{type(name_or_backend).__name__}."
+    )
 
 
 # ---- the rest of Keras' ``keras.backend`` namespace ---------------------------------------------------
@@ -153,6 +159,7 @@ def standardize_dtype(dtype: Any) -> str:
         ValueError: not a dtype kshim supports.
     """
     from .dtypes import canonical_dtype
+
     if dtype is None:
         return floatx()
     try:
@@ -211,6 +218,7 @@ def result_type(*dtypes: Any) -> str:
         The promoted dtype name.
     """
     from .dtypes import result_type as _promote
+
     if not dtypes:
         return floatx()
     strong, weak = [], []
@@ -240,6 +248,7 @@ def is_keras_tensor(x: Any) -> bool:
         ``True`` if ``x`` is a ``KerasTensor``; ``False`` for concrete tensors and everything else.
     """
     from ._symbolic import KerasTensor
+
     return isinstance(x, KerasTensor)
 
 
@@ -253,6 +262,7 @@ def get_uid(prefix: str = "") -> int:
         The new id.
     """
     from . import _naming
+
     return _naming.next_uid(prefix)
 
 
@@ -273,9 +283,11 @@ def clear_session(free_memory: bool = True) -> None:
         free_memory: Whether to call ``gc.collect()``.
     """
     from . import _naming
+
     _naming.reset()
     for hook in _CLEAR_SESSION_HOOKS:
         hook()
     if free_memory:
         import gc
+
         gc.collect()

@@ -15,6 +15,7 @@ model, backend not installed, no case matches ``--filter``, real Keras needed bu
 internal kshim error (a traceback is printed). ``compare`` and ``run`` load scripts with
 ``import keras`` resolving to kshim (``kshim.alias_keras()``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,9 +27,9 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_CODES: dict[int, str] = {
     EXIT_OK: "success: everything ran and every backend pair agreed",
     EXIT_FAILED: "a comparison failed (matrix: a case failed or errored; compare: a backend pair diverged); "
-                 "run: the script's own exit status (1 when it raises)",
+    "run: the script's own exit status (1 when it raises)",
     EXIT_USAGE: "usage error: bad option, unknown backend or model, backend not installed, "
-                "no case matches --filter, real Keras needed but not installed",
+    "no case matches --filter, real Keras needed but not installed",
     EXIT_INTERNAL: "internal kshim error (a traceback is printed)",
 }
 """Exit statuses of the ``kshim`` command (shown in ``kshim --help`` and docs/cli.md)."""
@@ -38,7 +39,8 @@ MATRIX_LEGEND = (
     "the case's outputs: MAX_ABS = max |a - b|, MAX_REL = max |a - b| / max(|a|, |b|) over values with magnitude "
     "above atol; ok = every value within |a - b| <= atol + rtol * max(|a|, |b|) for each output's "
     "tolerance kind (compat/tolerances.py: exact, elementwise, reduction, gradient, training, oracle); "
-    "'-' = pair not compared.")
+    "'-' = pair not compared."
+)
 """Printed under the ``kshim matrix`` table."""
 
 COMPARE_LEGEND = (
@@ -46,7 +48,8 @@ COMPARE_LEGEND = (
     "steps after the first; 1st step s = the first step (includes tracing/compilation); fit s = the whole fit. "
     "init identical = the initial weights are bit-identical; max |dW| = max |a - b| over the final weights; "
     "max |dloss| = max |a - b| of the per-step training loss; ok = initial weights identical and every final "
-    "weight and loss value within |a - b| <= atol + rtol * max(|a|, |b|) (the tolerance line).")
+    "weight and loss value within |a - b| <= atol + rtol * max(|a|, |b|) (the tolerance line)."
+)
 """Printed under the ``kshim compare`` tables."""
 
 NAMESPACES = ("ops", "layers", "losses", "metrics", "optimizers", "callbacks", "activations", "initializers")
@@ -63,9 +66,9 @@ LEFT_OUT: dict[tuple[str, str], str] = {
     ("ops.nn", "polar"): "kshim has no complex dtypes",
     ("layers", "TFSMLayer"): "loads TensorFlow SavedModels: needs TensorFlow, which kshim does not use",
     ("export", "ExportArchive"): "builds TensorFlow SavedModels (tf.Module endpoints): needs TensorFlow; "
-                                 "model.export writes ONNX, torch.export and jax.export artifacts",
+    "model.export writes ONNX, torch.export and jax.export artifacts",
     ("callbacks", "OrbaxCheckpoint"): "needs orbax-checkpoint (JAX-only, 11 extra packages incl. tensorstore) and "
-                                      "Keras' state-tree API; ModelCheckpoint/BackupAndRestore cover checkpointing",
+    "Keras' state-tree API; ModelCheckpoint/BackupAndRestore cover checkpointing",
 }
 
 
@@ -77,9 +80,11 @@ def _backends_arg(value: str | None) -> list[str] | None:
 
 def _check_backends(names: list[str] | None) -> list[str]:
     from . import backends as reg
+
     if names is None:
-        return [n for n in reg.available() if n in ("numpy", "jax", "torch")] + \
-            [n for n in reg.available() if n not in ("numpy", "jax", "torch")]
+        return [n for n in reg.available() if n in ("numpy", "jax", "torch")] + [
+            n for n in reg.available() if n not in ("numpy", "jax", "torch")
+        ]
     for n in names:
         reg.get(n)  # ValueError for unknown, ImportError for not installed
     return names
@@ -88,6 +93,7 @@ def _check_backends(names: list[str] | None) -> list[str]:
 # ---- info -----------------------------------------------------------------------------------------
 def _public(mod: Any) -> set[str]:
     import types
+
     names = getattr(mod, "__all__", None) or dir(mod)
     out = set()
     for n in names:
@@ -109,6 +115,7 @@ def keras_namespaces(keras: Any) -> list[str]:
     the audited ``NAMESPACES`` first; ``""`` is the package root."""
     import importlib
     import pkgutil
+
     found: list[str] = []
     todo = [("", keras)]
     while todo:  # descend only into public namespaces (walk_packages would import keras.src.backend.*)
@@ -132,6 +139,7 @@ def namespace_modules(namespaces: Sequence[str]) -> Any:
     ``namespaces`` whose Keras module imports (some need TensorFlow); a kshim namespace that does
     not import is ``None``. Shared by the coverage table, the docs generator and the docstring test."""
     import importlib
+
     for ns in namespaces:
         try:
             kmod = importlib.import_module(f"keras.{ns}" if ns else "keras")
@@ -150,6 +158,7 @@ def coverage() -> tuple[dict, str]:
     public Keras namespace, and the Keras version; needs real Keras installed."""
     from .compat.oracle import import_keras
     from .compat.registry import Unavailable
+
     try:
         keras = import_keras()
     except Unavailable as e:
@@ -159,16 +168,23 @@ def coverage() -> tuple[dict, str]:
         k = _public(kmod)
         s = _public(smod) if smod is not None else set()
         left = {n: r for (lns, n), r in LEFT_OUT.items() if lns == ns and n in k and n not in s}
-        out[ns or "keras"] = {"keras": len(k), "kshim": len(k & s), "missing": sorted(k - s - set(left)),
-                              "left_out": left}
+        out[ns or "keras"] = {
+            "keras": len(k),
+            "kshim": len(k & s),
+            "missing": sorted(k - s - set(left)),
+            "left_out": left,
+        }
     return out, keras.__version__
 
 
 def cmd_info(args: argparse.Namespace) -> int:
     import kshim
     from . import backends as reg
-    print(f"kshim {kshim.__kshim_version__} (Keras {kshim.__version__} API)  floatx={kshim.config.floatx()}  "
-          f"image_data_format={kshim.config.image_data_format()}  default backend={kshim.backend.default_name()}")
+
+    print(
+        f"kshim {kshim.__kshim_version__} (Keras {kshim.__version__} API)  floatx={kshim.config.floatx()}  "
+        f"image_data_format={kshim.config.image_data_format()}  default backend={kshim.backend.default_name()}"
+    )
     print(f"{'backend':8s} {'installed':9s} {'version':12s} device")
     for name in reg.names():
         if not reg.is_available(name):
@@ -188,22 +204,30 @@ def cmd_info(args: argparse.Namespace) -> int:
     except ImportError:
         print("\n--coverage needs real Keras 3: pip install 'kshim[oracle]'", file=sys.stderr)
         return EXIT_USAGE
-    lines = [f"# kshim coverage of Keras {kver}", "",
-             "Public names of each Keras 3 namespace that kshim does not provide (generated by "
-             "`kshim info --coverage --write docs/coverage.md`).", "",
-             "| namespace | Keras names | in kshim | missing | left out on purpose |", "|---|---|---|---|---|"]
+    lines = [
+        f"# kshim coverage of Keras {kver}",
+        "",
+        "Public names of each Keras 3 namespace that kshim does not provide (generated by "
+        "`kshim info --coverage --write docs/coverage.md`).",
+        "",
+        "| namespace | Keras names | in kshim | missing | left out on purpose |",
+        "|---|---|---|---|---|",
+    ]
     for ns, c in cov.items():
         lines.append(f"| {ns} | {c['keras']} | {c['kshim']} | {len(c['missing'])} | {len(c['left_out'])} |")
     total_k = sum(c["keras"] for c in cov.values())
     total_s = sum(c["kshim"] for c in cov.values())
     lines += ["", f"In all: {total_s} of {total_k} public names ({100 * total_s / max(total_k, 1):.0f}%)."]
-    lines += ["", "Left out as features rather than names: **sparse tensors** (Keras has them on TensorFlow and "
-              "JAX only; kshim has no sparse tensor type on any backend: `bincount(sparse=True)` raises "
-              "ValueError, `one_hot`/`multi_hot` return dense results, `Input(sparse=True)` is recorded so "
-              "configs round-trip, and the data stays dense), "
-              "**complex dtypes** (`real`, `imag`, `conj`, `isreal` refuse complex input with a ValueError) and "
-              "the **float8** dtypes (`cast` names the supported dtypes). Keras' own correctness tests of these "
-              "(`python -m kshim.compat.keras_conformance`) are counted as failures, not skipped."]
+    lines += [
+        "",
+        "Left out as features rather than names: **sparse tensors** (Keras has them on TensorFlow and "
+        "JAX only; kshim has no sparse tensor type on any backend: `bincount(sparse=True)` raises "
+        "ValueError, `one_hot`/`multi_hot` return dense results, `Input(sparse=True)` is recorded so "
+        "configs round-trip, and the data stays dense), "
+        "**complex dtypes** (`real`, `imag`, `conj`, `isreal` refuse complex input with a ValueError) and "
+        "the **float8** dtypes (`cast` names the supported dtypes). Keras' own correctness tests of these "
+        "(`python -m kshim.compat.keras_conformance`) are counted as failures, not skipped.",
+    ]
     for ns, c in cov.items():
         lines += ["", f"## {ns} ({len(c['missing'])} missing)", ""]
         lines.append(", ".join(f"`{n}`" for n in c["missing"]) if c["missing"] else "(none)")
@@ -214,6 +238,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(text)
     if args.write:
         import os
+
         os.makedirs(os.path.dirname(os.path.abspath(args.write)), exist_ok=True)
         with open(args.write, "w") as f:
             f.write(text)
@@ -223,6 +248,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def _wrap(legend: str) -> str:
     import textwrap
+
     return textwrap.fill(legend, 110, subsequent_indent="  ")
 
 
@@ -232,9 +258,11 @@ def _enable_jax_cache() -> None:
     the run time on small CPUs); opt out with KSHIM_JAX_CACHE=0."""
     import importlib.util
     import os
+
     if os.environ.get("KSHIM_JAX_CACHE", "1") == "0" or importlib.util.find_spec("jax") is None:
         return
     import jax
+
     path = os.path.join(os.path.expanduser("~"), ".cache", "kshim", "jax")
     try:
         jax.config.update("jax_compilation_cache_dir", path)
@@ -246,6 +274,7 @@ def _enable_jax_cache() -> None:
 
 def cmd_matrix(args: argparse.Namespace) -> int:
     from .compat import report, runner
+
     backends = _check_backends(_backends_arg(args.backends))
     dtypes = ["float32", "float64"] if args.dtype == "all" else [args.dtype]
     oracles: dict[str, bool | str] = {"auto": "auto", "on": True, "off": False}
@@ -258,8 +287,10 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         n[0] += 1
         if not args.quiet and r.status in ("fail", "error"):
             print(f"  {r.status.upper():5s} {r.name} [{r.dtype}]: {r.reason[:200]}", file=sys.stderr)
-    results = runner.run_matrix(backends=backends, dtypes=dtypes, filter=args.filter, kinds=args.kind,
-                                oracle=oracle, progress=progress)
+
+    results = runner.run_matrix(
+        backends=backends, dtypes=dtypes, filter=args.filter, kinds=args.kind, oracle=oracle, progress=progress
+    )
     seconds = time.perf_counter() - t0
     if not results:
         print(f"no case matches filter {args.filter!r}", file=sys.stderr)
@@ -290,6 +321,7 @@ def _baselines(values: list[str] | None) -> list[str]:
 def cmd_compare(args: argparse.Namespace) -> int:
     from ._alias import RealKerasObjectError, aliased
     from .compat import training
+
     backends = _check_backends(_backends_arg(args.backends))
     if args.seeds < 1 or (args.repeats or 0) < 0 or not 0.0 <= args.validation_split < 1.0:
         raise ValueError("--seeds must be >= 1, --repeats >= 0 and --validation-split in [0, 1).")
@@ -301,19 +333,31 @@ def cmd_compare(args: argparse.Namespace) -> int:
         with aliased(strict=False):
             if study_mode:
                 from .compat import study
-                res = study.run_study(args.model, backends=backends, epochs=args.epochs, batch_size=args.batch_size,
-                                      seeds=[args.seed + i for i in range(args.seeds)],
-                                      baselines=_baselines(args.baseline), trace=args.trace,
-                                      validation_split=args.validation_split, dropout=args.dropout,
-                                      timing_repeats=5 if args.repeats is None else args.repeats,
-                                      trace_steps=args.trace_steps,
-                                      log=lambda line: print(f"[{time.perf_counter() - t0:6.1f} s] {line}",
-                                                             file=sys.stderr, flush=True))
+
+                res = study.run_study(
+                    args.model,
+                    backends=backends,
+                    epochs=args.epochs,
+                    batch_size=args.batch_size,
+                    seeds=[args.seed + i for i in range(args.seeds)],
+                    baselines=_baselines(args.baseline),
+                    trace=args.trace,
+                    validation_split=args.validation_split,
+                    dropout=args.dropout,
+                    timing_repeats=5 if args.repeats is None else args.repeats,
+                    trace_steps=args.trace_steps,
+                    log=lambda line: print(f"[{time.perf_counter() - t0:6.1f} s] {line}", file=sys.stderr, flush=True),
+                )
             else:
-                extra = {k: v for k, v in (("validation_split", args.validation_split), ("dropout", args.dropout))
-                         if v}
-                res = training.run_compare(args.model, backends=backends, epochs=args.epochs,
-                                           batch_size=args.batch_size, seed=args.seed, **extra)
+                extra = {k: v for k, v in (("validation_split", args.validation_split), ("dropout", args.dropout)) if v}
+                res = training.run_compare(
+                    args.model,
+                    backends=backends,
+                    epochs=args.epochs,
+                    batch_size=args.batch_size,
+                    seed=args.seed,
+                    **extra,
+                )
     except RealKerasObjectError as e:
         print(f"kshim compare: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -361,6 +405,7 @@ def run_script(script: str, argv: Sequence[str] = (), backend: str | None = None
 
     from . import backend as _backend
     from ._alias import alias_keras
+
     path = os.path.abspath(script)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no such script: {script}")
@@ -404,24 +449,32 @@ SUBCOMMANDS = ("info", "matrix", "compare", "run")
 def version() -> str:
     """kshim's release from the installed package metadata (``kshim.__kshim_version__`` when not installed)."""
     from importlib import metadata
+
     try:
         return metadata.version("kshim")
     except metadata.PackageNotFoundError:
         from . import __kshim_version__
+
         return __kshim_version__
 
 
 def _epilog() -> str:
     import textwrap
-    return "exit status:\n" + "\n".join(textwrap.fill(text, 96, initial_indent=f"  {code}  ", subsequent_indent="     ")
-                                        for code, text in EXIT_CODES.items())
+
+    return "exit status:\n" + "\n".join(
+        textwrap.fill(text, 96, initial_indent=f"  {code}  ", subsequent_indent="     ")
+        for code, text in EXIT_CODES.items()
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kshim", description="kshim: Keras 3 over NumPy, JAX and PyTorch.",
-                                epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--version", action="version", version=f"kshim {version()}",
-                   help="print 'kshim VERSION' and exit")
+    p = argparse.ArgumentParser(
+        prog="kshim",
+        description="kshim: Keras 3 over NumPy, JAX and PyTorch.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"kshim {version()}", help="print 'kshim VERSION' and exit")
     sub = p.add_subparsers(dest="command", required=True)
     pi = sub.add_parser("info", help="installed backends, versions, devices, floatx; --coverage vs real Keras")
     pi.add_argument("--coverage", action="store_true", help="list Keras 3 public names kshim lacks")
@@ -430,8 +483,12 @@ def build_parser() -> argparse.ArgumentParser:
     pm = sub.add_parser("matrix", help="run the compatibility matrix across backends")
     pm.add_argument("--backends", help="comma-separated backends (default: all installed)")
     pm.add_argument("--dtype", default="float32", choices=["float32", "float64", "all"])
-    pm.add_argument("--filter", metavar="SUBSTR", help="only cases whose name contains SUBSTR (case-insensitive; "
-                                      "a comma list matches any of them); exit status 2 when none does")
+    pm.add_argument(
+        "--filter",
+        metavar="SUBSTR",
+        help="only cases whose name contains SUBSTR (case-insensitive; "
+        "a comma list matches any of them); exit status 2 when none does",
+    )
     pm.add_argument("--kind", action="append", choices=["op", "random", "layer", "model"], help="case kinds")
     pm.add_argument("--oracle", default="auto", choices=["auto", "on", "off"], help="real Keras 3 column")
     pm.add_argument("--report", metavar="DIR", help="write matrix.json and matrix.md into DIR")
@@ -444,26 +501,51 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("--batch-size", type=int, default=64)
     pc.add_argument("--seed", type=int, default=1337)
     pc.add_argument("--backends", help="comma-separated backends (default: all installed)")
-    pc.add_argument("--seeds", type=int, default=1, metavar="N",
-                    help="a study over N seeds (--seed, --seed+1, ...): mean ± std [min, max] of every result")
-    pc.add_argument("--baseline", action="append", metavar="keras|native",
-                    help="extra columns: 'keras' = real Keras 3 on the jax/torch backends (subprocess), 'native' = "
-                         "hand-written torch and JAX loops (mlp, cnn); same initial weights and batches")
+    pc.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        metavar="N",
+        help="a study over N seeds (--seed, --seed+1, ...): mean ± std [min, max] of every result",
+    )
+    pc.add_argument(
+        "--baseline",
+        action="append",
+        metavar="keras|native",
+        help="extra columns: 'keras' = real Keras 3 on the jax/torch backends (subprocess), 'native' = "
+        "hand-written torch and JAX loops (mlp, cnn); same initial weights and batches",
+    )
     pc.add_argument("--trace", action="store_true", help="trace where the backends first diverge (per layer, step)")
     pc.add_argument("--trace-steps", type=int, default=5, metavar="N", help="steps of the --trace (default 5)")
-    pc.add_argument("--repeats", type=int, default=None, metavar="R",
-                    help="timing split (forward, backward, optimizer) over R repetitions (default 5 in a study, "
-                         "0 otherwise)")
-    pc.add_argument("--validation-split", type=float, default=0.0, metavar="F",
-                    help="validation curves on the last fraction F of the training data (default: the test split)")
-    pc.add_argument("--dropout", type=float, default=None, metavar="RATE",
-                    help="dropout rate of the bundled models (default 0.2; 0 makes baselines comparable step by step)")
-    pc.add_argument("--report", metavar="DIR",
-                    help="write compare.md/.json/.csv/.html and the PNG plots into DIR")
+    pc.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        metavar="R",
+        help="timing split (forward, backward, optimizer) over R repetitions (default 5 in a study, 0 otherwise)",
+    )
+    pc.add_argument(
+        "--validation-split",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="validation curves on the last fraction F of the training data (default: the test split)",
+    )
+    pc.add_argument(
+        "--dropout",
+        type=float,
+        default=None,
+        metavar="RATE",
+        help="dropout rate of the bundled models (default 0.2; 0 makes baselines comparable step by step)",
+    )
+    pc.add_argument("--report", metavar="DIR", help="write compare.md/.json/.csv/.html and the PNG plots into DIR")
     pc.set_defaults(fn=cmd_compare)
     pr = sub.add_parser("run", help="run an unmodified Keras script on kshim (`import keras` resolves to kshim)")
-    pr.add_argument("--backend", help="active backend for the run (numpy, jax, torch); wins over KERAS_BACKEND "
-                                      "set by the script or the environment")
+    pr.add_argument(
+        "--backend",
+        help="active backend for the run (numpy, jax, torch); wins over KERAS_BACKEND "
+        "set by the script or the environment",
+    )
     pr.add_argument("script", help="path/to/script.py")
     pr.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script (its sys.argv[1:])")
     pr.set_defaults(fn=cmd_run)
@@ -480,6 +562,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except Exception:  # noqa: BLE001 - a bug in kshim: keep status 1 for "a comparison failed"
         import traceback
+
         traceback.print_exc()
         print(f"kshim {args.command}: internal error (exit status {EXIT_INTERNAL})", file=sys.stderr)
         return EXIT_INTERNAL

@@ -3,6 +3,7 @@
 The state lives in :mod:`kshim._config`, the lowest module (internal code imports that); this module is
 the public facade, so it may also reach the backend, dtype policies and the Lambda-loading switch.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -47,15 +48,18 @@ def enable_determinism(seed: int | None = None) -> None:
         seed: If given, also ``kshim.utils.set_random_seed(seed)``.
     """
     from ._determinism import set_deterministic as _set
+
     _set(True)
     if seed is not None:
         from .utils import set_random_seed
+
         set_random_seed(seed)
 
 
 def disable_determinism() -> None:
     """Restore the frameworks' own (faster, possibly non-deterministic) settings."""
     from ._determinism import set_deterministic as _set
+
     _set(False)
 
 
@@ -66,18 +70,21 @@ def set_deterministic(enabled: bool) -> None:
         TypeError: ``enabled`` is not a bool.
     """
     from ._determinism import set_deterministic as _set
+
     _set(enabled)
 
 
 def is_determinism_enabled() -> bool:
     """Whether ``enable_determinism`` is in effect."""
     from ._determinism import is_deterministic
+
     return is_deterministic()
 
 
 def enable_unsafe_deserialization() -> None:
     """Allow loading Lambda layers' Python code from files (as ``safe_mode=False`` does)."""
     from ._lambda_code import enable_unsafe_deserialization as _enable
+
     _enable()
 
 
@@ -88,6 +95,7 @@ def backend() -> str:
         The backend's name, e.g. ``"numpy"``, ``"jax"`` or ``"torch"``.
     """
     from . import backend as _b
+
     return _b.backend()
 
 
@@ -102,6 +110,7 @@ def set_dtype_policy(policy: Any) -> None:
         ValueError: If ``policy`` cannot be interpreted as a dtype policy.
     """
     from .layers.dtype_policy import set_dtype_policy as _set
+
     _set(policy)
 
 
@@ -112,6 +121,7 @@ def dtype_policy() -> Any:
         A ``DTypePolicy``: the one set by ``set_dtype_policy``, else one named after ``floatx()``.
     """
     from .layers.dtype_policy import dtype_policy as _get
+
     return _get()
 
 
@@ -130,4 +140,5 @@ def set_backend(backend: str) -> None:
         ValueError: unknown backend name.
     """
     from . import backend as _b
+
     _b.set_backend(backend)

@@ -1,4 +1,5 @@
 """``kshim.constraints``: MaxNorm, MinMaxNorm, NonNeg, UnitNorm (applied after optimizer updates)."""
+
 from __future__ import annotations
 
 from typing import Any, overload
@@ -32,6 +33,7 @@ class MaxNorm(Constraint):
         axis: Axis (or tuple of axes) the norms are computed over. The default 0 suits a ``Dense`` kernel of
             shape ``(input_dim, output_dim)``: one norm per output unit.
     """
+
     def __init__(self, max_value: float = 2.0, axis: int = 0):
         self.max_value, self.axis = max_value, axis
 
@@ -49,6 +51,7 @@ class NonNeg(Constraint):
 
     Takes no arguments.
     """
+
     def __call__(self, w):
         return ops.multiply(w, ops.cast(ops.greater_equal(w, 0.0), ops.dtype(w)))
 
@@ -60,6 +63,7 @@ class UnitNorm(Constraint):
         axis: Axis (or tuple of axes) the norms are computed over (default 0: one norm per output unit of
             a ``Dense`` kernel).
     """
+
     def __init__(self, axis: int = 0):
         self.axis = axis
 
@@ -84,13 +88,15 @@ class MinMaxNorm(Constraint):
             bounds at once, smaller values move only that fraction of the way.
         axis: Axis (or tuple of axes) the norms are computed over (default 0).
     """
+
     def __init__(self, min_value: float = 0.0, max_value: float = 1.0, rate: float = 1.0, axis: int = 0):
         self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
 
     def __call__(self, w):
         norms = ops.sqrt(ops.sum(ops.square(w), axis=self.axis, keepdims=True))
-        desired = ops.add(ops.multiply(self.rate, ops.clip(norms, self.min_value, self.max_value)),
-                          ops.multiply(1 - self.rate, norms))
+        desired = ops.add(
+            ops.multiply(self.rate, ops.clip(norms, self.min_value, self.max_value)), ops.multiply(1 - self.rate, norms)
+        )
         return ops.multiply(w, ops.divide(desired, ops.add(config.epsilon(), norms)))
 
     def get_config(self):

@@ -1,4 +1,5 @@
 """Dtype names and the promotion table (JAX/Keras 3 lattice, written once for all backends)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,8 +9,20 @@ from . import _config as config
 
 INT_DTYPES = ("int8", "int16", "int32", "int64")
 UINT_DTYPES = ("uint8", "uint16", "uint32")
-_BITS = {"bool": 1, "uint8": 8, "uint16": 16, "uint32": 32, "int8": 8, "int16": 16, "int32": 32,
-         "int64": 64, "float16": 16, "bfloat16": 16, "float32": 32, "float64": 64}
+_BITS = {
+    "bool": 1,
+    "uint8": 8,
+    "uint16": 16,
+    "uint32": 32,
+    "int8": 8,
+    "int16": 16,
+    "int32": 32,
+    "int64": 64,
+    "float16": 16,
+    "bfloat16": 16,
+    "float32": 32,
+    "float64": 64,
+}
 
 
 def standardize_dtype(dtype: Any) -> str:

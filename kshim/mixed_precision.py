@@ -4,6 +4,7 @@ Layers created after ``set_global_policy("mixed_float16")`` keep float32 variabl
 float16 (see ``kshim.layers.dtype_policy``). ``LossScaleOptimizer`` is
 ``kshim.optimizers.LossScaleOptimizer`` (note: ``fit`` does not scale the loss yet).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,5 +37,12 @@ def global_policy() -> DTypePolicy:
     return dtype_policy()
 
 
-__all__ = ["DTypePolicy", "LossScaleOptimizer", "Policy",
-           "dtype_policy", "global_policy", "set_dtype_policy", "set_global_policy"]
+__all__ = [
+    "DTypePolicy",
+    "LossScaleOptimizer",
+    "Policy",
+    "dtype_policy",
+    "global_policy",
+    "set_dtype_policy",
+    "set_global_policy",
+]

@@ -1,4 +1,5 @@
 """``kshim.regularizers``: L1, L2, L1L2, OrthogonalRegularizer."""
+
 from __future__ import annotations
 
 from typing import Any, overload
@@ -28,6 +29,7 @@ class L1L2(Regularizer):
         l1: The L1 factor (float, default 0.0).
         l2: The L2 factor (float, default 0.0).
     """
+
     def __init__(self, l1: float = 0.0, l2: float = 0.0):
         self.l1, self.l2 = float(l1), float(l2)
 
@@ -49,6 +51,7 @@ class L1(Regularizer):
     Args:
         l1: The L1 factor (float, default 0.01).
     """
+
     def __init__(self, l1: float = 0.01):
         self.l1 = float(l1)
 
@@ -65,6 +68,7 @@ class L2(Regularizer):
     Args:
         l2: The L2 factor (float, default 0.01).
     """
+
     def __init__(self, l2: float = 0.01):
         self.l2 = float(l2)
 
@@ -88,6 +92,7 @@ class OrthogonalRegularizer(Regularizer):
     Raises:
         ValueError: If ``mode`` is neither ``"rows"`` nor ``"columns"``.
     """
+
     def __init__(self, factor: float = 0.01, mode: str = "rows"):
         if mode not in ("rows", "columns"):
             raise ValueError(f"OrthogonalRegularizer mode must be 'rows' or 'columns', got {mode!r}.")

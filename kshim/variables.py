@@ -1,4 +1,5 @@
 """``Variable``: a named, mutable tensor bound to the backend it was created under."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,9 +25,20 @@ class Variable(OpsOperators):
         name: short name; ``path`` adds the owning layer's name.
     """
 
-    def __init__(self, initializer: Any, shape: Any = None, dtype: Any = None, trainable: bool = True,
-                 autocast: bool = True, aggregation: str = "none", synchronization: str = "auto",
-                 name: str | None = None):
+    #: The constraint ``Layer.add_weight`` attached (``None``: none); optimizers apply it after updates.
+    constraint: Any = None
+
+    def __init__(
+        self,
+        initializer: Any,
+        shape: Any = None,
+        dtype: Any = None,
+        trainable: bool = True,
+        autocast: bool = True,
+        aggregation: str = "none",
+        synchronization: str = "auto",
+        name: str | None = None,
+    ):
         self._backend = _backend.current()
         self.name = name or "variable"
         self.path = self.name
@@ -114,8 +126,10 @@ class Variable(OpsOperators):
         """Set a new value (recorded instead inside a stateless scope)."""
         value = self._convert(value)
         if tuple(self._backend.shape(value)) != self.shape:
-            raise ValueError(f"Cannot assign a value of shape {tuple(self._backend.shape(value))} "
-                             f"to variable {self.path!r} of shape {self.shape}.")
+            raise ValueError(
+                f"Cannot assign a value of shape {tuple(self._backend.shape(value))} "
+                f"to variable {self.path!r} of shape {self.shape}."
+            )
         scope = current_scope()
         owner = None if scope is None else scope.owner_of(self)
         if owner is not None:
@@ -144,10 +158,12 @@ class Variable(OpsOperators):
 
     def assign_add(self, delta: Any) -> "Variable":
         from . import ops
+
         return self.assign(ops.add(self.value, delta))
 
     def assign_sub(self, delta: Any) -> "Variable":
         from . import ops
+
         return self.assign(ops.subtract(self.value, delta))
 
     def __repr__(self) -> str:
@@ -161,7 +177,7 @@ class StableVariable(Variable):
     replaced on assignment, detached. Its dtype follows the storage and ``trainable`` sets
     ``requires_grad`` on torch. Variables never handed over keep plain replace-on-assign storage."""
 
-    @property  # type: ignore[override]
+    @property
     def _value(self) -> Any:
         return self.__dict__["_storage"]
 
@@ -173,11 +189,11 @@ class StableVariable(Variable):
         else:  # a buffer: replaced (code reads a state, then assigns its successor), outside any graph
             d["_storage"] = self._backend.stop_gradient(value)
 
-    @property  # type: ignore[override]
-    def _dtype(self) -> str:
+    @property
+    def _dtype(self) -> str:  # type: ignore[override]  # read-only here: the storage decides the dtype
         return self._backend.dtype(self.__dict__["_storage"])
 
-    @property  # type: ignore[override]
+    @property
     def trainable(self) -> bool:
         return self.__dict__["_trainable"]
 

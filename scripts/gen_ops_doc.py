@@ -8,6 +8,7 @@ a list. Usage::
     python scripts/gen_ops_doc.py            # (re)write docs/ops.md
     python scripts/gen_ops_doc.py --check    # exit 1 if docs/ops.md is not current
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,6 +36,7 @@ def keras_names() -> tuple[list[str], str]:
     if K is None:
         raise SystemExit("gen_ops_doc: real Keras 3 must be installed (pip install 'kshim[oracle]').")
     import keras
+
     names = sorted(n for n in dir(K) if not n.startswith("_") and not isinstance(getattr(K, n), types.ModuleType))
     return names, keras.__version__
 
@@ -45,6 +47,7 @@ def status(assume_pass: bool = False) -> dict[str, dict[str, bool]]:
     by case in the same test run), so the check costs seconds instead of a second pass over the table."""
     import kshim
     from kshim import backends
+
     cases = _cases()
     out: dict[str, dict[str, bool]] = {}
     for b in BACKENDS:
@@ -65,6 +68,7 @@ def status(assume_pass: bool = False) -> dict[str, dict[str, bool]]:
 
 def render(assume_pass: bool = False) -> str:
     import kshim.ops as O
+
     names, version = keras_names()
     st = status(assume_pass)
     public = set(O._public_names())
@@ -99,8 +103,11 @@ def render(assume_pass: bool = False) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--check", action="store_true", help="fail if docs/ops.md is not current")
-    p.add_argument("--assume-cases-pass", action="store_true",
-                   help="do not run the cases; count every installed backend as passing (the op tests assert it)")
+    p.add_argument(
+        "--assume-cases-pass",
+        action="store_true",
+        help="do not run the cases; count every installed backend as passing (the op tests assert it)",
+    )
     a = p.parse_args(argv)
     text = render(a.assume_cases_pass)
     if a.check:

@@ -8,6 +8,7 @@ one message a line, the summary line, exit status 0 (clean), 1 (errors) or 2 (bl
 
 Usage: ``python scripts/typecheck.py [mypy options] [files]`` (files default to ``[tool.mypy] files``).
 """
+
 from __future__ import annotations
 
 import sys

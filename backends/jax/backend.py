@@ -1,4 +1,5 @@
 """The ``JaxBackend`` class: kshim primitives implemented with ``jax.numpy`` / ``jax.lax``."""
+
 from __future__ import annotations
 
 import contextlib
@@ -43,7 +44,7 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
     # A cached constant can end up as a Variable's value and then be donated to a jitted train
     # step (deleting its buffer); jit already folds constants, so there is nothing to gain.
     cache_constants = False
-    jit_takes_host_arrays = True   # jitted functions accept NumPy arrays (transferred in C++ dispatch)
+    jit_takes_host_arrays = True  # jitted functions accept NumPy arrays (transferred in C++ dispatch)
     jit_user_steps = True
     supports_jit = True
     tensor_modules = ("jax", "jaxlib", "kshim.backends.jax")
@@ -51,6 +52,7 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
     def __init__(self) -> None:
         _configure()
         from .._device import env_device
+
         spec = env_device()
         if spec is not None:
             # An explicit request: JAX's default device for the process (JAX's own setting; a JAX user's
@@ -62,13 +64,18 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
         """``spec`` (``backends._device`` form) as a ``jax.Device``; ``ValueError`` naming the devices
         JAX has when it names none of them."""
         from .._device import parse_device, unavailable
+
         kind, index = parse_device(spec)
         platforms = ("gpu", "cuda", "rocm") if kind == "gpu" else (kind,)
         devices = jax.devices("cpu") if kind == "cpu" else [d for d in jax.devices() if d.platform in platforms]
         if devices and (index or 0) < len(devices):
             return devices[index or 0]
-        available = sorted({f"{'gpu' if d.platform in ('cuda', 'rocm') else d.platform}:{d.id}"
-                            for d in jax.devices() + jax.devices("cpu")})
+        available = sorted(
+            {
+                f"{'gpu' if d.platform in ('cuda', 'rocm') else d.platform}:{d.id}"
+                for d in jax.devices() + jax.devices("cpu")
+            }
+        )
         raise unavailable("jax", spec, available)
 
     @contextlib.contextmanager
@@ -95,7 +102,7 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
             return jnp.asarray(x, dtype=jnp.int64)
         if isinstance(x, float) and dtype is None:
             return jnp.asarray(x, dtype=jnp.float64)
-        if isinstance(x, (bool, int, float)):
+        if isinstance(x, (bool, int, float)) and dtype is not None:  # (with dtype None: returned above)
             return jnp.asarray(x, dtype=self._jdtype(dtype))
         arr = x if isinstance(x, np.ndarray) else np.asarray(x)
         if arr.dtype == object:
@@ -153,32 +160,83 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
         return jnp.where(condition, x1, x2)
 
     # unary
-    def negative(self, x): return jnp.negative(x)
-    def abs(self, x): return jnp.abs(x)
-    def sign(self, x): return jnp.sign(x)
-    def exp(self, x): return jnp.exp(x)
-    def log(self, x): return jnp.log(x)
-    def log1p(self, x): return jnp.log1p(x)
-    def expm1(self, x): return jnp.expm1(x)
-    def sqrt(self, x): return jnp.sqrt(x)
-    def square(self, x): return jnp.square(x)
-    def reciprocal(self, x): return jnp.reciprocal(x)
-    def sin(self, x): return jnp.sin(x)
-    def cos(self, x): return jnp.cos(x)
-    def tan(self, x): return jnp.tan(x)
-    def arcsin(self, x): return jnp.arcsin(x)
-    def arccos(self, x): return jnp.arccos(x)
-    def arctan(self, x): return jnp.arctan(x)
-    def sinh(self, x): return jnp.sinh(x)
-    def cosh(self, x): return jnp.cosh(x)
-    def tanh(self, x): return jnp.tanh(x)
-    def arcsinh(self, x): return jnp.arcsinh(x)
-    def arccosh(self, x): return jnp.arccosh(x)
-    def arctanh(self, x): return jnp.arctanh(x)
-    def erf(self, x): return jsp.erf(x)
-    def erfinv(self, x): return jsp.erfinv(x)
-    def sigmoid(self, x): return jax.nn.sigmoid(x)
-    def softplus(self, x): return jax.nn.softplus(x)
+    def negative(self, x):
+        return jnp.negative(x)
+
+    def abs(self, x):
+        return jnp.abs(x)
+
+    def sign(self, x):
+        return jnp.sign(x)
+
+    def exp(self, x):
+        return jnp.exp(x)
+
+    def log(self, x):
+        return jnp.log(x)
+
+    def log1p(self, x):
+        return jnp.log1p(x)
+
+    def expm1(self, x):
+        return jnp.expm1(x)
+
+    def sqrt(self, x):
+        return jnp.sqrt(x)
+
+    def square(self, x):
+        return jnp.square(x)
+
+    def reciprocal(self, x):
+        return jnp.reciprocal(x)
+
+    def sin(self, x):
+        return jnp.sin(x)
+
+    def cos(self, x):
+        return jnp.cos(x)
+
+    def tan(self, x):
+        return jnp.tan(x)
+
+    def arcsin(self, x):
+        return jnp.arcsin(x)
+
+    def arccos(self, x):
+        return jnp.arccos(x)
+
+    def arctan(self, x):
+        return jnp.arctan(x)
+
+    def sinh(self, x):
+        return jnp.sinh(x)
+
+    def cosh(self, x):
+        return jnp.cosh(x)
+
+    def tanh(self, x):
+        return jnp.tanh(x)
+
+    def arcsinh(self, x):
+        return jnp.arcsinh(x)
+
+    def arccosh(self, x):
+        return jnp.arccosh(x)
+
+    def arctanh(self, x):
+        return jnp.arctanh(x)
+
+    def erf(self, x):
+        return jsp.erf(x)
+
+    def erfinv(self, x):
+        return jsp.erfinv(x)
+
+    def sigmoid(self, x):
+        return jax.nn.sigmoid(x)
+
+    def softplus(self, x):
+        return jax.nn.softplus(x)
 
     def floor(self, x):
         return jnp.floor(x) if _is_float_dtype(x.dtype) else x
@@ -189,40 +247,93 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
     def round(self, x):  # half to even
         return jnp.round(x) if _is_float_dtype(x.dtype) else x
 
-    def logical_not(self, x): return jnp.logical_not(x)
-    def isnan(self, x): return jnp.isnan(x)
-    def isinf(self, x): return jnp.isinf(x)
-    def isfinite(self, x): return jnp.isfinite(x)
-    def bitwise_not(self, x): return jnp.bitwise_not(x)
+    def logical_not(self, x):
+        return jnp.logical_not(x)
+
+    def isnan(self, x):
+        return jnp.isnan(x)
+
+    def isinf(self, x):
+        return jnp.isinf(x)
+
+    def isfinite(self, x):
+        return jnp.isfinite(x)
+
+    def bitwise_not(self, x):
+        return jnp.bitwise_not(x)
 
     # binary
-    def add(self, x1, x2): return jnp.add(x1, x2)
-    def subtract(self, x1, x2): return jnp.subtract(x1, x2)
-    def multiply(self, x1, x2): return jnp.multiply(x1, x2)
+    def add(self, x1, x2):
+        return jnp.add(x1, x2)
+
+    def subtract(self, x1, x2):
+        return jnp.subtract(x1, x2)
+
+    def multiply(self, x1, x2):
+        return jnp.multiply(x1, x2)
 
     def divide(self, x1, x2):
         return jnp.true_divide(x1, x2)
 
-    def floor_divide(self, x1, x2): return jnp.floor_divide(x1, x2)
-    def mod(self, x1, x2): return jnp.mod(x1, x2)
-    def power(self, x1, x2): return jnp.power(x1, x2)
-    def maximum(self, x1, x2): return jnp.maximum(x1, x2)
-    def minimum(self, x1, x2): return jnp.minimum(x1, x2)
-    def arctan2(self, x1, x2): return jnp.arctan2(x1, x2)
-    def equal(self, x1, x2): return jnp.equal(x1, x2)
-    def not_equal(self, x1, x2): return jnp.not_equal(x1, x2)
-    def less(self, x1, x2): return jnp.less(x1, x2)
-    def less_equal(self, x1, x2): return jnp.less_equal(x1, x2)
-    def greater(self, x1, x2): return jnp.greater(x1, x2)
-    def greater_equal(self, x1, x2): return jnp.greater_equal(x1, x2)
-    def logical_and(self, x1, x2): return jnp.logical_and(x1, x2)
-    def logical_or(self, x1, x2): return jnp.logical_or(x1, x2)
-    def logical_xor(self, x1, x2): return jnp.logical_xor(x1, x2)
-    def bitwise_and(self, x1, x2): return jnp.bitwise_and(x1, x2)
-    def bitwise_or(self, x1, x2): return jnp.bitwise_or(x1, x2)
-    def bitwise_xor(self, x1, x2): return jnp.bitwise_xor(x1, x2)
-    def left_shift(self, x1, x2): return jnp.left_shift(x1, x2)
-    def right_shift(self, x1, x2): return jnp.right_shift(x1, x2)
+    def floor_divide(self, x1, x2):
+        return jnp.floor_divide(x1, x2)
+
+    def mod(self, x1, x2):
+        return jnp.mod(x1, x2)
+
+    def power(self, x1, x2):
+        return jnp.power(x1, x2)
+
+    def maximum(self, x1, x2):
+        return jnp.maximum(x1, x2)
+
+    def minimum(self, x1, x2):
+        return jnp.minimum(x1, x2)
+
+    def arctan2(self, x1, x2):
+        return jnp.arctan2(x1, x2)
+
+    def equal(self, x1, x2):
+        return jnp.equal(x1, x2)
+
+    def not_equal(self, x1, x2):
+        return jnp.not_equal(x1, x2)
+
+    def less(self, x1, x2):
+        return jnp.less(x1, x2)
+
+    def less_equal(self, x1, x2):
+        return jnp.less_equal(x1, x2)
+
+    def greater(self, x1, x2):
+        return jnp.greater(x1, x2)
+
+    def greater_equal(self, x1, x2):
+        return jnp.greater_equal(x1, x2)
+
+    def logical_and(self, x1, x2):
+        return jnp.logical_and(x1, x2)
+
+    def logical_or(self, x1, x2):
+        return jnp.logical_or(x1, x2)
+
+    def logical_xor(self, x1, x2):
+        return jnp.logical_xor(x1, x2)
+
+    def bitwise_and(self, x1, x2):
+        return jnp.bitwise_and(x1, x2)
+
+    def bitwise_or(self, x1, x2):
+        return jnp.bitwise_or(x1, x2)
+
+    def bitwise_xor(self, x1, x2):
+        return jnp.bitwise_xor(x1, x2)
+
+    def left_shift(self, x1, x2):
+        return jnp.left_shift(x1, x2)
+
+    def right_shift(self, x1, x2):
+        return jnp.right_shift(x1, x2)
 
     # ---- reductions and scans ---------------------------------------------------------------
     @staticmethod
@@ -305,8 +416,7 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
         xs, ish = list(x.shape), list(indices.shape)
         if len(xs) != len(ish):
             raise ValueError(f"take_along_axis: indices rank {len(ish)} != input rank {len(xs)}")
-        bshape = [np.broadcast_shapes((a,), (b,))[0] if i != axis else None
-                  for i, (a, b) in enumerate(zip(xs, ish))]
+        bshape = [np.broadcast_shapes((a,), (b,))[0] if i != axis else None for i, (a, b) in enumerate(zip(xs, ish))]
         x = jnp.broadcast_to(x, tuple(xs[i] if i == axis else bshape[i] for i in range(len(xs))))
         indices = jnp.broadcast_to(indices, tuple(ish[i] if i == axis else bshape[i] for i in range(len(ish))))
         return jnp.take_along_axis(x, indices, axis=axis)
@@ -358,6 +468,7 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
             value, aux = flat_fn(ls)
             self._check_scalar_value(tuple(value.shape), self.dtype(value))
             return value, aux
+
         (value, aux), grads = jax.value_and_grad(inner, has_aux=True)(leaves)
         return value, aux, list(grads)
 
@@ -370,11 +481,13 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
     def set_deterministic(self, enabled: bool) -> list[str]:
         """XLA's GPU determinism flag (see ``backends/jax/determinism.py``)."""
         from .determinism import set_deterministic
+
         return set_deterministic(enabled)
 
     # ---- device ------------------------------------------------------------------------------
     def device_name(self) -> str:
-        default = jax.config.jax_default_device  # the kshim.device / KSHIM_DEVICE choice, if any
+        # the kshim.device / KSHIM_DEVICE choice, if any (jax.config's stubs do not list its options)
+        default = jax.config.jax_default_device  # type: ignore[attr-defined]
         d = default if default is not None and not isinstance(default, str) else jax.devices()[0]
         return "cpu" if d.platform == "cpu" else f"{d.platform}:{d.id}"
 

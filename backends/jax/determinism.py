@@ -6,6 +6,7 @@ deterministic algorithms, or fails to compile an op that has none); XLA reads th
 JAX initialises its devices, so the flag is added to the environment and a note is returned if
 devices other than the CPU were initialised without it.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,6 +20,7 @@ _added: list = []
 def _initialized() -> bool:
     try:
         from jax._src import xla_bridge
+
         return bool(xla_bridge.backends_are_initialized())
     except (ImportError, AttributeError):  # a JAX without the query: assume initialised (the safe note)
         return True
@@ -38,7 +40,9 @@ def set_deterministic(enabled: bool) -> list[str]:
     os.environ["XLA_FLAGS"] = f"{flags} {FLAG}".strip()
     _added.append(FLAG)
     if was_initialized and any(d.platform != "cpu" for d in jax.devices()):
-        return [f"JAX initialised its {jax.devices()[0].platform} devices before determinism was enabled, so "
-                f"XLA did not read {FLAG}; put it in XLA_FLAGS before starting Python, or enable "
-                f"determinism before the first JAX computation."]
+        return [
+            f"JAX initialised its {jax.devices()[0].platform} devices before determinism was enabled, so "
+            f"XLA did not read {FLAG}; put it in XLA_FLAGS before starting Python, or enable "
+            f"determinism before the first JAX computation."
+        ]
     return []

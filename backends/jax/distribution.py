@@ -4,6 +4,7 @@ It takes plain data (device names ``"cpu:0"``, shapes, axis names) and returns J
 imports nothing from the kshim frontend. All communication is XLA's (GSPMD): a jitted step whose
 inputs are sharded runs as one SPMD program over the mesh.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -30,8 +31,10 @@ def initialize(job_addresses: str | None, num_processes: int | None, process_id:
     if job_addresses and "," in job_addresses:
         addresses = job_addresses.split(",")
         if num_processes is not None and num_processes != len(addresses):
-            raise ValueError(f"The provided job_addresses {addresses} has {len(addresses)} jobs, but "
-                             f"num_processes is {num_processes}")
+            raise ValueError(
+                f"The provided job_addresses {addresses} has {len(addresses)} jobs, but "
+                f"num_processes is {num_processes}"
+            )
         coordinator = addresses[0]
     jax.distributed.initialize(coordinator_address=coordinator, num_processes=num_processes, process_id=process_id)
 
@@ -107,4 +110,5 @@ def broadcast_seed(seed: int) -> int:
     if jax.process_count() == 1:
         return seed
     from jax.experimental import multihost_utils
+
     return int(multihost_utils.broadcast_one_to_all(np.uint32(seed & 0xFFFFFFFF)))

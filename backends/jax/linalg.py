@@ -5,6 +5,7 @@ NumPy and torch report as exceptions (a matrix that is not positive definite, a 
 complex eigenvalues) come back from JAX as NaN/inf; on concrete arrays this module turns them into
 the same ValueError, while under ``jit``/``grad`` tracing (where values are unknown) they stay NaN.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,8 +37,7 @@ class LinalgMixin:
         """Lower Cholesky factor of the lower triangle of ``x`` (``jnp.linalg.cholesky``)."""
         out = jnp.linalg.cholesky(x, symmetrize_input=False)
         if _fails(out, x):
-            raise ValueError("Cholesky decomposition failed: the input is not a symmetric "
-                             "positive-definite matrix.")
+            raise ValueError("Cholesky decomposition failed: the input is not a symmetric positive-definite matrix.")
         return out
 
     def qr(self, x: Any, complete: bool) -> tuple:
@@ -77,14 +77,16 @@ class LinalgMixin:
         """Eigen-decomposition of matrices with a real spectrum (``lax.linalg.eig``, CPU only;
         eigenvector derivatives enabled: they are valid for distinct eigenvalues). Complex
         eigenvalues raise ValueError on concrete arrays; traced, their entries are NaN."""
-        w, v = lax.linalg.eig(x, compute_left_eigenvectors=False, compute_right_eigenvectors=True,
-                              enable_eigvec_derivs=True)
+        w, v = lax.linalg.eig(
+            x, compute_left_eigenvectors=False, compute_right_eigenvectors=True, enable_eigvec_derivs=True
+        )
         real = jnp.imag(w) == 0
         if _concrete(w) and not bool(jnp.all(real)):
             raise ValueError(
                 "eig: the matrix has complex eigenvalues, which kshim cannot represent (it has no "
                 "complex dtype); eig supports matrices with a real spectrum only. For a symmetric "
-                "matrix use eigh.")
+                "matrix use eigh."
+            )
         nan = jnp.asarray(jnp.nan, x.dtype)
         w_r = jnp.where(real, jnp.real(w).astype(x.dtype), nan)
         v_r = jnp.where(real[..., None, :], jnp.real(v).astype(x.dtype), nan)
@@ -99,8 +101,7 @@ class LinalgMixin:
 
     def solve_triangular(self, a: Any, b: Any, lower: bool) -> Any:
         """Triangular solve reading only the ``lower`` (or upper) triangle of ``a``."""
-        return lax.linalg.triangular_solve(a, b, left_side=True, lower=bool(lower),
-                                           transpose_a=False)
+        return lax.linalg.triangular_solve(a, b, left_side=True, lower=bool(lower), transpose_a=False)
 
     def lu_factor(self, x: Any) -> tuple:
         """Packed LU with partial pivoting and int32 0-based pivots (``lax.linalg.lu``)."""

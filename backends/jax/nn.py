@@ -1,4 +1,5 @@
 """Convolution, pooling and fused softmax-style primitives of the JAX backend (a mixin)."""
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -68,7 +69,8 @@ class NNMixin:
             raise ValueError(f"conv: input rank {x.ndim} does not match a {nd}-d kernel of shape {kernel.shape}")
         dn = _dimension_numbers(nd, data_format, "IO")
         return lax.conv_general_dilated(
-            x, kernel,
+            x,
+            kernel,
             window_strides=_ints(strides, nd, "strides"),
             padding=_pairs(padding, nd),
             rhs_dilation=_ints(dilation, nd, "dilation"),
@@ -80,12 +82,14 @@ class NNMixin:
     def conv_transpose(self, x, kernel, strides, padding, dilation, data_format):
         nd = kernel.ndim - 2
         if x.ndim != nd + 2:
-            raise ValueError(f"conv_transpose: input rank {x.ndim} does not match a {nd}-d kernel of shape "
-                             f"{kernel.shape}")
+            raise ValueError(
+                f"conv_transpose: input rank {x.ndim} does not match a {nd}-d kernel of shape {kernel.shape}"
+            )
         dn = _dimension_numbers(nd, data_format, "OI")
         flipped = lax.rev(kernel, tuple(range(nd)))
         return lax.conv_general_dilated(
-            x, flipped,
+            x,
+            flipped,
             window_strides=(1,) * nd,
             padding=_pairs(padding, nd),
             lhs_dilation=_ints(strides, nd, "strides"),
@@ -105,7 +109,9 @@ class NNMixin:
         else:
             init = np.array(np.iinfo(dt).min, dtype=dt)
         return lax.reduce_window(
-            x, init, lax.max,
+            x,
+            init,
+            lax.max,
             window_dimensions=_window(_ints(pool_size, nd, "pool_size"), 1, data_format),
             window_strides=_window(_ints(strides, nd, "strides"), 1, data_format),
             padding=_window_pad(_pairs(padding, nd), data_format),
@@ -150,5 +156,6 @@ class NNMixin:
         precision) and requires ``value``'s head size to be the key's."""
         if query.dtype != jnp.float32 or value.shape[-1] != query.shape[-1]:
             return None
-        return jax.nn.dot_product_attention(query, key, value, bias=bias, mask=mask, scale=float(scale),
-                                            is_causal=bool(is_causal))
+        return jax.nn.dot_product_attention(
+            query, key, value, bias=bias, mask=mask, scale=float(scale), is_causal=bool(is_causal)
+        )

@@ -1,4 +1,5 @@
 """FFT primitives of the jax backend (declared in ``backends/_protocol.py``)."""
+
 from __future__ import annotations
 
 import jax.numpy as jnp

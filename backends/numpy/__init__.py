@@ -1,4 +1,5 @@
 """NumPy backend of kshim, with its own reverse-mode tape autodiff (``autodiff/``)."""
+
 from .autodiff.tensor import Tensor
 from .backend import NumpyBackend
 from .memory import tune_malloc

@@ -4,6 +4,7 @@ Every primitive checks whether an input is a traced ``Tensor`` (a class-identity
 is, it calls NumPy directly. Otherwise it dispatches to the traced rule, which computes on the
 raw values and records one tape node with its VJP.
 """
+
 from __future__ import annotations
 
 import functools
@@ -11,8 +12,16 @@ import os
 
 import numpy as np
 
-from .._base import (BINARY_OPS, DTYPES, REDUCE_OPS, UNARY_OPS, BaseBackend, canonical_dtype, check_complete,
-                     install_methods)
+from .._base import (
+    BINARY_OPS,
+    DTYPES,
+    REDUCE_OPS,
+    UNARY_OPS,
+    BaseBackend,
+    canonical_dtype,
+    check_complete,
+    install_methods,
+)
 from .._threefry import threefry2x32_uint32
 from . import nn
 from . import rawops as R
@@ -32,6 +41,7 @@ _NP_TYPES = (np.ndarray, np.generic, Tensor)
 
 try:
     import ml_dtypes as _mld
+
     _BF16 = np.dtype(_mld.bfloat16)
 except ImportError:  # pragma: no cover
     _BF16 = None
@@ -63,6 +73,7 @@ class NumpyBackend(RnnMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBack
 
     def __init__(self) -> None:
         from .._device import env_device
+
         self.check_host_device(env_device())  # KSHIM_DEVICE=gpu cannot apply to NumPy: say so
 
     # ---- conversion and dtypes ---------------------------------------------------------------
@@ -287,6 +298,7 @@ class NumpyBackend(RnnMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBack
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             return fn(*args, **kwargs)
+
         return wrapper
 
     def device_name(self):
@@ -316,6 +328,7 @@ def _install():
             if x.__class__ is _T:
                 return traced(x)
             return fwd(x)
+
         return method
 
     def binary(fwd, traced):
@@ -323,6 +336,7 @@ def _install():
             if x1.__class__ is _T or x2.__class__ is _T:
                 return traced(x1, x2)
             return fwd(x1, x2)
+
         return method
 
     def reduce(fwd, traced):
@@ -330,14 +344,19 @@ def _install():
             if x.__class__ is _T:
                 return traced(x, axis, keepdims)
             return fwd(x, axis=axis, keepdims=keepdims)
+
         return method
 
     methods = {name: unary(RM.UNARY[name][0], RM.unary(name)) for name in UNARY_OPS}
     methods.update({name: binary(RM.BINARY[name][0], RM.binary(name)) for name in BINARY_OPS})
-    red = {"sum": (R.sum_, RM.sum_), "prod": (R.prod_, RM.prod_), "max": (np.max, RM.max_),
-           "min": (np.min, RM.min_),
-           "any": (np.any, lambda x, a, k: np.any(x.value, axis=a, keepdims=k)),
-           "all": (np.all, lambda x, a, k: np.all(x.value, axis=a, keepdims=k))}
+    red = {
+        "sum": (R.sum_, RM.sum_),
+        "prod": (R.prod_, RM.prod_),
+        "max": (np.max, RM.max_),
+        "min": (np.min, RM.min_),
+        "any": (np.any, lambda x, a, k: np.any(x.value, axis=a, keepdims=k)),
+        "all": (np.all, lambda x, a, k: np.all(x.value, axis=a, keepdims=k)),
+    }
     methods.update({name: reduce(*red[name]) for name in REDUCE_OPS})
     install_methods(NumpyBackend, methods)
 

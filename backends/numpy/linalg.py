@@ -4,6 +4,7 @@ Plain arrays go straight to ``np.linalg`` (LAPACK; float32 stays float32) or to 
 routines of ``autodiff/rules_linalg.py`` (triangular solves, LU); a traced input goes to the
 tape rules of the same module, which record one VJP per output.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -10,6 +10,7 @@ the process keeps up to 128 MB of freed memory for reuse.
 Applied once, on Linux with glibc, when the NumPy backend is loaded; skipped when the user already
 set any ``MALLOC_*_`` variable, and turned off with ``KSHIM_NUMPY_MALLOC_TUNING=0``.
 """
+
 from __future__ import annotations
 
 import ctypes

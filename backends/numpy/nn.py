@@ -2,9 +2,11 @@
 
 Internally convolutions work channels-last: ``x`` (N, *spatial, C), kernel (*k, C // groups, O).
 """
+
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -28,8 +30,7 @@ def pad_spatial(x, padding, fill=0):
     """Pad (positive) or crop (negative) the spatial axes 1..nd of a channels-last array."""
     if all(lo == 0 and hi == 0 for lo, hi in padding):
         return x
-    crop = (slice(None),) + tuple(slice(max(-lo, 0), n - max(-hi, 0))
-                                  for (lo, hi), n in zip(padding, x.shape[1:-1]))
+    crop = (slice(None),) + tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(padding, x.shape[1:-1]))
     x = x[crop]
     if all(lo <= 0 and hi <= 0 for lo, hi in padding):
         return x
@@ -44,8 +45,7 @@ def dilate(x, strides):
     """Insert ``s - 1`` zeros between the elements of each spatial axis (channels-last)."""
     if all(s == 1 for s in strides):
         return x
-    shape = (x.shape[0],) + tuple((n - 1) * s + 1 if n else 0 for n, s in zip(x.shape[1:-1], strides)) \
-        + (x.shape[-1],)
+    shape = (x.shape[0],) + tuple((n - 1) * s + 1 if n else 0 for n, s in zip(x.shape[1:-1], strides)) + (x.shape[-1],)
     out = np.zeros(shape, x.dtype)
     out[(slice(None),) + tuple(slice(None, None, s) for s in strides)] = x
     return out
@@ -59,8 +59,12 @@ def im2col(xp, ksize, strides, dilation):
     out = tuple(max(o, 0) for o in out)
     st = xp.strides
     shape = (xp.shape[0],) + out + tuple(ksize) + (xp.shape[-1],)
-    strides_ = (st[0],) + tuple(st[1 + i] * strides[i] for i in range(nd)) \
-        + tuple(st[1 + i] * dilation[i] for i in range(nd)) + (st[-1],)
+    strides_ = (
+        (st[0],)
+        + tuple(st[1 + i] * strides[i] for i in range(nd))
+        + tuple(st[1 + i] * dilation[i] for i in range(nd))
+        + (st[-1],)
+    )
     return as_strided(xp, shape, strides_, writeable=False), out
 
 
@@ -76,8 +80,11 @@ def conv_cl(x, w, strides, padding, dilation, groups=1, keep_cols=False):
     rows = n * int(np.prod(osp))
     if groups == 1:
         if c <= 4:  # few channels: a tap-major copy is much faster; cols is then its transposed view
-            cols = np.ascontiguousarray(np.moveaxis(win, tuple(range(1 + nd, 2 + 2 * nd)),
-                                                    tuple(range(1 + nd)))).reshape(kk * c, rows).T
+            cols = (
+                np.ascontiguousarray(np.moveaxis(win, tuple(range(1 + nd, 2 + 2 * nd)), tuple(range(1 + nd))))
+                .reshape(kk * c, rows)
+                .T
+            )
         else:
             cols = win.reshape(rows, kk * c)
         out = np.matmul(cols, w.reshape(kk * c, cout))
@@ -104,9 +111,11 @@ def conv_kernel_grad(cols, g, wshape, groups):
 
 def _tap_slices(ksize, strides, dilation, out):
     """Per kernel tap (row-major), the slice of the padded input that the tap reads."""
-    return [(slice(None),) + tuple(slice(t * d, t * d + (o - 1) * s + 1, s)
-                                   for t, s, d, o in zip(tap, strides, dilation, out))
-            for tap in itertools.product(*[range(k) for k in ksize])]
+    return [
+        (slice(None),)
+        + tuple(slice(t * d, t * d + (o - 1) * s + 1, s) for t, s, d, o in zip(tap, strides, dilation, out))
+        for tap in itertools.product(*[range(k) for k in ksize])
+    ]
 
 
 def conv_input_grad(g, w, xshape, strides, padding, dilation, groups):
@@ -143,12 +152,15 @@ def conv_transpose_cl(x, w, strides, padding, dilation, keep_cols=False):
 
 def conv_transpose_input_grad(g, w, strides, padding, dilation):
     nd = len(strides)
-    pads = [(dilation[i] * (w.shape[i] - 1) - padding[i][0], dilation[i] * (w.shape[i] - 1) - padding[i][1])
-            for i in range(nd)]
+    pads = [
+        (dilation[i] * (w.shape[i] - 1) - padding[i][0], dilation[i] * (w.shape[i] - 1) - padding[i][1])
+        for i in range(nd)
+    ]
     return conv_cl(g, w, strides, pads, dilation, 1)[0]
 
 
 # ---- pooling (any layout: operates on the given spatial axes) ----------------------------------
+
 
 def _taps(shape, axes, pool, strides, padding):
     out = tuple((shape[a] + lo + hi - k) // s + 1 for a, k, s, (lo, hi) in zip(axes, pool, strides, padding))
@@ -203,24 +215,24 @@ def max_pool(x, pool, strides, padding, data_format, want_grad=False):
 def _max_pool_tiled(xp, axes, pool, strides, want_grad):
     """Non-overlapping windows (strides == pool): split each spatial axis into (out, pool)."""
     osp = [xp.shape[a] // k for a, k in zip(axes, pool)]
-    crop = [slice(None)] * xp.ndim
+    crop_list = [slice(None)] * xp.ndim
     split = []
     for i, n in enumerate(xp.shape):
         if i in axes:
             j = axes.index(i)
-            crop[i] = slice(0, osp[j] * pool[j])
+            crop_list[i] = slice(0, osp[j] * pool[j])
             split += [osp[j], pool[j]]
         else:
             split.append(n)
-    crop = tuple(crop)
+    crop = tuple(crop_list)
     win = tuple(a + j + 1 for j, a in enumerate(axes))  # window axes of the split view
     xs = xp[crop].reshape(split)  # a view: splitting axes never copies
     taps = []
     for t in itertools.product(*[range(k) for k in pool]):
-        sl = [slice(None)] * len(split)
+        tap: list[Any] = [slice(None)] * len(split)
         for a, ti in zip(win, t):
-            sl[a] = ti
-        taps.append(tuple(sl))
+            tap[a] = ti
+        taps.append(tuple(tap))
     out = xs[taps[0]].copy()
     for sl in taps[1:]:
         np.maximum(out, xs[sl], out=out)
@@ -239,6 +251,7 @@ def _max_pool_tiled(xp, axes, pool, strides, want_grad):
         gxp = (np.empty if full else np.zeros)(xp.shape, g.dtype)
         R.select(mask, np.expand_dims(g, win), out=gxp[crop].reshape(split))
         return gxp
+
     return out, grad
 
 
@@ -246,7 +259,7 @@ def _max_pool_taps(xp, axes, pool, strides, want_grad):
     """General (overlapping) windows: a loop over the window taps, tracking the arg-max tap."""
     taps, _ = _taps(xp.shape, axes, pool, strides, [(0, 0)] * len(axes))
     out = xp[taps[0]].copy()
-    arg = np.zeros(out.shape, np.int8 if len(taps) < 128 else np.int32) if want_grad else None
+    arg: Any = np.zeros(out.shape, np.int8 if len(taps) < 128 else np.int32) if want_grad else None
     for i, sl in enumerate(taps[1:], 1):
         v = xp[sl]
         if want_grad:
@@ -260,6 +273,7 @@ def _max_pool_taps(xp, axes, pool, strides, want_grad):
         for i, sl in enumerate(taps):
             gxp[sl] += R.select(arg == i, g)
         return gxp
+
     return out, grad
 
 

@@ -1,4 +1,5 @@
 """Untraced NumPy implementations of the primitives NumPy lacks as a single call."""
+
 from __future__ import annotations
 
 import math
@@ -14,6 +15,7 @@ def _sp():
     if _special is None:
         try:
             import scipy.special as sp
+
             _special = sp
         except ImportError:  # NumPy-only install: exact but slower fallbacks below
             _special = False

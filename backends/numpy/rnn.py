@@ -7,10 +7,12 @@ states). The backward pass walks time in reverse, accumulating the gate pre-acti
 ``dZ`` (T, B, G·U); the weight gradients are then one GEMM each over all steps
 (``dK = Xᵀ dZ``, ``dR = H_prevᵀ dZ``). Gate blocks as in ``backends/_protocol.py``.
 """
+
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 
 
 def _project(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
@@ -23,8 +25,7 @@ def _project(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None) -> np.n
     return xp.reshape(t, b, -1)
 
 
-def _input_grads(dz: np.ndarray, x: np.ndarray, kernel: np.ndarray, hprev: np.ndarray,
-                 with_bias: bool) -> tuple:
+def _input_grads(dz: np.ndarray, x: np.ndarray, kernel: np.ndarray, hprev: np.ndarray, with_bias: bool) -> tuple:
     """From time-major ``dz`` (T, B, G·U): (dx (B, T, F), dkernel, drecurrent, dbias or None)."""
     t, b, g = dz.shape
     dz2 = dz.reshape(t * b, g)
@@ -41,16 +42,16 @@ def lstm_forward(x, h0, c0, kernel, rk, bias):
     u = rk.shape[0]
     xp = _project(x, kernel, bias)
     t_len = xp.shape[0]
-    gates = np.empty_like(xp)                       # activated i, f, g, o per step
+    gates = np.empty_like(xp)  # activated i, f, g, o per step
     hs = np.empty((t_len + 1,) + h0.shape, h0.dtype)
     cs = np.empty((t_len + 1,) + c0.shape, c0.dtype)
     tcs = np.empty((t_len,) + c0.shape, c0.dtype)
     hs[0], cs[0] = h0, c0
     # All four gates with one tanh: sigmoid(z) = 0.5 + 0.5 tanh(z / 2) on the i, f, o blocks.
     scale = np.full(4 * u, 0.5, xp.dtype)
-    scale[2 * u:3 * u] = 1.0
+    scale[2 * u : 3 * u] = 1.0
     shift = np.full(4 * u, 0.5, xp.dtype)
-    shift[2 * u:3 * u] = 0.0
+    shift[2 * u : 3 * u] = 0.0
     for t in range(t_len):
         gt = gates[t]
         np.matmul(hs[t], rk, out=gt)
@@ -60,10 +61,10 @@ def lstm_forward(x, h0, c0, kernel, rk, bias):
         gt *= scale
         gt += shift
         c = cs[t + 1]
-        np.multiply(gt[:, u:2 * u], cs[t], out=c)
-        c += gt[:, :u] * gt[:, 2 * u:3 * u]
+        np.multiply(gt[:, u : 2 * u], cs[t], out=c)
+        c += gt[:, :u] * gt[:, 2 * u : 3 * u]
         np.tanh(c, out=tcs[t])
-        np.multiply(gt[:, 3 * u:], tcs[t], out=hs[t + 1])
+        np.multiply(gt[:, 3 * u :], tcs[t], out=hs[t + 1])
     out = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))
 
     def vjp(cts):
@@ -75,7 +76,7 @@ def lstm_forward(x, h0, c0, kernel, rk, bias):
         # Local derivatives of every step at once (vectorised over time), so the sequential loop below
         # only chains cotangents: dz_i = dc·g·i(1-i), dz_f = dc·c_prev·f(1-f), dz_c = dc·i(1-g²),
         # dz_o = dh·tanh(c)·o(1-o), and dc gains dh·o(1-tanh²(c)).
-        i, f, g, o = gates[..., :u], gates[..., u:2 * u], gates[..., 2 * u:3 * u], gates[..., 3 * u:]
+        i, f, g, o = gates[..., :u], gates[..., u : 2 * u], gates[..., 2 * u : 3 * u], gates[..., 3 * u :]
         d_i = g * i * (1 - i)
         d_f = cs[:-1] * f * (1 - f)
         d_g = i * (1 - g * g)
@@ -85,15 +86,16 @@ def lstm_forward(x, h0, c0, kernel, rk, bias):
             dc += dh * d_c[t]
             d = dz[t]
             np.multiply(dc, d_i[t], out=d[:, :u])
-            np.multiply(dc, d_f[t], out=d[:, u:2 * u])
-            np.multiply(dc, d_g[t], out=d[:, 2 * u:3 * u])
-            np.multiply(dh, d_o[t], out=d[:, 3 * u:])
+            np.multiply(dc, d_f[t], out=d[:, u : 2 * u])
+            np.multiply(dc, d_g[t], out=d[:, 2 * u : 3 * u])
+            np.multiply(dh, d_o[t], out=d[:, 3 * u :])
             dc *= f[t]
             dh = d @ rkt
             if t > 0:
                 dh += g_out[:, t - 1]
         dx, dk, dr, db = _input_grads(dz, x, kernel, hs[:-1], bias is not None)
         return [dx, dh, dc, dk, dr, db]
+
     return [out, hs[-1].copy(), cs[-1].copy()], vjp
 
 
@@ -102,23 +104,23 @@ def gru_forward(x, h0, kernel, rk, bias):
     u = rk.shape[0]
     xp = _project(x, kernel, None if bias is None else bias[0])
     t_len = xp.shape[0]
-    zr = np.empty(xp.shape[:2] + (2 * u,), xp.dtype)     # activated z, r
-    hh = np.empty(xp.shape[:2] + (u,), xp.dtype)         # candidate n
-    ih = np.empty_like(hh)                               # recurrent part of the candidate (h @ U_h + b_h)
+    zr = np.empty(xp.shape[:2] + (2 * u,), xp.dtype)  # activated z, r
+    hh = np.empty(xp.shape[:2] + (u,), xp.dtype)  # candidate n
+    ih = np.empty_like(hh)  # recurrent part of the candidate (h @ U_h + b_h)
     hs = np.empty((t_len + 1,) + h0.shape, h0.dtype)
     hs[0] = h0
     for t in range(t_len):
         inner = hs[t] @ rk
         if bias is not None:
             inner += bias[1]
-        a = xp[t, :, :2 * u] + inner[:, :2 * u]
+        a = xp[t, :, : 2 * u] + inner[:, : 2 * u]
         a *= 0.5
-        np.tanh(a, out=a)                                 # sigmoid(v) = 0.5 + 0.5 tanh(v / 2)
+        np.tanh(a, out=a)  # sigmoid(v) = 0.5 + 0.5 tanh(v / 2)
         a *= 0.5
         a += 0.5
         zr[t] = a
-        ih[t] = inner[:, 2 * u:]
-        hh[t] = np.tanh(xp[t, :, 2 * u:] + zr[t, :, u:] * ih[t])
+        ih[t] = inner[:, 2 * u :]
+        hh[t] = np.tanh(xp[t, :, 2 * u :] + zr[t, :, u:] * ih[t])
         z = zr[t, :, :u]
         hs[t + 1] = z * hs[t] + (1 - z) * hh[t]
     out = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))
@@ -131,14 +133,14 @@ def gru_forward(x, h0, kernel, rk, bias):
         rkt = rk.T
         for t in range(t_len - 1, -1, -1):
             z, r, n = zr[t, :, :u], zr[t, :, u:], hh[t]
-            da = dh * (1 - z) * (1 - n * n)                 # cotangent of the candidate's pre-activation
+            da = dh * (1 - z) * (1 - n * n)  # cotangent of the candidate's pre-activation
             dpz = dh * (hs[t] - n) * z * (1 - z)
             dpr = da * ih[t] * r * (1 - r)
             d = dx_p[t]
-            d[:, :u], d[:, u:2 * u], d[:, 2 * u:] = dpz, dpr, da
+            d[:, :u], d[:, u : 2 * u], d[:, 2 * u :] = dpz, dpr, da
             di = dinner[t]
-            di[:, :2 * u] = d[:, :2 * u]
-            di[:, 2 * u:] = da * r
+            di[:, : 2 * u] = d[:, : 2 * u]
+            di[:, 2 * u :] = da * r
             dh = dh * z + di @ rkt
             if t > 0:
                 dh += g_out[:, t - 1]
@@ -148,21 +150,26 @@ def gru_forward(x, h0, kernel, rk, bias):
         dr = hs[:-1].reshape(t_ * b_, -1).T @ di2
         db = None if bias is None else np.stack([db0, di2.sum(axis=0)])
         return [dx, dh, dk, dr, db]
+
     return [out, hs[-1].copy()], vjp
 
 
 class RnnMixin:
     """``lstm`` and ``gru`` (declared in ``backends/_protocol.py``) as ``custom_gradient`` nodes."""
 
+    if TYPE_CHECKING:  # defined by TransformsMixin; declared for the type checker only
+
+        def custom_gradient(self, *args: Any, **kwargs: Any) -> Any: ...
+
     def lstm(self, x, h0, c0, kernel, recurrent_kernel, bias):
         if bias is None:
-            f = self.custom_gradient(lambda *a: _drop_last(lstm_forward(*a, None)))
+            f = self.custom_gradient(lambda x, h0, c0, k, rk: _drop_last(lstm_forward(x, h0, c0, k, rk, None)))
             return tuple(f(x, h0, c0, kernel, recurrent_kernel))
         return tuple(self.custom_gradient(lstm_forward)(x, h0, c0, kernel, recurrent_kernel, bias))
 
     def gru(self, x, h0, kernel, recurrent_kernel, bias):
         if bias is None:
-            f = self.custom_gradient(lambda *a: _drop_last(gru_forward(*a, None)))
+            f = self.custom_gradient(lambda x, h0, k, rk: _drop_last(gru_forward(x, h0, k, rk, None)))
             return tuple(f(x, h0, kernel, recurrent_kernel))
         return tuple(self.custom_gradient(gru_forward)(x, h0, kernel, recurrent_kernel, bias))
 

@@ -3,6 +3,7 @@
 Plain arrays go straight to ``np.fft`` (pocketfft; float32 stays float32); a traced input goes to
 the tape rules of ``autodiff/rules_signal.py``.
 """
+
 from __future__ import annotations
 
 from .autodiff import rules_signal as RS

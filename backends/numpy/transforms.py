@@ -10,9 +10,10 @@ element ``k`` with the unit cotangent ``e_k``; that gives row ``k`` of the Jacob
 which is fine for the small functions forward mode is typically used on here; prefer the jax or
 torch backend (true forward mode) for large outputs.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 import optree
@@ -48,7 +49,7 @@ def _sweep(order: list, out: Tensor, seed: np.ndarray, wanted: set) -> dict:
     """One reverse pass from ``out`` with cotangent ``seed`` over the nodes in ``order``, keeping
     the graph (unlike ``autodiff.tensor.backward``). Returns ``{id(leaf): grad}`` for ``wanted``."""
     grads = {id(out): seed}
-    found = {}
+    found: dict[int, Any] = {}
     for t in reversed(order):
         g = grads.pop(id(t), None)
         if g is None:
@@ -69,6 +70,13 @@ def _sweep(order: list, out: Tensor, seed: np.ndarray, wanted: set) -> dict:
 class TransformsMixin:
     """Custom-gradient and forward-mode hooks; mixed into the backend class."""
 
+    if TYPE_CHECKING:  # protocol primitives of the backend class; declared for the type checker only
+
+        def reshape(self, *args: Any, **kwargs: Any) -> Any: ...
+        def getitem(self, *args: Any, **kwargs: Any) -> Any: ...
+        def cast(self, *args: Any, **kwargs: Any) -> Any: ...
+        def dtype(self, *args: Any, **kwargs: Any) -> Any: ...
+
     def custom_gradient(self, f: Callable) -> Callable:
         """See ``backends/_protocol.py``: one tape node whose VJP calls ``f``'s gradient function.
 
@@ -76,6 +84,7 @@ class TransformsMixin:
         internals (as in torch's ``autograd.Function``). Several float outputs are packed into one
         flat node so that the gradient function sees every output's cotangent at once.
         """
+
         def h(*leaves):
             raw = [val(x) for x in leaves]
             outs, vjp = f(*raw)
@@ -106,28 +115,33 @@ class TransformsMixin:
             flat = np.concatenate([outs[i].reshape(-1).astype(dt) for i in diff])
 
             def packed_vjp(g):
-                cts = {i: g[bounds[j]:bounds[j + 1]].reshape(outs[i].shape).astype(outs[i].dtype)
-                       for j, i in enumerate(diff)}
+                cts = {
+                    i: g[bounds[j] : bounds[j + 1]].reshape(outs[i].shape).astype(outs[i].dtype)
+                    for j, i in enumerate(diff)
+                }
                 return node_vjp(cts)
+
             packed = make(flat, parents, packed_vjp)
             for j, i in enumerate(diff):
-                piece = self.reshape(self.getitem(packed, (slice(int(bounds[j]), int(bounds[j + 1])),)),
-                                     outs[i].shape)
+                piece = self.reshape(self.getitem(packed, (slice(int(bounds[j]), int(bounds[j + 1])),)), outs[i].shape)
                 result[i] = self.cast(piece, self.dtype(outs[i]))
             return result
+
         return h
 
-    def jvp(self, fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
-            has_aux: bool = False) -> tuple:
+    def jvp(self, fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> tuple:
         """See ``backends/_protocol.py``. Exact: one reverse sweep per output element (module doc)."""
         if getattr(_grad_mod._state, "active", False):
             raise RuntimeError(
                 "kshim numpy backend: jvp called inside value_and_grad (or another jvp). Nested "
                 "differentiation is not supported by the NumPy tape; use the jax or torch backend "
-                "for higher-order derivatives.")
+                "for higher-order derivatives."
+            )
         if any(_is_traced(p) for p in primals):
-            raise RuntimeError("kshim numpy backend: jvp got an already-traced primal (nested "
-                               "differentiation is not supported by the NumPy tape).")
+            raise RuntimeError(
+                "kshim numpy backend: jvp got an already-traced primal (nested "
+                "differentiation is not supported by the NumPy tape)."
+            )
         wrapped = [Tensor(np.asarray(p)) if np.asarray(p).dtype in _FLOAT else p for p in primals]
         _grad_mod._state.active = True
         try:

@@ -12,6 +12,7 @@ Limitations (documented):
 * ``value_and_grad`` does not build higher-order graphs (no grad-of-grad).
 * ``jit`` returns the function unchanged unless ``KSHIM_TORCH_COMPILE=1`` (then ``torch.compile``).
 """
+
 from __future__ import annotations
 
 from .backend import TorchBackend

@@ -1,14 +1,24 @@
 """Dtype tables and small helpers shared by the torch backend modules."""
+
 from __future__ import annotations
 
 import functools
+from typing import Any, Callable
 
 import torch
 
 TO_TORCH = {
-    "bool": torch.bool, "uint8": torch.uint8, "uint16": torch.uint16, "uint32": torch.uint32,
-    "int8": torch.int8, "int16": torch.int16, "int32": torch.int32, "int64": torch.int64,
-    "float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32,
+    "bool": torch.bool,
+    "uint8": torch.uint8,
+    "uint16": torch.uint16,
+    "uint32": torch.uint32,
+    "int8": torch.int8,
+    "int16": torch.int16,
+    "int32": torch.int32,
+    "int64": torch.int64,
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "float32": torch.float32,
     "float64": torch.float64,
 }
 FROM_TORCH = {v: k for k, v in TO_TORCH.items()}
@@ -39,27 +49,33 @@ def widen_retry(fn, args, exc):
 
 def widening(method):
     """Decorator: retry a backend method through int64 when torch lacks a uint16/uint32 kernel."""
+
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
         except (RuntimeError, NotImplementedError) as e:
             return widen_retry(lambda *a: method(self, *a, **kwargs), args, e)
+
     return wrapper
 
 
 def make_op(fn, nargs):
     """Method calling the torch function ``fn`` directly, with the wide-unsigned fallback."""
+    op: Callable[..., Any]
     if nargs == 1:
+
         def op(self, x):
             try:
                 return fn(x)
             except (RuntimeError, NotImplementedError) as e:
                 return widen_retry(fn, (x,), e)
     else:
+
         def op(self, x1, x2):
             try:
                 return fn(x1, x2)
             except (RuntimeError, NotImplementedError) as e:
                 return widen_retry(fn, (x1, x2), e)
+
     return op

@@ -1,4 +1,5 @@
 """The PyTorch backend object: conversion, elementwise ops, reductions, indexing, linalg."""
+
 from __future__ import annotations
 
 import contextlib
@@ -41,25 +42,65 @@ def _sign(x):
 
 
 _UNARY = {
-    "negative": torch.neg, "abs": torch.abs, "sign": _sign, "exp": torch.exp,
-    "log": torch.log, "log1p": torch.log1p, "expm1": torch.expm1, "sqrt": torch.sqrt,
-    "square": torch.square, "reciprocal": torch.reciprocal, "sin": torch.sin, "cos": torch.cos,
-    "tan": torch.tan, "arcsin": torch.asin, "arccos": torch.acos, "arctan": torch.atan,
-    "sinh": torch.sinh, "cosh": torch.cosh, "tanh": torch.tanh, "arcsinh": torch.asinh,
-    "arccosh": torch.acosh, "arctanh": torch.atanh, "erf": torch.erf, "erfinv": torch.erfinv,
-    "sigmoid": torch.sigmoid, "softplus": _softplus, "floor": torch.floor, "ceil": torch.ceil,
-    "round": torch.round, "logical_not": torch.logical_not, "isnan": torch.isnan,
-    "isinf": torch.isinf, "isfinite": torch.isfinite, "bitwise_not": torch.bitwise_not,
+    "negative": torch.neg,
+    "abs": torch.abs,
+    "sign": _sign,
+    "exp": torch.exp,
+    "log": torch.log,
+    "log1p": torch.log1p,
+    "expm1": torch.expm1,
+    "sqrt": torch.sqrt,
+    "square": torch.square,
+    "reciprocal": torch.reciprocal,
+    "sin": torch.sin,
+    "cos": torch.cos,
+    "tan": torch.tan,
+    "arcsin": torch.asin,
+    "arccos": torch.acos,
+    "arctan": torch.atan,
+    "sinh": torch.sinh,
+    "cosh": torch.cosh,
+    "tanh": torch.tanh,
+    "arcsinh": torch.asinh,
+    "arccosh": torch.acosh,
+    "arctanh": torch.atanh,
+    "erf": torch.erf,
+    "erfinv": torch.erfinv,
+    "sigmoid": torch.sigmoid,
+    "softplus": _softplus,
+    "floor": torch.floor,
+    "ceil": torch.ceil,
+    "round": torch.round,
+    "logical_not": torch.logical_not,
+    "isnan": torch.isnan,
+    "isinf": torch.isinf,
+    "isfinite": torch.isfinite,
+    "bitwise_not": torch.bitwise_not,
 }
 _BINARY = {
-    "add": torch.add, "subtract": torch.sub, "multiply": torch.mul, "divide": torch.true_divide,
-    "floor_divide": _floor_divide, "mod": torch.remainder, "power": torch.pow,
-    "maximum": torch.maximum, "minimum": torch.minimum, "arctan2": torch.atan2,
-    "equal": torch.eq, "not_equal": torch.ne, "less": torch.lt, "less_equal": torch.le,
-    "greater": torch.gt, "greater_equal": torch.ge, "logical_and": torch.logical_and,
-    "logical_or": torch.logical_or, "logical_xor": torch.logical_xor,
-    "bitwise_and": torch.bitwise_and, "bitwise_or": torch.bitwise_or,
-    "bitwise_xor": torch.bitwise_xor, "left_shift": torch.bitwise_left_shift,
+    "add": torch.add,
+    "subtract": torch.sub,
+    "multiply": torch.mul,
+    "divide": torch.true_divide,
+    "floor_divide": _floor_divide,
+    "mod": torch.remainder,
+    "power": torch.pow,
+    "maximum": torch.maximum,
+    "minimum": torch.minimum,
+    "arctan2": torch.atan2,
+    "equal": torch.eq,
+    "not_equal": torch.ne,
+    "less": torch.lt,
+    "less_equal": torch.le,
+    "greater": torch.gt,
+    "greater_equal": torch.ge,
+    "logical_and": torch.logical_and,
+    "logical_or": torch.logical_or,
+    "logical_xor": torch.logical_xor,
+    "bitwise_and": torch.bitwise_and,
+    "bitwise_or": torch.bitwise_or,
+    "bitwise_xor": torch.bitwise_xor,
+    "left_shift": torch.bitwise_left_shift,
     "right_shift": torch.bitwise_right_shift,
 }
 assert set(_UNARY) == set(UNARY_OPS) and set(_BINARY) == set(BINARY_OPS)
@@ -101,6 +142,7 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
 
     def __init__(self, device: str | None = None):
         from .._device import env_device
+
         self._device = self._resolve_device(device or env_device() or os.environ.get("KSHIM_TORCH_DEVICE") or None)
         # Full float precision for matmul/conv (the protocol asks for it).
         torch.backends.cuda.matmul.allow_tf32 = False
@@ -127,8 +169,12 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
                 return torch.tensor(x, dtype=torch.float64, device=dev).to(tdt)
             return torch.tensor(x, dtype=tdt or torch.float64, device=dev)
         self.check_foreign(x)
-        if isinstance(x, (list, tuple)) and x and any(isinstance(e, (torch.Tensor, list, tuple)) for e in x) \
-                and any(isinstance(e, torch.Tensor) for e in _leaves(x)):
+        if (
+            isinstance(x, (list, tuple))
+            and x
+            and any(isinstance(e, (torch.Tensor, list, tuple)) for e in x)
+            and any(isinstance(e, torch.Tensor) for e in _leaves(x))
+        ):
             # Nested sequences holding tensors (possibly on an accelerator): stack on device.
             parts = [self.convert_to_tensor(e) for e in x]
             dt = tdt or functools.reduce(torch.promote_types, [p.dtype for p in parts])
@@ -155,9 +201,15 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
     def host_view(self, arr: np.ndarray) -> torch.Tensor | None:
         """A CPU tensor sharing ``arr``'s memory (no copy), or None where that is not possible. For
         internal batching only (``fit`` slices it per batch); ``convert_to_tensor`` always copies."""
-        if self._device.type != "cpu" or not isinstance(arr, np.ndarray) or not arr.flags.writeable \
-                or arr.dtype.byteorder not in "=|" or arr.dtype.kind not in "biuf" or arr.dtype.name in (
-                    "uint16", "uint32", "uint64", "bfloat16") or any(s < 0 for s in arr.strides):
+        if (
+            self._device.type != "cpu"
+            or not isinstance(arr, np.ndarray)
+            or not arr.flags.writeable
+            or arr.dtype.byteorder not in "=|"
+            or arr.dtype.kind not in "biuf"
+            or arr.dtype.name in ("uint16", "uint32", "uint64", "bfloat16")
+            or any(s < 0 for s in arr.strides)
+        ):
             return None
         return torch.from_numpy(arr)
 
@@ -167,6 +219,7 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
         x = x.detach()
         if x.dtype == torch.bfloat16:
             import ml_dtypes
+
             return x.to(torch.float32).cpu().numpy().astype(ml_dtypes.bfloat16)
         if x.device.type != "cpu":
             return x.cpu().numpy()
@@ -201,8 +254,7 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
         if isinstance(fill_value, torch.Tensor):
             return fill_value.to(device=self._device, dtype=tdt).expand(tuple(shape)).clone()
         if tdt in WIDE_UNSIGNED:
-            return torch.full(tuple(shape), int(fill_value), dtype=torch.int64,
-                              device=self._device).to(tdt)
+            return torch.full(tuple(shape), int(fill_value), dtype=torch.int64, device=self._device).to(tdt)
         return torch.full(tuple(shape), fill_value, dtype=tdt, device=self._device)
 
     def arange(self, start, stop, step, dtype):
@@ -224,17 +276,29 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
         return (c - r == k).to(tdt)
 
     # ---- elementwise ------------------------------------------------------------------------
-    _FOREACH = {"add": "_foreach_add", "subtract": "_foreach_sub", "multiply": "_foreach_mul",
-                "divide": "_foreach_div", "maximum": "_foreach_maximum", "minimum": "_foreach_minimum",
-                "sqrt": "_foreach_sqrt", "exp": "_foreach_exp", "abs": "_foreach_abs", "negative": "_foreach_neg"}
+    _FOREACH = {
+        "add": "_foreach_add",
+        "subtract": "_foreach_sub",
+        "multiply": "_foreach_mul",
+        "divide": "_foreach_div",
+        "maximum": "_foreach_maximum",
+        "minimum": "_foreach_minimum",
+        "sqrt": "_foreach_sqrt",
+        "exp": "_foreach_exp",
+        "abs": "_foreach_abs",
+        "negative": "_foreach_neg",
+    }
 
     def foreach(self, name, *args):
         """Multi-tensor kernels (``torch._foreach_*``): one call for all tensors, same arithmetic
         (``lerp`` is torch's FMA-based one: within rounding of ``a + (b - a) * w``)."""
         if name == "lerp" and isinstance(args[0], list) and isinstance(args[1], list):
             w = args[2]
-            if not isinstance(w, list) and getattr(w, "ndim", 1) == 0 and all(
-                    t.dtype == w.dtype for t in args[0] + args[1]):
+            if (
+                not isinstance(w, list)
+                and getattr(w, "ndim", 1) == 0
+                and all(t.dtype == w.dtype for t in args[0] + args[1])
+            ):
                 return list(torch._foreach_lerp(args[0], args[1], w))
         if name == "subtract_quotient" and all(isinstance(a, list) for a in args):
             return list(torch._foreach_addcdiv(args[0], args[1], args[2], value=-1))
@@ -419,13 +483,13 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
     def pad(self, x, pad_width, mode="constant", constant_values=0):
         pad_width = [(int(lo), int(hi)) for lo, hi in pad_width]
         if mode == "constant":
-            flat = []
+            flat: list[int] = []
             for lo, hi in reversed(pad_width):
                 flat += (lo, hi)
             if not any(flat):
                 return x
             return F.pad(x, flat, value=constant_values)
-        np_mode = _PAD_MODES.get(mode)
+        np_mode: Any = _PAD_MODES.get(mode)  # one of numpy's pad modes (its stubs want a Literal)
         if np_mode is None:
             raise ValueError(f"Unsupported pad mode {mode!r}")
         for ax, (lo, hi) in enumerate(pad_width):
@@ -444,7 +508,9 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
         else:
             return key, ()
         consumed = sum(1 for k in key if k is not None and k is not Ellipsis)
-        new, flips, dim, out = [], [], 0, 0
+        new: list[Any] = []
+        flips: list[int] = []
+        dim, out = 0, 0
         for k in key:
             if k is Ellipsis:
                 n = len(shape) - consumed
@@ -502,7 +568,7 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
         if indices.ndim == 1:
             return torch.index_select(x, axis, indices)
         out = torch.index_select(x, axis, indices.reshape(-1))
-        return out.reshape(x.shape[:axis] + indices.shape + x.shape[axis + 1:])
+        return out.reshape(x.shape[:axis] + indices.shape + x.shape[axis + 1 :])
 
     @widening
     def take_along_axis(self, x, indices, axis):
@@ -546,6 +612,7 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
     def set_deterministic(self, enabled: bool) -> list[str]:
         """Deterministic algorithms, cuDNN and cuBLAS settings (see ``backends/torch/determinism.py``)."""
         from .determinism import set_deterministic
+
         return set_deterministic(enabled)
 
     @staticmethod
@@ -553,6 +620,7 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
         """``spec`` (``backends._device`` form) as a torch device; ``None``: torch's best device, as Keras
         picks it (CUDA if available, else MPS, else CPU)."""
         from .._device import parse_device, unavailable
+
         mps = getattr(torch.backends, "mps", None)
         has_mps = mps is not None and mps.is_available()
         if spec is None:
@@ -586,6 +654,7 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
         return str(d)
 
 
-install_methods(TorchBackend, {**{n: make_op(f, 1) for n, f in _UNARY.items()},
-                               **{n: make_op(f, 2) for n, f in _BINARY.items()}})
+install_methods(
+    TorchBackend, {**{n: make_op(f, 1) for n, f in _UNARY.items()}, **{n: make_op(f, 2) for n, f in _BINARY.items()}}
+)
 check_complete(TorchBackend)

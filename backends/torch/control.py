@@ -1,7 +1,9 @@
 """Control flow, autodiff and compilation for the torch backend."""
+
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
 import optree
 import torch
@@ -15,6 +17,12 @@ def _detach_tree(tree):
 
 class ControlMixin:
     """cond, stop_gradient, the autodiff primitive and jit (scan and value_and_grad are in BaseBackend)."""
+
+    if TYPE_CHECKING:  # defined by the backend class and BaseBackend; declared for the type checker only
+
+        def convert_to_tensor(self, *args: Any, **kwargs: Any) -> Any: ...
+        def dtype(self, *args: Any, **kwargs: Any) -> Any: ...
+        def _check_scalar_value(self, *args: Any, **kwargs: Any) -> Any: ...
 
     def cond(self, pred, true_fn, false_fn, *operands):
         # A 0-d tensor predicate needs one host sync (torch has no lazy cond).

@@ -7,6 +7,7 @@ op instead of raising. cuDNN is pinned to deterministic algorithms with autotuni
 ``CUBLAS_WORKSPACE_CONFIG`` is set (cuBLAS reads it when it creates its first handle). CPU kernels
 are already deterministic for a fixed number of intra-op threads, which does not change in a process.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,18 +29,23 @@ def set_deterministic(enabled: bool) -> list[str]:
             _saved.clear()
         return []
     if not _saved:
-        _saved.update(algorithms=torch.are_deterministic_algorithms_enabled(),
-                      warn_only=torch.is_deterministic_algorithms_warn_only_enabled(),
-                      cudnn_deterministic=cudnn.deterministic, cudnn_benchmark=cudnn.benchmark,
-                      mkldnn_deterministic=torch.backends.mkldnn.deterministic)
+        _saved.update(
+            algorithms=torch.are_deterministic_algorithms_enabled(),
+            warn_only=torch.is_deterministic_algorithms_warn_only_enabled(),
+            cudnn_deterministic=cudnn.deterministic,
+            cudnn_benchmark=cudnn.benchmark,
+            mkldnn_deterministic=torch.backends.mkldnn.deterministic,
+        )
     notes = []
     if "CUBLAS_WORKSPACE_CONFIG" not in os.environ:
         os.environ["CUBLAS_WORKSPACE_CONFIG"] = CUBLAS_WORKSPACE
         if torch.cuda.is_available() and torch.cuda.is_initialized():
-            notes.append(f"CUDA was initialised before determinism was enabled; cuBLAS handles created earlier "
-                         f"ignore CUBLAS_WORKSPACE_CONFIG. Set CUBLAS_WORKSPACE_CONFIG={CUBLAS_WORKSPACE} before "
-                         f"starting Python, or enable determinism before the first CUDA operation.")
+            notes.append(
+                f"CUDA was initialised before determinism was enabled; cuBLAS handles created earlier "
+                f"ignore CUBLAS_WORKSPACE_CONFIG. Set CUBLAS_WORKSPACE_CONFIG={CUBLAS_WORKSPACE} before "
+                f"starting Python, or enable determinism before the first CUDA operation."
+            )
     torch.use_deterministic_algorithms(True, warn_only=True)
     cudnn.deterministic, cudnn.benchmark = True, False
-    torch.backends.mkldnn.deterministic = True
+    torch.backends.mkldnn.deterministic = True  # type: ignore[assignment]  # stubs type the flag as its descriptor
     return notes

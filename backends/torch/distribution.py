@@ -4,6 +4,7 @@ One process per device (``torchrun``): gloo on CPU, nccl on CUDA. kshim writes n
 of its own; gradients go through one bucketed ``all_reduce`` per step. It imports nothing from the
 kshim frontend.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -62,8 +63,7 @@ def initialize(job_addresses: str | None, num_processes: int | None, process_id:
     is ``KSHIM_DISTRIBUTION_TIMEOUT`` seconds (default 60): a dead rank makes the others fail then."""
     if is_initialized():
         return
-    backend = "nccl" if torch.cuda.is_available() and os.environ.get("KSHIM_TORCH_DIST_BACKEND") != "gloo" \
-        else "gloo"
+    backend = "nccl" if torch.cuda.is_available() and os.environ.get("KSHIM_TORCH_DIST_BACKEND") != "gloo" else "gloo"
     kwargs: dict = {"backend": backend, "timeout": datetime.timedelta(seconds=timeout_s())}
     if job_addresses:
         first = job_addresses.split(",")[0]
@@ -85,7 +85,8 @@ def _run(what: str, fn: Any, *args: Any) -> Any:
     except RuntimeError as e:  # DistBackendError (timeouts, a closed peer) is a RuntimeError
         raise CollectiveError(
             f"kshim.distribution: {what} failed on rank {rank()} of {world_size()} (timeout {timeout_s():g}s); "
-            f"another rank has probably died or stopped participating. Original error: {e}") from e
+            f"another rank has probably died or stopped participating. Original error: {e}"
+        ) from e
 
 
 def all_reduce_mean(tensors: Sequence[Any], weight: float) -> list:
@@ -100,7 +101,7 @@ def all_reduce_mean(tensors: Sequence[Any], weight: float) -> list:
         pos = 0
         for i in idx:
             n = out[i].numel()
-            out[i] = flat[pos:pos + n].reshape(out[i].shape)
+            out[i] = flat[pos : pos + n].reshape(out[i].shape)
             pos += n
     return out
 
@@ -114,7 +115,7 @@ def all_reduce_sum(tensors: Sequence[Any]) -> list:
     out, pos = [], 0
     for t in tensors:
         n = t.numel()
-        out.append(flat[pos:pos + n].reshape(t.shape).to(t.dtype))
+        out.append(flat[pos : pos + n].reshape(t.shape).to(t.dtype))
         pos += n
     return out
 

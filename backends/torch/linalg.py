@@ -4,6 +4,7 @@
 torch's ``LinAlgError`` (a RuntimeError) becomes the ValueError that NumPy's and Keras' messages
 use for the same failures.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,8 +20,9 @@ class LinalgMixin:
         try:
             return torch.linalg.cholesky(x)
         except torch.linalg.LinAlgError as e:
-            raise ValueError("Cholesky decomposition failed: the input is not a symmetric "
-                             f"positive-definite matrix ({e}).") from None
+            raise ValueError(
+                f"Cholesky decomposition failed: the input is not a symmetric positive-definite matrix ({e})."
+            ) from None
 
     def qr(self, x: Any, complete: bool) -> tuple:
         """QR decomposition (``torch.linalg.qr``). Differentiated with ``complete`` and M > N, the
@@ -63,7 +65,8 @@ class LinalgMixin:
             raise ValueError(
                 "eig: the matrix has complex eigenvalues, which kshim cannot represent (it has no "
                 "complex dtype); eig supports matrices with a real spectrum only. For a symmetric "
-                "matrix use eigh.")
+                "matrix use eigh."
+            )
         return w.real.to(x.dtype), v.real.to(x.dtype)
 
     def solve(self, a: Any, b: Any) -> Any:

@@ -27,6 +27,7 @@ storage (a new tensor per update), so kshim's own training is as fast as before.
 given (for the module and every sub-layer); until one of them is called, a layer keeps Keras'
 default (the ``training`` default of its ``call`` signature: inference for most layers).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -49,9 +50,11 @@ def _torch_vars(layer: Any, variables: list) -> list:
     out = []
     for v in variables:
         if not _is_torch(v.backend):
-            raise TypeError(f"Layer {layer.name!r}: variable {v.path!r} belongs to the {v.backend.name!r} "
-                            f"backend, so it cannot be a torch parameter. Create and build the layer under "
-                            f"the torch backend (KSHIM_BACKEND=torch or kshim.backend.use('torch')).")
+            raise TypeError(
+                f"Layer {layer.name!r}: variable {v.path!r} belongs to the {v.backend.name!r} "
+                f"backend, so it cannot be a torch parameter. Create and build the layer under "
+                f"the torch backend (KSHIM_BACKEND=torch or kshim.backend.use('torch'))."
+            )
         out.append(v)
     return out
 
@@ -78,8 +81,10 @@ class _VariableView(dict):
     def __setitem__(self, key: str, value: Any) -> None:
         var = self._vars.get(key)
         if var is None:
-            raise TypeError(f"Layer {self._owner.name!r}: kshim layers create weights with add_weight(...) "
-                            f"(register_parameter/register_buffer({key!r}) cannot add one).")
+            raise TypeError(
+                f"Layer {self._owner.name!r}: kshim layers create weights with add_weight(...) "
+                f"(register_parameter/register_buffer({key!r}) cannot add one)."
+            )
         if value is None:
             raise TypeError(f"Layer {self._owner.name!r}: weight {var.path!r} cannot be set to None.")
         var._replace_storage(value)
@@ -91,8 +96,10 @@ class _VariableView(dict):
 
 class _LayerView(dict):
     def __setitem__(self, key: str, value: Any) -> None:
-        raise TypeError(f"kshim layers track sub-layers by attribute: assign it (`self.{key} = layer`); "
-                        f"a plain torch module assigned so is wrapped in a TorchModuleWrapper.")
+        raise TypeError(
+            f"kshim layers track sub-layers by attribute: assign it (`self.{key} = layer`); "
+            f"a plain torch module assigned so is wrapped in a TorchModuleWrapper."
+        )
 
 
 class TorchLayerModule(torch.nn.Module):
@@ -100,7 +107,7 @@ class TorchLayerModule(torch.nn.Module):
 
     # kshim's Layer.__setattr__ tracks sub-layers and variables itself; nn.Module's own attribute
     # hooks (which move modules/parameters out of __dict__) must not run.
-    __setattr__ = object.__setattr__
+    __setattr__ = object.__setattr__  # type: ignore[assignment]  # deliberately not nn.Module's hook
     __delattr__ = object.__delattr__
     # nn.Module's __dir__ lists the views (which would turn variables into Parameters on a mere dir());
     # kshim keeps weights and sub-layers as plain attributes, so object's listing already has them.
@@ -156,17 +163,23 @@ class TorchLayerModule(torch.nn.Module):
         return type(self).__call__(self, *args, **kwargs)
 
     def register_parameter(self, name: str, param: Any) -> None:
-        raise TypeError(f"Layer {self.name!r}: kshim layers create weights with add_weight(...), which makes "
-                        f"them parameters of the module; register_parameter({name!r}) cannot add one.")
+        raise TypeError(
+            f"Layer {self.name!r}: kshim layers create weights with add_weight(...), which makes "
+            f"them parameters of the module; register_parameter({name!r}) cannot add one."
+        )
 
     def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
-        raise TypeError(f"Layer {self.name!r}: kshim layers create state with add_weight(..., trainable=False), "
-                        f"which makes it a buffer of the module; register_buffer({name!r}) cannot add one.")
+        raise TypeError(
+            f"Layer {self.name!r}: kshim layers create state with add_weight(..., trainable=False), "
+            f"which makes it a buffer of the module; register_buffer({name!r}) cannot add one."
+        )
 
     def add_module(self, name: str, module: Any) -> None:
-        raise TypeError(f"Layer {self.name!r}: kshim layers track sub-layers by attribute: assign it "
-                        f"(`self.{name} = layer`); a plain torch module assigned so is wrapped in a "
-                        f"TorchModuleWrapper.")
+        raise TypeError(
+            f"Layer {self.name!r}: kshim layers track sub-layers by attribute: assign it "
+            f"(`self.{name} = layer`); a plain torch module assigned so is wrapped in a "
+            f"TorchModuleWrapper."
+        )
 
     register_module = add_module
 

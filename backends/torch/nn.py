@@ -1,5 +1,8 @@
 """Convolution and pooling for the torch backend (Keras kernel layouts, explicit padding)."""
+
 from __future__ import annotations
+
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -12,7 +15,7 @@ _AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
 
 def _flat(pairs):
     """F.pad argument for (lo, hi) pairs of the trailing dims (last dim first)."""
-    out = []
+    out: list[int] = []
     for lo, hi in reversed(pairs):
         out += (int(lo), int(hi))
     return out
@@ -47,7 +50,7 @@ class NNMixin:
         cl = data_format == "channels_last"
         padding = [(int(lo), int(hi)) for lo, hi in padding]
         if _symmetric(padding):
-            tpad = tuple(lo for lo, _ in padding)
+            tpad: Any = tuple(lo for lo, _ in padding)  # conv padding: per-dim sizes, or 0 when pre-padded
         else:
             x = _pad_spatial(x, padding, nd, cl)
             tpad = 0
@@ -78,8 +81,9 @@ class NNMixin:
             tp.append(p)
             top.append(op)
             resid.append((lo - P + p, hi - P + p - op))
-        y = _CONV_T[nd](x, w, None, tuple(int(s) for s in strides), tuple(tp), tuple(top), 1,
-                        tuple(int(d) for d in dilation))
+        y = _CONV_T[nd](
+            x, w, None, tuple(int(s) for s in strides), tuple(tp), tuple(top), 1, tuple(int(d) for d in dilation)
+        )
         if any(a or b for a, b in resid):
             y = F.pad(y, _flat(resid))
         return _to_last(y, nd) if cl else y
@@ -90,7 +94,7 @@ class NNMixin:
         pool_size = tuple(int(k) for k in pool_size)
         padding = [(int(lo), int(hi)) for lo, hi in padding]
         if _symmetric(padding) and all(lo <= k // 2 for (lo, _), k in zip(padding, pool_size)):
-            tpad = tuple(lo for lo, _ in padding)
+            tpad: Any = tuple(lo for lo, _ in padding)  # conv padding: per-dim sizes, or 0 when pre-padded
         else:
             fill = float("-inf") if x.is_floating_point() else torch.iinfo(x.dtype).min
             x = _pad_spatial(x, padding, nd, cl, fill)
@@ -131,11 +135,11 @@ class NNMixin:
         the uniform average of ``value``, which is what the composite computes."""
         if query.dtype not in (torch.float32, torch.float64):
             return None
-        q, k, v = query.transpose(1, 2), key.transpose(1, 2), value.transpose(1, 2)   # (B, N, T|S, H)
+        q, k, v = query.transpose(1, 2), key.transpose(1, 2), value.transpose(1, 2)  # (B, N, T|S, H)
         row_ok = None
         attn = mask
         if mask is not None:
-            if is_causal:   # the kernel takes either a mask or is_causal: fold the causal mask in
+            if is_causal:  # the kernel takes either a mask or is_causal: fold the causal mask in
                 t, s = q.shape[-2], k.shape[-2]
                 attn = attn & torch.ones((t, s), dtype=torch.bool, device=q.device).tril()
                 is_causal = False

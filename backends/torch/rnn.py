@@ -7,6 +7,7 @@ Layouts (see ``backends/_protocol.py``): Keras' kernels are (in, gates·U) with 
 LSTM orders agree (only a transpose); the GRU's first two blocks swap. Keras has one LSTM bias, torch
 two (``b_ih + b_hh``): the second is passed as zeros.
 """
+
 from __future__ import annotations
 
 import torch
@@ -25,8 +26,17 @@ class RnnMixin:
         params = [kernel.t(), recurrent_kernel.t()]
         if bias is not None:
             params += [bias, torch.zeros_like(bias)]
-        out, h, c = torch.lstm(x, (h0.unsqueeze(0), c0.unsqueeze(0)), params, bias is not None, 1, 0.0,
-                               torch.is_grad_enabled(), False, True)
+        out, h, c = torch.lstm(
+            x,
+            (h0.unsqueeze(0), c0.unsqueeze(0)),
+            params,
+            bias is not None,
+            1,
+            0.0,
+            torch.is_grad_enabled(),
+            False,
+            True,
+        )
         return out, h[0], c[0]
 
     def gru(self, x, h0, kernel, recurrent_kernel, bias):
@@ -34,6 +44,5 @@ class RnnMixin:
         params = [_rz_swap(kernel, u, 1).t(), _rz_swap(recurrent_kernel, u, 1).t()]
         if bias is not None:
             params += [_rz_swap(bias[0], u, 0), _rz_swap(bias[1], u, 0)]
-        out, h = torch.gru(x, h0.unsqueeze(0), params, bias is not None, 1, 0.0, torch.is_grad_enabled(),
-                           False, True)
+        out, h = torch.gru(x, h0.unsqueeze(0), params, bias is not None, 1, 0.0, torch.is_grad_enabled(), False, True)
         return out, h[0]

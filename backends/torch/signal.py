@@ -1,4 +1,5 @@
 """FFT primitives of the torch backend (declared in ``backends/_protocol.py``)."""
+
 from __future__ import annotations
 
 import torch

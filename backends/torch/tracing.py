@@ -14,6 +14,7 @@ data-dependent output shapes -- runs eagerly instead, with the reason kept in ``
 A signature is traced only after it has been called ``trace_after`` times eagerly, so one-off calls
 (a two-step test, a single ``predict``) never pay for tracing.
 """
+
 from __future__ import annotations
 
 import functools
@@ -37,7 +38,7 @@ class _Program:
         self.graph, self.out_spec, self.out_leaves, self.out_pos = graph, out_spec, out_leaves, out_pos
 
     def run(self, tensors: list) -> Any:
-        outs = self.graph.forward(*tensors)     # straight to the generated code (no Module hooks)
+        outs = self.graph.forward(*tensors)  # straight to the generated code (no Module hooks)
         leaves = list(self.out_leaves)
         for i, t in zip(self.out_pos, outs):
             leaves[i] = t
@@ -47,14 +48,14 @@ class _Program:
 def _signature(leaves: list) -> tuple | None:
     """Hashable key of the flattened arguments, or None when they cannot be traced (a tensor that
     requires grad or is not a plain CPU/CUDA tensor, or an unhashable non-tensor leaf)."""
-    key = []
+    key: list[Any] = []
     tensor = torch.Tensor
     for leaf in leaves:
         if type(leaf) is tensor:
             if leaf.requires_grad:
                 return None
             key.append((leaf.shape, leaf.dtype, leaf.device))
-        elif isinstance(leaf, tensor):    # a subclass (fake, functional, parameter ...)
+        elif isinstance(leaf, tensor):  # a subclass (fake, functional, parameter ...)
             return None
         else:
             try:
@@ -66,7 +67,7 @@ def _signature(leaves: list) -> tuple | None:
 
 
 _LIKE = {"ones_like", "zeros_like", "empty_like", "full_like"}
-_MAX_FOLD = 1 << 22          # elements: a larger constant is recomputed each call rather than stored
+_MAX_FOLD = 1 << 22  # elements: a larger constant is recomputed each call rather than stored
 
 
 def _foldable_op(node: torch.fx.Node) -> bool:
@@ -80,8 +81,9 @@ def _foldable_op(node: torch.fx.Node) -> bool:
 
 def _returns_alias(node: torch.fx.Node) -> bool:
     t = node.target
-    return t is operator.getitem or (isinstance(t, torch._ops.OpOverload)
-                                     and any(r.alias_info is not None for r in t._schema.returns))
+    return t is operator.getitem or (
+        isinstance(t, torch._ops.OpOverload) and any(r.alias_info is not None for r in t._schema.returns)
+    )
 
 
 def _mutated(gm: torch.fx.GraphModule) -> set:
@@ -96,8 +98,8 @@ def _mutated(gm: torch.fx.GraphModule) -> set:
             if a.alias_info is not None and a.alias_info.is_write:
                 stack += [n for n in (v if isinstance(v, (list, tuple)) else [v]) if isinstance(n, torch.fx.Node)]
         for name, v in node.kwargs.items():
-            a = next((a for a in t._schema.arguments if a.name == name), None)
-            if a is not None and a.alias_info is not None and a.alias_info.is_write and isinstance(v, torch.fx.Node):
+            kw = next((a for a in t._schema.arguments if a.name == name), None)
+            if kw is not None and kw.alias_info is not None and kw.alias_info.is_write and isinstance(v, torch.fx.Node):
                 stack.append(v)
     seen: set = set()
     while stack:
@@ -130,8 +132,9 @@ def _fold_constants(gm: torch.fx.GraphModule) -> None:
                 if not isinstance(v, torch.Tensor):
                     continue
                 stand_in = torch.empty(v.shape, dtype=v.dtype, device=v.device)
-                args, kwargs = torch.fx.node.map_arg((node.args, node.kwargs),
-                                                     lambda n: stand_in if n is ins[0] else env[n])
+                args, kwargs = torch.fx.node.map_arg(
+                    (node.args, node.kwargs), lambda n: stand_in if n is ins[0] else env[n]
+                )
             else:
                 args, kwargs = torch.fx.node.map_arg((node.args, node.kwargs), lambda n: env[n])
             value = node.target(*args, **kwargs)
@@ -180,7 +183,8 @@ class TracedFunction:
         """How many signatures have a replayable program."""
         return sum(p is not _FAILED for p in self._programs.values())
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *call_args: Any) -> Any:
+        args: Any = call_args  # a tuple pytree (optree's PyTree type rejects tuple[Any, ...])
         leaves, spec = optree.tree_flatten(args, none_is_leaf=True)
         sig = _signature(leaves)
         if sig is None and any(isinstance(x, torch.nn.Parameter) for x in leaves):

@@ -5,6 +5,7 @@
 function (its forward runs in no-grad mode, as every ``autograd.Function``'s does); ``jvp`` is
 ``torch.func.jvp`` (true forward mode) over the float primals, other primals being closed over.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -33,8 +34,7 @@ class _CustomGradient(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, *cts):  # noqa: D102
-        full = [torch.zeros(s, dtype=d, device=dev) if c is None else c
-                for c, (s, d, dev) in zip(cts, ctx.out_meta)]
+        full = [torch.zeros(s, dtype=d, device=dev) if c is None else c for c, (s, d, dev) in zip(cts, ctx.out_meta)]
         gs = ctx.vjp(full)
         res = [g if (flt and g is not None) else None for g, flt in zip(gs, ctx.in_float)]
         return (None, *res)
@@ -45,12 +45,13 @@ class TransformsMixin:
 
     def custom_gradient(self, f: Callable) -> Callable:
         """See ``backends/_protocol.py``."""
+
         def h(*leaves):
             return list(_CustomGradient.apply(f, *leaves))
+
         return h
 
-    def jvp(self, fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
-            has_aux: bool = False) -> tuple:
+    def jvp(self, fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> tuple:
         """See ``backends/_protocol.py``."""
         primals = list(primals)
         diff = [i for i, p in enumerate(primals) if _is_float(p)]
@@ -64,13 +65,14 @@ class TransformsMixin:
                 return tuple(res[0]), res[1]
             return tuple(res)
 
+        res: Any
         if not diff:
             res = inner()
             outs = list(res[0] if has_aux else res)
             zeros = [torch.zeros_like(o) for o in outs]
             return (outs, zeros, res[1]) if has_aux else (outs, zeros)
-        res = torch.func.jvp(inner, tuple(primals[i] for i in diff), tuple(tangents[i] for i in diff),
-                             has_aux=has_aux)
+        # (outs, tangents) or, with has_aux, (outs, tangents, aux): torch's stubs know only the pair
+        res = torch.func.jvp(inner, tuple(primals[i] for i in diff), tuple(tangents[i] for i in diff), has_aux=has_aux)
         outs, t_out = list(res[0]), list(res[1])
         if has_aux:
             return outs, t_out, res[2]

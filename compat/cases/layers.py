@@ -10,6 +10,7 @@ run under real Keras 3 (the oracle) with kshim's initial weights.
 Tolerance: ``reduction`` for all layers -- nearly every layer contains a matmul, convolution,
 pooling window or normalization statistic (see ``tolerances.py``).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -104,51 +105,102 @@ LAYERS: dict[str, tuple] = {
 }
 # Public names that are not layers to test on their own (bases, inputs, aliases are resolved below).
 # Deterministic layers added with the preprocessing work (issue 15).
-LAYERS.update({
-    "AdaptiveAveragePooling1D": ({"output_size": 3}, (2, 8, 3), {}),
-    "AdaptiveAveragePooling2D": ({"output_size": (2, 3)}, (2, 6, 7, 2), {}),
-    "AdaptiveAveragePooling3D": ({"output_size": 2}, (1, 4, 5, 4, 2), {}),
-    "AdaptiveMaxPooling1D": ({"output_size": 3}, (2, 8, 3), {}),
-    "AdaptiveMaxPooling2D": ({"output_size": (2, 3)}, (2, 6, 7, 2), {}),
-    "AdaptiveMaxPooling3D": ({"output_size": 2}, (1, 4, 5, 4, 2), {}),
-    "RMSNormalization": ({}, (4, 6), {}),
-    "ReversibleEmbedding": ({"input_dim": 10, "output_dim": 4}, (3, 5), {"int": (0, 10)}),
-    "Resizing": ({"height": 5, "width": 3}, (2, 8, 6, 3), {}),
-    "CenterCrop": ({"height": 4, "width": 3}, (2, 6, 6, 3), {}),
-    "MelSpectrogram": ({"fft_length": 64, "sequence_stride": 16, "sequence_length": 32, "num_mel_bins": 8},
-                       (2, 160), {}),
-    "STFTSpectrogram": ({"frame_length": 32, "frame_step": 16, "fft_length": 32}, (2, 128, 1), {}),
-    "Solarization": ({}, (2, 4, 4, 3), {}),
-    "AutoContrast": ({}, (2, 4, 4, 3), {}),
-    "Discretization": ({"bin_boundaries": [-1.0, 0.0, 1.0]}, (4, 6), {}),
-    "CategoryEncoding": ({"num_tokens": 6, "output_mode": "multi_hot"}, (4, 3), {"int": (0, 6)}),
-})
+LAYERS.update(
+    {
+        "AdaptiveAveragePooling1D": ({"output_size": 3}, (2, 8, 3), {}),
+        "AdaptiveAveragePooling2D": ({"output_size": (2, 3)}, (2, 6, 7, 2), {}),
+        "AdaptiveAveragePooling3D": ({"output_size": 2}, (1, 4, 5, 4, 2), {}),
+        "AdaptiveMaxPooling1D": ({"output_size": 3}, (2, 8, 3), {}),
+        "AdaptiveMaxPooling2D": ({"output_size": (2, 3)}, (2, 6, 7, 2), {}),
+        "AdaptiveMaxPooling3D": ({"output_size": 2}, (1, 4, 5, 4, 2), {}),
+        "RMSNormalization": ({}, (4, 6), {}),
+        "ReversibleEmbedding": ({"input_dim": 10, "output_dim": 4}, (3, 5), {"int": (0, 10)}),
+        "Resizing": ({"height": 5, "width": 3}, (2, 8, 6, 3), {}),
+        "CenterCrop": ({"height": 4, "width": 3}, (2, 6, 6, 3), {}),
+        "MelSpectrogram": (
+            {"fft_length": 64, "sequence_stride": 16, "sequence_length": 32, "num_mel_bins": 8},
+            (2, 160),
+            {},
+        ),
+        "STFTSpectrogram": ({"frame_length": 32, "frame_step": 16, "fft_length": 32}, (2, 128, 1), {}),
+        "Solarization": ({}, (2, 4, 4, 3), {}),
+        "AutoContrast": ({}, (2, 4, 4, 3), {}),
+        "Discretization": ({"bin_boundaries": [-1.0, 0.0, 1.0]}, (4, 6), {}),
+        "CategoryEncoding": ({"num_tokens": 6, "output_mode": "multi_hot"}, (4, 3), {"int": (0, 6)}),
+    }
+)
 
 # Random augmentation layers: same seed => identical outputs on every backend is asserted per layer in
 # tests/layers/test_image_geometric_model.py and test_image_color_model.py (through fit and run_on_numpy).
-_AUGMENTATION = ("AugMix", "CutMix", "MixUp", "RandAugment", "RandomBrightness", "RandomColorDegeneration",
-                 "RandomColorJitter", "RandomContrast", "RandomCrop", "RandomElasticTransform", "RandomErasing",
-                 "RandomFlip", "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
-                 "RandomPerspective", "RandomPosterization", "RandomRotation", "RandomSaturation", "RandomSharpness",
-                 "RandomShear", "RandomTranslation", "RandomZoom",
-                 # histogram layers (a last-ulp difference crosses a bin edge: compared with Keras and across
-                 # backends on chosen inputs in tests/layers/test_image_color_tone.py), box-only and container layers
-                 "Equalization", "ContrastLimitedAdaptiveHistogramEqualization", "MaxNumBoundingBoxes", "Pipeline")
-NOT_CASES = {"Layer", "Input", "InputLayer", "DTypePolicy", "Lambda",
-             # bases, not layers a user builds
-             "DataLayer", "BaseImagePreprocessingLayer", "Wrapper",
-             # wrap one framework's own code, so they run on that backend only (tests/layers/
-             # test_interop_wrappers.py checks them against the bare module/function and real Keras)
-             "TorchModuleWrapper", "JaxLayer", "FlaxLayer",
-             # host-side string/hash layers: no tensors to compare across backends (tests/layers/test_text_*,
-             # test_lookup_layers.py, test_hashing_layers.py check them on every backend)
-             "TextVectorization", "StringLookup", "IntegerLookup", "Hashing", "HashedCrossing",
-             # takes query/value/key inputs and another layer's mask helpers: tests/layers/test_group_query_attention.py
-             "GroupQueryAttention", "GroupedQueryAttention", "SpectralNormalization",
-             *_AUGMENTATION,
-             # Wrappers and cells take other layers as arguments, which this plain-kwargs registry cannot
-             # build per backend; tests/layers/test_rnn_layers.py compares them with Keras and across backends.
-             "RNN", "Bidirectional", "TimeDistributed", "StackedRNNCells", "SimpleRNNCell", "LSTMCell", "GRUCell"}
+_AUGMENTATION = (
+    "AugMix",
+    "CutMix",
+    "MixUp",
+    "RandAugment",
+    "RandomBrightness",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomElasticTransform",
+    "RandomErasing",
+    "RandomFlip",
+    "RandomGaussianBlur",
+    "RandomGrayscale",
+    "RandomHue",
+    "RandomInvert",
+    "RandomPerspective",
+    "RandomPosterization",
+    "RandomRotation",
+    "RandomSaturation",
+    "RandomSharpness",
+    "RandomShear",
+    "RandomTranslation",
+    "RandomZoom",
+    # histogram layers (a last-ulp difference crosses a bin edge: compared with Keras and across
+    # backends on chosen inputs in tests/layers/test_image_color_tone.py), box-only and container layers
+    "Equalization",
+    "ContrastLimitedAdaptiveHistogramEqualization",
+    "MaxNumBoundingBoxes",
+    "Pipeline",
+)
+NOT_CASES = {
+    "Layer",
+    "Input",
+    "InputLayer",
+    "DTypePolicy",
+    "Lambda",
+    # bases, not layers a user builds
+    "DataLayer",
+    "BaseImagePreprocessingLayer",
+    "Wrapper",
+    # wrap one framework's own code, so they run on that backend only (tests/layers/
+    # test_interop_wrappers.py checks them against the bare module/function and real Keras)
+    "TorchModuleWrapper",
+    "JaxLayer",
+    "FlaxLayer",
+    # host-side string/hash layers: no tensors to compare across backends (tests/layers/test_text_*,
+    # test_lookup_layers.py, test_hashing_layers.py check them on every backend)
+    "TextVectorization",
+    "StringLookup",
+    "IntegerLookup",
+    "Hashing",
+    "HashedCrossing",
+    # takes query/value/key inputs and another layer's mask helpers: tests/layers/test_group_query_attention.py
+    "GroupQueryAttention",
+    "GroupedQueryAttention",
+    "SpectralNormalization",
+    *_AUGMENTATION,
+    # Wrappers and cells take other layers as arguments, which this plain-kwargs registry cannot
+    # build per backend; tests/layers/test_rnn_layers.py compares them with Keras and across backends.
+    "RNN",
+    "Bidirectional",
+    "TimeDistributed",
+    "StackedRNNCells",
+    "SimpleRNNCell",
+    "LSTMCell",
+    "GRUCell",
+}
 
 
 def _inputs(rng: np.random.Generator, shapes: Any, opts: dict, dtype: str) -> list:
@@ -171,6 +223,7 @@ def layer_case(name: str, kwargs: dict, shapes: Any, opts: dict) -> Case:
 
     def run(b, dtype):
         import kshim
+
         cls = getattr(kshim.layers, name)
         rng = rng_for(case_name, dtype)
         host = _inputs(rng, shapes, opts, dtype)
@@ -183,24 +236,30 @@ def layer_case(name: str, kwargs: dict, shapes: Any, opts: dict) -> Case:
         nt = len(tv)
 
         def fwd(*a):
-            out, new_ntv = layer.stateless_call(list(a[:nt]), ntv, *([list(a[nt:])] if opts.get("call") != "args"
-                                                                      and len(xs) > 1 else list(a[nt:])),
-                                                training=training)
+            out, new_ntv = layer.stateless_call(
+                list(a[:nt]),
+                ntv,
+                *([list(a[nt:])] if opts.get("call") != "args" and len(xs) > 1 else list(a[nt:])),
+                training=training,
+            )
             return out, new_ntv
 
         def out_only(*a):
             return fwd(*a)[0]
+
         args = tv + xs
         argnums = [i for i, a in enumerate(args) if kshim.dtypes.is_float(b.dtype(a))]
 
         def both(*a):
             out, new_ntv = fwd(*a)
             return out, new_ntv, grad_tree(b, out_only, a, argnums, out, seed=len(case_name))
+
         out, new_ntv, g = run_compiled(b, both, args)
         res.update(flat(b, "forward", out))
         if training and new_ntv:
-            res.update({k: v for k, v in flat(b, "forward/state", list(new_ntv)).items()
-                        if np.asarray(v).dtype.kind == "f"})
+            res.update(
+                {k: v for k, v in flat(b, "forward/state", list(new_ntv)).items() if np.asarray(v).dtype.kind == "f"}
+            )
         if opts.get("random") == "mask":
             res["exact/mask"] = to_host(b, leaves(out)[0]) == 0
         res.update(flat_grads(b, argnums, g))
@@ -215,6 +274,7 @@ def _keras_oracle(name: str, kwargs: dict, shapes: Any, opts: dict):
 
     def run(dtype: str, ref: dict) -> dict:
         from .. import oracle
+
         keras = oracle.import_keras()
         cls = getattr(keras.layers, name, None)
         if cls is None:
@@ -231,6 +291,7 @@ def _keras_oracle(name: str, kwargs: dict, shapes: Any, opts: dict):
             return oracle.flat_numpy("forward", out)
         finally:
             keras.config.set_floatx("float32")
+
     return run
 
 
@@ -243,11 +304,11 @@ def layers_without_case() -> list[str]:
     import inspect
 
     import kshim
+
     out = []
     for n in dir(kshim.layers):
         obj = getattr(kshim.layers, n)
-        if n.startswith("_") or n in NOT_CASES or not inspect.isclass(obj) \
-                or not issubclass(obj, kshim.layers.Layer):
+        if n.startswith("_") or n in NOT_CASES or not inspect.isclass(obj) or not issubclass(obj, kshim.layers.Layer):
             continue
         if obj.__name__ in LAYERS or n in LAYERS:
             continue

@@ -9,6 +9,7 @@ architecture in Keras 3 and loads kshim's initial weights into it.
 Tolerances: forward/gradients use ``reduction`` / ``gradient``; the training trajectory uses
 ``training`` (rounding differences compound over steps -- see ``tolerances.py``).
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -22,14 +23,31 @@ STEPS = 3
 
 
 def mlp(k: Any) -> Any:
-    return k.Sequential([k.Input((12,)), k.layers.Dense(16, activation="relu"), k.layers.Dropout(0.2),
-                         k.layers.Dense(16, activation="tanh"), k.layers.Dense(4)])
+    return k.Sequential(
+        [
+            k.Input((12,)),
+            k.layers.Dense(16, activation="relu"),
+            k.layers.Dropout(0.2),
+            k.layers.Dense(16, activation="tanh"),
+            k.layers.Dense(4),
+        ]
+    )
 
 
 def cnn_bn_dropout(k: Any) -> Any:
     L = k.layers
-    return k.Sequential([k.Input((8, 8, 1)), L.Conv2D(4, 3, padding="same"), L.BatchNormalization(), L.ReLU(),
-                         L.MaxPooling2D(2), L.Dropout(0.25), L.Flatten(), L.Dense(4)])
+    return k.Sequential(
+        [
+            k.Input((8, 8, 1)),
+            L.Conv2D(4, 3, padding="same"),
+            L.BatchNormalization(),
+            L.ReLU(),
+            L.MaxPooling2D(2),
+            L.Dropout(0.25),
+            L.Flatten(),
+            L.Dense(4),
+        ]
+    )
 
 
 def residual_functional(k: Any) -> Any:
@@ -66,7 +84,7 @@ def attention_dense_softmax(k: Any) -> Any:
     L, ops = k.layers, k.ops
     x = k.Input((5, 8))
     q, kk, v = L.Dense(8)(x), L.Dense(8)(x), L.Dense(8)(x)
-    w = ops.softmax(ops.einsum("bqd,bkd->bqk", q, kk) * (8 ** -0.5), axis=-1)
+    w = ops.softmax(ops.einsum("bqd,bkd->bqk", q, kk) * (8**-0.5), axis=-1)
     a = L.Dense(8)(ops.einsum("bqk,bkd->bqd", w, v))
     h = L.LayerNormalization()(L.Add()([x, L.Dropout(0.1)(a)]))
     f = L.Dense(8)(L.Dense(16, activation="gelu")(h))
@@ -77,6 +95,7 @@ def attention_dense_softmax(k: Any) -> Any:
 def _float_data(shape: tuple) -> Callable:
     def make(rng: np.random.Generator, dtype: str) -> tuple:
         return rng.standard_normal((8,) + shape).astype(dtype), rng.integers(0, 4, (8,)).astype("int32")
+
     return make
 
 
@@ -87,8 +106,10 @@ def _token_data(rng: np.random.Generator, dtype: str) -> tuple:
 
 
 def _compile(k: Any, model: Any) -> None:
-    model.compile(optimizer=k.optimizers.SGD(learning_rate=0.05, momentum=0.9),
-                  loss=k.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        optimizer=k.optimizers.SGD(learning_rate=0.05, momentum=0.9),
+        loss=k.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
 
 
 def model_case(name: str, build: Callable, data: Callable, requires: tuple = (), note: str = "") -> Case:
@@ -96,6 +117,7 @@ def model_case(name: str, build: Callable, data: Callable, requires: tuple = (),
 
     def run(b, dtype):
         import kshim
+
         x_host, y_host = data(rng_for(case_name, dtype), dtype)
         model = build(kshim)
         res = {f"init/{i}": w for i, w in enumerate(model.get_weights())}
@@ -106,12 +128,14 @@ def model_case(name: str, build: Callable, data: Callable, requires: tuple = (),
 
         def out_only(*a):
             return model.stateless_call(list(a[:nt]), ntv, a[nt], training=False)[0]
+
         args = tv + [x]
         argnums = [i for i, a in enumerate(args) if kshim.dtypes.is_float(b.dtype(a))]
 
         def both(*a):
             out = out_only(*a)
             return out, grad_tree(b, out_only, a, argnums, out, seed=len(case_name))
+
         out, g = run_compiled(b, both, args)
         res.update(flat(b, "forward", out))
         res.update(flat_grads(b, argnums, g))
@@ -123,6 +147,7 @@ def model_case(name: str, build: Callable, data: Callable, requires: tuple = (),
 
     def oracle(dtype: str, ref: dict) -> dict:
         from .. import oracle as orc
+
         keras = orc.import_keras()
         x_host, _ = data(rng_for(case_name, dtype), dtype)
         keras.config.set_floatx(dtype)

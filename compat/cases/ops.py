@@ -6,6 +6,7 @@ may legitimately pick different subgradients. Ops with long accumulations use th
 tolerance (see ``tolerances.py``). ``OPS_WITHOUT_CASE`` must stay empty: a test checks that every
 name of ``kshim.ops._public_names()`` has a case here.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,6 +22,7 @@ DT = "<dtype>"  # replaced by the case dtype in kwargs / constants
 
 class F:
     """A float input of the case dtype, uniform in [lo, hi) (differentiated)."""
+
     def __init__(self, shape=S, lo=-2.0, hi=2.0):
         self.shape, self.lo, self.hi = shape, lo, hi
 
@@ -30,6 +32,7 @@ class F:
 
 class I:  # noqa: E742
     """An integer input (not differentiated)."""
+
     def __init__(self, shape=S, lo=0, hi=5, dtype="int32"):
         self.shape, self.lo, self.hi, self.dtype = shape, lo, hi, dtype
 
@@ -39,6 +42,7 @@ class I:  # noqa: E742
 
 class B:
     """A boolean input."""
+
     def __init__(self, shape=S):
         self.shape = shape
 
@@ -48,6 +52,7 @@ class B:
 
 class C:
     """A Python constant passed as-is (``DT`` becomes the case dtype)."""
+
     def __init__(self, value):
         self.value = value
 
@@ -59,9 +64,19 @@ def _sub(v, dtype):
     return dtype if isinstance(v, str) and v == DT else v
 
 
-def op(name: str, *inputs: Any, kw: dict | None = None, fn: Any = None, grad: bool = True,
-       tol: str = "elementwise", dtypes: tuple = FLOATS, check: str = "values", note: str = "",
-       base: str | None = None, eager: bool = False) -> Case:
+def op(
+    name: str,
+    *inputs: Any,
+    kw: dict | None = None,
+    fn: Any = None,
+    grad: bool = True,
+    tol: str = "elementwise",
+    dtypes: tuple = FLOATS,
+    check: str = "values",
+    note: str = "",
+    base: str | None = None,
+    eager: bool = False,
+) -> Case:
     """Register the case ``ops.<name>`` (``fn(ops, *args)`` overrides the plain call; a variant
     case of op ``base`` has its own name)."""
     kw = dict(kw or {})
@@ -69,6 +84,7 @@ def op(name: str, *inputs: Any, kw: dict | None = None, fn: Any = None, grad: bo
 
     def run(b, dtype):
         from kshim import ops
+
         rng = rng_for(case_name, dtype)
         host = [spec.build(rng, dtype) for spec in inputs]
         args = [b.convert_to_tensor(h) if isinstance(h, np.ndarray) else h for h in host]
@@ -76,11 +92,13 @@ def op(name: str, *inputs: Any, kw: dict | None = None, fn: Any = None, grad: bo
 
         def call(*a):
             return fn(ops, *a) if fn is not None else getattr(ops, name)(*a, **kwargs)
+
         argnums = [i for i, s in enumerate(inputs) if isinstance(s, F)] if grad and check == "values" else []
 
         def both(*a):
             out = call(*a)
             return out, grad_tree(b, call, a, argnums, out, seed=len(case_name))
+
         out, g = both(*args) if eager else run_compiled(b, both, args)
         res = flat(b, "forward", out)
         if check == "shape":
@@ -92,13 +110,72 @@ def op(name: str, *inputs: Any, kw: dict | None = None, fn: Any = None, grad: bo
 
 
 # ---- elementwise unary --------------------------------------------------------------------------
-for _n in ("abs", "absolute", "negative", "sign", "exp", "exp2", "expm1", "sin", "cos", "arctan", "sinh",
-           "cosh", "tanh", "sigmoid", "softplus", "floor", "ceil", "round", "trunc", "square", "cbrt", "erf",
-           "relu", "relu6", "elu", "selu", "gelu", "silu", "swish", "mish", "celu", "softsign", "leaky_relu",
-           "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink",
-           "sparse_plus", "squareplus", "log_sigmoid", "deg2rad", "rad2deg", "arcsinh", "copy", "ravel",
-           "stop_gradient", "zeros_like", "ones_like", "nan_to_num", "signbit", "isnan", "isinf", "isfinite",
-           "sort", "flip", "transpose", "squeeze", "softmax", "log_softmax", "glu", "normalize"):
+for _n in (
+    "abs",
+    "absolute",
+    "negative",
+    "sign",
+    "exp",
+    "exp2",
+    "expm1",
+    "sin",
+    "cos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "sigmoid",
+    "softplus",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "square",
+    "cbrt",
+    "erf",
+    "relu",
+    "relu6",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "swish",
+    "mish",
+    "celu",
+    "softsign",
+    "leaky_relu",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
+    "hard_shrink",
+    "soft_shrink",
+    "tanh_shrink",
+    "sparse_plus",
+    "squareplus",
+    "log_sigmoid",
+    "deg2rad",
+    "rad2deg",
+    "arcsinh",
+    "copy",
+    "ravel",
+    "stop_gradient",
+    "zeros_like",
+    "ones_like",
+    "nan_to_num",
+    "signbit",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "sort",
+    "flip",
+    "transpose",
+    "squeeze",
+    "softmax",
+    "log_softmax",
+    "glu",
+    "normalize",
+):
     op(_n, F())
 op("tan", F(lo=-1.2, hi=1.2))
 for _n in ("log", "log10", "log2", "sqrt", "rsqrt", "reciprocal"):
@@ -221,8 +298,7 @@ op("logspace", C(-1.0), C(2.0), C(7), kw={"dtype": DT})
 
 # ---- neural-network ops ---------------------------------------------------------------------------
 op("conv", F((2, 7, 7, 3)), F((3, 3, 3, 4)), kw={"strides": 2, "padding": "same"}, tol=R)
-op("conv1d_dilated", F((2, 9, 3)), F((3, 3, 4)), fn=lambda o, x, k: o.conv(x, k, dilation_rate=2), tol=R,
-   base="conv")
+op("conv1d_dilated", F((2, 9, 3)), F((3, 3, 4)), fn=lambda o, x, k: o.conv(x, k, dilation_rate=2), tol=R, base="conv")
 op("conv_transpose", F((2, 4, 4, 3)), F((3, 3, 5, 3)), kw={"strides": 2, "padding": "same"}, tol=R)
 op("depthwise_conv", F((2, 6, 6, 3)), F((3, 3, 3, 2)), kw={"padding": "valid"}, tol=R)
 op("separable_conv", F((2, 6, 6, 3)), F((3, 3, 3, 2)), F((1, 1, 6, 4)), kw={"padding": "same"}, tol=R)
@@ -237,11 +313,14 @@ op("dot_product_attention", F((2, 5, 2, 4)), F((2, 6, 2, 4)), F((2, 6, 2, 4)), t
 # ---- control flow ---------------------------------------------------------------------------------
 op("cond", F(), fn=lambda o, x: o.cond(o.sum(x) > 0, lambda: o.sin(x), lambda: o.cos(x)))
 op("switch", F(), fn=lambda o, x: o.switch(1, [o.sin, o.cos, o.tanh], x))
-op("scan", F((5, 3)), F((3,)), fn=lambda o, xs, c: o.scan(lambda h, x: (o.tanh(h * 0.5 + x), h * x), c, xs),
-   tol=R)
+op("scan", F((5, 3)), F((3,)), fn=lambda o, xs, c: o.scan(lambda h, x: (o.tanh(h * 0.5 + x), h * x), c, xs), tol=R)
 op("fori_loop", F(), fn=lambda o, x: o.fori_loop(0, 3, lambda i, v: o.sin(v) * 1.5, x))
-op("while_loop", F(), fn=lambda o, x: o.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * 0.9 + 0.1),
-                                                     (0, x))[1], grad=False)
+op(
+    "while_loop",
+    F(),
+    fn=lambda o, x: o.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * 0.9 + 0.1), (0, x))[1],
+    grad=False,
+)
 
 
 # ---- portable randomness (bit-identical across backends by design) -------------------------------
@@ -249,9 +328,12 @@ def _random_case(name: str, fn: Any, tol: str = "exact") -> None:
     """Uniform bits, integers and dropout masks are bit-identical by design (Threefry on integer ops,
     compared exactly); ``normal`` maps those bits through log/sqrt/erfinv, whose last-ulp results
     differ between libm and XLA, so it gets the elementwise tolerance."""
+
     def run(b, dtype):
         from kshim import random
+
         return flat(b, "exact" if tol == "exact" else "forward", run_compiled(b, lambda: fn(random, dtype), ()))
+
     register(Case(f"random.{name}", "random", run, tol=tol, requires=(f"random.{name}",)))
 
 

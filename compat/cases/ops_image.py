@@ -7,6 +7,7 @@ case is ``ops.image.<name>`` and requires ``kshim.ops.image.<name>``. Warps and 
 interpolate at fixed non-integer coordinates (no pixel-boundary ties); filters, resampling and
 SSIM sum over windows: the ``reduction`` tolerance.
 """
+
 from __future__ import annotations
 
 from .ops import F, R, op
@@ -31,19 +32,37 @@ image_op("hsv_to_rgb", F(IMG, 0.05, 0.95), fn=lambda m, x: m.hsv_to_rgb(x))
 
 # ---- resampling -----------------------------------------------------------------------------------
 image_op("resize", F((2, 5, 5, 3)), fn=lambda m, x: m.resize(x, (7, 4)), tol=R)
-image_op("resize_bicubic_antialias", F((2, 8, 8, 3)),
-         fn=lambda m, x: m.resize(x, (5, 3), interpolation="bicubic", antialias=True), tol=R, base="resize")
-image_op("scale_and_translate", F((2, 5, 5, 3)), V([1.4, 0.8]), V([0.1, -0.2]),
-         fn=lambda m, x, s, t: m.scale_and_translate(x, (2, 7, 4, 3), s, t, (1, 2), "linear"), tol=R)
-image_op("map_coordinates", F((5, 6)), V([[0.3, 1.7, 2.25, 3.6], [4.1, 0.45, 2.8, 1.35]]),
-         fn=lambda m, x, c: m.map_coordinates(x, c, 1, fill_mode="nearest"), tol=R)
+image_op(
+    "resize_bicubic_antialias",
+    F((2, 8, 8, 3)),
+    fn=lambda m, x: m.resize(x, (5, 3), interpolation="bicubic", antialias=True),
+    tol=R,
+    base="resize",
+)
+image_op(
+    "scale_and_translate",
+    F((2, 5, 5, 3)),
+    V([1.4, 0.8]),
+    V([0.1, -0.2]),
+    fn=lambda m, x, s, t: m.scale_and_translate(x, (2, 7, 4, 3), s, t, (1, 2), "linear"),
+    tol=R,
+)
+image_op(
+    "map_coordinates",
+    F((5, 6)),
+    V([[0.3, 1.7, 2.25, 3.6], [4.1, 0.45, 2.8, 1.35]]),
+    fn=lambda m, x, c: m.map_coordinates(x, c, 1, fill_mode="nearest"),
+    tol=R,
+)
 
 # ---- warps ----------------------------------------------------------------------------------------
 image_op("affine_transform", F(IMG), V(_AFFINE), fn=lambda m, x, t: m.affine_transform(x, t), tol=R)
-image_op("perspective_transform", F(IMG), V(_START), V(_END),
-         fn=lambda m, x, s, e: m.perspective_transform(x, s, e), tol=R)
-image_op("elastic_transform", F((2, 8, 8, 3)),
-         fn=lambda m, x: m.elastic_transform(x, alpha=2.0, sigma=1.5, seed=3), tol=R)
+image_op(
+    "perspective_transform", F(IMG), V(_START), V(_END), fn=lambda m, x, s, e: m.perspective_transform(x, s, e), tol=R
+)
+image_op(
+    "elastic_transform", F((2, 8, 8, 3)), fn=lambda m, x: m.elastic_transform(x, alpha=2.0, sigma=1.5, seed=3), tol=R
+)
 
 # ---- patches, crop, pad ---------------------------------------------------------------------------
 image_op("extract_patches", F(IMG), fn=lambda m, x: m.extract_patches(x, 3, strides=2, padding="same"))
@@ -54,5 +73,10 @@ image_op("pad_images", F((2, 4, 4, 3)), fn=lambda m, x: m.pad_images(x, 1, 2, ta
 # ---- filters --------------------------------------------------------------------------------------
 image_op("gaussian_blur", F(IMG), fn=lambda m, x: m.gaussian_blur(x, (3, 5), (1.0, 1.5)), tol=R)
 image_op("sobel_edges", F(IMG), fn=lambda m, x: m.sobel_edges(x), tol=R)
-image_op("ssim", F((2, 12, 12, 3), 0.0, 1.0), F((2, 12, 12, 3), 0.0, 1.0),
-         fn=lambda m, a, b: m.ssim(a, b, max_val=1.0, filter_size=5), tol=R)
+image_op(
+    "ssim",
+    F((2, 12, 12, 3), 0.0, 1.0),
+    F((2, 12, 12, 3), 0.0, 1.0),
+    fn=lambda m, a, b: m.ssim(a, b, max_val=1.0, filter_size=5),
+    tol=R,
+)

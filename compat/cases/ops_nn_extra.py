@@ -4,6 +4,7 @@ the function transforms (``custom_gradient``, ``jvp``, ``map``, ``vectorized_map
 ``associative_scan``), which return functions or take them, so their cases apply them to concrete
 functions.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,9 +15,15 @@ from .ops import C, F, R, op
 _TARGET = np.array([[1, 2, 2, 3], [4, 1, 1, 1], [3, 3, 2, 1]], np.int32)
 op("ctc_loss", C(_TARGET), F((3, 9, 5)), C(np.array([4, 2, 3], np.int32)), C(np.array([9, 6, 7], np.int32)), tol=R)
 op("ctc_decode", F((3, 8, 5)), C(np.array([8, 5, 7], np.int32)), grad=False, tol=R)
-op("ctc_decode_beam", F((3, 8, 4)), C(np.array([8, 5, 7], np.int32)),
-   fn=lambda o, x, n: o.ctc_decode(x, n, strategy="beam_search", beam_width=4, top_paths=2), grad=False, tol=R,
-   base="ctc_decode")
+op(
+    "ctc_decode_beam",
+    F((3, 8, 4)),
+    C(np.array([8, 5, 7], np.int32)),
+    fn=lambda o, x, n: o.ctc_decode(x, n, strategy="beam_search", beam_width=4, top_paths=2),
+    grad=False,
+    tol=R,
+    base="ctc_decode",
+)
 
 # ---- pooling, pixel shuffle, patches --------------------------------------------------------------
 op("adaptive_average_pool", F((2, 7, 7, 3)), C((3, 3)), tol=R)
@@ -46,11 +53,14 @@ op("rearrange", F((2, 6, 4, 3)), C("b (h1 h) (w1 w) c -> (b h1 w1) h w c"), kw={
 # ---- function transforms --------------------------------------------------------------------------
 def _clipped_square(o):
     """``x**2`` whose gradient is clipped to [-1, 1] (``grad_fn(upstream)``, Keras' JAX form)."""
+
     @o.custom_gradient
     def f(x):
         def grad_fn(upstream):
             return o.multiply(upstream, o.clip(o.multiply(x, 2.0), -1.0, 1.0))
+
         return o.square(x), grad_fn
+
     return f
 
 
@@ -59,9 +69,18 @@ op("custom_gradient", F(), fn=lambda o, x: _clipped_square(o)(x))
 # a documented limitation of the NumPy backend), so the outer VJP of this case is not taken.
 op("jvp", F(), F(), fn=lambda o, x, v: o.jvp(lambda a: o.multiply(o.sin(a), a), (x,), (v,)), grad=False)
 op("map", F((4, 3)), fn=lambda o, x: o.map(lambda v: o.sum(o.square(v)), x), tol=R)
-op("vectorized_map", F((5, 3)), F((5, 3)),
-   fn=lambda o, x, y: o.vectorized_map(lambda e: (o.sum(o.multiply(e[0], e[1])), o.subtract(e[0], e[1])), [x, y]),
-   tol=R)
+op(
+    "vectorized_map",
+    F((5, 3)),
+    F((5, 3)),
+    fn=lambda o, x, y: o.vectorized_map(lambda e: (o.sum(o.multiply(e[0], e[1])), o.subtract(e[0], e[1])), [x, y]),
+    tol=R,
+)
 op("associative_scan", F((7, 3)), fn=lambda o, x: o.associative_scan(o.add, x, axis=0), tol=R)
-op("associative_scan_reverse_mul", F((3, 6), 0.5, 1.5),
-   fn=lambda o, x: o.associative_scan(o.multiply, x, reverse=True, axis=1), tol=R, base="associative_scan")
+op(
+    "associative_scan_reverse_mul",
+    F((3, 6), 0.5, 1.5),
+    fn=lambda o, x: o.associative_scan(o.multiply, x, reverse=True, axis=1),
+    tol=R,
+    base="associative_scan",
+)

@@ -6,6 +6,7 @@ not differentiated (``grad=False``). Ops whose output size depends on values get
 it: ``unique`` runs with ``size=``, ``nonzero`` runs eagerly (it reads its input on the host).
 Inputs avoid ties where an op is discontinuous (sorting, bins, partitions).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,6 +16,7 @@ from .ops import DT, C, F, I, R, op
 
 class V:
     """Fixed values in the case dtype (an input that is not differentiated)."""
+
     def __init__(self, values):
         self.values = values
 
@@ -24,6 +26,7 @@ class V:
 
 class FNaN(F):
     """A differentiated float input with NaNs at a fixed fraction of (seeded) positions."""
+
     def __init__(self, shape=(3, 5), lo=-2.0, hi=2.0, frac=0.25):
         super().__init__(shape, lo, hi)
         self.frac = frac
@@ -36,6 +39,7 @@ class FNaN(F):
 
 class FSorted(F):
     """A sorted 1-D float input with distinct values (not differentiated: see ``grad=False``)."""
+
     def build(self, rng, dtype):
         return np.sort(super().build(rng, dtype))
 
@@ -82,14 +86,23 @@ op("isin", I((3, 4), 0, 8), I((5,), 0, 8), grad=False)
 op("argpartition", F((3, 6)), C(2), grad=False)
 op("unravel_index", I((2, 3), 0, 12), C((3, 4)), grad=False)
 op("nonzero", I((3, 4), 0, 2), grad=False, eager=True)
-op("unique", I((12,), 0, 5), kw={"size": 6, "fill_value": -1, "return_index": True, "return_inverse": True,
-                                  "return_counts": True}, grad=False)
+op(
+    "unique",
+    I((12,), 0, 5),
+    kw={"size": 6, "fill_value": -1, "return_index": True, "return_inverse": True, "return_counts": True},
+    grad=False,
+)
 op("bincount", I((12,), 0, 6), kw={"minlength": 7}, grad=False)
-op("bincount_weights", I((12,), 0, 6), F((12,), 0.1, 1.0), fn=lambda o, x, w: o.bincount(x, weights=w, minlength=7),
-   tol=R, base="bincount")
+op(
+    "bincount_weights",
+    I((12,), 0, 6),
+    F((12,), 0.1, 1.0),
+    fn=lambda o, x, w: o.bincount(x, weights=w, minlength=7),
+    tol=R,
+    base="bincount",
+)
 op("histogram", F((50,)), kw={"bins": 7}, grad=False, tol=R)
-op("select", F(), fn=lambda o, x: o.select([o.greater(x, 0.5), o.less(x, -0.5)], [o.multiply(x, 2.0), o.sin(x)],
-                                            -1.0))
+op("select", F(), fn=lambda o, x: o.select([o.greater(x, 0.5), o.less(x, -0.5)], [o.multiply(x, 2.0), o.sin(x)], -1.0))
 
 # ---- shape helpers ----------------------------------------------------------------------------------
 op("array_split", F((7, 2)), C(3))
@@ -113,8 +126,17 @@ op("cdist", F((4, 3)), F((5, 3)), tol=R)
 op("trapezoid", F((3, 5)), tol=R)
 
 # ---- vectorize (returns a function: applied to a concrete one) --------------------------------------
-op("vectorize", F((3, 4)), F((4,)),
-   fn=lambda o, x, y: o.vectorize(lambda a, b: o.add(o.multiply(a, b), o.sin(a)))(x, y))
-op("vectorize_signature", F((3, 4)), F((4,)),
-   fn=lambda o, x, y: o.vectorize(lambda a, b: o.sum(o.multiply(a, b)), signature="(n),(n)->()")(x, y), tol=R,
-   base="vectorize")
+op(
+    "vectorize",
+    F((3, 4)),
+    F((4,)),
+    fn=lambda o, x, y: o.vectorize(lambda a, b: o.add(o.multiply(a, b), o.sin(a)))(x, y),
+)
+op(
+    "vectorize_signature",
+    F((3, 4)),
+    F((4,)),
+    fn=lambda o, x, y: o.vectorize(lambda a, b: o.sum(o.multiply(a, b)), signature="(n),(n)->()")(x, y),
+    tol=R,
+    base="vectorize",
+)

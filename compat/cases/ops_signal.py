@@ -5,6 +5,7 @@ FFTs sum over their axis (butterflies ordered differently by pocketfft, XLA and 
 ``reduction`` tolerance. Windows take a length, not a tensor, and return ``floatx()`` values in
 every case dtype.
 """
+
 from __future__ import annotations
 
 from .ops import C, F, R, op
@@ -15,8 +16,13 @@ op("ifft2", F((2, 4, 6)), F((2, 4, 6)), fn=lambda o, re, im: o.ifft2((re, im)), 
 op("rfft", F((3, 10)), kw={"fft_length": 8}, tol=R)
 op("irfft", F((3, 5)), F((3, 5)), fn=lambda o, re, im: o.irfft((re, im), fft_length=8), tol=R)
 op("stft", F((2, 32)), C(8), C(4), C(8), tol=R)
-op("stft_hamming_uncentered", F((2, 30)), fn=lambda o, x: o.stft(x, 6, 3, 8, window="hamming", center=False),
-   tol=R, base="stft")
+op(
+    "stft_hamming_uncentered",
+    F((2, 30)),
+    fn=lambda o, x: o.stft(x, 6, 3, 8, window="hamming", center=False),
+    tol=R,
+    base="stft",
+)
 op("istft", F((2, 32)), fn=lambda o, x: o.istft(o.stft(x, 8, 4, 8), 8, 4, 8, length=32), tol=R)
 for _n in ("bartlett", "blackman", "hamming", "hanning"):
     op(_n, C(9))

@@ -1,4 +1,5 @@
 """Small helpers shared by the callbacks (log conversion, scalar reads)."""
+
 from __future__ import annotations
 
 import math
@@ -15,6 +16,7 @@ def to_float(value: Any) -> float:
         pass
     try:
         from ..ops import convert_to_numpy
+
         return float(np.asarray(convert_to_numpy(value)))
     except Exception:
         return float(np.asarray(value))
@@ -37,11 +39,12 @@ def pythonify_logs(logs: Any) -> dict:
             result.update(pythonify_logs(value))
             continue
         if _is_tensor_like(value) and math.prod(tuple(value.shape)) != 1:
-            result[key] = value          # not a scalar: kept as is (and not synced to the host)
+            result[key] = value  # not a scalar: kept as is (and not synced to the host)
             continue
         try:
             if _is_tensor_like(value) and not isinstance(value, np.ndarray):
                 from ..ops import convert_to_numpy
+
                 value = convert_to_numpy(value)
             value = float(value)
         except Exception:

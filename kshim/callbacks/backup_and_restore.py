@@ -1,4 +1,5 @@
 """``BackupAndRestore``: resume an interrupted ``fit`` from its last backup."""
+
 from __future__ import annotations
 
 import json
@@ -70,11 +71,16 @@ class BackupAndRestore(Callback):
         super().__init__()
         if not backup_dir:
             raise ValueError("Empty `backup_dir` argument passed")
-        if save_freq is not False and save_freq != "epoch" and (
-                not isinstance(save_freq, int) or isinstance(save_freq, bool) or save_freq <= 0):
-            raise ValueError("Invalid value for argument `save_freq`. "
-                             f"Received: save_freq={save_freq}. "
-                             "Expected either 'epoch' or an integer value.")
+        if (
+            save_freq is not False
+            and save_freq != "epoch"
+            and (not isinstance(save_freq, int) or isinstance(save_freq, bool) or save_freq <= 0)
+        ):
+            raise ValueError(
+                "Invalid value for argument `save_freq`. "
+                f"Received: save_freq={save_freq}. "
+                "Expected either 'epoch' or an integer value."
+            )
         self.save_freq = save_freq
         self.double_checkpoint = double_checkpoint
         self.delete_checkpoint = delete_checkpoint
@@ -115,13 +121,14 @@ class BackupAndRestore(Callback):
     def _load_model(self):
         model = self.model
         if os.path.exists(self._weights_path) and not getattr(model, "built", True):
-            raise ValueError("To use the BackupAndRestore callback, your model must be built before you "
-                             f"call `fit()`. Model {model} is unbuilt. You can build it beforehand by "
-                             "calling it on a batch of data.")
+            raise ValueError(
+                "To use the BackupAndRestore callback, your model must be built before you "
+                f"call `fit()`. Model {model} is unbuilt. You can build it beforehand by "
+                "calling it on a batch of data."
+            )
         if os.path.exists(self._weights_path):
             optimizer = getattr(model, "optimizer", None)
-            if optimizer is not None and getattr(optimizer, "built", True) is False \
-                    and hasattr(optimizer, "build"):
+            if optimizer is not None and getattr(optimizer, "built", True) is False and hasattr(optimizer, "build"):
                 optimizer.build(model.trainable_variables)
             model.load_weights(self._weights_path)
             self._load_resume_state(model)
@@ -140,6 +147,7 @@ class BackupAndRestore(Callback):
 
     def _load_resume_state(self, model):
         from ..saving.saving_api import read_weights_attr
+
         state = read_weights_attr(self._weights_path, "kshim_resume")
         if not isinstance(state, dict):
             return
@@ -198,12 +206,16 @@ class BackupAndRestore(Callback):
             model.save_weights(self._weights_path)
             return
         from ..saving.saving_api import save_weights
+
         now = host.get_state()
-        state = {"epoch": self._current_epoch, "step": int(next_step),
-                 "rng_epoch_begin": list(self._rng_epoch_begin or now) if next_step else list(now),
-                 "rng_now": list(now) if next_step else None,  # None: the epoch's draw is still to come
-                 "seed_states": [np.asarray(v.numpy()).tolist() for v in model._seed_states()],
-                 "metrics": [np.asarray(v.numpy()).tolist() for v in model.metrics_variables] if next_step else None}
+        state = {
+            "epoch": self._current_epoch,
+            "step": int(next_step),
+            "rng_epoch_begin": list(self._rng_epoch_begin or now) if next_step else list(now),
+            "rng_now": list(now) if next_step else None,  # None: the epoch's draw is still to come
+            "seed_states": [np.asarray(v.numpy()).tolist() for v in model._seed_states()],
+            "metrics": [np.asarray(v.numpy()).tolist() for v in model.metrics_variables] if next_step else None,
+        }
         save_weights(model, self._weights_path, _attrs={"kshim_resume": state})
 
     # ----------------------------------------------------------------- finish

@@ -1,4 +1,5 @@
 """``Callback``: the base class of every training/evaluation/prediction hook."""
+
 from __future__ import annotations
 
 from typing import Any

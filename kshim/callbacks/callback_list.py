@@ -1,4 +1,5 @@
 """``CallbackList``: calls a list of callbacks as one."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,8 +27,14 @@ class CallbackList(Callback):
     including the ``History`` (always last unless passed explicitly).
     """
 
-    def __init__(self, callbacks: Any = None, add_history: bool = False, add_progbar: bool = False,
-                 model: Any = None, **params: Any):
+    def __init__(
+        self,
+        callbacks: Any = None,
+        add_history: bool = False,
+        add_progbar: bool = False,
+        model: Any = None,
+        **params: Any,
+    ):
         super().__init__()
         self.callbacks: list = flatten_callbacks(callbacks)
         self._in_begin_end_block_count = 0
@@ -68,6 +75,7 @@ class CallbackList(Callback):
     def resume_state(self):
         """The exact position a ``BackupAndRestore`` restored (see its docstring), else ``None``."""
         from .backup_and_restore import BackupAndRestore
+
         for cb in self.callbacks:
             if isinstance(cb, BackupAndRestore) and cb.resume_state is not None:
                 return cb.resume_state
@@ -78,6 +86,7 @@ class CallbackList(Callback):
         """The epoch ``fit`` should start from, read after ``on_train_begin``: the one a
         ``BackupAndRestore`` restored (its ``_initial_epoch``), else ``None``."""
         from .backup_and_restore import BackupAndRestore
+
         for cb in self.callbacks:
             if isinstance(cb, BackupAndRestore) and cb._initial_epoch is not None:
                 return cb._initial_epoch

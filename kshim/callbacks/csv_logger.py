@@ -1,4 +1,5 @@
 """``CSVLogger``: stream the epoch logs to a CSV file."""
+
 from __future__ import annotations
 
 import collections.abc
@@ -66,11 +67,11 @@ class CSVLogger(Callback):
 
         assert self.csv_file is not None, "on_train_begin opened it"
         if self.writer is None:
+
             class CustomDialect(csv.excel):
                 delimiter = self.sep
 
-            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + (self.keys or []),
-                                         dialect=CustomDialect)
+            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + (self.keys or []), dialect=CustomDialect)
             if self.append_header:
                 self.writer.writeheader()
 

@@ -1,4 +1,5 @@
 """``EarlyStopping``: stop ``fit`` when a monitored quantity stops improving."""
+
 from __future__ import annotations
 
 import warnings
@@ -34,8 +35,17 @@ class EarlyStopping(MonitorCallback):
             ``best_weights`` the weights saved then (with ``restore_best_weights``).
     """
 
-    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
-                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+    def __init__(
+        self,
+        monitor="val_loss",
+        min_delta=0,
+        patience=0,
+        verbose=0,
+        mode="auto",
+        baseline=None,
+        restore_best_weights=False,
+        start_from_epoch=0,
+    ):
         super().__init__(monitor, mode, min_delta=min_delta)
         self.patience = patience
         self.verbose = verbose
@@ -90,6 +100,9 @@ class EarlyStopping(MonitorCallback):
         logs = logs or {}
         value = logs.get(self.monitor)
         if value is None:
-            warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not available. "
-                          f"Available metrics are: {','.join(list(logs.keys()))}", stacklevel=2)
+            warnings.warn(
+                f"Early stopping conditioned on metric `{self.monitor}` which is not available. "
+                f"Available metrics are: {','.join(list(logs.keys()))}",
+                stacklevel=2,
+            )
         return value

@@ -1,4 +1,5 @@
 """``History``: records the epoch logs of ``fit``; ``fit`` returns it."""
+
 from __future__ import annotations
 
 from .callback import Callback

@@ -1,4 +1,5 @@
 """``LambdaCallback``: build a callback from plain functions."""
+
 from __future__ import annotations
 
 import inspect
@@ -11,8 +12,7 @@ def _takes_logs_keyword(fn) -> bool:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
         return True
-    return any(p.kind is p.VAR_KEYWORD or (p.name == "logs" and p.kind is not p.POSITIONAL_ONLY)
-               for p in params)
+    return any(p.kind is p.VAR_KEYWORD or (p.name == "logs" and p.kind is not p.POSITIONAL_ONLY) for p in params)
 
 
 class LambdaCallback(Callback):
@@ -38,15 +38,27 @@ class LambdaCallback(Callback):
         **kwargs: Set as attributes of the callback (see above).
     """
 
-    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
-                 on_train_batch_begin=None, on_train_batch_end=None, **kwargs):
+    def __init__(
+        self,
+        on_epoch_begin=None,
+        on_epoch_end=None,
+        on_train_begin=None,
+        on_train_end=None,
+        on_train_batch_begin=None,
+        on_train_batch_end=None,
+        **kwargs,
+    ):
         super().__init__()
         self.__dict__.update(kwargs)
         self._fns = {}
-        for name, fn in dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
-                             on_train_begin=on_train_begin, on_train_end=on_train_end,
-                             on_train_batch_begin=on_train_batch_begin,
-                             on_train_batch_end=on_train_batch_end).items():
+        for name, fn in dict(
+            on_epoch_begin=on_epoch_begin,
+            on_epoch_end=on_epoch_end,
+            on_train_begin=on_train_begin,
+            on_train_end=on_train_end,
+            on_train_batch_begin=on_train_batch_begin,
+            on_train_batch_end=on_train_batch_end,
+        ).items():
             if fn is not None:
                 self._fns[name] = (fn, _takes_logs_keyword(fn))
 

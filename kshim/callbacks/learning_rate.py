@@ -1,4 +1,5 @@
 """Learning-rate callbacks: ``LearningRateScheduler`` and ``ReduceLROnPlateau``."""
+
 from __future__ import annotations
 
 import warnings
@@ -87,8 +88,18 @@ class ReduceLROnPlateau(MonitorCallback):
     Adds the current ``learning_rate`` (before any reduction) to the epoch logs.
     """
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
-                 min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
+    def __init__(
+        self,
+        monitor="val_loss",
+        factor=0.1,
+        patience=10,
+        verbose=0,
+        mode="auto",
+        min_delta=1e-4,
+        cooldown=0,
+        min_lr=0.0,
+        **kwargs,
+    ):
         super().__init__(monitor, mode, min_delta=min_delta)
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}")
@@ -130,8 +141,11 @@ class ReduceLROnPlateau(MonitorCallback):
         _log_learning_rates(self.model, logs)
         current = logs.get(self.monitor)
         if current is None:
-            warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` which is not "
-                          f"available. Available metrics are: {','.join(list(logs.keys()))}.", stacklevel=2)
+            warnings.warn(
+                f"Learning rate reduction is conditioned on metric `{self.monitor}` which is not "
+                f"available. Available metrics are: {','.join(list(logs.keys()))}.",
+                stacklevel=2,
+            )
             return
         if self.in_cooldown():
             self.cooldown_counter -= 1

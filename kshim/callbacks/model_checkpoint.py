@@ -1,4 +1,5 @@
 """``ModelCheckpoint``: save the model or its weights during ``fit``."""
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,17 @@ class ModelCheckpoint(MonitorCallback):
         initial_value_threshold: Initial "best" value (only with ``save_best_only``).
     """
 
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
+    def __init__(
+        self,
+        filepath,
+        monitor="val_loss",
+        verbose=0,
+        save_best_only=False,
+        save_weights_only=False,
+        mode="auto",
+        save_freq="epoch",
+        initial_value_threshold=None,
+    ):
         super().__init__(monitor, mode, initial_value_threshold)
         self.verbose = verbose
         self.filepath = os.fspath(filepath)
@@ -43,18 +53,21 @@ class ModelCheckpoint(MonitorCallback):
         self._batches_seen_since_last_saving = 0
         self._last_batch_seen = None
         self._current_epoch = 0
-        if self.save_freq != "epoch" and (not isinstance(self.save_freq, int)
-                                          or isinstance(self.save_freq, bool)):
-            raise ValueError(f"Unrecognized save_freq: {self.save_freq}. "
-                             "Expected save_freq are 'epoch' or integer values")
+        if self.save_freq != "epoch" and (not isinstance(self.save_freq, int) or isinstance(self.save_freq, bool)):
+            raise ValueError(
+                f"Unrecognized save_freq: {self.save_freq}. Expected save_freq are 'epoch' or integer values"
+            )
         if save_weights_only:
             if not self.filepath.endswith(".weights.h5"):
-                raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
-                                 "provided must end in `.weights.h5` (Keras weights format). Received: "
-                                 f"filepath={self.filepath}")
+                raise ValueError(
+                    "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
+                    "provided must end in `.weights.h5` (Keras weights format). Received: "
+                    f"filepath={self.filepath}"
+                )
         elif not self.filepath.endswith((".keras", ".h5")):
-            raise ValueError("The filepath provided must end in `.keras` (Keras model format). Received: "
-                             f"filepath={self.filepath}")
+            raise ValueError(
+                f"The filepath provided must end in `.keras` (Keras model format). Received: filepath={self.filepath}"
+            )
 
     # ------------------------------------------------------------------ hooks
     def on_epoch_begin(self, epoch, logs=None):
@@ -98,14 +111,18 @@ class ModelCheckpoint(MonitorCallback):
             warnings.warn(f"Can save best model only with {self.monitor} available.", stacklevel=2)
             return True
         if hasattr(current, "shape") and len(np.shape(current)) > 0:
-            warnings.warn("Can save best model only when `monitor` is a scalar value. "
-                          f"Received: {current}. Falling back to `save_best_only=False`.")
+            warnings.warn(
+                "Can save best model only when `monitor` is a scalar value. "
+                f"Received: {current}. Falling back to `save_best_only=False`."
+            )
             return True
         best_str = "None" if self.best is None else f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
-                print_msg(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to "
-                          f"{current:.5f}, saving model to {filepath}")
+                print_msg(
+                    f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to "
+                    f"{current:.5f}, saving model to {filepath}"
+                )
             self.best = current
             return True
         if self.verbose > 0:
@@ -118,8 +135,10 @@ class ModelCheckpoint(MonitorCallback):
         if not self._should_save_model(epoch, batch, logs, filepath):
             return
         if os.path.isdir(filepath):
-            raise IOError("Please specify a non-directory filepath for ModelCheckpoint. "
-                          f"Filepath used is an existing directory: {filepath}")
+            raise IOError(
+                "Please specify a non-directory filepath for ModelCheckpoint. "
+                f"Filepath used is an existing directory: {filepath}"
+            )
         dirname = os.path.dirname(filepath)
         if dirname and not os.path.exists(dirname):
             os.makedirs(dirname, exist_ok=True)

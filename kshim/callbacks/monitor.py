@@ -1,4 +1,5 @@
 """``MonitorCallback``: shared "is this an improvement?" logic (mode, min_delta, best)."""
+
 from __future__ import annotations
 
 import operator
@@ -9,11 +10,36 @@ from .callback import Callback
 
 # Metric names (without ``val_`` / output prefixes) that go up as the model improves,
 # used in ``mode="auto"`` when the model's metric objects do not say (``_direction``).
-_UP_SUFFIXES = ("accuracy", "acc", "auc", "precision", "recall", "f1_score", "fbeta_score",
-                "r2_score", "iou", "cosine_similarity", "at_precision", "at_recall",
-                "at_specificity", "at_sensitivity")
-_DOWN_SUFFIXES = ("loss", "error", "crossentropy", "hinge", "divergence", "mse", "mae", "mape",
-                  "msle", "poisson", "logcosh", "log_cosh")
+_UP_SUFFIXES = (
+    "accuracy",
+    "acc",
+    "auc",
+    "precision",
+    "recall",
+    "f1_score",
+    "fbeta_score",
+    "r2_score",
+    "iou",
+    "cosine_similarity",
+    "at_precision",
+    "at_recall",
+    "at_specificity",
+    "at_sensitivity",
+)
+_DOWN_SUFFIXES = (
+    "loss",
+    "error",
+    "crossentropy",
+    "hinge",
+    "divergence",
+    "mse",
+    "mae",
+    "mape",
+    "msle",
+    "poisson",
+    "logcosh",
+    "log_cosh",
+)
 
 
 def _flatten_metrics(metrics) -> list:
@@ -42,8 +68,7 @@ class MonitorCallback(Callback):
     def __init__(self, monitor: str = "val_loss", mode: str = "auto", baseline=None, min_delta=0):
         super().__init__()
         if mode not in ("auto", "min", "max"):
-            warnings.warn(f"{self.__class__.__name__} mode '{mode}' is unknown, fallback to auto mode.",
-                          stacklevel=2)
+            warnings.warn(f"{self.__class__.__name__} mode '{mode}' is unknown, fallback to auto mode.", stacklevel=2)
             mode = "auto"
         self.monitor = monitor
         self.mode = mode
@@ -77,7 +102,8 @@ class MonitorCallback(Callback):
                     f"{self.__class__.__name__} callback received monitor={self.monitor}, but kshim "
                     "isn't able to automatically determine whether that metric should be maximized "
                     "or minimized. Pass `mode='max'` in order to monitor based on the highest metric "
-                    "value, or pass `mode='min'` in order to use the lowest value.")
+                    "value, or pass `mode='min'` in order to use the lowest value."
+                )
             self.monitor_op = operator.gt if direction == "up" else operator.lt
         if self.monitor_op is operator.lt:
             self.min_delta = -abs(self.min_delta)

@@ -1,4 +1,5 @@
 """``ProgbarLogger``: prints the Keras progress bar during fit/evaluate/predict."""
+
 from __future__ import annotations
 
 from ..utils.progbar import Progbar, print_msg
@@ -77,8 +78,7 @@ class ProgbarLogger(Callback):
 
     def _maybe_init_progbar(self):
         if self.progbar is None:
-            self.progbar = Progbar(target=self.target, verbose=self.verbose, unit_name="step",
-                                   stateless_metrics=set())
+            self.progbar = Progbar(target=self.target, verbose=self.verbose, unit_name="step", stateless_metrics=set())
 
     def _update_progbar(self, batch, logs=None):
         logs = logs or {}

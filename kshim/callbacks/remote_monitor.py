@@ -1,4 +1,5 @@
 """``RemoteMonitor``: POST the epoch logs to a server, with the standard library's ``urllib``."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,14 @@ class RemoteMonitor(Callback):
         send_as_json: Send the body as ``application/json`` instead of a form.
     """
 
-    def __init__(self, root: str = "http://localhost:9000", path: str = "/publish/epoch/end/",
-                 field: str = "data", headers: dict | None = None, send_as_json: bool = False):
+    def __init__(
+        self,
+        root: str = "http://localhost:9000",
+        path: str = "/publish/epoch/end/",
+        field: str = "data",
+        headers: dict | None = None,
+        send_as_json: bool = False,
+    ):
         super().__init__()
         self.root = root
         self.path = path

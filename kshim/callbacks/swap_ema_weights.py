@@ -1,4 +1,5 @@
 """``SwapEMAWeights``: evaluate (and optionally checkpoint) with the optimizer's EMA weights."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -43,6 +44,7 @@ class SwapEMAWeights(Callback):
     @staticmethod
     def _swap(optimizer: Any) -> None:
         from ..ops import convert_to_numpy
+
         for var, average in zip(optimizer._trainable_variables, optimizer._model_variables_moving_average):
             current = convert_to_numpy(var.value)
             var.assign(average.value)
@@ -60,15 +62,19 @@ class SwapEMAWeights(Callback):
         if hasattr(optimizer, "optimizers"):  # MultiOptimizer
             chosen = [opt for opt in optimizer.optimizers if getattr(opt, "use_ema", False)]
             if not chosen:
-                raise ValueError("SwapEMAWeights must be used when at least one inner optimizer has "
-                                 "`use_ema=True` set. Received a MultiOptimizer with all inner optimizers "
-                                 "having `use_ema=False`.")
+                raise ValueError(
+                    "SwapEMAWeights must be used when at least one inner optimizer has "
+                    "`use_ema=True` set. Received a MultiOptimizer with all inner optimizers "
+                    "having `use_ema=False`."
+                )
         else:
             chosen = [optimizer]
         for opt in chosen:
             if not hasattr(opt, "_model_variables_moving_average"):
-                raise ValueError(f"SwapEMAWeights must be used when `use_ema=True` is set on the optimizer. "
-                                 f"Received: use_ema={getattr(opt, 'use_ema', None)}")
+                raise ValueError(
+                    f"SwapEMAWeights must be used when `use_ema=True` is set on the optimizer. "
+                    f"Received: use_ema={getattr(opt, 'use_ema', None)}"
+                )
         return chosen
 
     def _swap_variables(self) -> None:

@@ -1,4 +1,5 @@
 """``TensorBoard``: write training metrics, weight histograms and the model config as TensorBoard event files."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,10 @@ from ._utils import to_float
 from .callback import Callback
 from .tensorboard_writer import EventWriter
 
-_PROFILE_ERROR = ("profile_batch must be a non-negative integer or 2-tuple of positive integers. A pair of "
-                  "positive integers signifies a range of batches to profile. Found: {}")
+_PROFILE_ERROR = (
+    "profile_batch must be a non-negative integer or 2-tuple of positive integers. A pair of "
+    "positive integers signifies a range of batches to profile. Found: {}"
+)
 
 
 def _profile_range(profile_batch: Any) -> tuple[int, int]:
@@ -97,9 +100,18 @@ class TensorBoard(Callback):
             ``embeddings_metadata`` names that are not ``Embedding`` layers of the model.
     """
 
-    def __init__(self, log_dir: Any = "logs", histogram_freq: int = 0, write_graph: bool = True,
-                 write_images: bool = False, write_steps_per_second: bool = False, update_freq: Any = "epoch",
-                 profile_batch: Any = 0, embeddings_freq: int = 0, embeddings_metadata: Any = None):
+    def __init__(
+        self,
+        log_dir: Any = "logs",
+        histogram_freq: int = 0,
+        write_graph: bool = True,
+        write_images: bool = False,
+        write_steps_per_second: bool = False,
+        update_freq: Any = "epoch",
+        profile_batch: Any = 0,
+        embeddings_freq: int = 0,
+        embeddings_metadata: Any = None,
+    ):
         super().__init__()
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = histogram_freq
@@ -107,10 +119,12 @@ class TensorBoard(Callback):
         self.write_images = write_images
         self.write_steps_per_second = write_steps_per_second
         update_freq = 1 if update_freq == "batch" else update_freq
-        if update_freq != "epoch" and (isinstance(update_freq, bool) or not isinstance(update_freq, int)
-                                       or update_freq < 1):
-            raise ValueError(f"update_freq must be 'batch', 'epoch' or a positive integer. Received: "
-                             f"update_freq={update_freq!r}")
+        if update_freq != "epoch" and (
+            isinstance(update_freq, bool) or not isinstance(update_freq, int) or update_freq < 1
+        ):
+            raise ValueError(
+                f"update_freq must be 'batch', 'epoch' or a positive integer. Received: update_freq={update_freq!r}"
+            )
         self.update_freq = update_freq
         self.embeddings_freq = embeddings_freq
         self.embeddings_metadata = embeddings_metadata
@@ -120,14 +134,22 @@ class TensorBoard(Callback):
         self._profiler: Any = None  # the backend, where it can profile
         if self._should_trace:
             self._profiler = _backend.current()
-            if not (callable(getattr(self._profiler, "start_trace", None))
-                    and callable(getattr(self._profiler, "stop_trace", None))):
-                warnings.warn(f"TensorBoard: profiling is not available with the {self._profiler.name} backend "
-                              f"in kshim; profile_batch={profile_batch!r} is ignored.", stacklevel=2)
+            if not (
+                callable(getattr(self._profiler, "start_trace", None))
+                and callable(getattr(self._profiler, "stop_trace", None))
+            ):
+                warnings.warn(
+                    f"TensorBoard: profiling is not available with the {self._profiler.name} backend "
+                    f"in kshim; profile_batch={profile_batch!r} is ignored.",
+                    stacklevel=2,
+                )
                 self._should_trace = False
         if embeddings_freq:
-            warnings.warn("TensorBoard: embeddings are saved as .weights.h5 files (as Keras 3 does), which "
-                          "TensorBoard's projector cannot load.", stacklevel=2)
+            warnings.warn(
+                "TensorBoard: embeddings are saved as .weights.h5 files (as Keras 3 does), which "
+                "TensorBoard's projector cannot load.",
+                stacklevel=2,
+            )
         self._global_train_batch = 0
         self._previous_epoch_iterations = 0
         self._epoch_start_time = 0.0
@@ -180,6 +202,7 @@ class TensorBoard(Callback):
 
     def _configure_embeddings(self) -> None:
         from ..layers import Embedding
+
         metadata = self.embeddings_metadata
         remaining = dict(metadata) if isinstance(metadata, dict) else None
         lines = []
@@ -188,14 +211,19 @@ class TensorBoard(Callback):
                 continue
             lines.append("embeddings {")
             lines.append('  tensor_name: "layer_with_weights-0/embeddings/.ATTRIBUTES/VARIABLE_VALUE"')
-            path = metadata if isinstance(metadata, str) else (remaining.pop(layer.name, None) if remaining
-                                                               is not None else None)
+            path = (
+                metadata
+                if isinstance(metadata, str)
+                else (remaining.pop(layer.name, None) if remaining is not None else None)
+            )
             if path is not None:
                 lines.append(f'  metadata_path: "{path}"')
             lines.append("}")
         if remaining:
-            raise ValueError(f"Unrecognized `Embedding` layer names passed to `keras.callbacks.TensorBoard` "
-                             f"`embeddings_metadata` argument: {remaining.keys()}")
+            raise ValueError(
+                f"Unrecognized `Embedding` layer names passed to `keras.callbacks.TensorBoard` "
+                f"`embeddings_metadata` argument: {remaining.keys()}"
+            )
         os.makedirs(self._log_write_dir, exist_ok=True)
         with open(os.path.join(self._log_write_dir, "projector_config.pbtxt"), "w") as f:
             f.write("\n".join(lines) + ("\n" if lines else ""))
@@ -270,6 +298,7 @@ class TensorBoard(Callback):
 
     def _collect_learning_rate(self, logs: dict) -> dict:
         from ..optimizers import Optimizer
+
         optimizer: Any = getattr(self.model, "optimizer", None)
         if hasattr(optimizer, "inner_optimizer"):
             optimizer = optimizer.inner_optimizer
@@ -300,6 +329,7 @@ class TensorBoard(Callback):
 
     def _log_weights(self, epoch: int) -> None:
         from ..ops import convert_to_numpy
+
         writer = self._train_writer
         for layer in self.model.layers:
             for weight in layer.weights:

@@ -4,6 +4,7 @@ tensorboardX is the maintained, TensorFlow-free writer of TensorBoard's event fi
 importing kshim (or constructing ``TensorBoard``) never needs it; the first summary written does.
 Note that ``import tensorboardX`` imports PyTorch when PyTorch is installed.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -12,8 +13,10 @@ from typing import Any
 
 import numpy as np
 
-_INSTALL_HINT = ("The TensorBoard callback writes event files with tensorboardX, which is not installed. "
-                 "Install it with `pip install tensorboardX` (or the kshim extra: `pip install kshim[data]`).")
+_INSTALL_HINT = (
+    "The TensorBoard callback writes event files with tensorboardX, which is not installed. "
+    "Install it with `pip install tensorboardX` (or the kshim extra: `pip install kshim[data]`)."
+)
 _FILE_IDS = itertools.count()
 
 
@@ -69,10 +72,8 @@ class EventWriter:
         from tensorboardX.proto.tensor_shape_pb2 import TensorShapeProto
         from tensorboardX.proto.types_pb2 import DT_STRING
 
-        meta = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="graph_keras_model",
-                                                                      content=b"1"))
-        tensor = TensorProto(dtype=DT_STRING, tensor_shape=TensorShapeProto(),
-                             string_val=[model_json.encode("utf-8")])
+        meta = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="graph_keras_model", content=b"1"))
+        tensor = TensorProto(dtype=DT_STRING, tensor_shape=TensorShapeProto(), string_val=[model_json.encode("utf-8")])
         summary = Summary(value=[Summary.Value(tag=tag, tensor=tensor, metadata=meta)])
         self._writer._get_file_writer().add_summary(summary, global_step=int(step))
 

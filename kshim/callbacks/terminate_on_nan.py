@@ -1,4 +1,5 @@
 """``TerminateOnNaN``: stop training on a NaN/Inf loss."""
+
 from __future__ import annotations
 
 import math
@@ -37,7 +38,9 @@ class TerminateOnNaN(Callback):
         value = to_float(loss)
         if math.isnan(value) or math.isinf(value):
             if self.raise_error:
-                raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. "
-                                   f"Loss value: {loss}. Terminating training immediately.")
+                raise RuntimeError(
+                    f"NaN or Inf loss encountered at batch {batch}. "
+                    f"Loss value: {loss}. Terminating training immediately."
+                )
             print_msg(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True

@@ -6,5 +6,15 @@ Downloaded files are cached as Keras caches them, under ``<home>/datasets`` wher
 ``$KSHIM_HOME``, else ``$KERAS_HOME``, else ``~/.kshim``; an already-cached file is used without
 network access.
 """
-from . import (boston_housing, california_housing, cifar10, cifar100, digits, fashion_mnist, imdb, mnist,  # noqa: F401
-               reuters)
+
+from . import (
+    boston_housing,
+    california_housing,
+    cifar10,
+    cifar100,
+    digits,
+    fashion_mnist,
+    imdb,
+    mnist,  # noqa: F401
+    reuters,
+)

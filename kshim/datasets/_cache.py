@@ -1,6 +1,7 @@
 """Dataset files: download-with-cache through :func:`kshim.utils.file_utils.get_file` (Keras' layout,
 ``<home>/datasets/<file>``), and a safe reader for the ``.npz`` files that hold ragged sequences.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,30 +19,43 @@ def cache_dir() -> str:
     return os.path.join(file_utils.home_dir(), "datasets")
 
 
-def get_file(fname: str, origin: str, file_hash: str | None = None, cache_subdir: str = "",
-             extract: bool = False) -> str:
+def get_file(
+    fname: str, origin: str, file_hash: str | None = None, cache_subdir: str = "", extract: bool = False
+) -> str:
     """Path to ``fname`` under ``<home>/datasets/<cache_subdir>``, downloading it from ``origin`` when missing.
 
     Raises:
         ValueError: the downloaded file does not match ``file_hash`` (sha256 or md5).
         OSError: the file is missing and cannot be downloaded (the message names the URL and path).
     """
-    return file_utils.get_file(fname, origin, file_hash=file_hash, extract=extract,
-                               cache_subdir=os.path.join("datasets", cache_subdir) if cache_subdir else "datasets")
+    return file_utils.get_file(
+        fname,
+        origin,
+        file_hash=file_hash,
+        extract=extract,
+        cache_subdir=os.path.join("datasets", cache_subdir) if cache_subdir else "datasets",
+    )
 
 
 # The IMDB and Reuters files store ragged sequences as object arrays, which NumPy can only read by
 # unpickling; rebuilding them needs these globals and nothing else.
-_ARRAY_GLOBALS = frozenset({("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "_reconstruct"),
-                            ("numpy._core.multiarray", "_reconstruct")})
+_ARRAY_GLOBALS = frozenset(
+    {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+    }
+)
 
 
 class _ArrayUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str):
         if (module, name) in _ARRAY_GLOBALS:
             return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"Refusing to load `{module}.{name}` from a dataset file: it may be corrupted "
-                                     f"or malicious.")
+        raise pickle.UnpicklingError(
+            f"Refusing to load `{module}.{name}` from a dataset file: it may be corrupted or malicious."
+        )
 
 
 def _read_member(buffer: io.BytesIO) -> np.ndarray:

@@ -1,4 +1,5 @@
 """Boston housing (Keras' loader): 506 samples, 13 features, price targets."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """California housing (Keras' loader): 20,640 districts, 8 features, median house value targets."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +10,9 @@ ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/california
 FILE_HASH = "1a2e3a52e0398de6463aebe6f4a8da34fb21fbb6b934cf88c3425e766f2a1a6f"
 
 
-def load_data(version: str = "large", path: str = "california_housing.npz", test_split: float = 0.2,
-              seed: int = 113) -> tuple:
+def load_data(
+    version: str = "large", path: str = "california_housing.npz", test_split: float = 0.2, seed: int = 113
+) -> tuple:
     """``(x_train, y_train), (x_test, y_test)`` shuffled with ``seed`` as Keras does.
 
     Args:

@@ -1,4 +1,5 @@
 """CIFAR-10 (Keras' loader): 50,000 + 10,000 32×32 colour images, 10 classes."""
+
 from __future__ import annotations
 
 import pickle
@@ -47,5 +48,3 @@ def load_data() -> tuple:
     x_train = np.concatenate([p[0] for p in parts])
     y_train = np.concatenate([p[1] for p in parts])
     return (x_train, y_train), (x_test, y_test)
-
-

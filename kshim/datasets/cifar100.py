@@ -1,4 +1,5 @@
 """CIFAR-100 (Keras' loader): 50,000 + 10,000 32×32 colour images, 100 fine or 20 coarse classes."""
+
 from __future__ import annotations
 
 import os

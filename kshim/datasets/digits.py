@@ -1,4 +1,5 @@
 """The bundled UCI handwritten digits: 1,797 grayscale 8×8 images, labels 0-9 (no download)."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Fashion-MNIST (Keras' loader): 28×28 grayscale clothing images, 10 classes."""
+
 from __future__ import annotations
 
 import gzip
@@ -8,8 +9,12 @@ import numpy as np
 from ._cache import get_file
 
 BASE = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
-FILES = ("train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz",
-         "t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz")
+FILES = (
+    "train-labels-idx1-ubyte.gz",
+    "train-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+)
 
 
 def _read(path: str, offset: int) -> np.ndarray:
@@ -31,5 +36,3 @@ def load_data() -> tuple:
     y_test = _read(paths[2], 8)
     x_test = _read(paths[3], 16).reshape(len(y_test), 28, 28)
     return (x_train, y_train), (x_test, y_test)
-
-

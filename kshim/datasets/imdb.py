@@ -1,4 +1,5 @@
 """IMDB movie-review sentiment (Keras' loader): 25,000 + 25,000 reviews as word-index sequences."""
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,17 @@ def object_array(seqs: list) -> np.ndarray:
     return np.array(seqs, dtype="object")
 
 
-def load_data(path: str = "imdb.npz", num_words: int | None = None, skip_top: int = 0, maxlen: int | None = None,
-              seed: int = 113, start_char: int | None = 1, oov_char: int | None = 2, index_from: int = 3,
-              **kwargs: Any) -> tuple:
+def load_data(
+    path: str = "imdb.npz",
+    num_words: int | None = None,
+    skip_top: int = 0,
+    maxlen: int | None = None,
+    seed: int = 113,
+    start_char: int | None = 1,
+    oov_char: int | None = 2,
+    index_from: int = 3,
+    **kwargs: Any,
+) -> tuple:
     """``(x_train, y_train), (x_test, y_test)`` as Keras returns them.
 
     Args:
@@ -53,16 +62,18 @@ def load_data(path: str = "imdb.npz", num_words: int | None = None, skip_top: in
     x_train, y_train = shift_and_filter(x_train, y_train, maxlen, start_char, index_from)
     x_test, y_test = shift_and_filter(x_test, y_test, maxlen, start_char, index_from)
     if maxlen and (not x_train or not x_test):
-        raise ValueError(f"After filtering for sequences shorter than maxlen={maxlen}, no sequence was kept. "
-                         f"Increase maxlen.")
+        raise ValueError(
+            f"After filtering for sequences shorter than maxlen={maxlen}, no sequence was kept. Increase maxlen."
+        )
     xs, labels = x_train + x_test, np.concatenate([y_train, y_test])
     xs = limit_vocabulary(xs, num_words, skip_top, oov_char)
     n = len(x_train)
     return (object_array(xs[:n]), labels[:n]), (object_array(xs[n:]), labels[n:])
 
 
-def shift_and_filter(xs: Any, labels: Any, maxlen: int | None, start_char: int | None,
-                     index_from: int) -> tuple[list, Any]:
+def shift_and_filter(
+    xs: Any, labels: Any, maxlen: int | None, start_char: int | None, index_from: int
+) -> tuple[list, Any]:
     """Prepend ``start_char``, shift word indices by ``index_from`` and drop sequences of ``maxlen`` or
     more words (Keras' processing, shared with Reuters)."""
     if start_char is not None:

@@ -1,4 +1,5 @@
 """MNIST (Keras' loader): 60,000 + 10,000 grayscale 28×28 digit images."""
+
 from __future__ import annotations
 
 import numpy as np

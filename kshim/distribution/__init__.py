@@ -5,12 +5,23 @@ one SPMD program (XLA inserts the collectives). torch: one process per device un
 gradients averaged with ``torch.distributed.all_reduce``. NumPy: single device; setting a
 distribution raises ``ValueError``. See docs/scaling.md.
 """
+
 from __future__ import annotations
 
 from .devices import get_device_count, initialize, list_devices
 from .mesh import DeviceMesh, LayoutMap, TensorLayout
 from .strategies import DataParallel, ModelParallel, distribute_tensor, distribution, set_distribution
 
-__all__ = ["DataParallel", "DeviceMesh", "LayoutMap", "ModelParallel", "TensorLayout",
-           "distribute_tensor", "distribution", "get_device_count", "initialize", "list_devices",
-           "set_distribution"]
+__all__ = [
+    "DataParallel",
+    "DeviceMesh",
+    "LayoutMap",
+    "ModelParallel",
+    "TensorLayout",
+    "distribute_tensor",
+    "distribution",
+    "get_device_count",
+    "initialize",
+    "list_devices",
+    "set_distribution",
+]

@@ -1,4 +1,5 @@
 """Devices and processes: ``list_devices``, ``get_device_count``, ``initialize`` and the backend lookup."""
+
 from __future__ import annotations
 
 import os
@@ -6,10 +7,12 @@ from typing import Any
 
 from ..backend import current
 
-_NUMPY_MESSAGE = ("The numpy backend runs in one process on one device and has no distribution support; "
-                  "kshim.distribution needs the jax backend (jax.sharding) or the torch backend "
-                  "(torch.distributed). Select one with KSHIM_BACKEND=jax or KSHIM_BACKEND=torch, "
-                  "or kshim.backend.use('jax').")
+_NUMPY_MESSAGE = (
+    "The numpy backend runs in one process on one device and has no distribution support; "
+    "kshim.distribution needs the jax backend (jax.sharding) or the torch backend "
+    "(torch.distributed). Select one with KSHIM_BACKEND=jax or KSHIM_BACKEND=torch, "
+    "or kshim.backend.use('jax')."
+)
 
 
 def backend_lib(what: str = "kshim.distribution") -> Any:
@@ -21,12 +24,17 @@ def backend_lib(what: str = "kshim.distribution") -> Any:
     name = current().name
     if name == "jax":
         from ..backends.jax import distribution as jax_lib
+
         return jax_lib
     if name == "torch":
         from ..backends.torch import distribution as torch_lib
+
         return torch_lib
-    raise ValueError(f"{what}: {_NUMPY_MESSAGE}" if name == "numpy" else
-                     f"{what}: the {name!r} backend has no distribution support (use jax or torch).")
+    raise ValueError(
+        f"{what}: {_NUMPY_MESSAGE}"
+        if name == "numpy"
+        else f"{what}: the {name!r} backend has no distribution support (use jax or torch)."
+    )
 
 
 def list_devices(device_type: str | None = None) -> list[str]:
@@ -59,8 +67,9 @@ def get_device_count(device_type: str | None = None) -> int:
     return backend_lib().get_device_count(device_type)
 
 
-def initialize(job_addresses: str | None = None, num_processes: int | None = None,
-               process_id: int | None = None) -> None:
+def initialize(
+    job_addresses: str | None = None, num_processes: int | None = None, process_id: int | None = None
+) -> None:
     """Set up multi-process execution (call before any computation).
 
     JAX: ``jax.distributed.initialize`` with the first address as coordinator. torch:
@@ -87,6 +96,7 @@ def initialize(job_addresses: str | None = None, num_processes: int | None = Non
     lib = backend_lib("initialize")
     lib.initialize(job_addresses, num_processes, process_id)
     from ..random import host  # every process shuffles and draws default seeds as process 0 does
+
     seed, counter = host.get_state()
     host.set_state((lib.broadcast_seed(seed), counter))
 

@@ -1,4 +1,5 @@
 """``DeviceMesh``, ``TensorLayout`` and ``LayoutMap`` (Keras 3's ``keras.distribution`` names)."""
+
 from __future__ import annotations
 
 import collections.abc
@@ -28,14 +29,16 @@ class DeviceMesh:
         if not shape or not axis_names:
             raise ValueError(f"Shape and axis_names cannot be empty. Received: shape={shape}, axis_names={axis_names}")
         if len(shape) != len(axis_names):
-            raise ValueError(f"Shape and axis_names should have same size. Received: shape={shape}, "
-                             f"axis_names={axis_names}")
+            raise ValueError(
+                f"Shape and axis_names should have same size. Received: shape={shape}, axis_names={axis_names}"
+            )
         if devices is None:
             devices = list_devices()
         devices = np.array(devices)
         if math.prod(shape) != math.prod(devices.shape):
-            raise ValueError(f"Shape does not match the number of devices. Received: shape={shape}; "
-                             f"devices.shape={devices.shape}")
+            raise ValueError(
+                f"Shape does not match the number of devices. Received: shape={shape}; devices.shape={devices.shape}"
+            )
         self._shape = shape
         self._axis_names = axis_names
         self._devices = np.reshape(devices, shape)
@@ -145,15 +148,19 @@ class LayoutMap(collections.abc.MutableMapping):
             return self._layout_map[key]
         matches = [p for p in self._layout_map if re.fullmatch(p, key)]
         if len(matches) > 1:
-            raise ValueError(f"Path '{key}' matches multiple layout specification keys: {matches}. Please make "
-                             "sure each tensor/variable path only matches at most one layout specification key "
-                             "in the LayoutMap.")
+            raise ValueError(
+                f"Path '{key}' matches multiple layout specification keys: {matches}. Please make "
+                "sure each tensor/variable path only matches at most one layout specification key "
+                "in the LayoutMap."
+            )
         return self._layout_map[matches[0]] if matches else None
 
     def __setitem__(self, key: str, layout: Any) -> None:
         if key in self._layout_map:
-            raise ValueError(f"{key} already exist in the LayoutMap with value {self._layout_map[key]}. Please "
-                             "make sure to not use duplicated keys.")
+            raise ValueError(
+                f"{key} already exist in the LayoutMap with value {self._layout_map[key]}. Please "
+                "make sure to not use duplicated keys."
+            )
         if isinstance(layout, tuple):
             layout = TensorLayout(axes=layout, device_mesh=None)
         if not isinstance(layout, TensorLayout):

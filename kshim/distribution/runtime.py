@@ -12,6 +12,7 @@ float non-trainable state (BatchNormalization moving statistics, computed per re
 Keras' default ``synchronized=False``) is averaged the same way, and metric-state increments are
 summed, so every rank holds the global metrics and identical weights after each step.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -123,15 +124,20 @@ class _JaxPlan:
     def batch(self, struct: Any) -> Any:
         """Each array leaf as a global array sharded on its first axis (replicated when the batch
         does not divide over the data axis, e.g. a short last batch)."""
+
         def put(a: Any) -> Any:
             if not _is_array(a) or len(a.shape) == 0:
                 return a
             n = int(a.shape[0])
             if self._multi:
                 n *= self.dist.num_processes
-            layout = self.dist.get_data_layout(a.shape) if n % self._data_shards == 0 else \
-                TensorLayout([None] * len(a.shape), self.dist.device_mesh)
+            layout = (
+                self.dist.get_data_layout(a.shape)
+                if n % self._data_shards == 0
+                else TensorLayout([None] * len(a.shape), self.dist.device_mesh)
+            )
             return self.lib.put_batch(a, layout.backend_layout, self._multi and n % self._data_shards == 0)
+
         if self._multi:
             struct = _local_rows(struct, self.dist.num_processes, self.dist._process_id)
         return optree.tree_map(put, struct, none_is_leaf=False, namespace="kshim")
@@ -141,7 +147,7 @@ class _JaxPlan:
         rep = TensorLayout([], self.dist.device_mesh).backend_layout
         sh = self.shardings(model)
         if kind == "train":
-            out = ((list(sh[0]), list(sh[1]), list(sh[2]), list(sh[3])), rep)
+            out: tuple | None = ((list(sh[0]), list(sh[1]), list(sh[2]), list(sh[3])), rep)
         elif kind == "test":
             out = (list(sh[3]), rep)
         else:
@@ -151,11 +157,13 @@ class _JaxPlan:
 
 def _local_rows(struct: Any, n: int, i: int) -> Any:
     """Rows ``[i*b/n, (i+1)*b/n)`` of every leaf (``np.array_split`` boundaries when uneven)."""
+
     def take(a: Any) -> Any:
         if not hasattr(a, "shape") or len(a.shape) == 0:
             return a
         lo, hi = _split_bounds(int(a.shape[0]), n, i)
         return a[lo:hi]
+
     return optree.tree_map(take, struct, none_is_leaf=False, namespace="kshim")
 
 
@@ -170,19 +178,25 @@ class _TorchPlan:
 
     def __init__(self, dist: Any, lib: Any):
         if isinstance(dist, ModelParallel) or not isinstance(dist, DataParallel):
-            raise ValueError(f"{type(dist).__name__} is not supported on the torch backend: kshim runs torch as one "
-                             "process per data-parallel replica (torch.distributed); variable sharding "
-                             "(DTensor/FSDP) is out of its scope. Use DataParallel on torch, or the jax backend "
-                             "for ModelParallel.")
+            raise ValueError(
+                f"{type(dist).__name__} is not supported on the torch backend: kshim runs torch as one "
+                "process per data-parallel replica (torch.distributed); variable sharding "
+                "(DTensor/FSDP) is out of its scope. Use DataParallel on torch, or the jax backend "
+                "for ModelParallel."
+            )
         if not lib.is_initialized():
-            raise ValueError("DataParallel on the torch backend needs torch.distributed: launch with "
-                             "`torchrun --nproc-per-node N script.py` and call kshim.distribution.initialize() "
-                             "before building the model.")
+            raise ValueError(
+                "DataParallel on the torch backend needs torch.distributed: launch with "
+                "`torchrun --nproc-per-node N script.py` and call kshim.distribution.initialize() "
+                "before building the model."
+            )
         if dist.num_model_replicas != lib.world_size():
-            raise ValueError(f"DataParallel on torch runs one process per device: the mesh has "
-                             f"{dist.num_model_replicas} devices but the process group has {lib.world_size()} "
-                             "ranks. Build the distribution after initialize() (DataParallel() lists one device "
-                             "per rank).")
+            raise ValueError(
+                f"DataParallel on torch runs one process per device: the mesh has "
+                f"{dist.num_model_replicas} devices but the process group has {lib.world_size()} "
+                "ranks. Build the distribution after initialize() (DataParallel() lists one device "
+                "per rank)."
+            )
         self.dist, self.lib = dist, lib
         self.rank, self.world = lib.rank(), lib.world_size()
         self.weight = 1.0 / self.world
@@ -202,8 +216,10 @@ class _TorchPlan:
         leaves = [a for a in optree.tree_leaves(struct, namespace="kshim") if hasattr(a, "shape") and len(a.shape)]
         b = int(leaves[0].shape[0]) if leaves else 0
         if b < self.world:
-            raise ValueError(f"A batch of {b} rows cannot be split over {self.world} ranks; use a batch size "
-                             f"of at least {self.world} (the global batch is split across ranks).")
+            raise ValueError(
+                f"A batch of {b} rows cannot be split over {self.world} ranks; use a batch size "
+                f"of at least {self.world} (the global batch is split across ranks)."
+            )
         lo, hi = _split_bounds(b, self.world, self.rank)
         self.weight = (hi - lo) / b
         return _local_rows(struct, self.world, self.rank)
@@ -232,6 +248,7 @@ def chief_only(callbacks: Any) -> Any:
     """The callbacks a non-chief process runs: all but the checkpoint writers (a ``CallbackList``
     is the caller's own and is kept)."""
     from ..callbacks import CallbackList, ModelCheckpoint
+
     if callbacks is None or isinstance(callbacks, CallbackList):
         return callbacks
     return [c for c in callbacks if not isinstance(c, ModelCheckpoint)]
@@ -242,14 +259,17 @@ def run_step(model: Any, kind: str, batch: Any) -> Any:
     ``TrainingEngine.train_batch`` and friends call this when a distribution is set)."""
     from ..trainers.custom_step import pack_x_y_sample_weight
     from ..trainers.engine import _step_inputs, _to_tensors
+
     p = plan(model)
     engine = model._engine  # after `plan`, which may empty its step cache
     custom = engine.custom(kind)
     if custom is not None:
         if isinstance(p, _TorchPlan):
-            raise ValueError("A model with its own train_step/test_step/predict_step is not supported with a "
-                             "distribution on the torch backend (the built-in steps average gradients across "
-                             "ranks); use the jax backend or the built-in steps.")
+            raise ValueError(
+                "A model with its own train_step/test_step/predict_step is not supported with a "
+                "distribution on the torch backend (the built-in steps average gradients across "
+                "ranks); use the jax backend or the built-in steps."
+            )
         p.values(model, (0, 1, 2, 3))
         packed = pack_x_y_sample_weight(*batch) if kind != "predict" else pack_x_y_sample_weight(batch)
         engine.last_logs = custom(p.batch(_step_inputs(packed, False)))

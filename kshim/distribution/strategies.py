@@ -1,4 +1,5 @@
 """``Distribution``, ``DataParallel``, ``ModelParallel``, the current distribution and ``distribute_tensor``."""
+
 from __future__ import annotations
 
 import contextlib
@@ -31,8 +32,7 @@ class Distribution:
         """The error of a member only the concrete strategies define (Keras' base class raises it too)."""
         return NotImplementedError(f"{type(self).__name__} is abstract: use DataParallel or ModelParallel.")
 
-    def __init__(self, device_mesh: DeviceMesh, batch_dim_name: str | None = None,
-                 auto_shard_dataset: bool = True):
+    def __init__(self, device_mesh: DeviceMesh, batch_dim_name: str | None = None, auto_shard_dataset: bool = True):
         self._device_mesh = device_mesh
         self._batch_dim_name = batch_dim_name
         self._auto_shard_dataset = auto_shard_dataset
@@ -134,13 +134,18 @@ class DataParallel(Distribution):
     def __init__(self, device_mesh: DeviceMesh | None = None, devices: Any = None, auto_shard_dataset: bool = True):
         if device_mesh:
             if not isinstance(device_mesh, DeviceMesh):
-                raise ValueError(f"Expect `mesh` to be an instance of `DeviceMesh`. Received: mesh={device_mesh} "
-                                 f"(of type {type(device_mesh)})")
+                raise ValueError(
+                    f"Expect `mesh` to be an instance of `DeviceMesh`. Received: mesh={device_mesh} "
+                    f"(of type {type(device_mesh)})"
+                )
             super().__init__(device_mesh, device_mesh.axis_names[0], auto_shard_dataset)
             if self.device_mesh.devices.ndim != 1:
-                warnings.warn(f"Expect the input mesh to be 1D, but received mesh.devices.ndim="
-                              f"{device_mesh.devices.ndim}. The first axis will be used for data-parallel "
-                              "sharding.", stacklevel=2)
+                warnings.warn(
+                    f"Expect the input mesh to be 1D, but received mesh.devices.ndim="
+                    f"{device_mesh.devices.ndim}. The first axis will be used for data-parallel "
+                    "sharding.",
+                    stacklevel=2,
+                )
             return
         devs = np.array(devices if devices else list_devices())
         mesh = DeviceMesh(shape=devs.shape, axis_names=[DEFAULT_BATCH_DIM_NAME], devices=devs)
@@ -174,8 +179,14 @@ class ModelParallel(Distribution):
             the model replicas.
     """
 
-    def __init__(self, *, layout_map: LayoutMap | None = None, batch_dim_name: str | None = None,
-                 auto_shard_dataset: bool = True, **kwargs: Any):
+    def __init__(
+        self,
+        *,
+        layout_map: LayoutMap | None = None,
+        batch_dim_name: str | None = None,
+        auto_shard_dataset: bool = True,
+        **kwargs: Any,
+    ):
         kwargs.pop("device_mesh", None)
         if layout_map is None:
             raise ValueError("You must specify a layout_map argument.")
@@ -184,11 +195,16 @@ class ModelParallel(Distribution):
         mesh = layout_map.device_mesh
         super().__init__(mesh, batch_dim_name or mesh.axis_names[0], auto_shard_dataset)
         self._layout_map = layout_map
-        if (self._is_multi_process and self.num_processes > self.num_model_replicas
-                and self.num_processes % self.num_model_replicas != 0):
-            raise ValueError("If `num_processes` is greater than `num_model_replicas`, `num_processes` must be "
-                             f"divisible by `num_model_replicas`. Got num_processes={self.num_processes}, "
-                             f"num_model_replicas={self.num_model_replicas}.")
+        if (
+            self._is_multi_process
+            and self.num_processes > self.num_model_replicas
+            and self.num_processes % self.num_model_replicas != 0
+        ):
+            raise ValueError(
+                "If `num_processes` is greater than `num_model_replicas`, `num_processes` must be "
+                f"divisible by `num_model_replicas`. Got num_processes={self.num_processes}, "
+                f"num_model_replicas={self.num_model_replicas}."
+            )
 
     @property
     def num_model_replicas(self) -> int:
@@ -252,5 +268,6 @@ def distribute_tensor(tensor: Any, layout: Any) -> Any:
         return tensor
     if isinstance(layout, TensorLayout):
         layout = layout.backend_layout
-    return lib.distribute_tensor(current().convert_to_tensor(tensor) if not hasattr(tensor, "shape") else tensor,
-                                 layout)
+    return lib.distribute_tensor(
+        current().convert_to_tensor(tensor) if not hasattr(tensor, "shape") else tensor, layout
+    )

@@ -25,6 +25,7 @@ OpenVINO, which kshim does not use: they raise ``ImportError`` (Keras' error for
 TensorFlow) naming what they need and the formats kshim writes. ``keras.export.ExportArchive``
 builds TensorFlow SavedModels and is left out.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,15 @@ from typing import Any
 from .rebuild import model_backend, on_backend
 from .signature import get_input_signature, make_input_spec
 
-__all__ = ["export_model", "get_input_signature", "make_input_spec", "model_backend", "on_backend",
-           "KERAS_FORMATS", "SUPPORTED_FORMATS"]
+__all__ = [
+    "export_model",
+    "get_input_signature",
+    "make_input_spec",
+    "model_backend",
+    "on_backend",
+    "KERAS_FORMATS",
+    "SUPPORTED_FORMATS",
+]
 
 KERAS_FORMATS = ("tf_saved_model", "onnx", "openvino", "litert", "torch")
 """The formats Keras 3's ``Model.export`` takes."""
@@ -45,7 +53,7 @@ SUPPORTED_FORMATS = ("onnx", "torch", "jax_export")
 _NEEDS = {
     "tf_saved_model": "writes a TensorFlow SavedModel, which needs TensorFlow",
     "openvino": "writes an OpenVINO IR model through OpenVINO's TensorFlow-free converter, which kshim does not "
-                "integrate (OpenVINO reads ONNX files directly)",
+    "integrate (OpenVINO reads ONNX files directly)",
     "litert": "writes a LiteRT (TensorFlow Lite) flatbuffer, which needs TensorFlow (or litert-torch)",
 }
 _BACKEND_OF = {"onnx": "torch", "torch": "torch", "jax_export": "jax"}
@@ -56,11 +64,18 @@ def _unavailable(fmt: str) -> ImportError:
         f"format={fmt!r} {_NEEDS[fmt]}; kshim runs without TensorFlow and OpenVINO and cannot write it. "
         f"Formats kshim exports: 'onnx' (loaded by onnxruntime and by OpenVINO), 'torch' (a torch.export .pt2 "
         f"program) and 'jax_export' (a serialized jax.export program), e.g. model.export('model.onnx', "
-        f"format='onnx').")
+        f"format='onnx')."
+    )
 
 
-def export_model(model: Any, filepath: Any, format: str = "tf_saved_model", verbose: bool | None = None,  # noqa: A002
-                 input_signature: Any = None, **kwargs: Any) -> None:
+def export_model(
+    model: Any,
+    filepath: Any,
+    format: str = "tf_saved_model",
+    verbose: bool | None = None,  # noqa: A002
+    input_signature: Any = None,
+    **kwargs: Any,
+) -> None:
     """Export ``model``'s inference call (``model(x, training=False)``) as an artifact.
 
     Args:
@@ -86,9 +101,12 @@ def export_model(model: Any, filepath: Any, format: str = "tf_saved_model", verb
         TypeError: ``model`` is not a kshim layer or model, or an unsupported signature leaf.
     """
     from ..layers.layer import Layer
+
     if format not in KERAS_FORMATS + SUPPORTED_FORMATS:
-        raise ValueError(f"Unrecognized format={format}. Supported formats are: "
-                         f"{list(dict.fromkeys(KERAS_FORMATS + SUPPORTED_FORMATS))}.")
+        raise ValueError(
+            f"Unrecognized format={format}. Supported formats are: "
+            f"{list(dict.fromkeys(KERAS_FORMATS + SUPPORTED_FORMATS))}."
+        )
     if format in _NEEDS:
         raise _unavailable(format)
     if not isinstance(model, Layer):
@@ -101,28 +119,36 @@ def export_model(model: Any, filepath: Any, format: str = "tf_saved_model", verb
     if format == "onnx":
         unknown = sorted(set(kwargs) - {"opset_version"})
         if unknown:
-            raise ValueError(f'Unsupported arguments for `format="onnx"`: {", ".join(unknown)}. Supported '
-                             f'arguments are: opset_version.')
+            raise ValueError(
+                f'Unsupported arguments for `format="onnx"`: {", ".join(unknown)}. Supported '
+                f"arguments are: opset_version."
+            )
         _require("onnx", "onnxscript")
     elif format == "jax_export":
         unknown = sorted(set(kwargs) - {"platforms"})
         if unknown:
-            raise ValueError(f'Unsupported arguments for `format="jax_export"`: {", ".join(unknown)}. Supported '
-                             f'arguments are: platforms.')
+            raise ValueError(
+                f'Unsupported arguments for `format="jax_export"`: {", ".join(unknown)}. Supported '
+                f"arguments are: platforms."
+            )
     target = on_backend(model, _BACKEND_OF[format])
     if format == "jax_export":
         from .jax_export import export_jax
+
         export_jax(target, path, signature, verbose, **kwargs)
     elif format == "torch":
         from .torch_export import export_torch
+
         export_torch(target, path, signature, verbose, **kwargs)
     else:
         from .torch_export import export_onnx
+
         export_onnx(target, path, signature, verbose, **kwargs)
 
 
 def _require(*modules: str) -> None:
     import importlib.util
+
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
         raise ImportError(f"format='onnx' needs {', '.join(missing)} (and torch): pip install 'kshim[export]'.")

@@ -1,4 +1,5 @@
 """Export's one-line messages, printed as Keras' ``io_utils.print_msg`` prints them."""
+
 from __future__ import annotations
 
 import logging

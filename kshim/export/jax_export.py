@@ -8,6 +8,7 @@ the program is ``jax.vmap`` of the model's call on one sample, which keeps the b
 checks on sample inputs that this gives the same result as calling the model on the whole batch (it
 would not for a model that mixes the samples of a batch), and refuses the export otherwise.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,6 +23,7 @@ _SAMPLE_TOL: dict[str, Any] = dict(rtol=1e-5, atol=1e-6)  # float32 vmap vs batc
 
 def _symbols(signature: list) -> list[dict[int, Any]]:
     import jax
+
     per_leaf = sig.dynamic_dims(signature)
     names = sorted({n for leaf in per_leaf for n in leaf.values()}, key=lambda n: (n != sig.BATCH, n))
     dims = dict(zip(names, jax.export.symbolic_shape(", ".join(names)))) if names else {}
@@ -30,6 +32,7 @@ def _symbols(signature: list) -> list[dict[int, Any]]:
 
 def _arg_specs(signature: list, symbolic: bool) -> list:
     import jax
+
     flat, per_leaf = sig.flatten(signature), _symbols(signature) if symbolic else None
     specs = []
     for i, spec in enumerate(flat):
@@ -46,6 +49,7 @@ def _inference_fn(model: Any) -> Any:
     def fn(*args: Any) -> Any:
         with _backend.use("jax"):
             return model.stateless_call(tv, ntv, *args, training=False)[0]
+
     return fn
 
 
@@ -55,11 +59,13 @@ def _per_sample(fn: Any) -> Any:
     def one(*args: Any) -> Any:
         batched = jax.tree_util.tree_map(lambda a: a[None], args)
         return jax.tree_util.tree_map(lambda y: y[0], fn(*batched))
+
     return jax.vmap(one)
 
 
 def _check_same(fn: Any, vfn: Any, signature: list) -> None:
     import jax
+
     args = sig.pack_as(signature, sig.sample_inputs(signature))
     want, got = jax.tree_util.tree_leaves(jax.jit(fn)(*args)), jax.tree_util.tree_leaves(jax.jit(vfn)(*args))
     for w, g in zip(want, got):
@@ -68,7 +74,8 @@ def _check_same(fn: Any, vfn: Any, signature: list) -> None:
             raise ValueError(
                 "kshim could not trace this model with a symbolic batch size, and its output for one sample "
                 "depends on the other samples of the batch, so it cannot be exported one sample at a time either. "
-                "Export with a fully defined `input_signature` (a fixed batch size) instead.")
+                "Export with a fully defined `input_signature` (a fixed batch size) instead."
+            )
 
 
 def export_jax(model: Any, filepath: str, signature: list, verbose: bool, platforms: Any = None) -> None:
@@ -84,6 +91,7 @@ def export_jax(model: Any, filepath: str, signature: list, verbose: bool, platfo
     """
     import jax
     from jax import export as jexport
+
     fn = _inference_fn(model)
     dynamic = any(sig.dynamic_dims(signature))
     kwargs = {} if platforms is None else {"platforms": tuple(platforms)}
@@ -92,14 +100,17 @@ def export_jax(model: Any, filepath: str, signature: list, verbose: bool, platfo
         exported = jexport.export(jax.jit(fn), **kwargs)(*specs)
     except Exception as direct_error:  # noqa: BLE001 - shape-polymorphism failures come as many types
         if not dynamic:
-            raise RuntimeError(f"Failed to export model to the jax.export format. Original error: "
-                               f"{direct_error}") from direct_error
+            raise RuntimeError(
+                f"Failed to export model to the jax.export format. Original error: {direct_error}"
+            ) from direct_error
         only_batch = all(set(leaf) <= {0} for leaf in sig.dynamic_dims(signature))
         if not only_batch:
             names = sorted({n for leaf in sig.dynamic_dims(signature) for n in leaf.values()})
-            raise ValueError(f"kshim could not keep the dynamic dims {names} of the input signature symbolic "
-                             f"({type(direct_error).__name__}: {str(direct_error).splitlines()[0]}). Export with a "
-                             f"fully defined `input_signature` instead.") from direct_error
+            raise ValueError(
+                f"kshim could not keep the dynamic dims {names} of the input signature symbolic "
+                f"({type(direct_error).__name__}: {str(direct_error).splitlines()[0]}). Export with a "
+                f"fully defined `input_signature` instead."
+            ) from direct_error
         vfn = _per_sample(fn)
         _check_same(fn, vfn, signature)
         exported = jexport.export(jax.jit(vfn), **kwargs)(*specs)
@@ -108,4 +119,5 @@ def export_jax(model: Any, filepath: str, signature: list, verbose: bool, platfo
         f.write(bytes(data))
     if verbose:
         from ._messages import print_msg
+
         print_msg(f"Saved jax.export artifact at '{filepath}'.")

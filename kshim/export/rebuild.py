@@ -6,6 +6,7 @@ built under another backend is rebuilt under the needed one from its config, wit
 weights (``get_weights()``/``set_weights()``, Keras' order), exactly as a ``.keras`` file would
 reload it there. The original model is not touched.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,6 +37,7 @@ def on_backend(model: Any, name: str) -> Any:
     if held is None or held == name:
         return model
     from .._serialization import deserialize_keras_object, serialize_keras_object
+
     try:
         config = serialize_keras_object(model)
         config.pop("compile_config", None)
@@ -52,5 +54,6 @@ def on_backend(model: Any, name: str) -> Any:
             f"This export format traces a {name} program, and model {model.name!r} was built under the "
             f"{held!r} backend; kshim rebuilds such a model under {name!r} from its config and weights, which "
             f"failed ({type(e).__name__}: {e}). Build the model under `kshim.backend.use({name!r})` (or with "
-            f"KSHIM_BACKEND={name}) and export that one.") from e
+            f"KSHIM_BACKEND={name}) and export that one."
+        ) from e
     return clone

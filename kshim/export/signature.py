@@ -4,6 +4,7 @@ An export signature is a list with one entry per positional argument of the mode
 is a nested structure (a list, tuple or dict, or a single leaf) of :class:`~kshim.layers.InputSpec`
 leaves that all carry a ``shape`` and a ``dtype``. ``None`` dims are dynamic in the exported program.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,8 +23,9 @@ _OTHER_SAMPLE = 3  # ... and other dynamic dims at 3, so a batch dim and another
 
 
 def _tree_flatten(structure: Any) -> tuple[list, Any]:
-    leaves, treedef = optree.tree_flatten(structure, is_leaf=lambda x: not isinstance(x, (list, tuple, dict)),
-                                          none_is_leaf=True)
+    leaves, treedef = optree.tree_flatten(
+        structure, is_leaf=lambda x: not isinstance(x, (list, tuple, dict)), none_is_leaf=True
+    )
     return leaves, treedef
 
 
@@ -56,10 +58,15 @@ def make_input_spec(x: Any) -> InputSpec:
     if shape is not None and dtype is not None and not isinstance(x, (list, tuple, dict, str)):
         dims = tuple(None if d is None else int(d) for d in tuple(shape))
         dims = (None,) + dims[1:] if dims else dims
-        return InputSpec(shape=dims, dtype=_dt.standardize_dtype(_dtype_name(dtype)), name=getattr(x, "name", None)
-                         if type(x).__name__ == "KerasTensor" else None)
-    raise TypeError(f"Unsupported x={x} of the type ({type(x)}). Supported types are: `keras.InputSpec`, "
-                    f"`keras.KerasTensor` and backend tensor.")
+        return InputSpec(
+            shape=dims,
+            dtype=_dt.standardize_dtype(_dtype_name(dtype)),
+            name=getattr(x, "name", None) if type(x).__name__ == "KerasTensor" else None,
+        )
+    raise TypeError(
+        f"Unsupported x={x} of the type ({type(x)}). Supported types are: `keras.InputSpec`, "
+        f"`keras.KerasTensor` and backend tensor."
+    )
 
 
 def _dtype_name(dtype: Any) -> Any:
@@ -67,7 +74,7 @@ def _dtype_name(dtype: Any) -> Any:
         return dtype
     s = str(dtype)
     if s.startswith("torch."):  # torch.float32 -> "float32"
-        return s[len("torch."):]
+        return s[len("torch.") :]
     return np.dtype(dtype).name if not hasattr(dtype, "name") else dtype.name
 
 
@@ -92,6 +99,7 @@ def _subclass_signature(model: Any) -> list:
         if isinstance(s, (list, tuple)) and all(d is None or isinstance(d, (int, np.integer)) for d in s):
             return InputSpec(shape=(None,) + tuple(s)[1:], dtype=dtype)
         return [spec(v) for v in s]
+
     return [spec(shape)]
 
 
@@ -167,8 +175,9 @@ def sample_inputs(signature: list) -> list[np.ndarray]:
     rng = np.random.default_rng(0)
     out = []
     for spec in flatten(signature):
-        shape = tuple(s if s is not None else (_BATCH_SAMPLE if d == 0 else _OTHER_SAMPLE)
-                      for d, s in enumerate(spec.shape))
+        shape = tuple(
+            s if s is not None else (_BATCH_SAMPLE if d == 0 else _OTHER_SAMPLE) for d, s in enumerate(spec.shape)
+        )
         dtype = _dt.standardize_dtype(spec.dtype)
         if _dt.is_float(dtype):
             np_dtype = "float32" if dtype == "bfloat16" else dtype
@@ -179,4 +188,3 @@ def sample_inputs(signature: list) -> list[np.ndarray]:
                 fill += (np.arange(shape[0]) % 2).reshape((-1,) + (1,) * (len(shape) - 1))
             out.append(fill.astype("bool" if dtype == "bool" else dtype))
     return out
-

@@ -5,6 +5,7 @@ the variables' paths) and its ``forward`` runs ``model.stateless_call`` on them 
 backend, inference mode. Every ``None`` dim of the signature stays symbolic in the program (one
 ``"batch"`` dim shared by dim 0 of every input).
 """
+
 from __future__ import annotations
 
 import inspect
@@ -19,11 +20,13 @@ _DYNAMIC_HELP = (
     "kshim could not keep the dynamic dims {dims} of the input signature symbolic: the traced code turned "
     "them into constants ({error}). Export with a fully defined `input_signature` instead (e.g. "
     "`input_signature=[keras.InputSpec(shape=(1, ...), dtype='float32')]`); the program then accepts that "
-    "shape only.")
+    "shape only."
+)
 
 
 def _torch():
     import torch
+
     return torch
 
 
@@ -54,8 +57,9 @@ def make_module(model: Any, signature: list) -> Any:
         def forward(self, *args: Any) -> Any:
             values = [getattr(self, n) for n in self._names]
             with _backend.use("torch"):
-                out, _ = self._kshim_model.stateless_call(values[:self._n_trainable], values[self._n_trainable:],
-                                                          *args, training=False)
+                out, _ = self._kshim_model.stateless_call(
+                    values[: self._n_trainable], values[self._n_trainable :], *args, training=False
+                )
             return out
 
     return ExportModule().eval()
@@ -80,6 +84,7 @@ def dynamic_shapes(signature: list) -> tuple | None:
         if name not in dims:
             dims[name] = torch.export.Dim(name)
         return dims[name]
+
     flat = [{d: dim(n) for d, n in leaf.items()} or None for leaf in per_leaf]
     return (tuple(sig.pack_as(signature, flat)),)  # forward(*args): one entry, the args tuple
 
@@ -99,9 +104,11 @@ def _export_program(module: Any, args: tuple, export_kwargs: dict, signature: li
             if _specialized(e) and export_kwargs.get("dynamic_shapes") is not None:
                 names = sorted({n for leaf in sig.dynamic_dims(signature) for n in leaf.values()})
                 raise ValueError(_DYNAMIC_HELP.format(dims=names, error=str(e).splitlines()[0])) from e
-            raise RuntimeError("Failed to export model to PyTorch format. Common causes: unsupported operations, "
-                               f"data-dependent control flow, or shape constraints not satisfied. Original error: "
-                               f"{e}") from e
+            raise RuntimeError(
+                "Failed to export model to PyTorch format. Common causes: unsupported operations, "
+                f"data-dependent control flow, or shape constraints not satisfied. Original error: "
+                f"{e}"
+            ) from e
 
 
 def _normalize_user_dynamic_shapes(user: Any, args: tuple) -> Any:
@@ -128,8 +135,10 @@ def export_torch(model: Any, filepath: str, signature: list, verbose: bool, **kw
     allowed = {n for n in inspect.signature(torch.export.export).parameters if n not in {"mod", "args", "kwargs"}}
     unknown = sorted(set(kwargs) - allowed)
     if unknown:
-        raise ValueError(f'Unsupported arguments for `format="torch"`: {", ".join(unknown)}. Supported arguments '
-                         f'are: {", ".join(sorted(allowed))}.')
+        raise ValueError(
+            f'Unsupported arguments for `format="torch"`: {", ".join(unknown)}. Supported arguments '
+            f"are: {', '.join(sorted(allowed))}."
+        )
     export_kwargs = dict(kwargs)
     export_kwargs.setdefault("strict", False)
     module, args = make_module(model, signature), sample_args(signature)
@@ -141,6 +150,7 @@ def export_torch(model: Any, filepath: str, signature: list, verbose: bool, **kw
     torch.export.save(program, filepath)
     if verbose:
         from ._messages import print_msg
+
         print_msg(f"Saved PyTorch ExportedProgram at '{filepath}'.")
 
 
@@ -152,6 +162,7 @@ def export_onnx(model: Any, filepath: str, signature: list, verbose: bool, opset
     Dynamic dims are named ``batch`` and ``dim_{input}_{dim}`` in the ONNX graph.
     """
     import torch
+
     flat_sig = sig.flatten(signature)
 
     class _Flat(torch.nn.Module):  # ONNX inputs are flat: repack them into the signature's structure
@@ -172,8 +183,15 @@ def export_onnx(model: Any, filepath: str, signature: list, verbose: bool, opset
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the converter's notes on decompositions and unused torchvision ops
         try:
-            program = torch.onnx.export(ep, args, dynamo=True, input_names=names, output_names=outputs,
-                                        opset_version=opset_version, verbose=False)
+            program = torch.onnx.export(
+                ep,
+                args,
+                dynamo=True,
+                input_names=names,
+                output_names=outputs,
+                opset_version=opset_version,
+                verbose=False,
+            )
         except Exception as e:  # noqa: BLE001 - the converter raises many types
             raise RuntimeError(f"Failed to export model to ONNX format. Original error: {e}") from e
     assert program is not None  # dynamo=True always returns the program
@@ -181,12 +199,14 @@ def export_onnx(model: Any, filepath: str, signature: list, verbose: bool, opset
     program.save(filepath)
     if verbose:
         from ._messages import print_msg
+
         print_msg(f"Saved artifact at '{filepath}'.")
 
 
 def _name_dynamic_dims(onnx_model: Any, program: Any, signature: list) -> None:
     """Rename torch's symbols (``s33``) in the ONNX graph to the signature's dim names (``batch``)."""
     import onnx_ir as ir
+
     user = list(program.graph_signature.user_inputs)
     shapes = {n.name: n.meta["val"].shape for n in program.graph.nodes if n.op == "placeholder"}
     names: dict[str, str] = {}
@@ -198,6 +218,8 @@ def _name_dynamic_dims(onnx_model: Any, program: Any, signature: list) -> None:
     for value in values:
         if value.shape is None:
             continue
-        new_dims = [ir.SymbolicDim(names[d.value]) if isinstance(d, ir.SymbolicDim) and d.value in names else d
-                    for d in value.shape]
+        new_dims = [
+            ir.SymbolicDim(names[d.value]) if isinstance(d, ir.SymbolicDim) and d.value in names else d
+            for d in value.shape
+        ]
         value.shape = ir.Shape(new_dims)

@@ -4,15 +4,27 @@ Random values are computed in float64 NumPy from Threefry keys and then converte
 seed gives bit-identical weights on numpy, jax and torch. As in Keras, the lower-case names
 (``zeros``, ``glorot_uniform``, ``stft``, ...) are the classes themselves under a second name.
 """
+
 from __future__ import annotations
 
 from typing import Any, overload
 
 from .base import Initializer
 from .constant import Constant, Identity, Ones, Zeros
-from .random_initializers import (GlorotNormal, GlorotUniform, HeNormal, HeUniform, LecunNormal, LecunUniform,
-                                  Orthogonal, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
-                                  compute_fans)
+from .random_initializers import (
+    GlorotNormal,
+    GlorotUniform,
+    HeNormal,
+    HeUniform,
+    LecunNormal,
+    LecunUniform,
+    Orthogonal,
+    RandomNormal,
+    RandomUniform,
+    TruncatedNormal,
+    VarianceScaling,
+    compute_fans,
+)
 from .stft import STFT, STFTInitializer
 
 IdentityInitializer = Identity
@@ -36,20 +48,68 @@ truncated_normal = TruncatedNormal
 variance_scaling = VarianceScaling
 zeros = Zeros
 
-__all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal", "TruncatedNormal",
-           "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
-           "LecunNormal", "Orthogonal", "OrthogonalInitializer", "Identity", "IdentityInitializer", "STFT",
-           "STFTInitializer", "constant", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity",
-           "lecun_normal", "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform", "stft",
-           "truncated_normal", "variance_scaling", "zeros", "compute_fans", "get", "serialize", "deserialize"]
+__all__ = [
+    "Initializer",
+    "Zeros",
+    "Ones",
+    "Constant",
+    "RandomUniform",
+    "RandomNormal",
+    "TruncatedNormal",
+    "VarianceScaling",
+    "GlorotUniform",
+    "GlorotNormal",
+    "HeUniform",
+    "HeNormal",
+    "LecunUniform",
+    "LecunNormal",
+    "Orthogonal",
+    "OrthogonalInitializer",
+    "Identity",
+    "IdentityInitializer",
+    "STFT",
+    "STFTInitializer",
+    "constant",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "identity",
+    "lecun_normal",
+    "lecun_uniform",
+    "ones",
+    "orthogonal",
+    "random_normal",
+    "random_uniform",
+    "stft",
+    "truncated_normal",
+    "variance_scaling",
+    "zeros",
+    "compute_fans",
+    "get",
+    "serialize",
+    "deserialize",
+]
 
 _ALIASES: dict[str, type[Initializer]] = {
-    "zeros": Zeros, "ones": Ones, "constant": Constant, "random_uniform": RandomUniform, "uniform": RandomUniform,
+    "zeros": Zeros,
+    "ones": Ones,
+    "constant": Constant,
+    "random_uniform": RandomUniform,
+    "uniform": RandomUniform,
     "normal": RandomNormal,
-    "random_normal": RandomNormal, "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
-    "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_uniform": HeUniform,
-    "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-    "orthogonal": Orthogonal, "identity": Identity, "stft": STFT,
+    "random_normal": RandomNormal,
+    "truncated_normal": TruncatedNormal,
+    "variance_scaling": VarianceScaling,
+    "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal,
+    "he_uniform": HeUniform,
+    "he_normal": HeNormal,
+    "lecun_uniform": LecunUniform,
+    "lecun_normal": LecunNormal,
+    "orthogonal": Orthogonal,
+    "identity": Identity,
+    "stft": STFT,
 }
 _CLASSES = {c.__name__: c for c in set(_ALIASES.values())}
 _CLASSES.update({"IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal, "STFTInitializer": STFT})
@@ -64,8 +124,12 @@ def serialize(initializer: Initializer) -> dict:
     Returns:
         The dict.
     """
-    return {"module": "keras.initializers", "class_name": type(initializer).__name__,
-            "config": initializer.get_config(), "registered_name": None}
+    return {
+        "module": "keras.initializers",
+        "class_name": type(initializer).__name__,
+        "config": initializer.get_config(),
+        "registered_name": None,
+    }
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Initializer:

@@ -1,4 +1,5 @@
 """``Initializer``: the base class; values are computed on the host, then converted once."""
+
 from __future__ import annotations
 
 from typing import Any

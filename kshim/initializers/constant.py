@@ -1,4 +1,5 @@
 """Deterministic initializers: ``Zeros``, ``Ones``, ``Constant`` and ``Identity``."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -52,8 +53,10 @@ class Identity(Initializer):
 
     def host_values(self, shape: tuple, dtype: str) -> np.ndarray:
         if len(shape) != 2:
-            raise ValueError("Identity matrix initializer can only be used for 2D matrices. "
-                             f"Received: shape={shape} of rank {len(shape)}.")
+            raise ValueError(
+                "Identity matrix initializer can only be used for 2D matrices. "
+                f"Received: shape={shape} of rank {len(shape)}."
+            )
         return self.gain * np.eye(*shape)
 
     def get_config(self) -> dict:

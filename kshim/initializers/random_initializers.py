@@ -3,6 +3,7 @@
 Values are computed in float64 NumPy from Threefry keys and then converted, so the same seed
 gives bit-identical weights on numpy, jax and torch.
 """
+
 from __future__ import annotations
 
 import math as _math
@@ -134,8 +135,15 @@ class VarianceScaling(_Seeded):
         ValueError: For a non-positive ``scale`` or an unknown ``mode``/``distribution``.
     """
 
-    def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
-                 seed: int | None = None, input_axes: Any = None, output_axes: Any = None):
+    def __init__(
+        self,
+        scale: float = 1.0,
+        mode: str = "fan_in",
+        distribution: str = "truncated_normal",
+        seed: int | None = None,
+        input_axes: Any = None,
+        output_axes: Any = None,
+    ):
         super().__init__(seed)
         self.input_axes, self.output_axes = input_axes, output_axes
         if scale <= 0:
@@ -161,8 +169,14 @@ class VarianceScaling(_Seeded):
         return host.uniform01(self._key(), n).reshape(shape) * 2 * limit - limit
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed,
-                "input_axes": self.input_axes, "output_axes": self.output_axes}
+        return {
+            "scale": self.scale,
+            "mode": self.mode,
+            "distribution": self.distribution,
+            "seed": self.seed,
+            "input_axes": self.input_axes,
+            "output_axes": self.output_axes,
+        }
 
 
 _FIXED_DOC = """``VarianceScaling(scale={scale}, mode={mode!r}, distribution={distribution!r})``.
@@ -180,9 +194,16 @@ def _fixed(name: str, scale: float, mode: str, distribution: str) -> type:
 
     def get_config(self):
         return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
-    return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
-                                           "__doc__": _FIXED_DOC.format(scale=scale, mode=mode,
-                                                                              distribution=distribution)})
+
+    return type(
+        name,
+        (VarianceScaling,),
+        {
+            "__init__": __init__,
+            "get_config": get_config,
+            "__doc__": _FIXED_DOC.format(scale=scale, mode=mode, distribution=distribution),
+        },
+    )
 
 
 GlorotUniform = _fixed("GlorotUniform", 1.0, "fan_avg", "uniform")
@@ -213,8 +234,10 @@ class Orthogonal(_Seeded):
 
     def host_values(self, shape, dtype):
         if len(shape) < 2:
-            raise ValueError("The tensor to initialize must be at least two-dimensional. "
-                             f"Received: shape={shape} of rank {len(shape)}.")
+            raise ValueError(
+                "The tensor to initialize must be at least two-dimensional. "
+                f"Received: shape={shape} of rank {len(shape)}."
+            )
         rows, cols = int(np.prod(shape[:-1])), shape[-1]
         flat = (max(rows, cols), min(rows, cols))
         a = host.normal(self._key(), flat[0] * flat[1]).reshape(flat)

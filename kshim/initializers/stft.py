@@ -5,6 +5,7 @@ The kernel of shape ``(frame_length, 1, bins)`` holds ``cos`` (``side="real"``) 
 optional window normalised by its L2 (``"density"``) or L1 (``"spectrum"``) norm. The values are
 host constants, computed in float64 and then cast, so they are identical on every backend.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,6 +21,7 @@ _SCALINGS = ("density", "spectrum")
 
 def _native_names() -> tuple:
     from ..ops._signal_utils import WINDOW_NAMES
+
     return tuple(WINDOW_NAMES) + ("hanning",)
 
 
@@ -50,6 +52,7 @@ def window_values(window: Any, length: int, periodic: bool) -> np.ndarray:
     name, params = _window_name(window)
     if name in _native_names() and (name == "kaiser" or not params):
         from ..ops._signal_utils import window_values as _native
+
         beta = float(params[0]) if params else None
         if name == "kaiser" and beta is None:
             raise ValueError("The 'kaiser' window needs its beta parameter: pass window=('kaiser', beta).")
@@ -57,8 +60,10 @@ def window_values(window: Any, length: int, periodic: bool) -> np.ndarray:
     try:
         import scipy.signal
     except ImportError:
-        raise ValueError(f"Window {window!r} is not built into kshim ({', '.join(_native_names())}); "
-                         "install SciPy (pip install scipy) to use the other scipy.signal.windows.") from None
+        raise ValueError(
+            f"Window {window!r} is not built into kshim ({', '.join(_native_names())}); "
+            "install SciPy (pip install scipy) to use the other scipy.signal.windows."
+        ) from None
     return np.asarray(scipy.signal.get_window(window, int(length), fftbins=bool(periodic)), np.float64)
 
 
@@ -78,8 +83,9 @@ class STFT(Initializer):
         ValueError: For an unknown ``side``, ``scaling`` or window name.
     """
 
-    def __init__(self, side: str = "real", window: Any = "hann", scaling: str | None = "density",
-                 periodic: bool = False):
+    def __init__(
+        self, side: str = "real", window: Any = "hann", scaling: str | None = "density", periodic: bool = False
+    ):
         if side not in ("real", "imag"):
             raise ValueError(f"side should be 'real' or 'imag', not {side}")
         if isinstance(window, list) and window and isinstance(window[0], str):
@@ -87,8 +93,9 @@ class STFT(Initializer):
         if isinstance(window, (str, tuple)):
             window_values(window, 1, False)  # refuse an unknown window now, as Keras does
         if scaling is not None and scaling not in _SCALINGS:
-            raise ValueError("Scaling is invalid, it must be `None`, 'density' or 'spectrum'. "
-                             f"Received scaling={scaling}")
+            raise ValueError(
+                f"Scaling is invalid, it must be `None`, 'density' or 'spectrum'. Received scaling={scaling}"
+            )
         self.side = side
         self.window = window
         self.scaling = scaling
@@ -108,8 +115,9 @@ class STFT(Initializer):
             ValueError: If ``shape`` is not 3-D, or an array window does not have ``frame_length`` values.
         """
         if len(shape) != 3:
-            raise ValueError(f"The STFT initializer needs a shape (frame_length, input_channels, bins); "
-                             f"received shape={shape}.")
+            raise ValueError(
+                f"The STFT initializer needs a shape (frame_length, input_channels, bins); received shape={shape}."
+            )
         frame_length, channels, bins = shape
         t = np.arange(frame_length, dtype=np.float64).reshape(frame_length, 1, 1)
         f = np.arange(bins, dtype=np.float64).reshape(1, 1, bins)
@@ -121,11 +129,13 @@ class STFT(Initializer):
             if isinstance(self.window, (str, tuple)):
                 win = window_values(self.window, frame_length, self.periodic)
             else:
-                win = np.asarray(current().to_numpy(self.window) if current().is_tensor(self.window)
-                                 else self.window, np.float64)
+                win = np.asarray(
+                    current().to_numpy(self.window) if current().is_tensor(self.window) else self.window, np.float64
+                )
             if win.ndim != 1 or win.shape[-1] != frame_length:
-                raise ValueError("The shape of `window` must be equal to [frame_length]."
-                                 f"Received: window shape={win.shape}")
+                raise ValueError(
+                    f"The shape of `window` must be equal to [frame_length].Received: window shape={win.shape}"
+                )
             win = win.reshape(frame_length, 1, 1)
             scale = 1.0
             if self.scaling == "density":

@@ -1,4 +1,5 @@
 """Activation layers: ReLU, LeakyReLU, PReLU, ELU, Softmax."""
+
 from __future__ import annotations
 
 import warnings
@@ -24,17 +25,21 @@ class ReLU(Layer):
         ValueError: If one of the three arguments is negative (or ``None`` where a number is needed).
     """
 
-    def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
-                 **kwargs: Any):
+    def __init__(
+        self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0, **kwargs: Any
+    ):
         super().__init__(**kwargs)
         if max_value is not None and max_value < 0.0:
             raise ValueError(f"max_value of a ReLU layer cannot be a negative value. Received: max_value={max_value}")
         if negative_slope is None or negative_slope < 0.0:
-            raise ValueError("negative_slope of a ReLU layer cannot be None or a negative value. Received: "
-                             f"negative_slope={negative_slope}")
+            raise ValueError(
+                "negative_slope of a ReLU layer cannot be None or a negative value. Received: "
+                f"negative_slope={negative_slope}"
+            )
         if threshold is None or threshold < 0.0:
-            raise ValueError(f"threshold of a ReLU layer cannot be None or a negative value. Received: "
-                             f"threshold={threshold}")
+            raise ValueError(
+                f"threshold of a ReLU layer cannot be None or a negative value. Received: threshold={threshold}"
+            )
         self.max_value = max_value
         self.negative_slope = negative_slope
         self.threshold = threshold
@@ -42,13 +47,13 @@ class ReLU(Layer):
         self.built = True
 
     def call(self, inputs: Any) -> Any:
-        return activations.relu(inputs, negative_slope=self.negative_slope, max_value=self.max_value,
-                                threshold=self.threshold)
+        return activations.relu(
+            inputs, negative_slope=self.negative_slope, max_value=self.max_value, threshold=self.threshold
+        )
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({"max_value": self.max_value, "negative_slope": self.negative_slope,
-                    "threshold": self.threshold})
+        cfg.update({"max_value": self.max_value, "negative_slope": self.negative_slope, "threshold": self.threshold})
         return cfg
 
 
@@ -70,8 +75,10 @@ class LeakyReLU(Layer):
             warnings.warn("Argument `alpha` is deprecated. Use `negative_slope` instead.", stacklevel=2)
         super().__init__(**kwargs)
         if negative_slope is None or negative_slope < 0:
-            raise ValueError("The negative_slope value of a Leaky ReLU layer cannot be None or negative value. "
-                             f"Expected a float. Received: negative_slope={negative_slope}")
+            raise ValueError(
+                "The negative_slope value of a Leaky ReLU layer cannot be None or negative value. "
+                f"Expected a float. Received: negative_slope={negative_slope}"
+            )
         self.negative_slope = negative_slope
         self.supports_masking = True
         self.built = True
@@ -98,8 +105,14 @@ class PReLU(Layer):
         **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
     """
 
-    def __init__(self, alpha_initializer: Any = "Zeros", alpha_regularizer: Any = None, alpha_constraint: Any = None,
-                 shared_axes: Any = None, **kwargs: Any):
+    def __init__(
+        self,
+        alpha_initializer: Any = "Zeros",
+        alpha_regularizer: Any = None,
+        alpha_constraint: Any = None,
+        shared_axes: Any = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.alpha_initializer = initializers.get(alpha_initializer)
@@ -117,10 +130,17 @@ class PReLU(Layer):
         for i in self.shared_axes or ():
             param_shape[i - 1] = 1
         if any(d is None for d in param_shape):
-            raise ValueError(f"PReLU {self.name!r}: every non-batch axis that is not in `shared_axes` must have a "
-                             f"known size; got input shape {tuple(input_shape)} and shared_axes={self.shared_axes}.")
-        self.alpha = self.add_weight(tuple(param_shape), self.alpha_initializer, name="alpha",
-                                     regularizer=self.alpha_regularizer, constraint=self.alpha_constraint)
+            raise ValueError(
+                f"PReLU {self.name!r}: every non-batch axis that is not in `shared_axes` must have a "
+                f"known size; got input shape {tuple(input_shape)} and shared_axes={self.shared_axes}."
+            )
+        self.alpha = self.add_weight(
+            tuple(param_shape),
+            self.alpha_initializer,
+            name="alpha",
+            regularizer=self.alpha_regularizer,
+            constraint=self.alpha_constraint,
+        )
         self.built = True
 
     def call(self, inputs: Any) -> Any:
@@ -130,10 +150,14 @@ class PReLU(Layer):
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({"alpha_initializer": initializers.serialize(self.alpha_initializer),
-                    "alpha_regularizer": _ser(regularizers, self.alpha_regularizer),
-                    "alpha_constraint": _ser(constraints, self.alpha_constraint),
-                    "shared_axes": self.shared_axes})
+        cfg.update(
+            {
+                "alpha_initializer": initializers.serialize(self.alpha_initializer),
+                "alpha_regularizer": _ser(regularizers, self.alpha_regularizer),
+                "alpha_constraint": _ser(constraints, self.alpha_constraint),
+                "shared_axes": self.shared_axes,
+            }
+        )
         return cfg
 
 
@@ -186,13 +210,17 @@ class Softmax(Layer):
             mask = ops.convert_to_tensor(mask)
             ms, xs = tuple(ops.shape(mask)), tuple(ops.shape(x))
             if len(ms) > len(xs):
-                raise ValueError("The `mask` must be broadcastable to `inputs` and must not have more dimensions. "
-                                 f"Received: inputs.shape={xs}, mask.shape={ms}")
+                raise ValueError(
+                    "The `mask` must be broadcastable to `inputs` and must not have more dimensions. "
+                    f"Received: inputs.shape={xs}, mask.shape={ms}"
+                )
             for m_dim, i_dim in zip(ms[::-1], xs[::-1]):
                 if m_dim != 1 and m_dim != i_dim:
-                    raise ValueError("The `mask` must be broadcastable to `inputs`. Each mask dimension must be 1 "
-                                     f"or match the corresponding input dimension. Received: inputs.shape={xs}, "
-                                     f"mask.shape={ms}")
+                    raise ValueError(
+                        "The `mask` must be broadcastable to `inputs`. Each mask dimension must be 1 "
+                        f"or match the corresponding input dimension. Received: inputs.shape={xs}, "
+                        f"mask.shape={ms}"
+                    )
             if ops.dtype(mask) != "bool":
                 mask = ops.greater(mask, 0.5)
             x = ops.where(mask, x, _large_negative(ops.dtype(x)))

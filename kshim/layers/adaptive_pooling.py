@@ -4,6 +4,7 @@
 config). Output cell ``i`` of a spatial axis of length ``n`` pools input cells
 ``floor(i*n/out) .. ceil((i+1)*n/out) - 1`` (:func:`kshim.ops.adaptive_average_pool`).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,8 +12,14 @@ from typing import Any
 from .. import _config, ops
 from .layer import Layer
 
-__all__ = ["AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
-           "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D"]
+__all__ = [
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
+]
 
 _AXES_NAMES = {1: "integer", 2: "(height, width)", 3: "(depth, height, width)"}
 
@@ -26,10 +33,14 @@ def _output_size(output_size: Any, rank: int) -> tuple:
         if rank == 1:
             raise ValueError(f"For 1D input, `output_size` tuple must have length 1. Received: {output_size}")
     if rank == 1:
-        raise TypeError("`output_size` must be an integer or tuple of 1 integer. "
-                        f"Received: {output_size} of type {type(output_size)}")
-    raise TypeError(f"`output_size` must be an integer or {_AXES_NAMES[rank]} tuple. "
-                    f"Received: {output_size} of type {type(output_size)}")
+        raise TypeError(
+            "`output_size` must be an integer or tuple of 1 integer. "
+            f"Received: {output_size} of type {type(output_size)}"
+        )
+    raise TypeError(
+        f"`output_size` must be an integer or {_AXES_NAMES[rank]} tuple. "
+        f"Received: {output_size} of type {type(output_size)}"
+    )
 
 
 class _AdaptivePooling(Layer):
@@ -45,8 +56,7 @@ class _AdaptivePooling(Layer):
         self.output_size = output_size
         self.data_format = data_format or _config.image_data_format()
         if self.data_format not in {"channels_first", "channels_last"}:
-            raise ValueError(f"Invalid data_format: {self.data_format}. Expected 'channels_first' or "
-                             "'channels_last'.")
+            raise ValueError(f"Invalid data_format: {self.data_format}. Expected 'channels_first' or 'channels_last'.")
 
     def call(self, inputs: Any) -> Any:
         fn = ops.adaptive_average_pool if self._mode == "avg" else ops.adaptive_max_pool
@@ -74,6 +84,7 @@ class AdaptiveAveragePooling1D(_AdaptivePooling):
         TypeError: If ``output_size`` is not an integer or a tuple.
         ValueError: For a tuple of the wrong length or an invalid ``data_format``.
     """
+
     _rank, _mode = 1, "avg"
 
 
@@ -93,6 +104,7 @@ class AdaptiveAveragePooling2D(_AdaptivePooling):
         TypeError: If ``output_size`` is not an integer or a tuple of the right length.
         ValueError: For an invalid ``data_format``.
     """
+
     _rank, _mode = 2, "avg"
 
 
@@ -112,6 +124,7 @@ class AdaptiveAveragePooling3D(_AdaptivePooling):
         TypeError: If ``output_size`` is not an integer or a tuple of the right length.
         ValueError: For an invalid ``data_format``.
     """
+
     _rank, _mode = 3, "avg"
 
 
@@ -131,6 +144,7 @@ class AdaptiveMaxPooling1D(_AdaptivePooling):
         TypeError: If ``output_size`` is neither an integer nor a tuple.
         ValueError: For a tuple of another length than 1 or an invalid ``data_format``.
     """
+
     _rank, _mode = 1, "max"
 
 
@@ -150,6 +164,7 @@ class AdaptiveMaxPooling2D(_AdaptivePooling):
         TypeError: If ``output_size`` is not an integer or a tuple of the right length.
         ValueError: For an invalid ``data_format``.
     """
+
     _rank, _mode = 2, "max"
 
 
@@ -169,4 +184,5 @@ class AdaptiveMaxPooling3D(_AdaptivePooling):
         TypeError: If ``output_size`` is not an integer or a tuple of the right length.
         ValueError: For an invalid ``data_format``.
     """
+
     _rank, _mode = 3, "max"

@@ -6,6 +6,7 @@ get ``score - 1e9`` (``- 65504`` in float16) before the softmax, as Keras does; 
 at query-masked positions and keeps the query mask. ``MultiHeadAttention`` lives in
 ``multi_head_attention.py`` and is re-exported here.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -42,8 +43,14 @@ class Attention(Layer):
             length 2 or 3.
     """
 
-    def __init__(self, use_scale: bool = False, score_mode: str = "dot", dropout: float = 0.0,
-                 seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        use_scale: bool = False,
+        score_mode: str = "dot",
+        dropout: float = 0.0,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.use_scale = use_scale
         self.score_mode = score_mode
@@ -52,8 +59,10 @@ class Attention(Layer):
         if self.dropout > 0:
             self.seed_generator = _random.SeedGenerator(seed=seed)
         if self.score_mode not in ["dot", "concat"]:
-            raise ValueError("Invalid value for argument score_mode. Expected one of {'dot', 'concat'}. "
-                             f"Received: score_mode={score_mode}")
+            raise ValueError(
+                "Invalid value for argument score_mode. Expected one of {'dot', 'concat'}. "
+                f"Received: score_mode={score_mode}"
+            )
         self.scale: Variable | None = None
         self.concat_score_weight: Variable | None = None
 
@@ -64,8 +73,9 @@ class Attention(Layer):
         if self.use_scale:
             self.scale = self.add_weight(name="scale", shape=(), initializer="ones", dtype=self.dtype)
         if self.score_mode == "concat":
-            self.concat_score_weight = self.add_weight(name="concat_score_weight", shape=(), initializer="ones",
-                                                       dtype=self.dtype)
+            self.concat_score_weight = self.add_weight(
+                name="concat_score_weight", shape=(), initializer="ones", dtype=self.dtype
+            )
         self.built = True
 
     def _calculate_scores(self, query: Any, key: Any) -> Any:
@@ -107,8 +117,14 @@ class Attention(Layer):
             return ops.logical_and(ops.expand_dims(ops.cast(v_mask, "bool"), axis=-2), causal)
         return causal
 
-    def call(self, inputs: Any, mask: Any = None, training: Any = False, return_attention_scores: bool = False,
-             use_causal_mask: bool = False) -> Any:
+    def call(
+        self,
+        inputs: Any,
+        mask: Any = None,
+        training: Any = False,
+        return_attention_scores: bool = False,
+        use_causal_mask: bool = False,
+    ) -> Any:
         self._validate_inputs(inputs, mask)
         q, v = inputs[0], inputs[1]
         k = inputs[2] if len(inputs) > 2 else v
@@ -136,23 +152,30 @@ class Attention(Layer):
     def _validate_inputs(self, inputs: Any, mask: Any = None) -> None:
         name = type(self).__name__
         if not isinstance(inputs, (list, tuple)) or (inputs and isinstance(inputs[0], (int, type(None)))):
-            raise ValueError(f"{name} layer must be called on a list of inputs, namely [query, value] or "
-                             f"[query, value, key]. Received: inputs={inputs}.")
+            raise ValueError(
+                f"{name} layer must be called on a list of inputs, namely [query, value] or "
+                f"[query, value, key]. Received: inputs={inputs}."
+            )
         if len(inputs) < 2 or len(inputs) > 3:
-            raise ValueError(f"{name} layer accepts inputs list of length 2 or 3, namely [query, value] or "
-                             f"[query, value, key]. Received length: {len(inputs)}.")
+            raise ValueError(
+                f"{name} layer accepts inputs list of length 2 or 3, namely [query, value] or "
+                f"[query, value, key]. Received length: {len(inputs)}."
+            )
         if mask is not None:
             if not isinstance(mask, (list, tuple)):
-                raise ValueError(f"{name} layer mask must be a list, namely [query_mask, value_mask]. "
-                                 f"Received: mask={mask}.")
+                raise ValueError(
+                    f"{name} layer mask must be a list, namely [query_mask, value_mask]. Received: mask={mask}."
+                )
             if len(mask) < 2 or len(mask) > 3:
-                raise ValueError(f"{name} layer accepts mask list of length 2 or 3. Received: inputs={inputs}, "
-                                 f"mask={mask}.")
+                raise ValueError(
+                    f"{name} layer accepts mask list of length 2 or 3. Received: inputs={inputs}, mask={mask}."
+                )
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({"use_scale": self.use_scale, "score_mode": self.score_mode, "dropout": self.dropout,
-                    "seed": self.seed})
+        cfg.update(
+            {"use_scale": self.use_scale, "score_mode": self.score_mode, "dropout": self.dropout, "seed": self.seed}
+        )
         return cfg
 
 

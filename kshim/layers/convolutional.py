@@ -11,6 +11,7 @@ public ``Conv2D`` etc. are one-line subclasses that fix ``rank``. Kernel layouts
 - SeparableConv: depthwise_kernel ``(*k, in, mult)``, pointwise_kernel ``(1,.., in * mult, filters)``,
   bias ``(filters,)``
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,8 +31,10 @@ def standardize_padding(value: Any, allowed: tuple = ("valid", "same"), layer: s
     p = value.lower() if isinstance(value, str) else value
     if p not in allowed:
         where = f"{layer}: " if layer else ""
-        raise ValueError(f"{where}the `padding` argument must be one of {list(allowed)} (case-insensitive). "
-                         f"Received: padding={value!r}.")
+        raise ValueError(
+            f"{where}the `padding` argument must be one of {list(allowed)} (case-insensitive). "
+            f"Received: padding={value!r}."
+        )
     return p
 
 
@@ -39,9 +42,11 @@ def check_input_rank(layer: Layer, shape: Any, ndim: int) -> None:
     """Raise a clear error when an input of ``shape`` does not have rank ``ndim``."""
     shape = tuple(shape)
     if len(shape) != ndim:
-        raise ValueError(f"Input 0 of layer {layer.name!r} ({type(layer).__name__}) is incompatible with the "
-                         f"layer: expected rank {ndim} (ndim={ndim}), found rank {len(shape)}. "
-                         f"Full shape received: {shape}.")
+        raise ValueError(
+            f"Input 0 of layer {layer.name!r} ({type(layer).__name__}) is incompatible with the "
+            f"layer: expected rank {ndim} (ndim={ndim}), found rank {len(shape)}. "
+            f"Full shape received: {shape}."
+        )
 
 
 _NO_FILTERS = object()  # marks the families without a `filters` argument (depthwise)
@@ -57,9 +62,21 @@ class BaseConv(Layer):
     _paddings: tuple = ("valid", "same")
     _allow_causal: bool = False  # "causal" padding is accepted only by rank-1 layers that set this
 
-    def _setup(self, kernel_size: Any, strides: Any, padding: Any, data_format: Any, dilation_rate: Any,
-               activation: Any, use_bias: bool, bias_initializer: Any, bias_regularizer: Any,
-               bias_constraint: Any, filters: Any = _NO_FILTERS, kernels: dict | None = None) -> None:
+    def _setup(
+        self,
+        kernel_size: Any,
+        strides: Any,
+        padding: Any,
+        data_format: Any,
+        dilation_rate: Any,
+        activation: Any,
+        use_bias: bool,
+        bias_initializer: Any,
+        bias_regularizer: Any,
+        bias_constraint: Any,
+        filters: Any = _NO_FILTERS,
+        kernels: dict | None = None,
+    ) -> None:
         cls = type(self).__name__
         if not self.rank:
             raise TypeError(f"{cls} is an abstract convolution base; use its 1D/2D/3D subclasses.")
@@ -82,8 +99,10 @@ class BaseConv(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.bias_constraint = constraints.get(bias_constraint)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(f"{cls}: `strides > 1` not supported in conjunction with `dilation_rate > 1`. "
-                             f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}.")
+            raise ValueError(
+                f"{cls}: `strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}."
+            )
 
     # ---- helpers --------------------------------------------------------------------------------
     def _channel_axis(self) -> int:
@@ -93,22 +112,36 @@ class BaseConv(Layer):
         check_input_rank(self, input_shape, self.rank + 2)
         c = input_shape[self._channel_axis()]
         if c is None:
-            raise ValueError(f"Layer {self.name!r} ({type(self).__name__}): the channel dimension of the input "
-                             f"must be known ({self.data_format}), got input shape {tuple(input_shape)}.")
+            raise ValueError(
+                f"Layer {self.name!r} ({type(self).__name__}): the channel dimension of the input "
+                f"must be known ({self.data_format}), got input shape {tuple(input_shape)}."
+            )
         return int(c)
 
     def _kernel_weight(self, prefix: str, shape: tuple, name: str | None = None) -> Any:
-        return self.add_weight(shape, getattr(self, f"{prefix}_initializer"), name=name or prefix,
-                               regularizer=getattr(self, f"{prefix}_regularizer"),
-                               constraint=getattr(self, f"{prefix}_constraint"))
+        return self.add_weight(
+            shape,
+            getattr(self, f"{prefix}_initializer"),
+            name=name or prefix,
+            regularizer=getattr(self, f"{prefix}_regularizer"),
+            constraint=getattr(self, f"{prefix}_constraint"),
+        )
 
     def build(self, input_shape: Any) -> None:
         cin = self._in_channels(input_shape)
         self._built_channels = cin
         n_out = self._build_kernels(cin)
-        self.bias = self.add_weight((n_out,), self.bias_initializer, name="bias",
-                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint) \
-            if self.use_bias else None
+        self.bias = (
+            self.add_weight(
+                (n_out,),
+                self.bias_initializer,
+                name="bias",
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+            if self.use_bias
+            else None
+        )
         self.built = True
 
     def _build_kernels(self, cin: int) -> int:  # returns the number of output channels
@@ -130,9 +163,17 @@ class BaseConv(Layer):
         input_shape = tuple(input_shape)
         check_input_rank(self, input_shape, self.rank + 2)
         cin = input_shape[self._channel_axis()]
-        return conv_output_shape(input_shape, self.kernel_size, self.strides, self.padding, self.data_format,
-                                 channels=self._output_channels(cin), dilation=self.dilation_rate,
-                                 transpose=self._transpose, output_padding=getattr(self, "output_padding", None))
+        return conv_output_shape(
+            input_shape,
+            self.kernel_size,
+            self.strides,
+            self.padding,
+            self.data_format,
+            channels=self._output_channels(cin),
+            dilation=self.dilation_rate,
+            transpose=self._transpose,
+            output_padding=getattr(self, "output_padding", None),
+        )
 
     def _conv(self, inputs: Any) -> Any:
         raise TypeError(f"{type(self).__name__} must implement _conv().")
@@ -141,14 +182,15 @@ class BaseConv(Layer):
         shp = tuple(ops.shape(inputs))
         cin = self._in_channels(shp)
         if cin != self._built_channels:
-            raise ValueError(f"Input 0 of layer {self.name!r} ({type(self).__name__}) is incompatible with the "
-                             f"layer: expected {self._built_channels} channels on axis {self._channel_axis()}, "
-                             f"got input shape {shp}.")
+            raise ValueError(
+                f"Input 0 of layer {self.name!r} ({type(self).__name__}) is incompatible with the "
+                f"layer: expected {self._built_channels} channels on axis {self._channel_axis()}, "
+                f"got input shape {shp}."
+            )
         y = self._conv(inputs)
         if self.bias is not None:
             n = self.bias.shape[0]
-            bshape = (1,) * (self.rank + 1) + (n,) if self.data_format == "channels_last" \
-                else (1, n) + (1,) * self.rank
+            bshape = (1,) * (self.rank + 1) + (n,) if self.data_format == "channels_last" else (1, n) + (1,) * self.rank
             y = ops.add(y, ops.reshape(self.bias, bshape))
         return self.activation(y) if self.activation is not None else y
 
@@ -178,40 +220,83 @@ class Conv(BaseConv):
 
     _allow_causal = True
 
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
-                 data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1, activation: Any = None,
-                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, bias_constraint: Any = None, lora_rank: Any = None,
-                 lora_alpha: Any = None, **kwargs: Any):
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate: Any = 1,
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        lora_rank: Any = None,
+        lora_alpha: Any = None,
+        **kwargs: Any,
+    ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if lora_rank:
             raise ValueError(f"{type(self).__name__}: LoRA (`lora_rank`) is not supported by kshim.")
-        self._setup(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
-                    bias_initializer, bias_regularizer, bias_constraint, filters=filters,
-                    kernels={"kernel": (kernel_initializer, kernel_regularizer, kernel_constraint)})
+        self._setup(
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            bias_initializer,
+            bias_regularizer,
+            bias_constraint,
+            filters=filters,
+            kernels={"kernel": (kernel_initializer, kernel_regularizer, kernel_constraint)},
+        )
         groups = positive_int(groups, "groups", self)
         if filters % groups:
-            raise ValueError(f"{type(self).__name__}: the number of filters must be evenly divisible by the "
-                             f"number of groups. Received: groups={groups}, filters={filters}.")
+            raise ValueError(
+                f"{type(self).__name__}: the number of filters must be evenly divisible by the "
+                f"number of groups. Received: groups={groups}, filters={filters}."
+            )
         self.groups = groups
 
     def _build_kernels(self, cin: int) -> int:
         if cin % self.groups:
-            raise ValueError(f"Layer {self.name!r} ({type(self).__name__}): the number of input channels must "
-                             f"be evenly divisible by the number of groups. Received groups={self.groups}, "
-                             f"but the input has {cin} channels.")
+            raise ValueError(
+                f"Layer {self.name!r} ({type(self).__name__}): the number of input channels must "
+                f"be evenly divisible by the number of groups. Received groups={self.groups}, "
+                f"but the input has {cin} channels."
+            )
         self.kernel = self._kernel_weight("kernel", self.kernel_size + (cin // self.groups, self.filters))
         return self.filters
 
     def _conv(self, inputs: Any) -> Any:
-        return ops.conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
-                        data_format=self.data_format, dilation_rate=self.dilation_rate)
+        return ops.conv(
+            inputs,
+            self.kernel,
+            strides=self.strides,
+            padding=self.padding,
+            data_format=self.data_format,
+            dilation_rate=self.dilation_rate,
+        )
 
     def _head_config(self) -> dict:
-        return {"filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
-                "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
-                "groups": self.groups}
+        return {
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "groups": self.groups,
+        }
 
 
 class ConvTranspose(BaseConv):
@@ -219,38 +304,80 @@ class ConvTranspose(BaseConv):
 
     _transpose = True
 
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
-                 output_padding: Any = None, data_format: str | None = None, dilation_rate: Any = 1,
-                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
-                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
-                 activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
-                 **kwargs: Any):
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        output_padding: Any = None,
+        data_format: str | None = None,
+        dilation_rate: Any = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self._setup(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
-                    bias_initializer, bias_regularizer, bias_constraint, filters=filters,
-                    kernels={"kernel": (kernel_initializer, kernel_regularizer, kernel_constraint)})
-        self.output_padding = None if output_padding is None else \
-            standardize_tuple(output_padding, self.rank, "output_padding", allow_zero=True)
+        self._setup(
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            bias_initializer,
+            bias_regularizer,
+            bias_constraint,
+            filters=filters,
+            kernels={"kernel": (kernel_initializer, kernel_regularizer, kernel_constraint)},
+        )
+        self.output_padding = (
+            None
+            if output_padding is None
+            else standardize_tuple(output_padding, self.rank, "output_padding", allow_zero=True)
+        )
         if self.output_padding is not None:
             for p, s in zip(self.output_padding, self.strides):
                 if p >= s:
-                    raise ValueError(f"{type(self).__name__}: `output_padding` must be strictly less than "
-                                     f"`strides` on every axis. Received output_padding={self.output_padding}, "
-                                     f"strides={self.strides}.")
+                    raise ValueError(
+                        f"{type(self).__name__}: `output_padding` must be strictly less than "
+                        f"`strides` on every axis. Received output_padding={self.output_padding}, "
+                        f"strides={self.strides}."
+                    )
 
     def _build_kernels(self, cin: int) -> int:
         self.kernel = self._kernel_weight("kernel", self.kernel_size + (self.filters, cin))
         return self.filters
 
     def _conv(self, inputs: Any) -> Any:
-        return ops.conv_transpose(inputs, self.kernel, strides=self.strides, padding=self.padding,
-                                  output_padding=self.output_padding, data_format=self.data_format,
-                                  dilation_rate=self.dilation_rate)
+        return ops.conv_transpose(
+            inputs,
+            self.kernel,
+            strides=self.strides,
+            padding=self.padding,
+            output_padding=self.output_padding,
+            data_format=self.data_format,
+            dilation_rate=self.dilation_rate,
+        )
 
     def _head_config(self) -> dict:
-        return {"filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
-                "padding": self.padding, "output_padding": self.output_padding, "data_format": self.data_format,
-                "dilation_rate": self.dilation_rate}
+        return {
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "output_padding": self.output_padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+        }
 
 
 def _check_multiplier(layer: Layer, depth_multiplier: Any) -> int:
@@ -262,16 +389,39 @@ class DepthwiseConv(BaseConv):
 
     _kernel_names = ("depthwise",)
 
-    def __init__(self, kernel_size: Any, strides: Any = 1, padding: str = "valid", depth_multiplier: int = 1,
-                 data_format: str | None = None, dilation_rate: Any = 1, activation: Any = None,
-                 use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform",
-                 bias_initializer: Any = "zeros", depthwise_regularizer: Any = None, bias_regularizer: Any = None,
-                 activity_regularizer: Any = None, depthwise_constraint: Any = None, bias_constraint: Any = None,
-                 **kwargs: Any):
+    def __init__(
+        self,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        depth_multiplier: int = 1,
+        data_format: str | None = None,
+        dilation_rate: Any = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        depthwise_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        depthwise_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        depthwise_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self._setup(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
-                    bias_initializer, bias_regularizer, bias_constraint,
-                    kernels={"depthwise": (depthwise_initializer, depthwise_regularizer, depthwise_constraint)})
+        self._setup(
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            bias_initializer,
+            bias_regularizer,
+            bias_constraint,
+            kernels={"depthwise": (depthwise_initializer, depthwise_regularizer, depthwise_constraint)},
+        )
         self.depth_multiplier = _check_multiplier(self, depth_multiplier)
 
     def _build_kernels(self, cin: int) -> int:
@@ -282,13 +432,24 @@ class DepthwiseConv(BaseConv):
         return None if cin is None else cin * self.depth_multiplier
 
     def _conv(self, inputs: Any) -> Any:
-        return ops.depthwise_conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
-                                  data_format=self.data_format, dilation_rate=self.dilation_rate)
+        return ops.depthwise_conv(
+            inputs,
+            self.kernel,
+            strides=self.strides,
+            padding=self.padding,
+            data_format=self.data_format,
+            dilation_rate=self.dilation_rate,
+        )
 
     def _head_config(self) -> dict:
-        return {"depth_multiplier": self.depth_multiplier, "kernel_size": self.kernel_size,
-                "strides": self.strides, "padding": self.padding, "data_format": self.data_format,
-                "dilation_rate": self.dilation_rate}
+        return {
+            "depth_multiplier": self.depth_multiplier,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+        }
 
 
 class SeparableConv(BaseConv):
@@ -296,36 +457,78 @@ class SeparableConv(BaseConv):
 
     _kernel_names = ("depthwise", "pointwise")
 
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
-                 data_format: str | None = None, dilation_rate: Any = 1, depth_multiplier: int = 1,
-                 activation: Any = None, use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform",
-                 pointwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 depthwise_regularizer: Any = None, pointwise_regularizer: Any = None, bias_regularizer: Any = None,
-                 activity_regularizer: Any = None, depthwise_constraint: Any = None, pointwise_constraint: Any = None,
-                 bias_constraint: Any = None, **kwargs: Any):
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate: Any = 1,
+        depth_multiplier: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        depthwise_initializer: Any = "glorot_uniform",
+        pointwise_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        depthwise_regularizer: Any = None,
+        pointwise_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        depthwise_constraint: Any = None,
+        pointwise_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self._setup(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
-                    bias_initializer, bias_regularizer, bias_constraint, filters=filters,
-                    kernels={"depthwise": (depthwise_initializer, depthwise_regularizer, depthwise_constraint),
-                             "pointwise": (pointwise_initializer, pointwise_regularizer, pointwise_constraint)})
+        self._setup(
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            bias_initializer,
+            bias_regularizer,
+            bias_constraint,
+            filters=filters,
+            kernels={
+                "depthwise": (depthwise_initializer, depthwise_regularizer, depthwise_constraint),
+                "pointwise": (pointwise_initializer, pointwise_regularizer, pointwise_constraint),
+            },
+        )
         self.depth_multiplier = _check_multiplier(self, depth_multiplier)
 
     def _build_kernels(self, cin: int) -> int:
         m = self.depth_multiplier
         self.depthwise_kernel = self._kernel_weight("depthwise", self.kernel_size + (cin, m), "depthwise_kernel")
-        self.pointwise_kernel = self._kernel_weight("pointwise", (1,) * self.rank + (cin * m, self.filters),
-                                                    "pointwise_kernel")
+        self.pointwise_kernel = self._kernel_weight(
+            "pointwise", (1,) * self.rank + (cin * m, self.filters), "pointwise_kernel"
+        )
         return self.filters
 
     def _conv(self, inputs: Any) -> Any:
-        return ops.separable_conv(inputs, self.depthwise_kernel, self.pointwise_kernel, strides=self.strides,
-                                  padding=self.padding, data_format=self.data_format,
-                                  dilation_rate=self.dilation_rate)
+        return ops.separable_conv(
+            inputs,
+            self.depthwise_kernel,
+            self.pointwise_kernel,
+            strides=self.strides,
+            padding=self.padding,
+            data_format=self.data_format,
+            dilation_rate=self.dilation_rate,
+        )
 
     def _head_config(self) -> dict:
-        return {"depth_multiplier": self.depth_multiplier, "filters": self.filters,
-                "kernel_size": self.kernel_size, "strides": self.strides, "padding": self.padding,
-                "data_format": self.data_format, "dilation_rate": self.dilation_rate}
+        return {
+            "depth_multiplier": self.depth_multiplier,
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+        }
 
 
 # ---- public N-d layers ----------------------------------------------------------------------------
@@ -365,6 +568,7 @@ class Conv1D(Conv):
             an unknown ``padding``, strides and dilation both above 1, or a ``lora_rank``; when built,
             for an input of the wrong rank or channels not divisible by ``groups``.
     """
+
     rank = 1
 
 
@@ -404,6 +608,7 @@ class Conv2D(Conv):
             an unknown ``padding``, strides and dilation both above 1, or a ``lora_rank``; when built,
             for an input of the wrong rank or channels not divisible by ``groups``.
     """
+
     rank = 2
 
 
@@ -443,6 +648,7 @@ class Conv3D(Conv):
             an unknown ``padding``, strides and dilation both above 1, or a ``lora_rank``; when built,
             for an input of the wrong rank or channels not divisible by ``groups``.
     """
+
     rank = 3
 
 
@@ -477,6 +683,7 @@ class Conv1DTranspose(ConvTranspose):
         ValueError: For a non-positive ``filters``, an unknown ``padding``, an ``output_padding``
             not smaller than ``strides``, or strides and dilation both above 1.
     """
+
     rank = 1
 
 
@@ -511,6 +718,7 @@ class Conv2DTranspose(ConvTranspose):
         ValueError: For a non-positive ``filters``, an unknown ``padding``, an ``output_padding``
             not smaller than ``strides``, or strides and dilation both above 1.
     """
+
     rank = 2
 
 
@@ -547,20 +755,48 @@ class Conv3DTranspose(ConvTranspose):
         ValueError: For a non-positive ``filters``, an unknown ``padding``, an ``output_padding``
             not smaller than ``strides``, or strides and dilation both above 1.
     """
+
     rank = 3
 
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
-                 data_format: str | None = None, output_padding: Any = None, dilation_rate: Any = 1,
-                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
-                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
-                 activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
-                 **kwargs: Any):
-        super().__init__(filters, kernel_size, strides=strides, padding=padding, output_padding=output_padding,
-                         data_format=data_format, dilation_rate=dilation_rate, activation=activation,
-                         use_bias=use_bias, kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, **kwargs)
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        output_padding: Any = None,
+        dilation_rate: Any = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ):
+        super().__init__(
+            filters,
+            kernel_size,
+            strides=strides,
+            padding=padding,
+            output_padding=output_padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
 
 
 class DepthwiseConv1D(DepthwiseConv):
@@ -595,6 +831,7 @@ class DepthwiseConv1D(DepthwiseConv):
         ValueError: For a non-positive ``depth_multiplier``, an unknown ``padding``, or strides and
             dilation both above 1.
     """
+
     rank = 1
 
 
@@ -630,6 +867,7 @@ class DepthwiseConv2D(DepthwiseConv):
         ValueError: For a non-positive ``depth_multiplier``, an unknown ``padding``, or strides and
             dilation both above 1.
     """
+
     rank = 2
 
 
@@ -668,6 +906,7 @@ class SeparableConv1D(SeparableConv):
         ValueError: For a non-positive ``filters`` or ``depth_multiplier``, an unknown ``padding``, or
             strides and dilation both above 1.
     """
+
     rank = 1
 
 
@@ -706,6 +945,7 @@ class SeparableConv2D(SeparableConv):
         ValueError: For a non-positive ``filters`` or ``depth_multiplier``, an unknown ``padding``, or
             strides and dilation both above 1.
     """
+
     rank = 2
 
 

@@ -1,4 +1,5 @@
 """Core layers: Dense, EinsumDense, Activation, Embedding, Lambda, Identity."""
+
 from __future__ import annotations
 
 import re
@@ -12,6 +13,7 @@ from .layer import Layer
 
 if TYPE_CHECKING:
     from ..variables import Variable
+
     _LoraBase = Layer  # the mixin is only ever mixed into Layer subclasses
 else:
     _LoraBase = object
@@ -70,12 +72,15 @@ class _LoraMixin(_LoraBase):
     factors ``a`` (base shape with the last axis replaced by ``rank``) and ``b`` (``(rank, last)``)
     are added; the layer computes with ``base + (lora_alpha / lora_rank) * (a @ b)``.
     """
+
     _lora_base_attr = "_kernel"
     _lora_names = ("lora_kernel_a", "lora_kernel_b")
     _lora_constraint_attr = "kernel_constraint"
     _lora_regularizer_attr = "kernel_regularizer"
-    _lora_constraint_error = ("Lora is incompatible with kernel constraints. In order to enable lora on this "
-                              "layer, remove the `kernel_constraint` argument.")
+    _lora_constraint_error = (
+        "Lora is incompatible with kernel constraints. In order to enable lora on this "
+        "layer, remove the `kernel_constraint` argument."
+    )
 
     def _init_lora(self, lora_rank: int | None, lora_alpha: float | None) -> None:
         self.lora_rank: int | None = lora_rank
@@ -102,8 +107,13 @@ class _LoraMixin(_LoraBase):
         delta = ops.multiply(ops.matmul(a, b), self.lora_alpha / self.lora_rank)
         return ops.cast(ops.add(base, delta), dtype or self.compute_dtype)
 
-    def enable_lora(self, rank: int, lora_alpha: float | None = None, a_initializer: Any = "he_uniform",
-                    b_initializer: Any = "zeros") -> None:
+    def enable_lora(
+        self,
+        rank: int,
+        lora_alpha: float | None = None,
+        a_initializer: Any = "he_uniform",
+        b_initializer: Any = "zeros",
+    ) -> None:
         """Freeze the base weight and add the trainable low-rank factors (Keras' ``enable_lora``).
 
         Args:
@@ -134,10 +144,16 @@ class _LoraMixin(_LoraBase):
         shape = tuple(base.shape)
         dtype = "float64" if base.dtype == "float64" else "float32"
         reg = getattr(self, self._lora_regularizer_attr)
-        a = self.add_weight(shape[:-1] + (rank,), initializers.get(a_initializer), dtype=dtype, regularizer=reg,
-                            name=self._lora_names[0])
-        b = self.add_weight((rank, shape[-1]), initializers.get(b_initializer), dtype=dtype, regularizer=reg,
-                            name=self._lora_names[1])
+        a = self.add_weight(
+            shape[:-1] + (rank,),
+            initializers.get(a_initializer),
+            dtype=dtype,
+            regularizer=reg,
+            name=self._lora_names[0],
+        )
+        b = self.add_weight(
+            (rank, shape[-1]), initializers.get(b_initializer), dtype=dtype, regularizer=reg, name=self._lora_names[1]
+        )
         setattr(self, self._lora_names[0], a)
         setattr(self, self._lora_names[1], b)
         base.trainable = False
@@ -181,9 +197,11 @@ class _LoraMixin(_LoraBase):
         """
         entries = self._weights_file_entries() if self.built else []
         if not self.lora_enabled and len(list(store.keys())) != len(entries):
-            raise ValueError(f"Layer {self.name!r} expected {len(entries)} variables, but received "
-                             f"{len(list(store.keys()))} variables during loading. Expected: "
-                             f"{[v.path for _, v in entries]}")
+            raise ValueError(
+                f"Layer {self.name!r} expected {len(entries)} variables, but received "
+                f"{len(list(store.keys()))} variables during loading. Expected: "
+                f"{[v.path for _, v in entries]}"
+            )
         for key, v in entries:
             v.assign(np.asarray(store[key]))
 
@@ -222,11 +240,22 @@ class Dense(_LoraMixin, Layer):
             mismatched last input dimension; when built with ``lora_rank`` and a ``kernel_constraint``.
     """
 
-    def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
-                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, bias_constraint: Any = None, lora_rank: int | None = None,
-                 lora_alpha: float | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        units: int,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        lora_rank: int | None = None,
+        lora_alpha: float | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = positive_int(units, "units", self)
         self.activation = activations.get(activation)
@@ -248,13 +277,28 @@ class Dense(_LoraMixin, Layer):
     def build(self, input_shape: Any) -> None:
         in_dim = input_shape[-1]
         if in_dim is None:
-            raise ValueError(f"Dense layer {self.name!r}: the last dimension of the input must be known, "
-                             f"got input shape {tuple(input_shape)}.")
-        self._kernel = self.add_weight((in_dim, self.units), self.kernel_initializer, name="kernel",
-                                       regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
-                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint) \
-            if self.use_bias else None
+            raise ValueError(
+                f"Dense layer {self.name!r}: the last dimension of the input must be known, "
+                f"got input shape {tuple(input_shape)}."
+            )
+        self._kernel = self.add_weight(
+            (in_dim, self.units),
+            self.kernel_initializer,
+            name="kernel",
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.bias = (
+            self.add_weight(
+                (self.units,),
+                self.bias_initializer,
+                name="bias",
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+            if self.use_bias
+            else None
+        )
         self.built = True
         if self.lora_rank:
             self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
@@ -268,8 +312,10 @@ class Dense(_LoraMixin, Layer):
     def call(self, inputs: Any) -> Any:
         shp = ops.shape(inputs)
         if shp[-1] != self._kernel.shape[0]:
-            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected last "
-                             f"dimension {self._kernel.shape[0]}, got input shape {tuple(shp)}.")
+            raise ValueError(
+                f"Input 0 of layer {self.name!r} is incompatible with the layer: expected last "
+                f"dimension {self._kernel.shape[0]}, got input shape {tuple(shp)}."
+            )
         y = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
             y = ops.add(y, self.bias)
@@ -277,16 +323,20 @@ class Dense(_LoraMixin, Layer):
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({
-            "units": self.units, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
-            "bias_regularizer": _ser(regularizers, self.bias_regularizer),
-            "kernel_constraint": _ser(constraints, self.kernel_constraint),
-            "bias_constraint": _ser(constraints, self.bias_constraint),
-            "quantization_config": None,
-        })
+        cfg.update(
+            {
+                "units": self.units,
+                "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
+                "bias_regularizer": _ser(regularizers, self.bias_regularizer),
+                "kernel_constraint": _ser(constraints, self.kernel_constraint),
+                "bias_constraint": _ser(constraints, self.bias_constraint),
+                "quantization_config": None,
+            }
+        )
         self._lora_config(cfg)
         return cfg
 
@@ -325,15 +375,27 @@ class EinsumDense(_LoraMixin, Layer):
             with ``lora_rank`` and a ``kernel_constraint``.
     """
 
-    def __init__(self, equation: str, output_shape: Any, activation: Any = None, bias_axes: str | None = None,
-                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None, kernel_constraint: Any = None,
-                 bias_constraint: Any = None, lora_rank: int | None = None, lora_alpha: float | None = None,
-                 **kwargs: Any):
+    def __init__(
+        self,
+        equation: str,
+        output_shape: Any,
+        activation: Any = None,
+        bias_axes: str | None = None,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        lora_rank: int | None = None,
+        lora_alpha: float | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.equation = equation
-        self.partial_output_shape = check_shape((output_shape,) if is_int(output_shape) else output_shape,
-                                                "output_shape", self)
+        self.partial_output_shape = check_shape(
+            (output_shape,) if is_int(output_shape) else output_shape, "output_shape", self
+        )
         self.activation = activations.get(activation)
         self.bias_axes = bias_axes
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -357,19 +419,28 @@ class EinsumDense(_LoraMixin, Layer):
         if "." in lin or "." in lout:
             raise ValueError("EinsumDense: ellipsis equations are not supported; spell out every axis.")
         dims = dict(zip(lin, input_shape))
-        out_full = tuple(input_shape[:len(lout) - len(self.partial_output_shape)]) + self.partial_output_shape
+        out_full = tuple(input_shape[: len(lout) - len(self.partial_output_shape)]) + self.partial_output_shape
         for c, d in zip(lout, out_full):
             dims.setdefault(c, d)
         kshape = tuple(dims[c] for c in lk)
         self.full_output_shape = tuple(dims.get(c) for c in lout)
-        self._kernel = self.add_weight(kshape, self.kernel_initializer, name="kernel",
-                                       regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self._kernel = self.add_weight(
+            kshape,
+            self.kernel_initializer,
+            name="kernel",
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         if self.bias_axes:
             first = min(lout.index(c) for c in self.bias_axes)
             bshape = tuple(dims[c] if c in self.bias_axes else 1 for c in lout[first:])
-            self.bias: Variable | None = self.add_weight(bshape, self.bias_initializer, name="bias",
-                                                         regularizer=self.bias_regularizer,
-                                                         constraint=self.bias_constraint)
+            self.bias: Variable | None = self.add_weight(
+                bshape,
+                self.bias_initializer,
+                name="bias",
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         else:
             self.bias = None
         self.built = True
@@ -384,18 +455,22 @@ class EinsumDense(_LoraMixin, Layer):
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({
-            "output_shape": list(self.partial_output_shape), "equation": self.equation,
-            "activation": activations.serialize(self.activation), "bias_axes": self.bias_axes,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
-            "bias_regularizer": _ser(regularizers, self.bias_regularizer),
-            "activity_regularizer": _ser(regularizers, self.activity_regularizer),
-            "kernel_constraint": _ser(constraints, self.kernel_constraint),
-            "bias_constraint": _ser(constraints, self.bias_constraint),
-            "quantization_config": None,
-        })
+        cfg.update(
+            {
+                "output_shape": list(self.partial_output_shape),
+                "equation": self.equation,
+                "activation": activations.serialize(self.activation),
+                "bias_axes": self.bias_axes,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
+                "bias_regularizer": _ser(regularizers, self.bias_regularizer),
+                "activity_regularizer": _ser(regularizers, self.activity_regularizer),
+                "kernel_constraint": _ser(constraints, self.kernel_constraint),
+                "bias_constraint": _ser(constraints, self.bias_constraint),
+                "quantization_config": None,
+            }
+        )
         self._lora_config(cfg)
         return cfg
 
@@ -470,17 +545,29 @@ class Embedding(_LoraMixin, Layer):
         ValueError: If ``input_dim`` or ``output_dim`` is not a positive integer; when built with
             ``lora_rank`` and an ``embeddings_constraint``.
     """
+
     _lora_base_attr = "_embeddings"
     _lora_names = ("lora_embeddings_a", "lora_embeddings_b")
     _lora_constraint_attr = "embeddings_constraint"
     _lora_regularizer_attr = "embeddings_regularizer"
-    _lora_constraint_error = ("Lora is incompatible with embedding constraints. In order to enable lora on "
-                              "this layer, remove the `embeddings_constraint` argument.")
+    _lora_constraint_error = (
+        "Lora is incompatible with embedding constraints. In order to enable lora on "
+        "this layer, remove the `embeddings_constraint` argument."
+    )
 
-    def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
-                 embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
-                 weights: Any = None, lora_rank: int | None = None, lora_alpha: float | None = None,
-                 **kwargs: Any):
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        embeddings_initializer: Any = "uniform",
+        embeddings_regularizer: Any = None,
+        embeddings_constraint: Any = None,
+        mask_zero: bool = False,
+        weights: Any = None,
+        lora_rank: int | None = None,
+        lora_alpha: float | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.input_dim = positive_int(input_dim, "input_dim", self)
         self.output_dim = positive_int(output_dim, "output_dim", self)
@@ -501,9 +588,13 @@ class Embedding(_LoraMixin, Layer):
     def build(self, input_shape: Any = None) -> None:
         if self.built:  # as Keras: a second build keeps the table (and LoRA factors) as they are
             return
-        self._embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
-                                           name="embeddings", regularizer=self.embeddings_regularizer,
-                                           constraint=self.embeddings_constraint)
+        self._embeddings = self.add_weight(
+            (self.input_dim, self.output_dim),
+            self.embeddings_initializer,
+            name="embeddings",
+            regularizer=self.embeddings_regularizer,
+            constraint=self.embeddings_constraint,
+        )
         self.built = True
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
@@ -523,13 +614,18 @@ class Embedding(_LoraMixin, Layer):
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({"input_dim": self.input_dim, "output_dim": self.output_dim,
-                    "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-                    "embeddings_regularizer": _ser(regularizers, self.embeddings_regularizer),
-                    "embeddings_constraint": _ser(constraints, self.embeddings_constraint),
-                    "mask_zero": self.mask_zero,
-                    "activity_regularizer": _ser(regularizers, self.activity_regularizer),
-                    "quantization_config": None})
+        cfg.update(
+            {
+                "input_dim": self.input_dim,
+                "output_dim": self.output_dim,
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                "embeddings_regularizer": _ser(regularizers, self.embeddings_regularizer),
+                "embeddings_constraint": _ser(constraints, self.embeddings_constraint),
+                "mask_zero": self.mask_zero,
+                "activity_regularizer": _ser(regularizers, self.activity_regularizer),
+                "quantization_config": None,
+            }
+        )
         self._lora_config(cfg)
         return cfg
 
@@ -549,10 +645,17 @@ class Lambda(Layer):
         arguments: Optional dict of extra keyword arguments passed to ``function``.
         **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``, ...).
     """
+
     _from_config_takes_safe_mode = True  # see kshim._serialization
 
-    def __init__(self, function: Callable, output_shape: Any = None, mask: Any = None, arguments: dict | None = None,
-                 **kwargs: Any):
+    def __init__(
+        self,
+        function: Callable,
+        output_shape: Any = None,
+        mask: Any = None,
+        arguments: dict | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.function = function
         self.arguments = arguments or {}
@@ -574,27 +677,30 @@ class Lambda(Layer):
         closure is saved as bytecode and needs ``safe_mode=False``. Callable ``output_shape`` and
         ``mask`` are saved the same way."""
         from .._lambda_code import serialize_function
+
         cfg = super().get_config()
         cfg["function"] = serialize_function(self.function)
         if self._output_shape is not None:
-            cfg["output_shape"] = serialize_function(self._output_shape) if callable(self._output_shape) \
-                else self._output_shape
+            cfg["output_shape"] = (
+                serialize_function(self._output_shape) if callable(self._output_shape) else self._output_shape
+            )
         if self._mask is not None and callable(self._mask):
             cfg["mask"] = serialize_function(self._mask)
         cfg["arguments"] = self.arguments
         return cfg
 
     @classmethod
-    def from_config(cls, config: dict, safe_mode: bool | None = None,
-                    custom_objects: dict | None = None) -> "Lambda":
+    def from_config(cls, config: dict, safe_mode: bool | None = None, custom_objects: dict | None = None) -> "Lambda":
         """Rebuild from ``get_config()``; bytecode functions are refused in safe mode."""
         from .._lambda_code import deserialize_function
+
         cfg = dict(config)
         cfg["function"] = deserialize_function(cfg["function"], safe_mode=safe_mode, custom_objects=custom_objects)
         for key in ("output_shape", "mask"):
             if isinstance(cfg.get(key), dict) and cfg[key].get("class_name") in ("function", "__lambda__"):
                 cfg[key] = deserialize_function(cfg[key], safe_mode=safe_mode, custom_objects=custom_objects)
-        if isinstance(cfg.get("output_shape"), list) and all(d is None or isinstance(d, int)
-                                                             for d in cfg["output_shape"]):
+        if isinstance(cfg.get("output_shape"), list) and all(
+            d is None or isinstance(d, int) for d in cfg["output_shape"]
+        ):
             cfg["output_shape"] = tuple(cfg["output_shape"])
         return super().from_config(cfg)

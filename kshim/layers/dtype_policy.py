@@ -1,4 +1,5 @@
 """Dtype policies: ``float32``, ``float64``, ``mixed_float16``, ``mixed_bfloat16``."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,16 +25,21 @@ class DTypePolicy:
     def __init__(self, name: str | None = None):
         name = name or config.floatx()
         if not isinstance(name, str):
-            raise ValueError(f"Cannot interpret {name!r} (of type {type(name).__name__}) as a dtype policy: "
-                             f"expected a string such as 'float32' or 'mixed_float16'.")
+            raise ValueError(
+                f"Cannot interpret {name!r} (of type {type(name).__name__}) as a dtype policy: "
+                f"expected a string such as 'float32' or 'mixed_float16'."
+            )
         if name.startswith("mixed_"):
             if name not in _MIXED:
-                raise ValueError(f"Cannot convert {name!r} to a mixed precision DTypePolicy. Valid policies "
-                                 f"include {', '.join(map(repr, _MIXED))}, and the name of any float dtype such "
-                                 f"as 'float32'.")
-            self.variable_dtype, self.compute_dtype = "float32", name[len("mixed_"):]
+                raise ValueError(
+                    f"Cannot convert {name!r} to a mixed precision DTypePolicy. Valid policies "
+                    f"include {', '.join(map(repr, _MIXED))}, and the name of any float dtype such "
+                    f"as 'float32'."
+                )
+            self.variable_dtype, self.compute_dtype = "float32", name[len("mixed_") :]
         else:
             from ..dtypes import standardize_dtype
+
             self.variable_dtype = self.compute_dtype = standardize_dtype(name)
         self.name = name
 
@@ -53,16 +59,20 @@ def _from_dict(cfg: dict) -> DTypePolicy:
     (or the bare ``{"name": ...}``); anything else is refused, never silently replaced by the default."""
     if "class_name" in cfg:
         if cfg["class_name"] not in _POLICY_CLASSES:
-            raise ValueError(f"Unknown dtype policy class {cfg['class_name']!r} in the `dtype` config "
-                             f"{cfg!r:.200}; expected one of {list(_POLICY_CLASSES)}.")
+            raise ValueError(
+                f"Unknown dtype policy class {cfg['class_name']!r} in the `dtype` config "
+                f"{cfg!r:.200}; expected one of {list(_POLICY_CLASSES)}."
+            )
         inner = cfg.get("config")
         if inner is None:  # as Keras: a null config means the default policy
             return DTypePolicy(_GLOBAL[0] or config.floatx())
     else:
         inner = cfg
     if not isinstance(inner, dict) or set(inner) != {"name"}:
-        raise ValueError(f"Unknown `config` as a `dict` for a dtype policy: {cfg!r:.200}. Expected "
-                         f"{{'class_name': 'DTypePolicy', 'config': {{'name': 'float32'}}}} or a dtype name.")
+        raise ValueError(
+            f"Unknown `config` as a `dict` for a dtype policy: {cfg!r:.200}. Expected "
+            f"{{'class_name': 'DTypePolicy', 'config': {{'name': 'float32'}}}} or a dtype name."
+        )
     return DTypePolicy(inner["name"])
 
 
@@ -84,13 +94,16 @@ def get(dtype: Any) -> DTypePolicy:
         import numpy as np
 
         from ..dtypes import standardize_dtype
+
         for candidate in (lambda: dtype, lambda: np.dtype(dtype)):
             try:
                 return DTypePolicy(standardize_dtype(candidate()))
             except (TypeError, ValueError):
                 pass
-    raise ValueError(f"Cannot interpret `dtype` argument {dtype!r:.80} (of type {type(dtype).__name__}). "
-                     f"Expected a string, a DTypePolicy or a serialized DTypePolicy dict.")
+    raise ValueError(
+        f"Cannot interpret `dtype` argument {dtype!r:.80} (of type {type(dtype).__name__}). "
+        f"Expected a string, a DTypePolicy or a serialized DTypePolicy dict."
+    )
 
 
 _GLOBAL: list = [None]
@@ -119,5 +132,4 @@ def dtype_policy() -> DTypePolicy:
 
 
 def serialize(policy: DTypePolicy) -> dict:
-    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": policy.name},
-            "registered_name": None}
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": policy.name}, "registered_name": None}

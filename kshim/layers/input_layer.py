@@ -1,4 +1,5 @@
 """``InputLayer`` and ``Input``: the entry points of functional models."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,13 +37,25 @@ class InputLayer(Layer):
             (negative, non-integer or too large) dimension.
     """
 
-    def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool = False,
-                 ragged: bool = False, batch_shape: Any = None, input_tensor: Any = None, optional: bool = False,
-                 name: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        shape: Any = None,
+        batch_size: int | None = None,
+        dtype: Any = None,
+        sparse: bool = False,
+        ragged: bool = False,
+        batch_shape: Any = None,
+        input_tensor: Any = None,
+        optional: bool = False,
+        name: str | None = None,
+        **kwargs: Any,
+    ):
         if ragged:
-            raise ValueError("`ragged=True` is not supported by kshim (as in Keras, ragged inputs need the "
-                             "TensorFlow backend); pad the sequences to one length instead "
-                             "(pad_sequences) and mask the padding (mask_zero=True or a Masking layer).")
+            raise ValueError(
+                "`ragged=True` is not supported by kshim (as in Keras, ragged inputs need the "
+                "TensorFlow backend); pad the sequences to one length instead "
+                "(pad_sequences) and mask the padding (mask_zero=True or a Masking layer)."
+            )
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
@@ -80,17 +93,30 @@ class InputLayer(Layer):
         return self._input_tensor
 
     def get_config(self) -> dict:
-        return {"batch_shape": list(self.batch_shape), "dtype": self._dtype_name, "sparse": self.sparse,
-                "ragged": False, "name": self.name}
+        return {
+            "batch_shape": list(self.batch_shape),
+            "dtype": self._dtype_name,
+            "sparse": self.sparse,
+            "ragged": False,
+            "name": self.name,
+        }
 
     @classmethod
     def from_config(cls, config: dict) -> "InputLayer":
         return cls(**config)
 
 
-def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool = False,  # noqa: N802
-          ragged: bool = False, batch_shape: Any = None, name: str | None = None, tensor: Any = None,
-          optional: bool = False) -> KerasTensor:
+def Input(
+    shape: Any = None,
+    batch_size: int | None = None,
+    dtype: Any = None,
+    sparse: bool = False,  # noqa: N802
+    ragged: bool = False,
+    batch_shape: Any = None,
+    name: str | None = None,
+    tensor: Any = None,
+    optional: bool = False,
+) -> KerasTensor:
     """A symbolic input tensor (``keras.Input``); ``shape`` excludes the batch dimension.
 
     Args:
@@ -120,6 +146,14 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, s
         >>> x.shape
         (None, 3)
     """
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, ragged=ragged,
-                       batch_shape=batch_shape, name=name, optional=optional)
+    layer = InputLayer(
+        shape=shape,
+        batch_size=batch_size,
+        dtype=dtype,
+        sparse=sparse,
+        ragged=ragged,
+        batch_shape=batch_shape,
+        name=name,
+        optional=optional,
+    )
     return layer.output

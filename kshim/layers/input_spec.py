@@ -5,6 +5,7 @@ input tensor of the first call argument) has its inputs checked for rank, dtype,
 axes before it builds and again right after, exactly as Keras does; a mismatch raises
 ``ValueError`` with Keras' message.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -55,9 +56,18 @@ class InputSpec:
         ValueError: If an axis in ``axes`` exceeds the rank given by ``ndim``/``shape``/``max_ndim``.
     """
 
-    def __init__(self, dtype: Any = None, shape: Any = None, ndim: int | None = None, max_ndim: int | None = None,
-                 min_ndim: int | None = None, axes: dict | None = None, allow_last_axis_squeeze: bool = False,
-                 name: str | None = None, optional: bool = False):
+    def __init__(
+        self,
+        dtype: Any = None,
+        shape: Any = None,
+        ndim: int | None = None,
+        max_ndim: int | None = None,
+        min_ndim: int | None = None,
+        axes: dict | None = None,
+        allow_last_axis_squeeze: bool = False,
+        name: str | None = None,
+        optional: bool = False,
+    ):
         self.dtype = _dt.standardize_dtype(dtype) if dtype is not None else None
         self.shape: tuple | None
         self.ndim: int | None
@@ -85,15 +95,27 @@ class InputSpec:
                 raise ValueError(f"Axis {max_axis} is greater than the maximum allowed value: {max_dim}")
 
     def __repr__(self) -> str:
-        spec = [f"dtype={self.dtype}" if self.dtype else "", f"shape={self.shape}" if self.shape else "",
-                f"ndim={self.ndim}" if self.ndim else "", f"max_ndim={self.max_ndim}" if self.max_ndim else "",
-                f"min_ndim={self.min_ndim}" if self.min_ndim else "", f"axes={self.axes}" if self.axes else ""]
+        spec = [
+            f"dtype={self.dtype}" if self.dtype else "",
+            f"shape={self.shape}" if self.shape else "",
+            f"ndim={self.ndim}" if self.ndim else "",
+            f"max_ndim={self.max_ndim}" if self.max_ndim else "",
+            f"min_ndim={self.min_ndim}" if self.min_ndim else "",
+            f"axes={self.axes}" if self.axes else "",
+        ]
         return f"InputSpec({', '.join(x for x in spec if x)})"
 
     def get_config(self) -> dict:
         """The spec as a dict (``from_config`` rebuilds it)."""
-        return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim, "max_ndim": self.max_ndim,
-                "min_ndim": self.min_ndim, "axes": self.axes, "optional": self.optional}
+        return {
+            "dtype": self.dtype,
+            "shape": self.shape,
+            "ndim": self.ndim,
+            "max_ndim": self.max_ndim,
+            "min_ndim": self.min_ndim,
+            "axes": self.axes,
+            "optional": self.optional,
+        }
 
     @classmethod
     def from_config(cls, config: dict) -> "InputSpec":
@@ -114,8 +136,7 @@ def _check_one(x: Any, spec: InputSpec, index: int, layer_name: str) -> None:
     if spec.max_ndim is not None and ndim > spec.max_ndim:
         raise ValueError(f"{where}: expected max_ndim={spec.max_ndim}, found ndim={ndim}")
     if spec.min_ndim is not None and ndim < spec.min_ndim:
-        raise ValueError(f"{where}: expected min_ndim={spec.min_ndim}, found ndim={ndim}. "
-                         f"Full shape received: {shape}")
+        raise ValueError(f"{where}: expected min_ndim={spec.min_ndim}, found ndim={ndim}. Full shape received: {shape}")
     if spec.dtype is not None:
         dtype = _dt.standardize_dtype(ops.dtype(x))
         if dtype != spec.dtype:
@@ -124,11 +145,15 @@ def _check_one(x: Any, spec: InputSpec, index: int, layer_name: str) -> None:
         if value is None:
             continue
         if not -ndim <= axis < ndim:
-            raise ValueError(f"{where}: expected axis {axis} of input shape to have value {value}, but received "
-                             f"input with shape {shape}")
+            raise ValueError(
+                f"{where}: expected axis {axis} of input shape to have value {value}, but received "
+                f"input with shape {shape}"
+            )
         if shape[axis] not in (value, None):
-            raise ValueError(f"{where}: expected axis {axis} of input shape to have value {value}, but received "
-                             f"input with shape {shape}")
+            raise ValueError(
+                f"{where}: expected axis {axis} of input shape to have value {value}, but received "
+                f"input with shape {shape}"
+            )
     if spec.shape is not None:
         spec_shape = spec.shape
         if spec.allow_last_axis_squeeze:
@@ -161,23 +186,30 @@ def assert_input_compatibility(input_spec: Any, inputs: Any, layer_name: str) ->
         if all(names):
             for n in names:
                 if n not in inputs:
-                    raise ValueError(f'Missing data for input "{n}". You passed a data dictionary with keys '
-                                     f"{list(inputs.keys())}. Expected the following keys: {names}")
+                    raise ValueError(
+                        f'Missing data for input "{n}". You passed a data dictionary with keys '
+                        f"{list(inputs.keys())}. Expected the following keys: {names}"
+                    )
             inputs = [inputs[n] for n in names]
     flat = _flatten(inputs)
     if len(flat) != len(specs):
         spec_names = [s.name for s in specs if s is not None]
         if len(spec_names) == len(specs) and all(spec_names):
             keys = ", ".join(f"'{n}': ..." for n in spec_names)
-            raise ValueError(f'Layer "{layer_name}" expects {len(specs)} named input(s) with keys {spec_names}, '
-                             f"but it received {len(flat)} input tensors. Pass inputs as a dict, e.g. "
-                             f"`layer({{{keys}}})`.")
-        raise ValueError(f'Layer "{layer_name}" expects {len(specs)} input(s), but it received {len(flat)} '
-                         f"input tensors. Inputs received: {flat}")
+            raise ValueError(
+                f'Layer "{layer_name}" expects {len(specs)} named input(s) with keys {spec_names}, '
+                f"but it received {len(flat)} input tensors. Pass inputs as a dict, e.g. "
+                f"`layer({{{keys}}})`."
+            )
+        raise ValueError(
+            f'Layer "{layer_name}" expects {len(specs)} input(s), but it received {len(flat)} '
+            f"input tensors. Inputs received: {flat}"
+        )
     for i, (x, spec) in enumerate(zip(flat, specs)):
         if spec is None or (x is None and spec.optional):
             continue
         if not hasattr(x, "shape"):
-            raise ValueError(f"Inputs to a layer should be tensors. Got '{x}' (of type {type(x)}) as input for "
-                             f"layer '{layer_name}'.")
+            raise ValueError(
+                f"Inputs to a layer should be tensors. Got '{x}' (of type {type(x)}) as input for layer '{layer_name}'."
+            )
         _check_one(x, spec, i, layer_name)

@@ -1,9 +1,10 @@
 """``Layer``: weights, build/call, training flag propagation, symbolic calls, stateless calls."""
+
 from __future__ import annotations
 
 import contextvars
 import inspect
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import optree
@@ -18,6 +19,9 @@ from ..backends._native_module import become_native_module
 from ..variables import StableVariable, Variable
 from . import dtype_policy as _policy
 from .._naming import to_snake_case, uniquify
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 _CALL_CTX: contextvars.ContextVar[dict | None] = contextvars.ContextVar("kshim_call_ctx", default=None)
 
@@ -56,19 +60,31 @@ class Layer:
         ValueError: For a ``quantization_config`` (kshim has no quantized layers) or an unknown
             keyword argument (the latter is a ``kshim`` ``ArgumentError``, also a ``TypeError``).
     """
+
     _serializes_build_config = True  # get_build_config() goes into the saved config (kshim._serialization)
 
-    def __init__(self, *, activity_regularizer: Any = None, trainable: bool = True, dtype: Any = None,
-                 autocast: bool = True, name: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *,
+        activity_regularizer: Any = None,
+        trainable: bool = True,
+        dtype: Any = None,
+        autocast: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ):
         input_shape = kwargs.pop("input_shape", None)
         input_dim = kwargs.pop("input_dim", None)
         batch_size = kwargs.pop("batch_size", None)
         kwargs.pop("input_length", None)
         if kwargs.pop("quantization_config", None) is not None:
-            raise ValueError(f"{type(self).__name__}: quantized layers are not supported by kshim "
-                             f"(quantization_config must be None).")
+            raise ValueError(
+                f"{type(self).__name__}: quantized layers are not supported by kshim "
+                f"(quantization_config must be None)."
+            )
         if kwargs:
             from .._errors import ArgumentError  # ValueError as in Keras, and TypeError as before
+
             raise ArgumentError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}.")
         # Under the torch backend the layer also becomes a torch.nn.Module (backends/torch/module.py).
         become_native_module(self, _backend.current().layer_module_base)
@@ -87,6 +103,7 @@ class Layer:
         self.dtype_policy = _policy.get(dtype)
         self.autocast = autocast
         from .. import regularizers
+
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._backend = None
         if input_dim is not None and input_shape is None:
@@ -109,6 +126,7 @@ class Layer:
                 # As Keras on torch: a plain torch.nn.Module attribute becomes a TorchModuleWrapper,
                 # so its parameters are variables that fit, saving and stateless calls see.
                 from .torch_module_wrapper import TorchModuleWrapper
+
                 value = TorchModuleWrapper(value)
             self._track(value)
             if _holds_layers(value):
@@ -119,6 +137,7 @@ class Layer:
 
     def _track(self, value: Any) -> None:
         from ..random import SeedGenerator
+
         if isinstance(value, Layer):
             if value is not self and not any(value is l for l in self._layers):
                 self._layers.append(value)
@@ -225,7 +244,7 @@ class Layer:
         return self.weights + self._seed_states()
 
     def _seed_states(self) -> list[Variable]:
-        out = []
+        out: list[Variable] = []
         for layer in self._flatten_layers():
             out.extend(s.state for s in layer._seed_generators)
         return out
@@ -238,13 +257,17 @@ class Layer:
         """Set weights from a list of arrays (same count, order and shapes as ``get_weights``)."""
         params = self.weights
         if len(weights) != len(params):
-            raise ValueError(f"Layer {self.name!r} expects {len(params)} weight arrays "
-                             f"({[tuple(p.shape) for p in params]}), but received {len(weights)}.")
+            raise ValueError(
+                f"Layer {self.name!r} expects {len(params)} weight arrays "
+                f"({[tuple(p.shape) for p in params]}), but received {len(weights)}."
+            )
         for p, w in zip(params, weights):
             w = np.asarray(w)
             if tuple(w.shape) != tuple(p.shape):
-                raise ValueError(f"Layer {self.name!r}: weight {p.path!r} has shape {tuple(p.shape)}, "
-                                 f"but the provided array has shape {tuple(w.shape)}.")
+                raise ValueError(
+                    f"Layer {self.name!r}: weight {p.path!r} has shape {tuple(p.shape)}, "
+                    f"but the provided array has shape {tuple(w.shape)}."
+                )
         for p, w in zip(params, weights):
             p.assign(np.asarray(w))
 
@@ -255,27 +278,49 @@ class Layer:
         return int(sum(int(np.prod(v.shape)) for v in self.weights))
 
     # ---- weights ------------------------------------------------------------------------------
-    def add_weight(self, shape: Any = None, initializer: Any = None, dtype: Any = None, trainable: bool = True,
-                   autocast: bool = True, regularizer: Any = None, constraint: Any = None, aggregation: str = "none",
-                   name: str | None = None) -> Variable:
+    def add_weight(
+        self,
+        shape: Any = None,
+        initializer: Any = None,
+        dtype: Any = None,
+        trainable: bool = True,
+        autocast: bool = True,
+        regularizer: Any = None,
+        constraint: Any = None,
+        aggregation: str = "none",
+        name: str | None = None,
+    ) -> Variable:
         """Create a weight Variable owned by this layer (under the active backend)."""
         from .. import constraints, initializers, regularizers
-        shape = () if shape is None else check_shape(shape, f"shape of weight {name or 'variable'!r}", self,
-                                                     allow_none=False)
+
+        shape = (
+            ()
+            if shape is None
+            else check_shape(shape, f"shape of weight {name or 'variable'!r}", self, allow_none=False)
+        )
         dtype = _dt.standardize_dtype(dtype or self.variable_dtype)
         if initializer is None:
             initializer = "glorot_uniform" if _dt.is_float(dtype) else "zeros"
         init = initializers.get("zeros" if zero_init() else initializer)
         self._check_backend()
         try:
-            var = Variable(init, shape=shape, dtype=dtype, trainable=trainable, autocast=autocast,
-                           aggregation=aggregation, name=name or "variable")
+            var = Variable(
+                init,
+                shape=shape,
+                dtype=dtype,
+                trainable=trainable,
+                autocast=autocast,
+                aggregation=aggregation,
+                name=name or "variable",
+            )
         except MemoryError as e:
             n = int(np.prod(shape, dtype=np.int64))
-            raise MemoryError(f"Layer {self.name!r} ({type(self).__name__}): not enough memory to create weight "
-                              f"{name or 'variable'!r} of shape {shape} ({n} elements of {dtype}, "
-                              f"{n * np.dtype(_np_dtype(dtype)).itemsize / 2**30:.1f} GiB). Use smaller "
-                              f"layer sizes.") from e
+            raise MemoryError(
+                f"Layer {self.name!r} ({type(self).__name__}): not enough memory to create weight "
+                f"{name or 'variable'!r} of shape {shape} ({n} elements of {dtype}, "
+                f"{n * np.dtype(_np_dtype(dtype)).itemsize / 2**30:.1f} GiB). Use smaller "
+                f"layer sizes."
+            ) from e
         var.path = f"{self.name}/{var.name}"
         (self._trainable_variables if trainable else self._non_trainable_variables).append(var)
         reg = regularizers.get(regularizer)
@@ -287,13 +332,30 @@ class Layer:
             var.constraint = con
         return var
 
-    def add_variable(self, shape: Any, initializer: Any, dtype: Any = None, trainable: bool = True,
-                     autocast: bool = True, regularizer: Any = None, constraint: Any = None,
-                     name: str | None = None, **kwargs: Any) -> Variable:
+    def add_variable(
+        self,
+        shape: Any,
+        initializer: Any,
+        dtype: Any = None,
+        trainable: bool = True,
+        autocast: bool = True,
+        regularizer: Any = None,
+        constraint: Any = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> Variable:
         """``add_weight`` with Keras' positional order for ``add_variable``."""
-        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
-                               autocast=autocast, regularizer=regularizer, constraint=constraint, name=name,
-                               **kwargs)
+        return self.add_weight(
+            shape=shape,
+            initializer=initializer,
+            dtype=dtype,
+            trainable=trainable,
+            autocast=autocast,
+            regularizer=regularizer,
+            constraint=constraint,
+            name=name,
+            **kwargs,
+        )
 
     # Data layers (preprocessing/augmentation) hold no weights and keep one seed generator per
     # backend, so they (and containers of only such layers) may run under any backend.
@@ -312,7 +374,8 @@ class Layer:
             raise TypeError(
                 f"Layer {self.name!r} holds variables of the {self._backend.name!r} backend but is being "
                 f"used under {b.name!r}. Build a new model under each backend and copy weights with "
-                f"get_weights()/set_weights().")
+                f"get_weights()/set_weights()."
+            )
 
     # ---- losses -----------------------------------------------------------------------------
     def add_loss(self, loss: Any) -> None:
@@ -336,16 +399,17 @@ class Layer:
         """``(variable, regularizer)`` for this layer's *trainable* weights (sublayers included), as Keras:
         a frozen layer or a non-trainable variable (a LoRA-frozen kernel) adds no penalty."""
         trainable = {id(v) for v in self.trainable_weights}
-        return [(var, reg) for layer in self._flatten_layers() for var, reg in layer._regularizers
-                if id(var) in trainable]
+        return [
+            (var, reg) for layer in self._flatten_layers() for var, reg in layer._regularizers if id(var) in trainable
+        ]
 
     def _clear_losses(self) -> None:
         for layer in self._flatten_layers():
             layer._losses.clear()
 
     # ---- build / call -------------------------------------------------------------------------
-    def build(self, input_shape: Any = None) -> None:
-        """Create weights; the default does nothing but mark the layer built."""
+    def build(self, input_shape: Any) -> None:
+        """Create weights; the default does nothing but mark the layer built (Keras' signature)."""
         self.built = True
 
     def call(self, *args: Any, **kwargs: Any) -> Any:
@@ -359,7 +423,7 @@ class Layer:
         self._build_input_shape = shapes
         build_sig = inspect.signature(self.build).parameters
         if len(build_sig) == 0:
-            self.build()
+            self.build()  # type: ignore[call-arg]  # a subclass's build() may take no shape
         else:
             self.build(shapes)
         self.built = True
@@ -367,12 +431,16 @@ class Layer:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], Layer):
             from .._errors import ArgumentError  # ValueError as in Keras
-            raise ArgumentError(f"Layer {self.name!r} ({type(self).__name__}) was called on another layer, "
-                                f"{args[0].name!r} ({type(args[0]).__name__}). Call a layer on a tensor: "
-                                f"`y = layer(x)` with x = keras.Input(...) or an array.")
+
+            raise ArgumentError(
+                f"Layer {self.name!r} ({type(self).__name__}) was called on another layer, "
+                f"{args[0].name!r} ({type(args[0]).__name__}). Call a layer on a tensor: "
+                f"`y = layer(x)` with x = keras.Input(...) or an array."
+            )
         if any_symbolic(args, kwargs):
             self._assert_input_compatibility(args, kwargs)
             from ..ops.node import symbolic_layer_call
+
             return symbolic_layer_call(self, args, kwargs)
         ctx = _CALL_CTX.get()
         outer = ctx is None
@@ -408,6 +476,7 @@ class Layer:
             _CALL_CTX.reset(token)
         if self.activity_regularizer is not None:
             from .. import ops
+
             for o in _tree_leaves(outputs):
                 loss = self.activity_regularizer(o)
                 if len(ops.shape(o)) > 0:  # Keras normalizes by the batch size
@@ -422,6 +491,7 @@ class Layer:
         spec = getattr(self, "input_spec", None)
         if spec:
             from .input_spec import assert_input_compatibility
+
             first = args[0] if args else next(iter(kwargs.values()), None)
             assert_input_compatibility(spec, first, self.name)
 
@@ -429,6 +499,7 @@ class Layer:
         if not args:
             return args
         from .. import ops
+
         b = _backend.current()
         cd = self.compute_dtype
 
@@ -442,23 +513,51 @@ class Layer:
             if self.autocast and b.is_tensor(x) and _dt.is_float(b.dtype(x)) and b.dtype(x) != cd:
                 x = b.cast(x, cd)
             return x
-        first = optree.tree_map(conv, args[0], none_is_leaf=False) if isinstance(args[0], (list, tuple, dict)) \
-            else conv(args[0])
+
+        head: Any = args[0]  # any structure of tensors (optree's PyTree type cannot say so)
+        first = (
+            optree.tree_map(conv, cast(Any, head), none_is_leaf=False)
+            if isinstance(head, (list, tuple, dict))
+            else conv(head)
+        )
         return (first,) + tuple(args[1:])
 
     # ---- stateless ----------------------------------------------------------------------------
-    def stateless_call(self, trainable_variables: list, non_trainable_variables: list, *args: Any,
-                       return_losses: bool = False, **kwargs: Any) -> Any:
+    def stateless_call(
+        self,
+        trainable_variables: list,
+        non_trainable_variables: list,
+        *args: Any,
+        return_losses: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         """Run ``__call__`` with the given variable values; returns ``(outputs, new_non_trainable)``
         (plus the list of added losses when ``return_losses``). Nothing is mutated."""
-        return self._stateless_call(self.trainable_variables, self.non_trainable_variables, trainable_variables,
-                                    non_trainable_variables, args, kwargs, return_losses)
+        return self._stateless_call(
+            self.trainable_variables,
+            self.non_trainable_variables,
+            trainable_variables,
+            non_trainable_variables,
+            args,
+            kwargs,
+            return_losses,
+        )
 
-    def _stateless_call(self, tv: list, ntv: list, trainable_values: list, non_trainable_values: list,
-                        args: tuple, kwargs: dict, return_losses: bool) -> Any:
+    def _stateless_call(
+        self,
+        tv: list,
+        ntv: list,
+        trainable_values: list,
+        non_trainable_values: list,
+        args: tuple,
+        kwargs: dict,
+        return_losses: bool,
+    ) -> Any:
         if len(trainable_values) != len(tv) or len(non_trainable_values) != len(ntv):
-            raise ValueError(f"stateless_call on {self.name!r}: expected {len(tv)} trainable and {len(ntv)} "
-                             f"non-trainable values, got {len(trainable_values)} and {len(non_trainable_values)}.")
+            raise ValueError(
+                f"stateless_call on {self.name!r}: expected {len(tv)} trainable and {len(ntv)} "
+                f"non-trainable values, got {len(trainable_values)} and {len(non_trainable_values)}."
+            )
         mapping = list(zip(tv, trainable_values)) + list(zip(ntv, non_trainable_values))
         with StatelessScope(mapping, collect_losses=True) as scope:
             outputs = self(*args, **kwargs)
@@ -484,14 +583,23 @@ class Layer:
         ``call`` on small probe arrays (unknown dims tried at two sizes; dims that differ stay
         ``None``), whose total size is capped before anything is allocated.
         """
-        if self._output_shape_by_formula and len(args) == 1 and isinstance(args[0], KerasTensor) \
-                and not any_symbolic((), kwargs):
+        if (
+            self._output_shape_by_formula
+            and len(args) == 1
+            and isinstance(args[0], KerasTensor)
+            and not any_symbolic((), kwargs)
+        ):
             shape = self.compute_output_shape(args[0].shape)
-            check_num_elements(shape, "output shape", f"Layer {self.name!r} ({type(self).__name__})",
-                               fix="Use smaller strides, sizes or inputs.")
+            check_num_elements(
+                shape,
+                "output shape",
+                f"Layer {self.name!r} ({type(self).__name__})",
+                fix="Use smaller strides, sizes or inputs.",
+            )
             if self.autocast and _dt.is_float(args[0].dtype):
                 return KerasTensor(shape, self.compute_dtype)
         from ..ops.node import probe_output_spec
+
         return probe_output_spec(self, args, kwargs)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
@@ -507,11 +615,12 @@ class Layer:
         cfg = {"name": self.name, "trainable": self.trainable, "dtype": _policy.serialize(self.dtype_policy)}
         if self.activity_regularizer is not None:
             from .. import regularizers
+
             cfg["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return cfg
 
     @classmethod
-    def from_config(cls, config: dict) -> "Layer":
+    def from_config(cls, config: dict) -> Self:
         cfg = dict(config)
         if isinstance(cfg.get("dtype"), dict):
             cfg["dtype"] = _policy.get(cfg["dtype"])
@@ -581,6 +690,6 @@ def _shape_to_spec(shape: Any, dtype: str) -> Any:
 
 def _is_torch_module(value: Any) -> bool:
     """Whether ``value`` is a ``torch.nn.Module`` (checked by class, so torch is never imported here)."""
-    return not isinstance(value, Layer) and any(c.__name__ == "Module" and c.__module__ == "torch.nn.modules.module"
-                                                for c in type(value).__mro__)
-
+    return not isinstance(value, Layer) and any(
+        c.__name__ == "Module" and c.__module__ == "torch.nn.modules.module" for c in type(value).__mro__
+    )

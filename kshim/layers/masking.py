@@ -1,4 +1,5 @@
 """``Masking``: mark timesteps whose features all equal ``mask_value`` as padding."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,6 +23,7 @@ class Masking(Layer):
         super().__init__(**kwargs)
         if isinstance(mask_value, dict) and mask_value.get("config", None):
             from .._serialization import deserialize_keras_object
+
             mask_value = deserialize_keras_object(mask_value)
         self.mask_value = mask_value
         self.supports_masking = True

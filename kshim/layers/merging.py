@@ -6,6 +6,7 @@ of lower rank get size-1 axes inserted after the batch axis first. An input mask
 input, each shaped like its input without the last axis) merges into ``any`` of the masks;
 Maximum, Minimum and Multiply also ignore masked positions of one input when the other has a value.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,8 +37,8 @@ class Merge(Layer):
             return Merge._elemwise_shape(shape2, shape1)
         if not shape2:
             return tuple(shape1)
-        out = list(shape1[:len(shape1) - len(shape2)])
-        for i, j in zip(shape1[len(shape1) - len(shape2):], shape2):
+        out = list(shape1[: len(shape1) - len(shape2)])
+        for i, j in zip(shape1[len(shape1) - len(shape2) :], shape2):
             if i is None or j is None:
                 out.append(None)
             elif i == 1:
@@ -45,21 +46,26 @@ class Merge(Layer):
             elif j == 1 or i == j:
                 out.append(i)
             else:
-                raise ValueError(f"Inputs have incompatible shapes. Received shapes {tuple(shape1)} and "
-                                 f"{tuple(shape2)}")
+                raise ValueError(
+                    f"Inputs have incompatible shapes. Received shapes {tuple(shape1)} and {tuple(shape2)}"
+                )
         return tuple(out)
 
     def _check_list(self, input_shape: Any) -> None:
         if not isinstance(input_shape, (list, tuple)) or not input_shape or not _is_shape(input_shape[0]):
-            raise ValueError(f"A merge layer should be called on a list of inputs. Received: "
-                             f"input_shape={input_shape} (not a list of shapes)")
+            raise ValueError(
+                f"A merge layer should be called on a list of inputs. Received: "
+                f"input_shape={input_shape} (not a list of shapes)"
+            )
 
     def build(self, input_shape: Any) -> None:
         self._check_list(input_shape)
         batch_sizes = {s[0] for s in input_shape if s} - {None}
         if len(batch_sizes) > 1:
-            raise ValueError(f"Cannot merge tensors with different batch sizes. Received tensors with shapes "
-                             f"{[tuple(s) for s in input_shape]}")
+            raise ValueError(
+                f"Cannot merge tensors with different batch sizes. Received tensors with shapes "
+                f"{[tuple(s) for s in input_shape]}"
+            )
         out = tuple(input_shape[0][1:])
         for s in input_shape[1:]:
             out = self._elemwise_shape(out, tuple(s[1:]))
@@ -90,13 +96,16 @@ class Merge(Layer):
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
         if not isinstance(inputs, (list, tuple)):
-            raise ValueError(f"A merge layer should be called on a list of inputs. Received: inputs={inputs} "
-                             f"(not a list of tensors)")
+            raise ValueError(
+                f"A merge layer should be called on a list of inputs. Received: inputs={inputs} (not a list of tensors)"
+            )
         inputs = [ops.convert_to_tensor(x) for x in inputs]
         masks = list(mask) if isinstance(mask, (list, tuple)) else [None] * len(inputs)
         if len(masks) != len(inputs):
-            raise ValueError(f"The lists `inputs` and `mask` should have the same length. Received "
-                             f"{len(inputs)} inputs and {len(masks)} masks.")
+            raise ValueError(
+                f"The lists `inputs` and `mask` should have the same length. Received "
+                f"{len(inputs)} inputs and {len(masks)} masks."
+            )
         if len({len(ops.shape(x)) for x in inputs}) > 1:
             inputs, masks = self._expand_ranks(inputs, masks)
         self._masks: list | None = masks
@@ -141,8 +150,10 @@ class Merge(Layer):
         if not isinstance(inputs, (tuple, list)):
             raise ValueError(f"`inputs` should be a list. Received: inputs={inputs}")
         if len(mask) != len(inputs):
-            raise ValueError(f"The lists `inputs` and `mask` should have the same length. Received: "
-                             f"inputs of length {len(inputs)}, and mask of length {len(mask)}")
+            raise ValueError(
+                f"The lists `inputs` and `mask` should have the same length. Received: "
+                f"inputs of length {len(inputs)}, and mask of length {len(mask)}"
+            )
         if any(m is None for m in mask):
             return None
         out = mask[0]
@@ -188,13 +199,14 @@ class Subtract(Merge):
     def build(self, input_shape: Any) -> None:
         super().build(input_shape)
         if len(input_shape) != 2:
-            raise ValueError(f"A `Subtract` layer should be called on exactly 2 inputs. Received: "
-                             f"input_shape={[tuple(s) for s in input_shape]}")
+            raise ValueError(
+                f"A `Subtract` layer should be called on exactly 2 inputs. Received: "
+                f"input_shape={[tuple(s) for s in input_shape]}"
+            )
 
     def _merge_function(self, inputs: list) -> Any:
         if len(inputs) != 2:
-            raise ValueError(f"A `Subtract` layer should be called on exactly 2 inputs. Received: "
-                             f"{len(inputs)} inputs")
+            raise ValueError(f"A `Subtract` layer should be called on exactly 2 inputs. Received: {len(inputs)} inputs")
         return ops.subtract(inputs[0], inputs[1])
 
 
@@ -306,11 +318,15 @@ class Concatenate(Merge):
 
     def build(self, input_shape: Any) -> None:
         if not isinstance(input_shape, (list, tuple)) or not input_shape or not _is_shape(input_shape[0]):
-            raise ValueError(f"A `Concatenate` layer should be called on a list of at least 1 input. Received: "
-                             f"input_shape={input_shape}")
+            raise ValueError(
+                f"A `Concatenate` layer should be called on a list of at least 1 input. Received: "
+                f"input_shape={input_shape}"
+            )
         shapes = [tuple(s) for s in input_shape]
-        err = ("A `Concatenate` layer requires inputs with matching shapes except for the concatenation axis. "
-               f"Received: input_shape={shapes}")
+        err = (
+            "A `Concatenate` layer requires inputs with matching shapes except for the concatenation axis. "
+            f"Received: input_shape={shapes}"
+        )
         if len({len(s) for s in shapes}) != 1:
             raise ValueError(err)
         nd = len(shapes[0])
@@ -325,8 +341,7 @@ class Concatenate(Merge):
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
         if not isinstance(inputs, (list, tuple)):
-            raise ValueError(f"A `Concatenate` layer should be called on a list of inputs. Received: "
-                             f"inputs={inputs}")
+            raise ValueError(f"A `Concatenate` layer should be called on a list of inputs. Received: inputs={inputs}")
         return ops.concatenate([ops.convert_to_tensor(x) for x in inputs], axis=self.axis)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
@@ -346,8 +361,10 @@ class Concatenate(Merge):
         if not isinstance(inputs, (tuple, list)):
             raise ValueError(f"`inputs` should be a list. Received: inputs={inputs}")
         if len(mask) != len(inputs):
-            raise ValueError(f"The lists `inputs` and `mask` should have the same length. Received: inputs of "
-                             f"length {len(inputs)}, and mask of length {len(mask)}")
+            raise ValueError(
+                f"The lists `inputs` and `mask` should have the same length. Received: inputs of "
+                f"length {len(inputs)}, and mask of length {len(mask)}"
+            )
         if all(m is None for m in mask):
             return None
         full = []
@@ -376,19 +393,24 @@ def batch_dot(x: Any, y: Any, axes: Any = None) -> Any:
     if xn < 2 or yn < 2:
         raise ValueError(f"Cannot do batch_dot on inputs with rank < 2. Received inputs with shapes {xs} and {ys}.")
     if xs[0] != ys[0]:
-        raise ValueError(f"Cannot do batch_dot on inputs with different batch sizes. Received inputs with shapes "
-                         f"{xs} and {ys}.")
+        raise ValueError(
+            f"Cannot do batch_dot on inputs with different batch sizes. Received inputs with shapes {xs} and {ys}."
+        )
     if isinstance(axes, int):
         axes = [axes, axes]
     if axes is None:
         axes = [xn - 1, yn - 1] if yn == 2 else [xn - 1, yn - 2]
     a0, a1 = axes[0] % xn, axes[1] % yn
     if 0 in (a0, a1):
-        raise ValueError("Cannot perform batch_dot over axis 0. If your inputs are not batched, add a dummy batch "
-                         "dimension to your inputs using keras.ops.expand_dims(x, 0)")
+        raise ValueError(
+            "Cannot perform batch_dot over axis 0. If your inputs are not batched, add a dummy batch "
+            "dimension to your inputs using keras.ops.expand_dims(x, 0)"
+        )
     if xs[a0] != ys[a1]:
-        raise ValueError(f"Cannot do batch_dot on inputs with shapes {xs} and {ys} with axes={[a0, a1]}. "
-                         f"x.shape[{a0}] != y.shape[{a1}] ({xs[a0]} != {ys[a1]}).")
+        raise ValueError(
+            f"Cannot do batch_dot on inputs with shapes {xs} and {ys} with axes={[a0, a1]}. "
+            f"x.shape[{a0}] != y.shape[{a1}] ({xs[a0]} != {ys[a1]})."
+        )
     bsz, n = xs[0], xs[a0]
     x_rest = tuple(d for i, d in enumerate(xs) if i not in (0, a0))
     y_rest = tuple(d for i, d in enumerate(ys) if i not in (0, a1))
@@ -428,14 +450,17 @@ class Dot(Merge):
         super().__init__(**kwargs)
         if not isinstance(axes, int):
             if not isinstance(axes, (list, tuple)):
-                raise TypeError(f"Invalid type for argument `axes`: it should be a list or an int. Received: "
-                                f"axes={axes}")
+                raise TypeError(
+                    f"Invalid type for argument `axes`: it should be a list or an int. Received: axes={axes}"
+                )
             if len(axes) != 2:
-                raise ValueError(f"Invalid format for argument `axes`: it should contain two elements. Received: "
-                                 f"axes={axes}")
+                raise ValueError(
+                    f"Invalid format for argument `axes`: it should contain two elements. Received: axes={axes}"
+                )
             if not isinstance(axes[0], int) or not isinstance(axes[1], int):
-                raise ValueError(f"Invalid format for argument `axes`: list elements should be integers. "
-                                 f"Received: axes={axes}")
+                raise ValueError(
+                    f"Invalid format for argument `axes`: list elements should be integers. Received: axes={axes}"
+                )
         self.axes = axes
         self.normalize = normalize
 
@@ -446,13 +471,16 @@ class Dot(Merge):
 
     def build(self, input_shape: Any) -> None:
         if not isinstance(input_shape, (list, tuple)) or len(input_shape) != 2 or not _is_shape(input_shape[0]):
-            raise ValueError(f"A `Dot` layer should be called on a list of 2 inputs. Received: "
-                             f"input_shape={input_shape}")
+            raise ValueError(
+                f"A `Dot` layer should be called on a list of 2 inputs. Received: input_shape={input_shape}"
+            )
         s1, s2 = tuple(input_shape[0]), tuple(input_shape[1])
         a = self._axes_for(len(s1), len(s2))
         if s1[a[0]] != s2[a[1]]:
-            raise ValueError(f"Incompatible input shapes: axis values {s1[a[0]]} (at axis {a[0]}) != {s2[a[1]]} "
-                             f"(at axis {a[1]}). Full input shapes: {s1}, {s2}")
+            raise ValueError(
+                f"Incompatible input shapes: axis values {s1[a[0]]} (at axis {a[0]}) != {s2[a[1]]} "
+                f"(at axis {a[1]}). Full input shapes: {s1}, {s2}"
+            )
         self.built = True
 
     def call(self, inputs: Any, mask: Any = None) -> Any:

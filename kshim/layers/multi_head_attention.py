@@ -24,6 +24,7 @@ with ``value_dim == key_dim``; see ``kshim.ops.dot_product_attention``), with th
 boolean mask or ``is_causal`` for a causal mask alone. A layer with ``dropout > 0`` keeps the einsum path
 even at inference, as Keras does: fusing it there would change the fully masked rows.
 """
+
 from __future__ import annotations
 
 import math
@@ -82,8 +83,7 @@ def _attention_equations(rank: int, attn_axes: tuple) -> tuple[str, str, int]:
         else:
             source += _letters(offset)
             offset += 1
-    product = "".join([target[i] for i in batch_dims] + [target[i] for i in attn_axes] +
-                      [source[i] for i in attn_axes])
+    product = "".join([target[i] for i in batch_dims] + [target[i] for i in attn_axes] + [source[i] for i in attn_axes])
     return f"{source},{target}->{product}", f"{product},{source}->{target}", len(product)
 
 
@@ -103,8 +103,13 @@ class QueryValueKeyLayer(Layer):
     _dropout_layer: Layer
 
     if TYPE_CHECKING:  # the subclasses build from three shapes, as in Keras (not Layer's one input_shape)
-        def build(self, query_shape: Any, value_shape: Any,  # type: ignore[override]
-                  key_shape: Any = None) -> None: ...
+
+        def build(  # type: ignore[override]
+            self,
+            query_shape: Any,
+            value_shape: Any,
+            key_shape: Any = None,
+        ) -> None: ...
 
     def _maybe_build(self, args: tuple, kwargs: dict) -> None:
         if self.built:
@@ -133,6 +138,7 @@ class QueryValueKeyLayer(Layer):
         propagated = kwargs.pop("mask", None)
         self._out_mask_info = None
         from .._symbolic import any_symbolic
+
         if not any_symbolic(args, kwargs):
             q_m, v_m, k_m = _match_masks(args, kwargs, propagated)
             kwargs["query_mask"] = q_m  # Keras: the query's own (propagated) mask, never an explicit one
@@ -184,13 +190,28 @@ class MultiHeadAttention(QueryValueKeyLayer):
             ``[0, 1]``, or an invalid ``output_shape``, ``attention_axes`` or ``sliding_window``.
     """
 
-    def __init__(self, num_heads: int, key_dim: int, value_dim: int | None = None, dropout: float = 0.0,
-                 use_bias: bool = True, output_shape: Any = None, attention_axes: Any = None,
-                 sliding_window: int | None = None, flash_attention: Any = None,
-                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, bias_constraint: Any = None, use_gate: bool = False,
-                 seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        num_heads: int,
+        key_dim: int,
+        value_dim: int | None = None,
+        dropout: float = 0.0,
+        use_bias: bool = True,
+        output_shape: Any = None,
+        attention_axes: Any = None,
+        sliding_window: int | None = None,
+        flash_attention: Any = None,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        use_gate: bool = False,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
         num_heads = positive_int(num_heads, "num_heads", type(self).__name__)
         key_dim = positive_int(key_dim, "key_dim", type(self).__name__)
         value_dim = optional_positive_int(value_dim, "value_dim", type(self).__name__)
@@ -212,8 +233,10 @@ class MultiHeadAttention(QueryValueKeyLayer):
             try:
                 output_shape = tuple(output_shape)
             except TypeError:
-                raise ValueError(f"Invalid `output_shape`: {output_shape}. When specified, the `output_shape` "
-                                 "should be of type tuple, list, or int.") from None
+                raise ValueError(
+                    f"Invalid `output_shape`: {output_shape}. When specified, the `output_shape` "
+                    "should be of type tuple, list, or int."
+                ) from None
         self._output_shape = output_shape
         self._flash_attention = flash_attention
         self._kernel_initializer = initializers.get(kernel_initializer)
@@ -226,12 +249,14 @@ class MultiHeadAttention(QueryValueKeyLayer):
         if isinstance(attention_axes, int) and not isinstance(attention_axes, bool):
             attention_axes = (attention_axes,)
         elif attention_axes and not isinstance(attention_axes, (list, tuple)):
-            raise ValueError(f"`attention_axes` must be an int, list, or tuple.Received: "
-                             f"attention_axes={attention_axes}")
+            raise ValueError(
+                f"`attention_axes` must be an int, list, or tuple.Received: attention_axes={attention_axes}"
+            )
         self._attention_axes = attention_axes
         if sliding_window is not None and (not isinstance(sliding_window, int) or sliding_window <= 0):
-            raise ValueError(f"`sliding_window` must be `None` or a positive integer. Received: "
-                             f"sliding_window={sliding_window}")
+            raise ValueError(
+                f"`sliding_window` must be `None` or a positive integer. Received: sliding_window={sliding_window}"
+            )
         self._sliding_window = sliding_window
         self.seed = seed
         self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self._key_dim))
@@ -259,49 +284,76 @@ class MultiHeadAttention(QueryValueKeyLayer):
         return layer
 
     def _common_kwargs(self) -> dict:
-        return dict(kernel_regularizer=self._kernel_regularizer, bias_regularizer=self._bias_regularizer,
-                    activity_regularizer=self._activity_regularizer, kernel_constraint=self._kernel_constraint,
-                    bias_constraint=self._bias_constraint, dtype=self.dtype_policy,
-                    # fresh copies, as Keras: a seeded initializer gives each projection the same draw
-                    kernel_initializer=type(self._kernel_initializer).from_config(
-                        self._kernel_initializer.get_config()),
-                    bias_initializer=type(self._bias_initializer).from_config(self._bias_initializer.get_config()))
+        return dict(
+            kernel_regularizer=self._kernel_regularizer,
+            bias_regularizer=self._bias_regularizer,
+            activity_regularizer=self._activity_regularizer,
+            kernel_constraint=self._kernel_constraint,
+            bias_constraint=self._bias_constraint,
+            dtype=self.dtype_policy,
+            # fresh copies, as Keras: a seeded initializer gives each projection the same draw
+            kernel_initializer=type(self._kernel_initializer).from_config(self._kernel_initializer.get_config()),
+            bias_initializer=type(self._bias_initializer).from_config(self._bias_initializer.get_config()),
+        )
 
     def _projection(self, rank: int, last: list, name: str, activation: Any = None) -> EinsumDense:
         eq, bias_axes, out_rank = _proj_equation(rank - 1, 1, 2)
-        return EinsumDense(eq, output_shape=_partial_shape(out_rank - 1, last), activation=activation,
-                           bias_axes=bias_axes if self._use_bias else None, name=name, **self._common_kwargs())
+        return EinsumDense(
+            eq,
+            output_shape=_partial_shape(out_rank - 1, last),
+            activation=activation,
+            bias_axes=bias_axes if self._use_bias else None,
+            name=name,
+            **self._common_kwargs(),
+        )
 
     # ---- build ------------------------------------------------------------------------------------
-    def build(self, query_shape: Any, value_shape: Any,  # type: ignore[override]  # Keras': three shapes
-              key_shape: Any = None) -> None:
+    def build(  # type: ignore[override]  # Keras': three shapes
+        self,
+        query_shape: Any,
+        value_shape: Any,
+        key_shape: Any = None,
+    ) -> None:
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
         key_given = key_shape is not None
         key_shape = value_shape if key_shape is None else tuple(key_shape)
         if value_shape[1:-1] != key_shape[1:-1]:
-            raise ValueError("All dimensions of `value` and `key`, except the last one, must be equal. "
-                             f"Received: value_shape={value_shape} and key_shape={key_shape}")
+            raise ValueError(
+                "All dimensions of `value` and `key`, except the last one, must be equal. "
+                f"Received: value_shape={value_shape} and key_shape={key_shape}"
+            )
         self._check_backend()
         q_rank, v_rank, k_rank = len(query_shape), len(value_shape), len(key_shape)
         heads = self._num_heads
-        q = self._add_sublayer("_query_dense", self._projection(q_rank, [heads, self._key_dim], "query"),
-                               "query_dense")
+        q = self._add_sublayer("_query_dense", self._projection(q_rank, [heads, self._key_dim], "query"), "query_dense")
         q.build(query_shape)
         k = self._add_sublayer("_key_dense", self._projection(k_rank, [heads, self._key_dim], "key"), "key_dense")
         k.build(key_shape)
         if self._use_gate:
-            g = self._add_sublayer("_gate_dense", self._projection(q_rank, [heads, self._value_dim], "gate",
-                                                                   activation="sigmoid"), "_gate_dense")
+            g = self._add_sublayer(
+                "_gate_dense",
+                self._projection(q_rank, [heads, self._value_dim], "gate", activation="sigmoid"),
+                "_gate_dense",
+            )
             g.build(query_shape)
-        v = self._add_sublayer("_value_dense", self._projection(v_rank, [heads, self._value_dim], "value"),
-                               "value_dense")
+        v = self._add_sublayer(
+            "_value_dense", self._projection(v_rank, [heads, self._value_dim], "value"), "value_dense"
+        )
         v.build(value_shape)
         self._build_attention(v_rank + 1)
         out_last = list(self._output_shape) if self._output_shape else [query_shape[-1]]
         eq, bias_axes, out_rank = _proj_equation(q_rank - 1, 2, len(out_last))
-        o = self._add_sublayer("_output_dense", EinsumDense(
-            eq, output_shape=_partial_shape(out_rank - 1, out_last), bias_axes=bias_axes if self._use_bias else None,
-            name="attention_output", **self._common_kwargs()), "output_dense")
+        o = self._add_sublayer(
+            "_output_dense",
+            EinsumDense(
+                eq,
+                output_shape=_partial_shape(out_rank - 1, out_last),
+                bias_axes=bias_axes if self._use_bias else None,
+                name="attention_output",
+                **self._common_kwargs(),
+            ),
+            "output_dense",
+        )
         o.build(tuple(query_shape[:-1]) + (heads, self._value_dim))
         self._build_shapes_dict = {"query_shape": query_shape, "value_shape": value_shape}
         if key_given:
@@ -314,27 +366,50 @@ class MultiHeadAttention(QueryValueKeyLayer):
         else:
             self._attention_axes = tuple(a if a >= 0 else (rank - 1) + a for a in self._attention_axes)
         self._dot_product_equation, self._combine_equation, scores_rank = _attention_equations(
-            rank, self._attention_axes)
+            rank, self._attention_axes
+        )
         norm_axes = tuple(range(scores_rank - len(self._attention_axes), scores_rank))
         self._add_sublayer("_softmax", Softmax(axis=norm_axes, dtype=self.dtype_policy), "_softmax")
-        self._add_sublayer("_dropout_layer", Dropout(rate=self._dropout, dtype=self.dtype_policy, seed=self.seed),
-                           "_dropout_layer")
+        self._add_sublayer(
+            "_dropout_layer", Dropout(rate=self._dropout, dtype=self.dtype_policy, seed=self.seed), "_dropout_layer"
+        )
 
-    def call(self, query: Any, value: Any, key: Any = None, query_mask: Any = None, value_mask: Any = None,
-             key_mask: Any = None, attention_mask: Any = None, return_attention_scores: bool = False,
-             training: Any = None, use_causal_mask: bool = False) -> Any:
+    def call(
+        self,
+        query: Any,
+        value: Any,
+        key: Any = None,
+        query_mask: Any = None,
+        value_mask: Any = None,
+        key_mask: Any = None,
+        attention_mask: Any = None,
+        return_attention_scores: bool = False,
+        training: Any = None,
+        use_causal_mask: bool = False,
+    ) -> Any:
         query, value = self._tensor(query), self._tensor(value)
         key = value if key is None else self._tensor(key)
-        causal_only = (use_causal_mask and query_mask is None and value_mask is None and key_mask is None
-                       and attention_mask is None and self._sliding_window is None
-                       and type(self)._compute_attention is MultiHeadAttention._compute_attention)
+        causal_only = (
+            use_causal_mask
+            and query_mask is None
+            and value_mask is None
+            and key_mask is None
+            and attention_mask is None
+            and self._sliding_window is None
+            and type(self)._compute_attention is MultiHeadAttention._compute_attention
+        )
         if causal_only:
             attention_mask = None
         else:
-            attention_mask = self._compute_attention_mask(query, value, query_mask=query_mask,
-                                                          value_mask=value_mask, key_mask=key_mask,
-                                                          attention_mask=attention_mask,
-                                                          use_causal_mask=use_causal_mask)
+            attention_mask = self._compute_attention_mask(
+                query,
+                value,
+                query_mask=query_mask,
+                value_mask=value_mask,
+                key_mask=key_mask,
+                attention_mask=attention_mask,
+                use_causal_mask=use_causal_mask,
+            )
         gate = self._gate_dense(query) if self._use_gate else None
         q = self._query_dense(query)
         k = self._key_dense(key)
@@ -365,9 +440,16 @@ class MultiHeadAttention(QueryValueKeyLayer):
                 attention_mask = ops.expand_dims(attention_mask, axis=axis)
         return self._softmax(scores, mask=attention_mask)
 
-    def _compute_attention(self, query: Any, key: Any, value: Any, attention_mask: Any = None,
-                           training: Any = None, return_attention_scores: bool = False,
-                           use_causal_mask: bool = False) -> tuple:
+    def _compute_attention(
+        self,
+        query: Any,
+        key: Any,
+        value: Any,
+        attention_mask: Any = None,
+        training: Any = None,
+        return_attention_scores: bool = False,
+        use_causal_mask: bool = False,
+    ) -> tuple:
         """Attention on projected ``query (B, T, N, key_dim)``, ``key (B, S, N, key_dim)``,
         ``value (B, S, N, value_dim)``; returns ``(output, scores or None)``."""
         fused = not (self._dropout > 0.0 or return_attention_scores or len(ops.shape(query)) != 4)
@@ -377,13 +459,15 @@ class MultiHeadAttention(QueryValueKeyLayer):
                 for _ in range(4 - len(ops.shape(attention_mask))):
                     attention_mask = ops.expand_dims(attention_mask, axis=axis)
                 attention_mask = ops.cast(attention_mask, "bool")
-            out = ops.dot_product_attention(query, key, value, mask=attention_mask,
-                                            scale=self._inverse_sqrt_key_dim, is_causal=use_causal_mask)
+            out = ops.dot_product_attention(
+                query, key, value, mask=attention_mask, scale=self._inverse_sqrt_key_dim, is_causal=use_causal_mask
+            )
             return out, None
         if use_causal_mask:
             causal = self._compute_causal_mask(query, value)
-            attention_mask = causal if attention_mask is None else \
-                ops.logical_and(ops.cast(attention_mask, "bool"), causal)
+            attention_mask = (
+                causal if attention_mask is None else ops.logical_and(ops.cast(attention_mask, "bool"), causal)
+            )
         query = ops.multiply(query, ops.cast(self._inverse_sqrt_key_dim, ops.dtype(query)))
         scores = ops.einsum(self._dot_product_equation, key, query)
         scores = self._masked_softmax(scores, attention_mask)
@@ -391,15 +475,23 @@ class MultiHeadAttention(QueryValueKeyLayer):
         out = ops.einsum(self._combine_equation, final, value)
         return out, scores
 
-    def _compute_attention_mask(self, query: Any, value: Any, query_mask: Any = None, value_mask: Any = None,
-                                key_mask: Any = None, attention_mask: Any = None,
-                                use_causal_mask: bool = False) -> Any:
+    def _compute_attention_mask(
+        self,
+        query: Any,
+        value: Any,
+        query_mask: Any = None,
+        value_mask: Any = None,
+        key_mask: Any = None,
+        attention_mask: Any = None,
+        use_causal_mask: bool = False,
+    ) -> Any:
         """AND of ``query_mask[:, :, None]``, ``value_mask[:, None, :]``, ``key_mask[:, None, :]``,
         the causal and sliding-window masks ``(1, T, S)`` and ``attention_mask``."""
         auto = None
 
         def conj(a, m):
             return m if a is None else ops.logical_and(a, m)
+
         if query_mask is not None:
             auto = ops.expand_dims(ops.cast(query_mask, "bool"), -1)
         if value_mask is not None:
@@ -446,8 +538,10 @@ class MultiHeadAttention(QueryValueKeyLayer):
             value_shape = tuple(value_shape)
             key_shape = value_shape if key_shape is None else tuple(key_shape)
             if value_shape[1:-1] != key_shape[1:-1]:
-                raise ValueError("All dimensions of `value` and `key`, except the last one, must be equal. "
-                                 f"Received: value_shape={value_shape} and key_shape={key_shape}")
+                raise ValueError(
+                    "All dimensions of `value` and `key`, except the last one, must be equal. "
+                    f"Received: value_shape={value_shape} and key_shape={key_shape}"
+                )
         if self._output_shape:
             return query_shape[:-1] + tuple(self._output_shape)
         return query_shape
@@ -455,20 +549,27 @@ class MultiHeadAttention(QueryValueKeyLayer):
     # ---- config -----------------------------------------------------------------------------------
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({
-            "num_heads": self._num_heads, "key_dim": self._key_dim, "value_dim": self._value_dim,
-            "dropout": self._dropout, "use_bias": self._use_bias, "use_gate": self._use_gate,
-            "output_shape": self._output_shape, "attention_axes": self._attention_axes,
-            "sliding_window": self._sliding_window,
-            "kernel_initializer": initializers.serialize(self._kernel_initializer),
-            "bias_initializer": initializers.serialize(self._bias_initializer),
-            "kernel_regularizer": _ser(regularizers, self._kernel_regularizer),
-            "bias_regularizer": _ser(regularizers, self._bias_regularizer),
-            "activity_regularizer": _ser(regularizers, self._activity_regularizer),
-            "kernel_constraint": _ser(constraints, self._kernel_constraint),
-            "bias_constraint": _ser(constraints, self._bias_constraint),
-            "seed": self.seed,
-        })
+        cfg.update(
+            {
+                "num_heads": self._num_heads,
+                "key_dim": self._key_dim,
+                "value_dim": self._value_dim,
+                "dropout": self._dropout,
+                "use_bias": self._use_bias,
+                "use_gate": self._use_gate,
+                "output_shape": self._output_shape,
+                "attention_axes": self._attention_axes,
+                "sliding_window": self._sliding_window,
+                "kernel_initializer": initializers.serialize(self._kernel_initializer),
+                "bias_initializer": initializers.serialize(self._bias_initializer),
+                "kernel_regularizer": _ser(regularizers, self._kernel_regularizer),
+                "bias_regularizer": _ser(regularizers, self._bias_regularizer),
+                "activity_regularizer": _ser(regularizers, self._activity_regularizer),
+                "kernel_constraint": _ser(constraints, self._kernel_constraint),
+                "bias_constraint": _ser(constraints, self._bias_constraint),
+                "seed": self.seed,
+            }
+        )
         return cfg
 
 
@@ -477,8 +578,9 @@ def _qvk(args: tuple, kwargs: dict) -> tuple:
     names = ("query", "value", "key")
     vals = [args[i] if i < len(args) else kwargs.get(n) for i, n in enumerate(names)]
     if vals[0] is None or vals[1] is None:
-        raise ValueError("MultiHeadAttention must be called with `query` and `value` tensors, e.g. "
-                         "`layer(query, value)`.")
+        raise ValueError(
+            "MultiHeadAttention must be called with `query` and `value` tensors, e.g. `layer(query, value)`."
+        )
     return tuple(vals)
 
 
@@ -503,4 +605,5 @@ def _match_masks(args: tuple, kwargs: dict, mask: Any) -> tuple:
             if x is t:
                 return m
         return None
+
     return find(query), find(value), (find(key) if key is not None else None)

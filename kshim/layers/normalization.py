@@ -7,6 +7,7 @@ float32; the output is cast to the layer's compute dtype (as Keras). Unlike Kera
 GroupNormalization do not autocast their inputs (``autocast=False``), so under ``mixed_float16`` they
 normalize the float32 input before casting the result to float16.
 """
+
 from __future__ import annotations
 
 from typing import Any, cast
@@ -29,8 +30,9 @@ def _check_axes(layer: Any, axes: list, input_shape: Any) -> list:
     out = []
     for a in axes:
         if not -nd <= a < nd:
-            raise ValueError(f"Axis {a} is out of bounds for input shape {tuple(input_shape)}. "
-                             f"Received: axis={layer.axis}")
+            raise ValueError(
+                f"Axis {a} is out of bounds for input shape {tuple(input_shape)}. Received: axis={layer.axis}"
+            )
         out.append(a % nd)
     return out
 
@@ -46,8 +48,15 @@ def _gamma_beta_config(layer: Any) -> dict:
     }
 
 
-def _init_gamma_beta(layer: Any, beta_initializer: Any, gamma_initializer: Any, beta_regularizer: Any,
-                     gamma_regularizer: Any, beta_constraint: Any, gamma_constraint: Any) -> None:
+def _init_gamma_beta(
+    layer: Any,
+    beta_initializer: Any,
+    gamma_initializer: Any,
+    beta_regularizer: Any,
+    gamma_regularizer: Any,
+    beta_constraint: Any,
+    gamma_constraint: Any,
+) -> None:
     layer.beta_initializer = initializers.get(beta_initializer)
     layer.gamma_initializer = initializers.get(gamma_initializer)
     layer.beta_regularizer = regularizers.get(beta_regularizer)
@@ -57,13 +66,27 @@ def _init_gamma_beta(layer: Any, beta_initializer: Any, gamma_initializer: Any, 
 
 
 def _add_gamma(layer: Any, shape: tuple) -> Any:
-    return layer.add_weight(shape, layer.gamma_initializer, name="gamma", regularizer=layer.gamma_regularizer,
-                            constraint=layer.gamma_constraint, trainable=True, autocast=False)
+    return layer.add_weight(
+        shape,
+        layer.gamma_initializer,
+        name="gamma",
+        regularizer=layer.gamma_regularizer,
+        constraint=layer.gamma_constraint,
+        trainable=True,
+        autocast=False,
+    )
 
 
 def _add_beta(layer: Any, shape: tuple) -> Any:
-    return layer.add_weight(shape, layer.beta_initializer, name="beta", regularizer=layer.beta_regularizer,
-                            constraint=layer.beta_constraint, trainable=True, autocast=False)
+    return layer.add_weight(
+        shape,
+        layer.beta_initializer,
+        name="beta",
+        regularizer=layer.beta_regularizer,
+        constraint=layer.beta_constraint,
+        trainable=True,
+        autocast=False,
+    )
 
 
 class BatchNormalization(Layer):
@@ -111,12 +134,27 @@ class BatchNormalization(Layer):
     beta_constraint: Any
     gamma_constraint: Any
 
-    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
-                 scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
-                 moving_mean_initializer: Any = "zeros", moving_variance_initializer: Any = "ones",
-                 beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
-                 gamma_constraint: Any = None, renorm: bool = False, renorm_clipping: dict | None = None,
-                 renorm_momentum: float = 0.99, synchronized: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        axis: int = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        moving_mean_initializer: Any = "zeros",
+        moving_variance_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
+        renorm: bool = False,
+        renorm_clipping: dict | None = None,
+        renorm_momentum: float = 0.99,
+        synchronized: bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.axis = int(axis)
         self.synchronized = synchronized  # accepted and ignored (single-device)
@@ -124,8 +162,15 @@ class BatchNormalization(Layer):
         self.epsilon = float(epsilon)
         self.center = center
         self.scale = scale
-        _init_gamma_beta(self, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
-                         beta_constraint, gamma_constraint)
+        _init_gamma_beta(
+            self,
+            beta_initializer,
+            gamma_initializer,
+            beta_regularizer,
+            gamma_regularizer,
+            beta_constraint,
+            gamma_constraint,
+        )
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.supports_masking = True
@@ -134,15 +179,20 @@ class BatchNormalization(Layer):
             renorm_clipping = renorm_clipping or {}
             keys = ["rmax", "rmin", "dmax"]
             if set(renorm_clipping) - set(keys):
-                raise ValueError(f"Received invalid keys for `renorm_clipping` argument: {renorm_clipping}. "
-                                 f"Supported values: {keys}.")
+                raise ValueError(
+                    f"Received invalid keys for `renorm_clipping` argument: {renorm_clipping}. "
+                    f"Supported values: {keys}."
+                )
             rmax, rmin, dmax = (renorm_clipping.get(k) for k in keys)
             if rmax is not None and rmin is not None and rmax < rmin:
-                raise ValueError(f"rmax should be greater than rmin in the `renorm_clipping` argument. "
-                                 f"Received: rmax={rmax}, rmin={rmin}.")
+                raise ValueError(
+                    f"rmax should be greater than rmin in the `renorm_clipping` argument. "
+                    f"Received: rmax={rmax}, rmin={rmin}."
+                )
             if dmax is not None and dmax < 0:
-                raise ValueError(f"dmax should be non-negative in the `renorm_clipping` argument. "
-                                 f"Received: dmax={dmax}.")
+                raise ValueError(
+                    f"dmax should be non-negative in the `renorm_clipping` argument. Received: dmax={dmax}."
+                )
         self.renorm_clipping = renorm_clipping
         self.renorm_momentum = renorm_momentum
         # Variables once built.
@@ -156,29 +206,40 @@ class BatchNormalization(Layer):
         (ax,) = _check_axes(self, [self.axis], input_shape)
         dim = input_shape[ax]
         if dim is None:
-            raise ValueError(f"BatchNormalization {self.name!r}: axis {self.axis} of the input must have a "
-                             f"known size, got input shape {tuple(input_shape)}.")
+            raise ValueError(
+                f"BatchNormalization {self.name!r}: axis {self.axis} of the input must have a "
+                f"known size, got input shape {tuple(input_shape)}."
+            )
         shape = (dim,)
         if self.scale:
             self.gamma = _add_gamma(self, shape)
         if self.center:
             self.beta = _add_beta(self, shape)
-        self.moving_mean = self.add_weight(shape, self.moving_mean_initializer, name="moving_mean",
-                                           trainable=False, autocast=False)
-        self.moving_variance = self.add_weight(shape, self.moving_variance_initializer, name="moving_variance",
-                                               trainable=False, autocast=False)
+        self.moving_mean = self.add_weight(
+            shape, self.moving_mean_initializer, name="moving_mean", trainable=False, autocast=False
+        )
+        self.moving_variance = self.add_weight(
+            shape, self.moving_variance_initializer, name="moving_variance", trainable=False, autocast=False
+        )
         if self.renorm:
             var_init = self.moving_variance_initializer
 
             def stddev_init(shape, dtype=None):
                 return ops.sqrt(initializers.get(initializers.serialize(var_init))(shape, dtype))
-            self.moving_stddev = self.add_weight(shape, stddev_init, name="moving_stddev", trainable=False,
-                                                 autocast=False)
-            self.renorm_mean = self.add_weight(shape, initializers.get(
-                initializers.serialize(self.moving_mean_initializer)), name="renorm_mean", trainable=False,
-                autocast=False)
-            self.renorm_stddev = self.add_weight(shape, stddev_init, name="renorm_stddev", trainable=False,
-                                                 autocast=False)
+
+            self.moving_stddev = self.add_weight(
+                shape, stddev_init, name="moving_stddev", trainable=False, autocast=False
+            )
+            self.renorm_mean = self.add_weight(
+                shape,
+                initializers.get(initializers.serialize(self.moving_mean_initializer)),
+                name="renorm_mean",
+                trainable=False,
+                autocast=False,
+            )
+            self.renorm_stddev = self.add_weight(
+                shape, stddev_init, name="renorm_stddev", trainable=False, autocast=False
+            )
         self._ndim = len(input_shape)
         self._reduction_axes = [i for i in range(len(input_shape)) if i != ax]
         self.built = True
@@ -197,8 +258,10 @@ class BatchNormalization(Layer):
 
     def call(self, inputs: Any, training: bool = False, mask: Any = None) -> Any:
         if mask is not None and len(ops.shape(mask)) != len(ops.shape(inputs)) - 1:
-            raise ValueError("The mask provided should be one dimension less than the inputs. Received: "
-                             f"mask.shape={tuple(ops.shape(mask))}, inputs.shape={tuple(ops.shape(inputs))}")
+            raise ValueError(
+                "The mask provided should be one dimension less than the inputs. Received: "
+                f"mask.shape={tuple(ops.shape(mask))}, inputs.shape={tuple(ops.shape(inputs))}"
+            )
         cd = _compute_dtype(inputs)
         x = ops.cast(inputs, cd)
         moving_mean = ops.cast(self.moving_mean, cd)
@@ -217,14 +280,15 @@ class BatchNormalization(Layer):
                 beta = eff_beta if beta is None else ops.add(eff_beta, beta)
                 self._update_renorm(mean, variance)
             else:
-                self.moving_mean.assign(ops.add(ops.multiply(moving_mean, self.momentum),
-                                                ops.multiply(mean, 1.0 - self.momentum)))
-                self.moving_variance.assign(ops.add(ops.multiply(moving_variance, self.momentum),
-                                                    ops.multiply(variance, 1.0 - self.momentum)))
+                self.moving_mean.assign(
+                    ops.add(ops.multiply(moving_mean, self.momentum), ops.multiply(mean, 1.0 - self.momentum))
+                )
+                self.moving_variance.assign(
+                    ops.add(ops.multiply(moving_variance, self.momentum), ops.multiply(variance, 1.0 - self.momentum))
+                )
         else:
             mean, variance = moving_mean, moving_variance
-        out = ops.batch_normalization(x, mean, variance, axis=self.axis, offset=beta, scale=gamma,
-                                      epsilon=self.epsilon)
+        out = ops.batch_normalization(x, mean, variance, axis=self.axis, offset=beta, scale=gamma, epsilon=self.epsilon)
         return out if ops.dtype(out) == self.compute_dtype else ops.cast(out, self.compute_dtype)
 
     # ---- batch renormalization ------------------------------------------------------------------
@@ -232,7 +296,7 @@ class BatchNormalization(Layer):
         d_ = ops.dtype(mean)
         stddev = ops.sqrt(ops.add(variance, self.epsilon))
         renorm_mean = ops.cast(self.renorm_mean, d_)
-        renorm_stddev = ops.maximum(ops.cast(self.renorm_stddev, d_), self.epsilon ** 0.5)
+        renorm_stddev = ops.maximum(ops.cast(self.renorm_stddev, d_), self.epsilon**0.5)
         r = ops.divide(stddev, renorm_stddev)
         d = ops.divide(ops.subtract(mean, renorm_mean), renorm_stddev)
         clip = self.renorm_clipping or {}
@@ -251,6 +315,7 @@ class BatchNormalization(Layer):
 
         def ema(var, new, m):
             return ops.add(ops.multiply(ops.cast(var, d_), m), ops.multiply(new, 1.0 - m))
+
         self.renorm_mean.assign(ema(self.renorm_mean, mean, rm))
         self.renorm_stddev.assign(ema(self.renorm_stddev, stddev, rm))
         self.moving_mean.assign(ema(self.moving_mean, mean, rs))
@@ -260,20 +325,27 @@ class BatchNormalization(Layer):
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({
-            "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon, "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
-            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": _ser(regularizers, self.beta_regularizer),
-            "gamma_regularizer": _ser(regularizers, self.gamma_regularizer),
-            "beta_constraint": _ser(constraints, self.beta_constraint),
-            "gamma_constraint": _ser(constraints, self.gamma_constraint),
-            "synchronized": self.synchronized, "renorm": self.renorm, "renorm_clipping": self.renorm_clipping,
-            "renorm_momentum": self.renorm_momentum,
-        })
+        cfg.update(
+            {
+                "axis": self.axis,
+                "momentum": self.momentum,
+                "epsilon": self.epsilon,
+                "center": self.center,
+                "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+                "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+                "beta_regularizer": _ser(regularizers, self.beta_regularizer),
+                "gamma_regularizer": _ser(regularizers, self.gamma_regularizer),
+                "beta_constraint": _ser(constraints, self.beta_constraint),
+                "gamma_constraint": _ser(constraints, self.gamma_constraint),
+                "synchronized": self.synchronized,
+                "renorm": self.renorm,
+                "renorm_clipping": self.renorm_clipping,
+                "renorm_momentum": self.renorm_momentum,
+            }
+        )
         return cfg
 
 
@@ -299,10 +371,20 @@ class LayerNormalization(Layer):
         TypeError: If ``axis`` is not an int or a list/tuple of ints.
     """
 
-    def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
-                 beta_initializer: Any = "zeros", gamma_initializer: Any = "ones", beta_regularizer: Any = None,
-                 gamma_regularizer: Any = None, beta_constraint: Any = None, gamma_constraint: Any = None,
-                 **kwargs: Any):
+    def __init__(
+        self,
+        axis: Any = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
+        **kwargs: Any,
+    ):
         rms_scaling = kwargs.pop("rms_scaling", False)
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)):
@@ -310,14 +392,20 @@ class LayerNormalization(Layer):
         elif isinstance(axis, int):
             self.axis = axis
         else:
-            raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', but received: "
-                            f"{axis!r}")
+            raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', but received: {axis!r}")
         self.epsilon = epsilon
         self.center = center
         self.scale = scale
         self.rms_scaling = rms_scaling
-        _init_gamma_beta(self, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
-                         beta_constraint, gamma_constraint)
+        _init_gamma_beta(
+            self,
+            beta_initializer,
+            gamma_initializer,
+            beta_regularizer,
+            gamma_regularizer,
+            beta_constraint,
+            gamma_constraint,
+        )
         self.supports_masking = True
         self.autocast = False  # as Keras: inputs keep their dtype; the output is cast to compute_dtype
 
@@ -341,6 +429,7 @@ class LayerNormalization(Layer):
 
         def bc(v):
             return None if v is None else ops.reshape(ops.cast(v, cd), tuple(bshape))
+
         gamma, beta = bc(self.gamma), bc(self.beta)
         mean, var = ops.moments(x, axes=axes, keepdims=True)
         inv = ops.rsqrt(ops.add(var, self.epsilon))
@@ -359,8 +448,15 @@ class LayerNormalization(Layer):
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({"axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-                    "rms_scaling": self.rms_scaling})
+        cfg.update(
+            {
+                "axis": self.axis,
+                "epsilon": self.epsilon,
+                "center": self.center,
+                "scale": self.scale,
+                "rms_scaling": self.rms_scaling,
+            }
+        )
         cfg.update(_gamma_beta_config(self))
         return cfg
 
@@ -389,13 +485,26 @@ class GroupNormalization(Layer):
             size, with fewer channels than groups, or not divisible by ``groups``.
     """
 
-    def __init__(self, groups: int = 32, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
-                 scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
-                 beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
-                 gamma_constraint: Any = None, **kwargs: Any):
+    def __init__(
+        self,
+        groups: int = 32,
+        axis: int = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
+        **kwargs: Any,
+    ):
         if not isinstance(groups, int) or (groups <= 0 and groups != -1):
-            raise ValueError("Received an invalid value for argument `groups`, expected a positive integer "
-                             f"(or `-1` for instance normalization). Received: groups={groups}")
+            raise ValueError(
+                "Received an invalid value for argument `groups`, expected a positive integer "
+                f"(or `-1` for instance normalization). Received: groups={groups}"
+            )
         super().__init__(**kwargs)
         self.supports_masking = True
         self.groups = groups
@@ -404,23 +513,30 @@ class GroupNormalization(Layer):
         self.epsilon = epsilon
         self.center = center
         self.scale = scale
-        _init_gamma_beta(self, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
-                         beta_constraint, gamma_constraint)
+        _init_gamma_beta(
+            self,
+            beta_initializer,
+            gamma_initializer,
+            beta_regularizer,
+            gamma_regularizer,
+            beta_constraint,
+            gamma_constraint,
+        )
 
     def build(self, input_shape: Any) -> None:
         (ax,) = _check_axes(self, [self.axis], input_shape)
         dim = input_shape[ax]
         if dim is None:
-            raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension but the layer "
-                             f"received an input with shape {tuple(input_shape)}.")
+            raise ValueError(
+                f"Axis {self.axis} of input tensor should have a defined dimension but the layer "
+                f"received an input with shape {tuple(input_shape)}."
+            )
         if self.groups == -1:
             self.groups = dim
         if dim < self.groups:
-            raise ValueError(f"Number of groups ({self.groups}) cannot be more than the number of channels "
-                             f"({dim}).")
+            raise ValueError(f"Number of groups ({self.groups}) cannot be more than the number of channels ({dim}).")
         if dim % self.groups != 0:
-            raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the number of channels "
-                             f"({dim}).")
+            raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the number of channels ({dim}).")
         self.gamma = _add_gamma(self, (dim,)) if self.scale else None
         self.beta = _add_beta(self, (dim,)) if self.center else None
         self.built = True
@@ -432,7 +548,7 @@ class GroupNormalization(Layer):
         nd = len(shape)
         ax = self.axis % nd
         g = self.groups
-        gshape = shape[:ax] + (g, shape[ax] // g) + shape[ax + 1:]
+        gshape = shape[:ax] + (g, shape[ax] // g) + shape[ax + 1 :]
         xg = ops.reshape(x, gshape)
         red = [i for i in range(1, nd + 1) if i != ax]
         mean, var = ops.moments(xg, axes=red, keepdims=True)
@@ -449,8 +565,15 @@ class GroupNormalization(Layer):
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({"groups": self.groups, "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
-                    "scale": self.scale})
+        cfg.update(
+            {
+                "groups": self.groups,
+                "axis": self.axis,
+                "epsilon": self.epsilon,
+                "center": self.center,
+                "scale": self.scale,
+            }
+        )
         cfg.update(_gamma_beta_config(self))
         return cfg
 
@@ -473,8 +596,9 @@ class UnitNormalization(Layer):
         elif isinstance(axis, int):
             self.axis = axis
         else:
-            raise TypeError("Invalid value for `axis` argument: expected an int or a list/tuple of ints. "
-                            f"Received: axis={axis}")
+            raise TypeError(
+                f"Invalid value for `axis` argument: expected an int or a list/tuple of ints. Received: axis={axis}"
+            )
         self.supports_masking = True
         self.built = True
 

@@ -2,6 +2,7 @@
 
 The recording itself is in :mod:`kshim.ops.node`; this module registers the class there.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -27,9 +28,11 @@ class OpLayer(Layer):
         return self.fn(*args, **kwargs)
 
     def get_config(self) -> dict:
-        raise TypeError(f"The functional model contains the raw op {self.fn.__name__!r} applied to symbolic "
-                        f"tensors; it cannot be serialized. Wrap it in a Layer (e.g. kshim.layers.Lambda or a "
-                        f"registered custom layer) to save the model.")
+        raise TypeError(
+            f"The functional model contains the raw op {self.fn.__name__!r} applied to symbolic "
+            f"tensors; it cannot be serialized. Wrap it in a Layer (e.g. kshim.layers.Lambda or a "
+            f"registered custom layer) to save the model."
+        )
 
 
 _node.set_op_node_class(OpLayer)

@@ -3,6 +3,7 @@
 ``BasePooling`` and ``BaseGlobalPooling`` hold the N-d logic; the public classes fix ``rank`` and
 the reduction (``mode``).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,8 +21,15 @@ class BasePooling(Layer):
     rank: int = 0
     mode: str = "max"
 
-    def __init__(self, pool_size: Any = 2, strides: Any = None, padding: str = "valid",
-                 data_format: str | None = None, name: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        pool_size: Any = 2,
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(name=name, **kwargs)
         if not self.rank:
             raise TypeError(f"{type(self).__name__} is an abstract pooling base; use its 1D/2D/3D subclasses.")
@@ -47,19 +55,27 @@ class BasePooling(Layer):
         """
         input_shape = tuple(input_shape)
         check_input_rank(self, input_shape, self.rank + 2)
-        return conv_output_shape(input_shape, self.pool_size, self.strides, self.padding, self.data_format,
-                                 what="pool_size")
+        return conv_output_shape(
+            input_shape, self.pool_size, self.strides, self.padding, self.data_format, what="pool_size"
+        )
 
     def call(self, inputs: Any) -> Any:
         check_input_rank(self, ops.shape(inputs), self.rank + 2)
         fn = ops.max_pool if self.mode == "max" else ops.average_pool
-        return fn(inputs, pool_size=self.pool_size, strides=self.strides, padding=self.padding,
-                  data_format=self.data_format)
+        return fn(
+            inputs, pool_size=self.pool_size, strides=self.strides, padding=self.padding, data_format=self.data_format
+        )
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({"pool_size": self.pool_size, "padding": self.padding, "strides": self.strides,
-                    "data_format": self.data_format})
+        cfg.update(
+            {
+                "pool_size": self.pool_size,
+                "padding": self.padding,
+                "strides": self.strides,
+                "data_format": self.data_format,
+            }
+        )
         return cfg
 
 
@@ -81,6 +97,7 @@ class MaxPooling1D(BasePooling):
             for an input of another rank than 3, or a window larger than the input with
             ``padding="valid"``.
     """
+
     rank, mode = 1, "max"
 
 
@@ -104,6 +121,7 @@ class MaxPooling2D(BasePooling):
             for an input of another rank than 4, or a window larger than the input with
             ``padding="valid"``.
     """
+
     rank, mode = 2, "max"
 
 
@@ -127,15 +145,24 @@ class MaxPooling3D(BasePooling):
             for an input of another rank than 5, or a window larger than the input with
             ``padding="valid"``.
     """
+
     rank, mode = 3, "max"
 
 
 class _AveragePooling(BasePooling):
     """Average pooling; as in Keras, ``pool_size`` is required."""
+
     mode = "avg"
 
-    def __init__(self, pool_size: Any, strides: Any = None, padding: str = "valid",
-                 data_format: str | None = None, name: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        pool_size: Any,
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format, name=name, **kwargs)
 
 
@@ -157,6 +184,7 @@ class AveragePooling1D(_AveragePooling):
             for an input of another rank than 3, or a window larger than the input with
             ``padding="valid"``.
     """
+
     rank = 1
 
 
@@ -180,6 +208,7 @@ class AveragePooling2D(_AveragePooling):
             for an input of another rank than 4, or a window larger than the input with
             ``padding="valid"``.
     """
+
     rank = 2
 
 
@@ -203,6 +232,7 @@ class AveragePooling3D(_AveragePooling):
             for an input of another rank than 5, or a window larger than the input with
             ``padding="valid"``.
     """
+
     rank = 3
 
 
@@ -221,8 +251,7 @@ class BaseGlobalPooling(Layer):
         self.built = True
 
     def _axes(self) -> tuple:
-        return tuple(range(1, self.rank + 1)) if self.data_format == "channels_last" \
-            else tuple(range(2, self.rank + 2))
+        return tuple(range(1, self.rank + 1)) if self.data_format == "channels_last" else tuple(range(2, self.rank + 2))
 
     def build(self, input_shape: Any = None) -> None:
         if input_shape is not None:
@@ -263,6 +292,7 @@ class GlobalMaxPooling1D(BaseGlobalPooling):
     Raises:
         ValueError: For an invalid ``data_format``; when called, for an input of another rank than 3.
     """
+
     rank, mode = 1, "max"
 
 
@@ -278,6 +308,7 @@ class GlobalMaxPooling2D(BaseGlobalPooling):
     Raises:
         ValueError: For an invalid ``data_format``; when called, for an input of another rank than 4.
     """
+
     rank, mode = 2, "max"
 
 
@@ -293,6 +324,7 @@ class GlobalMaxPooling3D(BaseGlobalPooling):
     Raises:
         ValueError: For an invalid ``data_format``; when called, for an input of another rank than 5.
     """
+
     rank, mode = 3, "max"
 
 
@@ -308,6 +340,7 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
     Raises:
         ValueError: For an invalid ``data_format``; when called, for an input of another rank than 3.
     """
+
     rank, mode = 1, "avg"
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any):
@@ -322,8 +355,9 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
         m = ops.expand_dims(ops.cast(mask, "bool"), 2 if self.data_format == "channels_last" else 1)
         x = ops.where(m, inputs, ops.zeros((), dtype=ops.dtype(inputs)))
         fm = ops.cast(m, ops.dtype(x))
-        return ops.divide(ops.sum(x, axis=steps_axis, keepdims=self.keepdims),
-                          ops.sum(fm, axis=steps_axis, keepdims=self.keepdims))
+        return ops.divide(
+            ops.sum(x, axis=steps_axis, keepdims=self.keepdims), ops.sum(fm, axis=steps_axis, keepdims=self.keepdims)
+        )
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         return None
@@ -341,6 +375,7 @@ class GlobalAveragePooling2D(BaseGlobalPooling):
     Raises:
         ValueError: For an invalid ``data_format``; when called, for an input of another rank than 4.
     """
+
     rank, mode = 2, "avg"
 
 
@@ -356,11 +391,15 @@ class GlobalAveragePooling3D(BaseGlobalPooling):
     Raises:
         ValueError: For an invalid ``data_format``; when called, for an input of another rank than 5.
     """
+
     rank, mode = 3, "avg"
 
 
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
 AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
 GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D
-GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (GlobalAveragePooling1D, GlobalAveragePooling2D,
-                                                     GlobalAveragePooling3D)
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+)

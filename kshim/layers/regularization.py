@@ -5,6 +5,7 @@ The random layers draw from ``kshim.random`` with their own ``SeedGenerator`` (t
 state), so a given seed produces the same masks on every backend. All are the identity unless
 called with ``training=True``.
 """
+
 from __future__ import annotations
 
 import math
@@ -19,30 +20,39 @@ from .layer import Layer
 
 def _check_rate(rate: Any) -> None:
     if not 0 <= rate <= 1:
-        raise ValueError("Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
-                         f"Received: rate={rate}")
+        raise ValueError(
+            f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate={rate}"
+        )
 
 
 def _validate_noise_shape(noise_shape: Any) -> tuple | None:
     if noise_shape is None:
         return None
     if isinstance(noise_shape, str):
-        raise ValueError("Invalid value received for argument `noise_shape`. Expected a tuple or list of "
-                         f"integers. Received: noise_shape={noise_shape}")
+        raise ValueError(
+            "Invalid value received for argument `noise_shape`. Expected a tuple or list of "
+            f"integers. Received: noise_shape={noise_shape}"
+        )
     try:
         noise_shape = tuple(noise_shape)
     except TypeError:
-        raise ValueError("Invalid value received for argument `noise_shape`. Expected an iterable of integers "
-                         f"(e.g., a tuple or list). Received: noise_shape={noise_shape}") from None
+        raise ValueError(
+            "Invalid value received for argument `noise_shape`. Expected an iterable of integers "
+            f"(e.g., a tuple or list). Received: noise_shape={noise_shape}"
+        ) from None
     for i, dim in enumerate(noise_shape):
         if dim is None:
             continue
         if not isinstance(dim, int) or isinstance(dim, bool):
-            raise ValueError("Invalid value received for argument `noise_shape`. Expected all elements to be "
-                             f"integers or None. Received element at index {i}: {dim} (type: {type(dim).__name__})")
+            raise ValueError(
+                "Invalid value received for argument `noise_shape`. Expected all elements to be "
+                f"integers or None. Received element at index {i}: {dim} (type: {type(dim).__name__})"
+            )
         if dim <= 0:
-            raise ValueError("Invalid value received for argument `noise_shape`. Expected all dimensions to be "
-                             f"positive integers or None. Received negative or zero value at index {i}: {dim}")
+            raise ValueError(
+                "Invalid value received for argument `noise_shape`. Expected all dimensions to be "
+                f"positive integers or None. Received negative or zero value at index {i}: {dim}"
+            )
     return noise_shape
 
 
@@ -97,16 +107,17 @@ class _SpatialDropout(Dropout):
     _ndim = 3
     _noise_shape: Callable[[tuple], tuple]  # each subclass defines it
 
-    def __init__(self, rate: float, seed: int | None = None, name: str | None = None, dtype: Any = None,
-                 **kwargs: Any):
+    def __init__(self, rate: float, seed: int | None = None, name: str | None = None, dtype: Any = None, **kwargs: Any):
         kwargs.pop("trainable", None)
         super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
 
     def call(self, inputs: Any, training: bool = False) -> Any:
         shape = tuple(ops.shape(inputs))
         if len(shape) != self._ndim:
-            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected "
-                             f"ndim={self._ndim}, found ndim={len(shape)}. Full shape received: {shape}")
+            raise ValueError(
+                f"Input 0 of layer {self.name!r} is incompatible with the layer: expected "
+                f"ndim={self._ndim}, found ndim={len(shape)}. Full shape received: {shape}"
+            )
         if training and self.rate > 0:
             return _dropout(self, inputs, self._noise_shape(shape))
         return inputs
@@ -134,6 +145,7 @@ class SpatialDropout1D(_SpatialDropout):
         ValueError: If ``rate`` is outside ``[0, 1]``; when called, for an input of another rank
             than 3.
     """
+
     _ndim = 3
 
     def _noise_shape(self, shape: tuple) -> tuple:
@@ -141,13 +153,22 @@ class SpatialDropout1D(_SpatialDropout):
 
 
 class _SpatialDropoutND(_SpatialDropout):
-    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None,
-                 name: str | None = None, dtype: Any = None, **kwargs: Any):
+    def __init__(
+        self,
+        rate: float,
+        data_format: str | None = None,
+        seed: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+        **kwargs: Any,
+    ):
         super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
         data_format = _config.image_data_format() if data_format is None else str(data_format).lower()
         if data_format not in ("channels_first", "channels_last"):
-            raise ValueError("The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
-                             f"Received: data_format={data_format}")
+            raise ValueError(
+                "The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+                f"Received: data_format={data_format}"
+            )
         self.data_format = data_format
 
     def _noise_shape(self, shape: tuple) -> tuple:
@@ -183,6 +204,7 @@ class SpatialDropout2D(_SpatialDropoutND):
         ValueError: If ``rate`` is outside ``[0, 1]`` or ``data_format`` is invalid; when called, for an
             input of another rank than 4.
     """
+
     _ndim = 4
 
 
@@ -207,6 +229,7 @@ class SpatialDropout3D(_SpatialDropoutND):
         ValueError: If ``rate`` is outside ``[0, 1]`` or ``data_format`` is invalid; when called, for an
             input of another rank than 5.
     """
+
     _ndim = 5
 
 
@@ -227,8 +250,10 @@ class GaussianNoise(Layer):
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         if not 0 <= stddev <= 1:
-            raise ValueError("Invalid value received for argument `stddev`. Expected a float value between 0 "
-                             f"and 1. Received: stddev={stddev}")
+            raise ValueError(
+                "Invalid value received for argument `stddev`. Expected a float value between 0 "
+                f"and 1. Received: stddev={stddev}"
+            )
         self.stddev = stddev
         self.seed = seed
         if stddev > 0:
@@ -238,8 +263,13 @@ class GaussianNoise(Layer):
 
     def call(self, inputs: Any, training: bool = False) -> Any:
         if training and self.stddev > 0:
-            noise = _random.normal(tuple(ops.shape(inputs)), mean=0.0, stddev=self.stddev,
-                                   dtype=self.compute_dtype, seed=self.seed_generator)
+            noise = _random.normal(
+                tuple(ops.shape(inputs)),
+                mean=0.0,
+                stddev=self.stddev,
+                dtype=self.compute_dtype,
+                seed=self.seed_generator,
+            )
             return ops.add(inputs, noise)
         return inputs
 
@@ -277,8 +307,9 @@ class GaussianDropout(Layer):
     def call(self, inputs: Any, training: bool = False) -> Any:
         if training and self.rate > 0:
             stddev = math.sqrt(self.rate / (1.0 - self.rate))
-            noise = _random.normal(tuple(ops.shape(inputs)), mean=1.0, stddev=stddev, dtype=self.compute_dtype,
-                                   seed=self.seed_generator)
+            noise = _random.normal(
+                tuple(ops.shape(inputs)), mean=1.0, stddev=stddev, dtype=self.compute_dtype, seed=self.seed_generator
+            )
             return ops.multiply(inputs, noise)
         return inputs
 
@@ -323,12 +354,15 @@ class AlphaDropout(Layer):
         if not (training and self.rate > 0):
             return inputs
         shape = tuple(ops.shape(inputs))
-        ns = shape if self.noise_shape is None else tuple(
-            s if n is None else int(n) for s, n in zip(shape, self.noise_shape))
+        ns = (
+            shape
+            if self.noise_shape is None
+            else tuple(s if n is None else int(n) for s, n in zip(shape, self.noise_shape))
+        )
         alpha_p = -self._ALPHA * self._SCALE
         u = _random.uniform(ns, dtype="float32", seed=self.seed_generator)
         kept = ops.cast(ops.greater_equal(u, self.rate), ops.dtype(inputs))
-        a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
+        a = ((1 - self.rate) * (1 + self.rate * alpha_p**2)) ** -0.5
         b = -a * alpha_p * self.rate
         x = ops.add(ops.multiply(inputs, kept), ops.multiply(alpha_p, ops.subtract(1.0, kept)))
         return ops.add(ops.multiply(a, x), b)

@@ -1,5 +1,6 @@
 """Reshaping layers: Flatten, Reshape, Permute, RepeatVector, Cropping1D/2D/3D,
 ZeroPadding1D/2D/3D, UpSampling1D/2D/3D."""
+
 from __future__ import annotations
 
 import math
@@ -32,8 +33,10 @@ class Flatten(Layer):
     def call(self, inputs: Any) -> Any:
         shp = tuple(ops.shape(inputs))
         if len(shp) == 0:
-            raise ValueError(f"Input 0 of layer {self.name!r} (Flatten) is incompatible with the layer: expected "
-                             f"rank >= 1, got a scalar (shape {shp}).")
+            raise ValueError(
+                f"Input 0 of layer {self.name!r} (Flatten) is incompatible with the layer: expected "
+                f"rank >= 1, got a scalar (shape {shp})."
+            )
         if self.data_format == "channels_first" and len(shp) > 2:
             inputs = ops.transpose(inputs, (0, *range(2, len(shp)), 1))
         return ops.reshape(inputs, (shp[0], math.prod(shp[1:])))
@@ -66,8 +69,10 @@ class Reshape(Layer):
         super().__init__(**kwargs)
         target_shape = tuple(int(d) for d in target_shape)
         if sum(d == -1 for d in target_shape) > 1 or any(d == 0 or d < -1 for d in target_shape):
-            raise ValueError(f"Reshape: `target_shape` must contain positive integers and at most one -1. "
-                             f"Received: target_shape={target_shape}.")
+            raise ValueError(
+                f"Reshape: `target_shape` must contain positive integers and at most one -1. "
+                f"Received: target_shape={target_shape}."
+            )
         self.target_shape = target_shape
         self.built = True
 
@@ -76,8 +81,10 @@ class Reshape(Layer):
         size = math.prod(shp[1:])
         known = math.prod(d for d in self.target_shape if d != -1)
         if (-1 in self.target_shape and size % known) or (-1 not in self.target_shape and size != known):
-            raise ValueError(f"Layer {self.name!r} (Reshape): cannot reshape an input of shape {shp} "
-                             f"({size} values per sample) to target_shape {self.target_shape}.")
+            raise ValueError(
+                f"Layer {self.name!r} (Reshape): cannot reshape an input of shape {shp} "
+                f"({size} values per sample) to target_shape {self.target_shape}."
+            )
         return ops.reshape(inputs, (shp[0],) + self.target_shape)
 
     def get_config(self) -> dict:
@@ -103,8 +110,10 @@ class Permute(Layer):
         super().__init__(**kwargs)
         self.dims = tuple(int(d) for d in dims)
         if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
-            raise ValueError(f"Invalid permutation argument `dims` for Permute layer: the indices must be a "
-                             f"permutation of 1..{len(self.dims)}. Received dims={tuple(dims)}.")
+            raise ValueError(
+                f"Invalid permutation argument `dims` for Permute layer: the indices must be a "
+                f"permutation of 1..{len(self.dims)}. Received dims={tuple(dims)}."
+            )
         self.built = True
 
     def call(self, inputs: Any) -> Any:
@@ -156,11 +165,12 @@ def _pairs(value: Any, rank: int, name: str) -> tuple:
             raise ValueError(f"`{name}` cannot be negative. Received: {name}={value}.")
         return ((value, value),) * rank
     if not hasattr(value, "__len__") or len(value) != rank:
-        raise ValueError(f"`{name}` should be an int, a tuple of {rank} ints or a tuple of {rank} tuples of 2 "
-                         f"ints. Received: {name}={value!r}.")
+        raise ValueError(
+            f"`{name}` should be an int, a tuple of {rank} ints or a tuple of {rank} tuples of 2 "
+            f"ints. Received: {name}={value!r}."
+        )
     ordinal = ("1st", "2nd", "3rd")
-    return tuple(standardize_tuple(v, 2, f"{ordinal[i]} entry of {name}", allow_zero=True)
-                 for i, v in enumerate(value))
+    return tuple(standardize_tuple(v, 2, f"{ordinal[i]} entry of {name}", allow_zero=True) for i, v in enumerate(value))
 
 
 class _SpatialEdit(Layer):
@@ -200,8 +210,10 @@ class _Cropping(_SpatialEdit):
         key = [slice(None)] * len(shp)
         for ax, (lo, hi) in zip(self._spatial_axes(), self._amounts):
             if lo + hi >= shp[ax]:
-                raise ValueError(f"Layer {self.name!r} ({type(self).__name__}): cropping {self.cropping} must be "
-                                 f"smaller than the input's spatial size; received input shape {shp}.")
+                raise ValueError(
+                    f"Layer {self.name!r} ({type(self).__name__}): cropping {self.cropping} must be "
+                    f"smaller than the input's spatial size; received input shape {shp}."
+                )
             key[ax] = slice(lo, shp[ax] - hi)
         return ops.get_item(inputs, tuple(key))
 
@@ -217,6 +229,7 @@ class Cropping1D(_Cropping):
         ValueError: For a negative or malformed ``cropping``; when called, for an input that is not 3-D or
             not longer than ``lo + hi``.
     """
+
     rank = 1
 
     def __init__(self, cropping: Any = (1, 1), **kwargs: Any):
@@ -244,6 +257,7 @@ class Cropping2D(_Cropping):
         ValueError: For a negative or malformed ``cropping`` or an invalid ``data_format``; when called, for
             an input that is not 4-D or not larger than the cropping.
     """
+
     rank = 2
 
     def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: str | None = None, **kwargs: Any):
@@ -271,6 +285,7 @@ class Cropping3D(_Cropping):
         ValueError: For a negative or malformed ``cropping`` or an invalid ``data_format``; when called, for
             an input that is not 5-D or not larger than the cropping.
     """
+
     rank = 3
 
     def __init__(self, cropping: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None, **kwargs: Any):
@@ -316,6 +331,7 @@ class ZeroPadding1D(_ZeroPadding):
     Raises:
         ValueError: For a negative or malformed ``padding``; when called, for an input that is not 3-D.
     """
+
     rank = 1
 
     def __init__(self, padding: Any = 1, data_format: str | None = None, **kwargs: Any):
@@ -336,6 +352,7 @@ class ZeroPadding2D(_ZeroPadding):
         ValueError: For a negative or malformed ``padding`` or an invalid ``data_format``; when called, for
             an input that is not 4-D.
     """
+
     rank = 2
 
     def __init__(self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any):
@@ -357,6 +374,7 @@ class ZeroPadding3D(_ZeroPadding):
         ValueError: For a negative or malformed ``padding`` or an invalid ``data_format``; when called, for
             an input that is not 5-D.
     """
+
     rank = 3
 
     def __init__(self, padding: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None, **kwargs: Any):
@@ -425,6 +443,7 @@ class UpSampling1D(_UpSampling):
         TypeError: If ``size`` is not an int.
         ValueError: If ``size`` is not positive; when called, for an input that is not 3-D.
     """
+
     rank = 1
 
     def __init__(self, size: int = 2, **kwargs: Any):
@@ -456,17 +475,21 @@ class UpSampling2D(_UpSampling):
         ValueError: For an invalid ``size``, ``data_format`` or ``interpolation``; when called, for an
             input that is not 4-D.
     """
+
     rank = 2
     _INTERPOLATIONS = ("nearest", "bilinear")
 
-    def __init__(self, size: Any = (2, 2), data_format: str | None = None, interpolation: str = "nearest",
-                 **kwargs: Any):
+    def __init__(
+        self, size: Any = (2, 2), data_format: str | None = None, interpolation: str = "nearest", **kwargs: Any
+    ):
         super().__init__(**kwargs)
         self._init(size, data_format)
         interp = str(interpolation).lower()
         if interp not in self._INTERPOLATIONS:
-            raise ValueError(f"UpSampling2D: unsupported interpolation {interpolation!r}; kshim supports "
-                             f"{list(self._INTERPOLATIONS)}.")
+            raise ValueError(
+                f"UpSampling2D: unsupported interpolation {interpolation!r}; kshim supports "
+                f"{list(self._INTERPOLATIONS)}."
+            )
         self.interpolation = interp
 
     def get_config(self) -> dict:
@@ -489,6 +512,7 @@ class UpSampling3D(_UpSampling):
     Raises:
         ValueError: For an invalid ``size`` or ``data_format``; when called, for an input that is not 5-D.
     """
+
     rank = 3
 
     def __init__(self, size: Any = (2, 2, 2), data_format: str | None = None, **kwargs: Any):

@@ -1,4 +1,5 @@
 """``ReversibleEmbedding``: an ``Embedding`` that can also project back to the vocabulary."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,13 +33,28 @@ class ReversibleEmbedding(Embedding):
         **kwargs: Base layer keyword arguments.
     """
 
-    def __init__(self, input_dim: int, output_dim: int, tie_weights: bool = True,
-                 embeddings_initializer: Any = "uniform", embeddings_regularizer: Any = None,
-                 embeddings_constraint: Any = None, mask_zero: bool = False, reverse_dtype: Any = None,
-                 logit_soft_cap: float | None = None, **kwargs: Any):
-        super().__init__(input_dim, output_dim, embeddings_initializer=embeddings_initializer,
-                         embeddings_regularizer=embeddings_regularizer, embeddings_constraint=embeddings_constraint,
-                         mask_zero=mask_zero, **kwargs)
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        tie_weights: bool = True,
+        embeddings_initializer: Any = "uniform",
+        embeddings_regularizer: Any = None,
+        embeddings_constraint: Any = None,
+        mask_zero: bool = False,
+        reverse_dtype: Any = None,
+        logit_soft_cap: float | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(
+            input_dim,
+            output_dim,
+            embeddings_initializer=embeddings_initializer,
+            embeddings_regularizer=embeddings_regularizer,
+            embeddings_constraint=embeddings_constraint,
+            mask_zero=mask_zero,
+            **kwargs,
+        )
         self.tie_weights = tie_weights
         self.reverse_dtype = reverse_dtype
         self.logit_soft_cap = logit_soft_cap
@@ -47,9 +63,12 @@ class ReversibleEmbedding(Embedding):
     def build(self, input_shape: Any = None) -> None:
         super().build(input_shape)
         if not self.tie_weights:
-            self.reverse_embeddings = self.add_weight((self.output_dim, self.input_dim),
-                                                      self.embeddings_initializer, name="reverse_embeddings",
-                                                      trainable=True)
+            self.reverse_embeddings = self.add_weight(
+                (self.output_dim, self.input_dim),
+                self.embeddings_initializer,
+                name="reverse_embeddings",
+                trainable=True,
+            )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self._last_reverse = bool(kwargs.get("reverse", False))
@@ -97,6 +116,11 @@ class ReversibleEmbedding(Embedding):
         # Keras' Embedding config always has these two keys (kshim's Embedding leaves them out when unset)
         cfg.setdefault("activity_regularizer", None)
         cfg.setdefault("quantization_config", None)
-        cfg.update({"tie_weights": self.tie_weights, "reverse_dtype": self.reverse_dtype,
-                    "logit_soft_cap": self.logit_soft_cap})
+        cfg.update(
+            {
+                "tie_weights": self.tie_weights,
+                "reverse_dtype": self.reverse_dtype,
+                "logit_soft_cap": self.logit_soft_cap,
+            }
+        )
         return cfg

@@ -1,4 +1,5 @@
 """``SpectralNormalization``: constrain a layer's kernel to unit spectral norm (Miyato et al., 2018)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -40,8 +41,9 @@ class SpectralNormalization(Wrapper):
     def __init__(self, layer: Layer, power_iterations: int = 1, **kwargs: Any):
         super().__init__(layer, **kwargs)
         if power_iterations <= 0:
-            raise ValueError(f"`power_iterations` should be greater than zero. Received: "
-                             f"`power_iterations={power_iterations}`")
+            raise ValueError(
+                f"`power_iterations` should be greater than zero. Received: `power_iterations={power_iterations}`"
+            )
         self.power_iterations = power_iterations
 
     def build(self, input_shape: Any) -> None:  # type: ignore[override]  # Keras' signature: no default
@@ -57,15 +59,22 @@ class SpectralNormalization(Wrapper):
         # Keras tracks the wrapped kernel as the wrapper's own weight (first in its weights)
         (self._trainable_variables if kernel.trainable else self._non_trainable_variables).append(kernel)
         self.kernel_shape = tuple(kernel.shape)
-        self.vector_u = self.add_weight(shape=(1, self.kernel_shape[-1]),
-                                        initializer=initializers.TruncatedNormal(stddev=0.02), trainable=False,
-                                        name="vector_u", dtype=kernel.dtype)
+        self.vector_u = self.add_weight(
+            shape=(1, self.kernel_shape[-1]),
+            initializer=initializers.TruncatedNormal(stddev=0.02),
+            trainable=False,
+            name="vector_u",
+            dtype=kernel.dtype,
+        )
         self.built = True
 
     def call(self, inputs: Any, training: bool = False) -> Any:
         if training:
-            new_u, new_kernel = ops.cond(ops.all(ops.equal(self.kernel.value, 0)),
-                                         lambda: (self.vector_u.value, self.kernel.value), self.normalized_weights)
+            new_u, new_kernel = ops.cond(
+                ops.all(ops.equal(self.kernel.value, 0)),
+                lambda: (self.vector_u.value, self.kernel.value),
+                self.normalized_weights,
+            )
             self.vector_u.assign(new_u)
             self.kernel.assign(new_kernel)
         output = self.layer(inputs)

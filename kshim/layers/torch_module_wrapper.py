@@ -9,6 +9,7 @@ statistics) are written back to their Variables after the call (recorded, inside
 
 ``torch`` is imported inside the functions that need it, so importing kshim does not import torch.
 """
+
 from __future__ import annotations
 
 import base64
@@ -60,10 +61,12 @@ class TorchModuleWrapper(Layer):
         require_backend(type(self).__name__, "torch")
         super().__init__(name=name, **kwargs)
         import torch.nn as nn
-        if isinstance(module, nn.modules.lazy.LazyModuleMixin) and \
-                module.has_uninitialized_params():  # type: ignore[misc]  # torch types self as its _LazyProtocol
-            raise ValueError(f"LazyModules are not supported unless they are already initialized. Received "
-                             f"uninitialized LazyModule: module={module}")
+
+        if isinstance(module, nn.modules.lazy.LazyModuleMixin) and module.has_uninitialized_params():  # type: ignore[misc]  # torch types self as its _LazyProtocol
+            raise ValueError(
+                f"LazyModules are not supported unless they are already initialized. Received "
+                f"uninitialized LazyModule: module={module}"
+            )
         backend = _backend.current()
         self._backend = backend  # its variables are torch tensors: refuse other backends later
         self._module = module.to(backend.device)
@@ -92,6 +95,7 @@ class TorchModuleWrapper(Layer):
     def module(self) -> Any:
         """The wrapped module, with its parameters and buffers set to the variables' values."""
         import torch
+
         tensors = dict(self._module.named_parameters())
         tensors.update(dict(self._module.named_buffers()))
         with torch.no_grad():
@@ -101,6 +105,7 @@ class TorchModuleWrapper(Layer):
 
     def call(self, *args: Any, training: Any = None, **kwargs: Any) -> Any:
         from torch.func import functional_call
+
         self._module.train(bool(training))
         tensors = {key: var.value for key, var in self._param_vars}
         # Buffers go in as copies: an in-place update (running statistics) must not change the
@@ -135,6 +140,7 @@ class TorchModuleWrapper(Layer):
         """Load a ``state_dict`` written by :meth:`save_own_variables` into the module and variables."""
         import numpy as np
         import torch
+
         state = {}
         for key in store.keys():
             name = key.decode() if isinstance(key, bytes) else key
@@ -148,14 +154,19 @@ class TorchModuleWrapper(Layer):
     def get_config(self) -> dict:
         """Base config plus ``module`` (``torch.save`` pickle, base64) and ``output_shape``."""
         import torch
+
         buffer = io.BytesIO()
         torch.save(self.module, buffer)
-        return {**super().get_config(), "module": base64.b64encode(buffer.getvalue()).decode("ascii"),
-                "output_shape": self.output_shape}
+        return {
+            **super().get_config(),
+            "module": base64.b64encode(buffer.getvalue()).decode("ascii"),
+            "output_shape": self.output_shape,
+        }
 
     @classmethod
-    def from_config(cls, config: dict, custom_objects: dict | None = None,
-                    safe_mode: bool | None = None) -> "TorchModuleWrapper":
+    def from_config(
+        cls, config: dict, custom_objects: dict | None = None, safe_mode: bool | None = None
+    ) -> "TorchModuleWrapper":
         """Rebuild the layer; unpickling the module needs ``safe_mode=False`` (fails closed, as Keras).
 
         Raises:
@@ -166,17 +177,19 @@ class TorchModuleWrapper(Layer):
         if isinstance(cfg.get("module"), str):
             from .._lambda_code import _UNSAFE
             from .._serialization import SAFE_MODE
+
             safe = SAFE_MODE.get() if safe_mode is None else bool(safe_mode)
             if safe and not _UNSAFE["value"]:
                 raise ValueError(
                     "Requested the deserialization of a `torch.nn.Module` object via `torch.load()`. This carries "
                     "a potential risk of arbitrary code execution and thus it is disallowed by default. If you "
                     "trust the source of the artifact, you can override this error by passing `safe_mode=False` "
-                    "to the loading function, or calling `keras.config.enable_unsafe_deserialization().")
+                    "to the loading function, or calling `keras.config.enable_unsafe_deserialization()."
+                )
             import torch
+
             raw = base64.b64decode(cfg["module"].encode("ascii"))
-            cfg["module"] = torch.load(io.BytesIO(raw), weights_only=False,
-                                       map_location=_backend.current().device)
+            cfg["module"] = torch.load(io.BytesIO(raw), weights_only=False, map_location=_backend.current().device)
         if isinstance(cfg.get("output_shape"), list):
             cfg["output_shape"] = tuple(cfg["output_shape"])
         return super().from_config(cfg)

@@ -1,4 +1,5 @@
 """``Wrapper``: the abstract base of layers that wrap another layer (``keras.layers.Wrapper``)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,8 +27,10 @@ class Wrapper(Layer):
 
     def __init__(self, layer: Layer, **kwargs: Any):
         if not isinstance(layer, Layer):
-            raise ValueError(f"Layer {layer} supplied to Wrapper isn't a supported layer type. Please ensure "
-                             "wrapped layer is a valid Keras layer.")
+            raise ValueError(
+                f"Layer {layer} supplied to Wrapper isn't a supported layer type. Please ensure "
+                "wrapped layer is a valid Keras layer."
+            )
         super().__init__(**kwargs)
         self.layer = layer
 
@@ -44,11 +47,13 @@ class Wrapper(Layer):
 
     def get_config(self) -> dict:
         from .._serialization import serialize_keras_object
+
         return {**super().get_config(), "layer": serialize_keras_object(self.layer)}
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Wrapper":
         from .._serialization import deserialize_keras_object
+
         cfg = dict(config)
         layer = deserialize_keras_object(cfg.pop("layer"), custom_objects=custom_objects)
         if isinstance(cfg.get("dtype"), dict):

@@ -1,40 +1,120 @@
 """``kshim.losses``: Keras 3 losses (functions and ``Loss`` classes), ``get``/``serialize``/``deserialize``."""
+
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from .loss import Loss, reduce_weighted_values, squeeze_or_expand_to_same_rank  # noqa: F401
-from .losses import (BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy, CategoricalHinge,
-                     CosineSimilarity, Hinge, Huber, KLDivergence, LogCosh, LossFunctionWrapper,
-                     MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError,
-                     Poisson, SparseCategoricalCrossentropy, SquaredHinge, binary_crossentropy,
-                     binary_focal_crossentropy, categorical_crossentropy, categorical_hinge, cosine_similarity, hinge,
-                     huber, kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
-                     mean_squared_error, mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy,
-                     squared_hinge)
-from .categorical_variants import (CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy,
-                                   categorical_focal_crossentropy, categorical_generalized_cross_entropy)
+from .losses import (
+    BinaryCrossentropy,
+    BinaryFocalCrossentropy,
+    CategoricalCrossentropy,
+    CategoricalHinge,
+    CosineSimilarity,
+    Hinge,
+    Huber,
+    KLDivergence,
+    LogCosh,
+    LossFunctionWrapper,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    Poisson,
+    SparseCategoricalCrossentropy,
+    SquaredHinge,
+    binary_crossentropy,
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    categorical_hinge,
+    cosine_similarity,
+    hinge,
+    huber,
+    kl_divergence,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+)
+from .categorical_variants import (
+    CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
+)
 from .ctc import CTC, ctc
 from .metric_learning import Circle, circle
 from .segmentation import Dice, Tversky, dice, tversky
 
 ALL_OBJECTS = (
-    Loss, LossFunctionWrapper, KLDivergence, Poisson, BinaryCrossentropy, BinaryFocalCrossentropy,
-    CategoricalCrossentropy, SparseCategoricalCrossentropy, MeanSquaredError, MeanAbsoluteError,
-    MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity, LogCosh, Huber, Hinge, SquaredHinge,
-    CategoricalHinge, kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy,
-    categorical_crossentropy, sparse_categorical_crossentropy, mean_squared_error, mean_absolute_error,
-    mean_absolute_percentage_error, mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber, hinge,
-    squared_hinge, categorical_hinge,
-    CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy, Circle, CTC, Dice, Tversky,
-    categorical_focal_crossentropy, categorical_generalized_cross_entropy, circle, ctc, dice, tversky)
+    Loss,
+    LossFunctionWrapper,
+    KLDivergence,
+    Poisson,
+    BinaryCrossentropy,
+    BinaryFocalCrossentropy,
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+    MeanSquaredError,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    CosineSimilarity,
+    LogCosh,
+    Huber,
+    Hinge,
+    SquaredHinge,
+    CategoricalHinge,
+    kl_divergence,
+    poisson,
+    binary_crossentropy,
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    sparse_categorical_crossentropy,
+    mean_squared_error,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_logarithmic_error,
+    cosine_similarity,
+    log_cosh,
+    huber,
+    hinge,
+    squared_hinge,
+    categorical_hinge,
+    CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
+    Circle,
+    CTC,
+    Dice,
+    Tversky,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
+    circle,
+    ctc,
+    dice,
+    tversky,
+)
 ALL_OBJECTS_DICT: dict[str, Any] = {obj.__name__: obj for obj in ALL_OBJECTS}
-ALL_OBJECTS_DICT.update({
-    "bce": binary_crossentropy, "BCE": binary_crossentropy, "kld": kl_divergence, "KLD": kl_divergence,
-    "mae": mean_absolute_error, "MAE": mean_absolute_error, "mse": mean_squared_error, "MSE": mean_squared_error,
-    "mape": mean_absolute_percentage_error, "MAPE": mean_absolute_percentage_error,
-    "msle": mean_squared_logarithmic_error, "MSLE": mean_squared_logarithmic_error,
-})
+ALL_OBJECTS_DICT.update(
+    {
+        "bce": binary_crossentropy,
+        "BCE": binary_crossentropy,
+        "kld": kl_divergence,
+        "KLD": kl_divergence,
+        "mae": mean_absolute_error,
+        "MAE": mean_absolute_error,
+        "mse": mean_squared_error,
+        "MSE": mean_squared_error,
+        "mape": mean_absolute_percentage_error,
+        "MAPE": mean_absolute_percentage_error,
+        "msle": mean_squared_logarithmic_error,
+        "MSLE": mean_squared_logarithmic_error,
+    }
+)
 
 
 def serialize(loss: Any) -> Any:
@@ -50,8 +130,12 @@ def serialize(loss: Any) -> Any:
         ValueError: For a callable that is not a known loss function, or any other value.
     """
     if isinstance(loss, Loss):
-        return {"module": "keras.losses", "class_name": type(loss).__name__, "config": loss.get_config(),
-                "registered_name": None}
+        return {
+            "module": "keras.losses",
+            "class_name": type(loss).__name__,
+            "config": loss.get_config(),
+            "registered_name": None,
+        }
     if callable(loss) and getattr(loss, "__name__", None) in ALL_OBJECTS_DICT:
         return loss.__name__
     raise ValueError(f"Cannot serialize loss {loss!r}.")
@@ -73,13 +157,14 @@ def deserialize(name: Any, custom_objects: dict | None = None) -> Any:
         ValueError: For an unknown name or an identifier that is neither a string nor a dict.
     """
     if isinstance(name, dict):
-        cls_name = name.get("class_name")
-        cls = (custom_objects or {}).get(cls_name) or ALL_OBJECTS_DICT.get(cls_name)
+        cls_name: Any = name.get("class_name")  # a config's value: None (unknown below) if missing
+        cls: Any = (custom_objects or {}).get(cls_name) or ALL_OBJECTS_DICT.get(cls_name)
         if cls is None:
             raise ValueError(f"Unknown loss {cls_name!r}. Valid names: {', '.join(sorted(ALL_OBJECTS_DICT))}.")
         if not isinstance(cls, type):
             return cls
-        return cls.from_config(dict(name.get("config", {})))
+        loss_cls: Any = cls  # a Loss class (or a registered custom one): it has from_config
+        return loss_cls.from_config(dict(name.get("config", {})))
     if isinstance(name, str):
         obj = (custom_objects or {}).get(name) or ALL_OBJECTS_DICT.get(name)
         if obj is None:

@@ -1,4 +1,5 @@
 """Categorical focal crossentropy and generalized crossentropy (functions and ``Loss`` classes)."""
+
 from __future__ import annotations
 
 import warnings
@@ -9,8 +10,15 @@ from .loss import Loss, check_target_shape
 from .losses import LossFunctionWrapper
 
 
-def categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: Any = 0.25, gamma: float = 2.0,
-                                   from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1) -> Any:
+def categorical_focal_crossentropy(
+    y_true: Any,
+    y_pred: Any,
+    alpha: Any = 0.25,
+    gamma: float = 2.0,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+) -> Any:
     """Categorical crossentropy scaled per class by ``alpha * (1 - p) ** gamma`` (Lin et al., 2017).
 
     ``y_pred`` is renormalised to sum to 1 along ``axis`` and clipped to ``[epsilon, 1 - epsilon]``
@@ -37,10 +45,13 @@ def categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: Any = 0.25, 
     y_true = ops.cast(y_true, ops.dtype(y_pred))
     check_target_shape("categorical_focal_crossentropy", y_true, y_pred, broadcast=False)
     if ops.shape(y_pred)[-1] == 1:
-        warnings.warn("In loss categorical_focal_crossentropy, expected y_pred.shape to be (batch_size, "
-                      f"num_classes) with num_classes > 1. Received: y_pred.shape={tuple(ops.shape(y_pred))}. "
-                      "Consider using 'binary_crossentropy' if you only have 2 classes.", SyntaxWarning,
-                      stacklevel=2)
+        warnings.warn(
+            "In loss categorical_focal_crossentropy, expected y_pred.shape to be (batch_size, "
+            f"num_classes) with num_classes > 1. Received: y_pred.shape={tuple(ops.shape(y_pred))}. "
+            "Consider using 'binary_crossentropy' if you only have 2 classes.",
+            SyntaxWarning,
+            stacklevel=2,
+        )
     if label_smoothing:
         n = ops.cast(ops.shape(y_true)[-1], ops.dtype(y_pred))
         y_true = ops.add(ops.multiply(y_true, 1.0 - label_smoothing), ops.divide(label_smoothing, n))
@@ -98,18 +109,41 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
         ValueError: unknown ``reduction``.
     """
 
-    def __init__(self, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
-                 label_smoothing: float = 0.0, axis: int = -1, reduction: str | None = "sum_over_batch_size",
-                 name: str = "categorical_focal_crossentropy", dtype: str | None = None):
-        super().__init__(categorical_focal_crossentropy, reduction=reduction, name=name, dtype=dtype, alpha=alpha,
-                         gamma=gamma, from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+    def __init__(
+        self,
+        alpha: Any = 0.25,
+        gamma: float = 2.0,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "categorical_focal_crossentropy",
+        dtype: str | None = None,
+    ):
+        super().__init__(
+            categorical_focal_crossentropy,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+            alpha=alpha,
+            gamma=gamma,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )
         self.alpha, self.gamma, self.from_logits = alpha, gamma, from_logits
         self.label_smoothing, self.axis = label_smoothing, axis
 
     def get_config(self) -> dict:
         """The constructor arguments (Keras' keys)."""
-        return {**Loss.get_config(self), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
-                "axis": self.axis, "alpha": self.alpha, "gamma": self.gamma}
+        return {
+            **Loss.get_config(self),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+            "alpha": self.alpha,
+            "gamma": self.gamma,
+        }
 
 
 class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
@@ -127,11 +161,18 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
         ValueError: ``q`` is outside ``(0, 1)``, or unknown ``reduction``.
     """
 
-    def __init__(self, q: float = 0.5, reduction: str | None = "sum_over_batch_size",
-                 name: str = "categorical_generalized_cross_entropy", dtype: str | None = None):
+    def __init__(
+        self,
+        q: float = 0.5,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "categorical_generalized_cross_entropy",
+        dtype: str | None = None,
+    ):
         if not 0 < q < 1:
-            raise ValueError(f"q must be in the interval (0, 1). Received: q={q}. Values near 0 behave like "
-                             "crossentropy, values near 1 like mean absolute error.")
+            raise ValueError(
+                f"q must be in the interval (0, 1). Received: q={q}. Values near 0 behave like "
+                "crossentropy, values near 1 like mean absolute error."
+            )
         super().__init__(categorical_generalized_cross_entropy, reduction=reduction, name=name, dtype=dtype, q=q)
         self.q = q
 

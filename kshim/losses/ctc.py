@@ -1,4 +1,5 @@
 """CTC (connectionist temporal classification) loss: function and ``Loss`` class, as Keras 3."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,11 +27,15 @@ def ctc(y_true: Any, y_pred: Any) -> Any:
         ValueError: ``y_true`` is not 2-D or ``y_pred`` is not 3-D.
     """
     if len(ops.shape(y_true)) != 2:
-        raise ValueError("Targets `y_true` are expected to be a tensor of shape `(batch_size, max_length)` in "
-                         f"integer format. Received: y_true.shape={tuple(ops.shape(y_true))}")
+        raise ValueError(
+            "Targets `y_true` are expected to be a tensor of shape `(batch_size, max_length)` in "
+            f"integer format. Received: y_true.shape={tuple(ops.shape(y_true))}"
+        )
     if len(ops.shape(y_pred)) != 3:
-        raise ValueError("Logits `y_pred` are expected to be a tensor of shape `(batch_size, max_length, "
-                         f"num_classes)`. Received: y_pred.shape={tuple(ops.shape(y_pred))}")
+        raise ValueError(
+            "Logits `y_pred` are expected to be a tensor of shape `(batch_size, max_length, "
+            f"num_classes)`. Received: y_pred.shape={tuple(ops.shape(y_pred))}"
+        )
     batch, steps = ops.shape(y_pred)[0], ops.shape(y_pred)[1]
     output_length = ops.full((batch,), steps, dtype="int32")
     label_length = ops.cast(ops.sum(ops.cast(ops.not_equal(y_true, 0), "int32"), axis=-1), "int32")

@@ -1,4 +1,5 @@
 """``Loss`` base class and Keras 3's reduction / sample-weight semantics."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,8 +12,9 @@ _REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sa
 def standardize_reduction(reduction: str | None) -> str | None:
     """Validate a reduction name."""
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"Invalid value for argument `reduction`. Expected one of {_REDUCTIONS}. "
-                         f"Received: reduction={reduction}")
+        raise ValueError(
+            f"Invalid value for argument `reduction`. Expected one of {_REDUCTIONS}. Received: reduction={reduction}"
+        )
     return reduction
 
 
@@ -48,15 +50,21 @@ def _agree(a: Any, b: Any, broadcast: bool) -> bool:
 
 def _shape_hint(loss: str, t: tuple, p: tuple) -> str:
     if "categorical" in loss and len(t) == len(p) - 1 and t == p[:-1]:
-        return (" The targets look like integer class indices: use the sparse_categorical_crossentropy loss "
-                "(SparseCategoricalCrossentropy), or one-hot encode them with kshim.utils.to_categorical(y, "
-                f"num_classes={p[-1]}).")
+        return (
+            " The targets look like integer class indices: use the sparse_categorical_crossentropy loss "
+            "(SparseCategoricalCrossentropy), or one-hot encode them with kshim.utils.to_categorical(y, "
+            f"num_classes={p[-1]})."
+        )
     if t and p and len(t) == len(p) and t[0] is not None and p[0] is not None and t[0] != p[0]:
-        return (f" The first (batch) dimensions differ ({t[0]} targets vs {p[0]} predictions): pass the same "
-                "number of samples as x and y.")
+        return (
+            f" The first (batch) dimensions differ ({t[0]} targets vs {p[0]} predictions): pass the same "
+            "number of samples as x and y."
+        )
     if t and p and len(t) == len(p) and t[-1] != p[-1]:
-        return (f" The model outputs {p[-1]} values per sample but each target has {t[-1]}: make the last layer "
-                f"output {t[-1]} units (e.g. Dense({t[-1]})), or check that y is the target you meant.")
+        return (
+            f" The model outputs {p[-1]} values per sample but each target has {t[-1]}: make the last layer "
+            f"output {t[-1]} units (e.g. Dense({t[-1]})), or check that y is the target you meant."
+        )
     return " Reshape the targets or change the model's output layer so the two shapes agree."
 
 
@@ -79,11 +87,13 @@ def check_target_shape(loss: str, y_true: Any, y_pred: Any, broadcast: bool = Tr
         return
     if broadcast and len(t) != len(p):
         n = min(len(t), len(p))
-        if all(_agree(a, b, True) for a, b in zip(t[len(t) - n:], p[len(p) - n:])):
+        if all(_agree(a, b, True) for a, b in zip(t[len(t) - n :], p[len(p) - n :])):
             return
     need = "the same shape" if not broadcast else "the same (or broadcastable) shapes"
-    raise ValueError(f"Loss {loss!r}: targets (y_true) of shape {_fmt(t)} and predictions (y_pred) of shape "
-                     f"{_fmt(p)} must have {need}.{_shape_hint(loss, t, p)}")
+    raise ValueError(
+        f"Loss {loss!r}: targets (y_true) of shape {_fmt(t)} and predictions (y_pred) of shape "
+        f"{_fmt(p)} must have {need}.{_shape_hint(loss, t, p)}"
+    )
 
 
 def check_sparse_target_shape(loss: str, y_true: Any, y_pred: Any, axis: int = -1) -> None:
@@ -102,22 +112,28 @@ def check_sparse_target_shape(loss: str, y_true: Any, y_pred: Any, axis: int = -
     if not p:
         return
     ax = axis % len(p)
-    expected = p[:ax] + p[ax + 1:]
-    with_one = p[:ax] + (1,) + p[ax + 1:]
+    expected = p[:ax] + p[ax + 1 :]
+    with_one = p[:ax] + (1,) + p[ax + 1 :]
     for e in (expected, with_one):
         if len(t) == len(e) and all(_agree(a, b, False) for a, b in zip(t, e)):
             return
     if len(t) == len(p) and all(_agree(a, b, False) for a, b in zip(t, p)):
-        hint = (" The targets have the predictions' shape, so they look one-hot encoded: use the "
-                "categorical_crossentropy loss (CategoricalCrossentropy) instead.")
+        hint = (
+            " The targets have the predictions' shape, so they look one-hot encoded: use the "
+            "categorical_crossentropy loss (CategoricalCrossentropy) instead."
+        )
     elif t and p and t[0] is not None and p[0] is not None and t[0] != p[0]:
-        hint = (f" The first (batch) dimensions differ ({t[0]} targets vs {p[0]} predictions): pass the same "
-                "number of samples as x and y.")
+        hint = (
+            f" The first (batch) dimensions differ ({t[0]} targets vs {p[0]} predictions): pass the same "
+            "number of samples as x and y."
+        )
     else:
         hint = " Pass one integer class index per sample (per position, for sequence outputs)."
-    raise ValueError(f"Loss {loss!r}: integer targets (y_true) of shape {_fmt(t)} do not fit predictions "
-                     f"(y_pred) of shape {_fmt(p)}: expected targets of shape {_fmt(expected)} or "
-                     f"{_fmt(with_one)}.{hint}")
+    raise ValueError(
+        f"Loss {loss!r}: integer targets (y_true) of shape {_fmt(t)} do not fit predictions "
+        f"(y_pred) of shape {_fmt(p)}: expected targets of shape {_fmt(expected)} or "
+        f"{_fmt(with_one)}.{hint}"
+    )
 
 
 def _num_elements(values: Any, dtype: str) -> Any:
@@ -158,8 +174,13 @@ def apply_mask(sample_weight: Any, mask: Any, dtype: str, reduction: str | None)
     return float_mask
 
 
-def reduce_weighted_values(values: Any, sample_weight: Any = None, mask: Any = None,
-                           reduction: str | None = "sum_over_batch_size", dtype: str | None = None) -> Any:
+def reduce_weighted_values(
+    values: Any,
+    sample_weight: Any = None,
+    mask: Any = None,
+    reduction: str | None = "sum_over_batch_size",
+    dtype: str | None = None,
+) -> Any:
     """Weight per-sample losses and reduce them as Keras 3 does."""
     reduction = standardize_reduction(reduction)
     values = ops.convert_to_tensor(values, dtype)
@@ -183,10 +204,12 @@ class Loss:
         dtype: computation dtype (default ``floatx()``).
     """
 
-    def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size",
-                 dtype: str | None = None):
+    def __init__(
+        self, name: str | None = None, reduction: str | None = "sum_over_batch_size", dtype: str | None = None
+    ):
         if name is None:
             from .._naming import to_snake_case
+
             name = to_snake_case(type(self).__name__)
         self.name = name
         self.reduction = standardize_reduction(reduction)
@@ -219,8 +242,9 @@ class Loss:
             mask = ops.logical_and(in_mask, out_mask)
         else:
             mask = out_mask if out_mask is not None else in_mask
-        return reduce_weighted_values(losses, sample_weight=sample_weight, mask=mask, reduction=self.reduction,
-                                      dtype=self.dtype)
+        return reduce_weighted_values(
+            losses, sample_weight=sample_weight, mask=mask, reduction=self.reduction, dtype=self.dtype
+        )
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         raise TypeError(f"{type(self).__name__} must implement call(y_true, y_pred).")

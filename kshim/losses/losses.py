@@ -1,4 +1,5 @@
 """Keras 3 loss functions (per-sample, reduced over the last axis) and their ``Loss`` classes."""
+
 from __future__ import annotations
 
 import inspect
@@ -130,8 +131,9 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
         ValueError: If the shapes of ``y_true`` and ``y_pred`` cannot be combined.
     """
     y_true, y_pred = _pair(y_true, y_pred, "cosine_similarity")
-    return ops.negative(ops.sum(ops.multiply(ops.normalize(y_true, axis=axis), ops.normalize(y_pred, axis=axis)),
-                                axis=axis))
+    return ops.negative(
+        ops.sum(ops.multiply(ops.normalize(y_true, axis=axis), ops.normalize(y_pred, axis=axis)), axis=axis)
+    )
 
 
 def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Any:
@@ -227,8 +229,9 @@ def poisson(y_true: Any, y_pred: Any) -> Any:
     return ops.mean(ops.subtract(y_pred, ops.multiply(y_true, ops.log(ops.add(y_pred, config.epsilon())))), axis=-1)
 
 
-def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0,
-                        axis: int = -1) -> Any:
+def binary_crossentropy(
+    y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1
+) -> Any:
     """Mean elementwise binary crossentropy along ``axis``; labels smoothed towards 0.5.
 
     Probabilities are clipped to ``[eps, 1 - eps]``.
@@ -261,9 +264,16 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, lab
     return ops.mean(ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)
 
 
-def binary_focal_crossentropy(y_true: Any, y_pred: Any, apply_class_balancing: bool = False, alpha: float = 0.25,
-                              gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
-                              axis: int = -1) -> Any:
+def binary_focal_crossentropy(
+    y_true: Any,
+    y_pred: Any,
+    apply_class_balancing: bool = False,
+    alpha: float = 0.25,
+    gamma: float = 2.0,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+) -> Any:
     """Binary crossentropy scaled by ``(1 - p_t) ** gamma`` (and ``alpha`` balancing).
 
     ``p_t`` is the predicted probability of the true class, so well-classified examples are down-weighted.
@@ -303,8 +313,9 @@ def binary_focal_crossentropy(y_true: Any, y_pred: Any, apply_class_balancing: b
     return ops.mean(focal, axis=axis)
 
 
-def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0,
-                             axis: int = -1) -> Any:
+def categorical_crossentropy(
+    y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1
+) -> Any:
     """Crossentropy against one-hot labels (smoothed towards ``1/num_classes``).
 
     Without ``from_logits`` the predictions are normalized to sum to 1 along ``axis`` and clipped to
@@ -341,8 +352,9 @@ def _squeeze_sparse(y_true: Any, y_pred: Any, axis: int) -> Any:
     return y_true
 
 
-def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
-                                    ignore_class: int | None = None, axis: int = -1) -> Any:
+def sparse_categorical_crossentropy(
+    y_true: Any, y_pred: Any, from_logits: bool = False, ignore_class: int | None = None, axis: int = -1
+) -> Any:
     """Crossentropy against integer labels; entries equal to ``ignore_class`` give 0.
 
     Args:
@@ -452,8 +464,14 @@ def categorical_hinge(y_true: Any, y_pred: Any) -> Any:
 class LossFunctionWrapper(Loss):
     """A ``Loss`` around a function ``fn(y_true, y_pred, **kwargs)`` returning per-sample losses."""
 
-    def __init__(self, fn: Callable, reduction: str | None = "sum_over_batch_size", name: str | None = None,
-                 dtype: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        fn: Callable,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = None,
+        dtype: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
@@ -474,6 +492,7 @@ class LossFunctionWrapper(Loss):
         config = dict(config)
         if "fn" in config and isinstance(config["fn"], str):
             from . import get
+
             config["fn"] = get(config["fn"])
         return cls(**config)
 
@@ -504,19 +523,24 @@ def _wrapper(fn: Callable, default_name: str, doc: str, **defaults: Any) -> type
     __init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [_P("self", _P.POSITIONAL_OR_KEYWORD)]
         + [_P(k, _P.POSITIONAL_OR_KEYWORD, default=v) for k, v in defaults.items()]
-        + [_P("reduction", _P.POSITIONAL_OR_KEYWORD, default="sum_over_batch_size"),
-           _P("name", _P.POSITIONAL_OR_KEYWORD, default=default_name),
-           _P("dtype", _P.POSITIONAL_OR_KEYWORD, default=None)])
+        + [
+            _P("reduction", _P.POSITIONAL_OR_KEYWORD, default="sum_over_batch_size"),
+            _P("name", _P.POSITIONAL_OR_KEYWORD, default=default_name),
+            _P("dtype", _P.POSITIONAL_OR_KEYWORD, default=None),
+        ]
+    )
 
     def get_config(self) -> dict:
         return {**Loss.get_config(self), **self._fn_kwargs}
 
-    @classmethod
-    def from_config(cls, config: dict) -> Loss:
+    def from_config(cls: Any, config: dict) -> Loss:
         return cls(**config)
 
-    return type("_Wrapped", (LossFunctionWrapper,), {"__init__": __init__, "get_config": get_config,
-                                                     "from_config": from_config, "__doc__": doc})
+    return type(
+        "_Wrapped",
+        (LossFunctionWrapper,),
+        {"__init__": __init__, "get_config": get_config, "from_config": classmethod(from_config), "__doc__": doc},
+    )
 
 
 def _named(cls: type, name: str) -> type:
@@ -525,7 +549,11 @@ def _named(cls: type, name: str) -> type:
     return cls
 
 
-MeanSquaredError = _named(_wrapper(mean_squared_error, "mean_squared_error", """Mean squared error.
+MeanSquaredError = _named(
+    _wrapper(
+        mean_squared_error,
+        "mean_squared_error",
+        """Mean squared error.
 
     The per-sample :func:`mean_squared_error`, reduced with ``reduction``
     (sample weights and masks applied as in Keras). Call it as
@@ -539,8 +567,15 @@ MeanSquaredError = _named(_wrapper(mean_squared_error, "mean_squared_error", """
 
     Raises:
         ValueError: For an unknown ``reduction``.
-    """), "MeanSquaredError")
-MeanAbsoluteError = _named(_wrapper(mean_absolute_error, "mean_absolute_error", """Mean absolute error.
+    """,
+    ),
+    "MeanSquaredError",
+)
+MeanAbsoluteError = _named(
+    _wrapper(
+        mean_absolute_error,
+        "mean_absolute_error",
+        """Mean absolute error.
 
     The per-sample :func:`mean_absolute_error`, reduced with ``reduction``
     (sample weights and masks applied as in Keras). Call it as
@@ -554,9 +589,15 @@ MeanAbsoluteError = _named(_wrapper(mean_absolute_error, "mean_absolute_error", 
 
     Raises:
         ValueError: For an unknown ``reduction``.
-    """), "MeanAbsoluteError")
-MeanAbsolutePercentageError = _named(_wrapper(
-    mean_absolute_percentage_error, "mean_absolute_percentage_error", """Mean absolute percentage error.
+    """,
+    ),
+    "MeanAbsoluteError",
+)
+MeanAbsolutePercentageError = _named(
+    _wrapper(
+        mean_absolute_percentage_error,
+        "mean_absolute_percentage_error",
+        """Mean absolute percentage error.
 
     The per-sample :func:`mean_absolute_percentage_error`, reduced with ``reduction``
     (sample weights and masks applied as in Keras). Call it as
@@ -570,9 +611,15 @@ MeanAbsolutePercentageError = _named(_wrapper(
 
     Raises:
         ValueError: For an unknown ``reduction``.
-    """), "MeanAbsolutePercentageError")
-MeanSquaredLogarithmicError = _named(_wrapper(
-    mean_squared_logarithmic_error, "mean_squared_logarithmic_error", """Mean squared logarithmic error.
+    """,
+    ),
+    "MeanAbsolutePercentageError",
+)
+MeanSquaredLogarithmicError = _named(
+    _wrapper(
+        mean_squared_logarithmic_error,
+        "mean_squared_logarithmic_error",
+        """Mean squared logarithmic error.
 
     The per-sample :func:`mean_squared_logarithmic_error`, reduced with ``reduction``
     (sample weights and masks applied as in Keras). Call it as
@@ -586,8 +633,15 @@ MeanSquaredLogarithmicError = _named(_wrapper(
 
     Raises:
         ValueError: For an unknown ``reduction``.
-    """), "MeanSquaredLogarithmicError")
-CosineSimilarity = _named(_wrapper(cosine_similarity, "cosine_similarity", """Negative cosine similarity.
+    """,
+    ),
+    "MeanSquaredLogarithmicError",
+)
+CosineSimilarity = _named(
+    _wrapper(
+        cosine_similarity,
+        "cosine_similarity",
+        """Negative cosine similarity.
 
     The per-sample :func:`cosine_similarity`, reduced with ``reduction``
     (sample weights and masks applied as in Keras). Call it as
@@ -606,8 +660,16 @@ CosineSimilarity = _named(_wrapper(cosine_similarity, "cosine_similarity", """Ne
     Differs from Keras: ``get_config()`` also records ``axis``, so a saved loss keeps it; Keras 3 records
     only ``name`` and ``reduction`` (a revived Keras loss is back on the last axis). Keras' ``from_config``
     accepts kshim's config.
-    """, axis=-1), "CosineSimilarity")
-Huber = _named(_wrapper(huber, "huber_loss", """Huber loss (``delta`` 1.0).
+    """,
+        axis=-1,
+    ),
+    "CosineSimilarity",
+)
+Huber = _named(
+    _wrapper(
+        huber,
+        "huber_loss",
+        """Huber loss (``delta`` 1.0).
 
     The per-sample :func:`huber`, reduced with ``reduction``
     (sample weights and masks applied as in Keras). Call it as
@@ -626,8 +688,16 @@ Huber = _named(_wrapper(huber, "huber_loss", """Huber loss (``delta`` 1.0).
     Differs from Keras: ``get_config()`` also records ``delta``, so a saved loss keeps it; Keras 3 records
     only ``name`` and ``reduction`` (a revived Keras loss is back to ``delta=1.0``). Keras' ``from_config``
     accepts kshim's config.
-    """, delta=1.0), "Huber")
-LogCosh = _named(_wrapper(log_cosh, "log_cosh", """Log-cosh loss.
+    """,
+        delta=1.0,
+    ),
+    "Huber",
+)
+LogCosh = _named(
+    _wrapper(
+        log_cosh,
+        "log_cosh",
+        """Log-cosh loss.
 
     The per-sample :func:`log_cosh`, reduced with ``reduction``
     (sample weights and masks applied as in Keras). Call it as
@@ -641,8 +711,15 @@ LogCosh = _named(_wrapper(log_cosh, "log_cosh", """Log-cosh loss.
 
     Raises:
         ValueError: For an unknown ``reduction``.
-    """), "LogCosh")
-KLDivergence = _named(_wrapper(kl_divergence, "kl_divergence", """Kullback-Leibler divergence.
+    """,
+    ),
+    "LogCosh",
+)
+KLDivergence = _named(
+    _wrapper(
+        kl_divergence,
+        "kl_divergence",
+        """Kullback-Leibler divergence.
 
     The per-sample :func:`kl_divergence`, reduced with ``reduction``
     (sample weights and masks applied as in Keras). Call it as
@@ -656,8 +733,15 @@ KLDivergence = _named(_wrapper(kl_divergence, "kl_divergence", """Kullback-Leibl
 
     Raises:
         ValueError: For an unknown ``reduction``.
-    """), "KLDivergence")
-Poisson = _named(_wrapper(poisson, "poisson", """Poisson loss.
+    """,
+    ),
+    "KLDivergence",
+)
+Poisson = _named(
+    _wrapper(
+        poisson,
+        "poisson",
+        """Poisson loss.
 
     The per-sample :func:`poisson`, reduced with ``reduction``
     (sample weights and masks applied as in Keras). Call it as
@@ -671,8 +755,15 @@ Poisson = _named(_wrapper(poisson, "poisson", """Poisson loss.
 
     Raises:
         ValueError: For an unknown ``reduction``.
-    """), "Poisson")
-BinaryCrossentropy = _named(_wrapper(binary_crossentropy, "binary_crossentropy", """Binary crossentropy.
+    """,
+    ),
+    "Poisson",
+)
+BinaryCrossentropy = _named(
+    _wrapper(
+        binary_crossentropy,
+        "binary_crossentropy",
+        """Binary crossentropy.
 
     The per-sample :func:`binary_crossentropy`, reduced with ``reduction``
     (sample weights and masks applied as in Keras). Call it as
@@ -690,9 +781,18 @@ BinaryCrossentropy = _named(_wrapper(binary_crossentropy, "binary_crossentropy",
 
     Raises:
         ValueError: For an unknown ``reduction``.
-    """, from_logits=False, label_smoothing=0.0, axis=-1), "BinaryCrossentropy")
-BinaryFocalCrossentropy = _named(_wrapper(
-    binary_focal_crossentropy, "binary_focal_crossentropy", """Binary focal crossentropy.
+    """,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+    ),
+    "BinaryCrossentropy",
+)
+BinaryFocalCrossentropy = _named(
+    _wrapper(
+        binary_focal_crossentropy,
+        "binary_focal_crossentropy",
+        """Binary focal crossentropy.
 
     The per-sample :func:`binary_focal_crossentropy`, reduced with ``reduction``
     (sample weights and masks applied as in Keras). Call it as
@@ -715,10 +815,20 @@ BinaryFocalCrossentropy = _named(_wrapper(
     Raises:
         ValueError: For an unknown ``reduction``.
     """,
-    apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1),
-    "BinaryFocalCrossentropy")
-CategoricalCrossentropy = _named(_wrapper(
-    categorical_crossentropy, "categorical_crossentropy", """Categorical crossentropy.
+        apply_class_balancing=False,
+        alpha=0.25,
+        gamma=2.0,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+    ),
+    "BinaryFocalCrossentropy",
+)
+CategoricalCrossentropy = _named(
+    _wrapper(
+        categorical_crossentropy,
+        "categorical_crossentropy",
+        """Categorical crossentropy.
 
     The per-sample :func:`categorical_crossentropy`, reduced with ``reduction``
     (sample weights and masks applied as in Keras). Call it as
@@ -736,8 +846,18 @@ CategoricalCrossentropy = _named(_wrapper(
 
     Raises:
         ValueError: For an unknown ``reduction``.
-    """, from_logits=False, label_smoothing=0.0, axis=-1), "CategoricalCrossentropy")
-Hinge = _named(_wrapper(hinge, "hinge", """Hinge loss.
+    """,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+    ),
+    "CategoricalCrossentropy",
+)
+Hinge = _named(
+    _wrapper(
+        hinge,
+        "hinge",
+        """Hinge loss.
 
     The per-sample :func:`hinge`, reduced with ``reduction``
     (sample weights and masks applied as in Keras). Call it as
@@ -751,8 +871,15 @@ Hinge = _named(_wrapper(hinge, "hinge", """Hinge loss.
 
     Raises:
         ValueError: For an unknown ``reduction``.
-    """), "Hinge")
-SquaredHinge = _named(_wrapper(squared_hinge, "squared_hinge", """Squared hinge loss.
+    """,
+    ),
+    "Hinge",
+)
+SquaredHinge = _named(
+    _wrapper(
+        squared_hinge,
+        "squared_hinge",
+        """Squared hinge loss.
 
     The per-sample :func:`squared_hinge`, reduced with ``reduction``
     (sample weights and masks applied as in Keras). Call it as
@@ -766,8 +893,15 @@ SquaredHinge = _named(_wrapper(squared_hinge, "squared_hinge", """Squared hinge 
 
     Raises:
         ValueError: For an unknown ``reduction``.
-    """), "SquaredHinge")
-CategoricalHinge = _named(_wrapper(categorical_hinge, "categorical_hinge", """Categorical hinge loss.
+    """,
+    ),
+    "SquaredHinge",
+)
+CategoricalHinge = _named(
+    _wrapper(
+        categorical_hinge,
+        "categorical_hinge",
+        """Categorical hinge loss.
 
     The per-sample :func:`categorical_hinge`, reduced with ``reduction``
     (sample weights and masks applied as in Keras). Call it as
@@ -781,7 +915,10 @@ CategoricalHinge = _named(_wrapper(categorical_hinge, "categorical_hinge", """Ca
 
     Raises:
         ValueError: For an unknown ``reduction``.
-    """), "CategoricalHinge")
+    """,
+    ),
+    "CategoricalHinge",
+)
 
 
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
@@ -805,11 +942,24 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         ValueError: For an unknown ``reduction``.
     """
 
-    def __init__(self, from_logits: bool = False, ignore_class: int | None = None,
-                 reduction: str | None = "sum_over_batch_size", axis: int = -1,
-                 name: str = "sparse_categorical_crossentropy", dtype: str | None = None):
-        super().__init__(sparse_categorical_crossentropy, name=name, reduction=reduction, dtype=dtype,
-                         from_logits=from_logits, ignore_class=ignore_class, axis=axis)
+    def __init__(
+        self,
+        from_logits: bool = False,
+        ignore_class: int | None = None,
+        reduction: str | None = "sum_over_batch_size",
+        axis: int = -1,
+        name: str = "sparse_categorical_crossentropy",
+        dtype: str | None = None,
+    ):
+        super().__init__(
+            sparse_categorical_crossentropy,
+            name=name,
+            reduction=reduction,
+            dtype=dtype,
+            from_logits=from_logits,
+            ignore_class=ignore_class,
+            axis=axis,
+        )
         self.from_logits, self.ignore_class, self.axis = from_logits, ignore_class, axis
 
     def call(self, y_true: Any, y_pred: Any) -> Any:

@@ -1,4 +1,5 @@
 """Circle loss for metric learning (Sun et al., 2020): function and ``Loss`` class, as Keras 3."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -34,8 +35,15 @@ def _masked_logsumexp(x: Any, mask: Any) -> Any:
     return ops.logsumexp(ops.where(mask, x, ops.cast(low, ops.dtype(x))), axis=1)
 
 
-def circle(y_true: Any, y_pred: Any, ref_labels: Any = None, ref_embeddings: Any = None,
-           remove_diagonal: bool = True, gamma: float = 80, margin: float = 0.4) -> Any:
+def circle(
+    y_true: Any,
+    y_pred: Any,
+    ref_labels: Any = None,
+    ref_embeddings: Any = None,
+    remove_diagonal: bool = True,
+    gamma: float = 80,
+    margin: float = 0.4,
+) -> Any:
     """Circle loss between integer labels and L2-normalised embeddings.
 
     With cosine distances ``d = max(1 - y_pred @ ref_embeddings.T, 0)``, positive pairs (same label)
@@ -88,10 +96,24 @@ class Circle(LossFunctionWrapper):
         ValueError: unknown ``reduction``.
     """
 
-    def __init__(self, gamma: float = 80.0, margin: float = 0.4, remove_diagonal: bool = True,
-                 reduction: str | None = "sum_over_batch_size", name: str = "circle", dtype: str | None = None):
-        super().__init__(circle, reduction=reduction, name=name, dtype=dtype, gamma=gamma, margin=margin,
-                         remove_diagonal=remove_diagonal)
+    def __init__(
+        self,
+        gamma: float = 80.0,
+        margin: float = 0.4,
+        remove_diagonal: bool = True,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "circle",
+        dtype: str | None = None,
+    ):
+        super().__init__(
+            circle,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+            gamma=gamma,
+            margin=margin,
+            remove_diagonal=remove_diagonal,
+        )
         self.gamma, self.margin, self.remove_diagonal = gamma, margin, remove_diagonal
 
     def _losses_mask(self, losses: Any) -> Any:
@@ -99,5 +121,9 @@ class Circle(LossFunctionWrapper):
 
     def get_config(self) -> dict:
         """The constructor arguments (Keras' keys)."""
-        return {**Loss.get_config(self), "gamma": self.gamma, "margin": self.margin,
-                "remove_diagonal": self.remove_diagonal}
+        return {
+            **Loss.get_config(self),
+            "gamma": self.gamma,
+            "margin": self.margin,
+            "remove_diagonal": self.remove_diagonal,
+        }

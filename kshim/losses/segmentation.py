@@ -1,4 +1,5 @@
 """Overlap losses for segmentation: Dice and Tversky (functions and ``Loss`` classes), as Keras 3."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -74,8 +75,13 @@ class Dice(LossFunctionWrapper):
         ValueError: unknown ``reduction``.
     """
 
-    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "dice", axis: Any = None,
-                 dtype: str | None = None):
+    def __init__(
+        self,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "dice",
+        axis: Any = None,
+        dtype: str | None = None,
+    ):
         super().__init__(dice, reduction=reduction, name=name, dtype=dtype, axis=axis)
         self.axis = axis
 
@@ -100,8 +106,15 @@ class Tversky(LossFunctionWrapper):
         ValueError: unknown ``reduction``.
     """
 
-    def __init__(self, alpha: float = 0.5, beta: float = 0.5, reduction: str | None = "sum_over_batch_size",
-                 name: str = "tversky", axis: Any = None, dtype: str | None = None):
+    def __init__(
+        self,
+        alpha: float = 0.5,
+        beta: float = 0.5,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "tversky",
+        axis: Any = None,
+        dtype: str | None = None,
+    ):
         super().__init__(tversky, reduction=reduction, name=name, dtype=dtype, alpha=alpha, beta=beta, axis=axis)
         self.alpha, self.beta, self.axis = alpha, beta, axis
 

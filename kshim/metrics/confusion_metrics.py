@@ -4,17 +4,22 @@ operating-point metrics (``PrecisionAtRecall``, ``SensitivityAtSpecificity``, ..
 All of them accumulate weighted counts with :func:`kshim.metrics.metrics.update_confusion_matrix`,
 the machinery ``Precision``, ``Recall`` and ``AUC`` use, so they trace under ``jax.jit``.
 """
+
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import ops
 from .metric import Metric
 from .metrics import _parse_thresholds, is_evenly_distributed_thresholds, update_confusion_matrix
 
+if TYPE_CHECKING:
+    from ..variables import Variable
+
 
 class _ConfusionCount(Metric):
     """One weighted confusion count (key ``_key``) at each threshold, in a variable ``accumulator``."""
+
     _key = ""
 
     def __init__(self, thresholds: Any = None, name: str | None = None, dtype: str | None = None):
@@ -32,9 +37,14 @@ class _ConfusionCount(Metric):
             y_pred: Scores in [0, 1], the shape of ``y_true``.
             sample_weight: Optional weights, broadcastable to ``y_true``.
         """
-        update_confusion_matrix({self._key: self.accumulator}, y_true, y_pred, self.thresholds,
-                                sample_weight=sample_weight,
-                                thresholds_distributed_evenly=self._thresholds_distributed_evenly)
+        update_confusion_matrix(
+            {self._key: self.accumulator},
+            y_true,
+            y_pred,
+            self.thresholds,
+            sample_weight=sample_weight,
+            thresholds_distributed_evenly=self._thresholds_distributed_evenly,
+        )
 
     def result(self) -> Any:
         """The count: a scalar for one threshold, else one value per threshold."""
@@ -57,6 +67,7 @@ class TruePositives(_ConfusionCount):
     Raises:
         ValueError: a threshold outside [0, 1].
     """
+
     _key = "tp"
 
 
@@ -71,6 +82,7 @@ class FalsePositives(_ConfusionCount):
     Raises:
         ValueError: a threshold outside [0, 1].
     """
+
     _key = "fp"
 
 
@@ -85,6 +97,7 @@ class TrueNegatives(_ConfusionCount):
     Raises:
         ValueError: a threshold outside [0, 1].
     """
+
     _key = "tn"
 
 
@@ -99,6 +112,7 @@ class FalseNegatives(_ConfusionCount):
     Raises:
         ValueError: a threshold outside [0, 1].
     """
+
     _key = "fn"
 
 
@@ -106,16 +120,31 @@ class _AtOperatingPoint(Metric):
     """The four confusion counts at ``num_thresholds`` evenly spaced thresholds in [0, 1] (one
     threshold, 0.5, when ``num_thresholds == 1``); subclasses read one rate at the best threshold
     whose other rate reaches ``value``."""
+
+    if TYPE_CHECKING:  # state variables, created (with setattr) once the input shape is known
+        true_positives: Variable
+        false_positives: Variable
+        true_negatives: Variable
+        false_negatives: Variable
+
     _constraint = ""  # the name of the constrained argument, for messages and configs
 
-    def __init__(self, value: float, num_thresholds: int = 200, class_id: int | None = None,
-                 name: str | None = None, dtype: str | None = None):
+    def __init__(
+        self,
+        value: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: str | None = None,
+    ):
         if value < 0 or value > 1:
-            raise ValueError(f"Argument `{self._constraint}` must be in the range [0, 1]. "
-                             f"Received: {self._constraint}={value}")
+            raise ValueError(
+                f"Argument `{self._constraint}` must be in the range [0, 1]. Received: {self._constraint}={value}"
+            )
         if num_thresholds <= 0:
-            raise ValueError(f"Argument `num_thresholds` must be an integer > 0. "
-                             f"Received: num_thresholds={num_thresholds}")
+            raise ValueError(
+                f"Argument `num_thresholds` must be an integer > 0. Received: num_thresholds={num_thresholds}"
+            )
         super().__init__(name=name, dtype=dtype)
         setattr(self, self._constraint, value)
         self.value, self.num_thresholds, self.class_id = value, num_thresholds, class_id
@@ -139,17 +168,31 @@ class _AtOperatingPoint(Metric):
         Raises:
             ValueError: ``class_id`` with 1-D predictions.
         """
-        update_confusion_matrix({"tp": self.true_positives, "tn": self.true_negatives, "fp": self.false_positives,
-                                 "fn": self.false_negatives}, y_true, y_pred, self.thresholds,
-                                class_id=self.class_id, sample_weight=sample_weight,
-                                thresholds_distributed_evenly=self._thresholds_distributed_evenly)
+        update_confusion_matrix(
+            {
+                "tp": self.true_positives,
+                "tn": self.true_negatives,
+                "fp": self.false_positives,
+                "fn": self.false_negatives,
+            },
+            y_true,
+            y_pred,
+            self.thresholds,
+            class_id=self.class_id,
+            sample_weight=sample_weight,
+            thresholds_distributed_evenly=self._thresholds_distributed_evenly,
+        )
 
     def _rates(self) -> dict:
         tp, fp = self.true_positives.value, self.false_positives.value
         tn, fn = self.true_negatives.value, self.false_negatives.value
         recall = ops.divide_no_nan(tp, ops.add(tp, fn))
-        return {"recall": recall, "sensitivity": recall, "precision": ops.divide_no_nan(tp, ops.add(tp, fp)),
-                "specificity": ops.divide_no_nan(tn, ops.add(tn, fp))}
+        return {
+            "recall": recall,
+            "sensitivity": recall,
+            "precision": ops.divide_no_nan(tp, ops.add(tp, fp)),
+            "specificity": ops.divide_no_nan(tn, ops.add(tn, fp)),
+        }
 
     def _best(self, constrained: str, dependent: str) -> Any:
         """Max of rate ``dependent`` over the thresholds where rate ``constrained`` >= ``value`` (0 if none)."""
@@ -160,8 +203,12 @@ class _AtOperatingPoint(Metric):
 
     def get_config(self) -> dict:
         """The constructor arguments (Keras' keys)."""
-        return {**super().get_config(), "class_id": self.class_id, "num_thresholds": self.num_thresholds,
-                self._constraint: self.value}
+        return {
+            **super().get_config(),
+            "class_id": self.class_id,
+            "num_thresholds": self.num_thresholds,
+            self._constraint: self.value,
+        }
 
 
 _ARGS = """
@@ -181,8 +228,14 @@ class PrecisionAtRecall(_AtOperatingPoint):
     __doc__ = "Best precision over the thresholds whose recall is at least ``recall``.\n" + _ARGS.format(c="recall")
     _constraint = "recall"
 
-    def __init__(self, recall: float, num_thresholds: int = 200, class_id: int | None = None,
-                 name: str | None = None, dtype: str | None = None):
+    def __init__(
+        self,
+        recall: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: str | None = None,
+    ):
         super().__init__(recall, num_thresholds, class_id, name, dtype)
 
     def result(self) -> Any:
@@ -191,12 +244,19 @@ class PrecisionAtRecall(_AtOperatingPoint):
 
 
 class RecallAtPrecision(_AtOperatingPoint):
-    __doc__ = ("Best recall over the thresholds whose precision is at least ``precision``.\n"
-               + _ARGS.format(c="precision"))
+    __doc__ = "Best recall over the thresholds whose precision is at least ``precision``.\n" + _ARGS.format(
+        c="precision"
+    )
     _constraint = "precision"
 
-    def __init__(self, precision: float, num_thresholds: int = 200, class_id: int | None = None,
-                 name: str | None = None, dtype: str | None = None):
+    def __init__(
+        self,
+        precision: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: str | None = None,
+    ):
         super().__init__(precision, num_thresholds, class_id, name, dtype)
 
     def result(self) -> Any:
@@ -205,12 +265,20 @@ class RecallAtPrecision(_AtOperatingPoint):
 
 
 class SensitivityAtSpecificity(_AtOperatingPoint):
-    __doc__ = ("Best sensitivity (recall) over the thresholds whose specificity is at least ``specificity``.\n"
-               + _ARGS.format(c="specificity"))
+    __doc__ = (
+        "Best sensitivity (recall) over the thresholds whose specificity is at least ``specificity``.\n"
+        + _ARGS.format(c="specificity")
+    )
     _constraint = "specificity"
 
-    def __init__(self, specificity: float, num_thresholds: int = 200, class_id: int | None = None,
-                 name: str | None = None, dtype: str | None = None):
+    def __init__(
+        self,
+        specificity: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: str | None = None,
+    ):
         super().__init__(specificity, num_thresholds, class_id, name, dtype)
 
     def result(self) -> Any:
@@ -219,12 +287,20 @@ class SensitivityAtSpecificity(_AtOperatingPoint):
 
 
 class SpecificityAtSensitivity(_AtOperatingPoint):
-    __doc__ = ("Best specificity over the thresholds whose sensitivity (recall) is at least ``sensitivity``.\n"
-               + _ARGS.format(c="sensitivity"))
+    __doc__ = (
+        "Best specificity over the thresholds whose sensitivity (recall) is at least ``sensitivity``.\n"
+        + _ARGS.format(c="sensitivity")
+    )
     _constraint = "sensitivity"
 
-    def __init__(self, sensitivity: float, num_thresholds: int = 200, class_id: int | None = None,
-                 name: str | None = None, dtype: str | None = None):
+    def __init__(
+        self,
+        sensitivity: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: str | None = None,
+    ):
         super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
 
     def result(self) -> Any:

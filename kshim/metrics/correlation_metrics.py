@@ -1,5 +1,6 @@
 """Correlation metrics of Keras 3: Pearson's and the concordance correlation coefficient, per sample
 along ``axis`` (functions), and their means over all samples seen (``MeanMetricWrapper`` classes)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -61,21 +62,29 @@ def concordance_correlation(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
 
 
 PearsonCorrelation = _fn_metric(
-    "PearsonCorrelation", pearson_correlation, "pearson_correlation",
+    "PearsonCorrelation",
+    pearson_correlation,
+    "pearson_correlation",
     """Mean over samples of Pearson's correlation (:func:`pearson_correlation`) along ``axis``.
 
     Args:
         name: Metric name.
         dtype: State dtype (default ``floatx()``).
         axis: The axis each sample's coefficient is computed along.
-    """, axis=-1)
+    """,
+    axis=-1,
+)
 ConcordanceCorrelation = _fn_metric(
-    "ConcordanceCorrelation", concordance_correlation, "concordance_correlation",
+    "ConcordanceCorrelation",
+    concordance_correlation,
+    "concordance_correlation",
     """Mean over samples of the concordance correlation (:func:`concordance_correlation`) along ``axis``.
 
     Args:
         name: Metric name.
         dtype: State dtype (default ``floatx()``).
         axis: The axis each sample's coefficient is computed along.
-    """, axis=-1)
+    """,
+    axis=-1,
+)
 PearsonCorrelation.__module__ = ConcordanceCorrelation.__module__ = __name__

@@ -1,6 +1,7 @@
 """Intersection-over-union metrics of Keras 3 (``IoU``, ``MeanIoU``, ``BinaryIoU``, ``OneHotIoU``,
 ``OneHotMeanIoU``): a ``(num_classes, num_classes)`` confusion matrix accumulated over batches
 (rows: true class, columns: predicted class), read as ``TP / (TP + FP + FN)`` per class."""
+
 from __future__ import annotations
 
 import warnings
@@ -10,8 +11,7 @@ from .. import _config as config, backend, ops
 from .metric import Metric
 
 
-def confusion_matrix(labels: Any, predictions: Any, num_classes: int, weights: Any = None,
-                     dtype: str = "int32") -> Any:
+def confusion_matrix(labels: Any, predictions: Any, num_classes: int, weights: Any = None, dtype: str = "int32") -> Any:
     """Weighted ``(num_classes, num_classes)`` counts of (label, prediction) pairs.
 
     Args:
@@ -33,14 +33,22 @@ def confusion_matrix(labels: Any, predictions: Any, num_classes: int, weights: A
 class _IoUBase(Metric):
     """Accumulates the confusion matrix ``total_confusion_matrix`` (dtype ``int32`` by default)."""
 
-    def __init__(self, num_classes: int, name: str | None = None, dtype: str | None = None,
-                 ignore_class: int | None = None, sparse_y_true: bool = True, sparse_y_pred: bool = True,
-                 axis: int = -1):
+    def __init__(
+        self,
+        num_classes: int,
+        name: str | None = None,
+        dtype: str | None = None,
+        ignore_class: int | None = None,
+        sparse_y_true: bool = True,
+        sparse_y_pred: bool = True,
+        axis: int = -1,
+    ):
         super().__init__(name=name, dtype=backend.standardize_dtype(dtype or "int"))
         self.num_classes, self.ignore_class = num_classes, ignore_class
         self.sparse_y_true, self.sparse_y_pred, self.axis = sparse_y_true, sparse_y_pred, axis
-        self.total_cm = self.add_variable((num_classes, num_classes), "zeros", self.dtype,
-                                          name="total_confusion_matrix")
+        self.total_cm = self.add_variable(
+            (num_classes, num_classes), "zeros", self.dtype, name="total_confusion_matrix"
+        )
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         """Add the batch's (weighted) label/prediction pairs to the confusion matrix.
@@ -63,8 +71,11 @@ class _IoUBase(Metric):
         if sample_weight is None:
             sample_weight = 1
         elif ("float" in str(getattr(sample_weight, "dtype", ""))) and "int" in self.dtype:
-            warnings.warn("You are passing weight as `float`, but dtype is `int`. This may result in an incorrect "
-                          "weight due to type casting Consider using integer weights.", stacklevel=2)
+            warnings.warn(
+                "You are passing weight as `float`, but dtype is `int`. This may result in an incorrect "
+                "weight due to type casting Consider using integer weights.",
+                stacklevel=2,
+            )
         sample_weight = ops.convert_to_tensor(sample_weight, self.dtype)
         if len(ops.shape(sample_weight)) > 1:
             sample_weight = ops.reshape(sample_weight, (-1,))
@@ -73,7 +84,8 @@ class _IoUBase(Metric):
         zero = ops.cast(0, self.dtype)
         valid = ops.logical_and(
             ops.logical_and(ops.greater_equal(y_true, zero), ops.less(y_true, n)),
-            ops.logical_and(ops.greater_equal(y_pred, zero), ops.less(y_pred, n)))
+            ops.logical_and(ops.greater_equal(y_pred, zero), ops.less(y_pred, n)),
+        )
         if self.ignore_class is not None:
             valid = ops.logical_and(valid, ops.not_equal(y_true, ops.cast(self.ignore_class, self.dtype)))
         y_true = ops.where(valid, y_true, zero)
@@ -105,14 +117,31 @@ class IoU(_IoUBase):
         ValueError: a target class id is not below ``num_classes``.
     """
 
-    def __init__(self, num_classes: int, target_class_ids: Sequence[int], name: str | None = None,
-                 dtype: str | None = None, ignore_class: int | None = None, sparse_y_true: bool = True,
-                 sparse_y_pred: bool = True, axis: int = -1):
-        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
-                         sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
+    def __init__(
+        self,
+        num_classes: int,
+        target_class_ids: Sequence[int],
+        name: str | None = None,
+        dtype: str | None = None,
+        ignore_class: int | None = None,
+        sparse_y_true: bool = True,
+        sparse_y_pred: bool = True,
+        axis: int = -1,
+    ):
+        super().__init__(
+            num_classes,
+            name=name,
+            dtype=dtype,
+            ignore_class=ignore_class,
+            sparse_y_true=sparse_y_true,
+            sparse_y_pred=sparse_y_pred,
+            axis=axis,
+        )
         if max(target_class_ids) >= num_classes:
-            raise ValueError(f"Target class id {max(target_class_ids)} is out of range, which is "
-                             f"[0, {num_classes}). Pass ids below num_classes={num_classes}.")
+            raise ValueError(
+                f"Target class id {max(target_class_ids)} is out of range, which is "
+                f"[0, {num_classes}). Pass ids below num_classes={num_classes}."
+            )
         self.target_class_ids = list(target_class_ids)
 
     def result(self) -> Any:
@@ -135,9 +164,15 @@ class IoU(_IoUBase):
 
     def get_config(self) -> dict:
         """The constructor arguments (Keras' keys)."""
-        return {**Metric.get_config(self), "num_classes": self.num_classes,
-                "target_class_ids": self.target_class_ids, "ignore_class": self.ignore_class,
-                "sparse_y_true": self.sparse_y_true, "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+        return {
+            **Metric.get_config(self),
+            "num_classes": self.num_classes,
+            "target_class_ids": self.target_class_ids,
+            "ignore_class": self.ignore_class,
+            "sparse_y_true": self.sparse_y_true,
+            "sparse_y_pred": self.sparse_y_pred,
+            "axis": self.axis,
+        }
 
 
 class BinaryIoU(IoU):
@@ -153,8 +188,13 @@ class BinaryIoU(IoU):
         ValueError: a target class id is not 0 or 1.
     """
 
-    def __init__(self, target_class_ids: Sequence[int] = (0, 1), threshold: float = 0.5, name: str | None = None,
-                 dtype: str | None = None):
+    def __init__(
+        self,
+        target_class_ids: Sequence[int] = (0, 1),
+        threshold: float = 0.5,
+        name: str | None = None,
+        dtype: str | None = None,
+    ):
         super().__init__(num_classes=2, target_class_ids=target_class_ids, name=name, dtype=dtype)
         self.threshold = threshold
 
@@ -172,8 +212,12 @@ class BinaryIoU(IoU):
 
     def get_config(self) -> dict:
         """The constructor arguments (Keras' keys)."""
-        return {"target_class_ids": self.target_class_ids, "threshold": self.threshold, "name": self.name,
-                "dtype": self.dtype}
+        return {
+            "target_class_ids": self.target_class_ids,
+            "threshold": self.threshold,
+            "name": self.name,
+            "dtype": self.dtype,
+        }
 
 
 class MeanIoU(IoU):
@@ -189,17 +233,38 @@ class MeanIoU(IoU):
         axis: The class axis for the argmax of non-sparse inputs.
     """
 
-    def __init__(self, num_classes: int, name: str | None = None, dtype: str | None = None,
-                 ignore_class: int | None = None, sparse_y_true: bool = True, sparse_y_pred: bool = True,
-                 axis: int = -1):
-        super().__init__(num_classes, list(range(num_classes)), name=name, dtype=dtype, ignore_class=ignore_class,
-                         sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
+    def __init__(
+        self,
+        num_classes: int,
+        name: str | None = None,
+        dtype: str | None = None,
+        ignore_class: int | None = None,
+        sparse_y_true: bool = True,
+        sparse_y_pred: bool = True,
+        axis: int = -1,
+    ):
+        super().__init__(
+            num_classes,
+            list(range(num_classes)),
+            name=name,
+            dtype=dtype,
+            ignore_class=ignore_class,
+            sparse_y_true=sparse_y_true,
+            sparse_y_pred=sparse_y_pred,
+            axis=axis,
+        )
 
     def get_config(self) -> dict:
         """The constructor arguments (Keras' keys)."""
-        return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype,
-                "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
-                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+        return {
+            "num_classes": self.num_classes,
+            "name": self.name,
+            "dtype": self.dtype,
+            "ignore_class": self.ignore_class,
+            "sparse_y_true": self.sparse_y_true,
+            "sparse_y_pred": self.sparse_y_pred,
+            "axis": self.axis,
+        }
 
 
 class OneHotIoU(IoU):
@@ -218,17 +283,38 @@ class OneHotIoU(IoU):
         ValueError: a target class id is not below ``num_classes``.
     """
 
-    def __init__(self, num_classes: int, target_class_ids: Sequence[int], name: str | None = None,
-                 dtype: str | None = None, ignore_class: int | None = None, sparse_y_pred: bool = False,
-                 axis: int = -1):
-        super().__init__(num_classes, target_class_ids, name=name, dtype=dtype, ignore_class=ignore_class,
-                         sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+    def __init__(
+        self,
+        num_classes: int,
+        target_class_ids: Sequence[int],
+        name: str | None = None,
+        dtype: str | None = None,
+        ignore_class: int | None = None,
+        sparse_y_pred: bool = False,
+        axis: int = -1,
+    ):
+        super().__init__(
+            num_classes,
+            target_class_ids,
+            name=name,
+            dtype=dtype,
+            ignore_class=ignore_class,
+            sparse_y_true=False,
+            sparse_y_pred=sparse_y_pred,
+            axis=axis,
+        )
 
     def get_config(self) -> dict:
         """The constructor arguments (Keras' keys)."""
-        return {"num_classes": self.num_classes, "target_class_ids": self.target_class_ids, "name": self.name,
-                "dtype": self.dtype, "ignore_class": self.ignore_class, "sparse_y_pred": self.sparse_y_pred,
-                "axis": self.axis}
+        return {
+            "num_classes": self.num_classes,
+            "target_class_ids": self.target_class_ids,
+            "name": self.name,
+            "dtype": self.dtype,
+            "ignore_class": self.ignore_class,
+            "sparse_y_pred": self.sparse_y_pred,
+            "axis": self.axis,
+        }
 
 
 class OneHotMeanIoU(MeanIoU):
@@ -243,12 +329,32 @@ class OneHotMeanIoU(MeanIoU):
         axis: The class axis.
     """
 
-    def __init__(self, num_classes: int, name: str | None = None, dtype: str | None = None,
-                 ignore_class: int | None = None, sparse_y_pred: bool = False, axis: int = -1):
-        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class, sparse_y_true=False,
-                         sparse_y_pred=sparse_y_pred, axis=axis)
+    def __init__(
+        self,
+        num_classes: int,
+        name: str | None = None,
+        dtype: str | None = None,
+        ignore_class: int | None = None,
+        sparse_y_pred: bool = False,
+        axis: int = -1,
+    ):
+        super().__init__(
+            num_classes,
+            name=name,
+            dtype=dtype,
+            ignore_class=ignore_class,
+            sparse_y_true=False,
+            sparse_y_pred=sparse_y_pred,
+            axis=axis,
+        )
 
     def get_config(self) -> dict:
         """The constructor arguments (Keras' keys)."""
-        return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype,
-                "ignore_class": self.ignore_class, "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+        return {
+            "num_classes": self.num_classes,
+            "name": self.name,
+            "dtype": self.dtype,
+            "ignore_class": self.ignore_class,
+            "sparse_y_pred": self.sparse_y_pred,
+            "axis": self.axis,
+        }

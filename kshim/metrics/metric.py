@@ -1,4 +1,5 @@
 """``Metric`` base class (stateful, with a generic stateless API) and the reduction metrics."""
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -25,6 +26,7 @@ class Metric:
     def __init__(self, dtype: str | None = None, name: str | None = None):
         if name is None:
             from .._naming import to_snake_case, uniquify
+
             name = uniquify(to_snake_case(type(self).__name__))
         self.name = name
         self._dtype = dtype or config.floatx()
@@ -35,13 +37,20 @@ class Metric:
     def dtype(self) -> str:
         return self._dtype
 
-    def add_variable(self, shape: Sequence[int] = (), initializer: Any = "zeros", dtype: str | None = None,
-                     aggregation: str = "sum", name: str | None = None) -> Variable:
+    def add_variable(
+        self,
+        shape: Sequence[int] = (),
+        initializer: Any = "zeros",
+        dtype: str | None = None,
+        aggregation: str = "sum",
+        name: str | None = None,
+    ) -> Variable:
         """Create and track a state variable (non-trainable)."""
         dtype = dtype or self._dtype
         shape = tuple(int(s) for s in shape)
         if isinstance(initializer, str):
             from .. import initializers
+
             initializer = initializers.get(initializer)
         value = initializer(shape, dtype) if callable(initializer) else ops.full(shape, initializer, dtype)
         v = Variable(value, dtype=dtype, trainable=False, aggregation=aggregation, name=name or "variable")
@@ -49,8 +58,9 @@ class Metric:
         self._variables.append(v)
         return v
 
-    def add_weight(self, shape: Sequence[int] = (), initializer: Any = None, dtype: str | None = None,
-                   name: str | None = None) -> Variable:
+    def add_weight(
+        self, shape: Sequence[int] = (), initializer: Any = None, dtype: str | None = None, name: str | None = None
+    ) -> Variable:
         return self.add_variable(shape, initializer or "zeros", dtype, name=name)
 
     @property
@@ -79,9 +89,11 @@ class Metric:
     def _check_values(self, values: Sequence[Any]) -> list:
         values = list(values)
         if len(values) != len(self.variables):
-            raise ValueError(f"Argument `metric_variables` must be a list of tensors corresponding 1:1 to "
-                             f"{type(self).__name__}().variables. Received list with length {len(values)}, "
-                             f"but expected {len(self.variables)} variables.")
+            raise ValueError(
+                f"Argument `metric_variables` must be a list of tensors corresponding 1:1 to "
+                f"{type(self).__name__}().variables. Received list with length {len(values)}, "
+                f"but expected {len(self.variables)} variables."
+            )
         return values
 
     def stateless_update_state(self, metric_variables: Sequence[Any], *args: Any, **kwargs: Any) -> list:
@@ -114,8 +126,9 @@ class Metric:
         return f"<{type(self).__name__} name={self.name}>"
 
 
-def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce_fn: Callable,
-                                dtype: str | None) -> tuple[Any, Any]:
+def reduce_to_samplewise_values(
+    values: Any, sample_weight: Any, reduce_fn: Callable, dtype: str | None
+) -> tuple[Any, Any]:
     """Weight ``values`` and reduce them to one value per sample (Keras' rules)."""
     dtype = dtype or config.floatx()
     values = ops.cast(values, dtype)
@@ -213,7 +226,8 @@ class MeanMetricWrapper(Mean):
         self._fn = fn
         self._fn_kwargs = kwargs
 
-    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+    # Keras' API: a Mean subclass whose update_state takes (y_true, y_pred), not Mean's (values).
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:  # type: ignore[override]
         mask = getattr(y_pred, "_keras_mask", None)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         sample_weight = apply_mask(sample_weight, mask, self.dtype, "sum")
@@ -230,5 +244,6 @@ class MeanMetricWrapper(Mean):
         config = dict(config)
         if isinstance(config.get("fn"), str):
             from . import get
+
             config["fn"] = get(config["fn"])
         return cls(**config)

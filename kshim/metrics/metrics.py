@@ -1,7 +1,8 @@
 """Keras 3 metrics: accuracies, regression errors, confusion-matrix metrics, AUC, F-scores, R2."""
+
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence, TypeVar
 
 import numpy as np
 
@@ -139,6 +140,7 @@ def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5, from
 # ---- mean-metric classes ---------------------------------------------------------------------------
 class _FnMetric(MeanMetricWrapper):
     """A ``MeanMetricWrapper`` with a fixed function and keyword options (set as attributes)."""
+
     _fn_default: Any = None
     _default_name = ""
     _options: dict = {}
@@ -160,9 +162,13 @@ class _FnMetric(MeanMetricWrapper):
         return {"name": self.name, "dtype": self.dtype, **self._fn_kwargs}
 
 
-def _with_signature(cls: type) -> type:
+_FnMetricT = TypeVar("_FnMetricT", bound="type[_FnMetric]")
+
+
+def _with_signature(cls: _FnMetricT) -> _FnMetricT:
     """Give ``cls.__init__`` an ``inspect.signature`` listing its arguments in Keras' positional order."""
     import inspect
+
     P = inspect.Parameter
     order = cls._positional or ("name", "dtype", *cls._options)
     defaults = {"name": cls._default_name, "dtype": None, **cls._options}
@@ -172,21 +178,36 @@ def _with_signature(cls: type) -> type:
         base_init(self, *args, **kwargs)
 
     __init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [P("self", P.POSITIONAL_OR_KEYWORD)] + [P(k, P.POSITIONAL_OR_KEYWORD, default=defaults[k]) for k in order])
+        [P("self", P.POSITIONAL_OR_KEYWORD)] + [P(k, P.POSITIONAL_OR_KEYWORD, default=defaults[k]) for k in order]
+    )
     __init__.__doc__ = cls.__doc__
-    cls.__init__ = __init__
+    cls.__init__ = __init__  # type: ignore[method-assign]  # replacing the class's __init__ is the point
     return cls
 
 
-def _fn_metric(cls_name: str, fn: Any, default_name: str, doc: str, positional: tuple | None = None,
-               **options: Any) -> type:
-    cls = type(cls_name, (_FnMetric,), {"_fn_default": staticmethod(fn), "_default_name": default_name,
-                                        "_options": options, "_positional": positional, "__doc__": doc,
-                                        "__module__": __name__})
+def _fn_metric(
+    cls_name: str, fn: Any, default_name: str, doc: str, positional: tuple | None = None, **options: Any
+) -> type:
+    cls = type(
+        cls_name,
+        (_FnMetric,),
+        {
+            "_fn_default": staticmethod(fn),
+            "_default_name": default_name,
+            "_options": options,
+            "_positional": positional,
+            "__doc__": doc,
+            "__module__": __name__,
+        },
+    )
     return _with_signature(cls)
 
 
-Accuracy = _fn_metric("Accuracy", accuracy, "accuracy", """How often predictions equal labels.
+Accuracy = _fn_metric(
+    "Accuracy",
+    accuracy,
+    "accuracy",
+    """How often predictions equal labels.
 
     The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
     ``1.0`` where ``y_true == y_pred``, else ``0.0``.
@@ -194,9 +215,13 @@ Accuracy = _fn_metric("Accuracy", accuracy, "accuracy", """How often predictions
     Args:
         name: The metric's name (default ``"accuracy"``).
         dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
-    """)
-BinaryAccuracy = _fn_metric("BinaryAccuracy", binary_accuracy, "binary_accuracy",
-                            """How often ``y_pred > threshold`` matches binary labels.
+    """,
+)
+BinaryAccuracy = _fn_metric(
+    "BinaryAccuracy",
+    binary_accuracy,
+    "binary_accuracy",
+    """How often ``y_pred > threshold`` matches binary labels.
 
     The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
     :func:`binary_accuracy`.
@@ -205,9 +230,14 @@ BinaryAccuracy = _fn_metric("BinaryAccuracy", binary_accuracy, "binary_accuracy"
         name: The metric's name (default ``"binary_accuracy"``).
         dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
         threshold: Predictions strictly above it count as 1 (default 0.5).
-    """, threshold=0.5)
-CategoricalAccuracy = _fn_metric("CategoricalAccuracy", categorical_accuracy, "categorical_accuracy",
-                                 """How often the argmax matches one-hot labels.
+    """,
+    threshold=0.5,
+)
+CategoricalAccuracy = _fn_metric(
+    "CategoricalAccuracy",
+    categorical_accuracy,
+    "categorical_accuracy",
+    """How often the argmax matches one-hot labels.
 
     The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
     :func:`categorical_accuracy`.
@@ -215,9 +245,13 @@ CategoricalAccuracy = _fn_metric("CategoricalAccuracy", categorical_accuracy, "c
     Args:
         name: The metric's name (default ``"categorical_accuracy"``).
         dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
-    """)
-SparseCategoricalAccuracy = _fn_metric("SparseCategoricalAccuracy", sparse_categorical_accuracy,
-                                       "sparse_categorical_accuracy", """How often the argmax matches integer labels.
+    """,
+)
+SparseCategoricalAccuracy = _fn_metric(
+    "SparseCategoricalAccuracy",
+    sparse_categorical_accuracy,
+    "sparse_categorical_accuracy",
+    """How often the argmax matches integer labels.
 
     The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
     :func:`sparse_categorical_accuracy`.
@@ -225,9 +259,13 @@ SparseCategoricalAccuracy = _fn_metric("SparseCategoricalAccuracy", sparse_categ
     Args:
         name: The metric's name (default ``"sparse_categorical_accuracy"``).
         dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
-    """)
-TopKCategoricalAccuracy = _fn_metric("TopKCategoricalAccuracy", top_k_categorical_accuracy,
-                                     "top_k_categorical_accuracy", """Top-k accuracy with one-hot labels.
+    """,
+)
+TopKCategoricalAccuracy = _fn_metric(
+    "TopKCategoricalAccuracy",
+    top_k_categorical_accuracy,
+    "top_k_categorical_accuracy",
+    """Top-k accuracy with one-hot labels.
 
     The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
     :func:`top_k_categorical_accuracy`.
@@ -237,9 +275,14 @@ TopKCategoricalAccuracy = _fn_metric("TopKCategoricalAccuracy", top_k_categorica
         name: The metric's name (default ``"top_k_categorical_accuracy"``).
         dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
     """,
-                                     positional=("k", "name", "dtype"), k=5)
-MeanSquaredError = _fn_metric("MeanSquaredError", losses.mean_squared_error, "mean_squared_error",
-                              """Mean of squared errors.
+    positional=("k", "name", "dtype"),
+    k=5,
+)
+MeanSquaredError = _fn_metric(
+    "MeanSquaredError",
+    losses.mean_squared_error,
+    "mean_squared_error",
+    """Mean of squared errors.
 
     The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
     :func:`kshim.losses.mean_squared_error`.
@@ -247,9 +290,13 @@ MeanSquaredError = _fn_metric("MeanSquaredError", losses.mean_squared_error, "me
     Args:
         name: The metric's name (default ``"mean_squared_error"``).
         dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
-    """)
-MeanAbsoluteError = _fn_metric("MeanAbsoluteError", losses.mean_absolute_error, "mean_absolute_error",
-                               """Mean of absolute errors.
+    """,
+)
+MeanAbsoluteError = _fn_metric(
+    "MeanAbsoluteError",
+    losses.mean_absolute_error,
+    "mean_absolute_error",
+    """Mean of absolute errors.
 
     The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
     :func:`kshim.losses.mean_absolute_error`.
@@ -257,9 +304,13 @@ MeanAbsoluteError = _fn_metric("MeanAbsoluteError", losses.mean_absolute_error, 
     Args:
         name: The metric's name (default ``"mean_absolute_error"``).
         dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
-    """)
-MeanAbsolutePercentageError = _fn_metric("MeanAbsolutePercentageError", losses.mean_absolute_percentage_error,
-                                         "mean_absolute_percentage_error", """Mean absolute percentage error.
+    """,
+)
+MeanAbsolutePercentageError = _fn_metric(
+    "MeanAbsolutePercentageError",
+    losses.mean_absolute_percentage_error,
+    "mean_absolute_percentage_error",
+    """Mean absolute percentage error.
 
     The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
     :func:`kshim.losses.mean_absolute_percentage_error`.
@@ -267,9 +318,13 @@ MeanAbsolutePercentageError = _fn_metric("MeanAbsolutePercentageError", losses.m
     Args:
         name: The metric's name (default ``"mean_absolute_percentage_error"``).
         dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
-    """)
-MeanSquaredLogarithmicError = _fn_metric("MeanSquaredLogarithmicError", losses.mean_squared_logarithmic_error,
-                                         "mean_squared_logarithmic_error", """Mean squared logarithmic error.
+    """,
+)
+MeanSquaredLogarithmicError = _fn_metric(
+    "MeanSquaredLogarithmicError",
+    losses.mean_squared_logarithmic_error,
+    "mean_squared_logarithmic_error",
+    """Mean squared logarithmic error.
 
     The mean over all samples seen (``update_state(y_true, y_pred, sample_weight=None)``) of
     :func:`kshim.losses.mean_squared_logarithmic_error`.
@@ -277,7 +332,8 @@ MeanSquaredLogarithmicError = _fn_metric("MeanSquaredLogarithmicError", losses.m
     Args:
         name: The metric's name (default ``"mean_squared_logarithmic_error"``).
         dtype: The dtype of the state and result (default ``kshim.config.floatx()``).
-    """)
+    """,
+)
 
 
 @_with_signature
@@ -294,6 +350,11 @@ class SparseTopKCategoricalAccuracy(_FnMetric):
         from_sorted_ids: Whether ``y_pred`` holds class ids sorted from the highest score down rather than
             scores (default False).
     """
+
+    if TYPE_CHECKING:  # options, set (with setattr) by _FnMetric.__init__
+        k: int
+        from_sorted_ids: bool
+
     _fn_default = staticmethod(sparse_top_k_categorical_accuracy)
     _default_name = "sparse_top_k_categorical_accuracy"
     _options = {"k": 5, "from_sorted_ids": False}
@@ -320,7 +381,8 @@ class RootMeanSquaredError(Mean):
     def __init__(self, name: str = "root_mean_squared_error", dtype: str | None = None):
         super().__init__(name=name, dtype=dtype)
 
-    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+    # Keras' API: a Mean subclass whose update_state takes (y_true, y_pred), not Mean's (values).
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:  # type: ignore[override]
         y_true = ops.convert_to_tensor(y_true, self.dtype)
         y_pred = ops.convert_to_tensor(y_pred, self.dtype)
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -357,10 +419,18 @@ def _bucket_index(y_pred: Any, num_thresholds: int, with_epsilon: bool, dtype: s
     return bucket
 
 
-def update_confusion_matrix(variables: dict, y_true: Any, y_pred: Any, thresholds: Sequence[float],
-                            top_k: int | None = None, class_id: int | None = None, sample_weight: Any = None,
-                            multi_label: bool = False, label_weights: Any = None,
-                            thresholds_distributed_evenly: bool = False) -> None:
+def update_confusion_matrix(
+    variables: dict,
+    y_true: Any,
+    y_pred: Any,
+    thresholds: Sequence[float] | np.ndarray,
+    top_k: int | None = None,
+    class_id: int | None = None,
+    sample_weight: Any = None,
+    multi_label: bool = False,
+    label_weights: Any = None,
+    thresholds_distributed_evenly: bool = False,
+) -> None:
     """Add weighted counts of ``y_pred > threshold`` vs ``y_true`` to ``variables``.
 
     Args:
@@ -393,8 +463,10 @@ def update_confusion_matrix(variables: dict, y_true: Any, y_pred: Any, threshold
         y_pred = _filter_top_k(y_pred, top_k)
     if class_id is not None:
         if len(ops.shape(y_pred)) == 1:
-            raise ValueError("When class_id is provided, y_pred must be a 2D array with shape "
-                             f"(num_samples, num_classes), found shape: {ops.shape(y_pred)}")
+            raise ValueError(
+                "When class_id is provided, y_pred must be a 2D array with shape "
+                f"(num_samples, num_classes), found shape: {ops.shape(y_pred)}"
+            )
         y_true = ops.expand_dims(y_true[..., class_id], -1)
         y_pred = ops.expand_dims(y_pred[..., class_id], -1)
     weights = None
@@ -419,14 +491,20 @@ def update_confusion_matrix(variables: dict, y_true: Any, y_pred: Any, threshold
     else:
         pred_pos = ops.greater(preds, thr_b)
     label_pos = ops.broadcast_to(labels, ops.shape(pred_pos))
-    pairs = {"tp": (label_pos, pred_pos), "fn": (label_pos, ops.logical_not(pred_pos)),
-             "fp": (ops.logical_not(label_pos), pred_pos),
-             "tn": (ops.logical_not(label_pos), ops.logical_not(pred_pos))}
+    pairs = {
+        "tp": (label_pos, pred_pos),
+        "fn": (label_pos, ops.logical_not(pred_pos)),
+        "fp": (ops.logical_not(label_pos), pred_pos),
+        "tn": (ops.logical_not(label_pos), ops.logical_not(pred_pos)),
+    }
     for key, var in variables.items():
         lab, pr = pairs[key]
         both = ops.logical_and(lab, pr)
-        vals = ops.cast(both, dtype) if w is None else ops.where(both, ops.broadcast_to(w, ops.shape(both)),
-                                                                 ops.cast(0, dtype))
+        vals = (
+            ops.cast(both, dtype)
+            if w is None
+            else ops.where(both, ops.broadcast_to(w, ops.shape(both)), ops.cast(0, dtype))
+        )
         var.assign(ops.add(var, ops.sum(vals, axis=1)))
 
 
@@ -443,8 +521,14 @@ def _parse_thresholds(thresholds: Any, default: float) -> list:
 class _PrecisionRecall(Metric):
     _second = ""
 
-    def __init__(self, thresholds: Any = None, top_k: int | None = None, class_id: int | None = None,
-                 name: str | None = None, dtype: str | None = None):
+    def __init__(
+        self,
+        thresholds: Any = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: str | None = None,
+    ):
         super().__init__(name=name, dtype=dtype)
         self.init_thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
         self.thresholds = _parse_thresholds(thresholds, 0.5 if top_k is None else NEG_INF)
@@ -455,10 +539,16 @@ class _PrecisionRecall(Metric):
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         key = "fp" if self._second == "false_positives" else "fn"
-        update_confusion_matrix({"tp": self.true_positives, key: getattr(self, self._second)}, y_true, y_pred,
-                                self.thresholds, top_k=self.top_k, class_id=self.class_id,
-                                sample_weight=sample_weight,
-                                thresholds_distributed_evenly=self._thresholds_distributed_evenly)
+        update_confusion_matrix(
+            {"tp": self.true_positives, key: getattr(self, self._second)},
+            y_true,
+            y_pred,
+            self.thresholds,
+            top_k=self.top_k,
+            class_id=self.class_id,
+            sample_weight=sample_weight,
+            thresholds_distributed_evenly=self._thresholds_distributed_evenly,
+        )
 
     def result(self) -> Any:
         tp = self.true_positives.value
@@ -466,8 +556,12 @@ class _PrecisionRecall(Metric):
         return r[0] if len(self.thresholds) == 1 else r
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "thresholds": self.init_thresholds, "top_k": self.top_k,
-                "class_id": self.class_id}
+        return {
+            **super().get_config(),
+            "thresholds": self.init_thresholds,
+            "top_k": self.top_k,
+            "class_id": self.class_id,
+        }
 
 
 class Precision(_PrecisionRecall):
@@ -489,6 +583,7 @@ class Precision(_PrecisionRecall):
         ValueError: If a threshold is None or outside ``[0, 1]`` (and, on update, ``class_id`` with 1-D
             predictions).
     """
+
     _second = "false_positives"
 
 
@@ -511,4 +606,5 @@ class Recall(_PrecisionRecall):
         ValueError: If a threshold is None or outside ``[0, 1]`` (and, on update, ``class_id`` with 1-D
             predictions).
     """
+
     _second = "false_negatives"

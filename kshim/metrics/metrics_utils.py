@@ -4,6 +4,7 @@
 also ``str`` (``AUCCurve.PR == "PR"``), so code comparing them with the option strings keeps working; the
 config records ``.value``, a plain string, as Keras does.
 """
+
 from __future__ import annotations
 
 from enum import Enum
@@ -57,6 +58,8 @@ class AUCSummationMethod(str, Enum):
         """
         value = str(getattr(key, "value", key)).upper()
         if value not in AUCSummationMethod.__members__:
-            raise ValueError(f'Invalid AUC summation method value: "{key}". Expected values are '
-                             '["interpolation", "majoring", "minoring"]')
+            raise ValueError(
+                f'Invalid AUC summation method value: "{key}". Expected values are '
+                '["interpolation", "majoring", "minoring"]'
+            )
         return AUCSummationMethod[value]

@@ -1,7 +1,8 @@
 """AUC, F-beta / F1 and R2 score metrics (Keras 3 semantics)."""
+
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -11,6 +12,8 @@ from .metric import Metric
 from .metrics_utils import AUCCurve, AUCSummationMethod
 from .metrics import is_evenly_distributed_thresholds, update_confusion_matrix
 
+if TYPE_CHECKING:
+    from ..variables import Variable
 
 
 class AUC(Metric):
@@ -44,10 +47,25 @@ class AUC(Metric):
             ``num_labels`` without ``multi_label``.
     """
 
-    def __init__(self, num_thresholds: int = 200, curve: str = "ROC", summation_method: str = "interpolation",
-                 name: str | None = None, dtype: str | None = None, thresholds: Sequence[float] | None = None,
-                 multi_label: bool = False, num_labels: int | None = None, label_weights: Any = None,
-                 from_logits: bool = False):
+    if TYPE_CHECKING:  # state variables, created (with setattr) once the input shape is known
+        true_positives: Variable
+        false_positives: Variable
+        true_negatives: Variable
+        false_negatives: Variable
+
+    def __init__(
+        self,
+        num_thresholds: int = 200,
+        curve: str = "ROC",
+        summation_method: str = "interpolation",
+        name: str | None = None,
+        dtype: str | None = None,
+        thresholds: Sequence[float] | None = None,
+        multi_label: bool = False,
+        num_labels: int | None = None,
+        label_weights: Any = None,
+        from_logits: bool = False,
+    ):
         curve = AUCCurve.from_str(curve)
         summation_method = AUCSummationMethod.from_str(summation_method)
         self._init_from_thresholds = thresholds is not None
@@ -57,8 +75,9 @@ class AUC(Metric):
             self._thresholds_distributed_evenly = is_evenly_distributed_thresholds([0.0] + thresholds + [1.0])
         else:
             if num_thresholds <= 1:
-                raise ValueError(f"Argument `num_thresholds` must be an integer > 1. "
-                                 f"Received: num_thresholds={num_thresholds}")
+                raise ValueError(
+                    f"Argument `num_thresholds` must be an integer > 1. Received: num_thresholds={num_thresholds}"
+                )
             self.num_thresholds = num_thresholds
             thresholds = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self._thresholds_distributed_evenly = True
@@ -67,8 +86,9 @@ class AUC(Metric):
         self.curve, self.summation_method = curve, summation_method
         super().__init__(name=name, dtype=dtype)
         self.multi_label, self.num_labels = multi_label, num_labels
-        self.label_weights = None if label_weights is None else ops.convert_to_tensor(
-            np.asarray(label_weights), self.dtype)
+        self.label_weights = (
+            None if label_weights is None else ops.convert_to_tensor(np.asarray(label_weights), self.dtype)
+        )
         self._from_logits = from_logits
         self._built = False
         if multi_label:
@@ -87,7 +107,7 @@ class AUC(Metric):
         if self.multi_label:
             if len(shape) != 2:
                 raise ValueError(f"`y_pred` must have rank 2 when `multi_label=True`. Found rank {len(shape)}.")
-            var_shape = (self.num_thresholds, int(shape[1]))
+            var_shape: tuple[int, ...] = (self.num_thresholds, int(shape[1]))
         else:
             var_shape = (self.num_thresholds,)
         for n in ("true_positives", "false_positives", "true_negatives", "false_negatives"):
@@ -100,11 +120,21 @@ class AUC(Metric):
             self._build(ops.shape(y_pred))
         if self._from_logits:
             y_pred = ops.sigmoid(y_pred)
-        update_confusion_matrix({"tp": self.true_positives, "tn": self.true_negatives, "fp": self.false_positives,
-                                 "fn": self.false_negatives}, y_true, y_pred, self._thresholds,
-                                sample_weight=sample_weight, multi_label=self.multi_label,
-                                label_weights=None if self.multi_label else self.label_weights,
-                                thresholds_distributed_evenly=self._thresholds_distributed_evenly)
+        update_confusion_matrix(
+            {
+                "tp": self.true_positives,
+                "tn": self.true_negatives,
+                "fp": self.false_positives,
+                "fn": self.false_negatives,
+            },
+            y_true,
+            y_pred,
+            self._thresholds,
+            sample_weight=sample_weight,
+            multi_label=self.multi_label,
+            label_weights=None if self.multi_label else self.label_weights,
+            thresholds_distributed_evenly=self._thresholds_distributed_evenly,
+        )
 
     def _by_label(self, terms: Any) -> Any:
         if not self.multi_label:
@@ -123,10 +153,15 @@ class AUC(Metric):
         dp = ops.subtract(p[: n - 1], p[1:])
         slope = ops.divide_no_nan(dtp, ops.maximum(dp, 0))
         intercept = ops.subtract(tp[1:], ops.multiply(slope, p[1:]))
-        ratio = ops.where(ops.logical_and(ops.greater(p[: n - 1], 0), ops.greater(p[1:], 0)),
-                          ops.divide_no_nan(p[: n - 1], ops.maximum(p[1:], 0)), ops.ones_like(p[1:]))
-        inc = ops.divide_no_nan(ops.multiply(slope, ops.add(dtp, ops.multiply(intercept, ops.log(ratio)))),
-                                ops.maximum(ops.add(tp[1:], fn[1:]), 0))
+        ratio = ops.where(
+            ops.logical_and(ops.greater(p[: n - 1], 0), ops.greater(p[1:], 0)),
+            ops.divide_no_nan(p[: n - 1], ops.maximum(p[1:], 0)),
+            ops.ones_like(p[1:]),
+        )
+        inc = ops.divide_no_nan(
+            ops.multiply(slope, ops.add(dtp, ops.multiply(intercept, ops.log(ratio)))),
+            ops.maximum(ops.add(tp[1:], fn[1:]), 0),
+        )
         return self._by_label(inc)
 
     def result(self) -> Any:
@@ -161,11 +196,16 @@ class AUC(Metric):
 
     def get_config(self) -> dict:
         lw = self.label_weights
-        cfg = {**super().get_config(), "num_thresholds": self.num_thresholds, "curve": self.curve.value,
-               "summation_method": self.summation_method.value, "multi_label": self.multi_label,
-               "num_labels": self.num_labels,
-               "label_weights": None if lw is None else ops.convert_to_numpy(lw).tolist(),
-               "from_logits": self._from_logits}
+        cfg = {
+            **super().get_config(),
+            "num_thresholds": self.num_thresholds,
+            "curve": self.curve.value,
+            "summation_method": self.summation_method.value,
+            "multi_label": self.multi_label,
+            "num_labels": self.num_labels,
+            "label_weights": None if lw is None else ops.convert_to_numpy(lw).tolist(),
+            "from_logits": self._from_logits,
+        }
         if self._init_from_thresholds:
             cfg["thresholds"] = [float(t) for t in self._thresholds[1:-1]]
         return cfg
@@ -192,23 +232,43 @@ class FBetaScore(Metric):
             inputs that are not 2-D).
     """
 
-    def __init__(self, average: str | None = None, beta: float = 1.0, threshold: float | None = None,
-                 name: str = "fbeta_score", dtype: str | None = None):
+    if TYPE_CHECKING:  # state variables, created (with setattr) once the input shape is known
+        true_positives: Variable
+        false_positives: Variable
+        false_negatives: Variable
+        intermediate_weights: Variable
+
+    def __init__(
+        self,
+        average: str | None = None,
+        beta: float = 1.0,
+        threshold: float | None = None,
+        name: str = "fbeta_score",
+        dtype: str | None = None,
+    ):
         if average not in (None, "micro", "macro", "weighted"):
-            raise ValueError("Invalid `average` argument value. Expected one of: "
-                             f"{{None, 'micro', 'macro', 'weighted'}}. Received: average={average}")
+            raise ValueError(
+                "Invalid `average` argument value. Expected one of: "
+                f"{{None, 'micro', 'macro', 'weighted'}}. Received: average={average}"
+            )
         if not isinstance(beta, float):
-            raise ValueError("Invalid `beta` argument value. It should be a Python float. "
-                             f"Received: beta={beta} of type '{type(beta)}'")
+            raise ValueError(
+                "Invalid `beta` argument value. It should be a Python float. "
+                f"Received: beta={beta} of type '{type(beta)}'"
+            )
         if beta <= 0.0:
             raise ValueError(f"Invalid `beta` argument value. It should be > 0. Received: beta={beta}")
         if threshold is not None:
             if not isinstance(threshold, float):
-                raise ValueError("Invalid `threshold` argument value. It should be a Python float. "
-                                 f"Received: threshold={threshold} of type '{type(threshold)}'")
+                raise ValueError(
+                    "Invalid `threshold` argument value. It should be a Python float. "
+                    f"Received: threshold={threshold} of type '{type(threshold)}'"
+                )
             if not 0.0 < threshold <= 1.0:
-                raise ValueError("Invalid `threshold` argument value. It should verify 0 < threshold <= 1. "
-                                 f"Received: threshold={threshold}")
+                raise ValueError(
+                    "Invalid `threshold` argument value. It should verify 0 < threshold <= 1. "
+                    f"Received: threshold={threshold}"
+                )
         super().__init__(name=name, dtype=dtype)
         self.average, self.beta, self.threshold = average, beta, threshold
         self.axis = None if average == "micro" else 0
@@ -216,12 +276,16 @@ class FBetaScore(Metric):
 
     def _build(self, true_shape: tuple, pred_shape: tuple) -> None:
         if len(pred_shape) != 2 or len(true_shape) != 2:
-            raise ValueError(f"{type(self).__name__} expects 2D inputs with shape (batch_size, output_dim). "
-                             f"Received input shapes: y_pred.shape={pred_shape} and y_true.shape={true_shape}.")
+            raise ValueError(
+                f"{type(self).__name__} expects 2D inputs with shape (batch_size, output_dim). "
+                f"Received input shapes: y_pred.shape={pred_shape} and y_true.shape={true_shape}."
+            )
         if pred_shape[-1] is None or true_shape[-1] is None:
-            raise ValueError(f"{type(self).__name__} expects 2D inputs with shape (batch_size, output_dim), with "
-                             f"output_dim fully defined (not None). Received input shapes: "
-                             f"y_pred.shape={pred_shape} and y_true.shape={true_shape}.")
+            raise ValueError(
+                f"{type(self).__name__} expects 2D inputs with shape (batch_size, output_dim), with "
+                f"output_dim fully defined (not None). Received input shapes: "
+                f"y_pred.shape={pred_shape} and y_true.shape={true_shape}."
+            )
         shape = () if self.average == "micro" else (int(pred_shape[-1]),)
         for n in ("true_positives", "false_positives", "false_negatives", "intermediate_weights"):
             setattr(self, n, self.add_variable(shape, "zeros", self.dtype, name=n))
@@ -256,7 +320,7 @@ class FBetaScore(Metric):
         tp = self.true_positives.value
         precision = ops.divide(tp, ops.add(ops.add(tp, self.false_positives.value), eps))
         recall = ops.divide(tp, ops.add(ops.add(tp, self.false_negatives.value), eps))
-        b2 = self.beta ** 2
+        b2 = self.beta**2
         mean = ops.divide(ops.multiply(precision, recall), ops.add(ops.add(ops.multiply(b2, precision), recall), eps))
         f = ops.multiply(mean, 1 + b2)
         if self.average == "weighted":
@@ -289,8 +353,13 @@ class F1Score(FBetaScore):
         ValueError: For an invalid ``average`` or ``threshold``.
     """
 
-    def __init__(self, average: str | None = None, threshold: float | None = None, name: str = "f1_score",
-                 dtype: str | None = None):
+    def __init__(
+        self,
+        average: str | None = None,
+        threshold: float | None = None,
+        name: str = "f1_score",
+        dtype: str | None = None,
+    ):
         super().__init__(average=average, beta=1.0, threshold=threshold, name=name, dtype=dtype)
 
     def get_config(self) -> dict:
@@ -320,15 +389,24 @@ class R2Score(Metric):
             update, inputs that are not 2-D).
     """
 
-    def __init__(self, class_aggregation: str | None = "uniform_average", num_regressors: int = 0,
-                 name: str = "r2_score", dtype: str | None = None):
+    def __init__(
+        self,
+        class_aggregation: str | None = "uniform_average",
+        num_regressors: int = 0,
+        name: str = "r2_score",
+        dtype: str | None = None,
+    ):
         if class_aggregation not in (None, "uniform_average", "variance_weighted_average"):
-            raise ValueError("Invalid value for argument `class_aggregation`. Expected one of "
-                             "(None, 'uniform_average', 'variance_weighted_average'). "
-                             f"Received: class_aggregation={class_aggregation}")
+            raise ValueError(
+                "Invalid value for argument `class_aggregation`. Expected one of "
+                "(None, 'uniform_average', 'variance_weighted_average'). "
+                f"Received: class_aggregation={class_aggregation}"
+            )
         if num_regressors < 0:
-            raise ValueError(f"Invalid value for argument `num_regressors`. Expected a value >= 0. "
-                             f"Received: num_regressors={num_regressors}")
+            raise ValueError(
+                f"Invalid value for argument `num_regressors`. Expected a value >= 0. "
+                f"Received: num_regressors={num_regressors}"
+            )
         super().__init__(name=name, dtype=dtype)
         self.class_aggregation, self.num_regressors = class_aggregation, num_regressors
         self.num_samples = self.add_variable((), "zeros", name="num_samples")
@@ -336,12 +414,16 @@ class R2Score(Metric):
 
     def _build(self, true_shape: tuple, pred_shape: tuple) -> None:
         if len(pred_shape) != 2 or len(true_shape) != 2:
-            raise ValueError("R2Score expects 2D inputs with shape (batch_size, output_dim). Received input "
-                             f"shapes: y_pred.shape={pred_shape} and y_true.shape={true_shape}.")
+            raise ValueError(
+                "R2Score expects 2D inputs with shape (batch_size, output_dim). Received input "
+                f"shapes: y_pred.shape={pred_shape} and y_true.shape={true_shape}."
+            )
         if pred_shape[-1] is None or true_shape[-1] is None:
-            raise ValueError("R2Score expects 2D inputs with shape (batch_size, output_dim), with output_dim fully "
-                             f"defined (not None). Received input shapes: y_pred.shape={pred_shape} and "
-                             f"y_true.shape={true_shape}.")
+            raise ValueError(
+                "R2Score expects 2D inputs with shape (batch_size, output_dim), with output_dim fully "
+                f"defined (not None). Received input shapes: y_pred.shape={pred_shape} and "
+                f"y_true.shape={true_shape}."
+            )
         n = (int(pred_shape[-1]),)
         self.squared_sum = self.add_variable(n, "zeros", name="squared_sum")
         self.sum = self.add_variable(n, "zeros", name="sum")
@@ -381,10 +463,15 @@ class R2Score(Metric):
             # NOTE: Keras compares against num_samples in Python (a host sync); here the check is traceable.
             n = ops.cast(self.num_samples.value, "float32")
             p = float(self.num_regressors)
-            adjusted = ops.subtract(1.0, ops.divide(ops.multiply(ops.subtract(1.0, r2), ops.subtract(n, 1.0)),
-                                                    ops.subtract(ops.subtract(n, p), 1.0)))
-            r2 = ops.where(ops.greater(p, ops.subtract(n, 1.0)), r2,
-                           ops.where(ops.equal(p, ops.subtract(n, 1.0)), r2, adjusted))
+            adjusted = ops.subtract(
+                1.0,
+                ops.divide(
+                    ops.multiply(ops.subtract(1.0, r2), ops.subtract(n, 1.0)), ops.subtract(ops.subtract(n, p), 1.0)
+                ),
+            )
+            r2 = ops.where(
+                ops.greater(p, ops.subtract(n, 1.0)), r2, ops.where(ops.equal(p, ops.subtract(n, 1.0)), r2, adjusted)
+            )
         return r2
 
     def reset_state(self) -> None:
@@ -392,6 +479,8 @@ class R2Score(Metric):
             v.assign(ops.zeros(v.shape, dtype=v.dtype))
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "class_aggregation": self.class_aggregation,
-                "num_regressors": self.num_regressors}
-
+        return {
+            **super().get_config(),
+            "class_aggregation": self.class_aggregation,
+            "num_regressors": self.num_regressors,
+        }

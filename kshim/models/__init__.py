@@ -1,4 +1,5 @@
 """``kshim.models``: Model, Sequential, functional models, and loading."""
+
 from .functional import Functional  # noqa: F401
 from .model import Model  # noqa: F401
 from .sequential import Sequential  # noqa: F401
@@ -18,6 +19,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
         The loaded model, with its weights.
     """
     from ..saving.saving_api import load_model as _load
+
     return _load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
@@ -36,6 +38,7 @@ def model_from_json(json_string, custom_objects=None):
     import json
 
     from .._serialization import deserialize_keras_object
+
     return deserialize_keras_object(json.loads(json_string), custom_objects=custom_objects)
 
 
@@ -55,12 +58,18 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     Raises:
         NotImplementedError: one of the unsupported arguments was given.
     """
-    for arg, value in (("input_tensors", input_tensors), ("clone_function", clone_function),
-                       ("call_function", call_function)):
+    for arg, value in (
+        ("input_tensors", input_tensors),
+        ("clone_function", clone_function),
+        ("call_function", call_function),
+    ):
         if value is not None:
-            raise NotImplementedError(f"kshim.models.clone_model does not support `{arg}` yet; clone with the "
-                                      f"defaults, or rebuild the model yourself.")
+            raise NotImplementedError(
+                f"kshim.models.clone_model does not support `{arg}` yet; clone with the "
+                f"defaults, or rebuild the model yourself."
+            )
     from .._serialization import deserialize_keras_object, serialize_keras_object
+
     cfg = serialize_keras_object(model)
     cfg.pop("compile_config", None)
     return deserialize_keras_object(cfg)

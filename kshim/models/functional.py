@@ -1,4 +1,5 @@
 """Functional models: a graph of layer calls recorded on KerasTensors, replayed on real data."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,7 +25,8 @@ def _check_tensors(struct: Any, what: str) -> None:
             raise ArgumentError(
                 f"Model {what} must be KerasTensors (e.g. from kshim.Input(...) or from calling a layer on one), "
                 f"but got the layer {t.name!r} ({type(t).__name__}) itself. Call the layer on a tensor: "
-                f"`x = {type(t).__name__}(...)(inputs)`.")
+                f"`x = {type(t).__name__}(...)(inputs)`."
+            )
         if not isinstance(t, KerasTensor):
             raise TypeError(f"Model {what} must be KerasTensors, got {type(t).__name__}: {t!r}.")
 
@@ -59,8 +61,10 @@ def _topological_nodes(outputs: list, inputs: list) -> list:
     order = sorted(by_id.values(), key=lambda n: (-depth[id(n)], discovered[id(n)]))
     for node in order:
         if isinstance(node.layer, InputLayer) and not any(id(t) in input_ids for t in node.output_tensors):
-            raise ValueError(f"Graph disconnected: the output depends on input {node.layer.name!r}, which is not "
-                             f"among the model's inputs.")
+            raise ValueError(
+                f"Graph disconnected: the output depends on input {node.layer.name!r}, which is not "
+                f"among the model's inputs."
+            )
     return order
 
 
@@ -77,16 +81,19 @@ def _start_at_intermediate_inputs(inputs: Any, outputs: Any) -> tuple[Any, Any]:
     if all(_is_input_tensor(t) for t in flat_in):
         return inputs, outputs
     from ..layers.input_layer import Input
+
     mapping: dict[int, Any] = {}
     for t in flat_in:
         mapping[id(t)] = t if _is_input_tensor(t) else Input(batch_shape=tuple(t.shape), dtype=t.dtype)
 
     def sub(x: Any) -> Any:
         return mapping.get(id(x), x) if isinstance(x, KerasTensor) else x
+
     for node in _topological_nodes(_flatten(outputs), flat_in):
         if isinstance(node.layer, InputLayer):
             continue
-        args, kwargs = optree.tree_map(sub, (node.args, node.kwargs), namespace="kshim")
+        call: Any = (node.args, node.kwargs)  # one pytree (optree's PyTree type rejects this tuple)
+        args, kwargs = optree.tree_map(sub, call, namespace="kshim")
         new_out = node.layer(*args, **kwargs)
         for old, new in zip(node.output_tensors, _flatten(new_out)):
             mapping[id(old)] = new
@@ -119,9 +126,11 @@ def functional_like_constructor(cls: type) -> bool:
     """Whether ``cls(inputs, outputs, name=..., trainable=...)`` rebuilds a model of that class
     (Keras revives such subclasses from a functional config)."""
     import inspect
+
     if cls in (Model, Functional):
         return True
-    params = [p for p in inspect.signature(cls.__init__).parameters.values()][1:]
+    # (getattr: mypy rejects reading __init__ off a class object, which is what is wanted here)
+    params = [p for p in inspect.signature(getattr(cls, "__init__")).parameters.values()][1:]
     names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     has_var = any(p.kind is p.VAR_POSITIONAL for p in params) and any(p.kind is p.VAR_KEYWORD for p in params)
     return names[:2] == ["inputs", "outputs"] or has_var
@@ -129,6 +138,7 @@ def functional_like_constructor(cls: type) -> bool:
 
 class Functional(Model):
     """A model defined by ``Model(inputs, outputs)``."""
+
     _keras_module = "keras.src.models.functional"  # written for exactly this class (see kshim._serialization)
 
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True, **kwargs: Any):
@@ -178,23 +188,27 @@ class Functional(Model):
             if isinstance(self._inputs_struct, dict):
                 missing = [k for k in self._inputs_struct if k not in inputs]
                 if missing:
-                    raise ValueError(f"Model {self.name!r}: missing inputs {missing}; expected keys "
-                                     f"{list(self._inputs_struct)}.")
+                    raise ValueError(
+                        f"Model {self.name!r}: missing inputs {missing}; expected keys {list(self._inputs_struct)}."
+                    )
                 # the same order as self._inputs (optree flattens dicts by sorted key)
                 return _flatten({k: inputs[k] for k in self._inputs_struct})
             names = [t._history[0].layer.name for t in self._inputs]
             if all(n in inputs for n in names):
                 return [inputs[n] for n in names]
-            raise ValueError(f"Model {self.name!r}: input dict keys {sorted(inputs)} do not match the input "
-                             f"names {names}.")
+            raise ValueError(
+                f"Model {self.name!r}: input dict keys {sorted(inputs)} do not match the input names {names}."
+            )
         flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         if len(flat) != len(self._inputs):
-            raise ValueError(f"Model {self.name!r} expects {len(self._inputs)} input(s), but it received "
-                             f"{len(flat)} input tensors.")
+            raise ValueError(
+                f"Model {self.name!r} expects {len(self._inputs)} input(s), but it received {len(flat)} input tensors."
+            )
         return flat
 
     def call(self, inputs: Any, training: bool = False, mask: Any = None) -> Any:
         from .. import ops
+
         values: dict[int, Any] = {}
         masks: dict[int, Any] = {}
         flat = self._flatten_inputs(inputs)
@@ -214,11 +228,14 @@ class Functional(Model):
 
         def sub(x):
             return values[id(x)] if isinstance(x, KerasTensor) else x
+
         for node in self._nodes:
             layer = node.layer
             if isinstance(layer, InputLayer):
                 continue
-            args, kwargs = optree.tree_map(sub, (node.args, node.kwargs), namespace="kshim")
+            call: Any = (node.args, node.kwargs)  # one pytree (optree's PyTree type rejects this tuple)
+            mapped: Any = optree.tree_map(sub, call, namespace="kshim")
+            args, kwargs = mapped
             first = node.input_tensors[0] if node.input_tensors else None
             in_mask = None
             if first is not None:
@@ -250,17 +267,20 @@ class Functional(Model):
         if not functional_like_constructor(type(self)):
             return Model.get_config(self)
         from ..saving.functional_config import functional_config
+
         return functional_config(self)
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Functional":
-        return Model.from_config.__func__(cls, config, custom_objects)
+        model_from_config: Any = Model.from_config  # a bound classmethod: call its function with cls
+        return model_from_config.__func__(cls, config, custom_objects)
 
 
 def _adjust_rank(spec: KerasTensor, value: Any) -> Any:
     """Keras' input standardisation: data with one trailing size-1 dim too many or too few
     (``(n,)`` for ``Input((1,))``, ``(n, 1)`` for ``Input(())``) is reshaped to the input's rank."""
     from .. import ops
+
     if spec.dtype == "string":  # raw text: a host array of str (``_string_input``)
         return _string_input(None, spec, value, check=False)
     rank, want = len(ops.shape(value)), len(spec.shape)
@@ -274,32 +294,40 @@ def _adjust_rank(spec: KerasTensor, value: Any) -> Any:
 def _string_input(model: Any, spec: KerasTensor, value: Any, check: bool = True) -> Any:
     """A ``dtype="string"`` input as a NumPy array of str, rank-adjusted and shape-checked like the others."""
     import numpy as np
+
     arr = np.asarray(value)
     if arr.dtype.kind == "S":
         arr = np.char.decode(arr, "utf-8")
     elif arr.dtype.kind == "O":
-        arr = np.array([v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in arr.reshape(-1)],
-                       dtype=str).reshape(arr.shape)
+        arr = np.array(
+            [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in arr.reshape(-1)], dtype=str
+        ).reshape(arr.shape)
     if arr.ndim == len(spec.shape) + 1 and arr.shape[-1] == 1:
         arr = arr[..., 0]
     elif arr.ndim == len(spec.shape) - 1 and spec.shape[-1] == 1:
         arr = arr[..., None]
     if check and arr.ndim != len(spec.shape) or any(d is not None and d != s for d, s in zip(spec.shape, arr.shape)):
         name = spec._history[0].layer.name if spec._history else "input"
-        raise ValueError(f"Input {name!r} of model {model.name!r} is incompatible: expected shape {spec.shape}, "
-                         f"received shape {arr.shape}.")
+        raise ValueError(
+            f"Input {name!r} of model {model.name!r} is incompatible: expected shape {spec.shape}, "
+            f"received shape {arr.shape}."
+        )
     return arr
 
 
 def _check_input(model: Model, spec: KerasTensor, value: Any) -> None:
     from .. import ops
+
     shp = tuple(ops.shape(value))
     if len(shp) != len(spec.shape) or any(d is not None and d != s for d, s in zip(spec.shape, shp)):
         name = spec._history[0].layer.name if spec._history else "input"
-        raise ValueError(f"Input {name!r} of model {model.name!r} is incompatible: expected shape {spec.shape}, "
-                         f"received shape {shp}.")
+        raise ValueError(
+            f"Input {name!r} of model {model.name!r} is incompatible: expected shape {spec.shape}, "
+            f"received shape {shp}."
+        )
 
 
 def _default_name() -> str:
     from .._naming import uniquify
+
     return uniquify("functional")

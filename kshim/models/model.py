@@ -1,9 +1,10 @@
 """``Model``: a Layer with training (``Trainer``, which delegates to the model's ``TrainingEngine``,
 ``kshim/trainers/engine.py``), saving and summary; ``Model(inputs, outputs)`` gives a functional
 model, subclassing gives a custom one."""
+
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from ..layers.layer import Layer
 from ..trainers.trainer import Trainer
@@ -16,7 +17,9 @@ def functional_init_arguments(args: tuple, kwargs: dict) -> bool:
 
 def _takes_no_arguments(cls: type) -> bool:
     import inspect
-    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+
+    # (getattr: mypy rejects reading __init__ off a class object, which is what is wanted here)
+    params = list(inspect.signature(getattr(cls, "__init__")).parameters.values())[1:]
     return all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
 
 
@@ -38,11 +41,13 @@ class Model(Trainer, Layer):
         TypeError: If ``inputs`` or ``outputs`` holds something other than ``KerasTensor``s (a layer itself
             raises kshim's ``ArgumentError``, also a ``ValueError``).
     """
+
     _saves_layers_group = True  # weights files hold a model's layers under "layers/" (saving/h5_store.py)
 
     def __new__(cls, *args: Any, **kwargs: Any):
         if cls is Model and functional_init_arguments(args, kwargs):
             from .functional import Functional
+
             return Functional.__new__(Functional)
         return super().__new__(cls)
 
@@ -51,9 +56,10 @@ class Model(Trainer, Layer):
             # Functional subclassing: `super().__init__(inputs=..., outputs=...)` in a subclass, or
             # `MySubclass(inputs, outputs)`. As in Keras, Functional joins the class hierarchy.
             from .functional import Functional, inject_functional
+
             if not isinstance(self, Functional):
                 inject_functional(type(self))
-            Functional.__init__(self, *args, **kwargs)
+            Functional.__init__(cast(Functional, self), *args, **kwargs)  # self is a Functional by now
             return
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)
@@ -67,13 +73,17 @@ class Model(Trainer, Layer):
         if input_shape is None:
             return
         from ..layers.layer import _shape_to_spec
+
         spec = _shape_to_spec(input_shape, self.compute_dtype)
         self.compute_output_spec(spec) if not isinstance(spec, list) else self.compute_output_spec(spec)
 
     def add(self, layer: Any) -> None:
         from .._errors import NotSequentialError
-        raise NotSequentialError(f"Model {self.name!r} is not a Sequential model: `add` only exists on "
-                        f"kshim.Sequential. Use Sequential([...]) or build the graph with the functional API.")
+
+        raise NotSequentialError(
+            f"Model {self.name!r} is not a Sequential model: `add` only exists on "
+            f"kshim.Sequential. Use Sequential([...]) or build the graph with the functional API."
+        )
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer of the model by name or index."""
@@ -87,8 +97,15 @@ class Model(Trainer, Layer):
                 return layer
         raise ValueError(f"No such layer: {name!r}. Existing layers are: {[l.name for l in layers]}.")
 
-    def summary(self, line_length: int | None = None, positions: Any = None, print_fn: Any = None,
-                expand_nested: bool = False, show_trainable: bool = False, layer_range: Any = None) -> None:
+    def summary(
+        self,
+        line_length: int | None = None,
+        positions: Any = None,
+        print_fn: Any = None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range: Any = None,
+    ) -> None:
         """Print Keras 3's summary table (layers, output shapes, parameter counts), in its exact layout.
 
         An unbuilt layer shows ``?`` as its output shape and ``0 (unbuilt)`` parameters.
@@ -107,34 +124,53 @@ class Model(Trainer, Layer):
             ValueError: bad ``layer_range``, or columns narrower than 4 characters.
         """
         from .summary import print_summary
-        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
-                      expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
+
+        print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
 
     def save(self, filepath: Any, overwrite: bool = True, zipped: bool | None = None, **kwargs: Any) -> None:
         """Save to a ``.keras`` file (Keras 3 format)."""
         from ..saving.saving_api import save_model
+
         save_model(self, filepath, overwrite=overwrite, **kwargs)
 
-    def export(self, filepath: Any, format: str = "tf_saved_model", verbose: bool | None = None,  # noqa: A002
-               input_signature: Any = None, **kwargs: Any) -> None:
+    def export(
+        self,
+        filepath: Any,
+        format: str = "tf_saved_model",
+        verbose: bool | None = None,  # noqa: A002
+        input_signature: Any = None,
+        **kwargs: Any,
+    ) -> None:
         """Export the inference call as an artifact: ``format="onnx"``, ``"torch"`` (``.pt2``) or
         ``"jax_export"`` (kshim's). The default, ``"tf_saved_model"``, needs TensorFlow and raises
         ``ImportError``; see :func:`kshim.export.export_model` for the arguments."""
         from ..export import export_model
+
         export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
 
     def save_weights(self, filepath: Any, overwrite: bool = True, max_shard_size: Any = None) -> None:
         from ..saving.saving_api import save_weights
+
         save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
         from ..saving.saving_api import load_weights
+
         load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def to_json(self, **kwargs: Any) -> str:
         import json
 
         from .._serialization import serialize_keras_object
+
         return json.dumps(serialize_keras_object(self), **kwargs)
 
     def get_config(self) -> dict:
@@ -146,8 +182,10 @@ class Model(Trainer, Layer):
         if "layers" in config and "input_layers" in config:
             from ..saving.functional_config import functional_from_config
             from .functional import Functional, functional_like_constructor
-            return functional_from_config(cls if functional_like_constructor(cls) else Functional, config,
-                                          custom_objects)
+
+            return functional_from_config(
+                cls if functional_like_constructor(cls) else Functional, config, custom_objects
+            )
         try:
             return cls(**config)
         except TypeError as e:
@@ -157,6 +195,7 @@ class Model(Trainer, Layer):
                 model = cls()
                 model.name = config.get("name", model.name)
                 return model
-            raise TypeError(f"Unable to revive model {cls.__name__!r} from its config: {e}. A subclassed model "
-                            f"must implement get_config()/from_config() to be saved and loaded.") from None
-
+            raise TypeError(
+                f"Unable to revive model {cls.__name__!r} from its config: {e}. A subclassed model "
+                f"must implement get_config()/from_config() to be saved and loaded."
+            ) from None

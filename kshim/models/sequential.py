@@ -1,4 +1,5 @@
 """``Sequential``: a linear stack of layers."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,6 +27,7 @@ class Sequential(Model):
         ValueError: If an element is not a layer (kshim's ``ArgumentError``, also a ``TypeError``), an
             ``Input`` is not first, or a layer appears twice.
     """
+
     _keras_module = "keras"  # written for exactly this class (see kshim._serialization)
 
     def __init__(self, layers: list | None = None, trainable: bool = True, name: str | None = None):
@@ -42,14 +44,17 @@ class Sequential(Model):
 
     def add(self, layer: Any, rebuild: bool = True) -> None:
         """Append a layer (or an ``Input`` tensor to fix the input shape)."""
-        if isinstance(layer, KerasTensor) and layer._history is not None and \
-                isinstance(layer._history[0].layer, InputLayer):
+        if (
+            isinstance(layer, KerasTensor)
+            and layer._history is not None
+            and isinstance(layer._history[0].layer, InputLayer)
+        ):
             layer = layer._history[0].layer
         reject_real_keras(layer, "Sequential.add()")
         if not isinstance(layer, Layer):
             from .._errors import ArgumentError  # ValueError as in Keras, and TypeError as before
-            raise ArgumentError(f"Sequential.add expects a Layer instance, got {type(layer).__name__}: "
-                                f"{layer!r}.")
+
+            raise ArgumentError(f"Sequential.add expects a Layer instance, got {type(layer).__name__}: {layer!r}.")
         if isinstance(layer, InputLayer):
             if self._stack or self._input_layer is not None:
                 raise ValueError("Sequential: an Input/InputLayer can only be the first element.")
@@ -91,11 +96,15 @@ class Sequential(Model):
         if input_shape is None:
             input_shape = self._batch_shape()
         if input_shape is None:
-            raise ValueError(f"Sequential model {self.name!r} cannot be built without an input shape; add an "
-                             f"Input(...) first or call it on data.")
+            raise ValueError(
+                f"Sequential model {self.name!r} cannot be built without an input shape; add an "
+                f"Input(...) first or call it on data."
+            )
         if not self._stack:
-            raise ValueError(f"Sequential model {self.name!r} cannot be built because it has no layers. Call "
-                             f"`model.add(layer)` first.")
+            raise ValueError(
+                f"Sequential model {self.name!r} cannot be built because it has no layers. Call "
+                f"`model.add(layer)` first."
+            )
         input_shape = tuple(input_shape)
         if self._input_layer is None or tuple(self._input_layer.batch_shape) != input_shape:
             dtype = self._input_layer.dtype if self._input_layer is not None else None
@@ -113,6 +122,7 @@ class Sequential(Model):
         if self.built:
             return
         from ..layers.layer import _shapes_of
+
         shape = _shapes_of(args[0] if args else next(iter(kwargs.values())))
         self.build((None,) + tuple(shape[1:]))
 
@@ -121,6 +131,7 @@ class Sequential(Model):
         if self._input_layer is not None:
             if not isinstance(x, (list, tuple, dict)):
                 from .functional import _adjust_rank  # (n,) data for Input((1,)), as a Functional does
+
                 x = _adjust_rank(self._input_layer.output, x)
             _check_rank(self, x)
         for layer in self._stack:
@@ -134,8 +145,13 @@ class Sequential(Model):
 
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
         from ..ops.node import probe_output_spec
-        if getattr(self, "_output_spec", None) is not None and args and isinstance(args[0], KerasTensor) \
-                and tuple(args[0].shape[1:]) == tuple(self._build_input_shape[1:]):
+
+        if (
+            getattr(self, "_output_spec", None) is not None
+            and args
+            and isinstance(args[0], KerasTensor)
+            and tuple(args[0].shape[1:]) == tuple(self._build_input_shape[1:])
+        ):
             return KerasTensor(self._output_spec.shape, self._output_spec.dtype)
         return probe_output_spec(self, args, kwargs)
 
@@ -157,6 +173,7 @@ class Sequential(Model):
 
     def get_config(self) -> dict:
         from .._serialization import serialize_keras_object
+
         cfg = {"name": self.name, "trainable": self.trainable, "dtype": Layer.get_config(self)["dtype"]}
         layers = []
         if self._input_layer is not None:
@@ -169,6 +186,7 @@ class Sequential(Model):
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Sequential":
         from .._serialization import deserialize_keras_object
+
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for lc in config.get("layers", []):
             model.add(deserialize_keras_object(lc, custom_objects=custom_objects), rebuild=False)
@@ -181,10 +199,13 @@ class Sequential(Model):
 
 def _check_rank(model: Sequential, x: Any) -> None:
     from .. import ops
+
+    assert model._input_layer is not None  # called only when the model has an input layer
     expected = model._input_layer.batch_shape
     shp = tuple(ops.shape(x)) if not isinstance(x, (list, tuple, dict)) else None
-    if shp is not None and (len(shp) != len(expected) or
-                            any(e is not None and e != s for e, s in zip(expected, shp))):
+    if shp is not None and (len(shp) != len(expected) or any(e is not None and e != s for e, s in zip(expected, shp))):
         first = model._stack[0].name if model._stack else model.name
-        raise ValueError(f"Input 0 of layer {first!r} (model {model.name!r}) is incompatible with the layer: "
-                         f"expected shape {expected}, received shape {shp}.")
+        raise ValueError(
+            f"Input 0 of layer {first!r} (model {model.name!r}) is incompatible with the layer: "
+            f"expected shape {expected}, received shape {shp}."
+        )

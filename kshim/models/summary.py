@@ -1,4 +1,5 @@
 """``model.summary()`` in Keras 3's table layout (box-drawing borders, wrapped cells)."""
+
 from __future__ import annotations
 
 import shutil
@@ -34,7 +35,7 @@ def _wrap(text: str, width: int) -> list[str]:
     lines, cur = [], ""
     for word in words:
         if len(word) > width:
-            word = word[:width - 1] + "…"
+            word = word[: width - 1] + "…"
         if not cur:
             cur = word
         elif len(cur) + 1 + len(word) <= width:
@@ -182,29 +183,41 @@ def _connections(layer: Any, node_ids: set) -> str:
 def _layer_range(layers: list, layer_range: Any) -> tuple[int, int]:
     """Keras' ``layer_range``: two names or regexes (``re.match``); both ends inclusive."""
     import re
+
     if layer_range is None:
         return 0, len(layers)
     if len(layer_range) != 2:
-        raise ValueError(f"layer_range must be a list or tuple of length 2. Received: layer_range = "
-                         f"{layer_range} of length {len(layer_range)}")
+        raise ValueError(
+            f"layer_range must be a list or tuple of length 2. Received: layer_range = "
+            f"{layer_range} of length {len(layer_range)}"
+        )
     if not isinstance(layer_range[0], str) or not isinstance(layer_range[1], str):
         raise ValueError(f"layer_range should contain string type only. Received: {layer_range}")
     lower = [i for i, l in enumerate(layers) if re.match(layer_range[0], l.name)]
     upper = [i for i, l in enumerate(layers) if re.match(layer_range[1], l.name)]
     if not lower or not upper:
-        raise ValueError(f"Passed layer_names do not match the layer names in the model. Received: "
-                         f"{layer_range}; the layers are {[l.name for l in layers]}.")
+        raise ValueError(
+            f"Passed layer_names do not match the layer names in the model. Received: "
+            f"{layer_range}; the layers are {[l.name for l in layers]}."
+        )
     if min(lower) > max(upper):
         return min(upper), max(lower) + 1
     return min(lower), max(upper) + 1
 
 
-def print_summary(model: Any, line_length: int | None = None, positions: Any = None,
-                  print_fn: Callable | None = None, expand_nested: bool = False, show_trainable: bool = False,
-                  layer_range: Any = None) -> None:
+def print_summary(
+    model: Any,
+    line_length: int | None = None,
+    positions: Any = None,
+    print_fn: Callable | None = None,
+    expand_nested: bool = False,
+    show_trainable: bool = False,
+    layer_range: Any = None,
+) -> None:
     """Print ``model``'s summary table exactly as Keras 3 lays it out (see ``Model.summary``)."""
     from .functional import Functional
     from .model import Model
+
     sequential_like = not isinstance(model, Functional) or _sequential_like(model)
     layers = list(model.layers)
     if sequential_like:
@@ -230,8 +243,10 @@ def print_summary(model: Any, line_length: int | None = None, positions: Any = N
             raise ValueError("Insufficient console width to print summary.")
         cur += w
     if len(pos) < len(header):
-        raise SummaryPositionsError(f"summary(positions=...) needs one position per column ({len(header)}: "
-                                    f"{', '.join(header)}); got {len(pos)}: {pos}.")
+        raise SummaryPositionsError(
+            f"summary(positions=...) needs one position per column ({len(header)}: "
+            f"{', '.join(header)}); got {len(pos)}: {pos}."
+        )
     widths = _column_widths(line_length, pos, len(header))
 
     def layer_rows(layer: Any, level: int = 0) -> list[list[str]]:
@@ -275,6 +290,7 @@ def print_summary(model: Any, line_length: int | None = None, positions: Any = N
                 parts.append(" " + pad(t, w - 2, a) + " ")
             lines.append(left + mid.join(parts) + right)
         return lines
+
     out.append(border("┏", "┳", "┓", "━"))
     out.extend(line(header, "┃", "┃", "┃", bottom=True))
     out.append(border("┡", "╇", "┩", "━"))
@@ -288,8 +304,11 @@ def print_summary(model: Any, line_length: int | None = None, positions: Any = N
     non_trainable = model.non_trainable_weights
     count = lambda vs: int(sum(int(np.prod(v.shape)) for v in vs))  # noqa: E731
     opt = getattr(model, "optimizer", None)
-    opt_vars = list(opt.variables) if getattr(model, "compiled", False) and opt is not None and \
-        getattr(opt, "built", False) else []
+    opt_vars = (
+        list(opt.variables)
+        if getattr(model, "compiled", False) and opt is not None and getattr(opt, "built", False)
+        else []
+    )
     total = count(trainable) + count(non_trainable) + count(opt_vars)
     total_bytes = _bytes(trainable) + _bytes(non_trainable) + _bytes(opt_vars)
     out.append(f" Total params: {total:,} ({readable_size(total_bytes)})")
@@ -302,4 +321,5 @@ def print_summary(model: Any, line_length: int | None = None, positions: Any = N
         print_fn(text)
         return
     from ..utils.progbar import print_msg
+
     print_msg(text, line_break=False)

@@ -4,6 +4,7 @@ Composites are written once here over the backend protocol; each op converts its
 applies Keras' dtype promotion, and calls the active backend's primitives. Called on symbolic
 ``KerasTensor`` inputs, an op records a node of a functional model instead.
 """
+
 from .core import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403
 from .nn import *  # noqa: F401,F403
@@ -22,6 +23,13 @@ from . import image  # noqa: F401  (keras.ops.image: a namespace of its own, as 
 
 def _public_names() -> list[str]:
     import types
+
     g = globals()
-    return sorted(n for n, v in g.items() if not n.startswith("_") and callable(v)
-                  and not isinstance(v, types.ModuleType) and n not in ("Any", "Callable", "Sequence"))
+    return sorted(
+        n
+        for n, v in g.items()
+        if not n.startswith("_")
+        and callable(v)
+        and not isinstance(v, types.ModuleType)
+        and n not in ("Any", "Callable", "Sequence")
+    )

@@ -1,4 +1,5 @@
 """Conversion, dtype promotion and symbolic dispatch shared by every public op."""
+
 from __future__ import annotations
 
 import functools
@@ -19,11 +20,13 @@ _PY_SCALARS = (bool, int, float)
 
 def op(fn: Callable) -> Callable:
     """Make ``fn`` a public op: on KerasTensor arguments it records a graph node instead."""
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         if any_symbolic(args, kwargs):
             return _node.symbolic_call(fn, args, kwargs)
         return fn(*args, **kwargs)
+
     wrapper.__wrapped__ = fn
     return wrapper
 
@@ -32,7 +35,8 @@ def _foreign_check(b: Any, x: Any) -> None:
     raise TypeError(
         f"Got a Variable created under the {x.backend.name!r} backend inside an op running on the "
         f"{b.name!r} backend. Objects of two backends cannot be mixed; move values across with "
-        f"get_weights()/set_weights() or convert through NumPy explicitly.")
+        f"get_weights()/set_weights() or convert through NumPy explicitly."
+    )
 
 
 def tensor(x: Any, dtype: str | None = None) -> Any:
@@ -51,8 +55,11 @@ def tensor(x: Any, dtype: str | None = None) -> Any:
         return x
     if isinstance(x, KerasTensor):
         from .._errors import ArgumentError  # ValueError as in Keras (no value to convert), TypeError as before
-        raise ArgumentError("A symbolic KerasTensor reached an eager op (it has no value, only a shape and "
-                            "dtype); call the op through a layer or kshim.ops inside a functional model.")
+
+        raise ArgumentError(
+            "A symbolic KerasTensor reached an eager op (it has no value, only a shape and "
+            "dtype); call the op through a layer or kshim.ops inside a functional model."
+        )
     if dtype is None:
         if isinstance(x, _PY_SCALARS):
             dtype = _dt.scalar_dtype(x)

@@ -13,6 +13,7 @@ wherever the inputs are), except :func:`window_values`, which returns a host ``n
   the adjoint (sum overlapping frames back into a signal).
 * :func:`bessel_i0`: the modified Bessel function of order 0 (``keras.ops.i0``'s kernel).
 """
+
 from __future__ import annotations
 
 import functools
@@ -33,13 +34,14 @@ _COSINE_TERMS = {"hann": (0.5, 0.5), "hamming": (0.54, 0.46), "blackman": (0.42,
 
 # I0 on [0, 20]: sum_k (x/2)^(2k) / (k!)^2 as a polynomial in z = (x/20)^2 with coefficients
 # 100^k / (k!)^2 (all of them normal float32 numbers; 41 terms reach float64 round-off at x = 20).
-_I0_SERIES = tuple(100.0 ** k / math.factorial(k) ** 2 for k in range(41))
+_I0_SERIES = tuple(100.0**k / math.factorial(k) ** 2 for k in range(41))
 # I0 above 20: e^x / sqrt(2 pi x) * sum_k c_k / x^k, c_k = ((2k-1)!!)^2 / (k! 8^k); 17 terms give
 # float64 round-off for x >= 20.
-_I0_ASYMPTOTIC = [1.0]
+_I0_ASYMPTOTIC_LIST = [1.0]
 for _k in range(1, 17):
-    _I0_ASYMPTOTIC.append(_I0_ASYMPTOTIC[-1] * (2 * _k - 1) ** 2 / (8.0 * _k))
-_I0_ASYMPTOTIC = tuple(_I0_ASYMPTOTIC)
+    _I0_ASYMPTOTIC_LIST.append(_I0_ASYMPTOTIC_LIST[-1] * (2 * _k - 1) ** 2 / (8.0 * _k))
+_I0_ASYMPTOTIC = tuple(_I0_ASYMPTOTIC_LIST)
+del _I0_ASYMPTOTIC_LIST
 _I0_SPLIT = 20.0
 
 
@@ -82,8 +84,7 @@ def bessel_i0(x: Any) -> Any:
     return b.where(b.less_equal(ax, split), series, asym)
 
 
-def window(name: str, length: int, periodic: bool = False, beta: float = 12.0,
-           dtype: str = "float64") -> Any:
+def window(name: str, length: int, periodic: bool = False, beta: float = 12.0, dtype: str = "float64") -> Any:
     """A named window of ``length`` samples as a 1-D tensor of the active backend.
 
     Computed in float64 and cast to ``dtype``. Symmetric windows match ``np.hanning``,
@@ -117,8 +118,11 @@ def window(name: str, length: int, periodic: bool = False, beta: float = 12.0,
     if name in _COSINE_TERMS:
         w = None
         for k, a in enumerate(_COSINE_TERMS[name]):
-            term = _c(b, a, f64) if k == 0 else b.multiply(
-                _c(b, a, f64), b.cos(b.multiply(u, _c(b, 2 * math.pi * k, f64))))
+            term = (
+                _c(b, a, f64)
+                if k == 0
+                else b.multiply(_c(b, a, f64), b.cos(b.multiply(u, _c(b, 2 * math.pi * k, f64))))
+            )
             w = term if w is None else (b.subtract(w, term) if k % 2 else b.add(w, term))
     else:
         r = b.subtract(b.multiply(u, _c(b, 2.0, f64)), _c(b, 1.0, f64))  # -1 .. 1
@@ -126,8 +130,7 @@ def window(name: str, length: int, periodic: bool = False, beta: float = 12.0,
             w = b.subtract(_c(b, 1.0, f64), b.abs(r))
         else:  # kaiser
             beta_t = tensor(beta, f64)
-            arg = b.multiply(beta_t, b.sqrt(b.maximum(b.subtract(_c(b, 1.0, f64), b.square(r)),
-                                                       _c(b, 0.0, f64))))
+            arg = b.multiply(beta_t, b.sqrt(b.maximum(b.subtract(_c(b, 1.0, f64), b.square(r)), _c(b, 0.0, f64))))
             w = b.divide(bessel_i0(arg), bessel_i0(b.abs(beta_t)))
     return w if dtype == f64 else b.cast(w, dtype)
 
@@ -145,6 +148,7 @@ def window_values(name: str, length: int, periodic: bool = False, beta: float = 
         An array of shape ``(length,)``.
     """
     from .. import backend as _backend
+
     with _backend.use("numpy"):
         return np.asarray(current().to_numpy(window(name, length, periodic, beta)), np.float64)
 
@@ -160,8 +164,9 @@ def _named_stft_window(name: str, sequence_length: int, fft_length: int) -> np.n
 
 def _check_window_name(win: str) -> None:
     if win not in ("hann", "hamming"):
-        raise ValueError('If a string is passed to `window`, it must be one of `"hann"`, '
-                         f'`"hamming"`. Received: window={win}')
+        raise ValueError(
+            f'If a string is passed to `window`, it must be one of `"hann"`, `"hamming"`. Received: window={win}'
+        )
 
 
 def stft_window(win: Any, sequence_length: int, fft_length: int, dtype: str) -> Any | None:
@@ -193,17 +198,21 @@ def stft_window(win: Any, sequence_length: int, fft_length: int, dtype: str) -> 
     b = current()
     w = tensor(win, dtype)
     if tuple(b.shape(w)) != (sequence_length,):
-        raise ValueError("The shape of `window` must be equal to [sequence_length]. Received: "
-                         f"window shape={tuple(b.shape(w))}, sequence_length={sequence_length}")
+        raise ValueError(
+            "The shape of `window` must be equal to [sequence_length]. Received: "
+            f"window shape={tuple(b.shape(w))}, sequence_length={sequence_length}"
+        )
     lo = (fft_length - sequence_length) // 2
     hi = fft_length - sequence_length - lo
     return b.pad(w, [(lo, hi)]) if lo or hi else w
 
 
 @functools.lru_cache(maxsize=128)
-def _named_istft_denominator(name: str | None, sequence_length: int, fft_length: int, frames: int,
-                             frame_step: int) -> np.ndarray:
+def _named_istft_denominator(
+    name: str | None, sequence_length: int, fft_length: int, frames: int, frame_step: int
+) -> np.ndarray:
     from .. import backend as _backend
+
     w = np.ones(fft_length) if name is None else _named_stft_window(name, sequence_length, fft_length)
     with _backend.use("numpy"):
         norm = np.asarray(overlap_add(np.broadcast_to(w * w, (frames, fft_length)), frame_step))
@@ -214,8 +223,9 @@ def _named_istft_denominator(name: str | None, sequence_length: int, fft_length:
     return den
 
 
-def istft_denominator(win: Any, padded_window: Any | None, sequence_length: int, fft_length: int,
-                      frames: int, frame_step: int, dtype: str) -> Any:
+def istft_denominator(
+    win: Any, padded_window: Any | None, sequence_length: int, fft_length: int, frames: int, frame_step: int, dtype: str
+) -> Any:
     """What ``keras.ops.istft`` divides the overlap-added windowed frames by.
 
     The overlap-added squared window where it exceeds 1e-10 (1 elsewhere); for ``win=None``
@@ -235,8 +245,7 @@ def istft_denominator(win: Any, padded_window: Any | None, sequence_length: int,
         A tensor of shape ``((frames - 1) * frame_step + fft_length,)``.
     """
     if win is None or isinstance(win, str):
-        return tensor(_named_istft_denominator(win, sequence_length, fft_length, frames,
-                                               frame_step).astype(dtype))
+        return tensor(_named_istft_denominator(win, sequence_length, fft_length, frames, frame_step).astype(dtype))
     b = current()
     norm = overlap_add(b.broadcast_to(b.square(padded_window), (frames, fft_length)), frame_step)
     return b.where(b.greater(norm, constant(b, 1e-10, dtype)), norm, b.ones((), dtype))
@@ -264,9 +273,11 @@ def frame_signal(x: Any, frame_length: int, frame_step: int) -> Any:
     shape = tuple(b.shape(x))
     n = shape[-1]
     if n < frame_length:
-        raise ValueError(f"The signal ({n} samples after padding) is shorter than one frame "
-                         f"({frame_length} samples); pass a longer signal, a smaller fft_length, "
-                         "or center=True.")
+        raise ValueError(
+            f"The signal ({n} samples after padding) is shorter than one frame "
+            f"({frame_length} samples); pass a longer signal, a smaller fft_length, "
+            "or center=True."
+        )
     count = 1 + (n - frame_length) // frame_step
     reps = -(-frame_length // frame_step)
     total = (count + reps - 1) * frame_step
@@ -307,4 +318,3 @@ def overlap_add(frames: Any, frame_step: int) -> Any:
         out = piece if out is None else b.add(out, piece)
     out = b.reshape(out, shape[:-2] + ((count + reps - 1) * frame_step,))
     return b.getitem(out, (Ellipsis, slice(0, (count - 1) * frame_step + length)))
-

@@ -1,4 +1,5 @@
 """Core ops (``keras.ops`` core namespace): conversion, casting, indexing, scatter, control flow."""
+
 from __future__ import annotations
 
 import builtins
@@ -172,8 +173,9 @@ def cond(pred: Any, true_fn: Callable, false_fn: Callable) -> Any:
     return b.cond(tensor(pred), true_fn, false_fn)
 
 
-def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reverse: bool = False,
-         unroll: int = 1) -> tuple[Any, Any]:
+def scan(
+    f: Callable, init: Any, xs: Any = None, length: int | None = None, reverse: bool = False, unroll: int = 1
+) -> tuple[Any, Any]:
     """``jax.lax.scan`` semantics: ``f(carry, x) -> (carry, y)``; returns ``(carry, stacked ys)``.
 
     On JAX this is ``jax.lax.scan``; the numpy and torch backends unroll the loop in Python. Either way
@@ -230,6 +232,7 @@ def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any) -> Any:
 
     def step(carry, i):
         return body_fun(i, carry), None
+
     carry, _ = b.scan(step, init_val, b.arange(int(lower), int(upper), 1, "int32"))
     return carry
 
@@ -289,8 +292,10 @@ def _basic_key(key: Any, shp: tuple) -> tuple:
             out.append(int(k) % n)
             dim += 1
         else:
-            raise TypeError(f"Unsupported index {k!r}: use ints, slices, None, Ellipsis, or a single "
-                            f"integer tensor (kshim.ops.take for gathers).")
+            raise TypeError(
+                f"Unsupported index {k!r}: use ints, slices, None, Ellipsis, or a single "
+                f"integer tensor (kshim.ops.take for gathers)."
+            )
     return tuple(out)
 
 
@@ -369,8 +374,10 @@ def slice(inputs: Any, start_indices: Any, shape: Any) -> Any:  # noqa: A001
     starts = [int(s) for s in np.asarray(convert_to_numpy(start_indices)).reshape(-1)]
     sizes = [int(n) for n in np.asarray(convert_to_numpy(shape)).reshape(-1)]
     if len(starts) != len(sizes):
-        raise ValueError(f"slice: start_indices and shape must have the same length; received "
-                         f"start_indices={starts} and shape={sizes}.")
+        raise ValueError(
+            f"slice: start_indices and shape must have the same length; received "
+            f"start_indices={starts} and shape={sizes}."
+        )
     key = _block_key("slice", starts, sizes, tuple(b.shape(x)), allow_rest=True)
     return b.getitem(x, key)
 
@@ -384,8 +391,10 @@ def _block_key(name: str, starts: list, sizes: list, dims: tuple, allow_rest: bo
         if allow_rest and n == -1:
             n = d - s
         if not 0 <= n <= d:
-            raise ValueError(f"{name}: block sizes {sizes} at start indices {starts} do not fit in a tensor of "
-                             f"shape {dims}: each size must be in [0, dim] (-1 for the rest of the axis).")
+            raise ValueError(
+                f"{name}: block sizes {sizes} at start indices {starts} do not fit in a tensor of "
+                f"shape {dims}: each size must be in [0, dim] (-1 for the rest of the axis)."
+            )
         if s < 0:
             s += d
         s = min(max(s, 0), d - n)
@@ -422,7 +431,6 @@ def slice_update(inputs: Any, start_indices: Any, updates: Any) -> Any:
     starts = [int(s) for s in np.asarray(convert_to_numpy(start_indices)).reshape(-1)]
     key = _block_key("slice_update", starts, list(b.shape(u)), tuple(b.shape(x)), allow_rest=False)
     return b.slice_update(x, key, u)
-
 
 
 @op
@@ -483,7 +491,7 @@ def scatter_update(inputs: Any, indices: Any, updates: Any, reduction: str | Non
     lead, rest = shp[:k], shp[k:]
     n_pos = int(np.prod(lead)) if lead else 1
     flat_idx = b.reshape(idx, (int(np.prod(b.shape(idx)[:-1])), k))
-    strides = [int(np.prod(lead[i + 1:])) for i in range(k)]
+    strides = [int(np.prod(lead[i + 1 :])) for i in range(k)]
     pos = b.sum(b.multiply(b.cast(flat_idx, "int64"), b.convert_to_tensor(np.asarray(strides, np.int64))), (1,))
     n = int(b.shape(pos)[0])
     u = b.reshape(upd, (n,) + rest)
@@ -553,5 +561,8 @@ def switch(index: Any, branches: list, *operands: Any) -> Any:
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

@@ -6,6 +6,7 @@ topic: ``image_color`` (grayscale, HSV), ``image_resize`` (resize, scale_and_tra
 ``image_filter`` (Gaussian blur, Sobel, SSIM) and ``image_patches`` (patches, crop, pad). Where
 Keras' own backends disagree, Keras-JAX is the reference; each docstring says where kshim differs.
 """
+
 from __future__ import annotations
 
 from .image_color import hsv_to_rgb, rgb_to_grayscale, rgb_to_hsv
@@ -15,6 +16,21 @@ from .image_resize import resize, scale_and_translate
 from .image_sample import map_coordinates
 from .image_warp import affine_transform, elastic_transform, perspective_transform
 
-__all__ = ["affine_transform", "crop_images", "elastic_transform", "extract_patches", "extract_patches_3d",
-           "gaussian_blur", "hsv_to_rgb", "map_coordinates", "pad_images", "perspective_transform", "resize",
-           "rgb_to_grayscale", "rgb_to_hsv", "scale_and_translate", "sobel_edges", "ssim"]
+__all__ = [
+    "affine_transform",
+    "crop_images",
+    "elastic_transform",
+    "extract_patches",
+    "extract_patches_3d",
+    "gaussian_blur",
+    "hsv_to_rgb",
+    "map_coordinates",
+    "pad_images",
+    "perspective_transform",
+    "resize",
+    "rgb_to_grayscale",
+    "rgb_to_hsv",
+    "scale_and_translate",
+    "sobel_edges",
+    "ssim",
+]

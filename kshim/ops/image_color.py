@@ -1,4 +1,5 @@
 """Colour-space conversions of ``keras.ops.image``: grayscale, RGB <-> HSV."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,7 +12,7 @@ from ._dispatch import op, tensor
 from .image_common import check_rank, const, float_dtype
 from .image_common import data_format as _df
 
-_GRAY_WEIGHTS = (0.2989, 0.5870, 0.1140)   # ITU-R 601 luma, as tf.image / Keras
+_GRAY_WEIGHTS = (0.2989, 0.5870, 0.1140)  # ITU-R 601 luma, as tf.image / Keras
 
 
 def _channel_axis(df: str) -> int:
@@ -44,12 +45,16 @@ def _check_float_rgb(x: Any, df: str) -> None:
     check_rank(shp)
     d = b.dtype(x)
     if not _dt.is_float(d):
-        raise ValueError(f"Invalid images dtype: expected float dtype. Received: images.dtype={d}. "
-                         f"Cast the images to a float dtype (e.g. ops.cast(images, 'float32') / 255).")
+        raise ValueError(
+            f"Invalid images dtype: expected float dtype. Received: images.dtype={d}. "
+            f"Cast the images to a float dtype (e.g. ops.cast(images, 'float32') / 255)."
+        )
     c = shp[_channel_axis(df)]
     if c != 3:
-        raise ValueError(f"Input images must have 3 channels, but received images with {c} channels "
-                         f"(images.shape={shp}, data_format={df!r}).")
+        raise ValueError(
+            f"Input images must have 3 channels, but received images with {c} channels "
+            f"(images.shape={shp}, data_format={df!r})."
+        )
 
 
 @op
@@ -79,8 +84,9 @@ def rgb_to_grayscale(images: Any, data_format: str | None = None) -> Any:
     check_rank(shp)
     ax = _channel_axis(df)
     if shp[ax] not in (1, 3):
-        raise ValueError(f"Invalid channel size: expected 3 (RGB) or 1 (Grayscale). Received input with shape: "
-                         f"images.shape={shp}")
+        raise ValueError(
+            f"Invalid channel size: expected 3 (RGB) or 1 (Grayscale). Received input with shape: images.shape={shp}"
+        )
     if shp[ax] == 1:
         return x
     d = b.dtype(x)
@@ -129,9 +135,11 @@ def rgb_to_hsv(images: Any, data_format: str | None = None) -> Any:
     safe_range = b.where(pos_r, rng, one)
     saturation = b.where(pos_v, b.divide(rng, safe_value), zero)
     norm = b.divide(one, b.multiply(const(6.0, d), safe_range))
-    hue = b.where(b.equal(value, g),
-                  b.add(b.multiply(norm, b.subtract(bl, r)), const(2.0 / 6.0, d)),
-                  b.add(b.multiply(norm, b.subtract(r, g)), const(4.0 / 6.0, d)))
+    hue = b.where(
+        b.equal(value, g),
+        b.add(b.multiply(norm, b.subtract(bl, r)), const(2.0 / 6.0, d)),
+        b.add(b.multiply(norm, b.subtract(r, g)), const(4.0 / 6.0, d)),
+    )
     hue = b.where(b.equal(value, r), b.multiply(norm, b.subtract(g, bl)), hue)
     wrap = b.cast(b.less(hue, zero), d)
     hue = b.add(b.where(pos_r, hue, zero), wrap)
@@ -165,6 +173,7 @@ def hsv_to_rgb(images: Any, data_format: str | None = None) -> Any:
 
     def clip01(t):
         return b.minimum(b.maximum(t, zero), one)
+
     dr = clip01(b.subtract(b.abs(b.subtract(dh, const(3.0, d))), one))
     dg = clip01(b.subtract(const(2.0, d), b.abs(b.subtract(dh, const(2.0, d)))))
     db = clip01(b.subtract(const(2.0, d), b.abs(b.subtract(dh, const(4.0, d)))))

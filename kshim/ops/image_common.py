@@ -1,4 +1,5 @@
 """Helpers shared by the ``kshim.ops.image`` modules: argument checks, layouts, dtype handling."""
+
 from __future__ import annotations
 
 import math as _math
@@ -43,8 +44,9 @@ def check_rank(shape: tuple, name: str = "images", ranks: tuple = (3, 4)) -> Non
     if len(shape) not in ranks:
         what = {3: "rank 3 (single image)", 4: "rank 4 (batch of images)"}
         expected = " or ".join(what.get(r, f"rank {r}") for r in ranks)
-        raise ValueError(f"Invalid {name} rank: expected {expected}. Received input with shape: "
-                         f"{name}.shape={tuple(shape)}")
+        raise ValueError(
+            f"Invalid {name} rank: expected {expected}. Received input with shape: {name}.shape={tuple(shape)}"
+        )
 
 
 def check_choice(name: str, value: Any, choices: Any) -> None:
@@ -59,8 +61,9 @@ def check_choice(name: str, value: Any, choices: Any) -> None:
         ValueError: naming the accepted values, if ``value`` is not one of them.
     """
     if value not in choices:
-        raise ValueError(f"Invalid value for argument `{name}`. Expected one of {tuple(choices)}. "
-                         f"Received: {name}={value!r}")
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected one of {tuple(choices)}. Received: {name}={value!r}"
+        )
 
 
 def float_dtype(dtype: str) -> str:
@@ -112,6 +115,7 @@ def to_nhwc(x: Any, df: str) -> tuple[Any, Callable[[Any], Any]]:
         if unbatched:
             y = b.reshape(y, tuple(b.shape(y))[1:])
         return y
+
     return x, restore
 
 
@@ -208,8 +212,10 @@ def concrete_float(value: Any, name: str) -> float:
     try:
         arr = np.asarray(b.to_numpy(value) if b.is_tensor(value) else value)
     except Exception:
-        raise ValueError(f"`{name}` sets a kernel size, so it must be a concrete number, not a traced tensor. "
-                         f"Received: {name}={value!r}") from None
+        raise ValueError(
+            f"`{name}` sets a kernel size, so it must be a concrete number, not a traced tensor. "
+            f"Received: {name}={value!r}"
+        ) from None
     if arr.size != 1:
         raise ValueError(f"`{name}` must be a scalar. Received shape {arr.shape}.")
     v = float(arr.reshape(()))

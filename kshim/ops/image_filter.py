@@ -1,4 +1,5 @@
 """Filters of ``keras.ops.image``: Gaussian blur, Sobel edges and SSIM (depthwise convolutions)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,9 +14,9 @@ def _kernel1d(size: int, sigma: Any, dtype: str, ssim_form: bool = False) -> Any
     """Normalised 1-D Gaussian of ``size`` taps centred on ``(size - 1) / 2``; ``sigma`` a 0-d tensor."""
     b = current()
     x = b.subtract(b.arange(0, size, 1, dtype), const((size - 1) / 2.0, dtype))
-    if ssim_form:   # exp(-x^2 / (2 sigma^2)), Keras' SSIM formula
+    if ssim_form:  # exp(-x^2 / (2 sigma^2)), Keras' SSIM formula
         e = b.divide(b.negative(b.square(x)), b.multiply(const(2.0, dtype), b.square(sigma)))
-    else:           # exp(-0.5 (x / sigma)^2), Keras' gaussian_blur formula
+    else:  # exp(-0.5 (x / sigma)^2), Keras' gaussian_blur formula
         e = b.multiply(const(-0.5, dtype), b.square(b.divide(x, sigma)))
     k = b.exp(e)
     return b.divide(k, b.sum(k, None, False))
@@ -66,8 +67,9 @@ def blur_nhwc(x: Any, kernel_size: tuple, sigma: Any) -> Any:
 
 
 @op
-def gaussian_blur(images: Any, kernel_size: Any = (3, 3), sigma: Any = (1.0, 1.0),
-                  data_format: str | None = None) -> Any:
+def gaussian_blur(
+    images: Any, kernel_size: Any = (3, 3), sigma: Any = (1.0, 1.0), data_format: str | None = None
+) -> Any:
     """Blur images with a Gaussian kernel (zero padding, output the size of the input).
 
     As in Keras on JAX (the reference; its torch backend agrees for square kernels), the 2-D kernel
@@ -171,8 +173,16 @@ def _mean(x: Any, axes: tuple) -> Any:
 
 
 @op
-def ssim(image1: Any, image2: Any, max_val: float = 1.0, filter_size: int = 11, filter_sigma: float = 1.5,
-         k1: float = 0.01, k2: float = 0.03, data_format: str | None = None) -> Any:
+def ssim(
+    image1: Any,
+    image2: Any,
+    max_val: float = 1.0,
+    filter_size: int = 11,
+    filter_sigma: float = 1.5,
+    k1: float = 0.01,
+    k2: float = 0.03,
+    data_format: str | None = None,
+) -> Any:
     """Structural similarity (Wang et al. 2004) with a Gaussian window and ``valid`` filtering.
 
     The SSIM map is averaged over the spatial positions of each channel, then over the channels.
@@ -203,8 +213,10 @@ def ssim(image1: Any, image2: Any, max_val: float = 1.0, filter_size: int = 11, 
     for name, t in (("image1", x1), ("image2", x2)):
         check_rank(tuple(b.shape(t)), name)
     if tuple(b.shape(x1)) != tuple(b.shape(x2)):
-        raise ValueError(f"image1 and image2 must have the same shape. Received image1.shape={tuple(b.shape(x1))}, "
-                         f"image2.shape={tuple(b.shape(x2))}")
+        raise ValueError(
+            f"image1 and image2 must have the same shape. Received image1.shape={tuple(b.shape(x1))}, "
+            f"image2.shape={tuple(b.shape(x2))}"
+        )
     fs = int(filter_size)
     if fs < 1:
         raise ValueError(f"`filter_size` must be an int >= 1. Received: filter_size={filter_size}")
@@ -214,12 +226,15 @@ def ssim(image1: Any, image2: Any, max_val: float = 1.0, filter_size: int = 11, 
     x2n, _ = to_nhwc(b.cast(x2, cd) if b.dtype(x2) != cd else x2, df)
     _, h, w, _ = b.shape(x1n)
     if h < fs or w < fs:
-        raise ValueError(f"ssim: the images ({h}x{w}) are smaller than the Gaussian window (filter_size={fs}); "
-                         f"pass a smaller filter_size or larger images.")
+        raise ValueError(
+            f"ssim: the images ({h}x{w}) are smaller than the Gaussian window (filter_size={fs}); "
+            f"pass a smaller filter_size or larger images."
+        )
     g = _kernel1d(fs, tensor(filter_sigma, cd), cd, ssim_form=True)
 
     def filt(t):
         return depthwise_separable(t, g, g, same=False)
+
     mv = tensor(max_val, cd)
     c1 = b.square(b.multiply(tensor(k1, cd), mv))
     c2 = b.square(b.multiply(tensor(k2, cd), mv))
@@ -235,4 +250,4 @@ def ssim(image1: Any, image2: Any, max_val: float = 1.0, filter_size: int = 11, 
     out = _mean(per_channel, (1,))
     if len(b.shape(x1)) == 3:
         out = b.reshape(out, ())
-    return out   # float images: already image1's dtype; integer images: floatx
+    return out  # float images: already image1's dtype; integer images: floatx

@@ -1,8 +1,9 @@
 """Patches, crops and pads of ``keras.ops.image`` (pure indexing: exact for every dtype)."""
+
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -29,22 +30,27 @@ def _patches(x: Any, size: tuple, strides: Any, dilation_rate: Any, padding: str
     s = tuple_ints(size if not strides else strides, nsp, "strides")
     d = tuple_ints(dilation_rate, nsp, "dilation_rate")
     if min(size) < 1 or min(s) < 1 or min(d) < 1:
-        raise ValueError(f"Patch size, strides and dilation_rate must be >= 1. Received: size={size}, "
-                         f"strides={strides}, dilation_rate={dilation_rate}")
+        raise ValueError(
+            f"Patch size, strides and dilation_rate must be >= 1. Received: size={size}, "
+            f"strides={strides}, dilation_rate={dilation_rate}"
+        )
     if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
-        raise ValueError(f"Invalid value for argument `padding`. Expected one of ('valid', 'same'). "
-                         f"Received: padding={padding!r}")
-    spatial = tuple(b.shape(x))[1:1 + nsp]
+        raise ValueError(
+            f"Invalid value for argument `padding`. Expected one of ('valid', 'same'). Received: padding={padding!r}"
+        )
+    spatial = tuple(b.shape(x))[1 : 1 + nsp]
     pads = conv_padding(padding, spatial, size, s, d)
     outs = [(n + lo + hi - dd * (k - 1) - 1) // ss + 1 for n, (lo, hi), k, ss, dd in zip(spatial, pads, size, s, d)]
     if min(outs) <= 0:
-        raise ValueError(f"The patches do not fit: {kind} of spatial shape {spatial} give an empty output for "
-                         f"size={size}, strides={s}, dilation_rate={d}, padding={padding!r}. Use smaller patches "
-                         f"or padding='same'.")
+        raise ValueError(
+            f"The patches do not fit: {kind} of spatial shape {spatial} give an empty output for "
+            f"size={size}, strides={s}, dilation_rate={d}, padding={padding!r}. Use smaller patches "
+            f"or padding='same'."
+        )
     if any(p != (0, 0) for p in pads):
         x = b.pad(x, [(0, 0)] + list(pads) + [(0, 0)], "constant", 0)
     n, c = b.shape(x)[0], b.shape(x)[-1]
-    if s == tuple(size) and d == (1,) * nsp:   # non-overlapping patches: a reshape
+    if s == tuple(size) and d == (1,) * nsp:  # non-overlapping patches: a reshape
         x = b.getitem(x, (slice(None),) + tuple(slice(0, o * k) for o, k in zip(outs, size)) + (slice(None),))
         split = (n,) + tuple(v for o, k in zip(outs, size) for v in (o, k)) + (c,)
         x = b.reshape(x, split)
@@ -64,8 +70,14 @@ def _patches(x: Any, size: tuple, strides: Any, dilation_rate: Any, padding: str
 
 
 @op
-def extract_patches(images: Any, size: Any, strides: Any = None, dilation_rate: Any = 1, padding: str = "valid",
-                    data_format: str | None = None) -> Any:
+def extract_patches(
+    images: Any,
+    size: Any,
+    strides: Any = None,
+    dilation_rate: Any = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+) -> Any:
     """Extract patches from image(s) (2-D ``size``) or volume(s) (3-D ``size``).
 
     Each output position holds its patch flattened in (row, column[, depth], channel) order, as a
@@ -93,18 +105,25 @@ def extract_patches(images: Any, size: Any, strides: Any = None, dilation_rate: 
     if isinstance(size, (int, np.integer)):
         size = (int(size), int(size))
     elif not isinstance(size, (tuple, list)):
-        raise TypeError(f"Invalid `size` argument. Expected an int or a tuple. Received: size={size} of type "
-                        f"{type(size).__name__}")
+        raise TypeError(
+            f"Invalid `size` argument. Expected an int or a tuple. Received: size={size} of type {type(size).__name__}"
+        )
     if len(size) not in (2, 3):
-        raise ValueError(f"Invalid `size` argument. Expected a tuple of length 2 or 3. Received: size={size} with "
-                         f"length {len(size)}")
-    return _patches(tensor(images), tuple(int(v) for v in size), strides, dilation_rate, padding,
-                    _std_df(data_format))
+        raise ValueError(
+            f"Invalid `size` argument. Expected a tuple of length 2 or 3. Received: size={size} with length {len(size)}"
+        )
+    return _patches(tensor(images), tuple(int(v) for v in size), strides, dilation_rate, padding, _std_df(data_format))
 
 
 @op
-def extract_patches_3d(volumes: Any, size: Any, strides: Any = None, dilation_rate: Any = 1,
-                       padding: str = "valid", data_format: str | None = None) -> Any:
+def extract_patches_3d(
+    volumes: Any,
+    size: Any,
+    strides: Any = None,
+    dilation_rate: Any = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+) -> Any:
     """Extract 3-D patches from volume(s).
 
     Args:
@@ -143,10 +162,16 @@ def _hw_axes(nd: int, df: str) -> tuple:
 
 
 @op
-def pad_images(images: Any, top_padding: int | None = None, left_padding: int | None = None,
-               bottom_padding: int | None = None, right_padding: int | None = None,
-               target_height: int | None = None, target_width: int | None = None,
-               data_format: str | None = None) -> Any:
+def pad_images(
+    images: Any,
+    top_padding: int | None = None,
+    left_padding: int | None = None,
+    bottom_padding: int | None = None,
+    right_padding: int | None = None,
+    target_height: int | None = None,
+    target_width: int | None = None,
+    data_format: str | None = None,
+) -> Any:
     """Pad images with zeros to a given size.
 
     Exactly two of ``top_padding``, ``bottom_padding``, ``target_height`` (and of ``left_padding``,
@@ -178,25 +203,34 @@ def pad_images(images: Any, top_padding: int | None = None, left_padding: int | 
     _exactly_two(("left_padding", "right_padding", "target_width"), (left_padding, right_padding, target_width))
     h_ax, w_ax = _hw_axes(len(shp), df)
     height, width = shp[h_ax], shp[w_ax]
-    top = target_height - bottom_padding - height if top_padding is None else top_padding
-    bottom = target_height - top - height if bottom_padding is None else bottom_padding
-    left = target_width - right_padding - width if left_padding is None else left_padding
-    right = target_width - left - width if right_padding is None else right_padding
-    for n, v in (("top_padding", top), ("left_padding", left), ("right_padding", right),
-                 ("bottom_padding", bottom)):
+    # ``_exactly_two`` checked that two of each triple are given: no None reaches the arithmetic below.
+    t_h, t_w, b_p, r_p = cast(Any, (target_height, target_width, bottom_padding, right_padding))
+    top = t_h - b_p - height if top_padding is None else top_padding
+    bottom = t_h - top - height if bottom_padding is None else bottom_padding
+    left = t_w - r_p - width if left_padding is None else left_padding
+    right = t_w - left - width if right_padding is None else right_padding
+    for n, v in (("top_padding", top), ("left_padding", left), ("right_padding", right), ("bottom_padding", bottom)):
         if v < 0:
-            raise ValueError(f"{n} must be >= 0. Received: {n}={v} (the target size is smaller than the images "
-                             f"of shape {shp}; use crop_images to shrink them).")
+            raise ValueError(
+                f"{n} must be >= 0. Received: {n}={v} (the target size is smaller than the images "
+                f"of shape {shp}; use crop_images to shrink them)."
+            )
     pads = [(0, 0)] * len(shp)
     pads[h_ax], pads[w_ax] = (int(top), int(bottom)), (int(left), int(right))
     return b.pad(x, pads, "constant", 0)
 
 
 @op
-def crop_images(images: Any, top_cropping: int | None = None, left_cropping: int | None = None,
-                bottom_cropping: int | None = None, right_cropping: int | None = None,
-                target_height: int | None = None, target_width: int | None = None,
-                data_format: str | None = None) -> Any:
+def crop_images(
+    images: Any,
+    top_cropping: int | None = None,
+    left_cropping: int | None = None,
+    bottom_cropping: int | None = None,
+    right_cropping: int | None = None,
+    target_height: int | None = None,
+    target_width: int | None = None,
+    data_format: str | None = None,
+) -> Any:
     """Crop images to a given size.
 
     Exactly two of ``top_cropping``, ``bottom_cropping``, ``target_height`` (and of
@@ -238,8 +272,10 @@ def crop_images(images: Any, top_cropping: int | None = None, left_cropping: int
         if v < 0:
             raise ValueError(f"{n} must be >= 0. Received: {n}={v} (images of shape {shp})")
     if top + th > height or left + tw > width:
-        raise ValueError(f"The crop window (top={top}, left={left}, height={th}, width={tw}) does not fit inside "
-                         f"the images of height {height} and width {width}.")
+        raise ValueError(
+            f"The crop window (top={top}, left={left}, height={th}, width={tw}) does not fit inside "
+            f"the images of height {height} and width {width}."
+        )
     key = [slice(None)] * len(shp)
     key[h_ax], key[w_ax] = slice(int(top), int(top + th)), slice(int(left), int(left + tw))
     return b.getitem(x, tuple(key))

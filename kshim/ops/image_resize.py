@@ -7,6 +7,7 @@ the input pixels that exist, zero for samples outside the input). Keras-JAX is t
 Keras' torch backend uses ``F.interpolate``, whose bicubic kernel (a = -0.75) and antialiasing differ.
 Differentiable with respect to the images (and, for ``scale_and_translate``, scale and translation).
 """
+
 from __future__ import annotations
 
 import math as _math
@@ -21,11 +22,27 @@ from .image_common import check_choice, check_rank, const, float_dtype, saturate
 from .image_common import data_format as _std_df
 
 RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
-SCALE_AND_TRANSLATE_METHODS = ("linear", "bilinear", "trilinear", "cubic", "bicubic", "tricubic",
-                               "lanczos3", "lanczos5")
-_KERNEL_OF = {"linear": "linear", "bilinear": "linear", "trilinear": "linear", "cubic": "cubic",
-              "bicubic": "cubic", "tricubic": "cubic", "lanczos3": "lanczos3", "lanczos5": "lanczos5",
-              "area": "area"}
+SCALE_AND_TRANSLATE_METHODS = (
+    "linear",
+    "bilinear",
+    "trilinear",
+    "cubic",
+    "bicubic",
+    "tricubic",
+    "lanczos3",
+    "lanczos5",
+)
+_KERNEL_OF = {
+    "linear": "linear",
+    "bilinear": "linear",
+    "trilinear": "linear",
+    "cubic": "cubic",
+    "bicubic": "cubic",
+    "tricubic": "cubic",
+    "lanczos3": "lanczos3",
+    "lanczos5": "lanczos5",
+    "area": "area",
+}
 _EPS_F32 = float(np.finfo(np.float32).eps)
 
 
@@ -54,17 +71,17 @@ def _lanczos(radius: float):
         c = lambda v: const(v, d)  # noqa: E731
         px = b.multiply(c(_math.pi), x)
         y = b.multiply(b.multiply(c(radius), b.sin(px)), b.sin(b.divide(px, c(radius))))
-        den = b.where(b.not_equal(x, c(0.0)), b.multiply(c(_math.pi ** 2), b.square(x)), c(1.0))
+        den = b.where(b.not_equal(x, c(0.0)), b.multiply(c(_math.pi**2), b.square(x)), c(1.0))
         out = b.where(b.greater(x, c(1e-3)), b.divide(y, den), c(1.0))
         return b.where(b.greater(x, c(radius)), c(0.0), out)
+
     return kernel
 
 
 _KERNELS = {"linear": _triangle, "cubic": _keys_cubic, "lanczos3": _lanczos(3.0), "lanczos5": _lanczos(5.0)}
 
 
-def weight_matrix(in_size: int, out_size: int, scale: Any, translation: Any, kernel: str,
-                  antialias: bool) -> Any:
+def weight_matrix(in_size: int, out_size: int, scale: Any, translation: Any, kernel: str, antialias: bool) -> Any:
     """The resampling matrix of one axis.
 
     Output pixel ``i`` samples the input at ``(i + 0.5 - translation) / scale - 0.5``; each column
@@ -95,8 +112,12 @@ def weight_matrix(in_size: int, out_size: int, scale: Any, translation: Any, ker
         hi_out = b.add(lo_out, inv)
         lo_in = b.reshape(in_idx, (in_size, 1))
         hi_in = b.add(lo_in, c(1.0))
-        w = b.maximum(c(0.0), b.subtract(b.minimum(b.reshape(hi_out, (1, out_size)), hi_in),
-                                         b.maximum(b.reshape(lo_out, (1, out_size)), lo_in)))
+        w = b.maximum(
+            c(0.0),
+            b.subtract(
+                b.minimum(b.reshape(hi_out, (1, out_size)), hi_in), b.maximum(b.reshape(lo_out, (1, out_size)), lo_in)
+            ),
+        )
     else:
         dist = b.abs(b.subtract(b.reshape(sample, (1, out_size)), b.reshape(in_idx, (in_size, 1))))
         if antialias:
@@ -114,7 +135,7 @@ def _contract(x: Any, axis: int, w: Any) -> Any:
     b = current()
     nd = len(b.shape(x))
     letters = "abcdefghijklmnopqrstuvwxy"[:nd]
-    out = letters[:axis] + "z" + letters[axis + 1:]
+    out = letters[:axis] + "z" + letters[axis + 1 :]
     return b.einsum(f"{letters},{letters[axis]}z->{out}", x, w)
 
 
@@ -135,7 +156,7 @@ def _resample_axes(x: Any, sizes: dict, method: str, antialias: bool) -> Any:
     for axis, n_out in sizes.items():
         n_in = b.shape(x)[axis]
         if n_in == n_out:
-            continue   # every kernel interpolates: the identity warp leaves the axis unchanged
+            continue  # every kernel interpolates: the identity warp leaves the axis unchanged
         scale = b.full((), n_out / n_in if n_in else 1.0, "float64")
         w = weight_matrix(n_in, n_out, scale, b.zeros((), "float64"), _KERNEL_OF[method], antialias)
         x = _contract(x, axis, b.cast(w, d))
@@ -173,9 +194,17 @@ def _crop_or_pad(x: Any, target: tuple, df: str, crop: bool, fill_value: Any) ->
 
 
 @op
-def resize(images: Any, size: Sequence[int], interpolation: str = "bilinear", antialias: bool = False,
-           crop_to_aspect_ratio: bool = False, pad_to_aspect_ratio: bool = False, fill_mode: str = "constant",
-           fill_value: float = 0.0, data_format: str | None = None) -> Any:
+def resize(
+    images: Any,
+    size: Sequence[int],
+    interpolation: str = "bilinear",
+    antialias: bool = False,
+    crop_to_aspect_ratio: bool = False,
+    pad_to_aspect_ratio: bool = False,
+    fill_mode: str = "constant",
+    fill_value: float = 0.0,
+    data_format: str | None = None,
+) -> Any:
     """Resize images to ``size`` with the given interpolation.
 
     Numerics follow Keras on JAX (``jax.image.resize``): half-pixel centres, Keys bicubic
@@ -219,8 +248,9 @@ def resize(images: Any, size: Sequence[int], interpolation: str = "bilinear", an
         raise ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`.")
     check_choice("interpolation", interpolation, RESIZE_INTERPOLATIONS)
     if fill_mode != "constant":
-        raise ValueError(f"Invalid value for argument `fill_mode`. Only `'constant'` is supported. "
-                         f"Received: fill_mode={fill_mode!r}")
+        raise ValueError(
+            f"Invalid value for argument `fill_mode`. Only `'constant'` is supported. Received: fill_mode={fill_mode!r}"
+        )
     if crop_to_aspect_ratio or pad_to_aspect_ratio:
         x = _crop_or_pad(x, (th, tw), df, crop_to_aspect_ratio, fill_value)
     nd = len(b.shape(x))
@@ -236,10 +266,16 @@ def resize(images: Any, size: Sequence[int], interpolation: str = "bilinear", an
     return saturate_cast(y, d)
 
 
-
 @op
-def scale_and_translate(images: Any, output_shape: Sequence[int], scale: Any, translation: Any,
-                        spatial_dims: Sequence[int], method: str, antialias: bool = True) -> Any:
+def scale_and_translate(
+    images: Any,
+    output_shape: Sequence[int],
+    scale: Any,
+    translation: Any,
+    spatial_dims: Sequence[int],
+    method: str,
+    antialias: bool = True,
+) -> Any:
     """Resample ``images`` to ``output_shape`` under the map ``x_out = x_in * scale + translation``.
 
     Pixel ``i`` has its centre at ``i + 0.5``; output samples that fall outside the input are 0.
@@ -268,25 +304,28 @@ def scale_and_translate(images: Any, output_shape: Sequence[int], scale: Any, tr
     shp = tuple(b.shape(x))
     out_shape = tuple(int(s) for s in output_shape)
     if len(out_shape) != len(shp):
-        raise ValueError(f"`output_shape` must have one entry per dimension of images: {out_shape} vs "
-                         f"images.shape={shp}")
+        raise ValueError(
+            f"`output_shape` must have one entry per dimension of images: {out_shape} vs images.shape={shp}"
+        )
     dims = [int(a) % len(shp) for a in spatial_dims]
     for a in range(len(shp)):
         if a not in dims and out_shape[a] != shp[a]:
-            raise ValueError(f"Axis {a} is not in spatial_dims={tuple(spatial_dims)}, so output_shape[{a}] must "
-                             f"equal images.shape[{a}]={shp[a]}. Received output_shape={out_shape}")
+            raise ValueError(
+                f"Axis {a} is not in spatial_dims={tuple(spatial_dims)}, so output_shape[{a}] must "
+                f"equal images.shape[{a}]={shp[a]}. Received output_shape={out_shape}"
+            )
     s, t = tensor(scale), tensor(translation)
     wd = _dt.result_type(float_dtype(b.dtype(s)), float_dtype(b.dtype(t)))
     s, t = b.cast(s, wd), b.cast(t, wd)
     for name, v in (("scale", s), ("translation", t)):
         if tuple(b.shape(v)) != (len(dims),):
-            raise ValueError(f"`{name}` must have one entry per spatial dim ({len(dims)}). Received shape "
-                             f"{tuple(b.shape(v))}")
+            raise ValueError(
+                f"`{name}` must have one entry per spatial dim ({len(dims)}). Received shape {tuple(b.shape(v))}"
+            )
     d = float_dtype(b.dtype(x))
     if b.dtype(x) != d:
         x = b.cast(x, d)
     for i, a in enumerate(dims):
-        w = weight_matrix(shp[a], out_shape[a], b.getitem(s, (i,)), b.getitem(t, (i,)), _KERNEL_OF[method],
-                          antialias)
+        w = weight_matrix(shp[a], out_shape[a], b.getitem(s, (i,)), b.getitem(t, (i,)), _KERNEL_OF[method], antialias)
         x = _contract(x, a, b.cast(w, d))
     return x

@@ -6,6 +6,7 @@ weights. It follows ``jax.scipy.ndimage.map_coordinates`` (Keras-JAX, the refere
 is SciPy's ``grid-constant`` and ``wrap`` is ``grid-wrap``; order 0 rounds halves away from zero.
 Differentiable with respect to the input values and (order 1) the coordinates.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -34,7 +35,7 @@ def _mirror(i: Any, size: int) -> Any:
 
 def _fold(i: Any, size: int, mode: str) -> Any:
     b = current()
-    if mode == "nearest" or mode == "constant":   # constant: any in-range index; masked afterwards
+    if mode == "nearest" or mode == "constant":  # constant: any in-range index; masked afterwards
         return b.minimum(b.maximum(i, _ic(0)), _ic(size - 1))
     if mode == "wrap":
         return b.mod(i, _ic(size))
@@ -45,8 +46,7 @@ def _fold(i: Any, size: int, mode: str) -> Any:
     return b.floor_divide(b.subtract(m, _ic(1)), _ic(2))
 
 
-def sample(x: Any, coords: Sequence[Any], order: int, fill_mode: str, fill_value: Any,
-           batched: bool = False) -> Any:
+def sample(x: Any, coords: Sequence[Any], order: int, fill_mode: str, fill_value: Any, batched: bool = False) -> Any:
     """Sample ``x`` at fractional positions of its first ``k = len(coords)`` (non-batch) axes.
 
     Args:
@@ -65,7 +65,7 @@ def sample(x: Any, coords: Sequence[Any], order: int, fill_mode: str, fill_value
     shp = tuple(b.shape(x))
     k = len(coords)
     lead = 1 if batched else 0
-    sizes, trail = shp[lead:lead + k], shp[lead + k:]
+    sizes, trail = shp[lead : lead + k], shp[lead + k :]
     n = shp[0] if batched else 1
     t = 1
     for v in trail:
@@ -79,7 +79,8 @@ def sample(x: Any, coords: Sequence[Any], order: int, fill_mode: str, fill_value
     xd = b.dtype(x)
     cd = _dt.result_type(float_dtype(xd), b.dtype(coords[0]))
     cval = b.cast(tensor(fill_value), xd)
-    strides, acc = [], 1
+    strides: list[int] = []
+    acc = 1
     for v in reversed(sizes):
         strides.insert(0, acc)
         acc *= v
@@ -115,7 +116,7 @@ def sample(x: Any, coords: Sequence[Any], order: int, fill_mode: str, fill_value
                 valid = v if valid is None else b.logical_and(valid, v)
             if w is not None:
                 weight = w if weight is None else b.multiply(weight, w)
-        vals = b.take(flat, idx, 0)                                    # (*Q, t)
+        vals = b.take(flat, idx, 0)  # (*Q, t)
         if valid is not None:
             vals = b.where(b.reshape(valid, q + (1,)), vals, cval)
         if weight is not None:
@@ -128,8 +129,7 @@ def sample(x: Any, coords: Sequence[Any], order: int, fill_mode: str, fill_value
 
 
 @op
-def map_coordinates(inputs: Any, coordinates: Any, order: int, fill_mode: str = "constant",
-                    fill_value: Any = 0) -> Any:
+def map_coordinates(inputs: Any, coordinates: Any, order: int, fill_mode: str = "constant", fill_value: Any = 0) -> Any:
     """Interpolate ``inputs`` at the given fractional coordinates.
 
     Near the boundaries this is ``jax.scipy.ndimage.map_coordinates`` (Keras' behaviour), which
@@ -156,8 +156,9 @@ def map_coordinates(inputs: Any, coordinates: Any, order: int, fill_mode: str = 
     if isinstance(coordinates, (list, tuple)):
         rows = [tensor(c) for c in coordinates]
         if len({tuple(b.shape(r)) for r in rows}) > 1:
-            raise ValueError(f"All coordinate arrays must have one shape. Received shapes "
-                             f"{[tuple(b.shape(r)) for r in rows]}")
+            raise ValueError(
+                f"All coordinate arrays must have one shape. Received shapes {[tuple(b.shape(r)) for r in rows]}"
+            )
         cshape = (len(rows),) + (tuple(b.shape(rows[0])) if rows else ())
     else:
         c = tensor(coordinates)
@@ -165,8 +166,10 @@ def map_coordinates(inputs: Any, coordinates: Any, order: int, fill_mode: str = 
         rows = [b.getitem(c, (i,)) for i in range(cshape[0])] if cshape else []
     nd = len(b.shape(x))
     if not cshape or cshape[0] != nd:
-        raise ValueError(f"First dim of `coordinates` must be the same as the rank of `inputs`. Received inputs with "
-                         f"shape: {tuple(b.shape(x))} and coordinate leading dim of {cshape[0] if cshape else None}")
+        raise ValueError(
+            f"First dim of `coordinates` must be the same as the rank of `inputs`. Received inputs with "
+            f"shape: {tuple(b.shape(x))} and coordinate leading dim of {cshape[0] if cshape else None}"
+        )
     if len(cshape) < 2:
         raise ValueError(f"Invalid coordinates rank: expected at least rank 2. Received input with shape: {cshape}")
     check_choice("fill_mode", fill_mode, FILL_MODES)

@@ -4,6 +4,7 @@ Each computes, for every output pixel, the input position it samples (the invers
 resamples with :func:`kshim.ops.image_sample.sample` (Keras-JAX's ``map_coordinates`` semantics).
 Differentiable with respect to the images and the warp parameters.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,8 +12,16 @@ from typing import Any
 from .. import dtypes as _dt
 from ..backend import current
 from ._dispatch import op, tensor
-from .image_common import (FILL_MODES, INTERPOLATION_ORDERS, check_choice, check_rank, concrete_float, const,
-                           float_dtype, to_nhwc)
+from .image_common import (
+    FILL_MODES,
+    INTERPOLATION_ORDERS,
+    check_choice,
+    check_rank,
+    concrete_float,
+    const,
+    float_dtype,
+    to_nhwc,
+)
 from .image_common import data_format as _std_df
 from .image_filter import blur_nhwc
 from .image_sample import sample
@@ -38,8 +47,14 @@ def _batch_rows(t: Any, n: int, name: str) -> Any:
 
 
 @op
-def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear", fill_mode: str = "constant",
-                     fill_value: Any = 0, data_format: str | None = None) -> Any:
+def affine_transform(
+    images: Any,
+    transform: Any,
+    interpolation: str = "bilinear",
+    fill_mode: str = "constant",
+    fill_value: Any = 0,
+    data_format: str | None = None,
+) -> Any:
     """Apply affine transform(s) to image(s).
 
     A row ``[a0, a1, a2, b0, b1, b2, c0, c1]`` maps each *output* pixel ``(x, y)`` to the input
@@ -72,8 +87,10 @@ def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear
     check_rank(tuple(b.shape(x)))
     tshape = tuple(b.shape(tr))
     if len(tshape) not in (1, 2) or tshape[-1] != 8:
-        raise ValueError(f"Invalid transform shape: expected (8,) (single transform) or (N, 8) (batch of "
-                         f"transforms). Received input with shape: transform.shape={tshape}")
+        raise ValueError(
+            f"Invalid transform shape: expected (8,) (single transform) or (N, 8) (batch of "
+            f"transforms). Received input with shape: transform.shape={tshape}"
+        )
     xn, restore = to_nhwc(x, df)
     n, h, w, _ = b.shape(xn)
     td = float_dtype(b.dtype(tr))
@@ -83,6 +100,7 @@ def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear
 
     def col(j):
         return b.reshape(b.getitem(tr, (slice(None), j)), (n, 1, 1))
+
     # (y * a1 + x * a0) + a2: the order of Keras-JAX's einsum, so halves round alike in float32
     x_in = b.add(b.add(b.multiply(ys, col(1)), b.multiply(xs, col(0))), col(2))
     y_in = b.add(b.add(b.multiply(ys, col(4)), b.multiply(xs, col(3))), col(5))
@@ -103,9 +121,17 @@ def _quad_to_square_inverse(px: list, py: list) -> list:
     g = b.divide(sub(mul(sx, dy2), mul(dx2, sy)), den)
     h = b.divide(sub(mul(dx1, sy), mul(sx, dy1)), den)
     one = b.ones(b.shape(g), b.dtype(g))
-    return [add(sub(px[1], px[0]), mul(g, px[1])), add(sub(px[3], px[0]), mul(h, px[3])), px[0],
-            add(sub(py[1], py[0]), mul(g, py[1])), add(sub(py[3], py[0]), mul(h, py[3])), py[0],
-            g, h, one]
+    return [
+        add(sub(px[1], px[0]), mul(g, px[1])),
+        add(sub(px[3], px[0]), mul(h, px[3])),
+        px[0],
+        add(sub(py[1], py[0]), mul(g, py[1])),
+        add(sub(py[3], py[0]), mul(h, py[3])),
+        py[0],
+        g,
+        h,
+        one,
+    ]
 
 
 def _adjugate(m: list) -> list:
@@ -113,9 +139,18 @@ def _adjugate(m: list) -> list:
 
     def det2(a, c, d, e):
         return b.subtract(b.multiply(a, e), b.multiply(c, d))
-    return [det2(m[4], m[5], m[7], m[8]), det2(m[2], m[1], m[8], m[7]), det2(m[1], m[2], m[4], m[5]),
-            det2(m[5], m[3], m[8], m[6]), det2(m[0], m[2], m[6], m[8]), det2(m[2], m[0], m[5], m[3]),
-            det2(m[3], m[4], m[6], m[7]), det2(m[1], m[0], m[7], m[6]), det2(m[0], m[1], m[3], m[4])]
+
+    return [
+        det2(m[4], m[5], m[7], m[8]),
+        det2(m[2], m[1], m[8], m[7]),
+        det2(m[1], m[2], m[4], m[5]),
+        det2(m[5], m[3], m[8], m[6]),
+        det2(m[0], m[2], m[6], m[8]),
+        det2(m[2], m[0], m[5], m[3]),
+        det2(m[3], m[4], m[6], m[7]),
+        det2(m[1], m[0], m[7], m[6]),
+        det2(m[0], m[1], m[3], m[4]),
+    ]
 
 
 def compute_homography_matrix(start_points: Any, end_points: Any) -> Any:
@@ -142,6 +177,7 @@ def compute_homography_matrix(start_points: Any, end_points: Any) -> Any:
 
     def pts(p):
         return ([b.getitem(p, (Ellipsis, i, 0)) for i in range(4)], [b.getitem(p, (Ellipsis, i, 1)) for i in range(4)])
+
     ms = _quad_to_square_inverse(*pts(s))
     me = _adjugate(_quad_to_square_inverse(*pts(e)))
     hm = [None] * 9
@@ -160,13 +196,20 @@ def compute_homography_matrix(start_points: Any, end_points: Any) -> Any:
 
 def _check_points(name: str, shape: tuple) -> None:
     if len(shape) not in (2, 3) or shape[-2:] != (4, 2):
-        raise ValueError(f"Invalid {name} shape: expected (4,2) for a single image or (N,4,2) for a batch. "
-                         f"Received shape: {shape}")
+        raise ValueError(
+            f"Invalid {name} shape: expected (4,2) for a single image or (N,4,2) for a batch. Received shape: {shape}"
+        )
 
 
 @op
-def perspective_transform(images: Any, start_points: Any, end_points: Any, interpolation: str = "bilinear",
-                          fill_value: Any = 0, data_format: str | None = None) -> Any:
+def perspective_transform(
+    images: Any,
+    start_points: Any,
+    end_points: Any,
+    interpolation: str = "bilinear",
+    fill_value: Any = 0,
+    data_format: str | None = None,
+) -> Any:
     """Warp image(s) by the perspective transform taking ``start_points`` to ``end_points``.
 
     Each output pixel samples the input at the homography image of its position (the end -> start
@@ -197,8 +240,10 @@ def perspective_transform(images: Any, start_points: Any, end_points: Any, inter
     _check_points("start_points", tuple(b.shape(s)))
     _check_points("end_points", tuple(b.shape(e)))
     if tuple(b.shape(s)) != tuple(b.shape(e)):
-        raise ValueError(f"start_points and end_points must have the same shape. Received start_points.shape="
-                         f"{tuple(b.shape(s))}, end_points.shape={tuple(b.shape(e))}")
+        raise ValueError(
+            f"start_points and end_points must have the same shape. Received start_points.shape="
+            f"{tuple(b.shape(s))}, end_points.shape={tuple(b.shape(e))}"
+        )
     xn, restore = to_nhwc(x, df)
     n, h, w, _ = b.shape(xn)
     cd = float_dtype(b.dtype(x))
@@ -209,6 +254,7 @@ def perspective_transform(images: Any, start_points: Any, end_points: Any, inter
 
     def col(j):
         return b.reshape(b.getitem(hm, (slice(None), j)), (n, 1, 1))
+
     den = b.add(b.add(b.multiply(col(6), xs), b.multiply(col(7), ys)), const(1.0, cd))
     x_in = b.divide(b.add(b.add(b.multiply(col(0), xs), b.multiply(col(1), ys)), col(2)), den)
     y_in = b.divide(b.add(b.add(b.multiply(col(3), xs), b.multiply(col(4), ys)), col(5)), den)
@@ -217,9 +263,16 @@ def perspective_transform(images: Any, start_points: Any, end_points: Any, inter
 
 
 @op
-def elastic_transform(images: Any, alpha: float = 20.0, sigma: float = 5.0, interpolation: str = "bilinear",
-                      fill_mode: str = "reflect", fill_value: float = 0.0, seed: Any = None,
-                      data_format: str | None = None) -> Any:
+def elastic_transform(
+    images: Any,
+    alpha: float = 20.0,
+    sigma: float = 5.0,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+    seed: Any = None,
+    data_format: str | None = None,
+) -> Any:
     """Elastic deformation: displace every pixel by a smoothed random field.
 
     Two fields ``dx, dy`` of standard normals times ``sigma`` (one ``kshim.random.normal`` draw of
@@ -248,6 +301,7 @@ def elastic_transform(images: Any, alpha: float = 20.0, sigma: float = 5.0, inte
         ValueError: for a bad rank, interpolation, fill mode, or a non-positive ``sigma``.
     """
     from .. import random as _random
+
     b = current()
     df = _std_df(data_format)
     check_choice("interpolation", interpolation, tuple(INTERPOLATION_ORDERS))

@@ -17,6 +17,7 @@ batched form); ``logdet`` is ``log|det|`` (Keras on JAX); ``pinv``/``lstsq``/``m
 JAX's default cut-offs; ``eig`` supports matrices with a real spectrum only (kshim has no complex
 dtype). ``jvp`` (the 16th ``keras.ops.linalg`` name) is written with the function transforms.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -62,11 +63,14 @@ def _shape(x: Any) -> tuple:
 
 def _check_matrix(name: str, shape: tuple, square: bool = False, arg: str = "x") -> None:
     if len(shape) < 2:
-        raise ValueError(f"{name}: expected `{arg}` to have rank >= 2 (a matrix of shape (..., M, N)); "
-                         f"received input with shape {shape}. Reshape a vector to (1, N) or (N, 1).")
+        raise ValueError(
+            f"{name}: expected `{arg}` to have rank >= 2 (a matrix of shape (..., M, N)); "
+            f"received input with shape {shape}. Reshape a vector to (1, N) or (N, 1)."
+        )
     if square and shape[-1] != shape[-2]:
-        raise ValueError(f"{name}: expected a square matrix of shape (..., M, M); received non-square "
-                         f"input with shape {shape}.")
+        raise ValueError(
+            f"{name}: expected a square matrix of shape (..., M, M); received non-square input with shape {shape}."
+        )
 
 
 def _mT(x: Any) -> Any:
@@ -114,8 +118,9 @@ def _rhs(name: str, a: Any, bb: Any) -> tuple[Any, Any, bool]:
     sa, sb = _shape(a), _shape(bb)
     _check_matrix(name, sa, square=True, arg="a")
     if len(sb) < 1:
-        raise ValueError(f"{name}: expected `b` to have rank >= 1; received a scalar. `b` has shape "
-                         "(..., M) or (..., M, K).")
+        raise ValueError(
+            f"{name}: expected `b` to have rank >= 1; received a scalar. `b` has shape (..., M) or (..., M, K)."
+        )
     vector = len(sb) == 1 or (len(sb) == len(sa) - 1 and sb == sa[:-1])
     if vector:
         bb = b.reshape(bb, sb + (1,))
@@ -123,8 +128,10 @@ def _rhs(name: str, a: Any, bb: Any) -> tuple[Any, Any, bool]:
     m = sa[-1]
     if sb[-2] != m:
         what = "length" if vector else "number of rows"
-        raise ValueError(f"{name}: incompatible shapes between `a` {sa} and `b` {_shape(bb)[:-1] if vector else sb}: "
-                         f"the {what} of `b` ({sb[-2]}) must equal a.shape[-1] ({m}).")
+        raise ValueError(
+            f"{name}: incompatible shapes between `a` {sa} and `b` {_shape(bb)[:-1] if vector else sb}: "
+            f"the {what} of `b` ({sb[-2]}) must equal a.shape[-1] ({m})."
+        )
     try:
         batch = tuple(np.broadcast_shapes(sa[:-2], sb[:-2]))
     except ValueError:
@@ -210,8 +217,9 @@ def qr(x: Any, mode: str = "reduced") -> Any:
         ValueError: For an unknown ``mode`` or an input of rank < 2.
     """
     if mode not in ("reduced", "complete"):
-        raise ValueError("`mode` argument value not supported. Expected one of {'reduced', 'complete'}. "
-                         f"Received: mode={mode!r}")
+        raise ValueError(
+            f"`mode` argument value not supported. Expected one of {{'reduced', 'complete'}}. Received: mode={mode!r}"
+        )
     b = current()
     (t,), d = _floats(x)
     _check_matrix("qr", _shape(t))
@@ -449,13 +457,11 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> Any:
     (ta, tb), d = _floats(a, b)
     sa, sb = _shape(ta), _shape(tb)
     if len(sa) != 2:
-        raise ValueError(f"lstsq: expected `a` to have rank 2 (batches are not supported); received "
-                         f"a.shape={sa}.")
+        raise ValueError(f"lstsq: expected `a` to have rank 2 (batches are not supported); received a.shape={sa}.")
     if len(sb) not in (1, 2):
         raise ValueError(f"lstsq: expected `b` to have rank 1 or 2; received b.shape={sb}.")
     if sb[0] != sa[0]:
-        raise ValueError(f"lstsq: expected b.shape[0] to equal a.shape[0]; received a.shape={sa}, "
-                         f"b.shape={sb}.")
+        raise ValueError(f"lstsq: expected b.shape[0] to equal a.shape[0]; received a.shape={sa}, b.shape={sb}.")
     m, n = sa
     dt = bk.dtype(ta)
     if m == 0 or n == 0:
@@ -469,8 +475,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> Any:
     u, s, vh = bk.svd(ta, False, True)
     smax = bk.getitem(s, (slice(0, 1),))
     r = _scalar_or_batch(rcond, dt)
-    keep = bk.logical_and(bk.greater(s, bk.zeros((), dt)),
-                          bk.greater_equal(s, bk.multiply(r, smax)))
+    keep = bk.logical_and(bk.greater(s, bk.zeros((), dt)), bk.greater_equal(s, bk.multiply(r, smax)))
     sinv = bk.reshape(_safe_reciprocal(s, keep), (bk.shape(s)[0], 1))
     out = bk.matmul(_mT(vh), bk.multiply(sinv, bk.matmul(_mT(u), rhs)))
     if len(sb) == 1:
@@ -577,6 +582,9 @@ from .nn_extra_transforms import jvp  # noqa: E402,F401
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]
     __all__ += ["norm", "jvp"]  # re-exported: keras.ops.linalg has them

@@ -1,4 +1,5 @@
 """``keras.ops`` math namespace: top_k, in_top_k, erf, erfinv, segment reductions, logsumexp."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -167,6 +168,7 @@ def segment_max(data: Any, segment_ids: Any, num_segments: int | None = None, so
         A tensor of shape ``(num_segments,) + data.shape[1:]`` and the dtype of ``data``.
     """
     import numpy as np
+
     b, x, ids, n = _segment(data, segment_ids, num_segments)
     onehot = b.equal(b.reshape(ids, (-1, 1)), b.reshape(b.arange(0, n, 1, b.dtype(ids)), (1, n)))
     d = b.dtype(x)
@@ -179,5 +181,8 @@ def segment_max(data: Any, segment_ids: Any, num_segments: int | None = None, so
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

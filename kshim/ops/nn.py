@@ -1,4 +1,5 @@
 """Neural-network ops (``keras.ops.nn``): activations, convolution, pooling, normalization, losses."""
+
 from __future__ import annotations
 
 import math as _math
@@ -207,8 +208,7 @@ def soft_shrink(x: Any, threshold: float = 0.5) -> Any:
     b = current()
     x = _f(x)
     t = _c(x, threshold)
-    return b.where(b.greater(x, t), b.subtract(x, t),
-                   b.where(b.less(x, b.negative(t)), b.add(x, t), _c(x, 0.0)))
+    return b.where(b.greater(x, t), b.subtract(x, t), b.where(b.less(x, b.negative(t)), b.add(x, t), _c(x, 0.0)))
 
 
 @op
@@ -331,8 +331,9 @@ def gelu(x: Any, approximate: bool = True) -> Any:
     x = _f(x)
     half = _c(x, 0.5)
     if approximate:
-        inner = b.multiply(_c(x, _math.sqrt(2.0 / _math.pi)),
-                           b.add(x, b.multiply(_c(x, 0.044715), b.multiply(b.square(x), x))))
+        inner = b.multiply(
+            _c(x, _math.sqrt(2.0 / _math.pi)), b.add(x, b.multiply(_c(x, 0.044715), b.multiply(b.square(x), x)))
+        )
         return b.multiply(b.multiply(half, x), b.add(_c(x, 1.0), b.tanh(inner)))
     return b.multiply(b.multiply(half, x), b.add(_c(x, 1.0), b.erf(b.divide(x, _c(x, _math.sqrt(2.0))))))
 
@@ -510,8 +511,14 @@ def _channels(x: Any, data_format: str) -> int:
 
 
 @op
-def conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", data_format: str | None = None,
-         dilation_rate: Any = 1) -> Any:
+def conv(
+    inputs: Any,
+    kernel: Any,
+    strides: Any = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+    dilation_rate: Any = 1,
+) -> Any:
     """N-d convolution (1-d, 2-d or 3-d, as the kernel's rank says) of ``inputs`` with ``kernel``.
 
     The number of groups is inferred: the input channels divided by the kernel's input channels
@@ -545,8 +552,10 @@ def conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", dat
         raise ValueError(f"conv: inputs of shape {b.shape(x)} need rank {nd + 2} for a kernel of shape {b.shape(w)}.")
     cin, kin = _channels(x, df), b.shape(w)[-2]
     if kin == 0 or cin % kin:
-        raise ValueError(f"conv: input channels {cin} (inputs {b.shape(x)}, {df}) are not a multiple of the "
-                         f"kernel's input channels {kin} (kernel {b.shape(w)}).")
+        raise ValueError(
+            f"conv: input channels {cin} (inputs {b.shape(x)}, {df}) are not a multiple of the "
+            f"kernel's input channels {kin} (kernel {b.shape(w)})."
+        )
     groups = cin // kin
     if b.shape(w)[-1] % groups:
         raise ValueError(f"conv: output channels {b.shape(w)[-1]} not divisible by groups {groups}.")
@@ -558,8 +567,14 @@ def conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", dat
 
 
 @op
-def depthwise_conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid",
-                   data_format: str | None = None, dilation_rate: Any = 1) -> Any:
+def depthwise_conv(
+    inputs: Any,
+    kernel: Any,
+    strides: Any = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+    dilation_rate: Any = 1,
+) -> Any:
     """Depthwise N-d convolution: each input channel is convolved with its own
     ``channel_multiplier`` filters.
 
@@ -592,8 +607,15 @@ def depthwise_conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "v
 
 
 @op
-def separable_conv(inputs: Any, depthwise_kernel: Any, pointwise_kernel: Any, strides: Any = 1,
-                   padding: str = "valid", data_format: str | None = None, dilation_rate: Any = 1) -> Any:
+def separable_conv(
+    inputs: Any,
+    depthwise_kernel: Any,
+    pointwise_kernel: Any,
+    strides: Any = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+    dilation_rate: Any = 1,
+) -> Any:
     """Separable N-d convolution: a :func:`depthwise_conv`, then a pointwise (kernel size 1)
     :func:`conv` that mixes the channels. ``strides``, ``padding`` and ``dilation_rate`` apply to
     the depthwise step.
@@ -625,8 +647,15 @@ def separable_conv(inputs: Any, depthwise_kernel: Any, pointwise_kernel: Any, st
 
 
 @op
-def conv_transpose(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", output_padding: Any = None,
-                   data_format: str | None = None, dilation_rate: Any = 1) -> Any:
+def conv_transpose(
+    inputs: Any,
+    kernel: Any,
+    strides: Any = 1,
+    padding: str = "valid",
+    output_padding: Any = None,
+    data_format: str | None = None,
+    dilation_rate: Any = 1,
+) -> Any:
     """N-d transposed convolution (the gradient of :func:`conv` with respect to its input), with
     Keras' output sizes.
 
@@ -657,8 +686,10 @@ def conv_transpose(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "v
     df = config.standardize_data_format(data_format)
     nd = len(b.shape(w)) - 2
     if _channels(x, df) != b.shape(w)[-1]:
-        raise ValueError(f"conv_transpose: input channels {_channels(x, df)} (inputs {b.shape(x)}) do not match "
-                         f"the kernel's last dim (kernel {b.shape(w)}, layout (*k, out, in)).")
+        raise ValueError(
+            f"conv_transpose: input channels {_channels(x, df)} (inputs {b.shape(x)}) do not match "
+            f"the kernel's last dim (kernel {b.shape(w)}, layout (*k, out, in))."
+        )
     s, d = tuplify(strides, nd, "strides"), tuplify(dilation_rate, nd, "dilation_rate")
     op_ = (None,) * nd if output_padding is None else tuplify(output_padding, nd, "output_padding")
     pads = conv_transpose_padding(padding, b.shape(w)[:-2], s, d, op_)
@@ -687,8 +718,9 @@ def _pool(kind: str, inputs: Any, pool_size: Any, strides: Any, padding: str, da
 
 
 @op
-def max_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid",
-             data_format: str | None = None) -> Any:
+def max_pool(
+    inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid", data_format: str | None = None
+) -> Any:
     """N-d max pooling: the maximum of each window.
 
     Args:
@@ -711,8 +743,9 @@ def max_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "v
 
 
 @op
-def average_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid",
-                 data_format: str | None = None) -> Any:
+def average_pool(
+    inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid", data_format: str | None = None
+) -> Any:
     """N-d average pooling: the mean of each window.
 
     Integer inputs are cast to ``floatx()``; with ``same`` padding the padded cells are not counted in the
@@ -739,5 +772,8 @@ def average_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str 
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

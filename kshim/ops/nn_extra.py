@@ -10,6 +10,7 @@ The ops live in topic modules re-exported here:
 * ``nn_extra_core``: saturate_cast, segment_min, segment_prod, rearrange
 * ``nn_extra_transforms``: custom_gradient, jvp, map, vectorized_map, associative_scan
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,5 +1,6 @@
 """``layer_normalization``, ``rms_normalization``, ``psnr`` and the ``sparse_sigmoid``, ``sparsemax``,
 ``threshold`` activations (``keras.ops.nn``)."""
+
 from __future__ import annotations
 
 import math as _math
@@ -46,8 +47,9 @@ def _bshape(v: Any, x: Any, axes: tuple) -> Any:
 
 
 @op
-def layer_normalization(x: Any, gamma: Any = None, beta: Any = None, axis: Any = -1, epsilon: float | None = None,
-                        **kwargs: Any) -> Any:
+def layer_normalization(
+    x: Any, gamma: Any = None, beta: Any = None, axis: Any = -1, epsilon: float | None = None, **kwargs: Any
+) -> Any:
     """Layer normalization (Ba et al., 2016): ``(x - mean) / sqrt(var + epsilon) * gamma + beta``
     with the statistics over ``axis``.
 
@@ -75,9 +77,12 @@ def layer_normalization(x: Any, gamma: Any = None, beta: Any = None, axis: Any =
     if kwargs:
         raise TypeError(f"layer_normalization got unexpected keyword argument(s) {sorted(kwargs)}.")
     if rms_scaling:
-        warnings.warn("You passed `rms_scaling=True`, which is deprecated. This argument incorrectly scales "
-                      "the input by the variance, not the root mean square. To correctly use RMS "
-                      "Normalization, please use `kshim.ops.rms_normalization` instead.", stacklevel=2)
+        warnings.warn(
+            "You passed `rms_scaling=True`, which is deprecated. This argument incorrectly scales "
+            "the input by the variance, not the root mean square. To correctly use RMS "
+            "Normalization, please use `kshim.ops.rms_normalization` instead.",
+            stacklevel=2,
+        )
     b = current()
     x, out_dtype = _compute(x)
     axes = _norm_axes(axis, len(b.shape(x)))
@@ -149,16 +154,16 @@ def psnr(x1: Any, x2: Any, max_val: Any) -> Any:
     b = current()
     a, c = promote(_f(x1), _f(x2))
     if tuple(b.shape(a)) != tuple(b.shape(c)):
-        raise ValueError(f"Input shapes {tuple(b.shape(a))} and {tuple(b.shape(c))} must match for PSNR "
-                         f"calculation.")
+        raise ValueError(f"Input shapes {tuple(b.shape(a))} and {tuple(b.shape(c))} must match for PSNR calculation.")
     n = 1
     for s in b.shape(a):
         n *= s
     mse = b.divide(b.sum(b.square(b.subtract(a, c)), None, False), _c(a, float(n)))
     ln10 = _c(a, _math.log(10.0))
     mv = tensor(max_val, b.dtype(a))
-    return b.subtract(b.multiply(_c(a, 20.0), b.divide(b.log(mv), ln10)),
-                      b.multiply(_c(a, 10.0), b.divide(b.log(mse), ln10)))
+    return b.subtract(
+        b.multiply(_c(a, 20.0), b.divide(b.log(mv), ln10)), b.multiply(_c(a, 10.0), b.divide(b.log(mse), ln10))
+    )
 
 
 @op
@@ -204,13 +209,13 @@ def sparsemax(x: Any, axis: int = -1) -> Any:
     nd = len(b.shape(x))
     ax = norm_axis(axis, nd)
     n = b.shape(x)[ax]
-    z = b.negative(b.sort(b.negative(x), ax))                   # descending
+    z = b.negative(b.sort(b.negative(x), ax))  # descending
     cs = b.cumsum(z, ax)
     shp = [1] * nd
     shp[ax] = n
     r = b.reshape(b.arange(1, n + 1, 1, b.dtype(x)), tuple(shp))
     support = b.greater(b.add(_c(x, 1.0), b.multiply(r, z)), cs)
-    k = b.sum(b.cast(support, "int32"), (ax,), True)             # support size, >= 1
+    k = b.sum(b.cast(support, "int32"), (ax,), True)  # support size, >= 1
     cs_k = b.take_along_axis(cs, b.subtract(k, b.ones((), "int32")), ax)
     tau = b.divide(b.subtract(cs_k, _c(x, 1.0)), b.cast(k, b.dtype(x)))
     return b.maximum(b.subtract(x, tau), _c(x, 0.0))

@@ -1,4 +1,5 @@
 """``saturate_cast``, ``segment_min``, ``segment_prod`` and einops-style ``rearrange`` (``keras.ops``)."""
+
 from __future__ import annotations
 
 import re
@@ -18,6 +19,7 @@ __all__ = ["saturate_cast", "segment_min", "segment_prod", "rearrange"]
 def _np_dtype(d: str) -> Any:
     if d == "bfloat16":
         import ml_dtypes
+
         return np.dtype(ml_dtypes.bfloat16)
     return np.dtype(d)
 
@@ -26,10 +28,12 @@ def _limits(d: str) -> tuple:
     if d == "bool":
         return 0, 1
     if _dt.is_int(d):
-        info = np.iinfo(_np_dtype(d))
-        return int(info.min), int(info.max)
+        iinfo = np.iinfo(_np_dtype(d))
+        return int(iinfo.min), int(iinfo.max)
+    info: Any
     if d == "bfloat16":
         import ml_dtypes
+
         info = ml_dtypes.finfo(ml_dtypes.bfloat16)
     else:
         info = np.finfo(_np_dtype(d))
@@ -93,8 +97,10 @@ def _segments(data: Any, segment_ids: Any, num_segments: int | None, name: str) 
     if not _dt.is_int(b.dtype(ids)):
         raise TypeError(f"{name}: segment_ids must be integers, got {b.dtype(ids)}.")
     if len(b.shape(ids)) != 1 or not b.shape(x) or b.shape(ids)[0] != b.shape(x)[0]:
-        raise ValueError(f"{name}: segment_ids must be 1-D with one id per row of data; got ids "
-                         f"{tuple(b.shape(ids))} for data {tuple(b.shape(x))}.")
+        raise ValueError(
+            f"{name}: segment_ids must be 1-D with one id per row of data; got ids "
+            f"{tuple(b.shape(ids))} for data {tuple(b.shape(x))}."
+        )
     if num_segments is None:
         num_segments = int(b.to_numpy(b.max(ids, None, False))) + 1 if b.shape(ids)[0] else 0
     n = int(num_segments)
@@ -168,7 +174,8 @@ _TOKEN = re.compile(r"\.\.\.|\(|\)|[A-Za-z_][A-Za-z0-9_]*|\d+|\S")
 
 def _parse_side(text: str, pattern: str) -> list:
     """Groups of axis names; ``()``/``1`` is an empty group, ``...`` a single bare group."""
-    groups, cur = [], None
+    groups: list[list[str]] = []
+    cur: list[str] | None = None
     for tok in _TOKEN.findall(text):
         if tok == "(":
             if cur is not None:
@@ -185,8 +192,10 @@ def _parse_side(text: str, pattern: str) -> list:
             groups.append(["..."])
         elif tok.isdigit():
             if tok != "1":
-                raise ValueError(f"rearrange: only the anonymous axis '1' may be a number, got {tok!r} in "
-                                 f"{pattern!r}; name the axis and pass its length as a keyword.")
+                raise ValueError(
+                    f"rearrange: only the anonymous axis '1' may be a number, got {tok!r} in "
+                    f"{pattern!r}; name the axis and pass its length as a keyword."
+                )
             if cur is None:
                 groups.append([])
         elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", tok):
@@ -233,8 +242,10 @@ def rearrange(tensor: Any, pattern: str, **axes_lengths: int) -> Any:  # noqa: F
         raise ValueError(f"rearrange: '...' must appear once on both sides or not at all ({pattern!r}).")
     n_ell = len(shp) - (len(left) - ell_l)
     if n_ell < 0 or (not ell_l and n_ell != 0):
-        raise ValueError(f"rearrange: the input side of {pattern!r} has {len(left)} axes but the tensor has "
-                         f"rank {len(shp)} (shape {shp}).")
+        raise ValueError(
+            f"rearrange: the input side of {pattern!r} has {len(left)} axes but the tensor has "
+            f"rank {len(shp)} (shape {shp})."
+        )
     ell = [f"...{i}" for i in range(n_ell)]
 
     def expand(groups):
@@ -242,6 +253,7 @@ def rearrange(tensor: Any, pattern: str, **axes_lengths: int) -> Any:  # noqa: F
         for g in groups:
             out.extend([[e] for e in ell] if g == ["..."] else [g])
         return out
+
     left, right = expand(left), expand(right)
     names_l = [a for g in left for a in g]
     names_r = [a for g in right for a in g]
@@ -250,9 +262,11 @@ def rearrange(tensor: Any, pattern: str, **axes_lengths: int) -> Any:  # noqa: F
         if dup:
             raise ValueError(f"rearrange: axes {dup} appear twice on the {side} side of {pattern!r}.")
     if set(names_l) != set(names_r):
-        raise ValueError(f"rearrange: both sides of {pattern!r} must name the same axes; only on the input: "
-                         f"{sorted(set(names_l) - set(names_r))}, only on the output: "
-                         f"{sorted(set(names_r) - set(names_l))}.")
+        raise ValueError(
+            f"rearrange: both sides of {pattern!r} must name the same axes; only on the input: "
+            f"{sorted(set(names_l) - set(names_r))}, only on the output: "
+            f"{sorted(set(names_r) - set(names_l))}."
+        )
     unknown = sorted(set(axes_lengths) - set(names_l))
     if unknown:
         raise ValueError(f"rearrange: axes_lengths {unknown} do not appear in {pattern!r}.")
@@ -264,16 +278,17 @@ def rearrange(tensor: Any, pattern: str, **axes_lengths: int) -> Any:  # noqa: F
             if a in axes_lengths:
                 known *= int(axes_lengths[a])
         if len(free) > 1:
-            raise ValueError(f"rearrange: cannot infer the lengths of {free} in {pattern!r}; pass all but one "
-                             f"of them as keywords.")
+            raise ValueError(
+                f"rearrange: cannot infer the lengths of {free} in {pattern!r}; pass all but one of them as keywords."
+            )
         if free:
             if known == 0 or dim % known:
-                raise ValueError(f"rearrange: dimension {dim} is not divisible by {known} (group {g} of "
-                                 f"{pattern!r}).")
+                raise ValueError(f"rearrange: dimension {dim} is not divisible by {known} (group {g} of {pattern!r}).")
             sizes[free[0]] = dim // known
         elif known != dim:
-            raise ValueError(f"rearrange: group {g or '()'} of {pattern!r} has length {known} but the tensor's "
-                             f"dimension is {dim}.")
+            raise ValueError(
+                f"rearrange: group {g or '()'} of {pattern!r} has length {known} but the tensor's dimension is {dim}."
+            )
         for a in g:
             if a in axes_lengths:
                 sizes[a] = int(axes_lengths[a])
@@ -290,4 +305,3 @@ def rearrange(tensor: Any, pattern: str, **axes_lengths: int) -> Any:  # noqa: F
             n *= sizes[a]
         out.append(n)
     return b.reshape(x, tuple(out)) if tuple(out) != tuple(b.shape(x)) else x
-

@@ -1,4 +1,5 @@
 """Connectionist temporal classification: ``ctc_loss`` and ``ctc_decode`` (``keras.ops.nn``)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -84,12 +85,16 @@ def ctc_loss(target: Any, output: Any, target_length: Any, output_length: Any, m
     ol = _int32(output_length)
     xs, ts = tuple(b.shape(x)), tuple(b.shape(t))
     if len(xs) != 3 or len(ts) != 2:
-        raise ValueError(f"ctc_loss: output must be (batch, max_time, num_classes) and target (batch, "
-                         f"max_label_length); got output {xs} and target {ts}.")
+        raise ValueError(
+            f"ctc_loss: output must be (batch, max_time, num_classes) and target (batch, "
+            f"max_label_length); got output {xs} and target {ts}."
+        )
     bsz, steps, k = xs
     if ts[0] != bsz or tuple(b.shape(tl)) != (bsz,) or tuple(b.shape(ol)) != (bsz,):
-        raise ValueError(f"ctc_loss: batch sizes differ: output {xs}, target {ts}, target_length "
-                         f"{tuple(b.shape(tl))}, output_length {tuple(b.shape(ol))}.")
+        raise ValueError(
+            f"ctc_loss: batch sizes differ: output {xs}, target {ts}, target_length "
+            f"{tuple(b.shape(tl))}, output_length {tuple(b.shape(ol))}."
+        )
     if not 0 <= int(mask_index) < k:
         raise ValueError(f"ctc_loss: mask_index={mask_index} is not a class index for {k} classes.")
     n = ts[1]
@@ -98,16 +103,16 @@ def ctc_loss(target: Any, output: Any, target_length: Any, output_length: Any, m
     neg = _c(x, _LOG_ZERO)
     blank = b.full((), int(mask_index), "int32")
     logp = log_softmax(x, axis=-1)
-    ext = _interleave_blank(t, blank)                                       # (B, S)
+    ext = _interleave_blank(t, blank)  # (B, S)
     idx = b.broadcast_to(b.reshape(ext, (bsz, 1, s_len)), (bsz, steps, s_len))
-    emit = b.transpose(b.take_along_axis(logp, idx, 2), (1, 0, 2))          # (T, B, S)
+    emit = b.transpose(b.take_along_axis(logp, idx, 2), (1, 0, 2))  # (T, B, S)
     # a skip s-2 -> s is allowed into label position i >= 1 when t[i] != t[i-1]
     if n > 1:
         neq = b.not_equal(b.getitem(t, (slice(None), slice(1, None))), b.getitem(t, (slice(None), slice(0, n - 1))))
         odd = b.concatenate([b.zeros((bsz, 1), "bool"), neq], 1)
     else:
         odd = b.zeros((bsz, n), "bool")
-    skip = _interleave_blank(odd, b.zeros((), "bool"))                     # (B, S)
+    skip = _interleave_blank(odd, b.zeros((), "bool"))  # (B, S)
     pos = b.reshape(b.arange(0, s_len, 1, "int32"), (1, s_len))
     e0 = b.getitem(emit, (0,))
     alpha0 = b.where(b.less(pos, b.full((), 2, "int32")), e0, neg)
@@ -153,7 +158,7 @@ def _greedy(x: Any, lengths: Any, merge_repeated: bool, blank: int) -> tuple:
     drop = b.equal(idx, blank_t)
     idx = b.where(drop, b.full((), -1, "int32"), idx)
     key = b.where(drop, b.full((), steps, "int32"), b.broadcast_to(t_idx, (bsz, steps)))
-    idx = b.take_along_axis(idx, b.argsort(key, 1), 1)        # kept labels first, in time order
+    idx = b.take_along_axis(idx, b.argsort(key, 1), 1)  # kept labels first, in time order
     return b.reshape(idx, (1, bsz, steps)), b.negative(b.sum(scores, (1,), True))
 
 
@@ -163,7 +168,7 @@ def _beam_one(lp: np.ndarray, length: int, width: int, top: int, blank: int) -> 
     steps = lp.shape[0]
     ninf = -np.inf
     # beams: prefixes, p_b (ends in blank), p_nb (ends in a label); t = 0 from the empty prefix
-    order = [c for c in np.argsort(-lp[0], kind="stable")[:min(k, width)]]
+    order = [c for c in np.argsort(-lp[0], kind="stable")[: min(k, width)]]
     prefixes = [() if c == blank else (int(c),) for c in order]
     pb = np.array([lp[0, c] if c == blank else ninf for c in order])
     pnb = np.array([ninf if c == blank else lp[0, c] for c in order])
@@ -177,7 +182,7 @@ def _beam_one(lp: np.ndarray, length: int, width: int, top: int, blank: int) -> 
         ext = np.where(labels[None, :] == last[:, None], pb[:, None], tot[:, None]) + x[labels][None, :]
         where = {p: i for i, p in enumerate(prefixes)}
         col = {int(c): j for j, c in enumerate(labels)}
-        for i, p in enumerate(prefixes):   # an extension equal to a kept beam merges into it
+        for i, p in enumerate(prefixes):  # an extension equal to a kept beam merges into it
             if p:
                 parent = where.get(p[:-1])
                 if parent is not None:
@@ -202,14 +207,21 @@ def _beam_one(lp: np.ndarray, length: int, width: int, top: int, blank: int) -> 
     paths = np.full((top, steps), -1, np.int32)
     scores = np.full((top,), ninf, lp.dtype)
     for r, i in enumerate(best):
-        paths[r, :len(prefixes[i])] = prefixes[i]
+        paths[r, : len(prefixes[i])] = prefixes[i]
         scores[r] = tot[i]
     return paths, scores
 
 
 @op
-def ctc_decode(inputs: Any, sequence_lengths: Any, strategy: str = "greedy", beam_width: int = 100,
-               top_paths: int = 1, merge_repeated: bool = True, mask_index: int = 0) -> tuple:
+def ctc_decode(
+    inputs: Any,
+    sequence_lengths: Any,
+    strategy: str = "greedy",
+    beam_width: int = 100,
+    top_paths: int = 1,
+    merge_repeated: bool = True,
+    mask_index: int = 0,
+) -> tuple:
     """Decodes the output of a CTC model.
 
     ``"greedy"`` takes the best class per step (written over backend primitives; traceable).
@@ -248,8 +260,10 @@ def ctc_decode(inputs: Any, sequence_lengths: Any, strategy: str = "greedy", bea
     if strategy != "beam_search":
         raise ValueError(f"Invalid strategy {strategy!r}. Supported values are 'greedy' and 'beam_search'.")
     if int(beam_width) < 1 or not 1 <= int(top_paths) <= int(beam_width):
-        raise ValueError(f"ctc_decode: need beam_width >= 1 and 1 <= top_paths <= beam_width; got "
-                         f"beam_width={beam_width}, top_paths={top_paths}.")
+        raise ValueError(
+            f"ctc_decode: need beam_width >= 1 and 1 <= top_paths <= beam_width; got "
+            f"beam_width={beam_width}, top_paths={top_paths}."
+        )
     lp = b.to_numpy(log_softmax(x, axis=-1))
     ln = b.to_numpy(lengths)
     res = [_beam_one(lp[i], int(ln[i]), int(beam_width), int(top_paths), blank) for i in range(bsz)]

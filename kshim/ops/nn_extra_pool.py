@@ -3,6 +3,7 @@
 All are gathers, slices, reshapes and transposes over backend primitives, so they are exact and
 differentiable on every backend.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -16,8 +17,15 @@ from ..backend import current
 from ._dispatch import op, tensor
 from .nn import _f
 
-__all__ = ["adaptive_average_pool", "adaptive_max_pool", "depth_to_space", "space_to_depth", "fold", "unfold",
-           "extract_sequences"]
+__all__ = [
+    "adaptive_average_pool",
+    "adaptive_max_pool",
+    "depth_to_space",
+    "space_to_depth",
+    "fold",
+    "unfold",
+    "extract_sequences",
+]
 
 
 def _ints(v: Any, n: int, what: str, low: int = 1) -> tuple:
@@ -49,7 +57,7 @@ def _adaptive_axis(x: Any, axis: int, out: int, kind: str) -> Any:
     pos = starts[:, None] + np.arange(w)[None, :]
     valid = pos < ends[:, None]
     idx = b.convert_to_tensor(np.minimum(pos, n - 1).astype(np.int32))
-    g = b.take(x, idx, axis)                                   # (..., out, w, ...)
+    g = b.take(x, idx, axis)  # (..., out, w, ...)
     mshape = (1,) * axis + (out, w) + (1,) * (len(shp) - axis - 1)
     mask = b.convert_to_tensor(valid.reshape(mshape))
     d = b.dtype(x)
@@ -67,8 +75,10 @@ def _adaptive(kind: str, inputs: Any, output_size: Any, data_format: str | None)
     nd = len(b.shape(x)) - 2
     name = "adaptive_average_pool" if kind == "avg" else "adaptive_max_pool"
     if nd not in (1, 2, 3):
-        raise ValueError(f"{name}: inputs must have rank 3, 4 or 5 (batch, 1-3 spatial dims, channels); got "
-                         f"shape {tuple(b.shape(x))}.")
+        raise ValueError(
+            f"{name}: inputs must have rank 3, 4 or 5 (batch, 1-3 spatial dims, channels); got "
+            f"shape {tuple(b.shape(x))}."
+        )
     sizes = _ints(output_size, nd, f"{name}: output_size")
     first = 1 if df == "channels_last" else 2
     for i, o in enumerate(sizes):
@@ -125,8 +135,10 @@ def _rank4(x: Any, name: str, block_size: Any) -> tuple:
     b = current()
     shp = tuple(b.shape(x))
     if len(shp) != 4:
-        raise ValueError(f"{name}: x must be a 4-D tensor (batch, height, width, channels) or (batch, channels, "
-                         f"height, width); got shape {shp}.")
+        raise ValueError(
+            f"{name}: x must be a 4-D tensor (batch, height, width, channels) or (batch, channels, "
+            f"height, width); got shape {shp}."
+        )
     if not isinstance(block_size, numbers.Integral) or int(block_size) < 1:
         raise ValueError(f"{name}: block_size must be a positive integer, got {block_size!r}.")
     return shp, int(block_size)
@@ -201,8 +213,10 @@ def space_to_depth(x: Any, block_size: int, data_format: str = "channels_last") 
 def _blocks(size: tuple, k: tuple, d: tuple, p: tuple, s: tuple, name: str) -> tuple:
     out = tuple((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for n, kk, dd, pp, ss in zip(size, k, d, p, s))
     if min(out) < 1:
-        raise ValueError(f"{name}: the kernel {k} (dilation {d}) does not fit the padded spatial size "
-                         f"{tuple(n + 2 * pp for n, pp in zip(size, p))}.")
+        raise ValueError(
+            f"{name}: the kernel {k} (dilation {d}) does not fit the padded spatial size "
+            f"{tuple(n + 2 * pp for n, pp in zip(size, p))}."
+        )
     return out
 
 
@@ -239,8 +253,15 @@ def unfold(x: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride
     for i in range(k[0]):
         for j in range(k[1]):
             r0, c0 = i * d[0], j * d[1]
-            t = b.getitem(x, (slice(None), slice(None), slice(r0, r0 + s[0] * (oh - 1) + 1, s[0]),
-                              slice(c0, c0 + s[1] * (ow - 1) + 1, s[1])))
+            t = b.getitem(
+                x,
+                (
+                    slice(None),
+                    slice(None),
+                    slice(r0, r0 + s[0] * (oh - 1) + 1, s[0]),
+                    slice(c0, c0 + s[1] * (ow - 1) + 1, s[1]),
+                ),
+            )
             taps.append(b.reshape(t, (n, c, 1, oh * ow)))
     return b.reshape(b.concatenate(taps, 2), (n, c * k[0] * k[1], oh * ow))
 
@@ -252,10 +273,10 @@ def _dilate(x: Any, axis: int, s: int) -> Any:
     b = current()
     shp = tuple(b.shape(x))
     m = shp[axis]
-    y = b.reshape(x, shp[:axis + 1] + (1,) + shp[axis + 1:])
+    y = b.reshape(x, shp[: axis + 1] + (1,) + shp[axis + 1 :])
     pads = [(0, 0)] * (len(shp) + 1)
     pads[axis + 1] = (0, s - 1)
-    y = b.reshape(b.pad(y, pads), shp[:axis] + (m * s,) + shp[axis + 1:])
+    y = b.reshape(b.pad(y, pads), shp[:axis] + (m * s,) + shp[axis + 1 :])
     return b.getitem(y, (slice(None),) * axis + (slice(0, (m - 1) * s + 1),))
 
 
@@ -291,12 +312,15 @@ def fold(x: Any, output_size: Any, kernel_size: Any, dilation: Any = 1, padding:
     p, s = _ints(padding, 2, "fold: padding", 0), _ints(stride, 2, "fold: stride")
     n, ckk, nl = shp
     if ckk % (k[0] * k[1]):
-        raise ValueError(f"fold: the second dimension of x ({ckk}) must be divisible by the kernel size "
-                         f"product ({k[0] * k[1]}).")
+        raise ValueError(
+            f"fold: the second dimension of x ({ckk}) must be divisible by the kernel size product ({k[0] * k[1]})."
+        )
     nh, nw = _blocks(size, k, d, p, s, "fold")
     if nh * nw != nl:
-        raise ValueError(f"fold: x has {nl} blocks but output_size {size} with kernel {k}, dilation {d}, "
-                         f"padding {p} and stride {s} gives {nh}x{nw}={nh * nw}.")
+        raise ValueError(
+            f"fold: x has {nl} blocks but output_size {size} with kernel {k}, dilation {d}, "
+            f"padding {p} and stride {s} gives {nh}x{nw}={nh * nw}."
+        )
     c = ckk // (k[0] * k[1])
     hp, wp = size[0] + 2 * p[0], size[1] + 2 * p[1]
     xr = b.reshape(x, (n, c, k[0], k[1], nh, nw))
@@ -332,8 +356,10 @@ def extract_sequences(x: Any, sequence_length: int, sequence_stride: int) -> Any
     shp = tuple(b.shape(x))
     if not shp:
         raise ValueError("extract_sequences: x must have at least one dimension.")
-    ln, st = _ints(sequence_length, 1, "extract_sequences: sequence_length")[0], \
-        _ints(sequence_stride, 1, "extract_sequences: sequence_stride")[0]
+    ln, st = (
+        _ints(sequence_length, 1, "extract_sequences: sequence_length")[0],
+        _ints(sequence_stride, 1, "extract_sequences: sequence_stride")[0],
+    )
     if ln > shp[-1]:
         raise ValueError(f"extract_sequences: sequence_length {ln} is longer than the last axis ({shp[-1]}).")
     num = 1 + (shp[-1] - ln) // st

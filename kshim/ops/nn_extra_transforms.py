@@ -4,6 +4,7 @@
 Pytrees are flattened here (with ``optree``, as everywhere in kshim); the backends see flat lists of
 tensors (``custom_gradient``/``jvp`` hooks in ``backends/<name>/transforms.py``).
 """
+
 from __future__ import annotations
 
 import functools
@@ -25,8 +26,13 @@ def _flatten(tree: Any) -> tuple:
 
 
 def _unvariable(tree: Any) -> Any:
-    return optree.tree_map(lambda v: v.value if isinstance(v, Variable) else v, tree,
-                           is_leaf=lambda v: isinstance(v, Variable), none_is_leaf=False, namespace="kshim")
+    return optree.tree_map(
+        lambda v: v.value if isinstance(v, Variable) else v,
+        tree,
+        is_leaf=lambda v: isinstance(v, Variable),
+        none_is_leaf=False,
+        namespace="kshim",
+    )
 
 
 def _as_leaf(x: Any) -> Any:
@@ -65,9 +71,11 @@ def _grads_per_leaf(grads: Any, args: tuple, leaves: list) -> list:
         per_arg = list(grads)
     else:
         got = len(grads) if isinstance(grads, (tuple, list)) else 1
-        raise ValueError(f"custom_gradient: the gradient function returned {got} gradient(s) for {n} "
-                         f"inputs; return a tuple with one gradient (or None) per positional input.")
-    out = []
+        raise ValueError(
+            f"custom_gradient: the gradient function returned {got} gradient(s) for {n} "
+            f"inputs; return a tuple with one gradient (or None) per positional input."
+        )
+    out: list[Any] = []
     for a, g in zip(args, per_arg):
         a_leaves = _flatten(a)[0]
         if g is None:
@@ -75,18 +83,22 @@ def _grads_per_leaf(grads: Any, args: tuple, leaves: list) -> list:
             continue
         g_leaves = optree.tree_flatten(g, is_leaf=lambda v: v is None, none_is_leaf=True, namespace="kshim")[0]
         if len(g_leaves) != len(a_leaves):
-            raise ValueError(f"custom_gradient: a gradient has {len(g_leaves)} tensor(s) but its input has "
-                             f"{len(a_leaves)}; return gradients with the structure of the inputs.")
+            raise ValueError(
+                f"custom_gradient: a gradient has {len(g_leaves)} tensor(s) but its input has "
+                f"{len(a_leaves)}; return gradients with the structure of the inputs."
+            )
         out.extend(g_leaves)
-    res = []
+    res: list[Any] = []
     for leaf, g in zip(leaves, out):
         if g is None or isinstance(leaf, (bool, int, float)) or not _dt.is_float(dtype_of(leaf)):
             res.append(None)
             continue
         g = tensor(g, dtype_of(leaf))
         if tuple(shape_of(g)) != tuple(shape_of(leaf)):
-            raise ValueError(f"custom_gradient: a gradient has shape {tuple(shape_of(g))} but its input has "
-                             f"shape {tuple(shape_of(leaf))}; return one gradient per input, of the input's shape.")
+            raise ValueError(
+                f"custom_gradient: a gradient has shape {tuple(shape_of(g))} but its input has "
+                f"shape {tuple(shape_of(leaf))}; return one gradient per input, of the input's shape."
+            )
         res.append(g)
     return res
 
@@ -116,6 +128,7 @@ def custom_gradient(f: Callable) -> Callable:
         TypeError: ``f`` does not return an ``(output, grad_fn)`` pair.
         ValueError: ``grad_fn`` returns the wrong number or shapes of gradients.
     """
+
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         b = current()
@@ -128,8 +141,10 @@ def custom_gradient(f: Callable) -> Callable:
             a = tuple(optree.tree_unflatten(treedef, list(lv)))
             res = f(*a, **kwargs)
             if not (isinstance(res, (tuple, list)) and len(res) == 2 and callable(res[1])):
-                raise TypeError(f"custom_gradient: {getattr(f, '__name__', f)!r} must return a pair "
-                                f"(output, grad_fn), got {type(res).__name__}.")
+                raise TypeError(
+                    f"custom_gradient: {getattr(f, '__name__', f)!r} must return a pair "
+                    f"(output, grad_fn), got {type(res).__name__}."
+                )
             out, grad_fn = res
             out_leaves, out_tree = _flatten(out)
             state["tree"] = out_tree
@@ -137,10 +152,12 @@ def custom_gradient(f: Callable) -> Callable:
             def vjp(cts):
                 upstream = optree.tree_unflatten(out_tree, list(cts))
                 return _grads_per_leaf(_call_grad_fn(grad_fn, a, upstream), a, list(lv))
+
             return [tensor(o) for o in out_leaves], vjp
 
         outs = b.custom_gradient(flat_f)(*leaves)
         return optree.tree_unflatten(state["tree"], list(outs))
+
     return wrapper
 
 
@@ -170,11 +187,9 @@ def jvp(fun: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tu
         ValueError: ``tangents`` do not match ``primals`` in structure or shapes.
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise TypeError("jvp: primals and tangents must be tuples or lists of arguments, e.g. "
-                        "jvp(fun, (x,), (v,)).")
+        raise TypeError("jvp: primals and tangents must be tuples or lists of arguments, e.g. jvp(fun, (x,), (v,)).")
     if len(primals) != len(tangents):
-        raise ValueError(f"jvp: got {len(primals)} primals but {len(tangents)} tangents; pass one tangent "
-                         f"per primal.")
+        raise ValueError(f"jvp: got {len(primals)} primals but {len(tangents)} tangents; pass one tangent per primal.")
     p_leaves, p_tree = _flatten(_unvariable(list(primals)))
     t_leaves, t_tree = _flatten(_unvariable(list(tangents)))
     if p_tree != t_tree:
@@ -185,8 +200,9 @@ def jvp(fun: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tu
         dp = dtype_of(p)
         t = tensor(t, dp if _dt.is_float(dp) else None)
         if tuple(shape_of(t)) != tuple(shape_of(p)):
-            raise ValueError(f"jvp: a tangent has shape {tuple(shape_of(t))} but its primal has shape "
-                             f"{tuple(shape_of(p))}.")
+            raise ValueError(
+                f"jvp: a tangent has shape {tuple(shape_of(t))} but its primal has shape {tuple(shape_of(p))}."
+            )
         ts.append(t)
     state: dict = {}
 
@@ -261,7 +277,7 @@ def _leading(leaves: list, what: str) -> int:
 
 
 # ---- associative_scan ------------------------------------------------------------------------
-def _sl(x: Any, ax: int, start: int, stop: int, step: int = 1) -> Any:
+def _sl(x: Any, ax: int, start: int | None, stop: int | None, step: int = 1) -> Any:
     return current().getitem(x, (slice(None),) * ax + (slice(start, stop, step),))
 
 
@@ -273,9 +289,9 @@ def _interleave(even: Any, odd: Any, ax: int) -> Any:
     if ne == no + 1:
         even, tail = _sl(even, ax, 0, no), _sl(even, ax, no, ne)
     shp = tuple(b.shape(odd))
-    ex = shp[:ax + 1] + (1,) + shp[ax + 1:]
+    ex = shp[: ax + 1] + (1,) + shp[ax + 1 :]
     both = b.concatenate([b.reshape(even, ex), b.reshape(odd, ex)], ax + 1)
-    out = b.reshape(both, shp[:ax] + (2 * no,) + shp[ax + 1:])
+    out = b.reshape(both, shp[:ax] + (2 * no,) + shp[ax + 1 :])
     return out if tail is None else b.concatenate([out, tail], ax)
 
 
@@ -307,18 +323,22 @@ def associative_scan(f: Callable, elems: Any, reverse: bool = False, axis: int =
     if not leaves:
         return elems
     ax = norm_axis(axis, len(b.shape(leaves[0])))
-    sizes = {b.shape(v)[ax] if len(b.shape(v)) > ax else None for v in leaves}
+    sizes: set[Any] = {b.shape(v)[ax] if len(b.shape(v)) > ax else None for v in leaves}
     if len(sizes) != 1 or None in sizes:
-        raise ValueError(f"associative_scan: every element needs the same size along axis {axis}; got "
-                         f"shapes {[tuple(b.shape(v)) for v in leaves]}.")
-    n = sizes.pop()
+        raise ValueError(
+            f"associative_scan: every element needs the same size along axis {axis}; got "
+            f"shapes {[tuple(b.shape(v)) for v in leaves]}."
+        )
+    n = sizes.pop()  # not None: checked above
 
     def combine(a: list, c: list) -> list:
         out = f(optree.tree_unflatten(tree, a), optree.tree_unflatten(tree, c))
         ol = _flatten(out)[0]
         if len(ol) != len(a):
-            raise ValueError(f"associative_scan: f returned {len(ol)} tensor(s) for inputs of {len(a)}; it "
-                             f"must return the structure of elems.")
+            raise ValueError(
+                f"associative_scan: f returned {len(ol)} tensor(s) for inputs of {len(a)}; it "
+                f"must return the structure of elems."
+            )
         return [tensor(o) for o in ol]
 
     def scan_(xs: list, m: int) -> list:

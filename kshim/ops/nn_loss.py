@@ -1,4 +1,5 @@
 """Encodings and the crossentropy ops of ``keras.ops.nn``."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -159,10 +160,12 @@ def sparse_categorical_crossentropy(target: Any, output: Any, from_logits: bool 
     ax = norm_axis(axis, len(oshape))
     if len(b.shape(t)) == len(oshape) and b.shape(t)[ax] == 1:
         t = b.reshape(t, tuple(s for i, s in enumerate(b.shape(t)) if i != ax))
-    expect = oshape[:ax] + oshape[ax + 1:]
+    expect = oshape[:ax] + oshape[ax + 1 :]
     if tuple(b.shape(t)) != expect:
-        raise ValueError(f"sparse_categorical_crossentropy: target shape {tuple(b.shape(t))} does not match "
-                         f"output shape {oshape} (expected {expect}).")
+        raise ValueError(
+            f"sparse_categorical_crossentropy: target shape {tuple(b.shape(t))} does not match "
+            f"output shape {oshape} (expected {expect})."
+        )
     if not _dt.is_int(b.dtype(t)):
         t = b.cast(t, "int64")
     if from_logits:
@@ -205,5 +208,8 @@ def binary_crossentropy(target: Any, output: Any, from_logits: bool = False) -> 
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

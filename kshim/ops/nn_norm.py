@@ -1,4 +1,5 @@
 """Moments, batch normalization, normalize and dot-product attention (``keras.ops.nn``)."""
+
 from __future__ import annotations
 
 import math as _math
@@ -63,8 +64,9 @@ def moments(x: Any, axes: Any, keepdims: bool = False, synchronized: bool = Fals
 
 
 @op
-def batch_normalization(x: Any, mean: Any, variance: Any, axis: int, offset: Any = None, scale: Any = None,
-                        epsilon: float = 1e-3) -> Any:
+def batch_normalization(
+    x: Any, mean: Any, variance: Any, axis: int, offset: Any = None, scale: Any = None, epsilon: float = 1e-3
+) -> Any:
     """Normalizes ``x`` with given statistics: ``(x - mean) / sqrt(variance + epsilon) * scale + offset``.
 
     Args:
@@ -96,6 +98,7 @@ def batch_normalization(x: Any, mean: Any, variance: Any, axis: int, offset: Any
             shp[ax] = b.shape(v)[0]
             v = b.reshape(v, tuple(shp))
         return v
+
     inv = b.reciprocal(b.sqrt(b.add(bshape(variance), _c(x, epsilon))))
     if scale is not None:
         inv = b.multiply(inv, bshape(scale))
@@ -148,9 +151,17 @@ def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = No
 
 
 @op
-def dot_product_attention(query: Any, key: Any, value: Any, bias: Any = None, mask: Any = None,
-                          scale: float | None = None, is_causal: bool = False, flash_attention: Any = None,
-                          attn_logits_soft_cap: float | None = None) -> Any:
+def dot_product_attention(
+    query: Any,
+    key: Any,
+    value: Any,
+    bias: Any = None,
+    mask: Any = None,
+    scale: float | None = None,
+    is_causal: bool = False,
+    flash_attention: Any = None,
+    attn_logits_soft_cap: float | None = None,
+) -> Any:
     """Scaled dot-product attention: ``softmax(query @ key^T * scale + bias) @ value`` per head.
 
     Shapes use B (batch), T (query length), S (key/value length), N (heads), H (head size). Unlike
@@ -212,8 +223,9 @@ def dot_product_attention(query: Any, key: Any, value: Any, bias: Any = None, ma
     return b.einsum("bnts,bsnh->btnh", w, v)
 
 
-def _fused_attention(b: Any, fused: Any, q: Any, k: Any, v: Any, bias: Any, mask: Any, scale: float,
-                     is_causal: bool) -> Any:
+def _fused_attention(
+    b: Any, fused: Any, q: Any, k: Any, v: Any, bias: Any, mask: Any, scale: float, is_causal: bool
+) -> Any:
     """The backend's fused attention on rank-4 ``bias``/``mask`` (leading axes added, as broadcasting
     would), or None where it declines or a mask/bias has rank above 4."""
     extra = []
@@ -231,5 +243,8 @@ def _fused_attention(b: Any, fused: Any, q: Any, k: Any, v: Any, bias: Any, mask
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

@@ -5,6 +5,7 @@ duck typing. An op called on KerasTensors becomes a node of an *op layer*; that 
 functional model treats it like any other) and registers itself here with :func:`set_op_node_class`
 when ``kshim.layers`` is imported — ops never import the layers above them.
 """
+
 from __future__ import annotations
 
 import math
@@ -73,7 +74,8 @@ def _check_probe_size(layer: Any, tensors: list, which: int) -> None:
                 f"({type(layer).__name__}) on inputs of shape {[t.shape for t in tensors]}: running it on "
                 f"probe arrays of shape {shape} would allocate {total} elements, more than the limit of "
                 f"{MAX_PROBE_ELEMENTS}. Declare smaller input sizes, or give the layer a "
-                f"compute_output_shape/compute_output_spec.")
+                f"compute_output_shape/compute_output_spec."
+            )
 
 
 def _concrete(tree: Any, which: int) -> Any:
@@ -83,6 +85,7 @@ def _concrete(tree: Any, which: int) -> Any:
         if not isinstance(t, KerasTensor):
             return t
         return b.zeros(_probe_shape(t, which), t.dtype)
+
     return optree.tree_map(conv, tree, namespace="kshim")
 
 
@@ -105,6 +108,7 @@ def probe_output_spec(layer: Any, args: tuple, kwargs: dict) -> Any:
         shapes = [tuple(b.shape(o)) for o in outs]
         shape = tuple(d if all(s[i] == d for s in shapes) else None for i, d in enumerate(shapes[0]))
         return KerasTensor(shape, b.dtype(outs[0]))
+
     is_t = lambda x: b.is_tensor(x)  # noqa: E731
     return optree.tree_map(spec, runs[0], *runs[1:], is_leaf=is_t, namespace="kshim")
 
@@ -137,6 +141,7 @@ def symbolic_call(fn: Callable, args: tuple, kwargs: dict) -> Any:
     """
     if not _OP_NODE_CLASS:
         import importlib
+
         importlib.import_module("kshim.layers")  # KerasTensors exist without layers only if built by hand
     inputs: list[KerasTensor] = []
 
@@ -145,7 +150,9 @@ def symbolic_call(fn: Callable, args: tuple, kwargs: dict) -> Any:
             inputs.append(v)
             return _Slot(len(inputs) - 1)
         return v
-    template = optree.tree_map(slot, (args, kwargs), namespace="kshim")
+
+    call: Any = (args, kwargs)  # one pytree (optree's PyTree type rejects this tuple)
+    template = optree.tree_map(slot, call, namespace="kshim")
     layer = _OP_NODE_CLASS[0](fn, template)
     spec_fn = getattr(fn, "output_spec", None)  # an op whose output shape probing cannot find
     outputs = spec_fn(*args, **kwargs) if spec_fn is not None else None

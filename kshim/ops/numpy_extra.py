@@ -2,6 +2,7 @@
 
 The ops live in topic modules (``numpy_extra_<topic>.py``); this module re-exports them all.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -27,5 +28,16 @@ from .numpy_extra_vectorize import *  # noqa: F401,F403
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = sorted(set(_bits.__all__ + _math.__all__ + _nan.__all__ + _quantile.__all__ + _search.__all__ + _sets.__all__
-                         + _shape.__all__ + _stats.__all__ + _vectorize.__all__))
+    __all__ = sorted(
+        set(
+            _bits.__all__
+            + _math.__all__
+            + _nan.__all__
+            + _quantile.__all__
+            + _search.__all__
+            + _sets.__all__
+            + _shape.__all__
+            + _stats.__all__
+            + _vectorize.__all__
+        )
+    )

@@ -11,6 +11,7 @@ jit-able and free of host syncs. Two deliberate limits, both documented on the o
 * JAX on CPU flushes subnormal floats to zero in arithmetic, so on the jax backend subnormal
   inputs read as zero and subnormal results come out as zero.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -23,8 +24,20 @@ from ._dispatch import op, promote, tensor
 
 # (exponent bits, mantissa bits) of each float format
 _FMT = {"float16": (5, 10), "bfloat16": (8, 7), "float32": (8, 23), "float64": (11, 52)}
-_WIDTH = {"bool": 8, "uint8": 8, "int8": 8, "uint16": 16, "int16": 16, "float16": 16, "bfloat16": 16,
-          "uint32": 32, "int32": 32, "float32": 32, "int64": 64, "float64": 64}
+_WIDTH = {
+    "bool": 8,
+    "uint8": 8,
+    "int8": 8,
+    "uint16": 16,
+    "int16": 16,
+    "float16": 16,
+    "bfloat16": 16,
+    "uint32": 32,
+    "int32": 32,
+    "float32": 32,
+    "int64": 64,
+    "float64": 64,
+}
 _EMAX = {"float16": 15, "bfloat16": 127, "float32": 127, "float64": 1023}
 
 
@@ -37,7 +50,7 @@ def _pow2(b: Any, e: Any, d: str) -> Any:
     one = b.ones((), d)
     for k in range(_EMAX[d].bit_length()):
         bit = b.equal(b.bitwise_and(b.right_shift(ae, b.full((), k, "int32")), one_i), one_i)
-        c = b.where(neg, b.full((), 2.0 ** -(2 ** k), d), b.full((), 2.0 ** (2 ** k), d))
+        c = b.where(neg, b.full((), 2.0 ** -(2**k), d), b.full((), 2.0 ** (2**k), d))
         out = b.multiply(out, b.where(bit, c, one))
     return out
 
@@ -59,18 +72,18 @@ def _float_to_bits(b: Any, x: Any) -> Any:
     neg = b.greater(b.arctan2(b.zeros(tuple(b.shape(xf)), c), xf), zero)  # also true for -0.0
     nan, inf = b.isnan(xf), b.isinf(xf)
     a = b.where(b.logical_or(nan, inf), zero, b.abs(xf))
-    normal = b.greater_equal(a, b.full((), 2.0 ** emin, c))
+    normal = b.greater_equal(a, b.full((), 2.0**emin, c))
     safe = b.where(normal, a, b.ones((), c))
     e = b.floor(b.divide(b.log(safe), b.full((), float(np.log(2.0)), c)))
     e = b.cast(b.minimum(b.maximum(e, b.full((), float(emin), c)), b.full((), float(bias), c)), "int32")
     one_i = b.ones((), "int32")
-    e = b.where(b.greater(_pow2(b, e, c), safe), b.subtract(e, one_i), e)       # log rounding fix
+    e = b.where(b.greater(_pow2(b, e, c), safe), b.subtract(e, one_i), e)  # log rounding fix
     e = b.where(b.greater_equal(b.divide(safe, _pow2(b, e, c)), b.full((), 2.0, c)), b.add(e, one_i), e)
     ec = b.where(normal, e, b.full((), emin, "int32"))
-    mant = b.cast(b.multiply(b.divide(a, _pow2(b, ec, c)), b.full((), 2.0 ** mb, c)), "int64")
-    mfield = b.where(normal, b.subtract(mant, _i64(b, 2 ** mb)), mant)
+    mant = b.cast(b.multiply(b.divide(a, _pow2(b, ec, c)), b.full((), 2.0**mb, c)), "int64")
+    mfield = b.where(normal, b.subtract(mant, _i64(b, 2**mb)), mant)
     efield = b.where(normal, b.add(b.cast(ec, "int64"), _i64(b, bias)), b.zeros((), "int64"))
-    emax_field = _i64(b, 2 ** eb - 1)
+    emax_field = _i64(b, 2**eb - 1)
     efield = b.where(b.logical_or(nan, inf), emax_field, efield)
     mfield = b.where(nan, _i64(b, 2 ** (mb - 1)), b.where(inf, b.zeros((), "int64"), mfield))
     bits = b.bitwise_or(b.left_shift(efield, _i64(b, mb)), mfield)
@@ -85,15 +98,15 @@ def _bits_to_float(b: Any, bits: Any, d: str) -> Any:
     c = "float64"
     one = _i64(b, 1)
     sign = b.equal(b.bitwise_and(b.right_shift(bits, _i64(b, w - 1)), one), one)
-    ef = b.bitwise_and(b.right_shift(bits, _i64(b, mb)), _i64(b, 2 ** eb - 1))
-    mf = b.cast(b.bitwise_and(bits, _i64(b, 2 ** mb - 1)), c)
+    ef = b.bitwise_and(b.right_shift(bits, _i64(b, mb)), _i64(b, 2**eb - 1))
+    mf = b.cast(b.bitwise_and(bits, _i64(b, 2**mb - 1)), c)
     normal = b.greater(ef, b.zeros((), "int64"))
-    frac = b.divide(mf, b.full((), 2.0 ** mb, c))
+    frac = b.divide(mf, b.full((), 2.0**mb, c))
     frac = b.where(normal, b.add(frac, b.ones((), c)), frac)
     ee = b.where(normal, b.subtract(b.cast(ef, "int32"), b.full((), bias, "int32")), b.full((), 1 - bias, "int32"))
     ee = b.minimum(ee, b.full((), bias, "int32"))  # the all-ones exponent (inf/nan) is replaced below
     val = b.multiply(frac, _pow2(b, ee, c))
-    special = b.equal(ef, _i64(b, 2 ** eb - 1))
+    special = b.equal(ef, _i64(b, 2**eb - 1))
     val = b.where(special, b.where(b.equal(mf, b.zeros((), c)), b.full((), np.inf, c), b.full((), np.nan, c)), val)
     val = b.where(sign, b.negative(val), val)
     return b.cast(val, d) if d != c else val
@@ -117,7 +130,7 @@ def _from_words(b: Any, w: Any, d: str) -> Any:
         return b.not_equal(w, b.zeros((), "int64"))
     if d in ("int8", "int16", "int32"):
         n = _WIDTH[d]
-        w = b.where(b.greater_equal(w, _i64(b, 2 ** (n - 1))), b.subtract(w, _i64(b, 2 ** n)), w)
+        w = b.where(b.greater_equal(w, _i64(b, 2 ** (n - 1))), b.subtract(w, _i64(b, 2**n)), w)
     return b.cast(w, d)
 
 
@@ -152,15 +165,16 @@ def view(x: Any, dtype: Any = None) -> Any:
     ws, wd = _WIDTH[src], _WIDTH[dst]
     shp = tuple(b.shape(x))
     if ws != wd and not shp:
-        raise ValueError(f"view: a 0-d tensor can only be viewed as a dtype of the same item size; {src} is "
-                         f"{ws // 8} bytes and {dst} is {wd // 8}. Reshape it to (1,) first.")
+        raise ValueError(
+            f"view: a 0-d tensor can only be viewed as a dtype of the same item size; {src} is "
+            f"{ws // 8} bytes and {dst} is {wd // 8}. Reshape it to (1,) first."
+        )
     words = _to_words(b, x)
     if ws > wd:
         r = ws // wd
-        mask = _i64(b, 2 ** wd - 1)
+        mask = _i64(b, 2**wd - 1)
         parts = [b.bitwise_and(b.right_shift(words, _i64(b, j * wd)), mask) for j in range(r)]
-        words = b.reshape(b.concatenate([b.reshape(p, shp + (1,)) for p in parts], len(shp)),
-                          shp[:-1] + (shp[-1] * r,))
+        words = b.reshape(b.concatenate([b.reshape(p, shp + (1,)) for p in parts], len(shp)), shp[:-1] + (shp[-1] * r,))
     elif ws < wd:
         r = wd // ws
         if shp[-1] % r:
@@ -247,5 +261,8 @@ def ldexp(x1: Any, x2: Any) -> Any:
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

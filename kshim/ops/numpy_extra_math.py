@@ -2,6 +2,7 @@
 ``logaddexp2``, ``erfc``, ``isneginf``, ``isposinf``, ``isreal``, ``bitwise_left_shift``,
 ``bitwise_right_shift``, ``geomspace`` (``keras.ops`` NumPy/math namespaces).
 """
+
 from __future__ import annotations
 
 import math as _math
@@ -102,8 +103,9 @@ def _int_pair(name: str, x1: Any, x2: Any) -> list:
     a, c = promote(x1, x2)
     d = b.dtype(a)
     if _dt.is_float(d):
-        raise ValueError(f"Arguments to {name} must be integers; got dtype {d}. Cast them first "
-                         f"(kshim.ops.cast(x, 'int32')).")
+        raise ValueError(
+            f"Arguments to {name} must be integers; got dtype {d}. Cast them first (kshim.ops.cast(x, 'int32'))."
+        )
     if d == "bool":
         a, c = b.cast(a, "int32"), b.cast(c, "int32")
     return [a, c]
@@ -112,7 +114,7 @@ def _int_pair(name: str, x1: Any, x2: Any) -> list:
 def _euclid_steps(bits: int) -> int:
     """Euclid's algorithm on values below ``2**bits`` needs fewer steps than this (Lame's bound)."""
     f0, f1, n = 1, 1, 1
-    while f1 <= 2 ** bits:
+    while f1 <= 2**bits:
         f0, f1, n = f1, f0 + f1, n + 1
     return n + 1
 
@@ -129,6 +131,7 @@ def _gcd(a: Any, c: Any) -> Any:
         nz = b.not_equal(c, zero)
         r = b.mod(a, b.where(nz, c, one))
         return (b.where(nz, c, a), b.where(nz, r, zero)), None
+
     # A scan, not an unrolled Python loop: JAX compiles the step once instead of ~90 copies of it
     # (the unrolled int64 form took ~35 s to compile under jit).
     shape = tuple(np.broadcast_shapes(tuple(b.shape(a)), tuple(b.shape(c))))
@@ -307,6 +310,7 @@ def isreal(x: Any) -> Any:
 
 def _int_shift_operands(name: str, x: Any, y: Any) -> None:
     from ._dispatch import dtype_of
+
     for v in (x, y):
         d = dtype_of(v)
         if _dt.is_float(d):
@@ -349,8 +353,7 @@ def bitwise_right_shift(x: Any, y: Any) -> Any:
     return _right_shift(x, y)
 
 
-def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype: Any = None,
-              axis: int = 0) -> Any:
+def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype: Any = None, axis: int = 0) -> Any:
     """``num`` numbers spaced evenly on a log scale from ``start`` to ``stop`` (a geometric sequence).
 
     Like kshim's ``linspace``, the values are computed on the host in float64 (so ``start`` and
@@ -372,6 +375,7 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
     """
     from .core import convert_to_numpy
     from .numpy_shape import _cap
+
     if int(num) < 0:
         raise ValueError(f"geomspace: num must be non-negative; got num={num}.")
     s = np.asarray(convert_to_numpy(start), np.float64)
@@ -385,5 +389,8 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

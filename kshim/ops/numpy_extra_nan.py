@@ -9,6 +9,7 @@ reductions (``nanmean``, ``nanvar``, ...) give ``floatx``; integer sums and
 products accumulate as ``kshim.ops.sum``/``prod`` do; indices are int32. Keras on JAX with x64
 reports 64-bit results for some of these (JAX widens them); kshim keeps Keras' 32-bit rule.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from ..backend import current
 from ._dispatch import axis_tuple, op, tensor
 from .numpy_reduce import argmax as _argmax, argmin as _argmin, cumprod as _cumprod
 from .numpy_reduce import cumsum as _cumsum, max as _max, min as _min, prod as _prod, sum as _sum
+
 
 def _floatx_input(x: Any) -> Any:
     """``x`` as a tensor; integer and bool inputs become ``floatx`` (Keras' rule for float results)."""
@@ -77,8 +79,9 @@ def _nan_extreme(x: Any, axis: Any, keepdims: bool, is_max: bool) -> Any:
     if not _dt.is_float(d):
         return (_max if is_max else _min)(x, axis=axis, keepdims=keepdims)
     nan = b.isnan(x)
-    out = (_max if is_max else _min)(b.where(nan, b.full((), -np.inf if is_max else np.inf, d), x),
-                                     axis=axis, keepdims=keepdims)
+    out = (_max if is_max else _min)(
+        b.where(nan, b.full((), -np.inf if is_max else np.inf, d), x), axis=axis, keepdims=keepdims
+    )
     all_nan = b.all(nan, axis_tuple(axis, len(b.shape(x))), keepdims)
     return b.where(all_nan, b.full((), np.nan, d), out)
 
@@ -285,12 +288,17 @@ def ptp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     b = current()
     x = tensor(x)
     if b.dtype(x) == "bool":
-        raise TypeError("ptp: got a bool tensor; the range of booleans is undefined. Cast it to an "
-                        "integer dtype first (kshim.ops.cast(x, 'int32')).")
+        raise TypeError(
+            "ptp: got a bool tensor; the range of booleans is undefined. Cast it to an "
+            "integer dtype first (kshim.ops.cast(x, 'int32'))."
+        )
     return b.subtract(_max(x, axis=axis, keepdims=keepdims), _min(x, axis=axis, keepdims=keepdims))
 
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

@@ -6,6 +6,7 @@ interpolate by ``method``. For the NaN-ignoring forms ``n`` is the per-slice cou
 values (a tensor), so everything keeps a static shape: jit-able on JAX and differentiable on the
 NumPy backend's tape. Integer inputs give ``floatx`` (Keras' rule).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -39,11 +40,11 @@ def _q_tensor(q: Any, dtype: str, scale: float, name: str) -> Any:
     return qt if scale == 1.0 else b.divide(qt, b.full((), scale, dtype))
 
 
-def _quantile(x: Any, q: Any, axis: Any, method: str, keepdims: bool, ignore_nan: bool, scale: float,
-              name: str) -> Any:
+def _quantile(x: Any, q: Any, axis: Any, method: str, keepdims: bool, ignore_nan: bool, scale: float, name: str) -> Any:
     if method not in _METHODS:
-        raise ValueError(f"{name}: method must be one of {', '.join(repr(m) for m in _METHODS)}; "
-                         f"got method={method!r}.")
+        raise ValueError(
+            f"{name}: method must be one of {', '.join(repr(m) for m in _METHODS)}; got method={method!r}."
+        )
     b = current()
     x = _floatx_input(x)
     d = b.dtype(x)
@@ -69,7 +70,7 @@ def _quantile(x: Any, q: Any, axis: Any, method: str, keepdims: bool, ignore_nan
         cnt = b.reshape(cnt, lead + kshape + (1,))
     else:
         cnt = b.full((), float(n), d)
-    v = b.multiply(qv, b.subtract(cnt, one))          # virtual index, shape qshape + kshape + (1,)
+    v = b.multiply(qv, b.subtract(cnt, one))  # virtual index, shape qshape + kshape + (1,)
     hi_lim = b.maximum(b.subtract(cnt, one), b.zeros((), d))
     lo_f = b.minimum(b.maximum(b.floor(v), b.zeros((), d)), hi_lim)
     hi_f = b.minimum(b.maximum(b.ceil(v), b.zeros((), d)), hi_lim)
@@ -78,6 +79,7 @@ def _quantile(x: Any, q: Any, axis: Any, method: str, keepdims: bool, ignore_nan
 
     def at(pos):
         return b.take_along_axis(sb, b.cast(pos, "int32"), ax)
+
     if method == "nearest":
         out = at(b.minimum(b.maximum(b.round(v), b.zeros((), d)), hi_lim))  # ties to even, as NumPy
     elif method == "lower":
@@ -211,5 +213,8 @@ def nanmedian(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

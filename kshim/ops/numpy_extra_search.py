@@ -4,6 +4,7 @@
 Fixed-shape composites (searchsorted is a branch-free binary search over ``take``), so all of them
 except ``bincount`` run under ``jax.jit``; ``bincount``'s output length depends on the values.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -23,8 +24,10 @@ def _concrete(b: Any, t: Any, op_name: str, fix: str) -> np.ndarray:
     try:
         return np.asarray(b.to_numpy(t))
     except Exception as e:  # a tracer: its value does not exist yet
-        raise TypeError(f"{op_name}: the output shape depends on the input values, so it cannot be "
-                        f"traced (jax.jit, or any {b.name} graph compilation). {fix}") from e
+        raise TypeError(
+            f"{op_name}: the output shape depends on the input values, so it cannot be "
+            f"traced (jax.jit, or any {b.name} graph compilation). {fix}"
+        ) from e
 
 
 def _sorts_before(b: Any, a: Any, c: Any, or_equal: bool) -> Any:
@@ -83,8 +86,10 @@ def searchsorted(sorted_sequence: Any, values: Any, side: str = "left") -> Any:
     b = current()
     s, v = _ordered_pair(sorted_sequence, values)
     if len(b.shape(s)) != 1:
-        raise ValueError(f"searchsorted only supports 1-D sorted sequences; got sorted_sequence.shape="
-                         f"{tuple(b.shape(s))}. Apply it per row (kshim.ops.vectorize) for N-D sequences.")
+        raise ValueError(
+            f"searchsorted only supports 1-D sorted sequences; got sorted_sequence.shape="
+            f"{tuple(b.shape(s))}. Apply it per row (kshim.ops.vectorize) for N-D sequences."
+        )
     return _search(b, s, v, side)
 
 
@@ -158,13 +163,17 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
         ValueError: if the lists are not lists, are empty, or differ in length.
     """
     if not isinstance(condlist, (list, tuple)) or not isinstance(choicelist, (list, tuple)):
-        raise ValueError(f"select: condlist and choicelist must be lists; got {type(condlist).__name__} "
-                         f"and {type(choicelist).__name__}.")
+        raise ValueError(
+            f"select: condlist and choicelist must be lists; got {type(condlist).__name__} "
+            f"and {type(choicelist).__name__}."
+        )
     if not condlist or not choicelist:
         raise ValueError("select: condlist and choicelist must not be empty.")
     if len(condlist) != len(choicelist):
-        raise ValueError(f"select: condlist and choicelist must have the same length; got "
-                         f"{len(condlist)} conditions and {len(choicelist)} choices.")
+        raise ValueError(
+            f"select: condlist and choicelist must have the same length; got "
+            f"{len(condlist)} conditions and {len(choicelist)} choices."
+        )
     b = current()
     *choices, out = promote(*choicelist, default)
     for c, v in zip(reversed(condlist), reversed(choices)):
@@ -198,7 +207,7 @@ def argpartition(x: Any, kth: Any, axis: int = -1) -> Any:
         axis = 0
     ax = norm_axis(axis, len(b.shape(x)))
     n = b.shape(x)[ax]
-    for k in (kth if isinstance(kth, (list, tuple)) else [kth]):
+    for k in kth if isinstance(kth, (list, tuple)) else [kth]:
         if not isinstance(k, numbers.Integral) or isinstance(k, bool):
             raise ValueError(f"argpartition: kth must be an integer; got kth={kth!r}.")
         if not -n <= int(k) < n:
@@ -352,8 +361,9 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0, sparse: bool = Fal
     x = tensor(x)
     dx = b.dtype(x)
     if _dt.is_float(dx):
-        raise TypeError(f"bincount: x must have an integer dtype; got {dx}. Cast it first "
-                        f"(kshim.ops.cast(x, 'int32')).")
+        raise TypeError(
+            f"bincount: x must have an integer dtype; got {dx}. Cast it first (kshim.ops.cast(x, 'int32'))."
+        )
     if dx == "bool":
         x = b.cast(x, "int32")
     shp = tuple(b.shape(x))
@@ -384,5 +394,8 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0, sparse: bool = Fal
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

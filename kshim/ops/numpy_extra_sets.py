@@ -5,6 +5,7 @@ on the input values.
 number of unique values on the host, which a traced value does not have, so the error says to
 pass ``size``. ``nonzero`` always has a data-dependent shape (Keras' signature has no ``size``).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -27,9 +28,16 @@ def _lex_order(b: Any, rows: Any) -> Any:
 
 
 @op
-def unique(x: Any, sorted: bool = True, return_index: bool = False, return_inverse: bool = False,  # noqa: A002
-           return_counts: bool = False, axis: Any = None, size: int | None = None,
-           fill_value: Any = None) -> Any:
+def unique(
+    x: Any,
+    sorted: bool = True,
+    return_index: bool = False,
+    return_inverse: bool = False,  # noqa: A002
+    return_counts: bool = False,
+    axis: Any = None,
+    size: int | None = None,
+    fill_value: Any = None,
+) -> Any:
     """The sorted unique elements of ``x`` (or unique slices along ``axis``).
 
     NaNs are all distinct from each other (each one is its own unique value), as in Keras.
@@ -66,7 +74,7 @@ def unique(x: Any, sorted: bool = True, return_index: bool = False, return_inver
         ax = None
     else:
         ax = norm_axis(axis, len(shp))
-        rest = shp[:ax] + shp[ax + 1:]
+        rest = shp[:ax] + shp[ax + 1 :]
         moved = b.transpose(x, (ax,) + tuple(i for i in range(len(shp)) if i != ax))
         rows = b.reshape(moved, (shp[ax], int(np.prod(rest, dtype=np.int64))))
     n, m = b.shape(rows)
@@ -83,8 +91,18 @@ def unique(x: Any, sorted: bool = True, return_index: bool = False, return_inver
         gid = b.subtract(b.cumsum(b.cast(first, "int32"), 0), b.ones((), "int32"))
         n_unique = b.sum(b.cast(first, "int32"), None, False)
     if size is None:
-        k = int(_concrete(b, n_unique, "unique", "Pass size=N (and fill_value=...) for a fixed-length "
-                                                  "result that works under jit.")) if n else 0
+        k = (
+            int(
+                _concrete(
+                    b,
+                    n_unique,
+                    "unique",
+                    "Pass size=N (and fill_value=...) for a fixed-length result that works under jit.",
+                )
+            )
+            if n
+            else 0
+        )
     else:
         k = int(size)
     fill = b.full((), 0 if fill_value is None else fill_value, d)
@@ -95,7 +113,7 @@ def unique(x: Any, sorted: bool = True, return_index: bool = False, return_inver
         counts = b.zeros((k,), "int32")
     else:
         kk = b.full((), k, "int32")
-        slot = b.where(b.logical_and(first, b.less(gid, kk)), gid, kk)   # k = discard slot
+        slot = b.where(b.logical_and(first, b.less(gid, kk)), gid, kk)  # k = discard slot
         start = b.scatter_update(b.zeros((k + 1,), "int32"), b.reshape(slot, (n, 1)), b.arange(0, n, 1, "int32"))
         start = b.getitem(start, (slice(0, k),))
         valid = b.less(b.arange(0, k, 1, "int32"), n_unique)
@@ -138,13 +156,18 @@ def nonzero(x: Any) -> tuple:
     b = current()
     x = tensor(x)
     if len(b.shape(x)) == 0:
-        raise ValueError("nonzero: calling nonzero on a 0-d tensor is not allowed; reshape it to 1-D first "
-                         "(kshim.ops.reshape(x, (1,))).")
+        raise ValueError(
+            "nonzero: calling nonzero on a 0-d tensor is not allowed; reshape it to 1-D first "
+            "(kshim.ops.reshape(x, (1,)))."
+        )
     host = _concrete(b, x, "nonzero", "Inside jit, use kshim.ops.where(x != 0, a, b) to mask instead.")
     return tuple(b.convert_to_tensor(np.ascontiguousarray(i, dtype=np.int32), "int32") for i in np.nonzero(host))
 
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

@@ -2,6 +2,7 @@
 ``dsplit``, ``dstack``, ``fliplr``, ``flipud``, ``rot90``, ``diagflat``, ``vander``, ``kron``,
 ``empty_like`` (``keras.ops`` NumPy namespace). All are differentiable views/products.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -31,8 +32,10 @@ def array_split(x: Any, indices_or_sections: int, axis: int = 0) -> list:
         ValueError: if ``indices_or_sections`` is not positive.
     """
     if not isinstance(indices_or_sections, numbers.Integral) or isinstance(indices_or_sections, bool):
-        raise TypeError(f"array_split: indices_or_sections must be an int; got {indices_or_sections!r}. "
-                        f"For split points use kshim.ops.split(x, indices, axis).")
+        raise TypeError(
+            f"array_split: indices_or_sections must be an int; got {indices_or_sections!r}. "
+            f"For split points use kshim.ops.split(x, indices, axis)."
+        )
     if indices_or_sections <= 0:
         raise ValueError(f"array_split: indices_or_sections must be a positive integer; got {indices_or_sections}.")
     if not isinstance(axis, numbers.Integral):
@@ -54,8 +57,9 @@ def _split_at(name: str, x: Any, indices_or_sections: Any, axis: int, min_ndim: 
     x = tensor(x)
     nd = len(b.shape(x))
     if nd < min_ndim:
-        raise ValueError(f"{name} only works on tensors of {min_ndim} or more dimensions; got shape "
-                         f"{tuple(b.shape(x))}.")
+        raise ValueError(
+            f"{name} only works on tensors of {min_ndim} or more dimensions; got shape {tuple(b.shape(x))}."
+        )
     if not isinstance(indices_or_sections, numbers.Integral):
         indices_or_sections = [int(i) for i in indices_or_sections]
     return _split(x, indices_or_sections, axis=axis)
@@ -304,5 +308,8 @@ def empty_like(x: Any, dtype: Any = None) -> Any:
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

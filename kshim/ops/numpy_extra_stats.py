@@ -3,6 +3,7 @@
 Differentiable composites: ``correlate`` runs on the backend's 1-D convolution primitive, the
 others on elementwise ops, reductions and matmul. Integer inputs are computed in ``floatx``.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -79,8 +80,7 @@ def correlate(x1: Any, x2: Any, mode: str = "valid") -> Any:
     swap = n > m
     if swap:  # NumPy: correlate(a, v) = correlate(v, a)[::-1]
         a, v, m, n = v, a, n, m
-    full = b.conv(b.reshape(a, (1, m, 1)), b.reshape(v, (n, 1, 1)), [1], [(n - 1, n - 1)], [1], 1,
-                  "channels_last")
+    full = b.conv(b.reshape(a, (1, m, 1)), b.reshape(v, (n, 1, 1)), [1], [(n - 1, n - 1)], [1], 1, "channels_last")
     full = b.reshape(full, (m + n - 1,))
     if mode == "valid":
         out = b.getitem(full, (slice(n - 1, m),))
@@ -167,5 +167,8 @@ def trapezoid(y: Any, x: Any = None, dx: float = 1.0, axis: int = -1) -> Any:
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

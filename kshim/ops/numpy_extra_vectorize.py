@@ -1,5 +1,6 @@
 """``vectorize``: apply a function over the broadcast batch dimensions of its arguments
 (``keras.ops.vectorize``, NumPy's generalized-ufunc ``signature`` syntax)."""
+
 from __future__ import annotations
 
 import functools
@@ -26,6 +27,7 @@ def _parse_signature(signature: str) -> tuple[list, list]:
 
     def parse(part):
         return [[d for d in g.split(",") if d] for g in re.findall(r"\(([^)]*)\)", part)]
+
     return parse(ins), parse(outs)
 
 
@@ -62,24 +64,28 @@ def vectorize(pyfunc: Callable, *, excluded: Any = None, signature: str | None =
         vals = [tensor(args[i]) for i in pos] + [tensor(kwargs[k]) for k in keys]
         cores = core_in if core_in is not None else [[] for _ in vals]
         if len(cores) != len(vals):
-            raise ValueError(f"vectorize: the signature {signature!r} has {len(cores)} inputs but "
-                             f"{len(vals)} vectorized arguments were passed.")
+            raise ValueError(
+                f"vectorize: the signature {signature!r} has {len(cores)} inputs but "
+                f"{len(vals)} vectorized arguments were passed."
+            )
         sizes: dict = {}
         batch_shapes = []
         for v, core in zip(vals, cores):
             shp = tuple(b.shape(v))
             if len(shp) < len(core):
-                raise ValueError(f"vectorize: an argument of shape {shp} has fewer dims than its core "
-                                 f"signature ({','.join(core)}).")
-            for name, n in zip(core, shp[len(shp) - len(core):]):
+                raise ValueError(
+                    f"vectorize: an argument of shape {shp} has fewer dims than its core signature ({','.join(core)})."
+                )
+            for name, n in zip(core, shp[len(shp) - len(core) :]):
                 if sizes.setdefault(name, n) != n:
-                    raise ValueError(f"vectorize: core dimension {name!r} is {sizes[name]} in one argument "
-                                     f"and {n} in another.")
-            batch_shapes.append(shp[:len(shp) - len(core)])
+                    raise ValueError(
+                        f"vectorize: core dimension {name!r} is {sizes[name]} in one argument and {n} in another."
+                    )
+            batch_shapes.append(shp[: len(shp) - len(core)])
         batch = tuple(np.broadcast_shapes(*batch_shapes)) if batch_shapes else ()
         flat = []
         for v, core, bs in zip(vals, cores, batch_shapes):
-            cshape = tuple(b.shape(v))[len(bs):]
+            cshape = tuple(b.shape(v))[len(bs) :]
             v = b.broadcast_to(v, batch + cshape)
             flat.append(b.reshape(v, (int(np.prod(batch, dtype=np.int64)),) + cshape))
         total = int(np.prod(batch, dtype=np.int64))
@@ -111,8 +117,10 @@ def vectorize(pyfunc: Callable, *, excluded: Any = None, signature: str | None =
             st = b.concatenate([b.reshape(o, (1,) + tuple(b.shape(o))) for o in col], 0)
             stacked.append(b.reshape(st, batch + tuple(b.shape(col[0]))))
         if core_out is not None and len(core_out) != len(stacked):
-            raise ValueError(f"vectorize: the signature {signature!r} has {len(core_out)} outputs but "
-                             f"pyfunc returned {len(stacked)}.")
+            raise ValueError(
+                f"vectorize: the signature {signature!r} has {len(core_out)} outputs but "
+                f"pyfunc returned {len(stacked)}."
+            )
         return tuple(stacked) if multi else stacked[0]
 
     return wrapped

@@ -1,4 +1,5 @@
 """Products: matmul, dot, tensordot, einsum, outer, inner, vdot, cross; and ``norm``."""
+
 from __future__ import annotations
 
 import builtins as _builtins
@@ -112,7 +113,7 @@ def tensordot(x1: Any, x2: Any, axes: Any = 2) -> Any:
         ax_a, ax_c = [x % na for x in ax_a], [x % nc for x in ax_c]
     letters = "abcdefghijklmnopqrstuvwxyz"
     la = list(letters[:na])
-    lc = list(letters[na:na + nc])
+    lc = list(letters[na : na + nc])
     for i, j in zip(ax_a, ax_c):
         lc[j] = la[i]
     out = [la[i] for i in range(na) if i not in ax_a] + [lc[j] for j in range(nc) if j not in ax_c]
@@ -170,8 +171,7 @@ def outer(x1: Any, x2: Any) -> Any:
     """
     b = current()
     a, c = promote(x1, x2)
-    return b.multiply(b.reshape(a, (int(np.prod(b.shape(a))), 1)),
-                      b.reshape(c, (1, int(np.prod(b.shape(c))))))
+    return b.multiply(b.reshape(a, (int(np.prod(b.shape(a))), 1)), b.reshape(c, (1, int(np.prod(b.shape(c))))))
 
 
 @op
@@ -209,8 +209,9 @@ def vdot(x1: Any, x2: Any) -> Any:
     """
     b = current()
     a, c = promote(x1, x2)
-    return b.sum(b.multiply(b.reshape(a, (int(np.prod(b.shape(a))),)),
-                            b.reshape(c, (int(np.prod(b.shape(c))),))), (0,), False)
+    return b.sum(
+        b.multiply(b.reshape(a, (int(np.prod(b.shape(a))),)), b.reshape(c, (int(np.prod(b.shape(c))),))), (0,), False
+    )
 
 
 @op
@@ -255,9 +256,11 @@ def cross(x1: Any, x2: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, a
             raise ValueError(f"cross: {name}={ax} is out of bounds for an input of shape {shp}.")
         ax = int(ax) % len(shp)
         if shp[ax] not in (2, 3):
-            raise ValueError(f"cross: incompatible dimensions for cross product (dimension must be 2 or 3); "
-                             f"got shapes {tuple(b.shape(a))} and {tuple(b.shape(c))} with vectors on "
-                             f"axisa={axisa}, axisb={axisb}.")
+            raise ValueError(
+                f"cross: incompatible dimensions for cross product (dimension must be 2 or 3); "
+                f"got shapes {tuple(b.shape(a))} and {tuple(b.shape(c))} with vectors on "
+                f"axisa={axisa}, axisb={axisb}."
+            )
         comps.append([b.getitem(t, (_py_slice(None),) * ax + (i,)) for i in range(shp[ax])])
     ca, cb = comps
     mul = b.multiply
@@ -289,9 +292,11 @@ def _norm_axes(axis: Any, nd: int, ord: Any) -> tuple:  # noqa: A002
     """``axis`` as a tuple of non-negative axes *in the given order* (it matters for matrix norms)."""
     if axis is None:
         if ord is not None and nd not in (1, 2):
-            raise ValueError(f"norm: with ord={ord!r} and axis=None the input must be a vector or a "
-                             f"matrix; received rank {nd}. Pass `axis` (one axis for vector norms, "
-                             "two for matrix norms).")
+            raise ValueError(
+                f"norm: with ord={ord!r} and axis=None the input must be a vector or a "
+                f"matrix; received rank {nd}. Pass `axis` (one axis for vector norms, "
+                "two for matrix norms)."
+            )
         return tuple(range(nd))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
@@ -303,15 +308,16 @@ def _norm_axes(axis: Any, nd: int, ord: Any) -> tuple:  # noqa: A002
     if len(set(out)) != len(out):
         raise ValueError(f"norm: duplicate axes given: axis={axis!r}.")
     if len(out) not in (1, 2):
-        raise ValueError(f"norm: `axis` must name one axis (vector norm) or two (matrix norm); "
-                         f"received axis={axis!r}.")
+        raise ValueError(f"norm: `axis` must name one axis (vector norm) or two (matrix norm); received axis={axis!r}.")
     return tuple(out)
 
 
 def _vector_norm(b: Any, x: Any, ord: Any, ax: tuple, keepdims: bool) -> Any:  # noqa: A002
     if isinstance(ord, str):
-        raise ValueError(f"Invalid `ord` argument for vector norm: {ord!r} (the string orders "
-                         "'fro' and 'nuc' are matrix norms). Use None, inf, -inf, 0 or a number.")
+        raise ValueError(
+            f"Invalid `ord` argument for vector norm: {ord!r} (the string orders "
+            "'fro' and 'nuc' are matrix norms). Use None, inf, -inf, 0 or a number."
+        )
     if ord is None or ord == 2:
         return b.sqrt(b.sum(b.square(x), ax, keepdims))
     if ord == _INF:
@@ -356,8 +362,9 @@ def _matrix_norm(b: Any, x: Any, ord: Any, row: int, col: int, keepdims: bool) -
         if not keepdims:
             out = b.reshape(out, tuple(n for i, n in enumerate(shape) if i not in both))
         return out
-    raise ValueError(f"Invalid `ord` argument for matrix norm: {ord!r}. Use None, 'fro', 'nuc', "
-                     "inf, -inf, 1, -1, 2 or -2.")
+    raise ValueError(
+        f"Invalid `ord` argument for matrix norm: {ord!r}. Use None, 'fro', 'nuc', inf, -inf, 1, -1, 2 or -2."
+    )
 
 
 @op
@@ -384,8 +391,9 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
             matrix norm), or invalid, duplicate or too many axes.
     """
     if isinstance(ord, str) and ord not in ("fro", "nuc"):
-        raise ValueError(f"Invalid `ord` argument. Expected one of {{'fro', 'nuc'}} when using a "
-                         f"string. Received: ord={ord!r}")
+        raise ValueError(
+            f"Invalid `ord` argument. Expected one of {{'fro', 'nuc'}} when using a string. Received: ord={ord!r}"
+        )
     b = current()
     x = tensor(x)
     if not _dt.is_float(b.dtype(x)):
@@ -401,5 +409,8 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

@@ -1,4 +1,5 @@
 """Elementwise ops of the ``keras.ops`` NumPy namespace (arithmetic, math, comparison, logic)."""
+
 from __future__ import annotations
 
 import math as _math
@@ -15,6 +16,7 @@ from ._elementwise_docs import DOCS as _DOCS
 def _unary_same(name: str, doc: str):
     def f(x: Any) -> Any:
         return getattr(current(), name)(tensor(x))
+
     f.__name__ = f.__qualname__ = name
     f.__doc__ = _DOCS.get(name, doc)
     return op(f)
@@ -23,6 +25,7 @@ def _unary_same(name: str, doc: str):
 def _unary_float(name: str, doc: str):
     def f(x: Any) -> Any:
         return unary_float(name, x)
+
     f.__name__ = f.__qualname__ = name
     f.__doc__ = _DOCS.get(name, doc)
     return op(f)
@@ -31,12 +34,15 @@ def _unary_float(name: str, doc: str):
 def _binary(name: str, doc: str):
     def f(x1: Any, x2: Any) -> Any:
         return binary(name, x1, x2)
+
     f.__name__ = f.__qualname__ = name
     f.__doc__ = _DOCS.get(name, doc)
     return op(f)
 
 
 negative = _unary_same("negative", "Elementwise ``-x``.")
+
+
 @op
 def abs(x: Any) -> Any:  # noqa: A001
     """Elementwise absolute value (bool is returned unchanged).
@@ -57,6 +63,8 @@ def abs(x: Any) -> Any:  # noqa: A001
 
 
 absolute = abs
+
+
 @op
 def sign(x: Any) -> Any:
     """Elementwise sign: -1, 0 or 1 (``nan`` stays ``nan``).
@@ -75,8 +83,9 @@ def sign(x: Any) -> Any:
     b = current()
     x = tensor(x)
     if b.dtype(x) == "bool":
-        raise TypeError("sign does not accept dtype bool (as Keras 3 on JAX); cast it to an integer or "
-                        "floating dtype first.")
+        raise TypeError(
+            "sign does not accept dtype bool (as Keras 3 on JAX); cast it to an integer or floating dtype first."
+        )
     return b.sign(x)
 
 
@@ -103,6 +112,8 @@ arctanh = _unary_float("arctanh", "Inverse hyperbolic tangent.")
 isnan = _unary_same("isnan", "Elementwise NaN test.")
 isinf = _unary_same("isinf", "Elementwise infinity test.")
 isfinite = _unary_same("isfinite", "Elementwise finiteness test.")
+
+
 @op
 def logical_not(x: Any) -> Any:
     return current().logical_not(tensor(x, "bool"))
@@ -125,6 +136,8 @@ less = _binary("less", "Elementwise ``<``.")
 less_equal = _binary("less_equal", "Elementwise ``<=``.")
 greater = _binary("greater", "Elementwise ``>``.")
 greater_equal = _binary("greater_equal", "Elementwise ``>=``.")
+
+
 @op
 def bitwise_and(x: Any, y: Any) -> Any:
     """Elementwise bitwise AND of integers (or logical AND of bools).
@@ -224,10 +237,10 @@ def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001
     if not _dt.is_float(d):
         if decimals >= 0 or d == "bool":
             return x
-        return _round_int(b, x, d, 10 ** -decimals)
+        return _round_int(b, x, d, 10**-decimals)
     if decimals == 0:
         return b.round(x)
-    f = b.full((), 10.0 ** decimals, b.dtype(x))
+    f = b.full((), 10.0**decimals, b.dtype(x))
     return b.divide(b.round(b.multiply(x, f)), f)
 
 
@@ -237,8 +250,8 @@ def _round_int(b: Any, x: Any, d: str, f: int) -> Any:
         return b.zeros(tuple(b.shape(x)), d)
     ft = b.full((), f, d)
     q = b.floor_divide(x, ft)
-    r = b.subtract(x, b.multiply(q, ft))          # 0 <= r < f
-    rest = b.subtract(ft, r)                      # distance to the next multiple, without overflow
+    r = b.subtract(x, b.multiply(q, ft))  # 0 <= r < f
+    rest = b.subtract(ft, r)  # distance to the next multiple, without overflow
     two = b.full((), 2, d)
     odd = b.not_equal(b.mod(q, two), b.zeros((), d))
     up = b.logical_or(b.greater(r, rest), b.logical_and(b.equal(r, rest), odd))
@@ -463,6 +476,7 @@ def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
         raise ValueError("`x1` and `x2` either both should be `None` or both should have non-None value.")
     if x1 is None:
         from .numpy_extra_sets import nonzero
+
         return nonzero(condition)
     b = current()
     a, c = promote(x1, x2)
@@ -716,12 +730,19 @@ def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None, neginf: fl
     if not _dt.is_float(d):
         return x
     import ml_dtypes
+
     info = ml_dtypes.finfo(b.numpy_dtype(d))  # also knows bfloat16
     x = b.where(b.isnan(x), b.full((), nan, d), x)
-    x = b.where(b.logical_and(b.isinf(x), b.greater(x, b.zeros((), d))),
-                b.full((), float(info.max) if posinf is None else posinf, d), x)
-    return b.where(b.logical_and(b.isinf(x), b.less(x, b.zeros((), d))),
-                   b.full((), float(info.min) if neginf is None else neginf, d), x)
+    x = b.where(
+        b.logical_and(b.isinf(x), b.greater(x, b.zeros((), d))),
+        b.full((), float(info.max) if posinf is None else posinf, d),
+        x,
+    )
+    return b.where(
+        b.logical_and(b.isinf(x), b.less(x, b.zeros((), d))),
+        b.full((), float(info.min) if neginf is None else neginf, d),
+        x,
+    )
 
 
 @op
@@ -745,8 +766,7 @@ def isclose(x1: Any, x2: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan:
     b = current()
     a, c = _float_pair(x1, x2)
     d = b.dtype(a)
-    close = b.less_equal(b.abs(b.subtract(a, c)),
-                         b.add(b.full((), atol, d), b.multiply(b.full((), rtol, d), b.abs(c))))
+    close = b.less_equal(b.abs(b.subtract(a, c)), b.add(b.full((), atol, d), b.multiply(b.full((), rtol, d), b.abs(c))))
     close = b.logical_or(close, b.equal(a, c))
     if equal_nan:
         close = b.logical_or(close, b.logical_and(b.isnan(a), b.isnan(c)))
@@ -803,5 +823,8 @@ def signbit(x: Any) -> Any:
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

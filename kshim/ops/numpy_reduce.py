@@ -1,4 +1,5 @@
 """Reductions, scans and sorting of the ``keras.ops`` NumPy namespace."""
+
 from __future__ import annotations
 
 import builtins
@@ -87,8 +88,11 @@ def _minmax(name: str, x: Any, axis: Any, keepdims: bool, initial: Any) -> Any:
     if builtins.any(shp[a] == 0 for a in red):
         if initial is None:
             raise ValueError(f"Cannot compute {name} of an empty tensor of shape {shp} without `initial`.")
-        out_shape = tuple(1 if (axes is None or i in axes) else s for i, s in enumerate(shp)) if keepdims \
+        out_shape = (
+            tuple(1 if (axes is None or i in axes) else s for i, s in enumerate(shp))
+            if keepdims
             else tuple(s for i, s in enumerate(shp) if axes is not None and i not in axes)
+        )
         return b.full(out_shape, initial, b.dtype(x))
     out = getattr(b, name)(x, axes, keepdims)
     if initial is not None:
@@ -178,7 +182,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     shp = b.shape(x)
     axes = axis_tuple(axis, len(shp))
     count = 1
-    for a in (range(len(shp)) if axes is None else axes):
+    for a in range(len(shp)) if axes is None else axes:
         count *= shp[a]
     # NOTE: float16 sums accumulate in float32 to avoid overflow, then cast back.
     acc = b.cast(x, "float32") if d in ("float16", "bfloat16") else x
@@ -577,5 +581,8 @@ def diff(a: Any, n: int = 1, axis: int = -1) -> Any:
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

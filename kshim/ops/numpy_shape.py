@@ -1,4 +1,5 @@
 """Creation and shape-manipulation ops of the ``keras.ops`` NumPy namespace."""
+
 from __future__ import annotations
 
 import builtins
@@ -200,8 +201,15 @@ def _host(v: Any) -> Any:
     return np.asarray(b.to_numpy(v)) if b.is_tensor(v) else np.asarray(v)
 
 
-def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, retstep: bool = False,
-             dtype: Any = None, axis: int = 0) -> Any:
+def linspace(
+    start: float,
+    stop: float,
+    num: int = 50,
+    endpoint: bool = True,
+    retstep: bool = False,
+    dtype: Any = None,
+    axis: int = 0,
+) -> Any:
     """``num`` evenly spaced values from ``start`` to ``stop``.
 
     The values are computed with NumPy on the host, then converted to a tensor.
@@ -224,14 +232,23 @@ def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, re
         ValueError: If the result would have more elements than kshim's per-tensor limit (``2**31 - 1``).
     """
     _cap((int(num),), "linspace")
-    vals = np.linspace(_host(start), _host(stop), num, endpoint=endpoint, retstep=retstep, axis=axis)
+    # numpy's stubs overload ``retstep`` on Literal[True] / Literal[False] only: a plain bool matches neither.
+    np_linspace: Any = np.linspace
+    vals = np_linspace(_host(start), _host(stop), num, endpoint=endpoint, retstep=retstep, axis=axis)
     arr = vals[0] if retstep else vals
     out = current().convert_to_tensor(arr, _dt_or(dtype, _dt.config.floatx()))
     return (out, vals[1]) if retstep else out
 
 
-def logspace(start: float, stop: float, num: int = 50, endpoint: bool = True, base: float = 10.0,
-             dtype: Any = None, axis: int = 0) -> Any:
+def logspace(
+    start: float,
+    stop: float,
+    num: int = 50,
+    endpoint: bool = True,
+    base: float = 10.0,
+    dtype: Any = None,
+    axis: int = 0,
+) -> Any:
     """``num`` values spaced evenly on a log scale: ``base ** linspace(start, stop, num)``.
 
     The values are computed with NumPy on the host, then converted to a tensor.
@@ -418,11 +435,12 @@ def _check_newshape(shape: tuple) -> None:
     """Keras' checks (and messages) on the int entries of a reshape target."""
     ints = [s for s in shape if isinstance(s, (int, np.integer))]
     if any(s < -1 for s in ints):
-        raise ValueError(f"Each dimension in `newshape` must be a non-negative integer, or `-1` for a single "
-                         f"unknown dimension. Received: newshape={shape}.")
+        raise ValueError(
+            f"Each dimension in `newshape` must be a non-negative integer, or `-1` for a single "
+            f"unknown dimension. Received: newshape={shape}."
+        )
     if ints.count(-1) > 1:
-        raise ValueError(f"There must be at most one unknown dimension (-1) in `newshape`. Received: "
-                         f"newshape={shape}.")
+        raise ValueError(f"There must be at most one unknown dimension (-1) in `newshape`. Received: newshape={shape}.")
 
 
 def _resolve_shape(shape: Any, size: int, src: tuple) -> tuple:
@@ -518,14 +536,17 @@ def transpose(x: Any, axes: Any = None) -> Any:
         return b.transpose(x, tuple(reversed(range(nd))))
     axes = list(axes)
     if len(axes) != nd:  # Keras' checks, in its order and with its messages
-        raise ValueError(f"axis must be a list of the same length as the input shape, expected {nd}, but "
-                         f"received {len(axes)}.")
+        raise ValueError(
+            f"axis must be a list of the same length as the input shape, expected {nd}, but received {len(axes)}."
+        )
     if any(not isinstance(a, (int, np.integer)) or isinstance(a, bool) or not -nd <= a < nd for a in axes):
         raise ValueError(f"Each axis in `axes` must be an integer in [-{nd}, {nd}). Received: axes={axes}.")
     perm = tuple(int(a) % nd for a in axes)
     if len(set(perm)) != nd:
-        raise ValueError(f"`axes` must be a valid permutation of the input dimensions (no duplicates). "
-                         f"Received: axes={axes} for input of rank {nd}.")
+        raise ValueError(
+            f"`axes` must be a valid permutation of the input dimensions (no duplicates). "
+            f"Received: axes={axes} for input of rank {nd}."
+        )
     return b.transpose(x, perm)
 
 
@@ -553,8 +574,9 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Any:
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):  # as NumPy: not left to the backend
         raise ValueError(f"moveaxis: repeated axis in `source` {source} or `destination` {destination}.")
     if len(src) != len(dst):
-        raise ValueError(f"moveaxis: `source` {source} and `destination` {destination} must have the same "
-                         f"number of elements.")
+        raise ValueError(
+            f"moveaxis: `source` {source} and `destination` {destination} must have the same number of elements."
+        )
     order = [a for a in range(nd) if a not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -708,6 +730,8 @@ def append(x1: Any, x2: Any, axis: int | None = None) -> Any:
         The concatenation of ``x1`` and ``x2``, in their promoted dtype.
     """
     return concatenate([x1, x2], axis=axis)
+
+
 append.__name__ = "append"
 
 
@@ -899,14 +923,14 @@ def repeat(x: Any, repeats: Any, axis: Any = None) -> Any:
         if reps.size == 1:
             repeats = int(reps[0])
         else:
-            _cap(shp[:ax] + (int(reps.sum()),) + shp[ax + 1:], "repeat")
+            _cap(shp[:ax] + (int(reps.sum()),) + shp[ax + 1 :], "repeat")
             idx = np.repeat(np.arange(shp[ax]), reps)
             return b.take(x, b.convert_to_tensor(idx, "int64"), ax)
     r = int(repeats)
-    _cap(shp[:ax] + (shp[ax] * r,) + shp[ax + 1:], "repeat")
-    y = b.reshape(x, shp[:ax + 1] + (1,) + shp[ax + 1:])
-    y = b.broadcast_to(y, shp[:ax + 1] + (r,) + shp[ax + 1:])
-    return b.reshape(y, shp[:ax] + (shp[ax] * r,) + shp[ax + 1:])
+    _cap(shp[:ax] + (shp[ax] * r,) + shp[ax + 1 :], "repeat")
+    y = b.reshape(x, shp[: ax + 1] + (1,) + shp[ax + 1 :])
+    y = b.broadcast_to(y, shp[: ax + 1] + (r,) + shp[ax + 1 :])
+    return b.reshape(y, shp[:ax] + (shp[ax] * r,) + shp[ax + 1 :])
 
 
 @op
@@ -963,13 +987,16 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = N
     b = current()
     x = tensor(x)
     nd = len(b.shape(x))
-    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2) if np.ndim(pad_width) else
-                         np.full((1, 2), int(pad_width)), (nd, 2))
+    pw = np.broadcast_to(
+        np.asarray(pad_width, dtype=np.int64).reshape(-1, 2) if np.ndim(pad_width) else np.full((1, 2), int(pad_width)),
+        (nd, 2),
+    )
     if mode not in ("constant", "reflect", "symmetric", "edge"):
         raise ValueError(f"pad: unsupported mode {mode!r}; use constant, reflect, symmetric or edge.")
     if constant_values is not None and mode != "constant":
-        raise ValueError("Argument `constant_values` can only be provided when `mode == 'constant'`. "
-                         f"Received: mode={mode!r}")
+        raise ValueError(
+            f"Argument `constant_values` can only be provided when `mode == 'constant'`. Received: mode={mode!r}"
+        )
     _cap(tuple(n + int(lo) + int(hi) for n, (lo, hi) in zip(b.shape(x), pw)), "pad")
     return b.pad(x, [tuple(int(v) for v in p) for p in pw], mode, 0 if constant_values is None else constant_values)
 
@@ -1061,8 +1088,10 @@ def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     nd = len(b.shape(x))
     a1, a2 = norm_axis(axis1, nd), norm_axis(axis2, nd)
     if a1 == a2:
-        raise ValueError(f"diagonal: `axis1` and `axis2` cannot be the same axis. Received: axis1={axis1}, "
-                         f"axis2={axis2} (both axis {a1} of a rank-{nd} tensor).")
+        raise ValueError(
+            f"diagonal: `axis1` and `axis2` cannot be the same axis. Received: axis1={axis1}, "
+            f"axis2={axis2} (both axis {a1} of a rank-{nd} tensor)."
+        )
     x = moveaxis(x, [a1, a2], [nd - 2, nd - 1])
     n, m = b.shape(x)[-2:]
     rows = np.arange(builtins.max(0, -offset), builtins.min(n, m - offset))
@@ -1114,6 +1143,7 @@ def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
         ValueError: If an axis is out of bounds for ``x``'s rank.
     """
     from .numpy_reduce import sum as _sum  # Keras' accumulation dtypes (int8 -> int32, uint8 -> uint32, ...)
+
     d = diagonal(x, offset, axis1, axis2)
     return _sum(d, axis=-1)
 
@@ -1174,5 +1204,8 @@ def size(x: Any) -> int:
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

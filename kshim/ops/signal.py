@@ -11,6 +11,7 @@ The DFTs are backend primitives (``fft``, ``rfft``, ``irfft`` in ``backends/_pro
 ``stft``/``istft`` and the windows are composites over them. Reusable pieces (windows,
 framing, overlap-add, I0) live in ``kshim/ops/_signal_utils.py``.
 """
+
 from __future__ import annotations
 
 import math as _math
@@ -32,27 +33,39 @@ _FFT_DTYPES = ("float32", "float64")
 def _pair(x: Any, min_rank: int) -> tuple:
     """Validate and convert a ``(real, imag)`` pair of float tensors of one shape and dtype."""
     if not isinstance(x, (tuple, list)) or len(x) != 2:
-        got = f"a {type(x).__name__} of length {len(x)}" if isinstance(x, (tuple, list)) else \
-            f"a {type(x).__name__} of shape {tuple(getattr(x, 'shape', ()))}"
-        raise ValueError("Input `x` should be a tuple of two tensors - real and imaginary. "
-                         f"Received: {got}. Pass (real_part, imaginary_part).")
+        got = (
+            f"a {type(x).__name__} of length {len(x)}"
+            if isinstance(x, (tuple, list))
+            else f"a {type(x).__name__} of shape {tuple(getattr(x, 'shape', ()))}"
+        )
+        raise ValueError(
+            "Input `x` should be a tuple of two tensors - real and imaginary. "
+            f"Received: {got}. Pass (real_part, imaginary_part)."
+        )
     b = current()
     re, im = tensor(x[0]), tensor(x[1])
     dr, di = b.dtype(re), b.dtype(im)
     if not (_dt.is_float(dr) and _dt.is_float(di)):
-        raise ValueError("At least one tensor in input `x` is not of type float. Received dtypes "
-                         f"{dr} and {di}; cast both parts to float32 or float64.")
+        raise ValueError(
+            "At least one tensor in input `x` is not of type float. Received dtypes "
+            f"{dr} and {di}; cast both parts to float32 or float64."
+        )
     if dr not in _FFT_DTYPES or di not in _FFT_DTYPES:
-        raise TypeError(f"FFTs need float32 or float64 parts; got {dr} and {di}. Cast both parts "
-                        "to float32 (or float64) first.")
+        raise TypeError(
+            f"FFTs need float32 or float64 parts; got {dr} and {di}. Cast both parts to float32 (or float64) first."
+        )
     if dr != di:
-        raise TypeError(f"The real and imaginary parts must have the same dtype; got {dr} and {di}. "
-                        "Cast one of them so that they match.")
+        raise TypeError(
+            f"The real and imaginary parts must have the same dtype; got {dr} and {di}. "
+            "Cast one of them so that they match."
+        )
     sr, si = tuple(b.shape(re)), tuple(b.shape(im))
     if sr != si:
-        raise ValueError("Input `x` should be a tuple of two tensors - real and imaginary. Both the "
-                         "real and imaginary parts should have the same shape. Received: "
-                         f"x[0].shape = {sr}, x[1].shape = {si}")
+        raise ValueError(
+            "Input `x` should be a tuple of two tensors - real and imaginary. Both the "
+            "real and imaginary parts should have the same shape. Received: "
+            f"x[0].shape = {sr}, x[1].shape = {si}"
+        )
     if len(sr) < min_rank:
         raise ValueError(f"Input should have rank >= {min_rank}. Received: input.shape = {sr}")
     return re, im
@@ -153,8 +166,10 @@ def rfft(x: Any, fft_length: int | None = None) -> tuple:
     if not shape:
         raise ValueError(f"Input should have rank >= 1. Received: input.shape = {shape}")
     if fft_length is None and shape[-1] == 0:
-        raise ValueError(f"Cannot infer `fft_length` from an empty last axis (input.shape = {shape}); "
-                         "pass a positive fft_length to zero-pad to.")
+        raise ValueError(
+            f"Cannot infer `fft_length` from an empty last axis (input.shape = {shape}); "
+            "pass a positive fft_length to zero-pad to."
+        )
     n = _positive_int(shape[-1] if fft_length is None else fft_length, "fft_length")
     return b.rfft(x, n)
 
@@ -198,14 +213,22 @@ def _check_stft_args(sequence_length: Any, sequence_stride: Any, fft_length: Any
     seq = _positive_int(sequence_length, "sequence_length")
     nfft = _positive_int(fft_length, "fft_length")
     if nfft < seq:
-        raise ValueError("`fft_length` must equal or larger than `sequence_length`. Received: "
-                         f"sequence_length={seq}, fft_length={nfft}")
+        raise ValueError(
+            "`fft_length` must equal or larger than `sequence_length`. Received: "
+            f"sequence_length={seq}, fft_length={nfft}"
+        )
     return seq, stride, nfft
 
 
 @op
-def stft(x: Any, sequence_length: int, sequence_stride: int, fft_length: int,
-         window: str | Any | None = "hann", center: bool = True) -> tuple:
+def stft(
+    x: Any,
+    sequence_length: int,
+    sequence_stride: int,
+    fft_length: int,
+    window: str | Any | None = "hann",
+    center: bool = True,
+) -> tuple:
     """Short-time Fourier transform along the last axis.
 
     Frames of ``fft_length`` samples start every ``sequence_stride`` samples; each is multiplied
@@ -241,8 +264,9 @@ def stft(x: Any, sequence_length: int, sequence_stride: int, fft_length: int,
         raise TypeError(f"Invalid input type. Expected `float32` or `float64`. Received: input type={d}")
     seq, stride, nfft = _check_stft_args(sequence_length, sequence_stride, fft_length)
     if isinstance(window, str) and window not in ("hann", "hamming"):
-        raise ValueError('If a string is passed to `window`, it must be one of `"hann"`, `"hamming"`. '
-                         f"Received: window={window}")
+        raise ValueError(
+            f'If a string is passed to `window`, it must be one of `"hann"`, `"hamming"`. Received: window={window}'
+        )
     shape = tuple(b.shape(x))
     if not shape:
         raise ValueError(f"Input should have rank >= 1. Received: input.shape = {shape}")
@@ -257,8 +281,15 @@ def stft(x: Any, sequence_length: int, sequence_stride: int, fft_length: int,
 
 
 @op
-def istft(x: tuple, sequence_length: int, sequence_stride: int, fft_length: int,
-          length: int | None = None, window: str | Any | None = "hann", center: bool = True) -> Any:
+def istft(
+    x: tuple,
+    sequence_length: int,
+    sequence_stride: int,
+    fft_length: int,
+    length: int | None = None,
+    window: str | Any | None = "hann",
+    center: bool = True,
+) -> Any:
     """Inverse short-time Fourier transform: rebuilds the signal :func:`stft` analysed.
 
     Each frame is inverted with :func:`irfft`, multiplied by the window and overlap-added; the
@@ -301,8 +332,7 @@ def istft(x: tuple, sequence_length: int, sequence_stride: int, fft_length: int,
     frames = b.irfft(re, im, nfft)  # (..., count, nfft)
     if w is not None:
         frames = b.multiply(frames, w)
-    out = b.divide(_su.overlap_add(frames, stride),
-                   _su.istft_denominator(window, w, seq, nfft, count, stride, d))
+    out = b.divide(_su.overlap_add(frames, stride), _su.istft_denominator(window, w, seq, nfft, count, stride, d))
     start = nfft // 2 if center else 0
     if length is not None:
         end = start + int(length)
@@ -317,8 +347,10 @@ def istft(x: tuple, sequence_length: int, sequence_stride: int, fft_length: int,
 def _window_length(x: Any, name: str) -> int:
     """The window length a Keras window function was given (scalar int-like, concrete)."""
     if isinstance(x, KerasTensor):
-        raise TypeError(f"{name} does not support symbolic tensors (the window length must be a "
-                        f"concrete value). Received x = {x} of type {type(x)}")
+        raise TypeError(
+            f"{name} does not support symbolic tensors (the window length must be a "
+            f"concrete value). Received x = {x} of type {type(x)}"
+        )
     b = current()
     if isinstance(x, Variable):
         v = np.asarray(x.numpy())
@@ -335,8 +367,7 @@ def _window_length(x: Any, name: str) -> int:
 
 
 def _symmetric_window(kind: str, x: Any, name: str, beta: float = 12.0) -> Any:
-    return _su.window(kind, _window_length(x, name), periodic=False, beta=beta,
-                      dtype=_dt.config.floatx())
+    return _su.window(kind, _window_length(x, name), periodic=False, beta=beta, dtype=_dt.config.floatx())
 
 
 def bartlett(x: Any) -> Any:
@@ -563,8 +594,7 @@ def i0(x: Any) -> Any:
     b = current()
     x = tensor(x)
     d = b.dtype(x)
-    out = "float64" if d in ("int64", "float64") else d if d in ("float16", "bfloat16") \
-        else _dt.config.floatx()
+    out = "float64" if d in ("int64", "float64") else d if d in ("float16", "bfloat16") else _dt.config.floatx()
     work = "float32" if out in ("float16", "bfloat16") else out
     y = _su.bessel_i0(x if d == work else b.cast(x, work))
     return y if work == out else b.cast(y, out)
@@ -572,5 +602,8 @@ def i0(x: Any) -> Any:
 
 # Built at import time; mypy cannot evaluate it, and without it sees every public name (the same ops).
 if not TYPE_CHECKING:
-    __all__ = [_n for _n, _v in list(globals().items())
-               if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__]
+    __all__ = [
+        _n
+        for _n, _v in list(globals().items())
+        if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+    ]

@@ -1,4 +1,5 @@
 """``kshim.optimizers``: Keras 3 optimizers, ``get``/``serialize``/``deserialize`` and ``schedules``."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,8 +16,26 @@ from .optimizers import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Lion, Nadam
 from .schedule_free_adamw import ScheduleFreeAdamW
 
 # Keras' ALL_OBJECTS, plus Lamb (which Keras exports but leaves out of its name lookup).
-ALL_OBJECTS = (Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Adafactor, Ftrl, Lamb,
-               Muon, ScheduleFreeAdamW, LossScaleOptimizer, MultiOptimizer, OptimizerMap)
+ALL_OBJECTS = (
+    Optimizer,
+    SGD,
+    Adam,
+    AdamW,
+    RMSprop,
+    Adagrad,
+    Adadelta,
+    Adamax,
+    Nadam,
+    Lion,
+    Adafactor,
+    Ftrl,
+    Lamb,
+    Muon,
+    ScheduleFreeAdamW,
+    LossScaleOptimizer,
+    MultiOptimizer,
+    OptimizerMap,
+)
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 
 
@@ -29,12 +48,17 @@ def serialize(optimizer: Optimizer) -> dict:
     Returns:
         The dict.
     """
-    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
-            "config": optimizer.get_config(), "registered_name": None}
+    return {
+        "module": "keras.optimizers",
+        "class_name": type(optimizer).__name__,
+        "config": optimizer.get_config(),
+        "registered_name": None,
+    }
 
 
-def deserialize(config: dict, custom_objects: dict | None = None
-                ) -> Optimizer | LossScaleOptimizer | MultiOptimizer | OptimizerMap:
+def deserialize(
+    config: dict, custom_objects: dict | None = None
+) -> Optimizer | LossScaleOptimizer | MultiOptimizer | OptimizerMap:
     """Optimizer from a :func:`serialize` dict (class names are case-insensitive).
 
     Args:
@@ -52,6 +76,7 @@ def deserialize(config: dict, custom_objects: dict | None = None
     if cls is None:
         try:
             from .._registry import get_registered
+
             cls = get_registered(config.get("registered_name") or name)
         except ImportError:
             cls = None
@@ -90,6 +115,27 @@ def get(identifier: Any) -> Optimizer | None:
     raise ValueError(f"Could not interpret optimizer identifier: {identifier}")
 
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion",
-           "Adafactor", "Ftrl", "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer", "MultiOptimizer",
-           "OptimizerMap", "schedules", "get", "serialize", "deserialize"]
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "Adagrad",
+    "Adadelta",
+    "Adamax",
+    "Nadam",
+    "Lion",
+    "Adafactor",
+    "Ftrl",
+    "Lamb",
+    "Muon",
+    "ScheduleFreeAdamW",
+    "LossScaleOptimizer",
+    "MultiOptimizer",
+    "OptimizerMap",
+    "schedules",
+    "get",
+    "serialize",
+    "deserialize",
+]

@@ -1,4 +1,5 @@
 """``Adafactor`` (Shazeer and Stern, 2018): factored second moments, relative step size."""
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -29,11 +30,20 @@ class Adafactor(Optimizer):
         **kwargs: The base ``Optimizer`` options (``weight_decay``, ``clipnorm``, ..., ``name``).
     """
 
-    def __init__(self, learning_rate: Any = 0.001, beta_2_decay: float = -0.8, epsilon_1: float = 1e-30,
-                 epsilon_2: float = 1e-3, clip_threshold: float = 1.0, relative_step: bool = True, **kwargs: Any):
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_2_decay: float = -0.8,
+        epsilon_1: float = 1e-30,
+        epsilon_2: float = 1e-3,
+        clip_threshold: float = 1.0,
+        relative_step: bool = True,
+        **kwargs: Any,
+    ):
         super().__init__(learning_rate=learning_rate, **kwargs)
-        self._check_numbers(beta_2_decay=beta_2_decay, epsilon_1=epsilon_1, epsilon_2=epsilon_2,
-                            clip_threshold=clip_threshold)
+        self._check_numbers(
+            beta_2_decay=beta_2_decay, epsilon_1=epsilon_1, epsilon_2=epsilon_2, clip_threshold=clip_threshold
+        )
         self.beta_2_decay = beta_2_decay
         self.epsilon_1 = epsilon_1
         self.epsilon_2 = epsilon_2
@@ -110,6 +120,11 @@ class Adafactor(Optimizer):
         Returns:
             The base options plus Adafactor's own.
         """
-        return {**super().get_config(), "beta_2_decay": self.beta_2_decay, "epsilon_1": self.epsilon_1,
-                "epsilon_2": self.epsilon_2, "clip_threshold": self.clip_threshold,
-                "relative_step": self.relative_step}
+        return {
+            **super().get_config(),
+            "beta_2_decay": self.beta_2_decay,
+            "epsilon_1": self.epsilon_1,
+            "epsilon_2": self.epsilon_2,
+            "clip_threshold": self.clip_threshold,
+            "relative_step": self.relative_step,
+        }

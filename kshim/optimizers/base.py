@@ -5,6 +5,7 @@ Update rules run on :class:`kshim.variables.Variable` objects. The stateless API
 :class:`kshim._scope.StatelessScope` that maps every variable to a given value and
 collects the assignments, so it traces under ``jax.jit`` and the NumPy tape.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,6 +21,7 @@ from . import schedules as _schedules
 
 def _auto_name(cls_name: str) -> str:
     from .._naming import to_snake_case, uniquify
+
     return uniquify(to_snake_case(cls_name))
 
 
@@ -35,30 +37,50 @@ class Optimizer:
         name: optimizer name (auto-generated from the class name by default).
     """
 
-    def __init__(self, learning_rate: Any, weight_decay: float | None = None, clipnorm: float | None = None,
-                 clipvalue: float | None = None, global_clipnorm: float | None = None, use_ema: bool = False,
-                 ema_momentum: float = 0.99, ema_overwrite_frequency: int | None = None,
-                 loss_scale_factor: float | None = None, gradient_accumulation_steps: int | None = None,
-                 name: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        learning_rate: Any,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        loss_scale_factor: float | None = None,
+        gradient_accumulation_steps: int | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ):
         kwargs.pop("decay", None)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
         if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
-            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
-                             f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
+            raise ValueError(
+                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
+            )
         if use_ema:
             if not 0 <= ema_momentum <= 1:
                 raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}")
-            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int)
-                                            or ema_overwrite_frequency < 1):
-                raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
-                                 f"ema_overwrite_frequency={ema_overwrite_frequency}")
+            if ema_overwrite_frequency and (
+                not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1
+            ):
+                raise ValueError(
+                    "`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                    f"ema_overwrite_frequency={ema_overwrite_frequency}"
+                )
         if gradient_accumulation_steps:
             raise ValueError("kshim optimizers do not support gradient_accumulation_steps; leave it None.")
-        self._check_numbers(("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor"),
-                            weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
-                            global_clipnorm=global_clipnorm, ema_momentum=ema_momentum,
-                            loss_scale_factor=loss_scale_factor)
+        self._check_numbers(
+            ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor"),
+            weight_decay=weight_decay,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm,
+            ema_momentum=ema_momentum,
+            loss_scale_factor=loss_scale_factor,
+        )
         self.name = name or _auto_name(type(self).__name__)
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
@@ -77,15 +99,18 @@ class Optimizer:
         self._exclude_pattern: re.Pattern | None = None
         self._iterations = self._new_variable(0, "int64", "iteration")
         if isinstance(learning_rate, _schedules.LearningRateSchedule) or (
-                callable(learning_rate) and not isinstance(learning_rate, Variable)):
+            callable(learning_rate) and not isinstance(learning_rate, Variable)
+        ):
             self._learning_rate: Any = learning_rate
         else:
             try:
                 check_number(learning_rate, "learning_rate")
             except ValueError:
-                raise ValueError(f"{type(self).__name__}: argument `learning_rate` should be a float, an instance "
-                                 f"of LearningRateSchedule, or a callable (taking no arguments and returning the "
-                                 f"learning rate). Received instead: learning_rate={learning_rate!r:.80}") from None
+                raise ValueError(
+                    f"{type(self).__name__}: argument `learning_rate` should be a float, an instance "
+                    f"of LearningRateSchedule, or a callable (taking no arguments and returning the "
+                    f"learning rate). Received instead: learning_rate={learning_rate!r:.80}"
+                ) from None
             lr = float(learning_rate.numpy() if isinstance(learning_rate, Variable) else learning_rate)
             self._learning_rate = self._new_variable(lr, "float32", "learning_rate")
 
@@ -124,12 +149,18 @@ class Optimizer:
         self._trainable_variables = list(variables)
         self._var_index = {id(v): i for i, v in enumerate(self._trainable_variables)}
         if self.use_ema:  # before the subclass' slots, as Keras orders them
-            self._model_variables_moving_average = self.add_optimizer_variables(self._trainable_variables,
-                                                                                "average")
+            self._model_variables_moving_average = self.add_optimizer_variables(self._trainable_variables, "average")
         self.built = True
 
-    def add_variable(self, shape: Sequence[int], initializer: Any = "zeros", dtype: Any = None,
-                     aggregation: str = "none", layout: Any = None, name: str | None = None) -> Variable:
+    def add_variable(
+        self,
+        shape: Sequence[int],
+        initializer: Any = "zeros",
+        dtype: Any = None,
+        aggregation: str = "none",
+        layout: Any = None,
+        name: str | None = None,
+    ) -> Variable:
         """Create and track an optimizer state variable.
 
         Args:
@@ -150,20 +181,24 @@ class Optimizer:
         dtype = dtype or "float32"
         if isinstance(initializer, str):
             from .. import initializers
+
             initializer = initializers.get(initializer)
         shape = tuple(shape)
         value = initializer(shape, dtype) if callable(initializer) else ops.full(shape, initializer, dtype)
         return self._new_variable(value, dtype, name or "variable")
 
-    def add_variable_from_reference(self, reference_variable: Variable, name: str | None = None,
-                                    initializer: Any = "zeros") -> Variable:
+    def add_variable_from_reference(
+        self, reference_variable: Variable, name: str | None = None, initializer: Any = "zeros"
+    ) -> Variable:
         """A slot shaped like ``reference_variable``, named ``<path>_<name>``."""
         ref = getattr(reference_variable, "path", reference_variable.name).replace("/", "_")
-        return self.add_variable(reference_variable.shape, initializer, reference_variable.dtype,
-                                 name=f"{ref}_{name or 'var'}")
+        return self.add_variable(
+            reference_variable.shape, initializer, reference_variable.dtype, name=f"{ref}_{name or 'var'}"
+        )
 
-    def add_optimizer_variables(self, trainable_variables: Sequence[Variable], name: str | Sequence[str],
-                                initializer: Any = "zeros") -> Any:
+    def add_optimizer_variables(
+        self, trainable_variables: Sequence[Variable], name: str | Sequence[str], initializer: Any = "zeros"
+    ) -> Any:
         """One slot per variable per name, created variable-major (Keras order)."""
         names = [name] if isinstance(name, str) else list(name)
         out: list[list[Variable]] = [[] for _ in names]
@@ -188,8 +223,10 @@ class Optimizer:
                 self._variables = [v for v in self._variables if v is not self._learning_rate]
             self._learning_rate = value
         elif isinstance(self._learning_rate, _schedules.LearningRateSchedule):
-            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its "
-                            "`learning_rate` constructor argument, hence its learning rate is not settable.")
+            raise TypeError(
+                "This optimizer was created with a `LearningRateSchedule` object as its "
+                "`learning_rate` constructor argument, hence its learning rate is not settable."
+            )
         elif isinstance(self._learning_rate, Variable):
             self._learning_rate.assign(ops.cast(value, "float32"))
         else:
@@ -219,11 +256,15 @@ class Optimizer:
             return
         if trainable_variables is None:
             if not self.built:
-                raise ValueError("When passing `grads` without `variables`, the optimizer must already be "
-                                 "built on a list of variables. Call `optimizer.build(trainable_variables)` first.")
+                raise ValueError(
+                    "When passing `grads` without `variables`, the optimizer must already be "
+                    "built on a list of variables. Call `optimizer.build(trainable_variables)` first."
+                )
             if len(grads) != len(self._trainable_variables):
-                raise ValueError(f"Received {len(grads)} gradients, but the optimizer is tracking "
-                                 f"{len(self._trainable_variables)} trainable variables.")
+                raise ValueError(
+                    f"Received {len(grads)} gradients, but the optimizer is tracking "
+                    f"{len(self._trainable_variables)} trainable variables."
+                )
             trainable_variables = self._trainable_variables
         else:
             trainable_variables = list(trainable_variables)
@@ -231,15 +272,16 @@ class Optimizer:
                 self.build(trainable_variables)
             unknown = [v.path for v in trainable_variables if id(v) not in self._var_index]
             if unknown:
-                raise ValueError(f"Unknown variables {unknown}: the optimizer was built on a different list "
-                                 "of variables. Create a new optimizer for them.")
+                raise ValueError(
+                    f"Unknown variables {unknown}: the optimizer was built on a different list "
+                    "of variables. Create a new optimizer for them."
+                )
         pairs = [(g, v) for g, v in zip(grads, trainable_variables) if g is not None]
         if not pairs:
             raise ValueError("No gradients provided for any variable.")
         if len(pairs) < len(grads):
             missing = [v.path for g, v in zip(grads, trainable_variables) if g is None]
-            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss.",
-                          stacklevel=2)
+            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss.", stacklevel=2)
         grads = [ops.convert_to_tensor(g) for g, _ in pairs]
         variables = [v for _, v in pairs]
         if self.loss_scale_factor is not None:
@@ -284,20 +326,23 @@ class Optimizer:
         """Apply one gradient to one variable (override in subclasses)."""
         raise TypeError(f"{type(self).__name__} must implement update_step().")
 
-    def stateless_apply(self, optimizer_variables: Sequence[Any], grads: Sequence[Any],
-                        trainable_variables: Sequence[Any]) -> tuple[list, list]:
+    def stateless_apply(
+        self, optimizer_variables: Sequence[Any], grads: Sequence[Any], trainable_variables: Sequence[Any]
+    ) -> tuple[list, list]:
         """Pure form of ``apply``: returns ``(new_trainable_values, new_optimizer_values)``."""
         if not self.built:
-            raise ValueError("To call `stateless_apply`, the optimizer must be built first: "
-                             "call `optimizer.build(trainable_variables)`.")
+            raise ValueError(
+                "To call `stateless_apply`, the optimizer must be built first: "
+                "call `optimizer.build(trainable_variables)`."
+            )
         optimizer_variables, trainable_variables = list(optimizer_variables), list(trainable_variables)
         own = self.variables  # wrappers (LossScaleOptimizer, MultiOptimizer) add their inner optimizers'
         if len(optimizer_variables) != len(own):
-            raise ValueError(f"Expected {len(own)} optimizer variable values, "
-                             f"got {len(optimizer_variables)}.")
+            raise ValueError(f"Expected {len(own)} optimizer variable values, got {len(optimizer_variables)}.")
         if len(trainable_variables) != len(self._trainable_variables):
-            raise ValueError(f"Expected {len(self._trainable_variables)} trainable variable values, "
-                             f"got {len(trainable_variables)}.")
+            raise ValueError(
+                f"Expected {len(self._trainable_variables)} trainable variable values, got {len(trainable_variables)}."
+            )
         mapping = list(zip(self._trainable_variables, trainable_variables)) + list(zip(own, optimizer_variables))
         with StatelessScope(state_mapping=mapping) as scope:
             self.apply(grads)
@@ -322,8 +367,9 @@ class Optimizer:
             return [ops.clip(g, -v, v) for g in grads]
         return grads
 
-    def exclude_from_weight_decay(self, var_list: Sequence[Variable] | None = None,
-                                  var_names: Sequence[str] | None = None) -> None:
+    def exclude_from_weight_decay(
+        self, var_list: Sequence[Variable] | None = None, var_names: Sequence[str] | None = None
+    ) -> None:
         """Exclude variables (by identity, or by a name substring) from weight decay; call before build."""
         if self.built:
             raise ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer is built.")
@@ -394,9 +440,11 @@ class Optimizer:
             return
         averages = self._model_variables_moving_average
         if len(var_list) != len(averages):
-            raise ValueError(f"The length of model variables ({len(var_list)}) to override does not match the "
-                             f"length of model variables stored in the optimizer ({len(averages)}). Please check "
-                             "if the optimizer was called on your model.")
+            raise ValueError(
+                f"The length of model variables ({len(var_list)}) to override does not match the "
+                f"length of model variables stored in the optimizer ({len(averages)}). Please check "
+                "if the optimizer was called on your model."
+            )
         for var, avg in zip(var_list, averages):
             var.assign(avg.value)
 
@@ -407,12 +455,19 @@ class Optimizer:
             lr = _schedules.serialize(lr)
         elif isinstance(lr, Variable):
             lr = float(lr.numpy())
-        return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
-                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue,
-                "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
-                "ema_overwrite_frequency": self.ema_overwrite_frequency,
-                "loss_scale_factor": self.loss_scale_factor,
-                "gradient_accumulation_steps": self.gradient_accumulation_steps}
+        return {
+            "name": self.name,
+            "learning_rate": lr,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
+        }
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Optimizer":

@@ -1,4 +1,5 @@
 """``Ftrl``: Follow The Regularized Leader (McMahan et al., 2013), with L1/L2 and shrinkage."""
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -27,25 +28,41 @@ class Ftrl(Optimizer):
         ValueError: For a hyperparameter outside its range.
     """
 
-    def __init__(self, learning_rate: Any = 0.001, learning_rate_power: float = -0.5,
-                 initial_accumulator_value: float = 0.1, l1_regularization_strength: float = 0.0,
-                 l2_regularization_strength: float = 0.0, l2_shrinkage_regularization_strength: float = 0.0,
-                 beta: float = 0.0, **kwargs: Any):
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        learning_rate_power: float = -0.5,
+        initial_accumulator_value: float = 0.1,
+        l1_regularization_strength: float = 0.0,
+        l2_regularization_strength: float = 0.0,
+        l2_shrinkage_regularization_strength: float = 0.0,
+        beta: float = 0.0,
+        **kwargs: Any,
+    ):
         super().__init__(learning_rate=learning_rate, **kwargs)
-        self._check_numbers(learning_rate_power=learning_rate_power,
-                            initial_accumulator_value=initial_accumulator_value,
-                            l1_regularization_strength=l1_regularization_strength,
-                            l2_regularization_strength=l2_regularization_strength,
-                            l2_shrinkage_regularization_strength=l2_shrinkage_regularization_strength, beta=beta)
+        self._check_numbers(
+            learning_rate_power=learning_rate_power,
+            initial_accumulator_value=initial_accumulator_value,
+            l1_regularization_strength=l1_regularization_strength,
+            l2_regularization_strength=l2_regularization_strength,
+            l2_shrinkage_regularization_strength=l2_shrinkage_regularization_strength,
+            beta=beta,
+        )
         if initial_accumulator_value < 0.0:
-            raise ValueError("`initial_accumulator_value` needs to be positive or zero. Received: "
-                             f"initial_accumulator_value={initial_accumulator_value}.")
+            raise ValueError(
+                "`initial_accumulator_value` needs to be positive or zero. Received: "
+                f"initial_accumulator_value={initial_accumulator_value}."
+            )
         if learning_rate_power > 0.0:
-            raise ValueError("`learning_rate_power` needs to be negative or zero. Received: "
-                             f"learning_rate_power={learning_rate_power}.")
-        for name, value in (("l1_regularization_strength", l1_regularization_strength),
-                            ("l2_regularization_strength", l2_regularization_strength),
-                            ("l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength)):
+            raise ValueError(
+                "`learning_rate_power` needs to be negative or zero. Received: "
+                f"learning_rate_power={learning_rate_power}."
+            )
+        for name, value in (
+            ("l1_regularization_strength", l1_regularization_strength),
+            ("l2_regularization_strength", l2_regularization_strength),
+            ("l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength),
+        ):
             if value < 0.0:
                 raise ValueError(f"`{name}` needs to be positive or zero. Received: {name}={value}.")
         self.learning_rate_power = learning_rate_power
@@ -65,10 +82,14 @@ class Ftrl(Optimizer):
             return
         super().build(variables)
         from .. import initializers
+
         self._accumulators, self._linears = [], []
         for var in variables:
-            self._accumulators.append(self.add_variable_from_reference(
-                var, "accumulator", initializers.Constant(self.initial_accumulator_value)))
+            self._accumulators.append(
+                self.add_variable_from_reference(
+                    var, "accumulator", initializers.Constant(self.initial_accumulator_value)
+                )
+            )
             self._linears.append(self.add_variable_from_reference(var, "linear"))
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
@@ -101,9 +122,12 @@ class Ftrl(Optimizer):
         Returns:
             The base options plus FTRL's own.
         """
-        return {**super().get_config(), "learning_rate_power": self.learning_rate_power,
-                "initial_accumulator_value": self.initial_accumulator_value,
-                "l1_regularization_strength": self.l1_regularization_strength,
-                "l2_regularization_strength": self.l2_regularization_strength,
-                "l2_shrinkage_regularization_strength": self.l2_shrinkage_regularization_strength,
-                "beta": self.beta}
+        return {
+            **super().get_config(),
+            "learning_rate_power": self.learning_rate_power,
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "l1_regularization_strength": self.l1_regularization_strength,
+            "l2_regularization_strength": self.l2_regularization_strength,
+            "l2_shrinkage_regularization_strength": self.l2_shrinkage_regularization_strength,
+            "beta": self.beta,
+        }

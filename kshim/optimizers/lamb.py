@@ -1,4 +1,5 @@
 """``Lamb`` (You et al., 2019): Adam's direction scaled by the layer-wise trust ratio."""
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -24,8 +25,14 @@ class Lamb(Optimizer):
         **kwargs: The base ``Optimizer`` options (``weight_decay``, ``clipnorm``, ..., ``name``).
     """
 
-    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, **kwargs: Any):
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        **kwargs: Any,
+    ):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self._check_numbers(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
@@ -64,8 +71,9 @@ class Lamb(Optimizer):
         update = ops.divide(m_hat, v_sqrt)
         w_norm = ops.sqrt(ops.sum(ops.power(variable, 2)))
         g_norm = ops.sqrt(ops.sum(ops.power(update, 2)))
-        ratio = ops.where(ops.greater(w_norm, 0), ops.where(ops.greater(g_norm, 0), ops.divide(w_norm, g_norm), 1.0),
-                          1.0)
+        ratio = ops.where(
+            ops.greater(w_norm, 0), ops.where(ops.greater(g_norm, 0), ops.divide(w_norm, g_norm), 1.0), 1.0
+        )
         variable.assign_sub(ops.multiply(ops.multiply(ratio, lr), update))
 
     def get_config(self) -> dict:

@@ -1,4 +1,5 @@
 """``LossScaleOptimizer``: dynamic loss scaling around another optimizer (mixed precision)."""
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -7,9 +8,17 @@ from .. import ops
 from ..variables import Variable
 from .base import Optimizer
 
-_BASE_DEFAULTS = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clipvalue": None,
-                  "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
-                  "loss_scale_factor": None, "gradient_accumulation_steps": None}
+_BASE_DEFAULTS = {
+    "weight_decay": None,
+    "clipnorm": None,
+    "global_clipnorm": None,
+    "clipvalue": None,
+    "use_ema": False,
+    "ema_momentum": 0.99,
+    "ema_overwrite_frequency": None,
+    "loss_scale_factor": None,
+    "gradient_accumulation_steps": None,
+}
 
 
 class LossScaleOptimizer(Optimizer):
@@ -38,20 +47,30 @@ class LossScaleOptimizer(Optimizer):
             argument.
     """
 
-    def __init__(self, inner_optimizer: Optimizer, initial_scale: float = 2.0 ** 15, dynamic_growth_steps: int = 2000,
-                 name: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        inner_optimizer: Optimizer,
+        initial_scale: float = 2.0**15,
+        dynamic_growth_steps: int = 2000,
+        name: str | None = None,
+        **kwargs: Any,
+    ):
         if not kwargs.pop("dynamic", True):
-            raise ValueError("LossScaleOptimizer no longer supports `dynamic=False`. Instead, simply set "
-                             "`loss_scale_factor` directly on the `inner_optimizer`.")
+            raise ValueError(
+                "LossScaleOptimizer no longer supports `dynamic=False`. Instead, simply set "
+                "`loss_scale_factor` directly on the `inner_optimizer`."
+            )
         for arg, default in _BASE_DEFAULTS.items():
             if arg in kwargs and kwargs.pop(arg) != default:
-                raise ValueError(f"LossScaleOptimizer does not support `{arg}`. Instead, set `{arg}` on the "
-                                 "`inner_optimizer`.")
+                raise ValueError(
+                    f"LossScaleOptimizer does not support `{arg}`. Instead, set `{arg}` on the `inner_optimizer`."
+                )
         if kwargs:
             raise ValueError(f"LossScaleOptimizer does not support arguments: `{'`, `'.join(kwargs)}`.")
         if not isinstance(inner_optimizer, Optimizer):
-            raise ValueError("`inner_optimizer` must be a kshim/Keras Optimizer instance; received "
-                             f"{inner_optimizer!r}.")
+            raise ValueError(
+                f"`inner_optimizer` must be a kshim/Keras Optimizer instance; received {inner_optimizer!r}."
+            )
         super().__init__(learning_rate=0.0, name=name)
         self._check_numbers(initial_scale=initial_scale, dynamic_growth_steps=dynamic_growth_steps)
         self.inner_optimizer = inner_optimizer
@@ -68,9 +87,11 @@ class LossScaleOptimizer(Optimizer):
         if self.built:
             return
         from .. import initializers
+
         self.step_counter = self.add_variable((), initializers.Zeros(), dtype="int", name="step_counter")
-        self.dynamic_scale = self.add_variable((), initializers.Constant(self.initial_scale), dtype="float32",
-                                               name="dynamic_scale")
+        self.dynamic_scale = self.add_variable(
+            (), initializers.Constant(self.initial_scale), dtype="float32", name="dynamic_scale"
+        )
         self.inner_optimizer.build(list(variables))
         super().build(variables)
 
@@ -128,8 +149,10 @@ class LossScaleOptimizer(Optimizer):
         grads = list(grads)
         if not self.built:
             if trainable_variables is None:
-                raise ValueError("When passing `grads` without `variables`, the optimizer must already be "
-                                 "built on a list of variables. Call `optimizer.build(trainable_variables)` first.")
+                raise ValueError(
+                    "When passing `grads` without `variables`, the optimizer must already be "
+                    "built on a list of variables. Call `optimizer.build(trainable_variables)` first."
+                )
             self.build(list(trainable_variables))
         tvs = list(self._trainable_variables if trainable_variables is None else trainable_variables)
         finite = self.check_finite(grads)
@@ -157,8 +180,13 @@ class LossScaleOptimizer(Optimizer):
             ``{"name", "inner_optimizer", "initial_scale", "dynamic_growth_steps"}``.
         """
         from . import serialize
-        return {"name": self.name, "inner_optimizer": serialize(self.inner_optimizer),
-                "initial_scale": self.initial_scale, "dynamic_growth_steps": self.dynamic_growth_steps}
+
+        return {
+            "name": self.name,
+            "inner_optimizer": serialize(self.inner_optimizer),
+            "initial_scale": self.initial_scale,
+            "dynamic_growth_steps": self.dynamic_growth_steps,
+        }
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "LossScaleOptimizer":
@@ -175,6 +203,7 @@ class LossScaleOptimizer(Optimizer):
             ValueError: If the config has no ``inner_optimizer``.
         """
         from . import deserialize
+
         config = dict(config)
         if "inner_optimizer" not in config:
             raise ValueError("A LossScaleOptimizer config needs its `inner_optimizer` (a serialized optimizer).")

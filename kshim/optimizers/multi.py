@@ -1,4 +1,5 @@
 """``MultiOptimizer`` and ``OptimizerMap``: different optimizers for different variables."""
+
 from __future__ import annotations
 
 import re
@@ -60,8 +61,10 @@ class OptimizerMap(MutableMapping):
 
     def __setitem__(self, key: str, optimizer: Optimizer) -> None:
         if key in self._optimizer_map:
-            raise ValueError(f"'{key}' already exists in the OptimizerMap with value {self._optimizer_map[key]}. "
-                             "Please make sure to not use duplicated keys.")
+            raise ValueError(
+                f"'{key}' already exists in the OptimizerMap with value {self._optimizer_map[key]}. "
+                "Please make sure to not use duplicated keys."
+            )
         if not isinstance(key, str):
             raise ValueError(f"key must be a string. Received: {key}")
         if not isinstance(optimizer, Optimizer):
@@ -99,8 +102,11 @@ class OptimizerMap(MutableMapping):
             ``{"default_optimizer", "optimizer_map"}``.
         """
         from .._serialization import serialize_keras_object
-        return {"default_optimizer": serialize_keras_object(self._default_optimizer),
-                "optimizer_map": serialize_keras_object(self._optimizer_map)}
+
+        return {
+            "default_optimizer": serialize_keras_object(self._default_optimizer),
+            "optimizer_map": serialize_keras_object(self._optimizer_map),
+        }
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "OptimizerMap":
@@ -117,11 +123,14 @@ class OptimizerMap(MutableMapping):
             ValueError: If the config has no ``default_optimizer``.
         """
         from .._serialization import deserialize_keras_object
+
         if "default_optimizer" not in config:
             raise ValueError("An OptimizerMap config needs its `default_optimizer` (a serialized optimizer).")
         default = deserialize_keras_object(config["default_optimizer"], custom_objects)
-        mapping = {key: deserialize_keras_object(value, custom_objects)
-                   for key, value in (config.get("optimizer_map") or {}).items()}
+        mapping = {
+            key: deserialize_keras_object(value, custom_objects)
+            for key, value in (config.get("optimizer_map") or {}).items()
+        }
         return cls(default, mapping)
 
 
@@ -145,8 +154,12 @@ class MultiOptimizer(Optimizer):
             LossScaleOptimizer or a MultiOptimizer.
     """
 
-    def __init__(self, optimizer_map: OptimizerMap | Callable[[Variable], Optimizer],
-                 loss_scale_factor: float | None = None, name: str | None = None):
+    def __init__(
+        self,
+        optimizer_map: OptimizerMap | Callable[[Variable], Optimizer],
+        loss_scale_factor: float | None = None,
+        name: str | None = None,
+    ):
         self._inner_optimizers: list[Optimizer] = []
         super().__init__(learning_rate=0.0, loss_scale_factor=loss_scale_factor, name=name)
         self._optimizer_map = optimizer_map
@@ -190,13 +203,17 @@ class MultiOptimizer(Optimizer):
     @property
     def learning_rate(self) -> Any:
         """Not available: each inner optimizer has its own (raises AttributeError, as Keras)."""
-        raise AttributeError("Learning rate cannot be accessed on a MultiOptimizer. Access the learning rate on "
-                             "the individual sub-optimizers instead.")
+        raise AttributeError(
+            "Learning rate cannot be accessed on a MultiOptimizer. Access the learning rate on "
+            "the individual sub-optimizers instead."
+        )
 
     @learning_rate.setter
     def learning_rate(self, value: Any) -> None:
-        raise AttributeError("Learning rate cannot be set on a MultiOptimizer. Set the learning rate on the "
-                             "individual sub-optimizers instead.")
+        raise AttributeError(
+            "Learning rate cannot be set on a MultiOptimizer. Set the learning rate on the "
+            "individual sub-optimizers instead."
+        )
 
     def build(self, variables: Sequence[Variable]) -> None:
         """Assign every variable to its optimizer and build each inner optimizer on its share.
@@ -242,15 +259,19 @@ class MultiOptimizer(Optimizer):
             return
         if trainable_variables is None:
             if not self.built:
-                raise ValueError("When passing `grads` without `variables`, the optimizer must already be built "
-                                 "on a list of variables. Call `optimizer.build(trainable_variables)` first.")
+                raise ValueError(
+                    "When passing `grads` without `variables`, the optimizer must already be built "
+                    "on a list of variables. Call `optimizer.build(trainable_variables)` first."
+                )
             trainable_variables = self._trainable_variables
         trainable_variables = list(trainable_variables)
         if not self.built:
             self.build(trainable_variables)
         if len(grads) != len(self._var_to_optimizer):
-            raise ValueError("Gradients must match trainable variables one-to-one. Received "
-                             f"{len(grads)} gradients and {len(self._var_to_optimizer)} variables.")
+            raise ValueError(
+                "Gradients must match trainable variables one-to-one. Received "
+                f"{len(grads)} gradients and {len(self._var_to_optimizer)} variables."
+            )
         routed: dict[int, tuple[list, list]] = {}
         for g, v in zip(grads, trainable_variables):
             if id(v) not in self._var_to_optimizer:
@@ -278,8 +299,12 @@ class MultiOptimizer(Optimizer):
             ValueError: If the map is a function that is not registered for serialization.
         """
         from .._serialization import serialize_keras_object
-        return {"optimizer_map": serialize_keras_object(self._optimizer_map),
-                "loss_scale_factor": self.loss_scale_factor, "name": self.name}
+
+        return {
+            "optimizer_map": serialize_keras_object(self._optimizer_map),
+            "loss_scale_factor": self.loss_scale_factor,
+            "name": self.name,
+        }
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "MultiOptimizer":
@@ -296,6 +321,7 @@ class MultiOptimizer(Optimizer):
             ValueError: If the config has no ``optimizer_map``.
         """
         from .._serialization import deserialize_keras_object
+
         config = dict(config)
         if "optimizer_map" not in config:
             raise ValueError("A MultiOptimizer config needs its `optimizer_map` (a serialized OptimizerMap).")

@@ -1,4 +1,5 @@
 """``Muon``: momentum orthogonalised by Newton-Schulz for 2-D weights, AdamW for the rest."""
+
 from __future__ import annotations
 
 import math
@@ -51,24 +52,63 @@ class Muon(Optimizer):
         **kwargs: Refused unless empty (``decay`` is ignored, as by every kshim optimizer).
     """
 
-    def __init__(self, learning_rate: Any = 0.001, adam_beta_1: float = 0.9, adam_beta_2: float = 0.999,
-                 adam_weight_decay: float | None = 0.004, epsilon: float = 1e-7, weight_decay: float | None = 0.004,
-                 clipnorm: float | None = None, clipvalue: float | None = None, global_clipnorm: float | None = None,
-                 use_ema: bool = False, ema_momentum: float = 0.99, ema_overwrite_frequency: int | None = None,
-                 loss_scale_factor: float | None = None, gradient_accumulation_steps: int | None = None,
-                 name: str | None = None, exclude_layers: Sequence[str] | None = None, exclude_embeddings: bool = True,
-                 muon_a: float = 3.4445, muon_b: float = -4.7750, muon_c: float = 2.0315, adam_lr_ratio: float = 1,
-                 momentum: float = 0.95, ns_steps: int = 5, nesterov: bool = True, rms_rate: float | None = 0.2,
-                 **kwargs: Any):
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, use_ema=use_ema,
-                         ema_momentum=ema_momentum, ema_overwrite_frequency=ema_overwrite_frequency,
-                         loss_scale_factor=loss_scale_factor, gradient_accumulation_steps=gradient_accumulation_steps,
-                         name=name, **kwargs)
-        self._check_numbers(("adam_weight_decay", "rms_rate"), adam_beta_1=adam_beta_1, adam_beta_2=adam_beta_2,
-                            adam_weight_decay=adam_weight_decay, epsilon=epsilon, muon_a=muon_a, muon_b=muon_b,
-                            muon_c=muon_c, adam_lr_ratio=adam_lr_ratio, momentum=momentum, ns_steps=ns_steps,
-                            rms_rate=rms_rate)
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        adam_beta_1: float = 0.9,
+        adam_beta_2: float = 0.999,
+        adam_weight_decay: float | None = 0.004,
+        epsilon: float = 1e-7,
+        weight_decay: float | None = 0.004,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        loss_scale_factor: float | None = None,
+        gradient_accumulation_steps: int | None = None,
+        name: str | None = None,
+        exclude_layers: Sequence[str] | None = None,
+        exclude_embeddings: bool = True,
+        muon_a: float = 3.4445,
+        muon_b: float = -4.7750,
+        muon_c: float = 2.0315,
+        adam_lr_ratio: float = 1,
+        momentum: float = 0.95,
+        ns_steps: int = 5,
+        nesterov: bool = True,
+        rms_rate: float | None = 0.2,
+        **kwargs: Any,
+    ):
+        super().__init__(
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm,
+            use_ema=use_ema,
+            ema_momentum=ema_momentum,
+            ema_overwrite_frequency=ema_overwrite_frequency,
+            loss_scale_factor=loss_scale_factor,
+            gradient_accumulation_steps=gradient_accumulation_steps,
+            name=name,
+            **kwargs,
+        )
+        self._check_numbers(
+            ("adam_weight_decay", "rms_rate"),
+            adam_beta_1=adam_beta_1,
+            adam_beta_2=adam_beta_2,
+            adam_weight_decay=adam_weight_decay,
+            epsilon=epsilon,
+            muon_a=muon_a,
+            muon_b=muon_b,
+            muon_c=muon_c,
+            adam_lr_ratio=adam_lr_ratio,
+            momentum=momentum,
+            ns_steps=ns_steps,
+            rms_rate=rms_rate,
+        )
         self.adam_beta_1 = adam_beta_1
         self.adam_beta_2 = adam_beta_2
         self.epsilon = epsilon
@@ -211,9 +251,20 @@ class Muon(Optimizer):
         Returns:
             The base options plus Muon's own.
         """
-        return {**super().get_config(), "adam_beta_1": self.adam_beta_1, "adam_beta_2": self.adam_beta_2,
-                "epsilon": self.epsilon, "exclude_layers": self.exclude_layers, "muon_a": self.muon_a,
-                "muon_b": self.muon_b, "muon_c": self.muon_c, "adam_lr_ratio": self.adam_lr_ratio,
-                "momentum": self.momentum, "ns_steps": self.ns_steps, "nesterov": self.nesterov,
-                "exclude_embeddings": self.exclude_embeddings, "adam_weight_decay": self.adam_weight_decay,
-                "rms_rate": self.rms_rate}
+        return {
+            **super().get_config(),
+            "adam_beta_1": self.adam_beta_1,
+            "adam_beta_2": self.adam_beta_2,
+            "epsilon": self.epsilon,
+            "exclude_layers": self.exclude_layers,
+            "muon_a": self.muon_a,
+            "muon_b": self.muon_b,
+            "muon_c": self.muon_c,
+            "adam_lr_ratio": self.adam_lr_ratio,
+            "momentum": self.momentum,
+            "ns_steps": self.ns_steps,
+            "nesterov": self.nesterov,
+            "exclude_embeddings": self.exclude_embeddings,
+            "adam_weight_decay": self.adam_weight_decay,
+            "rms_rate": self.rms_rate,
+        }

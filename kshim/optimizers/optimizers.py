@@ -1,4 +1,5 @@
 """Keras 3's optimizers with their exact update rules and defaults, each written once with ``kshim.ops``."""
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -8,8 +9,18 @@ from ..backend import current
 from ..variables import Variable
 from .base import Optimizer
 
-_BASE_KEYS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema", "ema_momentum",
-              "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps", "name")
+_BASE_KEYS = (
+    "weight_decay",
+    "clipnorm",
+    "clipvalue",
+    "global_clipnorm",
+    "use_ema",
+    "ema_momentum",
+    "ema_overwrite_frequency",
+    "loss_scale_factor",
+    "gradient_accumulation_steps",
+    "name",
+)
 
 
 def _keras_positional(cls: type) -> type:
@@ -35,13 +46,12 @@ def _keras_positional(cls: type) -> type:
     @functools.wraps(init)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if len(args) > len(order):
-            raise TypeError(f"{cls.__name__}() takes at most {len(order)} positional arguments "
-                            f"({len(args)} given)")
-        for key, value in zip(order[len(own):], args[len(own):]):
+            raise TypeError(f"{cls.__name__}() takes at most {len(order)} positional arguments ({len(args)} given)")
+        for key, value in zip(order[len(own) :], args[len(own) :]):
             if key in kwargs:
                 raise TypeError(f"{cls.__name__}() got multiple values for argument {key!r}")
             kwargs[key] = value
-        init(self, *args[:len(own)], **kwargs)
+        init(self, *args[: len(own)], **kwargs)
 
     var_kw = [q for q in params if q.kind == q.VAR_KEYWORD]
     __init__.__signature__ = sig.replace(parameters=[params[0], *own, *extra, *var_kw])  # type: ignore[attr-defined]
@@ -152,8 +162,15 @@ class Adam(Optimizer):
         TypeError: If more positional arguments are given than the signature lists.
     """
 
-    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self._check_numbers(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
@@ -171,12 +188,14 @@ class Adam(Optimizer):
 
     def _alpha(self, learning_rate: Any, d: str) -> Any:
         """Step size ``lr * sqrt(1 - b2^t) / (1 - b1^t)``, computed once per step and dtype."""
+
         def step_size():
             lr = ops.cast(learning_rate, d)
             t = _step(self, d)
             b1p = ops.power(ops.cast(self.beta_1, d), t)
             b2p = ops.power(ops.cast(self.beta_2, d), t)
             return ops.divide(ops.multiply(lr, ops.sqrt(ops.subtract(1, b2p))), ops.subtract(1, b1p))
+
         return self.per_step(("adam_alpha", d), step_size)
 
     def _backend_update_step(self, grads: list, variables: list, learning_rate: Any) -> None:
@@ -206,14 +225,18 @@ class Adam(Optimizer):
             for var, value in zip(hats, v_new):
                 var.assign(value)
         denom = b.foreach("add", b.foreach("sqrt", v_new), ops.cast(self.epsilon, d))
-        x_new = b.foreach("subtract_quotient", [v.value for v in variables], b.foreach("multiply", m_new, alpha),
-                          denom)
+        x_new = b.foreach("subtract_quotient", [v.value for v in variables], b.foreach("multiply", m_new, alpha), denom)
         for var, value in zip(variables, x_new):
             var.assign(value)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                "amsgrad": self.amsgrad}
+        return {
+            **super().get_config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+            "amsgrad": self.amsgrad,
+        }
 
 
 @_keras_positional
@@ -251,10 +274,25 @@ class AdamW(Adam):
         TypeError: If more positional arguments are given than the signature lists.
     """
 
-    def __init__(self, learning_rate: Any = 0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
-                 beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any):
-        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
-                         amsgrad=amsgrad, weight_decay=weight_decay, **kwargs)
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        weight_decay: float = 0.004,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        **kwargs: Any,
+    ):
+        super().__init__(
+            learning_rate=learning_rate,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            amsgrad=amsgrad,
+            weight_decay=weight_decay,
+            **kwargs,
+        )
         if self.weight_decay is None:
             raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
 
@@ -296,8 +334,15 @@ class RMSprop(Optimizer):
         TypeError: If more positional arguments are given than the signature lists.
     """
 
-    def __init__(self, learning_rate: Any = 0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,
-                 centered: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self._check_numbers(rho=rho, momentum=momentum, epsilon=epsilon)
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
@@ -308,8 +353,7 @@ class RMSprop(Optimizer):
         super().build(variables)
         self._velocities = self.add_optimizer_variables(variables, "velocity")
         self._momentums = self.add_optimizer_variables(variables, "momentum") if self.momentum > 0 else []
-        self._average_gradients = (self.add_optimizer_variables(variables, "average_gradient")
-                                   if self.centered else [])
+        self._average_gradients = self.add_optimizer_variables(variables, "average_gradient") if self.centered else []
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         lr = ops.cast(learning_rate, variable.dtype)
@@ -333,8 +377,13 @@ class RMSprop(Optimizer):
             variable.assign_sub(inc)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
-                "centered": self.centered}
+        return {
+            **super().get_config(),
+            "rho": self.rho,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "centered": self.centered,
+        }
 
 
 @_keras_positional
@@ -369,8 +418,9 @@ class Adagrad(Optimizer):
         TypeError: If more positional arguments are given than the signature lists.
     """
 
-    def __init__(self, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
-                 **kwargs: Any):
+    def __init__(
+        self, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7, **kwargs: Any
+    ):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self._check_numbers(initial_accumulator_value=initial_accumulator_value, epsilon=epsilon)
         self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
@@ -380,8 +430,10 @@ class Adagrad(Optimizer):
             return
         super().build(variables)
         from .. import initializers
+
         self._accumulators = self.add_optimizer_variables(
-            variables, "accumulator", initializer=initializers.Constant(self.initial_accumulator_value))
+            variables, "accumulator", initializer=initializers.Constant(self.initial_accumulator_value)
+        )
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         lr = ops.cast(learning_rate, variable.dtype)
@@ -391,8 +443,11 @@ class Adagrad(Optimizer):
         variable.assign_sub(ops.divide(ops.multiply(lr, g), ops.sqrt(ops.add(acc, self.epsilon))))
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
-                "epsilon": self.epsilon}
+        return {
+            **super().get_config(),
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "epsilon": self.epsilon,
+        }
 
 
 @_keras_positional
@@ -438,7 +493,8 @@ class Adadelta(Optimizer):
             return
         super().build(variables)
         self._accumulated_grads, self._accumulated_delta_vars = self.add_optimizer_variables(
-            variables, ["accumulated_grad", "accumulated_delta_var"])
+            variables, ["accumulated_grad", "accumulated_delta_var"]
+        )
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         lr = ops.cast(learning_rate, variable.dtype)
@@ -493,8 +549,14 @@ class Adamax(Optimizer):
         TypeError: If more positional arguments are given than the signature lists.
     """
 
-    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, **kwargs: Any):
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        **kwargs: Any,
+    ):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self._check_numbers(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
@@ -514,8 +576,9 @@ class Adamax(Optimizer):
         m, u = self._m[i], self._u[i]
         m.assign_add(ops.multiply(ops.subtract(g, m), 1 - self.beta_1))
         u.assign(ops.maximum(ops.multiply(self.beta_2, u), ops.abs(g)))
-        variable.assign_sub(ops.divide(ops.multiply(lr, m),
-                                       ops.multiply(ops.subtract(1, b1p), ops.add(u, self.epsilon))))
+        variable.assign_sub(
+            ops.divide(ops.multiply(lr, m), ops.multiply(ops.subtract(1, b1p), ops.add(u, self.epsilon)))
+        )
 
     def get_config(self) -> dict:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
@@ -555,8 +618,14 @@ class Nadam(Optimizer):
         TypeError: If more positional arguments are given than the signature lists.
     """
 
-    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, **kwargs: Any):
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        **kwargs: Any,
+    ):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self._check_numbers(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
@@ -592,8 +661,10 @@ class Nadam(Optimizer):
         m, v = self._momentums[i], self._velocities[i]
         m.assign_add(ops.multiply(ops.subtract(g, m), ops.subtract(1, b1)))
         v.assign_add(ops.multiply(ops.subtract(ops.square(g), v), ops.subtract(1, b2)))
-        m_hat = ops.add(ops.divide(ops.multiply(u_t_1, m), ops.subtract(1, u_prod_1)),
-                        ops.divide(ops.multiply(ops.subtract(1, u_t), g), ops.subtract(1, u_prod)))
+        m_hat = ops.add(
+            ops.divide(ops.multiply(u_t_1, m), ops.subtract(1, u_prod_1)),
+            ops.divide(ops.multiply(ops.subtract(1, u_t), g), ops.subtract(1, u_prod)),
+        )
         v_hat = ops.divide(v, ops.subtract(1, b2p))
         variable.assign_sub(ops.divide(ops.multiply(m_hat, lr), ops.add(ops.sqrt(v_hat), self.epsilon)))
 
@@ -638,8 +709,10 @@ class Lion(Optimizer):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self._check_numbers(beta_1=beta_1, beta_2=beta_2)
         if beta_1 <= 0 or beta_1 > 1:
-            raise ValueError("Argument `beta_1` must be in the [0, 1] range. Otherwise, the optimizer "
-                             f"degenerates to SignSGD. Received: beta_1={beta_1}.")
+            raise ValueError(
+                "Argument `beta_1` must be in the [0, 1] range. Otherwise, the optimizer "
+                f"degenerates to SignSGD. Received: beta_1={beta_1}."
+            )
         self.beta_1, self.beta_2 = beta_1, beta_2
 
     def build(self, variables: Sequence[Variable]) -> None:
@@ -654,8 +727,9 @@ class Lion(Optimizer):
         g = ops.cast(gradient, d)
         b1, b2 = ops.cast(self.beta_1, d), ops.cast(self.beta_2, d)
         m = self._momentums[self._index(variable)]
-        variable.assign_sub(ops.multiply(lr, ops.sign(ops.add(ops.multiply(m, b1),
-                                                              ops.multiply(g, ops.subtract(1.0, b1))))))
+        variable.assign_sub(
+            ops.multiply(lr, ops.sign(ops.add(ops.multiply(m, b1), ops.multiply(g, ops.subtract(1.0, b1)))))
+        )
         m.assign(ops.add(ops.multiply(m, b2), ops.multiply(g, ops.subtract(1.0, b2))))
 
     def get_config(self) -> dict:

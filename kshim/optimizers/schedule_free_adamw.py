@@ -1,4 +1,5 @@
 """``ScheduleFreeAdamW`` (Defazio et al., 2024): AdamW without a learning-rate schedule."""
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -27,8 +28,15 @@ class ScheduleFreeAdamW(Optimizer):
         **kwargs: The base ``Optimizer`` options (``weight_decay``, ``clipnorm``, ..., ``name``).
     """
 
-    def __init__(self, learning_rate: Any = 0.0025, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-8, warmup_steps: int = 0, **kwargs: Any):
+    def __init__(
+        self,
+        learning_rate: Any = 0.0025,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        warmup_steps: int = 0,
+        **kwargs: Any,
+    ):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self._check_numbers(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, warmup_steps=warmup_steps)
         self.beta_1, self.beta_2, self.epsilon, self.warmup_steps = beta_1, beta_2, epsilon, warmup_steps
@@ -81,5 +89,10 @@ class ScheduleFreeAdamW(Optimizer):
         Returns:
             The base options plus ``beta_1``, ``beta_2``, ``epsilon`` and ``warmup_steps``.
         """
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                "warmup_steps": self.warmup_steps}
+        return {
+            **super().get_config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+            "warmup_steps": self.warmup_steps,
+        }

@@ -1,4 +1,5 @@
 """Learning-rate schedules (``keras.optimizers.schedules``), traceable: each ``__call__`` uses ``kshim.ops``."""
+
 from __future__ import annotations
 
 import math
@@ -11,8 +12,7 @@ class LearningRateSchedule:
     """Base class: ``schedule(step) -> learning rate`` (a scalar tensor)."""
 
     def __call__(self, step: Any) -> Any:
-        raise TypeError(f"Learning rate schedule '{type(self).__name__}' must override "
-                                  "`__call__(self, step)`.")
+        raise TypeError(f"Learning rate schedule '{type(self).__name__}' must override `__call__(self, step)`.")
 
     def get_config(self) -> dict:
         raise TypeError(f"Learning rate schedule '{type(self).__name__}' must override `get_config()`.")
@@ -35,8 +35,14 @@ def _check_steps(name: str, value: Any) -> None:
 class _StepDecay(LearningRateSchedule):
     """Shared by the decays driven by ``step / decay_steps`` (floored when ``staircase``)."""
 
-    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False,
-                 name: str | None = None):
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        decay_rate: float,
+        staircase: bool = False,
+        name: str | None = None,
+    ):
         _check_steps("decay_steps", decay_steps)
         self.initial_learning_rate, self.decay_steps, self.decay_rate = initial_learning_rate, decay_steps, decay_rate
         self.staircase, self.name = staircase, name or type(self).__name__
@@ -48,8 +54,13 @@ class _StepDecay(LearningRateSchedule):
         return lr, dtype, (ops.floor(p) if self.staircase else p)
 
     def get_config(self) -> dict:
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
 
 
 class ExponentialDecay(_StepDecay):
@@ -87,9 +98,11 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
     def __init__(self, boundaries: Sequence[Any], values: Sequence[Any], name: str = "PiecewiseConstant"):
         if len(boundaries) != len(values) - 1:
-            raise ValueError("The length of boundaries should be 1 less than the length of values. Received: "
-                             f"boundaries={boundaries} of length {len(boundaries)}, and values={values} "
-                             f"of length {len(values)}.")
+            raise ValueError(
+                "The length of boundaries should be 1 less than the length of values. Received: "
+                f"boundaries={boundaries} of length {len(boundaries)}, and values={values} "
+                f"of length {len(values)}."
+            )
         self.boundaries, self.values, self.name = boundaries, values, name
 
     def __call__(self, step: Any) -> Any:
@@ -128,8 +141,15 @@ class PolynomialDecay(LearningRateSchedule):
         ValueError: If ``decay_steps <= 0``.
     """
 
-    def __init__(self, initial_learning_rate: float, decay_steps: int, end_learning_rate: float = 0.0001,
-                 power: float = 1.0, cycle: bool = False, name: str = "PolynomialDecay"):
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        end_learning_rate: float = 0.0001,
+        power: float = 1.0,
+        cycle: bool = False,
+        name: str = "PolynomialDecay",
+    ):
         _check_steps("decay_steps", decay_steps)
         self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
         self.end_learning_rate, self.power, self.cycle, self.name = end_learning_rate, power, cycle, name
@@ -150,9 +170,14 @@ class PolynomialDecay(LearningRateSchedule):
         return ops.add(ops.multiply(ops.subtract(lr, end), ops.power(ops.subtract(1.0, p), power)), end)
 
     def get_config(self) -> dict:
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "end_learning_rate": self.end_learning_rate, "power": self.power, "cycle": self.cycle,
-                "name": self.name}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "end_learning_rate": self.end_learning_rate,
+            "power": self.power,
+            "cycle": self.cycle,
+            "name": self.name,
+        }
 
 
 class InverseTimeDecay(_StepDecay):
@@ -194,11 +219,22 @@ class CosineDecay(LearningRateSchedule):
         ValueError: If ``decay_steps <= 0``.
     """
 
-    def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0,
-                 name: str = "CosineDecay", warmup_target: float | None = None, warmup_steps: int = 0):
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        alpha: float = 0.0,
+        name: str = "CosineDecay",
+        warmup_target: float | None = None,
+        warmup_steps: int = 0,
+    ):
         _check_steps("decay_steps", decay_steps)
         self.initial_learning_rate, self.decay_steps, self.alpha, self.name = (
-            initial_learning_rate, decay_steps, alpha, name)
+            initial_learning_rate,
+            decay_steps,
+            alpha,
+            name,
+        )
         self.warmup_target, self.warmup_steps = warmup_target, warmup_steps
 
     def _decay(self, step: Any, decay_steps: Any, from_lr: Any, dtype: str) -> Any:
@@ -222,9 +258,14 @@ class CosineDecay(LearningRateSchedule):
         return ops.where(ops.less(s, ws), warm, decayed)
 
     def get_config(self) -> dict:
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "alpha": self.alpha, "name": self.name, "warmup_target": self.warmup_target,
-                "warmup_steps": self.warmup_steps}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "alpha": self.alpha,
+            "name": self.name,
+            "warmup_target": self.warmup_target,
+            "warmup_steps": self.warmup_steps,
+        }
 
 
 class CosineDecayRestarts(LearningRateSchedule):
@@ -246,8 +287,15 @@ class CosineDecayRestarts(LearningRateSchedule):
         ValueError: If ``first_decay_steps <= 0``.
     """
 
-    def __init__(self, initial_learning_rate: float, first_decay_steps: int, t_mul: float = 2.0,
-                 m_mul: float = 1.0, alpha: float = 0.0, name: str = "SGDRDecay"):
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        first_decay_steps: int,
+        t_mul: float = 2.0,
+        m_mul: float = 1.0,
+        alpha: float = 0.0,
+        name: str = "SGDRDecay",
+    ):
         _check_steps("first_decay_steps", first_decay_steps)
         self.initial_learning_rate, self.first_decay_steps = initial_learning_rate, first_decay_steps
         self._t_mul, self._m_mul, self.alpha, self.name = t_mul, m_mul, alpha, name
@@ -263,22 +311,40 @@ class CosineDecayRestarts(LearningRateSchedule):
             i_restart = ops.floor(frac)
             frac = ops.subtract(frac, i_restart)
         else:
-            i_restart = ops.floor(ops.divide(ops.log(ops.subtract(1.0, ops.multiply(frac, ops.subtract(1.0, t_mul)))),
-                                             ops.log(t_mul)))
+            i_restart = ops.floor(
+                ops.divide(ops.log(ops.subtract(1.0, ops.multiply(frac, ops.subtract(1.0, t_mul)))), ops.log(t_mul))
+            )
             sum_r = ops.divide(ops.subtract(1.0, ops.power(t_mul, i_restart)), ops.subtract(1.0, t_mul))
             frac = ops.divide(ops.subtract(frac, sum_r), ops.power(t_mul, i_restart))
         m_fac = ops.power(m_mul, i_restart)
-        cos = ops.multiply(ops.multiply(0.5, m_fac),
-                           ops.add(1.0, ops.cos(ops.multiply(ops.cast(math.pi, dtype), frac))))
+        cos = ops.multiply(
+            ops.multiply(0.5, m_fac), ops.add(1.0, ops.cos(ops.multiply(ops.cast(math.pi, dtype), frac)))
+        )
         return ops.multiply(lr, ops.add(ops.multiply(ops.subtract(1.0, alpha), cos), alpha))
 
     def get_config(self) -> dict:
-        return {"initial_learning_rate": self.initial_learning_rate, "first_decay_steps": self.first_decay_steps,
-                "t_mul": self._t_mul, "m_mul": self._m_mul, "alpha": self.alpha, "name": self.name}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "first_decay_steps": self.first_decay_steps,
+            "t_mul": self._t_mul,
+            "m_mul": self._m_mul,
+            "alpha": self.alpha,
+            "name": self.name,
+        }
 
 
-_SCHEDULES = {c.__name__: c for c in (LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay,
-                                      PolynomialDecay, InverseTimeDecay, CosineDecay, CosineDecayRestarts)}
+_SCHEDULES = {
+    c.__name__: c
+    for c in (
+        LearningRateSchedule,
+        ExponentialDecay,
+        PiecewiseConstantDecay,
+        PolynomialDecay,
+        InverseTimeDecay,
+        CosineDecay,
+        CosineDecayRestarts,
+    )
+}
 
 
 def serialize(learning_rate_schedule: LearningRateSchedule) -> dict:
@@ -290,8 +356,12 @@ def serialize(learning_rate_schedule: LearningRateSchedule) -> dict:
     Returns:
         The config dict, with ``"module": "keras.optimizers.schedules"`` and ``registered_name`` None.
     """
-    return {"module": "keras.optimizers.schedules", "class_name": type(learning_rate_schedule).__name__,
-            "config": learning_rate_schedule.get_config(), "registered_name": None}
+    return {
+        "module": "keras.optimizers.schedules",
+        "class_name": type(learning_rate_schedule).__name__,
+        "config": learning_rate_schedule.get_config(),
+        "registered_name": None,
+    }
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRateSchedule:

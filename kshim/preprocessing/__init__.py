@@ -8,6 +8,7 @@
 
 ``keras.preprocessing.text`` is gone from Keras 3 (use ``keras.layers.TextVectorization``).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,6 +25,7 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     import importlib
+
     if name == "image":
         return importlib.import_module(".image", __name__)
     target = _LAZY.get(name)  # (None only for "image", handled above)

@@ -1,4 +1,5 @@
 """``keras.preprocessing.sequence`` (also ``keras.utils.pad_sequences``): padding ragged sequences."""
+
 from __future__ import annotations
 
 import operator
@@ -9,8 +10,14 @@ import numpy as np
 _SIDES = ("pre", "post")
 
 
-def pad_sequences(sequences: Any, maxlen: int | None = None, dtype: Any = "int32", padding: str = "pre",
-                  truncating: str = "pre", value: Any = 0.0) -> np.ndarray:
+def pad_sequences(
+    sequences: Any,
+    maxlen: int | None = None,
+    dtype: Any = "int32",
+    padding: str = "pre",
+    truncating: str = "pre",
+    value: Any = 0.0,
+) -> np.ndarray:
     """Pad (and truncate) a list of sequences to one length, as ``keras.utils.pad_sequences``.
 
     Example:
@@ -55,16 +62,18 @@ def pad_sequences(sequences: Any, maxlen: int | None = None, dtype: Any = "int32
         try:
             n = len(seq)
         except TypeError as e:
-            raise ValueError(f"`sequences` must be a list of iterables. Found non-iterable: {seq!s} "
-                             f"(at position {idx}).") from e
+            raise ValueError(
+                f"`sequences` must be a list of iterables. Found non-iterable: {seq!s} (at position {idx})."
+            ) from e
         lengths.append(n)
         if sample_shape is None and n:
             sample_shape = np.shape(seq)[1:]
     sample_shape = sample_shape or ()
     if maxlen is None:
         if not lengths:
-            raise ValueError("pad_sequences: `sequences` is empty, so the padded length cannot be inferred; "
-                             "pass `maxlen`.")
+            raise ValueError(
+                "pad_sequences: `sequences` is empty, so the padded length cannot be inferred; pass `maxlen`."
+            )
         maxlen = max(lengths)
     maxlen = operator.index(maxlen)
     if maxlen < 0:
@@ -73,8 +82,10 @@ def pad_sequences(sequences: Any, maxlen: int | None = None, dtype: Any = "int32
     np_dtype = np.dtype(dtype)
     is_str = np_dtype.kind in "US"
     if isinstance(value, str) and np_dtype.kind != "O" and not is_str:
-        raise ValueError(f"`dtype` {dtype} is not compatible with `value`'s type: {type(value)}\n"
-                         f"You should set `dtype=object` for variable length strings.")
+        raise ValueError(
+            f"`dtype` {dtype} is not compatible with `value`'s type: {type(value)}\n"
+            f"You should set `dtype=object` for variable length strings."
+        )
 
     parts: list[tuple[int, np.ndarray]] = []
     for idx, seq in enumerate(sequences):
@@ -87,20 +98,25 @@ def pad_sequences(sequences: Any, maxlen: int | None = None, dtype: Any = "int32
             part = items[-maxlen:] if truncating == "pre" else items[:maxlen]
         arr = np.asarray(part, dtype=np_dtype)
         if arr.shape[1:] != tuple(sample_shape):
-            raise ValueError(f"Shape of sample {arr.shape[1:]} of sequence at position {idx} is different from "
-                             f"expected shape {tuple(sample_shape)}")
+            raise ValueError(
+                f"Shape of sample {arr.shape[1:]} of sequence at position {idx} is different from "
+                f"expected shape {tuple(sample_shape)}"
+            )
         parts.append((idx, arr))
 
     if is_str and np_dtype.itemsize == 0:  # plain `str`/`bytes`: wide enough for the value and every item
-        width = max([len(np.asarray(value, dtype=np_dtype.kind).item())] +
-                    [a.dtype.itemsize // np.dtype(np_dtype.kind + "1").itemsize for _, a in parts] + [1])
+        width = max(
+            [len(np.asarray(value, dtype=np_dtype.kind).item())]
+            + [a.dtype.itemsize // np.dtype(np_dtype.kind + "1").itemsize for _, a in parts]
+            + [1]
+        )
         np_dtype = np.dtype(f"{np_dtype.kind}{width}")
     out = np.full((len(lengths), maxlen) + tuple(sample_shape), value, dtype=np_dtype)
     for idx, arr in parts:
         if padding == "post":
-            out[idx, :len(arr)] = arr
+            out[idx, : len(arr)] = arr
         else:
-            out[idx, maxlen - len(arr):] = arr
+            out[idx, maxlen - len(arr) :] = arr
     return out
 
 

@@ -8,6 +8,7 @@ and ``binomial`` are bit-identical across backends; normal draws go through log/
 a few ulps; ``gamma`` and ``beta`` are computed in float64 and agree to the last bit of float32
 almost always (see ``distributions.py``).
 """
+
 from __future__ import annotations
 
 import math as _math
@@ -27,8 +28,20 @@ from .integers import randint, shuffle
 from .seed_generator import SeedGenerator
 from .threefry import ops_bits  # noqa: F401
 
-__all__ = ["SeedGenerator", "normal", "uniform", "truncated_normal", "randint", "categorical", "dropout",
-           "shuffle", "gumbel", "gamma", "beta", "binomial"]
+__all__ = [
+    "SeedGenerator",
+    "normal",
+    "uniform",
+    "truncated_normal",
+    "randint",
+    "categorical",
+    "dropout",
+    "shuffle",
+    "gumbel",
+    "gamma",
+    "beta",
+    "binomial",
+]
 
 
 def uniform(shape: Any, minval: float = 0.0, maxval: float = 1.0, dtype: Any = None, seed: Any = None) -> Any:
@@ -81,8 +94,7 @@ def normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None
     return b.reshape(z, shp)
 
 
-def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None,
-                     seed: Any = None) -> Any:
+def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None, seed: Any = None) -> Any:
     """Normal draws restricted to two standard deviations around the mean (inverse-CDF sampling).
 
     Args:
@@ -102,8 +114,9 @@ def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: 
     d = _fdtype(dtype)
     lo = 0.5 * (1.0 + _math.erf(-2.0 / _math.sqrt(2.0)))
     u = uniform(shape, lo, 1.0 - lo, d, seed)
-    z = b.multiply(b.full((), _math.sqrt(2.0), d), b.erfinv(b.subtract(b.multiply(b.full((), 2.0, d), u),
-                                                                        b.ones((), d))))
+    z = b.multiply(
+        b.full((), _math.sqrt(2.0), d), b.erfinv(b.subtract(b.multiply(b.full((), 2.0, d), u), b.ones((), d)))
+    )
     return b.add(b.multiply(z, b.full((), stddev, d)), b.full((), mean, d))
 
 
@@ -145,10 +158,12 @@ def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any =
     """
     b = current()
     from ..ops import convert_to_tensor
+
     lg = convert_to_tensor(logits)
     if len(b.shape(lg)) != 2:
-        raise ValueError(f"`logits` should be a 2-D tensor of shape (batch_size, num_classes); "
-                         f"received shape {b.shape(lg)}.")
+        raise ValueError(
+            f"`logits` should be a 2-D tensor of shape (batch_size, num_classes); received shape {b.shape(lg)}."
+        )
     if not _dt.is_float(b.dtype(lg)):
         lg = b.cast(lg, config.floatx())
     bsz, k = b.shape(lg)
@@ -175,14 +190,18 @@ def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None)
     """
     b = current()
     from ..ops import convert_to_tensor
+
     x = convert_to_tensor(inputs)
     if not 0.0 <= rate <= 1.0:
         raise ValueError(f"dropout rate must be in [0, 1], got {rate}.")
     d = b.dtype(x)
     if rate == 1.0:
         return b.zeros(b.shape(x), d)
-    shp = tuple(b.shape(x)) if noise_shape is None else tuple(
-        s if n is None else int(n) for s, n in zip(b.shape(x), noise_shape))
+    shp = (
+        tuple(b.shape(x))
+        if noise_shape is None
+        else tuple(s if n is None else int(n) for s, n in zip(b.shape(x), noise_shape))
+    )
     keep = b.greater_equal(_uniform01(shp, "float32", seed), b.full((), float(rate), "float32"))
     scale = b.full((), 1.0 / (1.0 - rate), d)
     return b.where(keep, b.multiply(x, scale), b.zeros((), d))

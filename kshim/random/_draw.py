@@ -4,6 +4,7 @@ Every public sampler turns its ``seed`` into one Threefry key (advancing a ``See
 per call) and draws all the uniforms it needs as one block, so a call consumes exactly one seed
 step, on every backend, whatever the distribution.
 """
+
 from __future__ import annotations
 
 import math as _math
@@ -54,6 +55,7 @@ def key(seed: Any) -> tuple:
     if isinstance(seed, (int, np.integer)):
         return b.full((), int(seed) & 0xFFFFFFFF, "int64"), b.zeros((), "int64")
     from ..ops import convert_to_tensor
+
     st = b.cast(convert_to_tensor(seed), "int64")
     if tuple(b.shape(st)) != (2,):
         raise ValueError(f"seed must be an int, a SeedGenerator or a (2,) tensor, got shape {b.shape(st)}.")
@@ -96,10 +98,10 @@ def uniform01(shape: tuple, dtype: str, seed: Any) -> Any:
         hi = b.right_shift(b.getitem(w, (slice(0, n),)), b.full((), 5, "int64"))
         lo = b.right_shift(b.getitem(w, (slice(n, 2 * n),)), b.full((), 6, "int64"))
         ints = b.add(b.multiply(hi, b.full((), 67108864, "int64")), lo)
-        u = b.multiply(b.cast(ints, "float64"), b.full((), 2.0 ** -53, "float64"))
+        u = b.multiply(b.cast(ints, "float64"), b.full((), 2.0**-53, "float64"))
     else:
         w = b.right_shift(ops_bits(b, k0, k1, n), b.full((), 8, "int64"))
-        u = b.multiply(b.cast(w, "float32"), b.full((), 2.0 ** -24, "float32"))
+        u = b.multiply(b.cast(w, "float32"), b.full((), 2.0**-24, "float32"))
         if dtype != "float32":
             u = b.cast(u, dtype)
     return b.reshape(u, tuple(shape))

@@ -10,6 +10,7 @@ Everything is computed in float64 and cast to the requested dtype at the end, so
 last-ulp differences in ``log``/``cos`` almost never survive (float32 results are bit-identical
 except with a probability of about 2**-29 per element) and accept/reject decisions agree.
 """
+
 from __future__ import annotations
 
 import math as _math
@@ -42,6 +43,7 @@ def _f64(value: Any) -> Any:
     if isinstance(value, (int, float, np.integer, np.floating, list, tuple)):
         return b.convert_to_tensor(np.asarray(value, dtype=np.float64), "float64")
     from ..ops import convert_to_tensor
+
     return b.cast(convert_to_tensor(value), "float64")
 
 
@@ -158,8 +160,9 @@ def beta(shape: Any, alpha: Any, beta: Any, dtype: Any = None, seed: Any = None)
     return b.cast(b.reshape(out, shp), d)
 
 
-_FC_TABLE = [_math.lgamma(k + 1) - 0.5 * _math.log(2 * _math.pi) - (k + 0.5) * _math.log(k + 1) + (k + 1)
-             for k in range(10)]
+_FC_TABLE = [
+    _math.lgamma(k + 1) - 0.5 * _math.log(2 * _math.pi) - (k + 0.5) * _math.log(k + 1) + (k + 1) for k in range(10)
+]
 
 
 def _stirling_tail(k: Any) -> Any:
@@ -168,8 +171,9 @@ def _stirling_tail(k: Any) -> Any:
     f = lambda v: b.full((), v, "float64")  # noqa: E731
     k1 = b.add(k, f(1.0))
     k1sq = b.multiply(k1, k1)
-    series = b.divide(b.subtract(f(1.0 / 12), b.divide(b.subtract(f(1.0 / 360), b.divide(f(1.0 / 1260), k1sq)),
-                                                          k1sq)), k1)
+    series = b.divide(
+        b.subtract(f(1.0 / 12), b.divide(b.subtract(f(1.0 / 360), b.divide(f(1.0 / 1260), k1sq)), k1sq)), k1
+    )
     idx = b.cast(b.minimum(b.maximum(k, f(0.0)), f(9.0)), "int64")
     table = b.take(b.convert_to_tensor(np.array(_FC_TABLE), "float64"), idx, 0)
     return b.where(b.less(k, f(10.0)), table, series)
@@ -211,15 +215,23 @@ def _binomial_btrs(n: Any, p: Any, uu: Any, vv: Any) -> Any:
     quick = b.logical_and(b.greater_equal(us, f(0.07)), b.less_equal(vv, v_r))
     inside = b.logical_and(b.greater_equal(k, f(0.0)), b.less_equal(k, n))
     ks = b.minimum(b.maximum(k, f(0.0)), n)
-    lhs = b.log(b.divide(b.multiply(b.maximum(vv, f(1e-300)), alpha),
-                         b.add(b.divide(a, b.multiply(us_safe, us_safe)), bb)))
+    lhs = b.log(
+        b.divide(b.multiply(b.maximum(vv, f(1e-300)), alpha), b.add(b.divide(a, b.multiply(us_safe, us_safe)), bb))
+    )
     nm1 = b.add(b.subtract(n, m), f(1.0))
     nk1 = b.add(b.subtract(n, ks), f(1.0))
-    h = b.add(b.multiply(b.add(m, f(0.5)), b.log(b.divide(b.add(m, f(1.0)), b.multiply(r, nm1)))),
-              b.multiply(b.add(n, f(1.0)), b.log(b.divide(nm1, nk1))))
+    h = b.add(
+        b.multiply(b.add(m, f(0.5)), b.log(b.divide(b.add(m, f(1.0)), b.multiply(r, nm1)))),
+        b.multiply(b.add(n, f(1.0)), b.log(b.divide(nm1, nk1))),
+    )
     h = b.add(h, b.multiply(b.add(ks, f(0.5)), b.log(b.divide(b.multiply(r, nk1), b.add(ks, f(1.0))))))
-    h = b.add(h, b.subtract(b.add(_stirling_tail(m), _stirling_tail(b.subtract(n, m))),
-                            b.add(_stirling_tail(ks), _stirling_tail(b.subtract(n, ks)))))
+    h = b.add(
+        h,
+        b.subtract(
+            b.add(_stirling_tail(m), _stirling_tail(b.subtract(n, m))),
+            b.add(_stirling_tail(ks), _stirling_tail(b.subtract(n, ks))),
+        ),
+    )
     accept = b.logical_or(quick, b.logical_and(inside, b.less_equal(lhs, h)))
     return _first_accepted(accept, ks, m)
 
@@ -265,8 +277,9 @@ def binomial(shape: Any, counts: Any, probabilities: Any, dtype: Any = None, see
     small = _binomial_inversion(n, p, u_inv)
     use_btrs = b.greater_equal(b.multiply(n, p), f(_BTRS_MIN_MEAN))
     mean = None
-    if isinstance(counts, (int, float, np.integer, np.floating)) and \
-            isinstance(probabilities, (int, float, np.integer, np.floating)):
+    if isinstance(counts, (int, float, np.integer, np.floating)) and isinstance(
+        probabilities, (int, float, np.integer, np.floating)
+    ):
         pp = min(float(probabilities), 1.0 - float(probabilities))
         mean = _math.floor(float(counts)) * pp
     if mean is None or mean >= _BTRS_MIN_MEAN:

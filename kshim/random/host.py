@@ -1,4 +1,5 @@
 """The host-side generator: initializers, ``fit`` shuffling and default seeds draw from it."""
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 Both are computed from exact integer/float64 arithmetic on Threefry bits (no transcendental
 functions), so the results are bit-identical on numpy, jax and torch for the same seed.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,10 +14,16 @@ from .. import dtypes as _dt
 from ..backend import current
 from ._draw import shape_tuple, uniform01, words
 
-_INT_RANGE = {"int8": (-2 ** 7, 2 ** 7 - 1), "int16": (-2 ** 15, 2 ** 15 - 1), "int32": (-2 ** 31, 2 ** 31 - 1),
-              "int64": (-2 ** 63, 2 ** 63 - 1), "uint8": (0, 2 ** 8 - 1), "uint16": (0, 2 ** 16 - 1),
-              "uint32": (0, 2 ** 32 - 1)}
-_EXACT = 2 ** 53  # ranges up to this size come from one 53-bit float64 uniform
+_INT_RANGE = {
+    "int8": (-(2**7), 2**7 - 1),
+    "int16": (-(2**15), 2**15 - 1),
+    "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "uint8": (0, 2**8 - 1),
+    "uint16": (0, 2**16 - 1),
+    "uint32": (0, 2**32 - 1),
+}
+_EXACT = 2**53  # ranges up to this size come from one 53-bit float64 uniform
 
 
 def _int_dtype(dtype: Any) -> str:
@@ -25,14 +32,19 @@ def _int_dtype(dtype: Any) -> str:
     except ValueError:
         d = str(dtype)
     if d not in _INT_RANGE:
-        raise ValueError(f"`keras.random.randint` requires an integer `dtype`. Received: dtype={dtype} "
-                         f"(supported: {', '.join(_INT_RANGE)}).")
+        raise ValueError(
+            f"`keras.random.randint` requires an integer `dtype`. Received: dtype={dtype} "
+            f"(supported: {', '.join(_INT_RANGE)})."
+        )
     return d
 
 
 def _is_scalar_int(x: Any) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, bool) or (
-        isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iu")
+    return (
+        isinstance(x, (int, np.integer))
+        and not isinstance(x, bool)
+        or (isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iu")
+    )
 
 
 def randint(shape: Any, minval: Any, maxval: Any, dtype: Any = "int32", seed: Any = None) -> Any:
@@ -93,25 +105,29 @@ def _wide_offsets(shp: tuple, r: int, seed: Any) -> Any:
     """
     b = current()
     n = int(np.prod(shp)) if shp else 1
-    buckets = -(-r // 2 ** 32)
+    buckets = -(-r // 2**32)
     cand = 3
     w = words(seed, 3 * cand * n)
     hi = b.right_shift(b.getitem(w, (slice(0, cand * n),)), b.full((), 5, "int64"))
     lo = b.right_shift(b.getitem(w, (slice(cand * n, 2 * cand * n),)), b.full((), 6, "int64"))
-    u = b.multiply(b.cast(b.add(b.multiply(hi, b.full((), 67108864, "int64")), lo), "float64"),
-                   b.full((), 2.0 ** -53, "float64"))
-    q = b.cast(b.minimum(b.floor(b.multiply(u, b.full((), float(buckets), "float64"))),
-                         b.full((), float(buckets - 1), "float64")), "int64")
+    u = b.multiply(
+        b.cast(b.add(b.multiply(hi, b.full((), 67108864, "int64")), lo), "float64"), b.full((), 2.0**-53, "float64")
+    )
+    q = b.cast(
+        b.minimum(
+            b.floor(b.multiply(u, b.full((), float(buckets), "float64"))), b.full((), float(buckets - 1), "float64")
+        ),
+        "int64",
+    )
     low = b.getitem(w, (slice(2 * cand * n, 3 * cand * n),))
     # q * 2**32 + low, wrapping: (q << 32) keeps the low 64 bits on every backend.
     off = b.add(b.left_shift(q, b.full((), 32, "int64")), low)
     off = b.reshape(off, (cand, n))
     qs = b.reshape(q, (cand, n))
     # A candidate is valid when q < buckets - 1, or when it is in the last bucket below r.
-    last_q, last_limit = buckets - 1, r - (buckets - 1) * 2 ** 32
+    last_q, last_limit = buckets - 1, r - (buckets - 1) * 2**32
     lows = b.reshape(low, (cand, n))
-    valid = b.logical_or(b.less(qs, b.full((), last_q, "int64")),
-                         b.less(lows, b.full((), last_limit, "int64")))
+    valid = b.logical_or(b.less(qs, b.full((), last_q, "int64")), b.less(lows, b.full((), last_limit, "int64")))
     out = b.getitem(off, (cand - 1,))
     for i in range(cand - 2, -1, -1):
         out = b.where(b.getitem(valid, (i,)), b.getitem(off, (i,)), out)
@@ -121,10 +137,11 @@ def _wide_offsets(shp: tuple, r: int, seed: Any) -> Any:
 def _randint_array(shp: tuple, minval: Any, maxval: Any, d: str, lo_d: int, hi_d: int, seed: Any) -> Any:
     b = current()
     from ..ops import convert_to_tensor
+
     lo = b.cast(convert_to_tensor(minval), "int64")
     hi = b.cast(convert_to_tensor(maxval), "int64")
     lo = b.minimum(b.maximum(lo, b.full((), lo_d, "int64")), b.full((), hi_d, "int64"))
-    hi = b.maximum(b.minimum(hi, b.full((), min(hi_d + 1, 2 ** 63 - 1), "int64")), b.full((), lo_d, "int64"))
+    hi = b.maximum(b.minimum(hi, b.full((), min(hi_d + 1, 2**63 - 1), "int64")), b.full((), lo_d, "int64"))
     lo, hi = b.broadcast_to(lo, shp), b.broadcast_to(hi, shp)
     r = b.maximum(b.subtract(b.cast(hi, "float64"), b.cast(lo, "float64")), b.zeros((), "float64"))
     u = uniform01(shp, "float64", seed)
@@ -152,6 +169,7 @@ def shuffle(x: Any, axis: int = 0, seed: Any = None) -> Any:
     """
     b = current()
     from ..ops import convert_to_tensor
+
     x = convert_to_tensor(x)
     ndim = len(b.shape(x))
     if ndim == 0:

@@ -1,4 +1,5 @@
 """``SeedGenerator``: a stateful seed whose state lives in a Variable (part of the training state)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,6 +32,7 @@ class SeedGenerator:
     def __init__(self, seed: int | None = None, name: str | None = None, **kwargs: Any):
         from ..variables import Variable
         from . import host
+
         if seed is None:
             seed = host.next_seed()
         if not isinstance(seed, (int, np.integer)):
@@ -41,12 +43,17 @@ class SeedGenerator:
             _NAMES["seed_generator"] = n + 1
             name = "seed_generator" if n == 0 else f"seed_generator_{n}"
         self.name = name
-        self.state = Variable(np.array([int(seed) & 0xFFFFFFFF, 0], dtype=np.int64), dtype="int64",
-                              trainable=False, name="seed_generator_state")
+        self.state = Variable(
+            np.array([int(seed) & 0xFFFFFFFF, 0], dtype=np.int64),
+            dtype="int64",
+            trainable=False,
+            name="seed_generator_state",
+        )
 
     def next(self, ordered: bool = True) -> Any:
         """Current state as the key, then advance the counter (recorded in a stateless scope)."""
         from .. import ops
+
         state = self.state.value
         self.state.assign(ops.add(state, ops.convert_to_tensor(np.array([0, 1], np.int64))))
         return state

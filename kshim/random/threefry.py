@@ -5,6 +5,7 @@ shuffling) and ``threefry_ops`` over any backend's int64 primitives (in-graph: d
 so the same key and counter give the same bits everywhere, also inside ``jax.jit``. Both are
 checked bit-for-bit against JAX's own ``threefry_2x32`` in the tests.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -35,8 +36,10 @@ def threefry_ops(b: Any, k0: Any, k1: Any, x0: Any, x1: Any) -> tuple[Any, Any]:
         return b.bitwise_and(b.add(u, v), m)
 
     def rotl(u, r):
-        return b.bitwise_or(b.bitwise_and(b.left_shift(u, b.full((), r, "int64")), m),
-                            b.right_shift(u, b.full((), 32 - r, "int64")))
+        return b.bitwise_or(
+            b.bitwise_and(b.left_shift(u, b.full((), r, "int64")), m), b.right_shift(u, b.full((), 32 - r, "int64"))
+        )
+
     k2 = b.bitwise_xor(b.bitwise_xor(k0, k1), b.full((), PARITY, "int64"))
     ks = (k0, k1, k2)
     x0, x1 = add(x0, k0), add(x1, k1)

@@ -12,6 +12,7 @@ than its declared size (``zipfile`` stops there and checks the CRC), so the chec
 Keras 3 has a similar guard (ratio 100 above 4 GiB); kshim's floor for the ratio is lower
 (64 MiB) and JSON members have their own cap, so a 5 MB file cannot inflate into gigabytes.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,8 +29,14 @@ MAX_TOTAL_BYTES = 1 << 40
 def unsafe_name(name: str) -> bool:
     """True for a member name that could point outside the extraction folder."""
     norm = os.path.normpath(name)
-    return (name.startswith(("/", "\\")) or norm.startswith("..") or os.path.isabs(norm) or ":" in name
-            or "\x00" in name or any(part == ".." for part in name.replace("\\", "/").split("/")))
+    return (
+        name.startswith(("/", "\\"))
+        or norm.startswith("..")
+        or os.path.isabs(norm)
+        or ":" in name
+        or "\x00" in name
+        or any(part == ".." for part in name.replace("\\", "/").split("/"))
+    )
 
 
 def check_members(z: zipfile.ZipFile, where: str, error: type[Exception]) -> None:
@@ -48,21 +55,27 @@ def check_members(z: zipfile.ZipFile, where: str, error: type[Exception]) -> Non
     for info in infos:
         n = info.filename
         if unsafe_name(n):
-            raise error(f"{where} contains the member {n!r}, which points outside the archive root; "
-                        f"refusing to load it.")
+            raise error(
+                f"{where} contains the member {n!r}, which points outside the archive root; refusing to load it."
+            )
         if n in names:
             raise error(f"{where} contains the member {n!r} twice; refusing an ambiguous archive.")
         names.add(n)
         size, stored = info.file_size, info.compress_size
         if info.compress_type == zipfile.ZIP_STORED and size != stored:
-            raise error(f"{where}: member {n!r} is stored uncompressed but declares {size} bytes in "
-                        f"{stored}; the archive is damaged.")
+            raise error(
+                f"{where}: member {n!r} is stored uncompressed but declares {size} bytes in "
+                f"{stored}; the archive is damaged."
+            )
         if size > RATIO_FLOOR and size > MAX_RATIO * max(stored, 1):
-            raise error(f"{where}: member {n!r} would inflate from {stored} to {size} bytes "
-                        f"(over {MAX_RATIO}x); refusing a likely zip bomb.")
+            raise error(
+                f"{where}: member {n!r} would inflate from {stored} to {size} bytes "
+                f"(over {MAX_RATIO}x); refusing a likely zip bomb."
+            )
         if n.endswith(".json") and size > MAX_JSON_BYTES:
-            raise error(f"{where}: member {n!r} declares {size} bytes, more than the {MAX_JSON_BYTES} a "
-                        f"model config may have.")
+            raise error(
+                f"{where}: member {n!r} declares {size} bytes, more than the {MAX_JSON_BYTES} a model config may have."
+            )
         total += size
     if total > MAX_TOTAL_BYTES:
         raise error(f"{where}: members declare {total} bytes in all (over {MAX_TOTAL_BYTES}); refusing it.")
@@ -85,7 +98,7 @@ def _asset_objects(model: Any) -> Iterator[tuple[str, Any]]:
         if hasattr(obj, "save_assets") or hasattr(obj, "load_assets"):
             yield path, obj
         children = getattr(obj, "_asset_children", None)
-        for name, child in (children() if callable(children) else []):
+        for name, child in children() if callable(children) else []:
             yield from visit(f"{path}/{name}" if path else name, child, seen)
 
     seen: set = set()
@@ -98,6 +111,7 @@ def write_assets(model: Any, z: zipfile.ZipFile) -> None:
     """Call ``save_assets(dir)`` on every object that defines it and store what it writes as
     ``assets/<path>/<file>`` members of the open archive ``z`` (files only, as Keras writes them)."""
     import tempfile
+
     with tempfile.TemporaryDirectory(prefix="kshim_assets_") as tmp:
         for path, obj in _asset_objects(model):
             if not hasattr(obj, "save_assets"):
@@ -117,6 +131,7 @@ def read_assets(model: Any, z: zipfile.ZipFile) -> None:
     ``load_assets(dir)`` on every object that defines it; ``dir`` is None where the archive holds
     nothing for that object, as in Keras."""
     import tempfile
+
     members = [i for i in z.infolist() if i.filename.startswith(ASSETS_DIR + "/") and not i.is_dir()]
     objects = [(p, o) for p, o in _asset_objects(model) if hasattr(o, "load_assets")]
     if not objects:

@@ -14,6 +14,7 @@ the final ``fsync``). How:
 - a temporary file left by a killed writer is removed by the next save or load of the same target
   (only when its pid is no longer running, so concurrent writers do not disturb each other).
 """
+
 from __future__ import annotations
 
 import glob
@@ -51,7 +52,7 @@ def remove_stale_temps(path: str) -> None:
     """Delete temporary files that a killed save of ``path`` left behind."""
     prefix = _tmp_prefix(resolve_target(path))
     for tmp in glob.glob(glob.escape(prefix) + "*" + _SUFFIX):
-        pid = tmp[len(prefix):-len(_SUFFIX)]
+        pid = tmp[len(prefix) : -len(_SUFFIX)]
         if pid.isdigit() and not _pid_alive(int(pid)):
             try:
                 os.remove(tmp)

@@ -1,4 +1,5 @@
 """Functional model configs in Keras 3's layout (``layers`` with ``inbound_nodes``, ``input_layers``)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,8 +22,10 @@ def _tensor_ref(t: KerasTensor) -> list:
 
 def _ser_arg(x: Any) -> Any:
     if isinstance(x, KerasTensor):
-        return {"class_name": "__keras_tensor__",
-                "config": {"shape": list(x.shape), "dtype": x.dtype, "keras_history": _tensor_ref(x)}}
+        return {
+            "class_name": "__keras_tensor__",
+            "config": {"shape": list(x.shape), "dtype": x.dtype, "keras_history": _tensor_ref(x)},
+        }
     if isinstance(x, (list, tuple)):
         return [_ser_arg(v) for v in x]
     if isinstance(x, dict):
@@ -56,6 +59,7 @@ def functional_config(model: Any) -> dict:
 
 def _functional_config(model: Any, node_ids: set, mine: dict) -> dict:
     from .._serialization import serialize_keras_object
+
     layers = []
     for layer in model.layers:
         cfg = serialize_keras_object(layer)
@@ -71,12 +75,23 @@ def _functional_config(model: Any, node_ids: set, mine: dict) -> dict:
         cfg["inbound_nodes"] = nodes
         layers.append(cfg)
     ins, outs = model._inputs_struct, model._outputs_struct
-    inputs = _struct_refs(ins) if isinstance(ins, (dict, KerasTensor)) else (
-        _struct_refs(ins) if len(ins) > 1 else _tensor_ref(ins[0]))
-    outputs = _struct_refs(outs) if isinstance(outs, (dict, KerasTensor)) else (
-        _struct_refs(outs) if len(outs) > 1 else _tensor_ref(outs[0]))
-    return {"name": model.name, "trainable": model.trainable, "layers": layers,
-            "input_layers": inputs, "output_layers": outputs}
+    inputs = (
+        _struct_refs(ins)
+        if isinstance(ins, (dict, KerasTensor))
+        else (_struct_refs(ins) if len(ins) > 1 else _tensor_ref(ins[0]))
+    )
+    outputs = (
+        _struct_refs(outs)
+        if isinstance(outs, (dict, KerasTensor))
+        else (_struct_refs(outs) if len(outs) > 1 else _tensor_ref(outs[0]))
+    )
+    return {
+        "name": model.name,
+        "trainable": model.trainable,
+        "layers": layers,
+        "input_layers": inputs,
+        "output_layers": outputs,
+    }
 
 
 def _is_ref(x: Any) -> bool:
@@ -86,6 +101,7 @@ def _is_ref(x: Any) -> bool:
 def functional_from_config(cls: Any, config: dict, custom_objects: dict | None = None) -> Any:
     """Rebuild the graph: create each layer, then replay its inbound nodes in dependency order."""
     from .._serialization import deserialize_keras_object
+
     created: dict[str, Any] = {}
     pending: list[tuple[Any, dict]] = []
     for lc in config["layers"]:
@@ -114,6 +130,7 @@ def functional_from_config(cls: Any, config: dict, custom_objects: dict | None =
         if isinstance(x, dict):
             return {k: resolve(v) for k, v in x.items()}
         return x
+
     progress = True
     while pending and progress:
         progress = False
@@ -130,8 +147,9 @@ def functional_from_config(cls: Any, config: dict, custom_objects: dict | None =
             progress = True
         pending = rest
     if pending:
-        raise ValueError(f"Could not rebuild the functional graph: unresolved inputs for layers "
-                         f"{[l.name for l, _ in pending]}.")
+        raise ValueError(
+            f"Could not rebuild the functional graph: unresolved inputs for layers {[l.name for l, _ in pending]}."
+        )
 
     def lookup(ref):
         lname, ni, ti = ref
@@ -143,5 +161,10 @@ def functional_from_config(cls: Any, config: dict, custom_objects: dict | None =
         if isinstance(spec, dict):
             return {k: lookup(v) for k, v in spec.items()}
         return [lookup(r) for r in spec]
-    return cls(struct(config["input_layers"]), struct(config["output_layers"]), name=config.get("name"),
-               trainable=config.get("trainable", True))
+
+    return cls(
+        struct(config["input_layers"]),
+        struct(config["output_layers"]),
+        name=config.get("name"),
+        trainable=config.get("trainable", True),
+    )

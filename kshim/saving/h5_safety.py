@@ -7,6 +7,7 @@ path), be *virtual* (a view onto datasets of other files), or be reached through
 ``ValueError`` naming the offending path before a single dataset is read. Datasets must also have
 a plain numeric or boolean dtype (no compound, reference, string, variable-length or opaque data).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,8 +42,9 @@ def check_h5_file(h5: Any, what: str) -> None:
     while stack:
         group, path, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise UnsafeWeightsFileError(f"{what}: groups nest deeper than {MAX_DEPTH} levels at {path!r}; "
-                                         f"not a weights file.")
+            raise UnsafeWeightsFileError(
+                f"{what}: groups nest deeper than {MAX_DEPTH} levels at {path!r}; not a weights file."
+            )
         for name in group.keys():
             count += 1
             if count > MAX_OBJECTS:
@@ -51,8 +53,10 @@ def check_h5_file(h5: Any, what: str) -> None:
             link = group.get(name, getlink=True)
             if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
                 kind = "a soft link" if isinstance(link, h5py.SoftLink) else "an external link"
-                raise UnsafeWeightsFileError(f"{what}: {child_path!r} is {kind}; kshim (like Keras) refuses "
-                                             f"links in weights files, which could point at other data or files.")
+                raise UnsafeWeightsFileError(
+                    f"{what}: {child_path!r} is {kind}; kshim (like Keras) refuses "
+                    f"links in weights files, which could point at other data or files."
+                )
             obj = group[name]
             if obj.id in seen:  # the same object hard-linked twice: checked already (and no cycles)
                 continue
@@ -62,19 +66,25 @@ def check_h5_file(h5: Any, what: str) -> None:
             elif isinstance(obj, h5py.Dataset):
                 _check_dataset(obj, child_path, what)
             else:
-                raise UnsafeWeightsFileError(f"{what}: {child_path!r} is a {type(obj).__name__}, not a group or "
-                                             f"dataset.")
+                raise UnsafeWeightsFileError(
+                    f"{what}: {child_path!r} is a {type(obj).__name__}, not a group or dataset."
+                )
 
 
 def _check_dataset(ds: Any, path: str, what: str) -> None:
     if ds.external:
-        raise UnsafeWeightsFileError(f"{what}: dataset {path!r} stores its data in external files "
-                                     f"({[e[0] for e in ds.external]}); refusing to read data from outside "
-                                     f"the weights file.")
+        raise UnsafeWeightsFileError(
+            f"{what}: dataset {path!r} stores its data in external files "
+            f"({[e[0] for e in ds.external]}); refusing to read data from outside "
+            f"the weights file."
+        )
     if ds.is_virtual:
-        raise UnsafeWeightsFileError(f"{what}: dataset {path!r} is a virtual dataset (a view onto other "
-                                     f"files); refusing to load it.")
+        raise UnsafeWeightsFileError(
+            f"{what}: dataset {path!r} is a virtual dataset (a view onto other files); refusing to load it."
+        )
     dt = ds.dtype
     if dt.kind not in _NUMERIC_KINDS or dt.fields is not None or dt.subdtype is not None:
-        raise UnsafeWeightsFileError(f"{what}: dataset {path!r} has dtype {dt}, which is not a plain numeric "
-                                     f"type; weights must be bool, integer, float or complex arrays.")
+        raise UnsafeWeightsFileError(
+            f"{what}: dataset {path!r} has dtype {dt}, which is not a plain numeric "
+            f"type; weights must be bool, integer, float or complex arrays."
+        )

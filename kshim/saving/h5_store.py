@@ -5,6 +5,7 @@ Sequential models expose ``layers``), plus ``optimizer`` at the top. A list beco
 members are named by snake_case class name, made unique (``dense``, ``dense_1``). Each object's
 own variables go to ``<path>/vars/<i>``; an object reached twice is saved once (first path wins).
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterator
@@ -110,11 +111,15 @@ def load_from_h5(model: Any, h5: Any, skip_mismatch: bool = False, load_optimize
         WeightsReadError: a dataset is damaged or cannot be converted.
     """
     import h5py
+
     opt_group = h5.get("optimizer/vars")
     file_has_opt = isinstance(opt_group, h5py.Group) and len(opt_group.keys()) > 0
     load_optimizer = load_optimizer and file_has_opt
-    if load_optimizer and getattr(model, "optimizer", None) is not None and \
-            not getattr(model.optimizer, "built", False):
+    if (
+        load_optimizer
+        and getattr(model, "optimizer", None) is not None
+        and not getattr(model.optimizer, "built", False)
+    ):
         model.optimizer.build(model.trainable_variables)
     plan = []
     for path, obj, container in walk(model):
@@ -142,23 +147,31 @@ def _plan_for(obj: Any, entries: list, h5: Any, key: str, h5py: Any) -> list:
     vars_ = [v for _, v in entries]
     group = h5.get(key)
     if group is None:
-        raise WeightsMismatch(f"The weights file has no group {key!r} for {_describe(obj)} "
-                              f"({len(vars_)} variables). Is it from a different model?")
+        raise WeightsMismatch(
+            f"The weights file has no group {key!r} for {_describe(obj)} "
+            f"({len(vars_)} variables). Is it from a different model?"
+        )
     if not isinstance(group, h5py.Group):
-        raise WeightsMismatch(f"{key!r} in the weights file is a {type(group).__name__}, not a group of "
-                              f"variables for {_describe(obj)}.")
+        raise WeightsMismatch(
+            f"{key!r} in the weights file is a {type(group).__name__}, not a group of variables for {_describe(obj)}."
+        )
     if len(group.keys()) != len(vars_):
-        raise WeightsMismatch(f"{_describe(obj)} expects {len(vars_)} variables but the file has "
-                              f"{len(group.keys())} at {key!r}.")
+        raise WeightsMismatch(
+            f"{_describe(obj)} expects {len(vars_)} variables but the file has {len(group.keys())} at {key!r}."
+        )
     out = []
     for i, v in entries:
         ds = group.get(i)
         if not isinstance(ds, h5py.Dataset):
-            raise WeightsMismatch(f"The weights file has no dataset {key}/{i} for {_describe(obj)} variable "
-                                  f"{i} ({v.path}); it has {sorted(group.keys())[:10]}.")
+            raise WeightsMismatch(
+                f"The weights file has no dataset {key}/{i} for {_describe(obj)} variable "
+                f"{i} ({v.path}); it has {sorted(group.keys())[:10]}."
+            )
         if tuple(ds.shape) != tuple(v.shape):
-            raise WeightsMismatch(f"Shape mismatch for {_describe(obj)} variable {i} ({v.path}): the model "
-                                  f"has {tuple(v.shape)}, the file has {tuple(ds.shape)} at {key}/{i}.")
+            raise WeightsMismatch(
+                f"Shape mismatch for {_describe(obj)} variable {i} ({v.path}): the model "
+                f"has {tuple(v.shape)}, the file has {tuple(ds.shape)} at {key}/{i}."
+            )
         out.append((v, ds, f"{key}/{i}"))
     return out
 
@@ -171,8 +184,9 @@ def _read_as(v: Any, ds: Any, where: str) -> Any:
             arr = arr.astype(np.dtype(v.dtype))
         return v._convert(arr)
     except (OSError, ValueError, TypeError, KeyError, OverflowError, RuntimeError) as e:
-        raise WeightsReadError(f"cannot read dataset {where!r} as {v.dtype} for variable {v.path!r} "
-                               f"({type(e).__name__}: {e})") from e
+        raise WeightsReadError(
+            f"cannot read dataset {where!r} as {v.dtype} for variable {v.path!r} ({type(e).__name__}: {e})"
+        ) from e
 
 
 def _describe(obj: Any) -> str:

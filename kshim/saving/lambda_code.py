@@ -1,4 +1,5 @@
 """Saving a Lambda's function: the implementation is :mod:`kshim._lambda_code`; this name is the same module."""
+
 import sys
 
 from .. import _lambda_code

@@ -2,6 +2,17 @@
 
 Defined in :mod:`kshim._registry`.
 """
-from .._registry import (_NAMES, _REGISTRY, _SCOPE, CustomObjectScope, _registered_key,  # noqa: F401
-                         custom_object_scope, get_custom_objects, get_registered, get_registered_name,
-                         get_registered_object, register_keras_serializable)
+
+from .._registry import (
+    _NAMES,
+    _REGISTRY,
+    _SCOPE,
+    CustomObjectScope,
+    _registered_key,  # noqa: F401
+    custom_object_scope,
+    get_custom_objects,
+    get_registered,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)

@@ -8,6 +8,7 @@ dtypes) before reading any data, then reads and converts every tensor before ass
 (all or nothing). Every problem with a file is a ``CorruptFileError`` (a ``ValueError``) naming the
 file, the member or dataset, and what is wrong.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -41,8 +42,14 @@ def _check_overwrite(path: str, overwrite: bool) -> None:
         raise FileExistsError(f"{path} exists and overwrite=False.")
 
 
-def save_model(model: Any, filepath: Any, overwrite: bool = True, zipped: bool | None = None,
-               include_optimizer: bool = True, **kwargs: Any) -> None:
+def save_model(
+    model: Any,
+    filepath: Any,
+    overwrite: bool = True,
+    zipped: bool | None = None,
+    include_optimizer: bool = True,
+    **kwargs: Any,
+) -> None:
     """Write ``model`` to a Keras 3 ``.keras`` file.
 
     Args:
@@ -53,20 +60,26 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, zipped: bool |
         include_optimizer: also save the optimizer state and ``compile_config``.
     """
     if zipped is False:
-        raise ValueError("kshim writes .keras files as zip archives only; zipped=False (an unzipped model "
-                         "folder) is not supported. Omit `zipped` or pass True.")
+        raise ValueError(
+            "kshim writes .keras files as zip archives only; zipped=False (an unzipped model "
+            "folder) is not supported. Omit `zipped` or pass True."
+        )
     path = os.fspath(filepath)
     if not path.endswith(".keras"):
-        raise ValueError(f"Invalid filepath {path!r}: model.save() needs a path ending in '.keras' "
-                         f"(use save_weights() with '.weights.h5' for weights only).")
+        raise ValueError(
+            f"Invalid filepath {path!r}: model.save() needs a path ending in '.keras' "
+            f"(use save_weights() with '.weights.h5' for weights only)."
+        )
     _check_overwrite(path, overwrite)
     config = serialize_keras_object(model)
     if not include_optimizer:
         config.pop("compile_config", None)
     config_json = json.dumps(config, default=_json_default)
-    meta = json.dumps({"keras_version": KERAS_VERSION,
-                       "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
+    meta = json.dumps(
+        {"keras_version": KERAS_VERSION, "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    )
     import h5py
+
     buf = io.BytesIO()
     with h5py.File(buf, "w") as h5:
         save_to_h5(model, h5, include_optimizer=include_optimizer)
@@ -78,11 +91,13 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, zipped: bool |
             z.writestr(CONFIG, config_json)
             z.writestr(WEIGHTS, weights)
             write_assets(model, z)
+
     atomic_write(path, write)
 
 
 def _json_default(o: Any) -> Any:
     import numpy as np
+
     if isinstance(o, np.generic):
         return o.item()
     if isinstance(o, np.ndarray):
@@ -99,22 +114,31 @@ def _read_archive(path: str) -> tuple[dict, bytes]:
         raise CorruptFileError(f"{path!r} is a directory, not a .keras file.")
     remove_stale_temps(path)
     if not zipfile.is_zipfile(path):
-        raise CorruptFileError(f"{path!r} is not a .keras file: it is not a zip archive (truncated or a "
-                               f"different format).")
+        raise CorruptFileError(
+            f"{path!r} is not a .keras file: it is not a zip archive (truncated or a different format)."
+        )
     try:
         with zipfile.ZipFile(path) as z:
             check_members(z, repr(path), CorruptFileError)
             names = z.namelist()
             missing = [m for m in (CONFIG, WEIGHTS) if m not in names]
             if missing:
-                raise CorruptFileError(f"{path!r} is missing {', '.join(missing)}; a .keras file holds "
-                                       f"{METADATA}, {CONFIG} and {WEIGHTS}.")
+                raise CorruptFileError(
+                    f"{path!r} is missing {', '.join(missing)}; a .keras file holds {METADATA}, {CONFIG} and {WEIGHTS}."
+                )
             raw_config = z.read(CONFIG)
             weights = z.read(WEIGHTS)
     except CorruptFileError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError, ValueError,
-            NotImplementedError) as e:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        RuntimeError,
+        ValueError,
+        NotImplementedError,
+    ) as e:
         raise CorruptFileError(f"{path!r} is a damaged .keras archive: {e}") from e
     try:
         config = json.loads(raw_config.decode("utf-8"))
@@ -130,6 +154,7 @@ def _read_archive(path: str) -> tuple[dict, bytes]:
 def _open_h5(data: bytes, what: str) -> Any:
     """Open weights bytes as HDF5 and check them (``h5_safety``) before anything is read."""
     import h5py
+
     try:
         h5 = h5py.File(io.BytesIO(data), "r")
     except Exception as e:  # h5py raises OSError/ValueError subclasses for bad files
@@ -157,8 +182,12 @@ def _load_h5_into(model: Any, h5: Any, where: str, **kwargs: Any) -> None:
         raise CorruptFileError(f"{where}: damaged weights ({type(e).__name__}: {e}).") from e
 
 
-def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True,  # noqa: A002
-               safe_mode: bool = True) -> Any:
+def load_model(
+    filepath: Any,
+    custom_objects: dict | None = None,
+    compile: bool = True,  # noqa: A002
+    safe_mode: bool = True,
+) -> Any:
     """Load a ``.keras`` file (written by kshim or by real Keras 3).
 
     Args:
@@ -204,8 +233,9 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
     return model
 
 
-def save_weights(model: Any, filepath: Any, overwrite: bool = True, max_shard_size: Any = None,
-                 _attrs: dict | None = None) -> None:
+def save_weights(
+    model: Any, filepath: Any, overwrite: bool = True, max_shard_size: Any = None, _attrs: dict | None = None
+) -> None:
     """Write all weights (and optimizer state) to a ``.weights.h5`` file.
 
     ``max_shard_size`` (Keras' sharded weights) is not supported: kshim writes one file and refuses a
@@ -232,10 +262,12 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True, max_shard_si
 
     def write(tmp):
         import h5py
+
         with h5py.File(tmp, "w") as h5:
             save_to_h5(model, h5)
             for k, v in (_attrs or {}).items():
                 h5.attrs[k] = json.dumps(v)
+
     atomic_write(path, write)
 
 
@@ -243,6 +275,7 @@ def read_weights_attr(filepath: Any, name: str) -> Any:
     """A JSON attribute written by ``save_weights(..., _attrs=...)``, or None (also for a file
     that cannot be read)."""
     import h5py
+
     try:
         with h5py.File(os.fspath(filepath), "r") as h5:
             raw = h5.attrs.get(name)

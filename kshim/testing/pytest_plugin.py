@@ -22,6 +22,7 @@ name so that a ``conftest.py`` saying ``pytest_plugins = ["kshim.testing.pytest_
 under ``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1``) finds it registered already instead of registering it twice,
 which pytest refuses.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,18 +44,32 @@ _MARKERS = (
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("kshim", "kshim backends")
-    group.addoption("--backend", action="store", default=None, metavar="NAMES",
-                    help="kshim backend(s) to test: numpy, jax, torch, all, or a comma list such as numpy,jax "
-                         "(default: $KSHIM_TEST_BACKEND, else all)")
-    group.addoption("--backend-all-tests", action="store_true", default=None,
-                    help="also run tests that do not take the 'backend' fixture once per selected backend, "
-                         "with that backend active (ini option: kshim_parametrize_all)")
-    parser.addini("kshim_parametrize_all", type="bool", default=False,
-                  help="kshim: run every test once per selected backend (as --backend-all-tests)")
+    group.addoption(
+        "--backend",
+        action="store",
+        default=None,
+        metavar="NAMES",
+        help="kshim backend(s) to test: numpy, jax, torch, all, or a comma list such as numpy,jax "
+        "(default: $KSHIM_TEST_BACKEND, else all)",
+    )
+    group.addoption(
+        "--backend-all-tests",
+        action="store_true",
+        default=None,
+        help="also run tests that do not take the 'backend' fixture once per selected backend, "
+        "with that backend active (ini option: kshim_parametrize_all)",
+    )
+    parser.addini(
+        "kshim_parametrize_all",
+        type="bool",
+        default=False,
+        help="kshim: run every test once per selected backend (as --backend-all-tests)",
+    )
 
 
 def _known_backends() -> list[str]:
-    from kshim import backends as reg   # the registry only: imports no array library
+    from kshim import backends as reg  # the registry only: imports no array library
+
     return list(dict.fromkeys([*ALL, *reg.names()]))
 
 
@@ -73,7 +88,7 @@ def selected_backends(config: pytest.Config) -> list[str]:
     opt = config.getoption("--backend") or os.environ.get("KSHIM_TEST_BACKEND") or "all"
     names: list[str] = []
     for n in (s.strip() for s in opt.split(",")):
-        for name in (ALL if n == "all" else (n,) if n else ()):
+        for name in ALL if n == "all" else (n,) if n else ():
             if name not in names:
                 names.append(name)
     known = _known_backends()
@@ -96,8 +111,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # Full-precision matmuls everywhere while checking equivalence -- only when torch is selected
     # and installed (importing torch otherwise would cost seconds and break `--backend numpy,jax`).
     import importlib.util
+
     if "torch" in selected_backends(config) and importlib.util.find_spec("torch") is not None:
         import torch
+
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
 
@@ -134,7 +151,7 @@ def _is_ours(metafunc: pytest.Metafunc, argname: str) -> bool:
     """Whether ``argname`` resolves to this plugin's fixture (a project's own ``backend`` fixture wins
     and is left alone)."""
     arg2defs = getattr(metafunc, "_arg2fixturedefs", None)
-    if arg2defs is None:   # a pytest without this (private) mapping: assume no project overrides it
+    if arg2defs is None:  # a pytest without this (private) mapping: assume no project overrides it
         return True
     defs = arg2defs.get(argname)
     if not defs:
@@ -153,8 +170,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     chosen = selected_backends(metafunc.config)
     allowed, skips = backend_marks(metafunc.definition)
-    params = [pytest.param(n, id=n, marks=[pytest.mark.skip(reason=skips[n])] if n in skips else [])
-              for n in chosen if allowed is None or n in allowed]
+    params = [
+        pytest.param(n, id=n, marks=[pytest.mark.skip(reason=skips[n])] if n in skips else [])
+        for n in chosen
+        if allowed is None or n in allowed
+    ]
     if not params:
         why = f"runs only on {', '.join(sorted(allowed or ()))}; --backend selected {', '.join(chosen)}"
         params = [pytest.param(None, id="no-backend", marks=[pytest.mark.skip(reason=why)])]
@@ -199,6 +219,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("backends") is None and item.get_closest_marker("skip_backend") is None:
         return
     import kshim
+
     allowed, skips = backend_marks(item)
     name = kshim.backend.default_name()
     if allowed is not None and name not in allowed:
@@ -213,6 +234,10 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Result[None], None
     (kshim raises ``ImportError: kshim backend 'jax' needs the 'jax' package, which is not installed``)."""
     outcome = yield
     exc = outcome.excinfo
-    if exc is not None and issubclass(exc[0], ImportError) and "which is not installed" in str(exc[1]) \
-            and "kshim backend" in str(exc[1]):
+    if (
+        exc is not None
+        and issubclass(exc[0], ImportError)
+        and "which is not installed" in str(exc[1])
+        and "kshim backend" in str(exc[1])
+    ):
         outcome.force_exception(pytest.skip.Exception(str(exc[1]), _use_item_location=True))

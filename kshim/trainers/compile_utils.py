@@ -1,4 +1,5 @@
 """Resolving ``compile(loss=..., metrics=...)`` against the model's outputs."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,13 +20,15 @@ def match_outputs(spec: Any, output_names: list[str], what: str) -> list:
     if isinstance(spec, dict):
         unknown = [k for k in spec if k not in output_names]
         if unknown:
-            raise ValueError(f"compile({what}=...): keys {unknown} do not match the model's output names "
-                             f"{output_names}.")
+            raise ValueError(
+                f"compile({what}=...): keys {unknown} do not match the model's output names {output_names}."
+            )
         return [spec.get(name) for name in output_names]
     if isinstance(spec, (list, tuple)) and n > 1:
         if len(spec) != n:
-            raise ValueError(f"compile({what}=...): got {len(spec)} entries for a model with {n} outputs "
-                             f"{output_names}.")
+            raise ValueError(
+                f"compile({what}=...): got {len(spec)} entries for a model with {n} outputs {output_names}."
+            )
         return list(spec)
     if isinstance(spec, (list, tuple)) and n == 1 and what == "loss" and len(spec) == 1:
         return list(spec)
@@ -37,9 +40,11 @@ def _as_loss(identifier: Any) -> Any:
     / ``"ce"`` (any case) pick binary, sparse categorical or categorical crossentropy from the shapes of
     the first batch, as Keras' ``compile`` does (``losses.get`` refuses them, in Keras too)."""
     from .. import losses
+
     if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
         return _AutoCrossentropy(identifier)
     fn = losses.get(identifier)
+    assert fn is not None  # identifier is not None here (outputs without a loss are skipped before)
     if isinstance(fn, losses.Loss):
         return fn
     name = identifier if isinstance(identifier, str) else getattr(fn, "__name__", "loss")
@@ -50,6 +55,7 @@ def _crossentropy_for(y_true: Any, y_pred: Any) -> Any:
     """Keras' choice for ``loss="crossentropy"``: binary when ``y_pred`` has one unit, sparse
     categorical when the labels have a lower rank (or one column against several), else categorical."""
     from .. import losses
+
     ts, ps = ops.shape(y_true), ops.shape(y_pred)
     if ps[-1] == 1:
         return losses.binary_crossentropy
@@ -69,6 +75,7 @@ class _AutoCrossentropy:
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         if self._loss is None:
             from .. import losses
+
             self._loss = losses.LossFunctionWrapper(_crossentropy_for(y_true, y_pred), name=self.name)
         return self._loss(y_true, y_pred, sample_weight=sample_weight)
 
@@ -85,20 +92,24 @@ class CompileLoss:
         if loss_weights is None:
             self.weights = [1.0] * len(output_names)
         else:
-            self.weights = [1.0 if w is None else float(w) for w in match_outputs(loss_weights, output_names,
-                                                                                  "loss_weights")]
+            self.weights = [
+                1.0 if w is None else float(w) for w in match_outputs(loss_weights, output_names, "loss_weights")
+            ]
         self.spec = loss
 
     def __call__(self, y_true: list, y_pred: list, sample_weight: list) -> tuple[Any, list]:
-        total, parts = None, []
+        total = None
+        parts: list[Any] = []
         for fn, w, yt, yp, sw in zip(self.losses, self.weights, y_true, y_pred, sample_weight):
             if fn is None or yt is None:
                 parts.append(None)
                 continue
             value = fn(yt, yp, sample_weight=sw)
             if len(ops.shape(value)) != 0:
-                raise ValueError(f"The loss {getattr(fn, 'name', fn)!r} returned a tensor of shape "
-                                 f"{ops.shape(value)}; a loss must reduce to a scalar.")
+                raise ValueError(
+                    f"The loss {getattr(fn, 'name', fn)!r} returned a tensor of shape "
+                    f"{ops.shape(value)}; a loss must reduce to a scalar."
+                )
             parts.append(value)
             value = ops.multiply(value, w) if w != 1.0 else value
             total = value if total is None else ops.add(total, value)
@@ -108,20 +119,31 @@ class CompileLoss:
 def resolve_metric(identifier: Any, loss_fn: Any, y_true: Any, y_pred: Any) -> Any:
     """Turn a metric identifier into a Metric, resolving "accuracy"/"crossentropy" like Keras."""
     from .. import metrics
+
     if isinstance(identifier, str) and identifier in ("accuracy", "acc", "crossentropy", "ce"):
         loss_name = getattr(loss_fn, "name", None) or getattr(loss_fn, "__name__", "") or ""
         yt_shape, yp_shape = ops.shape(y_true), ops.shape(y_pred)
         is_binary = (yp_shape[-1] == 1 if yp_shape else True) or "binary" in loss_name
-        is_sparse = len(yt_shape) < len(yp_shape) or (yt_shape and yt_shape[-1] == 1 and yp_shape[-1] > 1) \
+        is_sparse = (
+            len(yt_shape) < len(yp_shape)
+            or (yt_shape and yt_shape[-1] == 1 and yp_shape[-1] > 1)
             or "sparse" in loss_name
+        )
         if identifier in ("accuracy", "acc"):
-            cls = metrics.BinaryAccuracy if is_binary else (
-                metrics.SparseCategoricalAccuracy if is_sparse else metrics.CategoricalAccuracy)
+            cls = (
+                metrics.BinaryAccuracy
+                if is_binary
+                else (metrics.SparseCategoricalAccuracy if is_sparse else metrics.CategoricalAccuracy)
+            )
         else:
-            cls = metrics.BinaryCrossentropy if is_binary else (
-                metrics.SparseCategoricalCrossentropy if is_sparse else metrics.CategoricalCrossentropy)
+            cls = (
+                metrics.BinaryCrossentropy
+                if is_binary
+                else (metrics.SparseCategoricalCrossentropy if is_sparse else metrics.CategoricalCrossentropy)
+            )
         return cls(name=identifier)
     m = metrics.get(identifier)
+    assert m is not None  # identifier is not None here (metrics.get(None) is the only None)
     if isinstance(m, metrics.Metric):
         if isinstance(identifier, str):
             m.name = identifier

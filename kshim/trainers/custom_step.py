@@ -15,6 +15,7 @@ where the backend jits user steps (``jit_user_steps``: JAX), eager elsewhere, wr
 When the step may create variables on first use (a GAN's second optimizer, metrics not built
 yet), its first call runs eagerly so they exist before a step is traced.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -48,18 +49,25 @@ def uses_builtin_steps(model: Any, base: type) -> bool:
 
 def takes_state(method: Any) -> bool:
     """Whether a bound step method has the stateless form ``(state, data)``."""
-    params = [p for p in inspect.signature(method).parameters.values()
-              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    params = [
+        p
+        for p in inspect.signature(method).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     return len(params) >= 2
 
 
 def _extra_optimizers(model: Any) -> list:
     """Optimizers held as model attributes besides ``model.optimizer`` (GAN-style ``compile``)."""
     main = getattr(model, "optimizer", None)
-    out = []
+    out: list[Any] = []
     for value in list(vars(model).values()):
-        if value is not main and hasattr(value, "stateless_apply") and hasattr(value, "variables") \
-                and not any(value is o for o in out):
+        if (
+            value is not main
+            and hasattr(value, "stateless_apply")
+            and hasattr(value, "variables")
+            and not any(value is o for o in out)
+        ):
             out.append(value)
     return out
 
@@ -89,8 +97,11 @@ class CustomStep:
         compiled metrics not built yet): then its first call runs eagerly, before any trace."""
         m = self.model
         cm = m._engine.compile_metrics
-        return bool(_extra_optimizers(m)) or (cm is not None and not cm.built) or \
-            (m.optimizer is not None and not getattr(m.optimizer, "built", True))
+        return (
+            bool(_extra_optimizers(m))
+            or (cm is not None and not cm.built)
+            or (m.optimizer is not None and not getattr(m.optimizer, "built", True))
+        )
 
     def _keras_state(self, values: list) -> tuple:
         tv, ntv, ov, mv, _ = values
@@ -104,8 +115,10 @@ class CustomStep:
             return new
         state = tuple(state)
         if len(state) != len(slots):
-            raise ValueError(f"A stateless {self.kind}_step must return (logs, state) with a state of "
-                             f"{len(slots)} lists, as it received; got {len(state)}.")
+            raise ValueError(
+                f"A stateless {self.kind}_step must return (logs, state) with a state of "
+                f"{len(slots)} lists, as it received; got {len(state)}."
+            )
         for slot, vals in zip(slots, state):
             new[slot] = list(vals)
         return new
@@ -116,14 +129,15 @@ class CustomStep:
             with StatelessScope(mapping) as scope:
                 if self.stateless:
                     out, state = self.method(self._keras_state(values), data)
-                    recorded = [[scope.update_for(v, val) for v, val in zip(vs, vals)]
-                                for vs, vals in zip(groups, values)]
+                    recorded = [
+                        [scope.update_for(v, val) for v, val in zip(vs, vals)] for vs, vals in zip(groups, values)
+                    ]
                     new = self._from_keras_state(recorded, state)
                 else:
                     out = self.method(data)
-                    new = [[scope.update_for(v, val) for v, val in zip(vs, vals)]
-                           for vs, vals in zip(groups, values)]
+                    new = [[scope.update_for(v, val) for v, val in zip(vs, vals)] for vs, vals in zip(groups, values)]
             return new, out
+
         return pure
 
     # ---- running --------------------------------------------------------------------------------

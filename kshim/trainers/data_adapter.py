@@ -1,4 +1,5 @@
 """Turning ``fit``/``evaluate``/``predict`` inputs into per-epoch batch iterators."""
+
 from __future__ import annotations
 
 import math
@@ -15,6 +16,7 @@ from ..random import host
 
 def _to_host(x: Any) -> Any:
     """Array leaves -> NumPy (float64 -> floatx, as Keras' adapters do)."""
+
     def conv(a):
         if a is None:
             return None
@@ -29,11 +31,15 @@ def _to_host(x: Any) -> Any:
             a = a.astype(config.floatx())
         if a.dtype == object:
             if not all(isinstance(v, (str, bytes)) for v in a.reshape(-1)):
-                raise TypeError("Input data contains Python objects; pass numeric arrays (or strings, for a "
-                                "model whose Input has dtype='string').")
-            a = np.array([v.decode("utf-8") if isinstance(v, bytes) else v for v in a.reshape(-1)],
-                         dtype=str).reshape(a.shape)
+                raise TypeError(
+                    "Input data contains Python objects; pass numeric arrays (or strings, for a "
+                    "model whose Input has dtype='string')."
+                )
+            a = np.array([v.decode("utf-8") if isinstance(v, bytes) else v for v in a.reshape(-1)], dtype=str).reshape(
+                a.shape
+            )
         return a
+
     return optree.tree_map(conv, x, none_is_leaf=False, namespace="kshim")
 
 
@@ -53,7 +59,7 @@ def unpack(data: Any) -> tuple:
 
 
 def _num_samples(*structs: Any) -> int:
-    sizes = {}
+    sizes: dict[str, set[int]] = {}
     for name, s in zip(("x", "y", "sample_weight"), structs):
         for leaf in optree.tree_leaves(s, namespace="kshim"):
             sizes.setdefault(name, set()).add(int(np.shape(leaf)[0]) if np.ndim(leaf) else -1)
@@ -62,8 +68,10 @@ def _num_samples(*structs: Any) -> int:
         raise ValueError("Input arrays must have a leading batch dimension (got a scalar).")
     if len(flat) > 1:
         desc = ", ".join(f"{k} sizes: {sorted(v)}" for k, v in sizes.items())
-        raise ValueError(f"Data cardinality is ambiguous: all inputs must have the same number of samples "
-                         f"({desc}). Make sure x, y and sample_weight have the same first dimension.")
+        raise ValueError(
+            f"Data cardinality is ambiguous: all inputs must have the same number of samples "
+            f"({desc}). Make sure x, y and sample_weight have the same first dimension."
+        )
     if not flat:
         raise ValueError("No data given: pass x (and y) arrays, a generator or a PyDataset.")
     return flat.pop()
@@ -105,14 +113,22 @@ def train_validation_split(x: Any, y: Any, sw: Any, split: float) -> tuple:
 class DataHandler:
     """Iterates batches ``(x, y, sample_weight)`` epoch by epoch for any supported input type."""
 
-    def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: int | None = None,
-                 steps_per_epoch: int | None = None, shuffle: Any = False, class_weight: dict | None = None):
+    def __init__(
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        batch_size: int | None = None,
+        steps_per_epoch: int | None = None,
+        shuffle: Any = False,
+        class_weight: dict | None = None,
+    ):
         if batch_size is not None:
             batch_size = positive_int(batch_size, "batch_size")
         if steps_per_epoch is not None:
             steps_per_epoch = positive_int(steps_per_epoch, "steps_per_epoch")
         self.steps_per_epoch = steps_per_epoch
-        self._iterator = None
+        self._iterator: Any = None
         self.kind = self._kind(x)
         if self.kind == "arrays":
             if batch_size is None:
@@ -126,12 +142,14 @@ class DataHandler:
                 self.sw = cw if self.sw is None else self.sw * cw
             self.x, self.y, self.sw = _host_views(self.x), _host_views(self.y), _host_views(self.sw)
             self.batch_size = int(batch_size)
-            self.num_batches = max(1, math.ceil(self.n / self.batch_size))
+            self.num_batches: int | None = max(1, math.ceil(self.n / self.batch_size))  # None: unknown length
             self.shuffle = shuffle
         else:
             if y is not None or sample_weight is not None:
-                raise ValueError(f"When x is a {self.kind}, y and sample_weight must come from it (got y or "
-                                 f"sample_weight arguments).")
+                raise ValueError(
+                    f"When x is a {self.kind}, y and sample_weight must come from it (got y or "
+                    f"sample_weight arguments)."
+                )
             self.x = x
             self.class_weight = class_weight
             self.num_batches = len(x) if self.kind in ("pydataset", "dataloader") else None
@@ -141,13 +159,15 @@ class DataHandler:
     @staticmethod
     def _kind(x: Any) -> str:
         from ..utils.py_dataset import PyDataset
+
         if isinstance(x, PyDataset):
             return "pydataset"
         mod = type(x).__module__ or ""
         if mod.startswith("torch.utils.data"):
             return "dataloader"
-        if hasattr(x, "__next__") or (hasattr(x, "__iter__") and not isinstance(x, (list, tuple, dict, np.ndarray))
-                                      and not hasattr(x, "shape")):
+        if hasattr(x, "__next__") or (
+            hasattr(x, "__iter__") and not isinstance(x, (list, tuple, dict, np.ndarray)) and not hasattr(x, "shape")
+        ):
             return "generator"
         return "arrays"
 
@@ -166,6 +186,7 @@ class DataHandler:
         return self._other_batches(start)
 
     def _array_batches(self, order: Any, start: int) -> Iterator[tuple]:
+        assert self.num_batches is not None  # arrays always have a known length
         for step in range(start, self.num_batches):
             lo = (step * self.batch_size) % self.n if self.steps_per_epoch else step * self.batch_size
             idx = slice(lo, min(lo + self.batch_size, self.n))
@@ -180,6 +201,7 @@ class DataHandler:
 
     def _source_batches(self) -> Iterator[tuple]:
         if self.kind == "pydataset":
+            assert self.num_batches is not None  # a PyDataset has a length
             for step in range(self.num_batches):
                 yield step, self._std(self.x[step % len(self.x)])
             self.x.on_epoch_end()

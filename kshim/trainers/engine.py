@@ -19,6 +19,7 @@ distribution runtime (``kshim.distribution.runtime``) takes over a batch when a 
 set, using the same engine members. This engine is also the seam for custom-step work: a model's
 own step is one of its per-mode entries (``custom_steps``).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -45,8 +46,9 @@ def _is_text(a: Any) -> bool:
 
 
 def _to_tensors(struct: Any) -> Any:
-    return optree.tree_map(lambda a: a if _is_text(a) else ops.convert_to_tensor(a), struct, none_is_leaf=False,
-                           namespace="kshim")
+    return optree.tree_map(
+        lambda a: a if _is_text(a) else ops.convert_to_tensor(a), struct, none_is_leaf=False, namespace="kshim"
+    )
 
 
 def _host_or_tensor(a: Any) -> Any:
@@ -64,6 +66,7 @@ def _step_inputs(struct: Any, jitted: bool) -> Any:
 
 def _trainer_base() -> type:
     from .trainer import Trainer  # the mixin whose step hooks are the built-in ones
+
     return Trainer
 
 
@@ -79,8 +82,14 @@ class TrainingEngine:
             (then no loss trackers are created).
     """
 
-    def __init__(self, model: Any, loss: CompileLoss | None = None, metrics: CompileMetrics | None = None,
-                 optimizer: Any = None, options: CompileOptions | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        loss: CompileLoss | None = None,
+        metrics: CompileMetrics | None = None,
+        optimizer: Any = None,
+        options: CompileOptions | None = None,
+    ) -> None:
         self.model = model
         self.compile_loss = loss
         self.compile_metrics = metrics
@@ -90,14 +99,15 @@ class TrainingEngine:
         self.output_loss_trackers: list = []
         if options is not None:
             from .. import metrics as metrics_mod
+
             names = model._output_names()
             self.loss_tracker = metrics_mod.Mean(name="loss")
             if len(names) > 1:
                 self.output_loss_trackers = [metrics_mod.Mean(name=f"{n}_loss") for n in names]
-        self.fns: dict[tuple, Any] = {}            # compiled step functions, by (kind, backend, jit[, plan])
-        self.state_cache: tuple | None = None       # the variable lists of the current loop call
+        self.fns: dict[tuple, Any] = {}  # compiled step functions, by (kind, backend, jit[, plan])
+        self.state_cache: tuple | None = None  # the variable lists of the current loop call
         self.custom_steps: dict[str, CustomStep] = {}
-        self.builtin_steps: bool | None = None      # whether the model runs the built-in steps (per loop call)
+        self.builtin_steps: bool | None = None  # whether the model runs the built-in steps (per loop call)
         self.layers_support_jit: bool | None = None
         self.last_logs: Any = None  # what a model's own step returned last (None: built-in steps)
 
@@ -112,8 +122,7 @@ class TrainingEngine:
             # Keras: a layer with ``supports_jit = False`` (the string preprocessing layers) turns "auto" off
             layers_ok = self.layers_support_jit
             if layers_ok is None:  # walked once per compile
-                layers_ok = self.layers_support_jit = all(getattr(l, "supports_jit", True)
-                                                          for l in m._flatten_layers())
+                layers_ok = self.layers_support_jit = all(getattr(l, "supports_jit", True) for l in m._flatten_layers())
             return b.supports_jit and layers_ok
         return bool(m.jit_compile)
 
@@ -126,8 +135,12 @@ class TrainingEngine:
             m = self.model
             opt = self.optimizer
             ov = list(opt.variables) if opt is not None and getattr(opt, "built", False) else []
-            c = self.state_cache = (m.trainable_variables, m.non_trainable_variables, ov,
-                                    m.metrics_variables if m.compiled else [])
+            c = self.state_cache = (
+                m.trainable_variables,
+                m.non_trainable_variables,
+                ov,
+                m.metrics_variables if m.compiled else [],
+            )
         return c
 
     def invalidate_state(self) -> None:
@@ -164,7 +177,7 @@ class TrainingEngine:
                 y_pred = m(_to_tensors(x), training=False)
         if opt_pending:
             self.optimizer.build(m.trainable_variables)
-        if metrics_pending:
+        if metrics_pending and cm is not None:  # (metrics_pending implies cm is not None)
             steps = StepFunctions(self)
             yt, yp, _ = steps._outputs(y_pred, _to_tensors(y), None)
             cm.build(yt, yp, self.compile_loss.losses if self.compile_loss else [None] * len(yp))
@@ -180,7 +193,7 @@ class TrainingEngine:
         """The (compiled) pure step for ``kind`` (``"train"``, ``"test"``, ``"predict"``), cached."""
         m = self.model
         dplan = dist_runtime.plan(m)  # kshim.distribution: the sharded jit (jax), eager steps (torch)
-        key = (kind, current().name, self.use_jit())
+        key: tuple = (kind, current().name, self.use_jit())
         if dplan is not None:
             key += (id(dplan),)
         fn = self.fns.get(key)  # read after `plan`, which empties the cache when it makes a new plan

@@ -1,4 +1,5 @@
 """The epoch/batch loops of ``fit``, ``evaluate`` and ``predict`` (callbacks, validation, logs)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,6 +23,7 @@ def _verbose(verbose: Any) -> int:
 
 def _wants_batch_logs(cbks: Any, hook: str) -> bool:
     from ..callbacks import Callback, History, ProgbarLogger
+
     for cb in cbks.callbacks:
         if isinstance(cb, History):
             continue
@@ -39,12 +41,14 @@ def _wants_batch_logs(cbks: Any, hook: str) -> bool:
 def _callbacks(model: Any, callbacks: Any, verbose: int, epochs: int, steps: Any) -> Any:
     from ..callbacks import CallbackList
     from ..distribution import runtime as dist_runtime
+
     if not dist_runtime.is_chief():  # kshim.distribution hook: only process 0 prints and writes checkpoints
         verbose, callbacks = 0, dist_runtime.chief_only(callbacks)
     if isinstance(callbacks, CallbackList):
         return callbacks
-    return CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model, verbose=verbose,
-                        epochs=epochs, steps=steps)
+    return CallbackList(
+        callbacks, add_history=True, add_progbar=verbose != 0, model=model, verbose=verbose, epochs=epochs, steps=steps
+    )
 
 
 def run_fit(model: Any, o: FitOptions) -> Any:
@@ -61,8 +65,11 @@ def run_fit(model: Any, o: FitOptions) -> Any:
     handler = DataHandler(x, y, sample_weight, batch_size, steps_per_epoch, o.shuffle, o.class_weight)
     val_handler = None
     if validation_data is not None:
-        vx, vy, vsw = unpack(tuple(validation_data)) if isinstance(validation_data, (tuple, list)) \
+        vx, vy, vsw = (
+            unpack(tuple(validation_data))
+            if isinstance(validation_data, (tuple, list))
             else (validation_data, None, None)
+        )
         val_handler = DataHandler(vx, vy, vsw, o.validation_batch_size or batch_size, o.validation_steps)
     steps = handler.num_batches
     if steps is not None and model.steps_per_execution > 1:
@@ -83,8 +90,7 @@ def run_fit(model: Any, o: FitOptions) -> Any:
             # Same shuffle order as the interrupted epoch, then the generator as it was at the backup.
             host.set_state(resume["rng_epoch_begin"])
         cbks.on_epoch_begin(epoch)
-        batches = handler.epoch(epoch, start=resume["step"] if resume is not None and resume["epoch"] == epoch
-                                else 0)
+        batches = handler.epoch(epoch, start=resume["step"] if resume is not None and resume["epoch"] == epoch else 0)
         if resume is not None and resume["epoch"] == epoch:
             start, pending_metrics = resume["step"], resume.get("metrics")
             if resume.get("rng_now") is not None:
@@ -139,6 +145,7 @@ def _apply_config_caps(epochs: int, steps_per_epoch: Any) -> tuple:
     import warnings
 
     from .. import _config as config
+
     max_epochs, max_steps = config.max_epochs(), config.max_steps_per_epoch()
     if max_epochs and max_epochs < epochs:
         warnings.warn(f"Limiting epochs to {max_epochs}", stacklevel=3)
@@ -200,11 +207,15 @@ def run_predict(model: Any, o: PredictOptions) -> Any:
     for step, (bx, _, _) in handler.epoch(0):
         model._engine.build_for(bx, None)
         cbks.on_predict_batch_begin(step)
-        y = model._engine.predict_batch(bx)     # backend tensors (as Keras hands to callbacks); not synced here,
-        outs.append(y)                   # so an async backend (jax) computes while the next batch is sent
+        y = model._engine.predict_batch(bx)  # backend tensors (as Keras hands to callbacks); not synced here,
+        outs.append(y)  # so an async backend (jax) computes while the next batch is sent
         cbks.on_predict_batch_end(step, {"outputs": y})
     cbks.on_predict_end()
     if not outs:
         raise ValueError("The prediction data produced no batches.")
-    return optree.tree_map(lambda *parts: np.concatenate([ops.convert_to_numpy(p) for p in parts], axis=0),
-                           outs[0], *outs[1:], namespace="kshim")
+    return optree.tree_map(
+        lambda *parts: np.concatenate([ops.convert_to_numpy(p) for p in parts], axis=0),
+        outs[0],
+        *outs[1:],
+        namespace="kshim",
+    )

@@ -24,6 +24,7 @@ It is stateful like a tape (variables other than the differentiated ones that ``
 BatchNormalization statistics, metrics, seed states -- are updated when it returns) yet pure
 underneath, so the step still jits on JAX.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -59,7 +60,8 @@ def value_and_grad(fn: Callable[[], Any], variables: Sequence[Any], has_aux: boo
         return loss, (aux, [scope.updates[id(v)] for v in assigned])
 
     (loss, (aux, updates)), grads = current().value_and_grad(pure, argnums=0, has_aux=True)(
-        [v.value for v in variables])
+        [v.value for v in variables]
+    )
     for v, value in zip(assigned, updates):
         v.assign(ops.stop_gradient(value))
     return ((loss, aux) if has_aux else loss), list(grads)

@@ -4,6 +4,7 @@
 fields by name instead of a long positional list that repeats the signature. ``Trainer.compile``
 hands its :class:`CompileOptions` to the model's ``TrainingEngine`` (``engine.py``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,10 +36,16 @@ class CompileOptions:
 
     def config(self) -> dict:
         """The arguments ``get_compile_config`` serializes (all but ``auto_scale_loss``, as before)."""
-        return {"optimizer": self.optimizer, "loss": self.loss, "loss_weights": self.loss_weights,
-                "metrics": self.metrics, "weighted_metrics": self.weighted_metrics,
-                "run_eagerly": self.run_eagerly, "steps_per_execution": self.steps_per_execution,
-                "jit_compile": self.jit_compile}
+        return {
+            "optimizer": self.optimizer,
+            "loss": self.loss,
+            "loss_weights": self.loss_weights,
+            "metrics": self.metrics,
+            "weighted_metrics": self.weighted_metrics,
+            "run_eagerly": self.run_eagerly,
+            "steps_per_execution": self.steps_per_execution,
+            "jit_compile": self.jit_compile,
+        }
 
 
 @dataclass

@@ -4,6 +4,7 @@ Written once for every backend. ``state`` is ``(trainable, non_trainable, optimi
 lists of tensors in the order of the model's variable lists; the backend contributes only
 ``value_and_grad`` (NumPy tape, ``jax.value_and_grad``, ``torch.autograd``) and ``jit``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,9 +32,11 @@ def _check_targets(names: list[str], losses: list, y: Any, yt: list) -> None:
     missing = [n for n, fn, t in zip(names, losses, yt) if fn is not None and t is None]
     if missing:
         given = sorted(y) if isinstance(y, dict) else f"{len(y)} arrays" if isinstance(y, (list, tuple)) else "one"
-        raise ValueError(f"No target for output(s) {missing}, which have a loss. The model's outputs are "
-                         f"{names}; the targets given are {given}. Pass a target for each, or compile with "
-                         f"loss=None for those outputs (loss={{name: None}}).")
+        raise ValueError(
+            f"No target for output(s) {missing}, which have a loss. The model's outputs are "
+            f"{names}; the targets given are {given}. Pass a target for each, or compile with "
+            f"loss=None for those outputs (loss={{name: None}})."
+        )
 
 
 class StepFunctions:
@@ -53,8 +56,9 @@ class StepFunctions:
     def _outputs(self, y_pred: Any, y: Any, sw: Any) -> tuple[list, list, list]:
         return align_outputs(self.model._output_names(), y_pred, y, sw)
 
-    def _metrics_update(self, metric_values: list, loss: Any, parts: list, yt: list, yp: list, sws: list,
-                        batch_size: int) -> list:
+    def _metrics_update(
+        self, metric_values: list, loss: Any, parts: list, yt: list, yp: list, sws: list, batch_size: int
+    ) -> list:
         e = self.engine
         mvars = e.state_lists()[3]
         with StatelessScope(list(zip(mvars, metric_values))) as scope:
@@ -79,14 +83,17 @@ class StepFunctions:
             else:
                 total = ops.add(total, ops.cast(l, ops.dtype(total)))
         if total is None:
-            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`, or add losses "
-                             "in the model with `add_loss()`.")
+            raise ValueError(
+                "No loss to compute. Provide a `loss` argument in `compile()`, or add losses "
+                "in the model with `add_loss()`."
+            )
         return total, parts, yt, yp, sws
 
     def _scaled(self, loss: Any, opt_values: Any) -> Any:
         """``optimizer.scale_loss(loss)`` (Keras' train step differentiates the scaled loss and
         ``apply`` unscales the gradients), reading the optimizer's state from this step's values."""
         from ..optimizers.base import Optimizer
+
         opt = self.engine.optimizer
         if type(opt).scale_loss is Optimizer.scale_loss and getattr(opt, "loss_scale_factor", None) is None:
             return loss  # nothing to scale: keep the common step free of it
@@ -108,7 +115,8 @@ class StepFunctions:
             return self._scaled(total, opt_values), (total, new_ntv, parts, yt, yp, sws)
 
         (_, (loss, new_ntv, parts, yt, yp, sws)), grads = b.value_and_grad(loss_fn, argnums=0, has_aux=True)(
-            list(trainable), list(non_trainable))
+            list(trainable), list(non_trainable)
+        )
         if self.sync is not None:  # kshim.distribution hook: gradients and BN statistics averaged over ranks
             grads, new_ntv = self.sync.gradients(list(grads)), self.sync.non_trainable(list(new_ntv))
         new_tv, new_opt = e.optimizer.stateless_apply(list(opt_values), list(grads), list(trainable))
@@ -124,8 +132,9 @@ class StepFunctions:
         trainable, non_trainable, metric_values = state
         x, y, sw = data
         tvars, ntvars = self.engine.state_lists()[:2]
-        y_pred, _, losses = m._stateless_call(tvars, ntvars, list(trainable), list(non_trainable), (x,),
-                                              {"training": False}, True)
+        y_pred, _, losses = m._stateless_call(
+            tvars, ntvars, list(trainable), list(non_trainable), (x,), {"training": False}, True
+        )
         loss, parts, yt, yp, sws = self._loss(y, y_pred, sw, losses)
         batch_size = ops.shape(_flat(x)[0])[0]
         new_metrics = self._metrics_update(list(metric_values), loss, parts, yt, yp, sws, batch_size)
@@ -136,6 +145,7 @@ class StepFunctions:
     def predict_step(self, state: tuple, x: Any) -> Any:
         trainable, non_trainable = state
         tvars, ntvars = self.engine.state_lists()[:2]
-        y_pred, _ = self.model._stateless_call(tvars, ntvars, list(trainable), list(non_trainable), (x,),
-                                               {"training": False}, False)
+        y_pred, _ = self.model._stateless_call(
+            tvars, ntvars, list(trainable), list(non_trainable), (x,), {"training": False}, False
+        )
         return y_pred

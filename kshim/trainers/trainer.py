@@ -3,9 +3,10 @@
 The Keras surface only: the compile state, the compiled-step cache and the batch runners belong to
 the model's :class:`~kshim.trainers.engine.TrainingEngine` (``model._engine``; see ``engine.py``).
 """
+
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import optree
 
@@ -22,6 +23,17 @@ class Trainer:
     """Training features of ``Model``; one pure step for all backends (see ``step.py``), run by the
     model's ``TrainingEngine``."""
 
+    if TYPE_CHECKING:  # provided by Layer / Model, which Trainer is mixed into; for the type checker only
+        name: str
+        _outputs_struct: Any
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+        def _flatten_layers(self, *args: Any, **kwargs: Any) -> Any: ...
+        @property
+        def trainable_variables(self) -> list: ...
+        @property
+        def losses(self) -> list: ...
+
     def __init__(self) -> None:
         self._engine = TrainingEngine(self)  # replaced by each compile()
         self.compiled = False
@@ -32,17 +44,36 @@ class Trainer:
         self.steps_per_execution = 1
 
     # ---- compile -------------------------------------------------------------------------
-    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None, metrics: Any = None,
-                weighted_metrics: Any = None, run_eagerly: bool = False, steps_per_execution: int = 1,
-                jit_compile: Any = "auto", auto_scale_loss: bool = True) -> None:
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        loss_weights: Any = None,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: Any = "auto",
+        auto_scale_loss: bool = True,
+    ) -> None:
         """Configure the model for training (Keras 3 arguments).
 
         kshim builds a new ``TrainingEngine`` (``model._engine``) holding the compiled loss,
         metrics and optimizer; the model keeps the public attributes and delegates to it.
         """
         from .. import optimizers
-        options = CompileOptions(optimizer, loss, loss_weights, metrics, weighted_metrics, run_eagerly,
-                                 steps_per_execution, jit_compile, auto_scale_loss)
+
+        options = CompileOptions(
+            optimizer,
+            loss,
+            loss_weights,
+            metrics,
+            weighted_metrics,
+            run_eagerly,
+            steps_per_execution,
+            jit_compile,
+            auto_scale_loss,
+        )
         opt = optimizers.get(optimizer)
         names = self._output_names()
         compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
@@ -78,6 +109,7 @@ class Trainer:
     def _assert_compiled(self, what: str) -> None:
         if not self.compiled:
             from .._errors import NotCompiledError  # ValueError as in Keras, and RuntimeError as before
+
             raise NotCompiledError(f"You must call compile() on model {self.name!r} before calling {what}().")
 
     # ---- forwarding to the engine (names compat/ and tests reach into) ----------------------
@@ -191,6 +223,7 @@ class Trainer:
     def _compute_loss_compat(self, x: Any, y: Any, y_pred: Any, sw: Any, training: bool) -> Any:
         """``compute_loss``, also for overrides written before Keras 3.3 added ``training``."""
         import inspect
+
         if "training" in inspect.signature(self.compute_loss).parameters:
             return self.compute_loss(x, y, y_pred, sw, training=training)
         return self.compute_loss(x, y, y_pred, sw)
@@ -232,36 +265,93 @@ class Trainer:
         return dict(sorted((k, _to_float(v)) for k, v in self._metrics_results().items()))
 
     # ---- public loop API --------------------------------------------------------------------
-    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1, verbose: Any = "auto",
-            callbacks: Any = None, validation_split: float = 0.0, validation_data: Any = None, shuffle: Any = True,
-            class_weight: dict | None = None, sample_weight: Any = None, initial_epoch: int = 0,
-            steps_per_epoch: int | None = None, validation_steps: int | None = None,
-            validation_batch_size: int | None = None, validation_freq: int = 1) -> Any:
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: Any = "auto",
+        callbacks: Any = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: Any = True,
+        class_weight: dict | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
+    ) -> Any:
         """Train for ``epochs`` epochs; returns the ``History`` callback."""
         from .fit_loop import run_fit
-        self._engine.invalidate_state()
-        return run_fit(self, FitOptions(x, y, batch_size, epochs, verbose, callbacks, validation_split,
-                                        validation_data, shuffle, class_weight, sample_weight, initial_epoch,
-                                        steps_per_epoch, validation_steps, validation_batch_size, validation_freq))
 
-    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: Any = "auto",
-                 sample_weight: Any = None, steps: int | None = None, callbacks: Any = None,
-                 return_dict: bool = False, **kwargs: Any) -> Any:
+        self._engine.invalidate_state()
+        return run_fit(
+            self,
+            FitOptions(
+                x,
+                y,
+                batch_size,
+                epochs,
+                verbose,
+                callbacks,
+                validation_split,
+                validation_data,
+                shuffle,
+                class_weight,
+                sample_weight,
+                initial_epoch,
+                steps_per_epoch,
+                validation_steps,
+                validation_batch_size,
+                validation_freq,
+            ),
+        )
+
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: Any = None,
+        return_dict: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         """Loss and metrics on the given data."""
         from .fit_loop import run_evaluate
-        self._engine.invalidate_state()
-        return run_evaluate(self, EvaluateOptions(x, y, batch_size, verbose, sample_weight, steps, callbacks,
-                                                  return_dict))
 
-    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
-                callbacks: Any = None) -> Any:
+        self._engine.invalidate_state()
+        return run_evaluate(
+            self, EvaluateOptions(x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict)
+        )
+
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        steps: int | None = None,
+        callbacks: Any = None,
+    ) -> Any:
         """Model outputs for ``x`` as NumPy arrays."""
         from .fit_loop import run_predict
+
         self._engine.invalidate_state()
         return run_predict(self, PredictOptions(x, batch_size, verbose, steps, callbacks))
 
-    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict | None = None,
-                       return_dict: bool = False) -> Any:
+    def train_on_batch(
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        class_weight: dict | None = None,
+        return_dict: bool = False,
+    ) -> Any:
         """One gradient step; returns the loss (computed before the update) and metrics."""
         self._assert_compiled("train_on_batch")
         self._engine.invalidate_state()
@@ -293,8 +383,9 @@ class Trainer:
         out = self._engine.predict_batch(h.x)
         return optree.tree_map(ops.convert_to_numpy, out, namespace="kshim")
 
-    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
-                     training: bool = True) -> Any:
+    def compute_loss(
+        self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None, training: bool = True
+    ) -> Any:
         """The total loss of a batch: the compiled loss plus the losses the layers added
         (``add_loss``, regularizers). Also updates the per-output loss trackers.
 
@@ -314,10 +405,12 @@ class Trainer:
         if not self.compiled or options is None:
             return None
         from .._serialization import serialize_compile_config
+
         return serialize_compile_config(options.config())
 
     def compile_from_config(self, config: dict) -> None:
         from .._serialization import deserialize_compile_config
+
         self.compile(**deserialize_compile_config(config))
 
 

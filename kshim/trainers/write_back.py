@@ -4,6 +4,7 @@ Every step result (built-in steps, a model's own step, the distribution runtime'
 weight broadcast) is written with :func:`write_values`, so what assigning a variable's value means
 on a backend (e.g. keeping a torch parameter's identity) is decided in one place.
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterable

@@ -2,6 +2,7 @@
 (``get_file``, image files, ``*_dataset_from_directory``, ``timeseries_dataset_from_array``,
 ``split_dataset``) that return :class:`~kshim.utils.array_dataset.ArrayDataset` objects ``fit`` takes.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,8 +32,10 @@ def unpack_x_y_sample_weight(data: Any) -> tuple:
         return (data, None, None)
     if len(data) <= 3:
         return tuple(data) + (None,) * (3 - len(data))
-    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
-                     f"found a tuple of {len(data)} elements: {data}")
+    raise ValueError(
+        f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
+        f"found a tuple of {len(data)} elements: {data}"
+    )
 
 
 def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
@@ -66,11 +69,12 @@ def set_random_seed(seed: int) -> None:
     import random as _random
 
     from ..random import _GLOBAL, host
+
     if not isinstance(seed, (int, np.integer)):
         raise ValueError(f"set_random_seed expects an int, got {seed!r}.")
     host.set_seed(int(seed))
     _random.seed(int(seed))
-    np.random.seed(int(seed) % (2 ** 32))
+    np.random.seed(int(seed) % (2**32))
     _GLOBAL.clear()
 
 
@@ -129,23 +133,38 @@ from ..backend import clear_session  # noqa: E402,F401  (keras.utils.clear_sessi
 _LAZY = {
     "Progbar": ".progbar",
     "pad_sequences": "..preprocessing.sequence",
-    "register_keras_serializable": "..saving.registry", "custom_object_scope": "..saving.registry",
-    "CustomObjectScope": "..saving.registry", "get_custom_objects": "..saving.registry",
-    "get_registered_name": "..saving.registry", "get_registered_object": "..saving.registry",
-    "serialize_keras_object": "..saving.serialization", "deserialize_keras_object": "..saving.serialization",
-    "is_keras_tensor": "..backend", "standardize_dtype": "..backend",
-    "enable_interactive_logging": "..config", "disable_interactive_logging": "..config",
+    "register_keras_serializable": "..saving.registry",
+    "custom_object_scope": "..saving.registry",
+    "CustomObjectScope": "..saving.registry",
+    "get_custom_objects": "..saving.registry",
+    "get_registered_name": "..saving.registry",
+    "get_registered_object": "..saving.registry",
+    "serialize_keras_object": "..saving.serialization",
+    "deserialize_keras_object": "..saving.serialization",
+    "is_keras_tensor": "..backend",
+    "standardize_dtype": "..backend",
+    "enable_interactive_logging": "..config",
+    "disable_interactive_logging": "..config",
     "is_interactive_logging_enabled": "..config",
     # data utilities (no TensorFlow; Pillow for images)
-    "get_file": ".file_utils", "get_source_inputs": ".source_inputs", "split_dataset": ".datasets_split",
-    "load_img": ".image_utils", "img_to_array": ".image_utils", "array_to_img": ".image_utils",
-    "save_img": ".image_utils", "image_dataset_from_directory": ".datasets_image",
-    "text_dataset_from_directory": ".datasets_text", "audio_dataset_from_directory": ".datasets_audio",
-    "timeseries_dataset_from_array": ".timeseries", "ArrayDataset": ".array_dataset",
+    "get_file": ".file_utils",
+    "get_source_inputs": ".source_inputs",
+    "split_dataset": ".datasets_split",
+    "load_img": ".image_utils",
+    "img_to_array": ".image_utils",
+    "array_to_img": ".image_utils",
+    "save_img": ".image_utils",
+    "image_dataset_from_directory": ".datasets_image",
+    "text_dataset_from_directory": ".datasets_text",
+    "audio_dataset_from_directory": ".datasets_audio",
+    "timeseries_dataset_from_array": ".timeseries",
+    "ArrayDataset": ".array_dataset",
     # model plots (pydot; graphviz for images)
-    "plot_model": ".plotting", "model_to_dot": ".plotting",
+    "plot_model": ".plotting",
+    "model_to_dot": ".plotting",
     # structured data and configs
-    "FeatureSpace": "..layers.preprocessing.feature_space", "Config": ".config_utils",
+    "FeatureSpace": "..layers.preprocessing.feature_space",
+    "Config": ".config_utils",
 }
 
 
@@ -155,9 +174,11 @@ _SUBMODULES = ("bounding_boxes", "legacy")
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:  # keras.utils.bounding_boxes
         import importlib
+
         return importlib.import_module(f".{name}", __name__)
     if name in _LAZY:
         import importlib
+
         value = getattr(importlib.import_module(_LAZY[name], __name__), name)
         globals()[name] = value
         return value

@@ -16,6 +16,7 @@ on a background thread while the current one is used. Functions given to :meth:`
 the NumPy backend (as :func:`kshim.layers.preprocessing.run_on_numpy` does), so preprocessing and
 augmentation layers work in the pipeline whatever backend the model trains on.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -74,6 +75,7 @@ def _to_numpy(value: Any) -> Any:
     if value is None or isinstance(value, (np.ndarray, np.generic, str, bytes, int, float, bool)):
         return value
     from .. import ops
+
     return np.asarray(ops.convert_to_numpy(value))
 
 
@@ -90,8 +92,9 @@ class ArrayDataset(PyDataset):
         file_paths: The files of a directory dataset, in the order of its first epoch (else ``None``).
     """
 
-    def __init__(self, parent: "ArrayDataset | None" = None, class_names: list | None = None,
-                 file_paths: list | None = None):
+    def __init__(
+        self, parent: "ArrayDataset | None" = None, class_names: list | None = None, file_paths: list | None = None
+    ):
         super().__init__()
         self._parent = parent
         self.class_names = class_names if parent is None else getattr(parent, "class_names", None)
@@ -102,8 +105,9 @@ class ArrayDataset(PyDataset):
 
     # -- construction ---------------------------------------------------------------------------------
     @classmethod
-    def from_arrays(cls, data: Any, batch_size: int | None = None, shuffle: bool = False,
-                    seed: int | None = None) -> "ArrayDataset":
+    def from_arrays(
+        cls, data: Any, batch_size: int | None = None, shuffle: bool = False, seed: int | None = None
+    ) -> "ArrayDataset":
         """A dataset of the rows of ``data`` (an array, or a tuple/list/dict of arrays of equal length),
         like ``tf.data.Dataset.from_tensor_slices(data)`` (then ``.batch(batch_size)`` if given).
 
@@ -117,8 +121,9 @@ class ArrayDataset(PyDataset):
             An ``ArrayDataset``.
         """
         data = _as_arrays(data)
-        return SourceDataset(_num_rows(data), lambda idx: index_element(data, idx), batch_size=batch_size,
-                             shuffle=shuffle, seed=seed)
+        return SourceDataset(
+            _num_rows(data), lambda idx: index_element(data, idx), batch_size=batch_size, shuffle=shuffle, seed=seed
+        )
 
     # -- the element protocol (subclasses) ------------------------------------------------------------
     def __len__(self) -> int:
@@ -152,7 +157,7 @@ class ArrayDataset(PyDataset):
 
     def __iter__(self) -> Iterator[Any]:
         epoch = self._epoch
-        self._epoch_count += 1   # the next iteration (or fit epoch) sees a new order
+        self._epoch_count += 1  # the next iteration (or fit epoch) sees a new order
         for i in range(len(self)):
             yield self._fetch(i, epoch)
 
@@ -189,8 +194,9 @@ class ArrayDataset(PyDataset):
         return f"<{type(self).__name__} elements={len(self)}>"
 
     # -- transformations ------------------------------------------------------------------------------
-    def map(self, map_func: Callable, num_parallel_calls: Any = None, deterministic: Any = None,
-            name: str | None = None) -> "ArrayDataset":
+    def map(
+        self, map_func: Callable, num_parallel_calls: Any = None, deterministic: Any = None, name: str | None = None
+    ) -> "ArrayDataset":
         """Apply ``map_func`` to every element (``map_func(*element)`` for a tuple element), under the
         NumPy backend; tensors it returns become NumPy arrays.
 
@@ -223,8 +229,13 @@ class ArrayDataset(PyDataset):
         """All elements but the first ``count``."""
         return _SkipDataset(self, max(0, int(count)))
 
-    def shuffle(self, buffer_size: int | None = None, seed: int | None = None,
-                reshuffle_each_iteration: bool = True, name: str | None = None) -> "ArrayDataset":
+    def shuffle(
+        self,
+        buffer_size: int | None = None,
+        seed: int | None = None,
+        reshuffle_each_iteration: bool = True,
+        name: str | None = None,
+    ) -> "ArrayDataset":
         """Reorder the elements each epoch (a full shuffle: ``buffer_size`` is accepted and ignored)."""
         return _ShuffleDataset(self, _seed_or_random(seed), reshuffle_each_iteration)
 
@@ -258,7 +269,7 @@ def _as_arrays(data: Any) -> Any:
 
 
 def _permutation(n: int, seed: int, epoch: int) -> np.ndarray:
-    return np.random.default_rng([int(seed) % (2 ** 32), int(epoch)]).permutation(n)
+    return np.random.default_rng([int(seed) % (2**32), int(epoch)]).permutation(n)
 
 
 class SourceDataset(ArrayDataset):
@@ -274,9 +285,17 @@ class SourceDataset(ArrayDataset):
             as ``index_directory`` does), and permute from epoch 1 on.
     """
 
-    def __init__(self, n: int, load: Callable[[np.ndarray], Any], batch_size: int | None = None,
-                 shuffle: bool = False, seed: int | None = None, first_epoch_in_order: bool = False,
-                 class_names: list | None = None, file_paths: list | None = None):
+    def __init__(
+        self,
+        n: int,
+        load: Callable[[np.ndarray], Any],
+        batch_size: int | None = None,
+        shuffle: bool = False,
+        seed: int | None = None,
+        first_epoch_in_order: bool = False,
+        class_names: list | None = None,
+        file_paths: list | None = None,
+    ):
         super().__init__(None, class_names, file_paths)
         if batch_size is not None and int(batch_size) <= 0:
             raise ValueError(f"batch_size must be a positive integer or None, got {batch_size}.")
@@ -300,8 +319,8 @@ class SourceDataset(ArrayDataset):
     def _element(self, index: int, epoch: int) -> Any:
         order = self._order(epoch)
         if self._batch_size is None:
-            return index_element(self._load(order[index:index + 1]), 0)
-        return self._load(order[index * self._batch_size:(index + 1) * self._batch_size])
+            return index_element(self._load(order[index : index + 1]), 0)
+        return self._load(order[index * self._batch_size : (index + 1) * self._batch_size])
 
     def _sizes(self) -> list[int]:
         if self._batch_size is None:
@@ -322,6 +341,7 @@ class _MapDataset(ArrayDataset):
 
     def _element(self, index: int, epoch: int) -> Any:
         from .. import backend
+
         element = self._parent._element(index, epoch)
         with backend.use("numpy"):
             out = self._fn(*element) if isinstance(element, tuple) else self._fn(element)
@@ -388,7 +408,7 @@ class _TakeDataset(ArrayDataset):
         return self._parent._element(index, epoch)
 
     def _sizes(self) -> list[int]:
-        return self._parent._sizes()[:len(self)]
+        return self._parent._sizes()[: len(self)]
 
 
 class _SkipDataset(ArrayDataset):
@@ -405,7 +425,7 @@ class _SkipDataset(ArrayDataset):
         return self._parent._element(index + self._count, epoch)
 
     def _sizes(self) -> list[int]:
-        return self._parent._sizes()[self._count:]
+        return self._parent._sizes()[self._count :]
 
 
 class _ShuffleDataset(ArrayDataset):

@@ -3,6 +3,7 @@
 :func:`read_wav` returns what ``tf.audio.decode_wav`` returns: float32 samples in ``[-1, 1)`` of
 shape ``(samples, channels)`` and the sample rate, optionally cut or zero-padded to a length.
 """
+
 from __future__ import annotations
 
 import wave

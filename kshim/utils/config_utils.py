@@ -1,4 +1,5 @@
 """``Config`` (``keras.utils.Config``): a dict of named values with attribute access, freezing and JSON."""
+
 from __future__ import annotations
 
 import copy

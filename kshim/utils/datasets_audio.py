@@ -5,6 +5,7 @@ ragged tensors: with ``ragged=True`` a batch is a NumPy object array holding one
 ``(samples, channels)`` array per file. ``sampling_rate`` resamples with NumPy (Keras needs
 ``tensorflow_io`` for it).
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -19,8 +20,7 @@ __all__ = ["audio_dataset_from_directory", "ALLOWED_FORMATS"]
 ALLOWED_FORMATS = (".wav",)
 
 
-def _audio_loader(paths: list, sampling_rate: int | None, output_sequence_length: int | None,
-                  ragged: bool) -> Callable:
+def _audio_loader(paths: list, sampling_rate: int | None, output_sequence_length: int | None, ragged: bool) -> Callable:
     def one(path: str) -> np.ndarray:
         audio, rate = read_wav(path, output_sequence_length)
         if sampling_rate is not None:
@@ -38,15 +38,26 @@ def _audio_loader(paths: list, sampling_rate: int | None, output_sequence_length
             return out
         longest = max(len(c) for c in clips)  # padded batch: zeros up to the longest clip
         return np.stack([fit_length(c, longest) for c in clips])
+
     return load
 
 
-def audio_dataset_from_directory(directory: str, labels: Any = "inferred", label_mode: str | None = "int",
-                                 class_names: list | None = None, batch_size: int | None = 32,
-                                 sampling_rate: int | None = None, output_sequence_length: int | None = None,
-                                 ragged: bool = False, shuffle: bool = True, seed: int | None = None,
-                                 validation_split: float | None = None, subset: str | None = None,
-                                 follow_links: bool = False, verbose: bool = True) -> Any:
+def audio_dataset_from_directory(
+    directory: str,
+    labels: Any = "inferred",
+    label_mode: str | None = "int",
+    class_names: list | None = None,
+    batch_size: int | None = 32,
+    sampling_rate: int | None = None,
+    output_sequence_length: int | None = None,
+    ragged: bool = False,
+    shuffle: bool = True,
+    seed: int | None = None,
+    validation_split: float | None = None,
+    subset: str | None = None,
+    follow_links: bool = False,
+    verbose: bool = True,
+) -> Any:
     """A dataset of audio batches from a folder of ``.wav`` files (one subfolder per class).
 
     Same arguments, checks and file order as ``keras.utils.audio_dataset_from_directory``.
@@ -87,16 +98,38 @@ def audio_dataset_from_directory(directory: str, labels: Any = "inferred", label
     check_validation_split_arg(validation_split, subset, shuffle, seed)
     if seed is None:
         seed = int(np.random.randint(1_000_000))
-    paths, labels, class_names = index_directory(directory, labels, formats=ALLOWED_FORMATS, class_names=class_names,
-                                                 shuffle=shuffle, seed=seed, follow_links=follow_links,
-                                                 verbose=verbose)
+    paths, labels, class_names = index_directory(
+        directory,
+        labels,
+        formats=ALLOWED_FORMATS,
+        class_names=class_names,
+        shuffle=shuffle,
+        seed=seed,
+        follow_links=follow_links,
+        verbose=verbose,
+    )
     if label_mode == "binary" and len(class_names or ()) != 2:
-        raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
-                         f"class_names={class_names}")
+        raise ValueError(
+            f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
+            f"class_names={class_names}"
+        )
 
     def make_loader(sub_paths: list) -> Callable:
         return _audio_loader(sub_paths, sampling_rate, output_sequence_length, ragged)
 
-    out = build_datasets(paths, labels, label_mode, class_names, validation_split, subset, make_loader, batch_size,
-                         shuffle, seed, directory, "audio files", f"Allowed format(s): {ALLOWED_FORMATS}")
+    out = build_datasets(
+        paths,
+        labels,
+        label_mode,
+        class_names,
+        validation_split,
+        subset,
+        make_loader,
+        batch_size,
+        shuffle,
+        seed,
+        directory,
+        "audio files",
+        f"Allowed format(s): {ALLOWED_FORMATS}",
+    )
     return tuple(out) if isinstance(out, list) else out

@@ -6,6 +6,7 @@ Files are decoded with Pillow on a thread pool (one chunk of the batch per threa
 with Pillow too. (Keras' default ``format="tf"`` decodes with TensorFlow; grayscale conversion of
 colour files can then differ by one level.)
 """
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,7 @@ def decode_pool() -> ThreadPoolExecutor:
     """The shared thread pool that decodes files (Pillow releases the GIL while decoding)."""
     with _POOL_LOCK:
         if not _POOL:
-            _POOL.append(ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1),
-                                            thread_name_prefix="kshim-decode"))
+            _POOL.append(ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1), thread_name_prefix="kshim-decode"))
         return _POOL[0]
 
 
@@ -50,14 +50,28 @@ def _resize(images: np.ndarray, size: tuple, interpolation: str, crop: bool, pad
     if images.shape[1:3] == tuple(size) and not (crop or pad) and interpolation in _NO_OP_WHEN_SAME_SIZE:
         return images  # a resize to the same size is the identity for these kernels
     from .. import backend, ops
+
     with backend.use("numpy"):
-        out = ops.image.resize(images, size=size, interpolation=interpolation, crop_to_aspect_ratio=crop,
-                               pad_to_aspect_ratio=pad, data_format="channels_last")
+        out = ops.image.resize(
+            images,
+            size=size,
+            interpolation=interpolation,
+            crop_to_aspect_ratio=crop,
+            pad_to_aspect_ratio=pad,
+            data_format="channels_last",
+        )
         return np.asarray(ops.convert_to_numpy(out), dtype="float32")
 
 
-def image_loader(paths: list, image_size: tuple, color_mode: str, interpolation: str, data_format: str,
-                 crop_to_aspect_ratio: bool = False, pad_to_aspect_ratio: bool = False) -> Callable:
+def image_loader(
+    paths: list,
+    image_size: tuple,
+    color_mode: str,
+    interpolation: str,
+    data_format: str,
+    crop_to_aspect_ratio: bool = False,
+    pad_to_aspect_ratio: bool = False,
+) -> Callable:
     """``load(indices)``: the float32 batch ``(b, h, w, c)`` (or ``(b, c, h, w)``) of ``paths[indices]``.
 
     The batch is split into one chunk per decoding thread. A file already of the target size (with no
@@ -90,19 +104,38 @@ def image_loader(paths: list, image_size: tuple, color_mode: str, interpolation:
                 by_shape.setdefault(x.shape, []).append((j, x))
         for items in by_shape.values():
             rows = [j for j, _ in items]
-            out[rows] = _resize(np.stack([x for _, x in items]).astype("float32"), size, interpolation,
-                                crop_to_aspect_ratio, pad_to_aspect_ratio)
+            out[rows] = _resize(
+                np.stack([x for _, x in items]).astype("float32"),
+                size,
+                interpolation,
+                crop_to_aspect_ratio,
+                pad_to_aspect_ratio,
+            )
         return out.transpose(0, 3, 1, 2) if data_format == "channels_first" else out
+
     return load
 
 
-def image_dataset_from_directory(directory: str, labels: Any = "inferred", label_mode: str | None = "int",
-                                 class_names: list | None = None, color_mode: str = "rgb", batch_size: int | None = 32,
-                                 image_size: Any = (256, 256), shuffle: bool = True, seed: int | None = None,
-                                 validation_split: float | None = None, subset: str | None = None,
-                                 interpolation: str = "bilinear", follow_links: bool = False,
-                                 crop_to_aspect_ratio: bool = False, pad_to_aspect_ratio: bool = False,
-                                 data_format: str | None = None, format: str = "tf", verbose: bool = True) -> Any:
+def image_dataset_from_directory(
+    directory: str,
+    labels: Any = "inferred",
+    label_mode: str | None = "int",
+    class_names: list | None = None,
+    color_mode: str = "rgb",
+    batch_size: int | None = 32,
+    image_size: Any = (256, 256),
+    shuffle: bool = True,
+    seed: int | None = None,
+    validation_split: float | None = None,
+    subset: str | None = None,
+    interpolation: str = "bilinear",
+    follow_links: bool = False,
+    crop_to_aspect_ratio: bool = False,
+    pad_to_aspect_ratio: bool = False,
+    data_format: str | None = None,
+    format: str = "tf",
+    verbose: bool = True,
+) -> Any:
     """A dataset of image batches from a folder of image files (one subfolder per class).
 
     Same arguments, checks and file order as ``keras.utils.image_dataset_from_directory``; the
@@ -144,21 +177,26 @@ def image_dataset_from_directory(directory: str, labels: Any = "inferred", label
     labels, label_mode = check_labels_args(labels, label_mode, class_names, "image")
     channels = {"rgb": 3, "rgba": 4, "grayscale": 1}.get(color_mode)
     if channels is None:
-        raise ValueError(f'`color_mode` must be one of {{"rgb", "rgba", "grayscale"}}. Received: '
-                         f"color_mode={color_mode}")
+        raise ValueError(
+            f'`color_mode` must be one of {{"rgb", "rgba", "grayscale"}}. Received: color_mode={color_mode}'
+        )
     if isinstance(image_size, int):
         image_size = (image_size, image_size)
     elif not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
-        raise ValueError(f"Invalid `image_size` value. Expected a tuple of 2 integers. Received: "
-                         f"image_size={image_size}")
+        raise ValueError(
+            f"Invalid `image_size` value. Expected a tuple of 2 integers. Received: image_size={image_size}"
+        )
     image_size = (int(image_size[0]), int(image_size[1]))
     interpolation = interpolation.lower()
     if interpolation not in _INTERPOLATIONS:
-        raise ValueError(f"Argument `interpolation` should be one of {_INTERPOLATIONS}. Received: "
-                         f"interpolation={interpolation}")
+        raise ValueError(
+            f"Argument `interpolation` should be one of {_INTERPOLATIONS}. Received: interpolation={interpolation}"
+        )
     if interpolation in ("gaussian", "mitchellcubic"):
-        raise ValueError(f"interpolation={interpolation!r} needs TensorFlow (Keras offers it on its TensorFlow "
-                         f"path only); use one of {_NO_OP_WHEN_SAME_SIZE}.")
+        raise ValueError(
+            f"interpolation={interpolation!r} needs TensorFlow (Keras offers it on its TensorFlow "
+            f"path only); use one of {_NO_OP_WHEN_SAME_SIZE}."
+        )
     if format not in ("tf", "grain"):
         raise ValueError(f'`format` should be either "tf" or "grain". Received: format={format}')
     if crop_to_aspect_ratio and pad_to_aspect_ratio:
@@ -166,20 +204,45 @@ def image_dataset_from_directory(directory: str, labels: Any = "inferred", label
     check_validation_split_arg(validation_split, subset, shuffle, seed)
     if seed is None:
         seed = int(np.random.randint(1_000_000))
-    paths, labels, class_names = index_directory(directory, labels, formats=ALLOWLIST_FORMATS,
-                                                 class_names=class_names, shuffle=shuffle, seed=seed,
-                                                 follow_links=follow_links, verbose=verbose)
+    paths, labels, class_names = index_directory(
+        directory,
+        labels,
+        formats=ALLOWLIST_FORMATS,
+        class_names=class_names,
+        shuffle=shuffle,
+        seed=seed,
+        follow_links=follow_links,
+        verbose=verbose,
+    )
     if label_mode == "binary" and len(class_names or ()) != 2:
-        raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
-                         f"class_names={class_names}")
+        raise ValueError(
+            f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
+            f"class_names={class_names}"
+        )
     data_format = _config.image_data_format() if data_format is None else data_format
     if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
-                         f"Received: data_format={data_format}")
+        raise ValueError(
+            f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
+            f"Received: data_format={data_format}"
+        )
 
     def make_loader(sub_paths: list) -> Callable:
-        return image_loader(sub_paths, image_size, color_mode, interpolation, data_format,
-                            crop_to_aspect_ratio, pad_to_aspect_ratio)
+        return image_loader(
+            sub_paths, image_size, color_mode, interpolation, data_format, crop_to_aspect_ratio, pad_to_aspect_ratio
+        )
 
-    return build_datasets(paths, labels, label_mode, class_names, validation_split, subset, make_loader,
-                          batch_size, shuffle, seed, directory, "images", f"Allowed formats: {ALLOWLIST_FORMATS}")
+    return build_datasets(
+        paths,
+        labels,
+        label_mode,
+        class_names,
+        validation_split,
+        subset,
+        make_loader,
+        batch_size,
+        shuffle,
+        seed,
+        directory,
+        "images",
+        f"Allowed formats: {ALLOWLIST_FORMATS}",
+    )

@@ -3,6 +3,7 @@ folders sorted alphanumerically, files in ``os.walk`` order sorted per folder), 
 shuffle, the training/validation split, argument checks and label encoding — all as Keras does,
 so ``file_paths`` and the split are the ones Keras computes for the same arguments.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,14 @@ import numpy as np
 from .array_dataset import SourceDataset
 from .progbar import print_msg
 
-__all__ = ["index_directory", "check_validation_split_arg", "get_training_or_validation_split",
-           "check_labels_args", "encode_labels", "build_datasets"]
+__all__ = [
+    "index_directory",
+    "check_validation_split_arg",
+    "get_training_or_validation_split",
+    "check_labels_args",
+    "encode_labels",
+    "build_datasets",
+]
 
 
 def _valid_files(directory: str, follow_links: bool, formats: tuple) -> list[tuple[str, str]]:
@@ -25,14 +32,23 @@ def _valid_files(directory: str, follow_links: bool, formats: tuple) -> list[tup
 
 def _index_subdirectory(directory: str, label: int, follow_links: bool, formats: tuple) -> tuple[list, list]:
     dirname = os.path.basename(directory)
-    names = [os.path.join(dirname, os.path.relpath(os.path.join(root, f), directory))
-             for root, f in _valid_files(directory, follow_links, formats)]
+    names = [
+        os.path.join(dirname, os.path.relpath(os.path.join(root, f), directory))
+        for root, f in _valid_files(directory, follow_links, formats)
+    ]
     return names, [label] * len(names)
 
 
-def index_directory(directory: str, labels: Any, formats: tuple, class_names: list | None = None,
-                    shuffle: bool = True, seed: int | None = None, follow_links: bool = False,
-                    verbose: bool = True) -> tuple[list, Any, list | None]:
+def index_directory(
+    directory: str,
+    labels: Any,
+    formats: tuple,
+    class_names: list | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    follow_links: bool = False,
+    verbose: bool = True,
+) -> tuple[list, Any, list | None]:
     """List the files of ``directory`` with their labels.
 
     Args:
@@ -56,26 +72,35 @@ def index_directory(directory: str, labels: Any, formats: tuple, class_names: li
             or the number of labels differs from the number of files.
     """
     if labels == "inferred":
-        subdirs = [d.rstrip("/") for d in sorted(os.listdir(directory))
-                   if os.path.isdir(os.path.join(directory, d)) and not d.startswith(".")]
+        subdirs = [
+            d.rstrip("/")
+            for d in sorted(os.listdir(directory))
+            if os.path.isdir(os.path.join(directory, d)) and not d.startswith(".")
+        ]
         if class_names is not None:
             if not set(class_names).issubset(set(subdirs)):
-                raise ValueError(f"The `class_names` passed did not match the names of the subdirectories of the "
-                                 f"target directory. Expected: {subdirs} (or a subset of it), but received: "
-                                 f"class_names={class_names}")
+                raise ValueError(
+                    f"The `class_names` passed did not match the names of the subdirectories of the "
+                    f"target directory. Expected: {subdirs} (or a subset of it), but received: "
+                    f"class_names={class_names}"
+                )
             subdirs = list(class_names)
     else:
         if class_names is not None:
             if labels is None:
                 raise ValueError("When `labels=None` (no labels), argument `class_names` cannot be specified.")
-            raise ValueError("When argument `labels` is specified, argument `class_names` cannot be specified "
-                             "(the `class_names` will be the sorted list of labels).")
+            raise ValueError(
+                "When argument `labels` is specified, argument `class_names` cannot be specified "
+                "(the `class_names` will be the sorted list of labels)."
+            )
         subdirs = [""]
     names_all: list = []
     per_class: list = []
     with ThreadPool(min(8, max(1, len(subdirs)))) as pool:
-        jobs = [pool.apply_async(_index_subdirectory, (os.path.join(directory, d), i, follow_links, tuple(formats)))
-                for i, d in enumerate(subdirs)]
+        jobs = [
+            pool.apply_async(_index_subdirectory, (os.path.join(directory, d), i, follow_links, tuple(formats)))
+            for i, d in enumerate(subdirs)
+        ]
         for job in jobs:
             names, labs = job.get()
             names_all += names
@@ -87,9 +112,11 @@ def index_directory(directory: str, labels: Any, formats: tuple, class_names: li
         out_labels, out_classes = None, None
     else:
         if len(labels) != len(names_all):
-            raise ValueError(f"Expected the lengths of `labels` to match the number of files in the target "
-                             f"directory. len(labels) is {len(labels)} while we found {len(names_all)} files in "
-                             f"directory {directory}.")
+            raise ValueError(
+                f"Expected the lengths of `labels` to match the number of files in the target "
+                f"directory. len(labels) is {len(labels)} while we found {len(names_all)} files in "
+                f"directory {directory}."
+            )
         out_labels, out_classes = list(labels), [str(v) for v in sorted(set(labels))]
     if verbose:
         if out_labels is None:
@@ -119,12 +146,15 @@ def check_validation_split_arg(validation_split: Any, subset: Any, shuffle: bool
     if subset not in ("training", "validation", "both", None):
         raise ValueError(f'`subset` must be either "training", "validation" or "both", received: {subset}')
     if validation_split and shuffle and seed is None:
-        raise ValueError("If using `validation_split` and shuffling the data, you must provide a `seed` argument, "
-                         "to make sure that there is no overlap between the training and validation subset.")
+        raise ValueError(
+            "If using `validation_split` and shuffling the data, you must provide a `seed` argument, "
+            "to make sure that there is no overlap between the training and validation subset."
+        )
 
 
-def get_training_or_validation_split(samples: list, labels: Any, validation_split: Any,
-                                     subset: str | None) -> tuple[list, Any]:
+def get_training_or_validation_split(
+    samples: list, labels: Any, validation_split: Any, subset: str | None
+) -> tuple[list, Any]:
     """The last ``int(validation_split * n)`` samples are the validation subset, the rest training."""
     if not validation_split:
         return samples, labels
@@ -150,17 +180,23 @@ def check_labels_args(labels: Any, label_mode: Any, class_names: Any, what: str)
     """
     if labels not in ("inferred", None):
         if not isinstance(labels, (list, tuple)):
-            raise ValueError(f"`labels` argument should be a list/tuple of integer labels, of the same size as the "
-                             f"number of {what} files in the target directory. If you wish to infer the labels from "
-                             f'the subdirectory names in the target directory, pass `labels="inferred"`. If you wish '
-                             f"to get a dataset that only contains {what} samples (no labels), pass `labels=None`. "
-                             f"Received: labels={labels}")
+            raise ValueError(
+                f"`labels` argument should be a list/tuple of integer labels, of the same size as the "
+                f"number of {what} files in the target directory. If you wish to infer the labels from "
+                f'the subdirectory names in the target directory, pass `labels="inferred"`. If you wish '
+                f"to get a dataset that only contains {what} samples (no labels), pass `labels=None`. "
+                f"Received: labels={labels}"
+            )
         if class_names:
-            raise ValueError(f'You can only pass `class_names` if `labels="inferred"`. Received: labels={labels}, '
-                             f"and class_names={class_names}")
+            raise ValueError(
+                f'You can only pass `class_names` if `labels="inferred"`. Received: labels={labels}, '
+                f"and class_names={class_names}"
+            )
     if label_mode not in {"int", "categorical", "binary", None}:
-        raise ValueError(f'`label_mode` argument must be one of "int", "categorical", "binary", or None. '
-                         f"Received: label_mode={label_mode}")
+        raise ValueError(
+            f'`label_mode` argument must be one of "int", "categorical", "binary", or None. '
+            f"Received: label_mode={label_mode}"
+        )
     if labels is None or label_mode is None:
         return None, None
     return labels, label_mode
@@ -180,9 +216,21 @@ def encode_labels(labels: np.ndarray, label_mode: str, num_classes: int) -> np.n
     return out
 
 
-def build_datasets(paths: list, labels: Any, label_mode: Any, class_names: list | None, validation_split: Any,
-                   subset: Any, make_loader: Callable[[list], Callable[[np.ndarray], Any]], batch_size: Any,
-                   shuffle: bool, seed: Any, directory: str, none_found: str, allowed: str) -> Any:
+def build_datasets(
+    paths: list,
+    labels: Any,
+    label_mode: Any,
+    class_names: list | None,
+    validation_split: Any,
+    subset: Any,
+    make_loader: Callable[[list], Callable[[np.ndarray], Any]],
+    batch_size: Any,
+    shuffle: bool,
+    seed: Any,
+    directory: str,
+    none_found: str,
+    allowed: str,
+) -> Any:
     """The dataset (or ``[training, validation]`` for ``subset="both"``) over ``paths``.
 
     ``make_loader(paths)`` returns ``load(indices) -> samples`` (a batch of the decoded files); the
@@ -197,8 +245,16 @@ def build_datasets(paths: list, labels: Any, label_mode: Any, class_names: list 
             load = lambda idx: (load_x(idx), encoded[idx])  # noqa: E731
         else:
             load = load_x
-        return SourceDataset(len(sub_paths), load, batch_size=batch_size, shuffle=shuffled, seed=seed,
-                             first_epoch_in_order=True, class_names=class_names, file_paths=list(sub_paths))
+        return SourceDataset(
+            len(sub_paths),
+            load,
+            batch_size=batch_size,
+            shuffle=shuffled,
+            seed=seed,
+            first_epoch_in_order=True,
+            class_names=class_names,
+            file_paths=list(sub_paths),
+        )
 
     if subset == "both":
         train = get_training_or_validation_split(paths, labels, validation_split, "training")

@@ -3,6 +3,7 @@
 Texts are yielded as NumPy object arrays of Python ``str`` (Keras' ``format="grain"`` gives lists of
 ``str``; its ``format="tf"`` gives byte-string tensors). Files are read as UTF-8.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -22,14 +23,25 @@ def _text_loader(paths: list, max_length: int | None) -> Callable:
                 text = f.read()
             out[j] = text if max_length is None else text[:max_length]
         return out
+
     return load
 
 
-def text_dataset_from_directory(directory: str, labels: Any = "inferred", label_mode: str | None = "int",
-                                class_names: list | None = None, batch_size: int | None = 32,
-                                max_length: int | None = None, shuffle: bool = True, seed: int | None = None,
-                                validation_split: float | None = None, subset: str | None = None,
-                                follow_links: bool = False, format: str = "tf", verbose: bool = True) -> Any:
+def text_dataset_from_directory(
+    directory: str,
+    labels: Any = "inferred",
+    label_mode: str | None = "int",
+    class_names: list | None = None,
+    batch_size: int | None = 32,
+    max_length: int | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    validation_split: float | None = None,
+    subset: str | None = None,
+    follow_links: bool = False,
+    format: str = "tf",
+    verbose: bool = True,
+) -> Any:
     """A dataset of text batches from a folder of ``.txt`` files (one subfolder per class).
 
     Same arguments, checks and file order as ``keras.utils.text_dataset_from_directory``.
@@ -62,12 +74,33 @@ def text_dataset_from_directory(directory: str, labels: Any = "inferred", label_
     check_validation_split_arg(validation_split, subset, shuffle, seed)
     if seed is None:
         seed = int(np.random.randint(1_000_000))
-    paths, labels, class_names = index_directory(directory, labels, formats=(".txt",), class_names=class_names,
-                                                 shuffle=shuffle, seed=seed, follow_links=follow_links,
-                                                 verbose=verbose)
+    paths, labels, class_names = index_directory(
+        directory,
+        labels,
+        formats=(".txt",),
+        class_names=class_names,
+        shuffle=shuffle,
+        seed=seed,
+        follow_links=follow_links,
+        verbose=verbose,
+    )
     if label_mode == "binary" and len(class_names or ()) != 2:
-        raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
-                         f"class_names={class_names}")
-    return build_datasets(paths, labels, label_mode, class_names, validation_split, subset,
-                          lambda p: _text_loader(p, max_length), batch_size, shuffle, seed, directory,
-                          "text files", "Allowed format: .txt")
+        raise ValueError(
+            f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
+            f"class_names={class_names}"
+        )
+    return build_datasets(
+        paths,
+        labels,
+        label_mode,
+        class_names,
+        validation_split,
+        subset,
+        lambda p: _text_loader(p, max_length),
+        batch_size,
+        shuffle,
+        seed,
+        directory,
+        "text files",
+        "Allowed format: .txt",
+    )

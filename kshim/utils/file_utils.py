@@ -4,6 +4,7 @@ The cache follows Keras' layout (``<home>/<cache_subdir>/<fname>``, ``cache_subd
 default). ``<home>`` is ``$KSHIM_HOME`` when set, else ``$KERAS_HOME`` (as Keras reads it), else
 ``~/.kshim``; an unwritable home falls back to ``<tmp>/.kshim`` as Keras falls back to ``/tmp/.keras``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,9 @@ __all__ = ["get_file", "validate_file", "hash_file", "extract_archive", "home_di
 
 def home_dir() -> str:
     """The cache home: ``$KSHIM_HOME``, else ``$KERAS_HOME``, else ``~/.kshim``."""
-    return (os.environ.get("KSHIM_HOME") or os.environ.get("KERAS_HOME")
-            or os.path.join(os.path.expanduser("~"), ".kshim"))
+    return (
+        os.environ.get("KSHIM_HOME") or os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".kshim")
+    )
 
 
 def _hasher(algorithm: str, file_hash: str | None = None) -> Any:
@@ -97,8 +99,11 @@ def extract_archive(file_path: str, path: str = ".", archive_format: Any = "auto
     """
     if archive_format is None:
         return False
-    formats = ["tar", "zip"] if archive_format == "auto" else (
-        [archive_format] if isinstance(archive_format, str) else list(archive_format))
+    formats = (
+        ["tar", "zip"]
+        if archive_format == "auto"
+        else ([archive_format] if isinstance(archive_format, str) else list(archive_format))
+    )
     file_path, path = os.fspath(file_path), os.fspath(path)
     for fmt in formats:
         if fmt not in ("tar", "zip"):
@@ -127,6 +132,7 @@ def _download(origin: str, target: str) -> None:
     """Fetch ``origin`` into a temporary file next to ``target``, then rename it: a failed or
     interrupted download leaves nothing behind."""
     from .progbar import Progbar, print_msg
+
     print_msg(f"Downloading data from {origin}")
     folder = os.path.dirname(target)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".part")
@@ -163,10 +169,19 @@ def _targets(datadir: str, fname: str, provided: bool, extract: bool) -> tuple[s
     return os.path.join(datadir, f"{fname}_archive"), os.path.join(datadir, fname)
 
 
-def get_file(fname: str | None = None, origin: str | None = None, untar: bool = False, md5_hash: str | None = None,
-             file_hash: str | None = None, cache_subdir: str = "datasets", hash_algorithm: str = "auto",
-             extract: bool = False, archive_format: str = "auto", cache_dir: str | None = None,
-             force_download: bool = False) -> str:
+def get_file(
+    fname: str | None = None,
+    origin: str | None = None,
+    untar: bool = False,
+    md5_hash: str | None = None,
+    file_hash: str | None = None,
+    cache_subdir: str = "datasets",
+    hash_algorithm: str = "auto",
+    extract: bool = False,
+    archive_format: str = "auto",
+    cache_dir: str | None = None,
+    force_download: bool = False,
+) -> str:
     """Download a file from a URL unless it is already in the cache, and return its path.
 
     Same arguments, file names and return values as ``keras.utils.get_file``: ``fname`` defaults to
@@ -216,11 +231,14 @@ def get_file(fname: str | None = None, origin: str | None = None, untar: bool = 
     provided = bool(fname)
     fname = os.fspath(fname) if fname else os.path.basename(urllib.parse.urlsplit(origin).path)
     if not fname:
-        raise ValueError(f"Can't parse the file name from the origin provided: '{origin}'. Please specify the "
-                         f"`fname` argument.")
+        raise ValueError(
+            f"Can't parse the file name from the origin provided: '{origin}'. Please specify the `fname` argument."
+        )
     if os.sep in fname or (os.altsep and os.altsep in fname):
-        raise ValueError(f"Paths are no longer accepted as the `fname` argument. To specify the file's parent "
-                         f"directory, use the `cache_dir` argument. Received: fname={fname}")
+        raise ValueError(
+            f"Paths are no longer accepted as the `fname` argument. To specify the file's parent "
+            f"directory, use the `cache_dir` argument. Received: fname={fname}"
+        )
     extract = bool(extract or untar)
     target, extraction_dir = _targets(datadir, fname, provided, extract)
     if untar:
@@ -229,23 +247,33 @@ def get_file(fname: str | None = None, origin: str | None = None, untar: bool = 
     download = force_download or not os.path.exists(target)
     if not download and file_hash is not None and not validate_file(target, file_hash, hash_algorithm):
         from .progbar import print_msg
-        print_msg(f"A local file was found, but it seems to be incomplete or outdated because the "
-                  f"{hash_algorithm} file hash does not match the original value of {file_hash} so we will "
-                  f"re-download the data.")
+
+        print_msg(
+            f"A local file was found, but it seems to be incomplete or outdated because the "
+            f"{hash_algorithm} file hash does not match the original value of {file_hash} so we will "
+            f"re-download the data."
+        )
         download = True
-    if download and not force_download and extraction_dir is not None and not os.path.exists(target) \
-            and os.path.isdir(extraction_dir) and os.listdir(extraction_dir):
+    if (
+        download
+        and not force_download
+        and extraction_dir is not None
+        and not os.path.exists(target)
+        and os.path.isdir(extraction_dir)
+        and os.listdir(extraction_dir)
+    ):
         return extraction_dir  # extracted earlier, archive since removed: usable offline
     if download:
         try:
             _download(origin, target)
         except OSError as e:
-            raise OSError(f"{e}. The file is not in the cache ({target}); place it there to use it "
-                          f"offline.") from e
+            raise OSError(f"{e}. The file is not in the cache ({target}); place it there to use it offline.") from e
         if file_hash is not None and not validate_file(target, file_hash, hash_algorithm):
             os.remove(target)
-            raise ValueError(f"Incomplete or corrupted file detected. The {hash_algorithm} file hash does not "
-                             f"match the provided value of {file_hash}.")
+            raise ValueError(
+                f"Incomplete or corrupted file detected. The {hash_algorithm} file hash does not "
+                f"match the provided value of {file_hash}."
+            )
     if extraction_dir is None:
         return target
     if download or not os.path.isdir(extraction_dir):

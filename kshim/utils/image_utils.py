@@ -2,6 +2,7 @@
 
 Pillow does the file work (as in Keras); resizing of arrays goes through ``kshim.ops.image.resize``.
 """
+
 from __future__ import annotations
 
 import io
@@ -22,27 +23,36 @@ def pil_image(what: str = "this function") -> Any:
     try:
         from PIL import Image
     except ImportError as e:  # pragma: no cover - Pillow is an extra
-        raise ImportError(f"Could not import PIL.Image. The use of {what} requires PIL "
-                          f"(pip install pillow, or pip install kshim[data]).") from e
+        raise ImportError(
+            f"Could not import PIL.Image. The use of {what} requires PIL "
+            f"(pip install pillow, or pip install kshim[data])."
+        ) from e
     return Image
 
 
 def _resampling(name: str) -> Any:
     image = pil_image("load_img")
     r = getattr(image, "Resampling", image)
-    methods = {"nearest": r.NEAREST, "bilinear": r.BILINEAR, "bicubic": r.BICUBIC, "hamming": r.HAMMING,
-               "box": r.BOX, "lanczos": r.LANCZOS}
+    methods = {
+        "nearest": r.NEAREST,
+        "bilinear": r.BILINEAR,
+        "bicubic": r.BICUBIC,
+        "hamming": r.HAMMING,
+        "box": r.BOX,
+        "lanczos": r.LANCZOS,
+    }
     if name not in methods:
-        raise ValueError(f"Invalid interpolation method {name} specified. Supported methods are "
-                         f"{', '.join(methods)}")
+        raise ValueError(f"Invalid interpolation method {name} specified. Supported methods are {', '.join(methods)}")
     return methods[name]
 
 
 def _data_format(value: str | None) -> str:
     value = _config.image_data_format() if value is None else str(value).lower()
     if value not in ("channels_last", "channels_first"):
-        raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
-                         f"Received: data_format={value}")
+        raise ValueError(
+            f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
+            f"Received: data_format={value}"
+        )
     return value
 
 
@@ -107,8 +117,9 @@ def img_to_array(img: Any, data_format: str | None = None, dtype: str | None = N
     raise ValueError(f"Unsupported image shape: {x.shape}")
 
 
-def save_img(path: Any, x: Any, data_format: str | None = None, file_format: str | None = None,
-             scale: bool = True, **kwargs: Any) -> None:
+def save_img(
+    path: Any, x: Any, data_format: str | None = None, file_format: str | None = None, scale: bool = True, **kwargs: Any
+) -> None:
     """Save an image array to a path or file object.
 
     Args:
@@ -141,8 +152,13 @@ def _convert_mode(img: Any, color_mode: str) -> Any:
     raise ValueError('color_mode must be "grayscale", "rgb", or "rgba"')
 
 
-def load_img(path: Any, color_mode: str = "rgb", target_size: tuple | None = None, interpolation: str = "nearest",
-             keep_aspect_ratio: bool = False) -> Any:
+def load_img(
+    path: Any,
+    color_mode: str = "rgb",
+    target_size: tuple | None = None,
+    interpolation: str = "nearest",
+    keep_aspect_ratio: bool = False,
+) -> Any:
     """Load an image file into a PIL image.
 
     Args:
@@ -186,8 +202,9 @@ def load_img(path: Any, color_mode: str = "rgb", target_size: tuple | None = Non
     return img.resize(wh, resample, box=[left, top, left + crop_w, top + crop_h])
 
 
-def smart_resize(x: Any, size: Any, interpolation: str = "bilinear", data_format: str = "channels_last",
-                 **kwargs: Any) -> Any:
+def smart_resize(
+    x: Any, size: Any, interpolation: str = "bilinear", data_format: str = "channels_last", **kwargs: Any
+) -> Any:
     """Resize an image (or batch) to ``size`` without distorting its aspect ratio: take the largest
     centred crop with the target aspect ratio, then resize it.
 
@@ -207,6 +224,7 @@ def smart_resize(x: Any, size: Any, interpolation: str = "bilinear", data_format
         TypeError: unexpected keyword arguments.
     """
     from .. import ops
+
     kwargs.pop("backend_module", None)
     if kwargs:
         raise TypeError(f"smart_resize() got unexpected keyword arguments: {list(kwargs.keys())}")
@@ -215,8 +233,10 @@ def smart_resize(x: Any, size: Any, interpolation: str = "bilinear", data_format
     img = ops.convert_to_tensor(x)
     shape = tuple(img.shape)
     if len(shape) not in (3, 4):
-        raise ValueError(f"Expected an image array with shape `(height, width, channels)`, or `(batch_size, "
-                         f"height, width, channels)`, but got input with incorrect rank, of shape {shape}.")
+        raise ValueError(
+            f"Expected an image array with shape `(height, width, channels)`, or `(batch_size, "
+            f"height, width, channels)`, but got input with incorrect rank, of shape {shape}."
+        )
     h_axis = len(shape) - (3 if data_format == "channels_last" else 2)
     height, width = int(shape[h_axis]), int(shape[h_axis + 1])
     th, tw = int(size[0]), int(size[1])

@@ -11,6 +11,7 @@ Deliberate difference: Keras 3.15 raises ``AttributeError`` when deserializing a
 ``custom_objects`` (it reads a thread-local registry that no longer exists); kshim looks the name up
 as documented and raises ``ValueError`` for an unknown one.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -21,9 +22,11 @@ from .._registry import CustomObjectScope, get_registered_name, get_registered_o
 __all__ = ["serialize_keras_object", "deserialize_keras_object"]
 
 _PASSIVE = "__passive_serialization__"
-_ADVICE = ("Please ensure you are using a `keras.utils.custom_object_scope` and that this object is included in "
-           "the scope. See https://www.tensorflow.org/guide/keras/save_and_serialize#registering_the_custom_object "
-           "for details.")
+_ADVICE = (
+    "Please ensure you are using a `keras.utils.custom_object_scope` and that this object is included in "
+    "the scope. See https://www.tensorflow.org/guide/keras/save_and_serialize#registering_the_custom_object "
+    "for details."
+)
 
 
 def serialize_keras_object(instance: Any) -> Any:
@@ -61,11 +64,13 @@ def serialize_keras_object(instance: Any) -> Any:
     raise ValueError(f"Cannot serialize {instance} because it doesn't implement `get_config()`.")
 
 
-def _class_and_config(config: Any, module_objects: dict | None, custom_objects: dict | None,
-                      printable_module_name: str) -> tuple:
+def _class_and_config(
+    config: Any, module_objects: dict | None, custom_objects: dict | None, printable_module_name: str
+) -> tuple:
     if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
-        raise ValueError(f"Improper config format for {config}. Expecting python dict contains `class_name` and "
-                         "`config` as keys")
+        raise ValueError(
+            f"Improper config format for {config}. Expecting python dict contains `class_name` and `config` as keys"
+        )
     class_name = config["class_name"]
     cls = get_registered_object(class_name, custom_objects, module_objects)
     if cls is None:
@@ -78,9 +83,9 @@ def _class_and_config(config: Any, module_objects: dict | None, custom_objects: 
         if key == "name":
             continue  # a name is never a function, even if one of that name exists
         if isinstance(item, dict) and _PASSIVE in item:
-            resolved[key] = deserialize_keras_object(item, module_objects=module_objects,
-                                                     custom_objects=custom_objects,
-                                                     printable_module_name="config_item")
+            resolved[key] = deserialize_keras_object(
+                item, module_objects=module_objects, custom_objects=custom_objects, printable_module_name="config_item"
+            )
         elif isinstance(item, str):
             fn = get_registered_object(item, custom_objects, module_objects)
             if inspect.isfunction(fn):
@@ -89,8 +94,12 @@ def _class_and_config(config: Any, module_objects: dict | None, custom_objects: 
     return cls, cls_config
 
 
-def deserialize_keras_object(identifier: Any, module_objects: dict | None = None, custom_objects: dict | None = None,
-                             printable_module_name: str = "object") -> Any:
+def deserialize_keras_object(
+    identifier: Any,
+    module_objects: dict | None = None,
+    custom_objects: dict | None = None,
+    printable_module_name: str = "object",
+) -> Any:
     """Rebuild an object from its legacy (Keras 2) serialized form.
 
     Args:

@@ -3,6 +3,7 @@
 pydot (pure Python, ``pip install pydot`` or ``kshim[data]``) builds the graph; rendering an image needs
 the graphviz ``dot`` program. Both are imported/checked only when these functions are called.
 """
+
 from __future__ import annotations
 
 import os
@@ -74,19 +75,26 @@ def _cell(text: str) -> str:
     return f'<td bgcolor="white"><font point-size="14">{text}</font></td>'
 
 
-def make_layer_label(layer: Any, show_layer_names: bool, show_layer_activations: bool, show_dtype: bool,
-                     show_shapes: bool, show_trainable: bool) -> str:
+def make_layer_label(
+    layer: Any,
+    show_layer_names: bool,
+    show_layer_activations: bool,
+    show_dtype: bool,
+    show_shapes: bool,
+    show_trainable: bool,
+) -> str:
     """The HTML-like graphviz label of one layer's box, in Keras' layout (a black title row, then
     an activation row and a row of shape/dtype/trainable cells)."""
     class_name = type(layer).__name__
     colspan = max(1, int(show_dtype) + int(show_trainable) + (2 if show_shapes else 0))
     title = f"<b>{layer.name}</b> ({class_name})" if show_layer_names else f"<b>{class_name}</b>"
     table = '<<table border="0" cellborder="1" bgcolor="black" cellpadding="10">'
-    table += (f'<tr><td colspan="{colspan}" bgcolor="black"><font point-size="16" color="white">{title}'
-              "</font></td></tr>")
+    table += f'<tr><td colspan="{colspan}" bgcolor="black"><font point-size="16" color="white">{title}</font></td></tr>'
     if show_layer_activations and getattr(layer, "activation", None) is not None:
-        table += (f'<tr><td bgcolor="white" colspan="{colspan}"><font point-size="14">'
-                  f"Activation: <b>{_activation_name(layer)}</b></font></td></tr>")
+        table += (
+            f'<tr><td bgcolor="white" colspan="{colspan}"><font point-size="14">'
+            f"Activation: <b>{_activation_name(layer)}</b></font></td></tr>"
+        )
     cols = []
     if show_shapes:
         input_shape = output_shape = None
@@ -109,8 +117,7 @@ def make_layer_label(layer: Any, show_layer_names: bool, show_layer_activations:
         if layer.trainable:
             cols.append('<td bgcolor="forestgreen"><font point-size="14" color="white"><b>Trainable</b></font></td>')
         else:
-            cols.append('<td bgcolor="firebrick"><font point-size="14" color="white"><b>Non-trainable</b>'
-                        "</font></td>")
+            cols.append('<td bgcolor="firebrick"><font point-size="14" color="white"><b>Non-trainable</b></font></td>')
     if cols:
         table += f"<tr>{''.join(cols)}</tr>"
     return table + "</table>>"
@@ -135,6 +142,7 @@ def _add_edge(pydot: Any, dot: Any, src: Any, dst: Any) -> None:
 # ---- the graph ---------------------------------------------------------------------------------
 def _is_model(layer: Any) -> bool:
     from ..models import Functional, Sequential
+
     return isinstance(layer, (Functional, Sequential))
 
 
@@ -149,6 +157,7 @@ def _resolve_source(source: Any, output_index: int) -> Any:
 def _resolve_destination(destination: Any, input_index: int) -> Any:
     """The innermost real layer receiving input ``input_index`` of ``destination``."""
     from ..models import Functional
+
     while _is_model(destination):
         if isinstance(destination, Functional):
             destination = destination.inputs[input_index]._history[0].layer
@@ -161,6 +170,7 @@ def _edges(model: Any, expand_nested: bool) -> list:
     """``(source layer, destination layer)`` pairs of ``model``'s graph, resolved into nested models
     when ``expand_nested``."""
     from ..models import Sequential
+
     pairs = []
     if isinstance(model, Sequential):
         layers = model.layers
@@ -187,10 +197,20 @@ def _edges(model: Any, expand_nested: bool) -> list:
     return pairs
 
 
-def model_to_dot(model: Any, show_shapes: bool = False, show_dtype: bool = False, show_layer_names: bool = True,
-                 rankdir: str = "TB", expand_nested: bool = False, dpi: int = 200, subgraph: bool = False,
-                 show_layer_activations: bool = False, show_trainable: bool = False, splines: str = "ortho",
-                 **kwargs: Any) -> Any:
+def model_to_dot(
+    model: Any,
+    show_shapes: bool = False,
+    show_dtype: bool = False,
+    show_layer_names: bool = True,
+    rankdir: str = "TB",
+    expand_nested: bool = False,
+    dpi: int = 200,
+    subgraph: bool = False,
+    show_layer_activations: bool = False,
+    show_trainable: bool = False,
+    splines: str = "ortho",
+    **kwargs: Any,
+) -> Any:
     """A model's layer graph as a ``pydot.Dot`` (``keras.utils.model_to_dot``).
 
     One box per layer (named ``str(id(layer))`` as in Keras, labelled with Keras' HTML-like table),
@@ -220,8 +240,10 @@ def model_to_dot(model: Any, show_shapes: bool = False, show_dtype: bool = False
     from ..models import Functional, Sequential
 
     if not model.built:
-        raise ValueError("This model has not yet been built. Build the model first by calling `build()` or by "
-                         "calling the model on a batch of data.")
+        raise ValueError(
+            "This model has not yet been built. Build the model first by calling `build()` or by "
+            "calling the model on a batch of data."
+        )
     pydot = _pydot()
     if pydot is None:
         raise ImportError(f"You must install pydot {_PYDOT_HINT} for model_to_dot to work.")
@@ -240,16 +262,31 @@ def model_to_dot(model: Any, show_shapes: bool = False, show_dtype: bool = False
         raise ValueError("Argument `layer_range` is no longer supported.")
     if kwargs:
         raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
-    label_kwargs = dict(show_layer_names=show_layer_names, show_layer_activations=show_layer_activations,
-                        show_dtype=show_dtype, show_shapes=show_shapes, show_trainable=show_trainable)
+    label_kwargs = dict(
+        show_layer_names=show_layer_names,
+        show_layer_activations=show_layer_activations,
+        show_dtype=show_dtype,
+        show_shapes=show_shapes,
+        show_trainable=show_trainable,
+    )
     if not isinstance(model, (Functional, Sequential)):
         dot.add_node(_make_node(pydot, model, label_kwargs))
         return dot
     for layer in model.layers:
         if expand_nested and _is_model(layer):
-            dot.add_subgraph(model_to_dot(layer, show_shapes, show_dtype, show_layer_names, rankdir, expand_nested,
-                                          subgraph=True, show_layer_activations=show_layer_activations,
-                                          show_trainable=show_trainable))
+            dot.add_subgraph(
+                model_to_dot(
+                    layer,
+                    show_shapes,
+                    show_dtype,
+                    show_layer_names,
+                    rankdir,
+                    expand_nested,
+                    subgraph=True,
+                    show_layer_activations=show_layer_activations,
+                    show_trainable=show_trainable,
+                )
+            )
         else:
             dot.add_node(_make_node(pydot, layer, label_kwargs))
     for source, destination in _edges(model, expand_nested):
@@ -257,10 +294,20 @@ def model_to_dot(model: Any, show_shapes: bool = False, show_dtype: bool = False
     return dot
 
 
-def plot_model(model: Any, to_file: Any = "model.png", show_shapes: bool = False, show_dtype: bool = False,
-               show_layer_names: bool = False, rankdir: str = "TB", expand_nested: bool = False, dpi: int = 200,
-               show_layer_activations: bool = False, show_trainable: bool = False, splines: str = "ortho",
-               **kwargs: Any) -> Any:
+def plot_model(
+    model: Any,
+    to_file: Any = "model.png",
+    show_shapes: bool = False,
+    show_dtype: bool = False,
+    show_layer_names: bool = False,
+    rankdir: str = "TB",
+    expand_nested: bool = False,
+    dpi: int = 200,
+    show_layer_activations: bool = False,
+    show_trainable: bool = False,
+    splines: str = "ortho",
+    **kwargs: Any,
+) -> Any:
     """Draw a model's layer graph to a file (``keras.utils.plot_model``).
 
     The image format is the extension of ``to_file`` (``png`` without one) and is rendered by graphviz.
@@ -284,16 +331,20 @@ def plot_model(model: Any, to_file: Any = "model.png", show_shapes: bool = False
             notebook (IPython running) the message is printed instead, as Keras does.
     """
     if not model.built:
-        raise ValueError("This model has not yet been built. Build the model first by calling `build()` or by "
-                         "calling the model on a batch of data.")
+        raise ValueError(
+            "This model has not yet been built. Build the model first by calling `build()` or by "
+            "calling the model on a batch of data."
+        )
     to_file = os.fspath(to_file)
     extension = os.path.splitext(to_file)[1][1:] or "png"
     problem = None
     if not check_pydot():
         problem = f"You must install pydot {_PYDOT_HINT} for `plot_model` to work."
     elif extension != "dot" and not check_graphviz():
-        problem = ("You must install graphviz (see instructions at https://graphviz.gitlab.io/download/) for "
-                   "`plot_model` to work.")
+        problem = (
+            "You must install graphviz (see instructions at https://graphviz.gitlab.io/download/) for "
+            "`plot_model` to work."
+        )
     if problem is not None:
         if "IPython.core.magics.namespace" in sys.modules:
             print(problem)
@@ -303,10 +354,18 @@ def plot_model(model: Any, to_file: Any = "model.png", show_shapes: bool = False
         raise ValueError("Argument `layer_range` is no longer supported.")
     if kwargs:
         raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
-    dot = model_to_dot(model, show_shapes=show_shapes, show_dtype=show_dtype, show_layer_names=show_layer_names,
-                       rankdir=rankdir, expand_nested=expand_nested, dpi=dpi,
-                       show_layer_activations=show_layer_activations, show_trainable=show_trainable,
-                       splines=splines)
+    dot = model_to_dot(
+        model,
+        show_shapes=show_shapes,
+        show_dtype=show_dtype,
+        show_layer_names=show_layer_names,
+        rankdir=rankdir,
+        expand_nested=expand_nested,
+        dpi=dpi,
+        show_layer_activations=show_layer_activations,
+        show_trainable=show_trainable,
+        splines=splines,
+    )
     if extension == "dot":
         with open(to_file, "w", encoding="utf-8") as f:
             f.write(dot.to_string())

@@ -11,6 +11,7 @@ seconds once finalized, then the time per step (``s``/``ms``/``us``) and the met
 (4 decimals, ``.4e`` when ``|value| <= 1e-3``). Verbose 2 prints a single plain line
 when the bar is finalized: ``32/32 - 1s - 3ms/step - loss: 0.3000``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -71,13 +72,22 @@ class Progbar:
             Only one of the two may be passed.
     """
 
-    def __init__(self, target: int | None, width: int = 20, verbose: int = 1, interval: float = 0.05,
-                 stateful_metrics: Iterable[str] | None = None, stateless_metrics: Iterable[str] | None = None,
-                 unit_name: str = "step"):
+    def __init__(
+        self,
+        target: int | None,
+        width: int = 20,
+        verbose: int = 1,
+        interval: float = 0.05,
+        stateful_metrics: Iterable[str] | None = None,
+        stateless_metrics: Iterable[str] | None = None,
+        unit_name: str = "step",
+    ):
         if stateful_metrics is not None and stateless_metrics is not None:
-            raise ValueError("Only one of `stateful_metrics` or `stateless_metrics` can be provided. "
-                             f"Received: stateful_metrics={stateful_metrics}, "
-                             f"stateless_metrics={stateless_metrics}")
+            raise ValueError(
+                "Only one of `stateful_metrics` or `stateless_metrics` can be provided. "
+                f"Received: stateful_metrics={stateful_metrics}, "
+                f"stateless_metrics={stateless_metrics}"
+            )
         self.target = target
         self.width = width
         self.verbose = verbose
@@ -98,7 +108,8 @@ class Progbar:
             (hasattr(sys.stdout, "isatty") and sys.stdout.isatty())
             or "ipykernel" in sys.modules
             or "posix" in sys.modules
-            or "PYCHARM_HOSTED" in os.environ)
+            or "PYCHARM_HOSTED" in os.environ
+        )
         self._seen_so_far = 0
         self._values: dict[str, list] = {}
         self._values_order: list[str] = []

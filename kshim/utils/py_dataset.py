@@ -1,4 +1,5 @@
 """``PyDataset``: a Python-side dataset of batches (``keras.utils.PyDataset``)."""
+
 from __future__ import annotations
 
 from typing import Any

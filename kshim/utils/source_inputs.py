@@ -1,4 +1,5 @@
 """``get_source_inputs``: the ``Input`` tensors a symbolic tensor is computed from."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """``timeseries_dataset_from_array``: sliding windows over an array, as batches, without TensorFlow."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,42 +11,60 @@ from .array_dataset import ArrayDataset, SourceDataset
 __all__ = ["timeseries_dataset_from_array"]
 
 
-def _check(data: Any, start_index: Any, end_index: Any, sampling_rate: int, sequence_stride: int,
-           format: str) -> None:
+def _check(data: Any, start_index: Any, end_index: Any, sampling_rate: int, sequence_stride: int, format: str) -> None:
     n = len(data)
     if start_index:
         if start_index < 0:
             raise ValueError(f"`start_index` must be 0 or greater. Received: start_index={start_index}")
         if start_index >= n:
-            raise ValueError(f"`start_index` must be lower than the length of the data. Received: "
-                             f"start_index={start_index}, for data of length {n}")
+            raise ValueError(
+                f"`start_index` must be lower than the length of the data. Received: "
+                f"start_index={start_index}, for data of length {n}"
+            )
     if end_index:
         if start_index and end_index <= start_index:
-            raise ValueError(f"`end_index` must be higher than `start_index`. Received: start_index={start_index}, "
-                             f"and end_index={end_index} ")
+            raise ValueError(
+                f"`end_index` must be higher than `start_index`. Received: start_index={start_index}, "
+                f"and end_index={end_index} "
+            )
         if end_index >= n:
-            raise ValueError(f"`end_index` must be lower than the length of the data. Received: "
-                             f"end_index={end_index}, for data of length {n}")
+            raise ValueError(
+                f"`end_index` must be lower than the length of the data. Received: "
+                f"end_index={end_index}, for data of length {n}"
+            )
         if end_index <= 0:
             raise ValueError(f"`end_index` must be higher than 0. Received: end_index={end_index}")
     if sampling_rate <= 0:
         raise ValueError(f"`sampling_rate` must be higher than 0. Received: sampling_rate={sampling_rate}")
     if sampling_rate >= n:
-        raise ValueError(f"`sampling_rate` must be lower than the length of the data. Received: "
-                         f"sampling_rate={sampling_rate}, for data of length {n}")
+        raise ValueError(
+            f"`sampling_rate` must be lower than the length of the data. Received: "
+            f"sampling_rate={sampling_rate}, for data of length {n}"
+        )
     if sequence_stride <= 0:
         raise ValueError(f"`sequence_stride` must be higher than 0. Received: sequence_stride={sequence_stride}")
     if sequence_stride >= n:
-        raise ValueError(f"`sequence_stride` must be lower than the length of the data. Received: "
-                         f"sequence_stride={sequence_stride}, for data of length {n}")
+        raise ValueError(
+            f"`sequence_stride` must be lower than the length of the data. Received: "
+            f"sequence_stride={sequence_stride}, for data of length {n}"
+        )
     if format not in ("tf", "grain"):
         raise ValueError(f'`format` should be either "tf" or "grain". Received: format={format}')
 
 
-def timeseries_dataset_from_array(data: Any, targets: Any, sequence_length: int, sequence_stride: int = 1,
-                                  sampling_rate: int = 1, batch_size: int | None = 128, shuffle: bool = False,
-                                  seed: int | None = None, start_index: int | None = None,
-                                  end_index: int | None = None, format: str = "tf") -> ArrayDataset:
+def timeseries_dataset_from_array(
+    data: Any,
+    targets: Any,
+    sequence_length: int,
+    sequence_stride: int = 1,
+    sampling_rate: int = 1,
+    batch_size: int | None = 128,
+    shuffle: bool = False,
+    seed: int | None = None,
+    start_index: int | None = None,
+    end_index: int | None = None,
+    format: str = "tf",
+) -> ArrayDataset:
     """A dataset of sliding windows over ``data`` (and the target at each window's start).
 
     Window ``k`` holds the steps ``p_k, p_k + sampling_rate, ..., p_k + (sequence_length - 1) *
@@ -94,5 +113,6 @@ def timeseries_dataset_from_array(data: Any, targets: Any, sequence_length: int,
         windows = steps[p[:, None] + offsets[None, :]]
         return windows if target_steps is None else (windows, target_steps[p])
 
-    return SourceDataset(len(positions), load, batch_size=batch_size, shuffle=shuffle, seed=seed,
-                         first_epoch_in_order=True)
+    return SourceDataset(
+        len(positions), load, batch_size=batch_size, shuffle=shuffle, seed=seed, first_epoch_in_order=True
+    )

@@ -2,6 +2,7 @@
 
 The pytree plumbing of ``value_and_grad`` is ``BaseBackend.value_and_grad`` (written once).
 """
+
 from __future__ import annotations
 
 import threading
@@ -16,8 +17,7 @@ _state = threading.local()
 
 
 def _untrace(tree):
-    return optree.tree_map(val, tree, none_is_leaf=False,
-                           is_leaf=lambda x: x.__class__ is Tensor)
+    return optree.tree_map(val, tree, none_is_leaf=False, is_leaf=lambda x: x.__class__ is Tensor)
 
 
 def value_and_grad_flat(flat_fn, leaves, check_scalar):
@@ -27,12 +27,15 @@ def value_and_grad_flat(flat_fn, leaves, check_scalar):
         raise RuntimeError(
             "kshim numpy backend: value_and_grad called while another value_and_grad is being "
             "evaluated. Nested differentiation (grad of grad) is not supported by the NumPy "
-            "tape; use the jax or torch backend for higher-order gradients.")
+            "tape; use the jax or torch backend for higher-order gradients."
+        )
     traced = []
     for leaf in leaves:
         if leaf.__class__ is Tensor:
-            raise RuntimeError("kshim numpy backend: value_and_grad got an already-traced "
-                               "input (nested differentiation is not supported).")
+            raise RuntimeError(
+                "kshim numpy backend: value_and_grad got an already-traced "
+                "input (nested differentiation is not supported)."
+            )
         traced.append(Tensor(np.asarray(leaf)))
     _state.active = True
     try:

@@ -1,5 +1,8 @@
 """Traced shape, indexing, gather/scatter, sorting and linear-algebra ops (one VJP each)."""
+
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +38,7 @@ def concatenate(xs, axis):
     def vjp(g):
         parts = np.split(g, splits, axis=ax)
         return tuple(p if _is(x) else None for p, x in zip(parts, xs))
+
     return make(out, tuple(xs), vjp)
 
 
@@ -43,6 +47,7 @@ def stack(xs, axis=0):
 
     def vjp(g):
         return tuple(np.take(g, i, axis=axis) if _is(x) else None for i, x in enumerate(xs))
+
     return make(out, tuple(xs), vjp)
 
 
@@ -58,6 +63,7 @@ def pad(x, pad_width, mode="constant", constant_values=0):
         src = np.pad(np.arange(xv.size).reshape(xv.shape), pad_width, mode=mode)
         gx = np.bincount(src.ravel(), weights=g.ravel(), minlength=xv.size)
         return (gx.reshape(xv.shape).astype(g.dtype),)
+
     return make(out, (x,), vjp)
 
 
@@ -78,6 +84,7 @@ def getitem(x, key):
         else:
             np.add.at(z, key, g)
         return (z,)
+
     return make(np.asarray(out), (x,), vjp)
 
 
@@ -92,6 +99,7 @@ def slice_update(x, key, update):
             gx = g.copy()
             gx[key] = 0
         return gx, (unbroadcast(g[key], us) if _is(update) else None)
+
     return make(out, (x, update), vjp)
 
 
@@ -103,6 +111,7 @@ def take(x, indices, axis):
         z = np.zeros(xv.shape, g.dtype)
         np.add.at(z, (slice(None),) * axis + (iv,), g)
         return (z,)
+
     return make(out, (x, indices), vjp)
 
 
@@ -110,7 +119,7 @@ def _along_index(xshape, ishape, axis):
     """Full fancy-index tuple equivalent to ``take_along_axis`` with index shape ``ishape``."""
     nd = len(xshape)
     oshape = tuple(ishape[d] if d == axis else max(xshape[d], ishape[d]) for d in range(nd))
-    idx = []
+    idx: list[Any] = []
     for d in range(nd):
         shp = [1] * nd
         shp[d] = oshape[d]
@@ -133,6 +142,7 @@ def take_along_axis(x, indices, axis):
         z = np.zeros(xv.shape, g.dtype)
         np.add.at(z, tuple(idx), g)
         return (z,)
+
     return make(out, (x, indices), vjp)
 
 
@@ -140,8 +150,7 @@ def scatter_add(x, indices, updates):
     xv, iv, uv = val(x), val(indices), val(updates)
     out = R.scatter_add(xv, iv, uv)
     idx = R.scatter_index(iv)
-    return make(out, (x, indices, updates),
-                lambda g: (g if _is(x) else None, None, g[idx] if _is(updates) else None))
+    return make(out, (x, indices, updates), lambda g: (g if _is(x) else None, None, g[idx] if _is(updates) else None))
 
 
 def scatter_update(x, indices, updates):
@@ -156,11 +165,12 @@ def scatter_update(x, indices, updates):
             gx[idx] = 0
         if _is(updates):
             n = idx[0].size
-            winner = np.full(xv.shape[:len(idx)], -1, np.intp)
+            winner = np.full(xv.shape[: len(idx)], -1, np.intp)
             winner[tuple(i.ravel() for i in idx)] = np.arange(n)
-            won = (winner[idx] == np.arange(n).reshape(idx[0].shape))
+            won = winner[idx] == np.arange(n).reshape(idx[0].shape)
             gu = g[idx] * won.reshape(won.shape + (1,) * (uv.ndim - won.ndim))
         return gx, None, gu
+
     return make(out, (x, indices, updates), vjp)
 
 
@@ -195,6 +205,7 @@ def matmul(a, b):
         if _is(b):
             gb = unbroadcast(np.matmul(np.swapaxes(A, -1, -2), G), Bm.shape).reshape(bv.shape)
         return ga, gb
+
     return make(out, (a, b), vjp)
 
 
@@ -211,7 +222,7 @@ def _parse_einsum(subscripts, shapes):
         free = [c for c in _LETTERS if c not in used]
         nell = max(len(sh) - len(t.replace("...", "")) for t, sh in zip(ins, shapes) if "..." in t)
         ell = "".join(free[:nell])
-        ins = [t.replace("...", ell[nell - (len(sh) - len(t.replace("...", ""))):]) for t, sh in zip(ins, shapes)]
+        ins = [t.replace("...", ell[nell - (len(sh) - len(t.replace("...", ""))) :]) for t, sh in zip(ins, shapes)]
         out = None if out is None else out.replace("...", ell)
         if out is None:
             rest = "".join(sorted(c for c in set("".join(ins)) if "".join(ins).count(c) == 1 and c not in ell))
@@ -241,13 +252,13 @@ def einsum(subscripts, *ops):
     vals = [val(o) for o in ops]
     out = np.einsum(subscripts, *vals, optimize=len(vals) > 1)
     ins, oterm = _parse_einsum(subscripts, [v.shape for v in vals])
-    sizes = {}
+    sizes: dict[str, int] = {}
     for t, v in zip(ins, vals):
         for c, n in zip(t, v.shape):
             sizes[c] = max(sizes.get(c, 1), n)
 
     def vjp(g):
-        res = []
+        res: list[Any] = []
         for i, (t, v) in enumerate(zip(ins, vals)):
             if not _is(ops[i]):
                 res.append(None)
@@ -260,8 +271,8 @@ def einsum(subscripts, *ops):
             keep = "".join(c for c in t if c in avail)
             spec = ",".join([oterm] + [s for s, _ in others]) + "->" + keep
             r = np.einsum(spec, g, *[o for _, o in others], optimize=len(others) > 0)
-            full = np.broadcast_to(r.reshape([sizes[c] if c in keep else 1 for c in t]),
-                                   [sizes[c] for c in t])
+            full = np.broadcast_to(r.reshape([sizes[c] if c in keep else 1 for c in t]), [sizes[c] for c in t])
             res.append(unbroadcast(full, v.shape))
         return tuple(res)
+
     return make(np.asarray(out), tuple(ops), vjp)

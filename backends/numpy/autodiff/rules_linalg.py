@@ -21,6 +21,7 @@ JAX and torch). Outputs whose value is not unique (the last M - K columns of a c
 extra columns of a full SVD's U or Vᵀ of a non-square matrix: any orthonormal completion is valid)
 are treated as constants, on every backend: their cotangents are dropped.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -75,8 +76,9 @@ def raw_cholesky(a):
     try:
         return np.linalg.cholesky(a)
     except np.linalg.LinAlgError as e:
-        raise ValueError("Cholesky decomposition failed: the input is not a symmetric positive-"
-                         f"definite matrix ({e}).") from None
+        raise ValueError(
+            f"Cholesky decomposition failed: the input is not a symmetric positive-definite matrix ({e})."
+        ) from None
 
 
 def _cholesky_vjp(l, g):
@@ -124,8 +126,10 @@ def _qr_vjp(a, q, r, gq, gr, complete):
 def qr(x, complete):
     xv = x.value
     q, r = raw_qr(xv, complete)
-    return (make(q, (x,), lambda g: (_qr_vjp(xv, q, r, g, None, complete),)),
-            make(r, (x,), lambda g: (_qr_vjp(xv, q, r, None, g, complete),)))
+    return (
+        make(q, (x,), lambda g: (_qr_vjp(xv, q, r, g, None, complete),)),
+        make(r, (x,), lambda g: (_qr_vjp(xv, q, r, None, g, complete),)),
+    )
 
 
 # ---- svd ----------------------------------------------------------------------------------------
@@ -140,7 +144,7 @@ def _svd_vjp(a, u, s, vh, gu, gs, gvh):
     mm, n = a.shape[-2:]
     k = min(mm, n)
     dt = a.dtype
-    if u.shape[-1] > k:      # the extra columns of a full U / rows of Vᵀ are not unique: constants
+    if u.shape[-1] > k:  # the extra columns of a full U / rows of Vᵀ are not unique: constants
         u, gu = u[..., :, :k], (None if gu is None else gu[..., :, :k])
     if vh.shape[-2] > k:
         vh, gvh = vh[..., :k, :], (None if gvh is None else gvh[..., :k, :])
@@ -174,9 +178,11 @@ def svd(x, full_matrices, compute_uv):
         u, s, vh = raw_svd(xv, False, True)
         return make(s, (x,), lambda g: (_svd_vjp(xv, u, s, vh, None, g, None),))
     u, s, vh = raw_svd(xv, full_matrices, True)
-    return (make(u, (x,), lambda g: (_svd_vjp(xv, u, s, vh, g, None, None),)),
-            make(s, (x,), lambda g: (_svd_vjp(xv, u, s, vh, None, g, None),)),
-            make(vh, (x,), lambda g: (_svd_vjp(xv, u, s, vh, None, None, g),)))
+    return (
+        make(u, (x,), lambda g: (_svd_vjp(xv, u, s, vh, g, None, None),)),
+        make(s, (x,), lambda g: (_svd_vjp(xv, u, s, vh, None, g, None),)),
+        make(vh, (x,), lambda g: (_svd_vjp(xv, u, s, vh, None, None, g),)),
+    )
 
 
 # ---- eigh / eig ---------------------------------------------------------------------------------
@@ -198,8 +204,7 @@ def _eigh_vjp(w, v, gw, gv):
 
 def eigh(x):
     w, v = raw_eigh(x.value)
-    return (make(w, (x,), lambda g: (_eigh_vjp(w, v, g, None),)),
-            make(v, (x,), lambda g: (_eigh_vjp(w, v, None, g),)))
+    return (make(w, (x,), lambda g: (_eigh_vjp(w, v, g, None),)), make(v, (x,), lambda g: (_eigh_vjp(w, v, None, g),)))
 
 
 def raw_eig(a):
@@ -212,7 +217,8 @@ def raw_eig(a):
             raise ValueError(
                 "eig: the matrix has complex eigenvalues, which kshim cannot represent (it has no "
                 "complex dtype); eig supports matrices with a real spectrum only. For a symmetric "
-                "matrix use eigh.")
+                "matrix use eigh."
+            )
         w, v = w.real.copy(), v.real.copy()
     return w.astype(a.dtype, copy=False), v.astype(a.dtype, copy=False)
 
@@ -229,8 +235,7 @@ def _eig_vjp(w, v, gw, gv):
 
 def eig(x):
     w, v = raw_eig(x.value)
-    return (make(w, (x,), lambda g: (_eig_vjp(w, v, g, None),)),
-            make(v, (x,), lambda g: (_eig_vjp(w, v, None, g),)))
+    return (make(w, (x,), lambda g: (_eig_vjp(w, v, g, None),)), make(v, (x,), lambda g: (_eig_vjp(w, v, None, g),)))
 
 
 # ---- solves -------------------------------------------------------------------------------------
@@ -248,6 +253,7 @@ def solve(a, b):
     def vjp(g):
         gb = raw_solve(_t(av), g)
         return (-(gb @ _t(x)) if _is(a) else None), (gb if _is(b) else None)
+
     return make(x, (a, b), vjp)
 
 
@@ -256,8 +262,7 @@ def raw_solve_triangular(a, b, lower, block=64):
     updates each block of rows with the rows already solved, then substitution row by row inside
     the block. A zero on the diagonal gives inf/NaN, as LAPACK's trsm."""
     n = a.shape[-1]
-    x = np.empty(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:],
-                 np.result_type(a, b))
+    x = np.empty(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], np.result_type(a, b))
     starts = range(0, n, block) if lower else range((n - 1) // block * block, -1, -block)
     with np.errstate(divide="ignore", invalid="ignore"):
         for s0 in starts:
@@ -266,7 +271,7 @@ def raw_solve_triangular(a, b, lower, block=64):
             rhs = b[..., s0:s1, :]
             if (lower and s0 > 0) or (not lower and s1 < n):
                 rhs = rhs - a[..., s0:s1, done] @ x[..., done, :]
-            for i in (range(s0, s1) if lower else range(s1 - 1, s0 - 1, -1)):
+            for i in range(s0, s1) if lower else range(s1 - 1, s0 - 1, -1):
                 inner = slice(s0, i) if lower else slice(i + 1, s1)
                 acc = rhs[..., i - s0, :] - np.einsum("...j,...jk->...k", a[..., i, inner], x[..., inner, :])
                 x[..., i, :] = acc / a[..., i, i, None]
@@ -284,6 +289,7 @@ def solve_triangular(a, b, lower):
             ga = -(gb @ _t(x))
             ga = np.tril(ga) if lower else np.triu(ga)
         return ga, (gb if _is(b) else None)
+
     return make(x, (a, b), vjp)
 
 
@@ -304,8 +310,8 @@ def raw_lu_factor(a):
         lu[bi, p, :] = row
         d = lu[:, j, j]
         d = np.where(d == 0, 1, d)  # a zero pivot (singular): column below is zero, leave it
-        lu[:, j + 1:, j] /= d[:, None]
-        lu[:, j + 1:, j + 1:] -= lu[:, j + 1:, j, None] * lu[:, None, j, j + 1:]
+        lu[:, j + 1 :, j] /= d[:, None]
+        lu[:, j + 1 :, j + 1 :] -= lu[:, j + 1 :, j, None] * lu[:, None, j, j + 1 :]
     return lu.reshape(a.shape), piv.reshape(a.shape[:-2] + (k,))
 
 
@@ -325,29 +331,29 @@ def _perm(piv, m):
 def _lu_square_vjp(l, u, gl, gu):
     """Gradient w.r.t. B = L U (no pivoting) of a square unit-lower L and upper U."""
     inner = np.tril(_t(l) @ np.tril(gl, -1), -1) + np.triu(gu @ _t(u))
-    y = _t(np.linalg.solve(u, _t(inner)))          # inner U⁻ᵀ
-    return np.linalg.solve(_t(l), y)               # L⁻ᵀ inner U⁻ᵀ
+    y = _t(np.linalg.solve(u, _t(inner)))  # inner U⁻ᵀ
+    return np.linalg.solve(_t(l), y)  # L⁻ᵀ inner U⁻ᵀ
 
 
 def _lu_vjp(a, lu, piv, g):
     m, n = a.shape[-2:]
     k = min(m, n)
     eye = np.eye(m, k, dtype=lu.dtype)
-    l = np.tril(lu[..., :, :k], -1) + eye            # (m, k)
-    u = np.triu(lu[..., :k, :])                      # (k, n)
+    l = np.tril(lu[..., :, :k], -1) + eye  # (m, k)
+    u = np.triu(lu[..., :k, :])  # (k, n)
     gl = np.tril(g[..., :, :k], -1)
     gu = np.triu(g[..., :k, :])
     l1, u1 = l[..., :k, :], u[..., :, :k]
     gl1, gu1 = gl[..., :k, :], gu[..., :, :k]
     gb_extra = None
-    if n > k:   # wide: U2 = L⁻¹ PᵀA2
+    if n > k:  # wide: U2 = L⁻¹ PᵀA2
         u2, gu2 = u[..., :, k:], g[..., :k, k:]
-        lt_gu2 = np.linalg.solve(_t(l1), gu2)                 # L⁻ᵀ Ū2
+        lt_gu2 = np.linalg.solve(_t(l1), gu2)  # L⁻ᵀ Ū2
         gl1 = gl1 - np.tril(lt_gu2 @ _t(u2), -1)
         gb_extra = lt_gu2
-    if m > k:   # tall: L2 = B2 U⁻¹
+    if m > k:  # tall: L2 = B2 U⁻¹
         l2, gl2 = l[..., k:, :], g[..., k:, :]
-        gl2_ut = _t(np.linalg.solve(u1, _t(gl2)))             # L̄2 U⁻ᵀ
+        gl2_ut = _t(np.linalg.solve(u1, _t(gl2)))  # L̄2 U⁻ᵀ
         gu1 = gu1 - np.triu(_t(l2) @ gl2_ut)
         gb_extra = gl2_ut
     gb = _lu_square_vjp(l1, u1, gl1, gu1)
@@ -379,4 +385,5 @@ def slogdet(x):
 
     def vjp(g):
         return (np.asarray(g)[..., None, None] * _t(np.linalg.inv(xv)),)
+
     return sign, make(logabs, (x,), vjp)

@@ -1,7 +1,9 @@
 """Traced elementwise math, reductions, scans and fused softmax-family ops (one VJP each)."""
+
 from __future__ import annotations
 
 import math
+from typing import Any, Callable
 
 import numpy as np
 
@@ -16,7 +18,8 @@ def _zero(x, out, g):
 
 
 # name -> (forward, vjp(x, out, g) -> gx or None). None vjp: output never differentiable.
-UNARY = {
+# name -> (forward on arrays, vjp rule ``(x, out, g) -> gx`` or None for an op without gradient)
+UNARY: dict[str, tuple[Callable[..., Any], Callable[..., Any] | None]] = {
     "negative": (np.negative, lambda x, o, g: -g),
     "abs": (np.abs, lambda x, o, g: g * np.sign(x)),
     "sign": (np.sign, _zero),
@@ -63,6 +66,7 @@ def unary(name):
         xv = x.value
         out = fwd(xv)
         return make(out, (x,), lambda g: (rule(xv, out, g),))
+
     return traced
 
 
@@ -87,8 +91,10 @@ def _pow_vjp(a, b, o, g, na, nb):
 
 def _binary_rules():
     def lin(sa, sb):
-        return lambda a, b, o, g, na, nb: ((g if sa == 1 else -g) if na else None,
-                                           (g if sb == 1 else -g) if nb else None)
+        return lambda a, b, o, g, na, nb: (
+            (g if sa == 1 else -g) if na else None,
+            (g if sb == 1 else -g) if nb else None,
+        )
 
     def mul(a, b, o, g, na, nb):
         return (g * b if na else None, g * a if nb else None)
@@ -111,18 +117,29 @@ def _binary_rules():
         return _max_vjp(a, b, o, g, (a < b) if na else None, (b < a) if nb else None)
 
     return {
-        "add": (np.add, lin(1, 1)), "subtract": (np.subtract, lin(1, -1)),
-        "multiply": (np.multiply, mul), "divide": (np.true_divide, div),
+        "add": (np.add, lin(1, 1)),
+        "subtract": (np.subtract, lin(1, -1)),
+        "multiply": (np.multiply, mul),
+        "divide": (np.true_divide, div),
         "floor_divide": (np.floor_divide, lambda *a: (None, None)),
-        "mod": (np.mod, mod), "power": (np.power, _pow_vjp),
-        "maximum": (np.maximum, mx), "minimum": (np.minimum, mn),
+        "mod": (np.mod, mod),
+        "power": (np.power, _pow_vjp),
+        "maximum": (np.maximum, mx),
+        "minimum": (np.minimum, mn),
         "arctan2": (np.arctan2, atan2),
-        "equal": (np.equal, None), "not_equal": (np.not_equal, None), "less": (np.less, None),
-        "less_equal": (np.less_equal, None), "greater": (np.greater, None),
-        "greater_equal": (np.greater_equal, None), "logical_and": (np.logical_and, None),
-        "logical_or": (np.logical_or, None), "logical_xor": (np.logical_xor, None),
-        "bitwise_and": (np.bitwise_and, None), "bitwise_or": (np.bitwise_or, None),
-        "bitwise_xor": (np.bitwise_xor, None), "left_shift": (np.left_shift, None),
+        "equal": (np.equal, None),
+        "not_equal": (np.not_equal, None),
+        "less": (np.less, None),
+        "less_equal": (np.less_equal, None),
+        "greater": (np.greater, None),
+        "greater_equal": (np.greater_equal, None),
+        "logical_and": (np.logical_and, None),
+        "logical_or": (np.logical_or, None),
+        "logical_xor": (np.logical_xor, None),
+        "bitwise_and": (np.bitwise_and, None),
+        "bitwise_or": (np.bitwise_or, None),
+        "bitwise_xor": (np.bitwise_xor, None),
+        "left_shift": (np.left_shift, None),
         "right_shift": (np.right_shift, None),
     }
 
@@ -143,9 +160,10 @@ def binary(name):
 
         def vjp(g):
             ga, gb = rule(av, bv, out, g, na, nb)
-            return (unbroadcast(ga, sa) if ga is not None else None,
-                    unbroadcast(gb, sb) if gb is not None else None)
+            return (unbroadcast(ga, sa) if ga is not None else None, unbroadcast(gb, sb) if gb is not None else None)
+
         return make(out, (a, b), vjp)
+
     return traced
 
 
@@ -159,6 +177,7 @@ def where(c, a, b):
         ga = unbroadcast(R.select(m, g), sa) if a.__class__ is Tensor else None
         gb = unbroadcast(R.select(~m, g), sb) if b.__class__ is Tensor else None
         return None, ga, gb
+
     return make(out, (c, a, b), vjp)
 
 
@@ -182,7 +201,7 @@ def _to_last(a, axes):
     rest = [i for i in range(a.ndim) if i not in axes]
     perm = rest + list(axes)
     t = np.transpose(a, perm)
-    return t.reshape(t.shape[:len(rest)] + (-1,)), np.argsort(perm), t.shape
+    return t.reshape(t.shape[: len(rest)] + (-1,)), np.argsort(perm), t.shape
 
 
 def prod_(x, axis=None, keepdims=False):
@@ -197,6 +216,7 @@ def prod_(x, axis=None, keepdims=False):
         right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
         others = np.transpose((left * right).reshape(tshape), inv)  # product of the others
         return (_expand(g, xv.shape, axis, keepdims) * others,)
+
     return make(out, (x,), vjp)
 
 
@@ -209,7 +229,9 @@ def _minmax(fn):
             mask = xv == _expand(out, xv.shape, axis, keepdims)
             cnt = np.sum(mask, axis=axis, keepdims=True).astype(g.dtype)
             return (mask * (_expand(g, xv.shape, axis, keepdims) / cnt),)
+
         return make(out, (x,), vjp)
+
     return traced
 
 
@@ -239,6 +261,7 @@ def cumprod(x, axis):
         c = np.cumprod(rep, -1) * np.triu(np.ones((n, n), xv.dtype))  # j >= i
         gx = np.einsum("...ij,...j->...i", c, gm)
         return (np.moveaxis(gx, -1, axis),)
+
     return make(out, (x,), vjp)
 
 
@@ -272,4 +295,5 @@ def logsumexp(x, axis=None, keepdims=False):
     def vjp(g):
         oe = _expand(out, xv.shape, axis, keepdims)
         return (_expand(g, xv.shape, axis, keepdims) * np.exp(xv - oe),)
+
     return make(out, (x,), vjp)

@@ -1,4 +1,5 @@
 """Traced convolution and pooling. Conv VJPs are (transposed) convolutions / im2col GEMMs."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,11 +22,11 @@ def conv(x, kernel, strides, padding, dilation, groups, data_format):
         gc = nn.to_cl(g, data_format)
         gx = gw = None
         if _is(x):
-            gx = nn.from_cl(nn.conv_input_grad(gc, wv, xshape, strides, padding, dilation, groups),
-                            data_format)
+            gx = nn.from_cl(nn.conv_input_grad(gc, wv, xshape, strides, padding, dilation, groups), data_format)
         if cols is not None:
             gw = nn.conv_kernel_grad(cols, gc, wv.shape, groups)
         return gx, gw
+
     return make(nn.from_cl(out, data_format), (x, kernel), vjp)
 
 
@@ -45,6 +46,7 @@ def conv_transpose(x, kernel, strides, padding, dilation, data_format):
             gwf = nn.conv_kernel_grad(cols, gc, wf_shape, 1)
             gw = np.swapaxes(gwf, -1, -2)[(slice(None, None, -1),) * nd]
         return gx, gw
+
     return make(nn.from_cl(out, data_format), (x, kernel), vjp)
 
 

@@ -12,6 +12,7 @@ bin and, for even ``n``, the Nyquist bin): by 1/2 in the VJP of ``rfft`` (comput
 A traced pair output is one tape node holding ``stack([re, im])`` and two ``getitem`` nodes on
 it, so the backward pass runs one inverse transform however the two parts are used.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,7 +20,10 @@ import numpy as np
 from . import rules_array as RA
 from .tensor import Tensor, make, val
 
-_COMPLEX = {np.dtype(np.float32): np.dtype(np.complex64), np.dtype(np.float64): np.dtype(np.complex128)}
+_COMPLEX: dict[np.dtype, np.dtype] = {
+    np.dtype(np.float32): np.dtype(np.complex64),
+    np.dtype(np.float64): np.dtype(np.complex128),
+}
 
 
 def _is(x):
@@ -87,13 +91,14 @@ def fft(re, im, ndim, inverse):
     """Traced complex DFT over the last ``ndim`` axes; VJP: the opposite transform, rescaled."""
     rv, iv = val(re), val(im)
     dtype = rv.dtype
-    size = int(np.prod(rv.shape[rv.ndim - int(ndim):]))
+    size = int(np.prod(rv.shape[rv.ndim - int(ndim) :]))
 
     def vjp(g):
         gz = raw_fft(g[0], g[1], ndim, not inverse)
         gz = gz / size if inverse else gz * size
         gr, gi = parts(gz, dtype)
         return (gr if _is(re) else None, gi if _is(im) else None)
+
     return _pair(raw_fft(rv, iv, ndim, inverse), dtype, (re, im), vjp)
 
 
@@ -106,6 +111,7 @@ def rfft(x, n):
     def vjp(g):
         gz = to_complex(g[0], g[1]) / _pair_weights(n, g.dtype)
         return (_fit_last(np.fft.irfft(gz, n=n, axis=-1) * n, length).astype(xv.dtype, copy=False),)
+
     return _pair(raw_rfft(xv, n), xv.dtype, (x,), vjp)
 
 
@@ -120,5 +126,6 @@ def irfft(re, im, n):
         gz = np.fft.rfft(g, n=n, axis=-1) * (_pair_weights(n, g.dtype) / n)
         gr, gi = parts(gz, dtype)
         return (_fit_last(gr, bins) if _is(re) else None, _fit_last(gi, bins) if _is(im) else None)
+
     out = np.ascontiguousarray(raw_irfft(rv, iv, n), dtype=dtype)
     return make(out, (re, im), vjp)

@@ -5,17 +5,23 @@ its ``parents`` (inputs, traced or raw) and a ``vjp`` closure mapping the output
 cotangent (or ``None``) per parent. Only floating outputs are traced; integer/bool results of a
 traced op come back as raw arrays (they carry no gradient).
 """
+
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from ..._base import FLOAT_DTYPES
 
-B = None  # the backend instance, set by ``backend.py`` (operators route through it)
+# The backend instance, set by ``backend.py`` once the class is complete (operators route through it);
+# typed ``Any`` because it is bound after this module is imported (``backend.py`` imports this one).
+B: Any = None
 
 _FLOAT = frozenset(np.dtype(d) for d in FLOAT_DTYPES if d != "bfloat16")
 try:  # bfloat16 is optional
     import ml_dtypes as _mld
+
     _FLOAT = _FLOAT | {np.dtype(_mld.bfloat16)}
 except ImportError:  # pragma: no cover
     pass
@@ -69,38 +75,101 @@ class Tensor:
     __hash__ = object.__hash__
 
     # arithmetic -------------------------------------------------------------------------------
-    def __add__(self, o): return B.add(self, o)
-    def __radd__(self, o): return B.add(o, self)
-    def __sub__(self, o): return B.subtract(self, o)
-    def __rsub__(self, o): return B.subtract(o, self)
-    def __mul__(self, o): return B.multiply(self, o)
-    def __rmul__(self, o): return B.multiply(o, self)
-    def __truediv__(self, o): return B.divide(self, o)
-    def __rtruediv__(self, o): return B.divide(o, self)
-    def __floordiv__(self, o): return B.floor_divide(self, o)
-    def __rfloordiv__(self, o): return B.floor_divide(o, self)
-    def __mod__(self, o): return B.mod(self, o)
-    def __rmod__(self, o): return B.mod(o, self)
-    def __pow__(self, o): return B.power(self, o)
-    def __rpow__(self, o): return B.power(o, self)
-    def __matmul__(self, o): return B.matmul(self, o)
-    def __rmatmul__(self, o): return B.matmul(o, self)
-    def __neg__(self): return B.negative(self)
-    def __pos__(self): return self
-    def __abs__(self): return B.abs(self)
-    def __invert__(self): return B.bitwise_not(self)
-    def __lt__(self, o): return B.less(self, o)
-    def __le__(self, o): return B.less_equal(self, o)
-    def __gt__(self, o): return B.greater(self, o)
-    def __ge__(self, o): return B.greater_equal(self, o)
-    def __eq__(self, o): return B.equal(self, o)  # noqa: D105
-    def __ne__(self, o): return B.not_equal(self, o)
-    def __and__(self, o): return B.bitwise_and(self, o)
-    def __rand__(self, o): return B.bitwise_and(o, self)
-    def __or__(self, o): return B.bitwise_or(self, o)
-    def __ror__(self, o): return B.bitwise_or(o, self)
-    def __xor__(self, o): return B.bitwise_xor(self, o)
-    def __rxor__(self, o): return B.bitwise_xor(o, self)
+    def __add__(self, o):
+        return B.add(self, o)
+
+    def __radd__(self, o):
+        return B.add(o, self)
+
+    def __sub__(self, o):
+        return B.subtract(self, o)
+
+    def __rsub__(self, o):
+        return B.subtract(o, self)
+
+    def __mul__(self, o):
+        return B.multiply(self, o)
+
+    def __rmul__(self, o):
+        return B.multiply(o, self)
+
+    def __truediv__(self, o):
+        return B.divide(self, o)
+
+    def __rtruediv__(self, o):
+        return B.divide(o, self)
+
+    def __floordiv__(self, o):
+        return B.floor_divide(self, o)
+
+    def __rfloordiv__(self, o):
+        return B.floor_divide(o, self)
+
+    def __mod__(self, o):
+        return B.mod(self, o)
+
+    def __rmod__(self, o):
+        return B.mod(o, self)
+
+    def __pow__(self, o):
+        return B.power(self, o)
+
+    def __rpow__(self, o):
+        return B.power(o, self)
+
+    def __matmul__(self, o):
+        return B.matmul(self, o)
+
+    def __rmatmul__(self, o):
+        return B.matmul(o, self)
+
+    def __neg__(self):
+        return B.negative(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return B.abs(self)
+
+    def __invert__(self):
+        return B.bitwise_not(self)
+
+    def __lt__(self, o):
+        return B.less(self, o)
+
+    def __le__(self, o):
+        return B.less_equal(self, o)
+
+    def __gt__(self, o):
+        return B.greater(self, o)
+
+    def __ge__(self, o):
+        return B.greater_equal(self, o)
+
+    def __eq__(self, o):
+        return B.equal(self, o)  # noqa: D105
+
+    def __ne__(self, o):
+        return B.not_equal(self, o)
+
+    def __and__(self, o):
+        return B.bitwise_and(self, o)
+
+    def __rand__(self, o):
+        return B.bitwise_and(o, self)
+
+    def __or__(self, o):
+        return B.bitwise_or(self, o)
+
+    def __ror__(self, o):
+        return B.bitwise_or(o, self)
+
+    def __xor__(self, o):
+        return B.bitwise_xor(self, o)
+
+    def __rxor__(self, o):
+        return B.bitwise_xor(o, self)
 
     def __getitem__(self, key):
         return B.getitem(self, key if isinstance(key, tuple) else (key,))
@@ -113,8 +182,8 @@ class Tensor:
         return B.cast(self, dtype if isinstance(dtype, str) else np.dtype(dtype).name)
 
     def reshape(self, *shape):
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return B.reshape(self, tuple(np.empty(self.shape, dtype=bool).reshape(shape).shape))
+        new_shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return B.reshape(self, tuple(np.empty(self.shape, dtype=bool).reshape(new_shape).shape))
 
 
 def val(x):
@@ -142,7 +211,7 @@ def unbroadcast(g, shape):
     if axes and axes == tuple(range(len(axes))) and g.dtype in _GEMV_DTYPES and g.flags.c_contiguous and g.size > 4096:
         # Leading axes only (a bias gradient): one GEMV with a ones vector is ~4x faster than
         # NumPy's strided multi-axis reduction.
-        rows = int(np.prod(gs[:len(axes)]))
+        rows = int(np.prod(gs[: len(axes)]))
         return (np.ones(rows, g.dtype) @ g.reshape(rows, -1)).reshape(shape)
     if axes:
         g = g.sum(axis=axes)

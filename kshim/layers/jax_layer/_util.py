@@ -1,4 +1,5 @@
 """Helpers of the interop layers: the backend check and Keras' configs for functions and objects."""
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -18,9 +19,11 @@ def require_backend(layer_name: str, backend_name: str) -> None:
     """
     current = _backend.current().name
     if current != backend_name:
-        raise ValueError(f"{layer_name} is only supported with the {backend_name} backend. Current backend: "
-                         f"{current}. Create it under `kshim.backend.use({backend_name!r})` (or "
-                         f"KSHIM_BACKEND={backend_name}).")
+        raise ValueError(
+            f"{layer_name} is only supported with the {backend_name} backend. Current backend: "
+            f"{current}. Create it under `kshim.backend.use({backend_name!r})` (or "
+            f"KSHIM_BACKEND={backend_name})."
+        )
 
 
 def serialize_function(fn: Callable | None) -> Any:
@@ -33,8 +36,13 @@ def serialize_function(fn: Callable | None) -> Any:
     if fn is None:
         return None
     from ..._registry import get_registered_name
-    return {"module": "builtins", "class_name": "function", "config": get_registered_name(fn),
-            "registered_name": "function"}
+
+    return {
+        "module": "builtins",
+        "class_name": "function",
+        "config": get_registered_name(fn),
+        "registered_name": "function",
+    }
 
 
 def deserialize_function(config: Any, custom_objects: dict | None = None) -> Any:
@@ -42,6 +50,7 @@ def deserialize_function(config: Any, custom_objects: dict | None = None) -> Any
     if config is None or callable(config):
         return config
     from ..._lambda_code import resolve_function
+
     return resolve_function(config, custom_objects)
 
 
@@ -57,13 +66,20 @@ def serialize_object(obj: Any) -> Any:
     if obj is None:
         return None
     if not callable(getattr(obj, "get_config", None)):
-        raise TypeError(f"Cannot serialize object {obj!r} of type {type(obj)}. To be serializable, a class must "
-                        f"implement the `get_config()` method.")
+        raise TypeError(
+            f"Cannot serialize object {obj!r} of type {type(obj)}. To be serializable, a class must "
+            f"implement the `get_config()` method."
+        )
     from ..._registry import _registered_key
+
     key = _registered_key(type(obj))
     module = type(obj).__module__
-    return {"module": None if module == "__main__" else module, "class_name": type(obj).__name__,
-            "config": obj.get_config(), "registered_name": key or type(obj).__name__}
+    return {
+        "module": None if module == "__main__" else module,
+        "class_name": type(obj).__name__,
+        "config": obj.get_config(),
+        "registered_name": key or type(obj).__name__,
+    }
 
 
 def deserialize_object(config: Any, custom_objects: dict | None = None) -> Any:
@@ -71,4 +87,5 @@ def deserialize_object(config: Any, custom_objects: dict | None = None) -> Any:
     if not isinstance(config, dict):
         return config
     from ..._serialization import deserialize_keras_object
+
     return deserialize_keras_object(config, custom_objects)

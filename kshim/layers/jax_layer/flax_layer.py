@@ -4,6 +4,7 @@ The module's ``"params"`` collection becomes the trainable variables and every o
 (``batch_stats``, ...) the non-trainable ones, which ``apply`` may update (``mutable`` is every
 collection but ``"params"``, as in Keras). ``flax`` is imported only when a ``FlaxLayer`` is made.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -46,16 +47,28 @@ class FlaxLayer(JaxLayer):
         mutable = DenyList(["params"])
 
         def apply_with_training(params, state, rng, inputs, training):
-            return self.module.apply(self._params_and_state_to_variables(params, state), inputs, rngs=rng,
-                                     method=self.method, mutable=mutable, training=training)
+            return self.module.apply(
+                self._params_and_state_to_variables(params, state),
+                inputs,
+                rngs=rng,
+                method=self.method,
+                mutable=mutable,
+                training=training,
+            )
 
         def apply_without_training(params, state, rng, inputs):
-            return self.module.apply(self._params_and_state_to_variables(params, state), inputs, rngs=rng,
-                                     method=self.method, mutable=mutable)
+            return self.module.apply(
+                self._params_and_state_to_variables(params, state),
+                inputs,
+                rngs=rng,
+                method=self.method,
+                mutable=mutable,
+            )
 
         def init_with_training(rng, inputs, training):
             return self._variables_to_params_and_state(
-                self.module.init(rng, inputs, method=self.method, training=training))
+                self.module.init(rng, inputs, method=self.method, training=training)
+            )
 
         def init_without_training(rng, inputs):
             return self._variables_to_params_and_state(self.module.init(rng, inputs, method=self.method))
@@ -99,6 +112,7 @@ class FlaxLayer(JaxLayer):
             method = method.__name__
         elif method is not None:
             from ._util import serialize_function
+
             method = serialize_function(method)
         cfg = super().get_config()
         cfg.pop("call_fn")
@@ -117,5 +131,6 @@ class FlaxLayer(JaxLayer):
         cfg["module"], cfg["method"] = module, method
         if isinstance(cfg.get("dtype"), dict):
             from ..dtype_policy import get as _get_policy
+
             cfg["dtype"] = _get_policy(cfg["dtype"])
         return cls(**cfg)

@@ -7,6 +7,7 @@ JAX's pytree flattening order (dict keys sorted), as Keras 3 creates them; each 
 
 ``jax`` is imported inside the functions that need it, so importing kshim does not import JAX.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -61,8 +62,16 @@ class JaxLayer(Layer):
             takes ``params`` or ``state``.
     """
 
-    def __init__(self, call_fn: Callable, init_fn: Callable | None = None, params: Any = None, state: Any = None,
-                 seed: int | None = None, native_serialization_platforms: Any = None, **kwargs: Any):
+    def __init__(
+        self,
+        call_fn: Callable,
+        init_fn: Callable | None = None,
+        params: Any = None,
+        state: Any = None,
+        seed: int | None = None,
+        native_serialization_platforms: Any = None,
+        **kwargs: Any,
+    ):
         require_backend(type(self).__name__, "jax")
         super().__init__(**kwargs)
         self.call_fn = call_fn
@@ -79,13 +88,15 @@ class JaxLayer(Layer):
         self.call_fn_has_state = "state" in self.call_fn_arguments
         if "rng" in self.call_fn_arguments:
             from ...random import SeedGenerator
+
             self.seed_generator: SeedGenerator | None = SeedGenerator(seed)
         else:
             self.seed_generator = None
-        if init_fn is None and params is None and state is None and \
-                (self.call_fn_has_params or self.call_fn_has_state):
-            raise ValueError("`init_fn`, `params` and `state` cannot all be `None` when `call_fn` takes a "
-                             "`params` or a `state` argument.")
+        if init_fn is None and params is None and state is None and (self.call_fn_has_params or self.call_fn_has_state):
+            raise ValueError(
+                "`init_fn`, `params` and `state` cannot all be `None` when `call_fn` takes a "
+                "`params` or a `state` argument."
+            )
         if init_fn is not None:
             self.init_fn_arguments = _validate_signature(init_fn, "init_fn", _INIT_ARGS, {"inputs"})
         self.jax2tf_native_serialization_platforms = native_serialization_platforms
@@ -130,6 +141,7 @@ class JaxLayer(Layer):
         """One ``uint32[2]`` key from kshim's global seed generator (``keras.utils.set_random_seed``
         makes it reproducible), as Keras draws init keys."""
         from ...random._draw import global_seed_generator
+
         return _as_jax_key(global_seed_generator().next())
 
     def _get_init_rng(self) -> Any:
@@ -148,6 +160,7 @@ class JaxLayer(Layer):
     # ---- build / call ---------------------------------------------------------------------------
     def _initialize_weights(self, input_shape: Any) -> None:
         import jax.numpy as jnp
+
         dtype = self.compute_dtype
         inputs = _map_shapes(lambda s: jnp.ones([1 if d is None else d for d in s], dtype=dtype), input_shape)
         args = []
@@ -194,9 +207,12 @@ class JaxLayer(Layer):
 
         def assign(value: Any, variable: Any) -> None:
             if not isinstance(variable, Variable):
-                raise ValueError("Structure mismatch: the structure of the state returned by `call` does not "
-                                 "match the structure of the state at initialization time.")
+                raise ValueError(
+                    "Structure mismatch: the structure of the state returned by `call` does not "
+                    "match the structure of the state at initialization time."
+                )
             variable.assign(value)
+
         jax.tree_util.tree_map(assign, new_state, self.state)
         return outputs
 
@@ -204,9 +220,12 @@ class JaxLayer(Layer):
     def get_config(self) -> dict:
         """Base config plus ``call_fn``/``init_fn`` (Keras' function configs) and
         ``native_serialization_platforms``. The parameters are weights, not config."""
-        return {**super().get_config(), "call_fn": serialize_function(self.call_fn),
-                "init_fn": serialize_function(self.init_fn),
-                "native_serialization_platforms": self.jax2tf_native_serialization_platforms}
+        return {
+            **super().get_config(),
+            "call_fn": serialize_function(self.call_fn),
+            "init_fn": serialize_function(self.init_fn),
+            "native_serialization_platforms": self.jax2tf_native_serialization_platforms,
+        }
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "JaxLayer":
@@ -229,6 +248,7 @@ class _Constant:
 def _as_jax_key(state: Any) -> Any:
     """A kshim seed state (``int64[2]``, values < 2**32) as a raw ``uint32[2]`` JAX key."""
     import jax.numpy as jnp
+
     return jnp.asarray(state).astype(jnp.uint32)
 
 
@@ -240,8 +260,10 @@ def _validate_signature(fn: Callable, fn_name: str, allowed: set, required: set)
     names = []
     for p in params.values():
         if p.name not in allowed:
-            raise ValueError(f"Unsupported argument in `{fn_name}`: `{p.name}`, supported arguments are "
-                             f"`{'`, `'.join(sorted(allowed))}`")
+            raise ValueError(
+                f"Unsupported argument in `{fn_name}`: `{p.name}`, supported arguments are "
+                f"`{'`, `'.join(sorted(allowed))}`"
+            )
         names.append(p.name)
     return names
 

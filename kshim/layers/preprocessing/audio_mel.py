@@ -1,4 +1,5 @@
 """``MelSpectrogram``: raw audio to (decibel) mel spectrograms, on any backend."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,8 +19,9 @@ def _hertz_to_mel(f: np.ndarray) -> np.ndarray:
     return _MEL_HIGH_FREQUENCY_Q * np.log(1.0 + f / _MEL_BREAK_FREQUENCY_HERTZ)
 
 
-def mel_weight_matrix(num_mel_bins: int, num_spectrogram_bins: int, sampling_rate: float, lower_edge_hertz: float,
-                      upper_edge_hertz: float) -> np.ndarray:
+def mel_weight_matrix(
+    num_mel_bins: int, num_spectrogram_bins: int, sampling_rate: float, lower_edge_hertz: float, upper_edge_hertz: float
+) -> np.ndarray:
     """The HTK-convention matrix ``(num_spectrogram_bins, num_mel_bins)`` that maps a linear
     spectrogram's bins (``0 .. sampling_rate / 2``) to triangular mel bands with peak 1 (the DC bin
     gets no weight), computed on the host in float64.
@@ -36,8 +38,9 @@ def mel_weight_matrix(num_mel_bins: int, num_spectrogram_bins: int, sampling_rat
     """
     linear = np.linspace(0.0, sampling_rate / 2.0, num_spectrogram_bins)[1:]
     bins_mel = _hertz_to_mel(linear)[:, None]
-    edges = np.linspace(_hertz_to_mel(np.float64(lower_edge_hertz)), _hertz_to_mel(np.float64(upper_edge_hertz)),
-                        num_mel_bins + 2)
+    edges = np.linspace(
+        _hertz_to_mel(np.float64(lower_edge_hertz)), _hertz_to_mel(np.float64(upper_edge_hertz)), num_mel_bins + 2
+    )
     lower, center, upper = edges[None, :-2], edges[None, 1:-1], edges[None, 2:]
     with np.errstate(divide="ignore", invalid="ignore"):
         lower_slopes = (bins_mel - lower) / (center - lower)
@@ -85,16 +88,31 @@ class MelSpectrogram(DataLayer):
 
     _output_shape_by_formula = True
 
-    def __init__(self, fft_length: int = 2048, sequence_stride: int = 512, sequence_length: int | None = None,
-                 window: Any = "hann", sampling_rate: int = 16000, num_mel_bins: int = 128, min_freq: float = 20.0,
-                 max_freq: float | None = None, power_to_db: bool = True, top_db: float = 80.0,
-                 mag_exp: float = 2.0, min_power: float = 1e-10, ref_power: float = 1.0, **kwargs: Any):
+    def __init__(
+        self,
+        fft_length: int = 2048,
+        sequence_stride: int = 512,
+        sequence_length: int | None = None,
+        window: Any = "hann",
+        sampling_rate: int = 16000,
+        num_mel_bins: int = 128,
+        min_freq: float = 20.0,
+        max_freq: float | None = None,
+        power_to_db: bool = True,
+        top_db: float = 80.0,
+        mag_exp: float = 2.0,
+        min_power: float = 1e-10,
+        ref_power: float = 1.0,
+        **kwargs: Any,
+    ):
         self.fft_length = fft_length
         self.sequence_stride = sequence_stride
         self.sequence_length = sequence_length or fft_length
         if self.fft_length < self.sequence_length:
-            raise ValueError("`fft_length` must be greater than or equal to   `sequence_length`. Received: "
-                             f"`sequence_length`={self.sequence_length}, `fft_length`={self.fft_length}.")
+            raise ValueError(
+                "`fft_length` must be greater than or equal to   `sequence_length`. Received: "
+                f"`sequence_length`={self.sequence_length}, `fft_length`={self.fft_length}."
+            )
         self.window = window
         self.sampling_rate = sampling_rate
         self.num_mel_bins = num_mel_bins
@@ -110,14 +128,23 @@ class MelSpectrogram(DataLayer):
     def call(self, inputs: Any) -> Any:
         dtype = self.compute_dtype if self.compute_dtype in ("float32", "float64") else "float32"
         x = ops.cast(ops.convert_to_tensor(inputs), dtype)
-        real, imag = ops.stft(x, sequence_length=self.sequence_length, sequence_stride=self.sequence_stride,
-                              fft_length=self.fft_length, window=self.window, center=True)
+        real, imag = ops.stft(
+            x,
+            sequence_length=self.sequence_length,
+            sequence_stride=self.sequence_stride,
+            fft_length=self.fft_length,
+            window=self.window,
+            center=True,
+        )
         spec = ops.power(ops.sqrt(ops.add(ops.square(real), ops.square(imag))), self.mag_exp)
-        matrix = self.linear_to_mel_weight_matrix(num_mel_bins=self.num_mel_bins,
-                                                  num_spectrogram_bins=ops.shape(spec)[-1],
-                                                  sampling_rate=self.sampling_rate,
-                                                  lower_edge_hertz=self.min_freq, upper_edge_hertz=self.max_freq,
-                                                  dtype=dtype)
+        matrix = self.linear_to_mel_weight_matrix(
+            num_mel_bins=self.num_mel_bins,
+            num_spectrogram_bins=ops.shape(spec)[-1],
+            sampling_rate=self.sampling_rate,
+            lower_edge_hertz=self.min_freq,
+            upper_edge_hertz=self.max_freq,
+            dtype=dtype,
+        )
         out = ops.tensordot(spec, matrix, axes=1)
         if self.power_to_db:
             out = self._dbscale(out)
@@ -130,9 +157,15 @@ class MelSpectrogram(DataLayer):
         log_spec = ops.subtract(log_spec, ref)
         return ops.maximum(log_spec, ops.subtract(ops.max(log_spec), self.top_db))
 
-    def linear_to_mel_weight_matrix(self, num_mel_bins: int = 20, num_spectrogram_bins: int = 129,
-                                    sampling_rate: float = 8000, lower_edge_hertz: float = 125.0,
-                                    upper_edge_hertz: float = 3800.0, dtype: str = "float32") -> Any:
+    def linear_to_mel_weight_matrix(
+        self,
+        num_mel_bins: int = 20,
+        num_spectrogram_bins: int = 129,
+        sampling_rate: float = 8000,
+        lower_edge_hertz: float = 125.0,
+        upper_edge_hertz: float = 3800.0,
+        dtype: str = "float32",
+    ) -> Any:
         """The mel weight matrix ``(num_spectrogram_bins, num_mel_bins)`` as a tensor of ``dtype``
         (see :func:`mel_weight_matrix`).
 
@@ -147,8 +180,13 @@ class MelSpectrogram(DataLayer):
         Returns:
             A tensor of the active backend.
         """
-        m = mel_weight_matrix(num_mel_bins, int(num_spectrogram_bins), float(sampling_rate),
-                              float(lower_edge_hertz), float(upper_edge_hertz))
+        m = mel_weight_matrix(
+            num_mel_bins,
+            int(num_spectrogram_bins),
+            float(sampling_rate),
+            float(lower_edge_hertz),
+            float(upper_edge_hertz),
+        )
         return ops.convert_to_tensor(m.astype(dtype), dtype=dtype)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
@@ -159,13 +197,25 @@ class MelSpectrogram(DataLayer):
                 return None
             half = self.fft_length // 2
             return 1 + (n + 2 * half - self.fft_length) // self.sequence_stride
+
         if len(input_shape) == 1:
             return (self.num_mel_bins, frames(input_shape[0]))
         return (input_shape[0], self.num_mel_bins, frames(input_shape[1]))
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "fft_length": self.fft_length, "sequence_stride": self.sequence_stride,
-                "sequence_length": self.sequence_length, "window": self.window, "sampling_rate": self.sampling_rate,
-                "num_mel_bins": self.num_mel_bins, "min_freq": self.min_freq, "max_freq": self.max_freq,
-                "power_to_db": self.power_to_db, "top_db": self.top_db, "mag_exp": self.mag_exp,
-                "min_power": self.min_power, "ref_power": self.ref_power}
+        return {
+            **super().get_config(),
+            "fft_length": self.fft_length,
+            "sequence_stride": self.sequence_stride,
+            "sequence_length": self.sequence_length,
+            "window": self.window,
+            "sampling_rate": self.sampling_rate,
+            "num_mel_bins": self.num_mel_bins,
+            "min_freq": self.min_freq,
+            "max_freq": self.max_freq,
+            "power_to_db": self.power_to_db,
+            "top_db": self.top_db,
+            "mag_exp": self.mag_exp,
+            "min_power": self.min_power,
+            "ref_power": self.ref_power,
+        }

@@ -1,4 +1,5 @@
 """``STFTSpectrogram``: spectrograms of 1-D signals computed with STFT convolution kernels."""
+
 from __future__ import annotations
 
 import math
@@ -52,24 +53,40 @@ class STFTSpectrogram(DataLayer):
 
     _output_shape_by_formula = True
 
-    def __init__(self, mode: str = "log", frame_length: int = 256, frame_step: int | None = None,
-                 fft_length: int | None = None, window: Any = "hann", periodic: bool = False,
-                 scaling: str | None = "density", padding: str = "valid", expand_dims: bool = False,
-                 data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        mode: str = "log",
+        frame_length: int = 256,
+        frame_step: int | None = None,
+        fft_length: int | None = None,
+        window: Any = "hann",
+        periodic: bool = False,
+        scaling: str | None = "density",
+        padding: str = "valid",
+        expand_dims: bool = False,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         if frame_step is not None and (frame_step > frame_length or frame_step < 1):
-            raise ValueError("`frame_step` should be a positive integer not greater than `frame_length`. "
-                             f"Received frame_step={frame_step}, frame_length={frame_length}")
+            raise ValueError(
+                "`frame_step` should be a positive integer not greater than `frame_length`. "
+                f"Received frame_step={frame_step}, frame_length={frame_length}"
+            )
         if fft_length is not None and fft_length < frame_length:
-            raise ValueError("`fft_length` should be not less than `frame_length`. "
-                             f"Received fft_length={fft_length}, frame_length={frame_length}")
+            raise ValueError(
+                "`fft_length` should be not less than `frame_length`. "
+                f"Received fft_length={fft_length}, frame_length={frame_length}"
+            )
         if fft_length is not None and (fft_length & -fft_length) != fft_length:
-            warnings.warn(f"`fft_length` is recommended to be a power of two. Received fft_length={fft_length}",
-                          stacklevel=2)
+            warnings.warn(
+                f"`fft_length` is recommended to be a power of two. Received fft_length={fft_length}", stacklevel=2
+            )
         if mode not in _MODES:
             raise ValueError(f"Output mode is invalid, it must be one of {', '.join(_MODES)}. Received: mode={mode}")
         if scaling is not None and scaling not in ["density", "spectrum"]:
-            raise ValueError(f"Scaling is invalid, it must be `None`, 'density' or 'spectrum'. "
-                             f"Received scaling={scaling}")
+            raise ValueError(
+                f"Scaling is invalid, it must be `None`, 'density' or 'spectrum'. Received scaling={scaling}"
+            )
         if padding not in ["valid", "same"]:
             raise ValueError(f"Padding is invalid, it should be 'valid', 'same'. Received: padding={padding}")
         if isinstance(window, str):
@@ -92,11 +109,13 @@ class STFTSpectrogram(DataLayer):
     def build(self, input_shape: Any) -> None:
         shape = (self.frame_length, 1, self._fft_length // 2 + 1)
         if self.mode != "imag":
-            self.real_kernel = self.add_weight(name="real_kernel", shape=shape,
-                                               initializer=STFT("real", self.window, self.scaling, self.periodic))
+            self.real_kernel = self.add_weight(
+                name="real_kernel", shape=shape, initializer=STFT("real", self.window, self.scaling, self.periodic)
+            )
         if self.mode != "real":
-            self.imag_kernel = self.add_weight(name="imag_kernel", shape=shape,
-                                               initializer=STFT("imag", self.window, self.scaling, self.periodic))
+            self.imag_kernel = self.add_weight(
+                name="imag_kernel", shape=shape, initializer=STFT("imag", self.window, self.scaling, self.periodic)
+            )
         self.built = True
 
     # ---- call ---------------------------------------------------------------------------------------
@@ -108,8 +127,13 @@ class STFTSpectrogram(DataLayer):
         else:
             _, channels, time = ops.shape(inputs)
             x = ops.reshape(inputs, (-1, 1, time))
-        out = ops.conv(x, ops.cast(kernel, ops.dtype(inputs)), strides=self._frame_step, padding=self.padding,
-                       data_format=self.data_format)
+        out = ops.conv(
+            x,
+            ops.cast(kernel, ops.dtype(inputs)),
+            strides=self._frame_step,
+            padding=self.padding,
+            data_format=self.data_format,
+        )
         if self.data_format == "channels_last":
             _, frames, freq = ops.shape(out)
             out = ops.transpose(out, (0, 2, 1))
@@ -130,8 +154,9 @@ class STFTSpectrogram(DataLayer):
     def call(self, inputs: Any) -> Any:
         dtype = ops.dtype(inputs)
         if dtype not in {"float16", "float32", "float64"}:
-            raise TypeError(f"Invalid input type. Expected `float16`, `float32` or `float64`. "
-                            f"Received: input type={dtype}")
+            raise TypeError(
+                f"Invalid input type. Expected `float16`, `float32` or `float64`. Received: input type={dtype}"
+            )
         real = self._apply_conv(inputs, self.real_kernel) if self.mode != "imag" else None
         imag = self._apply_conv(inputs, self.imag_kernel) if self.mode != "real" else None
         if self.mode == "real":
@@ -144,8 +169,10 @@ class STFTSpectrogram(DataLayer):
             return self._adjust_shapes(ops.concatenate([real, imag], axis=2))
         power = ops.add(ops.square(real), ops.square(imag))
         if self.mode == "psd":
-            inner = ops.pad(ops.get_item(power, (slice(None), slice(None), slice(1, -1), slice(None))),
-                            [[0, 0], [0, 0], [1, 1], [0, 0]])
+            inner = ops.pad(
+                ops.get_item(power, (slice(None), slice(None), slice(1, -1), slice(None))),
+                [[0, 0], [0, 0], [1, 1], [0, 0]],
+            )
             return self._adjust_shapes(ops.add(power, inner))
         eps = _config.epsilon()
         linear = self._adjust_shapes(ops.sqrt(ops.maximum(power, eps)))
@@ -171,8 +198,10 @@ class STFTSpectrogram(DataLayer):
             frames = (time + self._frame_step - 1) // self._frame_step
         else:
             if time < self.frame_length:
-                raise ValueError(f"STFTSpectrogram: the signal length {time} is shorter than frame_length="
-                                 f"{self.frame_length} with padding='valid'.")
+                raise ValueError(
+                    f"STFTSpectrogram: the signal length {time} is shorter than frame_length="
+                    f"{self.frame_length} with padding='valid'."
+                )
             frames = (time - self.frame_length) // self._frame_step + 1
         if self.expand_dims:
             if self.data_format == "channels_last":
@@ -182,7 +211,16 @@ class STFTSpectrogram(DataLayer):
         return (batch, frames, feat) if self.data_format == "channels_last" else (batch, feat, frames)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "mode": self.mode, "frame_length": self.frame_length,
-                "frame_step": self.frame_step, "fft_length": self.fft_length, "window": self.window,
-                "periodic": self.periodic, "scaling": self.scaling, "padding": self.padding,
-                "data_format": self.data_format, "expand_dims": self.expand_dims}
+        return {
+            **super().get_config(),
+            "mode": self.mode,
+            "frame_length": self.frame_length,
+            "frame_step": self.frame_step,
+            "fft_length": self.fft_length,
+            "window": self.window,
+            "periodic": self.periodic,
+            "scaling": self.scaling,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "expand_dims": self.expand_dims,
+        }

@@ -1,4 +1,5 @@
 """Preprocessing layers: Rescaling and Normalization (with ``adapt``)."""
+
 from __future__ import annotations
 
 import itertools
@@ -77,8 +78,7 @@ class Normalization(Layer):
             more dimensions than there are kept axes; when built, for an ``axis`` outside the input's rank.
     """
 
-    def __init__(self, axis: Any = -1, mean: Any = None, variance: Any = None, invert: bool = False,
-                 **kwargs: Any):
+    def __init__(self, axis: Any = -1, mean: Any = None, variance: Any = None, invert: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
         if axis is None:
             axis = ()
@@ -93,35 +93,44 @@ class Normalization(Layer):
         self.supports_masking = True
         self._norm_input_shape: tuple | None = None  # the input shape, once built
         if (mean is not None) != (variance is not None):
-            raise ValueError("When setting values directly, both `mean` and `variance` must be set. "
-                             f"Received: mean={mean} and variance={variance}")
+            raise ValueError(
+                "When setting values directly, both `mean` and `variance` must be set. "
+                f"Received: mean={mean} and variance={variance}"
+            )
         if mean is not None:
             if np.shape(mean) != np.shape(variance):
-                raise ValueError("When setting values directly, `mean` and `variance` must have the same shape. "
-                                 f"Received: mean shape {np.shape(mean)} and variance shape {np.shape(variance)}")
+                raise ValueError(
+                    "When setting values directly, `mean` and `variance` must have the same shape. "
+                    f"Received: mean shape {np.shape(mean)} and variance shape {np.shape(variance)}"
+                )
             if len(np.shape(mean)) > len(self.axis):
-                raise ValueError(f"The rank of `mean` must be less than or equal to the number of axes "
-                                 f"({len(self.axis)}). Received: mean shape {np.shape(mean)} for axis {self.axis}")
+                raise ValueError(
+                    f"The rank of `mean` must be less than or equal to the number of axes "
+                    f"({len(self.axis)}). Received: mean shape {np.shape(mean)} for axis {self.axis}"
+                )
 
     def build(self, input_shape: Any) -> None:
         input_shape = tuple(input_shape)
         nd = len(input_shape)
         if any(a < -nd or a >= nd for a in self.axis):
-            raise ValueError(f"All `axis` values must be in the range [-ndim, ndim). Received inputs with ndim={nd}, "
-                             f"while axis={self.axis}")
+            raise ValueError(
+                f"All `axis` values must be in the range [-ndim, ndim). Received inputs with ndim={nd}, "
+                f"while axis={self.axis}"
+            )
         self._norm_input_shape = input_shape
         self._keep_axis = tuple(sorted(a % nd for a in self.axis))
         for d in self._keep_axis:
             if input_shape[d] is None:
-                raise ValueError(f"All `axis` values to be kept must have a known shape. Received axis={self.axis}, "
-                                 f"inputs.shape={input_shape}, with unknown axis at index {d}")
+                raise ValueError(
+                    f"All `axis` values to be kept must have a known shape. Received axis={self.axis}, "
+                    f"inputs.shape={input_shape}, with unknown axis at index {d}"
+                )
         self._reduce_axis = tuple(d for d in range(nd) if d not in self._keep_axis)
         self._broadcast_shape = tuple(input_shape[d] if d in self._keep_axis else 1 for d in range(nd))
         self._mean_and_var_shape = tuple(input_shape[d] for d in self._keep_axis)
         if self.input_mean is None:
             self.adapt_mean = self.add_weight(self._mean_and_var_shape, "zeros", name="mean", trainable=False)
-            self.adapt_variance = self.add_weight(self._mean_and_var_shape, "ones", name="variance",
-                                                  trainable=False)
+            self.adapt_variance = self.add_weight(self._mean_and_var_shape, "ones", name="variance", trainable=False)
             self.count = self.add_weight((), "zeros", dtype="int32", name="count", trainable=False)
         else:
             mean = np.asarray(self.input_mean, dtype=np.float64)
@@ -138,8 +147,10 @@ class Normalization(Layer):
     def _stats(self) -> tuple:
         d = self.compute_dtype
         if self.input_mean is not None:
-            return (ops.convert_to_tensor(self._fixed_mean.astype(d)),
-                    ops.convert_to_tensor(self._fixed_variance.astype(d)))
+            return (
+                ops.convert_to_tensor(self._fixed_mean.astype(d)),
+                ops.convert_to_tensor(self._fixed_variance.astype(d)),
+            )
         mean = ops.cast(ops.reshape(self.adapt_mean, self._broadcast_shape), d)
         var = ops.cast(ops.reshape(self.adapt_variance, self._broadcast_shape), d)
         return mean, var
@@ -158,8 +169,12 @@ class Normalization(Layer):
         iterable = False
         if isinstance(data, np.ndarray) or ops.is_tensor(data):
             input_shape = tuple(ops.shape(data)) if ops.is_tensor(data) else data.shape
-        elif hasattr(data, "__getitem__") and hasattr(data, "__len__") and not isinstance(data, (list, tuple)) \
-                and hasattr(data, "on_epoch_end"):  # a PyDataset-like sequence
+        elif (
+            hasattr(data, "__getitem__")
+            and hasattr(data, "__len__")
+            and not isinstance(data, (list, tuple))
+            and hasattr(data, "on_epoch_end")
+        ):  # a PyDataset-like sequence
             iterable = True
             data = [data[i] for i in range(len(data))]
             input_shape = tuple(np.shape(_extract_batch(data[0])))
@@ -168,31 +183,40 @@ class Normalization(Layer):
             it = iter(data)
             first = next(it, None)
             if first is None:
-                raise ValueError("adapt() received an empty iterable (no batches). Expected at least one batch. "
-                                 "Pass a non-empty iterable of arrays or tensors, e.g. layer.adapt([x]) or "
-                                 "layer.adapt(list_of_batches).")
+                raise ValueError(
+                    "adapt() received an empty iterable (no batches). Expected at least one batch. "
+                    "Pass a non-empty iterable of arrays or tensors, e.g. layer.adapt([x]) or "
+                    "layer.adapt(list_of_batches)."
+                )
             first = _extract_batch(first)
             shape = getattr(first, "shape", None)
             if shape is None:
-                raise TypeError("adapt() expects an iterable that yields arrays or tensors with a `.shape` "
-                                f"attribute (e.g. numpy arrays or backend tensors). Got an element of type "
-                                f"{type(first).__name__}. Ensure each yielded element is array-like with a "
-                                "`.shape` attribute.")
+                raise TypeError(
+                    "adapt() expects an iterable that yields arrays or tensors with a `.shape` "
+                    f"attribute (e.g. numpy arrays or backend tensors). Got an element of type "
+                    f"{type(first).__name__}. Ensure each yielded element is array-like with a "
+                    "`.shape` attribute."
+                )
             input_shape = tuple(shape)
             data = itertools.chain([first], it)
         else:
-            raise TypeError(f"Unsupported data type: {type(data)}. `adapt` supports `np.ndarray`, backend tensors "
-                            "and iterables of batches (e.g. list, generator).")
+            raise TypeError(
+                f"Unsupported data type: {type(data)}. `adapt` supports `np.ndarray`, backend tensors "
+                "and iterables of batches (e.g. list, generator)."
+            )
         if self.input_mean is not None:
-            raise ValueError("adapt() cannot be used on a Normalization layer created with fixed `mean` and "
-                             "`variance`.")
+            raise ValueError(
+                "adapt() cannot be used on a Normalization layer created with fixed `mean` and `variance`."
+            )
         if not self.built:
             self._build_from_shape(input_shape)
         else:
             for d in self._keep_axis:
                 if input_shape[d] != self._norm_input_shape[d]:  # type: ignore[index]  # set when built
-                    raise ValueError(f"The layer was built with input_shape={self._norm_input_shape}, but adapt() "
-                                     f"is being called with data with an incompatible shape, data.shape={input_shape}")
+                    raise ValueError(
+                        f"The layer was built with input_shape={self._norm_input_shape}, but adapt() "
+                        f"is being called with data with an incompatible shape, data.shape={input_shape}"
+                    )
         if not iterable:
             arr = np.asarray(ops.convert_to_numpy(data) if ops.is_tensor(data) else data)
             total_mean = np.mean(arr, axis=self._reduce_axis)
@@ -203,12 +227,15 @@ class Normalization(Layer):
             total_count = 0
             for batch in data:
                 batch = _extract_batch(batch)
-                arr = np.asarray(ops.convert_to_numpy(batch) if ops.is_tensor(batch) else batch,
-                                 dtype=self.compute_dtype)
+                arr = np.asarray(
+                    ops.convert_to_numpy(batch) if ops.is_tensor(batch) else batch, dtype=self.compute_dtype
+                )
                 for d in self._keep_axis:
                     if arr.shape[d] != self._norm_input_shape[d]:  # type: ignore[index]  # set by the build above
-                        raise ValueError(f"adapt() yielded a batch with incompatible shape. Expected "
-                                         f"{self._norm_input_shape}, got {tuple(arr.shape)}.")
+                        raise ValueError(
+                            f"adapt() yielded a batch with incompatible shape. Expected "
+                            f"{self._norm_input_shape}, got {tuple(arr.shape)}."
+                        )
                 b_mean = np.mean(arr, axis=self._reduce_axis)
                 b_var = np.var(arr, axis=self._reduce_axis)
                 b_count = math.prod(arr.shape[d] for d in self._reduce_axis) if self._reduce_axis else 1
@@ -223,8 +250,14 @@ class Normalization(Layer):
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({"axis": self.axis, "invert": self.invert, "mean": _to_python(self.input_mean),
-                    "variance": _to_python(self.input_variance)})
+        cfg.update(
+            {
+                "axis": self.axis,
+                "invert": self.invert,
+                "mean": _to_python(self.input_mean),
+                "variance": _to_python(self.input_variance),
+            }
+        )
         return cfg
 
     def _build_from_shape(self, shape: tuple) -> None:
@@ -238,4 +271,3 @@ class Normalization(Layer):
     def build_from_config(self, config: dict) -> None:
         if config and not self.built:
             self._build_from_shape(tuple(config["input_shape"]))
-

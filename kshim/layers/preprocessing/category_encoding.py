@@ -9,6 +9,7 @@ Semantics (Keras'): ``one_hot`` encodes every element (a trailing axis of size 1
 encoding); ``multi_hot`` and ``count`` treat the last axis as the sample (``(..., k) -> (..., depth)``,
 a rank-1 input is one sample). Indices outside ``[0, depth)`` are dropped (they encode to zeros).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -58,8 +59,9 @@ def encode_categorical(inputs: Any, output_mode: str, depth: int, dtype: str, co
     return ops.sum(hot, axis=axis)
 
 
-def encode_categorical_numpy(indices: np.ndarray, output_mode: str, depth: int, dtype: str,
-                             count_weights: np.ndarray | None = None) -> np.ndarray:
+def encode_categorical_numpy(
+    indices: np.ndarray, output_mode: str, depth: int, dtype: str, count_weights: np.ndarray | None = None
+) -> np.ndarray:
     """The host (NumPy) twin of :func:`encode_categorical`, computed as a bincount."""
     idx = np.asarray(indices)
     if output_mode == "int":
@@ -106,16 +108,19 @@ class CategoryEncoding(DataLayer):
         ValueError: Invalid ``output_mode``, missing or non-positive ``num_tokens``, ``sparse=True``.
     """
 
-    def __init__(self, num_tokens: int | None = None, output_mode: str = "multi_hot", sparse: bool = False,
-                 **kwargs: Any):
+    def __init__(
+        self, num_tokens: int | None = None, output_mode: str = "multi_hot", sparse: bool = False, **kwargs: Any
+    ):
         super().__init__(**kwargs)
         if output_mode == "binary":
             output_mode = "multi_hot"
         if output_mode not in _MODES:
             raise ValueError(f"Unknown arg for output_mode: {output_mode}")
         if num_tokens is None:
-            raise ValueError("num_tokens must be set to use this layer. If the number of tokens is not known "
-                             "beforehand, use the IntegerLookup layer instead.")
+            raise ValueError(
+                "num_tokens must be set to use this layer. If the number of tokens is not known "
+                "beforehand, use the IntegerLookup layer instead."
+            )
         if num_tokens < 1:
             raise ValueError(f"`num_tokens` must be >= 1. Received: num_tokens={num_tokens}.")
         if sparse:
@@ -128,8 +133,10 @@ class CategoryEncoding(DataLayer):
     def call(self, inputs: Any, count_weights: Any = None) -> Any:
         if count_weights is not None:
             if self.output_mode != "count":
-                raise ValueError("`count_weights` is not used when `output_mode` is not `'count'`. "
-                                 f"Received `count_weights={count_weights}`.")
+                raise ValueError(
+                    "`count_weights` is not used when `output_mode` is not `'count'`. "
+                    f"Received `count_weights={count_weights}`."
+                )
             count_weights = ops.cast(ops.convert_to_tensor(count_weights), self.compute_dtype)
         return encode_categorical(inputs, self.output_mode, self.num_tokens, self.dtype, count_weights)
 
@@ -145,6 +152,7 @@ class CategoryEncoding(DataLayer):
 
     def compute_output_spec(self, inputs: Any, count_weights: Any = None) -> Any:
         from ..._symbolic import KerasTensor
+
         return KerasTensor(self.compute_output_shape(inputs.shape), self.compute_dtype)
 
     def get_config(self) -> dict:

@@ -5,6 +5,7 @@ Each layer draws its per-image parameters in ``get_random_transformation`` from 
 the layer's seed generator (the same seed gives the same augmentation on every backend) and applies
 them in ``transform_images``; labels, bounding boxes and segmentation masks pass through unchanged.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,8 +16,15 @@ from ... import ops
 from ... import random as _random
 from .color_common import ColorLayerBase, batch_size, checked_value_range, hw_axes, images_of
 
-__all__ = ["RandomContrast", "RandomBrightness", "RandomHue", "RandomSaturation", "RandomColorDegeneration",
-           "RandomGrayscale", "RandomInvert"]
+__all__ = [
+    "RandomContrast",
+    "RandomBrightness",
+    "RandomHue",
+    "RandomSaturation",
+    "RandomColorDegeneration",
+    "RandomGrayscale",
+    "RandomInvert",
+]
 
 
 class RandomContrast(ColorLayerBase):
@@ -48,8 +56,9 @@ class RandomContrast(ColorLayerBase):
         shape = (1, 1, 1) if rank == 3 else (n, 1, 1, 1)
         if not training:
             return {"contrast_factor": ops.zeros(shape)}
-        factor = _random.uniform(shape, 1.0 - self.factor[0], 1.0 + self.factor[1], dtype=self.compute_dtype,
-                                 seed=self._seed(seed))
+        factor = _random.uniform(
+            shape, 1.0 - self.factor[0], 1.0 + self.factor[1], dtype=self.compute_dtype, seed=self._seed(seed)
+        )
         return {"contrast_factor": factor}
 
     def transform_images(self, images: Any, transformation: Any, training: bool = True) -> Any:
@@ -139,8 +148,14 @@ class RandomHue(ColorLayerBase):
 
     _FACTOR_BOUNDS = (0, 1)
 
-    def __init__(self, factor: Any, value_range: Any = (0, 255), data_format: str | None = None,
-                 seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        factor: Any,
+        value_range: Any = (0, 255),
+        data_format: str | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
         self.value_range = value_range
@@ -192,8 +207,14 @@ class RandomSaturation(ColorLayerBase):
         ValueError: For a bad ``factor`` or ``value_range``.
     """
 
-    def __init__(self, factor: Any, value_range: Any = (0, 255), data_format: str | None = None,
-                 seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        factor: Any,
+        value_range: Any = (0, 255),
+        data_format: str | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
         self.value_range = checked_value_range(value_range)
@@ -233,8 +254,14 @@ class RandomColorDegeneration(ColorLayerBase):
         ValueError: For a bad ``factor`` or ``value_range``, or images without 3 channels.
     """
 
-    def __init__(self, factor: Any, value_range: Any = (0, 255), data_format: str | None = None,
-                 seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        factor: Any,
+        value_range: Any = (0, 255),
+        data_format: str | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
         self.value_range = checked_value_range(value_range)
@@ -259,8 +286,10 @@ class RandomColorDegeneration(ColorLayerBase):
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         if len(input_shape) not in (3, 4):
-            raise ValueError("Invalid images rank: expected rank 3 (single image) or rank 4 (batch of images). "
-                             f"Received: input_shape={input_shape}")
+            raise ValueError(
+                "Invalid images rank: expected rank 3 (single image) or rank 4 (batch of images). "
+                f"Received: input_shape={input_shape}"
+            )
         channels = input_shape[-1 if self.data_format == "channels_last" else -3]
         if channels is not None and channels != 3:
             raise ValueError(f"Input images must have 3 channels, but received images with {channels} channels.")
@@ -322,8 +351,14 @@ class RandomInvert(ColorLayerBase):
     _USE_BASE_FACTOR = False
     _FACTOR_BOUNDS = (0, 1)
 
-    def __init__(self, factor: Any = 1.0, value_range: Any = (0, 255), seed: int | None = None,
-                 data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        factor: Any = 1.0,
+        value_range: Any = (0, 255),
+        seed: int | None = None,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
         self.value_range = value_range

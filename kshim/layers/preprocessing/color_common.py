@@ -4,6 +4,7 @@ Argument checks with Keras' messages (``value_range``, named factors), the image
 input, its batch size, and a traceable "run branch ``i``" used by the layers that pick one of several
 augmentations per call (AugMix, RandAugment).
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -64,8 +65,7 @@ def select_branch(index: Any, branches: Sequence[Callable[[], Any]]) -> Any:
     if len(branches) == 1:
         return branches[0]()
     first, rest = branches[0], branches[1:]
-    return ops.cond(ops.equal(index, 0), first,
-                    lambda: select_branch(ops.subtract(index, 1), rest))
+    return ops.cond(ops.equal(index, 0), first, lambda: select_branch(ops.subtract(index, 1), rest))
 
 
 def mask_from_box(shape: tuple, data_format: str, dtype: str, x0: Any, x1: Any, y0: Any, y1: Any) -> Any:
@@ -84,8 +84,11 @@ def mask_from_box(shape: tuple, data_format: str, dtype: str, x0: Any, x1: Any, 
 
     def col(t):
         return ops.reshape(t, (-1, 1, 1, 1))
-    inside = ops.logical_and(ops.logical_and(ops.greater_equal(gx, col(x0)), ops.less(gx, col(x1))),
-                             ops.logical_and(ops.greater_equal(gy, col(y0)), ops.less(gy, col(y1))))
+
+    inside = ops.logical_and(
+        ops.logical_and(ops.greater_equal(gx, col(x0)), ops.less(gx, col(x1))),
+        ops.logical_and(ops.greater_equal(gy, col(y0)), ops.less(gy, col(y1))),
+    )
     return ops.repeat(inside, channels, axis=c_ax)
 
 
@@ -99,6 +102,5 @@ class ColorLayerBase(BaseImagePreprocessingLayer):
     def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
         return bounding_boxes
 
-    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any,
-                                     training: bool = True) -> Any:
+    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any, training: bool = True) -> Any:
         return segmentation_masks

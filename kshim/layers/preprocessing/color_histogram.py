@@ -3,6 +3,7 @@
 Histograms are counted with ``ops.segment_sum`` over a fixed number of bins, so both layers trace
 under ``jax.jit`` and run the same arithmetic on every backend.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -45,8 +46,7 @@ class Equalization(ColorLayerBase):
 
     _USE_BASE_FACTOR = False
 
-    def __init__(self, value_range: Any = (0, 255), bins: int = 256, data_format: str | None = None,
-                 **kwargs: Any):
+    def __init__(self, value_range: Any = (0, 255), bins: int = 256, data_format: str | None = None, **kwargs: Any):
         super().__init__(data_format=data_format, **kwargs)
         self.bins = bins
         if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
@@ -107,8 +107,14 @@ class ContrastLimitedAdaptiveHistogramEqualization(ColorLayerBase):
 
     _USE_BASE_FACTOR = False
 
-    def __init__(self, value_range: Any = (0, 255), clip_limit: float = 4.0, tile_grid_size: Any = (8, 8),
-                 data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        value_range: Any = (0, 255),
+        clip_limit: float = 4.0,
+        tile_grid_size: Any = (8, 8),
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self.value_range = value_range
         self.clip_limit = clip_limit
@@ -131,8 +137,12 @@ class ContrastLimitedAdaptiveHistogramEqualization(ColorLayerBase):
         ty = ops.reshape(ops.floor_divide(ops.arange(hp, dtype="int32"), th), (1, hp, 1, 1))
         tx = ops.reshape(ops.floor_divide(ops.arange(wp, dtype="int32"), tw), (1, 1, wp, 1))
         c_i = ops.reshape(ops.arange(c, dtype="int32"), (1, 1, 1, c))
-        ids = ops.add(ops.multiply(ops.add(ops.multiply(ops.add(ops.multiply(ops.add(ops.multiply(
-            b_i, gh), ty), gw), tx), c), c_i), 256), vals)
+        ids = ops.add(
+            ops.multiply(
+                ops.add(ops.multiply(ops.add(ops.multiply(ops.add(ops.multiply(b_i, gh), ty), gw), tx), c), c_i), 256
+            ),
+            vals,
+        )
         hist = ops.reshape(_counts(ids, n * gh * gw * c * 256, "float32"), (n, gh, gw, c, 256))
         if self.clip_limit > 0:
             limit = float(self.clip_limit * (th * tw) / 256.0)
@@ -172,8 +182,13 @@ class ContrastLimitedAdaptiveHistogramEqualization(ColorLayerBase):
         s_y = s_x * (gw + 2)
         s_b = s_y * (gh + 2)
         pix = ops.cast(ops.clip(padded, 0, 255), "int32")
-        base = ops.add(ops.add(ops.reshape(ops.multiply(ops.arange(n, dtype="int32"), s_b), (n, 1, 1, 1)),
-                               ops.reshape(ops.multiply(ops.arange(c, dtype="int32"), s_c), (1, 1, 1, c))), pix)
+        base = ops.add(
+            ops.add(
+                ops.reshape(ops.multiply(ops.arange(n, dtype="int32"), s_b), (n, 1, 1, 1)),
+                ops.reshape(ops.multiply(ops.arange(c, dtype="int32"), s_c), (1, 1, 1, c)),
+            ),
+            pix,
+        )
 
         def rows(t):
             return ops.reshape(ops.multiply(t, s_y), (1, hp, 1, 1))
@@ -183,6 +198,7 @@ class ContrastLimitedAdaptiveHistogramEqualization(ColorLayerBase):
 
         def at(ry, cx):
             return ops.take(lut, ops.add(ops.add(base, rows(ry)), cols(cx)))
+
         wy4 = ops.reshape(wy, (1, hp, 1, 1))
         wx4 = ops.reshape(wx, (1, 1, wp, 1))
         top = ops.add(ops.multiply(at(y0, x0), ops.subtract(1.0, wx4)), ops.multiply(at(y0, x1), wx4))
@@ -191,5 +207,10 @@ class ContrastLimitedAdaptiveHistogramEqualization(ColorLayerBase):
         return out[:, :h, :w, :]
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "value_range": self.value_range, "clip_limit": self.clip_limit,
-                "tile_grid_size": self.tile_grid_size, "data_format": self.data_format}
+        return {
+            **super().get_config(),
+            "value_range": self.value_range,
+            "clip_limit": self.clip_limit,
+            "tile_grid_size": self.tile_grid_size,
+            "data_format": self.data_format,
+        }

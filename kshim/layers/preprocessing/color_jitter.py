@@ -1,4 +1,5 @@
 """``RandomColorJitter``: brightness, contrast, saturation and hue adjustments in one layer."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -35,9 +36,17 @@ class RandomColorJitter(ColorLayerBase):
 
     _USE_BASE_FACTOR = False
 
-    def __init__(self, value_range: Any = (0, 255), brightness_factor: Any = None, contrast_factor: Any = None,
-                 saturation_factor: Any = None, hue_factor: Any = None, seed: int | None = None,
-                 data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        value_range: Any = (0, 255),
+        brightness_factor: Any = None,
+        contrast_factor: Any = None,
+        saturation_factor: Any = None,
+        hue_factor: Any = None,
+        seed: int | None = None,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self.value_range = value_range
         self.brightness_factor = brightness_factor
@@ -46,14 +55,26 @@ class RandomColorJitter(ColorLayerBase):
         self.hue_factor = hue_factor
         self._init_seed(seed)
         df = self.data_format
-        self.random_brightness = None if brightness_factor is None else RandomBrightness(
-            factor=brightness_factor, value_range=value_range, seed=seed, data_format=df)
-        self.random_contrast = None if contrast_factor is None else RandomContrast(
-            factor=contrast_factor, value_range=value_range, seed=seed, data_format=df)
-        self.random_saturation = None if saturation_factor is None else RandomSaturation(
-            factor=saturation_factor, value_range=value_range, seed=seed, data_format=df)
-        self.random_hue = None if hue_factor is None else RandomHue(
-            factor=hue_factor, value_range=value_range, seed=seed, data_format=df)
+        self.random_brightness = (
+            None
+            if brightness_factor is None
+            else RandomBrightness(factor=brightness_factor, value_range=value_range, seed=seed, data_format=df)
+        )
+        self.random_contrast = (
+            None
+            if contrast_factor is None
+            else RandomContrast(factor=contrast_factor, value_range=value_range, seed=seed, data_format=df)
+        )
+        self.random_saturation = (
+            None
+            if saturation_factor is None
+            else RandomSaturation(factor=saturation_factor, value_range=value_range, seed=seed, data_format=df)
+        )
+        self.random_hue = (
+            None
+            if hue_factor is None
+            else RandomHue(factor=hue_factor, value_range=value_range, seed=seed, data_format=df)
+        )
 
     def _parts(self) -> list:
         return [(name, getattr(self, name)) for name in _PARTS if getattr(self, name) is not None]
@@ -79,6 +100,12 @@ class RandomColorJitter(ColorLayerBase):
         return ops.cast(x, cd)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "value_range": self.value_range, "brightness_factor": self.brightness_factor,
-                "contrast_factor": self.contrast_factor, "saturation_factor": self.saturation_factor,
-                "hue_factor": self.hue_factor, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "value_range": self.value_range,
+            "brightness_factor": self.brightness_factor,
+            "contrast_factor": self.contrast_factor,
+            "saturation_factor": self.saturation_factor,
+            "hue_factor": self.hue_factor,
+            "seed": self.seed,
+        }

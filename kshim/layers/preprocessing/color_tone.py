@@ -1,6 +1,7 @@
 """Tone and detail augmentations: posterization, sharpness, Gaussian blur, solarization and
 auto-contrast (Keras 3's ``RandomPosterization``, ``RandomSharpness``, ``RandomGaussianBlur``,
 ``Solarization`` and ``AutoContrast``)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -34,8 +35,14 @@ class RandomPosterization(ColorLayerBase):
     _FACTOR_BOUNDS = (1, 8)
     _MAX_FACTOR = 8
 
-    def __init__(self, factor: Any, value_range: Any = (0, 255), data_format: str | None = None,
-                 seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        factor: Any,
+        value_range: Any = (0, 255),
+        data_format: str | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
         self.value_range = checked_value_range(value_range)
@@ -85,8 +92,14 @@ class RandomSharpness(ColorLayerBase):
     _USE_BASE_FACTOR = False
     _FACTOR_BOUNDS = (0, 1)
 
-    def __init__(self, factor: Any, value_range: Any = (0, 255), data_format: str | None = None,
-                 seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        factor: Any,
+        value_range: Any = (0, 255),
+        data_format: str | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
         self.value_range = checked_value_range(value_range)
@@ -141,8 +154,16 @@ class RandomGaussianBlur(ColorLayerBase):
     _USE_BASE_FACTOR = False
     _FACTOR_BOUNDS = (0, 1)
 
-    def __init__(self, factor: Any = 1.0, kernel_size: Any = 3, sigma: Any = 1.0, value_range: Any = (0, 255),
-                 data_format: str | None = None, seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        factor: Any = 1.0,
+        kernel_size: Any = 3,
+        sigma: Any = 1.0,
+        value_range: Any = (0, 255),
+        data_format: str | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
         self.kernel_size = self._checked_kernel_size(kernel_size)
@@ -155,8 +176,10 @@ class RandomGaussianBlur(ColorLayerBase):
         msg = f"kernel_size must be an odd number. Received: kernel_size={size}"
         if isinstance(size, (tuple, list)):
             if len(size) != 2:
-                raise ValueError("The `kernel_size` argument should be a number (or a list of two numbers) "
-                                 f"Received: kernel_size={size}")
+                raise ValueError(
+                    "The `kernel_size` argument should be a number (or a list of two numbers) "
+                    f"Received: kernel_size={size}"
+                )
             if size[0] % 2 == 0 or size[1] % 2 == 0:
                 raise ValueError(msg)
             return (size[0], size[1])
@@ -181,15 +204,25 @@ class RandomGaussianBlur(ColorLayerBase):
         x = ops.cast(images, cd)
         if not training or transformation is None:
             return x
-        blurred = ops.image.gaussian_blur(x, kernel_size=tuple(int(k) for k in self.kernel_size),
-                                          sigma=transformation["blur_factor"], data_format=self.data_format)
+        blurred = ops.image.gaussian_blur(
+            x,
+            kernel_size=tuple(int(k) for k in self.kernel_size),
+            sigma=transformation["blur_factor"],
+            data_format=self.data_format,
+        )
         apply = ops.reshape(transformation["should_apply_blur"], (-1, 1, 1, 1))
         x = ops.where(apply, blurred, x)
         return ops.cast(ops.clip(x, self.value_range[0], self.value_range[1]), cd)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, "kernel_size": self.kernel_size, "sigma": self.sigma,
-                "value_range": self.value_range, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "kernel_size": self.kernel_size,
+            "sigma": self.sigma,
+            "value_range": self.value_range,
+            "seed": self.seed,
+        }
 
 
 class Solarization(ColorLayerBase):
@@ -211,11 +244,19 @@ class Solarization(ColorLayerBase):
     """
 
     _USE_BASE_FACTOR = False
-    _FACTOR_ERROR = ("The `addition_factor` and `threshold_factor` arguments should be a number "
-                     "(or a list of two numbers) in the range [0, 1]. ")
+    _FACTOR_ERROR = (
+        "The `addition_factor` and `threshold_factor` arguments should be a number "
+        "(or a list of two numbers) in the range [0, 1]. "
+    )
 
-    def __init__(self, addition_factor: Any = 0.0, threshold_factor: Any = 0.0, value_range: Any = (0, 255),
-                 seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        addition_factor: Any = 0.0,
+        threshold_factor: Any = 0.0,
+        value_range: Any = (0, 255),
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self._init_seed(seed)
         self.addition_factor = self._checked_factor(addition_factor, "addition_factor")
@@ -226,6 +267,7 @@ class Solarization(ColorLayerBase):
         def check(v):
             if v > 1.0 or v < 0:
                 raise ValueError(self._FACTOR_ERROR + f"Received: input_number={v}")
+
         if isinstance(factor, (tuple, list)):
             if len(factor) != 2:
                 raise ValueError(self._FACTOR_ERROR + f"Received: {name}={factor}")
@@ -261,8 +303,13 @@ class Solarization(ColorLayerBase):
         return ops.cast(self._transform_value_range(y, (0, 255), self.value_range, dtype=cd), cd)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "value_range": self.value_range, "addition_factor": self.addition_factor,
-                "threshold_factor": self.threshold_factor, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "value_range": self.value_range,
+            "addition_factor": self.addition_factor,
+            "threshold_factor": self.threshold_factor,
+            "seed": self.seed,
+        }
 
 
 class AutoContrast(ColorLayerBase):

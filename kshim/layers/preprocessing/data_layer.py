@@ -10,6 +10,7 @@ A data layer without weights may therefore be called under any backend. Its seed
 per backend, all started from the same seed, so a pipeline on NumPy and a model on JAX draw the
 same augmentations for the same seed (kshim.random is bit-identical across backends).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -64,6 +65,7 @@ class DataLayer(Layer):
 
 def _to_numpy_tree(value: Any) -> Any:
     from ... import ops
+
     if isinstance(value, dict):
         return {k: _to_numpy_tree(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -5,6 +5,7 @@
 weights, and the ``num_bins - 1`` boundaries are read off the final summary (all in float32 as in
 Keras, so the boundaries equal Keras' for the same data and batching).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -25,7 +26,7 @@ _MODES = ("int", "one_hot", "multi_hot", "count")
 def _summarize(values: np.ndarray, epsilon: float) -> np.ndarray:
     values = np.sort(np.reshape(values, [-1]))
     step = max(values.size / (1.0 / epsilon), 1)
-    points = values[int(step - 1)::int(step)]
+    points = values[int(step - 1) :: int(step)]
     return np.stack([points, np.ones_like(points) * step])
 
 
@@ -66,20 +67,33 @@ class Discretization(DataLayer):
             unknown ``output_mode``, ``sparse=True``, or calling before boundaries exist.
     """
 
-    def __init__(self, bin_boundaries: Any = None, num_bins: int | None = None, epsilon: float = 0.01,
-                 output_mode: str = "int", sparse: bool = False, dtype: Any = None, name: str | None = None):
+    def __init__(
+        self,
+        bin_boundaries: Any = None,
+        num_bins: int | None = None,
+        epsilon: float = 0.01,
+        output_mode: str = "int",
+        sparse: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ):
         super().__init__(name=name, dtype=dtype)
         if sparse:
-            raise ValueError(f"`sparse=True` cannot be used with backend {_backend_name()}: kshim has no sparse "
-                             f"tensors.")
+            raise ValueError(
+                f"`sparse=True` cannot be used with backend {_backend_name()}: kshim has no sparse tensors."
+            )
         if output_mode not in _MODES:
-            raise ValueError(f"Invalid value for argument `output_mode`. Expected one of {list(_MODES)}. "
-                             f"Received: output_mode={output_mode}")
+            raise ValueError(
+                f"Invalid value for argument `output_mode`. Expected one of {list(_MODES)}. "
+                f"Received: output_mode={output_mode}"
+            )
         if num_bins is not None and num_bins < 0:
             raise ValueError(f"`num_bins` must be greater than or equal to 0. Received: `num_bins={num_bins}`")
         if num_bins is not None and bin_boundaries is not None:
-            raise ValueError("Both `num_bins` and `bin_boundaries` should not be set. Received: "
-                             f"`num_bins={num_bins}` and `bin_boundaries={bin_boundaries}`")
+            raise ValueError(
+                "Both `num_bins` and `bin_boundaries` should not be set. Received: "
+                f"`num_bins={num_bins}` and `bin_boundaries={bin_boundaries}`"
+            )
         if num_bins is None and bin_boundaries is None:
             raise ValueError("You need to set either `num_bins` or `bin_boundaries`.")
         self.bin_boundaries = bin_boundaries
@@ -110,11 +124,13 @@ class Discretization(DataLayer):
             ValueError: The layer was created with ``bin_boundaries``.
         """
         if self.num_bins is None:
-            raise ValueError("Cannot adapt a Discretization layer that has been initialized with "
-                             "`bin_boundaries`, use `num_bins` instead.")
+            raise ValueError(
+                "Cannot adapt a Discretization layer that has been initialized with "
+                "`bin_boundaries`, use `num_bins` instead."
+            )
         self.reset_state()
         if hasattr(data, "__iter__") and not (isinstance(data, np.ndarray) or ops.is_tensor(data)):
-            for batch in (data if steps is None else itertools.islice(data, steps)):
+            for batch in data if steps is None else itertools.islice(data, steps):
                 self.update_state(batch)
         else:
             self.update_state(data)
@@ -144,8 +160,10 @@ class Discretization(DataLayer):
     # ---- call ------------------------------------------------------------------------------
     def call(self, inputs: Any) -> Any:
         if self.bin_boundaries is None:
-            raise ValueError("You need to either pass the `bin_boundaries` argument at construction time or call "
-                             "`adapt(dataset)` before you can start using the `Discretization` layer.")
+            raise ValueError(
+                "You need to either pass the `bin_boundaries` argument at construction time or call "
+                "`adapt(dataset)` before you can start using the `Discretization` layer."
+            )
         x = ops.convert_to_tensor(inputs)
         indices = ops.cast(ops.digitize(x, list(self.bin_boundaries)), "int32")
         return encode_categorical(indices, self.output_mode, len(self.bin_boundaries) + 1, self.output_dtype)
@@ -165,11 +183,19 @@ class Discretization(DataLayer):
 
     def compute_output_spec(self, inputs: Any) -> Any:
         from ..._symbolic import KerasTensor
+
         return KerasTensor(self.compute_output_shape(inputs.shape), self.output_dtype)
 
     def get_config(self) -> dict:
-        return {"bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins, "epsilon": self.epsilon,
-                "output_mode": self.output_mode, "sparse": self.sparse, "name": self.name, "dtype": self.dtype}
+        return {
+            "bin_boundaries": self.bin_boundaries,
+            "num_bins": self.num_bins,
+            "epsilon": self.epsilon,
+            "output_mode": self.output_mode,
+            "sparse": self.sparse,
+            "name": self.name,
+            "dtype": self.dtype,
+        }
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: Any = None) -> "Discretization":
@@ -188,4 +214,5 @@ class Discretization(DataLayer):
 
 def _backend_name() -> str:
     from ... import backend
+
     return backend.current().name

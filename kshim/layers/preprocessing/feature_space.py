@@ -7,6 +7,7 @@ kshim runs the same preprocessing layers (``Normalization``, ``Discretization``,
 strings kept on the host, so a FeatureSpace adapts on NumPy data and its encoded features feed a model
 on numpy, jax or torch.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -23,15 +24,30 @@ from ..layer import Layer
 from .basic import Normalization, Rescaling
 from .category_encoding import CategoryEncoding
 from .discretization import Discretization
-from .feature_space_specs import Cross, Feature, TFDConcat, TFDIdentity, deserialize_spec, feature_batches, \
-    serialize_spec
+from .feature_space_specs import (
+    Cross,
+    Feature,
+    TFDConcat,
+    TFDIdentity,
+    deserialize_spec,
+    feature_batches,
+    serialize_spec,
+)
 from .hashing import HashedCrossing, Hashing
 from .lookup_layers import IntegerLookup, StringLookup
 
 __all__ = ["FeatureSpace", "Feature", "Cross", "TFDIdentity", "TFDConcat"]
 
-_STRING_SPECS = ("float", "float_normalized", "float_rescaled", "float_discretized", "integer_categorical",
-                 "string_categorical", "integer_hashed", "string_hashed")
+_STRING_SPECS = (
+    "float",
+    "float_normalized",
+    "float_rescaled",
+    "float_discretized",
+    "integer_categorical",
+    "string_categorical",
+    "integer_hashed",
+    "string_hashed",
+)
 
 
 class FeatureSpace(Layer):
@@ -84,43 +100,60 @@ class FeatureSpace(Layer):
     def float(cls, name: str | None = None) -> Feature:  # noqa: A003 - Keras' name
         """Plain float values, used as they are."""
         name = name or uniquify("float")
-        return Feature(dtype="float32", preprocessor=TFDIdentity(dtype="float32", name=f"{name}_preprocessor"),
-                       output_mode="float")
+        return Feature(
+            dtype="float32", preprocessor=TFDIdentity(dtype="float32", name=f"{name}_preprocessor"), output_mode="float"
+        )
 
     @classmethod
-    def float_rescaled(cls, scale: builtins.float = 1.0, offset: builtins.float = 0.0,
-                       name: str | None = None) -> Feature:
+    def float_rescaled(
+        cls, scale: builtins.float = 1.0, offset: builtins.float = 0.0, name: str | None = None
+    ) -> Feature:
         """Float values rescaled as ``x * scale + offset`` (a ``Rescaling`` layer)."""
         name = name or uniquify("float_rescaled")
-        return Feature(dtype="float32", preprocessor=Rescaling(scale=scale, offset=offset, name=f"{name}_preprocessor"),
-                       output_mode="float")
+        return Feature(
+            dtype="float32",
+            preprocessor=Rescaling(scale=scale, offset=offset, name=f"{name}_preprocessor"),
+            output_mode="float",
+        )
 
     @classmethod
     def float_normalized(cls, name: str | None = None) -> Feature:
         """Float values standardized with the mean and variance ``adapt`` learns (a ``Normalization`` layer)."""
         name = name or uniquify("float_normalized")
-        return Feature(dtype="float32", preprocessor=Normalization(axis=-1, name=f"{name}_preprocessor"),
-                       output_mode="float")
+        return Feature(
+            dtype="float32", preprocessor=Normalization(axis=-1, name=f"{name}_preprocessor"), output_mode="float"
+        )
 
     @classmethod
-    def float_discretized(cls, num_bins: int, bin_boundaries: Any = None, output_mode: str = "one_hot",
-                          name: str | None = None) -> Feature:
+    def float_discretized(
+        cls, num_bins: int, bin_boundaries: Any = None, output_mode: str = "one_hot", name: str | None = None
+    ) -> Feature:
         """Float values bucketed into ``num_bins`` quantile bins (a ``Discretization`` layer), one-hot by default."""
         name = name or uniquify("float_discretized")
         layer = Discretization(num_bins=num_bins, bin_boundaries=bin_boundaries, name=f"{name}_preprocessor")
         return Feature(dtype="float32", preprocessor=layer, output_mode=output_mode)
 
     @classmethod
-    def integer_categorical(cls, max_tokens: int | None = None, num_oov_indices: int = 1,
-                            output_mode: str = "one_hot", name: str | None = None) -> Feature:
+    def integer_categorical(
+        cls,
+        max_tokens: int | None = None,
+        num_oov_indices: int = 1,
+        output_mode: str = "one_hot",
+        name: str | None = None,
+    ) -> Feature:
         """Integer categories indexed by an ``IntegerLookup`` vocabulary, one-hot by default."""
         name = name or uniquify("integer_categorical")
         layer = IntegerLookup(name=f"{name}_preprocessor", max_tokens=max_tokens, num_oov_indices=num_oov_indices)
         return Feature(dtype="int32", preprocessor=layer, output_mode=output_mode)
 
     @classmethod
-    def string_categorical(cls, max_tokens: int | None = None, num_oov_indices: int = 1,
-                           output_mode: str = "one_hot", name: str | None = None) -> Feature:
+    def string_categorical(
+        cls,
+        max_tokens: int | None = None,
+        num_oov_indices: int = 1,
+        output_mode: str = "one_hot",
+        name: str | None = None,
+    ) -> Feature:
         """String categories indexed by a ``StringLookup`` vocabulary, one-hot by default."""
         name = name or uniquify("string_categorical")
         layer = StringLookup(name=f"{name}_preprocessor", max_tokens=max_tokens, num_oov_indices=num_oov_indices)
@@ -130,19 +163,31 @@ class FeatureSpace(Layer):
     def string_hashed(cls, num_bins: int, output_mode: str = "one_hot", name: str | None = None) -> Feature:
         """Strings hashed into ``num_bins`` bins (a ``Hashing`` layer), one-hot by default."""
         name = name or uniquify("string_hashed")
-        return Feature(dtype="string", preprocessor=Hashing(name=f"{name}_preprocessor", num_bins=num_bins),
-                       output_mode=output_mode)
+        return Feature(
+            dtype="string",
+            preprocessor=Hashing(name=f"{name}_preprocessor", num_bins=num_bins),
+            output_mode=output_mode,
+        )
 
     @classmethod
     def integer_hashed(cls, num_bins: int, output_mode: str = "one_hot", name: str | None = None) -> Feature:
         """Integers hashed into ``num_bins`` bins (a ``Hashing`` layer), one-hot by default."""
         name = name or uniquify("integer_hashed")
-        return Feature(dtype="int32", preprocessor=Hashing(name=f"{name}_preprocessor", num_bins=num_bins),
-                       output_mode=output_mode)
+        return Feature(
+            dtype="int32", preprocessor=Hashing(name=f"{name}_preprocessor", num_bins=num_bins), output_mode=output_mode
+        )
 
     # ---- construction ---------------------------------------------------------------------------------
-    def __init__(self, features: dict, output_mode: str = "concat", crosses: Any = None, crossing_dim: int = 32,
-                 hashing_dim: int = 32, num_discretization_bins: int = 32, name: str | None = None):
+    def __init__(
+        self,
+        features: dict,
+        output_mode: str = "concat",
+        crosses: Any = None,
+        crossing_dim: int = 32,
+        hashing_dim: int = 32,
+        num_discretization_bins: int = 32,
+        name: str | None = None,
+    ):
         super().__init__(name=name)
         if not features:
             raise ValueError("The `features` argument cannot be None or empty.")
@@ -153,8 +198,10 @@ class FeatureSpace(Layer):
         self.crosses = [self._standardize_cross(c, set(features)) for c in (crosses or [])]
         self.crosses_by_name = {c.name: c for c in self.crosses}
         if output_mode not in {"dict", "concat"}:
-            raise ValueError("Invalid value for argument `output_mode`. Expected one of {'dict', 'concat'}. "
-                             f"Received: output_mode={output_mode}")
+            raise ValueError(
+                "Invalid value for argument `output_mode`. Expected one of {'dict', 'concat'}. "
+                f"Received: output_mode={output_mode}"
+            )
         self.output_mode = output_mode
         # Sorted keys: a Model's dict inputs flatten in sorted key order (optree), and so do these.
         self.inputs = {key: self._feature_to_input(key, self.features[key]) for key in sorted(self.features)}
@@ -173,11 +220,15 @@ class FeatureSpace(Layer):
         if isinstance(cross, Cross):
             return cross
         if not self.crossing_dim:
-            raise ValueError("When specifying `crosses`, the argument `crossing_dim` (dimensionality of the "
-                             "crossing space) should be specified as well.")
+            raise ValueError(
+                "When specifying `crosses`, the argument `crossing_dim` (dimensionality of the "
+                "crossing space) should be specified as well."
+            )
         if any(key not in known for key in cross):
-            raise ValueError("All features referenced in the `crosses` argument should be present in the "
-                             f"`features` dict. Received unknown features: {cross}")
+            raise ValueError(
+                "All features referenced in the `crosses` argument should be present in the "
+                f"`features` dict. Received unknown features: {cross}"
+            )
         return Cross(cross, crossing_dim=self.crossing_dim)
 
     def _standardize_feature(self, name: str, feature: Any) -> Feature:
@@ -241,8 +292,9 @@ class FeatureSpace(Layer):
     def _check_if_adapted(self) -> None:
         if not self._is_adapted:
             if self._list_adaptable_preprocessors():
-                raise ValueError("You need to call `.adapt(dataset)` on the FeatureSpace before you can start "
-                                 "using it.")
+                raise ValueError(
+                    "You need to call `.adapt(dataset)` on the FeatureSpace before you can start using it."
+                )
             self._is_adapted = True
 
     def _check_if_built(self) -> None:
@@ -279,9 +331,11 @@ class FeatureSpace(Layer):
             return layer.num_bins if layer.num_bins is not None else len(layer.bin_boundaries) + 1
         if isinstance(layer, (HashedCrossing, Hashing)):
             return layer.num_bins
-        raise ValueError(f"Feature '{name}' has `output_mode='one_hot'`. However it isn't a standard feature and the "
-                         "dimensionality of its output space is not known, thus it cannot be one-hot encoded. Try "
-                         "using `output_mode='int'`.")
+        raise ValueError(
+            f"Feature '{name}' has `output_mode='one_hot'`. However it isn't a standard feature and the "
+            "dimensionality of its output space is not known, thus it cannot be one-hot encoded. Try "
+            "using `output_mode='int'`."
+        )
 
     def _build_encoders(self, named: list[tuple[str, Any]]) -> None:
         """Create the one-hot encoders and the concatenation from the features' dtypes (once)."""
@@ -291,15 +345,19 @@ class FeatureSpace(Layer):
             dtype = _backend.standardize_dtype(_first_leaf(value).dtype)
             if spec.output_mode == "one_hot":
                 if not dtype.startswith("int"):
-                    raise ValueError(f"Feature '{name}' has `output_mode='one_hot'`. Thus its preprocessor should "
-                                     f"return an integer dtype. Instead it returns a {dtype} dtype.")
+                    raise ValueError(
+                        f"Feature '{name}' has `output_mode='one_hot'`. Thus its preprocessor should "
+                        f"return an integer dtype. Instead it returns a {dtype} dtype."
+                    )
                 cardinality = self._cardinality(name)
                 if cardinality is not None:
                     encoders[name] = CategoryEncoding(num_tokens=cardinality, output_mode="multi_hot")
                     dtype = encoders[name].compute_dtype
             if self.output_mode == "concat" and (dtype.startswith("int") or dtype == "string"):
-                raise ValueError(f"Cannot concatenate features because feature '{name}' has not been encoded (it has "
-                                 f"dtype {dtype}). Consider using `output_mode='dict'`.")
+                raise ValueError(
+                    f"Cannot concatenate features because feature '{name}' has not been encoded (it has "
+                    f"dtype {dtype}). Consider using `output_mode='dict'`."
+                )
         self.one_hot_encoders = encoders
         if self.output_mode == "concat":
             self.concat = TFDConcat(axis=-1)
@@ -345,12 +403,14 @@ class FeatureSpace(Layer):
         """
         self._check_if_built()
         if not isinstance(data, dict):
-            raise ValueError(f"A FeatureSpace can only be called with a dict. Received: data={data} (of type "
-                             f"{type(data)}")
+            raise ValueError(
+                f"A FeatureSpace can only be called with a dict. Received: data={data} (of type {type(data)}"
+            )
         missing = [name for name in self.features if name not in data]
         if missing:
-            raise ValueError(f"The data passed to the FeatureSpace lacks the features {missing}. Received keys: "
-                             f"{sorted(data)}")
+            raise ValueError(
+                f"The data passed to the FeatureSpace lacks the features {missing}. Received keys: {sorted(data)}"
+            )
         if any_symbolic((data,), {}):
             return self._encode(data)
         batch = {}
@@ -369,14 +429,21 @@ class FeatureSpace(Layer):
             if tuple(ops.shape(merged))[0] != 1:
                 raise ValueError(f"Expected rebatched data to have batch size 1. Received: shape={ops.shape(merged)}")
             return ops.squeeze(merged, axis=0)
-        return {k: ops.squeeze(v, axis=0) if len(ops.shape(v)) == 2 and ops.shape(v)[0] == 1 else v
-                for k, v in merged.items()}
+        return {
+            k: ops.squeeze(v, axis=0) if len(ops.shape(v)) == 2 and ops.shape(v)[0] == 1 else v
+            for k, v in merged.items()
+        }
 
     # ---- config and saving ---------------------------------------------------------------------------------
     def get_config(self) -> dict:
-        return {"features": serialize_spec(self.features), "output_mode": self.output_mode,
-                "crosses": serialize_spec(self.crosses), "crossing_dim": self.crossing_dim,
-                "hashing_dim": self.hashing_dim, "num_discretization_bins": self.num_discretization_bins}
+        return {
+            "features": serialize_spec(self.features),
+            "output_mode": self.output_mode,
+            "crosses": serialize_spec(self.crosses),
+            "crossing_dim": self.crossing_dim,
+            "hashing_dim": self.hashing_dim,
+            "num_discretization_bins": self.num_discretization_bins,
+        }
 
     @classmethod
     def from_config(cls, config: dict) -> "FeatureSpace":
@@ -399,6 +466,7 @@ class FeatureSpace(Layer):
             filepath: A path ending in ``.keras``.
         """
         import importlib
+
         # Saving sits above the layers; reach it by name, as ops.node reaches kshim.layers.
         importlib.import_module("kshim.saving.saving_api").save_model(self, filepath)
 

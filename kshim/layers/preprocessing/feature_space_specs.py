@@ -3,6 +3,7 @@
 Keras-layout serialization, and the reading of ``adapt`` data (dicts of arrays, iterables of dict
 batches, ``ArrayDataset``) into one array batch list per feature, without TensorFlow.
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterable
@@ -14,8 +15,7 @@ from ..._serialization import deserialize_keras_object, serialize_keras_object
 from ...backends._native_module import kshim_class
 from .data_layer import DataLayer
 
-__all__ = ["Feature", "Cross", "TFDIdentity", "TFDConcat", "serialize_spec", "deserialize_spec",
-           "feature_batches"]
+__all__ = ["Feature", "Cross", "TFDIdentity", "TFDConcat", "serialize_spec", "deserialize_spec", "feature_batches"]
 
 #: The Keras module these classes live in (written into configs, so files move both ways).
 KERAS_MODULE = "keras.src.layers.preprocessing.feature_space"
@@ -33,6 +33,7 @@ class TFDIdentity(DataLayer):
 
     def compute_output_spec(self, x: Any) -> Any:
         from ..._symbolic import KerasTensor
+
         return KerasTensor(tuple(x.shape), x.dtype)
 
 
@@ -55,12 +56,14 @@ class TFDConcat(DataLayer):
 
     def compute_output_spec(self, xs: Any) -> Any:
         from ..._symbolic import KerasTensor
+
         shapes = [tuple(x.shape) for x in xs]
         axis = self.axis % len(shapes[0])
         dims = [s[axis] for s in shapes]
         out = list(shapes[0])
         out[axis] = None if any(d is None for d in dims) else sum(dims)
         from ... import dtypes
+
         return KerasTensor(tuple(out), dtypes.result_type(*[x.dtype for x in xs]))
 
     def get_config(self) -> dict:
@@ -89,8 +92,10 @@ class Cross:
 
     def __init__(self, feature_names: Iterable[str], crossing_dim: int, output_mode: str = "one_hot"):
         if output_mode not in {"int", "one_hot"}:
-            raise ValueError("Invalid value for argument `output_mode`. Expected one of {'int', 'one_hot'}. "
-                             f"Received: output_mode={output_mode}")
+            raise ValueError(
+                "Invalid value for argument `output_mode`. Expected one of {'int', 'one_hot'}. "
+                f"Received: output_mode={output_mode}"
+            )
         self.feature_names = tuple(feature_names)
         self.crossing_dim = crossing_dim
         self.output_mode = output_mode
@@ -101,8 +106,7 @@ class Cross:
         return "_X_".join(self.feature_names)
 
     def get_config(self) -> dict:
-        return {"feature_names": self.feature_names, "crossing_dim": self.crossing_dim,
-                "output_mode": self.output_mode}
+        return {"feature_names": self.feature_names, "crossing_dim": self.crossing_dim, "output_mode": self.output_mode}
 
     @classmethod
     def from_config(cls, config: dict) -> "Cross":
@@ -124,8 +128,10 @@ class Feature:
 
     def __init__(self, dtype: str, preprocessor: Any, output_mode: str):
         if output_mode not in {"int", "one_hot", "float"}:
-            raise ValueError("Invalid value for argument `output_mode`. Expected one of {'int', 'one_hot', "
-                             f"'float'}}. Received: output_mode={output_mode}")
+            raise ValueError(
+                "Invalid value for argument `output_mode`. Expected one of {'int', 'one_hot', "
+                f"'float'}}. Received: output_mode={output_mode}"
+            )
         self.dtype = dtype
         if isinstance(preprocessor, dict):
             preprocessor = _deserialize_layer(preprocessor)
@@ -133,8 +139,11 @@ class Feature:
         self.output_mode = output_mode
 
     def get_config(self) -> dict:
-        return {"dtype": self.dtype, "preprocessor": _serialize_layer(self.preprocessor),
-                "output_mode": self.output_mode}
+        return {
+            "dtype": self.dtype,
+            "preprocessor": _serialize_layer(self.preprocessor),
+            "output_mode": self.output_mode,
+        }
 
     @classmethod
     def from_config(cls, config: dict) -> "Feature":
@@ -167,8 +176,12 @@ def serialize_spec(spec: Any) -> Any:
         return {k: serialize_spec(v) for k, v in spec.items()}
     if isinstance(spec, (list, tuple)):
         return [serialize_spec(v) for v in spec]
-    return {"module": KERAS_MODULE, "class_name": type(spec).__name__, "config": spec.get_config(),
-            "registered_name": type(spec).__name__}
+    return {
+        "module": KERAS_MODULE,
+        "class_name": type(spec).__name__,
+        "config": spec.get_config(),
+        "registered_name": type(spec).__name__,
+    }
 
 
 def deserialize_spec(config: dict) -> Any:
@@ -192,8 +205,10 @@ def _as_dict_batch(element: Any) -> dict:
     if isinstance(element, tuple) and element and isinstance(element[0], dict):
         element = element[0]  # kshim: an (x, y) element adapts on x (Keras needs the labels mapped away)
     if not isinstance(element, dict):
-        raise ValueError("`adapt()` expects a dict of arrays, or a dataset/iterable whose elements are dicts "
-                         f"of arrays. Received an element of type {type(element).__name__}: {element!r:.200}")
+        raise ValueError(
+            "`adapt()` expects a dict of arrays, or a dataset/iterable whose elements are dicts "
+            f"of arrays. Received an element of type {type(element).__name__}: {element!r:.200}"
+        )
     return element
 
 
@@ -225,15 +240,26 @@ def feature_batches(dataset: Any, names: list[str]) -> dict[str, list[np.ndarray
             col = _host(dataset[name])
             if col.ndim == 0:
                 col = col.reshape(1)
-            columns[name] = [_rank1_to_column(col[i:i + ADAPT_BATCH_SIZE])
-                             for i in range(0, len(col), ADAPT_BATCH_SIZE)]
+            columns[name] = [
+                _rank1_to_column(col[i : i + ADAPT_BATCH_SIZE]) for i in range(0, len(col), ADAPT_BATCH_SIZE)
+            ]
         return columns
-    if isinstance(dataset, (str, bytes, np.ndarray)) or ops.is_tensor(dataset) or \
-            not hasattr(dataset, "__iter__") and not hasattr(dataset, "__getitem__"):
-        raise ValueError("`adapt()` can only be called on a dict of arrays/lists or on a dataset (an iterable) of "
-                         f"dicts of arrays. Received instead: {dataset!r:.200} (of type {type(dataset)})")
-    if hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__") and hasattr(dataset, "on_epoch_end") \
-            and not hasattr(dataset, "__iter__"):
+    if (
+        isinstance(dataset, (str, bytes, np.ndarray))
+        or ops.is_tensor(dataset)
+        or not hasattr(dataset, "__iter__")
+        and not hasattr(dataset, "__getitem__")
+    ):
+        raise ValueError(
+            "`adapt()` can only be called on a dict of arrays/lists or on a dataset (an iterable) of "
+            f"dicts of arrays. Received instead: {dataset!r:.200} (of type {type(dataset)})"
+        )
+    if (
+        hasattr(dataset, "__getitem__")
+        and hasattr(dataset, "__len__")
+        and hasattr(dataset, "on_epoch_end")
+        and not hasattr(dataset, "__iter__")
+    ):
         dataset = (dataset[i] for i in range(len(dataset)))
     samples: dict[str, list] = {n: [] for n in names}
     batches: dict[str, list] = {n: [] for n in names}
@@ -250,7 +276,7 @@ def feature_batches(dataset: Any, names: list[str]) -> dict[str, list[np.ndarray
     for name in names:
         rows = samples[name]
         for i in range(0, len(rows), ADAPT_BATCH_SIZE):
-            batches[name].append(np.stack(rows[i:i + ADAPT_BATCH_SIZE])[:, None])
+            batches[name].append(np.stack(rows[i : i + ADAPT_BATCH_SIZE])[:, None])
         if not batches[name]:
             raise ValueError("`adapt()` received an empty dataset (no elements).")
     return batches

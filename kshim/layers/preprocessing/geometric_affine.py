@@ -4,6 +4,7 @@ Each draws Keras' transformation dict and warps with ``kshim.ops.image.affine_tr
 rows give, for every output pixel, the input point it samples). The dicts have Keras' keys and
 meanings, so a transformation drawn by either library can be applied by the other.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -28,9 +29,14 @@ def _batch_size(shape: tuple) -> int:
 def _warp_batch(images: Any, transform: Any, layer: Any, interpolation: str) -> Any:
     unbatched = len(ops.shape(images)) == 3
     x = ops.expand_dims(images, 0) if unbatched else images
-    out = ops.image.affine_transform(x, transform=transform, interpolation=interpolation,
-                                     fill_mode=layer.fill_mode, fill_value=layer.fill_value,
-                                     data_format=layer.data_format)
+    out = ops.image.affine_transform(
+        x,
+        transform=transform,
+        interpolation=interpolation,
+        fill_mode=layer.fill_mode,
+        fill_value=layer.fill_value,
+        data_format=layer.data_format,
+    )
     return ops.squeeze(out, 0) if unbatched else out
 
 
@@ -50,8 +56,15 @@ class _AffineLayer(GeometricLayer):
     def get_config(self) -> dict:
         cfg = super().get_config()
         cfg.update({a: getattr(self, a) for a in self._FACTOR_ATTRS})
-        cfg.update({"fill_mode": self.fill_mode, "fill_value": self.fill_value, "interpolation": self.interpolation,
-                    "seed": self.seed, "data_format": self.data_format})
+        cfg.update(
+            {
+                "fill_mode": self.fill_mode,
+                "fill_value": self.fill_value,
+                "interpolation": self.interpolation,
+                "seed": self.seed,
+                "data_format": self.data_format,
+            }
+        )
         return cfg
 
     def _setup(self, fill_mode: str, interpolation: str, fill_value: float, seed: int | None) -> None:
@@ -89,8 +102,16 @@ class RandomRotation(_AffineLayer):
 
     _USE_BASE_FACTOR = True
 
-    def __init__(self, factor: Any, fill_mode: str = "reflect", interpolation: str = "bilinear",
-                 seed: int | None = None, fill_value: float = 0.0, data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        factor: Any,
+        fill_mode: str = "reflect",
+        interpolation: str = "bilinear",
+        seed: int | None = None,
+        fill_value: float = 0.0,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(factor=factor, data_format=data_format, **kwargs)
         self._setup(fill_mode, interpolation, fill_value, seed)
 
@@ -118,11 +139,19 @@ class RandomRotation(_AffineLayer):
         h, w, n = transformation["image_height"], transformation["image_width"], transformation["batch_size"]
         bb = convert_format(bounding_boxes, self._box_format, "xyxy", height=h, width=w)
         z, o = ops.zeros((n,)), ops.ones((n,))
-        bb["boxes"] = _box_affine(bb["boxes"], angle=transformation["angle"], translate_x=z, translate_y=z, scale=o,
-                                  shear_x=z, shear_y=z, height=h, width=w)
+        bb["boxes"] = _box_affine(
+            bb["boxes"],
+            angle=transformation["angle"],
+            translate_x=z,
+            translate_y=z,
+            scale=o,
+            shear_x=z,
+            shear_y=z,
+            height=h,
+            width=w,
+        )
         bb = clip_to_image_size(bb, height=h, width=w, bounding_box_format="xyxy")
         return convert_format(bb, "xyxy", self._box_format, height=h, width=w)
-
 
 
 class RandomZoom(_AffineLayer):
@@ -148,20 +177,32 @@ class RandomZoom(_AffineLayer):
 
     _FACTOR_ATTRS = ("height_factor", "width_factor")
 
-    _MSG = ("The `height_factor` and `width_factor` arguments should be a number (or a list of two numbers) "
-            "in the range (-1.0, 1.0]. ")
+    _MSG = (
+        "The `height_factor` and `width_factor` arguments should be a number (or a list of two numbers) "
+        "in the range (-1.0, 1.0]. "
+    )
 
-    def __init__(self, height_factor: Any, width_factor: Any = None, fill_mode: str = "reflect",
-                 interpolation: str = "bilinear", seed: int | None = None, fill_value: float = 0.0,
-                 data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        height_factor: Any,
+        width_factor: Any = None,
+        fill_mode: str = "reflect",
+        interpolation: str = "bilinear",
+        seed: int | None = None,
+        fill_value: float = 0.0,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self.height_factor = height_factor
-        self.height_lower, self.height_upper = named_factor(height_factor, "height_factor", self._MSG, -1.0, 1.0,
-                                                            lo_open=True)
+        self.height_lower, self.height_upper = named_factor(
+            height_factor, "height_factor", self._MSG, -1.0, 1.0, lo_open=True
+        )
         self.width_factor = width_factor
         if width_factor is not None:
-            self.width_lower, self.width_upper = named_factor(width_factor, "width_factor", self._MSG, -1.0, 1.0,
-                                                              lo_open=True)
+            self.width_lower, self.width_upper = named_factor(
+                width_factor, "width_factor", self._MSG, -1.0, 1.0, lo_open=True
+            )
         self._setup(fill_mode, interpolation, fill_value, seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
@@ -171,8 +212,11 @@ class RandomZoom(_AffineLayer):
         zshape = (shape[0], 1) if len(shape) == 4 else (1, 1)
         seed = self._seed(seed)
         hz = _random.uniform(zshape, 1.0 + self.height_lower, 1.0 + self.height_upper, seed=seed)
-        wz = hz if self.width_factor is None else \
-            _random.uniform(zshape, 1.0 + self.width_lower, 1.0 + self.width_upper, seed=seed)
+        wz = (
+            hz
+            if self.width_factor is None
+            else _random.uniform(zshape, 1.0 + self.width_lower, 1.0 + self.width_upper, seed=seed)
+        )
         return {"height_zoom": hz, "width_zoom": wz, "input_shape": shape}
 
     @staticmethod
@@ -185,8 +229,9 @@ class RandomZoom(_AffineLayer):
         return ops.concatenate([zx, z, x_off, z, zy, y_off, ops.zeros((n, 2))], axis=1)
 
     def _zooms(self, transformation: dict) -> Any:
-        return ops.cast(ops.concatenate([transformation["width_zoom"], transformation["height_zoom"]], axis=1),
-                        "float32")
+        return ops.cast(
+            ops.concatenate([transformation["width_zoom"], transformation["height_zoom"]], axis=1), "float32"
+        )
 
     def _transform_images(self, images: Any, transformation: Any, interpolation: str) -> Any:
         if transformation is None:
@@ -216,7 +261,6 @@ class RandomZoom(_AffineLayer):
         return convert_format(bb, "rel_xyxy", self._box_format, height=h, width=w)
 
 
-
 class RandomTranslation(_AffineLayer):
     """Shift images by a random fraction of their size in training (Keras' ``RandomTranslation``).
 
@@ -239,9 +283,17 @@ class RandomTranslation(_AffineLayer):
 
     _MSG = "The `factor` argument should be a number (or a list of two numbers) in the range [-1.0, 1.0]. "
 
-    def __init__(self, height_factor: Any, width_factor: Any, fill_mode: str = "reflect",
-                 interpolation: str = "bilinear", seed: int | None = None, fill_value: float = 0.0,
-                 data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        height_factor: Any,
+        width_factor: Any,
+        fill_mode: str = "reflect",
+        interpolation: str = "bilinear",
+        seed: int | None = None,
+        fill_value: float = 0.0,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self.height_factor = height_factor
         self.height_lower, self.height_upper = named_factor(height_factor, "height_factor", self._MSG, -1.0, 1.0)
@@ -264,8 +316,7 @@ class RandomTranslation(_AffineLayer):
     def _translation_matrix(t: Any) -> Any:
         n = ops.shape(t)[0]
         o, z = ops.ones((n, 1)), ops.zeros((n, 1))
-        return ops.concatenate([o, z, ops.negative(t[:, 0:1]), z, o, ops.negative(t[:, 1:]), ops.zeros((n, 2))],
-                               axis=1)
+        return ops.concatenate([o, z, ops.negative(t[:, 0:1]), z, o, ops.negative(t[:, 1:]), ops.zeros((n, 2))], axis=1)
 
     def _transform_images(self, images: Any, transformation: Any, interpolation: str) -> Any:
         if transformation is None:
@@ -287,7 +338,6 @@ class RandomTranslation(_AffineLayer):
         bb["boxes"] = join4(ops.subtract(x1, dx), ops.subtract(y1, dy), ops.subtract(x2, dx), ops.subtract(y2, dy))
         bb = clip_to_image_size(bb, height=h, width=w, bounding_box_format="xyxy")
         return convert_format(bb, "xyxy", self._box_format, height=h, width=w)
-
 
 
 class RandomShear(_AffineLayer):
@@ -318,9 +368,17 @@ class RandomShear(_AffineLayer):
 
     _MSG = "The `factor` argument should be a number (or a list of two numbers) in the range [0, 1.0]. "
 
-    def __init__(self, x_factor: Any = 0.0, y_factor: Any = 0.0, interpolation: str = "bilinear",
-                 fill_mode: str = "reflect", fill_value: float = 0.0, data_format: str | None = None,
-                 seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        x_factor: Any = 0.0,
+        y_factor: Any = 0.0,
+        interpolation: str = "bilinear",
+        fill_mode: str = "reflect",
+        fill_value: float = 0.0,
+        data_format: str | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self.x_factor = named_factor(x_factor, "x_factor", self._MSG, 0.0, 1.0)
         self.y_factor = named_factor(y_factor, "y_factor", self._MSG, 0.0, 1.0)
@@ -343,7 +401,7 @@ class RandomShear(_AffineLayer):
         config = dict(config)
         for key in ("x_factor", "y_factor"):
             v = config.get(key)
-            if isinstance(v, (list, tuple)) and len(v) == 2 and v[0] < 0:   # the stored (-f, f) of a number f
+            if isinstance(v, (list, tuple)) and len(v) == 2 and v[0] < 0:  # the stored (-f, f) of a number f
                 config[key] = float(v[1])
         return super().from_config(config)
 
@@ -368,11 +426,12 @@ class RandomShear(_AffineLayer):
         x1, y1, x2, y2 = (ops.squeeze(v, -1) for v in split4(bb["boxes"]))
         x1 = ops.where(ops.less(sx, 0), ops.subtract(x1, ops.multiply(sx, y1)), ops.subtract(x1, ops.multiply(sx, y2)))
         x2 = ops.where(ops.less(sx, 0), ops.subtract(x2, ops.multiply(sx, y2)), ops.subtract(x2, ops.multiply(sx, y1)))
-        y1 = ops.where(ops.greater(sy, 0), ops.subtract(y1, ops.multiply(sy, x2)),
-                       ops.subtract(y1, ops.multiply(sy, x1)))
-        y2 = ops.where(ops.greater(sy, 0), ops.subtract(y2, ops.multiply(sy, x1)),
-                       ops.subtract(y2, ops.multiply(sy, x2)))
+        y1 = ops.where(
+            ops.greater(sy, 0), ops.subtract(y1, ops.multiply(sy, x2)), ops.subtract(y1, ops.multiply(sy, x1))
+        )
+        y2 = ops.where(
+            ops.greater(sy, 0), ops.subtract(y2, ops.multiply(sy, x1)), ops.subtract(y2, ops.multiply(sy, x2))
+        )
         bb["boxes"] = ops.stack([x1, y1, x2, y2], axis=-1)
         bb = clip_to_image_size(bb, height=h, width=w, bounding_box_format="rel_xyxy")
         return convert_format(bb, "rel_xyxy", self._box_format, height=h, width=w, dtype=d)
-

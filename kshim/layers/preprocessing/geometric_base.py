@@ -7,6 +7,7 @@ the same warp with ``"nearest"`` interpolation; labels pass through. Also the af
 Keras' ``_compute_affine_matrix`` and the named-factor validation of the zoom/translation/shear
 layers.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,9 +30,11 @@ def check_choice(kind: str, value: Any, supported: tuple) -> None:
 def named_factor(factor: Any, name: str, message: str, lo: float, hi: float, lo_open: bool = False) -> tuple:
     """``(lower, upper)`` from a number ``f`` (``(-f, f)``) or a pair, each inside ``[lo, hi]``
     (``(lo, hi]`` when ``lo_open``), as Keras' zoom/translation/shear layers validate them."""
+
     def check(v: Any) -> None:
         if v > hi or (v <= lo if lo_open else v < lo):
             raise ValueError(message + f"Received: input_number={v}")
+
     if isinstance(factor, (tuple, list)):
         if len(factor) != 2:
             raise ValueError(message + f"Received: {name}={factor}")
@@ -61,8 +64,9 @@ class GeometricLayer(BaseImagePreprocessingLayer):
             images = self._transform_images(images, transformation, self.interpolation)
         return images
 
-    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any = None,
-                                     training: bool = True) -> Any:
+    def transform_segmentation_masks(
+        self, segmentation_masks: Any, transformation: Any = None, training: bool = True
+    ) -> Any:
         if training:
             segmentation_masks = self._transform_images(segmentation_masks, transformation, "nearest")
         return segmentation_masks
@@ -97,9 +101,19 @@ class GeometricLayer(BaseImagePreprocessingLayer):
             data["bounding_boxes"] = densify_bounding_boxes(data["bounding_boxes"])
         return super().call(data, training=training)
 
-    def compute_affine_matrix(self, center_x: float, center_y: float, angle: Any, translate_x: Any,
-                              translate_y: Any, scale: Any, shear_x: Any, shear_y: Any, height: int,
-                              width: int) -> Any:
+    def compute_affine_matrix(
+        self,
+        center_x: float,
+        center_y: float,
+        angle: Any,
+        translate_x: Any,
+        translate_y: Any,
+        scale: Any,
+        shear_x: Any,
+        shear_y: Any,
+        height: int,
+        width: int,
+    ) -> Any:
         """``(B, 8)`` affine rows (``kshim.ops.image.affine_transform``'s inverse-warp form) for a
         rotation by ``angle`` degrees about the centre ``(center_x, center_y)`` (fractions of
         ``width - 1``/``height - 1``), with scale, shear (degrees) and translation (pixels): the

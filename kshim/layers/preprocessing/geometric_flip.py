@@ -1,4 +1,5 @@
 """``RandomFlip`` and ``MaxNumBoundingBoxes`` (Keras 3 names and configs)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,8 +34,13 @@ class RandomFlip(GeometricLayer):
 
     _USE_BASE_FACTOR = False
 
-    def __init__(self, mode: str = HORIZONTAL_AND_VERTICAL, seed: int | None = None, data_format: str | None = None,
-                 **kwargs: Any):
+    def __init__(
+        self,
+        mode: str = HORIZONTAL_AND_VERTICAL,
+        seed: int | None = None,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self._init_seed(seed)
         self.mode = mode
@@ -60,9 +66,12 @@ class RandomFlip(GeometricLayer):
             x = ops.where(flips, ops.flip(x, axis=h_axis), x)
         return ops.squeeze(x, 0) if unbatched else x
 
-    def transform_segmentation_masks(self, segmentation_masks: Any,  # type: ignore[override]  # as Keras
-                                     transformation: Any,
-                                     training: bool = True) -> Any:
+    def transform_segmentation_masks(  # type: ignore[override]  # as Keras
+        self,
+        segmentation_masks: Any,
+        transformation: Any,
+        training: bool = True,
+    ) -> Any:
         return self.transform_images(segmentation_masks, transformation, training=training)
 
     def transform_bounding_boxes(self, bounding_boxes: dict, transformation: Any, training: bool = True) -> dict:
@@ -113,8 +122,9 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
     def transform_labels(self, labels: Any, transformation: Any = None, training: bool = True) -> Any:
         return labels
 
-    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any = None,
-                                     training: bool = True) -> Any:
+    def transform_segmentation_masks(
+        self, segmentation_masks: Any, transformation: Any = None, training: bool = True
+    ) -> Any:
         return segmentation_masks
 
     def transform_bounding_boxes(self, bounding_boxes: dict, transformation: Any, training: bool = True) -> dict:
@@ -122,8 +132,8 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
         labels = ops.convert_to_tensor(bounding_boxes["labels"])
         n = ops.shape(boxes)[1]
         extra = max(self.max_number - n, 0)
-        boxes = ops.pad(boxes[:, :self.max_number], [[0, 0], [0, extra], [0, 0]], constant_values=self.fill_value)
-        labels = ops.pad(labels[:, :self.max_number], [[0, 0], [0, extra]], constant_values=self.fill_value)
+        boxes = ops.pad(boxes[:, : self.max_number], [[0, 0], [0, extra], [0, 0]], constant_values=self.fill_value)
+        labels = ops.pad(labels[:, : self.max_number], [[0, 0], [0, extra]], constant_values=self.fill_value)
         out = dict(bounding_boxes)
         out["boxes"], out["labels"] = boxes, labels
         return out
@@ -132,8 +142,10 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
         if isinstance(input_shape, dict) and "bounding_boxes" in input_shape:
             extra = set(input_shape["bounding_boxes"]) - {"boxes", "labels"}
             if extra:
-                raise KeyError(f"There are unsupported keys in `bounding_boxes`: {list(extra)}. "
-                               "Only `boxes` and `labels` are supported.")
+                raise KeyError(
+                    f"There are unsupported keys in `bounding_boxes`: {list(extra)}. "
+                    "Only `boxes` and `labels` are supported."
+                )
             input_shape = dict(input_shape)
             bshape = list(input_shape["bounding_boxes"]["boxes"])
             lshape = list(input_shape["bounding_boxes"]["labels"])

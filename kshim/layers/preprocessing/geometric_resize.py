@@ -1,4 +1,5 @@
 """Size-changing image layers: ``Resizing``, ``CenterCrop`` and ``RandomCrop`` (Keras 3 names and configs)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -70,9 +71,19 @@ class Resizing(GeometricLayer):
 
     _USE_BASE_FACTOR = False
 
-    def __init__(self, height: int, width: int, interpolation: str = "bilinear", crop_to_aspect_ratio: bool = False,
-                 pad_to_aspect_ratio: bool = False, fill_mode: str = "constant", fill_value: float = 0.0,
-                 antialias: bool = False, data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        height: int,
+        width: int,
+        interpolation: str = "bilinear",
+        crop_to_aspect_ratio: bool = False,
+        pad_to_aspect_ratio: bool = False,
+        fill_mode: str = "constant",
+        fill_value: float = 0.0,
+        antialias: bool = False,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self.height = height
         self.width = width
@@ -84,10 +95,17 @@ class Resizing(GeometricLayer):
         self.antialias = bool(antialias)
 
     def _transform_images(self, images: Any, transformation: Any, interpolation: str) -> Any:
-        return ops.image.resize(images, size=(self.height, self.width), interpolation=interpolation,
-                                antialias=self.antialias, crop_to_aspect_ratio=self.crop_to_aspect_ratio,
-                                pad_to_aspect_ratio=self.pad_to_aspect_ratio, fill_mode=self.fill_mode,
-                                fill_value=self.fill_value, data_format=self.data_format)
+        return ops.image.resize(
+            images,
+            size=(self.height, self.width),
+            interpolation=interpolation,
+            antialias=self.antialias,
+            crop_to_aspect_ratio=self.crop_to_aspect_ratio,
+            pad_to_aspect_ratio=self.pad_to_aspect_ratio,
+            fill_mode=self.fill_mode,
+            fill_value=self.fill_value,
+            data_format=self.data_format,
+        )
 
     def transform_images(self, images: Any, transformation: Any = None, training: bool = True) -> Any:
         return self._transform_images(images, transformation, self.interpolation)
@@ -95,8 +113,9 @@ class Resizing(GeometricLayer):
     def _output_dtype(self, input_dtype: str) -> str:
         return input_dtype
 
-    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any = None,
-                                     training: bool = True) -> Any:
+    def transform_segmentation_masks(
+        self, segmentation_masks: Any, transformation: Any = None, training: bool = True
+    ) -> Any:
         return self._transform_images(segmentation_masks, transformation, "nearest")
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
@@ -132,8 +151,12 @@ class Resizing(GeometricLayer):
         else:
             sx, sy = ops.divide(self.width, iw), ops.divide(self.height, ih)
             dx = dy = ops.cast(0, d)
-        return join4(ops.add(ops.multiply(x1, sx), dx), ops.add(ops.multiply(y1, sy), dy),
-                     ops.add(ops.multiply(x2, sx), dx), ops.add(ops.multiply(y2, sy), dy))
+        return join4(
+            ops.add(ops.multiply(x1, sx), dx),
+            ops.add(ops.multiply(y1, sy), dy),
+            ops.add(ops.multiply(x2, sx), dx),
+            ops.add(ops.multiply(y2, sy), dy),
+        )
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         shape = list(input_shape)
@@ -143,10 +166,19 @@ class Resizing(GeometricLayer):
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({"height": self.height, "width": self.width, "interpolation": self.interpolation,
-                    "crop_to_aspect_ratio": self.crop_to_aspect_ratio, "pad_to_aspect_ratio": self.pad_to_aspect_ratio,
-                    "fill_mode": self.fill_mode, "fill_value": self.fill_value, "antialias": self.antialias,
-                    "data_format": self.data_format})
+        cfg.update(
+            {
+                "height": self.height,
+                "width": self.width,
+                "interpolation": self.interpolation,
+                "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
+                "pad_to_aspect_ratio": self.pad_to_aspect_ratio,
+                "fill_mode": self.fill_mode,
+                "fill_value": self.fill_value,
+                "antialias": self.antialias,
+                "data_format": self.data_format,
+            }
+        )
         return cfg
 
 
@@ -179,11 +211,11 @@ class CenterCrop(GeometricLayer):
         dh, dw = h - self.height, w - self.width
         if dh >= 0 and dw >= 0:
             return _static_crop(x, dh // 2, dw // 2, self.height, self.width, self.data_format)
-        return ops.image.resize(x, (self.height, self.width), crop_to_aspect_ratio=True,
-                                data_format=self.data_format)
+        return ops.image.resize(x, (self.height, self.width), crop_to_aspect_ratio=True, data_format=self.data_format)
 
-    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any = None,
-                                     training: bool = True) -> Any:
+    def transform_segmentation_masks(
+        self, segmentation_masks: Any, transformation: Any = None, training: bool = True
+    ) -> Any:
         return self.transform_images(segmentation_masks, transformation, training=training)
 
     def transform_bounding_boxes(self, bounding_boxes: dict, transformation: Any, training: bool = True) -> dict:
@@ -207,8 +239,9 @@ class CenterCrop(GeometricLayer):
     def compute_output_shape(self, input_shape: Any) -> Any:
         shape = list(input_shape)
         if (shape and isinstance(shape[0], (list, tuple))) or len(shape) not in (3, 4):
-            raise ValueError("`input_shape` must be a non-nested tuple or list of rank-1 with size 3 (unbatched) "
-                             "or 4 (batched). ")
+            raise ValueError(
+                "`input_shape` must be a non-nested tuple or list of rank-1 with size 3 (unbatched) or 4 (batched). "
+            )
         ha, wa = _hw_axes(len(shape), self.data_format)
         shape[ha], shape[wa] = self.height, self.width
         return tuple(shape)
@@ -242,8 +275,15 @@ class RandomCrop(GeometricLayer):
         **kwargs: Base layer arguments.
     """
 
-    def __init__(self, height: int, width: int, seed: int | None = None, data_format: str | None = None,
-                 name: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        height: int,
+        width: int,
+        seed: int | None = None,
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(name=name, data_format=data_format, **kwargs)
         self.height = height
         self.width = width
@@ -253,8 +293,10 @@ class RandomCrop(GeometricLayer):
         seed = self.generator if seed is None else seed
         in_h, in_w = self._hw(ops.shape(self._images_of(data)))
         if in_h is None or in_w is None:
-            raise ValueError("RandomCrop requires the input to have a fully defined height and width. "
-                             f"Received: images.shape={tuple(ops.shape(self._images_of(data)))}")
+            raise ValueError(
+                "RandomCrop requires the input to have a fully defined height and width. "
+                f"Received: images.shape={tuple(ops.shape(self._images_of(data)))}"
+            )
         if training and in_h > self.height and in_w > self.width:
             h0 = ops.cast(_random.uniform((), 0.0, float(in_h - self.height + 1), seed=seed), "int32")
             w0 = ops.cast(_random.uniform((), 0.0, float(in_w - self.width + 1), seed=seed), "int32")
@@ -262,8 +304,12 @@ class RandomCrop(GeometricLayer):
         h0, w0, _, _ = _aspect_crop(in_h, in_w, self.height, self.width)
         return h0, w0
 
-    def transform_images(self, images: Any, transformation: Any,  # type: ignore[override]  # as Keras: required
-                         training: bool = True) -> Any:
+    def transform_images(  # type: ignore[override]  # as Keras: required
+        self,
+        images: Any,
+        transformation: Any,
+        training: bool = True,
+    ) -> Any:
         if not training:
             return images
         x = ops.cast(images, self.compute_dtype)
@@ -273,21 +319,24 @@ class RandomCrop(GeometricLayer):
         else:
             x = _offset_crop(x, h0, w0, self.height, self.width, self.data_format)
         if self._hw(ops.shape(x)) != (self.height, self.width):
-            x = ops.cast(ops.image.resize(x, (self.height, self.width), data_format=self.data_format),
-                         self.compute_dtype)
+            x = ops.cast(
+                ops.image.resize(x, (self.height, self.width), data_format=self.data_format), self.compute_dtype
+            )
         return x
 
-    def transform_segmentation_masks(self, segmentation_masks: Any,  # type: ignore[override]  # as Keras
-                                     transformation: Any,
-                                     training: bool = True) -> Any:
+    def transform_segmentation_masks(  # type: ignore[override]  # as Keras
+        self,
+        segmentation_masks: Any,
+        transformation: Any,
+        training: bool = True,
+    ) -> Any:
         return self.transform_images(segmentation_masks, transformation)
 
     def transform_bounding_boxes(self, bounding_boxes: dict, transformation: Any, training: bool = True) -> dict:
         if not training:
             return bounding_boxes
         h0, w0 = transformation
-        boxes = convert_format(bounding_boxes["boxes"], self._box_format, "xyxy", height=self.height,
-                               width=self.width)
+        boxes = convert_format(bounding_boxes["boxes"], self._box_format, "xyxy", height=self.height, width=self.width)
         d = ops.dtype(boxes)
         h0, w0 = ops.cast(h0, d), ops.cast(w0, d)
         x1, y1, x2, y2 = split4(boxes)

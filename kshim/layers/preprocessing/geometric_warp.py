@@ -1,4 +1,5 @@
 """Non-affine warps: ``RandomPerspective`` and ``RandomElasticTransform`` (Keras 3 names and configs)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -50,8 +51,16 @@ class RandomPerspective(GeometricLayer):
     _USE_BASE_FACTOR = False
     _FACTOR_BOUNDS = (0, 1)
 
-    def __init__(self, factor: Any = 1.0, scale: float = 1.0, interpolation: str = "bilinear",
-                 fill_value: float = 0.0, seed: int | None = None, data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        factor: Any = 1.0,
+        scale: float = 1.0,
+        interpolation: str = "bilinear",
+        fill_value: float = 0.0,
+        seed: int | None = None,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
         self.scale = scale
@@ -75,17 +84,26 @@ class RandomPerspective(GeometricLayer):
         shift = _random.uniform((n, 4, 2), -0.5 * self.scale, 0.5 * self.scale, dtype=d, seed=seed)
         corners = [[0.0, 0.0], [w - 1, 0.0], [0.0, h - 1], [w - 1, h - 1]]
         start = ops.repeat(ops.convert_to_tensor([corners], dtype=d), n, axis=0)
-        return {"apply_perspective": ops.less(threshold, prob), "start_points": start,
-                "end_points": ops.add(start, ops.multiply(start, shift)), "input_shape": shape}
+        return {
+            "apply_perspective": ops.less(threshold, prob),
+            "start_points": start,
+            "end_points": ops.add(start, ops.multiply(start, shift)),
+            "input_shape": shape,
+        }
 
     def _transform_images(self, images: Any, transformation: Any, interpolation: str) -> Any:
         if transformation is None:
             return images
         unbatched = len(ops.shape(images)) == 3
         x = ops.expand_dims(images, 0) if unbatched else images
-        out = ops.image.perspective_transform(x, transformation["start_points"], transformation["end_points"],
-                                              interpolation=interpolation, fill_value=self.fill_value,
-                                              data_format=self.data_format)
+        out = ops.image.perspective_transform(
+            x,
+            transformation["start_points"],
+            transformation["end_points"],
+            interpolation=interpolation,
+            fill_value=self.fill_value,
+            data_format=self.data_format,
+        )
         apply = ops.reshape(ops.convert_to_tensor(transformation["apply_perspective"]), (-1, 1, 1, 1))
         out = ops.where(apply, out, x)
         return ops.squeeze(out, 0) if unbatched else out
@@ -100,16 +118,18 @@ class RandomPerspective(GeometricLayer):
         n = ops.shape(hm)[0]
         inv = ops.linalg.inv(ops.reshape(ops.concatenate([hm, ops.ones((n, 1), d)], axis=-1), (n, 3, 3)))
         x0, y0, x1, y1 = (ops.squeeze(v, -1) for v in split4(bb["boxes"]))
-        xs = ops.stack([x0, x1, x0, x1], axis=-1)                       # (B, N, 4) corners
+        xs = ops.stack([x0, x1, x0, x1], axis=-1)  # (B, N, 4) corners
         ys = ops.stack([y0, y1, y1, y0], axis=-1)
         m = [[ops.reshape(inv[:, r, c], (-1, 1, 1)) for c in range(3)] for r in range(3)]
 
         def row(r: int) -> Any:
             return ops.add(ops.add(ops.multiply(m[r][0], xs), ops.multiply(m[r][1], ys)), m[r][2])
+
         den = row(2)
         tx, ty = ops.divide(row(0), den), ops.divide(row(1), den)
-        boxes = ops.stack([ops.min(tx, axis=-1), ops.min(ty, axis=-1), ops.max(tx, axis=-1), ops.max(ty, axis=-1)],
-                          axis=-1)
+        boxes = ops.stack(
+            [ops.min(tx, axis=-1), ops.min(ty, axis=-1), ops.max(tx, axis=-1), ops.max(ty, axis=-1)], axis=-1
+        )
         apply = ops.reshape(ops.convert_to_tensor(transformation["apply_perspective"]), (-1, 1, 1))
         bb["boxes"] = ops.where(apply, boxes, bb["boxes"])
         bb = clip_to_image_size(bb, height=h, width=w, bounding_box_format="xyxy")
@@ -117,8 +137,15 @@ class RandomPerspective(GeometricLayer):
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({"factor": self.factor, "scale": self.scale, "interpolation": self.interpolation,
-                    "fill_value": self.fill_value, "seed": self.seed})
+        cfg.update(
+            {
+                "factor": self.factor,
+                "scale": self.scale,
+                "interpolation": self.interpolation,
+                "fill_value": self.fill_value,
+                "seed": self.seed,
+            }
+        )
         return cfg
 
 
@@ -154,9 +181,18 @@ class RandomElasticTransform(GeometricLayer):
     _FACTOR_BOUNDS = (0, 1)
     _SUPPORTED_FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
 
-    def __init__(self, factor: Any = 1.0, scale: Any = 1.0, interpolation: str = "bilinear",
-                 fill_mode: str = "reflect", fill_value: float = 0.0, value_range: Any = (0, 255),
-                 seed: int | None = None, data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        factor: Any = 1.0,
+        scale: Any = 1.0,
+        interpolation: str = "bilinear",
+        fill_mode: str = "reflect",
+        fill_value: float = 0.0,
+        value_range: Any = (0, 255),
+        seed: int | None = None,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
         self.scale = self._scale_range(scale)
@@ -173,8 +209,10 @@ class RandomElasticTransform(GeometricLayer):
         try:
             self._set_factor(factor)
         except ValueError:
-            raise ValueError("The `scale` argument should be a number (or a list of two numbers) in the range "
-                             f"[0, 1]. Received: factor={factor}") from None
+            raise ValueError(
+                "The `scale` argument should be a number (or a list of two numbers) in the range "
+                f"[0, 1]. Received: factor={factor}"
+            ) from None
         out, self.factor = self.factor, saved
         return out
 
@@ -197,18 +235,36 @@ class RandomElasticTransform(GeometricLayer):
         alpha = ops.multiply(max(h, w), ops.multiply(0.1, s))
         sigma = ops.multiply(min(h, w), ops.multiply(0.05, s))
         max_sigma = min(h, w) * (0.05 * float(self.scale[1]))
-        out = elastic_warp(images, alpha, sigma, int(6 * max_sigma) | 1, transformation["seed"], interpolation,
-                           self.fill_mode, self.fill_value, self.data_format)
-        apply = ops.reshape(ops.convert_to_tensor(transformation["apply_transform"]),
-                            (-1,) + (1,) * (len(ops.shape(images)) - 1))
+        out = elastic_warp(
+            images,
+            alpha,
+            sigma,
+            int(6 * max_sigma) | 1,
+            transformation["seed"],
+            interpolation,
+            self.fill_mode,
+            self.fill_value,
+            self.data_format,
+        )
+        apply = ops.reshape(
+            ops.convert_to_tensor(transformation["apply_transform"]), (-1,) + (1,) * (len(ops.shape(images)) - 1)
+        )
         out = ops.clip(ops.where(apply, out, images), self.value_range[0], self.value_range[1])
         return ops.cast(out, self.compute_dtype)
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({"factor": self.factor, "scale": self.scale, "interpolation": self.interpolation,
-                    "fill_mode": self.fill_mode, "fill_value": self.fill_value, "value_range": self.value_range,
-                    "seed": self.seed})
+        cfg.update(
+            {
+                "factor": self.factor,
+                "scale": self.scale,
+                "interpolation": self.interpolation,
+                "fill_mode": self.fill_mode,
+                "fill_value": self.fill_value,
+                "value_range": self.value_range,
+                "seed": self.seed,
+            }
+        )
         return cfg
 
 
@@ -221,8 +277,17 @@ def _masked_gaussian(size: int, sigma: Any, dtype: str) -> Any:
     return ops.divide(k, ops.sum(k))
 
 
-def elastic_warp(images: Any, alpha: Any, sigma: Any, kernel_size: int, seed: Any, interpolation: str,
-                 fill_mode: str, fill_value: float, data_format: str) -> Any:
+def elastic_warp(
+    images: Any,
+    alpha: Any,
+    sigma: Any,
+    kernel_size: int,
+    seed: Any,
+    interpolation: str,
+    fill_mode: str,
+    fill_value: float,
+    data_format: str,
+) -> Any:
     """``kshim.ops.image.elastic_transform`` with a possibly traced ``sigma``: the same normal draw,
     blurred with the Gaussian of ``int(6 sigma) | 1`` taps inside a ``kernel_size`` window (which
     must be at least that wide), then the same resampling.
@@ -254,5 +319,4 @@ def elastic_warp(images: Any, alpha: Any, sigma: Any, kernel_size: int, seed: An
     xs = ops.reshape(ops.arange(w, dtype=d), (1, 1, w))
     x_in = ops.add(xs, ops.multiply(a, field[..., 0]))
     y_in = ops.add(ys, ops.multiply(a, field[..., 1]))
-    return restore(sample(xn, [y_in, x_in], INTERPOLATION_ORDERS[interpolation], fill_mode, fill_value,
-                          batched=True))
+    return restore(sample(xn, [y_in, x_in], INTERPOLATION_ORDERS[interpolation], fill_mode, fill_value, batched=True))

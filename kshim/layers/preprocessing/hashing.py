@@ -7,6 +7,7 @@ features with ``FingerprintCat64`` as ``tf.sparse.cross_hashed`` does. So bins e
 the same inputs (see ``hashing_functions``). Both compute on the host and return tensors of the
 active backend.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -49,21 +50,33 @@ class Hashing(DataLayer):
 
     supports_jit = False
 
-    def __init__(self, num_bins: int, mask_value: Any = None, salt: Any = None, output_mode: str = "int",
-                 sparse: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        num_bins: int,
+        mask_value: Any = None,
+        salt: Any = None,
+        output_mode: str = "int",
+        sparse: bool = False,
+        **kwargs: Any,
+    ):
         if kwargs.get("dtype") is None:
             kwargs["dtype"] = "int64" if output_mode == "int" else _config.floatx()
         super().__init__(**kwargs)
         if num_bins is None or num_bins <= 0:
-            raise ValueError("The `num_bins` for `Hashing` cannot be `None` or non-positive values. "
-                             f"Received: num_bins={num_bins}.")
+            raise ValueError(
+                f"The `num_bins` for `Hashing` cannot be `None` or non-positive values. Received: num_bins={num_bins}."
+            )
         if output_mode == "int" and self.dtype_policy.name not in ("int32", "int64"):
-            raise ValueError("When `output_mode=\"int\"`, `dtype` should be an integer type, 'int32' or 'in64'. "
-                             f"Received: dtype={kwargs['dtype']}")
+            raise ValueError(
+                "When `output_mode=\"int\"`, `dtype` should be an integer type, 'int32' or 'in64'. "
+                f"Received: dtype={kwargs['dtype']}"
+            )
         accepted = ("int", "one_hot", "multi_hot", "count")
         if output_mode not in accepted:
-            raise ValueError(f"Invalid value for argument `output_mode`. Expected one of {accepted}. "
-                             f"Received: output_mode={output_mode}")
+            raise ValueError(
+                f"Invalid value for argument `output_mode`. Expected one of {accepted}. "
+                f"Received: output_mode={output_mode}"
+            )
         if sparse:
             raise ValueError("`sparse=True` is not supported by kshim (it has no sparse tensors); use sparse=False.")
         self.num_bins = num_bins
@@ -78,8 +91,10 @@ class Hashing(DataLayer):
             elif isinstance(salt, int):
                 self.salt = [salt, salt]
             else:
-                raise ValueError("The `salt` argument for `Hashing` can only be a tuple of size 2 integers, or a "
-                                 f"single integer. Received: salt={salt}.")
+                raise ValueError(
+                    "The `salt` argument for `Hashing` can only be a tuple of size 2 integers, or a "
+                    f"single integer. Received: salt={salt}."
+                )
         self.built = True
 
     def _hash_values_to_bins(self, values: np.ndarray) -> np.ndarray:
@@ -115,6 +130,7 @@ class Hashing(DataLayer):
 
     def compute_output_spec(self, inputs: Any) -> Any:
         from ..._symbolic import KerasTensor
+
         if self.output_mode == "int":
             return KerasTensor(inputs.shape, self.dtype)
         base = tuple(inputs.shape)[:-1] if len(inputs.shape) >= 1 else ()
@@ -122,8 +138,15 @@ class Hashing(DataLayer):
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({"num_bins": self.num_bins, "salt": self.salt, "mask_value": self.mask_value,
-                    "output_mode": self.output_mode, "sparse": self.sparse})
+        cfg.update(
+            {
+                "num_bins": self.num_bins,
+                "salt": self.salt,
+                "mask_value": self.mask_value,
+                "output_mode": self.output_mode,
+                "sparse": self.sparse,
+            }
+        )
         return cfg
 
 
@@ -147,17 +170,27 @@ class HashedCrossing(DataLayer):
 
     supports_jit = False
 
-    def __init__(self, num_bins: int, output_mode: str = "int", sparse: bool = False, name: str | None = None,
-                 dtype: Any = None, **kwargs: Any):
+    def __init__(
+        self,
+        num_bins: int,
+        output_mode: str = "int",
+        sparse: bool = False,
+        name: str | None = None,
+        dtype: Any = None,
+        **kwargs: Any,
+    ):
         if output_mode == "int" and dtype is None:
             dtype = "int64"
         super().__init__(name=name, dtype=dtype)
         if sparse:
-            raise ValueError("`sparse=True` can only be used with the TensorFlow backend (kshim has no sparse "
-                             "tensors).")
+            raise ValueError(
+                "`sparse=True` can only be used with the TensorFlow backend (kshim has no sparse tensors)."
+            )
         if output_mode not in ("int", "one_hot"):
-            raise ValueError("Unknown value for `output_mode` argument of layer HashedCrossing. Allowed values "
-                             f"are: ('int', 'one_hot'). Received: {output_mode}")
+            raise ValueError(
+                "Unknown value for `output_mode` argument of layer HashedCrossing. Allowed values "
+                f"are: ('int', 'one_hot'). Received: {output_mode}"
+            )
         self.num_bins = num_bins
         self.output_mode = output_mode
         self.sparse = sparse
@@ -168,20 +201,24 @@ class HashedCrossing(DataLayer):
 
     def call(self, inputs: Any) -> Any:
         if not isinstance(inputs, (list, tuple)):
-            raise ValueError("`HashedCrossing` should be called on a list or tuple of inputs. "
-                             f"Received: inputs={inputs}")
+            raise ValueError(
+                f"`HashedCrossing` should be called on a list or tuple of inputs. Received: inputs={inputs}"
+            )
         if len(inputs) < 2:
             raise ValueError(f"`HashedCrossing` should be called on at least two inputs. Received: inputs={inputs}")
         arrays = [_host(x) for x in inputs]
         shape = arrays[0].shape
         if len(shape) > 2 or (len(shape) == 2 and shape[-1] != 1):
-            raise ValueError("All `HashedCrossing` inputs should have shape `()`, `(batch_size)` or `(batch_size, 1)`. "
-                             f"Received: inputs={inputs}")
+            raise ValueError(
+                "All `HashedCrossing` inputs should have shape `()`, `(batch_size)` or `(batch_size, 1)`. "
+                f"Received: inputs={inputs}"
+            )
         if not all(a.shape == shape for a in arrays[1:]):
             raise ValueError(f"All `HashedCrossing` inputs should have equal shape. Received: inputs={inputs}")
         if not all(a.dtype.kind in "iuUO" for a in arrays):
-            raise ValueError("All `HashedCrossing` inputs should have an integer or string dtype. "
-                             f"Received: inputs={inputs}")
+            raise ValueError(
+                f"All `HashedCrossing` inputs should have an integer or string dtype. Received: inputs={inputs}"
+            )
         h = np.full(int(np.prod(shape)) if shape else 1, CROSS_HASH_KEY, dtype=np.uint64)
         for a in arrays:
             flat = a.reshape(-1)
@@ -195,8 +232,9 @@ class HashedCrossing(DataLayer):
         if not (len(input_shape) == 2 and isinstance(input_shape[0], tuple) and isinstance(input_shape[1], tuple)):
             raise ValueError(f"Expected as input a list/tuple of 2 tensors. Received input_shape={input_shape}")
         if input_shape[0][-1:] != input_shape[1][-1:]:
-            raise ValueError("Expected the two input tensors to have identical shapes. "
-                             f"Received input_shape={input_shape}")
+            raise ValueError(
+                f"Expected the two input tensors to have identical shapes. Received input_shape={input_shape}"
+            )
         first = tuple(input_shape[0])
         if self.output_mode == "int":
             return first
@@ -206,9 +244,15 @@ class HashedCrossing(DataLayer):
 
     def compute_output_spec(self, inputs: Any) -> Any:
         from ..._symbolic import KerasTensor
+
         shapes = (tuple(inputs[0].shape), tuple(inputs[1].shape))
         return KerasTensor(self.compute_output_shape(shapes), self.dtype)
 
     def get_config(self) -> dict:
-        return {"num_bins": self.num_bins, "output_mode": self.output_mode, "sparse": self.sparse, "name": self.name,
-                "dtype": self.dtype}
+        return {
+            "num_bins": self.num_bins,
+            "output_mode": self.output_mode,
+            "sparse": self.sparse,
+            "name": self.name,
+            "dtype": self.dtype,
+        }

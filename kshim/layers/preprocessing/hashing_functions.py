@@ -13,6 +13,7 @@ published test vectors (``tests/layers/test_hashing_layers.py``). They are vecto
 grouped by byte length, and each group is hashed as a ``(n, length)`` byte matrix with wrapping
 ``uint64`` arithmetic, so the Python work is per distinct length, not per string.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -55,11 +56,11 @@ def _shift_mix(v: np.ndarray) -> np.ndarray:
 
 
 def _fetch64(m: np.ndarray, off: int) -> np.ndarray:
-    return np.ascontiguousarray(m[:, off:off + 8]).view("<u8")[:, 0].astype(np.uint64)
+    return np.ascontiguousarray(m[:, off : off + 8]).view("<u8")[:, 0].astype(np.uint64)
 
 
 def _fetch32(m: np.ndarray, off: int) -> np.ndarray:
-    return np.ascontiguousarray(m[:, off:off + 4]).view("<u4")[:, 0].astype(np.uint64)
+    return np.ascontiguousarray(m[:, off : off + 4]).view("<u4")[:, 0].astype(np.uint64)
 
 
 def _hash_len16(u: np.ndarray, v: np.ndarray, mul: Any) -> np.ndarray:
@@ -244,6 +245,7 @@ def siphash64(data: Sequence[bytes], key: Sequence[int]) -> np.ndarray:
         for _ in range(4):
             v0, v1, v2, v3 = _sip_round(v0, v1, v2, v3)
         return v0 ^ v1 ^ v2 ^ v3
+
     return _by_length(list(data), group)
 
 

@@ -10,6 +10,7 @@ or a dict with the keys ``"images"`` and optionally ``"labels"``, ``"bounding_bo
 Random layers call ``self._init_seed(seed)`` and draw from ``self.generator`` through
 ``kshim.random``, so the same seed gives the same augmentation on every backend.
 """
+
 from __future__ import annotations
 
 from typing import Any, cast
@@ -29,8 +30,10 @@ def standardize_data_format(data_format: str | None) -> str:
         return _config.image_data_format()
     fmt = str(data_format).lower()
     if fmt not in ("channels_first", "channels_last"):
-        raise ValueError("The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
-                         f"Received: data_format={data_format}")
+        raise ValueError(
+            "The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+            f"Received: data_format={data_format}"
+        )
     return fmt
 
 
@@ -49,8 +52,10 @@ def parse_factor(factor: Any, bounds: tuple = (-1, 1), name: str = "factor") -> 
         ValueError: If ``factor`` is not a number or a pair, or lies outside ``bounds``.
     """
     lo_b, hi_b = bounds
-    msg = (f"The `{name}` argument should be a number (or a list of two numbers) in the range "
-           f"[{lo_b}, {hi_b}]. Received: factor={factor}")
+    msg = (
+        f"The `{name}` argument should be a number (or a list of two numbers) in the range "
+        f"[{lo_b}, {hi_b}]. Received: factor={factor}"
+    )
     if isinstance(factor, (tuple, list)):
         if len(factor) != 2 or factor[0] > hi_b or factor[1] < lo_b:
             raise ValueError(msg)
@@ -87,16 +92,18 @@ class BaseImagePreprocessingLayer(DataLayer):
     #: ``(low, high)`` as ``_set_factor`` parses it; a few subclasses keep a scalar of their own.
     factor: Any
 
-    def __init__(self, factor: Any = None, bounding_box_format: str | None = None, data_format: str | None = None,
-                 **kwargs: Any):
+    def __init__(
+        self, factor: Any = None, bounding_box_format: str | None = None, data_format: str | None = None, **kwargs: Any
+    ):
         super().__init__(**kwargs)
         self.bounding_box_format = bounding_box_format
         self.data_format = standardize_data_format(data_format)
         if self._USE_BASE_FACTOR:
             self._set_factor(factor or 0.0)
         elif factor is not None:
-            raise ValueError(f"Layer {type(self).__name__} does not take a `factor` argument. "
-                             f"Received: factor={factor}")
+            raise ValueError(
+                f"Layer {type(self).__name__} does not take a `factor` argument. Received: factor={factor}"
+            )
         self.built = True
 
     @property
@@ -122,8 +129,7 @@ class BaseImagePreprocessingLayer(DataLayer):
     def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not transform bounding boxes.")
 
-    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any,
-                                     training: bool = True) -> Any:
+    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any, training: bool = True) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not transform segmentation masks.")
 
     # ---- call ----------------------------------------------------------------------------------
@@ -134,11 +140,12 @@ class BaseImagePreprocessingLayer(DataLayer):
             return True
         if rank == 3:
             return False
-        raise ValueError("Expected image tensor to have rank 3 (single image) or 4 (batch of images). "
-                         f"Received: data.shape={tuple(ops.shape(images))}")
+        raise ValueError(
+            "Expected image tensor to have rank 3 (single image) or 4 (batch of images). "
+            f"Received: data.shape={tuple(ops.shape(images))}"
+        )
 
-    def _apply(self, fn: Any, value: Any, transformation: Any, training: bool, batched: bool,
-               kind: str) -> Any:
+    def _apply(self, fn: Any, value: Any, transformation: Any, training: bool, batched: bool, kind: str) -> Any:
         if batched:
             return fn(value, transformation=transformation, training=training)
         if kind == "bounding_boxes":
@@ -152,30 +159,47 @@ class BaseImagePreprocessingLayer(DataLayer):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(_DICT_KEYS))
             if "images" not in data or unknown:
-                raise ValueError(f"{type(self).__name__}: a dict input needs the key 'images' and may have "
-                                 f"{list(_DICT_KEYS[1:])}; got keys {sorted(data)}.")
+                raise ValueError(
+                    f"{type(self).__name__}: a dict input needs the key 'images' and may have "
+                    f"{list(_DICT_KEYS[1:])}; got keys {sorted(data)}."
+                )
             data = dict(data)
             data["images"] = ops.convert_to_tensor(data["images"])
             batched = self._is_batched(data["images"])
             transformation = self.get_random_transformation(data, training=training)
             out = dict(data)
-            out["images"] = self._apply(self.transform_images, data["images"], transformation, training, batched,
-                                        "images")
+            out["images"] = self._apply(
+                self.transform_images, data["images"], transformation, training, batched, "images"
+            )
             if "bounding_boxes" in data:
                 if not self.bounding_box_format:
-                    raise ValueError("You passed an input with a 'bounding_boxes' key, but you didn't specify a "
-                                     f"bounding box format. Pass a `bounding_box_format` argument to your "
-                                     f"{type(self).__name__} layer, e.g. `bounding_box_format='xyxy'`.")
+                    raise ValueError(
+                        "You passed an input with a 'bounding_boxes' key, but you didn't specify a "
+                        f"bounding box format. Pass a `bounding_box_format` argument to your "
+                        f"{type(self).__name__} layer, e.g. `bounding_box_format='xyxy'`."
+                    )
                 boxes = {k: ops.convert_to_tensor(v) for k, v in dict(data["bounding_boxes"]).items()}
-                out["bounding_boxes"] = self._apply(self.transform_bounding_boxes, boxes, transformation, training,
-                                                    batched, "bounding_boxes")
+                out["bounding_boxes"] = self._apply(
+                    self.transform_bounding_boxes, boxes, transformation, training, batched, "bounding_boxes"
+                )
             if "labels" in data:
-                out["labels"] = self._apply(self.transform_labels, ops.convert_to_tensor(data["labels"]),
-                                            transformation, training, batched, "labels")
+                out["labels"] = self._apply(
+                    self.transform_labels,
+                    ops.convert_to_tensor(data["labels"]),
+                    transformation,
+                    training,
+                    batched,
+                    "labels",
+                )
             if "segmentation_masks" in data:
                 out["segmentation_masks"] = self._apply(
-                    self.transform_segmentation_masks, ops.convert_to_tensor(data["segmentation_masks"]),
-                    transformation, training, batched, "segmentation_masks")
+                    self.transform_segmentation_masks,
+                    ops.convert_to_tensor(data["segmentation_masks"]),
+                    transformation,
+                    training,
+                    batched,
+                    "segmentation_masks",
+                )
             return out
         images = ops.convert_to_tensor(data)
         batched = self._is_batched(images)

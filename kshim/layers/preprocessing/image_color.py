@@ -3,8 +3,16 @@
 The classes live in ``color_*.py``, ``mixing_*.py`` and ``pipeline.py``; this module gathers them
 for ``kshim.layers``.
 """
-from .color_adjust import (RandomBrightness, RandomColorDegeneration, RandomContrast, RandomGrayscale,
-                           RandomHue, RandomInvert, RandomSaturation)
+
+from .color_adjust import (
+    RandomBrightness,
+    RandomColorDegeneration,
+    RandomContrast,
+    RandomGrayscale,
+    RandomHue,
+    RandomInvert,
+    RandomSaturation,
+)
 from .color_histogram import ContrastLimitedAdaptiveHistogramEqualization, Equalization
 from .color_jitter import RandomColorJitter
 from .color_tone import AutoContrast, RandomGaussianBlur, RandomPosterization, RandomSharpness, Solarization
@@ -13,7 +21,26 @@ from .mixing_masks import CutMix, RandomErasing
 from .mixing_mixup import MixUp
 from .pipeline import Pipeline
 
-__all__ = ["RandomContrast", "RandomBrightness", "RandomHue", "RandomSaturation", "RandomColorJitter",
-           "RandomGrayscale", "RandomInvert", "RandomPosterization", "RandomSharpness", "RandomErasing",
-           "RandomGaussianBlur", "RandomColorDegeneration", "AutoContrast", "Equalization", "Solarization",
-           "ContrastLimitedAdaptiveHistogramEqualization", "MixUp", "CutMix", "Pipeline", "AugMix", "RandAugment"]
+__all__ = [
+    "RandomContrast",
+    "RandomBrightness",
+    "RandomHue",
+    "RandomSaturation",
+    "RandomColorJitter",
+    "RandomGrayscale",
+    "RandomInvert",
+    "RandomPosterization",
+    "RandomSharpness",
+    "RandomErasing",
+    "RandomGaussianBlur",
+    "RandomColorDegeneration",
+    "AutoContrast",
+    "Equalization",
+    "Solarization",
+    "ContrastLimitedAdaptiveHistogramEqualization",
+    "MixUp",
+    "CutMix",
+    "Pipeline",
+    "AugMix",
+    "RandAugment",
+]

@@ -6,10 +6,22 @@ Every layer follows Keras' transformation contract (``get_random_transformation`
 ``transform_*`` methods, including bounding boxes and segmentation masks) and draws its
 randomness from ``kshim.random``, so one seed gives one augmentation on every backend.
 """
+
 from .geometric_affine import RandomRotation, RandomShear, RandomTranslation, RandomZoom
 from .geometric_flip import MaxNumBoundingBoxes, RandomFlip
 from .geometric_resize import CenterCrop, RandomCrop, Resizing
 from .geometric_warp import RandomElasticTransform, RandomPerspective
 
-__all__ = ["CenterCrop", "MaxNumBoundingBoxes", "RandomCrop", "RandomElasticTransform", "RandomFlip",
-           "RandomPerspective", "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom", "Resizing"]
+__all__ = [
+    "CenterCrop",
+    "MaxNumBoundingBoxes",
+    "RandomCrop",
+    "RandomElasticTransform",
+    "RandomFlip",
+    "RandomPerspective",
+    "RandomRotation",
+    "RandomShear",
+    "RandomTranslation",
+    "RandomZoom",
+    "Resizing",
+]

@@ -16,6 +16,7 @@ int64 encodings (what Keras returns eagerly) and float ``tf_idf`` weights. kshim
 spec states those dtypes too (Keras' symbolic spec says ``floatx`` for every encoded mode while its
 eager call returns int64); that is the one deliberate difference.
 """
+
 from __future__ import annotations
 
 import collections
@@ -30,7 +31,10 @@ from .category_encoding import encode_categorical_numpy
 from .data_layer import DataLayer
 from .hashing_functions import as_bytes, fingerprint64, siphash64
 from .lookup_io import (
-    load_vocabulary_assets, read_vocabulary_file, save_vocabulary_assets, to_host_array,
+    load_vocabulary_assets,
+    read_vocabulary_file,
+    save_vocabulary_assets,
+    to_host_array,
     vocabulary_file_allowed,
 )
 
@@ -62,48 +66,75 @@ class IndexLookup(DataLayer):
 
     supports_jit = False  # Keras' flag: a model holding this layer trains without jit ("auto")
 
-    def __init__(self, max_tokens: int | None, num_oov_indices: int, mask_token: Any, oov_token: Any,
-                 vocabulary_dtype: str, vocabulary: Any = None, idf_weights: Any = None, invert: bool = False,
-                 output_mode: str = "int", sparse: bool = False, pad_to_max_tokens: bool = False,
-                 oov_method: str = "floormod", name: str | None = None, salt: Any = None, **kwargs: Any):
+    def __init__(
+        self,
+        max_tokens: int | None,
+        num_oov_indices: int,
+        mask_token: Any,
+        oov_token: Any,
+        vocabulary_dtype: str,
+        vocabulary: Any = None,
+        idf_weights: Any = None,
+        invert: bool = False,
+        output_mode: str = "int",
+        sparse: bool = False,
+        pad_to_max_tokens: bool = False,
+        oov_method: str = "floormod",
+        name: str | None = None,
+        salt: Any = None,
+        **kwargs: Any,
+    ):
         if max_tokens is not None and max_tokens <= 1:
             raise ValueError(f"If set, `max_tokens` must be greater than 1. Received: max_tokens={max_tokens}")
         if pad_to_max_tokens and max_tokens is None:
             raise ValueError(f"If pad_to_max_tokens is True, must set `max_tokens`. Received: max_tokens={max_tokens}")
         if num_oov_indices < 0:
-            raise ValueError("`num_oov_indices` must be greater than or equal to 0. "
-                             f"Received: num_oov_indices={num_oov_indices}")
+            raise ValueError(
+                f"`num_oov_indices` must be greater than or equal to 0. Received: num_oov_indices={num_oov_indices}"
+            )
         if oov_method not in ("floormod", "farmhash"):
-            raise ValueError(f"Unknown value for `oov_method` argument of layer {type(self).__name__}. Allowed "
-                             f"values are: ('floormod', 'farmhash'). Received: {oov_method}")
+            raise ValueError(
+                f"Unknown value for `oov_method` argument of layer {type(self).__name__}. Allowed "
+                f"values are: ('floormod', 'farmhash'). Received: {oov_method}"
+            )
         is_string = _is_string_dtype(vocabulary_dtype)
         if salt is not None:
             if not is_string and oov_method != "farmhash":
-                raise ValueError("`salt` can only be used when `oov_method='farmhash'`. "
-                                 f"Received: oov_method={oov_method}")
+                raise ValueError(
+                    f"`salt` can only be used when `oov_method='farmhash'`. Received: oov_method={oov_method}"
+                )
             if isinstance(salt, (tuple, list)) and len(salt) == 2:
                 salt = list(salt)
             elif isinstance(salt, int):
                 salt = [salt, salt]
             else:
-                raise ValueError("The `salt` argument for `IndexLookup` can only be a tuple of 2 integers, or a "
-                                 f"single integer. Received: salt={salt}.")
+                raise ValueError(
+                    "The `salt` argument for `IndexLookup` can only be a tuple of 2 integers, or a "
+                    f"single integer. Received: salt={salt}."
+                )
         if output_mode == "binary":
             output_mode = "multi_hot"
         if output_mode == "tf-idf":
             output_mode = "tf_idf"
         if output_mode not in _MODES:
-            raise ValueError(f"Unknown value for `output_mode` argument of layer {type(self).__name__}. Allowed "
-                             f"values are: {_MODES}. Received: {output_mode}")
+            raise ValueError(
+                f"Unknown value for `output_mode` argument of layer {type(self).__name__}. Allowed "
+                f"values are: {_MODES}. Received: {output_mode}"
+            )
         if invert and output_mode != "int":
-            raise ValueError("`output_mode` must be `'int'` when `invert` is true. "
-                             f"Received: output_mode={output_mode}")
+            raise ValueError(
+                f"`output_mode` must be `'int'` when `invert` is true. Received: output_mode={output_mode}"
+            )
         if sparse:
-            raise ValueError("`sparse=True` can only be used with the TensorFlow backend (kshim has no sparse "
-                             "tensors); use sparse=False.")
+            raise ValueError(
+                "`sparse=True` can only be used with the TensorFlow backend (kshim has no sparse "
+                "tensors); use sparse=False."
+            )
         if idf_weights is not None and output_mode != "tf_idf":
-            raise ValueError("`idf_weights` should only be set if `output_mode` is `'tf_idf'`. "
-                             f"Received: idf_weights={idf_weights} and output_mode={output_mode}")
+            raise ValueError(
+                "`idf_weights` should only be set if `output_mode` is `'tf_idf'`. "
+                f"Received: idf_weights={idf_weights} and output_mode={output_mode}"
+            )
         frozen = kwargs.pop("vocabulary_size", None)
         has_input = kwargs.pop("has_input_vocabulary", vocabulary is not None)
         kwargs.pop("trainable", None)
@@ -131,8 +162,10 @@ class IndexLookup(DataLayer):
         self._sorted_index = np.array([], dtype=np.int64)
         self._idf: np.ndarray | None = None
         if output_mode == "tf_idf" and has_input and idf_weights is None:
-            raise ValueError("When specifying the `vocabulary` argument, in TF-IDF output mode, the `idf_weights` "
-                             "argument must also be provided.")
+            raise ValueError(
+                "When specifying the `vocabulary` argument, in TF-IDF output mode, the `idf_weights` "
+                "argument must also be provided."
+            )
         if output_mode == "tf_idf" and idf_weights is not None:
             self._idf = np.asarray(_listify(idf_weights), dtype=_config.floatx())
         self.reset_state()
@@ -165,7 +198,7 @@ class IndexLookup(DataLayer):
         if self.mask_token is not None and self.output_mode == "int":
             vocab[0] = self.mask_token
         if not include_special_tokens:
-            vocab = vocab[self._token_start_index():]
+            vocab = vocab[self._token_start_index() :]
         return vocab
 
     # ---- vocabulary ---------------------------------------------------------------------------
@@ -185,8 +218,10 @@ class IndexLookup(DataLayer):
             if idf_weights is None:
                 raise ValueError("`idf_weights` must be set if output_mode is 'tf_idf'.")
         elif idf_weights is not None:
-            raise ValueError("`idf_weights` should only be set if output_mode is `'tf_idf'`. "
-                             f"Received: output_mode={self.output_mode} and idf_weights={idf_weights}")
+            raise ValueError(
+                "`idf_weights` should only be set if output_mode is `'tf_idf'`. "
+                f"Received: output_mode={self.output_mode} and idf_weights={idf_weights}"
+            )
         if isinstance(vocabulary, (str, os.PathLike)):
             path = os.fspath(vocabulary)
             if not os.path.exists(path):
@@ -205,37 +240,48 @@ class IndexLookup(DataLayer):
         tokens = vocab[token_start:] if found_special else vocab
         repeated = [t for t, c in collections.Counter(tokens.tolist()).items() if c > 1]
         if repeated:
-            raise ValueError("The passed vocabulary has at least one repeated term. Please uniquify your dataset. "
-                             f"The repeated terms are: {repeated}")
+            raise ValueError(
+                "The passed vocabulary has at least one repeated term. Please uniquify your dataset. "
+                f"The repeated terms are: {repeated}"
+            )
         tokens_list = tokens.tolist()
         if self.mask_token is not None and self.mask_token in tokens_list:
-            raise ValueError("Found reserved mask token at unexpected location in `vocabulary`. Note that passed "
-                             "`vocabulary` does not need to include the OOV and mask tokens. Either remove all mask "
-                             "and OOV tokens, or include them only at the start of the vocabulary in precisely this "
-                             f"order: {special}. Received: mask_token={self.mask_token} at vocabulary index "
-                             f"{np.argwhere(vocab == self.mask_token)[-1]}")
+            raise ValueError(
+                "Found reserved mask token at unexpected location in `vocabulary`. Note that passed "
+                "`vocabulary` does not need to include the OOV and mask tokens. Either remove all mask "
+                "and OOV tokens, or include them only at the start of the vocabulary in precisely this "
+                f"order: {special}. Received: mask_token={self.mask_token} at vocabulary index "
+                f"{np.argwhere(vocab == self.mask_token)[-1]}"
+            )
         if self.oov_token is not None and self.invert and self.oov_token in tokens_list:
-            raise ValueError("Found reserved OOV token at unexpected location in `vocabulary`. Note that passed "
-                             "`vocabulary` does not need to include the OOV and mask tokens. Either remove all mask "
-                             "and OOV tokens, or include them only at the start of the vocabulary in precisely this "
-                             f"order: {special}. Received: oov_token={self.oov_token} at vocabulary index "
-                             f"{np.argwhere(vocab == self.oov_token)[-1]}")
+            raise ValueError(
+                "Found reserved OOV token at unexpected location in `vocabulary`. Note that passed "
+                "`vocabulary` does not need to include the OOV and mask tokens. Either remove all mask "
+                "and OOV tokens, or include them only at the start of the vocabulary in precisely this "
+                f"order: {special}. Received: oov_token={self.oov_token} at vocabulary index "
+                f"{np.argwhere(vocab == self.oov_token)[-1]}"
+            )
         if self.max_tokens is not None and token_start + len(tokens_list) > self.max_tokens:
-            raise ValueError("Attempted to set a vocabulary larger than the maximum vocab size. Received vocabulary "
-                             f"size is {token_start + len(tokens_list)}; `max_tokens` is {self.max_tokens}.")
+            raise ValueError(
+                "Attempted to set a vocabulary larger than the maximum vocab size. Received vocabulary "
+                f"size is {token_start + len(tokens_list)}; `max_tokens` is {self.max_tokens}."
+            )
         self._install(tokens_list)
         if self.output_mode == "tf_idf":
             weights = np.asarray(_listify(idf_weights))
             if len(weights) != len(vocab):
-                raise ValueError("`idf_weights` must be the same length as vocabulary. len(idf_weights) is "
-                                 f"{len(weights)}; len(vocabulary) is {len(vocab)}")
+                raise ValueError(
+                    "`idf_weights` must be the same length as vocabulary. len(idf_weights) is "
+                    f"{len(weights)}; len(vocabulary) is {len(vocab)}"
+                )
             if weights.ndim != 1:
                 raise ValueError(f"TF-IDF data must be a 1-index array. Received: type(idf_weights)={type(weights)}")
             front, front_value = (0, 0.0) if found_special else (token_start, float(np.average(weights)))
             # pad_to_max_tokens requires max_tokens (__init__ checks it)
             back = self.max_tokens - front - len(weights) if self.pad_to_max_tokens else 0  # type: ignore[operator]
-            self._idf = np.pad(weights, (front, back), "constant",
-                               constant_values=(front_value, 0)).astype(_config.floatx())
+            self._idf = np.pad(weights, (front, back), "constant", constant_values=(front_value, 0)).astype(
+                _config.floatx()
+            )
 
     def _install(self, tokens: list) -> None:
         """Replace the vocabulary (tokens without special tokens, in index order)."""
@@ -248,11 +294,17 @@ class IndexLookup(DataLayer):
 
     def _record_vocabulary_size(self) -> None:
         new = self.vocabulary_size()
-        if self.output_mode != "int" and not self.pad_to_max_tokens and self._frozen_vocab_size is not None \
-                and new != self._frozen_vocab_size:
-            raise RuntimeError(f"When using `output_mode={self.output_mode}` and `pad_to_max_tokens=False`, the "
-                               f"vocabulary size cannot be changed after the layer is called. Old vocab size is "
-                               f"{self._frozen_vocab_size}, new vocab size is {new}")
+        if (
+            self.output_mode != "int"
+            and not self.pad_to_max_tokens
+            and self._frozen_vocab_size is not None
+            and new != self._frozen_vocab_size
+        ):
+            raise RuntimeError(
+                f"When using `output_mode={self.output_mode}` and `pad_to_max_tokens=False`, the "
+                f"vocabulary size cannot be changed after the layer is called. Old vocab size is "
+                f"{self._frozen_vocab_size}, new vocab size is {new}"
+            )
         self._frozen_vocab_size = new
 
     # ---- adapt ----------------------------------------------------------------------------
@@ -280,8 +332,10 @@ class IndexLookup(DataLayer):
     def update_state(self, data: Any) -> None:
         """Count the tokens of one batch (a 1-D batch is one document, as in Keras)."""
         if self._has_input_vocabulary:
-            raise ValueError(f"Cannot adapt layer '{self.name}' after setting a static vocabulary via `vocabulary` "
-                             "argument or `set_vocabulary()` method.")
+            raise ValueError(
+                f"Cannot adapt layer '{self.name}' after setting a static vocabulary via `vocabulary` "
+                "argument or `set_vocabulary()` method."
+            )
         self._count(self._documents(data))
 
     def _documents(self, data: Any) -> list[np.ndarray]:
@@ -322,7 +376,7 @@ class IndexLookup(DataLayer):
         # count descending, then token descending (Keras: np.lexsort((tokens, counts))[::-1])
         tokens = sorted(counts, key=lambda t: (counts[t], t), reverse=True)
         if self.max_tokens:
-            tokens = tokens[:self.max_tokens - self._token_start_index()]
+            tokens = tokens[: self.max_tokens - self._token_start_index()]
         self._install(tokens)
         if self.output_mode == "tf_idf":
             df = np.array([self._doc_counts.get(t, 0) for t in tokens], dtype=np.float64)
@@ -354,8 +408,10 @@ class IndexLookup(DataLayer):
         if self.num_oov_indices == 0:
             missing = out == -1
             if missing.any():
-                raise ValueError("When `num_oov_indices=0` all inputs should be in vocabulary, found OOV values "
-                                 f"{flat[missing][:10].tolist()}, consider setting `num_oov_indices=1`.")
+                raise ValueError(
+                    "When `num_oov_indices=0` all inputs should be in vocabulary, found OOV values "
+                    f"{flat[missing][:10].tolist()}, consider setting `num_oov_indices=1`."
+                )
         elif self.num_oov_indices > 1:
             oov = out == -1
             if oov.any():
@@ -393,9 +449,11 @@ class IndexLookup(DataLayer):
         if self.output_mode == "int":
             return indices
         if self.output_mode != "int" and not self.pad_to_max_tokens and self._frozen_vocab_size is None:
-            raise RuntimeError(f"When using `output_mode={self.output_mode}` and `pad_to_max_tokens=False`, you must "
-                               "set the layer's vocabulary before calling it. Either pass a `vocabulary` argument to "
-                               "the layer, or call `adapt` with some sample data.")
+            raise RuntimeError(
+                f"When using `output_mode={self.output_mode}` and `pad_to_max_tokens=False`, you must "
+                "set the layer's vocabulary before calling it. Either pass a `vocabulary` argument to "
+                "the layer, or call `adapt` with some sample data."
+            )
         mode = "count" if self.output_mode == "tf_idf" else self.output_mode
         out = encode_categorical_numpy(indices, mode, self._depth(), "int64")
         if self.output_mode == "tf_idf":
@@ -431,29 +489,44 @@ class IndexLookup(DataLayer):
 
     def compute_output_spec(self, inputs: Any) -> Any:
         from ..._symbolic import KerasTensor
+
         return KerasTensor(self.compute_output_shape(inputs.shape), self._output_dtype())
 
     # ---- config and assets ---------------------------------------------------------------------
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({"invert": self.invert, "max_tokens": self.max_tokens, "num_oov_indices": self.num_oov_indices,
-                    "oov_token": self.oov_token, "mask_token": self.mask_token, "output_mode": self.output_mode,
-                    "sparse": self.sparse, "pad_to_max_tokens": self.pad_to_max_tokens,
-                    "vocabulary_dtype": self.vocabulary_dtype, "idf_weights": _listify(self.input_idf_weights),
-                    "vocabulary": _listify(self.input_vocabulary), "vocabulary_size": self._frozen_vocab_size,
-                    "oov_method": self.oov_method, "salt": self.salt})
+        cfg.update(
+            {
+                "invert": self.invert,
+                "max_tokens": self.max_tokens,
+                "num_oov_indices": self.num_oov_indices,
+                "oov_token": self.oov_token,
+                "mask_token": self.mask_token,
+                "output_mode": self.output_mode,
+                "sparse": self.sparse,
+                "pad_to_max_tokens": self.pad_to_max_tokens,
+                "vocabulary_dtype": self.vocabulary_dtype,
+                "idf_weights": _listify(self.input_idf_weights),
+                "vocabulary": _listify(self.input_vocabulary),
+                "vocabulary_size": self._frozen_vocab_size,
+                "oov_method": self.oov_method,
+                "salt": self.salt,
+            }
+        )
         return cfg
 
     @classmethod
     def from_config(cls, config: dict) -> "IndexLookup":
         config = dict(config)
         if isinstance(config.get("vocabulary"), str) and not vocabulary_file_allowed():
-            raise ValueError("Requested the loading of a vocabulary file outside of the model archive. This carries a "
-                             "potential risk of loading arbitrary and sensitive files and thus it is disallowed by "
-                             "default. If you trust the source of the artifact, you can override this error by "
-                             "passing `safe_mode=False` to the loading function, or calling "
-                             "`keras.config.enable_unsafe_deserialization()`. "
-                             f"Vocabulary file: '{config['vocabulary']}'")
+            raise ValueError(
+                "Requested the loading of a vocabulary file outside of the model archive. This carries a "
+                "potential risk of loading arbitrary and sensitive files and thus it is disallowed by "
+                "default. If you trust the source of the artifact, you can override this error by "
+                "passing `safe_mode=False` to the loading function, or calling "
+                "`keras.config.enable_unsafe_deserialization()`. "
+                f"Vocabulary file: '{config['vocabulary']}'"
+            )
         return cls(**config)
 
     def get_build_config(self) -> dict:

@@ -1,4 +1,5 @@
 """Host-side helpers of the lookup and text layers: inputs as NumPy key arrays, vocabulary files."""
+
 from __future__ import annotations
 
 import os
@@ -8,8 +9,14 @@ import numpy as np
 
 from ... import ops
 
-__all__ = ["to_host_array", "read_vocabulary_file", "vocabulary_file_allowed", "is_string_array",
-           "save_vocabulary_assets", "load_vocabulary_assets"]
+__all__ = [
+    "to_host_array",
+    "read_vocabulary_file",
+    "vocabulary_file_allowed",
+    "is_string_array",
+    "save_vocabulary_assets",
+    "load_vocabulary_assets",
+]
 
 
 def is_string_array(x: Any) -> bool:
@@ -61,6 +68,7 @@ def vocabulary_file_allowed() -> bool:
     unsafe deserialization was enabled), as in Keras."""
     from ..._lambda_code import _UNSAFE
     from ..._serialization import SAFE_MODE
+
     return not SAFE_MODE.get() or bool(_UNSAFE["value"])
 
 

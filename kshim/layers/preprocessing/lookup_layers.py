@@ -4,6 +4,7 @@ Strings stay on the host: a layer takes NumPy arrays of ``str``/``bytes``/object
 or (IntegerLookup) integer tensors, and returns tensors of the active backend (``invert=True`` on a
 StringLookup returns a NumPy array of ``str``, since no backend holds strings).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,18 +37,45 @@ class StringLookup(IndexLookup):
         ValueError: For invalid arguments, as Keras.
     """
 
-    def __init__(self, max_tokens: int | None = None, num_oov_indices: int = 1, mask_token: str | None = None,
-                 oov_token: str = "[UNK]", vocabulary: Any = None, idf_weights: Any = None, invert: bool = False,
-                 output_mode: str = "int", pad_to_max_tokens: bool = False, sparse: bool = False,
-                 encoding: str = "utf-8", name: str | None = None, salt: Any = None, **kwargs: Any):
+    def __init__(
+        self,
+        max_tokens: int | None = None,
+        num_oov_indices: int = 1,
+        mask_token: str | None = None,
+        oov_token: str = "[UNK]",
+        vocabulary: Any = None,
+        idf_weights: Any = None,
+        invert: bool = False,
+        output_mode: str = "int",
+        pad_to_max_tokens: bool = False,
+        sparse: bool = False,
+        encoding: str = "utf-8",
+        name: str | None = None,
+        salt: Any = None,
+        **kwargs: Any,
+    ):
         if sparse:
-            raise ValueError("`sparse=True` can only be used with the TensorFlow backend (kshim has no sparse "
-                             "tensors); use sparse=False.")
+            raise ValueError(
+                "`sparse=True` can only be used with the TensorFlow backend (kshim has no sparse "
+                "tensors); use sparse=False."
+            )
         self.encoding = encoding
-        super().__init__(max_tokens=max_tokens, num_oov_indices=num_oov_indices, mask_token=mask_token,
-                         oov_token=oov_token, vocabulary=vocabulary, idf_weights=idf_weights, invert=invert,
-                         output_mode=output_mode, pad_to_max_tokens=pad_to_max_tokens, sparse=sparse, name=name,
-                         salt=salt, vocabulary_dtype="string", **kwargs)
+        super().__init__(
+            max_tokens=max_tokens,
+            num_oov_indices=num_oov_indices,
+            mask_token=mask_token,
+            oov_token=oov_token,
+            vocabulary=vocabulary,
+            idf_weights=idf_weights,
+            invert=invert,
+            output_mode=output_mode,
+            pad_to_max_tokens=pad_to_max_tokens,
+            sparse=sparse,
+            name=name,
+            salt=salt,
+            vocabulary_dtype="string",
+            **kwargs,
+        )
 
     def get_config(self) -> dict:
         cfg = super().get_config()
@@ -80,26 +108,61 @@ class IntegerLookup(IndexLookup):
         ValueError: For invalid arguments, as Keras.
     """
 
-    def __init__(self, max_tokens: int | None = None, num_oov_indices: int = 1, mask_token: int | None = None,
-                 oov_token: int = -1, vocabulary: Any = None, vocabulary_dtype: str = "int64", idf_weights: Any = None,
-                 invert: bool = False, output_mode: str = "int", sparse: bool = False, pad_to_max_tokens: bool = False,
-                 oov_method: str = "floormod", salt: Any = None, name: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        max_tokens: int | None = None,
+        num_oov_indices: int = 1,
+        mask_token: int | None = None,
+        oov_token: int = -1,
+        vocabulary: Any = None,
+        vocabulary_dtype: str = "int64",
+        idf_weights: Any = None,
+        invert: bool = False,
+        output_mode: str = "int",
+        sparse: bool = False,
+        pad_to_max_tokens: bool = False,
+        oov_method: str = "floormod",
+        salt: Any = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ):
         if max_tokens is not None and max_tokens <= 1:
-            raise ValueError("If `max_tokens` is set for `IntegerLookup`, it must be greater than 1. "
-                             f"Received: max_tokens={max_tokens}")
+            raise ValueError(
+                "If `max_tokens` is set for `IntegerLookup`, it must be greater than 1. "
+                f"Received: max_tokens={max_tokens}"
+            )
         if num_oov_indices < 0:
-            raise ValueError("The value of `num_oov_indices` argument for `IntegerLookup` must >= 0. "
-                             f"Received: num_oov_indices={num_oov_indices}")
+            raise ValueError(
+                "The value of `num_oov_indices` argument for `IntegerLookup` must >= 0. "
+                f"Received: num_oov_indices={num_oov_indices}"
+            )
         if sparse:
-            raise ValueError("`sparse=True` can only be used with the TensorFlow backend (kshim has no sparse "
-                             "tensors); use sparse=False.")
+            raise ValueError(
+                "`sparse=True` can only be used with the TensorFlow backend (kshim has no sparse "
+                "tensors); use sparse=False."
+            )
         if vocabulary_dtype != "int64":
-            raise ValueError("Only `vocabulary_dtype='int64'` is supported at this time. Received: "
-                             f"vocabulary_dtype={vocabulary_dtype}")
-        super().__init__(max_tokens=max_tokens, num_oov_indices=num_oov_indices, mask_token=mask_token,
-                         oov_token=oov_token, vocabulary=vocabulary, vocabulary_dtype=vocabulary_dtype,
-                         idf_weights=idf_weights, invert=invert, output_mode=output_mode, sparse=sparse,
-                         pad_to_max_tokens=pad_to_max_tokens, oov_method=oov_method, salt=salt, name=name, **kwargs)
+            raise ValueError(
+                "Only `vocabulary_dtype='int64'` is supported at this time. Received: "
+                f"vocabulary_dtype={vocabulary_dtype}"
+            )
+        super().__init__(
+            max_tokens=max_tokens,
+            num_oov_indices=num_oov_indices,
+            mask_token=mask_token,
+            oov_token=oov_token,
+            vocabulary=vocabulary,
+            vocabulary_dtype=vocabulary_dtype,
+            idf_weights=idf_weights,
+            invert=invert,
+            output_mode=output_mode,
+            sparse=sparse,
+            pad_to_max_tokens=pad_to_max_tokens,
+            oov_method=oov_method,
+            salt=salt,
+            name=name,
+            **kwargs,
+        )
 
     def get_config(self) -> dict:
         cfg = super().get_config()

@@ -5,6 +5,7 @@ from this package) and pick among them per call. The pick is a tensor drawn from
 generator and applied with :func:`select_branch`, so it is reproducible from the seed on every
 backend and is re-drawn on every step inside a jitted training step.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,30 +20,62 @@ from .image_base import BaseImagePreprocessingLayer
 
 __all__ = ["AugMix", "RandAugment"]
 
-AUGMENT_LAYERS_ALL = ["random_shear", "random_translation", "random_rotation", "random_posterization", "solarization",
-                      "auto_contrast", "equalization", "random_brightness", "random_color_degeneration",
-                      "random_contrast", "random_sharpness"]
+AUGMENT_LAYERS_ALL = [
+    "random_shear",
+    "random_translation",
+    "random_rotation",
+    "random_posterization",
+    "solarization",
+    "auto_contrast",
+    "equalization",
+    "random_brightness",
+    "random_color_degeneration",
+    "random_contrast",
+    "random_sharpness",
+]
 AUGMENT_LAYERS = AUGMENT_LAYERS_ALL[:7]
-RAND_AUGMENT_LAYERS = ["random_shear", "random_translation", "random_rotation", "random_brightness",
-                       "random_color_degeneration", "random_contrast", "random_sharpness", "random_posterization",
-                       "solarization", "auto_contrast", "equalization"]
+RAND_AUGMENT_LAYERS = [
+    "random_shear",
+    "random_translation",
+    "random_rotation",
+    "random_brightness",
+    "random_color_degeneration",
+    "random_contrast",
+    "random_sharpness",
+    "random_posterization",
+    "solarization",
+    "auto_contrast",
+    "equalization",
+]
 
 
-def _build_sublayers(owner: Any, names: list, factor: tuple, value_range: Any, interpolation: str, seed: Any,
-                     data_format: Any, kwargs: dict) -> None:
+def _build_sublayers(
+    owner: Any,
+    names: list,
+    factor: tuple,
+    value_range: Any,
+    interpolation: str,
+    seed: Any,
+    data_format: Any,
+    kwargs: dict,
+) -> None:
     """Create ``owner.<name>`` for every name in ``names`` with Keras' arguments for AugMix/RandAugment."""
     from .image_geometric import RandomRotation, RandomShear, RandomTranslation
+
     kw = {k: v for k, v in kwargs.items() if k != "name"}
     common = dict(seed=seed, data_format=data_format, **kw)
     makers = {
         "random_shear": lambda: RandomShear(x_factor=factor, y_factor=factor, interpolation=interpolation, **common),
-        "random_translation": lambda: RandomTranslation(height_factor=factor, width_factor=factor,
-                                                        interpolation=interpolation, **common),
+        "random_translation": lambda: RandomTranslation(
+            height_factor=factor, width_factor=factor, interpolation=interpolation, **common
+        ),
         "random_rotation": lambda: RandomRotation(factor=factor, interpolation=interpolation, **common),
-        "solarization": lambda: Solarization(addition_factor=factor, threshold_factor=factor, value_range=value_range,
-                                             **common),
-        "random_posterization": lambda: RandomPosterization(factor=max(1, int(8 * factor[1])),
-                                                            value_range=value_range, **common),
+        "solarization": lambda: Solarization(
+            addition_factor=factor, threshold_factor=factor, value_range=value_range, **common
+        ),
+        "random_posterization": lambda: RandomPosterization(
+            factor=max(1, int(8 * factor[1])), value_range=value_range, **common
+        ),
         "auto_contrast": lambda: AutoContrast(value_range=value_range, data_format=data_format, **kw),
         "equalization": lambda: Equalization(value_range=value_range, data_format=data_format, **kw),
         "random_brightness": lambda: RandomBrightness(factor=factor, value_range=value_range, **common),
@@ -56,8 +89,10 @@ def _build_sublayers(owner: Any, names: list, factor: tuple, value_range: Any, i
 
 def _branches(layers: list, method: str, value: Any, transforms: dict, finish: Any) -> list:
     """One thunk per layer applying ``layer.<method>(value, its transformation)``, then ``finish``."""
+
     def make(layer: Any, name: str) -> Any:
         return lambda: finish(getattr(layer, method)(value, transforms[name], training=True))
+
     return [make(layer, name) for name, layer in layers]
 
 
@@ -91,9 +126,19 @@ class AugMix(BaseImagePreprocessingLayer):
     _USE_BASE_FACTOR = False
     _FACTOR_BOUNDS = (0, 1)
 
-    def __init__(self, value_range: Any = (0, 255), num_chains: int = 3, chain_depth: int = 3, factor: Any = 0.3,
-                 alpha: float = 1.0, all_ops: bool = True, interpolation: str = "bilinear", seed: int | None = None,
-                 data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        value_range: Any = (0, 255),
+        num_chains: int = 3,
+        chain_depth: int = 3,
+        factor: Any = 0.3,
+        alpha: float = 1.0,
+        all_ops: bool = True,
+        interpolation: str = "bilinear",
+        seed: int | None = None,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self.value_range = value_range
         self.num_chains = num_chains
@@ -104,8 +149,7 @@ class AugMix(BaseImagePreprocessingLayer):
         self.interpolation = interpolation
         self._init_seed(seed)
         self._augment_layers = list(AUGMENT_LAYERS_ALL if all_ops else AUGMENT_LAYERS)
-        _build_sublayers(self, self._augment_layers, self.factor, value_range, interpolation, seed, data_format,
-                         kwargs)
+        _build_sublayers(self, self._augment_layers, self.factor, value_range, interpolation, seed, data_format, kwargs)
 
     def _layers_in_order(self) -> list:
         return [(name, getattr(self, name)) for name in self._augment_layers]
@@ -123,8 +167,10 @@ class AugMix(BaseImagePreprocessingLayer):
         for c in range(self.num_chains):
             steps = []
             for d in range(self.chain_depth):
-                transforms = {name: layer.get_random_transformation(data, training=True, seed=seed)
-                              for name, layer in self._layers_in_order()}
+                transforms = {
+                    name: layer.get_random_transformation(data, training=True, seed=seed)
+                    for name, layer in self._layers_in_order()
+                }
                 steps.append({"layer_index": picks[c, d], "transformations": transforms})
             chains.append(steps)
         return {"chain_mixing_weights": chain_weights, "weight_sample": weight_sample, "chain_transforms": chains}
@@ -135,8 +181,9 @@ class AugMix(BaseImagePreprocessingLayer):
         for idx, chain in enumerate(transformation["chain_transforms"]):
             out = values
             for step in chain:
-                branches = _branches(self._layers_in_order(), method, out, step["transformations"],
-                                     lambda y: ops.cast(y, dtype))
+                branches = _branches(
+                    self._layers_in_order(), method, out, step["transformations"], lambda y: ops.cast(y, dtype)
+                )
                 out = select_branch(step["layer_index"], branches + [lambda v=out: v])
             mixed = ops.add(mixed, ops.multiply(out, weights[idx]))
         w = ops.cast(transformation["weight_sample"], dtype)
@@ -156,8 +203,7 @@ class AugMix(BaseImagePreprocessingLayer):
     def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
         return bounding_boxes
 
-    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any,
-                                     training: bool = True) -> Any:
+    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any, training: bool = True) -> Any:
         """Masks go through the same chains (geometric steps move them, colour steps keep them) and
         are mixed with the same weights, in the compute dtype (as in Keras, the result is a blend)."""
         if not training or transformation is None:
@@ -166,9 +212,17 @@ class AugMix(BaseImagePreprocessingLayer):
         return self._run_chains(ops.cast(segmentation_masks, cd), transformation, "transform_segmentation_masks", cd)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "value_range": self.value_range, "num_chains": self.num_chains,
-                "chain_depth": self.chain_depth, "factor": self.factor, "alpha": self.alpha, "all_ops": self.all_ops,
-                "interpolation": self.interpolation, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "value_range": self.value_range,
+            "num_chains": self.num_chains,
+            "chain_depth": self.chain_depth,
+            "factor": self.factor,
+            "alpha": self.alpha,
+            "all_ops": self.all_ops,
+            "interpolation": self.interpolation,
+            "seed": self.seed,
+        }
 
 
 class RandAugment(BaseImagePreprocessingLayer):
@@ -196,17 +250,23 @@ class RandAugment(BaseImagePreprocessingLayer):
     _FACTOR_BOUNDS = (0, 1)
     _AUGMENT_LAYERS = RAND_AUGMENT_LAYERS
 
-    def __init__(self, value_range: Any = (0, 255), num_ops: int = 2, factor: Any = 0.5,
-                 interpolation: str = "bilinear", seed: int | None = None, data_format: str | None = None,
-                 **kwargs: Any):
+    def __init__(
+        self,
+        value_range: Any = (0, 255),
+        num_ops: int = 2,
+        factor: Any = 0.5,
+        interpolation: str = "bilinear",
+        seed: int | None = None,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self.value_range = value_range
         self.num_ops = num_ops
         self._set_factor(factor)
         self.interpolation = interpolation
         self._init_seed(seed)
-        _build_sublayers(self, self._AUGMENT_LAYERS, self.factor, value_range, interpolation, seed, data_format,
-                         kwargs)
+        _build_sublayers(self, self._AUGMENT_LAYERS, self.factor, value_range, interpolation, seed, data_format, kwargs)
 
     def _layers_in_order(self) -> list:
         return [(name, getattr(self, name)) for name in self._AUGMENT_LAYERS]
@@ -216,8 +276,10 @@ class RandAugment(BaseImagePreprocessingLayer):
             return None
         seed = self.generator if seed is None else seed
         idx = _random.randint((self.num_ops,), 0, len(self._AUGMENT_LAYERS), seed=seed)
-        transforms = {name: layer.get_random_transformation(data, training=training, seed=seed)
-                      for name, layer in self._layers_in_order()}
+        transforms = {
+            name: layer.get_random_transformation(data, training=training, seed=seed)
+            for name, layer in self._layers_in_order()
+        }
         return {"transforms": transforms, "layer_idxes": idx}
 
     def _apply_ops(self, value: Any, transformation: Any, method: str, finish: Any) -> Any:
@@ -245,16 +307,23 @@ class RandAugment(BaseImagePreprocessingLayer):
 
         def finish(bb):
             return {k: ops.cast(bb[k], dtypes[k]) for k in dtypes}
+
         return self._apply_ops(finish(bounding_boxes), transformation, "transform_bounding_boxes", finish)
 
-    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any,
-                                     training: bool = True) -> Any:
+    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any, training: bool = True) -> Any:
         if not training or transformation is None:
             return segmentation_masks
         d = ops.dtype(segmentation_masks)
-        return self._apply_ops(segmentation_masks, transformation, "transform_segmentation_masks",
-                               lambda y: ops.cast(y, d))
+        return self._apply_ops(
+            segmentation_masks, transformation, "transform_segmentation_masks", lambda y: ops.cast(y, d)
+        )
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "value_range": self.value_range, "num_ops": self.num_ops,
-                "factor": self.factor, "interpolation": self.interpolation, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "value_range": self.value_range,
+            "num_ops": self.num_ops,
+            "factor": self.factor,
+            "interpolation": self.interpolation,
+            "seed": self.seed,
+        }

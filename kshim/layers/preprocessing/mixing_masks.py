@@ -1,5 +1,6 @@
 """Rectangle-mask augmentations: ``RandomErasing`` (fill a random box) and ``CutMix`` (paste a box from
 another image of the batch and mix the labels by area)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -42,9 +43,16 @@ class RandomErasing(ColorLayerBase):
     _USE_BASE_FACTOR = False
     _FACTOR_BOUNDS = (0, 1)
 
-    def __init__(self, factor: Any = 1.0, scale: Any = (0.02, 0.33), fill_value: Any = None,
-                 value_range: Any = (0, 255), seed: int | None = None, data_format: str | None = None,
-                 **kwargs: Any):
+    def __init__(
+        self,
+        factor: Any = 1.0,
+        scale: Any = (0.02, 0.33),
+        fill_value: Any = None,
+        value_range: Any = (0, 255),
+        seed: int | None = None,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
         self.scale = factor_by_name(scale, "scale", self._FACTOR_BOUNDS)
@@ -85,8 +93,11 @@ class RandomErasing(ColorLayerBase):
         masks = mask_from_box(batch_shape, self.data_format, cd, x0, x1, y0, y1)
         prob = _random.uniform((n,), self.factor[0], self.factor[1], seed=seed)
         threshold = _random.uniform((n,), 0.0, 1.0, seed=seed)
-        return {"apply_erasing": ops.less(threshold, prob), "batch_masks": masks,
-                "fill_value": self._fill(images, shape, seed)}
+        return {
+            "apply_erasing": ops.less(threshold, prob),
+            "batch_masks": masks,
+            "fill_value": self._fill(images, shape, seed),
+        }
 
     def transform_images(self, images: Any, transformation: Any = None, training: bool = True) -> Any:
         cd = self.compute_dtype
@@ -98,8 +109,14 @@ class RandomErasing(ColorLayerBase):
         return ops.where(apply, erased, x)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, "scale": self.scale, "fill_value": self.fill_value,
-                "value_range": self.value_range, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "scale": self.scale,
+            "fill_value": self.fill_value,
+            "value_range": self.value_range,
+            "seed": self.seed,
+        }
 
 
 class CutMix(BaseImagePreprocessingLayer):
@@ -163,8 +180,7 @@ class CutMix(BaseImagePreprocessingLayer):
         weight = ops.reshape(transformation["mix_weight"], (-1, 1))
         return ops.add(ops.multiply(weight, labels), ops.multiply(ops.subtract(1.0, weight), partner))
 
-    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any,
-                                     training: bool = True) -> Any:
+    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any, training: bool = True) -> Any:
         return self.transform_images(segmentation_masks, transformation, training)
 
     def get_config(self) -> dict:

@@ -1,4 +1,5 @@
 """``MixUp``: blend each image (and its labels) with a partner from the same batch."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -74,8 +75,7 @@ class MixUp(BaseImagePreprocessingLayer):
             out[key] = ops.concatenate([value, ops.take(value, order, axis=0)], axis=1)
         return out
 
-    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any,
-                                     training: bool = True) -> Any:
+    def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any, training: bool = True) -> Any:
         if not training:
             return segmentation_masks
         return self._mix(segmentation_masks, transformation, (-1, 1, 1, 1))

@@ -1,4 +1,5 @@
 """``Pipeline``: a sequence of (preprocessing) layers applied one after the other."""
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -62,8 +63,10 @@ class Pipeline(Layer):
     def from_config(cls, config: dict) -> "Pipeline":
         layers = config.get("layers")
         if not isinstance(layers, (list, tuple)):
-            raise ValueError("`Pipeline` config must contain a `layers` key mapping to a list of serialized "
-                             f"layers. Received config with layers={layers}.")
+            raise ValueError(
+                "`Pipeline` config must contain a `layers` key mapping to a list of serialized "
+                f"layers. Received config with layers={layers}."
+            )
         cfg = {**config}
         cfg["layers"] = [_serialization.deserialize_keras_object(x) for x in layers]
         return cls(**cfg)

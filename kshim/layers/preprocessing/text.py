@@ -7,11 +7,19 @@ so a model holding one trains without jit; ``CategoryEncoding`` and ``Discretiza
 ``kshim.ops`` and trace like any layer. Vocabularies are saved as ``.keras`` assets
 (``assets/<layer path>/vocabulary.txt``) as in Keras.
 """
+
 from .category_encoding import CategoryEncoding
 from .discretization import Discretization
 from .hashing import HashedCrossing, Hashing
 from .lookup_layers import IntegerLookup, StringLookup
 from .text_vectorization import TextVectorization
 
-__all__ = ["CategoryEncoding", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup", "StringLookup",
-           "TextVectorization"]
+__all__ = [
+    "CategoryEncoding",
+    "Discretization",
+    "HashedCrossing",
+    "Hashing",
+    "IntegerLookup",
+    "StringLookup",
+    "TextVectorization",
+]

@@ -9,6 +9,7 @@
 - n-grams: ``tf.strings.ngrams(tokens, widths, separator=" ")``: per row, all n-grams of the first
   width, then of the next, ...; rows shorter than a width contribute none of that width.
 """
+
 from __future__ import annotations
 
 import re
@@ -45,6 +46,7 @@ def standardize(arr: np.ndarray, mode: Any) -> np.ndarray:
     if callable(mode):
         out = mode(arr)
         from .lookup_io import to_host_array
+
         return to_host_array(out, "string")
     if mode in ("lower", "lower_and_strip_punctuation"):
         arr = _map(lambda s: s.translate(_ASCII_LOWER), arr)
@@ -81,6 +83,6 @@ def ngrams(rows: list[list[str]], widths: Sequence[int]) -> list[list[str]]:
     for toks in rows:
         row: list[str] = []
         for w in widths:
-            row.extend(" ".join(toks[i:i + w]) for i in range(len(toks) - w + 1))
+            row.extend(" ".join(toks[i : i + w]) for i in range(len(toks) - w + 1))
         out.append(row)
     return out

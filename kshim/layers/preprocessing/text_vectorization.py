@@ -6,6 +6,7 @@ mask token ``""`` (so in ``"int"`` mode index 0 is padding, 1 is OOV and the voc
 first in a model whose ``Input`` has ``dtype="string"`` (such a model trains without jit: the layer
 has Keras' ``supports_jit = False``).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -55,39 +56,68 @@ class TextVectorization(DataLayer):
 
     supports_jit = False
 
-    def __init__(self, max_tokens: int | None = None, standardize: Any = "lower_and_strip_punctuation",
-                 split: Any = "whitespace", ngrams: Any = None, output_mode: str = "int",
-                 output_sequence_length: int | None = None, pad_to_max_tokens: bool = False, vocabulary: Any = None,
-                 idf_weights: Any = None, sparse: bool = False, ragged: bool = False, encoding: str = "utf-8",
-                 name: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        max_tokens: int | None = None,
+        standardize: Any = "lower_and_strip_punctuation",
+        split: Any = "whitespace",
+        ngrams: Any = None,
+        output_mode: str = "int",
+        output_sequence_length: int | None = None,
+        pad_to_max_tokens: bool = False,
+        vocabulary: Any = None,
+        idf_weights: Any = None,
+        sparse: bool = False,
+        ragged: bool = False,
+        encoding: str = "utf-8",
+        name: str | None = None,
+        **kwargs: Any,
+    ):
         if sparse:
-            raise ValueError("`sparse=True` can only be used with the TensorFlow backend (kshim has no sparse "
-                             "tensors).")
+            raise ValueError(
+                "`sparse=True` can only be used with the TensorFlow backend (kshim has no sparse tensors)."
+            )
         if ragged:
-            raise ValueError("`ragged=True` can only be used with the TensorFlow backend (kshim has no ragged "
-                             "tensors); use output_sequence_length or the default padding.")
+            raise ValueError(
+                "`ragged=True` can only be used with the TensorFlow backend (kshim has no ragged "
+                "tensors); use output_sequence_length or the default padding."
+            )
         if not (standardize is None or callable(standardize) or standardize in _STANDARDIZE):
-            raise ValueError(f"Unknown value for `standardize` argument of layer TextVectorization. Allowed values "
-                             f"are: {_STANDARDIZE}, None or a callable. Received: {standardize}")
+            raise ValueError(
+                f"Unknown value for `standardize` argument of layer TextVectorization. Allowed values "
+                f"are: {_STANDARDIZE}, None or a callable. Received: {standardize}"
+            )
         if not (split is None or callable(split) or split in ("whitespace", "character")):
-            raise ValueError("Unknown value for `split` argument of layer TextVectorization. Allowed values are: "
-                             f"('whitespace', 'character'), None or a callable. Received: {split}")
+            raise ValueError(
+                "Unknown value for `split` argument of layer TextVectorization. Allowed values are: "
+                f"('whitespace', 'character'), None or a callable. Received: {split}"
+            )
         if output_mode == "binary":
             output_mode = "multi_hot"
         if output_mode == "tf-idf":
             output_mode = "tf_idf"
         if output_mode not in _MODES:
-            raise ValueError("Unknown value for `output_mode` argument of layer TextVectorization. Allowed values "
-                             f"are: {_MODES}. Received: {output_mode}")
-        if not (ngrams is None or isinstance(ngrams, int)
-                or isinstance(ngrams, tuple) and all(isinstance(i, int) for i in ngrams)):
+            raise ValueError(
+                "Unknown value for `output_mode` argument of layer TextVectorization. Allowed values "
+                f"are: {_MODES}. Received: {output_mode}"
+            )
+        if not (
+            ngrams is None
+            or isinstance(ngrams, int)
+            or isinstance(ngrams, tuple)
+            and all(isinstance(i, int) for i in ngrams)
+        ):
             raise ValueError(f"`ngrams` must be None, an integer, or a tuple of integers. Received: ngrams={ngrams}")
         if output_mode == "int" and not (isinstance(output_sequence_length, int) or output_sequence_length is None):
-            raise ValueError("`output_sequence_length` must be either None or an integer when `output_mode` is "
-                             f"'int'. Received: output_sequence_length={output_sequence_length}")
+            raise ValueError(
+                "`output_sequence_length` must be either None or an integer when `output_mode` is "
+                f"'int'. Received: output_sequence_length={output_sequence_length}"
+            )
         if output_mode != "int" and output_sequence_length is not None:
-            raise ValueError("`output_sequence_length` must not be set if `output_mode` is not 'int'. "
-                             f"Received output_sequence_length={output_sequence_length}.")
+            raise ValueError(
+                "`output_sequence_length` must not be set if `output_mode` is not 'int'. "
+                f"Received output_sequence_length={output_sequence_length}."
+            )
         self._standardize = standardize
         self._split = split
         self._ngrams_arg = ngrams
@@ -99,10 +129,18 @@ class TextVectorization(DataLayer):
         self._has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
         vocabulary_size = kwargs.pop("vocabulary_size", None)
         super().__init__(name=name, **kwargs)
-        self._lookup_layer = StringLookup(max_tokens=max_tokens, vocabulary=vocabulary, idf_weights=idf_weights,
-                                          pad_to_max_tokens=pad_to_max_tokens, mask_token="", output_mode=output_mode,
-                                          sparse=sparse, has_input_vocabulary=self._has_input_vocabulary,
-                                          encoding=encoding, vocabulary_size=vocabulary_size)
+        self._lookup_layer = StringLookup(
+            max_tokens=max_tokens,
+            vocabulary=vocabulary,
+            idf_weights=idf_weights,
+            pad_to_max_tokens=pad_to_max_tokens,
+            mask_token="",
+            output_mode=output_mode,
+            sparse=sparse,
+            has_input_vocabulary=self._has_input_vocabulary,
+            encoding=encoding,
+            vocabulary_size=vocabulary_size,
+        )
         self.built = True
 
     @property
@@ -134,8 +172,10 @@ class TextVectorization(DataLayer):
         """Count the tokens of one batch of strings."""
         lk = self._lookup_layer
         if lk._has_input_vocabulary:
-            raise ValueError(f"Cannot adapt layer '{lk.name}' after setting a static vocabulary via `vocabulary` "
-                             "argument or `set_vocabulary()` method.")
+            raise ValueError(
+                f"Cannot adapt layer '{lk.name}' after setting a static vocabulary via `vocabulary` "
+                "argument or `set_vocabulary()` method."
+            )
         rows = self._preprocess(data)
         if isinstance(rows, np.ndarray):
             lk.update_state(rows)
@@ -166,15 +206,18 @@ class TextVectorization(DataLayer):
         arr = _standardize(to_host_array(inputs, "string", self._encoding), self._standardize)
         if self._split is None:
             if self._ngrams is not None:
-                rows = _ngrams([list(r) for r in arr.reshape(arr.shape[0] if arr.ndim else 1, -1).tolist()],
-                               self._ngrams)
+                rows = _ngrams(
+                    [list(r) for r in arr.reshape(arr.shape[0] if arr.ndim else 1, -1).tolist()], self._ngrams
+                )
                 return rows
             return arr
         if arr.ndim > 1:
             if arr.shape[-1] != 1:
-                raise ValueError("When using `TextVectorization` to tokenize strings, the input rank must be 1 or "
-                                 f"the last shape dimension must be 1. Received: inputs.shape={arr.shape} with "
-                                 f"rank={arr.ndim}")
+                raise ValueError(
+                    "When using `TextVectorization` to tokenize strings, the input rank must be 1 or "
+                    f"the last shape dimension must be 1. Received: inputs.shape={arr.shape} with "
+                    f"rank={arr.ndim}"
+                )
             arr = arr[..., 0]
         rows = _split(arr.reshape(-1), self._split)
         if self._ngrams is not None:
@@ -232,6 +275,7 @@ class TextVectorization(DataLayer):
 
     def compute_output_spec(self, inputs: Any) -> Any:
         from ..._symbolic import KerasTensor
+
         dtype = "int64" if self._output_mode != "tf_idf" else self._lookup_layer._output_dtype()
         return KerasTensor(self.compute_output_shape(inputs.shape), dtype)
 
@@ -239,17 +283,29 @@ class TextVectorization(DataLayer):
     def get_config(self) -> dict:
         lk = self._lookup_layer
         cfg = super().get_config()
-        cfg.update({"max_tokens": lk.max_tokens, "standardize": self._standardize, "split": self._split,
-                    "ngrams": self._ngrams_arg, "output_mode": self._output_mode,
-                    "output_sequence_length": self._output_sequence_length, "pad_to_max_tokens": lk.pad_to_max_tokens,
-                    "sparse": lk.sparse, "ragged": self._ragged, "vocabulary": lk.get_config()["vocabulary"],
-                    "idf_weights": lk.get_config()["idf_weights"], "encoding": self._encoding,
-                    "vocabulary_size": self.vocabulary_size()})
+        cfg.update(
+            {
+                "max_tokens": lk.max_tokens,
+                "standardize": self._standardize,
+                "split": self._split,
+                "ngrams": self._ngrams_arg,
+                "output_mode": self._output_mode,
+                "output_sequence_length": self._output_sequence_length,
+                "pad_to_max_tokens": lk.pad_to_max_tokens,
+                "sparse": lk.sparse,
+                "ragged": self._ragged,
+                "vocabulary": lk.get_config()["vocabulary"],
+                "idf_weights": lk.get_config()["idf_weights"],
+                "encoding": self._encoding,
+                "vocabulary_size": self.vocabulary_size(),
+            }
+        )
         return cfg
 
     @classmethod
     def from_config(cls, config: dict) -> "TextVectorization":
         from ..._serialization import deserialize_keras_object
+
         config = dict(config)
         for key in ("standardize", "split"):
             if config.get(key) is not None and not isinstance(config[key], str):
@@ -257,12 +313,15 @@ class TextVectorization(DataLayer):
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])
         if isinstance(config.get("vocabulary"), str) and not vocabulary_file_allowed():
-            raise ValueError("Requested the loading of a vocabulary file outside of the model archive; this is "
-                             "disallowed in safe mode. Pass `safe_mode=False` to the loading function or call "
-                             "`keras.config.enable_unsafe_deserialization()`. "
-                             f"Vocabulary file: '{config['vocabulary']}'")
+            raise ValueError(
+                "Requested the loading of a vocabulary file outside of the model archive; this is "
+                "disallowed in safe mode. Pass `safe_mode=False` to the loading function or call "
+                "`keras.config.enable_unsafe_deserialization()`. "
+                f"Vocabulary file: '{config['vocabulary']}'"
+            )
         if isinstance(config.get("dtype"), dict):
             from ..dtype_policy import get as _get_policy
+
             config["dtype"] = _get_policy(config["dtype"])
         return cls(**config)
 

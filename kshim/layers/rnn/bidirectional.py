@@ -1,4 +1,5 @@
 """``Bidirectional``: runs a recurrent layer forwards and a copy backwards, then merges."""
+
 from __future__ import annotations
 
 import copy
@@ -11,7 +12,7 @@ _MODES = ("sum", "mul", "ave", "concat", None)
 
 
 def _removeprefix(s: str, p: str) -> str:
-    return s[len(p):] if s.startswith(p) else s
+    return s[len(p) :] if s.startswith(p) else s
 
 
 class Bidirectional(Layer):
@@ -35,18 +36,28 @@ class Bidirectional(Layer):
             directions' settings do not fit as described above.
     """
 
-    def __init__(self, layer: Layer, merge_mode: str | None = "concat", weights: Any = None,
-                 backward_layer: Layer | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        layer: Layer,
+        merge_mode: str | None = "concat",
+        weights: Any = None,
+        backward_layer: Layer | None = None,
+        **kwargs: Any,
+    ):
         from ..._serialization import serialize_keras_object
         from .rnn import _deserialize
+
         if not isinstance(layer, Layer):
-            raise ValueError("Please initialize `Bidirectional` layer with a `keras.layers.Layer` instance. "
-                             f"Received: {layer}")
+            raise ValueError(
+                f"Please initialize `Bidirectional` layer with a `keras.layers.Layer` instance. Received: {layer}"
+            )
         if backward_layer is not None and not isinstance(backward_layer, Layer):
             raise ValueError(f"`backward_layer` need to be a `keras.layers.Layer` instance. Received: {backward_layer}")
         if merge_mode not in _MODES:
-            raise ValueError(f"Invalid merge mode. Received: {merge_mode}. Merge mode should be one of "
-                             '{"sum", "mul", "ave", "concat", None}')
+            raise ValueError(
+                f"Invalid merge mode. Received: {merge_mode}. Merge mode should be one of "
+                '{"sum", "mul", "ave", "concat", None}'
+            )
         super().__init__(**kwargs)
         cfg = serialize_keras_object(layer)
         cfg["config"]["name"] = f"forward_{_removeprefix(layer.name, 'forward_')}"
@@ -76,14 +87,18 @@ class Bidirectional(Layer):
     def _verify_layer_config(self) -> None:
         f, b = self.forward_layer, self.backward_layer
         if f.go_backwards == b.go_backwards:
-            raise ValueError("Forward layer and backward layer should have different `go_backwards` value. "
-                             f"Received: forward_layer.go_backwards {f.go_backwards}, "
-                             f"backward_layer.go_backwards={b.go_backwards}")
+            raise ValueError(
+                "Forward layer and backward layer should have different `go_backwards` value. "
+                f"Received: forward_layer.go_backwards {f.go_backwards}, "
+                f"backward_layer.go_backwards={b.go_backwards}"
+            )
         for a in ("stateful", "return_sequences", "return_state"):
             if getattr(f, a) != getattr(b, a):
-                raise ValueError("Forward layer and backward layer are expected to have the same value for "
-                                 f'attribute "{a}", got "{getattr(f, a)}" for forward layer and '
-                                 f'"{getattr(b, a)}" for backward layer')
+                raise ValueError(
+                    "Forward layer and backward layer are expected to have the same value for "
+                    f'attribute "{a}", got "{getattr(f, a)}" for forward layer and '
+                    f'"{getattr(b, a)}" for backward layer'
+                )
 
     def build(self, sequences_shape: Any, initial_state_shape: Any = None) -> None:
         for sub in (self.forward_layer, self.backward_layer):
@@ -162,6 +177,7 @@ class Bidirectional(Layer):
 
     def get_config(self) -> dict:
         from ..._serialization import serialize_keras_object
+
         cfg = super().get_config()
         cfg["merge_mode"] = self.merge_mode
         cfg["layer"] = serialize_keras_object(self.forward_layer)
@@ -171,6 +187,7 @@ class Bidirectional(Layer):
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Bidirectional":
         from .rnn import _deserialize
+
         cfg = copy.deepcopy(config)
         cfg["layer"] = _deserialize(cfg["layer"], custom_objects)
         b = cfg.pop("backward_layer", None)
@@ -178,6 +195,6 @@ class Bidirectional(Layer):
             cfg["backward_layer"] = _deserialize(b, custom_objects)
         if isinstance(cfg.get("dtype"), dict):
             from .. import dtype_policy as _policy
+
             cfg["dtype"] = _policy.get(cfg["dtype"])
         return cls(**cfg)
-

@@ -1,4 +1,5 @@
 """Shared pieces of the built-in cells (SimpleRNNCell, LSTMCell, GRUCell) and their layers."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
@@ -22,16 +23,30 @@ def _ser(mod: Any, obj: Any) -> Any:
 class BaseCell(Layer, DropoutRNNCell):
     """Weights ``kernel`` (in, g·u), ``recurrent_kernel`` (u, g·u) and ``bias``; ``call`` is
     ``_recurrent(_project(inputs))`` so the RNN layer can hoist ``_project`` out of the loop."""
+
     _recurrent: Callable[..., tuple]  # each cell defines it: (projected inputs, states, training) -> (out, states)
 
     n_gates = 1
 
-    def __init__(self, units: int, activation: Any = "tanh", use_bias: bool = True,
-                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
-                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
-                 bias_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
-                 bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
-                 seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        units: int,
+        activation: Any = "tanh",
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        recurrent_initializer: Any = "orthogonal",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        recurrent_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        recurrent_constraint: Any = None,
+        bias_constraint: Any = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
         units = positive_int(units, "units", type(self).__name__)
         implementation = kwargs.pop("implementation", 2)
         super().__init__(**kwargs)
@@ -62,13 +77,27 @@ class BaseCell(Layer, DropoutRNNCell):
 
     def _add_kernels(self, input_shape: Any, bias_shape: tuple | None, bias_init: Any) -> None:
         g, u = self.n_gates, self.units
-        self.kernel = self.add_weight((input_shape[-1], g * u), self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight((u, g * u), self.recurrent_initializer, name="recurrent_kernel",
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
-        self.bias = self.add_weight(bias_shape, bias_init, name="bias", regularizer=self.bias_regularizer,
-                                    constraint=self.bias_constraint) if self.use_bias else None
+        self.kernel = self.add_weight(
+            (input_shape[-1], g * u),
+            self.kernel_initializer,
+            name="kernel",
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.recurrent_kernel = self.add_weight(
+            (u, g * u),
+            self.recurrent_initializer,
+            name="recurrent_kernel",
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
+        self.bias = (
+            self.add_weight(
+                bias_shape, bias_init, name="bias", regularizer=self.bias_regularizer, constraint=self.bias_constraint
+            )
+            if self.use_bias
+            else None
+        )
         self.built = True
 
     # ---- dropout helpers --------------------------------------------------------------------
@@ -79,8 +108,9 @@ class BaseCell(Layer, DropoutRNNCell):
         return getattr(self, "_dropout_mask", None) if self._active(self.dropout, training) else None
 
     def _rec_mask(self, training: Any) -> Any:
-        return getattr(self, "_recurrent_dropout_mask", None) if self._active(self.recurrent_dropout, training) \
-            else None
+        return (
+            getattr(self, "_recurrent_dropout_mask", None) if self._active(self.recurrent_dropout, training) else None
+        )
 
     def _masked_matmul(self, x: Any, mask: Any, w: Any) -> Any:
         """``x @ w`` with dropout: one mask, or one mask per gate block of ``w`` (implementation 1)."""
@@ -112,27 +142,48 @@ class BaseCell(Layer, DropoutRNNCell):
 
     def _cell_config(self, extra: dict) -> dict:
         cfg = super().get_config()
-        cfg.update({
-            "units": self.units, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
-            "recurrent_regularizer": _ser(regularizers, self.recurrent_regularizer),
-            "bias_regularizer": _ser(regularizers, self.bias_regularizer),
-            "kernel_constraint": _ser(constraints, self.kernel_constraint),
-            "recurrent_constraint": _ser(constraints, self.recurrent_constraint),
-            "bias_constraint": _ser(constraints, self.bias_constraint),
-            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed,
-        })
+        cfg.update(
+            {
+                "units": self.units,
+                "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
+                "recurrent_regularizer": _ser(regularizers, self.recurrent_regularizer),
+                "bias_regularizer": _ser(regularizers, self.bias_regularizer),
+                "kernel_constraint": _ser(constraints, self.kernel_constraint),
+                "recurrent_constraint": _ser(constraints, self.recurrent_constraint),
+                "bias_constraint": _ser(constraints, self.bias_constraint),
+                "dropout": self.dropout,
+                "recurrent_dropout": self.recurrent_dropout,
+                "seed": self.seed,
+            }
+        )
         cfg.update(extra)
         return cfg
 
 
-CELL_ARGS = ("activation", "recurrent_activation", "use_bias", "kernel_initializer", "recurrent_initializer",
-             "bias_initializer", "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer",
-             "bias_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout",
-             "recurrent_dropout", "reset_after", "seed")
+CELL_ARGS = (
+    "activation",
+    "recurrent_activation",
+    "use_bias",
+    "kernel_initializer",
+    "recurrent_initializer",
+    "bias_initializer",
+    "unit_forget_bias",
+    "kernel_regularizer",
+    "recurrent_regularizer",
+    "bias_regularizer",
+    "kernel_constraint",
+    "recurrent_constraint",
+    "bias_constraint",
+    "dropout",
+    "recurrent_dropout",
+    "reset_after",
+    "seed",
+)
 
 
 class CellLayerConfig(_CellLayerBase):
@@ -156,6 +207,7 @@ class CellLayerConfig(_CellLayerBase):
         cfg = dict(config)
         if isinstance(cfg.get("dtype"), dict):
             from .. import dtype_policy as _policy
+
             cfg["dtype"] = _policy.get(cfg["dtype"])
         return cls(**cfg)
 
@@ -166,25 +218,49 @@ class BuiltinRNN(CellLayerConfig, RNN):
     cell_class: Any = None
     cell_name = ""
 
-    def __init__(self, units: int, return_sequences: bool = False, return_state: bool = False,
-                 go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
-                 activity_regularizer: Any = None, use_cudnn: Any = "auto", cell_kwargs: dict | None = None,
-                 **kwargs: Any):
+    def __init__(
+        self,
+        units: int,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        activity_regularizer: Any = None,
+        use_cudnn: Any = "auto",
+        cell_kwargs: dict | None = None,
+        **kwargs: Any,
+    ):
         if use_cudnn not in ("auto", True, False):
-            raise ValueError("Invalid valid received for argument `use_cudnn`. Expected one of "
-                             f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn}")
-        cell = self.cell_class(units, dtype=kwargs.get("dtype"), trainable=kwargs.get("trainable", True),
-                               name=self.cell_name, implementation=kwargs.pop("implementation", 2),
-                               **(cell_kwargs or {}))
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, **kwargs)
+            raise ValueError(
+                "Invalid valid received for argument `use_cudnn`. Expected one of "
+                f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn}"
+            )
+        cell = self.cell_class(
+            units,
+            dtype=kwargs.get("dtype"),
+            trainable=kwargs.get("trainable", True),
+            name=self.cell_name,
+            implementation=kwargs.pop("implementation", 2),
+            **(cell_kwargs or {}),
+        )
+        super().__init__(
+            cell,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            activity_regularizer=activity_regularizer,
+            **kwargs,
+        )
         self.use_cudnn = use_cudnn
 
     def inner_loop(self, sequences: Any, initial_state: list, mask: Any, training: Any = False) -> tuple:
         """The backend's fused kernel where the configuration matches it exactly (``fused.py``), else
         the cell over ``scan``."""
         from .fused import run_fused
+
         res = run_fused(self, sequences, initial_state, mask, training)
         if res is not None:
             return res
@@ -196,4 +272,3 @@ class BuiltinRNN(CellLayerConfig, RNN):
             if cell is not None and hasattr(cell, name):
                 return getattr(cell, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-

@@ -1,5 +1,6 @@
 """``ConvLSTM1D/2D/3D``: LSTM whose input and recurrent transforms are convolutions (``ops.conv``),
 run over time by the generic ``RNN`` loop (``ops.scan``)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -15,23 +16,62 @@ if TYPE_CHECKING:
     from ...variables import Variable
 
 
-_CELL_KEYS = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation",
-              "recurrent_activation", "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer",
-              "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-              "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout", "seed")
+_CELL_KEYS = (
+    "filters",
+    "kernel_size",
+    "strides",
+    "padding",
+    "data_format",
+    "dilation_rate",
+    "activation",
+    "recurrent_activation",
+    "use_bias",
+    "kernel_initializer",
+    "recurrent_initializer",
+    "bias_initializer",
+    "unit_forget_bias",
+    "kernel_regularizer",
+    "recurrent_regularizer",
+    "bias_regularizer",
+    "kernel_constraint",
+    "recurrent_constraint",
+    "bias_constraint",
+    "dropout",
+    "recurrent_dropout",
+    "seed",
+)
 
 
 class ConvLSTMCell(Layer, DropoutRNNCell):
     """One ConvLSTM step; states ``[h, c]`` of the conv output's shape; four dropout masks."""
 
-    def __init__(self, rank: int, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
-                 data_format: str | None = None, dilation_rate: Any = 1, activation: Any = "tanh",
-                 recurrent_activation: Any = "sigmoid", use_bias: bool = True,
-                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
-                 bias_initializer: Any = "zeros", unit_forget_bias: bool = True, kernel_regularizer: Any = None,
-                 recurrent_regularizer: Any = None, bias_regularizer: Any = None, kernel_constraint: Any = None,
-                 recurrent_constraint: Any = None, bias_constraint: Any = None, dropout: float = 0.0,
-                 recurrent_dropout: float = 0.0, seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        rank: int,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate: Any = 1,
+        activation: Any = "tanh",
+        recurrent_activation: Any = "sigmoid",
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        recurrent_initializer: Any = "orthogonal",
+        bias_initializer: Any = "zeros",
+        unit_forget_bias: bool = True,
+        kernel_regularizer: Any = None,
+        recurrent_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        recurrent_constraint: Any = None,
+        bias_constraint: Any = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.seed = seed
         self.seed_generator = _random.SeedGenerator(seed)
@@ -64,37 +104,58 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         cf = self.data_format == "channels_first"
         self.spatial_dims = tuple(inputs_shape[2:] if cf else inputs_shape[1:-1])
         if None in self.spatial_dims:
-            raise ValueError("ConvLSTM layers only support static input shapes for the spatial dimension. "
-                             f"Received invalid input shape: input_shape={inputs_shape}")
+            raise ValueError(
+                "ConvLSTM layers only support static input shapes for the spatial dimension. "
+                f"Received invalid input shape: input_shape={inputs_shape}"
+            )
         self.input_dim = inputs_shape[1 if cf else -1]
         f = self.filters
-        self.kernel = self.add_weight(self.kernel_size + (self.input_dim, 4 * f), self.kernel_initializer,
-                                      name="kernel", regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(self.kernel_size + (f, 4 * f), self.recurrent_initializer,
-                                                name="recurrent_kernel", regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
+        self.kernel = self.add_weight(
+            self.kernel_size + (self.input_dim, 4 * f),
+            self.kernel_initializer,
+            name="kernel",
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.recurrent_kernel = self.add_weight(
+            self.kernel_size + (f, 4 * f),
+            self.recurrent_initializer,
+            name="recurrent_kernel",
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
         if self.use_bias:
             init = self.bias_initializer
             if self.unit_forget_bias:
+
                 def bias_init(shape, dtype=None):
-                    return ops.concatenate([init((f,), dtype), initializers.get("ones")((f,), dtype),
-                                            init((2 * f,), dtype)], axis=0)
+                    return ops.concatenate(
+                        [init((f,), dtype), initializers.get("ones")((f,), dtype), init((2 * f,), dtype)], axis=0
+                    )
             else:
                 bias_init = init
-            self.bias: Variable | None = self.add_weight((4 * f,), bias_init, name="bias",
-                                                         regularizer=self.bias_regularizer,
-                                                         constraint=self.bias_constraint)
+            self.bias: Variable | None = self.add_weight(
+                (4 * f,), bias_init, name="bias", regularizer=self.bias_regularizer, constraint=self.bias_constraint
+            )
         else:
             self.bias = None
         self.built = True
 
     def _conv(self, x: Any, w: Any, b: Any = None, recurrent: bool = False) -> Any:
-        out = ops.conv(x, w, strides=1 if recurrent else self.strides, padding="same" if recurrent else self.padding,
-                       data_format=self.data_format, dilation_rate=1 if recurrent else self.dilation_rate)
+        out = ops.conv(
+            x,
+            w,
+            strides=1 if recurrent else self.strides,
+            padding="same" if recurrent else self.padding,
+            data_format=self.data_format,
+            dilation_rate=1 if recurrent else self.dilation_rate,
+        )
         if b is not None:
-            shape = (1,) * (self.rank + 1) + (self.filters,) if self.data_format == "channels_last" \
+            shape = (
+                (1,) * (self.rank + 1) + (self.filters,)
+                if self.data_format == "channels_last"
                 else (1, self.filters) + (1,) * self.rank
+            )
             out = ops.add(out, ops.reshape(b, shape))
         return out
 
@@ -109,8 +170,10 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         ks = ops.split(self.kernel, 4, axis=self.rank + 1)
         rks = ops.split(self.recurrent_kernel, 4, axis=self.rank + 1)
         bs = ops.split(self.bias, 4) if self.use_bias else [None] * 4
-        z = [ops.add(self._conv(x, k, b), self._conv(hh, rk, recurrent=True))
-             for x, k, b, hh, rk in zip(xs, ks, bs, hs, rks)]
+        z = [
+            ops.add(self._conv(x, k, b), self._conv(hh, rk, recurrent=True))
+            for x, k, b, hh, rk in zip(xs, ks, bs, hs, rks)
+        ]
         ra, act = self.recurrent_activation, self.activation
         i, f, o = ra(z[0]), ra(z[1]), ra(z[3])
         c = ops.add(ops.multiply(f, c), ops.multiply(i, act(z[2])))
@@ -119,31 +182,42 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
 
     def get_initial_state(self, batch_size: int | None = None) -> list:
         cf = self.data_format == "channels_first"
-        x = ops.zeros((1, self.input_dim) + self.spatial_dims if cf else (1,) + self.spatial_dims + (self.input_dim,),
-                      dtype=self.compute_dtype)
+        x = ops.zeros(
+            (1, self.input_dim) + self.spatial_dims if cf else (1,) + self.spatial_dims + (self.input_dim,),
+            dtype=self.compute_dtype,
+        )
         k = ops.zeros(self.kernel_size + (self.input_dim, self.filters), dtype=self.compute_dtype)
         shape = (batch_size,) + tuple(ops.shape(self._conv(x, k)))[1:]
         return [ops.zeros(shape, dtype=self.compute_dtype), ops.zeros(shape, dtype=self.compute_dtype)]
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({
-            "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
-            "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "recurrent_activation": activations.serialize(self.recurrent_activation), "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
-            "recurrent_regularizer": _ser(regularizers, self.recurrent_regularizer),
-            "bias_regularizer": _ser(regularizers, self.bias_regularizer),
-            "kernel_constraint": _ser(constraints, self.kernel_constraint),
-            "recurrent_constraint": _ser(constraints, self.recurrent_constraint),
-            "bias_constraint": _ser(constraints, self.bias_constraint),
-            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed,
-        })
+        cfg.update(
+            {
+                "filters": self.filters,
+                "kernel_size": self.kernel_size,
+                "strides": self.strides,
+                "padding": self.padding,
+                "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate,
+                "activation": activations.serialize(self.activation),
+                "recurrent_activation": activations.serialize(self.recurrent_activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "unit_forget_bias": self.unit_forget_bias,
+                "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
+                "recurrent_regularizer": _ser(regularizers, self.recurrent_regularizer),
+                "bias_regularizer": _ser(regularizers, self.bias_regularizer),
+                "kernel_constraint": _ser(constraints, self.kernel_constraint),
+                "recurrent_constraint": _ser(constraints, self.recurrent_constraint),
+                "bias_constraint": _ser(constraints, self.bias_constraint),
+                "dropout": self.dropout,
+                "recurrent_dropout": self.recurrent_dropout,
+                "seed": self.seed,
+            }
+        )
         return cfg
 
 
@@ -152,22 +226,50 @@ class ConvLSTM(CellLayerConfig, RNN):
 
     rank = 2
 
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
-                 data_format: str | None = None, dilation_rate: Any = 1, activation: Any = "tanh",
-                 recurrent_activation: Any = "sigmoid", use_bias: bool = True,
-                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
-                 bias_initializer: Any = "zeros", unit_forget_bias: bool = True, kernel_regularizer: Any = None,
-                 recurrent_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, recurrent_constraint: Any = None, bias_constraint: Any = None,
-                 dropout: float = 0.0, recurrent_dropout: float = 0.0, seed: int | None = None,
-                 return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
-                 stateful: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate: Any = 1,
+        activation: Any = "tanh",
+        recurrent_activation: Any = "sigmoid",
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        recurrent_initializer: Any = "orthogonal",
+        bias_initializer: Any = "zeros",
+        unit_forget_bias: bool = True,
+        kernel_regularizer: Any = None,
+        recurrent_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        recurrent_constraint: Any = None,
+        bias_constraint: Any = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        seed: int | None = None,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        **kwargs: Any,
+    ):
         loc = locals()
-        cell = ConvLSTMCell(self.rank, **{k: loc[k] for k in _CELL_KEYS}, name="conv_lstm_cell",
-                            dtype=kwargs.get("dtype"))
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, activity_regularizer=activity_regularizer,
-                         **kwargs)
+        cell = ConvLSTMCell(
+            self.rank, **{k: loc[k] for k in _CELL_KEYS}, name="conv_lstm_cell", dtype=kwargs.get("dtype")
+        )
+        super().__init__(
+            cell,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            activity_regularizer=activity_regularizer,
+            **kwargs,
+        )
 
 
 class ConvLSTM1D(ConvLSTM):
@@ -217,6 +319,7 @@ class ConvLSTM1D(ConvLSTM):
         ValueError: If ``filters`` is not a positive int or a size argument is invalid; when built, for
             spatial dimensions of unknown size.
     """
+
     rank = 1
 
 
@@ -267,6 +370,7 @@ class ConvLSTM2D(ConvLSTM):
         ValueError: If ``filters`` is not a positive int or a size argument is invalid; when built, for
             spatial dimensions of unknown size.
     """
+
     rank = 2
 
 
@@ -317,4 +421,5 @@ class ConvLSTM3D(ConvLSTM):
         ValueError: If ``filters`` is not a positive int or a size argument is invalid; when built, for
             spatial dimensions of unknown size.
     """
+
     rank = 3

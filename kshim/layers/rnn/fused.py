@@ -11,6 +11,7 @@ least one step, eager tensors of the active backend, and a backend that has the 
 ``go_backwards``, ``return_sequences``, ``return_state``, ``stateful`` and initial states are handled
 by the layer around the kernel. ``KSHIM_FUSED_RNN=0`` (or ``ENABLED = False``) turns the path off.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,6 +29,7 @@ def _kernel_name(layer: Any) -> str | None:
     """``"lstm"``/``"gru"`` when the layer's configuration matches the fused kernel, else None."""
     from .gru import GRUCell
     from .lstm import LSTMCell
+
     cell = layer.cell
     cls = kshim_class(cell)  # on torch type(cell) is its torch.nn.Module subclass
     if cls is LSTMCell:

@@ -1,4 +1,5 @@
 """``LSTMCell`` / ``LSTM`` (gate blocks i, f, c, o in the kernels, as Keras)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -43,19 +44,45 @@ class LSTMCell(BaseCell):
 
     n_gates = 4
 
-    def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
-                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
-                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
-                 unit_forget_bias: bool = True, kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
-                 bias_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
-                 bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
-                 seed: int | None = None, **kwargs: Any):
-        super().__init__(units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-                         bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-                         recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
-                         dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
+    def __init__(
+        self,
+        units: int,
+        activation: Any = "tanh",
+        recurrent_activation: Any = "sigmoid",
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        recurrent_initializer: Any = "orthogonal",
+        bias_initializer: Any = "zeros",
+        unit_forget_bias: bool = True,
+        kernel_regularizer: Any = None,
+        recurrent_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        recurrent_constraint: Any = None,
+        bias_constraint: Any = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(
+            units,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            seed=seed,
+            **kwargs,
+        )
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = unit_forget_bias
         self.state_size: list[int] = [units, units]
@@ -63,6 +90,7 @@ class LSTMCell(BaseCell):
     def build(self, input_shape: Any) -> None:
         u, init = self.units, self.bias_initializer
         if self.use_bias and self.unit_forget_bias:
+
             def bias_init(shape, dtype=None):
                 ones = initializers.get("ones")
                 return ops.concatenate([init((u,), dtype), ones((u,), dtype), init((2 * u,), dtype)], axis=0)
@@ -83,8 +111,12 @@ class LSTMCell(BaseCell):
         return [ops.zeros((batch_size, d), dtype=self.compute_dtype) for d in self.state_size]
 
     def get_config(self) -> dict:
-        return self._cell_config({"recurrent_activation": activations.serialize(self.recurrent_activation),
-                                  "unit_forget_bias": self.unit_forget_bias})
+        return self._cell_config(
+            {
+                "recurrent_activation": activations.serialize(self.recurrent_activation),
+                "unit_forget_bias": self.unit_forget_bias,
+            }
+        )
 
 
 class LSTM(BuiltinRNN):
@@ -135,23 +167,61 @@ class LSTM(BuiltinRNN):
     cell_class = LSTMCell
     cell_name = "lstm_cell"
 
-    def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
-                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
-                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
-                 unit_forget_bias: bool = True, kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
-                 bias_regularizer: Any = None, activity_regularizer: Any = None, kernel_constraint: Any = None,
-                 recurrent_constraint: Any = None, bias_constraint: Any = None, dropout: float = 0.0,
-                 recurrent_dropout: float = 0.0, seed: int | None = None, return_sequences: bool = False,
-                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
-                 unroll: bool = False, use_cudnn: Any = "auto", **kwargs: Any):
-        cell_kwargs = dict(activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-                           kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-                           bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
-                           kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-                           bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-                           recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
-                           dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed)
-        super().__init__(units, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, use_cudnn=use_cudnn, cell_kwargs=cell_kwargs,
-                         **kwargs)
+    def __init__(
+        self,
+        units: int,
+        activation: Any = "tanh",
+        recurrent_activation: Any = "sigmoid",
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        recurrent_initializer: Any = "orthogonal",
+        bias_initializer: Any = "zeros",
+        unit_forget_bias: bool = True,
+        kernel_regularizer: Any = None,
+        recurrent_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        recurrent_constraint: Any = None,
+        bias_constraint: Any = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        seed: int | None = None,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        use_cudnn: Any = "auto",
+        **kwargs: Any,
+    ):
+        cell_kwargs = dict(
+            activation=activation,
+            recurrent_activation=recurrent_activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            unit_forget_bias=unit_forget_bias,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            seed=seed,
+        )
+        super().__init__(
+            units,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            activity_regularizer=activity_regularizer,
+            use_cudnn=use_cudnn,
+            cell_kwargs=cell_kwargs,
+            **kwargs,
+        )

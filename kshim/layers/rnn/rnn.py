@@ -12,6 +12,7 @@ Semantics follow Keras 3 (its JAX backend is the oracle):
   half of the step, applied to the whole sequence in one matmul before the loop) and
   ``_recurrent`` (the per-step half); custom cells are called step by step through ``__call__``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -56,13 +57,21 @@ def _prev_output(states: Any) -> Any:
     return first
 
 
-def rnn_loop(step: Any, xs: Any, states: list, mask: Any = None, unroll: bool = False,
-             zero_output_for_mask: bool = False, return_all_outputs: bool = True) -> tuple:
+def rnn_loop(
+    step: Any,
+    xs: Any,
+    states: list,
+    mask: Any = None,
+    unroll: bool = False,
+    zero_output_for_mask: bool = False,
+    return_all_outputs: bool = True,
+) -> tuple:
     """Run ``step(x_t, states) -> (output_t, new_states)`` over time-major ``xs`` (T, B, ...).
 
     ``mask``: time-major bool (T, B, 1) or None. Returns ``(last_output, outputs (T, B, ...),
     final_states)``; ``outputs`` is None when not ``return_all_outputs``.
     """
+
     def masked(x, m, st, prev):
         out, new = step(x, st)
         if m is None:
@@ -86,6 +95,7 @@ def rnn_loop(step: Any, xs: Any, states: list, mask: Any = None, unroll: bool = 
         x, m = (inp, None) if mask is None else inp
         out, new = masked(x, m, carry, None)
         return new, out
+
     states, outputs = ops.scan(body, states, xs if mask is None else (xs, mask))
     return _at(outputs, -1), outputs, states
 
@@ -112,6 +122,7 @@ class DropoutRNNCell:
             if rate >= 1.0:
                 return ops.zeros_like(ones)
             return _random.dropout(ones, rate, seed=self.seed_generator)
+
         if self.dropout_mask_count is None:
             return one()
         return [one() for _ in range(self.dropout_mask_count)]
@@ -135,11 +146,13 @@ class DropoutRNNCell:
 
 def _rnn_classes() -> dict:
     import kshim.layers.rnn as pkg
+
     return {n: getattr(pkg, n) for n in pkg.__all__}
 
 
 def _deserialize(cfg: Any, custom_objects: dict | None = None) -> Any:
     from ..._serialization import deserialize_keras_object
+
     objs = dict(_rnn_classes())
     objs.update(custom_objects or {})
     return deserialize_keras_object(cfg, custom_objects=objs)
@@ -173,17 +186,28 @@ class RNN(Layer):
             steps.
     """
 
-    def __init__(self, cell: Any, return_sequences: bool = False, return_state: bool = False,
-                 go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
-                 zero_output_for_mask: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        cell: Any,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        zero_output_for_mask: bool = False,
+        **kwargs: Any,
+    ):
         if isinstance(cell, (list, tuple)):
             from .stacked_cells import StackedRNNCells
+
             cell = StackedRNNCells(cell)
         if "call" not in dir(cell):
             raise ValueError(f"Argument `cell` should have a `call` method. Received: cell={cell}")
         if "state_size" not in dir(cell):
-            raise ValueError("The RNN cell should have a `state_size` attribute (single integer or list of "
-                             f"integers, one integer per RNN state). Received: cell={cell}")
+            raise ValueError(
+                "The RNN cell should have a `state_size` attribute (single integer or list of "
+                f"integers, one integer per RNN state). Received: cell={cell}"
+            )
         super().__init__(**kwargs)
         self.zero_output_for_mask = zero_output_for_mask
         self.cell = cell
@@ -196,8 +220,7 @@ class RNN(Layer):
         self._states: list | None = None
         state_size = getattr(cell, "state_size", None)
         if not isinstance(state_size, (list, tuple, int)):
-            raise ValueError("state_size must be an integer, or a list/tuple of integers "
-                             "(one for each state tensor).")
+            raise ValueError("state_size must be an integer, or a list/tuple of integers (one for each state tensor).")
         self.single_state = isinstance(state_size, int)
         self.state_size = [state_size] if isinstance(state_size, int) else list(state_size)
 
@@ -231,12 +254,17 @@ class RNN(Layer):
             self.cell.built = True
         if self.stateful:
             if sequences_shape[0] is None:
-                raise ValueError("When using `stateful=True` in a RNN, the batch size must be static. Found "
-                                 f"dynamic batch size: sequence.shape={tuple(sequences_shape)}")
+                raise ValueError(
+                    "When using `stateful=True` in a RNN, the batch size must be static. Found "
+                    f"dynamic batch size: sequence.shape={tuple(sequences_shape)}"
+                )
             if self._states is None:
-                self._states = _map(lambda z: Variable(ops.convert_to_numpy(z), dtype=self.variable_dtype,
-                                                       trainable=False, name="rnn_state"),
-                                    self.get_initial_state(sequences_shape[0]))
+                self._states = _map(
+                    lambda z: Variable(
+                        ops.convert_to_numpy(z), dtype=self.variable_dtype, trainable=False, name="rnn_state"
+                    ),
+                    self.get_initial_state(sequences_shape[0]),
+                )
             else:
                 self.reset_state()
         self.built = True
@@ -251,6 +279,7 @@ class RNN(Layer):
 
     def _state_dtype(self) -> str:
         from .stacked_cells import StackedRNNCells
+
         cell = self.cell.cells[-1] if isinstance(self.cell, StackedRNNCells) else self.cell
         return getattr(cell, "compute_dtype", self.compute_dtype)
 
@@ -261,6 +290,7 @@ class RNN(Layer):
 
     def _config_dropout(self, cell: Any, step_input: Any, states: Any, training: Any) -> None:
         from .stacked_cells import StackedRNNCells
+
         if isinstance(cell, DropoutRNNCell) and training:
             cell.get_dropout_mask(step_input)
             cell.get_recurrent_dropout_mask(states[0] if _is_nested(states) else states)
@@ -274,6 +304,7 @@ class RNN(Layer):
 
     def _reset_dropout(self, cell: Any) -> None:
         from .stacked_cells import StackedRNNCells
+
         if isinstance(cell, DropoutRNNCell):
             cell.reset_dropout_mask()
             cell.reset_recurrent_dropout_mask()
@@ -306,11 +337,18 @@ class RNN(Layer):
             def step(x, st):
                 out, new = cell(x, st, **kw)
                 return out, (list(new) if _is_nested(new) else [new])
-        last, outputs, states = rnn_loop(step, xs, initial_state, m, unroll=self.unroll,
-                                         zero_output_for_mask=self.zero_output_for_mask,
-                                         return_all_outputs=self.return_sequences)
+
+        last, outputs, states = rnn_loop(
+            step,
+            xs,
+            initial_state,
+            m,
+            unroll=self.unroll,
+            zero_output_for_mask=self.zero_output_for_mask,
+            return_all_outputs=self.return_sequences,
+        )
         if outputs is not None:
-            outputs = ops.transpose(outputs, perm[:len(ops.shape(outputs))])
+            outputs = ops.transpose(outputs, perm[: len(ops.shape(outputs))])
         return last, outputs, states
 
     def call(self, sequences: Any, initial_state: Any = None, mask: Any = None, training: bool = False) -> Any:
@@ -326,9 +364,11 @@ class RNN(Layer):
         if self.stateful:
             exp = ops.shape(_leaves(self._states)[0])[0]
             if ops.shape(sequences)[0] != exp:
-                raise ValueError("If an RNN is stateful, the batch size of the input sequences must be the same "
-                                 f"as the batch size of the initial state.\n- Expected batch size: {exp}\n"
-                                 f"- Received batch size: {ops.shape(sequences)[0]}")
+                raise ValueError(
+                    "If an RNN is stateful, the batch size of the input sequences must be the same "
+                    f"as the batch size of the initial state.\n- Expected batch size: {exp}\n"
+                    f"- Received batch size: {ops.shape(sequences)[0]}"
+                )
         if not _is_nested(initial_state):
             initial_state = [initial_state]
         sd = self._state_dtype()
@@ -352,13 +392,21 @@ class RNN(Layer):
     # ---- config -----------------------------------------------------------------------------
     def _base_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update({"return_sequences": self.return_sequences, "return_state": self.return_state,
-                    "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": self.unroll,
-                    "zero_output_for_mask": self.zero_output_for_mask})
+        cfg.update(
+            {
+                "return_sequences": self.return_sequences,
+                "return_state": self.return_state,
+                "go_backwards": self.go_backwards,
+                "stateful": self.stateful,
+                "unroll": self.unroll,
+                "zero_output_for_mask": self.zero_output_for_mask,
+            }
+        )
         return cfg
 
     def get_config(self) -> dict:
         from ..._serialization import serialize_keras_object
+
         cfg = self._base_config()
         cfg["cell"] = serialize_keras_object(self.cell)
         return cfg
@@ -369,5 +417,6 @@ class RNN(Layer):
         cell = _deserialize(cfg.pop("cell"), custom_objects)
         if isinstance(cfg.get("dtype"), dict):
             from .. import dtype_policy as _policy
+
             cfg["dtype"] = _policy.get(cfg["dtype"])
         return cls(cell, **cfg)

@@ -1,4 +1,5 @@
 """``SimpleRNNCell`` / ``SimpleRNN``: ``h_t = activation(x_t @ W + b + h_{t-1} @ U)``."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -102,23 +103,58 @@ class SimpleRNN(BuiltinRNN):
     cell_class = SimpleRNNCell
     cell_name = "simple_rnn_cell"
 
-    def __init__(self, units: int, activation: Any = "tanh", use_bias: bool = True,
-                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
-                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
-                 bias_regularizer: Any = None, activity_regularizer: Any = None, kernel_constraint: Any = None,
-                 recurrent_constraint: Any = None, bias_constraint: Any = None, dropout: float = 0.0,
-                 recurrent_dropout: float = 0.0, return_sequences: bool = False, return_state: bool = False,
-                 go_backwards: bool = False, stateful: bool = False, unroll: bool = False, seed: int | None = None,
-                 **kwargs: Any):
-        cell_kwargs = dict(activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
-                           recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-                           kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-                           bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-                           recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
-                           dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed)
-        super().__init__(units, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, cell_kwargs=cell_kwargs, **kwargs)
+    def __init__(
+        self,
+        units: int,
+        activation: Any = "tanh",
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        recurrent_initializer: Any = "orthogonal",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        recurrent_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        recurrent_constraint: Any = None,
+        bias_constraint: Any = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
+        cell_kwargs = dict(
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            seed=seed,
+        )
+        super().__init__(
+            units,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            activity_regularizer=activity_regularizer,
+            cell_kwargs=cell_kwargs,
+            **kwargs,
+        )
 
     def get_config(self) -> dict:
         cfg = super().get_config()

@@ -1,4 +1,5 @@
 """``StackedRNNCells``: several cells run as one (the output of each feeds the next)."""
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -30,8 +31,9 @@ class StackedRNNCells(Layer):
             if "call" not in dir(cell):
                 raise ValueError(f"All cells must have a `call` method. Received cell without a `call` method: {cell}")
             if "state_size" not in dir(cell):
-                raise ValueError("All cells must have a `state_size` attribute. "
-                                 f"Received cell without a `state_size`: {cell}")
+                raise ValueError(
+                    f"All cells must have a `state_size` attribute. Received cell without a `state_size`: {cell}"
+                )
         self.cells = list(cells)
 
     @property
@@ -93,6 +95,7 @@ class StackedRNNCells(Layer):
 
     def get_config(self) -> dict:
         from ..._serialization import serialize_keras_object
+
         cfg = super().get_config()
         cfg["cells"] = [serialize_keras_object(c) for c in self.cells]
         return cfg
@@ -100,9 +103,11 @@ class StackedRNNCells(Layer):
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "StackedRNNCells":
         from .rnn import _deserialize
+
         cfg = dict(config)
         cells = [_deserialize(c, custom_objects) for c in cfg.pop("cells")]
         if isinstance(cfg.get("dtype"), dict):
             from .. import dtype_policy as _policy
+
             cfg["dtype"] = _policy.get(cfg["dtype"])
         return cls(cells, **cfg)

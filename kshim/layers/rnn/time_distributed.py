@@ -1,4 +1,5 @@
 """``TimeDistributed``: applies a layer to every time slice of (batch, time, ...) inputs."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,8 +22,9 @@ class TimeDistributed(Layer):
 
     def __init__(self, layer: Layer, **kwargs: Any):
         if not isinstance(layer, Layer):
-            raise ValueError("Please initialize `TimeDistributed` layer with a `keras.layers.Layer` instance. "
-                             f"Received: {layer}")
+            raise ValueError(
+                f"Please initialize `TimeDistributed` layer with a `keras.layers.Layer` instance. Received: {layer}"
+            )
         super().__init__(**kwargs)
         self.layer = layer
         self.supports_masking = True
@@ -30,8 +32,10 @@ class TimeDistributed(Layer):
     @staticmethod
     def _child_shape(input_shape: Any) -> tuple:
         if not isinstance(input_shape, (tuple, list)) or len(input_shape) < 3:
-            raise ValueError("`TimeDistributed` Layer should be passed an `input_shape` with at least 3 "
-                             f"dimensions, received: {input_shape}")
+            raise ValueError(
+                "`TimeDistributed` Layer should be passed an `input_shape` with at least 3 "
+                f"dimensions, received: {input_shape}"
+            )
         return (input_shape[0], *input_shape[2:])
 
     def build(self, input_shape: Any) -> None:
@@ -46,11 +50,15 @@ class TimeDistributed(Layer):
         if mask is not None:
             ms = ops.shape(mask)
             if len(ms) < 2:
-                raise ValueError("The `mask` passed to the `TimeDistributed` layer must be at least 2D (e.g., "
-                                 f"`(batch_size, timesteps)`), but it has {len(ms)} dimension(s) with shape {ms}.")
+                raise ValueError(
+                    "The `mask` passed to the `TimeDistributed` layer must be at least 2D (e.g., "
+                    f"`(batch_size, timesteps)`), but it has {len(ms)} dimension(s) with shape {ms}."
+                )
             if ms[0] != shp[0] or ms[1] != shp[1]:
-                raise ValueError(f"The `mask` passed to the `TimeDistributed` layer has a shape {ms} that is "
-                                 f"incompatible with the input shape {shp}.")
+                raise ValueError(
+                    f"The `mask` passed to the `TimeDistributed` layer has a shape {ms} that is "
+                    f"incompatible with the input shape {shp}."
+                )
         sub = self.layer
         outs = []
         for t in range(shp[1]):
@@ -64,6 +72,7 @@ class TimeDistributed(Layer):
 
     def get_config(self) -> dict:
         from ..._serialization import serialize_keras_object
+
         cfg = super().get_config()
         cfg["layer"] = serialize_keras_object(self.layer)
         return cfg
@@ -71,14 +80,17 @@ class TimeDistributed(Layer):
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "TimeDistributed":
         from .rnn import _deserialize
+
         cfg = dict(config)
         layer = _deserialize(cfg.pop("layer"), custom_objects)
         if isinstance(cfg.get("dtype"), dict):
             from .. import dtype_policy as _policy
+
             cfg["dtype"] = _policy.get(cfg["dtype"])
         return cls(layer, **cfg)
 
 
 def _spec(shape: tuple, dtype: str) -> Any:
     from ..._symbolic import KerasTensor
+
     return KerasTensor(tuple(shape), dtype)

@@ -3,6 +3,7 @@
 Written over ``kshim.ops``, so every function runs on numpy, jax and torch with one numerical
 behaviour (Keras' formulas).
 """
+
 from __future__ import annotations
 
 import math
@@ -12,8 +13,7 @@ from .... import _config
 from .... import ops
 from .formats import convert_format, join4, split4
 
-__all__ = ["affine_transform", "clip_to_image_size", "crop", "decode_deltas_to_boxes", "encode_box_to_deltas",
-           "pad"]
+__all__ = ["affine_transform", "clip_to_image_size", "crop", "decode_deltas_to_boxes", "encode_box_to_deltas", "pad"]
 
 
 def _require_xyxy(fmt: str) -> None:
@@ -26,8 +26,9 @@ def _area_xyxy(boxes: Any) -> Any:
     return ops.squeeze(ops.multiply(ops.subtract(x2, x1), ops.subtract(y2, y1)), axis=-1)
 
 
-def clip_to_image_size(bounding_boxes: dict, height: Any = None, width: Any = None,
-                       bounding_box_format: str = "xyxy") -> dict:
+def clip_to_image_size(
+    bounding_boxes: dict, height: Any = None, width: Any = None, bounding_box_format: str = "xyxy"
+) -> dict:
     """Clip boxes to the image; boxes left with no area get label ``-1``.
 
     Args:
@@ -45,8 +46,9 @@ def clip_to_image_size(bounding_boxes: dict, height: Any = None, width: Any = No
         ValueError: for ``"xyxy"`` without ``height``/``width``.
     """
     if bounding_box_format not in ("xyxy", "rel_xyxy"):
-        raise NotImplementedError(f"clip_to_image_size supports 'xyxy' and 'rel_xyxy'. "
-                                  f"Received: bounding_box_format={bounding_box_format!r}")
+        raise NotImplementedError(
+            f"clip_to_image_size supports 'xyxy' and 'rel_xyxy'. Received: bounding_box_format={bounding_box_format!r}"
+        )
     if bounding_box_format == "xyxy" and (height is None or width is None):
         raise ValueError("`height` and `width` must be set if `format='xyxy'`.")
     boxes = ops.convert_to_tensor(bounding_boxes["boxes"])
@@ -58,8 +60,9 @@ def clip_to_image_size(bounding_boxes: dict, height: Any = None, width: Any = No
         hi_x = hi_y = ops.cast(1.0, d)
     zero = ops.cast(0.0, d)
     x1, y1, x2, y2 = split4(boxes)
-    boxes = join4(ops.clip(x1, zero, hi_x), ops.clip(y1, zero, hi_y), ops.clip(x2, zero, hi_x),
-                  ops.clip(y2, zero, hi_y))
+    boxes = join4(
+        ops.clip(x1, zero, hi_x), ops.clip(y1, zero, hi_y), ops.clip(x2, zero, hi_x), ops.clip(y2, zero, hi_y)
+    )
     result = dict(bounding_boxes)
     result["boxes"] = boxes
     if labels is not None:
@@ -70,12 +73,25 @@ def clip_to_image_size(bounding_boxes: dict, height: Any = None, width: Any = No
 
 def _as_batch(v: Any, n: int, dtype: str) -> Any:
     v = ops.cast(ops.convert_to_tensor(v), dtype)
-    return ops.broadcast_to(ops.reshape(v, (-1,)), (n,)) if len(ops.shape(v)) == 0 or ops.shape(v)[0] == 1 \
+    return (
+        ops.broadcast_to(ops.reshape(v, (-1,)), (n,))
+        if len(ops.shape(v)) == 0 or ops.shape(v)[0] == 1
         else ops.reshape(v, (n,))
+    )
 
 
-def inverse_affine_matrix(center_x: Any, center_y: Any, angle: Any, translate_x: Any, translate_y: Any, scale: Any,
-                          shear_x: Any, shear_y: Any, height: Any, width: Any) -> Any:
+def inverse_affine_matrix(
+    center_x: Any,
+    center_y: Any,
+    angle: Any,
+    translate_x: Any,
+    translate_y: Any,
+    scale: Any,
+    shear_x: Any,
+    shear_y: Any,
+    height: Any,
+    width: Any,
+) -> Any:
     """The ``(B, 3, 3)`` matrices taking input points to output points for the image warp that
     Keras' affine image layers apply (angles in degrees, translations as fractions).
     ``angle`` sets the batch size and the dtype."""
@@ -84,7 +100,8 @@ def inverse_affine_matrix(center_x: Any, center_y: Any, angle: Any, translate_x:
     angle = ops.cast(ops.reshape(angle, (-1,)), d)
     n = ops.shape(angle)[0]
     translate_x, translate_y, scale, shear_x, shear_y = (
-        _as_batch(v, n, d) for v in (translate_x, translate_y, scale, shear_x, shear_y))
+        _as_batch(v, n, d) for v in (translate_x, translate_y, scale, shear_x, shear_y)
+    )
     rad = 1.0 / 180.0 * math.pi
     cx = ops.multiply(ops.cast(center_x, d), ops.subtract(ops.cast(width, d), 1.0))
     cy = ops.multiply(ops.cast(center_y, d), ops.subtract(ops.cast(height, d), 1.0))
@@ -110,9 +127,20 @@ def inverse_affine_matrix(center_x: Any, center_y: Any, angle: Any, translate_x:
     return ops.reshape(m, (n, 3, 3))
 
 
-def affine_transform(boxes: Any, angle: Any, translate_x: Any, translate_y: Any, scale: Any, shear_x: Any,
-                     shear_y: Any, height: Any, width: Any, center_x: Any = None, center_y: Any = None,
-                     bounding_box_format: str = "xyxy") -> Any:
+def affine_transform(
+    boxes: Any,
+    angle: Any,
+    translate_x: Any,
+    translate_y: Any,
+    scale: Any,
+    shear_x: Any,
+    shear_y: Any,
+    height: Any,
+    width: Any,
+    center_x: Any = None,
+    center_y: Any = None,
+    bounding_box_format: str = "xyxy",
+) -> Any:
     """Move boxes by the affine warp of Keras' image layers; each result is the axis-aligned hull
     of the four transformed corners.
 
@@ -137,20 +165,31 @@ def affine_transform(boxes: Any, angle: Any, translate_x: Any, translate_y: Any,
         NotImplementedError: for a format other than ``"xyxy"``.
     """
     _require_xyxy(bounding_box_format)
-    m = inverse_affine_matrix(0.5 if center_x is None else center_x, 0.5 if center_y is None else center_y,
-                              angle, translate_x, translate_y, scale, shear_x, shear_y, height, width)
+    m = inverse_affine_matrix(
+        0.5 if center_x is None else center_x,
+        0.5 if center_y is None else center_y,
+        angle,
+        translate_x,
+        translate_y,
+        scale,
+        shear_x,
+        shear_y,
+        height,
+        width,
+    )
     boxes = ops.cast(ops.convert_to_tensor(boxes), ops.dtype(m))
     unbatched = len(ops.shape(boxes)) == 2
     if unbatched:
         boxes = ops.expand_dims(boxes, 0)
     x1, y1, x2, y2 = (ops.squeeze(v, -1) for v in split4(boxes))
-    xs = ops.stack([x1, x2, x2, x1], axis=-1)                     # (B, N, 4) corners
+    xs = ops.stack([x1, x2, x2, x1], axis=-1)  # (B, N, 4) corners
     ys = ops.stack([y1, y1, y2, y2], axis=-1)
     mi = [[ops.reshape(m[:, r, c], (-1, 1, 1)) for c in range(3)] for r in range(2)]
     tx = ops.add(ops.add(ops.multiply(xs, mi[0][0]), ops.multiply(ys, mi[0][1])), mi[0][2])
     ty = ops.add(ops.add(ops.multiply(xs, mi[1][0]), ops.multiply(ys, mi[1][1])), mi[1][2])
-    out = ops.stack([ops.amin(tx, axis=-1), ops.amin(ty, axis=-1), ops.amax(tx, axis=-1), ops.amax(ty, axis=-1)],
-                    axis=-1)
+    out = ops.stack(
+        [ops.amin(tx, axis=-1), ops.amin(ty, axis=-1), ops.amax(tx, axis=-1), ops.amax(ty, axis=-1)], axis=-1
+    )
     return ops.squeeze(out, 0) if unbatched else out
 
 
@@ -176,12 +215,17 @@ def crop(boxes: Any, top: Any, left: Any, height: Any, width: Any, bounding_box_
     d = ops.dtype(x1)
     top, left = ops.cast(top, d), ops.cast(left, d)
     hi_y, hi_x, zero = ops.cast(height, d), ops.cast(width, d), ops.cast(0, d)
-    return join4(ops.clip(ops.subtract(x1, left), zero, hi_x), ops.clip(ops.subtract(y1, top), zero, hi_y),
-                 ops.clip(ops.subtract(x2, left), zero, hi_x), ops.clip(ops.subtract(y2, top), zero, hi_y))
+    return join4(
+        ops.clip(ops.subtract(x1, left), zero, hi_x),
+        ops.clip(ops.subtract(y1, top), zero, hi_y),
+        ops.clip(ops.subtract(x2, left), zero, hi_x),
+        ops.clip(ops.subtract(y2, top), zero, hi_y),
+    )
 
 
-def pad(boxes: Any, top: Any, left: Any, height: Any = None, width: Any = None,
-        bounding_box_format: str = "xyxy") -> Any:
+def pad(
+    boxes: Any, top: Any, left: Any, height: Any = None, width: Any = None, bounding_box_format: str = "xyxy"
+) -> Any:
     """Shift boxes by ``left``/``top`` pixels of padding (``height``/``width`` unused, as in Keras).
 
     Args:
@@ -221,8 +265,15 @@ def _hw(image_shape: Any) -> tuple:
     return height, width
 
 
-def encode_box_to_deltas(anchors: Any, boxes: Any, anchor_format: str, box_format: str,
-                         encoding_format: str = "center_yxhw", variance: Any = None, image_shape: Any = None) -> Any:
+def encode_box_to_deltas(
+    anchors: Any,
+    boxes: Any,
+    anchor_format: str,
+    box_format: str,
+    encoding_format: str = "center_yxhw",
+    variance: Any = None,
+    image_shape: Any = None,
+) -> Any:
     """Encode boxes as deltas from anchors: ``((centre - anchor centre) / anchor size,
     log(size / anchor size))`` in ``encoding_format``, divided by ``variance`` if given.
 
@@ -250,13 +301,21 @@ def encode_box_to_deltas(anchors: Any, boxes: Any, anchor_format: str, box_forma
     eps = _config.epsilon()
     a_dim = ops.maximum(a[..., 2:], eps)
     b_dim = ops.maximum(b[..., 2:], eps)
-    delta = ops.concatenate([ops.divide(ops.subtract(b[..., :2], a[..., :2]), a_dim),
-                             ops.log(ops.divide(b_dim, a_dim))], axis=-1)
+    delta = ops.concatenate(
+        [ops.divide(ops.subtract(b[..., :2], a[..., :2]), a_dim), ops.log(ops.divide(b_dim, a_dim))], axis=-1
+    )
     return delta if variance is None else ops.divide(delta, variance)
 
 
-def decode_deltas_to_boxes(anchors: Any, boxes_delta: Any, anchor_format: str, box_format: str,
-                           encoded_format: str = "center_yxhw", variance: Any = None, image_shape: Any = None) -> Any:
+def decode_deltas_to_boxes(
+    anchors: Any,
+    boxes_delta: Any,
+    anchor_format: str,
+    box_format: str,
+    encoded_format: str = "center_yxhw",
+    variance: Any = None,
+    image_shape: Any = None,
+) -> Any:
     """Invert :func:`encode_box_to_deltas`: apply deltas to anchors and return boxes in ``box_format``.
 
     Args:
@@ -284,8 +343,13 @@ def decode_deltas_to_boxes(anchors: Any, boxes_delta: Any, anchor_format: str, b
         delta = ops.convert_to_tensor(delta)
         if variance is not None:
             delta = ops.multiply(delta, variance)
-        box = ops.concatenate([ops.add(ops.multiply(delta[..., :2], a[..., 2:]), a[..., :2]),
-                               ops.multiply(ops.exp(delta[..., 2:]), a[..., 2:])], axis=-1)
+        box = ops.concatenate(
+            [
+                ops.add(ops.multiply(delta[..., :2], a[..., 2:]), a[..., :2]),
+                ops.multiply(ops.exp(delta[..., 2:]), a[..., 2:]),
+            ],
+            axis=-1,
+        )
         return convert_format(box, source=encoded_format, target=box_format, height=height, width=width)
 
     if isinstance(anchors, dict) and isinstance(boxes_delta, dict):

@@ -4,6 +4,7 @@ Every format goes through ``xyxy`` (``[left, top, right, bottom]`` in pixels). R
 (``rel_*``) are fractions of the image ``width``/``height``, which may be ints or tensors that
 broadcast against the boxes' leading axes.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -12,8 +13,17 @@ from .... import ops
 
 __all__ = ["SUPPORTED_FORMATS", "convert_format"]
 
-SUPPORTED_FORMATS = ("xyxy", "yxyx", "xywh", "center_xywh", "center_yxhw", "rel_xyxy", "rel_yxyx",
-                     "rel_xywh", "rel_center_xywh")
+SUPPORTED_FORMATS = (
+    "xyxy",
+    "yxyx",
+    "xywh",
+    "center_xywh",
+    "center_yxhw",
+    "rel_xyxy",
+    "rel_yxyx",
+    "rel_xywh",
+    "rel_center_xywh",
+)
 
 
 def split4(boxes: Any) -> list:
@@ -118,8 +128,9 @@ def _to_rel_yxyx(t: Any, h: Any, w: Any) -> Any:
 
 def _to_rel_xywh(t: Any, h: Any, w: Any) -> Any:
     x1, y1, x2, y2 = split4(t)
-    return join4(ops.divide(x1, w), ops.divide(y1, h), ops.divide(ops.subtract(x2, x1), w),
-                 ops.divide(ops.subtract(y2, y1), h))
+    return join4(
+        ops.divide(x1, w), ops.divide(y1, h), ops.divide(ops.subtract(x2, x1), w), ops.divide(ops.subtract(y2, y1), h)
+    )
 
 
 def _to_rel_center_xywh(t: Any, h: Any, w: Any) -> Any:
@@ -132,17 +143,32 @@ def _identity(t: Any, h: Any, w: Any) -> Any:
 
 
 _TO_XYXY: dict[str, Callable] = {
-    "xyxy": _identity, "yxyx": _from_yxyx, "xywh": _from_xywh, "center_xywh": _from_center_xywh,
-    "center_yxhw": _from_center_yxhw, "rel_xyxy": _from_rel_xyxy, "rel_yxyx": _from_rel_yxyx,
-    "rel_xywh": _from_rel_xywh, "rel_center_xywh": _from_rel_center_xywh}
+    "xyxy": _identity,
+    "yxyx": _from_yxyx,
+    "xywh": _from_xywh,
+    "center_xywh": _from_center_xywh,
+    "center_yxhw": _from_center_yxhw,
+    "rel_xyxy": _from_rel_xyxy,
+    "rel_yxyx": _from_rel_yxyx,
+    "rel_xywh": _from_rel_xywh,
+    "rel_center_xywh": _from_rel_center_xywh,
+}
 _FROM_XYXY: dict[str, Callable] = {
-    "xyxy": _identity, "yxyx": _to_yxyx, "xywh": _to_xywh, "center_xywh": _to_center_xywh,
-    "center_yxhw": _to_center_yxhw, "rel_xyxy": _to_rel_xyxy, "rel_yxyx": _to_rel_yxyx,
-    "rel_xywh": _to_rel_xywh, "rel_center_xywh": _to_rel_center_xywh}
+    "xyxy": _identity,
+    "yxyx": _to_yxyx,
+    "xywh": _to_xywh,
+    "center_xywh": _to_center_xywh,
+    "center_yxhw": _to_center_yxhw,
+    "rel_xyxy": _to_rel_xyxy,
+    "rel_yxyx": _to_rel_yxyx,
+    "rel_xywh": _to_rel_xywh,
+    "rel_center_xywh": _to_rel_center_xywh,
+}
 
 
-def convert_format(boxes: Any, source: str, target: str, height: Any = None, width: Any = None,
-                   dtype: str = "float32") -> Any:
+def convert_format(
+    boxes: Any, source: str, target: str, height: Any = None, width: Any = None, dtype: str = "float32"
+) -> Any:
     """Convert bounding boxes between formats.
 
     Formats (case-insensitive): ``"xyxy"`` ``[left, top, right, bottom]``, ``"yxyx"``, ``"xywh"``
@@ -176,9 +202,11 @@ def convert_format(boxes: Any, source: str, target: str, height: Any = None, wid
     if source not in SUPPORTED_FORMATS or target not in SUPPORTED_FORMATS:
         raise ValueError(f"Invalid source or target format. Supported formats: {SUPPORTED_FORMATS}")
     if (source.startswith("rel_") or target.startswith("rel_")) and (width is None or height is None):
-        raise ValueError("convert_format() must receive `height` and `width` transforming between relative and "
-                         f"absolute formats. convert_format() received source=`{source}`, target=`{target}`, but "
-                         f"height={height} and width={width}.")
+        raise ValueError(
+            "convert_format() must receive `height` and `width` transforming between relative and "
+            f"absolute formats. convert_format() received source=`{source}`, target=`{target}`, but "
+            f"height={height} and width={width}."
+        )
     boxes = ops.cast(boxes, dtype)
     if source == target:
         return boxes
@@ -196,24 +224,34 @@ def validate_bounding_boxes(bounding_boxes: Any) -> None:
         ValueError: as Keras' ``validate_bounding_boxes``.
     """
     if not isinstance(bounding_boxes, dict) or "labels" not in bounding_boxes or "boxes" not in bounding_boxes:
-        raise ValueError("Expected `bounding_boxes` argument to be a dict with keys 'boxes' and 'labels'. "
-                         f"Received: bounding_boxes={bounding_boxes}")
+        raise ValueError(
+            "Expected `bounding_boxes` argument to be a dict with keys 'boxes' and 'labels'. "
+            f"Received: bounding_boxes={bounding_boxes}"
+        )
     boxes, labels = bounding_boxes["boxes"], bounding_boxes["labels"]
     if isinstance(boxes, list) != isinstance(labels, list):
-        raise ValueError("If `bounding_boxes['boxes']` is a list, then `bounding_boxes['labels']` must also be a "
-                         f"list. Received: bounding_boxes['labels']={labels}")
+        raise ValueError(
+            "If `bounding_boxes['boxes']` is a list, then `bounding_boxes['labels']` must also be a "
+            f"list. Received: bounding_boxes['labels']={labels}"
+        )
     bshape, lshape = tuple(ops.shape(boxes)), tuple(ops.shape(labels))
     if len(bshape) == 2:
         if len(lshape) not in (1, 2):
-            raise ValueError(f"Found bounding_boxes['boxes'].shape={bshape} and expected bounding_boxes['labels'] "
-                             f"to have rank 1 or 2, but received: bounding_boxes['labels'].shape={lshape} ")
+            raise ValueError(
+                f"Found bounding_boxes['boxes'].shape={bshape} and expected bounding_boxes['labels'] "
+                f"to have rank 1 or 2, but received: bounding_boxes['labels'].shape={lshape} "
+            )
     elif len(bshape) == 3:
         if len(lshape) not in (2, 3):
-            raise ValueError(f"Found bounding_boxes['boxes'].shape={bshape} and expected bounding_boxes['labels'] "
-                             f"to have rank 2 or 3, but received: bounding_boxes['labels'].shape={lshape} ")
+            raise ValueError(
+                f"Found bounding_boxes['boxes'].shape={bshape} and expected bounding_boxes['labels'] "
+                f"to have rank 2 or 3, but received: bounding_boxes['labels'].shape={lshape} "
+            )
     else:
-        raise ValueError("Expected `bounding_boxes['boxes']` to have rank 2 or 3, with shape (num_boxes, 4) or "
-                         f"(batch_size, num_boxes, 4). Received: bounding_boxes['boxes'].shape={bshape}")
+        raise ValueError(
+            "Expected `bounding_boxes['boxes']` to have rank 2 or 3, with shape (num_boxes, 4) or "
+            f"(batch_size, num_boxes, 4). Received: bounding_boxes['boxes'].shape={bshape}"
+        )
 
 
 def densify_bounding_boxes(bounding_boxes: Any) -> dict:
@@ -227,6 +265,7 @@ def densify_bounding_boxes(bounding_boxes: Any) -> dict:
     out = dict(bounding_boxes)
     out["boxes"] = ops.convert_to_tensor(bounding_boxes["boxes"], dtype="float32")
     labels = bounding_boxes["labels"]
-    out["labels"] = ops.convert_to_tensor(labels, dtype="int32") if isinstance(labels, list) else \
-        ops.convert_to_tensor(labels)
+    out["labels"] = (
+        ops.convert_to_tensor(labels, dtype="int32") if isinstance(labels, list) else ops.convert_to_tensor(labels)
+    )
     return out

@@ -1,4 +1,5 @@
 """``keras.utils.bounding_boxes.compute_iou`` and ``compute_ciou``."""
+
 from __future__ import annotations
 
 import math
@@ -34,8 +35,14 @@ def _image_hw(image_shape: Any) -> tuple:
     return height, width
 
 
-def compute_iou(boxes1: Any, boxes2: Any, bounding_box_format: str, use_masking: bool = False, mask_val: int = -1,
-                image_shape: Any = None) -> Any:
+def compute_iou(
+    boxes1: Any,
+    boxes2: Any,
+    bounding_box_format: str,
+    use_masking: bool = False,
+    mask_val: int = -1,
+    image_shape: Any = None,
+) -> Any:
     """Pairwise intersection over union of two sets of boxes.
 
     Args:
@@ -55,16 +62,22 @@ def compute_iou(boxes1: Any, boxes2: Any, bounding_box_format: str, use_masking:
     """
     r1, r2 = len(ops.shape(boxes1)), len(ops.shape(boxes2))
     if r1 not in (2, 3):
-        raise ValueError(f"compute_iou() expects boxes1 to be batched, or to be unbatched. Received "
-                         f"len(boxes1.shape)={r1}, len(boxes2.shape)={r2}. Expected either len(boxes1.shape)=2 AND "
-                         "or len(boxes1.shape)=3.")
+        raise ValueError(
+            f"compute_iou() expects boxes1 to be batched, or to be unbatched. Received "
+            f"len(boxes1.shape)={r1}, len(boxes2.shape)={r2}. Expected either len(boxes1.shape)=2 AND "
+            "or len(boxes1.shape)=3."
+        )
     if r2 not in (2, 3):
-        raise ValueError(f"compute_iou() expects boxes2 to be batched, or to be unbatched. Received "
-                         f"len(boxes1.shape)={r1}, len(boxes2.shape)={r2}. Expected either len(boxes2.shape)=2 AND "
-                         "or len(boxes2.shape)=3.")
+        raise ValueError(
+            f"compute_iou() expects boxes2 to be batched, or to be unbatched. Received "
+            f"len(boxes1.shape)={r1}, len(boxes2.shape)={r2}. Expected either len(boxes2.shape)=2 AND "
+            "or len(boxes2.shape)=3."
+        )
     if "rel" in bounding_box_format and image_shape is None:
-        raise ValueError("When using relative bounding box formats (e.g. `rel_yxyx`) the `image_shape` argument "
-                         f"must be provided.Received `image_shape`: {image_shape}")
+        raise ValueError(
+            "When using relative bounding box formats (e.g. `rel_yxyx`) the `image_shape` argument "
+            f"must be provided.Received `image_shape`: {image_shape}"
+        )
     height, width = _image_hw(image_shape)
     b1 = convert_format(boxes1, source=bounding_box_format, target="yxyx", height=height, width=width)
     b2 = convert_format(boxes2, source=bounding_box_format, target="yxyx", height=height, width=width)
@@ -76,7 +89,7 @@ def compute_iou(boxes1: Any, boxes2: Any, bounding_box_format: str, use_masking:
     res = ops.divide(inter, ops.add(union, _config.epsilon()))
     if not use_masking:
         return res
-    perm = (1, 0) if r2 == 2 else (0, 2, 1)   # Keras uses boxes1's rank here, which fails for mixed ranks
+    perm = (1, 0) if r2 == 2 else (0, 2, 1)  # Keras uses boxes1's rank here, which fails for mixed ranks
     mask_t = ops.multiply(ops.cast(mask_val, ops.dtype(res)), ops.ones_like(res))
     m1 = ops.less(ops.max(b1, axis=-1, keepdims=True), 0.0)
     m2 = ops.less(ops.max(b2, axis=-1, keepdims=True), 0.0)
@@ -99,8 +112,10 @@ def compute_ciou(boxes1: Any, boxes2: Any, bounding_box_format: str, image_shape
         ValueError: for a relative format.
     """
     if "rel" in bounding_box_format:
-        raise ValueError("When using relative bounding box formats (e.g. `rel_yxyx`) the `image_shape` argument "
-                         f"must be provided.Received `image_shape`: {image_shape}")
+        raise ValueError(
+            "When using relative bounding box formats (e.g. `rel_yxyx`) the `image_shape` argument "
+            f"must be provided.Received `image_shape`: {image_shape}"
+        )
     height, width = _image_hw(image_shape)
     b1 = convert_format(boxes1, source=bounding_box_format, target="xyxy", height=height, width=width)
     b2 = convert_format(boxes2, source=bounding_box_format, target="xyxy", height=height, width=width)
@@ -120,8 +135,11 @@ def compute_ciou(boxes1: Any, boxes2: Any, bounding_box_format: str, image_shape
     dx = ops.subtract(ops.divide(ops.add(xa1, xa2), 2), ops.divide(ops.add(xb1, xb2), 2))
     dy = ops.subtract(ops.divide(ops.add(ya1, ya2), 2), ops.divide(ops.add(yb1, yb2), 2))
     dist = ops.squeeze(ops.add(ops.power(dx, 2), ops.power(dy, 2)), axis=-1)
-    v = ops.squeeze(ops.multiply(4 / math.pi ** 2, ops.power(ops.subtract(ops.arctan(ops.divide(w2, h2)),
-                                                                            ops.arctan(ops.divide(w1, h1))), 2)),
-                    axis=-1)
+    v = ops.squeeze(
+        ops.multiply(
+            4 / math.pi**2, ops.power(ops.subtract(ops.arctan(ops.divide(w2, h2)), ops.arctan(ops.divide(w1, h1))), 2)
+        ),
+        axis=-1,
+    )
     alpha = ops.divide(v, ops.add(ops.subtract(v, iou), 1 + eps))
     return ops.subtract(iou, ops.add(ops.divide(dist, diag), ops.multiply(v, alpha)))
