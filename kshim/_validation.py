@@ -287,3 +287,17 @@ def bind_positional(owner: str, order: Sequence[str], args: tuple, kwargs: dict)
             raise TypeError(f"{owner}() got multiple values for argument {key!r}")
         kwargs[key] = value
     return kwargs
+
+
+def option_annotation(name: str, default: Any) -> str:
+    """The annotation (a string, as ``from __future__ import annotations`` writes them) of an option of a
+    generated constructor signature (the function-wrapping losses and metrics), from its name and default."""
+    if name in ("name", "reduction"):
+        return "str | None"
+    if isinstance(default, bool):
+        return "bool"
+    if isinstance(default, float):
+        return "float"
+    if isinstance(default, str):
+        return "str"
+    return "Any"  # ints (axes also take tuples), None and structures

@@ -42,7 +42,7 @@ class MaxNorm(Constraint):
         desired = ops.clip(norms, 0, self.max_value)
         return ops.multiply(w, ops.divide(desired, ops.add(config.epsilon(), norms)))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"max_value": self.max_value, "axis": self.axis}
 
 
@@ -71,7 +71,7 @@ class UnitNorm(Constraint):
         norms = ops.sqrt(ops.sum(ops.square(w), axis=self.axis, keepdims=True))
         return ops.divide(w, ops.add(config.epsilon(), norms))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"axis": self.axis}
 
 
@@ -99,7 +99,7 @@ class MinMaxNorm(Constraint):
         )
         return ops.multiply(w, ops.divide(desired, ops.add(config.epsilon(), norms)))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
 
 

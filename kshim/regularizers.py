@@ -41,7 +41,7 @@ class L1L2(Regularizer):
             out = ops.add(out, ops.multiply(self.l2, ops.sum(ops.square(x))))
         return out
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"l1": self.l1, "l2": self.l2}
 
 
@@ -58,7 +58,7 @@ class L1(Regularizer):
     def __call__(self, x):
         return ops.multiply(self.l1, ops.sum(ops.abs(x)))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"l1": self.l1}
 
 
@@ -75,7 +75,7 @@ class L2(Regularizer):
     def __call__(self, x):
         return ops.multiply(self.l2, ops.sum(ops.square(x)))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"l2": self.l2}
 
 
@@ -106,7 +106,7 @@ class OrthogonalRegularizer(Regularizer):
         off = ops.subtract(prod, ops.eye(n, dtype=ops.dtype(prod)))
         return ops.multiply(self.factor, ops.divide(ops.sum(ops.abs(off)), float(n * (n - 1)) or 1.0))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"factor": self.factor, "mode": self.mode}
 
 

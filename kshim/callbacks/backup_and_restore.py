@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import os
 import shutil
@@ -67,7 +69,9 @@ class BackupAndRestore(Callback):
        ``model.trainable_variables`` before the weights are loaded.
     """
 
-    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
+    def __init__(
+        self, backup_dir: Any, save_freq: Any = "epoch", double_checkpoint: bool = False, delete_checkpoint: bool = True
+    ):
         super().__init__()
         if not backup_dir:
             raise ValueError("Empty `backup_dir` argument passed")
@@ -98,7 +102,7 @@ class BackupAndRestore(Callback):
         self._prev_training_metadata_path = f"{self._training_metadata_path}.bkp"
 
     # -------------------------------------------------------------- restore
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self._initial_epoch = None
         self.resume_state = None
         self._set_model_initial_epoch = False
@@ -158,17 +162,17 @@ class BackupAndRestore(Callback):
         self.resume_state = state
 
     # ---------------------------------------------------------------- backup
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._current_epoch = epoch
         self._rng_epoch_begin = host.get_state()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self._current_epoch = epoch + 1
         self._last_batch_seen = -1
         if self.save_freq == "epoch":
             self._save_model()
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self._should_save_on_batch(batch):
             self._save_model(next_step=batch + 1)
 
@@ -219,7 +223,7 @@ class BackupAndRestore(Callback):
         save_weights(model, self._weights_path, _attrs={"kshim_resume": state})
 
     # ----------------------------------------------------------------- finish
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         if self._set_model_initial_epoch:
             try:
                 self.model._initial_epoch = None

@@ -92,13 +92,13 @@ class CallbackList(Callback):
                 return cb._initial_epoch
         return None
 
-    def set_params(self, params):
+    def set_params(self, params: dict) -> None:
         self.params = params
         if params:
             for cb in self.callbacks:
                 cb.set_params(params)
 
-    def set_model(self, model):
+    def set_model(self, model: Any) -> None:
         if model is None:
             return
         super().set_model(model)
@@ -129,56 +129,56 @@ class CallbackList(Callback):
             self._in_begin_end_block_count = 0
             raise ValueError("`on_xxx_end` called without corresponding `on_xxx_begin`")
 
-    def on_batch_begin(self, batch, logs=None):
+    def on_batch_begin(self, batch: int, logs: dict | None = None) -> None:
         self._call("on_batch_begin", batch, logs=logs, kw=True)
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self._call("on_batch_end", batch, logs=logs, kw=True)
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._call("on_epoch_begin", epoch, logs=logs)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self._call("on_epoch_end", epoch, logs=logs)
 
-    def on_train_batch_begin(self, batch, logs=None):
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
         self._call("on_train_batch_begin", batch, logs=logs, kw=True)
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self._call("on_train_batch_end", batch, logs=logs, kw=True)
 
-    def on_test_batch_begin(self, batch, logs=None):
+    def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None:
         self._call("on_test_batch_begin", batch, logs=logs, kw=True)
 
-    def on_test_batch_end(self, batch, logs=None):
+    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self._call("on_test_batch_end", batch, logs=logs, kw=True)
 
-    def on_predict_batch_begin(self, batch, logs=None):
+    def on_predict_batch_begin(self, batch: int, logs: dict | None = None) -> None:
         self._call("on_predict_batch_begin", batch, logs=logs, kw=True)
 
-    def on_predict_batch_end(self, batch, logs=None):
+    def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self._call("on_predict_batch_end", batch, logs=logs, kw=True)
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self._on_begin()
         self._call("on_train_begin", logs=logs)
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         self._call("on_train_end", logs=logs)
         self._on_end()
 
-    def on_test_begin(self, logs=None):
+    def on_test_begin(self, logs: dict | None = None) -> None:
         self._on_begin()
         self._call("on_test_begin", logs=logs)
 
-    def on_test_end(self, logs=None):
+    def on_test_end(self, logs: dict | None = None) -> None:
         self._call("on_test_end", logs=logs)
         self._on_end()
 
-    def on_predict_begin(self, logs=None):
+    def on_predict_begin(self, logs: dict | None = None) -> None:
         self._on_begin()
         self._call("on_predict_begin", logs=logs)
 
-    def on_predict_end(self, logs=None):
+    def on_predict_end(self, logs: dict | None = None) -> None:
         self._call("on_predict_end", logs=logs)
         self._on_end()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import collections.abc
 import csv
 import os
@@ -25,17 +27,17 @@ class CSVLogger(Callback):
             is empty). ``False`` overwrites it.
     """
 
-    def __init__(self, filename, separator=",", append=False):
+    def __init__(self, filename: Any, separator: str = ",", append: bool = False):
         super().__init__()
         self.sep = separator
         self.filename = os.fspath(filename)
         self.append = append
-        self.writer = None
-        self.keys = None
+        self.writer: Any = None
+        self.keys: list | None = None
         self.append_header = True
-        self.csv_file = None
+        self.csv_file: Any = None  # the open file during fit
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         if self.append:
             if os.path.exists(self.filename):
                 with open(self.filename, "r") as f:
@@ -49,7 +51,7 @@ class CSVLogger(Callback):
         self.writer = None
         self.keys = None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
 
         def handle_value(k):
@@ -80,7 +82,7 @@ class CSVLogger(Callback):
         self.writer.writerow(row)
         self.csv_file.flush()
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         if self.csv_file is not None and not self.csv_file.closed:
             self.csv_file.close()
         self.writer = None

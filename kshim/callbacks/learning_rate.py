@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable, Any
+
 import warnings
 
 import numpy as np
@@ -41,7 +43,7 @@ class LearningRateScheduler(Callback):
     Adds the current ``learning_rate`` to the epoch logs.
     """
 
-    def __init__(self, schedule, verbose=0):
+    def __init__(self, schedule: Callable, verbose: int = 0):
         super().__init__()
         self.schedule = schedule
         self.verbose = verbose
@@ -59,7 +61,7 @@ class LearningRateScheduler(Callback):
         optimizer.learning_rate = lr
         return lr
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         opts, multi = _optimizers(self.model)
         for name, opt in opts:
             lr = self._update_optimizer_lr(opt, epoch)
@@ -67,7 +69,7 @@ class LearningRateScheduler(Callback):
                 which = f"{name} learning rate" if multi else "learning rate"
                 print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting {which} to {lr}.")
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         _log_learning_rates(self.model, logs)
 
 
@@ -90,15 +92,15 @@ class ReduceLROnPlateau(MonitorCallback):
 
     def __init__(
         self,
-        monitor="val_loss",
-        factor=0.1,
-        patience=10,
-        verbose=0,
-        mode="auto",
-        min_delta=1e-4,
-        cooldown=0,
-        min_lr=0.0,
-        **kwargs,
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        verbose: int = 0,
+        mode: str = "auto",
+        min_delta: float = 1e-4,
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+        **kwargs: Any,
     ):
         super().__init__(monitor, mode, min_delta=min_delta)
         if factor >= 1.0:
@@ -116,7 +118,7 @@ class ReduceLROnPlateau(MonitorCallback):
         self.cooldown_counter = 0
         self.wait = 0
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self._reset()
 
     def in_cooldown(self) -> bool:
@@ -133,7 +135,7 @@ class ReduceLROnPlateau(MonitorCallback):
             return True
         return False
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.monitor_op is None:
             self._set_monitor_op()
         if logs is None:

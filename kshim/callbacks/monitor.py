@@ -65,7 +65,9 @@ class MonitorCallback(Callback):
         min_delta: Changes smaller than ``|min_delta|`` do not count as improvement.
     """
 
-    def __init__(self, monitor: str = "val_loss", mode: str = "auto", baseline=None, min_delta=0):
+    def __init__(
+        self, monitor: str = "val_loss", mode: str = "auto", baseline: float | None = None, min_delta: float = 0
+    ):
         super().__init__()
         if mode not in ("auto", "min", "max"):
             warnings.warn(f"{self.__class__.__name__} mode '{mode}' is unknown, fallback to auto mode.", stacklevel=2)

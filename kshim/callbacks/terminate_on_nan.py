@@ -22,12 +22,12 @@ class TerminateOnNaN(Callback):
         super().__init__()
         self.raise_error = raise_error
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         # Overridden directly (not only the legacy ``on_batch_end``) so a trainer that
         # skips computing batch logs for callbacks without this hook still feeds us.
         self._check(batch, logs)
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self._check(batch, logs)
 
     def _check(self, batch, logs):

@@ -28,7 +28,7 @@ class _Seeded(Initializer):
     def _key(self) -> tuple[int, int]:
         return host.key_for(self.seed)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"seed": self.seed}
 
 
@@ -57,14 +57,14 @@ class RandomUniform(_Seeded):
         super().__init__(seed)
         self.minval, self.maxval = minval, maxval
 
-    def host_values(self, shape, dtype):
+    def host_values(self, shape: tuple, dtype: str) -> Any:
         n = int(np.prod(shape))
         u = host.uniform01(self._key(), n).reshape(shape)
         if _dt.is_int(dtype):
             return np.floor(u * (self.maxval - self.minval) + self.minval)
         return u * (self.maxval - self.minval) + self.minval
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
@@ -81,10 +81,10 @@ class RandomNormal(_Seeded):
         super().__init__(seed)
         self.mean, self.stddev = mean, stddev
 
-    def host_values(self, shape, dtype):
+    def host_values(self, shape: tuple, dtype: str) -> Any:
         return host.normal(self._key(), int(np.prod(shape))).reshape(shape) * self.stddev + self.mean
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
@@ -97,7 +97,7 @@ class TruncatedNormal(RandomNormal):
         seed: An int, or ``None`` for fresh values on every call.
     """
 
-    def host_values(self, shape, dtype):
+    def host_values(self, shape: tuple, dtype: str) -> Any:
         return _truncated(self._key(), int(np.prod(shape))).reshape(shape) * self.stddev + self.mean
 
 
@@ -155,7 +155,7 @@ class VarianceScaling(_Seeded):
         self.scale, self.mode = scale, mode
         self.distribution = "truncated_normal" if distribution == "normal" else distribution
 
-    def host_values(self, shape, dtype):
+    def host_values(self, shape: tuple, dtype: str) -> Any:
         fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, fan)
@@ -168,7 +168,7 @@ class VarianceScaling(_Seeded):
         limit = _math.sqrt(3.0 * scale)
         return host.uniform01(self._key(), n).reshape(shape) * 2 * limit - limit
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             "scale": self.scale,
             "mode": self.mode,
@@ -192,7 +192,7 @@ def _fixed(name: str, scale: float, mode: str, distribution: str) -> type:
     def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None):
         VarianceScaling.__init__(self, scale, mode, distribution, seed, input_axes, output_axes)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
     return type(
@@ -232,7 +232,7 @@ class Orthogonal(_Seeded):
         super().__init__(seed)
         self.gain = gain
 
-    def host_values(self, shape, dtype):
+    def host_values(self, shape: tuple, dtype: str) -> Any:
         if len(shape) < 2:
             raise ValueError(
                 "The tensor to initialize must be at least two-dimensional. "
@@ -247,5 +247,5 @@ class Orthogonal(_Seeded):
             q = q.T
         return self.gain * q.reshape(shape)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"gain": self.gain, "seed": self.seed}

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from .. import _config as config, ops
 from .loss import Loss, check_sparse_target_shape, check_target_shape, squeeze_or_expand_to_same_rank
-from .._validation import bind_positional
+from .._validation import bind_positional, option_annotation
 
 
 def _pair(y_true: Any, y_pred: Any, loss: str) -> tuple[Any, Any]:
@@ -522,12 +522,13 @@ def _wrapper(fn: Callable, default_name: str, doc: str, **defaults: Any) -> type
     _P = inspect.Parameter
     __init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [_P("self", _P.POSITIONAL_OR_KEYWORD)]
-        + [_P(k, _P.POSITIONAL_OR_KEYWORD, default=v) for k, v in defaults.items()]
+        + [_P(k, _P.POSITIONAL_OR_KEYWORD, default=v, annotation=option_annotation(k, v)) for k, v in defaults.items()]
         + [
-            _P("reduction", _P.POSITIONAL_OR_KEYWORD, default="sum_over_batch_size"),
-            _P("name", _P.POSITIONAL_OR_KEYWORD, default=default_name),
-            _P("dtype", _P.POSITIONAL_OR_KEYWORD, default=None),
-        ]
+            _P("reduction", _P.POSITIONAL_OR_KEYWORD, default="sum_over_batch_size", annotation="str | None"),
+            _P("name", _P.POSITIONAL_OR_KEYWORD, default=default_name, annotation="str | None"),
+            _P("dtype", _P.POSITIONAL_OR_KEYWORD, default=None, annotation="Any"),
+        ],
+        return_annotation=None,
     )
 
     def get_config(self) -> dict:

@@ -9,7 +9,7 @@ import numpy as np
 from .. import _config as config, losses, ops
 from ..losses.loss import squeeze_or_expand_to_same_rank
 from .metric import Mean, MeanMetricWrapper, Metric
-from .._validation import bind_positional
+from .._validation import bind_positional, option_annotation
 
 NEG_INF = -1e10
 
@@ -178,7 +178,12 @@ def _with_signature(cls: _FnMetricT) -> _FnMetricT:
         base_init(self, *args, **kwargs)
 
     __init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [P("self", P.POSITIONAL_OR_KEYWORD)] + [P(k, P.POSITIONAL_OR_KEYWORD, default=defaults[k]) for k in order]
+        [P("self", P.POSITIONAL_OR_KEYWORD)]
+        + [
+            P(k, P.POSITIONAL_OR_KEYWORD, default=defaults[k], annotation=option_annotation(k, defaults[k]))
+            for k in order
+        ],
+        return_annotation=None,
     )
     __init__.__doc__ = cls.__doc__
     cls.__init__ = __init__  # type: ignore[method-assign]  # replacing the class's __init__ is the point

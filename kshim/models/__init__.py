@@ -1,11 +1,15 @@
 """``kshim.models``: Model, Sequential, functional models, and loading."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from .functional import Functional  # noqa: F401
 from .model import Model  # noqa: F401
 from .sequential import Sequential  # noqa: F401
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True, safe_mode: bool = True) -> Any:  # noqa: A002
     """Load a ``.keras`` file (see ``kshim.saving.load_model``).
 
     Args:
@@ -23,7 +27,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     return _load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
-def model_from_json(json_string, custom_objects=None):
+def model_from_json(json_string: str, custom_objects: dict | None = None) -> Any:
     """Rebuild a model (architecture only) from ``model.to_json()``.
 
     The weights are freshly initialized; load them with ``load_weights``.
@@ -42,7 +46,13 @@ def model_from_json(json_string, custom_objects=None):
     return deserialize_keras_object(json.loads(json_string), custom_objects=custom_objects)
 
 
-def clone_model(model, input_tensors=None, clone_function=None, call_function=None, recursive=False):
+def clone_model(
+    model: Any,
+    input_tensors: Any = None,
+    clone_function: Any = None,
+    call_function: Any = None,
+    recursive: bool = False,
+) -> Any:
     """A new model with the same architecture and freshly initialized weights (``keras.models.clone_model``).
 
     Args:
