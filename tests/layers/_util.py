@@ -32,3 +32,12 @@ def cache(store: dict) -> Callable:
             store[key] = fn()
         return store[key]
     return cached
+
+
+def same_config(klayer: Any, slayer: Any, normalize: Callable[[dict], Any] | None = None) -> None:
+    """A kshim layer's ``get_config()`` equals the Keras layer's (after ``normalize``, when given), and
+    ``from_config`` of it gives the same config back."""
+    kc, sc = klayer.get_config(), slayer.get_config()
+    norm = normalize or (lambda c: c)
+    assert norm(kc) == norm(sc), (kc, sc)
+    assert type(slayer).from_config(sc).get_config() == sc

@@ -18,6 +18,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 keras = pytest.importorskip("keras")
 
 import kshim  # noqa: E402
+from ._util import same_config  # noqa: E402,F401  (re-exported to the image test modules)
 from kshim import ops  # noqa: E402
 from kshim.layers import preprocessing as P  # noqa: E402
 
@@ -53,13 +54,6 @@ def images(shape=(2, 9, 7, 3), dtype="float32", seed=0, high=255.0):
     if dtype == "uint8":
         return r.integers(0, 256, shape).astype("uint8")
     return r.uniform(0, high, shape).astype(dtype)
-
-
-def same_config(klayer, slayer):
-    """get_config equal to Keras', and from_config reproduces it."""
-    kc, sc = klayer.get_config(), slayer.get_config()
-    assert kc == sc, (kc, sc)
-    assert type(slayer).from_config(sc).get_config() == sc
 
 
 def pair(cls_name, **kw):

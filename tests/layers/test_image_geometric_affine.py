@@ -23,7 +23,7 @@ keras = pytest.importorskip("keras")
 
 from kshim import ops  # noqa: E402
 from kshim.layers import preprocessing as P  # noqa: E402
-from ._util import npy, tree_np  # noqa: E402
+from ._util import npy, tree_np, same_config  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 rng = np.random.default_rng(1)
@@ -44,12 +44,6 @@ def ref(key, fn):
     if key not in _REF:
         _REF[key] = tree_np(fn())
     return _REF[key]
-
-
-def same_config(klayer, slayer):
-    kc, sc = klayer.get_config(), slayer.get_config()
-    assert kc == sc, (kc, sc)
-    assert type(slayer).from_config(sc).get_config() == sc
 
 
 def bb():

@@ -16,6 +16,7 @@ keras = pytest.importorskip("keras")
 from kshim import ops  # noqa: E402
 from kshim.layers import Input  # noqa: E402
 from kshim.layers import merging as M  # noqa: E402
+from ._util import same_config
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 rng = np.random.default_rng(0)
@@ -25,12 +26,6 @@ NAMES = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"]
 
 def npy(t):
     return np.asarray(ops.convert_to_numpy(t))
-
-
-def same_config(klayer, slayer):
-    kc, sc = klayer.get_config(), slayer.get_config()
-    assert kc == sc, (kc, sc)
-    assert type(slayer).from_config(sc).get_config() == sc
 
 
 def arr(*shape):

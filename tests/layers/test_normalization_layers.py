@@ -23,6 +23,7 @@ from kshim.layers.normalization import (BatchNormalization, GroupNormalization, 
                                         UnitNormalization)
 
 from .keras_oracle import _norm_cfg  # noqa: E402
+from ._util import same_config as _same_config
 
 TOL = dict(rtol=1e-5, atol=1e-6)
 rng = np.random.default_rng(0)
@@ -37,10 +38,7 @@ def kcall(layer, *args, **kw):
 
 
 def same_config(klayer, slayer):
-    kc, sc = klayer.get_config(), slayer.get_config()
-    assert _norm_cfg(kc) == _norm_cfg(sc), (kc, sc)
-    again = type(slayer).from_config(sc)
-    assert again.get_config() == sc
+    _same_config(klayer, slayer, normalize=_norm_cfg)
 
 
 def rand_weights(klayer):

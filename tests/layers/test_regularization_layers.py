@@ -23,6 +23,7 @@ from kshim.layers import Input  # noqa: E402
 from kshim.layers.regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,  # noqa: E402
                                          GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from kshim.testing.pytest_plugin import selected_backends  # noqa: E402
+from ._util import same_config
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 rng = np.random.default_rng(0)
@@ -30,12 +31,6 @@ rng = np.random.default_rng(0)
 
 def npy(t):
     return np.asarray(ops.convert_to_numpy(t))
-
-
-def same_config(klayer, slayer):
-    kc, sc = klayer.get_config(), slayer.get_config()
-    assert kc == sc, (kc, sc)
-    assert type(slayer).from_config(sc).get_config() == sc
 
 
 CONFIG_CASES = [

@@ -16,6 +16,7 @@ keras = pytest.importorskip("keras")
 import kshim  # noqa: E402
 from kshim import ops  # noqa: E402
 from kshim.layers import CategoryEncoding, Dense, Discretization, Input  # noqa: E402
+from ._util import same_config
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 rng = np.random.default_rng(0)
@@ -23,12 +24,6 @@ rng = np.random.default_rng(0)
 
 def npy(t):
     return np.asarray(ops.convert_to_numpy(t))
-
-
-def same_config(klayer, slayer):
-    kc, sc = klayer.get_config(), slayer.get_config()
-    assert kc == sc, (kc, sc)
-    assert type(slayer).from_config(sc).get_config() == sc
 
 
 @pytest.mark.parametrize("mode,data", [
