@@ -129,11 +129,8 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
     tensor_modules = ("torch", "kshim.backends.torch")
     layer_module_base = TorchLayerModule  # layers created under torch are torch.nn.Modules (module.py)
 
-    def stable_storage(self, value: Any, trainable: bool) -> Any:
-        return stable_storage(value, trainable)
-
-    def assign_into(self, storage: Any, value: Any) -> Any:
-        return assign_into(storage, value)
+    stable_storage = staticmethod(stable_storage)  # module.py: Parameters written in place
+    assign_into = staticmethod(assign_into)
 
     def grad_leaf(self, tensor: Any) -> Any:
         if isinstance(tensor, torch.Tensor) and tensor.is_floating_point():

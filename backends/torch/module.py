@@ -124,28 +124,22 @@ class TorchLayerModule(torch.nn.Module):
         torch.nn.Module.__init__(layer)
 
     # ---- the three views torch reads ----------------------------------------------------------
-    @property
-    def _parameters(self) -> dict:
-        own = self._trainable_variables + self._non_trainable_variables
-        return _VariableView(self, [v for v in _torch_vars(self, own) if v.trainable and _flag(self)], True)
+    # Properties: nn.Module.__init__ assigns each an empty dict, which the computed view replaces.
+    def _own_variables(self) -> tuple[list, list]:
+        """The layer's own variables as (parameters, buffers): trainable ones of a trainable layer first."""
+        own = _torch_vars(self, self._trainable_variables + self._non_trainable_variables)
+        trainable = _flag(self)
+        params = [v for v in own if v.trainable and trainable]
+        frozen = [v for v in own if not (v.trainable and trainable)]
+        return params, frozen + [s.state for s in self._seed_generators if _is_torch(s.state.backend)]
 
-    @_parameters.setter
-    def _parameters(self, value: Any) -> None:  # nn.Module.__init__ assigns {}: the view replaces it
-        pass
+    def _parameter_view(self) -> dict:
+        return _VariableView(self, self._own_variables()[0], True)
 
-    @property
-    def _buffers(self) -> dict:
-        own = self._trainable_variables + self._non_trainable_variables
-        frozen = [v for v in _torch_vars(self, own) if not (v.trainable and _flag(self))]
-        seeds = [s.state for s in self._seed_generators if _is_torch(s.state.backend)]
-        return _VariableView(self, frozen + seeds, False)
+    def _buffer_view(self) -> dict:
+        return _VariableView(self, self._own_variables()[1], False)
 
-    @_buffers.setter
-    def _buffers(self, value: Any) -> None:
-        pass
-
-    @property
-    def _modules(self) -> dict:
+    def _module_view(self) -> dict:
         # A sub-layer held by a public attribute is named by it (as torch names submodules); the others
         # (Sequential/functional layers, lists) by their position, as torch.nn.Sequential: the same
         # architecture built twice gives the same state_dict keys, whatever its layers are called.
@@ -153,9 +147,9 @@ class TorchLayerModule(torch.nn.Module):
         layers = self._layers
         return _LayerView(zip(_unique([attrs.get(id(layer), str(i)) for i, layer in enumerate(layers)]), layers))
 
-    @_modules.setter
-    def _modules(self, value: Any) -> None:
-        pass
+    _parameters = property(_parameter_view, lambda self, value: None)
+    _buffers = property(_buffer_view, lambda self, value: None)
+    _modules = property(_module_view, lambda self, value: None)
 
     # ---- behaviour ---------------------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:

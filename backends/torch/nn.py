@@ -136,20 +136,17 @@ class NNMixin:
         if query.dtype not in (torch.float32, torch.float64):
             return None
         q, k, v = query.transpose(1, 2), key.transpose(1, 2), value.transpose(1, 2)  # (B, N, T|S, H)
+        if is_causal and (mask is not None or bias is not None):
+            # the kernel takes a mask or is_causal, not both: fold the causal mask into the mask
+            causal = torch.ones((q.shape[-2], k.shape[-2]), dtype=torch.bool, device=q.device).tril()
+            mask = causal if mask is None else mask & causal
+            is_causal = False
         row_ok = None
         attn = mask
         if mask is not None:
-            if is_causal:  # the kernel takes either a mask or is_causal: fold the causal mask in
-                t, s = q.shape[-2], k.shape[-2]
-                attn = attn & torch.ones((t, s), dtype=torch.bool, device=q.device).tril()
-                is_causal = False
-            row_ok = attn.any(-1, keepdim=True)
-            attn = attn | ~row_ok
+            row_ok = mask.any(-1, keepdim=True)
+            attn = mask | ~row_ok
         if bias is not None:
-            if is_causal:
-                t, s = q.shape[-2], k.shape[-2]
-                attn = torch.ones((t, s), dtype=torch.bool, device=q.device).tril()
-                is_causal = False
             attn = bias if attn is None else torch.where(attn, bias, float("-inf"))
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn, is_causal=bool(is_causal), scale=float(scale))
         if row_ok is not None:

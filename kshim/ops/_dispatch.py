@@ -78,6 +78,15 @@ def tensor(x: Any, dtype: str | None = None) -> Any:
     return b.convert_to_tensor(x, dtype)
 
 
+def real_tensor(x: Any) -> Any:
+    """``tensor(x)``, refusing complex data (kshim has no complex dtypes): JAX and torch refuse it when
+    converting; the NumPy backend passes an ``np.ndarray`` through unchecked (its hot path), so the
+    dtype lookup here raises the same ValueError there."""
+    t = tensor(x)
+    current().dtype(t)
+    return t
+
+
 _CONSTANTS: dict = {}
 
 

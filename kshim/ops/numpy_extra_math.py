@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..backend import current
-from ._dispatch import op, promote, tensor
+from ._dispatch import op, promote, real_tensor, tensor
 from .numpy_math import left_shift as _left_shift, right_shift as _right_shift
 
 
@@ -302,10 +302,8 @@ def isreal(x: Any) -> Any:
     Raises:
         ValueError: For a complex input.
     """
-    b = current()
-    t = tensor(x)
-    b.dtype(t)  # the NumPy backend passes a complex ndarray through: refuse it as the others do
-    return b.ones(tuple(b.shape(t)), "bool")
+    t = real_tensor(x)
+    return current().ones(tuple(current().shape(t)), "bool")
 
 
 def _int_shift_operands(name: str, x: Any, y: Any) -> None:

@@ -24,7 +24,7 @@ from .._symbolic import KerasTensor
 from ..backend import current
 from ..variables import Variable
 from . import _signal_utils as _su
-from ._dispatch import constant, op, tensor
+from ._dispatch import constant, op, real_tensor, tensor
 
 _FFT_DTYPES = ("float32", "float64")
 
@@ -468,7 +468,7 @@ def real(x: Any) -> Any:
     Raises:
         ValueError: For a complex input.
     """
-    return _real_input(x)
+    return real_tensor(x)
 
 
 @op
@@ -488,7 +488,7 @@ def imag(x: Any) -> Any:
         ValueError: For a complex input.
     """
     b = current()
-    x = _real_input(x)
+    x = real_tensor(x)
     return b.zeros(tuple(b.shape(x)), b.dtype(x))
 
 
@@ -508,7 +508,7 @@ def conjugate(x: Any) -> Any:
     Raises:
         ValueError: For a complex input.
     """
-    return _real_input(x)
+    return real_tensor(x)
 
 
 @op
@@ -524,16 +524,7 @@ def conj(x: Any) -> Any:
     Raises:
         ValueError: For a complex input.
     """
-    return _real_input(x)
-
-
-def _real_input(x: Any) -> Any:
-    """``tensor(x)``, refusing complex data: the NumPy backend passes a complex ``np.ndarray``
-    through unconverted, and the identity would then silently be wrong (JAX and torch already
-    refuse it when converting)."""
-    t = tensor(x)
-    current().dtype(t)  # ValueError "Unsupported dtype complex128 ..." as on the other backends
-    return t
+    return real_tensor(x)
 
 
 def _float_result(x: Any) -> Any:
