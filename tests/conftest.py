@@ -6,9 +6,32 @@ registers through its ``pytest11`` entry point: ``--backend numpy|jax|torch|all`
 backends are skipped. The line below registers it when the entry point did not (kshim not installed,
 or ``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1``); when it did, pytest sees the same name and skips it.
 """
+import importlib.abc
 import os
+import sys
 
 pytest_plugins = ["kshim.testing.pytest_plugin"]
+
+
+class _HideModules(importlib.abc.MetaPathFinder):
+    """``KSHIM_TEST_HIDE=keras,jax,torch``: those packages import as if not installed, so one venv can
+    run the suite as the NumPy-only CI job sees it (``pip install -e ".[test]"``)."""
+
+    def __init__(self, names):
+        self.names = names
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] in self.names:
+            raise ModuleNotFoundError(f"No module named {fullname!r} (hidden by KSHIM_TEST_HIDE)", name=fullname)
+        return None
+
+
+_HIDDEN = {m.strip() for m in os.environ.get("KSHIM_TEST_HIDE", "").split(",") if m.strip()}
+if _HIDDEN:
+    _loaded = sorted(m for m in _HIDDEN if m in sys.modules)
+    if _loaded:
+        raise RuntimeError(f"KSHIM_TEST_HIDE: {_loaded} were imported before tests/conftest.py could hide them")
+    sys.meta_path.insert(0, _HideModules(_HIDDEN))
 
 # Real Keras 3 is the oracle of many tests; it runs on JAX (TensorFlow is not a test dependency).
 os.environ.setdefault("KERAS_BACKEND", "jax")

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
-keras = pytest.importorskip("keras")
+from .keras_oracle import keras  # noqa: E402  (skips per test without Keras)
 h5py = pytest.importorskip("h5py")
 
 import kshim  # noqa: E402
