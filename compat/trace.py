@@ -2,8 +2,9 @@
 
 ``trace_divergence`` builds the model once per backend from the same seed (so from bit-identical
 initial weights; if a model's weights are not identical they are copied from the first backend),
-feeds every backend the same fixed batches (the first ``steps * batch_size`` samples, in order, no
-shuffling) and runs ``steps`` training steps. At each step it records, per layer:
+feeds every backend the batches ``kshim compare`` trains on with that seed (each epoch one seeded
+permutation of the training split, cut as ``fit`` cuts it) and runs ``steps`` training steps, so the
+trace replays the very steps whose divergence a study reports. At each step it records, per layer:
 
 * ``activation`` -- the outputs of every layer call in the forward pass (``training=True``, so
   dropout is on, with the same masks on every backend), and the loss (pseudo-layer ``"(loss)"``);
@@ -90,14 +91,23 @@ def _n_samples(x: Any) -> int:
     return len(x)
 
 
-def _batches(data: tuple, steps: int, batch_size: int) -> list[tuple]:
-    """``steps`` batches of the training split, taken in order (wrapping around if it is short)."""
+def _batches(data: tuple, steps: int, batch_size: int, seed: int) -> list[tuple]:
+    """The first ``steps`` batches ``kshim compare`` trains on with this seed: each epoch one permutation
+    of the training split (``training.batch_orders``), cut into ``batch_size`` chunks as ``fit`` cuts it
+    (the last one of an epoch may be short), so the trace follows the very steps whose divergence the
+    study reports."""
+    from .training import batch_orders
+
     (x, y) = data[0]
     n = _n_samples(x)
-    out = []
-    for s in range(steps):
-        idx = np.arange(s * batch_size, (s + 1) * batch_size) % n
-        out.append((_take(x, idx), _take(y, idx)))
+    per_epoch = -(-n // batch_size)
+    out: list[tuple] = []
+    for order in batch_orders(n, -(-steps // per_epoch), seed):
+        for i in range(0, n, batch_size):
+            if len(out) == steps:
+                return out
+            idx = order[i : i + batch_size]
+            out.append((_take(x, idx), _take(y, idx)))
     return out
 
 
@@ -307,7 +317,7 @@ def _run_backend(
 
     with kshim.backend.use(backend):
         model, load = _build(backend, build, load, seed)
-        batches = _batches(load(), steps, batch_size)
+        batches = _batches(load(), steps, batch_size, seed)
         model._build_for(batches[0][0], batches[0][1])
         weights = model.get_weights()
         copied = False

@@ -48,8 +48,9 @@ def test_mlp_backends_agree(mlp_trace):
 def test_records_are_the_real_activations_gradients_and_updates(mlp_trace):
     """Step 0's first activation is relu(x W + b) of the initial weights, and the update of an
     Adam step is -lr * sqrt(1-b2) * g / (sqrt(1-b2) |g| + eps) of the recorded gradient."""
-    from kshim.compat.training import digits
+    from kshim.compat.training import batch_orders, digits
     (x, _), _ = digits(True)
+    x0 = x[batch_orders(len(x), 1, 1337)[0][:32]]  # step 0's batch: the seed's permutation
     with kshim.backend.use("numpy"):
         kshim.utils.clear_session(free_memory=False)
         kshim.utils.set_random_seed(1337)
@@ -57,7 +58,7 @@ def test_records_are_the_real_activations_gradients_and_updates(mlp_trace):
         w = build_mlp().get_weights()
     rec = mlp_trace.records["numpy"][0]
     # float32 matmul of 64 terms vs float64: ~1e-6 relative
-    np.testing.assert_allclose(rec["activation"]["dense"]["output"], np.maximum(x[:32] @ w[0] + w[1], 0),
+    np.testing.assert_allclose(rec["activation"]["dense"]["output"], np.maximum(x0 @ w[0] + w[1], 0),
                                rtol=1e-5, atol=1e-6)
     for name in ("kernel", "bias"):
         g = rec["gradient"]["dense_1"][name].astype(np.float64)
@@ -69,9 +70,9 @@ def test_records_are_the_real_activations_gradients_and_updates(mlp_trace):
 
 @pytest.mark.parametrize("loss_scale", [None, 64.0])
 def test_traced_step_is_fits_step(loss_scale):
-    """The traced steps train exactly as ``fit`` on the same batches (unshuffled), dropout and
-    a loss-scaling optimizer included."""
-    from kshim.compat.training import build_mlp, digits
+    """The traced steps train exactly as ``fit`` on the same batches (the seed's first-epoch
+    permutation, as ``kshim compare`` trains), dropout and a loss-scaling optimizer included."""
+    from kshim.compat.training import batch_orders, build_mlp, digits
 
     def build():
         model = build_mlp()
@@ -88,10 +89,27 @@ def test_traced_step_is_fits_step(loss_scale):
             kshim.utils.clear_session(free_memory=False)
             kshim.utils.set_random_seed(1337)
             model = build()
-            model.fit(x[:96], y[:96], batch_size=32, epochs=1, shuffle=False, verbose=0)
+            first = batch_orders(len(x), 1, 1337)[0][:96]
+            model.fit(x[first], y[first], batch_size=32, epochs=1, shuffle=False, verbose=0)
             for w_fit, w_trace in zip(model.get_weights(), traced[b].get_weights()):
                 # the same float32 computation; torch's fit replays a traced step, so allow a few ulp
                 np.testing.assert_allclose(w_trace, w_fit, rtol=1e-6, atol=1e-7)
+
+
+def test_trace_follows_the_studys_steps():
+    """The trace replays the very steps ``kshim compare`` trains (seed-ordered batches, across an epoch
+    boundary with its short last batch), so a divergence the study reports is one the trace can find:
+    the traced per-step losses equal the study's per-step training curve (the same float32 steps; a
+    few ulp for XLA's fused kernels)."""
+    from kshim.compat.training import build_mlp, digits, train_one
+
+    names = need("numpy", "jax")
+    (x, _), _ = digits(True)
+    batch = 256
+    steps = -(-len(x) // batch) + 2  # the whole first epoch, then two steps into the second
+    res = trace_divergence("mlp", backends=names, seed=5, steps=steps, batch_size=batch)
+    study = train_one("numpy", build_mlp, digits(True), epochs=2, batch_size=batch, seed=5)
+    np.testing.assert_allclose(res.losses()["numpy"], study["curve"][:steps], rtol=1e-6)
 
 
 def test_cnn_backends_agree():
@@ -286,9 +304,10 @@ def test_script_model(tmp_path):
         "    r = np.random.default_rng(0)\n"
         "    x, y = r.normal(size=(20, 4)).astype('float32'), r.integers(0, 3, 20).astype('int32')\n"
         "    return (x, y), (x, y)\n")
-    r = trace_divergence(str(script), backends=need("numpy", "torch"), steps=3, batch_size=8)
+    r = trace_divergence(str(script), backends=need("numpy", "torch"), steps=4, batch_size=8)
     assert r.model == "tiny.py" and r.ok
-    assert r.records["numpy"][2]["activation"]["d"]["output"].shape == (8, 3)  # 20 samples wrap around
+    # 20 samples in batches of 8: as fit cuts an epoch, step 2 is its short last batch, step 3 the next epoch's first
+    assert [r.records["numpy"][s]["activation"]["d"]["output"].shape[0] for s in range(4)] == [8, 8, 4, 8]
 
 
 def test_reports(mlp_trace, tmp_path):
