@@ -120,6 +120,15 @@ def all_reduce_sum(tensors: Sequence[Any]) -> list:
     return out
 
 
+def all_reduce_sum_autograd(tensor: Any) -> Any:
+    """The elementwise sum of ``tensor`` over ranks, differentiable: its backward sums the incoming
+    gradients over ranks (``torch.distributed.nn``), so a statistic of the global batch
+    (BatchNormalization's) sends every rank's share of the gradient back to every rank's rows."""
+    from torch.distributed.nn.functional import all_reduce
+
+    return _run("all_reduce of the batch statistics", all_reduce, tensor)
+
+
 def broadcast(tensors: Sequence[Any], src: int = 0) -> list:
     """Every tensor as rank ``src`` holds it."""
     out = []

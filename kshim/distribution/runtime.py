@@ -7,10 +7,14 @@ shardings, so a step is one SPMD program with no host round trip.
 
 torch (``_TorchPlan``): one process per mesh device. Each rank takes its contiguous rows of every
 global batch (the rows Keras' DataParallel gives that device), gradients are averaged over ranks
-in one bucketed ``all_reduce`` (weighted by rows, so a short last batch is still the global mean),
-float non-trainable state (BatchNormalization moving statistics, computed per replica as with
-Keras' default ``synchronized=False``) is averaged the same way, and metric-state increments are
-summed, so every rank holds the global metrics and identical weights after each step.
+in one bucketed ``all_reduce`` (each rank differentiates its loss weighted by its rows' share of
+the batch and the gradients are summed, so a short last batch is still the global mean), float
+non-trainable state is averaged the same way, and metric-state increments are summed, so every
+rank holds the global metrics and identical weights after each step. The training step runs in a
+``kshim._replica.replica_scope``: BatchNormalization's batch statistics are those of the global
+batch (differentiable sums over ranks) and dropout draws the global batch's mask and keeps this
+rank's rows, so a model with BatchNormalization and dropout trains exactly as on one device, and
+as Keras' DataParallel does on JAX (where one SPMD program sees the whole batch).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 import optree
 
+from .._replica import Replica
 from ..backend import current
 from ..trainers.write_back import write_values
 from .devices import backend_lib
@@ -200,6 +205,7 @@ class _TorchPlan:
         self.dist, self.lib = dist, lib
         self.rank, self.world = lib.rank(), lib.world_size()
         self.weight = 1.0 / self.world
+        self._rows = (self.world, self.rank, self.rank + 1)
         self._synced_model: Any = None
 
     def sync_weights(self, model: Any) -> None:
@@ -222,11 +228,19 @@ class _TorchPlan:
             )
         lo, hi = _split_bounds(b, self.world, self.rank)
         self.weight = (hi - lo) / b
+        self._rows = (b, lo, hi)
         return _local_rows(struct, self.world, self.rank)
 
     # ---- called inside the pure steps -------------------------------------------------------
+    def replica(self) -> Replica:
+        """This rank's share of the current global batch, for the layers that span the batch."""
+        rows, lo, hi = self._rows
+        return Replica(rows, lo, hi, self.lib.all_reduce_sum_autograd)
+
     def gradients(self, grads: list) -> list:
-        return self.lib.all_reduce_mean(grads, self.weight)
+        """The global gradient: the sum over ranks of the gradients of each rank's loss weighted
+        by ``self.weight`` (the step differentiates ``weight * loss``)."""
+        return self.lib.all_reduce_mean(grads, 1.0)
 
     def non_trainable(self, values: list) -> list:
         idx = [i for i, v in enumerate(values) if hasattr(v, "is_floating_point") and v.is_floating_point()]

@@ -120,7 +120,8 @@ class DataParallel(Distribution):
     Give ``device_mesh`` or ``devices`` (not both), or neither for all of ``list_devices()``.
     JAX runs one SPMD program over the mesh (the batch-mean loss, metrics, BatchNormalization
     statistics and dropout masks are those of the global batch). torch runs one process per
-    device (``torchrun``): each rank computes on its rows and gradients are averaged.
+    device (``torchrun``): each rank computes on its rows, gradients are averaged, and
+    BatchNormalization statistics and dropout masks are still the global batch's (``kshim._replica``).
 
     Args:
         device_mesh: a ``DeviceMesh``; its first axis is the data axis.

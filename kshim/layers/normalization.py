@@ -10,9 +10,11 @@ normalize the float32 input before casting the result to float16.
 
 from __future__ import annotations
 
+import math
 from typing import Any, cast
 
 from .. import _config
+from .._replica import batch_replica
 from .. import constraints, initializers, ops, regularizers
 from .core import _ser
 from .layer import Layer
@@ -245,6 +247,9 @@ class BatchNormalization(Layer):
         self.built = True
 
     def _moments(self, inputs: Any, mask: Any) -> tuple:
+        replica = batch_replica(tuple(ops.shape(inputs)))
+        if replica is not None:
+            return self._global_moments(inputs, mask, replica)
         if mask is None:
             return ops.moments(inputs, axes=self._reduction_axes)
         c = ops.shape(inputs)[self.axis]
@@ -255,6 +260,28 @@ class BatchNormalization(Layer):
         diff = ops.where(m, ops.subtract(inputs, mean), 0.0)
         var = ops.divide(ops.sum(ops.square(diff), self._reduction_axes, keepdims=True), denom)
         return ops.reshape(mean, (c,)), ops.reshape(var, (c,))
+
+    def _global_moments(self, inputs: Any, mask: Any, replica: Any) -> tuple:
+        """The statistics of the global batch in a data-parallel step on torch (``kshim._replica``):
+        two differentiable sums over the replicas (the mean, then the centred squares), so they
+        equal single-device statistics of the whole batch. A mask weights positions as above."""
+        axes: list[int] = list(self._reduction_axes or [])
+        shape_in = tuple(int(d) for d in ops.shape(inputs))
+        if mask is None:
+            w = None
+            n = ops.cast(math.prod([shape_in[a] for a in axes]), ops.dtype(inputs))
+            n = replica.sum(n)
+        else:
+            m = ops.broadcast_to(ops.expand_dims(ops.cast(mask, "bool"), -1), ops.shape(inputs))
+            w = ops.cast(m, ops.dtype(inputs))
+            n = ops.add(replica.sum(ops.sum(w, axes)), _config.epsilon())
+        xs = inputs if w is None else ops.multiply(inputs, w)
+        mean = ops.divide(replica.sum(ops.sum(xs, axes)), n)
+        shape = [1] * len(ops.shape(inputs))
+        shape[self.axis] = int(ops.shape(inputs)[self.axis])
+        sq = ops.square(ops.subtract(inputs, ops.reshape(mean, shape)))
+        sq = sq if w is None else ops.multiply(sq, w)
+        return mean, ops.divide(replica.sum(ops.sum(sq, axes)), n)
 
     def call(self, inputs: Any, training: bool = False, mask: Any = None) -> Any:
         if mask is not None and len(ops.shape(mask)) != len(ops.shape(inputs)) - 1:

@@ -15,6 +15,7 @@ from .. import _config
 from .. import ops
 from .. import random as _random
 from .. import regularizers
+from .._replica import batch_replica, global_rows_draw
 from .layer import Layer
 
 
@@ -59,7 +60,16 @@ def _validate_noise_shape(noise_shape: Any) -> tuple | None:
 def _dropout(layer: Dropout, inputs: Any, noise_shape: Any) -> Any:
     if layer.rate >= 1.0:  # everything dropped (kshim.random.dropout rejects rate 1)
         return ops.zeros_like(inputs)
-    return _random.dropout(inputs, layer.rate, noise_shape=noise_shape, seed=layer.seed_generator)
+    shape = tuple(ops.shape(inputs))
+    ns = shape if noise_shape is None else tuple(s if n is None else int(n) for s, n in zip(shape, noise_shape))
+    if batch_replica(ns) is None:
+        return _random.dropout(inputs, layer.rate, noise_shape=noise_shape, seed=layer.seed_generator)
+    # a data-parallel step on torch (kshim._replica): the global batch's mask, this rank's rows
+    scaled = global_rows_draw(
+        lambda s: _random.dropout(ops.ones(s, "float32"), layer.rate, seed=layer.seed_generator), ns
+    )
+    kept = ops.greater(scaled, 0.0)
+    return ops.where(kept, ops.multiply(inputs, ops.cast(1.0 / (1.0 - layer.rate), ops.dtype(inputs))), 0.0)
 
 
 class Dropout(Layer):
@@ -263,12 +273,11 @@ class GaussianNoise(Layer):
 
     def call(self, inputs: Any, training: bool = False) -> Any:
         if training and self.stddev > 0:
-            noise = _random.normal(
+            noise = global_rows_draw(
+                lambda s: _random.normal(
+                    s, mean=0.0, stddev=self.stddev, dtype=self.compute_dtype, seed=self.seed_generator
+                ),
                 tuple(ops.shape(inputs)),
-                mean=0.0,
-                stddev=self.stddev,
-                dtype=self.compute_dtype,
-                seed=self.seed_generator,
             )
             return ops.add(inputs, noise)
         return inputs
@@ -307,8 +316,11 @@ class GaussianDropout(Layer):
     def call(self, inputs: Any, training: bool = False) -> Any:
         if training and self.rate > 0:
             stddev = math.sqrt(self.rate / (1.0 - self.rate))
-            noise = _random.normal(
-                tuple(ops.shape(inputs)), mean=1.0, stddev=stddev, dtype=self.compute_dtype, seed=self.seed_generator
+            noise = global_rows_draw(
+                lambda s: _random.normal(
+                    s, mean=1.0, stddev=stddev, dtype=self.compute_dtype, seed=self.seed_generator
+                ),
+                tuple(ops.shape(inputs)),
             )
             return ops.multiply(inputs, noise)
         return inputs
@@ -360,7 +372,7 @@ class AlphaDropout(Layer):
             else tuple(s if n is None else int(n) for s, n in zip(shape, self.noise_shape))
         )
         alpha_p = -self._ALPHA * self._SCALE
-        u = _random.uniform(ns, dtype="float32", seed=self.seed_generator)
+        u = global_rows_draw(lambda s: _random.uniform(s, dtype="float32", seed=self.seed_generator), ns)
         kept = ops.cast(ops.greater_equal(u, self.rate), ops.dtype(inputs))
         a = ((1 - self.rate) * (1 + self.rate * alpha_p**2)) ** -0.5
         b = -a * alpha_p * self.rate

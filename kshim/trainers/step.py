@@ -15,6 +15,7 @@ from .. import ops
 from .._scope import StatelessScope
 from ..backend import current
 from .._config import floatx
+from .._replica import replica_scope
 from ..distribution.runtime import step_sync
 from ..dtypes import is_float
 from .compile_utils import align_outputs
@@ -109,14 +110,20 @@ class StepFunctions:
 
         tvars, ntvars = e.state_lists()[:2]
 
+        sync = self.sync
+
         def loss_fn(tv, ntv):
             y_pred, new_ntv, losses = m._stateless_call(tvars, ntvars, tv, ntv, (x,), {"training": True}, True)
             total, parts, yt, yp, sws = self._loss(y, y_pred, sw, losses)
-            return self._scaled(total, opt_values), (total, new_ntv, parts, yt, yp, sws)
+            objective = self._scaled(total, opt_values)
+            if sync is not None:  # this rank's share of the global loss (the ranks' gradients are summed)
+                objective = ops.multiply(objective, sync.weight)
+            return objective, (total, new_ntv, parts, yt, yp, sws)
 
-        (_, (loss, new_ntv, parts, yt, yp, sws)), grads = b.value_and_grad(loss_fn, argnums=0, has_aux=True)(
-            list(trainable), list(non_trainable)
-        )
+        with replica_scope(sync.replica() if sync is not None else None):
+            (_, (loss, new_ntv, parts, yt, yp, sws)), grads = b.value_and_grad(loss_fn, argnums=0, has_aux=True)(
+                list(trainable), list(non_trainable)
+            )
         if self.sync is not None:  # kshim.distribution hook: gradients and BN statistics averaged over ranks
             grads, new_ntv = self.sync.gradients(list(grads)), self.sync.non_trainable(list(new_ntv))
         new_tv, new_opt = e.optimizer.stateless_apply(list(opt_values), list(grads), list(trainable))

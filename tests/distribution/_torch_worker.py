@@ -21,11 +21,12 @@ import kshim as keras  # noqa: E402
 from kshim import distribution as kd  # noqa: E402
 
 
-def data(dtype: str):
+def data(dtype: str, n: int = 36):
     rng = np.random.default_rng(0)
-    # 36 rows, batch 8: four 8-row batches and a 4-row last one (2 rows per rank)
-    x = rng.normal(size=(36, 5)).astype(dtype)
-    y = rng.integers(0, 3, 36)
+    # 36 rows, batch 8: four 8-row batches and a 4-row last one (2 rows per rank); 37 rows: a 5-row
+    # last batch, split 3 + 2 (the ranks' shares of the loss differ)
+    x = rng.normal(size=(n, 5)).astype(dtype)
+    y = rng.integers(0, 3, n)
     return x, y
 
 
@@ -39,8 +40,8 @@ def mlp(dtype: str):
 
 def bn_model():
     keras.utils.set_random_seed(5)
-    m = keras.Sequential([keras.Input((5,)), keras.layers.Dense(12), keras.layers.BatchNormalization(),
-                          keras.layers.Dropout(0.3), keras.layers.Dense(3)])
+    m = keras.Sequential([keras.Input((5,)), keras.layers.Dense(12, use_bias=False), keras.layers.BatchNormalization(),
+                          keras.layers.Dropout(0.3), keras.layers.GaussianNoise(0.1), keras.layers.Dense(3)])
     m.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     return m
 
@@ -77,13 +78,20 @@ def train(outdir: str) -> None:
             arrays[f"{dtype}_ref_pred"] = ref.predict(x, verbose=0)
             for i, w in enumerate(ref.get_weights()):
                 arrays[f"{dtype}_ref_w{i}"] = w
+    for dtype in ("float32", "float64"):  # BatchNormalization, dropout and noise over the global batch
+        keras.config.set_floatx(dtype)
+        x, y = data(dtype, 37)
+        with kd.DataParallel().scope():
+            m = bn_model()
+            out[f"bn_{dtype}_history"] = fit(m, x, y, verbose=0)
+        for i, w in enumerate(m.get_weights()):
+            arrays[f"bn_{dtype}_w{i}"] = w
+        if rank == 0:
+            ref = bn_model()
+            out[f"bn_{dtype}_ref_history"] = fit(ref, x, y, verbose=0)
+            for i, w in enumerate(ref.get_weights()):
+                arrays[f"bn_{dtype}_ref_w{i}"] = w
     keras.config.set_floatx("float32")
-    x, y = data("float32")
-    with kd.DataParallel().scope():
-        m = bn_model()
-        fit(m, x, y, verbose=0)
-    for i, w in enumerate(m.get_weights()):
-        arrays[f"bn_w{i}"] = w
     out["bn_names"] = [w.path for w in m.weights]
     np.savez(os.path.join(outdir, f"rank{rank}.npz"), **arrays)
     with open(os.path.join(outdir, f"rank{rank}.json"), "w") as f:
