@@ -7,6 +7,7 @@ backends are skipped. The line below registers it when the entry point did not (
 or ``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1``); when it did, pytest sees the same name and skips it.
 """
 import importlib.abc
+import importlib.util
 import os
 import sys
 
@@ -35,6 +36,19 @@ if _HIDDEN:
 
 # Real Keras 3 is the oracle of many tests; it runs on JAX (TensorFlow is not a test dependency).
 os.environ.setdefault("KERAS_BACKEND", "jax")
+
+
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ImportError:
+        return False
+
+
+# kshim's default backend reads KERAS_BACKEND too: where that backend is not installed (the NumPy-only
+# install, or KSHIM_TEST_HIDE), tests that do not take the ``backend`` fixture run on NumPy instead.
+if not os.environ.get("KSHIM_BACKEND") and not _importable(os.environ["KERAS_BACKEND"]):
+    os.environ["KSHIM_BACKEND"] = "numpy"
 
 
 def pytest_configure(config):

@@ -23,6 +23,7 @@ from kshim.layers.input_spec import assert_input_compatibility  # noqa: E402
 from ._util import cache, npy as N  # noqa: E402
 
 from .keras_oracle import _norm_cfg, check_against_keras  # noqa: E402
+from . import _numpy_refs_a as ref  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 TOL = dict(rtol=1e-5, atol=1e-5)
@@ -71,7 +72,7 @@ def test_input_spec_checks_as_keras(backend, spec_kw):
     assert any(verdicts) and not all(verdicts)  # every spec accepts some inputs and refuses others
 
 
-def test_input_spec_structures_and_errors():
+def test_input_spec_structures_and_errors(backend):
     with pytest.raises(TypeError, match="integer keys"):
         kshim.InputSpec(axes={"a": 1})
     with pytest.raises(ValueError, match="greater than the maximum"):
@@ -251,6 +252,22 @@ def test_rms_normalization_matches_keras(backend, kwargs, shape):
     assert layer.get_config()["axis"] == (sorted(axis) if isinstance(axis, list) else [axis])  # a list once built
 
 
+@pytest.mark.parametrize("kwargs,shape", [({}, (2, 5, 6)), (dict(axis=[-2, -1], epsilon=1e-3), (2, 3, 4, 5)),
+                                          (dict(axis=1), (3, 4))])
+def test_rms_normalization_numpy_reference(backend, kwargs, shape):
+    """``x / sqrt(mean(x^2) + epsilon) * scale`` over ``axis`` with a random scale (float32 means
+    over <= 20 values: rtol=atol=1e-5 as TOL)."""
+    x = rand(shape, 11)
+    layer = L.RMSNormalization(**kwargs)
+    layer(x)
+    scale = rand(layer.get_weights()[0].shape, 12)
+    layer.set_weights([scale])
+    want = ref.rms_norm(x, scale, kwargs.get("axis", -1), kwargs.get("epsilon", 1e-6))
+    np.testing.assert_allclose(N(layer(x)), want, **TOL)
+    cfg = layer.get_config()
+    assert L.RMSNormalization.from_config(cfg).get_config() == cfg
+
+
 def test_rms_normalization_float16_computes_in_float32(backend):
     x = (rand((2, 8)) * 300).astype("float16")
     y = L.RMSNormalization(dtype="float16")(x)
@@ -271,6 +288,25 @@ POOL_CASES = [(1, 3, (2, 7, 3)), (2, (3, 2), (2, 7, 5, 3)), (3, (1, 3, 2), (1, 3
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_adaptive_pooling_matches_keras(backend, kind, rank, size, shape, data_format):
     check_against_keras(f"Adaptive{kind}Pooling{rank}D", dict(output_size=size, data_format=data_format), shape, L)
+
+
+@pytest.mark.parametrize("kind", ["Average", "Max"])
+@pytest.mark.parametrize("rank,size,shape", POOL_CASES)
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_adaptive_pooling_numpy_reference(backend, kind, rank, size, shape, data_format):
+    """Output cell ``i`` pools input ``[floor(i*n/out), ceil((i+1)*n/out))`` on every axis (window
+    loop in NumPy); max is exact, averages of <= 12 float32 values: rtol=atol=1e-6."""
+    x = rand(shape, 13)
+    layer = getattr(L, f"Adaptive{kind}Pooling{rank}D")(output_size=size, data_format=data_format)
+    cf = data_format == "channels_first"
+    want = ref.adaptive_pool(ref.to_channels_last(x) if cf else x, kind.lower(), size)
+    want = ref.to_channels_first(want) if cf else want
+    got = N(layer(x))
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert tuple(layer.compute_output_shape(shape)) == want.shape
+    cfg = layer.get_config()
+    assert type(layer).from_config(cfg).get_config() == cfg
 
 
 def test_adaptive_pooling_errors_and_config(backend):
@@ -364,6 +400,33 @@ def test_reversible_embedding_matches_keras(backend, case):
     clone(ids)
     clone.set_weights(ws)
     np.testing.assert_allclose(N(clone(h, reverse=True)), krev, **TOL)
+
+
+@pytest.mark.parametrize("case", range(len(REV_CASES)))
+def test_reversible_embedding_numpy_reference(backend, case):
+    """Forward: a row lookup of ``embeddings`` (exact). Reverse: ``h @ embeddings.T`` (tied) or
+    ``h @ reverse_embeddings`` (untied), then ``cap * tanh(logits / cap)`` with ``logit_soft_cap``;
+    sums of 4 float32 products, compared at TOL (in float64 when ``reverse_dtype`` asks for it)."""
+    kw = REV_CASES[case]
+    ids = np.random.default_rng(15).integers(0, 10, (2, 5)).astype("int32")
+    ids[0, 0] = 0
+    h = rand((2, 5, 4), 16)
+    s = L.ReversibleEmbedding(10, 4, **kw)
+    s(ids)
+    ws = [rand(w.shape, 17 + i) for i, w in enumerate(s.get_weights())]
+    s.set_weights(ws)
+    np.testing.assert_array_equal(N(s(ids)), ws[0][ids])
+    if kw.get("mask_zero"):  # (checked after a forward call: a reverse call carries no mask)
+        np.testing.assert_array_equal(N(s.compute_mask(ids)), ids != 0)
+    logits = h.astype("float64") @ (ws[0].T if kw.get("tie_weights", True) else ws[1])
+    if kw.get("logit_soft_cap"):
+        cap = kw["logit_soft_cap"]
+        logits = cap * np.tanh(logits / cap)
+    rev = s(h, reverse=True)
+    assert ops.dtype(rev) == kw.get("reverse_dtype", "float32")
+    np.testing.assert_allclose(N(rev), logits, **TOL)
+    cfg = s.get_config()
+    assert L.ReversibleEmbedding.from_config(cfg).get_config() == cfg
 
 
 def _lm(mod, mask_zero=False):

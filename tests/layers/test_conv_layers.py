@@ -19,14 +19,13 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
-from .keras_oracle import keras  # noqa: E402  (skips per test without Keras)
-
 import kshim  # noqa: E402
 from kshim import ops  # noqa: E402
 from kshim.layers import Input  # noqa: E402
 from kshim.layers import convolutional as C  # noqa: E402
 
 from .keras_oracle import ATOL, RTOL, _norm_cfg, _tuple_shape, check_against_keras  # noqa: E402,F401
+from . import _numpy_refs_a as ref  # noqa: E402
 
 
 CASES = [
@@ -106,6 +105,58 @@ def _id(case):
 def test_conv_matches_keras(backend, case):
     name, kwargs, shape = case
     check_against_keras(name, kwargs, shape, C)
+
+
+_ACTIVATIONS = {None: lambda v: v, "relu": lambda v: np.maximum(v, 0.0), "tanh": np.tanh}
+
+
+def _conv_reference(name, kwargs, x, weights):
+    """NumPy reference for one case of CASES, from the layer's own weights (``get_weights()``)."""
+    cf = kwargs.get("data_format") == "channels_first"
+    xl = ref.to_channels_last(x) if cf else x
+    geo = dict(strides=kwargs.get("strides", 1), padding=kwargs.get("padding", "valid"),
+               dilation_rate=kwargs.get("dilation_rate", 1))
+    bias = weights[-1] if kwargs.get("use_bias", True) else None
+    if name.startswith("Separable"):
+        y = ref.separable_conv(xl, weights[0], weights[1], bias, **geo)
+    elif name.startswith("Depthwise"):
+        y = ref.depthwise_conv(xl, weights[0], bias, **geo)
+    elif name.endswith("Transpose"):
+        y = ref.conv_transpose(xl, weights[0], bias, output_padding=kwargs.get("output_padding"), **geo)
+    else:
+        y = ref.conv(xl, weights[0], bias, groups=kwargs.get("groups", 1), **geo)
+    y = _ACTIVATIONS[kwargs.get("activation")](y)
+    return ref.to_channels_first(y) if cf else y
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_conv_matches_numpy_reference(backend, case):
+    """Every case of test_conv_matches_keras against the NumPy shifted-slice / scatter-add reference
+    (no Keras needed), with random weights and a non-zero bias set through ``set_weights``.
+
+    Tolerance rtol=atol=1e-5: each output sums <= 3*3*3*6 = 162 float32 products of unit-scale
+    values; float32 accumulation in any order is within ~1e-6 of the float64 reference, while a
+    wrong offset, stride, padding or group split is off by O(1)."""
+    name, kwargs, shape = case
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shape).astype("float32")
+    layer = getattr(C, name)(**kwargs)
+    layer(x)
+    weights = [rng.standard_normal(w.shape).astype("float32") for w in layer.get_weights()]
+    layer.set_weights(weights)
+    y = ops.convert_to_numpy(layer(x))
+    want = _conv_reference(name, kwargs, x, weights)
+    assert y.shape == want.shape and y.dtype == np.float32
+    np.testing.assert_allclose(y, want, rtol=1e-5, atol=1e-5)
+    sym = getattr(C, name)(**kwargs)(Input(shape=shape[1:]))
+    assert tuple(sym.shape) == (None,) + want.shape[1:]
+    assert tuple(layer.compute_output_shape(shape)) == want.shape
+    cfg = layer.get_config()
+    clone = type(layer).from_config(cfg)
+    assert clone.get_config() == cfg
+    clone(x)
+    clone.set_weights(weights)
+    np.testing.assert_allclose(ops.convert_to_numpy(clone(x)), y, rtol=1e-6, atol=1e-6)
 
 
 def test_weight_names_and_shapes(backend):

@@ -140,7 +140,7 @@ def test_string_lookup_salted_oov_and_file_vocabulary(backend, tmp_path):
         StringLookup.from_config(keras_string_lookup_config(vocabulary=path))
 
 
-def test_string_lookup_config_matches_keras():
+def test_string_lookup_config_matches_keras(backend):
     layer = StringLookup(name="s", vocabulary=VOCAB, mask_token="", num_oov_indices=2, salt=9)
     want = keras_string_lookup_config(vocabulary=VOCAB, mask_token="", num_oov_indices=2, salt=[9, 9],
                                       vocabulary_size=7)
@@ -181,7 +181,7 @@ def test_integer_lookup_matches_keras_docs(backend):
     np.testing.assert_array_equal(npy(masked(ops.convert_to_tensor(np.array([0, 12, 5])))), [0, 2, 1])
 
 
-def test_integer_lookup_config_and_errors():
+def test_integer_lookup_config_and_errors(backend):
     layer = IntegerLookup(name="i", vocabulary=np.array([3, 1]), mask_token=0)
     want = {"name": "i", "trainable": True, "dtype": POLICY, "invert": False, "max_tokens": None,
             "num_oov_indices": 1, "oov_token": -1, "mask_token": 0, "output_mode": "int", "sparse": False,
@@ -236,7 +236,7 @@ def test_lookup_vocabulary_is_saved_as_keras_assets(backend, tmp_path):
     np.testing.assert_array_equal(npy(kshim.saving.load_model(p3)(np.array([[7, 9]]))), [[2, 0]])
 
 
-def test_damaged_assets_are_a_corrupt_file_error(tmp_path):
+def test_damaged_assets_are_a_corrupt_file_error(backend, tmp_path):
     import zipfile
     inp = Input(shape=(1,), dtype="string")
     lookup = StringLookup()

@@ -60,6 +60,73 @@ def test_masking_output_and_mask_match_keras(backend, mask_value):
     assert (y[0, 4:] == 0).all()
 
 
+def _masking_reference(x, mask_value):
+    """A timestep is masked when every feature on the last axis equals ``mask_value``; the output is
+    ``x`` with the masked timesteps zeroed."""
+    mask = np.any(x != mask_value, axis=-1)
+    return x * mask[..., None], mask
+
+
+@pytest.mark.parametrize("mask_value", [0.0, 1.5])
+@pytest.mark.parametrize("shape", [(3, 6, 4), (3, 6, 4, 5)])
+def test_masking_matches_numpy_reference(backend, mask_value, shape):
+    """Masking without Keras: output and mask by the definition (exact: no arithmetic but zeroing)."""
+    x = _padded(shape=shape, mask_value=mask_value)
+    layer = Masking(mask_value=mask_value)
+    want, want_mask = _masking_reference(x, mask_value)
+    np.testing.assert_array_equal(N(layer(x)), want)
+    mask = N(layer.compute_mask(x))
+    assert mask.dtype == np.bool_
+    np.testing.assert_array_equal(mask, want_mask)
+    if len(shape) == 3:  # the partly-padded timestep stays unmasked
+        assert not want_mask[0, 4:].any() and want_mask[2, 2] and not want_mask[1, 1]
+    cfg = layer.get_config()
+    assert cfg["mask_value"] == mask_value and Masking.from_config(cfg).get_config() == cfg
+
+
+def test_masking_sequential_numpy_reference(backend):
+    """Masking -> Dense(tanh) -> GlobalAveragePooling1D: the pooled mean runs over the unmasked
+    timesteps only (float32 Dense of 4 products and a mean of <= 6 values: rtol=atol=1e-5)."""
+    x = _padded()
+    m = kshim.Sequential([L.Input((6, 4)), Masking(), L.Dense(5, activation="tanh"), L.GlobalAveragePooling1D()])
+    rng = np.random.default_rng(3)
+    ws = [rng.standard_normal(w.shape).astype("float32") for w in m.get_weights()]
+    m.set_weights(ws)
+    xm, mask = _masking_reference(x, 0.0)
+    h = np.tanh(xm.astype("float64") @ ws[0] + ws[1])
+    keep = mask[..., None]
+    want = (h * keep).sum(1) / keep.sum(1)
+    np.testing.assert_allclose(N(m(x)), want, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(N(m.predict(x, verbose=0)), want, rtol=RTOL, atol=ATOL)
+
+
+def test_masking_attention_numpy_reference(backend):
+    """Masking -> Attention(use_scale=True) on (x, x): scores ``scale * q k^T`` with the masked keys
+    left out of the softmax, and the outputs of masked queries zeroed; then GlobalAveragePooling1D
+    over the unmasked queries. Sums of <= 6 float32 terms and one exp: rtol=atol=2e-5 (as the Keras
+    comparison above)."""
+    x = _padded()
+    inp = L.Input((6, 4))
+    h = Masking()(inp)
+    att = Attention(use_scale=True)
+    a = att([h, h])
+    model = kshim.Model(inp, [a, L.GlobalAveragePooling1D()(a)])
+    scale = np.float32(0.7)
+    att.set_weights([np.array(scale, dtype="float32").reshape(att.get_weights()[0].shape)])
+    xm, mask = _masking_reference(x, 0.0)
+    xd = xm.astype("float64")
+    scores = float(scale) * np.einsum("bqd,bkd->bqk", xd, xd)
+    scores = np.where(mask[:, None, :], scores, -np.inf)
+    w = np.exp(scores - scores.max(-1, keepdims=True))
+    w = w / w.sum(-1, keepdims=True)
+    out = np.einsum("bqk,bkd->bqd", w, xd) * mask[..., None]
+    keep = mask[..., None]
+    pooled = (out * keep).sum(1) / keep.sum(1)
+    got_a, got_p = model(x)
+    np.testing.assert_allclose(N(got_a), out, rtol=2e-5, atol=2e-5)
+    np.testing.assert_allclose(N(got_p), pooled, rtol=2e-5, atol=2e-5)
+
+
 def test_masking_higher_rank_masks_last_axis_only(backend):
     x = _padded(shape=(3, 6, 4, 5))
     kl = keras.layers.Masking()

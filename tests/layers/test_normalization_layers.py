@@ -24,6 +24,7 @@ from kshim.layers.normalization import (BatchNormalization, GroupNormalization, 
 
 from .keras_oracle import _norm_cfg  # noqa: E402
 from ._util import same_config as _same_config
+from . import _numpy_refs_a as ref
 
 TOL = dict(rtol=1e-5, atol=1e-6)
 rng = np.random.default_rng(0)
@@ -78,6 +79,58 @@ def test_batchnorm_matches_keras(backend, kw):
         for a, b in zip(s.get_weights(), k.get_weights()):
             np.testing.assert_allclose(a, b, **TOL)
     assert len(s.losses) == len(k.losses)
+
+
+def _round_trip(layer):
+    cfg = layer.get_config()
+    assert type(layer).from_config(cfg).get_config() == cfg
+
+
+def _set_random_weights(layer, seed):
+    r = np.random.default_rng(seed)
+    ws = [r.uniform(0.5, 1.5, w.shape).astype(w.dtype) for w in layer.get_weights()]
+    layer.set_weights(ws)
+    return ws
+
+
+@pytest.mark.parametrize("kw", BN_CASES)
+def test_batchnorm_matches_numpy_reference(backend, kw):
+    """The BN_CASES against the mean/variance formulas (no Keras needed): inference with the moving
+    statistics, then two training steps (batch statistics, biased variance) and the momentum update of
+    the moving statistics. Tolerances as the module docstring (float32 reductions over 24 values)."""
+    x = np.random.default_rng(11).normal(2.0, 3.0, (6, 4, 5)).astype("float32")
+    s = BatchNormalization(**kw)
+    s.build(x.shape)
+    _round_trip(s)
+    ws = dict(zip([v.name for v in s.weights], _set_random_weights(s, 12)))
+    if kw.get("scale", True) is False:
+        assert "gamma" not in ws
+    if kw.get("center", True) is False:
+        assert "beta" not in ws
+    axis, eps, mom = kw.get("axis", -1), kw.get("epsilon", 1e-3), kw.get("momentum", 0.99)
+    mean, var = ws["moving_mean"], ws["moving_variance"]
+    want, _, _ = ref.batch_norm(x, ws.get("gamma"), ws.get("beta"), mean, var, eps, axis, training=False)
+    np.testing.assert_allclose(npy(s(x, training=False)), want, **TOL)
+    for _ in range(2):
+        want, mean, var = ref.batch_norm(x, ws.get("gamma"), ws.get("beta"), mean, var, eps, axis,
+                                         training=True, momentum=mom)
+        np.testing.assert_allclose(npy(s(x, training=True)), want, **TOL)
+        np.testing.assert_allclose(s.moving_mean.numpy(), mean, **TOL)
+        np.testing.assert_allclose(s.moving_variance.numpy(), var, **TOL)
+    assert len(s.losses) == (1 if "beta_regularizer" in kw else 0)
+
+
+def test_batchnorm_mask_numpy_reference(backend):
+    """With a mask, the batch statistics are the mean/variance over the unmasked timesteps only."""
+    x = rng.normal(0.0, 1.0, (3, 5, 4)).astype("float32")
+    m = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]], bool)
+    s = BatchNormalization()
+    s.build(x.shape)
+    sel = x.astype("float64")[m]  # (n_unmasked, 4)
+    mu, var = sel.mean(0), sel.var(0)
+    np.testing.assert_allclose(npy(s(x, training=True, mask=m)), (x - mu) / np.sqrt(var + 1e-3), **TOL)
+    np.testing.assert_allclose(s.moving_mean.numpy(), 0.01 * mu, **TOL)
+    np.testing.assert_allclose(s.moving_variance.numpy(), 0.99 + 0.01 * var, **TOL)
 
 
 def test_batchnorm_default_weights_and_order(backend):
@@ -195,6 +248,24 @@ def test_layernorm_matches_keras(backend, kw):
     assert len(s.losses) == len(k.losses)
 
 
+@pytest.mark.parametrize("kw", LN_CASES)
+def test_layernorm_matches_numpy_reference(backend, kw):
+    """The LN_CASES against the layer-norm formula with the layer's own (randomized) weights."""
+    import warnings
+    x = np.random.default_rng(13).normal(1.0, 2.0, (3, 4, 5)).astype("float32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rms_scaling=True is deprecated in Keras
+        s = LayerNormalization(**kw)
+    s.build(x.shape)
+    _round_trip(s)
+    ws = dict(zip([v.name for v in s.weights], _set_random_weights(s, 14)))
+    want = ref.layer_norm(x, ws.get("gamma"), ws.get("beta"), kw.get("axis", -1), kw.get("epsilon", 1e-3),
+                          rms_scaling=kw.get("rms_scaling", False))
+    for tr in (False, True):
+        np.testing.assert_allclose(npy(s(x, training=tr)), want, **TOL)
+    assert len(s.losses) == (1 if "gamma_regularizer" in kw else 0)
+
+
 def test_layernorm_float64_and_symbolic(backend):
     x = rng.normal(1.0, 2.0, (3, 4, 5))
     s = LayerNormalization(axis=[1, 2], dtype="float64")
@@ -229,6 +300,21 @@ def test_groupnorm_matches_keras(backend, kw):
         np.testing.assert_allclose(npy(s(x, training=tr)), kcall(k, x, training=tr), **TOL)
 
 
+@pytest.mark.parametrize("kw", GN_CASES)
+def test_groupnorm_matches_numpy_reference(backend, kw):
+    """The GN_CASES against per-sample, per-group mean/variance (float32 reductions over <= 180
+    values; tolerances as the module docstring)."""
+    x = np.random.default_rng(15).normal(1.0, 2.0, (2, 6, 5, 6)).astype("float32")
+    s = GroupNormalization(**kw)
+    s.build(x.shape)
+    _round_trip(s)
+    ws = dict(zip([v.name for v in s.weights], _set_random_weights(s, 16)))
+    want = ref.group_norm(x, kw["groups"], ws.get("gamma"), ws.get("beta"), kw.get("axis", -1),
+                          kw.get("epsilon", 1e-3))
+    for tr in (False, True):
+        np.testing.assert_allclose(npy(s(x, training=tr)), want, **TOL)
+
+
 def test_groupnorm_errors_and_symbolic(backend):
     with pytest.raises(ValueError, match="groups"):
         GroupNormalization(groups=0)
@@ -250,6 +336,16 @@ def test_unitnorm_matches_keras(backend, axis):
     np.testing.assert_allclose(npy(s(x)), kcall(k, x), **TOL)
     assert tuple(s(Input(shape=(4, 5))).shape) == (None, 4, 5)
     assert s.get_weights() == []
+
+
+@pytest.mark.parametrize("axis", [-1, 1, [1, 2]])
+def test_unitnorm_matches_numpy_reference(backend, axis):
+    """``x / ||x||_2`` over ``axis``; an all-zero slice stays 0 (the norm is floored)."""
+    x = np.random.default_rng(17).normal(0.0, 2.0, (3, 4, 5)).astype("float32")
+    x[0, 0] = 0.0
+    s = UnitNormalization(axis=axis)
+    _round_trip(s)
+    np.testing.assert_allclose(npy(s(x)), ref.unit_norm(x, axis), **TOL)
 
 
 @pytest.mark.parametrize("cls_name", ["BatchNormalization", "LayerNormalization", "GroupNormalization"])

@@ -23,6 +23,7 @@ from kshim.layers import Input  # noqa: E402
 from kshim.layers import pooling as P  # noqa: E402
 
 from .keras_oracle import ATOL, RTOL, _norm_cfg, _tuple_shape, check_against_keras  # noqa: E402,F401
+from . import _numpy_refs_a as ref  # noqa: E402
 
 
 CASES = []
@@ -60,6 +61,66 @@ def _id(case):
 def test_pooling_matches_keras(backend, case):
     name, kwargs, shape = case
     check_against_keras(name, kwargs, shape, P)
+
+
+def _pool_reference(name, kwargs, x):
+    """NumPy reference for one case of CASES: explicit window loops (``ref.pool``) or a global
+    mean/max over the spatial axes."""
+    cf = kwargs.get("data_format") == "channels_first"
+    xl = ref.to_channels_last(x) if cf else np.asarray(x, np.float64)
+    mode = "max" if "Max" in name else "avg"
+    if name.startswith("Global"):
+        axes = tuple(range(1, xl.ndim - 1))
+        y = xl.max(axes, keepdims=True) if mode == "max" else xl.mean(axes, keepdims=True)
+        y = ref.to_channels_first(y) if cf else y
+        return y if kwargs.get("keepdims") else y.reshape(y.shape[0], -1)
+    y = ref.pool(xl, mode, kwargs["pool_size"], kwargs.get("strides"), kwargs.get("padding", "valid"))
+    return ref.to_channels_first(y) if cf else y
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_pooling_matches_numpy_reference(backend, case):
+    """Every case of test_pooling_matches_keras against the NumPy window-loop reference (no Keras
+    needed). Tolerance: max pooling is exact; averages of <= 27 float32 values differ from the
+    float64 reference by float32 rounding (~1e-7 relative), so rtol=atol=1e-6; a wrong window,
+    stride or padding count moves the result by > 1e-2."""
+    name, kwargs, shape = case
+    x = np.random.default_rng(3).standard_normal(shape).astype("float32")
+    layer = getattr(P, name)(**kwargs)
+    y = ops.convert_to_numpy(layer(x))
+    want = _pool_reference(name, kwargs, x)
+    assert y.shape == want.shape and y.dtype == np.float32
+    if "Max" in name:
+        np.testing.assert_array_equal(y, want.astype("float32"))
+    else:
+        np.testing.assert_allclose(y, want, rtol=1e-6, atol=1e-6)
+    # the symbolic output shape (batch None) and the config round trip, also without Keras
+    sym = getattr(P, name)(**kwargs)(Input(shape=shape[1:]))
+    assert tuple(sym.shape) == (None,) + want.shape[1:]
+    assert tuple(layer.compute_output_shape(shape)) == want.shape
+    cfg = layer.get_config()
+    clone = type(layer).from_config(cfg)
+    assert clone.get_config() == cfg
+    np.testing.assert_array_equal(ops.convert_to_numpy(clone(x)), y)
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_global_average_pooling1d_mask_numpy_reference(backend, data_format, keepdims):
+    """Masked GlobalAveragePooling1D is the mean over the unmasked timesteps only (float32 sums of
+    <= 6 values: rtol=atol=1e-6)."""
+    rng = np.random.default_rng(1)
+    shape = (3, 6, 4) if data_format == "channels_last" else (3, 4, 6)
+    x = rng.standard_normal(shape).astype("float32")
+    mask = np.array([[1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 1], [1, 0, 1, 0, 1, 0]], dtype=bool)
+    xl = x if data_format == "channels_last" else np.transpose(x, (0, 2, 1))
+    m = mask[..., None].astype("float64")
+    want = (xl * m).sum(1) / m.sum(1)
+    if keepdims:
+        want = want[:, None, :] if data_format == "channels_last" else want[:, :, None]
+    layer = P.GlobalAveragePooling1D(data_format=data_format, keepdims=keepdims)
+    np.testing.assert_allclose(ops.convert_to_numpy(layer(x, mask=mask)), want, rtol=1e-6, atol=1e-6)
+    assert layer.supports_masking and layer.compute_mask(x, mask) is None
 
 
 def test_max_pooling_default_pool_size(backend):

@@ -40,6 +40,67 @@ def test_rescaling_matches_keras(backend, kw):
     assert tuple(s(Input(shape=(4, 4, 3))).shape) == (None, 4, 4, 3)
 
 
+@pytest.mark.parametrize("kw", [dict(scale=1 / 255.0), dict(scale=2.0, offset=-1.0),
+                                dict(scale=[1.0, 2.0, 0.5], offset=[0.0, 1.0, 2.0])])
+def test_rescaling_numpy_reference(backend, kw):
+    """``x * scale + offset`` (broadcast over the last axis), float32 output also for int inputs;
+    one float32 multiply-add per element: rtol=1e-6."""
+    x = np.random.default_rng(40).uniform(0, 255, (2, 4, 4, 3)).astype("float32")
+    s = Rescaling(**kw)
+    want = x.astype("float64") * np.asarray(kw["scale"]) + np.asarray(kw.get("offset", 0.0))
+    np.testing.assert_allclose(npy(s(x)), want, rtol=1e-6)
+    xi = x.astype("int32")
+    got = s(xi)
+    assert ops.dtype(got) == "float32"
+    np.testing.assert_allclose(npy(got), xi * np.asarray(kw["scale"]) + np.asarray(kw.get("offset", 0.0)), rtol=1e-6)
+    cfg = s.get_config()
+    assert Rescaling.from_config(cfg).get_config() == cfg
+
+
+def _normalize_reference(x, mean, var, axis, invert=False):
+    """``(x - mean) / max(sqrt(var), 1e-7)`` with the statistics broadcast along the kept axes
+    (``invert``: ``mean + x * max(sqrt(var), 1e-7)``)."""
+    x = np.asarray(x, np.float64)
+    keep = () if axis is None else tuple(a % x.ndim for a in ((axis,) if isinstance(axis, int) else axis))
+    shape = [n if i in keep else 1 for i, n in enumerate(x.shape)]
+    mean = np.asarray(mean, np.float64).reshape(shape) if np.ndim(mean) else np.float64(mean)
+    std = np.maximum(np.sqrt(np.asarray(var, np.float64)), 1e-7)
+    std = std.reshape(shape) if np.ndim(std) else std
+    return mean + x * std if invert else (x - mean) / std
+
+
+@pytest.mark.parametrize("kw", [dict(mean=2.0, variance=4.0), dict(mean=[1.0, 2.0, 3.0], variance=[1.0, 4.0, 9.0]),
+                                dict(axis=1, mean=[1.0, 2.0, 3.0, 4.0], variance=[1.0, 2.0, 3.0, 4.0], invert=True),
+                                dict(axis=None, mean=1.0, variance=2.0)])
+def test_normalization_fixed_stats_numpy_reference(backend, kw):
+    x = np.random.default_rng(41).normal(2.0, 3.0, (5, 4, 3)).astype("float32")
+    s = Normalization(**kw)
+    want = _normalize_reference(x, kw["mean"], kw["variance"], kw.get("axis", -1), kw.get("invert", False))
+    np.testing.assert_allclose(npy(s(x)), want, **TOL)
+    cfg = s.get_config()
+    assert Normalization.from_config(cfg).get_config() == cfg
+
+
+@pytest.mark.parametrize("axis,shape", [(-1, (20, 3)), ((1, 2), (10, 3, 4)), (None, (10, 3)), (1, (8, 4, 2))])
+@pytest.mark.parametrize("kind", ["array", "batches"])
+def test_normalization_adapt_numpy_reference(backend, axis, shape, kind):
+    """adapt() stores the mean and (biased) variance over every axis but ``axis`` (float32
+    reductions of <= 120 values: rtol=1e-5, atol=1e-6), and the call then normalizes with them."""
+    r = np.random.default_rng(42)
+    data = r.normal(5.0, 2.0, shape).astype("float32")
+    s = Normalization(axis=axis)
+    s.adapt(data if kind == "array" else iter([data[:3], data[3:7], data[7:]]))
+    keep = () if axis is None else tuple(a % data.ndim for a in ((axis,) if isinstance(axis, int) else axis))
+    red = tuple(i for i in range(data.ndim) if i not in keep)
+    d64 = data.astype("float64")
+    mean, var = d64.mean(red), d64.var(red)
+    sw = s.get_weights()
+    np.testing.assert_allclose(sw[0].reshape(mean.shape), mean, **TOL)
+    np.testing.assert_allclose(sw[1].reshape(var.shape), var, **TOL)
+    x = r.normal(5.0, 2.0, shape).astype("float32")
+    np.testing.assert_allclose(npy(s(x)), _normalize_reference(x, mean, var, axis), rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("kw", [dict(mean=2.0, variance=4.0), dict(mean=[1.0, 2.0, 3.0], variance=[1.0, 4.0, 9.0]),
                                 dict(axis=1, mean=[1.0, 2.0, 3.0, 4.0], variance=[1.0, 2.0, 3.0, 4.0], invert=True),
                                 dict(axis=None, mean=1.0, variance=2.0)])

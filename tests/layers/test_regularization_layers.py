@@ -53,6 +53,23 @@ def test_config_matches_keras(backend, kname, cls, kw):
     same_config(k, s)
 
 
+@pytest.mark.parametrize("kname,cls,kw", CONFIG_CASES, ids=[c[0] for c in CONFIG_CASES])
+def test_config_round_trip(backend, kname, cls, kw):
+    """Without Keras: the arguments land in ``get_config()`` and ``from_config`` gives the same
+    config (and, for the random layers, the same seed, hence the same mask on the same input)."""
+    s = cls(name="r", **kw)
+    cfg = s.get_config()
+    assert cfg["name"] == "r"
+    for k, v in kw.items():
+        assert (list(cfg[k]) == list(v)) if k == "noise_shape" else (cfg[k] == v), (k, cfg[k], v)
+    clone = cls.from_config(cfg)
+    assert clone.get_config() == cfg
+    if kw.get("seed") is not None:
+        shape = {"SpatialDropout1D": (3, 4, 5), "Dropout": (3, 4, 4)}.get(kname, (3, 4))
+        x = np.ones(shape, np.float32)
+        np.testing.assert_array_equal(npy(s(x, training=True)), npy(clone(x, training=True)))
+
+
 @pytest.mark.parametrize("cls,kw,shape", [
     (Dropout, dict(rate=0.5, seed=1), (4, 6)),
     (SpatialDropout1D, dict(rate=0.5, seed=1), (4, 5, 6)),
@@ -188,6 +205,23 @@ def test_stateless_call_threads_seed_state(backend):
     y2, _ = layer.stateless_call([], new, x, training=True)
     assert not np.array_equal(npy(y1), npy(y2))
     np.testing.assert_array_equal(npy(y1), npy(Dropout(0.5, seed=1)(x, training=True)))
+
+
+@pytest.mark.parametrize("l1,l2", [(0.01, 0.2), (0.0, 0.5), (0.3, 0.0)])
+def test_activity_regularization_numpy_reference(backend, l1, l2):
+    """The loss is ``(l1 * sum|x| + l2 * sum x^2) / batch_size`` (Keras 3 normalizes activity
+    regularization by the batch size) and the output is ``x`` unchanged. rtol=1e-5: float32 sums
+    over 60 terms."""
+    x = rng.normal(size=(3, 4, 5)).astype("float32")
+    s = ActivityRegularization(l1=l1, l2=l2)
+    np.testing.assert_array_equal(npy(s(x)), x)
+    xd = x.astype("float64")
+    want = (l1 * np.abs(xd).sum() + l2 * (xd ** 2).sum()) / x.shape[0]
+    assert len(s.losses) == 1
+    np.testing.assert_allclose(npy(s.losses[0]), want, rtol=1e-5)
+    _, _, losses = s.stateless_call([], [], x, return_losses=True)
+    np.testing.assert_allclose(npy(losses[0]), want, rtol=1e-5)
+    assert tuple(s(Input(shape=(4, 5))).shape) == (None, 4, 5)
 
 
 def test_activity_regularization_matches_keras(backend):

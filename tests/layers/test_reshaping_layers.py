@@ -16,13 +16,13 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
-from .keras_oracle import keras  # noqa: E402  (skips per test without Keras)
 
 from kshim import ops  # noqa: E402
 from kshim.layers import Input  # noqa: E402
 from kshim.layers import reshaping as R  # noqa: E402
 
 from .keras_oracle import ATOL, RTOL, _norm_cfg, _tuple_shape, check_against_keras  # noqa: E402,F401
+from . import _numpy_refs_a as ref  # noqa: E402
 
 
 CASES = [
@@ -80,6 +80,73 @@ def _id(case):
 def test_reshaping_matches_keras(backend, case):
     name, kwargs, shape = case
     check_against_keras(name, kwargs, shape, R)
+
+
+def _pairs(v, rank, default):
+    """Cropping/padding argument -> ((before, after),) * rank, as Keras reads it."""
+    v = default if v is None else v
+    if isinstance(v, int):
+        return [(v, v)] * rank
+    if rank == 1:
+        return [tuple(v)]
+    return [(p, p) if isinstance(p, int) else tuple(p) for p in v]
+
+
+def _reshaping_reference(name, kw, x):
+    """NumPy reference for one case of CASES (reshape/transpose/repeat/slice/pad)."""
+    b = x.shape[0]
+    if name == "Flatten":
+        if kw.get("data_format") == "channels_first" and x.ndim > 2:
+            x = ref.to_channels_last(x)
+        return x.reshape(b, -1)
+    if name == "Reshape":
+        return x.reshape((b,) + tuple(kw["target_shape"]))
+    if name == "Permute":
+        return np.transpose(x, (0,) + tuple(kw["dims"]))
+    if name == "RepeatVector":
+        return np.repeat(x[:, None, :], kw["n"], axis=1)
+    cf = kw.get("data_format") == "channels_first"
+    xl = ref.to_channels_last(x) if cf else x
+    rank = int(name[-2])
+    if name.startswith("Cropping"):
+        crops = _pairs(kw.get("cropping"), rank, 1)
+        y = xl[(slice(None), *[slice(a, n - c) for (a, c), n in zip(crops, xl.shape[1:-1])], slice(None))]
+    elif name.startswith("ZeroPadding"):
+        y = np.pad(xl, [(0, 0), *_pairs(kw.get("padding"), rank, 1), (0, 0)])
+    else:  # UpSampling
+        size = kw.get("size", 2)
+        size = (size,) * rank if isinstance(size, int) else tuple(size)
+        if kw.get("interpolation") == "bilinear":
+            y = ref.upsample_bilinear(xl, size)
+        else:
+            y = xl
+            for ax, f in enumerate(size, start=1):
+                y = np.repeat(y, f, axis=ax)
+    return ref.to_channels_first(y) if cf else y
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_reshaping_matches_numpy_reference(backend, case):
+    """Every case of test_reshaping_matches_keras against plain NumPy (no Keras needed). All layers
+    only move values (compared exactly), except bilinear UpSampling2D: two float32 lerps per output
+    against a float64 reference, rtol=atol=1e-6."""
+    name, kwargs, shape = case
+    x = np.random.default_rng(7).standard_normal(shape).astype("float32")
+    layer = getattr(R, name)(**kwargs)
+    y = ops.convert_to_numpy(layer(x))
+    want = _reshaping_reference(name, kwargs, x)
+    assert y.shape == want.shape and y.dtype == np.float32
+    if kwargs.get("interpolation") == "bilinear":
+        np.testing.assert_allclose(y, want, rtol=1e-6, atol=1e-6)
+    else:
+        np.testing.assert_array_equal(y, want)
+    sym = getattr(R, name)(**kwargs)(Input(shape=shape[1:]))
+    assert tuple(sym.shape) == (None,) + want.shape[1:]
+    assert tuple(layer.compute_output_shape(shape)) == want.shape
+    cfg = layer.get_config()
+    clone = type(layer).from_config(cfg)
+    assert clone.get_config() == cfg
+    np.testing.assert_array_equal(ops.convert_to_numpy(clone(x)), y)
 
 
 def test_flatten_order_channels_last(backend):

@@ -17,6 +17,7 @@ import kshim  # noqa: E402
 from kshim import ops  # noqa: E402
 from kshim.layers import CategoryEncoding, Dense, Discretization, Input  # noqa: E402
 from ._util import same_config
+from . import _numpy_refs_a as ref
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 rng = np.random.default_rng(0)
@@ -42,6 +43,82 @@ def test_category_encoding_matches_keras(backend, mode, data):
     np.testing.assert_array_equal(npy(s(ops.convert_to_tensor(data))), want)
     spec = s(Input(shape=data.shape[1:], dtype="int32"))
     assert tuple(spec.shape) == tuple(k.compute_output_shape((None,) + data.shape[1:]))
+
+
+def _encode_reference(data, mode, depth, weights=None):
+    """CategoryEncoding by definition: one_hot appends (or replaces a trailing 1-sized) axis of
+    indicators; multi_hot/count reduce the last axis to presence flags / (weighted) counts; a 1-D
+    input is one sample for multi_hot and count ("binary" is Keras' old name of multi_hot)."""
+    data = np.asarray(data)
+    if mode == "one_hot":
+        if data.ndim > 1 and data.shape[-1] == 1:
+            data = data[..., 0]
+        return np.eye(depth)[data]
+    hot = np.eye(depth)[data]  # (..., n, depth)
+    if weights is not None:
+        hot = hot * np.asarray(weights, np.float64)[..., None]
+    counts = hot.sum(-2)
+    return counts if mode == "count" else (counts > 0).astype("float64")
+
+
+@pytest.mark.parametrize("mode,data", [
+    ("multi_hot", np.array([[0, 1, 1], [3, 2, 2]])), ("count", np.array([[0, 1, 1], [3, 2, 2]])),
+    ("one_hot", np.array([[1], [2], [0]])), ("one_hot", np.array([1, 3, 0])), ("multi_hot", np.array([1, 2])),
+    ("count", np.array([3, 3, 1])), ("binary", np.array([[0, 3], [3, 3]])), ("one_hot", np.array([[0, 3], [2, 1]])),
+])
+def test_category_encoding_matches_numpy_reference(backend, mode, data):
+    """Counts and indicators are small integers in float32: compared exactly."""
+    s = CategoryEncoding(num_tokens=4, output_mode=mode)
+    want = _encode_reference(data, mode, 4)
+    got = s(data)
+    assert ops.dtype(got) == "float32"
+    np.testing.assert_array_equal(npy(got), want)
+    if data.ndim > 1 or mode == "one_hot":  # (a 1-D multi_hot/count input is one sample, not a batch)
+        spec = s(Input(shape=data.shape[1:], dtype="int32"))
+        assert tuple(spec.shape) == (None,) + want.shape[1:]
+    cfg = s.get_config()
+    assert CategoryEncoding.from_config(cfg).get_config() == cfg
+
+
+def test_category_encoding_count_weights_numpy_reference(backend):
+    x, w = np.array([[0, 1, 1], [2, 2, 0]]), np.array([[0.5, 1.0, 2.0], [1.5, 0.25, 1.0]])
+    got = CategoryEncoding(num_tokens=3, output_mode="count", dtype="float64")(x, count_weights=w)
+    assert ops.dtype(got) == "float64"
+    np.testing.assert_allclose(npy(got), _encode_reference(x, "count", 3, w), rtol=1e-12)  # float64 sums of 3
+
+
+@pytest.mark.parametrize("mode", ["int", "one_hot", "multi_hot", "count"])
+def test_discretization_boundaries_numpy_reference(backend, mode):
+    """Bin ``i`` holds ``[b[i-1], b[i])`` (``np.searchsorted(..., side="right")``), then the chosen
+    encoding of the bin indices over ``len(boundaries) + 1`` tokens (exact)."""
+    bounds = [-1.0, 0.0, 1.0, 2.0]
+    x = np.array([[-1.5, -1.0, 0.0, 1.0, 3.4], [0.5, 2.0, -3.0, 1.5, 1.999]], dtype="float32")
+    if mode == "one_hot":
+        x = x[:, :1]
+    s = Discretization(bin_boundaries=bounds, output_mode=mode)
+    idx = ref.bin_index(x, bounds)
+    want = idx if mode == "int" else _encode_reference(idx, mode, len(bounds) + 1)
+    got = s(x)
+    assert ops.dtype(got) == ("int32" if mode == "int" else "float32")
+    np.testing.assert_array_equal(npy(got), want)
+    cfg = s.get_config()
+    assert Discretization.from_config(cfg).get_config() == cfg
+
+
+@pytest.mark.parametrize("batches", [1, 3])
+def test_discretization_adapt_quantiles_numpy_reference(backend, batches):
+    """adapt() places the ``num_bins - 1`` boundaries at approximate quantiles: with the layer's
+    ``epsilon`` rank error, the fraction of the data below boundary ``i`` is ``i / num_bins`` within
+    ``epsilon`` plus one sample (1/600), and the boundaries are increasing."""
+    data = np.random.default_rng(30).normal(size=(300, 2)).astype("float32")
+    s = Discretization(num_bins=5, epsilon=0.01)
+    s.adapt(np.array_split(data, batches) if batches > 1 else data)
+    b = np.asarray(s.bin_boundaries)
+    assert b.shape == (4,) and np.all(np.diff(b) > 0)
+    frac = np.array([(data <= v).mean() for v in b])
+    np.testing.assert_allclose(frac, [0.2, 0.4, 0.6, 0.8], atol=0.01 + 1 / data.size)
+    x = np.random.default_rng(31).normal(size=(6, 2)).astype("float32")
+    np.testing.assert_array_equal(npy(s(x)), ref.bin_index(x, s.bin_boundaries))
 
 
 def test_category_encoding_count_weights_dtype_and_errors(backend):

@@ -107,7 +107,7 @@ def test_callables_encoded_modes_and_adapt_sources(backend):
     assert tuple(TextVectorization(output_sequence_length=7)(Input(shape=(1,), dtype="string")).shape) == (None, 7)
 
 
-def test_config_matches_keras_and_errors():
+def test_config_matches_keras_and_errors(backend):
     assert TextVectorization(name="tv").get_config() == keras_config()
     layer = TextVectorization(name="tv", max_tokens=10, ngrams=2, output_sequence_length=5, vocabulary=["a", "b"])
     want = keras_config(max_tokens=10, ngrams=2, output_sequence_length=5, vocabulary=["a", "b"], vocabulary_size=4)
