@@ -8,6 +8,14 @@ import numpy as np
 from kshim import ops
 
 
+def installed_backends() -> list[str]:
+    """The built-in kshim backends whose array library is installed here, in the order numpy, jax,
+    torch (a NumPy-only install, or ``KSHIM_TEST_HIDE=keras,jax,torch``: just numpy)."""
+    from kshim import backends
+
+    return [b for b in ("numpy", "jax", "torch") if backends.is_available(b)]
+
+
 def npy(t: Any) -> np.ndarray:
     """A backend tensor (or array) as a NumPy array."""
     return np.asarray(ops.convert_to_numpy(t))

@@ -29,6 +29,7 @@ import kshim  # noqa: E402
 from kshim import layers as L  # noqa: E402
 from kshim import ops  # noqa: E402
 from kshim.layers.preprocessing import DataLayer, MelSpectrogram, STFTSpectrogram, run_on_numpy  # noqa: E402
+from ._numpy_refs_b import frames_of, mel_spectrogram_reference  # noqa: E402
 from ._util import cache, npy as N  # noqa: E402
 
 from .keras_oracle import _norm_cfg  # noqa: E402
@@ -108,6 +109,97 @@ def _numpy_stft_magnitude(x, frame_length, step, fft_length):
         spec = np.fft.rfft(seg * win, n=fft_length, axis=-1)
         out.append(np.sqrt(np.maximum(spec.real ** 2 + spec.imag ** 2, 1e-7)))
     return np.concatenate(out, axis=-1)  # (batch, frames, channels * freq), channel-major
+
+
+def _np_window(name, n, periodic):
+    """Hann/Hamming of ``n`` points: symmetric (``np.hanning``/``np.hamming``) or periodic (the first
+    ``n`` points of the ``n + 1``-point symmetric window)."""
+    fn = {"hann": np.hanning, "hamming": np.hamming}[name]
+    return fn(n + 1)[:-1] if periodic else fn(n)
+
+
+def _np_stft(x, frame_length, step, fft_length, window="hann", periodic=False, scaling="density"):
+    """``(batch, time, channels) -> (batch, channels, frames, bins)`` complex STFT, valid padding, the
+    window at the start of each ``fft_length`` frame, scaled by ``1/sqrt(sum w^2)`` ("density") or
+    ``1/sum w`` ("spectrum")."""
+    win = _np_window(window, frame_length, periodic)
+    if scaling == "density":
+        win = win / np.sqrt(np.sum(win ** 2))
+    elif scaling == "spectrum":
+        win = win / np.sum(win)
+    seg = frames_of(np.moveaxis(x, -1, 1), frame_length, step)
+    return np.fft.rfft(seg * win, n=fft_length, axis=-1)
+
+
+def _channel_major(z):
+    """``(batch, channels, frames, bins) -> (batch, frames, channels * bins)``, the layer's flat layout."""
+    b, c, t, f = z.shape
+    return np.transpose(z, (0, 2, 1, 3)).reshape(b, t, c * f)
+
+
+# float64 layers: the kernels are cos/sin evaluated in float64 and the frames are sums of <= 32
+# products, so the layer equals the FFT to ~1e-15 relative; rtol 1e-10 / atol 1e-12 leave headroom
+# (a wrong window, scaling, sign or frame offset is off by > 1e-2).
+NP_STFT_CASES = [
+    dict(frame_length=8, frame_step=4, fft_length=8),
+    dict(frame_length=16, frame_step=5, fft_length=16, window="hamming", periodic=True, scaling="spectrum"),
+    dict(frame_length=12, frame_step=3, fft_length=12, scaling=None),
+    dict(frame_length=12, frame_step=4, fft_length=32),     # zero-padded FFT (magnitude only)
+]
+
+
+# where the window sits inside a longer FFT frame changes only the phase: that case checks magnitude only
+NP_STFT_PARAMS = [(m, c) for c, kw in enumerate(NP_STFT_CASES) for m in ("magnitude", "real", "imag", "stft", "angle")
+                  if m == "magnitude" or kw["fft_length"] == kw["frame_length"]]
+
+
+@pytest.mark.parametrize("mode,case", NP_STFT_PARAMS)
+def test_stft_matches_numpy_fft(backend, mode, case):
+    kw = NP_STFT_CASES[case]
+    x = signal((2, 70, 3), seed=11).astype("float64")
+    layer = STFTSpectrogram(mode=mode, dtype="float64", **kw)
+    y = N(layer(x))
+    z = _np_stft(x, kw["frame_length"], kw["frame_step"], kw["fft_length"], kw.get("window", "hann"),
+                 kw.get("periodic", False), kw.get("scaling", "density"))
+    want = {"magnitude": lambda: np.sqrt(np.maximum(np.abs(z) ** 2, 1e-7)), "real": lambda: z.real,
+            "imag": lambda: z.imag, "angle": lambda: np.arctan2(z.imag, z.real),
+            "stft": lambda: np.concatenate([z.real, z.imag], axis=-1)}[mode]()
+    want = _channel_major(want)
+    assert y.shape == want.shape
+    if mode == "angle":
+        # phases compared modulo 2 pi (a bin with imaginary part ~0 and negative real part sits on the
+        # branch cut, where -pi and pi are the same angle)
+        np.testing.assert_allclose(np.angle(np.exp(1j * (y - want))), 0.0, atol=1e-9)
+    else:
+        np.testing.assert_allclose(y, want, rtol=1e-10, atol=1e-12)
+    assert tuple(layer.compute_output_shape((None,) + x.shape[1:])) == (None,) + want.shape[1:]
+    cfg = layer.get_config()
+    assert STFTSpectrogram.from_config(cfg).get_config() == cfg
+
+
+def test_stft_channels_first_and_expand_dims_are_layouts(backend):
+    """``channels_first`` (input ``(batch, channels, time)``, output ``(batch, channels * freq, frames)``)
+    and ``expand_dims`` (``(batch, frames, freq, channels)``) rearrange the same numbers. Kernels are
+    deterministic and the arithmetic the same, so float32 rounding alone differs: 1e-6."""
+    x = signal((2, 70, 3), seed=12)
+    base = STFTSpectrogram(mode="magnitude", frame_length=12, frame_step=4)   # fft_length 16: 9 bins
+    y = N(base(x))
+    assert y.shape == (2, 15, 27)
+    first = STFTSpectrogram(mode="magnitude", frame_length=12, frame_step=4, data_format="channels_first")
+    yf = N(first(np.ascontiguousarray(np.transpose(x, (0, 2, 1)))))
+    np.testing.assert_allclose(np.transpose(yf, (0, 2, 1)), y, rtol=1e-6, atol=1e-6)
+    exp = N(STFTSpectrogram(mode="magnitude", frame_length=12, frame_step=4, expand_dims=True)(x))
+    assert exp.shape == (2, 15, 9, 3)
+    np.testing.assert_allclose(np.transpose(exp, (0, 1, 3, 2)).reshape(y.shape), y, rtol=1e-6, atol=1e-6)
+
+
+def test_stft_float64_numpy_reference_no_keras(backend):
+    x = signal((2, 40, 2)).astype("float64")
+    s = STFTSpectrogram(mode="magnitude", frame_length=8, trainable=False, dtype="float64", name="s")
+    y = s(x)
+    assert ops.dtype(y) == "float64"
+    np.testing.assert_allclose(N(y), _numpy_stft_magnitude(x, 8, 4, 8), rtol=1e-10, atol=1e-12)
+    assert s.trainable_weights == [] and len(s.non_trainable_weights) == 2
 
 
 def test_stft_float64_numpy_reference_and_trainable_flag(backend):
@@ -237,6 +329,26 @@ def test_mel_matches_keras(backend, case, batched):
         assert tuple(layer(L.Input((300,))).shape) == kshape
     assert layer.get_config() == kcfg
     assert MelSpectrogram.from_config(layer.get_config()).get_config() == kcfg
+
+
+@pytest.mark.parametrize("case,batched", [(c, True) for c in range(len(MEL_CASES))] + [(0, False)])
+def test_mel_matches_numpy_reference(backend, case, batched):
+    """Against :func:`mel_spectrogram_reference` (centred reflect-padded frames, periodic window, HTK mel
+    filterbank, dB), float64 reference of a float32 layer: the tolerances of the Keras comparison
+    (DB_TOL / LIN_TOL, justified in the module docstring: FFT summation order and the float32 mel
+    projection)."""
+    kw = MEL_CASES[case]
+    x = signal((2, 300) if batched else (300,), seed=6)
+    layer = MelSpectrogram(**kw)
+    y = N(layer(x))
+    full = dict(dict(window="hann", min_freq=20.0, max_freq=None, power_to_db=True, top_db=80.0, mag_exp=2.0,
+                     ref_power=1.0, sequence_length=None), **kw)
+    want = mel_spectrogram_reference(x.astype("float64"), **full)
+    assert y.shape == want.shape and y.dtype == np.float32
+    np.testing.assert_allclose(y, want, **(DB_TOL if full["power_to_db"] else LIN_TOL))
+    assert tuple(layer.compute_output_shape(x.shape)) == want.shape
+    cfg = layer.get_config()
+    assert MelSpectrogram.from_config(cfg).get_config() == cfg
 
 
 def test_mel_output_shape_is_the_real_frame_count(backend):

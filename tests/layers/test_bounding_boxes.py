@@ -13,10 +13,27 @@ import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 from .keras_oracle import keras  # noqa: E402  (skips per test without Keras)
-kbb = keras.utils.bounding_boxes
 
 from kshim import ops  # noqa: E402
 from kshim.utils import bounding_boxes as sbb  # noqa: E402
+
+from ._numpy_refs_b import iou_matrix_xyxy, xyxy_to  # noqa: E402
+
+
+class _KerasBoundingBoxes:
+    """``keras.utils.bounding_boxes``, looked up when a test first uses it (so it skips only that test
+    without Keras)."""
+
+    def __getattr__(self, name):
+        if name.startswith("_"):  # pytest's collection probes dunders such as __test__
+            raise AttributeError(name)
+        return getattr(keras.utils.bounding_boxes, name)
+
+    def __dir__(self):
+        return dir(keras.utils.bounding_boxes)
+
+
+kbb = _KerasBoundingBoxes()
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 TOL = dict(rtol=1e-5, atol=1e-5)
@@ -36,7 +53,7 @@ def boxes_xyxy(shape=(2, 5), seed=0):
 
 
 def test_all_nine_names_exported():
-    assert sorted(sbb.__all__) == sorted(n for n in dir(kbb) if not n.startswith("_"))
+    assert sorted(sbb.__all__) == sorted(n for n in dir(keras.utils.bounding_boxes) if not n.startswith("_"))
 
 
 @pytest.mark.parametrize("source", FORMATS)
@@ -176,3 +193,111 @@ def test_encode_decode_match_keras(backend, enc, variance):
         sbb.encode_box_to_deltas(anchors, boxes, "xyxy", "xyxy", encoding_format="xyxy")
     with pytest.raises(ValueError, match="encoded_format"):
         sbb.decode_deltas_to_boxes(anchors, got, "xyxy", "xyxy", encoded_format="xyxy")
+
+
+# ---- NumPy references (no Keras needed) -------------------------------------------------------------
+# Inputs are float32 pixel coordinates <= ~100; the references work in float64 on the same float32
+# inputs. A conversion is <= 3 float32 adds/multiplies per coordinate (<= ~3 ulp of 100 = 2.3e-5
+# absolute), hence atol 1e-4 on pixel outputs and rtol 1e-5; relative coordinates (<= ~1.5) get 1e-5.
+PIX = dict(rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("source", FORMATS)
+@pytest.mark.parametrize("target", FORMATS)
+def test_convert_format_matches_numpy_reference(backend, source, target):
+    b = boxes_xyxy().astype("float64")
+    src = xyxy_to(b, source, height=50, width=80).astype("float32")
+    got = sbb.convert_format(src, source, target, height=50, width=80)
+    assert ops.dtype(got) == "float32" and tuple(ops.shape(got)) == (2, 5, 4)
+    want = xyxy_to(b, target, height=50, width=80)
+    np.testing.assert_allclose(npy(got), want, **(PIX if not target.startswith("rel") else TOL))
+
+
+@pytest.mark.parametrize("fmt", ["xyxy", "rel_xyxy"])
+def test_clip_to_image_size_matches_numpy_reference(backend, fmt):
+    b = boxes_xyxy()
+    b[0, 0] = [70, 70, 90, 90]     # entirely outside the 60 x 50 image
+    b[1, 2] = [-5, 10, 0, 20]      # zero width once clipped
+    hi = np.array([60, 50, 60, 50], "float32")
+    if fmt == "rel_xyxy":
+        b, hi = b / hi, np.ones(4, "float32")
+    labels = np.arange(10, dtype="int32").reshape(2, 5)
+    got = sbb.clip_to_image_size({"boxes": b, "labels": labels}, height=50, width=60, bounding_box_format=fmt)
+    want = np.clip(b, 0, hi)
+    np.testing.assert_array_equal(npy(got["boxes"]), want)   # clipping is exact
+    area = (want[..., 2] - want[..., 0]) * (want[..., 3] - want[..., 1])
+    np.testing.assert_array_equal(npy(got["labels"]), np.where(area > 0, labels, -1))
+    assert npy(got["labels"])[0, 0] == -1 and npy(got["labels"])[1, 2] == -1
+
+
+def test_crop_and_pad_match_numpy_reference(backend):
+    b = boxes_xyxy((2, 3), seed=2)
+    off = np.array([20, 10, 20, 10], "float32")   # left, top, left, top
+    np.testing.assert_allclose(npy(sbb.crop(b, 10, 20, 40, 30)), np.clip(b - off, 0, [30, 40, 30, 40]), **PIX)
+    np.testing.assert_allclose(npy(sbb.crop(b[0], 10, 20, 40, 30)), np.clip(b[0] - off, 0, [30, 40, 30, 40]), **PIX)
+    np.testing.assert_allclose(npy(sbb.pad(b, 7, 3)), b + np.array([3, 7, 3, 7], "float32"), **PIX)
+
+
+@pytest.mark.parametrize("fmt", ["xyxy", "center_xywh", "rel_yxyx"])
+@pytest.mark.parametrize("masking", [False, True])
+def test_compute_iou_matches_numpy_reference(backend, fmt, masking):
+    """Pairwise IoU of every box pair by the area formula; with masking, pairs where a box is all
+    negative (padding) are -1. IoU is a ratio of float32 areas: rtol 1e-5, atol 1e-6."""
+    shape = (20, 30, 3)
+    a, c = boxes_xyxy((2, 4), 3).astype("float64"), boxes_xyxy((2, 5), 4).astype("float64")
+    a[0, 0] = -1.0
+    b1 = xyxy_to(a, fmt, height=20, width=30).astype("float32")
+    b2 = xyxy_to(c, fmt, height=20, width=30).astype("float32")
+    if fmt.startswith("rel"):
+        b1[0, 0] = -1.0
+    a_abs = a.copy()
+    a_abs[0, 0] = -1.0 if not fmt.startswith("rel") else np.array([-30.0, -20.0, -30.0, -20.0])
+    want = iou_matrix_xyxy(a_abs, c)
+    want = np.nan_to_num(want)
+    if masking:
+        pad1 = (a_abs < 0).all(-1)
+        want = np.where(pad1[..., :, None], -1.0, want)
+    got = npy(sbb.compute_iou(b1, b2, fmt, use_masking=masking, image_shape=shape))
+    assert got.shape == (2, 4, 5)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    got0 = npy(sbb.compute_iou(b1[1], b2[1], fmt, use_masking=masking, image_shape=shape))
+    np.testing.assert_allclose(got0, want[1], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("fmt", ["xyxy", "xywh", "center_yxhw"])
+def test_compute_ciou_matches_numpy_reference(backend, fmt):
+    """Complete IoU (Zheng et al. 2020) of matching box pairs: ``IoU - rho^2 / c^2 - alpha v`` with
+    ``v = 4/pi^2 (atan(w2/h2) - atan(w1/h1))^2`` and ``alpha = v / (1 - IoU + v)``. The layer adds
+    epsilons of 1e-7 to denominators; with boxes >= 1 px those move the result by < 1e-6, so
+    rtol=atol=1e-5."""
+    a, c = boxes_xyxy((2, 6), 5).astype("float64"), boxes_xyxy((2, 6), 6).astype("float64")
+    got = npy(sbb.compute_ciou(xyxy_to(a, fmt).astype("float32"), xyxy_to(c, fmt).astype("float32"), fmt))
+    iou = np.diagonal(iou_matrix_xyxy(a, c), axis1=-2, axis2=-1)
+    ca, cc = (a[..., :2] + a[..., 2:]) / 2, (c[..., :2] + c[..., 2:]) / 2
+    rho2 = ((ca - cc) ** 2).sum(-1)
+    diag = np.maximum(a[..., 2:], c[..., 2:]) - np.minimum(a[..., :2], c[..., :2])
+    c2 = (diag ** 2).sum(-1)
+    wa, ha, wc, hc = a[..., 2] - a[..., 0], a[..., 3] - a[..., 1], c[..., 2] - c[..., 0], c[..., 3] - c[..., 1]
+    v = 4 / np.pi ** 2 * (np.arctan(wc / hc) - np.arctan(wa / ha)) ** 2
+    alpha = v / (1 - iou + v)
+    np.testing.assert_allclose(got, iou - rho2 / c2 - alpha * v, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(npy(sbb.compute_ciou(xyxy_to(a, fmt), xyxy_to(a, fmt), fmt)), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("enc", ["center_yxhw", "center_xywh"])
+@pytest.mark.parametrize("variance", [None, [0.1, 0.1, 0.2, 0.2]])
+def test_encode_decode_match_numpy_reference(backend, enc, variance):
+    """Deltas ``((c - c_a) / s_a, log(s / s_a)) / variance`` in the encoding's coordinate order;
+    decoding inverts them. float32 divisions/logs of pixel values: rtol 1e-5, atol 1e-5; the
+    round trip through exp(log(.)) is checked at 1e-4."""
+    anchors = boxes_xyxy((6,), 7)
+    boxes = boxes_xyxy((2, 6), 8)
+    ea, eb = xyxy_to(anchors.astype("float64"), enc), xyxy_to(boxes.astype("float64"), enc)
+    want = np.concatenate([(eb[..., :2] - ea[..., :2]) / ea[..., 2:], np.log(eb[..., 2:] / ea[..., 2:])], -1)
+    if variance is not None:
+        want = want / np.asarray(variance)
+    kw = dict(anchor_format="xyxy", box_format="xyxy", variance=variance)
+    got = npy(sbb.encode_box_to_deltas(anchors, boxes, encoding_format=enc, **kw))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    back = npy(sbb.decode_deltas_to_boxes(anchors, want.astype("float32"), encoded_format=enc, **kw))
+    np.testing.assert_allclose(back, boxes, rtol=1e-4, atol=1e-4)

@@ -10,6 +10,13 @@ Tolerances: the warps resample 0..255 images at float32 coordinates computed wit
 RandomPerspective's homography is a closed form in kshim and an 8x8 solve in Keras (coordinates
 agree to ~1e-5 px), so it is compared on smooth images with atol=5e-3, and with nearest sampling
 fewer than 1% of pixels may pick the neighbouring source pixel; boxes 1e-4 px.
+
+Without Keras the warps are checked against a NumPy (float64) inverse-mapping reference
+(tests/layers/_numpy_refs_c.py ``affine_warp``: each output pixel samples the input at the
+transform of its coordinates, with Keras' fill modes) fed with each layer's documented matrix --
+translation ``[1, 0, -dx, 0, 1, -dy]``, zoom about the centre, shear ``[1, sx, 0, sy, 1, 0]``, rotation
+about the centre. Same IMG_TOL: float32 coordinates vs float64. Nearest sampling is compared
+exactly, on transforms chosen so no sample point lies within 1e-3 px of a rounding tie.
 """
 from __future__ import annotations
 
@@ -23,6 +30,7 @@ from .keras_oracle import keras  # noqa: E402  (skips per test without Keras)
 
 from kshim import ops  # noqa: E402
 from kshim.layers import preprocessing as P  # noqa: E402
+from . import _numpy_refs_c as R  # noqa: E402
 from ._util import npy, tree_np, same_config  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -84,6 +92,56 @@ def check_twin_call(name, kw, x=X, tol=IMG_TOL):
     return t
 
 
+def _no_ties(matrices, h=9, w=11):
+    """The sample points of ``matrices`` on an h x w grid stay >= 1e-3 px from a .5 rounding tie (nearest
+    sampling is then well defined under float32 coordinate error)."""
+    yy, xx = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij")
+    for a0, a1, a2, b0, b1, b2, _, _ in np.asarray(matrices, np.float64):
+        for c in (a0 * xx + a1 * yy + a2, b0 * xx + b1 * yy + b2):
+            if np.min(np.abs(np.abs(c - np.floor(c)) - 0.5)) < 1e-3:
+                return False
+    return True
+
+
+def check_reference(layer, t, matrices, x=X):
+    """``layer.transform_images(x, t)`` equals the NumPy warp by ``matrices`` with the layer's options."""
+    got = npy(layer.transform_images(x, t))
+    assert got.dtype == np.float32 and got.shape == x.shape
+    want = R.affine_warp(x, matrices, layer.fill_mode, layer.fill_value, layer.interpolation)
+    if layer.interpolation == "nearest":
+        assert _no_ties(matrices, *x.shape[1:3])
+        np.testing.assert_array_equal(got, want.astype(np.float32))
+    else:
+        np.testing.assert_allclose(got, want, **IMG_TOL)
+    # segmentation masks take the same warp
+    m = (x[..., :1] > 128).astype("float32")
+    np.testing.assert_allclose(npy(layer.transform_segmentation_masks(m, t)),
+                               R.affine_warp(m, matrices, layer.fill_mode, layer.fill_value, "nearest"), atol=1e-6)
+    return got
+
+
+def _rotation_matrices(angles, h=9, w=11):
+    """Rotation by ``angles`` degrees about the image centre, as an output -> input map."""
+    th = np.deg2rad(np.asarray(angles, np.float64))
+    c, s = np.cos(th), np.sin(th)
+    cx, cy = (w - 1) / 2, (h - 1) / 2
+    z = np.zeros_like(th)
+    return np.stack([c, -s, cx - cx * c + cy * s, s, c, cy - cx * s - cy * c, z, z], 1)
+
+
+def test_affine_reference_basics():
+    """The reference itself: the identity matrix returns the image, an integer translation moves it by
+    whole pixels (constant fill), and a 180-degree rotation about the centre flips both axes."""
+    ident = np.tile([1.0, 0, 0, 0, 1, 0, 0, 0], (3, 1))
+    np.testing.assert_allclose(R.affine_warp(X, ident), X, rtol=1e-12)
+    shift = np.tile([1.0, 0, -2, 0, 1, -1, 0, 0], (3, 1))   # output (y, x) = input (y - 1, x - 2)
+    want = np.zeros_like(X, np.float64)
+    want[:, 1:, 2:] = X[:, :-1, :-2]
+    np.testing.assert_allclose(R.affine_warp(X, shift, "constant"), want, rtol=1e-12)
+    np.testing.assert_allclose(R.affine_warp(X, _rotation_matrices([180.0] * 3)), X[:, ::-1, ::-1],
+                               rtol=1e-9, atol=1e-9)
+
+
 # ---- RandomRotation ---------------------------------------------------------------------------
 ROT_KW = [dict(factor=0.2), dict(factor=(-0.3, 0.1), fill_mode="wrap", interpolation="nearest"),
           dict(factor=0.5, fill_mode="constant", fill_value=3.0), dict(factor=0.1, fill_mode="nearest")]
@@ -105,6 +163,24 @@ def test_random_rotation_matches_keras(backend, i):
     t2 = check_twin_call("RandomRotation", kw)
     lo, hi = s.factor
     assert np.all((t2["angle"] >= lo * 360) & (t2["angle"] < hi * 360))
+
+
+ROT_REF_ANGLES = np.array([37.0, -71.0, 180.0], "float32")  # (no nearest-sampling ties on 9 x 11)
+
+
+@pytest.mark.parametrize("i", range(len(ROT_KW)))
+def test_random_rotation_matches_numpy_reference(backend, i):
+    kw = ROT_KW[i]
+    s = P.RandomRotation(**kw)
+    z, o = np.zeros(3, "float32"), np.ones(3, "float32")
+    want_m = _rotation_matrices(ROT_REF_ANGLES)
+    got_m = npy(s.compute_affine_matrix(0.5, 0.5, ROT_REF_ANGLES, z, z, o, z, z, 9, 11))
+    np.testing.assert_allclose(got_m, want_m, rtol=1e-5, atol=1e-5)   # float32 cos/sin
+    t = {"angle": ROT_REF_ANGLES, "rotation_matrix": want_m.astype("float32"), "image_height": 9, "image_width": 11,
+         "batch_size": 3}
+    check_reference(s, t, want_m)
+    cfg = P.RandomRotation(name="r", seed=2, **kw).get_config()
+    assert P.RandomRotation.from_config(cfg).get_config() == cfg
 
 
 def test_random_rotation_single_image_and_channels_first(backend):
@@ -148,6 +224,20 @@ def test_random_zoom_matches_keras(backend, i):
         np.testing.assert_array_equal(t2["height_zoom"], t2["width_zoom"])
 
 
+@pytest.mark.parametrize("i", range(len(ZOOM_KW)))
+def test_random_zoom_matches_numpy_reference(backend, i):
+    kw = ZOOM_KW[i]
+    hz = np.array([[0.7], [1.3], [1.0]], "float32")
+    wz = np.array([[1.2], [0.8], [1.15]], "float32")
+    t = {"height_zoom": hz, "width_zoom": wz, "input_shape": X.shape}
+    z = np.zeros((3, 1))
+    # zoom about the centre: x_in = zx * x + (W - 1) / 2 * (1 - zx), likewise y
+    matrices = np.concatenate([wz, z, 5 * (1 - wz.astype(np.float64)), z, hz, 4 * (1 - hz.astype(np.float64)), z, z], 1)
+    check_reference(P.RandomZoom(**kw), t, matrices)
+    cfg = P.RandomZoom(name="z", seed=1, **kw).get_config()
+    assert P.RandomZoom.from_config(cfg).get_config() == cfg
+
+
 # ---- RandomTranslation ------------------------------------------------------------------------
 TR_KW = [dict(height_factor=0.2, width_factor=0.3), dict(height_factor=(-0.5, 0.0), width_factor=(0.1, 0.2),
                                                          fill_mode="constant", fill_value=9.0),
@@ -161,6 +251,24 @@ def test_random_translation_matches_keras(backend, i):
     t = {"translations": np.array([[1.5, -2.0], [-3.0, 0.5], [0.0, 4.0]], "float32"), "input_shape": X.shape}
     check_contract("RandomTranslation", kw, t)
     check_twin_call("RandomTranslation", kw)
+
+
+@pytest.mark.parametrize("i", range(len(TR_KW)))
+def test_random_translation_matches_numpy_reference(backend, i):
+    kw = TR_KW[i]
+    tr = np.array([[1.3, -2.2], [-3.4, 0.6], [0.1, 4.7]], "float32")   # (dx, dy) per image, in pixels
+    t = {"translations": tr, "input_shape": X.shape}
+    z, o = np.zeros((3, 1)), np.ones((3, 1))
+    matrices = np.concatenate([o, z, -tr[:, :1], z, o, -tr[:, 1:], z, z], 1)
+    check_reference(P.RandomTranslation(**kw), t, matrices)
+    # whole-pixel translations with constant fill are plain shifts
+    s = P.RandomTranslation(0.3, 0.3, fill_mode="constant", fill_value=0.0)
+    y = npy(s.transform_images(X, {"translations": np.array([[2.0, 1.0]] * 3, "float32"), "input_shape": X.shape}))
+    want = np.zeros_like(X)
+    want[:, 1:, 2:] = X[:, :-1, :-2]
+    np.testing.assert_allclose(y, want, atol=1e-4)
+    cfg = P.RandomTranslation(name="t", seed=1, **kw).get_config()
+    assert P.RandomTranslation.from_config(cfg).get_config() == cfg
 
 
 # ---- RandomShear ------------------------------------------------------------------------------
@@ -178,6 +286,16 @@ def test_random_shear_matches_keras(backend, i):
     t = {"shear_factor": np.array([[0.2, -0.1], [-0.3, 0.25], [0.0, 0.4]], "float32"), "input_shape": X.shape}
     check_contract("RandomShear", kw, t)
     check_twin_call("RandomShear", kw)
+
+
+@pytest.mark.parametrize("i", range(len(SH_KW)))
+def test_random_shear_matches_numpy_reference(backend, i):
+    kw = SH_KW[i]
+    sf = np.array([[0.13, -0.07], [-0.31, 0.23], [0.0, 0.41]], "float32")   # (x, y) shear per image
+    t = {"shear_factor": sf, "input_shape": X.shape}
+    z, o = np.zeros(3), np.ones(3)
+    matrices = np.stack([o, sf[:, 0], z, sf[:, 1], o, z, z, z], 1)
+    check_reference(P.RandomShear(**kw), t, matrices)
 
 
 # ---- RandomPerspective ------------------------------------------------------------------------
@@ -199,6 +317,42 @@ def test_random_perspective_matches_keras(backend, i):
     t2 = check_twin_call("RandomPerspective", dict(kw, interpolation="bilinear"), x=SMOOTH,
                          tol=dict(rtol=1e-5, atol=5e-3))
     assert t2["end_points"].shape == (3, 4, 2)
+
+
+def _homography(src, dst):
+    """The projective matrix ``[a0, a1, a2, b0, b1, b2, c0, c1]`` taking the 4 points ``src`` to ``dst``
+    (the 8 x 8 linear system of the four correspondences)."""
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(np.asarray(src, np.float64), np.asarray(dst, np.float64)):
+        rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
+        rhs += [u, v]
+    return np.linalg.solve(np.array(rows), np.array(rhs))
+
+
+@pytest.mark.parametrize("i", range(len(PERS_KW)))
+def test_random_perspective_matches_numpy_reference(backend, i):
+    """The output pixel at an end point samples the input at its start point: the warp is the
+    homography taking the end points to the start points (identity where not applied), constant fill."""
+    kw = PERS_KW[i]
+    start = np.array([[[0, 0], [10, 0], [0, 8], [10, 8]]] * 3, "float32")
+    shift = np.array([[[0.1, 0.05], [-0.1, 0.2], [0.05, -0.1], [0.0, 0.1]],
+                      [[-0.2, 0.1], [0.1, 0.0], [0.2, 0.2], [-0.1, -0.15]],
+                      [[0.3, 0.1], [0.1, 0.2], [0.2, 0.1], [0.1, 0.2]]], "float32")
+    end = start + start * shift
+    apply = np.array([True, True, False])
+    t = {"apply_perspective": apply, "start_points": start, "end_points": end, "input_shape": SMOOTH.shape}
+    s = P.RandomPerspective(**kw)
+    got = npy(s.transform_images(SMOOTH, t))
+    ident = np.array([1.0, 0, 0, 0, 1, 0, 0, 0])
+    matrices = np.stack([_homography(end[j], start[j]) if apply[j] else ident for j in range(3)])
+    want = R.affine_warp(SMOOTH, matrices, "constant", kw.get("fill_value", 0.0), kw.get("interpolation", "bilinear"))
+    if kw.get("interpolation") == "nearest":   # coordinates from a solve: a near-tie may pick the neighbour
+        assert np.mean(got != want.astype(np.float32)) < 0.01
+    else:
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=5e-3)   # see the module docstring
+    np.testing.assert_array_equal(got[2], SMOOTH[2])
+    cfg = P.RandomPerspective(name="p", seed=1, **kw).get_config()
+    assert P.RandomPerspective.from_config(cfg).get_config() == cfg
 
 
 # ---- RandomElasticTransform -------------------------------------------------------------------

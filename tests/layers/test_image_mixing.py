@@ -3,6 +3,12 @@
 Keras applies the transformation kshim drew (converted to NumPy, and for AugMix rewritten in
 Keras' layer-name form), so both sides run the same augmentation; tolerances are TOL from
 test_image_color_helpers (AugMix/RandAugment chain up to a few warps and colour ops: the same).
+
+Without Keras the same transformations are checked against NumPy restatements of the mixing
+formulas (erase = where(mask, fill, x); MixUp = w x + (1 - w) x[perm]; CutMix = where(box, x[perm], x),
+labels weighted by the untouched area) and, for AugMix/RandAugment/Pipeline, against their own
+sub-layers applied in the documented order; these are a few float32 operations on 0..255 values,
+so TOL (float32 roundings, ~1e-5 relative) again.
 """
 from __future__ import annotations
 
@@ -13,8 +19,9 @@ from kshim import ops
 from kshim.layers import Input
 from kshim.layers import preprocessing as P
 
-from .test_image_color_helpers import (TOL, assert_same_across_backends, check_call, check_transform, images, keras,
-                                       npy, outputs_per_backend, pair, same_config, to_tensors, tree_np)
+from .test_image_color_helpers import (TOL, assert_same_across_backends, assert_seeded_reproducible, check_call,
+                                       check_transform, images, keras, npy, outputs_per_backend, pair, same_config,
+                                       to_tensors, tree_np)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -40,6 +47,26 @@ def test_random_erasing_transform_matches_keras(backend):
     y = check_transform("RandomErasing", {}, x, t)
     np.testing.assert_array_equal(y[1], x[1])
     check_transform("RandomErasing", dict(value_range=(0, 1)), x / 255.0, dict(t, fill_value=t["fill_value"] / 255))
+
+
+def test_random_erasing_transform_matches_numpy_reference(backend):
+    x = images()
+    t = {"apply_erasing": np.array([True, False]), "batch_masks": _box_masks(x.shape, [(1, 4, 2, 7), (0, 3, 0, 2)]),
+         "fill_value": images(seed=5)}
+    y = npy(P.RandomErasing().transform_images(ops.convert_to_tensor(x), to_tensors(t)))
+    want = np.where(t["batch_masks"] & t["apply_erasing"][:, None, None, None], t["fill_value"], x)
+    np.testing.assert_array_equal(y, want)  # values are moved, not computed
+
+
+@pytest.mark.parametrize("kw,want", [
+    (dict(factor=(1.0, 1.0), scale=(1.0, 1.0), fill_value=7.0), lambda x: np.full_like(x, 7.0)),
+    # fill values are clipped to value_range
+    (dict(factor=(1.0, 1.0), scale=(1.0, 1.0), fill_value=300.0, value_range=(0, 1)), lambda x: np.ones_like(x)),
+    (dict(factor=(0.0, 0.0)), lambda x: x),
+])
+def test_random_erasing_deterministic_call_matches_numpy_reference(backend, kw, want):
+    x = images()
+    np.testing.assert_array_equal(npy(P.RandomErasing(**kw)(x)), want(x))
 
 
 @pytest.mark.parametrize("kw", [dict(factor=(1.0, 1.0), scale=(1.0, 1.0), fill_value=7.0),
@@ -80,6 +107,19 @@ def test_mixup_transforms_match_keras(backend):
     np.testing.assert_allclose(y[0], 0.2 * labels[0] + 0.8 * labels[2], rtol=1e-6)
 
 
+def test_mixup_transforms_match_numpy_reference(backend):
+    x = images((3, 9, 7, 3))
+    w, perm = f32(0.2, 0.9, 0.5), np.array([2, 0, 1], "int32")
+    t = {"mix_weight": w, "permutation_order": perm}
+    layer = P.MixUp()
+    y = npy(layer.transform_images(ops.convert_to_tensor(x), to_tensors(t)))
+    wi = w.astype(np.float64)[:, None, None, None]
+    np.testing.assert_allclose(y, wi * x + (1 - wi) * x[perm], **TOL)
+    labels = np.eye(4, dtype="float32")[[0, 3, 1]]
+    got = npy(layer.transform_labels(ops.convert_to_tensor(labels), to_tensors(t)))
+    np.testing.assert_allclose(got, w[:, None] * labels + (1 - w[:, None]) * labels[perm], rtol=1e-6, atol=1e-7)
+
+
 def test_mixup_boxes_and_masks_follow_the_partner(backend):
     layer = P.MixUp(bounding_box_format="xyxy", seed=1)
     t = {"mix_weight": ops.convert_to_tensor(f32(0.25, 0.75)), "permutation_order": ops.convert_to_tensor(
@@ -118,6 +158,25 @@ def test_cutmix_transforms_match_keras(backend):
     check_transform("CutMix", {}, seg, t, method="transform_segmentation_masks")
 
 
+def test_cutmix_transforms_match_numpy_reference(backend):
+    x = images((3, 9, 7, 3))
+    masks = _box_masks(x.shape, [(1, 4, 2, 7), (0, 3, 0, 2), (0, 0, 0, 0)])
+    perm = np.array([1, 2, 0], "int32")
+    w = f32(1 - 15 / 63, 1 - 6 / 63, 1.0, shape=(3, 1, 1, 1))
+    t = to_tensors({"permutation_order": perm, "batch_masks": masks, "mix_weight": w})
+    layer = P.CutMix()
+    np.testing.assert_array_equal(npy(layer.transform_images(ops.convert_to_tensor(x), t)),
+                                  np.where(masks, x[perm], x))
+    labels = np.eye(3, dtype="float32")
+    wl = w.reshape(-1, 1)
+    np.testing.assert_allclose(npy(layer.transform_labels(ops.convert_to_tensor(labels), t)),
+                               wl * labels + (1 - wl) * labels[perm], rtol=1e-6, atol=1e-7)
+    seg = images((3, 9, 7, 1), seed=2).round()
+    # masks take the images' path: the (N, H, W, 3) box masks broadcast a 1-channel mask to 3, as in Keras
+    np.testing.assert_array_equal(npy(layer.transform_segmentation_masks(ops.convert_to_tensor(seg), t)),
+                                  np.where(masks, seg[perm], seg))
+
+
 def test_cutmix_labels_weight_is_the_untouched_area(backend):
     x = images((8, 10, 12, 3))
     layer = P.CutMix(factor=(0.5, 1.0), seed=7)
@@ -139,7 +198,7 @@ def test_cutmix_has_no_bounding_boxes(backend):
 
 
 # ---- configs, seeds, training=False ------------------------------------------------------------------
-@pytest.mark.parametrize("name,kw", [
+CONFIG_CASES = [
     ("RandomErasing", dict(factor=0.5, scale=0.2, fill_value=(1, 2, 3), value_range=(0, 1), seed=2)),
     ("RandomErasing", dict()),
     ("MixUp", dict(alpha=0.7, seed=3, data_format="channels_first")),
@@ -149,10 +208,26 @@ def test_cutmix_has_no_bounding_boxes(backend):
                     interpolation="nearest", seed=3)),
     ("RandAugment", dict()),
     ("RandAugment", dict(value_range=(-1, 1), num_ops=3, factor=0.2, interpolation="nearest", seed=5)),
-])
+]
+
+
+@pytest.mark.parametrize("name,kw", CONFIG_CASES)
 def test_config_matches_keras(name, kw):
     k, s = pair(name, name="layer", **kw)
     same_config(k, s)
+
+
+@pytest.mark.parametrize("name,kw", CONFIG_CASES)
+def test_config_round_trips(backend, name, kw):
+    layer = getattr(P, name)(name="layer", **kw)
+    cfg = layer.get_config()
+    clone = type(layer).from_config(cfg)
+    assert clone.get_config() == cfg
+    if cfg.get("seed") is not None and cfg.get("data_format") != "channels_first":
+        lo, hi = sorted(cfg.get("value_range", (0, 255)))
+        x = {"images": (images((4, 9, 7, 3)) / 255.0 * (hi - lo) + lo).astype("float32"),
+             "labels": np.eye(4, dtype="float32")}
+        np.testing.assert_array_equal(npy(clone(x)["images"]), npy(layer(x)["images"]))  # the same first draw
 
 
 RANDOM_LAYERS = {
@@ -172,6 +247,12 @@ def test_same_seed_same_output_on_every_backend(name):
     # chain weight. Such pixels are allowed in AugMix only, at most 1% of them.
     assert_same_across_backends(outputs_per_backend(RANDOM_LAYERS[name], x), atol=1e-3,
                                 mismatch_frac=0.01 if name == "AugMix" else 0.0)
+
+
+@pytest.mark.parametrize("name", sorted(RANDOM_LAYERS))
+def test_same_seed_same_output_on_each_backend(backend, name):
+    assert_seeded_reproducible(RANDOM_LAYERS[name], {"images": images((4, 9, 7, 3)),
+                                                     "labels": np.eye(4, dtype="float32")})
 
 
 @pytest.mark.parametrize("name", sorted(RANDOM_LAYERS))
@@ -199,6 +280,26 @@ def test_pipeline_matches_keras_and_round_trips(backend):
     np.testing.assert_allclose(npy(again(x)), npy(sp(x)), rtol=1e-6)
     with pytest.raises(ValueError, match="layers"):
         P.Pipeline.from_config({"name": "p"})
+
+
+def test_pipeline_is_its_layers_in_order_and_round_trips(backend):
+    layers_ = [P.AutoContrast(name="ac"), P.RandomInvert((1.0, 1.0), name="inv"),
+               P.Solarization(value_range=(0, 255), name="sol")]
+    pipe = P.Pipeline(layers_, name="pipe")
+    x = images()
+    y = x
+    for layer in layers_:
+        y = npy(layer(y))
+    np.testing.assert_allclose(npy(pipe(x)), y, rtol=1e-6, atol=1e-6)  # the same ops in the same order
+    # AutoContrast then inversion of [0, 255]: 255 - stretched; Solarization(threshold 0) inverts again
+    lo, hi = x.min(axis=(1, 2), keepdims=True), x.max(axis=(1, 2), keepdims=True)
+    np.testing.assert_allclose(npy(pipe(x)), (x - lo.astype(np.float64)) * 255 / (hi - lo), **TOL)
+    cfg = pipe.get_config()
+    again = P.Pipeline.from_config(cfg)
+    assert again.get_config() == cfg
+    assert [type(layer).__name__ for layer in again.layers] == ["AutoContrast", "RandomInvert", "Solarization"]
+    np.testing.assert_allclose(npy(again(x)), npy(pipe(x)), rtol=1e-6)
+    np.testing.assert_array_equal(npy(pipe(x, training=False)), npy(P.AutoContrast()(x)))
 
 
 def test_pipeline_passes_dicts_and_runs_on_numpy(backend):
@@ -242,6 +343,45 @@ def test_augmix_matches_keras_on_the_same_transformation(backend, kw):
     np.testing.assert_allclose(y, ky, **TOL)
     lo, hi = kw.get("value_range", (0, 255))
     assert y.min() >= lo and y.max() <= hi
+
+
+@pytest.mark.parametrize("kw", [dict(seed=4), dict(seed=8, all_ops=False, chain_depth=4, value_range=(0, 1))])
+def test_augmix_is_its_weighted_chains(backend, kw):
+    """AugMix = clip(w x + (1 - w) sum_k m_k chain_k(x)), each chain its sub-layers in order."""
+    x = images()
+    if kw.get("value_range") == (0, 1):
+        x = x / 255.0
+    s = P.AugMix(**kw)
+    t = s.get_random_transformation(x)
+    y = npy(s.transform_images(ops.convert_to_tensor(x), t))
+    names = s._augment_layers
+    mix = np.zeros(x.shape)
+    weights = npy(t["chain_mixing_weights"]).astype(np.float64)
+    for k, chain in enumerate(t["chain_transforms"]):
+        z = ops.convert_to_tensor(x)
+        for step in chain:
+            i = int(npy(step["layer_index"]))
+            if i < len(names):  # indices past the sub-layers are the identity
+                z = getattr(s, names[i]).transform_images(z, step["transformations"][names[i]])
+        mix += weights[k] * npy(z)
+    w = npy(t["weight_sample"]).astype(np.float64)
+    lo, hi = kw.get("value_range", (0, 255))
+    np.testing.assert_allclose(y, np.clip(w * x + (1 - w) * mix, lo, hi), **TOL)
+    assert not np.allclose(y, x, atol=1e-3)
+
+
+def test_randaugment_is_its_picked_layers_in_order(backend):
+    x = images()
+    s = P.RandAugment(num_ops=3, seed=6)
+    t = s.get_random_transformation(x)
+    for idx in ([0, 5, 8], [3, 10, 9], [1, 2, 7], [4, 6, 4]):
+        t["layer_idxes"] = ops.convert_to_tensor(np.array(idx, "int32"))
+        y = npy(s.transform_images(ops.convert_to_tensor(x), t))
+        ref = ops.convert_to_tensor(x)
+        for i in idx:
+            name = s._AUGMENT_LAYERS[i]
+            ref = getattr(s, name).transform_images(ref, t["transforms"][name])
+        np.testing.assert_allclose(y, npy(ref), rtol=1e-6, atol=1e-6, err_msg=str(idx))
 
 
 def test_randaugment_matches_keras_on_the_same_transformation(backend):

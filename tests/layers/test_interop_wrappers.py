@@ -423,6 +423,14 @@ def test_jax_and_flax_layers_need_jax_backend(backend):
         FlaxLayer(object())
 
 
+@pytest.mark.backends("numpy", "jax")
+def test_torch_wrapper_refused_off_torch_before_importing_torch(backend):
+    """As the test above, but with no torch module: refused before torch is imported, so this also
+    holds where torch is not installed."""
+    with pytest.raises(ValueError, match="only supported with the torch backend"):
+        TorchModuleWrapper(object())
+
+
 @functools.cache
 def flax_modules() -> types.SimpleNamespace:
     """Two Flax modules, registered for loading with kshim and with the Keras oracle."""
