@@ -24,12 +24,28 @@ DTYPES = (
     "bfloat16",
     "float32",
     "float64",
+    "complex64",
+    "complex128",
 )
 FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
+#: Complex dtypes: kept apart from ``FLOAT_DTYPES`` (code asking "is this floating" -- gradients,
+#: initializers, floatx -- keeps meaning real floats); ``INEXACT_DTYPES`` is both.
+COMPLEX_DTYPES = ("complex64", "complex128")
+INEXACT_DTYPES = FLOAT_DTYPES + COMPLEX_DTYPES
+
+
+def complex_cast_message(src: str, dtype: Any) -> str:
+    """The error of a backend ``cast`` from a complex dtype to a real one: kshim's ops never drop an
+    imaginary part silently (only the explicit ``ops.cast`` takes the real part, as NumPy does)."""
+    return (
+        f"Casting {src} to {dtype} would drop the imaginary part; take ops.real, ops.imag or ops.abs "
+        "first (an explicit ops.cast keeps the real part)."
+    )
 
 
 def canonical_dtype(dtype: Any) -> str:
-    """Canonical dtype string from a string, NumPy dtype or Python type."""
+    """Canonical dtype string from a string, NumPy dtype or Python type (``complex`` is complex128,
+    as ``float`` is float64: NumPy's meaning of the Python types)."""
     if dtype is None:
         raise TypeError("dtype must not be None here")
     if isinstance(dtype, str):
@@ -40,6 +56,8 @@ def canonical_dtype(dtype: Any) -> str:
         name = "int64"
     elif dtype is float:
         name = "float64"
+    elif dtype is complex:
+        name = "complex128"  # NumPy's meaning of the Python type, as ``float`` is float64 here
     else:
         name = getattr(dtype, "name", None) or str(dtype)
     name = name.replace("torch.", "")
@@ -50,6 +68,11 @@ def canonical_dtype(dtype: Any) -> str:
         "int": "int64",
         "long": "int64",
         "bool_": "bool",
+        "cfloat": "complex64",
+        "cdouble": "complex128",
+        # the name ``kshim.backend.standardize_dtype`` makes of the Python type ``complex``: Keras maps
+        # that type to complex64 (as it maps ``float`` to float32)
+        "complex": "complex64",
     }
     name = aliases.get(name, name)
     if name not in DTYPES:

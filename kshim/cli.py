@@ -57,13 +57,6 @@ NAMESPACES = ("ops", "layers", "losses", "metrics", "optimizers", "callbacks", "
 
 # Public Keras names kshim leaves out on purpose, with the reason (shown in the report, not counted missing).
 LEFT_OUT: dict[tuple[str, str], str] = {
-    ("ops", "view_as_complex"): "kshim has no complex dtypes (FFTs use (real, imag) pairs, as Keras' fft ops do)",
-    ("ops", "view_as_real"): "kshim has no complex dtypes",
-    ("ops", "polar"): "kshim has no complex dtypes",
-    ("ops.numpy", "view_as_complex"): "kshim has no complex dtypes",
-    ("ops.numpy", "view_as_real"): "kshim has no complex dtypes",
-    ("ops.numpy", "polar"): "kshim has no complex dtypes",
-    ("ops.nn", "polar"): "kshim has no complex dtypes",
     ("layers", "TFSMLayer"): "loads TensorFlow SavedModels: needs TensorFlow, which kshim does not use",
     ("export", "ExportArchive"): "builds TensorFlow SavedModels (tf.Module endpoints): needs TensorFlow; "
     "model.export writes ONNX, torch.export and jax.export artifacts",
@@ -223,10 +216,17 @@ def cmd_info(args: argparse.Namespace) -> int:
         "Left out as features rather than names: **sparse tensors** (Keras has them on TensorFlow and "
         "JAX only; kshim has no sparse tensor type on any backend: `bincount(sparse=True)` raises "
         "ValueError, `one_hot`/`multi_hot` return dense results, `Input(sparse=True)` is recorded so "
-        "configs round-trip, and the data stays dense), "
-        "**complex dtypes** (`real`, `imag`, `conj`, `isreal` refuse complex input with a ValueError) and "
+        "configs round-trip, and the data stays dense) and "
         "the **float8** dtypes (`cast` names the supported dtypes). Keras' own correctness tests of these "
-        "(`python -m kshim.compat.keras_conformance`) are counted as failures, not skipped.",
+        "(`python -m kshim.compat.keras_conformance`) are counted as failures, not skipped. "
+        "**Complex dtypes** are supported: `complex64` and `complex128` convert on every backend and promote "
+        "by Keras' lattice (64-bit results kept, as float64 is; a Python `complex` is weakly typed); `real`, "
+        "`imag`, `conj`/`conjugate`, `angle`, `isreal`, `abs`, `view_as_complex`, `view_as_real` and `polar` "
+        "compute on them, as do add/subtract/multiply/divide/negative/exp, `matmul`, `sum`/`mean`/`var`/`std`, "
+        "the shape ops and `zeros_like`/`ones_like`, with gradients w.r.t. real inputs on numpy, jax and "
+        "torch. An op defined on real numbers only raises TypeError for complex input instead of dropping the "
+        "imaginary part (an explicit `cast` keeps the real part, as NumPy does); the FFT ops keep Keras' "
+        "(real, imag) pairs.",
     ]
     for ns, c in cov.items():
         lines += ["", f"## {ns} ({len(c['missing'])} missing)", ""]

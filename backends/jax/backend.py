@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 from jax import lax
 
-from .._base import BaseBackend, canonical_dtype, check_complete
+from .._base import BaseBackend, canonical_dtype, check_complete, complex_cast_message
 from .nn import NNMixin
 from .linalg import LinalgMixin
 from .signal import SignalMixin
@@ -133,7 +133,11 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
     def cast(self, x: Any, dtype: str) -> Any:
         d = self._jdtype(dtype)
         x = jnp.asarray(x)
-        return x if x.dtype == d else x.astype(d)
+        if x.dtype == d:
+            return x
+        if jnp.iscomplexobj(x) and d.kind != "c":
+            raise TypeError(complex_cast_message(str(x.dtype), dtype))
+        return x.astype(d)
 
     # ---- creation ---------------------------------------------------------------------------
     def zeros(self, shape, dtype):

@@ -20,6 +20,7 @@ from .._base import (
     BaseBackend,
     canonical_dtype,
     check_complete,
+    complex_cast_message,
     install_methods,
 )
 from .._threefry import threefry2x32_uint32
@@ -119,6 +120,8 @@ class NumpyBackend(RnnMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBack
 
     def cast(self, x, dtype):
         d = _npdt(dtype)
+        if d.kind != "c" and getattr(x, "dtype", None) is not None and np.dtype(x.dtype).kind == "c":
+            raise TypeError(complex_cast_message(str(np.dtype(x.dtype)), dtype))
         if x.__class__ is _T:
             return RM.cast(x, d)
         return np.asarray(x).astype(d, copy=False)

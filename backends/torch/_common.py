@@ -20,6 +20,8 @@ TO_TORCH = {
     "bfloat16": torch.bfloat16,
     "float32": torch.float32,
     "float64": torch.float64,
+    "complex64": torch.complex64,
+    "complex128": torch.complex128,
 }
 FROM_TORCH = {v: k for k, v in TO_TORCH.items()}
 

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .._base import BaseBackend, canonical_dtype, check_complete, install_methods
+from .._base import BaseBackend, canonical_dtype, check_complete, complex_cast_message, install_methods
 from .._threefry import MASK, PARITY, ROTATIONS
 from .._protocol import BINARY_OPS, UNARY_OPS
 from ._common import FROM_TORCH, TO_TORCH, WIDE_UNSIGNED, make_op, widen_retry, widening
@@ -180,7 +180,7 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
         return self._from_numpy(arr, tdt)
 
     def _from_numpy(self, arr: np.ndarray, tdt) -> torch.Tensor:
-        if arr.dtype == object or arr.dtype.kind in "USOc":
+        if arr.dtype == object or arr.dtype.kind in "USO":
             raise TypeError(f"Cannot convert an array of dtype {arr.dtype} to a torch tensor")
         if arr.dtype.name == "bfloat16":
             t = torch.from_numpy(np.ascontiguousarray(arr).view(np.uint16)).view(torch.bfloat16)
@@ -235,6 +235,8 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
         tdt = _tdtype(dtype)
         if x.dtype == tdt:
             return x
+        if x.is_complex() and not tdt.is_complex:
+            raise TypeError(complex_cast_message(str(x.dtype).replace("torch.", ""), dtype))
         if tdt in WIDE_UNSIGNED and x.dtype.is_floating_point:
             x = x.to(torch.int64)
         return x.to(tdt)

@@ -6,7 +6,8 @@ import torch
 
 
 class SignalMixin:
-    """Discrete Fourier transforms over (real, imaginary) pairs; mixed into the backend class."""
+    """Discrete Fourier transforms over (real, imaginary) pairs and the complex-number primitives
+    (``real``, ``imag``, ``conj``, ``complex``); mixed into the backend class."""
 
     def fft(self, real, imag, ndim, inverse):
         """Complex DFT over the last ``ndim`` axes (``torch.fft.fftn``/``ifftn``)."""
@@ -23,3 +24,22 @@ class SignalMixin:
     def irfft(self, real, imag, n):
         """Inverse real DFT over the last axis giving ``n`` samples (``torch.fft.irfft``)."""
         return torch.fft.irfft(torch.complex(real, imag), n=int(n), dim=-1)
+
+    # ---- complex numbers ------------------------------------------------------------------------
+    def real(self, x):
+        """Real part of a complex tensor (a float tensor of the parts' precision)."""
+        return torch.real(x).contiguous()
+
+    def imag(self, x):
+        """Imaginary part of a complex tensor."""
+        return torch.imag(x).contiguous()
+
+    def conj(self, x):
+        """Complex conjugate of a complex tensor (materialized, not torch's lazy conjugate view)."""
+        return torch.conj_physical(x)
+
+    def complex(self, real, imag):
+        """``real + 1j * imag`` of two float tensors of one dtype (float32 -> complex64, float64 ->
+        complex128), broadcast together."""
+        real, imag = torch.broadcast_tensors(real, imag)
+        return torch.complex(real, imag)

@@ -16,6 +16,7 @@ from .numpy_reduce import *  # noqa: F401,F403
 from .numpy_shape import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .signal import *  # noqa: F401,F403
+from .numpy_complex import *  # noqa: F401,F403
 from .numpy_extra import *  # noqa: F401,F403
 from .nn_extra import *  # noqa: F401,F403
 from . import image  # noqa: F401  (keras.ops.image: a namespace of its own, as in Keras)

@@ -15,7 +15,7 @@ from ..backend import current
 from ..variables import Variable
 from . import node as _node
 
-_PY_SCALARS = (bool, int, float)
+_PY_SCALARS = (bool, int, float, complex)
 
 
 def op(fn: Callable) -> Callable:
@@ -69,6 +69,8 @@ def tensor(x: Any, dtype: str | None = None) -> Any:
             dtype = _dt.canonical_dtype(x.dtype)
             if dtype == "float64":
                 dtype = _dt.config.floatx()
+            elif dtype == "complex128":
+                dtype = _dt.complex_of(_dt.config.floatx())
         elif isinstance(x, (list, tuple)):
             arr = np.asarray(_unwrap_list(b, x))
             d = _array_like_dtype(arr)
@@ -78,12 +80,13 @@ def tensor(x: Any, dtype: str | None = None) -> Any:
     return b.convert_to_tensor(x, dtype)
 
 
-def real_tensor(x: Any) -> Any:
-    """``tensor(x)``, refusing complex data (kshim has no complex dtypes): JAX and torch refuse it when
-    converting; the NumPy backend passes an ``np.ndarray`` through unchecked (its hot path), so the
-    dtype lookup here raises the same ValueError there."""
+def real_tensor(x: Any, name: str) -> Any:
+    """``tensor(x)`` for an op ``name`` that computes on real numbers only: a complex input raises a
+    ``TypeError`` naming the op (rather than NumPy's silent or a backend's obscure behaviour)."""
     t = tensor(x)
-    current().dtype(t)
+    d = current().dtype(t)
+    if _dt.is_complex(d):
+        raise TypeError(f"{name}: complex input (dtype {d}) is not supported; take ops.real/ops.imag/ops.abs first.")
     return t
 
 
@@ -115,6 +118,8 @@ def _array_like_dtype(arr: np.ndarray) -> str | None:
     (keep NumPy's dtype) for the rest."""
     if arr.dtype.kind == "f":
         return _dt.config.floatx()
+    if arr.dtype.kind == "c":
+        return _dt.complex_of(_dt.config.floatx())
     if arr.dtype.kind in "iu":
         return "int32" if arr.dtype == np.int64 else _dt.canonical_dtype(arr.dtype)
     return None
@@ -168,6 +173,12 @@ def promote(*xs: Any, dtype: str | None = None) -> list:
                     dtype = _dt.weak_result(dtype, x)
         else:
             dtype = _dt.result_type(*[_dt.scalar_dtype(x) for x in xs])
+    elif not _dt.is_complex(dtype) and any(_dt.is_complex(d) for d in strong):
+        # An op computing in a real dtype it chose (e.g. floatx for integers) would drop the imaginary part.
+        raise TypeError(
+            f"This op computes in {dtype} and does not support complex input (got {', '.join(strong)}); "
+            "take ops.real/ops.imag/ops.abs first."
+        )
     return [tensor(x, dtype) for x in xs]
 
 
@@ -189,10 +200,11 @@ def binary(name: str, x1: Any, x2: Any) -> Any:
 
 
 def unary_float(name: str, x: Any) -> Any:
-    """Unary math op: integer inputs are computed in floatx (Keras semantics)."""
+    """Unary math op: integer inputs are computed in floatx (Keras semantics); float and complex
+    inputs keep their dtype."""
     x = tensor(x)
     b = current()
-    if not _dt.is_float(b.dtype(x)):
+    if not _dt.is_inexact(b.dtype(x)):
         x = b.cast(x, _dt.config.floatx())
     return getattr(b, name)(x)
 

@@ -103,7 +103,12 @@ def cast(x: Any, dtype: Any) -> Any:
         >>> kshim.ops.convert_to_numpy(kshim.ops.cast([1.7, -1.7], "int32"))
         array([ 1, -1], dtype=int32)
     """
-    return tensor(x, _dt.standardize_dtype(dtype))
+    target = _dt.standardize_dtype(dtype)
+    if not _dt.is_complex(target) and _dt.is_complex(dtype_of(x)):
+        from .numpy_complex import real  # the explicit cast keeps the real part, as NumPy and Keras do
+
+        x = real(x)
+    return tensor(x, target)
 
 
 def shape(x: Any) -> tuple:

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..backend import current
-from ._dispatch import op, promote, real_tensor, tensor
+from ._dispatch import op, promote, tensor
 from .numpy_math import left_shift as _left_shift, right_shift as _right_shift
 
 
@@ -288,22 +288,21 @@ def isposinf(x: Any) -> Any:
 
 @op
 def isreal(x: Any) -> Any:
-    """Elementwise test for a zero imaginary part: kshim tensors are real, so all True.
-
-    kshim differs from Keras: kshim has no complex dtypes, so a complex input is refused
-    (ValueError, on every backend) rather than tested.
+    """Elementwise test for a zero imaginary part.
 
     Args:
         x: Input tensor.
 
     Returns:
-        bool tensor of ``True`` shaped like ``x``.
-
-    Raises:
-        ValueError: For a complex input.
+        bool tensor shaped like ``x``: ``imag(x) == 0`` for a complex tensor, all ``True`` for a real one.
     """
-    t = real_tensor(x)
-    return current().ones(tuple(current().shape(t)), "bool")
+    b = current()
+    t = tensor(x)
+    d = b.dtype(t)
+    if _dt.is_complex(d):
+        im = b.imag(t)
+        return b.equal(im, b.zeros((), b.dtype(im)))
+    return b.ones(tuple(b.shape(t)), "bool")
 
 
 def _int_shift_operands(name: str, x: Any, y: Any) -> None:

@@ -263,10 +263,12 @@ def _round_int(b: Any, x: Any, d: str, f: int) -> Any:
     return b.where(b.less(q, b.full((), lo, d)), b.full((), int(info.min), d), out)
 
 
-def _float_pair(x1: Any, x2: Any) -> list:
+def _float_pair(x1: Any, x2: Any, complex_ok: bool = False) -> list:
+    """The operands promoted together, in ``floatx()`` when that is an integer/bool dtype; complex
+    operands stay complex where the op is defined on them (``complex_ok``) and raise otherwise."""
     a, c = promote(x1, x2)
     d = current().dtype(a)
-    if not _dt.is_float(d):
+    if not (_dt.is_inexact(d) if complex_ok else _dt.is_float(d)):
         a, c = promote(a, c, dtype=_dt.config.floatx())
     return [a, c]
 
@@ -290,7 +292,7 @@ def divide(x1: Any, x2: Any) -> Any:
         >>> kshim.ops.convert_to_numpy(kshim.ops.divide(kshim.ops.convert_to_tensor([1, 3]), 2))
         array([0.5, 1.5], dtype=float32)
     """
-    a, c = _float_pair(x1, x2)
+    a, c = _float_pair(x1, x2, complex_ok=True)
     return current().divide(a, c)
 
 

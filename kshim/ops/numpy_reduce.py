@@ -176,7 +176,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     b = current()
     x = tensor(x)
     d = b.dtype(x)
-    if not _dt.is_float(d):
+    if not _dt.is_inexact(d):
         x = b.cast(x, _dt.config.floatx())
         d = b.dtype(x)
     shp = b.shape(x)
@@ -214,7 +214,10 @@ def var(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     b = current()
     m = mean(x, axis=axis, keepdims=True)
     x = tensor(x, b.dtype(m))
-    return mean(b.square(b.subtract(x, m)), axis=axis, keepdims=keepdims)
+    d = b.subtract(x, m)
+    if _dt.is_complex(b.dtype(d)):  # |x - mean|^2, real (as NumPy and JAX)
+        return mean(b.real(b.multiply(d, b.conj(d))), axis=axis, keepdims=keepdims)
+    return mean(b.square(d), axis=axis, keepdims=keepdims)
 
 
 @op

@@ -1,11 +1,9 @@
 """FFT and signal ops: ``fft``/``fft2``/``ifft2``/``rfft``/``irfft``, ``stft``/``istft``, window
-functions, and the complex-number ops of ``keras.ops.numpy`` on real tensors.
+functions, ``sinc`` and ``i0``.
 
-As in Keras 3, complex values are ``(real, imag)`` tuples of real float tensors: the FFT ops take
-and return such pairs. kshim has no complex dtypes, so ``real``/``imag``/``conj``/``angle`` accept
-real tensors only (where they are identities or constants, exactly as Keras computes them on real
-input), and Keras' ``view_as_complex``/``view_as_real``/``polar``, which produce or consume complex
-tensors, are not provided.
+As in Keras 3, the FFT ops take and return ``(real, imag)`` tuples of real float tensors (convert with
+``view_as_complex``/``view_as_real``, and build complex tensors with ``polar``: the complex-number ops
+are in ``numpy_complex.py``).
 
 The DFTs are backend primitives (``fft``, ``rfft``, ``irfft`` in ``backends/_protocol.py``);
 ``stft``/``istft`` and the windows are composites over them. Reusable pieces (windows,
@@ -451,105 +449,15 @@ def kaiser(x: Any, beta: float) -> Any:
     return _symmetric_window("kaiser", x, "kaiser", beta=beta)
 
 
-# ---- complex-number ops on real tensors, sinc, i0 ----------------------------------------------
-@op
-def real(x: Any) -> Any:
-    """Real part. kshim tensors are real, so this returns ``x`` (dtype kept), as Keras does.
-
-    kshim differs from Keras: kshim has no complex dtypes, so a complex input is refused (ValueError,
-    on every backend) rather than computed.
-
-    Args:
-        x: Input tensor.
-
-    Returns:
-        ``x`` as a tensor.
-
-    Raises:
-        ValueError: For a complex input.
-    """
-    return real_tensor(x)
-
-
-@op
-def imag(x: Any) -> Any:
-    """Imaginary part: zeros of ``x``'s shape and dtype for kshim's real tensors (as Keras).
-
-    kshim differs from Keras: kshim has no complex dtypes, so a complex input is refused (ValueError,
-    on every backend) rather than computed.
-
-    Args:
-        x: Input tensor.
-
-    Returns:
-        A tensor of zeros like ``x``.
-
-    Raises:
-        ValueError: For a complex input.
-    """
+# ---- sinc, i0 (real input; the complex-number ops are in numpy_complex.py) ------------------------
+def _float_result(x: Any, name: str) -> Any:
+    """Keras' ``result_type(x.dtype, float)`` with int64 mapped to floatx (sinc); complex input is
+    refused (TypeError naming ``name``)."""
     b = current()
-    x = real_tensor(x)
-    return b.zeros(tuple(b.shape(x)), b.dtype(x))
-
-
-@op
-def conjugate(x: Any) -> Any:
-    """Complex conjugate; the identity on kshim's real tensors (dtype kept), as in Keras.
-
-    kshim differs from Keras: kshim has no complex dtypes, so a complex input is refused (ValueError,
-    on every backend) rather than computed.
-
-    Args:
-        x: Input tensor.
-
-    Returns:
-        ``x`` as a tensor.
-
-    Raises:
-        ValueError: For a complex input.
-    """
-    return real_tensor(x)
-
-
-@op
-def conj(x: Any) -> Any:
-    """Shorthand for :func:`conjugate` (a complex input is refused, see there).
-
-    Args:
-        x: Input tensor.
-
-    Returns:
-        ``x`` as a tensor.
-
-    Raises:
-        ValueError: For a complex input.
-    """
-    return real_tensor(x)
-
-
-def _float_result(x: Any) -> Any:
-    """Keras' ``result_type(x.dtype, float)`` with int64 mapped to floatx (angle, sinc)."""
-    b = current()
-    x = tensor(x)
+    x = real_tensor(x, name)
     d = b.dtype(x)
     out = _dt.config.floatx() if d == "int64" else _dt.weak_result(d, 1.0)
     return x if out == d else b.cast(x, out)
-
-
-@op
-def angle(x: Any) -> Any:
-    """Argument of each element: ``arctan2(0, x)``, i.e. 0 for ``x >= +0``, pi for negative
-    ``x`` and ``-0.0``, NaN for NaN. Its gradient is zero.
-
-    Args:
-        x: Real input tensor (integers and bool give ``floatx()``).
-
-    Returns:
-        Float tensor of ``x``'s shape.
-    """
-    b = current()
-    x = _float_result(x)
-    return b.stop_gradient(b.arctan2(b.zeros((), b.dtype(x)), x))
 
 
 @op
@@ -563,7 +471,7 @@ def sinc(x: Any) -> Any:
         Float tensor of ``x``'s shape.
     """
     b = current()
-    x = _float_result(x)
+    x = _float_result(x, "sinc")
     d = b.dtype(x)
     nz = b.not_equal(x, b.zeros((), d))
     one = b.ones((), d)
@@ -583,7 +491,7 @@ def i0(x: Any) -> Any:
         Float tensor of ``x``'s shape.
     """
     b = current()
-    x = tensor(x)
+    x = real_tensor(x, "i0")
     d = b.dtype(x)
     out = "float64" if d in ("int64", "float64") else d if d in ("float16", "bfloat16") else _dt.config.floatx()
     work = "float32" if out in ("float16", "bfloat16") else out

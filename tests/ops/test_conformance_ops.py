@@ -193,13 +193,16 @@ def test_eye_raises_with_floats(backend):
     assert O.shape(O.eye(np.int64(2))) == (2, 2)
 
 
-# ---- complex inputs: refused on every backend (kshim has no complex dtypes) ---------------------------
+# ---- complex inputs: computed on every backend (they used to be refused) ------------------------------
 @pytest.mark.parametrize("name", ["conj", "conjugate", "real", "imag", "isreal"])
-def test_complex_input_refused(backend, name):
-    """Keras computes these on complex tensors; kshim has no complex dtype, and the NumPy backend used to
-    pass a complex array through so that ``conj``/``real`` silently returned it unchanged."""
-    with pytest.raises(ValueError, match="complex128"):
-        getattr(O, name)(np.array([1 + 2j, 3.0]))
+def test_complex_input_computed(backend, name):
+    """Keras computes these on complex tensors, and so does kshim now (complex64/complex128): the result
+    equals NumPy's function of the same name on the complex input, and on a real input the real
+    behaviour (identity, zeros, all True) is unchanged."""
+    z = np.array([1 + 2j, 3.0, -0.5j], dtype=np.complex128)
+    out = getattr(O, name)(z)
+    np.testing.assert_array_equal(_np(out), getattr(np, name)(z))
+    assert O.dtype(out) == {"real": "float64", "imag": "float64", "isreal": "bool"}.get(name, "complex128")
     x = np.array([1.0, -2.0], dtype=np.float32)
     ref = {"imag": np.zeros(2, np.float32), "isreal": np.ones(2, bool)}.get(name, x)
     out = getattr(O, name)(x)

@@ -21,7 +21,7 @@ def _zero(x, out, g):
 # name -> (forward on arrays, vjp rule ``(x, out, g) -> gx`` or None for an op without gradient)
 UNARY: dict[str, tuple[Callable[..., Any], Callable[..., Any] | None]] = {
     "negative": (np.negative, lambda x, o, g: -g),
-    "abs": (np.abs, lambda x, o, g: g * np.sign(x)),
+    "abs": (np.abs, lambda x, o, g: g * (np.conj(np.sign(x)) if x.dtype.kind == "c" else np.sign(x))),
     "sign": (np.sign, _zero),
     "exp": (np.exp, lambda x, o, g: g * o),
     "log": (np.log, lambda x, o, g: g / x),
@@ -267,8 +267,10 @@ def cumprod(x, axis):
 
 def cast(x, npdtype):
     xv = x.value
-    out = xv.astype(npdtype, copy=False)
     src = xv.dtype
+    out = (xv.real if src.kind == "c" and np.dtype(npdtype).kind != "c" else xv).astype(npdtype, copy=False)
+    if src.kind != "c" and np.dtype(npdtype).kind == "c":  # real -> complex: the real part flows back
+        return make(out, (x,), lambda g: (np.real(g).astype(src, copy=False),))
     return make(out, (x,), lambda g: (g.astype(src, copy=False),))
 
 

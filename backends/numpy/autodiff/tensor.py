@@ -12,13 +12,17 @@ from typing import Any
 
 import numpy as np
 
-from ..._base import FLOAT_DTYPES
+from ..._base import INEXACT_DTYPES
 
 # The backend instance, set by ``backend.py`` once the class is complete (operators route through it);
 # typed ``Any`` because it is bound after this module is imported (``backend.py`` imports this one).
 B: Any = None
 
-_FLOAT = frozenset(np.dtype(d) for d in FLOAT_DTYPES if d != "bfloat16")
+# Traced (differentiable) dtypes: the floats and the complex dtypes. Complex cotangents follow JAX's
+# convention (the transpose of the linear map, no conjugation: the rules of holomorphic ops are the
+# real rules unchanged); a real value that fed a complex one receives the real part of its cotangent.
+_FLOAT = frozenset(np.dtype(d) for d in INEXACT_DTYPES if d != "bfloat16")
+_REAL = np.dtype(np.float64)  # the dtype taken for a cotangent without one (a Python float)
 try:  # bfloat16 is optional
     import ml_dtypes as _mld
 
@@ -251,6 +255,8 @@ def backward(out, seed):
             if pg is None or p.__class__ is not Tensor:
                 continue
             k = id(p)
+            if getattr(pg, "dtype", _REAL).kind == "c" and p.value.dtype.kind != "c":
+                pg = pg.real  # a real input of a complex result (NumPy mixed real/complex arithmetic)
             prev = grads.get(k)
             grads[k] = pg if prev is None else prev + pg
     for t in order:  # free the graph: closures hold intermediates
