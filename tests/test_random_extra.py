@@ -75,14 +75,19 @@ DRAWS = {
 @pytest.mark.parametrize("name", list(DRAWS))
 def test_float_draws_bit_identical_across_backends(backend, name, dtype):
     """Binomial draws are exact everywhere. Gamma and beta are computed in float64 with log/exp/cos,
-    whose last bit differs between NumPy, XLA and torch: float64 results agree to a few ulps
-    (rtol 1e-15, ~4.5 ulp) and those differences vanish on rounding to float32 (exact); the
-    accept/reject decisions never differ (a flip would change a value by far more than 1e-15)."""
+    whose last bit differs between NumPy, XLA and torch (and, for torch's vectorised kernels, between
+    CPUs): float64 results agree to a few ulps (rtol 1e-15, ~4.5 ulp), except that a shape parameter
+    alpha < 1 is drawn as ``exp(log g + log(u) / alpha)``: the result's relative error is the absolute
+    error of that sum, ~|log x| ulp, so the tiny draws of ``gamma_array_alpha`` (alpha 0.2; x = 1.1e-5,
+    |log x| = 11.4) reach ~2e-15 (1.8e-15 seen on an AMD EPYC): rtol 5e-15 there. The differences vanish
+    on rounding to float32 (exact), and the accept/reject decisions never differ (a flip would change a
+    value by far more than 1e-14)."""
     got = _np(DRAWS[name](dtype))
     assert got.dtype == dtype
     want = _on_numpy(lambda: DRAWS[name](dtype))
     if dtype == "float64" and not name.startswith("binomial"):
-        np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)
+        rtol = 5e-15 if name == "gamma_array_alpha" else 1e-15
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=0)
     else:
         np.testing.assert_array_equal(got, want)
 
