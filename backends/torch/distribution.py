@@ -7,6 +7,7 @@ kshim frontend.
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import os
 from typing import Any, Sequence
@@ -75,6 +76,9 @@ def initialize(job_addresses: str | None, num_processes: int | None, process_id:
     if process_id is not None:
         kwargs["rank"] = int(process_id)
     dist.init_process_group(**kwargs)
+    # Tear the group down at exit: a process that exits with gloo's threads still running can abort
+    # with "terminate called without an active exception" (seen in CI on a 2-node run).
+    atexit.register(shutdown)
     if backend == "nccl":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", rank() % torch.cuda.device_count())))
 

@@ -1,5 +1,6 @@
 """Cross-backend cases of the signal ops (``kshim.ops.signal``): FFTs, STFT, windows, and the
-complex-number helpers on real tensors (``real``, ``imag``, ``conj``, ``angle``), ``sinc``, ``i0``.
+complex-number helpers on real tensors (``real``, ``imag``, ``conj``, ``angle``), ``sinc``, ``i0``, and the
+complex views (``view_as_complex``, ``view_as_real``, ``polar``).
 
 FFTs sum over their axis (butterflies ordered differently by pocketfft, XLA and torch): the
 ``reduction`` tolerance. Windows take a length, not a tensor, and return ``floatx()`` values in
@@ -30,3 +31,7 @@ op("kaiser", C(9), C(5.0))
 for _n in ("real", "imag", "conj", "conjugate", "angle", "sinc"):
     op(_n, F())
 op("i0", F(lo=-4.0, hi=4.0))
+# complex views: the complex result is read back through real ops (the matrix compares real arrays)
+op("view_as_complex", F((3, 4, 2)), fn=lambda o, x: o.abs(o.view_as_complex(x)))
+op("view_as_real", F((3, 4, 2)), fn=lambda o, x: o.view_as_real(o.multiply(o.view_as_complex(x), o.view_as_complex(x))))
+op("polar", F((3, 4), lo=0.1, hi=2.0), F((3, 4), lo=-3.0, hi=3.0), fn=lambda o, r, t: o.view_as_real(o.polar(r, t)))
