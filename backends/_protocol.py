@@ -336,20 +336,16 @@ class Backend(Protocol):
     def real(self, x: Tensor) -> Tensor:
         """Real part of a complex tensor (complex64 -> float32, complex128 -> float64).
         Differentiable (the cotangent comes back as a real-valued complex one)."""
-        ...
 
     def imag(self, x: Tensor) -> Tensor:
         """Imaginary part of a complex tensor, of the parts' precision. Differentiable."""
-        ...
 
     def conj(self, x: Tensor) -> Tensor:
         """Complex conjugate (same dtype). Differentiable."""
-        ...
 
     def complex(self, real: Tensor, imag: Tensor) -> Tensor:
         """``real + 1j * imag`` from two float tensors of one dtype (float32 -> complex64,
         float64 -> complex128). Differentiable in both parts."""
-        ...
 
     # ---- FFT (backends/<name>/signal.py) ---------------------------------------------------------
     # Complex values travel as (real, imag) pairs of one float dtype (float32 or float64; the

@@ -45,17 +45,11 @@ def _proj(x: np.ndarray, w: dict, name: str, eq: str) -> np.ndarray:
     return y + w[f"{name}/bias"] if f"{name}/bias" in w else y
 
 
-def mha_reference(w: dict, query: np.ndarray, value: np.ndarray, key: np.ndarray | None, key_dim: int,
-                  mask: np.ndarray | None = None, use_causal_mask: bool = False,
-                  sliding_window: int | None = None, use_gate: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """MultiHeadAttention over axis 1: project q/k/v per head, ``softmax(q k^T / sqrt(key_dim))``, weight
-    the values, (gate with ``sigmoid(query @ Wg + bg)``), project back. Returns ``(output, scores)``
-    with scores of shape ``(batch, heads, T, S)``. ``mask`` broadcasts to ``(batch, T, S)``."""
-    key = value if key is None else key
-    q = _proj(query, w, "query", "btd,dnh->btnh")
-    k = _proj(key, w, "key", "bsd,dnh->bsnh")
-    v = _proj(value, w, "value", "bsd,dnh->bsnh")
-    logits = np.einsum("btnh,bsnh->bnts", q / np.sqrt(key_dim), k)
+def _heads_attend(logits: np.ndarray, v: np.ndarray, query: np.ndarray, w: dict, mask: np.ndarray | None,
+                  use_causal_mask: bool, sliding_window: int | None,
+                  use_gate: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The shared tail of MHA and GQA: the padding/causal/sliding-window mask, the masked softmax over
+    ``logits`` ``(b, heads, T, S)``, the weighted values, the optional gate and the output projection."""
     t, s = logits.shape[-2:]
     full = np.ones((query.shape[0], t, s), bool)
     if mask is not None:
@@ -70,6 +64,20 @@ def mha_reference(w: dict, query: np.ndarray, value: np.ndarray, key: np.ndarray
     if use_gate:
         out = out * sigmoid(_proj(query, w, "gate", "btd,dnh->btnh"))
     return _proj(out, w, "attention_output", "btnh,nhd->btd"), scores
+
+
+def mha_reference(w: dict, query: np.ndarray, value: np.ndarray, key: np.ndarray | None, key_dim: int,
+                  mask: np.ndarray | None = None, use_causal_mask: bool = False,
+                  sliding_window: int | None = None, use_gate: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """MultiHeadAttention over axis 1: project q/k/v per head, ``softmax(q k^T / sqrt(key_dim))``, weight
+    the values, (gate with ``sigmoid(query @ Wg + bg)``), project back. Returns ``(output, scores)``
+    with scores of shape ``(batch, heads, T, S)``. ``mask`` broadcasts to ``(batch, T, S)``."""
+    key = value if key is None else key
+    q = _proj(query, w, "query", "btd,dnh->btnh")
+    k = _proj(key, w, "key", "bsd,dnh->bsnh")
+    v = _proj(value, w, "value", "bsd,dnh->bsnh")
+    logits = np.einsum("btnh,bsnh->bnts", q / np.sqrt(key_dim), k)
+    return _heads_attend(logits, v, query, w, mask, use_causal_mask, sliding_window, use_gate)
 
 
 def gqa_reference(w: dict, query: np.ndarray, value: np.ndarray, key: np.ndarray | None, head_dim: int,
@@ -85,20 +93,7 @@ def gqa_reference(w: dict, query: np.ndarray, value: np.ndarray, key: np.ndarray
     k = np.repeat(_proj(key, w, "key", "bsd,dnh->bsnh"), rep, axis=2)
     v = np.repeat(_proj(value, w, "value", "bsd,dnh->bsnh"), rep, axis=2)
     logits = np.einsum("btnh,bsnh->bnts", q, k) / np.sqrt(head_dim)
-    t, s = logits.shape[-2:]
-    full = np.ones((query.shape[0], t, s), bool)
-    if mask is not None:
-        full &= np.broadcast_to(mask, full.shape)
-    rows, cols = np.arange(t)[:, None], np.arange(s)[None, :]
-    if use_causal_mask:
-        full &= rows >= cols
-    if sliding_window is not None:
-        full &= np.abs(rows - cols) < sliding_window
-    scores = masked_softmax(logits, full[:, None])
-    out = np.einsum("bnts,bsnh->btnh", scores, v)
-    if use_gate:
-        out = out * sigmoid(_proj(query, w, "gate", "btd,dnh->btnh"))
-    return _proj(out, w, "attention_output", "btnh,nhd->btd"), scores
+    return _heads_attend(logits, v, query, w, mask, use_causal_mask, sliding_window, use_gate)
 
 
 def dot_attention_reference(query: np.ndarray, value: np.ndarray, key: np.ndarray | None = None,

@@ -16,6 +16,29 @@ def installed_backends() -> list[str]:
     return [b for b in ("numpy", "jax", "torch") if backends.is_available(b)]
 
 
+def check_shapes_and_round_trip(
+    make: Callable[[], Any], layer: Any, x: np.ndarray, y: np.ndarray, weights: list | None = None
+) -> None:
+    """Without Keras: a fresh ``make()`` layer on a symbolic ``Input`` (batch None) and
+    ``layer.compute_output_shape`` give ``y``'s shape, and the ``from_config`` clone of ``layer`` (with
+    ``weights`` set, when given) has the same config and maps ``x`` to ``y`` (exactly without weights; with
+    them rtol/atol 1e-6)."""
+    from kshim.layers import Input
+
+    sym = make()(Input(shape=x.shape[1:]))
+    assert tuple(sym.shape) == (None,) + y.shape[1:]
+    assert tuple(layer.compute_output_shape(x.shape)) == y.shape
+    cfg = layer.get_config()
+    clone = type(layer).from_config(cfg)
+    assert clone.get_config() == cfg
+    if weights is None:  # a weightless layer reruns the same computation: bit for bit
+        np.testing.assert_array_equal(npy(clone(x)), y)
+        return
+    clone(x)
+    clone.set_weights(weights)
+    np.testing.assert_allclose(npy(clone(x)), y, rtol=1e-6, atol=1e-6)
+
+
 def npy(t: Any) -> np.ndarray:
     """A backend tensor (or array) as a NumPy array."""
     return np.asarray(ops.convert_to_numpy(t))

@@ -24,6 +24,7 @@ from kshim import ops  # noqa: E402
 from kshim.layers import Input  # noqa: E402
 from kshim.layers import convolutional as C  # noqa: E402
 
+from ._util import check_shapes_and_round_trip  # noqa: E402
 from .keras_oracle import ATOL, RTOL, _norm_cfg, _tuple_shape, check_against_keras  # noqa: E402,F401
 from . import _numpy_refs_a as ref  # noqa: E402
 
@@ -148,15 +149,7 @@ def test_conv_matches_numpy_reference(backend, case):
     want = _conv_reference(name, kwargs, x, weights)
     assert y.shape == want.shape and y.dtype == np.float32
     np.testing.assert_allclose(y, want, rtol=1e-5, atol=1e-5)
-    sym = getattr(C, name)(**kwargs)(Input(shape=shape[1:]))
-    assert tuple(sym.shape) == (None,) + want.shape[1:]
-    assert tuple(layer.compute_output_shape(shape)) == want.shape
-    cfg = layer.get_config()
-    clone = type(layer).from_config(cfg)
-    assert clone.get_config() == cfg
-    clone(x)
-    clone.set_weights(weights)
-    np.testing.assert_allclose(ops.convert_to_numpy(clone(x)), y, rtol=1e-6, atol=1e-6)
+    check_shapes_and_round_trip(lambda: getattr(C, name)(**kwargs), layer, x, y, weights)
 
 
 def test_weight_names_and_shapes(backend):

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
+from ._util import check_shapes_and_round_trip  # noqa: E402
 from .keras_oracle import keras  # noqa: E402  (skips per test without Keras)
 
 from kshim import ops  # noqa: E402
@@ -94,14 +95,7 @@ def test_pooling_matches_numpy_reference(backend, case):
         np.testing.assert_array_equal(y, want.astype("float32"))
     else:
         np.testing.assert_allclose(y, want, rtol=1e-6, atol=1e-6)
-    # the symbolic output shape (batch None) and the config round trip, also without Keras
-    sym = getattr(P, name)(**kwargs)(Input(shape=shape[1:]))
-    assert tuple(sym.shape) == (None,) + want.shape[1:]
-    assert tuple(layer.compute_output_shape(shape)) == want.shape
-    cfg = layer.get_config()
-    clone = type(layer).from_config(cfg)
-    assert clone.get_config() == cfg
-    np.testing.assert_array_equal(ops.convert_to_numpy(clone(x)), y)
+    check_shapes_and_round_trip(lambda: getattr(P, name)(**kwargs), layer, x, y)
 
 
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])

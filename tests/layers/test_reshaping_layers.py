@@ -21,6 +21,7 @@ from kshim import ops  # noqa: E402
 from kshim.layers import Input  # noqa: E402
 from kshim.layers import reshaping as R  # noqa: E402
 
+from ._util import check_shapes_and_round_trip  # noqa: E402
 from .keras_oracle import ATOL, RTOL, _norm_cfg, _tuple_shape, check_against_keras  # noqa: E402,F401
 from . import _numpy_refs_a as ref  # noqa: E402
 
@@ -140,13 +141,7 @@ def test_reshaping_matches_numpy_reference(backend, case):
         np.testing.assert_allclose(y, want, rtol=1e-6, atol=1e-6)
     else:
         np.testing.assert_array_equal(y, want)
-    sym = getattr(R, name)(**kwargs)(Input(shape=shape[1:]))
-    assert tuple(sym.shape) == (None,) + want.shape[1:]
-    assert tuple(layer.compute_output_shape(shape)) == want.shape
-    cfg = layer.get_config()
-    clone = type(layer).from_config(cfg)
-    assert clone.get_config() == cfg
-    np.testing.assert_array_equal(ops.convert_to_numpy(clone(x)), y)
+    check_shapes_and_round_trip(lambda: getattr(R, name)(**kwargs), layer, x, y)
 
 
 def test_flatten_order_channels_last(backend):
