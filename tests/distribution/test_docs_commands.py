@@ -48,7 +48,11 @@ def _shell(cmd: str) -> str:
 
 
 def _env() -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("KSHIM_BACKEND", "KERAS_BACKEND", "XLA_FLAGS")}
+    # PYTHONUNBUFFERED (set by some CI runners) makes print() two writes, text then newline: two
+    # torchrun ranks share one stdout pipe, and CI once saw the other rank's progress line land
+    # between them ("loss=0.48986216/16 - ..."). Buffered, each rank's last line is one write.
+    dropped = ("KSHIM_BACKEND", "KERAS_BACKEND", "XLA_FLAGS", "PYTHONUNBUFFERED")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env["OMP_NUM_THREADS"] = "1"
     return env
 
