@@ -444,6 +444,13 @@ class Backend(Protocol):
     ``a = x_t @ kernel + bias[0]``, ``b = h @ recurrent_kernel + bias[1]``; ``z = σ(a_z + b_z)``,
     ``r = σ(a_r + b_r)``, ``n = tanh(a_h + r b_h)``; ``h = z h + (1 - z) n``."""
 
+    split_at: "Callable[[Tensor, list[int], int], list[Tensor]] | None"
+    """``split_at(x, indices, axis) -> parts``: ``x`` cut along ``axis`` before each of the increasing
+    ``indices`` (``len(indices) + 1`` parts; Python ints, each in ``[0, size]``), as one primitive whose
+    gradient is a single concatenation (an attribute, as ``lstm``). ``None``: ``kshim.ops.split`` takes
+    one slice per part, whose gradients are a zero-padded full-size array each (measured on JAX's CPU
+    compiler: a GRU(128) training step 30 -> 23 ms when its two gate splits per step are one op)."""
+
     dot_product_attention: "Callable[..., Tensor | None] | None"
     """``dot_product_attention(query, key, value, bias, mask, scale, is_causal) -> out or None``: fused
     attention (an attribute, as ``lstm``). ``query`` (B, T, N, H), ``key`` (B, S, N, H), ``value``

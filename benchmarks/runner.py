@@ -18,6 +18,7 @@ from typing import Any
 
 from .contenders import CONTENDERS, REQUIRES, subprocess_env
 from .workloads import WORKLOADS
+from .workloads import get as get_workload
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = Path(__file__).resolve().parent / "RESULTS.md"
@@ -155,7 +156,7 @@ def run_workloads(contenders: list[str], workloads: list[str], s: Settings, log)
             log(f"  {c:12s} ready after {time.perf_counter() - t0:5.1f}s"
                 + (f"  errors: {errs}" if errs else ""))
         for wl in workloads:
-            wk = WORKLOADS[wl]
+            wk = get_workload(wl)
             min_steps = max(1, int(round(wk.min_steps * s.min_steps_scale)))
             log(f"[{wl}] calibrating ...")
             steps: dict[tuple[str, str], int] = {}
@@ -305,6 +306,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--blas-threads", type=int, default=None,
                    help="OPENBLAS_NUM_THREADS for every worker (NumPy's BLAS; default: OpenBLAS' default)")
     p.add_argument("--reps", type=int, default=None, help="timed repetitions per contender (median reported)")
+    p.add_argument("--sweep", action="store_true",
+                   help="how cost grows (sweep.py): MLP over batch size and width, LSTM and attention over "
+                        "sequence length, kshim against the hand-written loops (default contenders "
+                        "kshim-torch,torch-loop,kshim-jax,jax-loop); writes benchmarks/SWEEP.md and sweep.png "
+                        "unless --out")
     return p.parse_args(argv)
 
 
@@ -335,6 +341,10 @@ def main(argv: list[str] | None = None) -> int:
         if bad:
             print(f"unknown contender(s) {bad}; choose from {list(CONTENDERS)}", file=sys.stderr)
             return 2
+    elif args.sweep:
+        from .sweep import DEFAULT_CONTENDERS
+
+        contenders = list(DEFAULT_CONTENDERS)
     else:
         contenders = [c for c in CONTENDERS if not (args.quick and c.startswith("keras-"))]
     skipped = {c: why for c in contenders if (why := available(c))}
@@ -343,6 +353,10 @@ def main(argv: list[str] | None = None) -> int:
     for c, why in skipped.items():
         log(f"skipping {c}: {why}")
 
+    if args.sweep:
+        from . import sweep
+
+        return sweep.main(contenders, s, args.out, log)
     t_start = time.perf_counter()
     info = machine_info()
     info["blas_threads"] = EXTRA_ENV.get("OPENBLAS_NUM_THREADS", os.environ.get("OPENBLAS_NUM_THREADS", "default"))

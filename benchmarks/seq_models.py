@@ -25,20 +25,20 @@ UNITS, BI_UNITS, D_MODEL, HEADS, KEY_DIM, FFN, LN_EPS = 128, 64, 128, 4, 32, 256
 def keras_model(K: Any, w: Any) -> Any:
     L = K.layers
     inp = K.Input(w.input_shape)
-    if w.name == "lstm":
+    if w.kind == "lstm":
         h = L.LSTM(UNITS)(inp)
-    elif w.name == "gru":
+    elif w.kind == "gru":
         h = L.GRU(UNITS)(inp)
-    elif w.name == "bilstm":
+    elif w.kind == "bilstm":
         h = L.Bidirectional(L.LSTM(BI_UNITS))(inp)
-    elif w.name == "attn":
+    elif w.kind == "attn":
         a = L.MultiHeadAttention(num_heads=HEADS, key_dim=KEY_DIM)(inp, inp)
         x = L.LayerNormalization(epsilon=LN_EPS)(L.Add()([inp, a]))
         f = L.Dense(D_MODEL)(L.Dense(FFN, activation="relu")(x))
         x = L.LayerNormalization(epsilon=LN_EPS)(L.Add()([x, f]))
         h = L.GlobalAveragePooling1D()(x)
     else:
-        raise KeyError(w.name)
+        raise KeyError(w.kind)
     return K.Model(inp, L.Dense(w.num_outputs)(h))
 
 
@@ -51,25 +51,25 @@ def torch_model(w: Any) -> Any:
     class Seq(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            if w.name == "lstm":
+            if w.kind == "lstm":
                 self.rnn = nn.LSTM(feat, UNITS, batch_first=True)
-            elif w.name == "gru":
+            elif w.kind == "gru":
                 self.rnn = nn.GRU(feat, UNITS, batch_first=True)
-            elif w.name == "bilstm":
+            elif w.kind == "bilstm":
                 self.rnn = nn.LSTM(feat, BI_UNITS, batch_first=True, bidirectional=True)
-            elif w.name == "attn":
+            elif w.kind == "attn":
                 self.block = nn.TransformerEncoderLayer(D_MODEL, HEADS, FFN, dropout=0.0, batch_first=True,
                                                         layer_norm_eps=LN_EPS)
             else:
-                raise KeyError(w.name)
-            self.head = nn.Linear(UNITS if w.name != "attn" else D_MODEL, w.num_outputs)
+                raise KeyError(w.kind)
+            self.head = nn.Linear(UNITS if w.kind != "attn" else D_MODEL, w.num_outputs)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            if w.name == "attn":
+            if w.kind == "attn":
                 return self.head(self.block(x).mean(dim=1))
             _, h = self.rnn(x)
             h = h[0] if isinstance(h, tuple) else h          # LSTM: (h_n, c_n)
-            return self.head(torch.cat([h[0], h[1]], dim=-1) if w.name == "bilstm" else h[-1])
+            return self.head(torch.cat([h[0], h[1]], dim=-1) if w.kind == "bilstm" else h[-1])
     return Seq()
 
 
@@ -91,13 +91,13 @@ def jax_init(w: Any, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     feat = w.input_shape[-1]
     p: dict[str, Any] = {}
-    if w.name in ("lstm", "gru"):
-        p["rnn"] = _rnn_params(rng, feat, UNITS, 4 if w.name == "lstm" else 3)
+    if w.kind in ("lstm", "gru"):
+        p["rnn"] = _rnn_params(rng, feat, UNITS, 4 if w.kind == "lstm" else 3)
         width = UNITS
-    elif w.name == "bilstm":
+    elif w.kind == "bilstm":
         p["fw"], p["bw"] = _rnn_params(rng, feat, BI_UNITS, 4), _rnn_params(rng, feat, BI_UNITS, 4)
         width = 2 * BI_UNITS
-    elif w.name == "attn":
+    elif w.kind == "attn":
         d, hk = D_MODEL, HEADS * KEY_DIM
         for n in ("q", "k", "v"):
             p[n] = _uniform(rng, (d, hk), d, hk)
@@ -109,7 +109,7 @@ def jax_init(w: Any, seed: int = 0) -> dict:
             p[n + "g"], p[n + "b"] = np.ones((d,), np.float32), np.zeros((d,), np.float32)
         width = d
     else:
-        raise KeyError(w.name)
+        raise KeyError(w.kind)
     p["w"], p["wb"] = _uniform(rng, (width, w.num_outputs), width, w.num_outputs), np.zeros(
         (w.num_outputs,), np.float32)
     return jax.tree_util.tree_map(jnp.asarray, p)
@@ -120,32 +120,33 @@ def jax_apply(w: Any):
     import jax.numpy as jnp
     from jax import lax
 
+    # The input projection is inside the step: on XLA's CPU compiler that is ~1.5x faster than one
+    # (T, B, 4U) matmul before the loop (kshim's JAX backend makes the same choice).
     def lstm(p, xs, reverse=False):                    # xs time-major (T, B, F)
-        xp = xs @ p["k"] + p["b"]
         u = p["r"].shape[0]
         zeros = jnp.zeros((xs.shape[1], u), xs.dtype)
 
         def step(carry, x):
             h, c = carry
-            z = x + h @ p["r"]
+            z = x @ p["k"] + p["b"] + h @ p["r"]
             i, f, g, o = jnp.split(z, 4, axis=-1)
             c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
             h = jax.nn.sigmoid(o) * jnp.tanh(c)
             return (h, c), None
-        (h, _), _ = lax.scan(step, (zeros, zeros), xp, reverse=reverse)
+        (h, _), _ = lax.scan(step, (zeros, zeros), xs, reverse=reverse)
         return h
 
     def gru(p, xs):
-        xp = xs @ p["k"] + p["b"][0]
         u = p["r"].shape[0]
 
         def step(h, x):
+            x = x @ p["k"] + p["b"][0]
             inner = h @ p["r"] + p["b"][1]
             xz, xr, xh = jnp.split(x, 3, axis=-1)
             iz, ir, ih = jnp.split(inner, 3, axis=-1)
             z, r = jax.nn.sigmoid(xz + iz), jax.nn.sigmoid(xr + ir)
             return z * h + (1 - z) * jnp.tanh(xh + r * ih), None
-        h, _ = lax.scan(step, jnp.zeros((xs.shape[1], u), xs.dtype), xp)
+        h, _ = lax.scan(step, jnp.zeros((xs.shape[1], u), xs.dtype), xs)
         return h
 
     def ln(x, g, b):
@@ -166,13 +167,13 @@ def jax_apply(w: Any):
         return ln(x + f, p["ln2g"], p["ln2b"]).mean(axis=1)
 
     def apply(p, x, key=None):
-        if w.name == "attn":
+        if w.kind == "attn":
             h = attn(p, x)
         else:
             xs = jnp.swapaxes(x, 0, 1)
-            if w.name == "lstm":
+            if w.kind == "lstm":
                 h = lstm(p["rnn"], xs)
-            elif w.name == "gru":
+            elif w.kind == "gru":
                 h = gru(p["rnn"], xs)
             else:
                 h = jnp.concatenate([lstm(p["fw"], xs), lstm(p["bw"], xs, reverse=True)], axis=-1)

@@ -29,7 +29,7 @@ def main(argv: list[str]) -> int:
         import torch
         torch.set_num_threads(int(os.environ["KSHIM_BENCH_TORCH_THREADS"]))
     from .contenders import make
-    from .workloads import WORKLOADS, make_data
+    from .workloads import get as get_workload, make_data
 
     errors: dict[str, str] = {}
     setup_s: dict[str, float] = {}
@@ -48,8 +48,8 @@ def main(argv: list[str]) -> int:
         t1 = time.perf_counter()
         try:
             c = first if i == 0 else make(name)
-            x, y = make_data(WORKLOADS[wname])
-            c.setup(WORKLOADS[wname], x, y)
+            x, y = make_data(get_workload(wname))
+            c.setup(get_workload(wname), x, y)
             instances[wname] = c
         except Exception as e:
             errors[wname] = f"setup: {type(e).__name__}: {e}"

@@ -20,6 +20,13 @@ class Workload:
     num_outputs: int            # classes for sparse_ce_logits, units for mse
     max_steps: int              # dataset size in batches (upper bound on steps timed per repetition)
     min_steps: int              # lower bound on steps timed per repetition
+    family: str = ""            # the model it builds ("mlp", "lstm", ...); "" means ``name``
+    width: int = 256            # hidden width of the ``mlp`` family
+
+    @property
+    def kind(self) -> str:
+        """The model family every contender builds (a sweep point is a resized ``mlp``/``lstm``/``attn``)."""
+        return self.family or self.name
 
 
 WORKLOADS: dict[str, Workload] = {w.name: w for w in [
@@ -41,6 +48,40 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in [
              "over 64 tokens -> mean-pool -> Dense10, batch 32, sparse CE from logits",
              (64, 128), 32, "sparse_ce_logits", 10, max_steps=12, min_steps=2),
 ]}
+
+# The ``--sweep`` points (``sweep.py``): the same models at other sizes. The MLP over batch size at width
+# 256 and over width at batch 128; LSTM and the attention block over sequence length. Data per point is
+# bounded (``max_steps`` batches), so the largest points stay well under 100 MB.
+SWEEP_BATCHES = (32, 128, 512, 1024)
+SWEEP_WIDTHS = (256, 512, 1024, 2048)
+SWEEP_LENGTHS = (25, 50, 100, 200, 400)
+
+
+def _sweep_workloads() -> dict[str, Workload]:
+    mlp, lstm, attn = WORKLOADS["mlp"], WORKLOADS["lstm"], WORKLOADS["attn"]
+    out: list[Workload] = []
+    for b in SWEEP_BATCHES:
+        out.append(Workload(f"mlp-b{b}", f"MLP 784-256-256-10, batch {b}", mlp.input_shape, b, mlp.loss,
+                            mlp.num_outputs, max_steps=max(4, 12 * 128 // b), min_steps=2, family="mlp"))
+    for wd in SWEEP_WIDTHS:
+        out.append(Workload(f"mlp-w{wd}", f"MLP 784-{wd}-{wd}-10, batch 128", mlp.input_shape, 128, mlp.loss,
+                            mlp.num_outputs, max_steps=12, min_steps=2, family="mlp", width=wd))
+    for base in (lstm, attn):
+        for t in SWEEP_LENGTHS:
+            desc = base.description.replace(f"over {base.input_shape[0]}", f"over {t}")
+            out.append(Workload(f"{base.name}-t{t}", desc, (t,) + tuple(base.input_shape[1:]), base.batch_size,
+                                base.loss, base.num_outputs, max_steps=max(3, 12 * 50 // t), min_steps=2,
+                                family=base.name))
+    return {w.name: w for w in out}
+
+
+SWEEP_WORKLOADS: dict[str, Workload] = _sweep_workloads()
+
+
+def get(name: str) -> Workload:
+    """A workload of the main table or a sweep point, by name."""
+    return WORKLOADS[name] if name in WORKLOADS else SWEEP_WORKLOADS[name]
+
 
 LEARNING_RATE = 1e-3
 

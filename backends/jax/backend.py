@@ -59,6 +59,11 @@ class JaxBackend(NNMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend
             # arrays follow it too, as with ``jax.config.update("jax_default_device", ...)``).
             jax.config.update("jax_default_device", self._resolve_device(spec))
 
+    def rnn_hoist_input_projection(self) -> bool:
+        # Per step on CPU (measured: LSTM(128) x 50 steps training step 47 -> 31 ms, Keras-JAX's
+        # form); one matmul before the loop elsewhere (GPU: unmeasured here, the usual choice).
+        return jax.default_backend() != "cpu"
+
     @staticmethod
     def _resolve_device(spec: str) -> Any:
         """``spec`` (``backends._device`` form) as a ``jax.Device``; ``ValueError`` naming the devices

@@ -140,6 +140,9 @@ class NNMixin:
     def relu(self, x):
         return jax.nn.relu(x)
 
+    def split_at(self, x, indices: list, axis: int) -> list:
+        return jnp.split(x, indices, axis=axis)
+
     def softmax(self, x, axis: int):
         return jax.nn.softmax(x, axis=axis)
 

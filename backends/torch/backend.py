@@ -447,6 +447,11 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
     def relu(self, x):
         return torch.relu(x)
 
+    def split_at(self, x, indices: list, axis: int) -> list:
+        # split_with_sizes: one autograd node whose backward is a concatenation (tensor_split narrows)
+        bounds = [0, *indices, x.shape[axis]]
+        return list(torch.split(x, [hi - lo for lo, hi in zip(bounds[:-1], bounds[1:])], dim=axis))
+
     def softmax(self, x, axis: int):
         return torch.softmax(x, axis)
 

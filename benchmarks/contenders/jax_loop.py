@@ -23,16 +23,16 @@ def _glorot(rng: np.random.Generator, shape: tuple, fan_in: int, fan_out: int) -
 
 
 def init_params(w: Workload, seed: int = 0) -> dict:
-    if w.name in SEQ_WORKLOADS:
+    if w.kind in SEQ_WORKLOADS:
         return jax_init(w, seed)
     rng = np.random.default_rng(seed)
     p: dict[str, Any] = {}
-    if w.name in ("mlp", "tiny"):
-        sizes = [784, 256, 256, w.num_outputs] if w.name == "mlp" else [8, 16, w.num_outputs]
+    if w.kind in ("mlp", "tiny"):
+        sizes = [784, w.width, w.width, w.num_outputs] if w.kind == "mlp" else [8, 16, w.num_outputs]
         for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
             p[f"w{i}"] = _glorot(rng, (a, b), a, b)
             p[f"b{i}"] = np.zeros((b,), np.float32)
-    elif w.name == "cnn":
+    elif w.kind == "cnn":
         p["c0"] = _glorot(rng, (3, 3, 1, 32), 9, 9 * 32)
         p["cb0"] = np.zeros((32,), np.float32)
         p["c1"] = _glorot(rng, (3, 3, 32, 64), 9 * 32, 9 * 64)
@@ -40,7 +40,7 @@ def init_params(w: Workload, seed: int = 0) -> dict:
         p["w"] = _glorot(rng, (5 * 5 * 64, w.num_outputs), 1600, w.num_outputs)
         p["b"] = np.zeros((w.num_outputs,), np.float32)
     else:
-        raise KeyError(w.name)
+        raise KeyError(w.kind)
     return jax.tree_util.tree_map(jnp.asarray, p)
 
 
@@ -54,10 +54,10 @@ def _maxpool(x: jax.Array) -> jax.Array:
 
 
 def make_apply(w: Workload):
-    if w.name in SEQ_WORKLOADS:
+    if w.kind in SEQ_WORKLOADS:
         return jax_apply(w)
-    if w.name in ("mlp", "tiny"):
-        n_layers = 3 if w.name == "mlp" else 2
+    if w.kind in ("mlp", "tiny"):
+        n_layers = 3 if w.kind == "mlp" else 2
 
         def apply(p, x, key=None):
             h = x
@@ -83,7 +83,7 @@ class JaxLoopContender(MemoryProbe):
     def setup(self, w: Workload, x: np.ndarray, y: np.ndarray) -> None:
         self.w = w
         apply = make_apply(w)
-        uses_dropout = w.name == "cnn"
+        uses_dropout = w.kind == "cnn"
 
         def loss_fn(p, xb, yb, key):
             out = apply(p, xb, key if uses_dropout else None)

@@ -28,18 +28,18 @@ class KerasAPIContender(MemoryProbe):
 
     def build(self, w: Workload) -> Any:
         K, L = self.K, self.K.layers
-        if w.name == "mlp":
-            layers = [K.Input(w.input_shape), L.Dense(256, activation="relu"), L.Dense(256, activation="relu"),
+        if w.kind == "mlp":
+            layers = [K.Input(w.input_shape), L.Dense(w.width, activation="relu"), L.Dense(w.width, activation="relu"),
                       L.Dense(w.num_outputs)]
-        elif w.name == "cnn":
+        elif w.kind == "cnn":
             layers = [K.Input(w.input_shape), L.Conv2D(32, (3, 3), activation="relu"), L.MaxPooling2D((2, 2)),
                       L.Conv2D(64, (3, 3), activation="relu"), L.MaxPooling2D((2, 2)), L.Flatten(),
                       L.Dropout(0.5), L.Dense(w.num_outputs)]
-        elif w.name == "tiny":
+        elif w.kind == "tiny":
             layers = [K.Input(w.input_shape), L.Dense(16, activation="relu"), L.Dense(w.num_outputs)]
-        elif w.name not in SEQ_WORKLOADS:
-            raise KeyError(w.name)
-        model = keras_model(K, w) if w.name in SEQ_WORKLOADS else K.Sequential(layers)
+        elif w.kind not in SEQ_WORKLOADS:
+            raise KeyError(w.kind)
+        model = keras_model(K, w) if w.kind in SEQ_WORKLOADS else K.Sequential(layers)
         loss = (K.losses.SparseCategoricalCrossentropy(from_logits=True) if w.loss == "sparse_ce_logits"
                 else K.losses.MeanSquaredError())
         model.compile(optimizer=K.optimizers.Adam(learning_rate=LEARNING_RATE), loss=loss)

@@ -20,17 +20,17 @@ from ..workloads import LEARNING_RATE, Workload, warm_up
 
 
 def build(w: Workload) -> nn.Module:
-    if w.name == "mlp":
-        return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
-                             nn.Linear(256, w.num_outputs))
-    if w.name == "cnn":
+    if w.kind == "mlp":
+        return nn.Sequential(nn.Linear(784, w.width), nn.ReLU(), nn.Linear(w.width, w.width), nn.ReLU(),
+                             nn.Linear(w.width, w.num_outputs))
+    if w.kind == "cnn":
         return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
                              nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5), nn.Linear(64 * 5 * 5, w.num_outputs))
-    if w.name == "tiny":
+    if w.kind == "tiny":
         return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, w.num_outputs))
-    if w.name in SEQ_WORKLOADS:
+    if w.kind in SEQ_WORKLOADS:
         return torch_model(w)
-    raise KeyError(w.name)
+    raise KeyError(w.kind)
 
 
 class TorchLoopContender(MemoryProbe):

@@ -829,6 +829,8 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list:
         bounds = [i * step for i in range(indices_or_sections + 1)]
     else:
         bounds = [0] + [int(i) for i in indices_or_sections] + [n]
+    if b.split_at is not None and all(0 <= lo <= hi <= n for lo, hi in zip(bounds[:-1], bounds[1:])):
+        return list(b.split_at(x, bounds[1:-1], ax))
     lead = (_sl(None),) * ax
     return [b.getitem(x, lead + (_sl(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:])]
 

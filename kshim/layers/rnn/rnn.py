@@ -9,7 +9,8 @@ Semantics follow Keras 3 (its JAX backend is the oracle):
   (``states[0]`` of the previous step on the scan path, the previous step's output -- zeros
   before the first one -- when unrolled), or zeros when ``zero_output_for_mask``;
 * built-in cells (``SimpleRNNCell``/``LSTMCell``/``GRUCell``) expose ``_project`` (the input
-  half of the step, applied to the whole sequence in one matmul before the loop) and
+  half of the step, applied to the whole sequence in one matmul before the loop where the backend
+  says that is faster -- ``rnn_hoist_input_projection()``; inside each step otherwise) and
   ``_recurrent`` (the per-step half); custom cells are called step by step through ``__call__``.
 """
 
@@ -21,6 +22,7 @@ import optree
 
 from ... import ops
 from ... import random as _random
+from ...backend import current
 from ...variables import Variable
 from ..layer import Layer
 
@@ -327,10 +329,15 @@ class RNN(Layer):
             m = None if m is None else ops.flip(m, 0)
         cell = self.cell
         if hasattr(cell, "_project") and getattr(cell, "_fast_path", True):
-            xs = cell._project(xs, training)
+            if current().rnn_hoist_input_projection():
+                xs = cell._project(xs, training)
 
-            def step(x, st):
-                return cell._recurrent(x, st, training)
+                def step(x, st):
+                    return cell._recurrent(x, st, training)
+            else:
+
+                def step(x, st):
+                    return cell._recurrent(cell._project(x, training), st, training)
         else:
             kw = self._cell_kwargs(training)
 
