@@ -306,6 +306,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--blas-threads", type=int, default=None,
                    help="OPENBLAS_NUM_THREADS for every worker (NumPy's BLAS; default: OpenBLAS' default)")
     p.add_argument("--reps", type=int, default=None, help="timed repetitions per contender (median reported)")
+    p.add_argument("--sections", default=None,
+                   help="what a run reports, a subset of main,seq,sweep: main = the --workloads table; seq = the "
+                        "sequence workloads with their memory column (seq_bench.py); sweep = how cost grows "
+                        "(sweep.py). Default: all three for a full run without --workloads (RESULTS.md then holds "
+                        "everything from one run, ~40 min on 2 cores), main otherwise")
     p.add_argument("--sweep", action="store_true",
                    help="how cost grows (sweep.py): MLP over batch size and width, LSTM and attention over "
                         "sequence length, kshim against the hand-written loops (default contenders "
@@ -368,12 +373,43 @@ def main(argv: list[str] | None = None) -> int:
     info["loadavg_end"] = _loadavg()
     info["runtime_s"] = time.perf_counter() - t_start
     md = render(info, s, contenders, skipped, train_wls, results, meta, imports)
-    print(md)
+    sections = _sections(args)
     out = args.out or (None if args.quick else str(DEFAULT_OUT))
+    if "seq" in sections:
+        md += "\n\n" + _demote(_seq_section(contenders, s, log))
+    if "sweep" in sections:
+        from . import sweep
+
+        png = Path(out).with_name("sweep.png") if out else None
+        md += "\n\n" + _demote(sweep.report([c for c in sweep.DEFAULT_CONTENDERS if c in contenders], s, png, log))
+    info["runtime_s"] = time.perf_counter() - t_start
+    print(md)
     if out:
         Path(out).write_text(md)
         log(f"wrote {out} (total {info['runtime_s']:.0f}s)")
     return 0
+
+
+def _sections(args: argparse.Namespace) -> set[str]:
+    if args.sections:
+        return {x.strip() for x in args.sections.split(",") if x.strip()}
+    explicit = args.workloads != ",".join(DEFAULT_WORKLOADS)
+    return {"main"} if args.quick or explicit else {"main", "seq", "sweep"}
+
+
+def _demote(md: str) -> str:
+    """Headings one level down, so a section's own ``#`` title nests under the report's."""
+    return "\n".join("#" + line if line.startswith("#") else line for line in md.splitlines())
+
+
+def _seq_section(contenders: list[str], s: Settings, log) -> str:
+    from . import seq_bench
+    from .report import machine_info
+
+    info = {"cpu": machine_info().get("cpu"), "load0": _loadavg(), "reps": s.reps}
+    results, memory, meta = seq_bench.run(contenders, list(SEQUENCE_WORKLOADS), s, log)
+    info["load1"] = _loadavg()
+    return seq_bench.render(contenders, list(SEQUENCE_WORKLOADS), results, memory, meta, info)
 
 
 def _loadavg() -> str:

@@ -117,8 +117,8 @@ def plot(rows: list[dict], path: Path) -> bool:
     return True
 
 
-def main(contenders: list[str], s: Any, out: str | None, log: Callable[[str], None]) -> int:
-    """Run every sweep point for ``contenders``; write the Markdown table and the PNG."""
+def report(contenders: list[str], s: Any, png_path: Path | None, log: Callable[[str], None]) -> str:
+    """Run every sweep point for ``contenders``; the Markdown section (and the PNG at ``png_path``)."""
     from . import runner
 
     t0 = time.perf_counter()
@@ -127,14 +127,21 @@ def main(contenders: list[str], s: Any, out: str | None, log: Callable[[str], No
     info["loadavg_end"] = runner._loadavg()
     info["runtime_s"] = time.perf_counter() - t0
     rows_by_op = {op: series_table(results, op, contenders) for op in ("train", "predict")}
+    wrote_png = png_path is not None and plot(rows_by_op["train"], png_path)
+    if png_path is not None:
+        log(f"wrote {png_path}" if wrote_png else "no sweep PNG: matplotlib is not installed")
+    for rows in rows_by_op.values():
+        for r in rows:
+            if r["verdict"] == "rises":
+                log(f"ratio rises: {r['family']} over {r['axis']} ({r['pair'][0]} / {r['pair'][1]})")
+    return render(info, rows_by_op, s.reps, png_path.name if wrote_png and png_path is not None else None)
+
+
+def main(contenders: list[str], s: Any, out: str | None, log: Callable[[str], None]) -> int:
+    """``--sweep`` on its own: the section as a file (default ``benchmarks/SWEEP.md``) and its PNG."""
     md_path = Path(out) if out else DEFAULT_OUT
-    png_path = md_path.with_name(md_path.stem.lower() + ".png")
-    wrote_png = plot(rows_by_op["train"], png_path)
-    md = render(info, rows_by_op, s.reps, png_path.name if wrote_png else None)
+    md = report(contenders, s, md_path.with_name("sweep.png"), log)
     md_path.write_text(md + "\n")
     print(md)
-    log(f"wrote {md_path}" + (f" and {png_path}" if wrote_png else " (no PNG: matplotlib missing)"))
-    rising = [r for rows in rows_by_op.values() for r in rows if r["verdict"] == "rises"]
-    for r in rising:
-        log(f"ratio rises: {r['family']} over {r['axis']} ({r['pair'][0]} / {r['pair'][1]})")
+    log(f"wrote {md_path}")
     return 0

@@ -116,3 +116,16 @@ def test_render_and_plot(tmp_path):
 
 def test_sweep_flag_is_parsed():
     assert runner.parse_args(["--sweep"]).sweep and not runner.parse_args([]).sweep
+
+
+@pytest.mark.parametrize("argv,expected", [
+    ([], {"main", "seq", "sweep"}), (["--quick"], {"main"}), (["--workloads", "mlp"], {"main"}),
+    (["--sections", "main,sweep"], {"main", "sweep"}),
+])
+def test_a_full_run_reports_every_section(argv, expected):
+    """``python -m benchmarks`` alone writes RESULTS.md with the sequence workloads and the sweep (one run)."""
+    assert runner._sections(runner.parse_args(argv)) == expected
+
+
+def test_sections_nest_under_the_report():
+    assert runner._demote("# title\ntext\n## sub") == "## title\ntext\n### sub"
