@@ -121,7 +121,6 @@ def _tdtype(dtype: Any) -> torch.dtype:
     return t
 
 
-
 def _einsum_as_tensordot(subscripts: str, operands: tuple) -> tuple | None:
     """``((dims_a, dims_b), permutation)`` when a two-operand einsum is a plain contraction -- every index
     is either in both inputs and not the output (contracted) or in one input and the output -- else None.
@@ -149,6 +148,7 @@ def _einsum_as_tensordot(subscripts: str, operands: tuple) -> tuple | None:
         return None  # size mismatch or broadcasting: torch.einsum raises or broadcasts as it does
     dims = ([a.index(c) for c in contracted], [b.index(c) for c in contracted])
     return dims, tuple(free.index(c) for c in out)
+
 
 class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend):
     """kshim backend over ``torch.Tensor`` (see the package docstring for limitations)."""
