@@ -155,6 +155,11 @@ class BaseBackend:
     def rnn_hoist_input_projection(self) -> bool:
         return True
 
+    def inference_context(self) -> Any:
+        """Context the built-in ``test``/``predict`` steps run in (outside ``jit``, so a traced step
+        replays in it too): nothing here; torch turns autograd off, as Keras' torch backend does."""
+        return contextlib.nullcontext()
+
     #: Module prefixes of this backend's own tensor types (see ``backends.tensor_owner``).
     tensor_modules: tuple = ()
 

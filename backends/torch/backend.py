@@ -476,6 +476,11 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
     def relu(self, x):
         return torch.relu(x)
 
+    def inference_context(self):
+        # no autograd bookkeeping; and oneDNN's CPU LSTM checks grad mode, not requires_grad: with grad
+        # mode on it runs its training primitive (~2.6x slower) even when nothing requires grad
+        return torch.no_grad()
+
     def split_at(self, x, indices: list, axis: int) -> list:
         # split_with_sizes: one autograd node whose backward is a concatenation (tensor_split narrows)
         bounds = [0, *indices, x.shape[axis]]

@@ -26,6 +26,9 @@ import optree
 import torch
 
 TRACE_AFTER = int(os.environ.get("KSHIM_TORCH_TRACE_AFTER", "2"))
+#: True while ``make_fx`` records a program: ops that are one C++ call eagerly but decompose into many
+#: ATen calls when traced (``rnn.py``'s GRU) may record themselves as one opaque op instead.
+TRACING = False
 _FAILED = object()
 
 
@@ -223,10 +226,14 @@ class TracedFunction:
             out["leaves"] = [None if isinstance(x, torch.Tensor) else x for x in o_leaves]
             return [o_leaves[i] for i in out["pos"]]
 
+        global TRACING
+        TRACING = True
         try:
             gm = make_fx(flat, tracing_mode="fake", _allow_non_fake_inputs=True)(*[leaves[i] for i in pos])
             _simplify(gm)
         except Exception as e:  # noqa: BLE001 - anything untraceable runs eagerly, as before
             self.fallback_reasons.append(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
             return _FAILED
+        finally:
+            TRACING = False
         return _Program(gm, out["spec"], out["leaves"], out["pos"])

@@ -255,7 +255,8 @@ class TrainingEngine:
         x, y, sw = batch
         tv, ntv, _, mv = self.state_lists()
         state = ([v.value for v in tv], [v.value for v in ntv], [v.value for v in mv])
-        mv_new, loss = self.fn("test")(state, _step_inputs((x, y, sw), self.use_jit()))
+        with current().inference_context():
+            mv_new, loss = self.fn("test")(state, _step_inputs((x, y, sw), self.use_jit()))
         write_values(mv, mv_new)
         return loss
 
@@ -268,7 +269,8 @@ class TrainingEngine:
             return custom(_step_inputs(pack_x_y_sample_weight(x), self.use_jit()))
         tv, ntv, _, _ = self.state_lists()
         state = ([v.value for v in tv], [v.value for v in ntv])
-        return self.fn("predict")(state, _step_inputs(x, self.use_jit()))
+        with current().inference_context():
+            return self.fn("predict")(state, _step_inputs(x, self.use_jit()))
 
     # ---- logs --------------------------------------------------------------------------------
     def step_logs(self) -> dict:
