@@ -108,7 +108,10 @@ def plot(rows: list[dict], path: Path) -> bool:
         top.set(title=f"{family} over {axis}", xscale="log", yscale="log", ylabel="train ms/step")
         bottom.set(xscale="log", xlabel=axis, ylabel="ratio (kshim / hand-written)")
         bottom.axhline(1.0, color="grey", lw=0.8)
+        sizes = next((r["sizes"] for r in rows if r["family"] == family and r["axis"] == axis), [])
         for a in (top, bottom):
+            a.set_xticks(sizes, [str(n) for n in sizes], minor=False)
+            a.set_xticks([], minor=True)  # log-scale minor labels overlap the sizes
             if a.lines:
                 a.legend(fontsize=7)
     fig.tight_layout()
