@@ -310,7 +310,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="what a run reports, a subset of main,seq,sweep: main = the --workloads table; seq = the "
                         "sequence workloads with their memory column (seq_bench.py); sweep = how cost grows "
                         "(sweep.py). Default: all three for a full run without --workloads (RESULTS.md then holds "
-                        "everything from one run, ~40 min on 2 cores), main otherwise")
+                        "everything from one run, ~15 min on 2 cores), main otherwise")
     p.add_argument("--sweep", action="store_true",
                    help="how cost grows (sweep.py): MLP over batch size and width, LSTM and attention over "
                         "sequence length, kshim against the hand-written loops (default contenders "
