@@ -376,17 +376,18 @@ def main(argv: list[str] | None = None) -> int:
     sections = _sections(args)
     out = args.out or (None if args.quick else str(DEFAULT_OUT))
     if "seq" in sections:
-        md += "\n\n" + _demote(_seq_section(contenders, s, log))
+        from . import seq_bench
+
+        md += "\n\n" + _demote(seq_bench.report(contenders, list(SEQUENCE_WORKLOADS), s, log))
     if "sweep" in sections:
         from . import sweep
 
         png = Path(out).with_name("sweep.png") if out else None
         md += "\n\n" + _demote(sweep.report([c for c in sweep.DEFAULT_CONTENDERS if c in contenders], s, png, log))
-    info["runtime_s"] = time.perf_counter() - t_start
     print(md)
     if out:
         Path(out).write_text(md)
-        log(f"wrote {out} (total {info['runtime_s']:.0f}s)")
+        log(f"wrote {out} (total {time.perf_counter() - t_start:.0f}s)")
     return 0
 
 
@@ -400,16 +401,6 @@ def _sections(args: argparse.Namespace) -> set[str]:
 def _demote(md: str) -> str:
     """Headings one level down, so a section's own ``#`` title nests under the report's."""
     return "\n".join("#" + line if line.startswith("#") else line for line in md.splitlines())
-
-
-def _seq_section(contenders: list[str], s: Settings, log) -> str:
-    from . import seq_bench
-    from .report import machine_info
-
-    info = {"cpu": machine_info().get("cpu"), "load0": _loadavg(), "reps": s.reps}
-    results, memory, meta = seq_bench.run(contenders, list(SEQUENCE_WORKLOADS), s, log)
-    info["load1"] = _loadavg()
-    return seq_bench.render(contenders, list(SEQUENCE_WORKLOADS), results, memory, meta, info)
 
 
 def _loadavg() -> str:

@@ -127,6 +127,16 @@ def render(contenders: list[str], workloads: list[str], results: dict, memory: d
     return "\n".join(out)
 
 
+def report(contenders: list[str], workloads: list[str], s: runner.Settings, log) -> str:
+    """Run ``workloads`` for ``contenders`` (timing and memory); the Markdown report."""
+    from .report import machine_info
+
+    info = {"cpu": machine_info().get("cpu"), "load0": runner._loadavg(), "reps": s.reps}
+    results, memory, meta = run(contenders, workloads, s, log)
+    info["load1"] = runner._loadavg()
+    return render(contenders, workloads, results, memory, meta, info)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.seq_bench", description=__doc__.split("\n")[0])
     p.add_argument("--workloads", default=",".join(SEQ_WORKLOADS))
@@ -159,11 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         if why:
             log(f"skipping {c}: {why}")
             contenders.remove(c)
-    from .report import machine_info
-    info = {"cpu": machine_info().get("cpu"), "load0": runner._loadavg(), "reps": s.reps}
-    results, memory, meta = run(contenders, workloads, s, log)
-    info["load1"] = runner._loadavg()
-    md = render(contenders, workloads, results, memory, meta, info)
+    md = report(contenders, workloads, s, log)
     print(md)
     if args.out:
         Path(args.out).write_text(md)

@@ -48,8 +48,9 @@ def main(argv: list[str]) -> int:
         t1 = time.perf_counter()
         try:
             c = first if i == 0 else make(name)
-            x, y = make_data(get_workload(wname))
-            c.setup(get_workload(wname), x, y)
+            wk = get_workload(wname)
+            x, y = make_data(wk)
+            c.setup(wk, x, y)
             instances[wname] = c
         except Exception as e:
             errors[wname] = f"setup: {type(e).__name__}: {e}"

@@ -67,9 +67,11 @@ class RnnMixin:
         params = [_rz_swap(kernel, u, 1).t(), _rz_swap(recurrent_kernel, u, 1).t()]
         if bias is not None:
             params += [_rz_swap(bias[0], u, 0), _rz_swap(bias[1], u, 0)]
-        if tracing.TRACING and not _needs_grad(x, h0, kernel, recurrent_kernel, bias):
+        train = _needs_grad(x, h0, kernel, recurrent_kernel, bias)
+        if tracing.TRACING and not train:
             # only inside kshim's own trace: elsewhere (eager; torch.export / ONNX export) aten::gru stays
             out, h = _gru_inference(x, h0.unsqueeze(0), params, bias is not None)
-            return out, h[0]
-        out, h = torch.gru(x, h0.unsqueeze(0), params, bias is not None, 1, 0.0, True, False, True)
+        else:
+            with torch.set_grad_enabled(train):
+                out, h = torch.gru(x, h0.unsqueeze(0), params, bias is not None, 1, 0.0, train, False, True)
         return out, h[0]

@@ -329,15 +329,12 @@ class RNN(Layer):
             m = None if m is None else ops.flip(m, 0)
         cell = self.cell
         if hasattr(cell, "_project") and getattr(cell, "_fast_path", True):
-            if current().rnn_hoist_input_projection():
+            hoist = current().rnn_hoist_input_projection()
+            if hoist:
                 xs = cell._project(xs, training)
 
-                def step(x, st):
-                    return cell._recurrent(x, st, training)
-            else:
-
-                def step(x, st):
-                    return cell._recurrent(cell._project(x, training), st, training)
+            def step(x, st):
+                return cell._recurrent(x if hoist else cell._project(x, training), st, training)
         else:
             kw = self._cell_kwargs(training)
 
