@@ -48,9 +48,8 @@ def _shell(cmd: str) -> str:
 
 
 def _env() -> dict:
-    # PYTHONUNBUFFERED (set by some CI runners) makes print() two writes, text then newline: two
-    # torchrun ranks share one stdout pipe, and CI once saw the other rank's progress line land
-    # between them ("loss=0.48986216/16 - ..."). Buffered, each rank's last line is one write.
+    # PYTHONUNBUFFERED makes print() two writes (text, then newline); buffered, a rank's last line is
+    # usually one write (the regex in _run_all also copes with an interleaved line)
     dropped = ("KSHIM_BACKEND", "KERAS_BACKEND", "XLA_FLAGS", "PYTHONUNBUFFERED")
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env["OMP_NUM_THREADS"] = "1"
@@ -66,7 +65,9 @@ def _run_all(cmds: list[str], tmp_path, extra_env: dict | None = None) -> list[s
     for p in procs:
         out, err = p.communicate(timeout=420)  # generous: CI machines may be loaded
         assert p.returncode == 0, err[-3000:]
-        outs += re.findall(r"devices=\d+ loss=[0-9.]+", out)
+        # exactly the script's ``:.6f``: two ranks share one stdout pipe, and the other rank's progress
+        # line can land between a print's text and its newline ("loss=0.48986216/16 - ...")
+        outs += re.findall(r"devices=\d+ loss=\d+\.\d{6}", out)
     return outs
 
 
