@@ -142,9 +142,11 @@ class BaseBackend:
         def dot_product_attention(self) -> Callable[..., Any] | None: ...
         @property
         def split_at(self) -> Callable[..., Any] | None: ...
+        @property
+        def layer_norm(self) -> Callable[..., Any] | None: ...
     else:
         relu = softmax = log_softmax = logsumexp = threefry2x32 = None
-        lstm = gru = split_at = None
+        lstm = gru = split_at = layer_norm = None
         dot_product_attention = None
 
     #: Whether the built-in recurrent layers (on the ``scan`` path) compute the input half of every

@@ -451,6 +451,14 @@ class Backend(Protocol):
     one slice per part, whose gradients are a zero-padded full-size array each (measured on JAX's CPU
     compiler: a GRU(128) training step 30 -> 23 ms when its two gate splits per step are one op)."""
 
+    layer_norm: "Callable[[Tensor, Tensor | None, Tensor | None, int, float], Tensor | None] | None"
+    """``layer_norm(x, gamma, beta, n_axes, epsilon) -> out or None``: ``(x - mean) / sqrt(var + epsilon)
+    * gamma + beta`` with the (biased) statistics over the last ``n_axes`` axes, as one fused kernel (an
+    attribute, as ``lstm``); ``gamma``/``beta`` None or of shape ``x.shape[-n_axes:]`` and ``x``'s dtype;
+    differentiable in all three. Equal to the composite in ``kshim.ops.layer_normalization`` up to float
+    rounding. Returns None to decline (a dtype the kernel does not compute); ``None`` (NumPy, JAX): the
+    composite runs."""
+
     dot_product_attention: "Callable[..., Tensor | None] | None"
     """``dot_product_attention(query, key, value, bias, mask, scale, is_causal) -> out or None``: fused
     attention (an attribute, as ``lstm``). ``query`` (B, T, N, H), ``key`` (B, S, N, H), ``value``

@@ -486,6 +486,12 @@ class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, Tr
         bounds = [0, *indices, x.shape[axis]]
         return list(torch.split(x, [hi - lo for lo, hi in zip(bounds[:-1], bounds[1:])], dim=axis))
 
+    def layer_norm(self, x, gamma, beta, n_axes: int, epsilon: float):
+        # aten's native_layer_norm (one kernel forward and backward), what Keras' torch backend calls
+        if x.dtype not in (torch.float32, torch.float64):
+            return None
+        return torch.nn.functional.layer_norm(x, tuple(x.shape[x.dim() - n_axes :]), gamma, beta, epsilon)
+
     def softmax(self, x, axis: int):
         return torch.softmax(x, axis)
 

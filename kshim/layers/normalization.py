@@ -17,6 +17,7 @@ from .. import _config
 from .._replica import batch_replica
 from .. import constraints, initializers, ops, regularizers
 from .core import _ser
+from ..ops.nn_extra_act import fused_layer_norm
 from .layer import Layer
 
 _LOW = ("float16", "bfloat16")
@@ -458,6 +459,9 @@ class LayerNormalization(Layer):
             return None if v is None else ops.reshape(ops.cast(v, cd), tuple(bshape))
 
         gamma, beta = bc(self.gamma), bc(self.beta)
+        out = None if self.rms_scaling else fused_layer_norm(x, gamma, beta, axes, self.epsilon)
+        if out is not None:  # the backend's kernel (torch's F.layer_norm, as Keras' torch backend)
+            return out if ops.dtype(out) == self.compute_dtype else ops.cast(out, self.compute_dtype)
         mean, var = ops.moments(x, axes=axes, keepdims=True)
         inv = ops.rsqrt(ops.add(var, self.epsilon))
         if self.rms_scaling:

@@ -33,6 +33,29 @@ def _norm_axes(axis: Any, nd: int) -> tuple:
     return axis_tuple(axis, nd)
 
 
+def fused_layer_norm(x: Any, gamma: Any, beta: Any, axes: Any, epsilon: float) -> Any:
+    """The backend's fused layer-norm kernel (``layer_norm`` in ``backends/_protocol.py``) when ``axes``
+    are the trailing axes of ``x``, else None (the caller computes the composite).
+
+    Keras' torch backend also takes ``F.layer_norm``, but for any run of consecutive axes, which
+    normalizes the trailing ones even when ``axes`` are not them; kshim takes it only where it computes
+    the same statistics.
+    """
+    b = current()
+    if b.layer_norm is None:
+        return None
+    nd = len(b.shape(x))
+    axes = sorted(a % nd for a in axes)
+    if not axes or axes != list(range(nd - len(axes), nd)):
+        return None
+    shape = tuple(b.shape(x)[nd - len(axes) :])
+
+    def param(v: Any) -> Any:
+        return None if v is None else b.reshape(tensor(v, b.dtype(x)), shape)
+
+    return b.layer_norm(x, param(gamma), param(beta), len(axes), float(epsilon))
+
+
 def _bshape(v: Any, x: Any, axes: tuple) -> Any:
     """A scale/offset whose rank differs from ``x``'s, laid out along ``axes`` (Keras' broadcast)."""
     b = current()
@@ -86,6 +109,10 @@ def layer_normalization(
     b = current()
     x, out_dtype = _compute(x)
     axes = _norm_axes(axis, len(b.shape(x)))
+    if not rms_scaling:
+        y = fused_layer_norm(x, gamma, beta, axes, config.epsilon() if epsilon is None else float(epsilon))
+        if y is not None:
+            return y if b.dtype(y) == out_dtype else b.cast(y, out_dtype)
     eps = _c(x, config.epsilon() if epsilon is None else float(epsilon))
     mean, var = moments(x, axes, keepdims=True)
     inv = b.reciprocal(b.sqrt(b.add(var, eps)))
