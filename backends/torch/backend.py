@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from .._base import BaseBackend, canonical_dtype, check_complete, complex_cast_message, install_methods
+from .._einsum import plan_matmul
 from .._threefry import MASK, PARITY, ROTATIONS
 from .._protocol import BINARY_OPS, UNARY_OPS
 from ._common import FROM_TORCH, TO_TORCH, WIDE_UNSIGNED, make_op, widen_retry, widening
@@ -126,28 +127,14 @@ def _einsum_as_tensordot(subscripts: str, operands: tuple) -> tuple | None:
     is either in both inputs and not the output (contracted) or in one input and the output -- else None.
     ``torch.einsum`` runs such a contraction as a ``bmm`` with a batch of one, which on CPU is ~1.8x
     slower than the ``mm`` that ``tensordot`` uses (EinsumDense's ``abc,cde->abde``: 811 vs 452 us);
-    the result is the same contraction (float rounding may differ at the last bit)."""
-    if len(operands) != 2 or "->" not in subscripts or "." in subscripts:
+    the result is the same contraction (float rounding may differ at the last bit). With a batch index
+    ``torch.einsum``'s ``bmm`` is the right kernel (no plan here)."""
+    if len(operands) != 2:
         return None
-    ins, out = subscripts.replace(" ", "").split("->")
-    parts = ins.split(",")
-    if len(parts) != 2:
+    p = plan_matmul(subscripts, tuple(operands[0].shape), tuple(operands[1].shape))
+    if p is None or p.n_batch or not p.dims_a:
         return None
-    a, b = parts
-    if len(a) != operands[0].dim() or len(b) != operands[1].dim():
-        return None
-    if len(set(a)) != len(a) or len(set(b)) != len(b) or len(set(out)) != len(out):
-        return None
-    contracted = [c for c in a if c in b]
-    if any(c in out for c in contracted):  # a batch index: torch.einsum's bmm is the right kernel
-        return None
-    free = [c for c in a if c not in b] + [c for c in b if c not in a]
-    if sorted(free) != sorted(out) or not contracted:
-        return None
-    if any(operands[0].shape[a.index(c)] != operands[1].shape[b.index(c)] for c in contracted):
-        return None  # size mismatch or broadcasting: torch.einsum raises or broadcasts as it does
-    dims = ([a.index(c) for c in contracted], [b.index(c) for c in contracted])
-    return dims, tuple(free.index(c) for c in out)
+    return (list(p.dims_a), list(p.dims_b)), p.out_perm
 
 
 class TorchBackend(NNMixin, RnnMixin, ControlMixin, LinalgMixin, SignalMixin, TransformsMixin, BaseBackend):
