@@ -106,3 +106,56 @@ def test_loader_empty_and_single_index(tmp_path):
     one = load(np.array([paths.index(str(root / "a" / "0.png"))]))
     from PIL import Image
     np.testing.assert_array_equal(one[0], np.asarray(Image.open(root / "a" / "0.png"), dtype="float32"))
+
+
+def _write_jpegs(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(3)
+    px = np.clip(np.kron(rng.integers(0, 256, (5, 7, 3)), np.ones((9, 9, 1))) + rng.normal(0, 20, (45, 63, 3)), 0, 255)
+    rgb = Image.fromarray(px.astype(np.uint8))
+    files = {
+        "rgb.jpg": rgb,
+        "gray.jpg": rgb.convert("L"),
+        "cmyk.jpg": rgb.convert("CMYK"),
+        "progressive.jpg": rgb,
+    }
+    paths = {}
+    for name, img in files.items():
+        paths[name] = str(tmp_path / name)
+        img.save(paths[name], quality=85, progressive=name == "progressive.jpg", subsampling=2)
+    return paths
+
+
+@pytest.mark.parametrize("color_mode", ["rgb", "rgba", "grayscale"])
+def test_simplejpeg_route_gives_pillows_pixels(tmp_path, monkeypatch, color_mode):
+    """RGB JPEGs decode through simplejpeg (libjpeg-turbo, accurate DCT and upsampling, as Pillow):
+    pixel for pixel what Pillow gives, for colour, grayscale and progressive files; CMYK (which
+    libjpeg-turbo does not convert to RGB) and the other colour modes take Pillow."""
+    pytest.importorskip("simplejpeg")
+    from PIL import Image
+
+    from kshim.utils import datasets_image as di
+
+    paths = _write_jpegs(tmp_path)
+    calls = []
+    real = di._simplejpeg()
+    monkeypatch.setattr(di, "_JPEG", [lambda data, **kw: calls.append(kw) or real(data, **kw)])
+    for name, path in paths.items():
+        with Image.open(path) as im:
+            want = np.asarray(im.convert({"rgb": "RGB", "rgba": "RGBA", "grayscale": "L"}[color_mode]))
+        got = di._decode(path, color_mode)
+        assert got.dtype == np.uint8 and got.shape == want.shape, name
+        np.testing.assert_array_equal(got, want, err_msg=name)
+    assert len(calls) == (len(paths) if color_mode == "rgb" else 0)
+
+
+def test_pillow_decodes_jpegs_without_simplejpeg(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from kshim.utils import datasets_image as di
+
+    paths = _write_jpegs(tmp_path)
+    monkeypatch.setattr(di, "_JPEG", [None])
+    with Image.open(paths["rgb.jpg"]) as im:
+        np.testing.assert_array_equal(di._decode(paths["rgb.jpg"], "rgb"), np.asarray(im.convert("RGB")))

