@@ -30,7 +30,8 @@ def _args(kind, dtype, batch=B):
     k = (rng.standard_normal((F, g * U)) * 0.4).astype(dtype)
     rk = (rng.standard_normal((U, g * U)) * 0.4).astype(dtype)
     bias = (rng.standard_normal(g * U if kind == "lstm" else (2, g * U)) * 0.1).astype(dtype)
-    cts = [rng.standard_normal((batch, T, U)).astype(dtype)] + [rng.standard_normal((batch, U)).astype(dtype) for _ in states]
+    cts = [rng.standard_normal((batch, T, U)).astype(dtype)]
+    cts += [rng.standard_normal((batch, U)).astype(dtype) for _ in states]
     return [x, *states, k, rk, bias], cts
 
 
