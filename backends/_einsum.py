@@ -51,10 +51,10 @@ def plan_matmul(subscripts: str, shape_a: tuple, shape_b: tuple) -> MatmulPlan |
     free_b = [c for c in b if c not in a]
     if sorted(batch + free_a + free_b) != sorted(out):
         return None  # an index summed out of one input alone, or an output index no input has
-    size = {}
+    size: dict[str, int] = {}
     for s, shape in ((a, shape_a), (b, shape_b)):
-        for c, n in zip(s, shape):
-            if size.setdefault(c, int(n)) != int(n):
+        for c, dim in zip(s, shape):
+            if size.setdefault(c, int(dim)) != int(dim):
                 return None  # size mismatch or broadcasting: the backend's einsum raises or broadcasts
     result = batch + free_a + free_b
 

@@ -211,12 +211,18 @@ def in_batch_halves(forward: Callable, n_batched: int) -> Callable:
         if b < 2 or (b // 2) * args[n_batched + 1].shape[1] < SPLIT_MIN_ELEMENTS:  # the recurrent kernel
             return forward(*args)
         halves = [slice(0, b // 2), slice(b // 2, b)]
-        res = run_halves([lambda s=s: forward(*(a[s] for a in args[:n_batched]), *args[n_batched:]) for s in halves])
+        def half(s: slice) -> Callable[[], Any]:
+            return lambda: forward(*(a[s] for a in args[:n_batched]), *args[n_batched:])
+
+        res = run_halves([half(s) for s in halves])
         outs = [np.concatenate(pair, axis=0) for pair in zip(*(r[0] for r in res))]
         vjps = [r[1] for r in res]
 
         def vjp(cts: Any) -> list:
-            grads = run_halves([lambda s=s, f=f: f([c[s] for c in cts]) for s, f in zip(halves, vjps)])
+            def half_vjp(s: slice, f: Callable) -> Callable[[], Any]:
+                return lambda: f([c[s] for c in cts])
+
+            grads = run_halves([half_vjp(s, f) for s, f in zip(halves, vjps)])
             batched = [np.concatenate(pair, axis=0) for pair in zip(*(g[:n_batched] for g in grads))]
             weights = [None if a is None else a + b for a, b in zip(*(g[n_batched:] for g in grads))]
             return batched + weights
