@@ -211,6 +211,7 @@ def in_batch_halves(forward: Callable, n_batched: int) -> Callable:
         if b < 2 or (b // 2) * args[n_batched + 1].shape[1] < SPLIT_MIN_ELEMENTS:  # the recurrent kernel
             return forward(*args)
         halves = [slice(0, b // 2), slice(b // 2, b)]
+
         def half(s: slice) -> Callable[[], Any]:
             return lambda: forward(*(a[s] for a in args[:n_batched]), *args[n_batched:])
 
