@@ -32,6 +32,17 @@ TRACING = False
 _FAILED = object()
 
 
+class TraceDeclined(RuntimeError):
+    """Raised by an op while ``make_fx`` records (``TRACING``) when eager execution is known to be
+    faster than replaying what the trace would record; the function then runs eagerly, with the
+    message in ``fallback_reasons``."""
+
+
+def decline(reason: str) -> None:
+    """Stop the trace being recorded (see :class:`TraceDeclined`)."""
+    raise TraceDeclined(reason)
+
+
 class _Program:
     """A traced graph plus what is needed to rebuild the function's output pytree."""
 

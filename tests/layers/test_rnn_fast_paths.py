@@ -106,3 +106,32 @@ def test_torch_traced_predict_equals_eager_and_gru_is_one_op(kind):
                     assert not any("addmm" in t for t in targets)  # no per-step cell ops
         assert torch.is_grad_enabled()  # predict's no_grad does not leak
     np.testing.assert_allclose(preds[0], preds[1], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_torch_cpu_gru_training_runs_eagerly_lstm_is_traced(kind):
+    """torch's CPU GRU is a C++ loop of cell ops that a trace would replay op by op from Python, so the
+    train step declines the trace (the reason is recorded) and runs eagerly; the LSTM's trace keeps one
+    oneDNN node. Either way the weights equal an eager-only run (trace and replay run the same kernels)."""
+    if "torch" not in installed_backends():
+        pytest.skip("torch is not installed")
+    b = backends.get("torch")
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((16, 7, 3)).astype("float32"), rng.standard_normal((16, 2)).astype("float32")
+    weights = []
+    with kshim.backend.use(b):
+        for eager in (True, False):
+            kshim.utils.set_random_seed(0)
+            m = kshim.Sequential([kshim.Input((7, 3)), RNNS[kind](5), kshim.layers.Dense(2)])
+            m.compile("sgd", "mse", run_eagerly=eager)
+            m.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False)
+            weights.append(m.get_weights())
+            if not eager:
+                [fn] = [f for k, f in m._fns.items() if k[0] == "train"]
+                if kind == "gru":
+                    assert fn.num_traces == 0
+                    assert any("GRU training step on CPU" in r for r in fn.fallback_reasons), fn.fallback_reasons
+                else:
+                    assert fn.num_traces == 1, fn.fallback_reasons
+    for a, c in zip(*weights):
+        np.testing.assert_array_equal(a, c)
