@@ -174,15 +174,16 @@ def _helper_pool() -> Any:
     OpenBLAS oversubscribe the cores: measured slower than no split)."""
     with _POOL_LOCK:
         if not _POOL:
-            pool = None
-            if (os.cpu_count() or 1) >= 2:
-                try:
-                    from threadpoolctl import ThreadpoolController
-
-                    pool = (ThreadPoolExecutor(max_workers=1, thread_name_prefix="kshim-rnn"), ThreadpoolController())
-                except ImportError:
-                    pass
-            _POOL.append(pool)
+            try:
+                from threadpoolctl import ThreadpoolController
+            except ImportError:  # a dependency; an environment without it runs the halves in turn
+                ThreadpoolController = None
+            two_cores = (os.cpu_count() or 1) >= 2
+            if two_cores and ThreadpoolController is not None:
+                helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kshim-rnn")
+                _POOL.append((helper, ThreadpoolController()))
+            else:
+                _POOL.append(None)
         return _POOL[0]
 
 

@@ -109,11 +109,12 @@ def layer_normalization(
     b = current()
     x, out_dtype = _compute(x)
     axes = _norm_axes(axis, len(b.shape(x)))
+    epsilon = config.epsilon() if epsilon is None else float(epsilon)
     if not rms_scaling:
-        y = fused_layer_norm(x, gamma, beta, axes, config.epsilon() if epsilon is None else float(epsilon))
+        y = fused_layer_norm(x, gamma, beta, axes, epsilon)
         if y is not None:
             return y if b.dtype(y) == out_dtype else b.cast(y, out_dtype)
-    eps = _c(x, config.epsilon() if epsilon is None else float(epsilon))
+    eps = _c(x, epsilon)
     mean, var = moments(x, axes, keepdims=True)
     inv = b.reciprocal(b.sqrt(b.add(var, eps)))
     if rms_scaling:

@@ -39,6 +39,9 @@ def decode_pool() -> ThreadPoolExecutor:
         return _POOL[0]
 
 
+_JPEG: list = []  # [simplejpeg.decode_jpeg or None], looked up once
+
+
 def _simplejpeg() -> Any:
     """``simplejpeg.decode_jpeg`` when the package is installed (it is in the ``data`` extra), else None."""
     if not _JPEG:
@@ -50,9 +53,6 @@ def _simplejpeg() -> Any:
     return _JPEG[0]
 
 
-_JPEG: list = []
-
-
 def _decode(path: str, color_mode: str) -> np.ndarray:
     """The pixels of one file, ``(h, w)`` or ``(h, w, c)``, in the dtype Pillow gives (uint8 mostly).
 
@@ -62,17 +62,25 @@ def _decode(path: str, color_mode: str) -> np.ndarray:
     measured). Pillow decodes everything else, and any JPEG simplejpeg refuses (CMYK, damaged).
     """
     decode_jpeg = _simplejpeg() if color_mode == "rgb" else None
-    if decode_jpeg is not None:
-        with open(path, "rb") as f:
-            data = f.read()
-        if data[:3] == b"\xff\xd8\xff":
-            try:
-                return decode_jpeg(data, colorspace="RGB")
-            except ValueError:
-                pass
+    pixels = None if decode_jpeg is None else _decode_rgb_jpeg(decode_jpeg, path)
+    if pixels is not None:
+        return pixels
     image = pil_image("image_dataset_from_directory")
     with image.open(path) as img:
         return np.asarray(_convert_mode(img, color_mode))
+
+
+def _decode_rgb_jpeg(decode_jpeg: Callable, path: str) -> np.ndarray | None:
+    """The RGB pixels of a JPEG file through ``decode_jpeg``; None for another format or a JPEG it
+    refuses (CMYK, damaged), which Pillow then decodes."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:3] != b"\xff\xd8\xff":
+        return None
+    try:
+        return decode_jpeg(data, colorspace="RGB")
+    except ValueError:
+        return None
 
 
 def _resize(images: np.ndarray, size: tuple, interpolation: str, crop: bool, pad: bool) -> np.ndarray:
