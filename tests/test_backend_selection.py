@@ -241,11 +241,15 @@ def test_import_numpy_backend_loads_neither_jax_nor_torch():
     assert r.stdout.strip() == "[]"
 
 
-def test_import_is_fast():
-    code = "import time; t = time.perf_counter(); import kshim; print(time.perf_counter() - t)"
-    times = []
-    for _ in range(3):
-        r = _run(code, {"KSHIM_BACKEND": "numpy"})
-        assert r.returncode == 0, r.stderr
-        times.append(float(r.stdout.strip().splitlines()[-1]))
-    assert min(times) < 0.5, f"import kshim took {min(times):.3f}s (min of 3)"
+def test_import_is_cheap():
+    # `import kshim` is lazy: it loads kshim's own package and the standard library, nothing else
+    # (no NumPy, no backend). That is what keeps it fast; the check is structural, not timed.
+    code = ("import sys; before = set(sys.modules); import kshim\n"
+            "print(sorted({m.split('.')[0] for m in set(sys.modules) - before}))")
+    r = _run(code, {"KSHIM_BACKEND": "numpy"})
+    assert r.returncode == 0, r.stderr
+    loaded = set(json.loads(r.stdout.strip().splitlines()[-1].replace("'", '"')))
+    assert "kshim" in loaded
+    third_party = sorted(m for m in loaded - {"kshim"} if m.lstrip("_") not in sys.stdlib_module_names
+                         and m not in sys.stdlib_module_names)
+    assert third_party == [], f"import kshim loaded {third_party}"

@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -107,13 +106,12 @@ def test_dead_rank_makes_the_other_fail_fast(tmp_path):
     for r in (0, 1):
         procs.append(subprocess.Popen([sys.executable, WORKER, str(tmp_path), "die"], env={**env, "RANK": str(r)},
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    start = time.monotonic()
+    # the communicate timeouts are hang guards; the message shows the 10 s distribution timeout fired
     _, err0 = procs[0].communicate(timeout=180)
     procs[1].communicate(timeout=60)
     assert procs[1].returncode == 3
     assert procs[0].returncode != 0
     assert "another rank has probably died" in err0, err0[-3000:]
-    assert time.monotonic() - start < 170
 
 
 def test_torch_declines_model_parallel_and_needs_a_process_group():
