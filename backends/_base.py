@@ -141,12 +141,14 @@ class BaseBackend:
         @property
         def dot_product_attention(self) -> Callable[..., Any] | None: ...
         @property
+        def rnn_pair(self) -> Callable[..., Any] | None: ...
+        @property
         def split_at(self) -> Callable[..., Any] | None: ...
         @property
         def layer_norm(self) -> Callable[..., Any] | None: ...
     else:
         relu = softmax = log_softmax = logsumexp = threefry2x32 = None
-        lstm = gru = split_at = layer_norm = None
+        lstm = gru = rnn_pair = split_at = layer_norm = None
         dot_product_attention = None
 
     #: Whether the built-in recurrent layers (on the ``scan`` path) compute the input half of every

@@ -444,6 +444,14 @@ class Backend(Protocol):
     ``a = x_t @ kernel + bias[0]``, ``b = h @ recurrent_kernel + bias[1]``; ``z = σ(a_z + b_z)``,
     ``r = σ(a_r + b_r)``, ``n = tanh(a_h + r b_h)``; ``h = z h + (1 - z) n``."""
 
+    rnn_pair: "Callable[[str, tuple, tuple], tuple[tuple, tuple]] | None"
+    """``rnn_pair(name, args_a, args_b) -> (outs_a, outs_b)``: two independent fused sequences (a
+    ``Bidirectional`` layer's directions), ``name`` ``"lstm"`` or ``"gru"`` and each ``args`` that
+    kernel's arguments, as one primitive that may run them concurrently (an attribute, as ``lstm``).
+    Each result equals the kernel's on its own arguments up to float rounding, and depends on the
+    shapes only (not on the machine). ``None`` (JAX, torch): the layer calls the kernel once per
+    direction."""
+
     split_at: "Callable[[Tensor, list[int], int], list[Tensor]] | None"
     """``split_at(x, indices, axis) -> parts``: ``x`` cut along ``axis`` before each of the increasing
     ``indices`` (``len(indices) + 1`` parts; Python ints, each in ``[0, size]``), as one primitive whose

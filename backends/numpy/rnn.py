@@ -236,10 +236,44 @@ def in_batch_halves(forward: Callable, n_batched: int) -> Callable:
 
 _LSTM = in_batch_halves(lstm_forward, 3)
 _GRU = in_batch_halves(gru_forward, 2)
+_FORWARDS: dict[str, Callable[..., Any]] = {"lstm": lstm_forward, "gru": gru_forward}
+
+
+def directions_in_parallel(name: str, args_a: tuple, args_b: tuple) -> Callable:
+    """``f(*present) -> (outputs, vjp)`` running the two sequences (``None`` arguments left out of
+    ``present``) as one node: concurrently when each direction's gate block (rows x gates*units) has
+    ``SPLIT_MIN_ELEMENTS`` elements (the same measured break-even as the batch halves: a
+    Bidirectional LSTM(64) at batch 64 is 16,384), else one after the other. Each direction runs
+    whole (no batch halves inside), so the result depends on the shapes only."""
+    forward = _FORWARDS[name]
+    n = len(args_a)
+    flat = list(args_a) + list(args_b)
+    present = [i for i, a in enumerate(flat) if a is not None]
+    parallel = all(a[0].shape[0] * a[n - 2].shape[1] >= SPLIT_MIN_ELEMENTS for a in (args_a, args_b))
+
+    def run(jobs: list[Callable[[], Any]]) -> list:
+        return run_halves(jobs) if parallel else [job() for job in jobs]
+
+    def f(*values: Any) -> tuple:
+        full: list = [None] * len(flat)
+        for i, v in zip(present, values):
+            full[i] = v
+        (outs_a, vjp_a), (outs_b, vjp_b) = run([lambda: forward(*full[:n]), lambda: forward(*full[n:])])
+        k = len(outs_a)
+
+        def vjp(cts: Any) -> list:
+            ga, gb = run([lambda: vjp_a(cts[:k]), lambda: vjp_b(cts[k:])])
+            grads = list(ga) + list(gb)
+            return [grads[i] for i in present]
+
+        return list(outs_a) + list(outs_b), vjp
+
+    return f
 
 
 class RnnMixin:
-    """``lstm`` and ``gru`` (declared in ``backends/_protocol.py``) as ``custom_gradient`` nodes."""
+    """``lstm``, ``gru`` and ``rnn_pair`` (declared in ``backends/_protocol.py``) as ``custom_gradient``
+    nodes."""
 
     if TYPE_CHECKING:  # defined by TransformsMixin; declared for the type checker only
 
@@ -250,6 +284,13 @@ class RnnMixin:
             f = self.custom_gradient(lambda x, h0, c0, k, rk: _drop_last(_LSTM(x, h0, c0, k, rk, None)))
             return tuple(f(x, h0, c0, kernel, recurrent_kernel))
         return tuple(self.custom_gradient(_LSTM)(x, h0, c0, kernel, recurrent_kernel, bias))
+
+    def rnn_pair(self, name: str, args_a: tuple, args_b: tuple) -> tuple[tuple, tuple]:
+        """Both directions of a Bidirectional layer as one node (``directions_in_parallel``)."""
+        f = directions_in_parallel(name, args_a, args_b)
+        outs = self.custom_gradient(f)(*(a for a in list(args_a) + list(args_b) if a is not None))
+        k = len(outs) // 2
+        return tuple(outs[:k]), tuple(outs[k:])
 
     def gru(self, x, h0, kernel, recurrent_kernel, bias):
         if bias is None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from ... import ops
 from ..layer import Layer
+from . import fused
 
 _MODES = ("sum", "mul", "ave", "concat", None)
 
@@ -123,8 +124,12 @@ class Bidirectional(Layer):
             fstate, bstate = list(initial_state[:half]), list(initial_state[half:])
         else:
             fstate = bstate = None
-        y = self.forward_layer(sequences, initial_state=fstate, **kw)
-        y_rev = self.backward_layer(sequences, initial_state=bstate, **kw)
+        with fused.paired(self.forward_layer, self.backward_layer, sequences, fstate, bstate, mask, training) as (
+            fstate,
+            bstate,
+        ):
+            y = self.forward_layer(sequences, initial_state=fstate, **kw)
+            y_rev = self.backward_layer(sequences, initial_state=bstate, **kw)
         states: tuple = ()
         if self.return_state:
             states = tuple(y[1:]) + tuple(y_rev[1:])

@@ -14,8 +14,10 @@ by the layer around the kernel. ``KSHIM_FUSED_RNN=0`` (or ``ENABLED = False``) t
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
-from typing import Any
+from typing import Any, Iterator
 
 from ... import activations, ops
 from ...backend import current
@@ -45,18 +47,18 @@ def _kernel_name(layer: Any) -> str | None:
     return name
 
 
-def run_fused(layer: Any, sequences: Any, initial_state: list, mask: Any, training: Any) -> tuple | None:
-    """``(last_output, outputs (B, T, U) or None, states)`` through the backend kernel, or None when the
-    fused path does not apply (the caller then runs the cell over ``scan``)."""
+def _kernel_args(layer: Any, sequences: Any, initial_state: list, mask: Any, training: Any) -> tuple | None:
+    """``(name, kernel arguments)`` when the fused path applies to this call, else None."""
     if not ENABLED or mask is not None:
         return None
     name = _kernel_name(layer)
     if name is None:
         return None
     b = current()
-    kernel_fn = getattr(b, name, None)
     cell = layer.cell
-    if kernel_fn is None or cell._input_mask(training) is not None or cell._rec_mask(training) is not None:
+    if getattr(b, name, None) is None or cell._input_mask(training) is not None:
+        return None
+    if cell._rec_mask(training) is not None:
         return None
     if not b.is_tensor(sequences) or not all(b.is_tensor(s) for s in initial_state):
         return None
@@ -69,10 +71,90 @@ def run_fused(layer: Any, sequences: Any, initial_state: list, mask: Any, traini
     if any(w is not None and b.dtype(w) != dt for w in weights) or any(b.dtype(s) != dt for s in initial_state):
         return None
     x = ops.flip(sequences, 1) if layer.go_backwards else sequences
-    if name == "lstm":
-        outputs, h, c = kernel_fn(x, initial_state[0], initial_state[1], *weights)
-        states = [h, c]
-    else:
-        outputs, h = kernel_fn(x, initial_state[0], *weights)
-        states = [h]
-    return h, (outputs if layer.return_sequences else None), states
+    states = list(initial_state[:2] if name == "lstm" else initial_state[:1])
+    return name, (x, *states, *weights)
+
+
+def _result(layer: Any, outputs: Any, states: list) -> tuple:
+    """The layer's ``inner_loop`` result from the kernel's outputs and final states."""
+    return states[0], (outputs if layer.return_sequences else None), states
+
+
+def run_fused(layer: Any, sequences: Any, initial_state: list, mask: Any, training: Any) -> tuple | None:
+    """``(last_output, outputs (B, T, U) or None, states)`` through the backend kernel, or None when the
+    fused path does not apply (the caller then runs the cell over ``scan``)."""
+    pending = _PAIRED.get()
+    if pending is not None and id(layer) in pending:
+        seq, states_in, res = pending.pop(id(layer))
+        if (
+            seq is sequences
+            and len(states_in) == len(initial_state)
+            and all(a is b for a, b in zip(states_in, initial_state))
+        ):
+            return res
+    args = _kernel_args(layer, sequences, initial_state, mask, training)
+    if args is None:
+        return None
+    name, kernel_args = args
+    outputs, *states = getattr(current(), name)(*kernel_args)
+    return _result(layer, outputs, states)
+
+
+#: ``{id(layer): (sequences, initial states, inner_loop result)}`` computed ahead by ``paired``.
+_PAIRED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("kshim_rnn_paired", default=None)
+
+
+@contextlib.contextmanager
+def paired(
+    forward: Any, backward: Any, sequences: Any, fstate: list | None, bstate: list | None, mask: Any, training: Any
+) -> Iterator[tuple]:
+    """Runs a ``Bidirectional`` layer's two fused sequences ahead as one ``rnn_pair`` call (on a backend
+    that has one: NumPy, where the two directions then run on two cores) and yields the initial states
+    to call the two layers with. Each layer's ``run_fused`` then takes its precomputed result, provided
+    it is called with the same sequences and initial state objects; anything else (a layer not eligible,
+    a stateful layer, another backend) yields ``(fstate, bstate)`` unchanged and changes nothing."""
+    b = current()
+    pair_fn: Any = getattr(b, "rnn_pair", None)
+    plan = None
+    stateful = getattr(forward, "stateful", True) or getattr(backward, "stateful", True)
+    if pair_fn is not None and not stateful and b.is_tensor(sequences):
+        plan = _plan_pair(forward, backward, sequences, fstate, bstate, mask, training)
+    if plan is None:
+        yield fstate, bstate
+        return
+    (fs, fargs), (bs, bargs) = plan
+    outs_f, outs_b = pair_fn(fargs[0], fargs[1], bargs[1])
+    pending = {
+        id(forward): (sequences, fs, _result(forward, outs_f[0], list(outs_f[1:]))),
+        id(backward): (sequences, bs, _result(backward, outs_b[0], list(outs_b[1:]))),
+    }
+    token = _PAIRED.set(pending)
+    try:
+        yield fs, bs
+    finally:
+        _PAIRED.reset(token)
+
+
+def _plan_pair(
+    forward: Any, backward: Any, sequences: Any, fstate: list | None, bstate: list | None, mask: Any, training: Any
+) -> tuple | None:
+    """``((states, (name, args)), (states, (name, args)))`` for the two layers, or None."""
+    from .cell_base import BuiltinRNN
+
+    batch = ops.shape(sequences)[0]
+    plans = []
+    for layer, given in ((forward, fstate), (backward, bstate)):
+        if not issubclass(kshim_class(layer), BuiltinRNN):  # a user's own RNN layer
+            return None
+        cell = layer.cell
+        if training and (cell.dropout or cell.recurrent_dropout):
+            return None
+        states = layer.get_initial_state(batch) if given is None else given
+        states = [ops.convert_to_tensor(s, dtype=layer._state_dtype()) for s in states]
+        args = _kernel_args(layer, sequences, states, mask, training)
+        if args is None:
+            return None
+        plans.append((states, args))
+    if plans[0][1][0] != plans[1][1][0]:  # an LSTM and a GRU: no pair kernel
+        return None
+    return tuple(plans)
