@@ -159,3 +159,33 @@ def test_pillow_decodes_jpegs_without_simplejpeg(tmp_path, monkeypatch):
     monkeypatch.setattr(di, "_JPEG", [None])
     with Image.open(paths["rgb.jpg"]) as im:
         np.testing.assert_array_equal(di._decode(paths["rgb.jpg"], "rgb"), np.asarray(im.convert("RGB")))
+
+
+@pytest.mark.parametrize(("raw", "want"), [("", None), ("1", 1), (" 3 ", 3)])
+def test_decode_threads_follow_the_environment(monkeypatch, raw, want):
+    from kshim.utils import datasets_image as di
+
+    monkeypatch.setenv("KSHIM_DECODE_THREADS", raw)
+    assert di.decode_threads() == (min(8, os.cpu_count() or 1) if want is None else want)
+
+
+@pytest.mark.parametrize("raw", ["0", "-2", "two", "1.5"])
+def test_bad_decode_threads_name_the_variable(monkeypatch, raw):
+    from kshim.utils import datasets_image as di
+
+    monkeypatch.setenv("KSHIM_DECODE_THREADS", raw)
+    with pytest.raises(ValueError, match="KSHIM_DECODE_THREADS must be a positive integer"):
+        di.decode_threads()
+
+
+def test_one_decode_thread_gives_the_same_batches(tmp_path, monkeypatch):
+    from kshim.utils import datasets_image as di
+
+    root = _mixed_dir(tmp_path / "img")
+    paths = sorted(str(p) for p in root.rglob("*.png"))
+    default = image_loader(paths, (6, 8), "rgb", "bilinear", "channels_last")(np.arange(len(paths)))
+    monkeypatch.setenv("KSHIM_DECODE_THREADS", "1")
+    monkeypatch.setattr(di, "_POOL", [])  # a fresh pool, sized from the environment
+    one = image_loader(paths, (6, 8), "rgb", "bilinear", "channels_last")(np.arange(len(paths)))
+    assert di.decode_pool()._max_workers == 1
+    np.testing.assert_array_equal(one, default)

@@ -1,7 +1,8 @@
 """``image_dataset_from_directory``: batches of decoded, resized images and their labels, without TensorFlow.
 
 Files are decoded with Pillow (RGB JPEGs with simplejpeg when installed: the same pixels, faster) on a
-thread pool (one chunk of the batch per thread), one batch at a time
+thread pool (one chunk of the batch per thread; ``KSHIM_DECODE_THREADS`` sets its size, default one
+per core), one batch at a time
 (lazily, the next one prepared while the current one is used), and resized with
 ``kshim.ops.image.resize`` under the NumPy backend — Keras' ``format="grain"`` path, which decodes
 with Pillow too. (Keras' default ``format="tf"`` decodes with TensorFlow; grayscale conversion of
@@ -31,11 +32,22 @@ _POOL: list = []
 _POOL_LOCK = threading.Lock()
 
 
+def decode_threads() -> int:
+    """Threads that decode files: ``KSHIM_DECODE_THREADS`` when set (a positive integer), else one per
+    core, at most 8."""
+    raw = os.environ.get("KSHIM_DECODE_THREADS", "").strip()
+    if not raw:
+        return min(8, os.cpu_count() or 1)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"KSHIM_DECODE_THREADS must be a positive integer; got {raw!r}. Unset it for one per core.")
+    return int(raw)
+
+
 def decode_pool() -> ThreadPoolExecutor:
-    """The shared thread pool that decodes files (Pillow releases the GIL while decoding)."""
+    """The shared thread pool that decodes files (Pillow and simplejpeg release the GIL while decoding)."""
     with _POOL_LOCK:
         if not _POOL:
-            _POOL.append(ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1), thread_name_prefix="kshim-decode"))
+            _POOL.append(ThreadPoolExecutor(max_workers=decode_threads(), thread_name_prefix="kshim-decode"))
         return _POOL[0]
 
 
