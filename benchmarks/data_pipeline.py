@@ -2,8 +2,11 @@
 
 Writes N images (default 10,000 JPEGs, 64×64 RGB, 10 class folders; ``--dir`` reuses a folder) and
 times one epoch of ``fit`` on the same small CNN (Rescaling -> Conv2D(16, 3, strides=2) ->
-MaxPooling2D -> Conv2D(32, 3) -> GlobalAveragePooling2D -> Dense(10); small, so the pipeline and
-not the arithmetic sets the pace) with the same batch size, for each contender:
+MaxPooling2D -> Conv2D(32, 3) -> GlobalAveragePooling2D -> Dense(10)) with the same batch size, for
+each contender. ``--model linear`` swaps the CNN for Rescaling -> GlobalAveragePooling2D -> Dense(10),
+whose arithmetic is negligible, so images/s is how fast each pipeline feeds ``fit`` rather than how
+fast each backend runs convolutions (on 2 CPU cores the CNN's compute differs between backends by
+more than the pipelines do). Contenders:
 
 * ``kshim-<backend> files``: ``kshim.utils.image_dataset_from_directory`` feeding kshim's ``fit``
   (Pillow decoding on a thread pool, the next batches prepared while the step runs), per backend;
@@ -26,7 +29,7 @@ over each pipeline, no training). There is no assertion.
 
     python benchmarks/data_pipeline.py [--backends numpy,jax,torch] [--reps 5] [--images 10000]
         [--size 64] [--batch-size 64] [--format jpeg|png] [--dir DIR] [--array] [--decode]
-        [--threads N] [--tf-python PATH]
+        [--threads N] [--model cnn|linear] [--tf-python PATH]
 """
 from __future__ import annotations
 
@@ -61,18 +64,21 @@ def write_images(root: str, n: int, size: int, fmt: str = "jpeg", classes: int =
                                  **({"quality": 90} if fmt == "jpeg" else {}))
 
 
-def _cnn(layers, size: int) -> list:
-    return [layers.Input((size, size, 3)), layers.Rescaling(1 / 255.0),
-            layers.Conv2D(16, 3, strides=2, activation="relu"), layers.MaxPooling2D(2),
-            layers.Conv2D(32, 3, activation="relu"), layers.GlobalAveragePooling2D(), layers.Dense(10)]
+def _model_layers(layers, size: int, model: str = "cnn") -> list:
+    """The benchmark model's layers: the small CNN, or (``linear``) pooling + Dense with no real compute."""
+    head = [layers.Input((size, size, 3)), layers.Rescaling(1 / 255.0)]
+    if model == "linear":
+        return head + [layers.GlobalAveragePooling2D(), layers.Dense(10)]
+    return head + [layers.Conv2D(16, 3, strides=2, activation="relu"), layers.MaxPooling2D(2),
+                   layers.Conv2D(32, 3, activation="relu"), layers.GlobalAveragePooling2D(), layers.Dense(10)]
 
 
 # ---- workers: one contender each, in its own process ------------------------------------------------
-def _kshim_worker(kind: str, root: str, size: int, batch: int):
+def _kshim_worker(kind: str, root: str, size: int, batch: int, model_kind: str = "cnn"):
     import kshim
     ds = kshim.utils.image_dataset_from_directory(root, image_size=(size, size), batch_size=batch, seed=0,
                                                   verbose=False)
-    model = kshim.Sequential(_cnn(kshim.layers, size))
+    model = kshim.Sequential(_model_layers(kshim.layers, size, model_kind))
     model.compile("adam", kshim.losses.SparseCategoricalCrossentropy(from_logits=True))
     if kind == "array":
         x = np.concatenate([b[0] for b in ds])
@@ -83,14 +89,14 @@ def _kshim_worker(kind: str, root: str, size: int, batch: int):
     return lambda: model.fit(ds, epochs=1, verbose=0)
 
 
-def _keras_worker(kind: str, root: str, size: int, batch: int):
+def _keras_worker(kind: str, root: str, size: int, batch: int, model_kind: str = "cnn"):
     import keras
     import tensorflow as tf
     ds = keras.utils.image_dataset_from_directory(root, image_size=(size, size), batch_size=batch, seed=0,
                                                   verbose=False).prefetch(tf.data.AUTOTUNE)
     if kind == "decode":
         return lambda: sum(int(y.shape[0]) for _, y in ds)
-    model = keras.Sequential(_cnn(keras.layers, size))
+    model = keras.Sequential(_model_layers(keras.layers, size, model_kind))
     model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     if kind == "array":
         x = np.concatenate([np.asarray(b[0]) for b in ds])
@@ -99,9 +105,9 @@ def _keras_worker(kind: str, root: str, size: int, batch: int):
     return lambda: model.fit(ds, epochs=1, verbose=0)
 
 
-def worker(framework: str, kind: str, root: str, size: int, batch: int) -> None:
+def worker(framework: str, kind: str, root: str, size: int, batch: int, model: str = "cnn") -> None:
     """Build the contender, run a warm-up epoch, then answer ``run`` lines with ``TIME seconds``."""
-    run = (_keras_worker if framework == "keras" else _kshim_worker)(kind, root, size, batch)
+    run = (_keras_worker if framework == "keras" else _kshim_worker)(kind, root, size, batch, model)
     t = time.perf_counter()
     run()
     print(f"READY {time.perf_counter() - t:.3f}", flush=True)
@@ -128,7 +134,7 @@ class Contender:
                        XLA_FLAGS=f"{env.get('XLA_FLAGS', '')} --xla_cpu_multi_thread_eigen={str(n != '1').lower()} "
                                  f"intra_op_parallelism_threads={n}".strip())
         cmd = [python, HERE, "--worker", framework, kind, "--dir", root, "--size", str(args.size),
-               "--batch-size", str(args.batch_size)]
+               "--batch-size", str(args.batch_size), "--model", args.model]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
                                      cwd=ROOT)
         self.warmup = None
@@ -212,7 +218,7 @@ def report(contenders: list, args) -> None:
     ref = next((c for c in contenders if c.label == "keras-tensorflow tf.data"), None)
     ref_rate = args.images / statistics.median(ref.times) if ref else None
     print(f"images={args.images} ({args.size}x{args.size} {args.format})  batch={args.batch_size}  reps={args.reps}  "
-          f"threads={args.threads or 'default'}  cpus={os.cpu_count()}  python={sys.version.split()[0]}")
+          f"model={args.model}  threads={args.threads or 'default'}  cpus={os.cpu_count()}  python={sys.version.split()[0]}")
     print(f"{'contender':<26}{'median img/s':>14}{'min-max img/s':>20}{'warm-up s':>11}{'x keras+tf.data':>17}")
     for c in contenders:
         rates = [args.images / t for t in c.times]
@@ -236,11 +242,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--decode", action="store_true", help="also time a bare pass over each pipeline")
     ap.add_argument("--threads", type=int, default=0,
                     help="compute threads per framework (OMP/BLAS/TF intra-op/XLA); 0 keeps each default")
+    ap.add_argument("--model", choices=("cnn", "linear"), default="cnn",
+                    help="cnn: the small CNN; linear: pooling + Dense, so the pipeline sets the pace")
     ap.add_argument("--tf-python", default=os.environ.get("KSHIM_TF_PYTHON", DEFAULT_TF_PYTHON))
     ap.add_argument("--worker", nargs=2, metavar=("FRAMEWORK", "KIND"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        worker(args.worker[0], args.worker[1], args.dir, args.size, args.batch_size)
+        worker(args.worker[0], args.worker[1], args.dir, args.size, args.batch_size, args.model)
         return
     root = args.dir or tempfile.mkdtemp(prefix="kshim_images_")
     try:

@@ -57,6 +57,17 @@ def test_benchmark_runs_end_to_end_on_numpy_without_tensorflow(tmp_path):
     assert sum(len(f) for _, _, f in os.walk(tmp_path / "img")) == 24
 
 
+@pytest.mark.parametrize("model, want", [
+    ("cnn", ["Rescaling", "Conv2D", "MaxPooling2D", "Conv2D", "GlobalAveragePooling2D", "Dense"]),
+    ("linear", ["Rescaling", "GlobalAveragePooling2D", "Dense"]),
+])
+def test_benchmark_models(model, want):
+    import kshim
+    built = kshim.Sequential(_module()._model_layers(kshim.layers, 16, model))
+    assert [type(layer).__name__ for layer in built.layers] == want
+    assert built(np.zeros((2, 16, 16, 3), np.float32)).shape == (2, 10)
+
+
 def _mixed_dir(root):
     """Eight files in two classes: 6x8 and 9x5 RGB PNGs, an RGBA PNG and a 16-bit grayscale PNG."""
     Image = pytest.importorskip("PIL.Image")
