@@ -218,7 +218,8 @@ def report(contenders: list, args) -> None:
     ref = next((c for c in contenders if c.label == "keras-tensorflow tf.data"), None)
     ref_rate = args.images / statistics.median(ref.times) if ref else None
     print(f"images={args.images} ({args.size}x{args.size} {args.format})  batch={args.batch_size}  reps={args.reps}  "
-          f"model={args.model}  threads={args.threads or 'default'}  cpus={os.cpu_count()}  python={sys.version.split()[0]}")
+          f"model={args.model}  threads={args.threads or 'default'}  cpus={os.cpu_count()}  "
+          f"python={sys.version.split()[0]}")
     print(f"{'contender':<26}{'median img/s':>14}{'min-max img/s':>20}{'warm-up s':>11}{'x keras+tf.data':>17}")
     for c in contenders:
         rates = [args.images / t for t in c.times]
