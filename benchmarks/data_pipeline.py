@@ -74,7 +74,7 @@ def _model_layers(layers, size: int, model: str = "cnn") -> list:
 
 
 # ---- workers: one contender each, in its own process ------------------------------------------------
-def _kshim_worker(kind: str, root: str, size: int, batch: int, model_kind: str = "cnn"):
+def _kshim_worker(kind: str, root: str, size: int, batch: int, model_kind: str):
     import kshim
     ds = kshim.utils.image_dataset_from_directory(root, image_size=(size, size), batch_size=batch, seed=0,
                                                   verbose=False)
@@ -89,7 +89,7 @@ def _kshim_worker(kind: str, root: str, size: int, batch: int, model_kind: str =
     return lambda: model.fit(ds, epochs=1, verbose=0)
 
 
-def _keras_worker(kind: str, root: str, size: int, batch: int, model_kind: str = "cnn"):
+def _keras_worker(kind: str, root: str, size: int, batch: int, model_kind: str):
     import keras
     import tensorflow as tf
     ds = keras.utils.image_dataset_from_directory(root, image_size=(size, size), batch_size=batch, seed=0,
@@ -105,7 +105,7 @@ def _keras_worker(kind: str, root: str, size: int, batch: int, model_kind: str =
     return lambda: model.fit(ds, epochs=1, verbose=0)
 
 
-def worker(framework: str, kind: str, root: str, size: int, batch: int, model: str = "cnn") -> None:
+def worker(framework: str, kind: str, root: str, size: int, batch: int, model: str) -> None:
     """Build the contender, run a warm-up epoch, then answer ``run`` lines with ``TIME seconds``."""
     run = (_keras_worker if framework == "keras" else _kshim_worker)(kind, root, size, batch, model)
     t = time.perf_counter()
