@@ -444,13 +444,16 @@ class Backend(Protocol):
     ``a = x_t @ kernel + bias[0]``, ``b = h @ recurrent_kernel + bias[1]``; ``z = σ(a_z + b_z)``,
     ``r = σ(a_r + b_r)``, ``n = tanh(a_h + r b_h)``; ``h = z h + (1 - z) n``."""
 
-    rnn_pair: "Callable[[str, tuple, tuple], tuple[tuple, tuple]] | None"
-    """``rnn_pair(name, args_a, args_b) -> (outs_a, outs_b)``: two independent fused sequences (a
-    ``Bidirectional`` layer's directions), ``name`` ``"lstm"`` or ``"gru"`` and each ``args`` that
-    kernel's arguments, as one primitive that may run them concurrently (an attribute, as ``lstm``).
-    Each result equals the kernel's on its own arguments up to float rounding, and depends on the
-    shapes only (not on the machine). ``None`` (JAX, torch): the layer calls the kernel once per
-    direction."""
+    rnn_pair: "Callable[..., tuple[tuple, tuple]] | None"
+    """``rnn_pair(name, args_a, args_b, mirrored=False) -> (outs_a, outs_b)``: two independent fused
+    sequences (a ``Bidirectional`` layer's directions), ``name`` ``"lstm"`` or ``"gru"`` and each
+    ``args`` that kernel's arguments, as one primitive that may run them concurrently (an attribute, as
+    ``lstm``). ``mirrored=True`` promises that ``args_b``'s input is ``args_a``'s reversed along time
+    (one direction goes backwards over the same sequences), so a backend may read ``args_a``'s input
+    for both (torch: one bidirectional kernel call). Each result equals the kernel's on its own
+    arguments up to float rounding, and depends on the shapes only (not on the machine) (NumPy: two
+    threads; torch: one bidirectional call when mirrored). ``None`` (JAX): the layer calls the kernel
+    once per direction."""
 
     split_at: "Callable[[Tensor, list[int], int], list[Tensor]] | None"
     """``split_at(x, indices, axis) -> parts``: ``x`` cut along ``axis`` before each of the increasing

@@ -285,8 +285,9 @@ class RnnMixin:
             return tuple(f(x, h0, c0, kernel, recurrent_kernel))
         return tuple(self.custom_gradient(_LSTM)(x, h0, c0, kernel, recurrent_kernel, bias))
 
-    def rnn_pair(self, name: str, args_a: tuple, args_b: tuple) -> tuple[tuple, tuple]:
-        """Both directions of a Bidirectional layer as one node (``directions_in_parallel``)."""
+    def rnn_pair(self, name: str, args_a: tuple, args_b: tuple, mirrored: bool = False) -> tuple[tuple, tuple]:
+        """Both directions of a Bidirectional layer as one node (``directions_in_parallel``); each
+        direction reads its own input, so ``mirrored`` changes nothing here."""
         f = directions_in_parallel(name, args_a, args_b)
         outs = self.custom_gradient(f)(*(a for a in list(args_a) + list(args_b) if a is not None))
         k = len(outs) // 2

@@ -43,9 +43,9 @@ def counting(b):
     originals = {name: getattr(b, name) for name in counts if getattr(b, name) is not None}
 
     def wrap(name):
-        def f(*a):
+        def f(*a, **kw):
             counts[name] += 1
-            return originals[name](*a)
+            return originals[name](*a, **kw)
         return f
     for name in originals:
         setattr(b, name, wrap(name))

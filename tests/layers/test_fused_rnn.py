@@ -50,9 +50,9 @@ def spy(backend, name):
         yield None
         return
 
-    def wrapped(*a):
+    def wrapped(*a, **kw):
         calls.append(1)
-        return orig(*a)
+        return orig(*a, **kw)
     setattr(backend, name, wrapped)
     try:
         yield calls
@@ -182,7 +182,7 @@ def test_fused_bidirectional(backend):
             _set_random_weights(layer, 7)
             outs[on] = N(layer(x))
         if on:
-            # forward and backward layer, two calls each; a backend with rnn_pair (NumPy) takes both
+            # forward and backward layer, two calls each; a backend with rnn_pair (NumPy, torch) takes both
             # directions of a call in one pair call (tests/layers/test_bidirectional_pair.py)
             assert len(calls) + 2 * len(pairs or []) == 4
     np.testing.assert_allclose(outs[True], outs[False], rtol=1e-12, atol=1e-14)

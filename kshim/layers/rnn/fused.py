@@ -109,7 +109,8 @@ def paired(
     forward: Any, backward: Any, sequences: Any, fstate: list | None, bstate: list | None, mask: Any, training: Any
 ) -> Iterator[tuple]:
     """Runs a ``Bidirectional`` layer's two fused sequences ahead as one ``rnn_pair`` call (on a backend
-    that has one: NumPy, where the two directions then run on two cores) and yields the initial states
+    that has one: NumPy, where the two directions then run on two cores; torch, where they run as one
+    bidirectional kernel call) and yields the initial states
     to call the two layers with. Each layer's ``run_fused`` then takes its precomputed result, provided
     it is called with the same sequences and initial state objects; anything else (a layer not eligible,
     a stateful layer, another backend) yields ``(fstate, bstate)`` unchanged and changes nothing."""
@@ -123,7 +124,8 @@ def paired(
         yield fstate, bstate
         return
     (fs, fargs), (bs, bargs) = plan
-    outs_f, outs_b = pair_fn(fargs[0], fargs[1], bargs[1])
+    mirrored = bool(forward.go_backwards) != bool(backward.go_backwards)  # both read ``sequences``
+    outs_f, outs_b = pair_fn(fargs[0], fargs[1], bargs[1], mirrored=mirrored)
     pending = {
         id(forward): (sequences, fs, _result(forward, outs_f[0], list(outs_f[1:]))),
         id(backward): (sequences, bs, _result(backward, outs_b[0], list(outs_b[1:]))),
