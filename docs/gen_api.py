@@ -72,6 +72,7 @@ PAGES: list[tuple[str, str, str]] = [
     ("distribution", "Multi-device distribution", "`keras.distribution`: device meshes, layouts, data and "
      "model parallelism (guide: [scaling out](../scaling.md))."),
     ("export", "Model export", "`keras.export`."),
+    ("tree", "Tree", "`keras.tree`: utilities for nested structures (lists, tuples, dicts, namedtuples)."),
     ("keras", "The keras namespace", "Names at the top level of `keras`."),
     ("other", "Other namespaces", "Keras 3 namespaces without a page of their own."),
 ]
@@ -172,7 +173,7 @@ def place(ns: str, name: str, kobj: Any) -> tuple[str, str]:
         return "datasets", f"keras.datasets.{ns.split('.', 1)[1]}"
     if ns == "":
         return "keras", ""
-    if ns in ("distribution", "export"):
+    if ns in ("distribution", "export", "tree"):
         return ns, ""
     return "other", f"keras.{ns}"
 

@@ -54,6 +54,7 @@ _SUBMODULES = {
     "preprocessing",
     "export",
     "distribution",
+    "tree",
 }
 _NAMES = {
     "Input": "layers",

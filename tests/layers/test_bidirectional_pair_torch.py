@@ -18,11 +18,10 @@ from kshim.layers import LSTM, Bidirectional, Dense
 
 from .test_bidirectional_pair import CONFIGS, B, F, T, U, _layer, _outputs, _value_and_grads, counting, unpaired
 
-pytest.importorskip("torch")
-
 
 @pytest.fixture
 def torch_backend():
+    pytest.importorskip("torch")
     with kshim.backend.use(backends.get("torch")) as b:
         yield b
 

@@ -10,7 +10,8 @@ import os
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("kshim._errors", "kshim._foreign", "kshim._validation", "kshim._registry", "kshim._config",
-                    "kshim._naming", "kshim._determinism", "kshim._replica", "kshim.backends")),
+                    "kshim._naming", "kshim._determinism", "kshim._replica", "kshim.backends",
+                    "kshim.tree")),
     ("core", ("kshim.dtypes", "kshim._symbolic", "kshim._operators", "kshim._scope", "kshim.backend",
               "kshim.variables")),
     ("ops", ("kshim.ops", "kshim.random")),
