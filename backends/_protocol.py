@@ -450,10 +450,9 @@ class Backend(Protocol):
     ``args`` that kernel's arguments, as one primitive that may run them concurrently (an attribute, as
     ``lstm``). ``mirrored=True`` promises that ``args_b``'s input is ``args_a``'s reversed along time
     (one direction goes backwards over the same sequences), so a backend may read ``args_a``'s input
-    for both (torch: one bidirectional kernel call). Each result equals the kernel's on its own
-    arguments up to float rounding, and depends on the shapes only (not on the machine) (NumPy: two
-    threads; torch: one bidirectional call when mirrored). ``None`` (JAX): the layer calls the kernel
-    once per direction."""
+    for both (torch: one bidirectional kernel call; NumPy: each direction on its own thread). Each
+    result equals the kernel's on its own arguments up to float rounding, and depends on the shapes
+    only (not on the machine). ``None`` (JAX): the layer calls the kernel once per direction."""
 
     split_at: "Callable[[Tensor, list[int], int], list[Tensor]] | None"
     """``split_at(x, indices, axis) -> parts``: ``x`` cut along ``axis`` before each of the increasing

@@ -108,19 +108,25 @@ CONFIGS = {
 }
 
 
-@pytest.mark.parametrize("case", list(CONFIGS))
-def test_pair_equals_the_unpaired_path_bit_for_bit(numpy_backend, case):
+def paired_and_single(b, case: str) -> tuple[list, list]:
+    """Outputs and gradients of configuration ``case`` on backend ``b`` with the pair and without it,
+    after checking which kernels each way called."""
     cell, kw = CONFIGS[case]
     layer = _layer(cell, **kw)
     x = np.random.default_rng(2).standard_normal((B, T, F))
-    with counting(numpy_backend) as counts:
-        paired = _outputs(layer, x) + _value_and_grads(numpy_backend, layer, x)
+    with counting(b) as counts:
+        paired = _outputs(layer, x) + _value_and_grads(b, layer, x)
     assert counts == {"rnn_pair": 2, "lstm": 0, "gru": 0}  # the call and the gradient's forward
-    with unpaired(numpy_backend), counting(numpy_backend) as counts:
-        single = _outputs(layer, x) + _value_and_grads(numpy_backend, layer, x)
+    with unpaired(b), counting(b) as counts:
+        single = _outputs(layer, x) + _value_and_grads(b, layer, x)
     assert counts["rnn_pair"] == 0 and counts[cell] == 4
     assert len(paired) == len(single)
-    for a, b in zip(paired, single):
+    return paired, single
+
+
+@pytest.mark.parametrize("case", list(CONFIGS))
+def test_pair_equals_the_unpaired_path_bit_for_bit(numpy_backend, case):
+    for a, b in zip(*paired_and_single(numpy_backend, case)):
         np.testing.assert_array_equal(a, b)
 
 

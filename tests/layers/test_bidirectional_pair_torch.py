@@ -16,7 +16,7 @@ import kshim
 from kshim import backends
 from kshim.layers import LSTM, Bidirectional, Dense
 
-from .test_bidirectional_pair import CONFIGS, B, F, T, U, _layer, _outputs, _value_and_grads, counting, unpaired
+from .test_bidirectional_pair import CONFIGS, B, F, T, U, _layer, _outputs, counting, paired_and_single, unpaired
 
 
 @pytest.fixture
@@ -28,17 +28,7 @@ def torch_backend():
 
 @pytest.mark.parametrize("case", list(CONFIGS))
 def test_one_bidirectional_call_equals_two_kernel_calls(torch_backend, case):
-    cell, kw = CONFIGS[case]
-    layer = _layer(cell, **kw)
-    x = np.random.default_rng(2).standard_normal((B, T, F))
-    with counting(torch_backend) as counts:
-        paired = _outputs(layer, x) + _value_and_grads(torch_backend, layer, x)
-    assert counts == {"rnn_pair": 2, "lstm": 0, "gru": 0}  # the call and the gradient's forward
-    with unpaired(torch_backend), counting(torch_backend) as counts:
-        single = _outputs(layer, x) + _value_and_grads(torch_backend, layer, x)
-    assert counts["rnn_pair"] == 0 and counts[cell] == 4
-    assert len(paired) == len(single)
-    for a, b in zip(paired, single):
+    for a, b in zip(*paired_and_single(torch_backend, case)):
         # float64: the same per-step arithmetic in one call or two; the tolerance only allows a
         # different reduction order inside torch's kernel
         np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-14)
