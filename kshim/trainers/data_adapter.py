@@ -202,8 +202,10 @@ class DataHandler:
     def _source_batches(self) -> Iterator[tuple]:
         if self.kind == "pydataset":
             assert self.num_batches is not None  # a PyDataset has a length
-            for step in range(self.num_batches):
-                yield step, self._std(self.x[step % len(self.x)])
+            from ..utils.py_dataset import iterate_batches
+
+            for step, batch in enumerate(iterate_batches(self.x, self.num_batches)):
+                yield step, self._std(batch)
             self.x.on_epoch_end()
             return
         if self.kind == "dataloader":
