@@ -107,13 +107,49 @@ def bitwise_not(x):
 _WIDE_SUM_FROM = 64
 
 
+#: Widest trailing block (elements after the last reduced axis) that :func:`_sum_as_gemv` handles.
+#: NumPy reduces over a middle axis one short inner row at a time: global average pooling of
+#: (64, 64, 64, 3) float32 images over (1, 2) takes 2.9 ms, a float64 GEMV with a vector of ones
+#: 0.2 ms (the same float32 result). From a trailing block of 16 on, NumPy's loop is as fast.
+_GEMV_SUM_MAX_INNER = 8
+
+
 def sum_(x, axis=None, keepdims=False):
     dt = x.dtype
     if dt.kind in "iu":
         return np.sum(x, axis=axis, keepdims=keepdims, dtype=dt)
     if dt in (np.float32, np.float16) and x.size and x.size // max(1, _kept(x.shape, axis)) >= _WIDE_SUM_FROM:
+        out = _sum_as_gemv(x, axis)
+        if out is not None:
+            return out.reshape(_reduced_shape(x.shape, axis, keepdims)).astype(dt)
         return np.sum(x, axis=axis, keepdims=keepdims, dtype=np.float64).astype(dt)
     return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def _sum_as_gemv(x, axis):
+    """The float64 sum of ``x`` over ``axis`` as ``ones @ x.reshape(lead, reduced, inner)`` when the
+    reduced axes are one consecutive run followed by a short trailing block (2 to
+    ``_GEMV_SUM_MAX_INNER`` elements), else None. Same float64 accumulation as the ``np.sum`` it
+    replaces, in a different order; rounded to float32 the results agree (bit for bit in the
+    measured cases)."""
+    if axis is None:
+        return None
+    axes = sorted({a % x.ndim for a in (axis if isinstance(axis, (tuple, list)) else (axis,))})
+    if axes != list(range(axes[0], axes[-1] + 1)):
+        return None
+    inner = int(np.prod(x.shape[axes[-1] + 1 :], dtype=np.int64))
+    if not 2 <= inner <= _GEMV_SUM_MAX_INNER:
+        return None
+    lead = int(np.prod(x.shape[: axes[0]], dtype=np.int64))
+    reduced = x.size // (lead * inner)
+    return np.matmul(np.ones(reduced), x.reshape(lead, reduced, inner).astype(np.float64))
+
+
+def _reduced_shape(shape, axis, keepdims):
+    axes = {a % len(shape) for a in (axis if isinstance(axis, (tuple, list)) else (axis,))}
+    if keepdims:
+        return tuple(1 if i in axes else s for i, s in enumerate(shape))
+    return tuple(s for i, s in enumerate(shape) if i not in axes)
 
 
 def _kept(shape, axis):

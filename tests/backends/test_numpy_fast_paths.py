@@ -132,3 +132,41 @@ def test_where_grad_masks_non_finite_and_non_bool_condition():
     np.testing.assert_array_equal(gb, [0, 2, 0])
 
 # Threefry's fused kernel (every backend, incl. NumPy): tests/backends/test_threefry_fused.py
+
+
+# ---- sums over middle axes as a float64 GEMV ----------------------------------------------------
+@pytest.mark.parametrize(
+    "shape, axis, keepdims",
+    [
+        ((16, 32, 32, 3), (1, 2), False),  # global average pooling of RGB images: the fast path
+        ((16, 32, 32, 3), (1, 2), True),
+        ((4, 300, 2), 1, False),
+        ((300, 5), 0, True),
+        ((3, 40, 40, 8), (-3, -2), False),
+        ((2, 3, 70, 2), (1, 2), False),
+        ((16, 32, 32, 3), (0, 2), False),  # not one run of axes: NumPy's reduction
+        ((16, 32, 32, 16), (1, 2), False),  # trailing block too wide: NumPy's reduction
+    ],
+)
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_wide_sum_over_middle_axes_matches_float64_reference(shape, axis, keepdims, dtype):
+    from kshim.backends.numpy import rawops
+
+    x = (rng.standard_normal(shape) * 3 + 1).astype(dtype)
+    got = rawops.sum_(x, axis, keepdims)
+    want = np.sum(x.astype(np.float64), axis=axis, keepdims=keepdims).astype(dtype)
+    assert got.dtype == np.dtype(dtype) and got.shape == want.shape
+    # both accumulate in float64 and round once, so they agree to the last bit but for a
+    # rounding tie at the final cast (none in these draws)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_gemv_sum_applies_only_to_a_run_of_axes_before_a_short_block():
+    from kshim.backends.numpy import rawops
+
+    x = np.zeros((4, 5, 6, 3), np.float32)
+    assert rawops._sum_as_gemv(x, (1, 2)) is not None
+    assert rawops._sum_as_gemv(x, (0, 2)) is None
+    assert rawops._sum_as_gemv(x, (1, 2, 3)) is None  # trailing axis reduced: NumPy's fast loop
+    assert rawops._sum_as_gemv(np.zeros((4, 5, 6, 9), np.float32), (1, 2)) is None
+    assert rawops._sum_as_gemv(x, None) is None
