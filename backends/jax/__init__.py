@@ -6,6 +6,9 @@ full-precision matmuls. All creation calls pass explicit dtypes so nothing silen
 
 from __future__ import annotations
 
+from .._malloc import tune_malloc
 from .backend import JaxBackend
+
+tune_malloc()
 
 __all__ = ["JaxBackend"]

@@ -2,7 +2,7 @@
 
 from .autodiff.tensor import Tensor
 from .backend import NumpyBackend
-from .memory import tune_malloc
+from .._malloc import tune_malloc
 
 tune_malloc()
 

@@ -1,43 +1,5 @@
-"""glibc heap tuning for the NumPy backend.
+"""The glibc heap tuning (``backends/_malloc.py``), under its earlier NumPy-backend name."""
 
-A training step allocates the same large temporaries (conv windows, activations, their gradients:
-1-30 MB each) step after step. With glibc's defaults, freed blocks of that size go back to the OS
-(``munmap`` or heap trimming) and every step page-faults them in again -- measured at ~25% of a
-small CNN's NumPy training step. Keeping blocks up to 32 MB on the heap (``M_MMAP_THRESHOLD``) and
-trimming only above 128 MB of free heap top (``M_TRIM_THRESHOLD``) removes that; the cost is that
-the process keeps up to 128 MB of freed memory for reuse.
+from .._malloc import MMAP_THRESHOLD, TRIM_THRESHOLD, tune_malloc
 
-Applied once, on Linux with glibc, when the NumPy backend is loaded; skipped when the user already
-set any ``MALLOC_*_`` variable, and turned off with ``KSHIM_NUMPY_MALLOC_TUNING=0``.
-"""
-
-from __future__ import annotations
-
-import ctypes
-import os
-import sys
-
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-MMAP_THRESHOLD = 32 << 20
-TRIM_THRESHOLD = 128 << 20
-_applied: bool | None = None
-
-
-def tune_malloc() -> bool:
-    """Apply the settings above (once); returns whether they are in effect."""
-    global _applied
-    if _applied is not None:
-        return _applied
-    _applied = False
-    if not sys.platform.startswith("linux") or os.environ.get("KSHIM_NUMPY_MALLOC_TUNING", "1") == "0":
-        return False
-    if any(k.startswith("MALLOC_") and k.endswith("_") for k in os.environ):
-        return False
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.gnu_get_libc_version  # noqa: B018 - glibc only (musl has no mallopt thresholds)
-        ok = libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1 and libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
-    except (OSError, AttributeError):
-        return False
-    _applied = bool(ok)
-    return _applied
+__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "tune_malloc"]

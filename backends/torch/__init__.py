@@ -15,6 +15,9 @@ Limitations (documented):
 
 from __future__ import annotations
 
+from .._malloc import tune_malloc
 from .backend import TorchBackend
+
+tune_malloc()
 
 __all__ = ["TorchBackend"]
