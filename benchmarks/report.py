@@ -123,12 +123,13 @@ def render(info: dict, s: Any, contenders: list[str], skipped: dict, workloads: 
              f"torch {info['torch']}, keras {info['keras']}, kshim {info['kshim']} (git {info['git']})")
     L.append(f"- torch threads: {', '.join(threads) or 'n/a'} (torch's default, the same for every torch "
              "contender unless `--torch-threads` was given); OMP_WAIT_POLICY="
-             f"{info.get('omp_wait_policy')}; OpenBLAS (NumPy) threads: {info.get('blas_threads')}; JAX on CPU with its default XLA thread pool")
+             f"{info.get('omp_wait_policy')}; OpenBLAS (NumPy) threads: {info.get('blas_threads')}; "
+             "JAX on CPU with its default XLA thread pool")
     L.append(f"- {s.reps} interleaved repetitions per contender and workload, each timing ~{s.train_target_s:g} s "
              f"of training steps (~{s.predict_target_s:g} s of predict batches) after warm-up/compilation; "
              "one worker subprocess per contender")
     if skipped:
-        L.append(f"- not run: " + ", ".join(f"{c} ({why})" for c, why in skipped.items()))
+        L.append("- not run: " + ", ".join(f"{c} ({why})" for c, why in skipped.items()))
     L.append("")
 
     if workloads:
@@ -209,7 +210,8 @@ def render(info: dict, s: Any, contenders: list[str], skipped: dict, workloads: 
     L.append("")
     analysis = Path(__file__).with_name("ANALYSIS.md")
     if not s.quick and analysis.exists():
-        L.append("## Measured limits: what bounds the closest targets, and their spread over runs (`benchmarks/ANALYSIS.md`)\n")
+        L.append("## Measured limits: what bounds the closest targets, and their spread over runs "
+                 "(`benchmarks/ANALYSIS.md`)\n")
         L.append(analysis.read_text().strip() + "\n")
     return "\n".join(L)
 
