@@ -73,6 +73,8 @@ PAGES: list[tuple[str, str, str]] = [
      "model parallelism (guide: [scaling out](../scaling.md))."),
     ("export", "Model export", "`keras.export`."),
     ("tree", "Tree", "`keras.tree`: utilities for nested structures (lists, tuples, dicts, namedtuples)."),
+    ("wrappers", "scikit-learn wrappers", "`keras.wrappers`: scikit-learn estimators around a compiled model "
+     "(needs `scikit-learn`)."),
     ("keras", "The keras namespace", "Names at the top level of `keras`."),
     ("other", "Other namespaces", "Keras 3 namespaces without a page of their own."),
 ]
@@ -173,7 +175,7 @@ def place(ns: str, name: str, kobj: Any) -> tuple[str, str]:
         return "datasets", f"keras.datasets.{ns.split('.', 1)[1]}"
     if ns == "":
         return "keras", ""
-    if ns in ("distribution", "export", "tree"):
+    if ns in ("distribution", "export", "tree", "wrappers"):
         return ns, ""
     return "other", f"keras.{ns}"
 

@@ -55,6 +55,7 @@ _SUBMODULES = {
     "export",
     "distribution",
     "tree",
+    "wrappers",
 }
 _NAMES = {
     "Input": "layers",

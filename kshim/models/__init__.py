@@ -63,7 +63,8 @@ def clone_model(
         recursive: Accepted for Keras compatibility; nested models are always cloned.
 
     Returns:
-        The new model (freshly initialized weights, not compiled).
+        The new model (freshly initialized weights; compiled with the same arguments, a new
+        optimizer included, when ``model`` was compiled, as in Keras 3).
 
     Raises:
         NotImplementedError: one of the unsupported arguments was given.
@@ -82,4 +83,8 @@ def clone_model(
 
     cfg = serialize_keras_object(model)
     cfg.pop("compile_config", None)
-    return deserialize_keras_object(cfg)
+    clone = deserialize_keras_object(cfg)
+    compile_config = model.get_compile_config() if getattr(model, "compiled", False) else None
+    if compile_config is not None:  # as Keras 3: a compiled model's clone is compiled the same way
+        clone.compile_from_config(compile_config)
+    return clone

@@ -80,10 +80,23 @@ class Trainer:
         compile_metrics = CompileMetrics(metrics, weighted_metrics, names)
         options.validate()
         self._engine = TrainingEngine(self, compile_loss, compile_metrics, opt, options)
+        self.__dict__.pop("_loss_attr", None)
         self.steps_per_execution = int(steps_per_execution)
         self.run_eagerly = bool(run_eagerly)
         self.jit_compile = jit_compile
         self.compiled = True
+
+    @property
+    def loss(self) -> Any:
+        """The ``loss`` argument of the last ``compile`` (``None`` before), as Keras' ``model.loss``."""
+        if "_loss_attr" in self.__dict__:
+            return self.__dict__["_loss_attr"]
+        options = self._engine.options
+        return None if options is None else options.loss
+
+    @loss.setter
+    def loss(self, value: Any) -> None:
+        self.__dict__["_loss_attr"] = value
 
     @property
     def optimizer(self) -> Any:
