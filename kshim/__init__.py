@@ -56,6 +56,7 @@ _SUBMODULES = {
     "distribution",
     "tree",
     "wrappers",
+    "legacy",
 }
 _NAMES = {
     "Input": "layers",
