@@ -18,7 +18,7 @@ def _pairs(lib):
     return {
         "dense": lib.layers.Dense(3, activation="relu", name="d"),
         "conv": lib.layers.Conv2D(4, 3, strides=2, padding="same", name="c"),
-        "adam": lib.optimizers.Adam(learning_rate=0.5),
+        "adam": lib.optimizers.Adam(learning_rate=0.5, name="opt"),  # auto names count per process
         "glorot": lib.initializers.GlorotUniform(seed=3),
         "l2": lib.regularizers.L2(0.01),
         "relu": lib.activations.relu,
