@@ -8,7 +8,6 @@ without it the constructor raises ``ImportError`` naming the package to install.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
@@ -16,20 +15,11 @@ import numpy as np
 try:
     import sklearn
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
-except ImportError:  # the wrappers then refuse to be created (see _require_sklearn)
+except ImportError:  # stand-in bases so the module imports; the wrappers then refuse to be created
     sklearn = None
-
-    class BaseEstimator:  # type: ignore[no-redef]
-        pass
-
-    class ClassifierMixin:  # type: ignore[no-redef]
-        pass
-
-    class RegressorMixin:  # type: ignore[no-redef]
-        pass
-
-    class TransformerMixin:  # type: ignore[no-redef]
-        pass
+    BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin = (
+        type(name, (), {}) for name in ("BaseEstimator", "ClassifierMixin", "RegressorMixin", "TransformerMixin")
+    )
 
 
 __all__ = ["SKLearnClassifier", "SKLearnRegressor", "SKLearnTransformer"]
@@ -51,21 +41,6 @@ def _check_compiled(model: Any) -> None:
         )
 
 
-def _validate_X(estimator: Any, X: Any, reset: bool) -> np.ndarray:
-    """``X`` as a 2-D numeric array; records (``reset``) or checks ``n_features_in_``."""
-    from sklearn.utils.validation import check_array
-
-    X = check_array(X, dtype="numeric")
-    if reset:
-        estimator.n_features_in_ = X.shape[1]
-    elif X.shape[1] != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {X.shape[1]} features, but {type(estimator).__name__} is expecting "
-            f"{estimator.n_features_in_} features as input."
-        )
-    return X
-
-
 class _SKLBase(BaseEstimator):
     """What the three wrappers share: building or reusing the model, ``fit`` and ``predict``."""
 
@@ -83,12 +58,9 @@ class _SKLBase(BaseEstimator):
         self.fit_kwargs = fit_kwargs
 
     def __sklearn_clone__(self) -> Any:
-        """A new unfitted wrapper with the same parameters (the same model or model function: a model
-        instance is cloned when the new wrapper fits, unless ``warm_start``)."""
-        model = self.model if callable(self.model) else copy.deepcopy(self.model)
-        return type(self)(
-            model=model, warm_start=self.warm_start, model_kwargs=self.model_kwargs, fit_kwargs=self.fit_kwargs
-        )
+        """A new unfitted wrapper with the same parameters: the same model or model function, not a
+        deep copy (a model instance is cloned when the new wrapper fits, unless ``warm_start``)."""
+        return type(self)(**self.get_params(deep=False))
 
     @property
     def epoch_(self) -> int:
@@ -113,36 +85,37 @@ class _SKLBase(BaseEstimator):
         Returns:
             The wrapper (fitted: ``model_``, ``history_``, ``n_features_in_``).
         """
-        from sklearn.utils import check_X_y
+        from sklearn.utils.validation import validate_data
 
-        X, y = check_X_y(X, y, dtype="numeric", multi_output=True, y_numeric=False)
-        _validate_X(self, X, reset=True)
-        y = self._process_target(y, reset=True)
+        X, y = validate_data(self, X, y, dtype="numeric", multi_output=True, y_numeric=False)
+        y = self._encode_target(y)
         model = self._get_model(X, y)
         _check_compiled(model)
-        fit_args = dict(self.fit_kwargs or {})
-        fit_args.update(kwargs)
-        self.history_ = model.fit(X, y, **fit_args)
+        self.history_ = model.fit(X, y, **{**(self.fit_kwargs or {}), **kwargs})
         self.model_ = model
         return self
 
-    def predict(self, X: Any) -> np.ndarray:
-        """The model's predictions for ``X``, mapped back to the form of the ``y`` given to ``fit``."""
-        from sklearn.utils.validation import check_is_fitted
+    def _outputs(self, X: Any) -> np.ndarray:
+        """The fitted model's raw outputs for ``X`` (checked against the fitted feature count)."""
+        from sklearn.utils.validation import check_is_fitted, validate_data
 
         check_is_fitted(self, "model_")
-        X = _validate_X(self, X, reset=False)
-        return self._reverse_process_target(np.asarray(self.model_.predict(X, verbose=0)))
+        X = validate_data(self, X, reset=False, dtype="numeric")
+        return np.asarray(self.model_.predict(X, verbose=0))
 
-    def _process_target(self, y: np.ndarray, reset: bool = False) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
+        """The model's predictions for ``X``, mapped back to the form of the ``y`` given to ``fit``."""
+        return self._decode_target(self._outputs(X))
+
+    def _encode_target(self, y: np.ndarray) -> np.ndarray:
+        """``y`` as the model is trained on it (one column for a 1-D ``y``); remembers its form."""
         from sklearn.utils.multiclass import type_of_target
 
         type_of_target(y, raise_unknown=True)
-        if reset:
-            self._y_ndim = y.ndim
+        self._y_ndim = y.ndim
         return y.reshape(-1, 1) if y.ndim == 1 else y
 
-    def _reverse_process_target(self, y: np.ndarray) -> np.ndarray:
+    def _decode_target(self, y: np.ndarray) -> np.ndarray:
         return y[:, 0] if self._y_ndim == 1 and y.ndim == 2 and y.shape[1] == 1 else y
 
 
@@ -170,33 +143,23 @@ class SKLearnClassifier(ClassifierMixin, _SKLBase):
 
     __doc__ = (__doc__ or "") + _ARGS_DOC
 
-    def _process_target(self, y: np.ndarray, reset: bool = False) -> np.ndarray:
+    def _encode_target(self, y: np.ndarray) -> np.ndarray:
         from sklearn.utils.multiclass import type_of_target
 
         target_type = type_of_target(y, raise_unknown=True)
         if target_type not in ("binary", "multiclass"):
             raise ValueError(f"Only binary and multiclass target types are supported. Target type: {target_type}")
-        y = y.reshape(-1) if y.ndim == 2 else y
-        if reset:
-            self._y_ndim = 1
-            self.classes_ = np.unique(y)
-            if len(self.classes_) == 1:
-                raise ValueError("Classifier can't train when only one class is present.")
-        index = np.searchsorted(self.classes_, y)
-        if np.any(index >= len(self.classes_)) or np.any(self.classes_[np.minimum(index, len(self.classes_) - 1)] != y):
-            raise ValueError(f"y contains labels not seen in fit; known classes: {list(self.classes_)}")
+        self.classes_, index = np.unique(y.reshape(-1), return_inverse=True)
+        if len(self.classes_) == 1:
+            raise ValueError("Classifier can't train when only one class is present.")
         return np.eye(len(self.classes_), dtype="float32")[index]
 
-    def _reverse_process_target(self, y: np.ndarray) -> np.ndarray:
+    def _decode_target(self, y: np.ndarray) -> np.ndarray:
         return self.classes_[np.argmax(y, axis=-1)]
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The model's raw outputs for ``X``, one column per class in ``classes_`` order."""
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self, "model_")
-        X = _validate_X(self, X, reset=False)
-        return np.asarray(self.model_.predict(X, verbose=0))
+        return self._outputs(X)
 
 
 class SKLearnRegressor(RegressorMixin, _SKLBase):
@@ -220,8 +183,4 @@ class SKLearnTransformer(TransformerMixin, _SKLBase):
 
     def transform(self, X: Any) -> np.ndarray:
         """The model's outputs for ``X``."""
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self, "model_")
-        X = _validate_X(self, X, reset=False)
-        return np.asarray(self.model_.predict(X, verbose=0))
+        return self._outputs(X)
