@@ -119,14 +119,14 @@ def sum_(x, axis=None, keepdims=False):
     if dt.kind in "iu":
         return np.sum(x, axis=axis, keepdims=keepdims, dtype=dt)
     if dt in (np.float32, np.float16) and x.size and x.size // max(1, _kept(x.shape, axis)) >= _WIDE_SUM_FROM:
-        out = _sum_as_gemv(x, axis)
-        if out is not None:
-            return out.reshape(_reduced_shape(x.shape, axis, keepdims)).astype(dt)
-        return np.sum(x, axis=axis, keepdims=keepdims, dtype=np.float64).astype(dt)
+        out = _sum_as_gemv(x, axis, keepdims)
+        if out is None:
+            out = np.sum(x, axis=axis, keepdims=keepdims, dtype=np.float64)
+        return out.astype(dt)
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
-def _sum_as_gemv(x, axis):
+def _sum_as_gemv(x, axis, keepdims=False):
     """The float64 sum of ``x`` over ``axis`` as ``ones @ x.reshape(lead, reduced, inner)`` when the
     reduced axes are one consecutive run followed by a short trailing block (2 to
     ``_GEMV_SUM_MAX_INNER`` elements), else None. Same float64 accumulation as the ``np.sum`` it
@@ -134,34 +134,30 @@ def _sum_as_gemv(x, axis):
     measured cases)."""
     if axis is None:
         return None
-    axes = sorted({a % x.ndim for a in (axis if isinstance(axis, (tuple, list)) else (axis,))})
-    if axes != list(range(axes[0], axes[-1] + 1)):
+    axes = _reduced_axes(x.ndim, axis)
+    first, last = axes[0], axes[-1]
+    if axes != list(range(first, last + 1)):
         return None
-    inner = int(np.prod(x.shape[axes[-1] + 1 :], dtype=np.int64))
+    inner = int(np.prod(x.shape[last + 1 :], dtype=np.int64))
     if not 2 <= inner <= _GEMV_SUM_MAX_INNER:
         return None
-    lead = int(np.prod(x.shape[: axes[0]], dtype=np.int64))
+    lead = int(np.prod(x.shape[:first], dtype=np.int64))
     reduced = x.size // (lead * inner)
-    return np.matmul(np.ones(reduced), x.reshape(lead, reduced, inner).astype(np.float64))
+    out = np.matmul(np.ones(reduced), x.reshape(lead, reduced, inner).astype(np.float64))
+    return out.reshape(x.shape[:first] + (1,) * len(axes) * bool(keepdims) + x.shape[last + 1 :])
 
 
-def _reduced_shape(shape, axis, keepdims):
-    axes = {a % len(shape) for a in (axis if isinstance(axis, (tuple, list)) else (axis,))}
-    if keepdims:
-        return tuple(1 if i in axes else s for i, s in enumerate(shape))
-    return tuple(s for i, s in enumerate(shape) if i not in axes)
+def _reduced_axes(ndim, axis):
+    """The sorted, non-negative axes of a reduction over ``axis`` (an int or a sequence)."""
+    return sorted({a % ndim for a in (axis if isinstance(axis, (tuple, list)) else (axis,))})
 
 
 def _kept(shape, axis):
     """Number of output elements of a reduction of ``shape`` over ``axis``."""
     if axis is None:
         return 1
-    axes = {a % len(shape) for a in (axis if isinstance(axis, (tuple, list)) else (axis,))}
-    n = 1
-    for i, s in enumerate(shape):
-        if i not in axes:
-            n *= s
-    return n
+    axes = set(_reduced_axes(len(shape), axis))
+    return int(np.prod([s for i, s in enumerate(shape) if i not in axes], dtype=np.int64))
 
 
 def prod_(x, axis=None, keepdims=False):
