@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import importlib
 import os
 from typing import Any, Sequence
 
@@ -75,6 +76,12 @@ def initialize(job_addresses: str | None, num_processes: int | None, process_id:
         kwargs["world_size"] = len(job_addresses.split(","))
     if process_id is not None:
         kwargs["rank"] = int(process_id)
+    # Import TorchDynamo first: importing it while a process group exists keeps references to that
+    # group which destroy_process_group cannot drop, so gloo's threads outlive the group and can
+    # abort the process while the interpreter shuts down (SIGABRT). The torch backend's step tracing
+    # (make_fx) imports it anyway.
+    importlib.import_module("torch._dynamo")
+
     dist.init_process_group(**kwargs)
     # Tear the group down at exit: a process that exits with gloo's threads still running can abort
     # with "terminate called without an active exception" (seen in CI on a 2-node run).
@@ -124,13 +131,29 @@ def all_reduce_sum(tensors: Sequence[Any]) -> list:
     return out
 
 
+class _AllReduceSum(torch.autograd.Function):
+    """Sum over ranks whose backward sums the incoming gradients over ranks (what
+    ``torch.distributed.nn.functional.all_reduce`` does; that one is deprecated and warns on every
+    call)."""
+
+    @staticmethod
+    def forward(ctx: Any, tensor: Any) -> Any:
+        out = tensor.clone(memory_format=torch.contiguous_format)
+        dist.all_reduce(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        out = grad.clone(memory_format=torch.contiguous_format)
+        _run("all_reduce of the batch statistics' gradients", dist.all_reduce, out)
+        return out
+
+
 def all_reduce_sum_autograd(tensor: Any) -> Any:
     """The elementwise sum of ``tensor`` over ranks, differentiable: its backward sums the incoming
-    gradients over ranks (``torch.distributed.nn``), so a statistic of the global batch
-    (BatchNormalization's) sends every rank's share of the gradient back to every rank's rows."""
-    from torch.distributed.nn.functional import all_reduce
-
-    return _run("all_reduce of the batch statistics", all_reduce, tensor)
+    gradients over ranks, so a statistic of the global batch (BatchNormalization's) sends every
+    rank's share of the gradient back to every rank's rows."""
+    return _run("all_reduce of the batch statistics", _AllReduceSum.apply, tensor)
 
 
 def broadcast(tensors: Sequence[Any], src: int = 0) -> list:

@@ -93,9 +93,24 @@ def train(outdir: str) -> None:
                 arrays[f"bn_{dtype}_ref_w{i}"] = w
     keras.config.set_floatx("float32")
     out["bn_names"] = [w.path for w in m.weights]
+    # What the exit handler does: after it, gloo's worker threads must be gone (threads still running
+    # while the interpreter shuts down can abort the process)
+    from kshim.backends.torch import distribution as torch_dist
+
+    torch_dist.shutdown()
+    tasks = os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") else []
+    out["threads_after_shutdown"] = sorted(_thread_name(t) for t in tasks)
     np.savez(os.path.join(outdir, f"rank{rank}.npz"), **arrays)
     with open(os.path.join(outdir, f"rank{rank}.json"), "w") as f:
         json.dump(out, f)
+
+
+def _thread_name(tid: str) -> str:
+    try:
+        with open(f"/proc/self/task/{tid}/comm") as f:
+            return f.read().strip()
+    except OSError:  # the thread ended meanwhile
+        return ""
 
 
 def die() -> None:

@@ -92,6 +92,16 @@ def test_only_rank_zero_prints_and_checkpoints(ranks):
     assert not (out / "ckpt_rank1_float32.weights.h5").exists()
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="thread names are read from /proc")
+def test_shutdown_stops_the_gloo_threads(ranks):
+    # BatchNormalization's differentiable all_reduce once kept the process group alive past
+    # destroy_process_group (torch.distributed.nn's), so gloo's threads ran into interpreter shutdown
+    # and one exit in five under load aborted (SIGABRT). The ranks record their threads after shutdown.
+    _, [(j0, _), (j1, _)] = ranks
+    for j in (j0, j1):
+        assert not [t for t in j["threads_after_shutdown"] if "gloo" in t], j["threads_after_shutdown"]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
