@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .cloning import clone_model  # noqa: F401
 from .functional import Functional  # noqa: F401
 from .model import Model  # noqa: F401
 from .sequential import Sequential  # noqa: F401
@@ -44,47 +45,3 @@ def model_from_json(json_string: str, custom_objects: dict | None = None) -> Any
     from .._serialization import deserialize_keras_object
 
     return deserialize_keras_object(json.loads(json_string), custom_objects=custom_objects)
-
-
-def clone_model(
-    model: Any,
-    input_tensors: Any = None,
-    clone_function: Any = None,
-    call_function: Any = None,
-    recursive: bool = False,
-) -> Any:
-    """A new model with the same architecture and freshly initialized weights (``keras.models.clone_model``).
-
-    Args:
-        model: The model to clone.
-        input_tensors: Not supported by kshim yet (must be ``None``).
-        clone_function: Not supported by kshim yet (must be ``None``).
-        call_function: Not supported by kshim yet (must be ``None``).
-        recursive: Accepted for Keras compatibility; nested models are always cloned.
-
-    Returns:
-        The new model (freshly initialized weights; compiled with the same arguments, a new
-        optimizer included, when ``model`` was compiled, as in Keras 3).
-
-    Raises:
-        NotImplementedError: one of the unsupported arguments was given.
-    """
-    for arg, value in (
-        ("input_tensors", input_tensors),
-        ("clone_function", clone_function),
-        ("call_function", call_function),
-    ):
-        if value is not None:
-            raise NotImplementedError(
-                f"kshim.models.clone_model does not support `{arg}` yet; clone with the "
-                f"defaults, or rebuild the model yourself."
-            )
-    from .._serialization import deserialize_keras_object, serialize_keras_object
-
-    cfg = serialize_keras_object(model)
-    cfg.pop("compile_config", None)
-    clone = deserialize_keras_object(cfg)
-    compile_config = model.get_compile_config() if getattr(model, "compiled", False) else None
-    if compile_config is not None:  # as Keras 3: a compiled model's clone is compiled the same way
-        clone.compile_from_config(compile_config)
-    return clone
