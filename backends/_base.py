@@ -164,6 +164,12 @@ class BaseBackend:
         replays in it too): nothing here; torch turns autograd off, as Keras' torch backend does."""
         return contextlib.nullcontext()
 
+    def decoding_context(self, decode_threads: int) -> Any:
+        """Context the fit/evaluate/predict loops iterate a dataset in whose batches are decoded
+        from files on ``decode_threads`` threads while the step runs (``image_dataset_from_directory``):
+        nothing here; torch gives its compute threads the cores the decoding leaves."""
+        return contextlib.nullcontext()
+
     #: Module prefixes of this backend's own tensor types (see ``backends.tensor_owner``).
     tensor_modules: tuple = ()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any, Iterator
 
@@ -204,8 +205,10 @@ class DataHandler:
             assert self.num_batches is not None  # a PyDataset has a length
             from ..utils.py_dataset import iterate_batches
 
-            for step, batch in enumerate(iterate_batches(self.x, self.num_batches)):
-                yield step, self._std(batch)
+            decoding = getattr(self.x, "_decode_threads", lambda: 0)()
+            with current().decoding_context(decoding) if decoding else contextlib.nullcontext():
+                for step, batch in enumerate(iterate_batches(self.x, self.num_batches)):
+                    yield step, self._std(batch)
             self.x.on_epoch_end()
             return
         if self.kind == "dataloader":

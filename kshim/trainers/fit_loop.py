@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -98,24 +99,25 @@ def run_fit(model: Any, o: FitOptions) -> Any:
             resume = None
         seen = 0
         spe = model.steps_per_execution
-        for step, batch in batches:
-            if not built:
-                model._engine.build_for(batch[0], batch[1])
-                built = True
-            if pending_metrics is not None:
-                _restore_metrics(model, pending_metrics)
-                pending_metrics = None
-            # With steps_per_execution=N, callbacks see one "batch" per N steps, as in Keras.
-            if step % spe == 0:
-                cbks.on_train_batch_begin(step // spe if spe > 1 else step)
-            model._engine.train_batch(batch)
-            seen += 1
-            last = handler.num_batches is not None and step + 1 == handler.num_batches
-            if (step + 1) % spe == 0 or last:
-                batch_logs = model._engine.step_logs() if batch_logs_wanted else {}
-                cbks.on_train_batch_end(step // spe if spe > 1 else step, batch_logs)
-            if model.stop_training:
-                break
+        with contextlib.closing(batches):  # ends the epoch's data iteration (and its context) here
+            for step, batch in batches:
+                if not built:
+                    model._engine.build_for(batch[0], batch[1])
+                    built = True
+                if pending_metrics is not None:
+                    _restore_metrics(model, pending_metrics)
+                    pending_metrics = None
+                # With steps_per_execution=N, callbacks see one "batch" per N steps, as in Keras.
+                if step % spe == 0:
+                    cbks.on_train_batch_begin(step // spe if spe > 1 else step)
+                model._engine.train_batch(batch)
+                seen += 1
+                last = handler.num_batches is not None and step + 1 == handler.num_batches
+                if (step + 1) % spe == 0 or last:
+                    batch_logs = model._engine.step_logs() if batch_logs_wanted else {}
+                    cbks.on_train_batch_end(step // spe if spe > 1 else step, batch_logs)
+                if model.stop_training:
+                    break
         if seen == 0 and start == 0:
             raise ValueError("The training data produced no batches; check steps_per_epoch and the data size.")
         if pending_metrics is not None and handler.kind == "arrays":

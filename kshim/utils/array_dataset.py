@@ -125,6 +125,11 @@ class ArrayDataset(PyDataset):
             _num_rows(data), lambda idx: index_element(data, idx), batch_size=batch_size, shuffle=shuffle, seed=seed
         )
 
+    def _decode_threads(self) -> int:
+        """Threads that decode this dataset's files while a step runs (0: none); see
+        ``backends._base.BaseBackend.decoding_context``."""
+        return self._parent._decode_threads() if self._parent is not None else 0
+
     # -- the element protocol (subclasses) ------------------------------------------------------------
     def __len__(self) -> int:
         raise NotImplementedError
@@ -283,6 +288,9 @@ class SourceDataset(ArrayDataset):
         seed: Seed of the order (``None``: random).
         first_epoch_in_order: Read epoch 0 in index order (the caller already shuffled the samples,
             as ``index_directory`` does), and permute from epoch 1 on.
+        class_names: The class names of a labelled directory dataset.
+        file_paths: The files of a directory dataset, in the order of its first epoch.
+        decode_threads: Threads ``load`` decodes files on while a step runs (0: none).
     """
 
     def __init__(
@@ -295,8 +303,10 @@ class SourceDataset(ArrayDataset):
         first_epoch_in_order: bool = False,
         class_names: list | None = None,
         file_paths: list | None = None,
+        decode_threads: int = 0,
     ):
         super().__init__(None, class_names, file_paths)
+        self._decoding = int(decode_threads)
         if batch_size is not None and int(batch_size) <= 0:
             raise ValueError(f"batch_size must be a positive integer or None, got {batch_size}.")
         self._n, self._load = int(n), load
@@ -307,6 +317,9 @@ class SourceDataset(ArrayDataset):
 
     def __len__(self) -> int:
         return self._n if self._batch_size is None else math.ceil(self._n / self._batch_size)
+
+    def _decode_threads(self) -> int:
+        return self._decoding
 
     def _order(self, epoch: int) -> np.ndarray:
         if not self._shuffle or (epoch == 0 and self._first_in_order):

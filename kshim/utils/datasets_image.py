@@ -295,4 +295,5 @@ def image_dataset_from_directory(
         directory,
         "images",
         f"Allowed formats: {ALLOWLIST_FORMATS}",
+        decode_threads=decode_threads(),
     )

@@ -230,11 +230,13 @@ def build_datasets(
     directory: str,
     none_found: str,
     allowed: str,
+    decode_threads: int = 0,
 ) -> Any:
     """The dataset (or ``[training, validation]`` for ``subset="both"``) over ``paths``.
 
     ``make_loader(paths)`` returns ``load(indices) -> samples`` (a batch of the decoded files); the
-    labels are encoded here and zipped in when ``label_mode`` is set.
+    labels are encoded here and zipped in when ``label_mode`` is set. ``decode_threads``: the
+    threads ``load`` decodes on while a step runs (0: it decodes in the calling thread).
     """
     num_classes = len(class_names) if class_names else 0
 
@@ -254,6 +256,7 @@ def build_datasets(
             first_epoch_in_order=True,
             class_names=class_names,
             file_paths=list(sub_paths),
+            decode_threads=decode_threads,
         )
 
     if subset == "both":
