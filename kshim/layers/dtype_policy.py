@@ -46,6 +46,13 @@ class DTypePolicy:
     def get_config(self) -> dict:
         return {"name": self.name}
 
+    def __eq__(self, other: object) -> bool:
+        """Same name, and both plain float policies (``DTypePolicy``/``FloatDTypePolicy``), as Keras."""
+        return isinstance(other, DTypePolicy) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(("DTypePolicy", self.name))
+
     def __repr__(self) -> str:
         return f'<DTypePolicy "{self.name}">'
 

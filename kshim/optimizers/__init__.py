@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import schedules  # noqa: F401
+from . import legacy, schedules  # noqa: F401
 from .base import Optimizer, clip_by_global_norm, global_norm  # noqa: F401
 from .adafactor import Adafactor
 from .ftrl import Ftrl
