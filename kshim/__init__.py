@@ -71,6 +71,7 @@ _NAMES = {
     "KerasTensor": "_symbolic",
     "DTypePolicy": "layers",
     "FloatDTypePolicy": "dtype_policies",
+    "StatelessScope": "stateless_scope",
     "Loss": "losses",
     "Metric": "metrics",
     "Optimizer": "optimizers",
