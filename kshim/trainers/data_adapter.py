@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Any, Iterator
+from typing import Any, Generator, Iterator
 
 import numpy as np
 import optree
@@ -175,7 +175,7 @@ class DataHandler:
     def __iter__(self) -> Iterator:
         raise TypeError("Use DataHandler.epoch(epoch) to iterate.")
 
-    def epoch(self, epoch: int, start: int = 0) -> Iterator[tuple]:
+    def epoch(self, epoch: int, start: int = 0) -> Generator[tuple, None, None]:
         """Batches ``(step, (x, y, sw))`` of one epoch from step ``start`` on (a resumed run).
 
         The epoch's shuffle order is drawn from the host generator when this is called, not
@@ -186,7 +186,7 @@ class DataHandler:
             return self._array_batches(order, start)
         return self._other_batches(start)
 
-    def _array_batches(self, order: Any, start: int) -> Iterator[tuple]:
+    def _array_batches(self, order: Any, start: int) -> Generator[tuple, None, None]:
         assert self.num_batches is not None  # arrays always have a known length
         for step in range(start, self.num_batches):
             lo = (step * self.batch_size) % self.n if self.steps_per_epoch else step * self.batch_size
@@ -195,7 +195,7 @@ class DataHandler:
                 idx = order[idx]
             yield step, (take(self.x, idx), take(self.y, idx), take(self.sw, idx))
 
-    def _other_batches(self, start: int) -> Iterator[tuple]:
+    def _other_batches(self, start: int) -> Generator[tuple, None, None]:
         for step, batch in self._source_batches():
             if step >= start:
                 yield step, batch
