@@ -28,29 +28,6 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
     return _load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
-def save_model(
-    model: Any,
-    filepath: Any,
-    overwrite: bool = True,
-    zipped: bool | None = None,
-    include_optimizer: bool = True,
-    **kwargs: Any,
-) -> None:
-    """Write ``model`` to a ``.keras`` file (``keras.models.save_model``; see ``kshim.saving.save_model``).
-
-    Args:
-        model: The model.
-        filepath: A path ending in ``.keras``.
-        overwrite: Replace an existing file (``False``: raise ``FileExistsError``).
-        zipped: Keras' switch for an unzipped folder; kshim always writes the zip (``False`` is refused).
-        include_optimizer: Also save the optimizer state and the compile config.
-        **kwargs: As ``kshim.saving.save_model``.
-    """
-    from ..saving.saving_api import save_model as _save
-
-    _save(model, filepath, overwrite=overwrite, zipped=zipped, include_optimizer=include_optimizer, **kwargs)
-
-
 def model_from_json(json_string: str, custom_objects: dict | None = None) -> Any:
     """Rebuild a model (architecture only) from ``model.to_json()``.
 
@@ -68,3 +45,17 @@ def model_from_json(json_string: str, custom_objects: dict | None = None) -> Any
     from .._serialization import deserialize_keras_object
 
     return deserialize_keras_object(json.loads(json_string), custom_objects=custom_objects)
+
+
+def __getattr__(name: str) -> Any:
+    # keras.models.save_model is kshim.saving.save_model itself, imported on first use (the saving
+    # modules stay out of `import kshim.models`)
+    if name == "save_model":
+        from ..saving.saving_api import save_model
+
+        return save_model
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"save_model"})

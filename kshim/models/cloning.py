@@ -119,6 +119,7 @@ def _layer_cloner(clone_function: Callable | None, call_function: Callable | Non
 def _clone_sequential(model: Sequential, clone_layer: Callable, input_tensors: Any) -> Sequential:
     layers = [clone_layer(layer) for layer in model.layers]
     ref = model._input_layer
+    spec = ref.output if ref is not None else None
     if input_tensors is not None:
         if isinstance(input_tensors, (list, tuple)):
             if len(input_tensors) != 1:
@@ -126,17 +127,10 @@ def _clone_sequential(model: Sequential, clone_layer: Callable, input_tensors: A
             input_tensors = input_tensors[0]
         if not isinstance(input_tensors, KerasTensor):
             raise ValueError(f"Argument `input_tensors` must be a KerasTensor; got {input_tensors!r}.")
-        layers.insert(
-            0,
-            Input(
-                batch_shape=input_tensors.shape,
-                dtype=input_tensors.dtype,
-                name=ref.name if ref is not None else None,
-                optional=bool(ref is not None and ref.optional),
-            ),
-        )
-    elif ref is not None:
-        layers.insert(0, Input(batch_shape=ref.batch_shape, dtype=ref.dtype, name=ref.name, optional=ref.optional))
+        spec = input_tensors
+    if spec is not None:  # a new Input named as the model's, shaped like the given tensor or the model's input
+        name, optional = (ref.name, ref.optional) if ref is not None else (None, False)
+        layers.insert(0, Input(batch_shape=spec.shape, dtype=spec.dtype, name=name, optional=optional))
     return Sequential(layers, name=model.name, trainable=model.trainable)
 
 

@@ -57,61 +57,56 @@ class _Threads(kshim.callbacks.Callback):
         self._record(batch)
 
 
-def _torch_threads():
+@pytest.fixture
+def torch_files(image_dir, monkeypatch):
+    """``(torch, dataset)``: the torch backend active, a file dataset decoded on one thread."""
     torch = pytest.importorskip("torch")
     if "OMP_NUM_THREADS" in os.environ:
         pytest.skip("OMP_NUM_THREADS is set: the user's thread count is left alone")
-    return torch
-
-
-def test_torch_computes_on_the_cores_decoding_leaves(image_dir, monkeypatch):
-    torch = _torch_threads()
     monkeypatch.setenv("KSHIM_DECODE_THREADS", "1")
     with kshim.backend.use("torch"):
-        default = torch.get_num_threads()
-        expected = min(default, max(1, (os.cpu_count() or 1) - 1))
-        ds = kshim.utils.image_dataset_from_directory(image_dir, image_size=(8, 8), batch_size=4, seed=1)
-        assert ds._decode_threads() == 1 and ds.map(lambda x, y: (x / 255.0, y))._decode_threads() == 1
-        m, cb = _model(), _Threads()
-        m.fit(ds, epochs=2, verbose=0, callbacks=[cb])
-        m.evaluate(ds, verbose=0, callbacks=[cb])
-        m.predict(ds, verbose=0, callbacks=[cb])
-        assert cb.seen == [expected] * 12  # 3 batches × (2 epochs + evaluate + predict)
-        assert torch.get_num_threads() == default
-        # arrays decode nothing: torch's own count
-        cb_arrays = _Threads()
-        m.fit(np.zeros((4, 8, 8, 3), "float32"), np.zeros(4), batch_size=2, verbose=0, callbacks=[cb_arrays])
-        assert cb_arrays.seen == [default] * 2
+        yield torch, kshim.utils.image_dataset_from_directory(image_dir, image_size=(8, 8), batch_size=4, seed=1)
 
 
-def test_restored_after_an_early_stop_and_an_exception(image_dir, monkeypatch):
-    torch = _torch_threads()
-    monkeypatch.setenv("KSHIM_DECODE_THREADS", "1")
-    with kshim.backend.use("torch"):
-        default = torch.get_num_threads()
-        ds = kshim.utils.image_dataset_from_directory(image_dir, image_size=(8, 8), batch_size=4, seed=1)
-        m = _model()
-        m.fit(ds, epochs=3, verbose=0, callbacks=[_Threads(stop_at=0)])
-        assert torch.get_num_threads() == default
-        with pytest.raises(RuntimeError, match="boom"):
-            m.fit(ds, epochs=1, verbose=0, callbacks=[_Threads(fail_at=1)])
-        assert torch.get_num_threads() == default
+def test_torch_computes_on_the_cores_decoding_leaves(torch_files):
+    torch, ds = torch_files
+    default = torch.get_num_threads()
+    expected = min(default, max(1, (os.cpu_count() or 1) - 1))
+    assert ds._decode_threads() == 1 and ds.map(lambda x, y: (x / 255.0, y))._decode_threads() == 1
+    m, cb = _model(), _Threads()
+    m.fit(ds, epochs=2, verbose=0, callbacks=[cb])
+    m.evaluate(ds, verbose=0, callbacks=[cb])
+    m.predict(ds, verbose=0, callbacks=[cb])
+    assert cb.seen == [expected] * 12  # 3 batches × (2 epochs + evaluate + predict)
+    assert torch.get_num_threads() == default
+    # arrays decode nothing: torch's own count
+    cb_arrays = _Threads()
+    m.fit(np.zeros((4, 8, 8, 3), "float32"), np.zeros(4), batch_size=2, verbose=0, callbacks=[cb_arrays])
+    assert cb_arrays.seen == [default] * 2
 
 
-def test_a_thread_count_the_user_chose_is_kept(image_dir, monkeypatch):
-    torch = _torch_threads()
-    monkeypatch.setenv("KSHIM_DECODE_THREADS", "1")
-    with kshim.backend.use("torch"):
-        default = torch.get_num_threads()
-        ds = kshim.utils.image_dataset_from_directory(image_dir, image_size=(8, 8), batch_size=4, seed=1)
-        torch.set_num_threads(default + 1)  # any count but torch's default is the user's choice
-        chosen = torch.get_num_threads()
-        try:
-            cb = _Threads()
-            _model().fit(ds, epochs=1, verbose=0, callbacks=[cb])
-            assert cb.seen == [chosen] * 3
-        finally:
-            torch.set_num_threads(default)
+def test_restored_after_an_early_stop_and_an_exception(torch_files):
+    torch, ds = torch_files
+    default = torch.get_num_threads()
+    m = _model()
+    m.fit(ds, epochs=3, verbose=0, callbacks=[_Threads(stop_at=0)])
+    assert torch.get_num_threads() == default
+    with pytest.raises(RuntimeError, match="boom"):
+        m.fit(ds, epochs=1, verbose=0, callbacks=[_Threads(fail_at=1)])
+    assert torch.get_num_threads() == default
+
+
+def test_a_thread_count_the_user_chose_is_kept(torch_files):
+    torch, ds = torch_files
+    default = torch.get_num_threads()
+    torch.set_num_threads(default + 1)  # any count but torch's default is the user's choice
+    chosen = torch.get_num_threads()
+    try:
+        cb = _Threads()
+        _model().fit(ds, epochs=1, verbose=0, callbacks=[cb])
+        assert cb.seen == [chosen] * 3
+    finally:
+        torch.set_num_threads(default)
 
 
 @pytest.mark.parametrize("name", ["numpy", "jax"])
